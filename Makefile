@@ -1,0 +1,75 @@
+# warden: a KVM virtual machine monitor that counts every VM exit.
+#   make          build/warden
+#   make asan     build/asan/warden (AddressSanitizer + UBSan)
+#   make static   build/warden-static (for the emulated AMD-V host)
+#   make guest    build/guest/{vmlinuz,initrd.cpio.gz}
+#   make test     every test tier;  make demo  boot the default guest
+#   make deps     install what is missing (apt-get)
+
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -D_GNU_SOURCE -Isrc -MMD -MP
+LDLIBS  := -ljson-c -lpthread
+BUILD   := build
+
+SRCS := $(shell find src -name '*.c' | sort)
+# Everything but main.c is also linked into the unit tests.
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+
+OBJS        := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+ASAN_OBJS   := $(SRCS:src/%.c=$(BUILD)/asan/obj/%.o)
+STATIC_OBJS := $(SRCS:src/%.c=$(BUILD)/static/obj/%.o)
+ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all asan static guest test unit-test native-test emu-test demo deps clean
+
+all: $(BUILD)/warden
+
+$(BUILD)/warden: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+asan: $(BUILD)/asan/warden
+$(BUILD)/asan/warden: $(ASAN_OBJS)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/asan/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+static: $(BUILD)/warden-static
+$(BUILD)/warden-static: $(STATIC_OBJS)
+	$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
+$(BUILD)/static/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+guest:
+	bash guest/build.sh
+
+include tests/unit/unit.mk
+include tests/native/native.mk
+
+emu-test: static guest
+	bash tests/emu/run.sh
+
+# Every tier; tiers that need a missing capability say "skipped: why".
+test: deps
+	$(MAKE) unit-test
+	$(MAKE) native-test
+	$(MAKE) emu-test
+
+demo: deps
+	$(MAKE) all static guest
+	bash scripts/demo.sh
+
+deps:
+	bash scripts/deps.sh
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/static $(BUILD)/warden $(BUILD)/warden-static $(BUILD)/tests
+
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(STATIC_OBJS:.o=.d)

@@ -1,0 +1,180 @@
+#include "boot/acpi.h"
+
+#include <string.h>
+
+#include "boot/layout.h"
+
+/* Generic Address Structure, ACPI 6.x 5.2.3.2. */
+#define GAS_SYSTEM_IO 1
+#define GAS_ACCESS_BYTE 1
+
+struct table_writer {
+	uint8_t *buf;
+	size_t len;
+	size_t used;
+	uint64_t base;
+};
+
+uint8_t acpi_sum(const uint8_t *p, size_t len)
+{
+	uint8_t s = 0;
+	while (len--)
+		s += *p++;
+	return s;
+}
+
+static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+/* Reserve LEN bytes, 16-byte aligned; NULL when full. */
+static uint8_t *reserve(struct table_writer *w, size_t len, uint64_t *gpa)
+{
+	size_t at = (w->used + 15) & ~(size_t)15;
+
+	if (at > w->len || len > w->len - at)
+		return NULL;
+	w->used = at + len;
+	*gpa = w->base + at;
+	memset(w->buf + at, 0, len);
+	return w->buf + at;
+}
+
+static void header(uint8_t *t, const char sig[4], uint32_t len, uint8_t rev)
+{
+	memcpy(t, sig, 4);
+	put32(t + 4, len);
+	t[8] = rev;
+	memcpy(t + 10, "WARDEN", 6);
+	memcpy(t + 16, "WARDENVM", 8);
+	put32(t + 24, 1);          /* OEM revision */
+	memcpy(t + 28, "WRDN", 4); /* creator id */
+	put32(t + 32, 1);          /* creator revision */
+}
+
+static void finish(uint8_t *t, uint32_t len)
+{
+	t[9] = 0;
+	t[9] = (uint8_t)(0 - acpi_sum(t, len));
+}
+
+static void gas_io8(uint8_t *g, uint16_t port)
+{
+	g[0] = GAS_SYSTEM_IO;
+	g[1] = 8; /* bit width */
+	g[2] = 0; /* bit offset */
+	g[3] = GAS_ACCESS_BYTE;
+	put64(g + 4, port);
+}
+
+/* DSDT: only \_S5 (Name(_S5, Package(){5, 0})), which Linux needs before it
+ * will power off through the sleep control register. */
+static uint64_t build_dsdt(struct table_writer *w)
+{
+	static const uint8_t aml[] = {
+		0x08, '_', 'S', '5', '_',  /* NameOp "_S5_" */
+		0x12, 0x06, 0x02,          /* PackageOp, PkgLength 6, 2 elements */
+		0x0a, ACPI_S5_TYPE,        /* BytePrefix SLP_TYPa */
+		0x0a, 0x00,                /* BytePrefix SLP_TYPb */
+	};
+	uint32_t len = ACPI_HDR_LEN + sizeof(aml);
+	uint64_t gpa;
+	uint8_t *t = reserve(w, len, &gpa);
+
+	if (!t)
+		return 0;
+	header(t, "DSDT", len, 2);
+	memcpy(t + ACPI_HDR_LEN, aml, sizeof(aml));
+	finish(t, len);
+	return gpa;
+}
+
+static uint64_t build_fadt(struct table_writer *w, uint64_t dsdt)
+{
+	uint64_t gpa;
+	uint8_t *t = reserve(w, ACPI_FADT_LEN, &gpa);
+
+	if (!t)
+		return 0;
+	header(t, "FACP", ACPI_FADT_LEN, 6);
+	put32(t + 40, (uint32_t)dsdt);  /* DSDT (32-bit copy) */
+	put16(t + 46, 9);               /* SCI_INT: unused in reduced mode */
+	put16(t + 109, 1u << 2);        /* IAPC_BOOT_ARCH: VGA not present; no 8042 to probe */
+	put32(t + 112, ACPI_FADT_FLAG_HW_REDUCED | ACPI_FADT_FLAG_RESET_REG_SUP |
+			       (1u << 4) | (1u << 5)); /* no fixed power/sleep buttons */
+	gas_io8(t + ACPI_FADT_RESET_REG, PORT_ACPI_PM + ACPI_PM_RESET);
+	t[ACPI_FADT_RESET_VALUE] = ACPI_RESET_VALUE;
+	t[131] = 5;                     /* FADT minor version: ACPI 6.5 */
+	put64(t + ACPI_FADT_X_DSDT, dsdt);
+	gas_io8(t + ACPI_FADT_SLEEP_CTL, PORT_ACPI_PM + ACPI_PM_SLEEP_CTL);
+	gas_io8(t + ACPI_FADT_SLEEP_STS, PORT_ACPI_PM + ACPI_PM_SLEEP_STS);
+	memcpy(t + 268, "WARDENVM", 8); /* hypervisor vendor identity */
+	finish(t, ACPI_FADT_LEN);
+	return gpa;
+}
+
+static uint64_t build_madt(struct table_writer *w, unsigned ncpus)
+{
+	uint32_t len = ACPI_HDR_LEN + 8 + 8 * ncpus + 12;
+	uint64_t gpa;
+	uint8_t *t = reserve(w, len, &gpa), *e;
+
+	if (!t)
+		return 0;
+	header(t, "APIC", len, 5);
+	put32(t + 36, LAPIC_ADDR);
+	put32(t + 40, 0); /* flags: no dual 8259 (hardware-reduced platform) */
+	e = t + 44;
+	for (unsigned i = 0; i < ncpus; i++, e += 8) {
+		e[0] = 0;              /* Processor Local APIC */
+		e[1] = 8;
+		e[2] = (uint8_t)i;     /* ACPI processor UID */
+		e[3] = (uint8_t)i;     /* APIC id == vCPU id */
+		put32(e + 4, 1);       /* enabled */
+	}
+	e[0] = 1;                      /* I/O APIC */
+	e[1] = 12;
+	e[2] = 0;                      /* IOAPIC id (distinct from CPU ids is not required by Linux) */
+	put32(e + 4, IOAPIC_ADDR);
+	put32(e + 8, 0);               /* GSI base */
+	finish(t, len);
+	return gpa;
+}
+
+static uint64_t build_xsdt(struct table_writer *w, const uint64_t *tables, unsigned n)
+{
+	uint32_t len = ACPI_HDR_LEN + 8 * n;
+	uint64_t gpa;
+	uint8_t *t = reserve(w, len, &gpa);
+
+	if (!t)
+		return 0;
+	header(t, "XSDT", len, 1);
+	for (unsigned i = 0; i < n; i++)
+		put64(t + ACPI_HDR_LEN + 8 * i, tables[i]);
+	finish(t, len);
+	return gpa;
+}
+
+uint64_t acpi_build(uint8_t *buf, size_t len, uint64_t base, unsigned ncpus)
+{
+	struct table_writer w = { .buf = buf, .len = len, .base = base };
+	uint64_t rsdp_gpa, dsdt, tables[2], xsdt;
+	uint8_t *rsdp;
+
+	if (ncpus == 0 || ncpus > ACPI_MAX_CPUS)
+		return 0;
+	/* The RSDP comes first, at BASE, on the 16-byte boundary Linux scans. */
+	rsdp = reserve(&w, ACPI_RSDP_LEN, &rsdp_gpa);
+	if (!rsdp || !(dsdt = build_dsdt(&w)) || !(tables[0] = build_fadt(&w, dsdt)) ||
+	    !(tables[1] = build_madt(&w, ncpus)) || !(xsdt = build_xsdt(&w, tables, 2)))
+		return 0;
+	memcpy(rsdp, "RSD PTR ", 8);
+	memcpy(rsdp + 9, "WARDEN", 6);
+	rsdp[15] = 2;                 /* revision: ACPI 2.0+, use the XSDT */
+	put32(rsdp + 20, ACPI_RSDP_LEN);
+	put64(rsdp + 24, xsdt);
+	rsdp[8] = (uint8_t)(0 - acpi_sum(rsdp, 20));
+	rsdp[32] = (uint8_t)(0 - acpi_sum(rsdp, ACPI_RSDP_LEN));
+	return rsdp_gpa;
+}

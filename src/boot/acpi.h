@@ -1,0 +1,31 @@
+/* ACPI tables describing the machine to Linux: RSDP, XSDT, a
+ * hardware-reduced FADT (reset and sleep registers in port I/O), a DSDT
+ * with \_S5, and a MADT listing the CPUs and the IOAPIC.  The kernel we
+ * boot has no MP-table parser, so this is how it finds its CPUs. */
+#ifndef WARDEN_BOOT_ACPI_H
+#define WARDEN_BOOT_ACPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACPI_HDR_LEN 36
+#define ACPI_RSDP_LEN 36
+#define ACPI_FADT_LEN 276
+#define ACPI_FADT_FLAG_RESET_REG_SUP (1u << 10)
+#define ACPI_FADT_FLAG_HW_REDUCED (1u << 20)
+#define ACPI_FADT_RESET_REG 116
+#define ACPI_FADT_RESET_VALUE 128
+#define ACPI_FADT_X_DSDT 140
+#define ACPI_FADT_SLEEP_CTL 244
+#define ACPI_FADT_SLEEP_STS 256
+#define ACPI_MAX_CPUS 254 /* xAPIC ids in type-0 MADT entries */
+
+/* Build all tables into BUF, which is guest memory at guest-physical BASE
+ * (LEN bytes).  Returns the RSDP's guest-physical address (== BASE), or 0
+ * if the tables do not fit. */
+uint64_t acpi_build(uint8_t *buf, size_t len, uint64_t base, unsigned ncpus);
+
+/* Byte sum, for checksums and their tests. */
+uint8_t acpi_sum(const uint8_t *p, size_t len);
+
+#endif

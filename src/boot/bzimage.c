@@ -1,0 +1,50 @@
+#include "boot/bzimage.h"
+
+#include <string.h>
+
+#include "util/error.h"
+
+static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+int bzimage_looks_like(const uint8_t *img, size_t len)
+{
+	return len >= BZ_HEADER_MAGIC + 4 && rd16(img + BZ_BOOT_FLAG) == 0xAA55 &&
+	       memcmp(img + BZ_HEADER_MAGIC, "HdrS", 4) == 0;
+}
+
+int bzimage_parse(const uint8_t *img, size_t len, const char *path, struct bzimage *bz)
+{
+	memset(bz, 0, sizeof(*bz));
+	if (!bzimage_looks_like(img, len))
+		return fail(ERR_USAGE, "%s is not a bzImage (no Linux boot header)", path);
+	bz->version = rd16(img + BZ_VERSION);
+	if (bz->version < BZ_MIN_VERSION)
+		return fail(ERR_USAGE, "%s: boot protocol %u.%02u is too old (warden needs 2.12 or later)",
+			    path, bz->version >> 8, bz->version & 0xff);
+	if (len < BZ_INIT_SIZE + 4)
+		return fail(ERR_USAGE, "%s: truncated bzImage header", path);
+	if (!(img[BZ_XLOADFLAGS] & BZ_XLF_KERNEL_64))
+		return fail(ERR_USAGE, "%s: kernel has no 64-bit entry point", path);
+	if (!(img[BZ_LOADFLAGS] & BZ_LOADED_HIGH))
+		return fail(ERR_USAGE, "%s: zImage (low-loaded) kernels are not supported", path);
+
+	bz->setup_sects = img[BZ_SETUP_SECTS] ? img[BZ_SETUP_SECTS] : 4;
+	bz->setup_len = (size_t)(bz->setup_sects + 1) * 512;
+	/* The header runs from 0x1f1 to the target of the jump at 0x200. */
+	bz->header_end = 0x202 + img[BZ_JUMP + 1];
+	if (bz->setup_len >= len || bz->header_end > bz->setup_len)
+		return fail(ERR_USAGE, "%s: truncated bzImage (setup larger than file)", path);
+	bz->pm = img + bz->setup_len;
+	bz->pm_len = len - bz->setup_len;
+	bz->initrd_addr_max = rd32(img + BZ_INITRD_ADDR_MAX);
+	bz->cmdline_size = rd32(img + BZ_CMDLINE_SIZE);
+	bz->kernel_alignment = rd32(img + BZ_KERNEL_ALIGNMENT);
+	bz->relocatable = img[BZ_RELOCATABLE];
+	bz->pref_address = rd64(img + BZ_PREF_ADDRESS);
+	bz->init_size = rd32(img + BZ_INIT_SIZE);
+	if (bz->init_size < bz->pm_len)
+		bz->init_size = (uint32_t)bz->pm_len;
+	return 0;
+}

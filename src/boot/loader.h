@@ -1,0 +1,26 @@
+/* Putting a guest into memory: kernel (bzImage, ELF or flat binary),
+ * initrd, command line, e820 map and ACPI tables; sets the boot entry. */
+#ifndef WARDEN_BOOT_LOADER_H
+#define WARDEN_BOOT_LOADER_H
+
+#include "core/vm.h"
+
+enum kernel_format {
+	KERNEL_AUTO,    /* bzImage or ELF, by magic */
+	KERNEL_BZIMAGE,
+	KERNEL_ELF,
+	KERNEL_FLAT,    /* raw real-mode binary, never guessed */
+};
+
+struct boot_spec {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	enum kernel_format format;
+};
+
+int boot_load(struct vm *vm, const struct boot_spec *spec);
+/* Whether the kernel file is a Linux bzImage (for the host-capability check). */
+int boot_is_linux(const struct boot_spec *spec);
+
+#endif

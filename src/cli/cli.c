@@ -1,0 +1,179 @@
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+#include "version.h"
+
+enum {
+	OPT_KERNEL = 256, OPT_KERNEL_FORMAT, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS,
+	OPT_STATS, OPT_REBOOT, OPT_NO_IRQCHIP, OPT_KVM_DEVICE, OPT_HELP, OPT_VERSION, OPT_VERBOSE,
+};
+
+static const struct option run_options[] = {
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "kernel-format", required_argument, NULL, OPT_KERNEL_FORMAT },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "reboot", no_argument, NULL, OPT_REBOOT },
+	{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
+	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli_usage(FILE *f)
+{
+	fputs("usage: warden run [options]\n"
+	      "       warden --help | --version\n"
+	      "\n"
+	      "Runs a virtual machine on KVM and reports every VM exit when it ends.\n"
+	      "\n"
+	      "  --kernel FILE          Linux bzImage to boot (default: the guest built by\n"
+	      "                         `make guest`, next to the warden binary)\n"
+	      "  --kernel-format FMT    auto (bzImage or ELF), bzimage, elf, or flat (a raw\n"
+	      "                         real-mode binary loaded and entered at 0x7c00);\n"
+	      "                         ELF32 starts in protected mode, ELF64 in long mode\n"
+	      "  --initrd FILE          initial ramdisk for a Linux kernel\n"
+	      "  --cmdline STR          kernel command line (default: \"" CLI_DEFAULT_CMDLINE "\")\n"
+	      "  --mem MiB              guest RAM in MiB, or with a G suffix (default 256)\n"
+	      "  --cpus N               vCPUs, 1 to the host's KVM limit (default 1)\n"
+	      "  --stats FILE.json      write the exit statistics as JSON\n"
+	      "  --reboot               restart the guest when it reboots (default: end)\n"
+	      "  --no-irqchip           no in-kernel interrupt controller (test guests:\n"
+	      "                         HLT then reaches warden and ends the VM)\n"
+	      "  --kvm-device PATH      KVM device (default /dev/kvm)\n"
+	      "  --verbose              more diagnostics\n"
+	      "\n"
+	      "The guest's serial console is stdin/stdout; Ctrl-A x quits on a terminal.\n"
+	      "Exit status: 0 poweroff, 1 warden/host failure, 2 bad input, 3 reboot,\n"
+	      "4 triple fault, 5 KVM internal error, 6 halted (no irqchip), 7 stopped.\n",
+	      f);
+}
+
+static int parse_uint(const char *s, const char *opt, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!s[0] || s[0] == '-')
+		return fail(ERR_USAGE, "%s needs a positive number, not '%s'", opt, s);
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end)
+		return fail(ERR_USAGE, "%s needs a number, not '%s'", opt, s);
+	if (v > max)
+		return fail(ERR_USAGE, "%s %s is too large (at most %llu)", opt, s, (unsigned long long)max);
+	*out = v;
+	return 0;
+}
+
+static int parse_mem(const char *s, uint64_t host_mib, uint64_t *mib)
+{
+	char buf[32];
+	size_t n = strlen(s);
+	uint64_t mult = 1;
+
+	if (n == 0 || n >= sizeof(buf))
+		return fail(ERR_USAGE, "--mem needs a size in MiB, not '%s'", s);
+	memcpy(buf, s, n + 1);
+	if (buf[n - 1] == 'G' || buf[n - 1] == 'g') {
+		mult = 1024;
+		buf[n - 1] = 0;
+	} else if (buf[n - 1] == 'M' || buf[n - 1] == 'm') {
+		buf[n - 1] = 0;
+	}
+	if (parse_uint(buf, "--mem", (1ULL << 30) / mult, mib) < 0)
+		return -1;
+	*mib *= mult;
+	if (*mib < CLI_MIN_MEM_MIB)
+		return fail(ERR_USAGE, "--mem %s is too small (at least %d MiB)", s, CLI_MIN_MEM_MIB);
+	if (host_mib && *mib > host_mib)
+		return fail(ERR_USAGE, "--mem %s is more than this host's %llu MiB of RAM",
+			    s, (unsigned long long)host_mib);
+	return 0;
+}
+
+static int parse_format(const char *s, enum kernel_format *f)
+{
+	static const struct { const char *name; enum kernel_format f; } formats[] = {
+		{ "auto", KERNEL_AUTO }, { "bzimage", KERNEL_BZIMAGE },
+		{ "elf", KERNEL_ELF }, { "flat", KERNEL_FLAT },
+	};
+
+	for (unsigned i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(s, formats[i].name) == 0) {
+			*f = formats[i].f;
+			return 0;
+		}
+	return fail(ERR_USAGE, "--kernel-format must be auto, bzimage, elf or flat, not '%s'", s);
+}
+
+static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mib)
+{
+	uint64_t v;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", run_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_KERNEL: o->kernel = optarg; break;
+		case OPT_KERNEL_FORMAT: if (parse_format(optarg, &o->format) < 0) return -1; break;
+		case OPT_INITRD: o->initrd = optarg; break;
+		case OPT_CMDLINE: o->cmdline = optarg; break;
+		case OPT_MEM: if (parse_mem(optarg, host_mib, &o->mem_mib) < 0) return -1; break;
+		case OPT_CPUS:
+			if (parse_uint(optarg, "--cpus", CLI_MAX_CPUS, &v) < 0)
+				return -1;
+			if (v == 0)
+				return fail(ERR_USAGE, "--cpus must be at least 1");
+			o->cpus = (unsigned)v;
+			break;
+		case OPT_STATS: o->stats_json = optarg; break;
+		case OPT_REBOOT: o->reboot = true; break;
+		case OPT_NO_IRQCHIP: o->irqchip = false; break;
+		case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
+		case OPT_VERBOSE: o->verbose = true; break;
+		case OPT_HELP: cli_usage(out); return CLI_EXIT_OK;
+		case ':':
+			return fail(ERR_USAGE, "%s needs a value", argv[optind - 1]);
+		default:
+			return fail(ERR_USAGE, "unknown option '%s' (see warden --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail(ERR_USAGE, "unexpected argument '%s' (see warden --help)", argv[optind]);
+	if (o->cpus > 1 && !o->irqchip)
+		return fail(ERR_USAGE, "--no-irqchip supports only one vCPU");
+	return CLI_RUN;
+}
+
+int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mem_mib)
+{
+	memset(o, 0, sizeof(*o));
+	o->mem_mib = CLI_DEFAULT_MEM_MIB;
+	o->cpus = 1;
+	o->irqchip = true;
+	o->format = KERNEL_AUTO;
+	if (argc < 2)
+		return fail(ERR_USAGE, "no command given (try warden --help)");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		cli_usage(out);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		fprintf(out, "warden %s\n", WARDEN_VERSION);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return parse_run(argc - 1, argv + 1, o, out, host_mem_mib);
+	return fail(ERR_USAGE, "unknown command '%s' (try warden --help)", argv[1]);
+}

@@ -1,0 +1,38 @@
+/* Command line of warden: `warden run [options]`, --help, --version. */
+#ifndef WARDEN_CLI_CLI_H
+#define WARDEN_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "boot/loader.h"
+
+#define CLI_DEFAULT_MEM_MIB 256
+#define CLI_MIN_MEM_MIB 2
+#define CLI_MAX_CPUS 254 /* xAPIC ids in the MADT */
+#define CLI_DEFAULT_CMDLINE "console=ttyS0 panic=-1"
+#define CLI_GUEST_CMDLINE "console=ttyS0 quiet panic=-1"
+
+enum cli_action { CLI_RUN, CLI_EXIT_OK };
+
+struct cli_options {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	enum kernel_format format;
+	uint64_t mem_mib;
+	unsigned cpus;
+	const char *stats_json;
+	bool reboot;
+	bool irqchip;
+	bool verbose;
+	const char *kvm_device;
+};
+
+/* Parse ARGV. Returns CLI_RUN, CLI_EXIT_OK (help/version printed to OUT),
+ * or -1 with a user error recorded. HOST_MEM_MIB bounds --mem (0: no bound). */
+int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mem_mib);
+void cli_usage(FILE *f);
+
+#endif

@@ -1,0 +1,81 @@
+#include "core/cpuid.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "util/error.h"
+
+struct kvm_cpuid2 *cpuid_supported(int kvm_fd)
+{
+	for (unsigned n = 64; n <= 4096; n *= 2) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+
+		if (!c) {
+			fail(ERR_HOST, "out of memory");
+			return NULL;
+		}
+		c->nent = n;
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			return c;
+		free(c);
+		if (errno != E2BIG) {
+			fail_errno(ERR_HOST, "KVM_GET_SUPPORTED_CPUID");
+			return NULL;
+		}
+	}
+	fail(ERR_HOST, "KVM_GET_SUPPORTED_CPUID: too many entries");
+	return NULL;
+}
+
+static void kvm_signature(struct kvm_cpuid_entry2 *e)
+{
+	/* "KVMKVMKVM\0\0\0" in ebx, ecx, edx; eax = highest PV leaf. */
+	e->eax = CPUID_KVM_FEATURES;
+	memcpy(&e->ebx, "KVMK", 4);
+	memcpy(&e->ecx, "VMKV", 4);
+	memcpy(&e->edx, "M\0\0\0", 4);
+}
+
+struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id)
+{
+	size_t size = sizeof(*base) + (base->nent + 1) * sizeof(base->entries[0]);
+	struct kvm_cpuid2 *c = malloc(size);
+	int has_sig = 0;
+
+	if (!c) {
+		fail(ERR_HOST, "out of memory");
+		return NULL;
+	}
+	memcpy(c, base, sizeof(*base) + base->nent * sizeof(base->entries[0]));
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		switch (e->function) {
+		case 1:
+			e->ebx = (e->ebx & 0x00ffffffu) | (id << 24); /* initial APIC id */
+			e->ecx |= CPUID_HYPERVISOR_BIT;
+			break;
+		case 0xb:
+		case 0x1f:
+			e->edx = id; /* x2APIC id */
+			break;
+		case 0x8000001e:
+			e->eax = id; /* AMD extended APIC id */
+			break;
+		case CPUID_KVM_SIGNATURE:
+			kvm_signature(e);
+			has_sig = 1;
+			break;
+		}
+	}
+	if (!has_sig) {
+		struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
+		memset(e, 0, sizeof(*e));
+		e->function = CPUID_KVM_SIGNATURE;
+		kvm_signature(e);
+	}
+	return c;
+}

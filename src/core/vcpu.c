@@ -1,0 +1,190 @@
+#include "core/vcpu.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot/cpu_state.h"
+#include "core/cpuid.h"
+#include "core/exit_dispatch.h"
+#include "core/vm.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#define SIG_KICK SIGUSR1
+
+#define MSR_IA32_TSC 0x10
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define MISC_ENABLE_FAST_STRING 1
+#define MTRR_ENABLE_WB 0x806 /* MTRRs on, default type write-back */
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* only here to interrupt KVM_RUN with EINTR */
+}
+
+static int setup_msrs(struct vcpu *v)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[3];
+	} m = { .hdr.nmsrs = 3,
+		.e = { { .index = MSR_IA32_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING },
+		       { .index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WB },
+		       { .index = MSR_IA32_TSC, .data = 0 } } };
+	int n = ioctl(v->fd, KVM_SET_MSRS, &m);
+
+	/* KVM stops at the first MSR it does not know; that is not fatal. */
+	if (n < 0)
+		return fail_errno(ERR_HOST, "KVM_SET_MSRS");
+	if (n < 3)
+		log_debug("vCPU %u: KVM accepted %d of 3 boot MSRs", v->id, n);
+	return 0;
+}
+
+int vcpu_create(struct vcpu *v, struct vm *vm, unsigned id)
+{
+	struct kvm_cpuid2 *cpuid;
+	struct sigaction sa = { .sa_handler = kick_handler };
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->id = id;
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0)
+		return fail_errno(ERR_HOST, "KVM_CREATE_VCPU %u", id);
+	v->run = mmap(NULL, (size_t)vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		return fail_errno(ERR_HOST, "mmap kvm_run");
+	}
+	cpuid = cpuid_for_vcpu(vm->cpuid, id);
+	if (!cpuid)
+		return -1;
+	ret = ioctl(v->fd, KVM_SET_CPUID2, cpuid);
+	free(cpuid);
+	if (ret < 0)
+		return fail_errno(ERR_HOST, "KVM_SET_CPUID2");
+	/* No SA_RESTART: the kick must make KVM_RUN return EINTR. */
+	sigaction(SIG_KICK, &sa, NULL);
+	return setup_msrs(v);
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (v->run)
+		munmap(v->run, (size_t)v->vm->run_size);
+	if (v->fd > 0)
+		close(v->fd);
+	v->run = NULL;
+	v->fd = -1;
+}
+
+int vcpu_set_boot_state(struct vcpu *v, const struct boot_entry *e)
+{
+	return cpu_state_apply(v->fd, &v->vm->mem, e);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The exit loop. Accounting happens here, once, for every KVM_RUN return. */
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	struct exit_stats *st = &vm->stats[v->id];
+	char name[16];
+
+	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	pthread_setname_np(pthread_self(), name);
+	while (atomic_load(&vm->end) == VM_RUNNING) {
+		struct exit_result res = { .dev = STATS_DEV_NONE };
+		uint64_t t0 = now_ns(), t1, t2;
+		int ret = ioctl(v->fd, KVM_RUN, 0);
+		int err = errno;
+		unsigned slot;
+
+		t1 = now_ns();
+		if (ret < 0 && err != EINTR && err != EAGAIN) {
+			log_warn("vCPU %u: KVM_RUN: %s", v->id, strerror(err));
+			vm_request_end(vm, VM_END_HOST_ERROR);
+			break;
+		}
+		slot = stats_reason_slot(ret, err, v->run->exit_reason);
+		if (ret == 0)
+			exit_dispatch(v, &res);
+		t2 = now_ns();
+		if (res.unclaimed)
+			stats_record_unclaimed(st, res.space, res.addr, t2 - t1);
+		stats_record(st, slot, res.dev, t1 - t0, t2 - t1);
+		if (res.end != VM_RUNNING)
+			vm_request_end(vm, res.end);
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *v)
+{
+	int err = pthread_create(&v->thread, NULL, vcpu_thread, v);
+
+	if (err) {
+		errno = err;
+		return fail_errno(ERR_HOST, "cannot start vCPU %u thread", v->id);
+	}
+	v->started = true;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (!v->started)
+		return;
+	/* immediate_exit covers a vCPU that is about to enter KVM_RUN;
+	 * the signal covers one already inside (e.g. halted in KVM). */
+	v->run->immediate_exit = 1;
+	pthread_kill(v->thread, SIG_KICK);
+}
+
+void vcpu_join(struct vcpu *v)
+{
+	if (v->started)
+		pthread_join(v->thread, NULL);
+	v->started = false;
+}
+
+void vcpu_dump(struct vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
+		log_warn("vCPU %u: cannot read registers", v->id);
+		return;
+	}
+	fprintf(stderr,
+		"warden: vCPU %u registers:\n"
+		"  rip %016llx rsp %016llx rflags %016llx\n"
+		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
+		"  rsi %016llx rdi %016llx rbp %016llx\n"
+		"  r8  %016llx r9  %016llx r10 %016llx r11 %016llx\n"
+		"  r12 %016llx r13 %016llx r14 %016llx r15 %016llx\n"
+		"  cs %04x base %llx  ss %04x  ds %04x  cr0 %llx cr2 %llx cr3 %llx cr4 %llx efer %llx\n",
+		v->id, r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp,
+		r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, s.cs.selector, s.cs.base,
+		s.ss.selector, s.ds.selector, s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+}

@@ -1,0 +1,103 @@
+/* A minimal i8042 keyboard controller: enough for Linux's probe and for
+ * its reset command (0xfe, pulse the CPU reset line), which reboots. */
+#include <stdlib.h>
+
+#include "boot/layout.h"
+#include "core/device.h"
+#include "core/vm.h"
+#include "devices/platform.h"
+
+#define I8042_STS_OBF 0x01
+#define I8042_STS_SYS 0x04
+#define I8042_CMD_READ_CTR 0x20
+#define I8042_CMD_WRITE_CTR 0x60
+#define I8042_CMD_SELF_TEST 0xaa
+#define I8042_CMD_KBD_TEST 0xab
+#define I8042_CMD_WRITE_OUTPUT 0xd1
+#define I8042_CMD_RESET 0xfe
+#define I8042_OUTPUT_RESET_BIT 0x01 /* 0 = CPU held in reset */
+
+struct i8042 {
+	struct device dev;
+	struct vm *vm;
+	uint8_t ctr;
+	uint8_t out;
+	uint8_t out_full;
+	uint8_t pending; /* command waiting for its data byte */
+};
+
+static void put_output(struct i8042 *k, uint8_t v)
+{
+	k->out = v;
+	k->out_full = 1;
+}
+
+static void command(struct i8042 *k, uint8_t cmd)
+{
+	switch (cmd) {
+	case I8042_CMD_READ_CTR: put_output(k, k->ctr); break;
+	case I8042_CMD_SELF_TEST: put_output(k, 0x55); break;
+	case I8042_CMD_KBD_TEST: put_output(k, 0x00); break;
+	case I8042_CMD_WRITE_CTR:
+	case I8042_CMD_WRITE_OUTPUT: k->pending = cmd; break;
+	case I8042_CMD_RESET: vm_request_end(k->vm, VM_END_REBOOT); break;
+	default: break; /* enable/disable ports and the like: nothing to do */
+	}
+}
+
+static void data_write(struct i8042 *k, uint8_t v)
+{
+	if (k->pending == I8042_CMD_WRITE_CTR)
+		k->ctr = v;
+	else if (k->pending == I8042_CMD_WRITE_OUTPUT && !(v & I8042_OUTPUT_RESET_BIT))
+		vm_request_end(k->vm, VM_END_REBOOT);
+	k->pending = 0;
+}
+
+static void i8042_read(struct device *dev, uint64_t off, uint8_t *data, unsigned len)
+{
+	struct i8042 *k = dev->priv;
+
+	for (unsigned i = 1; i < len; i++)
+		data[i] = 0xff;
+	if (off == 0) {
+		data[0] = k->out;
+		k->out_full = 0;
+	} else if (off == PORT_I8042_CMD - PORT_I8042_DATA) {
+		data[0] = I8042_STS_SYS | (k->out_full ? I8042_STS_OBF : 0);
+	} else {
+		data[0] = 0xff;
+	}
+}
+
+static void i8042_write(struct device *dev, uint64_t off, const uint8_t *data, unsigned len)
+{
+	struct i8042 *k = dev->priv;
+
+	(void)len;
+	if (off == 0)
+		data_write(k, data[0]);
+	else if (off == PORT_I8042_CMD - PORT_I8042_DATA)
+		command(k, data[0]);
+}
+
+static const struct device_ops i8042_ops = { .read = i8042_read, .write = i8042_write };
+
+struct device *i8042_create(struct vm *vm)
+{
+	struct i8042 *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->vm = vm;
+	k->dev = (struct device){ .name = "i8042", .ops = &i8042_ops, .priv = k };
+	/* One range 0x60-0x64; 0x61-0x63 read as nothing.  (Port 0x61, the
+	 * speaker, is the in-kernel PIT's and never gets here with it.) */
+	if (vm_add_device(vm, &k->dev) < 0 ||
+	    vm_map_range(vm, BUS_PIO, PORT_I8042_DATA, PORT_I8042_CMD - PORT_I8042_DATA + 1,
+			 &k->dev) < 0) {
+		free(k);
+		return NULL;
+	}
+	return &k->dev;
+}

@@ -1,0 +1,26 @@
+/* The legacy platform every guest gets: COM1 (console), CMOS RTC, i8042
+ * (reset line) and the ACPI sleep/reset registers. */
+#ifndef WARDEN_DEVICES_PLATFORM_H
+#define WARDEN_DEVICES_PLATFORM_H
+
+#include <stdbool.h>
+
+struct vm;
+struct platform;
+
+struct platform *platform_create(struct vm *vm);
+void platform_destroy(struct platform *p);
+/* Feed console input (stdin) to COM1 until END_EFD becomes readable. */
+void platform_serve_input(struct platform *p, int end_efd);
+
+/* Each device's constructor registers it with VM and claims its ports. */
+struct serial;
+struct serial *serial_create(struct vm *vm, unsigned port, unsigned irq);
+void serial_destroy(struct serial *s);
+/* Host input for the guest; returns bytes taken (0 when the FIFO is full). */
+unsigned serial_input(struct serial *s, const unsigned char *buf, unsigned n);
+struct device *rtc_device_create(struct vm *vm);
+struct device *i8042_create(struct vm *vm);
+struct device *acpi_pm_create(struct vm *vm);
+
+#endif

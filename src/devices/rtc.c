@@ -1,0 +1,85 @@
+#include "devices/rtc.h"
+
+#include <string.h>
+
+static time_t host_now(void)
+{
+	return time(NULL);
+}
+
+void rtc_init(struct rtc *r, time_t (*now)(void))
+{
+	memset(r, 0, sizeof(*r));
+	r->now = now ? now : host_now;
+	r->cmos[RTC_REG_A] = 0x26; /* 32.768 kHz base, 1024 Hz rate */
+	r->cmos[RTC_REG_B] = RTC_B_24H; /* BCD, 24-hour: what firmware sets */
+	r->cmos[RTC_REG_D] = RTC_D_VRT; /* battery good */
+}
+
+static uint8_t encode(const struct rtc *r, unsigned v)
+{
+	if (r->cmos[RTC_REG_B] & RTC_B_BINARY)
+		return (uint8_t)v;
+	return (uint8_t)(((v / 10) << 4) | (v % 10));
+}
+
+static uint8_t clock_reg(const struct rtc *r, unsigned reg)
+{
+	time_t t = r->now();
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	switch (reg) {
+	case RTC_SECONDS: return encode(r, (unsigned)tm.tm_sec);
+	case RTC_MINUTES: return encode(r, (unsigned)tm.tm_min);
+	case RTC_HOURS: return encode(r, (unsigned)tm.tm_hour);
+	case RTC_DAY_OF_WEEK: return encode(r, (unsigned)tm.tm_wday + 1);
+	case RTC_DAY_OF_MONTH: return encode(r, (unsigned)tm.tm_mday);
+	case RTC_MONTH: return encode(r, (unsigned)tm.tm_mon + 1);
+	case RTC_YEAR: return encode(r, (unsigned)(tm.tm_year % 100));
+	case RTC_CENTURY: return encode(r, (unsigned)(1900 + tm.tm_year) / 100);
+	}
+	return 0;
+}
+
+uint8_t rtc_read(struct rtc *r, unsigned port)
+{
+	unsigned reg = r->index & 0x7f;
+
+	if (port == 0)
+		return 0xff; /* the index port is write-only */
+	switch (reg) {
+	case RTC_SECONDS: case RTC_MINUTES: case RTC_HOURS: case RTC_DAY_OF_WEEK:
+	case RTC_DAY_OF_MONTH: case RTC_MONTH: case RTC_YEAR: case RTC_CENTURY:
+		return clock_reg(r, reg);
+	case RTC_REG_A:
+		return r->cmos[RTC_REG_A] & 0x7f; /* UIP never set */
+	case RTC_REG_C:
+		return 0; /* no interrupt flags: warden raises no RTC interrupts */
+	default:
+		return r->cmos[reg];
+	}
+}
+
+void rtc_write(struct rtc *r, unsigned port, uint8_t val)
+{
+	unsigned reg;
+
+	if (port == 0) {
+		r->index = val; /* bit 7 is the NMI mask; kept, ignored */
+		return;
+	}
+	reg = r->index & 0x7f;
+	switch (reg) {
+	case RTC_REG_C: case RTC_REG_D:
+		return; /* read-only */
+	case RTC_REG_B:
+		/* Format bits are honoured; interrupt enables are accepted. */
+		r->cmos[reg] = val;
+		return;
+	default:
+		/* Clock writes (setting the time) are accepted and forgotten:
+		 * the guest's RTC follows the host clock. */
+		r->cmos[reg] = val;
+	}
+}

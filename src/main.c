@@ -1,0 +1,204 @@
+/* warden: a KVM virtual machine monitor that counts every VM exit. */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accounting/exit_stats.h"
+#include "boot/loader.h"
+#include "cli/cli.h"
+#include "core/device.h"
+#include "core/kvm.h"
+#include "core/vm.h"
+#include "devices/platform.h"
+#include "util/error.h"
+#include "util/log.h"
+
+static struct termios saved_tty;
+static int tty_raw;
+static struct vm *running_vm;
+
+static void restore_tty(void)
+{
+	if (tty_raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+	tty_raw = 0;
+}
+
+/* Raw mode: keystrokes (Ctrl-C included) go to the guest unchanged. */
+static void raw_tty(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) < 0)
+		return;
+	t = saved_tty;
+	cfmakeraw(&t);
+	t.c_oflag |= OPOST | ONLCR; /* warden's own messages keep their newlines */
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
+		tty_raw = 1;
+		atexit(restore_tty);
+	}
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (running_vm)
+		vm_request_end(running_vm, VM_END_SIGNAL);
+}
+
+static uint64_t host_mem_mib(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size >> 20 : 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The default guest lives in guest/ next to the binary (build/guest/). */
+static int default_guest(struct cli_options *o, char *kernel, char *initrd, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *dir = getenv("WARDEN_GUEST_DIR");
+	char *slash;
+
+	if (!dir) {
+		if (n <= 0)
+			return fail(ERR_USAGE, "no --kernel given and cannot locate the default guest");
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = 0;
+		dir = exe;
+		if (snprintf(kernel, len, "%s/guest/vmlinuz", dir) >= (int)len ||
+		    snprintf(initrd, len, "%s/guest/initrd.cpio.gz", dir) >= (int)len)
+			return fail(ERR_USAGE, "path of the default guest is too long");
+	} else if (snprintf(kernel, len, "%s/vmlinuz", dir) >= (int)len ||
+		   snprintf(initrd, len, "%s/initrd.cpio.gz", dir) >= (int)len) {
+		return fail(ERR_USAGE, "WARDEN_GUEST_DIR is too long");
+	}
+	if (access(kernel, R_OK) != 0)
+		return fail(ERR_USAGE, "no --kernel given and the default guest %s is missing (run make guest)", kernel);
+	o->kernel = kernel;
+	if (!o->initrd && access(initrd, R_OK) == 0)
+		o->initrd = initrd;
+	if (!o->cmdline)
+		o->cmdline = CLI_GUEST_CMDLINE;
+	return 0;
+}
+
+/* A stock kernel cannot run on a paravirtual KVM: say so before trying. */
+static int check_host(const struct boot_spec *spec)
+{
+	int linux_kernel = boot_is_linux(spec);
+
+	if (linux_kernel < 0)
+		return -1;
+	if (linux_kernel && kvm_host_virt() == HOST_VIRT_PVM)
+		return fail(ERR_USAGE,
+			    "this host's KVM is %s: it cannot run an unmodified Linux kernel; "
+			    "run warden on a VT-x/AMD-V host or in the emulated AMD-V host (make demo)",
+			    kvm_host_virt_name(HOST_VIRT_PVM));
+	return 0;
+}
+
+/* One boot of the VM: create, load, run, tear down. */
+static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
+			     struct exit_stats *stats, struct stats_report *rep)
+{
+	struct vm_config cfg = {
+		.mem_bytes = o->mem_mib << 20, .ncpus = o->cpus, .irqchip = o->irqchip,
+		.kvm_device = o->kvm_device,
+	};
+	static struct vm vm;
+	enum vm_end end = VM_END_HOST_ERROR;
+	uint64_t t0;
+
+	if (vm_create(&vm, &cfg, stats) < 0 || !platform_create(&vm) || boot_load(&vm, spec) < 0)
+		goto out;
+	rep->ndevices = vm.ndevices;
+	for (unsigned i = 0; i < vm.ndevices; i++)
+		rep->device_name[i] = vm.devices[i]->name;
+	running_vm = &vm;
+	t0 = now_ns();
+	end = vm_run(&vm);
+	rep->wall_ns += now_ns() - t0;
+	running_vm = NULL;
+	if (end == VM_END_HOST_ERROR)
+		fail(ERR_HOST, "the VM stopped because of a host error");
+out:
+	platform_destroy(vm.platform);
+	vm_destroy(&vm);
+	return end;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_options o;
+	char kernel[PATH_MAX], initrd[PATH_MAX];
+	struct boot_spec spec;
+	struct exit_stats *stats;
+	struct stats_report rep = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	enum vm_end end;
+	int r = cli_parse(argc, argv, &o, stdout, host_mem_mib());
+
+	if (r == CLI_EXIT_OK)
+		return 0;
+	if (r < 0 || (!o.kernel && default_guest(&o, kernel, initrd, sizeof(kernel)) < 0))
+		goto fail;
+	log_verbose = o.verbose;
+	spec = (struct boot_spec){ .kernel = o.kernel, .initrd = o.initrd,
+				   .cmdline = o.cmdline ? o.cmdline : CLI_DEFAULT_CMDLINE,
+				   .format = o.format };
+	if (check_host(&spec) < 0)
+		goto fail;
+	stats = calloc(o.cpus, sizeof(*stats));
+	if (!stats) {
+		fail(ERR_HOST, "out of memory");
+		goto fail;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	raw_tty();
+	do {
+		end = boot_once(&o, &spec, stats, &rep);
+		if (end == VM_END_REBOOT && o.reboot)
+			log_info("guest rebooted; starting it again");
+	} while (end == VM_END_REBOOT && o.reboot);
+	restore_tty();
+	if (end == VM_END_HOST_ERROR && rep.ndevices == 0) {
+		free(stats);
+		goto fail; /* never ran: the error says why */
+	}
+	rep.nvcpus = o.cpus;
+	rep.vcpu = stats;
+	rep.end_reason = vm_end_name(end);
+	stats_print_table(stderr, &rep);
+	if (o.stats_json && stats_write_json(o.stats_json, &rep) < 0) {
+		fprintf(stderr, "warden: %s\n", err_msg());
+		free(stats);
+		return 1;
+	}
+	if (end == VM_END_HOST_ERROR)
+		fprintf(stderr, "warden: %s\n", err_msg());
+	free(stats);
+	return vm_end_exit_code(end);
+fail:
+	restore_tty();
+	fprintf(stderr, "warden: %s\n", err_msg());
+	return err_class() == ERR_USAGE ? 2 : 1;
+}

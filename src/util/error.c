@@ -1,0 +1,51 @@
+#include "util/error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char msg[512];
+static _Thread_local enum err_class cls_recorded = ERR_HOST;
+
+int fail(enum err_class cls, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cls_recorded = cls;
+	return -1;
+}
+
+int fail_errno(enum err_class cls, const char *fmt, ...)
+{
+	int saved = errno;
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = strlen(msg);
+	snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
+	cls_recorded = cls;
+	return -1;
+}
+
+const char *err_msg(void)
+{
+	return msg[0] ? msg : "unknown error";
+}
+
+enum err_class err_class(void)
+{
+	return cls_recorded;
+}
+
+void err_clear(void)
+{
+	msg[0] = 0;
+	cls_recorded = ERR_HOST;
+}

@@ -1,0 +1,11 @@
+#ifndef WARDEN_UTIL_FILE_H
+#define WARDEN_UTIL_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Read all of PATH into a malloc'd buffer; WHAT names it in errors
+ * ("kernel", "initrd").  Errors are user errors. */
+int file_read_all(const char *path, const char *what, uint8_t **buf, size_t *len);
+
+#endif

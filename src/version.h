@@ -1,0 +1,1 @@
+#define WARDEN_VERSION "0.1.0"
