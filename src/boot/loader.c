@@ -88,6 +88,12 @@ int boot_is_linux(const struct boot_spec *spec)
 	if (file_read_all(spec->kernel, "kernel", &img, &len) < 0)
 		return -1;
 	linux_kernel = bzimage_looks_like(img, len);
+	if (linux_kernel) {
+		/* Report a bad header before anything about the host. */
+		struct bzimage bz;
+		if (bzimage_parse(img, len, spec->kernel, &bz) < 0)
+			linux_kernel = -1;
+	}
 	free(img);
 	return linux_kernel;
 }

@@ -20,7 +20,8 @@ struct boot_spec {
 };
 
 int boot_load(struct vm *vm, const struct boot_spec *spec);
-/* Whether the kernel file is a Linux bzImage (for the host-capability check). */
+/* Whether the kernel file is a Linux bzImage (for the host-capability check):
+ * 1 yes, 0 no, -1 unreadable or a broken bzImage header (error recorded). */
 int boot_is_linux(const struct boot_spec *spec);
 
 #endif

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Boot benchmark: warden vs QEMU -M microvm, both as L2 inside ONE emulated L1
+# machine (tests/emu/l1.sh --with-qemu; L1 has a real SVM /dev/kvm).
+#
+# Usage: bench/boot.sh            (from the repo root)
+# Env:
+#   BOOTS=3          measured boots per VMM (alternating qemu, warden, ...)
+#   WARMUP=1         unmeasured boots per VMM first (page in the VMM binaries)
+#   CMDLINE=...      guest kernel command line (default below; same for both)
+#   BOOT_TIMEOUT=120 seconds before one boot is killed inside L1
+#   VMMS="qemu warden"  which VMMs to run
+#   WARDEN=path      warden binary for L1's /bin/warden (default build/warden-static)
+#
+# Per boot it measures, inside L1, the wall time from starting the VMM to the
+# guest's "warden-guest: up" line (busybox sh $EPOCHREALTIME, microseconds),
+# the time until the VMM exits, and the VM exits by reason, counted with a hist
+# trigger on kvm:kvm_exit over the whole VM lifetime (boot, init, poweroff).
+# Output: a markdown summary and the raw per-boot lines, also written to
+# build/bench/boot-<date>.md (full L1 log: build/bench/boot-<date>.log).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="$ROOT/build/bench"
+BOOTS=${BOOTS:-3}
+WARMUP=${WARMUP:-1}
+CMDLINE=${CMDLINE:-console=ttyS0 reboot=t panic=-1 quiet}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
+VMMS=${VMMS:-qemu warden}
+
+DIED=0
+die() { DIED=1; echo "bench/boot.sh: error: $*" >&2; exit 1; }
+ERRAT=?
+trap 'ERRAT="line $LINENO: $BASH_COMMAND"' ERR
+trap 'rc=$?; [ $rc -eq 0 ] || [ $DIED = 1 ] || echo "bench/boot.sh: error: exit $rc at $ERRAT" >&2' EXIT
+
+[[ $BOOTS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $BOOT_TIMEOUT =~ ^[1-9][0-9]*$ ]] \
+    || die "BOOTS, WARMUP and BOOT_TIMEOUT must be numbers"
+case $CMDLINE in *'"'*|*"'"*) die "CMDLINE must not contain quotes" ;; esac
+
+export WARDEN=${WARDEN:-$ROOT/build/warden-static}
+if [[ " $VMMS " == *" warden "* ]] && [ ! -f "$WARDEN" ]; then
+    echo "bench/boot.sh: ${WARDEN#$ROOT/} missing (warden not built yet): benchmarking QEMU only"
+    VMMS=${VMMS//warden/}
+fi
+VMMS=$(echo $VMMS)
+[ -n "$VMMS" ] || die "no VMM to benchmark"
+
+mkdir -p "$OUT"
+stamp=$(date +%Y%m%d-%H%M%S)
+SCRIPT="$OUT/l1-boot-bench.sh"
+LOG="$OUT/boot-$stamp.log"
+REPORT="$OUT/boot-$stamp.md"
+
+# ---- the script that runs inside L1 (busybox sh) ------------------------------
+{
+    cat <<EOF
+BOOTS=$BOOTS
+WARMUP=$WARMUP
+CMDLINE='$CMDLINE'
+BOOT_TIMEOUT=$BOOT_TIMEOUT
+VMMS='$VMMS'
+EOF
+    cat <<'EOF'
+EV=/sys/kernel/debug/tracing/events/kvm/kvm_exit
+HIST='hist:keys=exit_reason:vals=hitcount'
+[ -w $EV/trigger ] || { echo "BENCH-ERROR: no $EV/trigger"; exit 1; }
+[ -n "$EPOCHREALTIME" ] || { echo "BENCH-ERROR: sh has no \$EPOCHREALTIME"; exit 1; }
+
+# boot VMM N: one measured VM run; prints BENCH-BOOT and BENCH-EXIT lines
+# (N=0 is a warm-up: its output is shown, its numbers are not reported).
+boot() {
+	vmm=$1 n=$2
+	rm -f /tmp/up /tmp/rc
+	echo "$HIST" >$EV/trigger
+	t0=$EPOCHREALTIME
+	{
+		case $vmm in
+		qemu)
+			timeout -s KILL $BOOT_TIMEOUT qemu-system-x86_64 -enable-kvm -M microvm,rtc=on -cpu host \
+				-m 256 -smp 1 -nographic -no-reboot \
+				-kernel /guest/vmlinuz -initrd /guest/initrd.cpio.gz -append "$CMDLINE" </dev/null
+			;;
+		warden)
+			timeout -s KILL $BOOT_TIMEOUT warden run --kernel /guest/vmlinuz --initrd /guest/initrd.cpio.gz \
+				--cmdline "$CMDLINE" --mem 256 --cpus 1 </dev/null
+			;;
+		esac
+		echo $? >/tmp/rc
+	} 2>&1 | while IFS= read -r line; do
+		case $line in
+		*"warden-guest: up "*)
+			[ -e /tmp/up ] || echo "$EPOCHREALTIME ${line##*warden-guest: up }" >/tmp/up ;;
+		esac
+		echo "  $vmm#$n| $line"
+	done
+	t1=$EPOCHREALTIME
+	cat $EV/hist >/tmp/hist.$vmm.$n
+	echo "!$HIST" >$EV/trigger
+	rc=$(cat /tmp/rc 2>/dev/null || echo '?')
+	if [ -e /tmp/up ]; then
+		read -r tup gup </tmp/up
+		init=$(awk -v a=$t0 -v b=$tup 'BEGIN{printf "%.4f", b-a}')
+	else
+		init=NA gup=NA
+	fi
+	total=$(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.4f", b-a}')
+	exits=$(awk '/^ *Hits:/{print $2}' /tmp/hist.$vmm.$n)
+	[ "$n" = 0 ] && tag=BENCH-WARMUP || tag=BENCH-BOOT
+	echo "$tag vmm=$vmm n=$n init_s=$init total_s=$total guest_uptime_s=$gup rc=$rc exits=${exits:-NA}"
+	[ "$n" = 0 ] && return 0
+	# { exit_reason:        124 } hitcount:       5033
+	awk -v vmm=$vmm -v n=$n '/exit_reason:/ {
+		sub(/.*exit_reason: */, ""); r=$1; sub(/.*hitcount: */, ""); c=$1;
+		print "BENCH-EXIT vmm=" vmm " n=" n " reason=" r " count=" c }' /tmp/hist.$vmm.$n
+}
+
+for vmm in $VMMS; do
+	i=1
+	while [ $i -le $WARMUP ]; do boot $vmm 0; i=$((i + 1)); done
+done
+i=1
+while [ $i -le $BOOTS ]; do
+	for vmm in $VMMS; do boot $vmm $i; done
+	i=$((i + 1))
+done
+echo "BENCH-RAWHIST (last boot of each VMM):"
+for vmm in $VMMS; do
+	sed "s/^/  $vmm-hist| /" /tmp/hist.$vmm.$BOOTS
+done
+EOF
+} >"$SCRIPT"
+
+nv=$(wc -w <<<"$VMMS")
+l1_timeout=$(( (BOOTS + WARMUP) * nv * (BOOT_TIMEOUT + 10) + 300 ))
+echo "bench/boot.sh: $VMMS, $BOOTS boots each (+$WARMUP warm-up), cmdline '$CMDLINE'; log $LOG"
+set +e
+bash "$ROOT/tests/emu/l1.sh" --with-qemu --timeout "$l1_timeout" "$SCRIPT" 2>&1 | tee "$LOG"
+l1rc=${PIPESTATUS[0]}
+set -e
+[ "$l1rc" = 0 ] || die "L1 run failed (tests/emu/l1.sh exit $l1rc), see $LOG"
+grep -q '^BENCH-BOOT ' "$LOG" || die "no BENCH-BOOT lines in $LOG"
+
+# ---- summary -------------------------------------------------------------------
+# SVM exit codes (arch/x86/include/uapi/asm/svm.h): L1 runs kvm-amd, and the
+# hist trigger prints exit_reason as a number.
+summary() {
+    awk -v boots="$BOOTS" -v vmms="$VMMS" '
+    BEGIN {
+        nt = split("READ_CR0 0x0 READ_CR2 0x2 READ_CR3 0x3 READ_CR4 0x4 READ_CR8 0x8 WRITE_CR0 0x10 WRITE_CR2 0x12 WRITE_CR3 0x13 WRITE_CR4 0x14 WRITE_CR8 0x18 " \
+              "INTR 0x60 NMI 0x61 SMI 0x62 INIT 0x63 VINTR 0x64 CR0_SEL_WRITE 0x65 IDTR_READ 0x66 GDTR_READ 0x67 LDTR_READ 0x68 TR_READ 0x69 " \
+              "IDTR_WRITE 0x6a GDTR_WRITE 0x6b LDTR_WRITE 0x6c TR_WRITE 0x6d RDTSC 0x6e RDPMC 0x6f PUSHF 0x70 POPF 0x71 CPUID 0x72 RSM 0x73 " \
+              "IRET 0x74 SWINT 0x75 INVD 0x76 PAUSE 0x77 HLT 0x78 INVLPG 0x79 INVLPGA 0x7a IOIO 0x7b MSR 0x7c TASK_SWITCH 0x7d FERR_FREEZE 0x7e " \
+              "SHUTDOWN 0x7f VMRUN 0x80 VMMCALL 0x81 VMLOAD 0x82 VMSAVE 0x83 STGI 0x84 CLGI 0x85 SKINIT 0x86 RDTSCP 0x87 ICEBP 0x88 WBINVD 0x89 " \
+              "MONITOR 0x8a MWAIT 0x8b MWAIT_COND 0x8c XSETBV 0x8d RDPRU 0x8e EFER_WRITE_TRAP 0x8f CR0_WRITE_TRAP 0x90 CR4_WRITE_TRAP 0x94 " \
+              "CR8_WRITE_TRAP 0x98 INVPCID 0xa2 NPF 0x400 AVIC_INCOMPLETE_IPI 0x401 AVIC_UNACCELERATED_ACCESS 0x402 VMGEXIT 0x403", t, " ")
+        for (i = 1; i < nt; i += 2) name[hex(t[i+1])] = t[i]
+        for (d = 0; d < 8; d++) { name[32 + d] = "READ_DR" d; name[48 + d] = "WRITE_DR" d }
+        nx = split("DE DB NMI BP OF BR UD NM DF 09 TS NP SS GP PF 15 MF AC MC XM VE CP", x, " ")
+        for (i = 1; i <= 32; i++) name[63 + i] = "EXCP_" ((i <= nx) ? x[i] : i - 1)
+        name[4294967295] = "ERR"; name[-1] = "ERR"
+        nv = split(vmms, order, " ")
+    }
+    function hex(s,    i, v) {
+        s = tolower(s); sub(/^0x/, "", s); v = 0
+        for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+        return v
+    }
+    function median(list,    a, n, i, j, tmp) {
+        n = split(list, a, " ")
+        if (n == 0) return "NA"
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { tmp = a[j]; a[j] = a[j-1]; a[j-1] = tmp }
+        return (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+    }
+    function f3(x) { return x == "NA" ? x : sprintf("%.3f", x) }
+    function kv(s, k,    m) { return match(s, " " k "=[^ ]*") ? substr(s, RSTART + length(k) + 2, RLENGTH - length(k) - 2) : "" }
+    { sub(/\r$/, "") }
+    /^BENCH-BOOT / {
+        v = kv($0, "vmm"); raw[v] = raw[v] $0 "\n"; nb[v]++
+        if (kv($0, "init_s") != "NA") { init[v] = init[v] " " kv($0, "init_s"); ok[v]++ }
+        total[v] = total[v] " " kv($0, "total_s"); ex[v] = ex[v] " " kv($0, "exits")
+        if (kv($0, "guest_uptime_s") != "NA") gup[v] = gup[v] " " kv($0, "guest_uptime_s")
+    }
+    /^BENCH-EXIT / {
+        v = kv($0, "vmm"); r = kv($0, "reason") + 0; cnt[v, r, kv($0, "n")] = kv($0, "count"); seen[r] = 1
+    }
+    END {
+        print "| VMM | boots (reached init) | median VMM start -> init line (s) | median guest uptime at init (s) | median VMM run (s) | median VM exits | top exit reasons (median count) |"
+        print "|---|---|---|---|---|---|---|"
+        for (o = 1; o <= nv; o++) {
+            v = order[o]; if (!(v in nb)) continue
+            # per-reason medians over all boots (a reason missing from a boot counts 0)
+            delete med; nr = 0
+            for (r in seen) {
+                l = ""
+                for (b = 1; b <= boots; b++) l = l " " (((v, r, b) in cnt) ? cnt[v, r, b] : 0)
+                m = median(l); if (m > 0) { med[r] = m; allmed[v, r] = m }
+            }
+            top = ""
+            for (k = 0; k < 5; k++) {
+                best = ""; for (r in med) if (best == "" || med[r] > med[best]) best = r
+                if (best == "") break
+                top = top (top == "" ? "" : ", ") (best in name ? name[best] : "reason " best) " " med[best]
+                delete med[best]
+            }
+            printf "| %s | %d (%d) | %s | %s | %s | %s | %s |\n", v, nb[v], ok[v], f3(median(init[v])), median(gup[v]), f3(median(total[v])), median(ex[v]), top
+        }
+        print ""
+        hdr = "| exit reason (code) |"; sep = "|---|"
+        for (o = 1; o <= nv; o++) if (order[o] in nb) { hdr = hdr " " order[o] " (median) |"; sep = sep "---|" }
+        print hdr; print sep
+        # rows sorted by the first VMM column, descending
+        n = 0; for (r in seen) rows[++n] = r
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && allmed[order[1], rows[j-1]] + 0 < allmed[order[1], rows[j]] + 0; j--) { tmp = rows[j]; rows[j] = rows[j-1]; rows[j-1] = tmp }
+        for (i = 1; i <= n; i++) {
+            r = rows[i]; line = sprintf("| %s (%d) |", (r in name ? name[r] : "?"), r)
+            for (o = 1; o <= nv; o++) if (order[o] in nb) line = line " " (((order[o], r) in allmed) ? allmed[order[o], r] : 0) " |"
+            print line
+        }
+        print ""
+        print "Raw per-boot lines:"
+        print "```"
+        for (o = 1; o <= nv; o++) printf "%s", raw[order[o]]
+        print "```"
+    }' "$LOG"
+}
+
+{
+    echo "### Boot benchmark ($(date -u +%Y-%m-%dT%H:%MZ), L1 = QEMU TCG EPYC, L2 256 MiB / 1 vCPU, cmdline \`$CMDLINE\`)"
+    echo
+    summary
+} >"$REPORT"
+echo
+cat "$REPORT"
+echo "bench/boot.sh: report written to ${REPORT#$ROOT/}"

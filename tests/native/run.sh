@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Native tier: purpose-built guests (real, protected and long mode) run on
+# this host's /dev/kvm through warden's normal run loop and accounting.
+# Each guest does a known number of port, MMIO, HLT and CPUID operations;
+# the exit counts warden reports must match them exactly.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+
+G=build/tests/guests
+OUT=build/tests/native
+mkdir -p "$OUT"
+echo "== native tier (host /dev/kvm)"
+
+if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ]; then
+	skip "no usable /dev/kvm on this host: native tier not run"
+	finish native
+	exit $?
+fi
+
+# run NAME BINARY ARGS...: runs warden, records status/stdout/stderr/json.
+run() {
+	local name=$1 bin=$2
+	shift 2
+	timeout 60 "$bin" run --mem 16 --stats "$OUT/$name.json" "$@" \
+		>"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+	echo $? >"$OUT/$name.rc"
+}
+rc() { cat "$OUT/$1.rc"; }
+
+guest_checks() { # BIN LABEL
+	local bin=$1 l=$2 j
+
+	run "$l-long64" "$bin" --kernel $G/long64.elf
+	j=$OUT/$l-long64.json
+	expect_eq "$l long64: poweroff exit status" 0 "$(rc $l-long64)"
+	expect_match "$l long64: console output" '^long64: hello' "$OUT/$l-long64.out"
+	expect_match "$l long64: CPUID shows hypervisor bit and KVM signature" '^cpuid ok' "$OUT/$l-long64.out"
+	expect_eq "$l long64: PIO exits (23 serial + 1000 port 0x510 + 1 poweroff)" 1024 "$(json $j .reasons.io.count)"
+	expect_eq "$l long64: MMIO exits" 150 "$(json $j .reasons.mmio.count)"
+	expect_eq "$l long64: total exits, CPUID handled in KVM" 1174 "$(json $j .total_exits)"
+	expect_eq "$l long64: port 0x510 attributed" 1000 "$(json $j '.unclaimed[] | select(.space=="pio" and .addr=="0x510") | .count')"
+	expect_eq "$l long64: MMIO reads attributed to 0xd0000000" 100 "$(json $j '.unclaimed[] | select(.addr=="0xd0000000") | .count')"
+	expect_eq "$l long64: MMIO writes attributed to 0xd0000004" 50 "$(json $j '.unclaimed[] | select(.addr=="0xd0000004") | .count')"
+	expect_eq "$l long64: serial device exits" 23 "$(json $j '.devices.serial.count')"
+	expect_eq "$l long64: ACPI sleep register write" 1 "$(json $j '.devices["acpi-pm"].count')"
+	expect_eq "$l long64: end reason" poweroff "$(json $j .end_reason)"
+	expect_match "$l long64: exit table printed" 'VM exits reached warden' "$OUT/$l-long64.err"
+
+	run "$l-triple" "$bin" --kernel $G/long64-triple.elf
+	expect_eq "$l triple fault: exit status 4" 4 "$(rc $l-triple)"
+	expect_eq "$l triple fault: one shutdown exit" 1 "$(json $OUT/$l-triple.json .reasons.shutdown.count)"
+
+	run "$l-prot32" "$bin" --kernel $G/prot32.elf --no-irqchip
+	j=$OUT/$l-prot32.json
+	expect_eq "$l prot32: HLT without irqchip ends the VM (status 6)" 6 "$(rc $l-prot32)"
+	expect_match "$l prot32: console output" '^prot32: hello' "$OUT/$l-prot32.out"
+	expect_eq "$l prot32: PIO exits (14 serial + 500)" 514 "$(json $j .reasons.io.count)"
+	expect_eq "$l prot32: MMIO exits" 10 "$(json $j .reasons.mmio.count)"
+	expect_eq "$l prot32: HLT exits" 1 "$(json $j .reasons.hlt.count)"
+	expect_eq "$l prot32: port 0x511 attributed" 500 "$(json $j '.unclaimed[] | select(.addr=="0x511") | .count')"
+
+	run "$l-real16" "$bin" --kernel $G/real16.bin --kernel-format flat
+	j=$OUT/$l-real16.json
+	expect_eq "$l real16: i8042 reset ends the VM as reboot (status 3)" 3 "$(rc $l-real16)"
+	expect_match "$l real16: console output" '^real16: hello' "$OUT/$l-real16.out"
+	expect_eq "$l real16: PIO exits (14 serial + 300 + 1 reset)" 315 "$(json $j .reasons.io.count)"
+	expect_eq "$l real16: i8042 exits" 1 "$(json $j .devices.i8042.count)"
+	expect_eq "$l real16: port 0x512 attributed" 300 "$(json $j '.unclaimed[] | select(.addr=="0x512") | .count')"
+}
+
+guest_checks build/warden release
+# The same guests under AddressSanitizer + UBSan: any report fails the run.
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+guest_checks build/asan/warden asan
+for f in "$OUT"/asan-*.err; do
+	if grep -q -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$f"; then
+		failed "sanitizer report in $f"
+	fi
+done
+pass "no sanitizer reports in the asan runs"
+
+# Bad input: one line, exit status 2.
+bad() { # NAME REGEX ARGS...
+	local name=$1 re=$2
+	shift 2
+	build/warden "$@" >"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
+	local st=$?
+	if [ $st -eq 2 ] && [ "$(wc -l <"$OUT/bad.err")" -eq 1 ] && grep -Eq -- "$re" "$OUT/bad.err"; then
+		pass "bad input: $name"
+	else
+		failed "bad input: $name (status $st): $(head -c 300 "$OUT/bad.err")"
+	fi
+}
+printf 'not a kernel at all\n' >"$OUT/not-a-kernel"
+# A bzImage header with boot protocol 2.00.
+python3 - "$OUT/old-kernel" <<'PY' 2>/dev/null || printf '' >"$OUT/old-kernel"
+import sys, struct
+b = bytearray(4096)
+b[0x1f1] = 4; b[0x1fe:0x200] = b'\x55\xaa'; b[0x202:0x206] = b'HdrS'
+b[0x206:0x208] = struct.pack('<H', 0x0200)
+open(sys.argv[1], 'wb').write(b)
+PY
+bad "missing kernel" 'cannot open kernel' run --kernel /nonexistent/vmlinuz
+bad "unreadable kernel (a directory)" 'not a regular file' run --kernel /
+bad "not a bzImage" 'not a bzImage' run --kernel "$OUT/not-a-kernel"
+bad "boot protocol too old" 'too old' run --kernel "$OUT/old-kernel"
+bad "missing initrd" 'cannot open initrd' run --kernel $G/long64.elf --initrd /nonexistent/initrd
+bad "--mem too small" 'too small' run --kernel $G/long64.elf --mem 1
+bad "--mem more than the host has" 'more than this host' run --kernel $G/long64.elf --mem 100000G
+bad "--cpus 0" 'at least 1' run --kernel $G/long64.elf --cpus 0
+bad "--cpus above the limit" 'too large|KVM limit' run --kernel $G/long64.elf --cpus 1000
+bad "no /dev/kvm" 'no /nonexistent/kvm' run --kernel $G/long64.elf --kvm-device /nonexistent/kvm
+bad "not a KVM device" 'not a KVM device' run --kernel $G/long64.elf --kvm-device /dev/null
+bad "unknown option" 'unknown option' run --frobnicate
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	chmod o+rx build build/warden 2>/dev/null
+	setpriv --reuid=65534 --regid=65534 --clear-groups build/warden run --kernel /dev/null \
+		--kvm-device /dev/kvm >"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
+	st=$?
+	# The kernel check comes first for /dev/null; use an ELF guest nobody can read too.
+	cp $G/long64.elf "$OUT/long64-world.elf" && chmod 644 "$OUT/long64-world.elf"
+	setpriv --reuid=65534 --regid=65534 --clear-groups build/warden run --kernel "$OUT/long64-world.elf" \
+		>"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
+	st=$?
+	if [ $st -eq 2 ] && grep -q 'no permission' "$OUT/bad.err"; then pass "bad input: no permission on /dev/kvm"
+	else failed "bad input: no permission on /dev/kvm (status $st): $(cat "$OUT/bad.err")"; fi
+else
+	skip "not root or no setpriv: cannot test /dev/kvm permission denial"
+fi
+# KVM API version mismatch: a preloaded shim makes KVM_GET_API_VERSION answer 11.
+if [ -f build/tests/fake-kvm-api.so ]; then
+	LD_PRELOAD=build/tests/fake-kvm-api.so build/warden run --kernel $G/long64.elf \
+		>"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
+	st=$?
+	if [ $st -eq 2 ] && grep -q 'API version mismatch' "$OUT/bad.err"; then pass "bad input: KVM API version mismatch"
+	else failed "bad input: KVM API version mismatch (status $st): $(cat "$OUT/bad.err")"; fi
+fi
+# A stock kernel on a paravirtual KVM host is refused up front.
+if [ -d /sys/module/kvm_pvm ] && [ ! -d /sys/module/kvm_intel ] && [ ! -d /sys/module/kvm_amd ]; then
+	if [ -f build/guest/vmlinuz ]; then
+		bad "stock Linux on kvm_pvm host" 'cannot run an unmodified Linux kernel' run --kernel build/guest/vmlinuz
+	else
+		skip "build/guest/vmlinuz missing: cannot test the kvm_pvm refusal"
+	fi
+fi
+build/warden --version | grep -q '^warden ' && pass "--version" || failed "--version"
+build/warden --help | grep -q -- '--kernel' && pass "--help" || failed "--help"
+
+finish native
