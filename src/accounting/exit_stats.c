@@ -10,7 +10,9 @@ unsigned stats_reason_slot(int run_ret, int run_errno, uint32_t exit_reason)
 {
 	if (run_ret < 0 && run_errno == EINTR)
 		return STATS_REASON_EINTR;
-	if (exit_reason >= STATS_REASON_EINTR)
+	if (run_ret < 0 && run_errno == EAGAIN)
+		return STATS_REASON_EAGAIN;
+	if (exit_reason >= STATS_REASON_EAGAIN)
 		return KVM_EXIT_UNKNOWN;
 	return exit_reason;
 }
@@ -42,6 +44,7 @@ const char *stats_reason_name(unsigned slot)
 		[KVM_EXIT_X86_BUS_LOCK] = "bus_lock",
 		[KVM_EXIT_NOTIFY] = "notify",
 		[STATS_REASON_EINTR] = "signal",
+		[STATS_REASON_EAGAIN] = "ap_wakeup",
 	};
 	static char other[STATS_NREASONS][16];
 

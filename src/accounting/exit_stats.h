@@ -9,10 +9,12 @@
 
 #include "accounting/histogram.h"
 
-/* KVM exit reasons are small integers; one extra slot for "KVM_RUN was
- * interrupted by a signal" (EINTR), which has no reason of its own. */
+/* KVM exit reasons are small integers; two extra slots for KVM_RUN
+ * returns without a reason: interrupted by a signal (EINTR), and EAGAIN,
+ * which KVM returns once when an AP leaves wait-for-SIPI. */
 #define STATS_NREASONS 48
 #define STATS_REASON_EINTR (STATS_NREASONS - 1)
+#define STATS_REASON_EAGAIN (STATS_NREASONS - 2)
 #define STATS_MAX_DEVICES 32
 #define STATS_UNCLAIMED_SLOTS 64
 

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "boot/aml.h"
 #include "boot/layout.h"
 
 /* Generic Address Structure, ACPI 6.x 5.2.3.2. */
@@ -67,25 +68,55 @@ static void gas_io8(uint8_t *g, uint16_t port)
 	put64(g + 4, port);
 }
 
-/* DSDT: only \_S5 (Name(_S5, Package(){5, 0})), which Linux needs before it
- * will power off through the sleep control register. */
+/* Legacy devices Linux must learn about from ACPI: a hardware-reduced
+ * platform has no legacy PIC, so Linux maps no ISA IRQs by itself and COM1
+ * only gets its interrupt through this description. */
+static void describe_devices(struct aml *sb)
+{
+	struct aml dev, res;
+
+	aml_init(&res);
+	aml_res_io(&res, PORT_COM1, 8);
+	aml_res_irq(&res, IRQ_COM1);
+	aml_res_end(&res);
+	aml_init(&dev);
+	aml_name_eisaid(&dev, "_HID", "PNP0501");
+	aml_name_int(&dev, "_UID", 1);
+	aml_name_buffer(&dev, "_CRS", res.b, res.n);
+	aml_device(sb, "COM1", &dev);
+
+	/* The RTC without an IRQ: warden raises no RTC interrupts. */
+	aml_init(&res);
+	aml_res_io(&res, PORT_RTC, 2);
+	aml_res_end(&res);
+	aml_init(&dev);
+	aml_name_eisaid(&dev, "_HID", "PNP0B00");
+	aml_name_buffer(&dev, "_CRS", res.b, res.n);
+	aml_device(sb, "RTC_", &dev);
+}
+
+/* DSDT: the devices above, and \_S5 (Name(_S5, Package(){5, 0})), which
+ * Linux needs before it will power off through the sleep control register. */
 static uint64_t build_dsdt(struct table_writer *w)
 {
-	static const uint8_t aml[] = {
-		0x08, '_', 'S', '5', '_',  /* NameOp "_S5_" */
-		0x12, 0x06, 0x02,          /* PackageOp, PkgLength 6, 2 elements */
-		0x0a, ACPI_S5_TYPE,        /* BytePrefix SLP_TYPa */
-		0x0a, 0x00,                /* BytePrefix SLP_TYPb */
-	};
-	uint32_t len = ACPI_HDR_LEN + sizeof(aml);
+	static const uint8_t s5[] = { ACPI_S5_TYPE, 0 };
+	struct aml aml, sb;
 	uint64_t gpa;
-	uint8_t *t = reserve(w, len, &gpa);
+	uint8_t *t;
 
+	aml_init(&aml);
+	aml_init(&sb);
+	describe_devices(&sb);
+	aml_scope(&aml, "\\_SB_", &sb);
+	aml_name_package(&aml, "_S5_", s5, 2);
+	if (aml.overflow)
+		return 0;
+	t = reserve(w, ACPI_HDR_LEN + aml.n, &gpa);
 	if (!t)
 		return 0;
-	header(t, "DSDT", len, 2);
-	memcpy(t + ACPI_HDR_LEN, aml, sizeof(aml));
-	finish(t, len);
+	header(t, "DSDT", (uint32_t)(ACPI_HDR_LEN + aml.n), 2);
+	memcpy(t + ACPI_HDR_LEN, aml.b, aml.n);
+	finish(t, (uint32_t)(ACPI_HDR_LEN + aml.n));
 	return gpa;
 }
 
