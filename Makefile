@@ -27,25 +27,31 @@ ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 all: $(BUILD)/warden
 
 $(BUILD)/warden: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 asan: $(BUILD)/asan/warden
 $(BUILD)/asan/warden: $(ASAN_OBJS)
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/asan/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+	@echo "  CC asan $<"
+	@$(CC) $(CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
 static: $(BUILD)/warden-static
 $(BUILD)/warden-static: $(STATIC_OBJS)
-	$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
 $(BUILD)/static/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC stat $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 guest:
 	bash guest/build.sh

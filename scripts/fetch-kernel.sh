@@ -18,7 +18,7 @@ SELF="$ROOT/scripts/$(basename "${BASH_SOURCE[0]}")"
 DIED=0
 die() { DIED=1; echo "fetch-kernel: error: $*" >&2; exit 1; }
 # Any other failure (set -e) still gets exactly one line.
-ERRAT=?
+ERRAT='?'
 trap 'ERRAT="line $LINENO: $BASH_COMMAND"' ERR
 trap 'rc=$?; [ $rc -eq 0 ] || [ $DIED = 1 ] || echo "fetch-kernel: error: exit $rc at $ERRAT" >&2' EXIT
 

@@ -43,7 +43,7 @@ moddeps_resolve() {
             active) echo "moddeps: error: dependency cycle: $chain" >&2; return 1 ;;
         esac
         if [ -z "${path[$k]:-}" ]; then
-            if [ -n "${builtin[$k]:-}" ]; then state[$k]=done; return 0; fi
+            if [ -n "${builtin[$k]:-}" ]; then state[$k]="done"; return 0; fi
             echo "moddeps: error: module $k not found in $moddir (needed by: $chain)" >&2
             return 1
         fi
@@ -53,7 +53,7 @@ moddeps_resolve() {
         for d in ${deps//,/ }; do
             _md_visit "${d//-/_}" "$chain -> ${d//-/_}" || return 1
         done
-        state[$k]=done
+        state[$k]="done"
         order+=("${path[$k]}")
     }
 

@@ -10,7 +10,7 @@ static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v;
 
 int bzimage_looks_like(const uint8_t *img, size_t len)
 {
-	return len >= BZ_HEADER_MAGIC + 4 && rd16(img + BZ_BOOT_FLAG) == 0xAA55 &&
+	return len >= BZ_VERSION + 2 && rd16(img + BZ_BOOT_FLAG) == 0xAA55 &&
 	       memcmp(img + BZ_HEADER_MAGIC, "HdrS", 4) == 0;
 }
 

@@ -121,7 +121,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	uint64_t v;
 	int c;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then fully re-initialises getopt */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", run_options, NULL)) != -1) {
 		switch (c) {
@@ -146,6 +146,8 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case ':':
 			return fail(ERR_USAGE, "%s needs a value", argv[optind - 1]);
 		default:
+			if (optopt)
+				return fail(ERR_USAGE, "unknown option '-%c' (see warden --help)", optopt);
 			return fail(ERR_USAGE, "unknown option '%s' (see warden --help)", argv[optind - 1]);
 		}
 	}

@@ -32,7 +32,13 @@ static uint8_t clock_reg(const struct rtc *r, unsigned reg)
 	switch (reg) {
 	case RTC_SECONDS: return encode(r, (unsigned)tm.tm_sec);
 	case RTC_MINUTES: return encode(r, (unsigned)tm.tm_min);
-	case RTC_HOURS: return encode(r, (unsigned)tm.tm_hour);
+	case RTC_HOURS:
+		if (!(r->cmos[RTC_REG_B] & RTC_B_24H)) {
+			/* 12-hour mode: 1-12, bit 7 set for PM. */
+			unsigned h12 = tm.tm_hour % 12 ? (unsigned)tm.tm_hour % 12 : 12;
+			return (uint8_t)(encode(r, h12) | (tm.tm_hour >= 12 ? 0x80 : 0));
+		}
+		return encode(r, (unsigned)tm.tm_hour);
 	case RTC_DAY_OF_WEEK: return encode(r, (unsigned)tm.tm_wday + 1);
 	case RTC_DAY_OF_MONTH: return encode(r, (unsigned)tm.tm_mday);
 	case RTC_MONTH: return encode(r, (unsigned)tm.tm_mon + 1);

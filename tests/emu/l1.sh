@@ -37,7 +37,7 @@ WARDEN=${WARDEN:-$ROOT/build/warden-static}
 
 DIED=0
 die() { DIED=1; echo "l1.sh: error: $*" >&2; exit 1; }
-ERRAT=?
+ERRAT='?'
 trap 'ERRAT="line $LINENO: $BASH_COMMAND"' ERR
 STAGE=""
 cleanup() {
@@ -159,18 +159,17 @@ if [ $WITH_QEMU = 1 ] && stale "$QPART" "$QEMU_BIN" "$SELF"; then
     # BIOS bios-microvm.bin, a link to qboot.rom, and linuxboot_dma.bin for
     # -kernel); the rest are small and keep other machine types working.
     for f in bios-microvm.bin qboot.rom linuxboot_dma.bin linuxboot.bin pvh.bin kvmvapic.bin bios-256k.bin; do
-        [ -e "/usr/share/qemu/$f" ] && cp -L "/usr/share/qemu/$f" "$s/usr/share/qemu/"
+        if [ -e "/usr/share/qemu/$f" ]; then cp -L "/usr/share/qemu/$f" "$s/usr/share/qemu/"; fi
     done
     [ -e "$s/usr/share/qemu/bios-microvm.bin" ] || die "/usr/share/qemu/bios-microvm.bin missing"
     # TCG accelerator module (KVM needs none; this allows -accel tcg in L1 too).
-    for f in /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so; do
-        if [ -e "$f" ]; then
-            cp -L "$f" "$s/lib/x86_64-linux-gnu/qemu/"
-            ldd "$f" | awk '/=> \//{print $3}' | while read -r lib; do
-                [ -e "$s/lib/x86_64-linux-gnu/${lib##*/}" ] || cp -L "$lib" "$s/lib/x86_64-linux-gnu/"
-            done
-        fi
-    done
+    f=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
+    if [ -e "$f" ]; then
+        cp -L "$f" "$s/lib/x86_64-linux-gnu/qemu/"
+        ldd "$f" | awk '/=> \//{print $3}' | while read -r lib; do
+            [ -e "$s/lib/x86_64-linux-gnu/${lib##*/}" ] || cp -L "$lib" "$s/lib/x86_64-linux-gnu/"
+        done
+    fi
     mkcpio "$s" "$QPART"
     rm -rf "$s"
 fi
@@ -180,9 +179,9 @@ STAGE=$(mktemp -d "$L1DIR/run.XXXXXX")
 mkdir -p "$STAGE/bin" "$STAGE/guest" "$STAGE/extra"
 if [ -f "$WARDEN" ]; then
     install -m 0755 "$WARDEN" "$STAGE/bin/warden"
-    echo "l1.sh: /bin/warden from ${WARDEN#$ROOT/}"
+    echo "l1.sh: /bin/warden from ${WARDEN#"$ROOT"/}"
 else
-    echo "l1.sh: no ${WARDEN#$ROOT/}, L1 has no /bin/warden"
+    echo "l1.sh: no ${WARDEN#"$ROOT"/}, L1 has no /bin/warden"
 fi
 cp "$ROOT/build/guest/vmlinuz" "$ROOT/build/guest/initrd.cpio.gz" "$STAGE/guest/"
 for f in "${EXTRA[@]}"; do cp -a "$f" "$STAGE/extra/"; done

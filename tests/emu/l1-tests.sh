@@ -1,0 +1,45 @@
+#!/bin/sh
+# Runs inside L1 (busybox sh), started by tests/emu/run.sh through l1.sh.
+# Boots the default guest with warden in several ways and prints, for each
+# case, its exit status and its files between markers; the host side
+# (run.sh) does the checking.
+echo 1 >/proc/sys/kernel/printk   # keep L1's kernel messages off the console
+export WARDEN_GUEST_DIR=/guest
+BASE="console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
+
+# case NAME [warden run args...]: stdout, stderr, status, stats JSON
+case_run() {
+	name=$1
+	shift
+	timeout 180 warden run --stats "/tmp/$name.json" "$@" >"/tmp/$name.out" 2>"/tmp/$name.err" </dev/null
+	rc=$?
+	echo "@@CASE $name rc=$rc"
+	for f in out err json; do
+		echo "@@BEGIN $name.$f"
+		[ -f "/tmp/$name.$f" ] && cat "/tmp/$name.$f"
+		echo "@@END $name.$f"
+	done
+}
+
+case_run boot                                  # the default guest, as `warden run` alone
+case_run cpus4 --cpus 4 --cmdline "$BASE warden.run=\"grep -c ^processor /proc/cpuinfo\""
+case_run cpus2 --cpus 2 --mem 512 --cmdline "$BASE warden.run=\"grep -c ^processor /proc/cpuinfo\""
+case_run reboot_acpi --cmdline "$BASE warden.run=\"reboot -f\""
+case_run reboot_kbd --cmdline "$BASE reboot=k warden.run=\"reboot -f\""
+case_run triple --cmdline "$BASE reboot=t warden.run=\"reboot -f\""
+case_run bigmem --mem 4096 --cmdline "$BASE warden.run=\"grep MemTotal /proc/meminfo\""
+# Console input reaches the guest through the UART's receive interrupt.
+echo "warden-console-input-42" >/tmp/input.txt
+timeout 180 warden run --cmdline "$BASE warden.run=\"read line; echo got:\$line\"" \
+	</tmp/input.txt >/tmp/stdin.out 2>/tmp/stdin.err
+echo "@@CASE stdin rc=$?"
+echo "@@BEGIN stdin.out"; cat /tmp/stdin.out; echo "@@END stdin.out"
+
+# Bad input: one line on stderr and status 2.
+dd if=/dev/zero of=/tmp/big-initrd bs=1M count=80 2>/dev/null
+case_run bad_kernel --kernel /etc/passwd
+case_run bad_kernel_gz --kernel /guest/initrd.cpio.gz
+case_run bad_initrd_fit --mem 64 --initrd /tmp/big-initrd
+case_run bad_mem_small --mem 8
+case_run bad_missing --kernel /nonexistent
+exit 0

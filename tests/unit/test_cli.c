@@ -1,0 +1,343 @@
+/* Command-line parsing (src/cli/cli.c). */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "version.h"
+#include "unit.h"
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Parse ARGV with output captured; returns cli_parse's result. */
+static int parse_out(int argc, char **argv, struct cli_options *o, uint64_t host_mib,
+		     char *out, size_t outlen)
+{
+	FILE *f = fmemopen(out, outlen, "w");
+	int r;
+
+	assert_non_null(f);
+	memset(out, 0, outlen);
+	err_clear();
+	r = cli_parse(argc, argv, o, f, host_mib);
+	fclose(f);
+	return r;
+}
+
+static int parse(int argc, char **argv, struct cli_options *o)
+{
+	char out[8192];
+
+	return parse_out(argc, argv, o, 0, out, sizeof(out));
+}
+
+static void expect_bad(int argc, char **argv, uint64_t host_mib, const char *substr)
+{
+	struct cli_options o;
+	char out[8192];
+	int r = parse_out(argc, argv, &o, host_mib, out, sizeof(out));
+
+	if (r != -1)
+		fail_msg("%s %s ...: returned %d, wanted -1 (\"%s\")", argv[0],
+			 argc > 1 ? argv[1] : "", r, substr);
+	assert_int_equal(err_class(), ERR_USAGE);
+	if (!strstr(err_msg(), substr))
+		fail_msg("error \"%s\" lacks \"%s\"", err_msg(), substr);
+	assert_string_equal(out, ""); /* errors are reported by main, not printed */
+}
+
+static void test_defaults(void **state)
+{
+	char *argv[] = { "warden", "run" };
+	struct cli_options o;
+
+	(void)state;
+	memset(&o, 0x5a, sizeof(o));
+	assert_int_equal(parse(ARGC(argv), argv, &o), CLI_RUN);
+	assert_int_equal(o.mem_mib, 256);
+	assert_int_equal(o.cpus, 1);
+	assert_true(o.irqchip);
+	assert_int_equal(o.format, KERNEL_AUTO);
+	assert_null(o.kernel);
+	assert_null(o.initrd);
+	assert_null(o.cmdline);
+	assert_null(o.stats_json);
+	assert_null(o.kvm_device);
+	assert_false(o.reboot);
+	assert_false(o.verbose);
+}
+
+static void test_all_options(void **state)
+{
+	char *argv[] = {
+		"warden", "run", "--kernel", "vmlinuz", "--kernel-format", "bzimage",
+		"--initrd", "initrd.cpio.gz", "--cmdline", "console=ttyS0 quiet",
+		"--mem", "512", "--cpus", "4", "--stats", "out.json", "--reboot",
+		"--kvm-device", "/dev/kvm2", "--verbose",
+	};
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(argv), argv, &o), CLI_RUN);
+	assert_string_equal(o.kernel, "vmlinuz");
+	assert_int_equal(o.format, KERNEL_BZIMAGE);
+	assert_string_equal(o.initrd, "initrd.cpio.gz");
+	assert_string_equal(o.cmdline, "console=ttyS0 quiet");
+	assert_int_equal(o.mem_mib, 512);
+	assert_int_equal(o.cpus, 4);
+	assert_string_equal(o.stats_json, "out.json");
+	assert_true(o.reboot);
+	assert_string_equal(o.kvm_device, "/dev/kvm2");
+	assert_true(o.verbose);
+	assert_true(o.irqchip);
+}
+
+static void test_equals_form_and_no_irqchip(void **state)
+{
+	char *argv[] = { "warden", "run", "--kernel=guest.elf", "--kernel-format=elf",
+			 "--mem=16", "--no-irqchip" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(argv), argv, &o), CLI_RUN);
+	assert_string_equal(o.kernel, "guest.elf");
+	assert_int_equal(o.format, KERNEL_ELF);
+	assert_int_equal(o.mem_mib, 16);
+	assert_false(o.irqchip);
+	assert_int_equal(o.cpus, 1);
+}
+
+static void test_kernel_formats(void **state)
+{
+	static const struct { const char *name; enum kernel_format f; } cases[] = {
+		{ "auto", KERNEL_AUTO }, { "bzimage", KERNEL_BZIMAGE },
+		{ "elf", KERNEL_ELF }, { "flat", KERNEL_FLAT },
+	};
+	struct cli_options o;
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++) {
+		char *argv[] = { "warden", "run", "--kernel-format", (char *)cases[i].name };
+
+		assert_int_equal(parse(ARGC(argv), argv, &o), CLI_RUN);
+		assert_int_equal(o.format, cases[i].f);
+	}
+}
+
+static void test_mem_values(void **state)
+{
+	static const struct { const char *arg; uint64_t mib; } cases[] = {
+		{ "4G", 4096 }, { "4g", 4096 }, { "512M", 512 }, { "512m", 512 },
+		{ "2", 2 }, { "1G", 1024 }, { "1024", 1024 },
+	};
+	struct cli_options o;
+	char out[256];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { "warden", "run", "--mem", (char *)cases[i].arg };
+
+		/* Host has exactly 4 GiB: 4G is allowed (not more than the host). */
+		assert_int_equal(parse_out(ARGC(argv), argv, &o, 4096, out, sizeof(out)), CLI_RUN);
+		if (o.mem_mib != cases[i].mib)
+			fail_msg("--mem %s gave %llu MiB", cases[i].arg, (unsigned long long)o.mem_mib);
+	}
+}
+
+static void test_help(void **state)
+{
+	char *a1[] = { "warden", "--help" };
+	char *a2[] = { "warden", "-h" };
+	char *a3[] = { "warden", "help" };
+	char *a4[] = { "warden", "run", "--kernel", "x", "--help" };
+	char **all[] = { a1, a2, a3, a4 };
+	int counts[] = { 2, 2, 2, 5 };
+	struct cli_options o;
+	char out[8192];
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(parse_out(counts[i], all[i], &o, 0, out, sizeof(out)), CLI_EXIT_OK);
+		assert_contains(out, "usage: warden run [options]");
+		assert_contains(out, "--kernel FILE");
+		assert_contains(out, "--no-irqchip");
+	}
+}
+
+static void test_version(void **state)
+{
+	char *a1[] = { "warden", "--version" };
+	char *a2[] = { "warden", "version" };
+	struct cli_options o;
+	char out[256];
+
+	(void)state;
+	assert_int_equal(parse_out(2, a1, &o, 0, out, sizeof(out)), CLI_EXIT_OK);
+	assert_string_equal(out, "warden " WARDEN_VERSION "\n");
+	assert_int_equal(parse_out(2, a2, &o, 0, out, sizeof(out)), CLI_EXIT_OK);
+	assert_string_equal(out, "warden " WARDEN_VERSION "\n");
+}
+
+#define BAD(host, substr, ...)                                              \
+	do {                                                                \
+		char *argv_[] = { "warden", __VA_ARGS__ };                  \
+		expect_bad(ARGC(argv_), argv_, (host), (substr));           \
+	} while (0)
+
+static void test_bad_cpus(void **state)
+{
+	(void)state;
+	BAD(0, "--cpus must be at least 1", "run", "--cpus", "0");
+	BAD(0, "--cpus needs a number, not 'abc'", "run", "--cpus", "abc");
+	BAD(0, "--cpus needs a number", "run", "--cpus", "4x");
+	BAD(0, "--cpus needs a positive number", "run", "--cpus", "-1");
+	BAD(0, "--cpus needs a positive number", "run", "--cpus", "");
+	BAD(0, "at most 254", "run", "--cpus", "255");
+	BAD(0, "--cpus needs a number", "run", "--cpus", "99999999999999999999999");
+}
+
+static void test_max_cpus_accepted(void **state)
+{
+	char *argv[] = { "warden", "run", "--cpus", "254" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(argv), argv, &o), CLI_RUN);
+	assert_int_equal(o.cpus, CLI_MAX_CPUS);
+}
+
+static void test_bad_mem(void **state)
+{
+	(void)state;
+	BAD(0, "--mem 0 is too small (at least 2 MiB)", "run", "--mem", "0");
+	BAD(0, "--mem 1 is too small", "run", "--mem", "1");
+	BAD(0, "--mem needs a positive number, not '-5'", "run", "--mem", "-5");
+	BAD(0, "--mem needs a number", "run", "--mem", "lots");
+	BAD(0, "--mem needs a number", "run", "--mem", "4T");
+	BAD(0, "--mem needs a", "run", "--mem", "G");
+	BAD(0, "--mem needs a size", "run", "--mem", "");
+	BAD(1024, "--mem 100000 is more than this host's 1024 MiB", "run", "--mem", "100000");
+	BAD(1024, "more than this host", "run", "--mem", "2G");
+	BAD(0, "too large", "run", "--mem", "99999999999G");
+}
+
+static void test_mem_host_bound(void **state)
+{
+	char *a1[] = { "warden", "run", "--mem", "1024" };
+	char *a2[] = { "warden", "run", "--mem", "100000" };
+	struct cli_options o;
+	char out[64];
+
+	(void)state;
+	assert_int_equal(parse_out(4, a1, &o, 1024, out, sizeof(out)), CLI_RUN);
+	assert_int_equal(o.mem_mib, 1024);
+	/* host_mem_mib 0: no bound. */
+	assert_int_equal(parse_out(4, a2, &o, 0, out, sizeof(out)), CLI_RUN);
+	assert_int_equal(o.mem_mib, 100000);
+}
+
+static void test_bad_other(void **state)
+{
+	(void)state;
+	BAD(0, "--kernel-format must be auto, bzimage, elf or flat, not 'bogus'",
+	    "run", "--kernel-format", "bogus");
+	BAD(0, "unknown option '--frobnicate'", "run", "--frobnicate");
+	BAD(0, "unknown option '--version'", "run", "--version");
+	BAD(0, "unknown option '-x'", "run", "-x");
+	BAD(0, "--kernel needs a value", "run", "--kernel");
+	BAD(0, "--mem needs a value", "run", "--cpus", "1", "--mem");
+	BAD(0, "unexpected argument 'vmlinuz'", "run", "vmlinuz");
+	BAD(0, "unexpected argument 'extra'", "run", "--mem", "64", "extra", "--cpus", "2");
+	BAD(0, "unknown command 'start'", "start");
+	BAD(0, "unknown command '--kernel'", "--kernel", "x");
+	BAD(0, "--no-irqchip supports only one vCPU", "run", "--no-irqchip", "--cpus", "2");
+	BAD(0, "--no-irqchip supports only one vCPU", "run", "--cpus", "2", "--no-irqchip");
+}
+
+static void test_no_command(void **state)
+{
+	char *argv[] = { "warden" };
+
+	(void)state;
+	expect_bad(1, argv, 0, "no command given");
+}
+
+/* Parsing twice in one process (cli_parse resets getopt itself). */
+static void test_parse_is_repeatable(void **state)
+{
+	char *a1[] = { "warden", "run", "--cpus", "3", "extra" };
+	char *a2[] = { "warden", "run", "--cpus", "2" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(a1), a1, &o), -1);
+	assert_int_equal(parse(ARGC(a2), a2, &o), CLI_RUN);
+	assert_int_equal(o.cpus, 2);
+	assert_int_equal(parse(ARGC(a2), a2, &o), CLI_RUN);
+	assert_int_equal(o.cpus, 2);
+}
+
+/* BUG (src/cli/cli.c:149): an unknown short option with text attached,
+ * e.g. "-m512" (a plausible typo for --mem 512), is reported as "unknown
+ * option 'run'": for a short-option cluster glibc's getopt has not
+ * advanced optind, so argv[optind - 1] is the argument before it. */
+static void test_unknown_short_option_cluster_named(void **state)
+{
+	(void)state;
+	BAD(0, "'-m", "run", "-m512");
+	BAD(0, "'-x", "run", "--cpus", "2", "-xv");
+}
+
+/* BUG (src/cli/cli.c:124): cli_parse resets getopt with optind = 1, which
+ * does not clear glibc's pointer into a half-scanned short-option cluster
+ * from a previous call; after a failure on "-xy" the next, valid, command
+ * line is rejected ("unknown option").  optind = 0 re-initialises glibc's
+ * getopt completely. */
+static void test_parse_after_short_cluster_error(void **state)
+{
+	char *a1[] = { "warden", "run", "-xy" };
+	char *a2[] = { "warden", "run", "--cpus", "2" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(a1), a1, &o), -1);
+	if (parse(ARGC(a2), a2, &o) != CLI_RUN)
+		fail_msg("valid command line rejected after an earlier error: %s", err_msg());
+	assert_int_equal(o.cpus, 2);
+}
+
+/* Clear getopt's internal state after each test, so a test that leaves it
+ * dirty (see the bug above) cannot make later tests fail. */
+static int reset_getopt(void **state)
+{
+	char *argv[] = { "x", NULL };
+
+	(void)state;
+	optind = 0;
+	getopt(1, argv, "");
+	optind = 1;
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_equals_form_and_no_irqchip),
+		cmocka_unit_test(test_kernel_formats),
+		cmocka_unit_test(test_mem_values),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_bad_cpus),
+		cmocka_unit_test(test_max_cpus_accepted),
+		cmocka_unit_test(test_bad_mem),
+		cmocka_unit_test(test_mem_host_bound),
+		cmocka_unit_test(test_bad_other),
+		cmocka_unit_test(test_no_command),
+		cmocka_unit_test(test_parse_is_repeatable),
+		cmocka_unit_test_teardown(test_unknown_short_option_cluster_named, reset_getopt),
+		cmocka_unit_test_teardown(test_parse_after_short_cluster_error, reset_getopt),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

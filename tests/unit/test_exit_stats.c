@@ -1,0 +1,387 @@
+/* Exit accounting and its JSON report (src/accounting/exit_stats.c,
+ * src/accounting/stats_json.c). */
+#include <errno.h>
+#include <json-c/json.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "accounting/exit_stats.h"
+#include "core/bus.h"
+#include "unit.h"
+
+#define NVCPUS 3
+
+struct fx {
+	struct exit_stats vcpu[NVCPUS];
+	struct exit_stats merged;
+	char path[64];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (f->path[0])
+		unlink(f->path);
+	free(f);
+	return 0;
+}
+
+static const struct unclaimed_addr *find_unclaimed(const struct exit_stats *s, uint8_t space,
+						   uint64_t addr)
+{
+	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++)
+		if (s->unclaimed[i].used && s->unclaimed[i].space == space &&
+		    s->unclaimed[i].addr == addr)
+			return &s->unclaimed[i];
+	return NULL;
+}
+
+static unsigned unclaimed_used(const struct exit_stats *s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++)
+		n += s->unclaimed[i].used;
+	return n;
+}
+
+/* The first slot that is not a plain KVM exit reason. */
+#ifdef STATS_REASON_EAGAIN
+#define FIRST_SPECIAL_SLOT (STATS_REASON_EAGAIN < STATS_REASON_EINTR ? STATS_REASON_EAGAIN : STATS_REASON_EINTR)
+#else
+#define FIRST_SPECIAL_SLOT STATS_REASON_EINTR
+#endif
+
+static void test_reason_slot(void **state)
+{
+	(void)state;
+	assert_int_equal(stats_reason_slot(-1, EINTR, KVM_EXIT_IO), STATS_REASON_EINTR);
+	assert_int_equal(stats_reason_slot(-1, EINTR, 0), STATS_REASON_EINTR);
+#ifdef STATS_REASON_EAGAIN
+	assert_int_equal(stats_reason_slot(-1, EAGAIN, KVM_EXIT_IO), STATS_REASON_EAGAIN);
+#endif
+	assert_int_equal(stats_reason_slot(0, 0, KVM_EXIT_IO), KVM_EXIT_IO);
+	assert_int_equal(stats_reason_slot(0, 0, KVM_EXIT_HLT), KVM_EXIT_HLT);
+	assert_int_equal(stats_reason_slot(0, EINTR, KVM_EXIT_MMIO), KVM_EXIT_MMIO); /* stale errno */
+	assert_int_equal(stats_reason_slot(0, 0, FIRST_SPECIAL_SLOT - 1), FIRST_SPECIAL_SLOT - 1);
+	/* Reasons beyond the table must not alias the special slots or overflow. */
+	assert_int_equal(stats_reason_slot(0, 0, FIRST_SPECIAL_SLOT), KVM_EXIT_UNKNOWN);
+	assert_int_equal(stats_reason_slot(0, 0, STATS_REASON_EINTR), KVM_EXIT_UNKNOWN);
+	assert_int_equal(stats_reason_slot(0, 0, 1000), KVM_EXIT_UNKNOWN);
+	assert_int_equal(stats_reason_slot(0, 0, UINT32_MAX), KVM_EXIT_UNKNOWN);
+}
+
+static void test_reason_names(void **state)
+{
+	(void)state;
+	assert_string_equal(stats_reason_name(KVM_EXIT_IO), "io");
+	assert_string_equal(stats_reason_name(KVM_EXIT_HLT), "hlt");
+	assert_string_equal(stats_reason_name(KVM_EXIT_MMIO), "mmio");
+	assert_string_equal(stats_reason_name(KVM_EXIT_SHUTDOWN), "shutdown");
+	assert_string_equal(stats_reason_name(STATS_REASON_EINTR), "signal");
+	assert_string_equal(stats_reason_name(44), "reason_44");
+	assert_string_equal(stats_reason_name(STATS_NREASONS + 3), "unknown");
+}
+
+static void test_record_by_slot_and_device(void **state)
+{
+	struct fx *f = *state;
+	struct exit_stats *s = &f->vcpu[0];
+
+	stats_record(s, KVM_EXIT_IO, 2, 100, 10);
+	stats_record(s, KVM_EXIT_IO, 2, 200, 20);
+	stats_record(s, KVM_EXIT_IO, 5, 300, 30);
+	stats_record(s, KVM_EXIT_HLT, STATS_DEV_NONE, 400, 40);
+	stats_record(s, KVM_EXIT_MMIO, STATS_MAX_DEVICES, 500, 50); /* out of range: no device */
+	assert_int_equal(s->reason[KVM_EXIT_IO].count, 3);
+	assert_int_equal(s->reason[KVM_EXIT_IO].sum, 60);
+	assert_int_equal(s->reason[KVM_EXIT_IO].max, 30);
+	assert_int_equal(s->reason[KVM_EXIT_HLT].count, 1);
+	assert_int_equal(s->reason[KVM_EXIT_MMIO].count, 1);
+	assert_int_equal(s->device[2].count, 2);
+	assert_int_equal(s->device[2].sum, 30);
+	assert_int_equal(s->device[5].count, 1);
+	for (unsigned i = 0; i < STATS_MAX_DEVICES; i++)
+		if (i != 2 && i != 5)
+			assert_int_equal(s->device[i].count, 0);
+	assert_int_equal(s->run_ns, 1500);
+	assert_int_equal(stats_total(s), 5);
+}
+
+static void test_total_is_sum_of_reasons(void **state)
+{
+	struct fx *f = *state;
+	struct exit_stats *s = &f->vcpu[0];
+	uint64_t seed = 42, sum = 0;
+
+	for (unsigned i = 0; i < 5000; i++)
+		stats_record(s, (unsigned)(u_rand(&seed) % STATS_NREASONS), -1, 1, u_rand(&seed) % 100000);
+	for (unsigned i = 0; i < STATS_NREASONS; i++)
+		sum += s->reason[i].count;
+	assert_int_equal(sum, 5000);
+	assert_int_equal(stats_total(s), sum);
+}
+
+static void test_unclaimed_per_space_and_addr(void **state)
+{
+	struct fx *f = *state;
+	struct exit_stats *s = &f->vcpu[0];
+	const struct unclaimed_addr *u;
+
+	stats_record_unclaimed(s, BUS_PIO, 0x80, 5);
+	stats_record_unclaimed(s, BUS_PIO, 0x80, 5);
+	stats_record_unclaimed(s, BUS_PIO, 0x80, 5);
+	stats_record_unclaimed(s, BUS_MMIO, 0x80, 7); /* same address, other space */
+	stats_record_unclaimed(s, BUS_PIO, 0x81, 9);
+	assert_int_equal(unclaimed_used(s), 3);
+	u = find_unclaimed(s, BUS_PIO, 0x80);
+	assert_non_null(u);
+	assert_int_equal(u->count, 3);
+	u = find_unclaimed(s, BUS_MMIO, 0x80);
+	assert_non_null(u);
+	assert_int_equal(u->count, 1);
+	u = find_unclaimed(s, BUS_PIO, 0x81);
+	assert_non_null(u);
+	assert_int_equal(u->count, 1);
+	assert_int_equal(s->unclaimed_time.count, 5);
+	assert_int_equal(s->unclaimed_time.sum, 31);
+	assert_int_equal(s->unclaimed_overflow, 0);
+}
+
+static void test_unclaimed_overflow(void **state)
+{
+	struct fx *f = *state;
+	struct exit_stats *s = &f->vcpu[0];
+
+	/* Exactly as many distinct addresses as slots: all fit. */
+	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++)
+		stats_record_unclaimed(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * i, 1);
+	assert_int_equal(unclaimed_used(s), STATS_UNCLAIMED_SLOTS);
+	assert_int_equal(s->unclaimed_overflow, 0);
+	/* More distinct ones overflow, one count per access. */
+	for (unsigned i = 0; i < 10; i++)
+		stats_record_unclaimed(s, BUS_PIO, 0x1000 + i, 1);
+	stats_record_unclaimed(s, BUS_PIO, 0x1000, 1);
+	assert_int_equal(s->unclaimed_overflow, 11);
+	/* Known addresses are still counted in their slots. */
+	stats_record_unclaimed(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63, 1);
+	assert_int_equal(find_unclaimed(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63)->count, 2);
+	assert_int_equal(s->unclaimed_overflow, 11);
+	assert_int_equal(s->unclaimed_time.count, STATS_UNCLAIMED_SLOTS + 12);
+}
+
+/* Three vCPUs with different activity; returns the report. */
+static struct stats_report fill_three(struct fx *f)
+{
+	static const char *const names[] = { "serial", "rtc", "i8042" };
+	struct stats_report r = {
+		.nvcpus = NVCPUS, .vcpu = f->vcpu, .ndevices = 3,
+		.wall_ns = 123456789, .end_reason = "poweroff",
+	};
+
+	for (unsigned i = 0; i < 3; i++)
+		r.device_name[i] = names[i];
+	/* vCPU 0: 10 io on serial, 2 hlt */
+	for (int i = 0; i < 10; i++)
+		stats_record(&f->vcpu[0], KVM_EXIT_IO, 0, 1000, 100 + i);
+	for (int i = 0; i < 2; i++)
+		stats_record(&f->vcpu[0], KVM_EXIT_HLT, STATS_DEV_NONE, 10, 5);
+	stats_record_unclaimed(&f->vcpu[0], BUS_PIO, 0x80, 3);
+	/* vCPU 1: 5 io on rtc, 1 mmio unclaimed, 4 signals */
+	for (int i = 0; i < 5; i++)
+		stats_record(&f->vcpu[1], KVM_EXIT_IO, 1, 2000, 200);
+	stats_record(&f->vcpu[1], KVM_EXIT_MMIO, STATS_DEV_NONE, 1, 1);
+	stats_record_unclaimed(&f->vcpu[1], BUS_MMIO, 0xfed00000, 1);
+	stats_record_unclaimed(&f->vcpu[1], BUS_PIO, 0x80, 3);
+	for (int i = 0; i < 4; i++)
+		stats_record(&f->vcpu[1], STATS_REASON_EINTR, STATS_DEV_NONE, 7, 0);
+	/* vCPU 2: 3 io on serial, 1 on i8042, 1 shutdown */
+	for (int i = 0; i < 3; i++)
+		stats_record(&f->vcpu[2], KVM_EXIT_IO, 0, 500, 300);
+	stats_record(&f->vcpu[2], KVM_EXIT_IO, 2, 500, 300);
+	stats_record(&f->vcpu[2], KVM_EXIT_SHUTDOWN, STATS_DEV_NONE, 1, 1);
+	stats_record_unclaimed(&f->vcpu[2], BUS_PIO, 0x80, 3);
+	f->vcpu[2].unclaimed_overflow = 2;
+	return r;
+}
+
+static void test_merge_all(void **state)
+{
+	struct fx *f = *state;
+	struct stats_report r = fill_three(f);
+	struct exit_stats *m = &f->merged;
+	const struct unclaimed_addr *u;
+
+	memset(m, 0xab, sizeof(*m)); /* merge must start from zero */
+	stats_merge_all(&r, m);
+	assert_int_equal(m->reason[KVM_EXIT_IO].count, 10 + 5 + 4);
+	assert_int_equal(m->reason[KVM_EXIT_IO].max, 300);
+	assert_int_equal(m->reason[KVM_EXIT_HLT].count, 2);
+	assert_int_equal(m->reason[KVM_EXIT_MMIO].count, 1);
+	assert_int_equal(m->reason[KVM_EXIT_SHUTDOWN].count, 1);
+	assert_int_equal(m->reason[STATS_REASON_EINTR].count, 4);
+	assert_int_equal(m->device[0].count, 13);
+	assert_int_equal(m->device[1].count, 5);
+	assert_int_equal(m->device[2].count, 1);
+	assert_int_equal(m->run_ns, 10 * 1000 + 2 * 10 + 5 * 2000 + 1 + 4 * 7 + 4 * 500 + 1);
+	assert_int_equal(stats_total(m), stats_total(&f->vcpu[0]) + stats_total(&f->vcpu[1]) +
+					 stats_total(&f->vcpu[2]));
+	assert_int_equal(stats_total(m), 27);
+	u = find_unclaimed(m, BUS_PIO, 0x80);
+	assert_non_null(u);
+	assert_int_equal(u->count, 3);
+	u = find_unclaimed(m, BUS_MMIO, 0xfed00000);
+	assert_non_null(u);
+	assert_int_equal(u->count, 1);
+	assert_int_equal(unclaimed_used(m), 2);
+	assert_int_equal(m->unclaimed_time.count, 4);
+	assert_int_equal(m->unclaimed_overflow, 2);
+}
+
+/* Distinct addresses across vCPUs beyond the table: overflow, not loss. */
+static void test_merge_all_unclaimed_overflow(void **state)
+{
+	struct fx *f = *state;
+	struct stats_report r = { .nvcpus = NVCPUS, .vcpu = f->vcpu };
+	uint64_t total = 0;
+
+	for (unsigned c = 0; c < NVCPUS; c++)
+		for (unsigned i = 0; i < 40; i++)
+			stats_record_unclaimed(&f->vcpu[c], BUS_PIO, 0x100 * c + i, 1);
+	stats_merge_all(&r, &f->merged);
+	assert_int_equal(unclaimed_used(&f->merged), STATS_UNCLAIMED_SLOTS);
+	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++)
+		total += f->merged.unclaimed[i].count;
+	assert_int_equal(total + f->merged.unclaimed_overflow, NVCPUS * 40);
+}
+
+static uint64_t jget_u64(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("JSON has no \"%s\"", key);
+	return json_object_get_uint64(v);
+}
+
+static json_object *jget(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("JSON has no \"%s\"", key);
+	return v;
+}
+
+static void test_write_json(void **state)
+{
+	struct fx *f = *state;
+	struct stats_report r = fill_three(f);
+	json_object *root, *reasons, *devices, *unclaimed, *per;
+	uint64_t sum = 0;
+	int fd;
+
+	strcpy(f->path, "/tmp/warden-unit-XXXXXX");
+	fd = mkstemp(f->path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(stats_write_json(f->path, &r), 0);
+	root = json_object_from_file(f->path);
+	assert_non_null(root);
+
+	assert_int_equal(jget_u64(root, "wall_ns"), 123456789);
+	assert_string_equal(json_object_get_string(jget(root, "end_reason")), "poweroff");
+	assert_int_equal(json_object_get_int(jget(root, "vcpus")), NVCPUS);
+	assert_int_equal(jget_u64(root, "run_ns"), 10 * 1000 + 2 * 10 + 5 * 2000 + 1 + 4 * 7 + 4 * 500 + 1);
+
+	reasons = jget(root, "reasons");
+	json_object_object_foreach(reasons, name, h) {
+		(void)name;
+		sum += jget_u64(h, "count");
+	}
+	assert_int_equal(jget_u64(root, "total_exits"), sum);
+	assert_int_equal(sum, 27);
+	assert_int_equal(jget_u64(jget(reasons, "io"), "count"), 19);
+	assert_int_equal(jget_u64(jget(reasons, "io"), "max_ns"), 300);
+	assert_int_equal(jget_u64(jget(reasons, "hlt"), "count"), 2);
+	assert_int_equal(jget_u64(jget(reasons, "signal"), "count"), 4);
+	assert_int_equal(jget_u64(jget(reasons, "shutdown"), "count"), 1);
+	assert_int_equal(json_object_object_length(reasons), 5); /* only non-zero reasons */
+
+	devices = jget(root, "devices");
+	assert_int_equal(jget_u64(jget(devices, "serial"), "count"), 13);
+	assert_int_equal(jget_u64(jget(devices, "rtc"), "count"), 5);
+	assert_int_equal(jget_u64(jget(devices, "i8042"), "count"), 1);
+	assert_int_equal(jget_u64(jget(devices, "rtc"), "total_ns"), 1000);
+
+	unclaimed = jget(root, "unclaimed");
+	assert_true(json_object_is_type(unclaimed, json_type_array));
+	assert_int_equal(json_object_array_length(unclaimed), 2);
+	for (size_t i = 0; i < 2; i++) {
+		json_object *e = json_object_array_get_idx(unclaimed, i);
+		const char *space = json_object_get_string(jget(e, "space"));
+		const char *addr = json_object_get_string(jget(e, "addr"));
+
+		if (strcmp(space, "pio") == 0) {
+			assert_string_equal(addr, "0x80");
+			assert_int_equal(jget_u64(e, "count"), 3);
+		} else {
+			assert_string_equal(space, "mmio");
+			assert_string_equal(addr, "0xfed00000");
+			assert_int_equal(jget_u64(e, "count"), 1);
+		}
+	}
+	assert_int_equal(jget_u64(root, "unclaimed_overflow"), 2);
+
+	per = jget(root, "per_vcpu");
+	assert_int_equal(json_object_array_length(per), NVCPUS);
+	for (size_t c = 0; c < NVCPUS; c++) {
+		json_object *v = json_object_array_get_idx(per, c);
+
+		assert_int_equal(json_object_get_int(jget(v, "id")), (int)c);
+		assert_int_equal(jget_u64(v, "total_exits"), stats_total(&f->vcpu[c]));
+	}
+	assert_int_equal(jget_u64(json_object_array_get_idx(per, 1), "total_exits"), 10);
+	json_object_put(root);
+}
+
+static void test_write_json_bad_path(void **state)
+{
+	struct fx *f = *state;
+	struct stats_report r = fill_three(f);
+
+	assert_user_error(stats_write_json("/nonexistent-dir/warden/stats.json", &r),
+			  "cannot write stats");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reason_slot),
+		cmocka_unit_test(test_reason_names),
+		T(test_record_by_slot_and_device),
+		T(test_total_is_sum_of_reasons),
+		T(test_unclaimed_per_space_and_addr),
+		T(test_unclaimed_overflow),
+		T(test_merge_all),
+		T(test_merge_all_unclaimed_overflow),
+		T(test_write_json),
+		T(test_write_json_bad_path),
+	};
+
+	return cmocka_run_group_tests_name("exit_stats", tests, NULL, NULL);
+}

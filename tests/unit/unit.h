@@ -1,0 +1,52 @@
+/* Shared helpers for the cmocka unit tests (header-only). */
+#ifndef WARDEN_TESTS_UNIT_H
+#define WARDEN_TESTS_UNIT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Before cmocka.h: cmocka defines a fail() macro that would mangle the
+ * declaration of warden's fail(). */
+#include "util/error.h"
+
+/* cmocka needs the headers above first. */
+#include <cmocka.h>
+
+static inline uint16_t u_rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t u_rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline uint64_t u_rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline void u_wr16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static inline void u_wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void u_wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+/* A call that must fail as a user error whose message contains SUBSTR. */
+#define assert_user_error(call, substr)                                        \
+	do {                                                                   \
+		err_clear();                                                   \
+		assert_int_equal((call), -1);                                  \
+		assert_int_equal(err_class(), ERR_USAGE);                      \
+		if (!strstr(err_msg(), (substr)))                              \
+			fail_msg("error message \"%s\" lacks \"%s\"", err_msg(), (substr)); \
+	} while (0)
+
+#define assert_contains(hay, needle)                                           \
+	do {                                                                   \
+		const char *h_ = (hay);                                        \
+		if (!h_ || !strstr(h_, (needle)))                              \
+			fail_msg("\"%s\" lacks \"%s\"", h_ ? h_ : "(null)", (needle)); \
+	} while (0)
+
+/* Deterministic PRNG (xorshift64*) so failures reproduce. */
+static inline uint64_t u_rand(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+#endif
