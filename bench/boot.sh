@@ -29,7 +29,7 @@ VMMS=${VMMS:-qemu warden}
 
 DIED=0
 die() { DIED=1; echo "bench/boot.sh: error: $*" >&2; exit 1; }
-ERRAT=?
+ERRAT='?'
 trap 'ERRAT="line $LINENO: $BASH_COMMAND"' ERR
 trap 'rc=$?; [ $rc -eq 0 ] || [ $DIED = 1 ] || echo "bench/boot.sh: error: exit $rc at $ERRAT" >&2' EXIT
 
@@ -39,10 +39,10 @@ case $CMDLINE in *'"'*|*"'"*) die "CMDLINE must not contain quotes" ;; esac
 
 export WARDEN=${WARDEN:-$ROOT/build/warden-static}
 if [[ " $VMMS " == *" warden "* ]] && [ ! -f "$WARDEN" ]; then
-    echo "bench/boot.sh: ${WARDEN#$ROOT/} missing (warden not built yet): benchmarking QEMU only"
+    echo "bench/boot.sh: ${WARDEN#"$ROOT"/} missing (warden not built yet): benchmarking QEMU only"
     VMMS=${VMMS//warden/}
 fi
-VMMS=$(echo $VMMS)
+VMMS=$(echo $VMMS)  # normalise spaces
 [ -n "$VMMS" ] || die "no VMM to benchmark"
 
 mkdir -p "$OUT"
@@ -61,6 +61,9 @@ BOOT_TIMEOUT=$BOOT_TIMEOUT
 VMMS='$VMMS'
 EOF
     cat <<'EOF'
+# L1's own kernel messages (e.g. kvm's "Unhandled WRMSR") would interleave
+# with the VMM output on the console.
+echo 1 >/proc/sys/kernel/printk
 EV=/sys/kernel/debug/tracing/events/kvm/kvm_exit
 HIST='hist:keys=exit_reason:vals=hitcount'
 [ -w $EV/trigger ] || { echo "BENCH-ERROR: no $EV/trigger"; exit 1; }
@@ -70,33 +73,41 @@ HIST='hist:keys=exit_reason:vals=hitcount'
 # (N=0 is a warm-up: its output is shown, its numbers are not reported).
 boot() {
 	vmm=$1 n=$2
-	rm -f /tmp/up /tmp/rc
+	rm -f /tmp/up /tmp/fifo
+	mkfifo /tmp/fifo
 	echo "$HIST" >$EV/trigger
 	t0=$EPOCHREALTIME
-	{
-		case $vmm in
-		qemu)
-			timeout -s KILL $BOOT_TIMEOUT qemu-system-x86_64 -enable-kvm -M microvm,rtc=on -cpu host \
-				-m 256 -smp 1 -nographic -no-reboot \
-				-kernel /guest/vmlinuz -initrd /guest/initrd.cpio.gz -append "$CMDLINE" </dev/null
-			;;
-		warden)
-			timeout -s KILL $BOOT_TIMEOUT warden run --kernel /guest/vmlinuz --initrd /guest/initrd.cpio.gz \
-				--cmdline "$CMDLINE" --mem 256 --cpus 1 </dev/null
-			;;
-		esac
-		echo $? >/tmp/rc
-	} 2>&1 | while IFS= read -r line; do
+	# The VMM runs in its own session so that the watchdog can kill it with
+	# everything it started (which could otherwise keep the console pipe open).
+	case $vmm in
+	qemu)
+		setsid qemu-system-x86_64 -enable-kvm -M microvm,rtc=on -cpu host \
+			-m 256 -smp 1 -nographic -no-reboot \
+			-kernel /guest/vmlinuz -initrd /guest/initrd.cpio.gz -append "$CMDLINE" \
+			</dev/null >/tmp/fifo 2>&1 &
+		;;
+	warden)
+		setsid warden run --kernel /guest/vmlinuz --initrd /guest/initrd.cpio.gz \
+			--cmdline "$CMDLINE" --mem 256 --cpus 1 </dev/null >/tmp/fifo 2>&1 &
+		;;
+	esac
+	pid=$!
+	setsid sh -c "sleep $BOOT_TIMEOUT; echo '  $vmm#$n| bench: killed after ${BOOT_TIMEOUT}s'; kill -KILL -$pid $pid" </dev/null 2>/dev/null &
+	wd=$!
+	while IFS= read -r line; do
 		case $line in
 		*"warden-guest: up "*)
 			[ -e /tmp/up ] || echo "$EPOCHREALTIME ${line##*warden-guest: up }" >/tmp/up ;;
 		esac
 		echo "  $vmm#$n| $line"
-	done
+	done </tmp/fifo
+	wait $pid
+	rc=$?
 	t1=$EPOCHREALTIME
 	cat $EV/hist >/tmp/hist.$vmm.$n
 	echo "!$HIST" >$EV/trigger
-	rc=$(cat /tmp/rc 2>/dev/null || echo '?')
+	kill -KILL -$wd $wd 2>/dev/null
+	wait $wd 2>/dev/null
 	if [ -e /tmp/up ]; then
 		read -r tup gup </tmp/up
 		init=$(awk -v a=$t0 -v b=$tup 'BEGIN{printf "%.4f", b-a}')
@@ -213,7 +224,7 @@ summary() {
         for (i = 2; i <= n; i++) for (j = i; j > 1 && allmed[order[1], rows[j-1]] + 0 < allmed[order[1], rows[j]] + 0; j--) { tmp = rows[j]; rows[j] = rows[j-1]; rows[j-1] = tmp }
         for (i = 1; i <= n; i++) {
             r = rows[i]; line = sprintf("| %s (%d) |", (r in name ? name[r] : "?"), r)
-            for (o = 1; o <= nv; o++) if (order[o] in nb) line = line " " (((order[o], r) in allmed) ? allmed[order[o], r] : 0) " |"
+            for (o = 1; o <= nv; o++) if (order[o] in nb) line = line " " (allmed[order[o], r] + 0) " |"
             print line
         }
         print ""
@@ -231,4 +242,4 @@ summary() {
 } >"$REPORT"
 echo
 cat "$REPORT"
-echo "bench/boot.sh: report written to ${REPORT#$ROOT/}"
+echo "bench/boot.sh: report written to ${REPORT#"$ROOT"/}"

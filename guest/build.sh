@@ -17,7 +17,7 @@ MODULES=(virtio virtio_ring virtio_mmio virtio_pci virtio_blk virtio_net
 
 DIED=0
 die() { DIED=1; echo "guest/build.sh: error: $*" >&2; exit 1; }
-ERRAT=?
+ERRAT='?'
 trap 'ERRAT="line $LINENO: $BASH_COMMAND"' ERR
 trap 'rc=$?; [ $rc -eq 0 ] || [ $DIED = 1 ] || echo "guest/build.sh: error: exit $rc at $ERRAT" >&2' EXIT
 

@@ -13,6 +13,7 @@
 #define LAYOUT_EBDA_START 0x9fc00  /* low RAM ends here */
 #define LAYOUT_ACPI 0xe0000        /* RSDP and tables (Linux scans here) */
 #define LAYOUT_ACPI_END 0x100000
+#define LAYOUT_RESET_VECTOR 0xffff0  /* where a CPU reset (F000:FFF0) starts */
 #define LAYOUT_HIGH_MEM_START 0x100000
 #define LAYOUT_KERNEL 0x100000     /* bzImage protected-mode code */
 

@@ -29,6 +29,28 @@ static uint64_t write_acpi(struct vm *vm)
 	return acpi_build(area, LAYOUT_ACPI_END - LAYOUT_ACPI, LAYOUT_ACPI, vm->cfg.ncpus);
 }
 
+/* The "firmware" at the reset vector. Linux on a hardware-reduced ACPI
+ * platform reboots by jumping to the BIOS reset vector in real mode
+ * (BOOT_EFI falls back to BOOT_BIOS without EFI). A PC's firmware would
+ * then reset the machine; ours does exactly that, through the ACPI reset
+ * register, instead of running off into zeroed memory forever. */
+static int write_reset_stub(struct vm *vm)
+{
+	static const uint8_t stub[] = {
+		0xba, (PORT_ACPI_PM + ACPI_PM_RESET) & 0xff, (PORT_ACPI_PM + ACPI_PM_RESET) >> 8, /* mov dx, port */
+		0xb0, ACPI_RESET_VALUE, /* mov al, value */
+		0xee,                   /* out dx, al */
+		0xf4,                   /* hlt */
+		0xeb, 0xfd,             /* jmp hlt */
+	};
+	uint8_t *p = gmem_ptr(&vm->mem, LAYOUT_RESET_VECTOR, sizeof(stub));
+
+	if (!p)
+		return fail(ERR_USAGE, "guest memory too small for the reset vector");
+	memcpy(p, stub, sizeof(stub));
+	return 0;
+}
+
 int boot_load(struct vm *vm, const struct boot_spec *spec)
 {
 	uint8_t *img = NULL, *initrd = NULL;
@@ -39,6 +61,8 @@ int boot_load(struct vm *vm, const struct boot_spec *spec)
 	if (file_read_all(spec->kernel, "kernel", &img, &len) < 0)
 		return -1;
 	if (spec->initrd && file_read_all(spec->initrd, "initrd", &initrd, &initrd_len) < 0)
+		goto out;
+	if (write_reset_stub(vm) < 0)
 		goto out;
 	rsdp = write_acpi(vm);
 	if (!rsdp) {

@@ -116,6 +116,8 @@ void exit_dispatch(struct vcpu *v, struct exit_result *res)
 		break;
 	case KVM_EXIT_SHUTDOWN:
 		log_warn("vCPU %u: triple fault", v->id);
+		if (log_verbose)
+			vcpu_dump(v);
 		res->end = VM_END_TRIPLE_FAULT;
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:

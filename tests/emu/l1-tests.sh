@@ -17,6 +17,7 @@ case_run() {
 	for f in out err json; do
 		echo "@@BEGIN $name.$f"
 		[ -f "/tmp/$name.$f" ] && cat "/tmp/$name.$f"
+		echo   # files need not end in a newline; markers must start a line
 		echo "@@END $name.$f"
 	done
 }
@@ -24,22 +25,34 @@ case_run() {
 case_run boot                                  # the default guest, as `warden run` alone
 case_run cpus4 --cpus 4 --cmdline "$BASE warden.run=\"grep -c ^processor /proc/cpuinfo\""
 case_run cpus2 --cpus 2 --mem 512 --cmdline "$BASE warden.run=\"grep -c ^processor /proc/cpuinfo\""
-case_run reboot_acpi --cmdline "$BASE warden.run=\"reboot -f\""
+case_run reboot_acpi --cmdline "$BASE warden.run=\"reboot -f\""   # Linux: EFI -> BIOS reset vector -> our stub -> ACPI reset register
 case_run reboot_kbd --cmdline "$BASE reboot=k warden.run=\"reboot -f\""
 case_run triple --cmdline "$BASE reboot=t warden.run=\"reboot -f\""
 case_run bigmem --mem 4096 --cmdline "$BASE warden.run=\"grep MemTotal /proc/meminfo\""
-# Console input reaches the guest through the UART's receive interrupt.
-echo "warden-console-input-42" >/tmp/input.txt
+# Console input reaches the guest through the UART's receive interrupt. Linux
+# flushes the UART when init opens the console, so type only once the guest
+# is up (as a person would).
+mkfifo /tmp/console-in
 timeout 180 warden run --cmdline "$BASE warden.run=\"read line; echo got:\$line\"" \
-	</tmp/input.txt >/tmp/stdin.out 2>/tmp/stdin.err
+	</tmp/console-in >/tmp/stdin.out 2>/tmp/stdin.err &
+pid=$!
+exec 3>/tmp/console-in
+i=0
+while ! grep -q 'warden-guest: up' /tmp/stdin.out 2>/dev/null && [ $i -lt 600 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+echo "warden-console-input-42" >&3
+wait $pid
 echo "@@CASE stdin rc=$?"
-echo "@@BEGIN stdin.out"; cat /tmp/stdin.out; echo "@@END stdin.out"
+exec 3>&-
+echo "@@BEGIN stdin.out"; cat /tmp/stdin.out; echo; echo "@@END stdin.out"
 
 # Bad input: one line on stderr and status 2.
 dd if=/dev/zero of=/tmp/big-initrd bs=1M count=80 2>/dev/null
 case_run bad_kernel --kernel /etc/passwd
 case_run bad_kernel_gz --kernel /guest/initrd.cpio.gz
-case_run bad_initrd_fit --mem 64 --initrd /tmp/big-initrd
+case_run bad_initrd_fit --mem 128 --initrd /tmp/big-initrd
 case_run bad_mem_small --mem 8
 case_run bad_missing --kernel /nonexistent
 exit 0

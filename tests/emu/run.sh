@@ -16,7 +16,7 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	finish emu
 	exit $?
 fi
-bash tests/emu/l1.sh --timeout 1200 tests/emu/l1-tests.sh >"$OUT/l1.log" 2>&1
+bash tests/emu/l1.sh --smp 4 --mem 6144 --timeout 1200 tests/emu/l1-tests.sh >"$OUT/l1.log" 2>&1
 st=$?
 tr -d '\r' <"$OUT/l1.log" >"$OUT/l1.txt"
 expect_eq "L1 ran the cases" 0 "$st"
@@ -42,7 +42,7 @@ n=$(js boot '.devices.serial.count // 0')
 [ "$n" -gt 0 ] 2>/dev/null && pass "boot: serial exits attributed ($n)" || failed "boot: no serial exits"
 n=$(js boot '.devices.rtc.count // 0')
 [ "$n" -gt 0 ] 2>/dev/null && [ "$n" -lt 1000 ] && pass "boot: RTC read a few times, not polled ($n)" || failed "boot: RTC exits $n"
-expect_eq "boot: poweroff through the ACPI sleep register" 1 "$(js boot '.devices["acpi-pm"].count >= 1')"
+expect_eq "boot: poweroff through the ACPI sleep register" true "$(js boot '.devices["acpi-pm"].count >= 1')"
 n=$(js boot .total_exits)
 [ "$n" -gt 0 ] 2>/dev/null && [ "$n" -lt 20000 ] && pass "boot: plausible exit total ($n)" || failed "boot: exit total $n"
 expect_match "boot: exit table on stderr" 'VM exits reached warden' "$OUT/boot.err"
@@ -53,9 +53,9 @@ expect_eq "--cpus 2: guest sees 2 CPUs" 2 "$(grep -E '^[0-9]+$' "$OUT/cpus2.out"
 expect_eq "--cpus 4: status 0" 0 "$(rc cpus4)"
 
 expect_eq "reboot (ACPI reset register) ends the VM with status 3" 3 "$(rc reboot_acpi)"
-expect_eq "reboot via ACPI: reset register written" 1 "$(js reboot_acpi '.devices["acpi-pm"].count >= 1')"
+expect_eq "reboot via ACPI: reset register written" true "$(js reboot_acpi '.devices["acpi-pm"].count >= 1')"
 expect_eq "reboot=k (i8042 reset) ends the VM with status 3" 3 "$(rc reboot_kbd)"
-expect_eq "reboot=k: i8042 got the reset" 1 "$(js reboot_kbd '.devices.i8042.count >= 1')"
+expect_eq "reboot=k: i8042 got the reset" true "$(js reboot_kbd '.devices.i8042.count >= 1')"
 expect_eq "reboot=t (triple fault) ends the VM with status 4" 4 "$(rc triple)"
 expect_eq "triple fault: a shutdown exit" 1 "$(js triple '.reasons.shutdown.count')"
 
@@ -66,7 +66,7 @@ kb=$(grep -o 'MemTotal: *[0-9]*' "$OUT/bigmem.out" | grep -o '[0-9]*$')
 expect_match "console input reaches the guest" '^got:warden-console-input-42' "$OUT/stdin.out"
 
 bad() { # CASE REGEX
-	if [ "$(rc "$1")" = 2 ] && [ "$(wc -l <"$OUT/$1.err")" -eq 1 ] && grep -Eq "$2" "$OUT/$1.err"; then
+	if [ "$(rc "$1")" = 2 ] && [ "$(grep -c . "$OUT/$1.err")" -eq 1 ] && grep -Eq "$2" "$OUT/$1.err"; then
 		pass "bad input refused with one line and status 2: $1"
 	else
 		failed "bad input $1: status $(rc "$1"), stderr: $(head -c 300 "$OUT/$1.err")"
