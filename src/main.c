@@ -21,6 +21,7 @@
 static struct termios saved_tty;
 static int tty_raw;
 static struct vm *running_vm;
+static uint64_t process_start_ns;
 
 static void restore_tty(void)
 {
@@ -134,6 +135,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		rep->device_name[i] = vm.devices[i]->name;
 	running_vm = &vm;
 	t0 = now_ns();
+	log_debug("VM set up in %.1f ms since warden started", (double)(t0 - process_start_ns) / 1e6);
 	end = vm_run(&vm);
 	rep->wall_ns += now_ns() - t0;
 	running_vm = NULL;
@@ -154,7 +156,10 @@ int main(int argc, char **argv)
 	struct stats_report rep = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	enum vm_end end;
-	int r = cli_parse(argc, argv, &o, stdout, host_mem_mib());
+	int r;
+
+	process_start_ns = now_ns();
+	r = cli_parse(argc, argv, &o, stdout, host_mem_mib());
 
 	if (r == CLI_EXIT_OK)
 		return 0;
