@@ -12,6 +12,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -D_GNU_SOURCE -Isrc -MMD -MP
 LDLIBS  := -ljson-c -lpthread
 BUILD   := build
+SHELL   := /bin/bash
 
 SRCS := $(shell find src -name '*.c' | sort)
 # Everything but main.c is also linked into the unit tests.
@@ -62,11 +63,17 @@ include tests/native/native.mk
 emu-test: static guest
 	bash tests/emu/run.sh
 
-# Every tier; tiers that need a missing capability say "skipped: why".
+# Every tier, even when an earlier one fails; tiers that need a missing
+# capability say "skipped: why". Ends with one summary line for all tiers.
 test: deps
-	$(MAKE) unit-test
-	$(MAKE) native-test
-	$(MAKE) emu-test
+	@mkdir -p $(BUILD)/tests
+	@st=0; for t in unit-test native-test emu-test; do \
+		$(MAKE) --no-print-directory $$t 2>&1 | tee $(BUILD)/tests/$$t.log; \
+		[ $${PIPESTATUS[0]} -eq 0 ] || st=1; \
+	done; \
+	bash tests/summary.sh $(BUILD)/tests/unit-test.log $(BUILD)/tests/native-test.log \
+		$(BUILD)/tests/emu-test.log || st=1; \
+	exit $$st
 
 demo: deps
 	$(MAKE) all static guest

@@ -25,7 +25,7 @@ $(GUEST_DIR)/real16.bin: tests/native/guests/real16.S
 
 native-guests: $(NATIVE_GUESTS)
 
-native-test: all asan native-guests
+native-test: all asan native-guests guest
 	bash tests/native/run.sh
 
 $(BUILD)/tests/fake-kvm-api.so: tests/native/fake_kvm_api.c
