@@ -20,7 +20,8 @@
 
 static struct termios saved_tty;
 static int tty_raw;
-static struct vm *running_vm;
+static struct vm *_Atomic running_vm;
+static volatile sig_atomic_t stop_requested;
 static uint64_t process_start_ns;
 
 static void restore_tty(void)
@@ -48,9 +49,12 @@ static void raw_tty(void)
 
 static void on_signal(int sig)
 {
+	struct vm *vm = running_vm;
+
 	(void)sig;
-	if (running_vm)
-		vm_request_end(running_vm, VM_END_SIGNAL);
+	stop_requested = 1; /* also stops a --reboot loop between boots */
+	if (vm)
+		vm_request_end(vm, VM_END_SIGNAL);
 }
 
 static uint64_t host_mem_mib(void)
@@ -134,6 +138,8 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	for (unsigned i = 0; i < vm.ndevices; i++)
 		rep->device_name[i] = vm.devices[i]->name;
 	running_vm = &vm;
+	if (stop_requested)
+		vm_request_end(&vm, VM_END_SIGNAL); /* the signal came during set-up */
 	t0 = now_ns();
 	log_debug("VM set up in %.1f ms since warden started", (double)(t0 - process_start_ns) / 1e6);
 	end = vm_run(&vm);
@@ -183,7 +189,9 @@ int main(int argc, char **argv)
 		end = boot_once(&o, &spec, stats, &rep);
 		if (end == VM_END_REBOOT && o.reboot)
 			log_info("guest rebooted; starting it again");
-	} while (end == VM_END_REBOOT && o.reboot);
+	} while (end == VM_END_REBOOT && o.reboot && !stop_requested);
+	if (end == VM_END_REBOOT && stop_requested)
+		end = VM_END_SIGNAL;
 	restore_tty();
 	if (end == VM_END_HOST_ERROR && rep.ndevices == 0) {
 		free(stats);

@@ -70,6 +70,18 @@ guest_checks() { # BIN LABEL
 }
 
 guest_checks build/warden release
+
+# --reboot: a guest that resets is started again (each boot prints its
+# hello), until warden is told to stop.
+timeout --preserve-status -s TERM 3 build/warden run --mem 16 --reboot --kernel $G/real16.bin --kernel-format flat \
+	--stats "$OUT/reboot-loop.json" \
+	>"$OUT/reboot-loop.out" 2>"$OUT/reboot-loop.err" </dev/null
+st=$?
+n=$(grep -c '^real16: hello' "$OUT/reboot-loop.out")
+[ "$n" -ge 3 ] && pass "--reboot restarts a resetting guest ($n boots in 3 s)" || failed "--reboot: $n boots"
+expect_eq "--reboot: stopped by SIGTERM (status 7)" 7 "$st"
+expect_match "--reboot: each restart is announced" 'guest rebooted; starting it again' "$OUT/reboot-loop.err"
+expect_eq "--reboot: accounting spans all boots (one i8042 reset per boot)" "$n" "$(json "$OUT/reboot-loop.json" .devices.i8042.count)"
 # The same guests under AddressSanitizer + UBSan: any report fails the run.
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 guest_checks build/asan/warden asan
