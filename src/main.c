@@ -175,10 +175,15 @@ int main(int argc, char **argv)
 	spec = (struct boot_spec){ .kernel = o.kernel, .initrd = o.initrd,
 				   .cmdline = o.cmdline ? o.cmdline : CLI_DEFAULT_CMDLINE,
 				   .format = o.format };
-	if (check_host(&spec) < 0)
+	if (boot_spec_read(&spec) < 0)
 		goto fail;
+	if (check_host(&spec) < 0) {
+		boot_spec_free(&spec);
+		goto fail;
+	}
 	stats = calloc(o.cpus, sizeof(*stats));
 	if (!stats) {
+		boot_spec_free(&spec);
 		fail(ERR_HOST, "out of memory");
 		goto fail;
 	}
@@ -192,6 +197,7 @@ int main(int argc, char **argv)
 	} while (end == VM_END_REBOOT && o.reboot && !stop_requested);
 	if (end == VM_END_REBOOT && stop_requested)
 		end = VM_END_SIGNAL;
+	boot_spec_free(&spec);
 	restore_tty();
 	if (end == VM_END_HOST_ERROR && rep.ndevices == 0) {
 		free(stats);

@@ -66,27 +66,33 @@ void stats_record(struct exit_stats *s, unsigned slot, int dev,
 		hist_add(&s->device[dev], handle_ns);
 }
 
-void stats_record_unclaimed(struct exit_stats *s, uint8_t space, uint64_t addr,
-			    uint64_t handle_ns)
+/* Add COUNT accesses at (SPACE, ADDR) to the open-addressing table of S;
+ * a full table counts them as overflow. */
+static void unclaimed_add(struct exit_stats *s, uint8_t space, uint64_t addr, uint64_t count)
 {
-	/* Open addressing on a small table; full table counts as overflow. */
 	unsigned h = (unsigned)((addr * 0x9E3779B97F4A7C15ULL) >> 58) ^ space;
 
-	hist_add(&s->unclaimed_time, handle_ns);
 	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++) {
 		struct unclaimed_addr *u = &s->unclaimed[(h + i) % STATS_UNCLAIMED_SLOTS];
 
 		if (!u->used) {
-			*u = (struct unclaimed_addr){ .addr = addr, .count = 1,
+			*u = (struct unclaimed_addr){ .addr = addr, .count = count,
 						      .space = space, .used = 1 };
 			return;
 		}
 		if (u->addr == addr && u->space == space) {
-			u->count++;
+			u->count += count;
 			return;
 		}
 	}
-	s->unclaimed_overflow++;
+	s->unclaimed_overflow += count;
+}
+
+void stats_record_unclaimed(struct exit_stats *s, uint8_t space, uint64_t addr,
+			    uint64_t handle_ns)
+{
+	hist_add(&s->unclaimed_time, handle_ns);
+	unclaimed_add(s, space, addr, 1);
 }
 
 uint64_t stats_total(const struct exit_stats *s)
@@ -96,25 +102,6 @@ uint64_t stats_total(const struct exit_stats *s)
 	for (unsigned i = 0; i < STATS_NREASONS; i++)
 		t += s->reason[i].count;
 	return t;
-}
-
-static void merge_unclaimed(struct exit_stats *out, const struct unclaimed_addr *u)
-{
-	unsigned h = (unsigned)((u->addr * 0x9E3779B97F4A7C15ULL) >> 58) ^ u->space;
-
-	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++) {
-		struct unclaimed_addr *d = &out->unclaimed[(h + i) % STATS_UNCLAIMED_SLOTS];
-
-		if (!d->used) {
-			*d = *u;
-			return;
-		}
-		if (d->addr == u->addr && d->space == u->space) {
-			d->count += u->count;
-			return;
-		}
-	}
-	out->unclaimed_overflow += u->count;
 }
 
 void stats_merge_all(const struct stats_report *r, struct exit_stats *out)
@@ -131,7 +118,8 @@ void stats_merge_all(const struct stats_report *r, struct exit_stats *out)
 		hist_merge(&out->unclaimed_time, &s->unclaimed_time);
 		for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++)
 			if (s->unclaimed[i].used)
-				merge_unclaimed(out, &s->unclaimed[i]);
+				unclaimed_add(out, s->unclaimed[i].space, s->unclaimed[i].addr,
+					      s->unclaimed[i].count);
 		out->unclaimed_overflow += s->unclaimed_overflow;
 	}
 }

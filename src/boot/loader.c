@@ -51,36 +51,48 @@ static int write_reset_stub(struct vm *vm)
 	return 0;
 }
 
+int boot_spec_read(struct boot_spec *spec)
+{
+	if (file_read_all(spec->kernel, "kernel", &spec->kernel_img, &spec->kernel_len) < 0)
+		return -1;
+	if (spec->initrd &&
+	    file_read_all(spec->initrd, "initrd", &spec->initrd_img, &spec->initrd_len) < 0) {
+		boot_spec_free(spec);
+		return -1;
+	}
+	return 0;
+}
+
+void boot_spec_free(struct boot_spec *spec)
+{
+	free(spec->kernel_img);
+	free(spec->initrd_img);
+	spec->kernel_img = spec->initrd_img = NULL;
+	spec->kernel_len = spec->initrd_len = 0;
+}
+
 int boot_load(struct vm *vm, const struct boot_spec *spec)
 {
-	uint8_t *img = NULL, *initrd = NULL;
-	size_t len = 0, initrd_len = 0;
+	const uint8_t *img = spec->kernel_img;
+	size_t len = spec->kernel_len;
 	uint64_t rsdp;
 	int ret = -1;
 
-	if (file_read_all(spec->kernel, "kernel", &img, &len) < 0)
-		return -1;
-	if (spec->initrd && file_read_all(spec->initrd, "initrd", &initrd, &initrd_len) < 0)
-		goto out;
 	if (write_reset_stub(vm) < 0)
-		goto out;
+		return -1;
 	rsdp = write_acpi(vm);
-	if (!rsdp) {
-		fail(ERR_USAGE, "cannot build ACPI tables for %u vCPUs in guest memory", vm->cfg.ncpus);
-		goto out;
-	}
+	if (!rsdp)
+		return fail(ERR_USAGE, "cannot build ACPI tables for %u vCPUs in guest memory", vm->cfg.ncpus);
 	switch (detect(img, len, spec->format)) {
 	case KERNEL_BZIMAGE: {
 		struct linux_boot lb = {
 			.kernel = img, .kernel_len = len, .kernel_path = spec->kernel,
-			.initrd = initrd, .initrd_len = initrd_len,
+			.initrd = spec->initrd_img, .initrd_len = spec->initrd_len,
 			.cmdline = spec->cmdline ? spec->cmdline : "", .rsdp = rsdp,
 		};
-		if (!bzimage_looks_like(img, len)) {
-			fail(ERR_USAGE, "%s is not a bzImage or ELF kernel (for a raw binary use --kernel-format flat)",
-			     spec->kernel);
-			goto out;
-		}
+		if (!bzimage_looks_like(img, len))
+			return fail(ERR_USAGE, "%s is not a bzImage or ELF kernel (for a raw binary use --kernel-format flat)",
+				    spec->kernel);
 		ret = linux_load(&vm->mem, &lb, &vm->entry);
 		break;
 	}
@@ -91,33 +103,20 @@ int boot_load(struct vm *vm, const struct boot_spec *spec)
 		ret = flat_load(&vm->mem, img, len, spec->kernel, &vm->entry);
 		break;
 	default:
-		fail(ERR_USAGE, "unknown kernel format");
+		return fail(ERR_USAGE, "unknown kernel format");
 	}
-	if (ret == 0 && initrd && !bzimage_looks_like(img, len))
+	if (ret == 0 && spec->initrd_img && !bzimage_looks_like(img, len))
 		ret = fail(ERR_USAGE, "--initrd needs a Linux bzImage kernel");
-out:
-	free(img);
-	free(initrd);
 	return ret;
 }
 
 int boot_is_linux(const struct boot_spec *spec)
 {
-	uint8_t *img;
-	size_t len;
-	int linux_kernel;
+	struct bzimage bz;
 
-	if (spec->format == KERNEL_ELF || spec->format == KERNEL_FLAT)
+	if (spec->format == KERNEL_ELF || spec->format == KERNEL_FLAT ||
+	    !bzimage_looks_like(spec->kernel_img, spec->kernel_len))
 		return 0;
-	if (file_read_all(spec->kernel, "kernel", &img, &len) < 0)
-		return -1;
-	linux_kernel = bzimage_looks_like(img, len);
-	if (linux_kernel) {
-		/* Report a bad header before anything about the host. */
-		struct bzimage bz;
-		if (bzimage_parse(img, len, spec->kernel, &bz) < 0)
-			linux_kernel = -1;
-	}
-	free(img);
-	return linux_kernel;
+	/* Report a bad header before anything about the host. */
+	return bzimage_parse(spec->kernel_img, spec->kernel_len, spec->kernel, &bz) < 0 ? -1 : 1;
 }

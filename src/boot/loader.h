@@ -17,11 +17,20 @@ struct boot_spec {
 	const char *initrd;
 	const char *cmdline;
 	enum kernel_format format;
+	/* File contents, read once by boot_spec_read and reused on every
+	 * (re)boot. */
+	uint8_t *kernel_img;
+	size_t kernel_len;
+	uint8_t *initrd_img;
+	size_t initrd_len;
 };
 
+/* Read the kernel and initrd files named in SPEC (user errors on failure). */
+int boot_spec_read(struct boot_spec *spec);
+void boot_spec_free(struct boot_spec *spec);
 int boot_load(struct vm *vm, const struct boot_spec *spec);
 /* Whether the kernel file is a Linux bzImage (for the host-capability check):
- * 1 yes, 0 no, -1 unreadable or a broken bzImage header (error recorded). */
+ * 1 yes, 0 no, -1 a broken bzImage header (error recorded). Needs boot_spec_read. */
 int boot_is_linux(const struct boot_spec *spec);
 
 #endif
