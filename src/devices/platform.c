@@ -100,6 +100,8 @@ void platform_serve_input(struct platform *p, int end_efd)
 		if (want_stdin && (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
 			ssize_t n = (fds[1].revents & POLLNVAL) ? 0 : read(STDIN_FILENO, buf, sizeof(buf));
 
+			if (n < 0 && errno == EINTR)
+				continue;
 			if (n <= 0) {
 				stdin_open = 0; /* EOF or closed: the guest simply gets no input */
 				continue;
