@@ -81,7 +81,14 @@ n=$(grep -c '^real16: hello' "$OUT/reboot-loop.out")
 [ "$n" -ge 3 ] && pass "--reboot restarts a resetting guest ($n boots in 3 s)" || failed "--reboot: $n boots"
 expect_eq "--reboot: stopped by SIGTERM (status 7)" 7 "$st"
 expect_match "--reboot: each restart is announced" 'guest rebooted; starting it again' "$OUT/reboot-loop.err"
-expect_eq "--reboot: accounting spans all boots (one i8042 reset per boot)" "$n" "$(json "$OUT/reboot-loop.json" .devices.i8042.count)"
+# The stop can land after a boot's hello and before its reset, so the
+# last boot may not have reset: n or n-1 resets, never just one boot's.
+resets=$(json "$OUT/reboot-loop.json" .devices.i8042.count)
+if [ "$resets" = "$n" ] || [ "$resets" = "$((n - 1))" ]; then
+	pass "--reboot: accounting spans all boots ($resets resets, $n boots)"
+else
+	failed "--reboot: accounting spans all boots: $resets resets for $n boots"
+fi
 # The same guests under AddressSanitizer + UBSan: any report fails the run.
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 guest_checks build/asan/warden asan
