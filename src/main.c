@@ -15,6 +15,7 @@
 #include "core/kvm.h"
 #include "core/vm.h"
 #include "devices/platform.h"
+#include "virtio/virtio_devices.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -120,6 +121,33 @@ static int check_host(const struct boot_spec *spec)
 	return 0;
 }
 
+/* Device names outlive the VM (a --reboot loop creates it again). */
+static void record_devices(struct stats_report *rep, const struct vm *vm)
+{
+	rep->ndevices = vm->ndevices;
+	for (unsigned i = 0; i < vm->ndevices; i++) {
+		snprintf(rep->name_buf[i], sizeof(rep->name_buf[i]), "%s", vm->devices[i]->name);
+		rep->device_name[i] = rep->name_buf[i];
+	}
+}
+
+static void add_device_counters(struct stats_report *rep, const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ndevices; i++) {
+		const struct device_counters *c = vm->devices[i]->counters;
+		struct device_counters *t = &rep->counters[i];
+
+		if (!c)
+			continue;
+		rep->has_counters[i] = true;
+		t->requests += c->requests;
+		t->bytes += c->bytes;
+		t->notifies += c->notifies;
+		t->interrupts += c->interrupts;
+		t->errors += c->errors;
+	}
+}
+
 /* One boot of the VM: create, load, run, tear down. */
 static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
 			     struct exit_stats *stats, struct stats_report *rep)
@@ -132,11 +160,10 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	enum vm_end end = VM_END_HOST_ERROR;
 	uint64_t t0;
 
-	if (vm_create(&vm, &cfg, stats) < 0 || !platform_create(&vm) || boot_load(&vm, spec) < 0)
+	if (vm_create(&vm, &cfg, stats) < 0 || !platform_create(&vm) ||
+	    virtio_devices_create(&vm, &o->virtio) < 0 || boot_load(&vm, spec) < 0)
 		goto out;
-	rep->ndevices = vm.ndevices;
-	for (unsigned i = 0; i < vm.ndevices; i++)
-		rep->device_name[i] = vm.devices[i]->name;
+	record_devices(rep, &vm);
 	running_vm = &vm;
 	if (stop_requested)
 		vm_request_end(&vm, VM_END_SIGNAL); /* the signal came during set-up */
@@ -144,10 +171,13 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	log_debug("VM set up in %.1f ms since warden started", (double)(t0 - process_start_ns) / 1e6);
 	end = vm_run(&vm);
 	rep->wall_ns += now_ns() - t0;
+	virtio_devices_stop(&vm);
+	add_device_counters(rep, &vm);
 	running_vm = NULL;
 	if (end == VM_END_HOST_ERROR)
 		fail(ERR_HOST, "the VM stopped because of a host error");
 out:
+	virtio_devices_destroy(&vm);
 	platform_destroy(vm.platform);
 	vm_destroy(&vm);
 	return end;

@@ -144,6 +144,28 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* Devices that count their work: exits next to requests, bytes,
+ * notifications received and interrupts sent. */
+static void print_device_work(FILE *f, const struct stats_report *r, const struct exit_stats *all)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < r->ndevices && i < STATS_MAX_DEVICES; i++) {
+		const struct device_counters *c = &r->counters[i];
+
+		if (!r->has_counters[i])
+			continue;
+		if (!any)
+			fprintf(f, "  %-16s %10s %10s %10s %10s %10s %6s\n", "device work", "exits",
+				"requests", "MiB", "notifies", "irqs", "errors");
+		any = true;
+		fprintf(f, "  %-16s %10llu %10llu %10.1f %10llu %10llu %6llu\n", r->device_name[i],
+			(unsigned long long)all->device[i].count, (unsigned long long)c->requests,
+			(double)c->bytes / (1024.0 * 1024.0), (unsigned long long)c->notifies,
+			(unsigned long long)c->interrupts, (unsigned long long)c->errors);
+	}
+}
+
 void stats_print_table(FILE *f, const struct stats_report *r)
 {
 	struct exit_stats *all = calloc(1, sizeof(*all));
@@ -205,5 +227,6 @@ void stats_print_table(FILE *f, const struct stats_report *r)
 				(unsigned long long)top[k].count);
 		fprintf(f, "\n");
 	}
+	print_device_work(f, r, all);
 	free(all);
 }

@@ -4,6 +4,7 @@
 #ifndef WARDEN_ACCOUNTING_EXIT_STATS_H
 #define WARDEN_ACCOUNTING_EXIT_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -37,12 +38,29 @@ struct exit_stats {
 	uint64_t unclaimed_overflow; /* accesses not fitting the table */
 };
 
+/* What a device did besides causing exits (virtio devices): requests
+ * served, payload bytes, queue notifications received (through ioeventfd
+ * or an exit), interrupts sent, guest errors.  Each field has one writer
+ * (the device's I/O thread) and is read with relaxed atomics. */
+struct device_counters {
+	uint64_t requests;
+	uint64_t bytes;
+	uint64_t notifies;
+	uint64_t interrupts;
+	uint64_t errors;
+};
+
 /* The VM-wide view handed to the reporters. */
 struct stats_report {
 	unsigned nvcpus;
 	const struct exit_stats *vcpu; /* nvcpus entries */
 	unsigned ndevices;
 	const char *device_name[STATS_MAX_DEVICES];
+	/* Work counters of devices that keep them (has_counters), summed over
+	 * every boot of a --reboot loop. */
+	bool has_counters[STATS_MAX_DEVICES];
+	struct device_counters counters[STATS_MAX_DEVICES];
+	char name_buf[STATS_MAX_DEVICES][32]; /* storage for device_name */
 	uint64_t wall_ns; /* VM lifetime */
 	const char *end_reason;
 };

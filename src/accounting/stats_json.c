@@ -38,6 +38,29 @@ static json_object *devices_json(const struct stats_report *r, const struct exit
 	return o;
 }
 
+/* Work next to exits: what each device did for the exits it caused. */
+static json_object *device_work_json(const struct stats_report *r, const struct exit_stats *s)
+{
+	json_object *o = json_object_new_object();
+
+	for (unsigned i = 0; i < r->ndevices && i < STATS_MAX_DEVICES; i++) {
+		const struct device_counters *c = &r->counters[i];
+		json_object *d;
+
+		if (!r->has_counters[i])
+			continue;
+		d = json_object_new_object();
+		json_object_object_add(d, "exits", json_object_new_uint64(s->device[i].count));
+		json_object_object_add(d, "requests", json_object_new_uint64(c->requests));
+		json_object_object_add(d, "bytes", json_object_new_uint64(c->bytes));
+		json_object_object_add(d, "notifies", json_object_new_uint64(c->notifies));
+		json_object_object_add(d, "interrupts", json_object_new_uint64(c->interrupts));
+		json_object_object_add(d, "errors", json_object_new_uint64(c->errors));
+		json_object_object_add(o, r->device_name[i], d);
+	}
+	return o;
+}
+
 static json_object *unclaimed_json(const struct exit_stats *s)
 {
 	json_object *a = json_object_new_array();
@@ -77,6 +100,7 @@ int stats_write_json(const char *path, const struct stats_report *r)
 	json_object_object_add(root, "reasons", reasons_json(all));
 	json_object_object_add(root, "devices", devices_json(r, all));
 	json_object_object_add(root, "unclaimed", unclaimed_json(all));
+	json_object_object_add(root, "device_work", device_work_json(r, all));
 	json_object_object_add(root, "unclaimed_overflow", json_object_new_uint64(all->unclaimed_overflow));
 	vcpus = json_object_new_array();
 	for (unsigned c = 0; c < r->nvcpus; c++) {

@@ -1,8 +1,10 @@
 #include "boot/acpi.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "boot/aml.h"
+#include "core/vm.h"
 #include "boot/layout.h"
 
 /* Generic Address Structure, ACPI 6.x 5.2.3.2. */
@@ -71,6 +73,25 @@ static void gas_io8(uint8_t *g, uint16_t port)
 /* Legacy devices Linux must learn about from ACPI: a hardware-reduced
  * platform has no legacy PIC, so Linux maps no ISA IRQs by itself and COM1
  * only gets its interrupt through this description. */
+static void describe_virtio(struct aml *sb, const struct acpi_dev_desc *devs, unsigned ndevs)
+{
+	struct aml dev, res;
+	char name[5];
+
+	for (unsigned i = 0; i < ndevs; i++) {
+		aml_init(&res);
+		aml_res_mem32(&res, (uint32_t)devs[i].base, devs[i].len);
+		aml_res_ext_irq(&res, devs[i].gsi);
+		aml_res_end(&res);
+		aml_init(&dev);
+		aml_name_string(&dev, "_HID", "LNRO0005");
+		aml_name_int(&dev, "_UID", i);
+		aml_name_buffer(&dev, "_CRS", res.b, res.n);
+		snprintf(name, sizeof(name), "VR%02X", i & 0xff);
+		aml_device(sb, name, &dev);
+	}
+}
+
 static void describe_devices(struct aml *sb)
 {
 	struct aml dev, res;
@@ -97,7 +118,7 @@ static void describe_devices(struct aml *sb)
 
 /* DSDT: the devices above, and \_S5 (Name(_S5, Package(){5, 0})), which
  * Linux needs before it will power off through the sleep control register. */
-static uint64_t build_dsdt(struct table_writer *w)
+static uint64_t build_dsdt(struct table_writer *w, const struct acpi_dev_desc *devs, unsigned ndevs)
 {
 	static const uint8_t s5[] = { ACPI_S5_TYPE, 0 };
 	struct aml aml, sb;
@@ -107,6 +128,7 @@ static uint64_t build_dsdt(struct table_writer *w)
 	aml_init(&aml);
 	aml_init(&sb);
 	describe_devices(&sb);
+	describe_virtio(&sb, devs, ndevs);
 	aml_scope(&aml, "\\_SB_", &sb);
 	aml_name_package(&aml, "_S5_", s5, 2);
 	if (aml.overflow)
@@ -187,7 +209,8 @@ static uint64_t build_xsdt(struct table_writer *w, const uint64_t *tables, unsig
 	return gpa;
 }
 
-uint64_t acpi_build(uint8_t *buf, size_t len, uint64_t base, unsigned ncpus)
+uint64_t acpi_build(uint8_t *buf, size_t len, uint64_t base, unsigned ncpus,
+		    const struct acpi_dev_desc *devs, unsigned ndevs)
 {
 	struct table_writer w = { .buf = buf, .len = len, .base = base };
 	uint64_t rsdp_gpa, dsdt, tables[2], xsdt;
@@ -197,7 +220,7 @@ uint64_t acpi_build(uint8_t *buf, size_t len, uint64_t base, unsigned ncpus)
 		return 0;
 	/* The RSDP comes first, at BASE, on the 16-byte boundary Linux scans. */
 	rsdp = reserve(&w, ACPI_RSDP_LEN, &rsdp_gpa);
-	if (!rsdp || !(dsdt = build_dsdt(&w)) || !(tables[0] = build_fadt(&w, dsdt)) ||
+	if (!rsdp || !(dsdt = build_dsdt(&w, devs, ndevs)) || !(tables[0] = build_fadt(&w, dsdt)) ||
 	    !(tables[1] = build_madt(&w, ncpus)) || !(xsdt = build_xsdt(&w, tables, 2)))
 		return 0;
 	memcpy(rsdp, "RSD PTR ", 8);

@@ -23,7 +23,11 @@
 /* Build all tables into BUF, which is guest memory at guest-physical BASE
  * (LEN bytes).  Returns the RSDP's guest-physical address (== BASE), or 0
  * if the tables do not fit. */
-uint64_t acpi_build(uint8_t *buf, size_t len, uint64_t base, unsigned ncpus);
+struct acpi_dev_desc;
+/* DEVS: virtio-mmio devices, described in the DSDT as LNRO0005 (the id
+ * Linux's virtio_mmio driver matches) with their window and interrupt. */
+uint64_t acpi_build(uint8_t *buf, size_t len, uint64_t base, unsigned ncpus,
+		    const struct acpi_dev_desc *devs, unsigned ndevs);
 
 /* Byte sum, for checksums and their tests. */
 uint8_t acpi_sum(const uint8_t *p, size_t len);

@@ -227,6 +227,17 @@ void aml_res_irq(struct aml *r, unsigned irq)
 	aml_bytes(r, d, sizeof(d));
 }
 
+void aml_res_ext_irq(struct aml *r, unsigned gsi)
+{
+	/* Large item 0x89, length 6: flags (consumer | edge-triggered, active
+	 * high, exclusive), one interrupt number. */
+	uint8_t d[9] = { 0x89, 0x06, 0x00, 0x03, 0x01 };
+	uint32_t g = gsi;
+
+	memcpy(d + 5, &g, 4);
+	aml_bytes(r, d, sizeof(d));
+}
+
 void aml_res_mem32(struct aml *r, uint32_t base, uint32_t len)
 {
 	/* Large item 0x86 (32-bit fixed memory range), read/write. */

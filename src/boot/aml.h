@@ -36,6 +36,8 @@ void aml_name_package(struct aml *a, const char *name, const uint8_t *vals, unsi
 /* Resource template items, appended to a plain byte buffer. */
 void aml_res_io(struct aml *r, uint16_t port, uint8_t len);
 void aml_res_irq(struct aml *r, unsigned irq); /* edge, active high */
+/* Extended interrupt descriptor: a GSI of any number, edge, active high. */
+void aml_res_ext_irq(struct aml *r, unsigned gsi);
 void aml_res_mem32(struct aml *r, uint32_t base, uint32_t len);
 void aml_res_end(struct aml *r);
 

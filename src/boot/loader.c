@@ -26,7 +26,8 @@ static uint64_t write_acpi(struct vm *vm)
 
 	if (!area)
 		return 0;
-	return acpi_build(area, LAYOUT_ACPI_END - LAYOUT_ACPI, LAYOUT_ACPI, vm->cfg.ncpus);
+	return acpi_build(area, LAYOUT_ACPI_END - LAYOUT_ACPI, LAYOUT_ACPI, vm->cfg.ncpus,
+			  vm->acpi_devs, vm->nacpi_devs);
 }
 
 /* The "firmware" at the reset vector. Linux on a hardware-reduced ACPI

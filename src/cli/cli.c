@@ -11,6 +11,7 @@
 enum {
 	OPT_KERNEL = 256, OPT_KERNEL_FORMAT, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS,
 	OPT_STATS, OPT_REBOOT, OPT_NO_IRQCHIP, OPT_KVM_DEVICE, OPT_HELP, OPT_VERSION, OPT_VERBOSE,
+	OPT_DISK, OPT_NET, OPT_RNG, OPT_VIRTIO_CONSOLE, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_NO_EVENT_IDX,
 };
 
 static const struct option run_options[] = {
@@ -25,6 +26,13 @@ static const struct option run_options[] = {
 	{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE },
+	{ "no-ioeventfd", no_argument, NULL, OPT_NO_IOEVENTFD },
+	{ "no-irqfd", no_argument, NULL, OPT_NO_IRQFD },
+	{ "no-event-idx", no_argument, NULL, OPT_NO_EVENT_IDX },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -50,6 +58,20 @@ void cli_usage(FILE *f)
 	      "  --no-irqchip           no in-kernel interrupt controller (test guests:\n"
 	      "                         HLT then reaches warden and ends the VM)\n"
 	      "  --kvm-device PATH      KVM device (default /dev/kvm)\n"
+	      "\n"
+	      "virtio devices (virtio-mmio, found by the guest through ACPI):\n"
+	      "  --disk PATH[,ro][,id=NAME]  virtio-blk on a raw image file (repeatable;\n"
+	      "                         vda, vdb, ... in order); ro rejects writes\n"
+	      "  --net tap=NAME[,mac=MAC]    virtio-net on tap device NAME (created if\n"
+	      "                         missing)\n"
+	      "  --virtio-console       virtio-console (hvc0; with console=hvc0 in the\n"
+	      "                         command line it gets stdin)\n"
+	      "  --rng                  virtio-rng, fed from getrandom()\n"
+	      "  --no-ioeventfd         queue notifications exit to warden instead of\n"
+	      "                         completing in KVM\n"
+	      "  --no-irqfd             interrupts injected with an ioctl per interrupt\n"
+	      "  --no-event-idx         do not offer VIRTIO_F_EVENT_IDX (no notification\n"
+	      "                         or interrupt suppression by index)\n"
 	      "  --verbose              more diagnostics\n"
 	      "\n"
 	      "The guest's serial console is stdin/stdout; Ctrl-A x quits on a terminal.\n"
@@ -142,6 +164,23 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_NO_IRQCHIP: o->irqchip = false; break;
 		case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
 		case OPT_VERBOSE: o->verbose = true; break;
+		case OPT_DISK:
+			if (o->virtio.ndisks == VIRTIO_MAX_DISKS)
+				return fail(ERR_USAGE, "at most %d --disk options", VIRTIO_MAX_DISKS);
+			if (virtio_parse_disk(optarg, &o->virtio.disks[o->virtio.ndisks++]) < 0)
+				return -1;
+			break;
+		case OPT_NET:
+			if (o->virtio.nnets == VIRTIO_MAX_NETS)
+				return fail(ERR_USAGE, "at most %d --net options", VIRTIO_MAX_NETS);
+			if (virtio_parse_net(optarg, &o->virtio.nets[o->virtio.nnets++]) < 0)
+				return -1;
+			break;
+		case OPT_RNG: o->virtio.rng = true; break;
+		case OPT_VIRTIO_CONSOLE: o->virtio.console = true; break;
+		case OPT_NO_IOEVENTFD: o->virtio.opt.ioeventfd = false; break;
+		case OPT_NO_IRQFD: o->virtio.opt.irqfd = false; break;
+		case OPT_NO_EVENT_IDX: o->virtio.opt.event_idx = false; break;
 		case OPT_HELP: cli_usage(out); return CLI_EXIT_OK;
 		case ':':
 			return fail(ERR_USAGE, "%s needs a value", argv[optind - 1]);
@@ -155,6 +194,8 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		return fail(ERR_USAGE, "unexpected argument '%s' (see warden --help)", argv[optind]);
 	if (o->cpus > 1 && !o->irqchip)
 		return fail(ERR_USAGE, "--no-irqchip supports only one vCPU");
+	if (!o->irqchip && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console))
+		return fail(ERR_USAGE, "virtio devices need the in-kernel irqchip (drop --no-irqchip)");
 	return CLI_RUN;
 }
 
@@ -165,6 +206,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t 
 	o->cpus = 1;
 	o->irqchip = true;
 	o->format = KERNEL_AUTO;
+	o->virtio.opt = (struct virtio_options){ .ioeventfd = true, .irqfd = true, .event_idx = true };
 	if (argc < 2)
 		return fail(ERR_USAGE, "no command given (try warden --help)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {

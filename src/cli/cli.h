@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "boot/loader.h"
+#include "virtio/virtio_devices.h"
 
 #define CLI_DEFAULT_MEM_MIB 256
 #define CLI_MIN_MEM_MIB 2
@@ -29,6 +30,7 @@ struct cli_options {
 	bool irqchip;
 	bool verbose;
 	const char *kvm_device;
+	struct virtio_config virtio; /* --disk, --net, --rng, --virtio-console, --no-* */
 };
 
 /* Parse ARGV. Returns CLI_RUN, CLI_EXIT_OK (help/version printed to OUT),

@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "accounting/exit_stats.h"
+
 struct device;
 
 struct device_ops {
@@ -21,6 +23,7 @@ struct device {
 	void *priv;
 	pthread_mutex_t lock;
 	int id; /* accounting slot, set when registered with the VM */
+	struct device_counters *counters; /* work done, or NULL */
 };
 
 #endif

@@ -15,6 +15,7 @@
 struct device;
 struct vcpu;
 struct kvm_cpuid2;
+struct virtio_devices;
 
 /* How a VM ended; also warden's exit code (see vm_end_exit_code). */
 enum vm_end {
@@ -35,6 +36,14 @@ struct vm_config {
 	const char *kvm_device;
 };
 
+/* A memory-mapped device the guest learns about from the ACPI DSDT. */
+struct acpi_dev_desc {
+	uint64_t base;
+	uint32_t len;
+	unsigned gsi;
+};
+#define VM_MAX_ACPI_DEVS 8
+
 struct vm {
 	int kvm_fd;
 	int vm_fd;
@@ -51,6 +60,9 @@ struct vm {
 	_Atomic int end; /* enum vm_end, first writer wins */
 	int end_efd;     /* eventfd: signalled when end is set */
 	struct platform *platform;
+	struct virtio_devices *virtio;
+	struct acpi_dev_desc acpi_devs[VM_MAX_ACPI_DEVS]; /* virtio-mmio windows */
+	unsigned nacpi_devs;
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg, struct exit_stats *stats);

@@ -137,7 +137,7 @@ static int teardown(void **state)
 
 static void check_ncpus(uint8_t *buf, unsigned ncpus)
 {
-	struct tables t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, ncpus));
+	struct tables t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, ncpus, NULL, 0));
 
 	check_fadt_dsdt(&t);
 	check_madt(&t, ncpus);
@@ -151,7 +151,7 @@ static void test_other_base(void **state)
 {
 	uint8_t *buf = *state;
 	uint64_t base = 0x7ff0000;
-	struct tables t = walk(buf, BUF_LEN, base, acpi_build(buf, BUF_LEN, base, 2));
+	struct tables t = walk(buf, BUF_LEN, base, acpi_build(buf, BUF_LEN, base, 2, NULL, 0));
 
 	check_fadt_dsdt(&t);
 	check_madt(&t, 2);
@@ -161,9 +161,9 @@ static void test_bad_cpu_counts(void **state)
 {
 	uint8_t *buf = *state;
 
-	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, 0), 0);
-	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, ACPI_MAX_CPUS + 1), 0);
-	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, 1000), 0);
+	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, 0, NULL, 0), 0);
+	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, ACPI_MAX_CPUS + 1, NULL, 0), 0);
+	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, 1000, NULL, 0), 0);
 }
 
 /* Every buffer shorter than the tables need is refused, and nothing is
@@ -172,7 +172,7 @@ static void test_too_small_buffer(void **state)
 {
 	uint8_t *big = *state, *buf;
 	size_t need = 0;
-	struct tables t = walk(big, BUF_LEN, BASE, acpi_build(big, BUF_LEN, BASE, 8));
+	struct tables t = walk(big, BUF_LEN, BASE, acpi_build(big, BUF_LEN, BASE, 8, NULL, 0));
 	const uint8_t *all[] = { t.rsdp, t.xsdt, t.fadt, t.dsdt, t.madt };
 
 	/* The tables end at the end of the furthest one. */
@@ -189,13 +189,13 @@ static void test_too_small_buffer(void **state)
 
 		buf = malloc(len ? len : 1);
 		assert_non_null(buf);
-		got = acpi_build(buf, len, BASE, 8);
+		got = acpi_build(buf, len, BASE, 8, NULL, 0);
 		free(buf);
 		if (got != 0)
 			fail_msg("acpi_build succeeded in %zu bytes (needs %zu)", len, need);
 	}
 	buf = malloc(need);
-	assert_int_equal(acpi_build(buf, need, BASE, 8), BASE);
+	assert_int_equal(acpi_build(buf, need, BASE, 8, NULL, 0), BASE);
 	free(buf);
 }
 

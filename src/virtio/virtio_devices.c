@@ -1,0 +1,154 @@
+#include "virtio/virtio_devices.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/vm.h"
+#include "util/error.h"
+
+struct virtio_devices {
+	struct virtio_dev *dev[VIRTIO_MAX_DEVICES];
+	unsigned n;
+};
+
+int virtio_parse_disk(const char *arg, struct disk_spec *d)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	int r = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (!copy)
+		return fail(ERR_HOST, "out of memory");
+	tok = strtok_r(copy, ",", &save);
+	if (!tok || arg[0] == ',') {
+		free(copy);
+		return fail(ERR_USAGE, "--disk needs a path: --disk PATH[,ro][,id=NAME]");
+	}
+	d->path = arg; /* the path ends at the first comma of ARG */
+	while (r == 0 && (tok = strtok_r(NULL, ",", &save))) {
+		if (strcmp(tok, "ro") == 0)
+			d->readonly = true;
+		else if (strncmp(tok, "id=", 3) == 0 && strlen(tok + 3) > 0 && strlen(tok + 3) < sizeof(d->id))
+			memcpy(d->id, tok + 3, strlen(tok + 3) + 1);
+		else if (strncmp(tok, "id=", 3) == 0)
+			r = fail(ERR_USAGE, "--disk id= takes 1 to %zu characters", sizeof(d->id) - 1);
+		else
+			r = fail(ERR_USAGE, "--disk: unknown option '%s' (ro, id=NAME)", tok);
+	}
+	free(copy);
+	return r;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned b[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return (mac[0] & 1) ? -1 : 0; /* a multicast address cannot be a NIC's */
+}
+
+int virtio_parse_net(const char *arg, struct net_spec *n)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	int r = 0;
+
+	memset(n, 0, sizeof(*n));
+	if (!copy)
+		return fail(ERR_HOST, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); r == 0 && tok; tok = strtok_r(NULL, ",", &save)) {
+		if (strncmp(tok, "tap=", 4) == 0) {
+			if (strlen(tok + 4) == 0 || strlen(tok + 4) >= sizeof(n->tap))
+				r = fail(ERR_USAGE, "--net tap= needs an interface name of 1 to %zu characters",
+					 sizeof(n->tap) - 1);
+			else
+				memcpy(n->tap, tok + 4, strlen(tok + 4) + 1);
+		} else if (strncmp(tok, "mac=", 4) == 0) {
+			if (parse_mac(tok + 4, n->mac) < 0)
+				r = fail(ERR_USAGE, "--net mac=%s is not a unicast MAC address (aa:bb:cc:dd:ee:ff)",
+					 tok + 4);
+			n->has_mac = true;
+		} else {
+			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC)", tok);
+		}
+	}
+	free(copy);
+	if (r == 0 && !n->tap[0])
+		r = fail(ERR_USAGE, "--net needs tap=NAME");
+	return r;
+}
+
+static int add(struct vm *vm, struct virtio_devices *all, struct virtio_dev *vd,
+	       const struct virtio_options *opt)
+{
+	unsigned i = all->n;
+	uint64_t base = VIRTIO_MMIO_START + (uint64_t)i * VIRTIO_MMIO_WINDOW;
+
+	if (!vd)
+		return -1;
+	if (i == VIRTIO_MAX_DEVICES || vm->nacpi_devs == VM_MAX_ACPI_DEVS) {
+		if (vd->ops->destroy)
+			vd->ops->destroy(vd);
+		return fail(ERR_USAGE, "at most %d virtio devices", VIRTIO_MAX_DEVICES);
+	}
+	all->dev[all->n++] = vd;
+	vm->acpi_devs[vm->nacpi_devs++] = (struct acpi_dev_desc){
+		.base = base, .len = VIRTIO_MMIO_WINDOW, .gsi = VIRTIO_GSI_START + i,
+	};
+	return virtio_mmio_init(vd, vm, opt, base, VIRTIO_GSI_START + i);
+}
+
+int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg)
+{
+	struct virtio_devices *all;
+	unsigned n = cfg->ndisks + cfg->nnets + cfg->console + cfg->rng;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	if (!vm->cfg.irqchip)
+		return fail(ERR_USAGE, "virtio devices need the in-kernel irqchip (drop --no-irqchip)");
+	all = calloc(1, sizeof(*all));
+	if (!all)
+		return fail(ERR_HOST, "out of memory");
+	vm->virtio = all;
+	for (unsigned i = 0; r == 0 && i < cfg->ndisks; i++)
+		r = add(vm, all, virtio_blk_create(&cfg->disks[i], i), &cfg->opt);
+	for (unsigned i = 0; r == 0 && i < cfg->nnets; i++)
+		r = add(vm, all, virtio_net_create(&cfg->nets[i], i), &cfg->opt);
+	if (r == 0 && cfg->console)
+		r = add(vm, all, virtio_console_create(), &cfg->opt);
+	if (r == 0 && cfg->rng)
+		r = add(vm, all, virtio_rng_create(), &cfg->opt);
+	return r;
+}
+
+void virtio_devices_stop(struct vm *vm)
+{
+	struct virtio_devices *all = vm->virtio;
+
+	for (unsigned i = 0; all && i < all->n; i++)
+		if (all->dev[i]->running) {
+			virtio_worker_stop(all->dev[i]);
+			if (all->dev[i]->ops->stop)
+				all->dev[i]->ops->stop(all->dev[i]);
+		}
+}
+
+void virtio_devices_destroy(struct vm *vm)
+{
+	struct virtio_devices *all = vm->virtio;
+
+	if (!all)
+		return;
+	for (unsigned i = 0; i < all->n; i++) {
+		virtio_mmio_destroy(all->dev[i]);
+		free(all->dev[i]);
+	}
+	free(all);
+	vm->virtio = NULL;
+}
