@@ -8,7 +8,8 @@
 #                        SCRIPT [FILE...]
 #
 # L1's initramfs holds:
-#   busybox (+ applet links), irqbypass/kvm/kvm-amd modules, /init (l1-init)
+#   busybox (+ applet links), irqbypass/kvm/kvm-amd/tun modules, /init (l1-init)
+#   mke2fs (mkfs.ext4), e2fsck, debugfs with their libraries
 #   /bin/warden                     build/warden-static, if it exists
 #   /guest/vmlinuz, /guest/initrd.cpio.gz   from guest/build.sh (`make guest`)
 #   /extra/<name>                   each FILE (file or directory)
@@ -90,6 +91,7 @@ need cpio cpio
 need gzip gzip
 need timeout coreutils
 need modinfo kmod
+need /sbin/mke2fs e2fsprogs
 
 # Kernel for L1 and the L2 guest (both idempotent, quiet when up to date).
 bash "$ROOT/scripts/fetch-kernel.sh" >/dev/null || die "scripts/fetch-kernel.sh failed"
@@ -124,12 +126,23 @@ if stale "$STATIC" "$HERE/l1-init" "$SELF" "$ROOT/scripts/moddeps.sh" "$KDIR/ver
     ln -s ../lib "$s/usr/lib"   # /usr/bin stays a real dir: QEMU finds /usr/bin/../share/qemu
     cp "$BUSYBOX" "$s/bin/busybox"
     "$BUSYBOX" --list | while read -r a; do [ "$a" = busybox ] || ln -sf busybox "$s/bin/$a"; done
-    order=$(bash "$ROOT/scripts/moddeps.sh" "$KDIR/modules" irqbypass kvm kvm_amd) || die "kvm module dependencies"
+    order=$(bash "$ROOT/scripts/moddeps.sh" "$KDIR/modules" irqbypass kvm kvm_amd tun) || die "kvm module dependencies"
     while read -r m; do
         mkdir -p "$s/lib/modules/$KVER/$(dirname "$m")"
         cp "$KDIR/modules/$m" "$s/lib/modules/$KVER/$m"
     done <<<"$order"
     printf '%s\n' "$order" >"$s/lib/modules/$KVER/load-order"
+    # e2fsprogs, so that L1 can make and check the guest's ext4 disks.
+    for b in /sbin/mke2fs /sbin/e2fsck /sbin/debugfs; do
+        cp -L "$b" "$s/bin/"
+        ldd "$b" | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}' | while read -r lib; do
+            case $lib in
+                */ld-linux-x86-64.so.*) cp -L "$lib" "$s/lib64/" ;;
+                *) cp -L "$lib" "$s/lib/x86_64-linux-gnu/" ;;
+            esac
+        done
+    done
+    ln -sf mke2fs "$s/bin/mkfs.ext4"
     install -m 0755 "$HERE/l1-init" "$s/init"
     echo "root:x:0:0:root:/root:/bin/sh" >"$s/etc/passwd"
     echo "root:x:0:" >"$s/etc/group"

@@ -16,7 +16,7 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	finish emu
 	exit $?
 fi
-bash tests/emu/l1.sh --smp 4 --mem 6144 --timeout 1200 tests/emu/l1-tests.sh >"$OUT/l1.log" 2>&1
+bash tests/emu/l1.sh --smp 4 --mem 6144 --timeout 1200 tests/emu/l1-tests.sh tests/emu/cases >"$OUT/l1.log" 2>&1
 st=$?
 tr -d '\r' <"$OUT/l1.log" >"$OUT/l1.txt"
 expect_eq "L1 ran the cases" 0 "$st"
@@ -77,4 +77,8 @@ bad bad_kernel_gz 'not a bzImage'
 bad bad_initrd_fit 'does not fit'
 bad bad_mem_small 'too small'
 bad bad_missing 'cannot open kernel'
+# Checks of the cases in tests/emu/cases (NAME.check.sh next to NAME.l1.sh).
+for f in tests/emu/cases/*.check.sh; do
+	[ -f "$f" ] && . "$f"
+done
 finish emu
