@@ -22,6 +22,15 @@ case_run() {
 	done
 }
 
+# With case files given directly as extras (EMU_ONLY=NAME in run.sh), run
+# only those.
+if ls /extra/*.l1.sh >/dev/null 2>&1; then
+	for f in /extra/*.l1.sh; do
+		. "$f"
+	done
+	exit 0
+fi
+
 case_run boot                                  # the default guest, as `warden run` alone
 case_run cpus4 --cpus 4 --cmdline "$BASE warden.run=\"grep -c ^processor /proc/cpuinfo\""
 case_run cpus2 --cpus 2 --mem 512 --cmdline "$BASE warden.run=\"grep -c ^processor /proc/cpuinfo\""

@@ -133,7 +133,9 @@ if stale "$STATIC" "$HERE/l1-init" "$SELF" "$ROOT/scripts/moddeps.sh" "$KDIR/ver
     done <<<"$order"
     printf '%s\n' "$order" >"$s/lib/modules/$KVER/load-order"
     # e2fsprogs, so that L1 can make and check the guest's ext4 disks.
+    # (busybox has applets of these names: replace the links, not busybox.)
     for b in /sbin/mke2fs /sbin/e2fsck /sbin/debugfs; do
+        rm -f "$s/bin/${b##*/}"
         cp -L "$b" "$s/bin/"
         ldd "$b" | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}' | while read -r lib; do
             case $lib in
@@ -142,7 +144,8 @@ if stale "$STATIC" "$HERE/l1-init" "$SELF" "$ROOT/scripts/moddeps.sh" "$KDIR/ver
             esac
         done
     done
-    ln -sf mke2fs "$s/bin/mkfs.ext4"
+    rm -f "$s/bin/mkfs.ext4"
+    ln -s mke2fs "$s/bin/mkfs.ext4"
     install -m 0755 "$HERE/l1-init" "$s/init"
     echo "root:x:0:0:root:/root:/bin/sh" >"$s/etc/passwd"
     echo "root:x:0:" >"$s/etc/group"

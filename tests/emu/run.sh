@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-OUT=build/tests/emu
+OUT=build/tests/emu${EMU_ONLY:+-$EMU_ONLY}
 mkdir -p "$OUT"
 echo "== emulated-hardware tier (warden in an emulated AMD-V host)"
 
@@ -16,7 +16,14 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	finish emu
 	exit $?
 fi
-bash tests/emu/l1.sh --smp 4 --mem 6144 --timeout 1200 tests/emu/l1-tests.sh tests/emu/cases >"$OUT/l1.log" 2>&1
+# EMU_ONLY=NAME runs only tests/emu/cases/NAME.l1.sh and its checks (for
+# working on one feature); WARDEN=path picks the static binary (see l1.sh).
+if [ -n "${EMU_ONLY:-}" ]; then
+	extras=(tests/emu/cases/$EMU_ONLY.l1.sh)
+else
+	extras=(tests/emu/cases)
+fi
+bash tests/emu/l1.sh --smp 4 --mem 6144 --timeout 1200 tests/emu/l1-tests.sh "${extras[@]}" >"$OUT/l1.log" 2>&1
 st=$?
 tr -d '\r' <"$OUT/l1.log" >"$OUT/l1.txt"
 expect_eq "L1 ran the cases" 0 "$st"
@@ -31,52 +38,60 @@ awk -v dir="$OUT" '
 rc() { cat "$OUT/$1.rc" 2>/dev/null || echo missing; }
 js() { json "$OUT/$1.json" "$2"; }
 
-expect_eq "default guest boots and powers off (status 0)" 0 "$(rc boot)"
-expect_match "default guest reaches its init line" '^warden-guest: up [0-9]' "$OUT/boot.out"
-expect_eq "boot: end reason" poweroff "$(js boot .end_reason)"
-expect_eq "boot: total equals the sum of reasons" "$(js boot '[.reasons[].count] | add')" "$(js boot .total_exits)"
-expect_eq "boot: per-vCPU totals add up" "$(js boot .total_exits)" "$(js boot '[.per_vcpu[].total_exits] | add')"
-n=$(js boot '.reasons.io.count // 0')
-[ "$n" -gt 0 ] 2>/dev/null && pass "boot: port I/O exits counted ($n)" || failed "boot: no port I/O exits"
-n=$(js boot '.devices.serial.count // 0')
-[ "$n" -gt 0 ] 2>/dev/null && pass "boot: serial exits attributed ($n)" || failed "boot: no serial exits"
-n=$(js boot '.devices.rtc.count // 0')
-[ "$n" -gt 0 ] 2>/dev/null && [ "$n" -lt 1000 ] && pass "boot: RTC read a few times, not polled ($n)" || failed "boot: RTC exits $n"
-expect_eq "boot: poweroff through the ACPI sleep register" true "$(js boot '.devices["acpi-pm"].count >= 1')"
-n=$(js boot .total_exits)
-[ "$n" -gt 0 ] 2>/dev/null && [ "$n" -lt 20000 ] && pass "boot: plausible exit total ($n)" || failed "boot: exit total $n"
-expect_match "boot: exit table on stderr" 'VM exits reached warden' "$OUT/boot.err"
+core_checks() {
+	expect_eq "default guest boots and powers off (status 0)" 0 "$(rc boot)"
+	expect_match "default guest reaches its init line" '^warden-guest: up [0-9]' "$OUT/boot.out"
+	expect_eq "boot: end reason" poweroff "$(js boot .end_reason)"
+	expect_eq "boot: total equals the sum of reasons" "$(js boot '[.reasons[].count] | add')" "$(js boot .total_exits)"
+	expect_eq "boot: per-vCPU totals add up" "$(js boot .total_exits)" "$(js boot '[.per_vcpu[].total_exits] | add')"
+	n=$(js boot '.reasons.io.count // 0')
+	[ "$n" -gt 0 ] 2>/dev/null && pass "boot: port I/O exits counted ($n)" || failed "boot: no port I/O exits"
+	n=$(js boot '.devices.serial.count // 0')
+	[ "$n" -gt 0 ] 2>/dev/null && pass "boot: serial exits attributed ($n)" || failed "boot: no serial exits"
+	n=$(js boot '.devices.rtc.count // 0')
+	[ "$n" -gt 0 ] 2>/dev/null && [ "$n" -lt 1000 ] && pass "boot: RTC read a few times, not polled ($n)" || failed "boot: RTC exits $n"
+	expect_eq "boot: poweroff through the ACPI sleep register" true "$(js boot '.devices["acpi-pm"].count >= 1')"
+	n=$(js boot .total_exits)
+	[ "$n" -gt 0 ] 2>/dev/null && [ "$n" -lt 20000 ] && pass "boot: plausible exit total ($n)" || failed "boot: exit total $n"
+	expect_match "boot: exit table on stderr" 'VM exits reached warden' "$OUT/boot.err"
 
-expect_eq "--cpus 4: guest sees 4 CPUs" 4 "$(grep -E '^[0-9]+$' "$OUT/cpus4.out" | head -1)"
-expect_eq "--cpus 4: 4 vCPUs in the stats" 4 "$(js cpus4 '.per_vcpu | length')"
-expect_eq "--cpus 2: guest sees 2 CPUs" 2 "$(grep -E '^[0-9]+$' "$OUT/cpus2.out" | head -1)"
-expect_eq "--cpus 4: status 0" 0 "$(rc cpus4)"
+	expect_eq "--cpus 4: guest sees 4 CPUs" 4 "$(grep -E '^[0-9]+$' "$OUT/cpus4.out" | head -1)"
+	expect_eq "--cpus 4: 4 vCPUs in the stats" 4 "$(js cpus4 '.per_vcpu | length')"
+	expect_eq "--cpus 2: guest sees 2 CPUs" 2 "$(grep -E '^[0-9]+$' "$OUT/cpus2.out" | head -1)"
+	expect_eq "--cpus 4: status 0" 0 "$(rc cpus4)"
 
-expect_eq "reboot (ACPI reset register) ends the VM with status 3" 3 "$(rc reboot_acpi)"
-expect_eq "reboot via ACPI: reset register written" true "$(js reboot_acpi '.devices["acpi-pm"].count >= 1')"
-expect_eq "reboot=k (i8042 reset) ends the VM with status 3" 3 "$(rc reboot_kbd)"
-expect_eq "reboot=k: i8042 got the reset" true "$(js reboot_kbd '.devices.i8042.count >= 1')"
-expect_eq "reboot=t (triple fault) ends the VM with status 4" 4 "$(rc triple)"
-expect_eq "triple fault: a shutdown exit" 1 "$(js triple '.reasons.shutdown.count')"
+	expect_eq "reboot (ACPI reset register) ends the VM with status 3" 3 "$(rc reboot_acpi)"
+	expect_eq "reboot via ACPI: reset register written" true "$(js reboot_acpi '.devices["acpi-pm"].count >= 1')"
+	expect_eq "reboot=k (i8042 reset) ends the VM with status 3" 3 "$(rc reboot_kbd)"
+	expect_eq "reboot=k: i8042 got the reset" true "$(js reboot_kbd '.devices.i8042.count >= 1')"
+	expect_eq "reboot=t (triple fault) ends the VM with status 4" 4 "$(rc triple)"
+	expect_eq "triple fault: a shutdown exit" 1 "$(js triple '.reasons.shutdown.count')"
 
-expect_eq "4 GiB guest (RAM above the MMIO hole) boots" 0 "$(rc bigmem)"
-kb=$(grep -o 'MemTotal: *[0-9]*' "$OUT/bigmem.out" | grep -o '[0-9]*$')
-[ -n "$kb" ] && [ "$kb" -gt 3500000 ] && pass "4 GiB guest sees its memory ($kb kB)" || failed "4 GiB guest MemTotal '$kb'"
+	expect_eq "4 GiB guest (RAM above the MMIO hole) boots" 0 "$(rc bigmem)"
+	kb=$(grep -o 'MemTotal: *[0-9]*' "$OUT/bigmem.out" | grep -o '[0-9]*$')
+	[ -n "$kb" ] && [ "$kb" -gt 3500000 ] && pass "4 GiB guest sees its memory ($kb kB)" || failed "4 GiB guest MemTotal '$kb'"
 
-expect_match "console input reaches the guest" '^got:warden-console-input-42' "$OUT/stdin.out"
+	expect_match "console input reaches the guest" '^got:warden-console-input-42' "$OUT/stdin.out"
 
-bad() { # CASE REGEX
-	if [ "$(rc "$1")" = 2 ] && [ "$(grep -c . "$OUT/$1.err")" -eq 1 ] && grep -Eq "$2" "$OUT/$1.err"; then
-		pass "bad input refused with one line and status 2: $1"
-	else
-		failed "bad input $1: status $(rc "$1"), stderr: $(head -c 300 "$OUT/$1.err")"
-	fi
+	bad() { # CASE REGEX
+		if [ "$(rc "$1")" = 2 ] && [ "$(grep -c . "$OUT/$1.err")" -eq 1 ] && grep -Eq "$2" "$OUT/$1.err"; then
+			pass "bad input refused with one line and status 2: $1"
+		else
+			failed "bad input $1: status $(rc "$1"), stderr: $(head -c 300 "$OUT/$1.err")"
+		fi
+	}
+	bad bad_kernel 'not a bzImage'
+	bad bad_kernel_gz 'not a bzImage'
+	bad bad_initrd_fit 'does not fit'
+	bad bad_mem_small 'too small'
+	bad bad_missing 'cannot open kernel'
 }
-bad bad_kernel 'not a bzImage'
-bad bad_kernel_gz 'not a bzImage'
-bad bad_initrd_fit 'does not fit'
-bad bad_mem_small 'too small'
-bad bad_missing 'cannot open kernel'
+if [ -n "${EMU_ONLY:-}" ]; then
+	. "tests/emu/cases/$EMU_ONLY.check.sh"
+	finish emu
+	exit $?
+fi
+core_checks
 # Checks of the cases in tests/emu/cases (NAME.check.sh next to NAME.l1.sh).
 for f in tests/emu/cases/*.check.sh; do
 	[ -f "$f" ] && . "$f"
