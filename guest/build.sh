@@ -45,7 +45,7 @@ if [ ! -s "$OUT/vmlinuz" ] || [ "$KDIR/vmlinuz" -nt "$OUT/vmlinuz" ]; then
 fi
 
 INITRD="$OUT/initrd.cpio.gz"
-inputs=("$ROOT/guest/init" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
+inputs=("$ROOT/guest/init" "$ROOT/guest/tools/randread.c" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
 stale=${FORCE:-0}
 if [ "$stale" != 1 ] && [ -s "$INITRD" ]; then
     for f in "${inputs[@]}"; do
@@ -85,6 +85,8 @@ done <<<"$order"
 printf '%s\n' "$order" >"$STAGE/lib/modules/$KVER/load-order"
 
 install -m 0755 "$ROOT/guest/init" "$STAGE/init"
+# Benchmark tool (static: the guest has no C library).
+gcc -O2 -static -s -o "$STAGE/bin/randread" "$ROOT/guest/tools/randread.c" || die "cannot build guest/tools/randread.c"
 
 # /dev/console must exist in the initramfs itself, or the kernel starts /init
 # without stdin/stdout. We are root (apt-get needs it too), so mknod works.
