@@ -107,6 +107,9 @@ void virtio_fail(struct virtio_dev *vd, const char *fmt, ...) __attribute__((for
 bool virtio_failed(const struct virtio_dev *vd);
 /* Let FD wake the I/O thread (call from ops->start). */
 int virtio_watch_fd(struct virtio_dev *vd, int fd, uint32_t events);
+/* Change the events of a watched FD (0: pause it); from start() or the I/O
+ * thread. */
+int virtio_watch_mod(struct virtio_dev *vd, int fd, uint32_t events);
 /* Signal a configuration change (e.g. a new config value). */
 void virtio_config_changed(struct virtio_dev *vd);
 bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit);

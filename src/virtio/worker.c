@@ -98,6 +98,23 @@ int virtio_watch_fd(struct virtio_dev *vd, int fd, uint32_t events)
 	return 0;
 }
 
+/* Change the events FD (already watched) wakes the I/O thread for: 0 stops
+ * readiness reports (only errors and hang-ups still come), e.g. while the
+ * guest has no buffer to take the data. */
+int virtio_watch_mod(struct virtio_dev *vd, int fd, uint32_t events)
+{
+	for (unsigned i = 0; i < vd->nwatch; i++) {
+		struct epoll_event e = { .events = events, .data.u64 = TAG_WATCH | i };
+
+		if (vd->watch_fd[i] != fd)
+			continue;
+		if (epoll_ctl(vd->epoll_fd, EPOLL_CTL_MOD, fd, &e) < 0)
+			return fail_errno(ERR_HOST, "%s: epoll", vd->name);
+		return 0;
+	}
+	return fail(ERR_HOST, "%s: fd %d is not watched", vd->name, fd);
+}
+
 int virtio_worker_start(struct virtio_dev *vd)
 {
 	int e;
