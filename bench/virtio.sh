@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# virtio benchmark: warden vs QEMU -M microvm with the same kernel, initramfs
+# and virtio-mmio devices (a raw disk on L1's tmpfs, a tap network), both as
+# L2 inside ONE emulated AMD-V L1 (tests/emu/l1.sh --with-qemu), alternating.
+#
+# Usage: bench/virtio.sh          (from the repo root)
+# Env:
+#   ROUNDS=3        measured runs per VMM (alternating qemu, warden, ...)
+#   VARIANTS="--no-ioeventfd --no-irqfd --no-event-idx"  extra warden runs,
+#                   one per option, for the exit table
+#   BLK_MIB=256     sequential read/write size; RAND_READS=4000 4 KiB reads
+#   NET_MIB=64      bulk TCP transfer each way
+#   WARDEN=path     static warden for L1 (default build/warden-static)
+#
+# Inside the guest each workload is framed by BENCH-BEGIN/BENCH-END lines on
+# the console; L1 snapshots, at each line, the kvm:kvm_exit count (a hist
+# trigger: every exit of the VM, handled in KVM or not), the
+# kvm:kvm_userspace_exit count (exits that reached the VMM) and the tap's
+# packet counters.  So the figures are for the workload only (steady state),
+# not the boot.  Output: build/bench/virtio-<date>.md and .log.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="$ROOT/build/bench"
+ROUNDS=${ROUNDS:-3}
+VARIANTS=${VARIANTS---no-ioeventfd --no-irqfd --no-event-idx}
+BLK_MIB=${BLK_MIB:-256}
+RAND_READS=${RAND_READS:-4000}
+NET_MIB=${NET_MIB:-64}
+RUN_TIMEOUT=${RUN_TIMEOUT:-600}
+export WARDEN=${WARDEN:-$ROOT/build/warden-static}
+[ -f "$WARDEN" ] || { echo "bench/virtio.sh: $WARDEN missing (make static)" >&2; exit 1; }
+
+mkdir -p "$OUT"
+stamp=$(date +%Y%m%d-%H%M%S)
+SCRIPT="$OUT/l1-virtio-bench.sh"
+LOG="$OUT/virtio-$stamp.log"
+REPORT="$OUT/virtio-$stamp.md"
+
+# The guest's side: one command line for both VMMs (no double quotes inside).
+# bb/be frame a workload and time it with the guest's clock.
+GUEST_CMD='bb() { echo BENCH-BEGIN $1; T=$EPOCHREALTIME; }; be() { echo BENCH-END $1 $T $EPOCHREALTIME; };'
+GUEST_CMD+=' ip link set lo up; ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up; sleep 1;'
+GUEST_CMD+=" bb seqwrite; dd if=/dev/zero of=/dev/vda bs=1M count=$BLK_MIB oflag=direct; be seqwrite;"
+GUEST_CMD+=" bb seqread; dd if=/dev/vda of=/dev/null bs=1M count=$BLK_MIB iflag=direct; be seqread;"
+GUEST_CMD+=" bb randread; randread /dev/vda $RAND_READS; be randread;"
+GUEST_CMD+=" bb nettx; dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) | nc 10.0.2.1 5001; be nettx;"
+GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </tmp/h >/dev/null; be netrx; kill $s'
+
+{
+    cat <<EOF
+ROUNDS=$ROUNDS
+VARIANTS='$VARIANTS'
+BLK_MIB=$BLK_MIB
+NET_MIB=$NET_MIB
+RUN_TIMEOUT=$RUN_TIMEOUT
+GUEST_CMD='$GUEST_CMD'
+EOF
+    cat <<'EOF'
+echo 1 >/proc/sys/kernel/printk
+export WARDEN_GUEST_DIR=/guest
+T=/sys/kernel/debug/tracing/events/kvm
+HIST='hist:keys=common_pid:vals=hitcount'
+CMDLINE="console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
+TAP=btap0
+dd if=/dev/zero of=/tmp/disk.img bs=1M count=$((BLK_MIB + 16)) 2>/dev/null
+mkfifo /tmp/hold
+sleep 100000 >/tmp/hold &
+
+hits() { awk '/^Totals:/{t=1} t && /Hits:/{print $2; exit}' $T/$1/hist; }
+pkts() { r=0; t=0; read -r r </sys/class/net/$TAP/statistics/rx_packets; read -r t </sys/class/net/$TAP/statistics/tx_packets; echo $((r + t)); }
+snap() { echo "$EPOCHREALTIME $(hits kvm_exit) $(hits kvm_userspace_exit) $(pkts 2>/dev/null || echo 0)"; }
+
+# run VMM TAG [warden options]: one VM with the workload; prints BENCH-RESULT lines.
+run() {
+	vmm=$1 tag=$2
+	shift 2
+	rm -f /tmp/out /tmp/stats.json
+	echo "$HIST" >$T/kvm_exit/trigger
+	echo "$HIST" >$T/kvm_userspace_exit/trigger
+	case $vmm in
+	qemu)
+		setsid qemu-system-x86_64 -enable-kvm -M microvm,rtc=on -cpu host -m 512 -smp 1 \
+			-nographic -no-reboot -kernel /guest/vmlinuz -initrd /guest/initrd.cpio.gz \
+			-append "$CMDLINE warden.run=\"$GUEST_CMD\"" \
+			-drive id=d0,file=/tmp/disk.img,format=raw,if=none -device virtio-blk-device,drive=d0 \
+			-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no -device virtio-net-device,netdev=n0 \
+			</dev/null >/tmp/out 2>&1 &
+		;;
+	warden)
+		setsid warden run --mem 512 --cpus 1 --stats /tmp/stats.json "$@" \
+			--disk /tmp/disk.img --net tap=$TAP \
+			--cmdline "$CMDLINE warden.run=\"$GUEST_CMD\"" </dev/null >/tmp/out 2>&1 &
+		;;
+	esac
+	pid=$!
+	t0=$EPOCHREALTIME
+	i=0
+	while [ ! -e /sys/class/net/$TAP ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	ip addr add 10.0.2.1/24 dev $TAP 2>/dev/null
+	ip link set $TAP up
+	nc -l -p 5001 </tmp/hold >/dev/null &
+	ncpid=$!
+	seen=""
+	while kill -0 $pid 2>/dev/null; do
+		now=$EPOCHREALTIME
+		if awk -v a=$t0 -v b=$now 'BEGIN{exit !(b-a > '$RUN_TIMEOUT')}'; then
+			echo "BENCH-ERROR $vmm $tag: killed after ${RUN_TIMEOUT}s"; kill -KILL -$pid; break
+		fi
+		for m in $(grep -o 'BENCH-[A-Z]* [a-z]*' /tmp/out | tr ' ' '_'); do
+			case " $seen " in *" $m "*) continue ;; esac
+			seen="$seen $m"
+			echo "SNAP $m $(snap)" >>/tmp/snaps
+			if [ "$m" = BENCH-BEGIN_netrx ]; then
+				sleep 1
+				t1=$EPOCHREALTIME
+				dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) 2>/dev/null | nc 10.0.2.15 5002
+				echo "L1SEND $(awk -v a=$t1 -v b=$EPOCHREALTIME 'BEGIN{print b-a}')" >>/tmp/snaps
+			fi
+		done
+		sleep 0.05
+	done
+	wait $pid
+	rc=$?
+	kill $ncpid 2>/dev/null
+	echo "!$HIST" >$T/kvm_exit/trigger
+	echo "!$HIST" >$T/kvm_userspace_exit/trigger
+	sed "s/^/  $vmm$tag| /" /tmp/out | grep -v '^ *$' | tail -40
+	# Per workload: guest-timed seconds, all exits, userspace exits, packets.
+	tr -d '\r' </tmp/out | grep '^BENCH-END ' >/tmp/ends
+	awk -v vmm=$vmm -v tag="$tag" -v rc=$rc '
+		FILENAME == "/tmp/ends" { gs[$2] = $4 - $3; next }
+		/^SNAP BENCH-BEGIN_/ { w=substr($2, 13); e[w]=$4; u[w]=$5; p[w]=$6 }
+		/^L1SEND/ { printf "BENCH-L1SEND vmm=%s%s s=%s\n", vmm, tag, $2 }
+		/^SNAP BENCH-END_/ { w=substr($2, 11);
+			printf "BENCH-RESULT vmm=%s%s work=%s s=%.4f exits=%d uexits=%d pkts=%d rc=%d\n",
+				vmm, tag, w, gs[w], $4-e[w], $5-u[w], $6-p[w], rc }' /tmp/ends /tmp/snaps
+	grep -o 'randread: .*' /tmp/out | sed "s/^/BENCH-RAND vmm=$vmm$tag /"
+	[ -f /tmp/stats.json ] && { echo "BENCH-JSON vmm=$vmm$tag"; cat /tmp/stats.json | tr -d '\n '; echo; }
+	rm -f /tmp/snaps
+}
+
+i=1
+while [ $i -le $ROUNDS ]; do
+	run qemu "" 
+	run warden ""
+	i=$((i + 1))
+done
+for v in $VARIANTS; do
+	run warden "$v" $v
+done
+EOF
+} >"$SCRIPT"
+
+echo "bench/virtio.sh: $ROUNDS rounds, variants '$VARIANTS'; log $LOG"
+set +e
+bash "$ROOT/tests/emu/l1.sh" --with-qemu --smp 2 --mem 4096 --timeout 5400 "$SCRIPT" 2>&1 | tee "$LOG"
+set -e
+python3 "$ROOT/bench/virtio_report.py" "$LOG" "$BLK_MIB" "$NET_MIB" "$RAND_READS" >"$REPORT"
+cat "$REPORT"
+echo "bench/virtio.sh: report $REPORT"
