@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "boot/acpi.h"
+#include "core/vm.h"
 #include "boot/layout.h"
 #include "unit.h"
 
@@ -210,6 +211,38 @@ static void test_acpi_sum(void **state)
 	assert_int_equal(acpi_sum(b, 4), 0);
 }
 
+/* virtio-mmio devices appear in the DSDT as LNRO0005 with a 32-bit fixed
+ * memory window and an extended interrupt (GSI >= 16 needs one). */
+static void test_virtio_devices(void **state)
+{
+	static const struct acpi_dev_desc devs[] = {
+		{ .base = 0xc0000000, .len = 0x1000, .gsi = 16 },
+		{ .base = 0xc0001000, .len = 0x1000, .gsi = 17 },
+	};
+	uint8_t *buf = *state;
+	struct tables t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, devs, 2));
+	uint32_t dlen = u_rd32(t.dsdt + 4);
+	const uint8_t *body = t.dsdt + ACPI_HDR_LEN, *p;
+	size_t blen = dlen - ACPI_HDR_LEN;
+	/* Memory32Fixed(ReadWrite, 0xc0001000, 0x1000) */
+	static const uint8_t mem1[] = { 0x86, 0x09, 0x00, 0x01, 0x00, 0x10, 0x00, 0xc0, 0x00, 0x10, 0x00, 0x00 };
+	/* Interrupt(ResourceConsumer, Edge, ActiveHigh, Exclusive) { 17 } */
+	static const uint8_t irq17[] = { 0x89, 0x06, 0x00, 0x03, 0x01, 17, 0, 0, 0 };
+
+	(void)state;
+	check_fadt_dsdt(&t);
+	p = memmem(body, blen, "LNRO0005", 8);
+	assert_non_null(p);
+	assert_non_null(memmem(p + 8, blen - (size_t)(p + 8 - body), "LNRO0005", 8)); /* twice */
+	assert_non_null(memmem(body, blen, "VR00", 4));
+	assert_non_null(memmem(body, blen, "VR01", 4));
+	assert_non_null(memmem(body, blen, mem1, sizeof(mem1)));
+	assert_non_null(memmem(body, blen, irq17, sizeof(irq17)));
+	/* Without devices there is no virtio description. */
+	t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, NULL, 0));
+	assert_null(memmem(t.dsdt + ACPI_HDR_LEN, u_rd32(t.dsdt + 4) - ACPI_HDR_LEN, "LNRO0005", 8));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -222,6 +255,7 @@ int main(void)
 		T(test_other_base),
 		T(test_bad_cpu_counts),
 		T(test_too_small_buffer),
+		T(test_virtio_devices),
 	};
 
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);

@@ -307,6 +307,83 @@ static void test_parse_after_short_cluster_error(void **state)
 
 /* Clear getopt's internal state after each test, so a test that leaves it
  * dirty (see the bug above) cannot make later tests fail. */
+static void test_virtio_defaults(void **state)
+{
+	char *argv[] = { "warden", "run" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(argv), argv, &o), CLI_RUN);
+	assert_int_equal(o.virtio.ndisks, 0);
+	assert_int_equal(o.virtio.nnets, 0);
+	assert_false(o.virtio.rng);
+	assert_false(o.virtio.console);
+	/* Every exit-avoiding tool is on unless switched off. */
+	assert_true(o.virtio.opt.ioeventfd);
+	assert_true(o.virtio.opt.irqfd);
+	assert_true(o.virtio.opt.event_idx);
+}
+
+static void test_virtio_options(void **state)
+{
+	char *argv[] = { "warden", "run", "--disk", "a.img", "--disk", "b.img,ro,id=data-1",
+			 "--disk", "c.img,id=x,ro", "--net", "tap=tap7,mac=52:54:00:12:34:56",
+			 "--rng", "--virtio-console", "--no-ioeventfd", "--no-irqfd", "--no-event-idx" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(argv), argv, &o), CLI_RUN);
+	assert_int_equal(o.virtio.ndisks, 3);
+	assert_string_equal(o.virtio.disks[0].path, "a.img");
+	assert_false(o.virtio.disks[0].readonly);
+	assert_string_equal(o.virtio.disks[0].id, "");
+	/* The path is the part before the first comma. */
+	assert_int_equal(strcspn(o.virtio.disks[1].path, ","), 5);
+	assert_true(o.virtio.disks[1].readonly);
+	assert_string_equal(o.virtio.disks[1].id, "data-1");
+	assert_true(o.virtio.disks[2].readonly);
+	assert_string_equal(o.virtio.disks[2].id, "x");
+	assert_int_equal(o.virtio.nnets, 1);
+	assert_string_equal(o.virtio.nets[0].tap, "tap7");
+	assert_true(o.virtio.nets[0].has_mac);
+	assert_int_equal(o.virtio.nets[0].mac[0], 0x52);
+	assert_int_equal(o.virtio.nets[0].mac[5], 0x56);
+	assert_true(o.virtio.rng);
+	assert_true(o.virtio.console);
+	assert_false(o.virtio.opt.ioeventfd);
+	assert_false(o.virtio.opt.irqfd);
+	assert_false(o.virtio.opt.event_idx);
+}
+
+static void test_bad_virtio(void **state)
+{
+	char *a1[] = { "warden", "run", "--disk", ",ro" };
+	char *a2[] = { "warden", "run", "--disk", "x.img,rw" };
+	char *a3[] = { "warden", "run", "--disk", "x.img,id=" };
+	char *a4[] = { "warden", "run", "--disk", "x.img,id=123456789012345678901" };
+	char *a5[] = { "warden", "run", "--net", "mac=52:54:00:00:00:01" };
+	char *a6[] = { "warden", "run", "--net", "tap=t0,mac=01:00:00:00:00:01" };
+	char *a7[] = { "warden", "run", "--net", "tap=t0,mac=52:54:00:00:00" };
+	char *a8[] = { "warden", "run", "--net", "tap=0123456789abcdef" };
+	char *a9[] = { "warden", "run", "--net", "tap=t0,vhost=on" };
+	char *a10[] = { "warden", "run", "--no-irqchip", "--rng" };
+	char *a11[] = { "warden", "run", "--disk", "1", "--disk", "2", "--disk", "3", "--disk", "4",
+			"--disk", "5", "--disk", "6", "--disk", "7" };
+
+	(void)state;
+	expect_bad(ARGC(a1), a1, 0, "--disk needs a path");
+	expect_bad(ARGC(a2), a2, 0, "unknown option 'rw'");
+	expect_bad(ARGC(a3), a3, 0, "id= takes 1 to 20");
+	expect_bad(ARGC(a4), a4, 0, "id= takes 1 to 20");
+	expect_bad(ARGC(a5), a5, 0, "--net needs tap=NAME");
+	expect_bad(ARGC(a6), a6, 0, "not a unicast MAC");
+	expect_bad(ARGC(a7), a7, 0, "not a unicast MAC");
+	expect_bad(ARGC(a8), a8, 0, "1 to 15 characters");
+	expect_bad(ARGC(a9), a9, 0, "unknown option 'vhost=on'");
+	expect_bad(ARGC(a10), a10, 0, "need the in-kernel irqchip");
+	expect_bad(ARGC(a11), a11, 0, "at most 6 --disk");
+}
+
 static int reset_getopt(void **state)
 {
 	char *argv[] = { "x", NULL };
@@ -335,6 +412,9 @@ int main(void)
 		cmocka_unit_test(test_bad_other),
 		cmocka_unit_test(test_no_command),
 		cmocka_unit_test(test_parse_is_repeatable),
+		cmocka_unit_test(test_virtio_defaults),
+		cmocka_unit_test(test_virtio_options),
+		cmocka_unit_test(test_bad_virtio),
 		cmocka_unit_test_teardown(test_unknown_short_option_cluster_named, reset_getopt),
 		cmocka_unit_test_teardown(test_parse_after_short_cluster_error, reset_getopt),
 	};
