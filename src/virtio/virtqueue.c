@@ -203,6 +203,10 @@ bool virtq_needs_interrupt(struct virtq *q)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	q->signalled_used = now;
 	q->signalled_valid = true;
+	/* Nothing published since the last call: the driver has nothing new
+	 * to see (a notify that found no chain must not cost an interrupt). */
+	if (valid && now == old)
+		return false;
 	if (!q->event_idx)
 		return !(__atomic_load_n(&q->avail->flags, __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 	if (!valid)

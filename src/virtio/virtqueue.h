@@ -65,7 +65,8 @@ void virtq_unpop(struct virtq *q, uint16_t n);
 /* Publish HEAD as used with WRITTEN bytes written into its buffers. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
 /* After pushes: does the driver want an interrupt now?  Honours
- * used_event (EVENT_IDX) or VIRTQ_AVAIL_F_NO_INTERRUPT. */
+ * used_event (EVENT_IDX) or VIRTQ_AVAIL_F_NO_INTERRUPT; never when nothing
+ * was pushed since the previous call. */
 bool virtq_needs_interrupt(struct virtq *q);
 /* Ask the driver not to notify (the device is processing the queue). */
 void virtq_notify_off(struct virtq *q);

@@ -716,6 +716,17 @@ static void test_interrupt_flags(void **state)
 	av()->flags = 0;
 	virtq_push(&q, 0, 1);
 	assert_true(virtq_needs_interrupt(&q));
+	/* Nothing pushed since: no interrupt (a notify that found nothing). */
+	assert_false(virtq_needs_interrupt(&q));
+	/* Not even once the driver clears NO_INTERRUPT for entries it was
+	 * not interrupted for: it re-checks the ring itself (2.7.10). */
+	av()->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	virtq_push(&q, 0, 1);
+	assert_false(virtq_needs_interrupt(&q));
+	av()->flags = 0;
+	assert_false(virtq_needs_interrupt(&q));
+	virtq_push(&q, 0, 1);
+	assert_true(virtq_needs_interrupt(&q));
 }
 
 static void push_n(unsigned n)
