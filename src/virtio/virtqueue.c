@@ -194,6 +194,15 @@ void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
 	__atomic_store_n(&q->used->idx, q->used_idx, __ATOMIC_RELEASE);
 }
 
+void virtq_push_n(struct virtq *q, const struct virtq_used_elem *elems, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		q->used->ring[(uint16_t)(q->used_idx + i) % q->size] = elems[i];
+	q->used_idx = (uint16_t)(q->used_idx + n);
+	/* The elements must be visible before the index that publishes them. */
+	__atomic_store_n(&q->used->idx, q->used_idx, __ATOMIC_RELEASE);
+}
+
 bool virtq_needs_interrupt(struct virtq *q)
 {
 	uint16_t old = q->signalled_used, now = q->used_idx, ev;

@@ -64,6 +64,9 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c);
 void virtq_unpop(struct virtq *q, uint16_t n);
 /* Publish HEAD as used with WRITTEN bytes written into its buffers. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
+/* Publish N chains with one used->idx update, so that the driver never sees
+ * part of a group (the buffers of one merged network packet). */
+void virtq_push_n(struct virtq *q, const struct virtq_used_elem *elems, unsigned n);
 /* After pushes: does the driver want an interrupt now?  Honours
  * used_event (EVENT_IDX) or VIRTQ_AVAIL_F_NO_INTERRUPT; never when nothing
  * was pushed since the previous call. */

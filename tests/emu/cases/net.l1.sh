@@ -1,0 +1,70 @@
+# virtio-net (sourced by l1-tests.sh): L1 is the other end of the guest's
+# tap.  The guest checks its MAC, pings L1 and moves 8 MiB over TCP each
+# way with busybox nc; a second warden on the same tap must be refused;
+# a second boot without mac= has warden create its tap.  Every wait is
+# bounded and every background process is killed at the end.
+#
+# busybox nc closes its sending half at the end of stdin and exits when the
+# peer closes; a listener whose stdin ends at once would close too early,
+# so listeners read a FIFO that nobody writes (the guest's read its console).
+net_l1() {
+	netres=/tmp/net_l1.out
+	: >"$netres"
+	mkfifo /tmp/net-hold
+	exec 3<>/tmp/net-hold
+	dd if=/dev/urandom of=/tmp/net-h2g bs=1M count=8 2>/dev/null
+	echo "h2g-sent $(md5sum </tmp/net-h2g | cut -d' ' -f1)" >>"$netres"
+
+	tunctl -t wtap0 >/dev/null 2>&1 || echo "tunctl failed" >>"$netres"
+	ip addr add 10.0.2.1/24 dev wtap0
+	ip link set wtap0 up
+	timeout 150 nc -l -p 5000 <&3 >/tmp/net-g2h 2>/dev/null &
+	lpid=$!
+
+	g="ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up"
+	g="$g; echo mac=\$(cat /sys/class/net/eth0/address); echo feat=\$(cat /sys/class/net/eth0/device/features)"
+	g="$g; ping -c 3 -w 30 10.0.2.1 | grep transmitted"
+	g="$g; dd if=/dev/urandom of=/g bs=1M count=8 2>/dev/null; echo g2h-sent=\$(md5sum </g)"
+	g="$g; timeout 60 nc 10.0.2.1 5000 </g; echo g2h-rc=\$?"
+	g="$g; timeout 60 nc -l -p 5001 >/r; echo h2g-recv=\$(wc -c </r) \$(md5sum </r)"
+	case_run net --mem 512 --net tap=wtap0,mac=02:77:61:72:64:01 \
+		--cmdline "$BASE warden.run=\"$g\"" >/tmp/net.case 2>&1 &
+	wpid=$!
+
+	# While warden holds wtap0, a second one must be refused.
+	i=0
+	while ! grep -q 'attached to existing tap wtap0' /tmp/net.err 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	case_run net_busy --net tap=wtap0 >/tmp/net_busy.case 2>&1
+
+	# Guest to L1: the listener ends when the guest's nc closes.
+	wait $lpid
+	echo "g2h-recv $(wc -c </tmp/net-g2h) $(md5sum </tmp/net-g2h | cut -d' ' -f1)" >>"$netres"
+	# L1 to guest: retry until the guest listens (refused before that).
+	i=0
+	until timeout 60 nc 10.0.2.15 5001 </tmp/net-h2g 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 60 ] || break
+		sleep 0.5
+	done
+	echo "h2g-tries $i" >>"$netres"
+	wait $wpid
+	kill $lpid 2>/dev/null
+	exec 3>&-
+	cat /tmp/net.case /tmp/net_busy.case
+	tunctl -d wtap0 >/dev/null 2>&1
+
+	# Not a tap: refused before any boot.
+	case_run net_notap --net tap=lo
+	# No mac=: warden creates the tap (gone again after exit), the guest
+	# sees the derived MAC.
+	case_run net_nomac --net tap=wtap1 --cmdline "$BASE warden.run=\"cat /sys/class/net/eth0/address\""
+	ip link show wtap1 >/dev/null 2>&1 && echo "wtap1-after present" >>"$netres" || echo "wtap1-after absent" >>"$netres"
+
+	echo "@@BEGIN net_l1.out"
+	cat "$netres"
+	echo "@@END net_l1.out"
+}
+net_l1
