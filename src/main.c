@@ -207,6 +207,8 @@ int main(int argc, char **argv)
 				   .format = o.format };
 	if (boot_spec_read(&spec) < 0)
 		goto fail;
+	/* Where typed input goes: the guest's console reads it. */
+	o.virtio.console_input = o.virtio.console && platform_cmdline_console_is(spec.cmdline, "hvc0");
 	if (check_host(&spec) < 0) {
 		boot_spec_free(&spec);
 		goto fail;

@@ -1,8 +1,10 @@
 #include "devices/platform.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "boot/layout.h"
@@ -18,7 +20,8 @@ struct platform {
 	struct vm *vm;
 	struct serial *com1;
 	struct device *rtc, *i8042, *pm;
-	int escape; /* saw ESCAPE_CHAR */
+	int escape;   /* saw ESCAPE_CHAR */
+	int input_fd; /* console input goes here (virtio console), -1: COM1 */
 };
 
 struct platform *platform_create(struct vm *vm)
@@ -30,6 +33,7 @@ struct platform *platform_create(struct vm *vm)
 		return NULL;
 	}
 	p->vm = vm;
+	p->input_fd = -1;
 	p->com1 = serial_create(vm, PORT_COM1, IRQ_COM1);
 	p->rtc = rtc_device_create(vm);
 	p->i8042 = i8042_create(vm);
@@ -77,6 +81,67 @@ static unsigned filter_escape(struct platform *p, unsigned char *buf, unsigned n
 	return out;
 }
 
+void platform_route_input(struct platform *p, int fd)
+{
+	p->input_fd = fd;
+}
+
+/* Copy the next argument of a kernel command line into TOK (quotes removed,
+ * as the kernel does, cut to LEN-1 characters); returns where the rest
+ * starts, NULL at the end.  Spaces inside quotes belong to the argument. */
+static const char *next_arg(const char *s, char *tok, size_t len)
+{
+	size_t n = 0;
+	int quoted = 0;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return NULL;
+	for (; *s && (quoted || !isspace((unsigned char)*s)); s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		else if (n + 1 < len)
+			tok[n++] = *s;
+	}
+	tok[n] = 0;
+	return s;
+}
+
+bool platform_cmdline_console_is(const char *cmdline, const char *dev)
+{
+	char tok[64], last[64] = "";
+
+	while ((cmdline = next_arg(cmdline, tok, sizeof(tok)))) {
+		if (strcmp(tok, "--") == 0)
+			break; /* the rest is for init */
+		if (strncmp(tok, "console=", 8) == 0) {
+			/* console=NAME[,options] */
+			size_t n = strcspn(tok + 8, ",");
+
+			memcpy(last, tok + 8, n);
+			last[n] = 0;
+		}
+	}
+	return strcmp(last, dev) == 0;
+}
+
+/* Hand input to the guest; returns bytes taken (0: no room now). */
+static unsigned deliver(struct platform *p, const unsigned char *buf, unsigned n)
+{
+	ssize_t w;
+
+	if (p->input_fd < 0)
+		return serial_input(p->com1, buf, n);
+	w = write(p->input_fd, buf, n);
+	if (w >= 0)
+		return (unsigned)w;
+	if (errno == EAGAIN || errno == EINTR)
+		return 0; /* the pipe is full: poll says when it has room */
+	log_warn("console input: %s; input dropped", strerror(errno));
+	return n;
+}
+
 void platform_serve_input(struct platform *p, int end_efd)
 {
 	unsigned char buf[256];
@@ -84,23 +149,25 @@ void platform_serve_input(struct platform *p, int end_efd)
 	int stdin_open = 1;
 
 	for (;;) {
-		struct pollfd fds[2] = {
+		/* Only read more when what we have is delivered.  A full pipe
+		 * says when it has room; a full UART FIFO does not, so retry
+		 * that every 10 ms.  Negative fds are left out by poll(). */
+		int to_pipe = have && p->input_fd >= 0;
+		struct pollfd fds[3] = {
 			{ .fd = end_efd, .events = POLLIN },
-			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = stdin_open && !have ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = to_pipe ? p->input_fd : -1, .events = POLLOUT },
 		};
-		/* Only read more when what we have is delivered; while the
-		 * guest's FIFO is full, retry every 10 ms. */
-		int want_stdin = stdin_open && have == 0;
-		int r = poll(fds, want_stdin ? 2 : 1, have ? 10 : -1);
+		int r = poll(fds, 3, have && !to_pipe ? 10 : -1);
 
 		if (r < 0 && errno != EINTR)
 			break;
 		if (fds[0].revents)
 			break;
-		if (want_stdin && (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
+		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
 			ssize_t n = (fds[1].revents & POLLNVAL) ? 0 : read(STDIN_FILENO, buf, sizeof(buf));
 
-			if (n < 0 && errno == EINTR)
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (n <= 0) {
 				stdin_open = 0; /* EOF or closed: the guest simply gets no input */
@@ -110,7 +177,7 @@ void platform_serve_input(struct platform *p, int end_efd)
 			off = 0;
 		}
 		if (have) {
-			unsigned t = serial_input(p->com1, buf + off, have);
+			unsigned t = deliver(p, buf + off, have);
 			off += t;
 			have -= t;
 		}

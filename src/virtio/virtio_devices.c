@@ -121,7 +121,7 @@ int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg)
 	for (unsigned i = 0; r == 0 && i < cfg->nnets; i++)
 		r = add(vm, all, virtio_net_create(&cfg->nets[i], i), &cfg->opt);
 	if (r == 0 && cfg->console)
-		r = add(vm, all, virtio_console_create(), &cfg->opt);
+		r = add(vm, all, virtio_console_create(vm, cfg->console_input), &cfg->opt);
 	if (r == 0 && cfg->rng)
 		r = add(vm, all, virtio_rng_create(), &cfg->opt);
 	return r;

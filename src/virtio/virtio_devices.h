@@ -37,6 +37,7 @@ struct virtio_config {
 	struct net_spec nets[VIRTIO_MAX_NETS];
 	unsigned nnets;
 	bool console; /* virtio-console (hvc0) */
+	bool console_input; /* stdin goes to hvc0, not COM1 (console=hvc0) */
 	bool rng;     /* virtio-rng */
 	struct virtio_options opt;
 };
@@ -54,7 +55,8 @@ void virtio_devices_destroy(struct vm *vm);
  * NULL with the error recorded (fail()). */
 struct virtio_dev *virtio_blk_create(const struct disk_spec *d, unsigned index);
 struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index);
-struct virtio_dev *virtio_console_create(void);
+/* INPUT: take console input (stdin) from the platform instead of COM1. */
+struct virtio_dev *virtio_console_create(struct vm *vm, bool input);
 struct virtio_dev *virtio_rng_create(void);
 
 #endif
