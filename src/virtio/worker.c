@@ -34,6 +34,19 @@ static void kicked(struct virtio_dev *vd, unsigned q)
 		vd->ops->queue_notify(vd, q);
 }
 
+static void watched_ready(struct virtio_dev *vd, unsigned slot, uint32_t events)
+{
+	int fd = vd->watch_fd[slot];
+
+	/* A failed device does no work until the driver resets it; a still
+	 * readable backend fd would otherwise wake us in a tight loop. */
+	if (virtio_failed(vd) || !vd->ops->fd_ready) {
+		virtio_watch_mod(vd, fd, 0);
+		return;
+	}
+	vd->ops->fd_ready(vd, fd, events);
+}
+
 static void *worker_main(void *arg)
 {
 	struct virtio_dev *vd = arg;
@@ -59,8 +72,8 @@ static void *worker_main(void *arg)
 				return NULL;
 			if (TAG_KIND(t) == TAG_QUEUE)
 				kicked(vd, TAG_INDEX(t));
-			else if (TAG_KIND(t) == TAG_WATCH && vd->ops->fd_ready && !virtio_failed(vd))
-				vd->ops->fd_ready(vd, vd->watch_fd[TAG_INDEX(t)], ev[i].events);
+			else if (TAG_KIND(t) == TAG_WATCH)
+				watched_ready(vd, TAG_INDEX(t), ev[i].events);
 		}
 	}
 }
