@@ -6,11 +6,13 @@
  * their offload metadata (partial checksums, GSO) go between the guest's
  * buffers and the host kernel with one readv/writev and no copy here.
  *
- * Receiving never drops a packet for want of guest buffers: when the
- * driver has posted too few, the tap stops being watched (the packet stays
- * in the tap's queue) and the device asks for a receiveq notification,
- * which resumes reading.  Each wake-up handles at most NET_BUDGET packets
- * per direction, so neither direction starves the other. */
+ * Receiving never drops a packet for want of guest buffers.  Packets are
+ * read straight into the guest's buffers; with mergeable buffers, the part
+ * of a packet that does not fit what the guest has posted overflows into a
+ * bounce buffer and waits there for more.  While nothing can be received,
+ * the tap is not watched (packets stay in its queue) and the device asks
+ * for a receiveq notification, which resumes reading.  Each wake-up handles at
+ * most NET_BUDGET packets per direction, so neither starves the other. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +58,7 @@
 #define NET_MAX_FRAME (65536 + 18)
 #define NET_MTU_FRAME (1500 + 18)
 #define NET_BUDGET 256            /* packets per direction per wake-up */
-#define RX_IOV_MAX 1024           /* UIO_MAXIOV */
+#define RX_IOV_MAX 1023           /* UIO_MAXIOV, less one for bounce[] */
 
 /* Receive buffers taken from the ring but not yet used, in ring order. */
 struct rx_slot {
@@ -68,7 +70,7 @@ struct rx_slot {
 struct rx_held {
 	struct rx_slot slot[VIRTQ_MAX_SIZE];
 	unsigned first, n;         /* held: slot[first .. first + n) */
-	struct iovec iov[RX_IOV_MAX];
+	struct iovec iov[RX_IOV_MAX + 1]; /* + bounce[] for a read */
 	unsigned iov_first, iov_n; /* their buffers, in order */
 	uint64_t bytes;            /* writable bytes held */
 };
@@ -82,9 +84,13 @@ struct net {
 	bool rx_starved;     /* no buffer for the next packet: tap not read */
 	bool tx_blocked;     /* the tap refused a frame: wait for EPOLLOUT */
 	uint64_t rx_need;    /* buffer bytes the largest packet may need */
+	uint64_t pending;      /* length of a packet waiting for buffers (0: none) */
+	uint64_t pending_head; /* its first bytes, in the held buffers; the rest
+				* is in bounce[] */
 	struct rx_held rx;
 	struct virtq_used_elem used[VIRTQ_MAX_SIZE];
 	struct virtq_chain chain; /* scratch for virtq_pop */
+	uint8_t bounce[NET_HDR_LEN + NET_MAX_FRAME];
 };
 
 static struct net *net_of(struct virtio_dev *vd)
@@ -167,22 +173,29 @@ static void rx_release(struct rx_held *h, unsigned k)
 		h->first = h->iov_first = 0;
 }
 
-enum { RX_ERROR = -1, RX_WAIT, RX_READY };
+/* Buffer bytes to hold before reading the tap straight into them. */
+static uint64_t rx_want(const struct net *p)
+{
+	if (!p->mergeable)
+		return 1; /* one chain */
+	return p->pending ? p->pending : p->rx_need;
+}
 
-/* Hold enough buffers for the next packet: with mergeable buffers, as many
- * bytes as the largest packet may need (or all we can hold), else one
- * chain.  RX_WAIT: the driver must post more first. */
+enum { RX_ERROR = -1, RX_SHORT, RX_READY };
+
+/* Take receive buffers until rx_want() bytes are held.  RX_READY: enough,
+ * or the driver cannot give more than we hold (the whole ring is ours);
+ * RX_SHORT: fewer, and the ring is empty for now. */
 static int rx_gather(struct virtio_dev *vd, struct net *p)
 {
 	struct virtq *q = &vd->vq[NET_RXQ];
 	struct virtq_chain *c = &p->chain;
 	struct rx_held *h = &p->rx;
-	uint64_t want = p->mergeable ? p->rx_need : 1;
+	uint64_t want = rx_want(p);
 
 	while (h->bytes < want) {
 		int r;
 
-		/* The whole ring is ours: the driver cannot give more. */
 		if (h->n >= q->size)
 			return RX_READY;
 		r = virtq_pop(q, c);
@@ -191,7 +204,7 @@ static int rx_gather(struct virtio_dev *vd, struct net *p)
 			return RX_ERROR;
 		}
 		if (r == 0)
-			return RX_WAIT;
+			return RX_SHORT;
 		if (c->nout || c->in_bytes < NET_HDR_LEN) {
 			virtio_fail(vd, "receive buffer %u: %u readable parts, %llu writable bytes "
 				    "(needs none, and at least %d)", c->head, c->nout,
@@ -207,7 +220,7 @@ static int rx_gather(struct virtio_dev *vd, struct net *p)
 	return RX_READY;
 }
 
-/* Write LEN bytes at byte OFF of the buffers IOV[0..N). */
+/* Copy LEN bytes to byte OFF of the buffers IOV[0..N). */
 static void iov_put(const struct iovec *iov, unsigned n, size_t off, const void *src, size_t len)
 {
 	const uint8_t *s = src;
@@ -227,8 +240,9 @@ static void iov_put(const struct iovec *iov, unsigned n, size_t off, const void 
 	}
 }
 
-/* A packet of N bytes (header included) fills the held chains in order:
- * publish those it used, all at once, and say how many in its header. */
+/* A packet of N bytes (header included) is in the held chains, filling
+ * them in order: publish those it used, all at once, and say how many in
+ * its header. */
 static void rx_deliver(struct virtio_dev *vd, struct net *p, uint64_t n)
 {
 	struct rx_held *h = &p->rx;
@@ -252,11 +266,33 @@ static void rx_deliver(struct virtio_dev *vd, struct net *p, uint64_t n)
 	virtio_count(&vd->counters.bytes, n - NET_HDR_LEN);
 }
 
-/* Read one packet into the held buffers: 1 if one was taken (delivered or
- * dropped), 0 if the tap is empty, -1 to end this round. */
-static int rx_one(struct virtio_dev *vd, struct net *p)
+/* readv from the tap: bytes, 0 if it is empty, -1 if it failed (counted;
+ * the tap is closed if it is gone). */
+static ssize_t tap_read(struct virtio_dev *vd, struct net *p, const struct iovec *iov, unsigned n)
+{
+	ssize_t r = readv(p->tap, iov, (int)n);
+
+	if (r >= 0)
+		return r > 0 ? r : -1; /* a tap never reads 0 bytes */
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return 0;
+	if (errno == EBADFD) {
+		tap_gone(vd, p);
+		return -1;
+	}
+	virtio_count(&vd->counters.errors, 1);
+	log_debug("%s: tap read: %s", vd->name, strerror(errno));
+	return -1;
+}
+
+/* Read one packet into the held buffers, overflowing into bounce[]: a
+ * packet larger than what is held waits there for more buffers, as no
+ * byte of it is lost.  1 if a packet was taken, 0 if the tap is empty, -1
+ * to end this round. */
+static int rx_read(struct virtio_dev *vd, struct net *p)
 {
 	struct rx_held *h = &p->rx;
+	struct iovec *iov = &h->iov[h->iov_first], saved;
 	unsigned k = 0, niov = 0;
 	uint64_t cap = 0;
 	ssize_t n;
@@ -268,28 +304,39 @@ static int rx_one(struct virtio_dev *vd, struct net *p)
 		niov += h->slot[h->first + k].niov;
 		k++;
 	} while (p->mergeable && k < h->n && cap < p->rx_need);
-	n = readv(p->tap, &h->iov[h->iov_first], (int)niov);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return 0;
-	if (n < 0 && errno == EBADFD) {
-		tap_gone(vd, p);
-		return -1;
+	saved = iov[niov]; /* iov[] has one spare entry at its end */
+	iov[niov] = (struct iovec){ .iov_base = p->bounce, .iov_len = sizeof(p->bounce) };
+	n = tap_read(vd, p, iov, niov + 1);
+	iov[niov] = saved;
+	if (n <= 0)
+		return (int)n;
+	if ((uint64_t)n <= cap && n >= NET_HDR_LEN) {
+		rx_deliver(vd, p, (uint64_t)n);
+		return 1;
 	}
-	if (n < 0) {
-		virtio_count(&vd->counters.errors, 1);
-		log_debug("%s: tap read: %s", vd->name, strerror(errno));
-		return -1;
-	}
-	/* The kernel returns the packet's full length even when it copied
-	 * only what fit: a frame larger than the buffers is lost. */
-	if ((uint64_t)n > cap || n < NET_HDR_LEN) {
+	/* One chain per packet without mergeable buffers; and a packet that
+	 * filled bounce[] may have been cut (the kernel then returns only
+	 * what it copied): both are lost. */
+	if (!p->mergeable || n < NET_HDR_LEN || (uint64_t)n >= cap + sizeof(p->bounce)) {
 		virtio_count(&vd->counters.errors, 1);
 		log_debug("%s: dropped a %zd-byte packet (buffers: %llu bytes)", vd->name, n,
 			  (unsigned long long)cap);
 		return 1;
 	}
-	rx_deliver(vd, p, (uint64_t)n);
+	p->pending = (uint64_t)n;
+	p->pending_head = cap;
 	return 1;
+}
+
+/* The driver has posted room for the pending packet: copy its tail from
+ * bounce[] into the buffers after its head, and deliver it. */
+static void rx_complete(struct virtio_dev *vd, struct net *p)
+{
+	struct rx_held *h = &p->rx;
+
+	iov_put(&h->iov[h->iov_first], h->iov_n, p->pending_head, p->bounce, p->pending - p->pending_head);
+	rx_deliver(vd, p, p->pending);
+	p->pending = 0;
 }
 
 /* No buffer for the next packet: leave packets in the tap's queue and ask
@@ -311,32 +358,53 @@ static void rx_feed(struct virtio_dev *vd, struct net *p)
 	tap_watch(vd, p, p->tap_events | EPOLLIN);
 }
 
+/* Nothing to receive into: wait for the driver. */
+static int rx_wait(struct virtio_dev *vd, struct net *p)
+{
+	rx_starve(vd, p);
+	/* Buffers that came meanwhile get no notification: go on. */
+	return virtq_notify_on(&vd->vq[NET_RXQ]);
+}
+
+/* One step of receiving: true if there may be more to do. */
+static bool rx_step(struct virtio_dev *vd, struct net *p)
+{
+	int st = rx_gather(vd, p);
+
+	if (st == RX_ERROR)
+		return false;
+	if (p->pending && p->rx.bytes < p->pending && st == RX_SHORT)
+		return rx_wait(vd, p);
+	if (!p->pending && p->rx.n == 0)
+		return rx_wait(vd, p);
+	rx_feed(vd, p);
+	if (!p->pending)
+		return rx_read(vd, p) > 0;
+	if (p->rx.bytes >= p->pending) {
+		rx_complete(vd, p);
+	} else {
+		/* The whole ring is ours and still too small: the driver can
+		 * never take this packet. */
+		virtio_count(&vd->counters.errors, 1);
+		log_debug("%s: dropped a %llu-byte packet (ring holds %llu bytes)", vd->name,
+			  (unsigned long long)p->pending, (unsigned long long)p->rx.bytes);
+		p->pending = 0;
+	}
+	return true;
+}
+
 static void rx_pump(struct virtio_dev *vd, struct net *p)
 {
 	struct virtq *q = &vd->vq[NET_RXQ];
 	uint16_t used_before = q->used_idx;
-	unsigned done = 0;
 
 	if (!q->active || p->tap < 0)
 		return;
-	while (done < NET_BUDGET) {
-		int st = rx_gather(vd, p);
-
-		if (st == RX_ERROR)
-			break;
-		if (st == RX_WAIT) {
-			rx_starve(vd, p);
-			if (virtq_notify_on(q))
-				continue; /* buffers came meanwhile */
-			break;
-		}
-		rx_feed(vd, p);
-		if (rx_one(vd, p) <= 0)
-			break;
-		done++;
-	}
-	/* One interrupt for the batch; more packets wait in the tap, whose
-	 * level-triggered readiness brings us back. */
+	/* Bounded: more packets wait in the tap, whose level-triggered
+	 * readiness brings us back after the other work. */
+	for (unsigned i = 0; i < NET_BUDGET && rx_step(vd, p); i++)
+		;
+	/* One interrupt for the batch. */
 	if (q->used_idx != used_before)
 		virtio_queue_done(vd, NET_RXQ);
 }
@@ -495,6 +563,7 @@ static int net_start(struct virtio_dev *vd)
 	p->mergeable = virtio_has_feature(vd, NET_F_MRG_RXBUF);
 	p->rx_need = NET_HDR_LEN + ((off & (TAP_OFFLOAD_TSO4 | TAP_OFFLOAD_TSO6)) ? NET_MAX_FRAME : NET_MTU_FRAME);
 	rx_clear(&p->rx);
+	p->pending = 0;
 	/* Not reading the tap until the driver has posted receive buffers. */
 	p->rx_starved = true;
 	p->tx_blocked = false;
@@ -518,6 +587,7 @@ static void net_stop(struct virtio_dev *vd)
 	 * used.  Until the next driver, the kernel finishes checksums and
 	 * segments itself. */
 	rx_clear(&p->rx);
+	p->pending = 0;
 	p->rx_starved = true;
 	p->tx_blocked = false;
 	p->tap_events = 0;

@@ -1,0 +1,652 @@
+/* virtio-net (src/virtio/net.c, src/backends/tap.c) against a real tap in
+ * a private network namespace: the test plays the guest driver (rings in a
+ * small guest memory, notifications through the queues' eventfds) while
+ * the device's own I/O thread runs as in a VM, and the host kernel's IP
+ * stack is the other end of the tap (10.9.0.1 on the tap; the "guest" is
+ * 10.9.0.2, with a static ARP entry so that each datagram is one frame).
+ * Needs root (unshare, /dev/net/tun); skipped otherwise. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/guest_mem.h"
+#include "virtio/virtio_devices.h"
+#include "unit.h"
+
+#define TAP "wt0"
+#define QSIZE 16
+#define RXQ 0
+#define TXQ 1
+#define HDR 12       /* struct virtio_net_hdr_v1 */
+#define FRAME_HDRS 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
+#define HOST_PORT 7000
+#define GUEST_PORT 7001
+
+#define F_CSUM (1ULL << 0)
+#define F_GUEST_CSUM (1ULL << 1)
+#define F_GUEST_TSO4 (1ULL << 7)
+#define F_MRG_RXBUF (1ULL << 15)
+#define F_VERSION_1 (1ULL << 32)
+
+static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+static bool have_netns;
+
+/* The driver's side of one device. */
+static struct drv {
+	struct guest_mem mem;
+	struct virtio_dev *vd;
+	uint16_t next_desc[2], avail_idx[2];
+	uint64_t bump;   /* next free guest address for buffers */
+	int udp;         /* host socket at 10.9.0.1:HOST_PORT */
+	uint8_t tap_mac[6];
+	uint64_t rx_buf[QSIZE]; /* receive buffers posted, in order */
+	uint16_t rx_head[QSIZE];
+	unsigned rx_n;
+} D;
+
+static uint64_t ring_gpa(unsigned q, unsigned part) /* 0 desc, 1 avail, 2 used */
+{
+	return 0x10000ULL * (q + 1) + 0x1000ULL * part;
+}
+
+static void *gp(uint64_t gpa, uint64_t len)
+{
+	void *p = gmem_ptr(&D.mem, gpa, len);
+
+	assert_non_null(p);
+	return p;
+}
+
+static uint64_t galloc(uint64_t len)
+{
+	uint64_t a = D.bump;
+
+	D.bump = (D.bump + len + 63) & ~63ULL;
+	assert_true(D.bump < D.mem.size);
+	return a;
+}
+
+static struct virtq_desc *desc(unsigned q, uint16_t i)
+{
+	return (struct virtq_desc *)gp(ring_gpa(q, 0), VIRTQ_DESC_BYTES(QSIZE)) + i;
+}
+
+static struct virtq_avail *avail(unsigned q)
+{
+	return gp(ring_gpa(q, 1), VIRTQ_AVAIL_BYTES(QSIZE));
+}
+
+static struct virtq_used *used(unsigned q)
+{
+	return gp(ring_gpa(q, 2), VIRTQ_USED_BYTES(QSIZE));
+}
+
+/* One descriptor; NEXT links it to the one allocated after it. */
+static uint16_t add_desc(unsigned q, uint64_t gpa, uint32_t len, uint16_t flags)
+{
+	uint16_t i = D.next_desc[q]++ % QSIZE;
+
+	*desc(q, i) = (struct virtq_desc){ .addr = gpa, .len = len, .flags = flags,
+					   .next = (uint16_t)((i + 1) % QSIZE) };
+	return i;
+}
+
+static void post(unsigned q, uint16_t head)
+{
+	struct virtq_avail *a = avail(q);
+
+	a->ring[D.avail_idx[q] % QSIZE] = head;
+	D.avail_idx[q]++;
+	__atomic_store_n(&a->idx, D.avail_idx[q], __ATOMIC_RELEASE);
+}
+
+static void kick(unsigned q)
+{
+	uint64_t one = 1;
+
+	assert_int_equal(write(D.vd->kick_fd[q], &one, sizeof(one)), sizeof(one));
+}
+
+static uint16_t used_idx(unsigned q)
+{
+	return __atomic_load_n(&used(q)->idx, __ATOMIC_ACQUIRE);
+}
+
+/* Wait (at most 3 s) until the device has used N chains of queue Q. */
+static void wait_used(unsigned q, uint16_t n)
+{
+	for (int i = 0; i < 300 && used_idx(q) < n; i++)
+		usleep(10000);
+	assert_int_equal(used_idx(q), n);
+}
+
+static uint64_t counter(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* --- the host side of the tap ----------------------------------------------- */
+
+static void set_addr(struct sockaddr *sa, const char *ip)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)sa;
+
+	memset(in, 0, sizeof(*in));
+	in->sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, ip, &in->sin_addr), 1);
+}
+
+/* 10.9.0.1/24 on the tap, up, and 10.9.0.2 at guest_mac for good. */
+static void host_net_up(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+	struct arpreq arp;
+
+	assert_true(s >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), TAP);
+	set_addr(&ifr.ifr_addr, "10.9.0.1");
+	assert_int_equal(ioctl(s, SIOCSIFADDR, &ifr), 0);
+	set_addr(&ifr.ifr_netmask, "255.255.255.0");
+	assert_int_equal(ioctl(s, SIOCSIFNETMASK, &ifr), 0);
+	assert_int_equal(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
+	ifr.ifr_flags |= IFF_UP;
+	assert_int_equal(ioctl(s, SIOCSIFFLAGS, &ifr), 0);
+	assert_int_equal(ioctl(s, SIOCGIFHWADDR, &ifr), 0);
+	memcpy(D.tap_mac, ifr.ifr_hwaddr.sa_data, 6);
+	memset(&arp, 0, sizeof(arp));
+	set_addr(&arp.arp_pa, "10.9.0.2");
+	arp.arp_ha.sa_family = ARPHRD_ETHER;
+	memcpy(arp.arp_ha.sa_data, guest_mac, 6);
+	arp.arp_flags = ATF_PERM | ATF_COM;
+	snprintf(arp.arp_dev, sizeof(arp.arp_dev), TAP);
+	assert_int_equal(ioctl(s, SIOCSARP, &arp), 0);
+	close(s);
+
+	D.udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(D.udp >= 0);
+	{
+		struct sockaddr_in a;
+
+		set_addr((struct sockaddr *)&a, "10.9.0.1");
+		a.sin_port = htons(HOST_PORT);
+		assert_int_equal(bind(D.udp, (struct sockaddr *)&a, sizeof(a)), 0);
+	}
+}
+
+/* The host sends a datagram to the guest: one frame into the tap. */
+static void host_send(const void *payload, size_t n)
+{
+	struct sockaddr_in to;
+
+	set_addr((struct sockaddr *)&to, "10.9.0.2");
+	to.sin_port = htons(GUEST_PORT);
+	assert_int_equal(sendto(D.udp, payload, n, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)n);
+}
+
+/* A datagram the guest sent, or -1 after 2 s. */
+static ssize_t host_recv(void *buf, size_t n)
+{
+	struct pollfd p = { .fd = D.udp, .events = POLLIN };
+
+	if (poll(&p, 1, 2000) != 1)
+		return -1;
+	return recv(D.udp, buf, n, MSG_DONTWAIT);
+}
+
+static uint16_t ip_csum(const uint8_t *h, size_t n)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i < n; i += 2)
+		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Ethernet + IPv4 + UDP (no UDP checksum) from the guest to the host. */
+static size_t guest_frame(uint8_t *f, const void *payload, size_t n)
+{
+	uint8_t *ip = f + 14, *udp = f + 34;
+	uint16_t c;
+
+	memcpy(f, D.tap_mac, 6);
+	memcpy(f + 6, guest_mac, 6);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((28 + n) >> 8);
+	ip[3] = (uint8_t)(28 + n);
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, (uint8_t[]){ 10, 9, 0, 2 }, 4);
+	memcpy(ip + 16, (uint8_t[]){ 10, 9, 0, 1 }, 4);
+	c = ip_csum(ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	udp[0] = GUEST_PORT >> 8;
+	udp[1] = GUEST_PORT & 0xff;
+	udp[2] = HOST_PORT >> 8;
+	udp[3] = HOST_PORT & 0xff;
+	udp[4] = (uint8_t)((8 + n) >> 8);
+	udp[5] = (uint8_t)(8 + n);
+	udp[6] = udp[7] = 0;
+	memcpy(f + FRAME_HDRS, payload, n);
+	return FRAME_HDRS + n;
+}
+
+/* --- device set-up ---------------------------------------------------------- */
+
+static void queue_up(unsigned q)
+{
+	struct virtq *vq = &D.vd->vq[q];
+
+	vq->size = QSIZE;
+	vq->desc_gpa = ring_gpa(q, 0);
+	vq->avail_gpa = ring_gpa(q, 1);
+	vq->used_gpa = ring_gpa(q, 2);
+	assert_int_equal(virtq_activate(vq, &D.mem), 0);
+	D.vd->queue_ready[q] = true;
+}
+
+/* A device on TAP as the transport would make it, its queues activated by
+ * the "driver" with FEATURES, started, its I/O thread running. */
+static void dev_up(uint64_t features)
+{
+	struct net_spec spec = { .tap = TAP, .has_mac = true };
+	struct virtio_dev *vd;
+
+	memcpy(spec.mac, guest_mac, 6);
+	memset(&D, 0, sizeof(D)); /* also forgets the buffers of the last test */
+	assert_int_equal(gmem_map(&D.mem, 4 * GMEM_MIB), 0);
+	D.bump = 0x100000;
+	D.udp = -1;
+	vd = D.vd = virtio_net_create(&spec, 0);
+	assert_non_null(vd);
+	vd->epoll_fd = vd->stop_fd = -1;
+	vd->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		vd->kick_fd[q] = q < 2 ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1;
+	host_net_up();
+	queue_up(RXQ);
+	queue_up(TXQ);
+	vd->driver_features = features | F_VERSION_1;
+	assert_int_equal(vd->ops->start(vd), 0);
+	assert_int_equal(virtio_worker_start(vd), 0);
+}
+
+/* Also the teardown of every test, failed or not. */
+static int dev_down(void **state)
+{
+	struct virtio_dev *vd = D.vd;
+
+	(void)state;
+	if (!vd)
+		return 0;
+	D.vd = NULL;
+	virtio_worker_stop(vd);
+	vd->ops->stop(vd);
+	for (unsigned q = 0; q < 2; q++)
+		close(vd->kick_fd[q]);
+	close(vd->irq_fd);
+	vd->ops->destroy(vd);
+	free(vd);
+	if (D.udp >= 0)
+		close(D.udp);
+	gmem_unmap(&D.mem);
+	return 0;
+}
+
+/* --- transmit --------------------------------------------------------------- */
+
+static uint16_t tx_post(const void *payload, size_t n)
+{
+	uint64_t h = galloc(HDR), f = galloc(FRAME_HDRS + n);
+	uint16_t head;
+
+	memset(gp(h, HDR), 0, HDR);
+	guest_frame(gp(f, FRAME_HDRS + n), payload, n);
+	head = add_desc(TXQ, h, HDR, VIRTQ_DESC_F_NEXT);
+	add_desc(TXQ, f, (uint32_t)(FRAME_HDRS + n), 0);
+	post(TXQ, head);
+	return head;
+}
+
+static void test_tx_frames_reach_the_host(void **state)
+{
+	char buf[256];
+	uint16_t h1, h2;
+
+	(void)state;
+	if (!have_netns)
+		skip();
+	dev_up(F_CSUM);
+	h1 = tx_post("hello host", 10);
+	h2 = tx_post("second", 6);
+	kick(TXQ);
+	wait_used(TXQ, 2);
+	assert_int_equal(used(TXQ)->ring[0].id, h1);
+	assert_int_equal(used(TXQ)->ring[0].len, 0);
+	assert_int_equal(used(TXQ)->ring[1].id, h2);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 10);
+	assert_memory_equal(buf, "hello host", 10);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 6);
+	assert_memory_equal(buf, "second", 6);
+	assert_int_equal(counter(&D.vd->counters.requests), 2);
+	assert_int_equal(counter(&D.vd->counters.bytes), 2 * FRAME_HDRS + 16);
+	assert_int_equal(counter(&D.vd->counters.errors), 0);
+}
+
+/* Malformed frames are dropped and counted; the device keeps working. */
+static void test_tx_malformed_dropped(void **state)
+{
+	uint64_t b = 0;
+	char buf[64];
+
+	(void)state;
+	if (!have_netns)
+		skip();
+	dev_up(0);
+	b = galloc(70000);
+	post(TXQ, add_desc(TXQ, b, 6, 0));                     /* shorter than the header */
+	post(TXQ, add_desc(TXQ, b, HDR + 64, VIRTQ_DESC_F_NEXT)); /* with a writable part */
+	add_desc(TXQ, b + 100, 64, VIRTQ_DESC_F_WRITE);
+	post(TXQ, add_desc(TXQ, b, HDR + 65536 + 18 + 1, 0)); /* longer than 64 KiB + headers */
+	kick(TXQ);
+	wait_used(TXQ, 3);
+	assert_int_equal(counter(&D.vd->counters.errors), 3);
+	assert_int_equal(counter(&D.vd->counters.requests), 0);
+	assert_int_equal(host_recv(buf, sizeof(buf)), -1);
+	assert_false(virtio_failed(D.vd));
+	tx_post("still works", 11);
+	kick(TXQ);
+	wait_used(TXQ, 4);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 11);
+	assert_int_equal(counter(&D.vd->counters.requests), 1);
+}
+
+/* --- receive ---------------------------------------------------------------- */
+
+static uint16_t num_buffers(uint64_t gpa)
+{
+	return u_rd16(gp(gpa + 10, 2));
+}
+
+/* N more receive buffers of LEN bytes, then a notification. */
+static void rx_post(unsigned n, uint32_t len)
+{
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = D.rx_n++;
+
+		assert_true(k < QSIZE);
+		D.rx_buf[k] = galloc(len);
+		D.rx_head[k] = add_desc(RXQ, D.rx_buf[k], len, VIRTQ_DESC_F_WRITE);
+		post(RXQ, D.rx_head[k]);
+	}
+	kick(RXQ);
+}
+
+/* The N used entries from FIRST hold one packet: check its header's
+ * num_buffers and that its payload is PAYLOAD. */
+static void check_merged(unsigned first, unsigned n, const void *payload, size_t len)
+{
+	uint8_t got[2048];
+	size_t off = 0;
+
+	assert_int_equal(num_buffers(D.rx_buf[first]), n);
+	for (unsigned i = first; i < first + n; i++) {
+		const struct virtq_used_elem *e = &used(RXQ)->ring[i];
+
+		assert_int_equal(e->id, D.rx_head[i]);
+		assert_true(off + e->len <= sizeof(got));
+		memcpy(got + off, gp(D.rx_buf[i], e->len), e->len);
+		off += e->len;
+	}
+	assert_int_equal(off, HDR + FRAME_HDRS + len);
+	assert_memory_equal(got + HDR + FRAME_HDRS, payload, len);
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Packets that come while the guest has no buffer wait in the tap, without
+ * the device spinning, and all arrive once buffers are posted. */
+static void test_rx_waits_for_buffers(void **state)
+{
+	static const char *msg[3] = { "one", "two", "three" };
+	double cpu;
+
+	(void)state;
+	if (!have_netns)
+		skip();
+	dev_up(F_GUEST_CSUM | F_GUEST_TSO4 | F_MRG_RXBUF);
+	/* The one buffer is used up: the device has been reading the tap. */
+	rx_post(1, 2048);
+	host_send("zero", 4);
+	wait_used(RXQ, 1);
+	for (int i = 0; i < 3; i++)
+		host_send(msg[i], strlen(msg[i]));
+	cpu = cpu_seconds();
+	usleep(300000);
+	assert_true(cpu_seconds() - cpu < 0.1); /* the I/O thread sleeps */
+	assert_int_equal(used_idx(RXQ), 1);
+	assert_int_equal(counter(&D.vd->counters.errors), 0);
+	/* The device asked to be told about new buffers. */
+	assert_int_equal(__atomic_load_n(&used(RXQ)->flags, __ATOMIC_RELAXED), 0);
+
+	rx_post(QSIZE - 1, 2048);
+	wait_used(RXQ, 4);
+	for (int i = 0; i < 3; i++) {
+		const struct virtq_used_elem *e = &used(RXQ)->ring[i + 1];
+		size_t n = strlen(msg[i]);
+
+		assert_int_equal(e->id, D.rx_head[i + 1]);
+		assert_int_equal(e->len, HDR + FRAME_HDRS + n);
+		assert_int_equal(num_buffers(D.rx_buf[i + 1]), 1);
+		assert_memory_equal(gp(D.rx_buf[i + 1] + HDR + FRAME_HDRS, n), msg[i], n);
+	}
+	assert_int_equal(counter(&D.vd->counters.requests), 4);
+	assert_int_equal(counter(&D.vd->counters.bytes), 4 * FRAME_HDRS + 15);
+	/* One interrupt for the first packet, one for the batch of three. */
+	assert_int_equal(counter(&D.vd->counters.interrupts), 2);
+}
+
+/* With mergeable buffers a packet spans several small chains, all
+ * published together, and its header counts them. */
+static void test_rx_mergeable_spans_buffers(void **state)
+{
+	uint8_t payload[1000];
+
+	(void)state;
+	if (!have_netns)
+		skip();
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7 + 3);
+	dev_up(F_GUEST_CSUM | F_MRG_RXBUF);
+	rx_post(QSIZE, 256);
+	host_send(payload, sizeof(payload)); /* 12 + 42 + 1000 = 1054 bytes: 5 buffers */
+	wait_used(RXQ, 5);
+	usleep(50000);
+	assert_int_equal(used_idx(RXQ), 5);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(used(RXQ)->ring[i].len, i < 4 ? 256 : 1054 - 4 * 256);
+	check_merged(0, 5, payload, sizeof(payload));
+	assert_int_equal(counter(&D.vd->counters.requests), 1);
+}
+
+/* Fewer buffers than a packet needs: it waits (in warden) until the driver
+ * posts enough, and is then delivered whole. */
+static void test_rx_packet_waits_for_room(void **state)
+{
+	uint8_t payload[1000];
+
+	(void)state;
+	if (!have_netns)
+		skip();
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 13 + 1);
+	dev_up(F_GUEST_CSUM | F_GUEST_TSO4 | F_MRG_RXBUF);
+	rx_post(2, 256);
+	host_send("tiny", 4); /* 58 bytes: fits one buffer */
+	wait_used(RXQ, 1);
+	check_merged(0, 1, "tiny", 4);
+	host_send(payload, sizeof(payload)); /* 1054 bytes: 5 buffers, 1 held */
+	usleep(300000);
+	assert_int_equal(used_idx(RXQ), 1);
+	assert_int_equal(counter(&D.vd->counters.errors), 0);
+	rx_post(3, 256);
+	usleep(100000);
+	assert_int_equal(used_idx(RXQ), 1); /* 4 buffers: still too few */
+	rx_post(1, 256);
+	wait_used(RXQ, 6);
+	check_merged(1, 5, payload, sizeof(payload));
+	assert_int_equal(counter(&D.vd->counters.requests), 2);
+	assert_int_equal(counter(&D.vd->counters.errors), 0);
+}
+
+/* Without mergeable buffers: one chain per packet, num_buffers 1; a frame
+ * larger than its chain is dropped and counted, and the chain reused. */
+static void test_rx_one_chain_per_packet(void **state)
+{
+	uint8_t big[500] = { 0 };
+
+	(void)state;
+	if (!have_netns)
+		skip();
+	dev_up(F_GUEST_CSUM);
+	rx_post(2, 100);
+	host_send(big, sizeof(big));
+	host_send("small", 5); /* 12 + 42 + 5 = 59 bytes */
+	wait_used(RXQ, 1);
+	assert_int_equal(used(RXQ)->ring[0].id, D.rx_head[0]);
+	assert_int_equal(used(RXQ)->ring[0].len, HDR + FRAME_HDRS + 5);
+	assert_int_equal(num_buffers(D.rx_buf[0]), 1);
+	assert_memory_equal(gp(D.rx_buf[0] + HDR + FRAME_HDRS, 5), "small", 5);
+	assert_int_equal(counter(&D.vd->counters.errors), 1);
+	assert_int_equal(counter(&D.vd->counters.requests), 1);
+}
+
+/* A receive buffer the device may not write is the driver's error. */
+static void test_rx_readable_buffer_fails_device(void **state)
+{
+	(void)state;
+	if (!have_netns)
+		skip();
+	dev_up(F_MRG_RXBUF);
+	post(RXQ, add_desc(RXQ, galloc(2048), 2048, 0));
+	kick(RXQ);
+	for (int i = 0; i < 300 && !virtio_failed(D.vd); i++)
+		usleep(10000);
+	assert_true(virtio_failed(D.vd));
+	assert_int_equal(used_idx(RXQ), 0);
+	assert_int_equal(counter(&D.vd->counters.errors), 1);
+}
+
+/* --- creation ---------------------------------------------------------------- */
+
+static void mac_of(unsigned index, uint8_t mac[6])
+{
+	struct net_spec spec = { .tap = TAP };
+	struct virtio_dev *vd = virtio_net_create(&spec, index);
+
+	assert_non_null(vd);
+	memcpy(mac, vd->config, 6);
+	assert_int_equal(vd->config[6], 1); /* VIRTIO_NET_S_LINK_UP */
+	vd->ops->destroy(vd);
+	free(vd);
+}
+
+static void test_default_mac(void **state)
+{
+	uint8_t a[6], b[6], c[6];
+
+	(void)state;
+	if (!have_netns)
+		skip();
+	mac_of(0, a);
+	mac_of(0, b);
+	mac_of(1, c);
+	assert_memory_equal(a, "\x52\x54\x00", 3);
+	assert_memory_equal(a, b, 6); /* stable */
+	assert_memory_not_equal(a, c, 6);
+}
+
+static void test_open_errors(void **state)
+{
+	struct net_spec lo = { .tap = "lo" }, t = { .tap = TAP };
+	struct virtio_dev *first;
+
+	(void)state;
+	if (!have_netns)
+		skip();
+	err_clear();
+	assert_null(virtio_net_create(&lo, 0));
+	assert_int_equal(err_class(), ERR_USAGE);
+	assert_contains(err_msg(), "not a tap");
+	first = virtio_net_create(&t, 0);
+	assert_non_null(first);
+	err_clear();
+	assert_null(virtio_net_create(&t, 1));
+	assert_int_equal(err_class(), ERR_USAGE);
+	assert_contains(err_msg(), "in use");
+	first->ops->destroy(first);
+	free(first);
+}
+
+/* A network namespace of our own: the tap and its addresses stay in it. */
+static bool private_netns(void)
+{
+	int fd;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return false;
+	/* No IPv6 chatter (router solicitations...) in the frame counts. */
+	fd = open("/proc/sys/net/ipv6/conf/default/disable_ipv6", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			print_message("cannot disable IPv6: counts may include its frames\n");
+		close(fd);
+	}
+	return access("/dev/net/tun", R_OK | W_OK) == 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_tx_frames_reach_the_host, dev_down),
+		cmocka_unit_test_teardown(test_tx_malformed_dropped, dev_down),
+		cmocka_unit_test_teardown(test_rx_waits_for_buffers, dev_down),
+		cmocka_unit_test_teardown(test_rx_mergeable_spans_buffers, dev_down),
+		cmocka_unit_test_teardown(test_rx_packet_waits_for_room, dev_down),
+		cmocka_unit_test_teardown(test_rx_one_chain_per_packet, dev_down),
+		cmocka_unit_test_teardown(test_rx_readable_buffer_fails_device, dev_down),
+		cmocka_unit_test_teardown(test_default_mac, dev_down),
+		cmocka_unit_test_teardown(test_open_errors, dev_down),
+	};
+
+	have_netns = private_netns();
+	if (!have_netns)
+		print_message("virtio-net tests need root (a network namespace and /dev/net/tun): skipped\n");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
