@@ -18,8 +18,13 @@ net_l1() {
 	tunctl -t wtap0 >/dev/null 2>&1 || echo "tunctl failed" >>"$netres"
 	ip addr add 10.0.2.1/24 dev wtap0
 	ip link set wtap0 up
-	timeout 150 nc -l -p 5000 <&3 >/tmp/net-g2h 2>/dev/null &
-	lpid=$!
+	# (busybox timeout runs the command in its own pid: $! is nc's.)
+	(
+		timeout 150 nc -l -p 5000 <&3 >/tmp/net-g2h 2>/dev/null &
+		echo $! >/tmp/net-nc.pid
+		wait $!
+		touch /tmp/net-g2h.done
+	) &
 
 	g="ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up"
 	g="$g; echo mac=\$(cat /sys/class/net/eth0/address); echo feat=\$(cat /sys/class/net/eth0/device/features)"
@@ -39,19 +44,24 @@ net_l1() {
 	done
 	case_run net_busy --net tap=wtap0 >/tmp/net_busy.case 2>&1
 
-	# Guest to L1: the listener ends when the guest's nc closes.
-	wait $lpid
+	# Guest to L1: the listener ends when the guest's nc closes (or
+	# warden is gone).
+	while [ ! -e /tmp/net-g2h.done ] && kill -0 $wpid 2>/dev/null; do
+		sleep 0.5
+	done
+	kill "$(cat /tmp/net-nc.pid)" 2>/dev/null
 	echo "g2h-recv $(wc -c </tmp/net-g2h) $(md5sum </tmp/net-g2h | cut -d' ' -f1)" >>"$netres"
-	# L1 to guest: retry until the guest listens (refused before that).
+	# L1 to guest: retry until the guest listens (refused before that),
+	# for at most 90 s and while warden runs.
 	i=0
+	end=$(($(date +%s) + 90))
 	until timeout 60 nc 10.0.2.15 5001 </tmp/net-h2g 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -lt 60 ] || break
+		[ "$(date +%s)" -lt $end ] && kill -0 $wpid 2>/dev/null || break
 		sleep 0.5
 	done
 	echo "h2g-tries $i" >>"$netres"
 	wait $wpid
-	kill $lpid 2>/dev/null
 	exec 3>&-
 	cat /tmp/net.case /tmp/net_busy.case
 	tunctl -d wtap0 >/dev/null 2>&1
