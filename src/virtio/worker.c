@@ -41,7 +41,9 @@ static void watched_ready(struct virtio_dev *vd, unsigned slot, uint32_t events)
 	/* A failed device does no work until the driver resets it; a still
 	 * readable backend fd would otherwise wake us in a tight loop. */
 	if (virtio_failed(vd) || !vd->ops->fd_ready) {
-		virtio_watch_mod(vd, fd, 0);
+		/* Removed, not paused: EPOLLERR/EPOLLHUP ignore an empty mask.
+		 * The next DRIVER_OK builds a new epoll set anyway. */
+		epoll_ctl(vd->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
 		return;
 	}
 	vd->ops->fd_ready(vd, fd, events);
