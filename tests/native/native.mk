@@ -1,7 +1,8 @@
 # Native tier: tiny guests built here, run on the host's /dev/kvm.
 GUEST_DIR := $(BUILD)/tests/guests
 NATIVE_GUESTS := $(GUEST_DIR)/long64.elf $(GUEST_DIR)/long64-triple.elf \
-                 $(GUEST_DIR)/prot32.elf $(GUEST_DIR)/real16.bin
+                 $(GUEST_DIR)/prot32.elf $(GUEST_DIR)/real16.bin \
+                 $(GUEST_DIR)/virtio-hostile.elf
 
 $(GUEST_DIR)/long64.elf: tests/native/guests/long64.S
 	@mkdir -p $(dir $@)
@@ -23,10 +24,21 @@ $(GUEST_DIR)/real16.bin: tests/native/guests/real16.S
 	$(CC) -m32 -c -o $@.o $<
 	ld -m elf_i386 -static -nostdlib -Ttext=0x7c00 -e _start --oformat binary -o $@ $@.o
 
+# Freestanding C guests: no libc, and no SSE (warden's long-mode entry
+# leaves CR4.OSFXSR clear, so SSE instructions would fault).
+GUEST_CFLAGS := -m64 -O2 -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
+                -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+                -Wall -Wextra -Werror -Isrc
+
+$(GUEST_DIR)/virtio-hostile.elf: tests/native/guests/virtio_hostile.c src/virtio/virtio_spec.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
+
 native-guests: $(NATIVE_GUESTS)
 
 native-test: all asan native-guests guest
-	bash tests/native/run.sh
+	NATIVE_BUILD=$(BUILD) bash tests/native/run.sh
 
 $(BUILD)/tests/fake-kvm-api.so: tests/native/fake_kvm_api.c
 	@mkdir -p $(dir $@)

@@ -7,8 +7,10 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
-G=build/tests/guests
-OUT=build/tests/native
+# The build directory under test (make passes its BUILD; default build).
+B=${NATIVE_BUILD:-build}
+G=$B/tests/guests
+OUT=$B/tests/native
 mkdir -p "$OUT"
 echo "== native tier (host /dev/kvm)"
 
@@ -69,11 +71,82 @@ guest_checks() { # BIN LABEL
 	expect_eq "$l real16: port 0x512 attributed" 300 "$(json $j '.unclaimed[] | select(.addr=="0x512") | .count')"
 }
 
-guest_checks build/warden release
+# A hostile virtio driver (guests/virtio_hostile.c) against virtio-rng:
+# every broken queue it builds must end in DEVICE_NEEDS_RESET (logged once,
+# counted once), never in anything worse, and the device must work again
+# after a reset.  The guest prints exact counts of what it did; warden's
+# statistics must agree with them.  KVM_IOEVENTFD and KVM_IRQFD work on
+# this host's kvm_pvm, so the default run also checks that queue
+# notifications completed in KVM (exits = register accesses - queue-0
+# notifies), and the --no-ioeventfd --no-irqfd run that every access exited.
+VIRTIO_ERRORS=19          # broken queues the guest builds
+VIRTIO_MIN_REQUESTS=14    # buffers served besides the reset-while-busy ones
+virtio_count() { # FILE KEY: a number from the guest's "counts" line
+	awk -v k="$2" '/^virtio-rng: counts / { for (i = 3; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$1"
+}
+virtio_checks() { # BIN LABEL
+	local bin=$1 l=$2 mode name j out acc exits
+
+	for mode in ioeventfd no-ioeventfd; do
+		name=$l-virtio-$mode
+		if [ $mode = ioeventfd ]; then
+			run "$name" "$bin" --rng --kernel $G/virtio-hostile.elf
+		else
+			run "$name" "$bin" --rng --no-ioeventfd --no-irqfd --kernel $G/virtio-hostile.elf
+		fi
+		j=$OUT/$name.json
+		out=$OUT/$name.out
+		if [ $mode = ioeventfd ] && grep -Eq 'KVM_IOEVENTFD|KVM_IRQFD' "$OUT/$name.err"; then
+			skip "$l virtio: this host's KVM has no ioeventfd/irqfd: $(head -n 1 "$OUT/$name.err")"
+			continue
+		fi
+		expect_eq "$l virtio ($mode): poweroff exit status" 0 "$(rc $name)"
+		expect_match "$l virtio ($mode): every guest check passed" '^virtio-rng: all checks passed$' "$out"
+		if grep -q 'FAIL' "$out"; then
+			failed "$l virtio ($mode): guest checks failed: $(grep FAIL "$out" | head -n 5 | tr '\n' ';')"
+		fi
+		expect_match "$l virtio ($mode): good buffer" '^virtio-rng: 64 random bytes returned$' "$out"
+		expect_match "$l virtio ($mode): descriptor loop" '^virtio-rng: descriptor loop 1->2->1: device needs reset$' "$out"
+		expect_match "$l virtio ($mode): recovery after reset" '^virtio-rng: recovered: 64 random bytes after the reset$' "$out"
+		expect_match "$l virtio ($mode): buffer outside RAM" '^virtio-rng: buffer at 512 MiB \(outside RAM\): device needs reset$' "$out"
+		expect_match "$l virtio ($mode): avail index jump" '^virtio-rng: avail index jumped by 1000: device needs reset$' "$out"
+		expect_match "$l virtio ($mode): queue size 3" '^virtio-rng: queue size 3 at QueueReady: device needs reset$' "$out"
+		expect_match "$l virtio ($mode): notify of a missing queue" '^virtio-rng: notify of queue 5, .*device works$' "$out"
+		expect_eq "$l virtio ($mode): failure steps" $VIRTIO_ERRORS "$(grep -c '^virtio-rng: .*: device needs reset$' "$out")"
+		expect_eq "$l virtio ($mode): one warning per failure" $VIRTIO_ERRORS \
+			"$(grep -c 'virtio-rng: guest error, device needs reset' "$OUT/$name.err")"
+		expect_eq "$l virtio ($mode): errors counted" $VIRTIO_ERRORS "$(json $j '.device_work["virtio-rng"].errors')"
+		expect_eq "$l virtio ($mode): errors as the guest counted" "$(virtio_count "$out" errors)" \
+			"$(json $j '.device_work["virtio-rng"].errors')"
+		[ "$(json $j '.device_work["virtio-rng"].requests')" -ge $VIRTIO_MIN_REQUESTS ] 2>/dev/null &&
+			pass "$l virtio ($mode): at least $VIRTIO_MIN_REQUESTS requests" ||
+			failed "$l virtio ($mode): requests $(json $j '.device_work["virtio-rng"].requests') < $VIRTIO_MIN_REQUESTS"
+		expect_eq "$l virtio ($mode): requests as the guest counted" "$(virtio_count "$out" requests)" \
+			"$(json $j '.device_work["virtio-rng"].requests')"
+		expect_eq "$l virtio ($mode): bytes as the guest counted" "$(virtio_count "$out" bytes)" \
+			"$(json $j '.device_work["virtio-rng"].bytes')"
+		expect_eq "$l virtio ($mode): notifications consumed" "$(virtio_count "$out" kicks)" \
+			"$(json $j '.device_work["virtio-rng"].notifies')"
+		expect_eq "$l virtio ($mode): interrupts (EVENT_IDX suppresses one)" "$(virtio_count "$out" irqs)" \
+			"$(json $j '.device_work["virtio-rng"].interrupts')"
+		acc=$(virtio_count "$out" accesses)
+		exits=$(json $j '.device_work["virtio-rng"].exits')
+		if [ $mode = ioeventfd ]; then
+			expect_eq "$l virtio ($mode): exits = register accesses - queue-0 notifies" \
+				"$((acc - $(virtio_count "$out" fast)))" "$exits"
+		else
+			expect_eq "$l virtio ($mode): every register access exits" "$acc" "$exits"
+		fi
+		expect_eq "$l virtio ($mode): device exits in the exit table" "$exits" "$(json $j '.devices["virtio-rng"].count')"
+	done
+}
+
+guest_checks $B/warden release
+virtio_checks $B/warden release
 
 # --reboot: a guest that resets is started again (each boot prints its
 # hello), until warden is told to stop.
-timeout --preserve-status -s TERM 3 build/warden run --mem 16 --reboot --kernel $G/real16.bin --kernel-format flat \
+timeout --preserve-status -s TERM 3 $B/warden run --mem 16 --reboot --kernel $G/real16.bin --kernel-format flat \
 	--stats "$OUT/reboot-loop.json" \
 	>"$OUT/reboot-loop.out" 2>"$OUT/reboot-loop.err" </dev/null
 st=$?
@@ -91,7 +164,8 @@ else
 fi
 # The same guests under AddressSanitizer + UBSan: any report fails the run.
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-guest_checks build/asan/warden asan
+guest_checks $B/asan/warden asan
+virtio_checks $B/asan/warden asan
 for f in "$OUT"/asan-*.err; do
 	if grep -q -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$f"; then
 		failed "sanitizer report in $f"
@@ -103,7 +177,7 @@ pass "no sanitizer reports in the asan runs"
 bad() { # NAME REGEX ARGS...
 	local name=$1 re=$2
 	shift 2
-	build/warden "$@" >"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
+	$B/warden "$@" >"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
 	local st=$?
 	if [ $st -eq 2 ] && [ "$(wc -l <"$OUT/bad.err")" -eq 1 ] && grep -Eq -- "$re" "$OUT/bad.err"; then
 		pass "bad input: $name"
@@ -133,13 +207,13 @@ bad "no /dev/kvm" 'no /nonexistent/kvm' run --kernel $G/long64.elf --kvm-device 
 bad "not a KVM device" 'not a KVM device' run --kernel $G/long64.elf --kvm-device /dev/null
 bad "unknown option" 'unknown option' run --frobnicate
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
-	chmod o+rx build build/warden 2>/dev/null
-	setpriv --reuid=65534 --regid=65534 --clear-groups build/warden run --kernel /dev/null \
+	chmod o+rx build "$B" "$B/warden" 2>/dev/null
+	setpriv --reuid=65534 --regid=65534 --clear-groups $B/warden run --kernel /dev/null \
 		--kvm-device /dev/kvm >"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
 	st=$?
 	# The kernel check comes first for /dev/null; use an ELF guest nobody can read too.
 	cp $G/long64.elf "$OUT/long64-world.elf" && chmod 644 "$OUT/long64-world.elf"
-	setpriv --reuid=65534 --regid=65534 --clear-groups build/warden run --kernel "$OUT/long64-world.elf" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups $B/warden run --kernel "$OUT/long64-world.elf" \
 		>"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
 	st=$?
 	if [ $st -eq 2 ] && grep -q 'no permission' "$OUT/bad.err"; then pass "bad input: no permission on /dev/kvm"
@@ -148,8 +222,8 @@ else
 	skip "not root or no setpriv: cannot test /dev/kvm permission denial"
 fi
 # KVM API version mismatch: a preloaded shim makes KVM_GET_API_VERSION answer 11.
-if [ -f build/tests/fake-kvm-api.so ]; then
-	LD_PRELOAD=build/tests/fake-kvm-api.so build/warden run --kernel $G/long64.elf \
+if [ -f $B/tests/fake-kvm-api.so ]; then
+	LD_PRELOAD=$B/tests/fake-kvm-api.so $B/warden run --kernel $G/long64.elf \
 		>"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
 	st=$?
 	if [ $st -eq 2 ] && grep -q 'API version mismatch' "$OUT/bad.err"; then pass "bad input: KVM API version mismatch"
@@ -163,7 +237,7 @@ if [ -d /sys/module/kvm_pvm ] && [ ! -d /sys/module/kvm_intel ] && [ ! -d /sys/m
 		skip "build/guest/vmlinuz missing: cannot test the kvm_pvm refusal"
 	fi
 fi
-build/warden --version | grep -q '^warden ' && pass "--version" || failed "--version"
-build/warden --help | grep -q -- '--kernel' && pass "--help" || failed "--help"
+$B/warden --version | grep -q '^warden ' && pass "--version" || failed "--version"
+$B/warden --help | grep -q -- '--kernel' && pass "--help" || failed "--help"
 
 finish native
