@@ -200,7 +200,7 @@ static void driver_ok(struct virtio_dev *vd)
 
 static void write_status(struct virtio_dev *vd, uint32_t v)
 {
-	uint32_t old = __atomic_load_n(&vd->status, __ATOMIC_RELAXED);
+	uint32_t old = __atomic_load_n(&vd->status, __ATOMIC_RELAXED), nv;
 
 	if (v == 0) {
 		reset(vd);
@@ -209,9 +209,15 @@ static void write_status(struct virtio_dev *vd, uint32_t v)
 	v &= 0xff;
 	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK) && !features_ok(vd))
 		v &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK; /* the driver reads it back and gives up */
-	/* Only the device sets NEEDS_RESET; keep ours if it is set. */
-	v = (v & ~(uint32_t)VIRTIO_STATUS_NEEDS_RESET) | (old & VIRTIO_STATUS_NEEDS_RESET);
-	__atomic_store_n(&vd->status, v, __ATOMIC_RELAXED);
+	/* Only the device sets NEEDS_RESET, and its I/O thread may do so
+	 * (virtio_fail) while we are here: merge atomically so that a failure
+	 * set in between is kept, not overwritten. */
+	v &= ~(uint32_t)VIRTIO_STATUS_NEEDS_RESET;
+	do
+		nv = v | (old & VIRTIO_STATUS_NEEDS_RESET);
+	while (!__atomic_compare_exchange_n(&vd->status, &old, nv, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED));
+	v = nv;
 	if ((v & VIRTIO_STATUS_FAILED) && !(old & VIRTIO_STATUS_FAILED))
 		stop_device(vd);
 	else if ((v & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK) &&
