@@ -700,6 +700,38 @@ static void test_push(void **state)
 	assert_int_equal(((uint8_t *)g(USED))[VIRTQ_USED_BYTES(4)], 0);
 }
 
+static void test_push_n(void **state)
+{
+	const struct virtq_used_elem e[3] = { { 7, 100 }, { 1, 0 }, { 2, 5 } };
+	struct virtq_used *u;
+
+	(void)state;
+	make_queue(4, false, false);
+	u = us();
+	/* Starting at slot 2 of 4 and index 65534: slots 2, 3, 0; index 1. */
+	q.used_idx = 65534;
+	u->idx = 65534;
+	virtq_push_n(&q, e, 3);
+	assert_int_equal(u->idx, 1);
+	assert_int_equal(q.used_idx, 1);
+	assert_int_equal(u->ring[2].id, 7);
+	assert_int_equal(u->ring[2].len, 100);
+	assert_int_equal(u->ring[3].id, 1);
+	assert_int_equal(u->ring[0].id, 2);
+	assert_int_equal(u->ring[0].len, 5);
+	assert_int_equal(u->ring[1].id, 0); /* untouched */
+	/* None is nothing. */
+	virtq_push_n(&q, e, 0);
+	assert_int_equal(u->idx, 1);
+	assert_int_equal(*avail_event_p(), 0);
+	/* It counts as pushed for the interrupt decision. */
+	assert_true(virtq_needs_interrupt(&q));
+	virtq_push_n(&q, e, 2);
+	assert_true(virtq_needs_interrupt(&q));
+	virtq_push_n(&q, e, 0);
+	assert_false(virtq_needs_interrupt(&q));
+}
+
 static void test_interrupt_flags(void **state)
 {
 	(void)state;
@@ -1007,6 +1039,7 @@ int main(void)
 		T(test_indirect_not_at_head),
 		T(test_indirect_walk_rules),
 		T(test_push),
+		T(test_push_n),
 		T(test_interrupt_flags),
 		T(test_interrupt_event_idx),
 		T(test_interrupt_event_idx_wrap),
