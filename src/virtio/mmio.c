@@ -206,7 +206,10 @@ static void write_status(struct virtio_dev *vd, uint32_t v)
 		reset(vd);
 		return;
 	}
-	v &= 0xff;
+	/* A driver only ever adds bits (2.1.2); only a reset clears them.  Keep
+	 * those set, or dropping DRIVER_OK and setting it again would start a
+	 * second I/O thread on the same queues. */
+	v = (v | old) & 0xff;
 	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK) && !features_ok(vd))
 		v &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK; /* the driver reads it back and gives up */
 	/* Only the device sets NEEDS_RESET, and its I/O thread may do so

@@ -102,8 +102,8 @@ virtio_checks() { # BIN LABEL
 		fi
 		expect_eq "$l virtio ($mode): poweroff exit status" 0 "$(rc $name)"
 		expect_match "$l virtio ($mode): every guest check passed" '^virtio-rng: all checks passed$' "$out"
-		if grep -q 'FAIL' "$out"; then
-			failed "$l virtio ($mode): guest checks failed: $(grep FAIL "$out" | head -n 5 | tr '\n' ';')"
+		if grep -q '^virtio-rng: FAIL ' "$out"; then
+			failed "$l virtio ($mode): guest checks failed: $(grep '^virtio-rng: FAIL ' "$out" | head -n 5 | tr '\n' ';')"
 		fi
 		expect_match "$l virtio ($mode): good buffer" '^virtio-rng: 64 random bytes returned$' "$out"
 		expect_match "$l virtio ($mode): descriptor loop" '^virtio-rng: descriptor loop 1->2->1: device needs reset$' "$out"

@@ -626,8 +626,30 @@ static void harmless(void)
 	wr(VIRTIO_MMIO_QUEUE_SEL, 1);
 	check(rd(VIRTIO_MMIO_QUEUE_NUM_MAX) == 0, "queue 1 does not exist");
 	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	/* Status bits are the driver's to set, never to clear (only a reset
+	 * does): dropping DRIVER_OK and setting it again changes nothing. */
+	wr(VIRTIO_MMIO_STATUS, OK_STATUS & ~VIRTIO_STATUS_DRIVER_OK);
+	check(rd(VIRTIO_MMIO_STATUS) == OK_STATUS, "DRIVER_OK cannot be cleared");
+	wr(VIRTIO_MMIO_STATUS, OK_STATUS);
 	good_request();
-	step("notify of queue 5, live ring rewrites, odd accesses: ignored, device works");
+	step("notify of queue 5, live ring rewrites, odd accesses, status bits cleared: ignored, device works");
+	reset_device();
+}
+
+/* FAILED: the driver gave up; the device does nothing more until reset. */
+static void driver_failed(void)
+{
+	init_device(F_V1);
+	wr(VIRTIO_MMIO_STATUS, OK_STATUS | VIRTIO_STATUS_FAILED);
+	check(rd(VIRTIO_MMIO_STATUS) == (OK_STATUS | VIRTIO_STATUS_FAILED), "FAILED set");
+	set_desc(desc(), 0, BUF_GPA, 64, VIRTQ_DESC_F_WRITE, 0);
+	post(0, 1);
+	notify(0); /* stays in the eventfd; the reset drops it */
+	check(!wait_mem16(&used()->idx, 1), "no buffer served after FAILED");
+	reset_device();
+	init_device(F_V1);
+	good_request();
+	step("FAILED stops the device; it works again after a reset");
 	reset_device();
 }
 
@@ -684,6 +706,7 @@ void guest_main(void)
 	event_idx();
 	bad_queues();
 	harmless();
+	driver_failed();
 	busy_resets();
 	init_device(F_V1);
 	good_request();
