@@ -40,12 +40,15 @@
 #define OK_STATUS (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK | \
 		   VIRTIO_STATUS_DRIVER_OK)
 #define F_V1 VIRTIO_BIT(VIRTIO_F_VERSION_1)
-/* Bounds of the polling loops: a second or two each (a loop iteration
+/* Bounds of the polling loops: several seconds each (a loop iteration
  * takes about 1 us on this host's kvm_pvm), never endless.  The device
- * answers within microseconds. */
-#define POLL_MEM (1UL << 21)
+ * answers within microseconds; the margin is for a loaded host.  NOTHING
+ * bounds a wait for something that must not happen (a fraction of a
+ * second of the device not doing it). */
+#define POLL_MEM (1UL << 23)
 #define POLL_MMIO 20000UL
-#define POLL_DELAY 50
+#define POLL_DELAY 200
+#define NOTHING (1UL << 18)
 #define BUSY_RESETS 20
 
 static struct {
@@ -269,9 +272,9 @@ static void reset_device(void)
 
 /* --- waiting (bounded) --------------------------------------------------- */
 
-static int wait_mem16(volatile uint16_t *p, uint16_t v)
+static int wait_mem16(volatile uint16_t *p, uint16_t v, unsigned long bound)
 {
-	for (unsigned long i = 0; i < POLL_MEM; i++) {
+	for (unsigned long i = 0; i < bound; i++) {
 		if (__atomic_load_n(p, __ATOMIC_ACQUIRE) == v)
 			return 1;
 		cpu_relax();
@@ -338,7 +341,7 @@ static void expect_back(uint16_t head, uint32_t len, int irq)
 {
 	uint16_t slot = used_seen % qsize;
 
-	check(wait_mem16(&used()->idx, (uint16_t)(used_seen + 1)), "device returned the buffer");
+	check(wait_mem16(&used()->idx, (uint16_t)(used_seen + 1), POLL_MEM), "device returned the buffer");
 	used_seen++;
 	n.kicks++;
 	n.requests++;
@@ -561,7 +564,7 @@ static void event_idx(void)
 		 * the driver saw before); then only the one for entry 2. */
 		expect_back(i, 64, i != 1);
 		check_filled(0x1000 - 64, 64);
-		check(wait_mem16(avail_event(), (uint16_t)(i + 1)), "avail_event follows the device");
+		check(wait_mem16(avail_event(), (uint16_t)(i + 1), POLL_MEM), "avail_event follows the device");
 		check(used()->flags == 0, "no NO_NOTIFY flag with EVENT_IDX");
 	}
 	step("EVENT_IDX: used_event honoured (2 interrupts for 3 buffers), avail_event kept");
@@ -645,7 +648,7 @@ static void driver_failed(void)
 	set_desc(desc(), 0, BUF_GPA, 64, VIRTQ_DESC_F_WRITE, 0);
 	post(0, 1);
 	notify(0); /* stays in the eventfd; the reset drops it */
-	check(!wait_mem16(&used()->idx, 1), "no buffer served after FAILED");
+	check(!wait_mem16(&used()->idx, 1, NOTHING), "no buffer served after FAILED");
 	reset_device();
 	init_device(F_V1);
 	good_request();
