@@ -80,7 +80,7 @@ guest_checks() { # BIN LABEL
 # notifications completed in KVM (exits = register accesses - queue-0
 # notifies), and the --no-ioeventfd --no-irqfd run that every access exited.
 VIRTIO_ERRORS=19          # broken queues the guest builds
-VIRTIO_MIN_REQUESTS=14    # buffers served besides the reset-while-busy ones
+VIRTIO_MIN_REQUESTS=15    # buffers served besides the reset-while-busy ones
 virtio_count() { # FILE KEY: a number from the guest's "counts" line
 	awk -v k="$2" '/^virtio-rng: counts / { for (i = 3; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$1"
 }
