@@ -95,8 +95,8 @@ run() {
 	esac
 	pid=$!
 	t0=$EPOCHREALTIME
-	i=0
-	while [ ! -e /sys/class/net/$TAP ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	k=0  # (not i: the round loop below uses it)
+	while [ ! -e /sys/class/net/$TAP ] && [ $k -lt 200 ]; do sleep 0.05; k=$((k + 1)); done
 	ip addr add 10.0.2.1/24 dev $TAP 2>/dev/null
 	ip link set $TAP up
 	nc -l -p 5001 </tmp/hold >/dev/null &

@@ -32,7 +32,7 @@ def med(xs):
 
 def per(vmm, work, key, unit):
     rs = res[vmm][work]
-    vals = [r[key] / unit(r) for r in rs if unit(r) > 0]
+    vals = [r[key] / unit(r) for r in rs if unit(r) > 0 and r[key] >= 0]
     return med(vals)
 
 units = {
