@@ -45,7 +45,7 @@ GUEST_CMD+=" bb seqwrite; dd if=/dev/zero of=/dev/vda bs=1M count=$BLK_MIB oflag
 GUEST_CMD+=" bb seqread; dd if=/dev/vda of=/dev/null bs=1M count=$BLK_MIB iflag=direct; be seqread;"
 GUEST_CMD+=" bb randread; randread /dev/vda $RAND_READS; be randread;"
 GUEST_CMD+=" bb nettx; dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) | nc 10.0.2.1 5001; be nettx;"
-GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </tmp/h >/dev/null; be netrx; kill $s'
+GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </tmp/h >/dev/null; be netrx; kill $s; sleep 1'
 
 {
     cat <<EOF
