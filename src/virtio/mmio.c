@@ -139,7 +139,7 @@ static void teardown_notification(struct virtio_dev *vd)
 
 /* --- status state machine ------------------------------------------------- */
 
-static void stop_device(struct virtio_dev *vd)
+void virtio_mmio_stop(struct virtio_dev *vd)
 {
 	if (vd->running) {
 		virtio_worker_stop(vd);
@@ -153,7 +153,7 @@ static void reset(struct virtio_dev *vd)
 {
 	uint64_t drain;
 
-	stop_device(vd);
+	virtio_mmio_stop(vd);
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		virtq_reset(&vd->vq[q]);
 		vd->queue_ready[q] = false;
@@ -222,7 +222,7 @@ static void write_status(struct virtio_dev *vd, uint32_t v)
 					    __ATOMIC_RELAXED));
 	v = nv;
 	if ((v & VIRTIO_STATUS_FAILED) && !(old & VIRTIO_STATUS_FAILED))
-		stop_device(vd);
+		virtio_mmio_stop(vd);
 	else if ((v & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK) &&
 		 (v & VIRTIO_STATUS_FEATURES_OK))
 		driver_ok(vd);
@@ -393,7 +393,7 @@ int virtio_mmio_init(struct virtio_dev *vd, struct vm *vm, const struct virtio_o
 
 void virtio_mmio_destroy(struct virtio_dev *vd)
 {
-	stop_device(vd);
+	virtio_mmio_stop(vd);
 	teardown_notification(vd);
 	if (vd->ops && vd->ops->destroy)
 		vd->ops->destroy(vd);

@@ -95,6 +95,9 @@ struct virtio_dev {
  * before calling. */
 int virtio_mmio_init(struct virtio_dev *vd, struct vm *vm, const struct virtio_options *opt,
 		     uint64_t base, unsigned gsi);
+/* Stop the I/O thread and let the device type finish in-flight work (on a
+ * reset, FAILED, or when the VM has stopped). */
+void virtio_mmio_stop(struct virtio_dev *vd);
 /* Stop the I/O thread, tear down the notification path, destroy the type. */
 void virtio_mmio_destroy(struct virtio_dev *vd);
 

@@ -132,11 +132,7 @@ void virtio_devices_stop(struct vm *vm)
 	struct virtio_devices *all = vm->virtio;
 
 	for (unsigned i = 0; all && i < all->n; i++)
-		if (all->dev[i]->running) {
-			virtio_worker_stop(all->dev[i]);
-			if (all->dev[i]->ops->stop)
-				all->dev[i]->ops->stop(all->dev[i]);
-		}
+		virtio_mmio_stop(all->dev[i]);
 }
 
 void virtio_devices_destroy(struct vm *vm)

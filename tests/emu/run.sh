@@ -37,6 +37,15 @@ awk -v dir="$OUT" '
 ' "$OUT/l1.txt"
 rc() { cat "$OUT/$1.rc" 2>/dev/null || echo missing; }
 js() { json "$OUT/$1.json" "$2"; }
+# refused WHAT CASE REGEX: the case ended with status 2 and one stderr line
+# matching REGEX (how warden must answer bad input).
+refused() {
+	if [ "$(rc "$2")" = 2 ] && [ "$(grep -c . "$OUT/$2.err")" -eq 1 ] && grep -Eq "$3" "$OUT/$2.err"; then
+		pass "$1 refused with one line and status 2: $2"
+	else
+		failed "$1 $2: status $(rc "$2"), stderr: $(head -c 300 "$OUT/$2.err")"
+	fi
+}
 
 core_checks() {
 	expect_eq "default guest boots and powers off (status 0)" 0 "$(rc boot)"
@@ -73,18 +82,11 @@ core_checks() {
 
 	expect_match "console input reaches the guest" '^got:warden-console-input-42' "$OUT/stdin.out"
 
-	bad() { # CASE REGEX
-		if [ "$(rc "$1")" = 2 ] && [ "$(grep -c . "$OUT/$1.err")" -eq 1 ] && grep -Eq "$2" "$OUT/$1.err"; then
-			pass "bad input refused with one line and status 2: $1"
-		else
-			failed "bad input $1: status $(rc "$1"), stderr: $(head -c 300 "$OUT/$1.err")"
-		fi
-	}
-	bad bad_kernel 'not a bzImage'
-	bad bad_kernel_gz 'not a bzImage'
-	bad bad_initrd_fit 'does not fit'
-	bad bad_mem_small 'too small'
-	bad bad_missing 'cannot open kernel'
+	refused "bad input" bad_kernel 'not a bzImage'
+	refused "bad input" bad_kernel_gz 'not a bzImage'
+	refused "bad input" bad_initrd_fit 'does not fit'
+	refused "bad input" bad_mem_small 'too small'
+	refused "bad input" bad_missing 'cannot open kernel'
 }
 if [ -n "${EMU_ONLY:-}" ]; then
 	. "tests/emu/cases/$EMU_ONLY.check.sh"

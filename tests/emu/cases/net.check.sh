@@ -46,15 +46,8 @@ n=$(js net "$dw.bytes // 0")
 expect_eq "virtio-net: no errors" 0 "$(js net "$dw.errors")"
 
 # Refusals: one line, status 2.
-refused() { # CASE REGEX
-	if [ "$(rc "$1")" = 2 ] && [ "$(grep -c . "$OUT/$1.err")" -eq 1 ] && grep -Eq "$2" "$OUT/$1.err"; then
-		pass "virtio-net: refused with one line and status 2: $1"
-	else
-		failed "virtio-net: $1: status $(rc "$1"), stderr: $(head -c 300 "$OUT/$1.err")"
-	fi
-}
-refused net_busy 'tap=wtap0: the tap is in use'
-refused net_notap 'tap=lo: .*not a tap'
+refused virtio-net net_busy 'tap=wtap0: the tap is in use'
+refused virtio-net net_notap 'tap=lo: .*not a tap'
 
 # Without mac=: 52:54:00 and 3 bytes of FNV-1a over the tap name and index 0.
 h=2166136261
