@@ -10,11 +10,13 @@
 
 #include "accounting/exit_stats.h"
 #include "boot/loader.h"
+#include "cli/caps.h"
 #include "cli/cli.h"
 #include "core/device.h"
 #include "core/kvm.h"
 #include "core/vm.h"
 #include "devices/platform.h"
+#include "report/report.h"
 #include "virtio/virtio_devices.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -195,6 +197,11 @@ int main(int argc, char **argv)
 	int r;
 
 	process_start_ns = now_ns();
+	/* Subcommands besides `run` have their own option parsers. */
+	if (argc > 1 && strcmp(argv[1], "caps") == 0)
+		return caps_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	r = cli_parse(argc, argv, &o, stdout, host_mem_mib());
 
 	if (r == CLI_EXIT_OK)
