@@ -40,6 +40,7 @@ static const struct option run_options[] = {
 void cli_usage(FILE *f)
 {
 	fputs("usage: warden run [options]\n"
+	      "       warden caps [--json] [--kvm-device PATH]   what this host offers against exits\n"
 	      "       warden --help | --version\n"
 	      "\n"
 	      "Runs a virtual machine on KVM and reports every VM exit when it ends.\n"
