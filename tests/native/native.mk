@@ -45,3 +45,10 @@ $(BUILD)/tests/fake-kvm-api.so: tests/native/fake_kvm_api.c
 	$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
 
 native-test: $(BUILD)/tests/fake-kvm-api.so
+
+# An independent KVM_CHECK_EXTENSION for the `warden caps` checks (caps.sh).
+$(BUILD)/tests/kvm-check-ext: tests/native/kvm_check_ext.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+native-test: $(BUILD)/tests/kvm-check-ext

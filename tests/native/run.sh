@@ -240,4 +240,6 @@ fi
 $B/warden --version | grep -q '^warden ' && pass "--version" || failed "--version"
 $B/warden --help | grep -q -- '--kernel' && pass "--help" || failed "--help"
 
+. tests/native/caps.sh   # warden caps against KVM asked directly
+
 finish native
