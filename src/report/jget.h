@@ -1,0 +1,18 @@
+/* Typed, forgiving access to the parsed input: a member of the wrong
+ * type counts as absent, so a file from another warden version or a
+ * hand-edited one degrades to "not recorded" instead of failing. */
+#ifndef WARDEN_REPORT_JGET_H
+#define WARDEN_REPORT_JGET_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+json_object *jobj(json_object *o, const char *key);  /* an object, or NULL */
+json_object *jarr(json_object *o, const char *key);  /* an array, or NULL */
+const char *jstr(json_object *o, const char *key);   /* a string, or NULL */
+/* A finite number (integer or double) into *V; false when absent. */
+bool jnum(json_object *o, const char *key, double *v);
+/* The number, or 0 when absent; negative values count as 0. */
+double jcount(json_object *o, const char *key);
+
+#endif
