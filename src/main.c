@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "accounting/exit_stats.h"
+#include "accounting/observatory.h"
 #include "boot/loader.h"
 #include "cli/caps.h"
 #include "cli/cli.h"
@@ -18,6 +19,7 @@
 #include "devices/platform.h"
 #include "report/report.h"
 #include "virtio/virtio_devices.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -67,20 +69,15 @@ static uint64_t host_mem_mib(void)
 	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size >> 20 : 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* The default guest lives in guest/ next to the binary (build/guest/). */
+/* The default guest lives in guest/ next to the binary (build/guest/): the
+ * uncompressed vmlinux when `make guest` extracted one (no decompressor to
+ * run inside the guest), else the bzImage vmlinuz. */
 static int default_guest(struct cli_options *o, char *kernel, char *initrd, size_t len)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	const char *dir = getenv("WARDEN_GUEST_DIR");
+	const char *sub = "";
 	char *slash;
 
 	if (!dir) {
@@ -91,13 +88,13 @@ static int default_guest(struct cli_options *o, char *kernel, char *initrd, size
 		if (slash)
 			*slash = 0;
 		dir = exe;
-		if (snprintf(kernel, len, "%s/guest/vmlinuz", dir) >= (int)len ||
-		    snprintf(initrd, len, "%s/guest/initrd.cpio.gz", dir) >= (int)len)
-			return fail(ERR_USAGE, "path of the default guest is too long");
-	} else if (snprintf(kernel, len, "%s/vmlinuz", dir) >= (int)len ||
-		   snprintf(initrd, len, "%s/initrd.cpio.gz", dir) >= (int)len) {
-		return fail(ERR_USAGE, "WARDEN_GUEST_DIR is too long");
+		sub = "/guest";
 	}
+	if (snprintf(kernel, len, "%s%s/vmlinux", dir, sub) >= (int)len ||
+	    snprintf(initrd, len, "%s%s/initrd.cpio.gz", dir, sub) >= (int)len)
+		return fail(ERR_USAGE, "path of the default guest is too long");
+	if (access(kernel, R_OK) != 0)
+		kernel[strlen(kernel) - 1] = 'z'; /* vmlinux -> vmlinuz, same length */
 	if (access(kernel, R_OK) != 0)
 		return fail(ERR_USAGE, "no --kernel given and the default guest %s is missing (run make guest)", kernel);
 	o->kernel = kernel;
@@ -152,7 +149,8 @@ static void add_device_counters(struct stats_report *rep, const struct vm *vm)
 
 /* One boot of the VM: create, load, run, tear down. */
 static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
-			     struct exit_stats *stats, struct stats_report *rep)
+			     struct exit_stats *stats, struct stats_report *rep,
+			     struct observatory *obs)
 {
 	struct vm_config cfg = {
 		.mem_bytes = o->mem_mib << 20, .ncpus = o->cpus, .irqchip = o->irqchip,
@@ -169,10 +167,12 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	running_vm = &vm;
 	if (stop_requested)
 		vm_request_end(&vm, VM_END_SIGNAL); /* the signal came during set-up */
+	obs_attach(obs, &vm);
 	t0 = now_ns();
 	log_debug("VM set up in %.1f ms since warden started", (double)(t0 - process_start_ns) / 1e6);
 	end = vm_run(&vm);
 	rep->wall_ns += now_ns() - t0;
+	obs_detach(obs);
 	virtio_devices_stop(&vm);
 	add_device_counters(rep, &vm);
 	running_vm = NULL;
@@ -193,6 +193,8 @@ int main(int argc, char **argv)
 	struct exit_stats *stats;
 	struct stats_report rep = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct observatory obs;
+	struct obs_config ocfg;
 	enum vm_end end;
 	int r;
 
@@ -226,11 +228,22 @@ int main(int argc, char **argv)
 		fail(ERR_HOST, "out of memory");
 		goto fail;
 	}
+	ocfg = (struct obs_config){
+		/* A trace file without an interval gets one line a second. */
+		.interval_s = o.stats_interval ? o.stats_interval : o.stats_trace ? 1.0 : 0,
+		.live = o.stats_interval > 0, .trace_path = o.stats_trace, .exit_trace = o.exit_trace,
+	};
+	if (obs_init(&obs, &ocfg, o.cpus) < 0) {
+		obs_destroy(&obs);
+		free(stats);
+		boot_spec_free(&spec);
+		goto fail;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	raw_tty();
 	do {
-		end = boot_once(&o, &spec, stats, &rep);
+		end = boot_once(&o, &spec, stats, &rep, &obs);
 		if (end == VM_END_REBOOT && o.reboot)
 			log_info("guest rebooted; starting it again");
 	} while (end == VM_END_REBOOT && o.reboot && !stop_requested);
@@ -239,18 +252,22 @@ int main(int argc, char **argv)
 	boot_spec_free(&spec);
 	restore_tty();
 	if (end == VM_END_HOST_ERROR && rep.ndevices == 0) {
+		obs_destroy(&obs);
 		free(stats);
 		goto fail; /* never ran: the error says why */
 	}
 	rep.nvcpus = o.cpus;
 	rep.vcpu = stats;
 	rep.end_reason = vm_end_name(end);
+	obs_fill_report(&obs, &rep);
 	stats_print_table(stderr, &rep);
-	if (o.stats_json && stats_write_json(o.stats_json, &rep) < 0) {
+	if ((o.stats_json && stats_write_json(o.stats_json, &rep) < 0) || obs_finish(&obs, &rep) < 0) {
 		fprintf(stderr, "warden: %s\n", err_msg());
+		obs_destroy(&obs);
 		free(stats);
 		return 1;
 	}
+	obs_destroy(&obs);
 	if (end == VM_END_HOST_ERROR)
 		fprintf(stderr, "warden: %s\n", err_msg());
 	free(stats);

@@ -57,42 +57,81 @@ const char *stats_reason_name(unsigned slot)
 	return other[slot];
 }
 
-void stats_record(struct exit_stats *s, unsigned slot, int dev,
-		  uint64_t run_ns, uint64_t handle_ns)
+static void cost_add(struct exit_cost *c, const struct exit_sample *e)
 {
-	s->run_ns += run_ns;
-	hist_add(&s->reason[slot], handle_ns);
-	if (dev >= 0 && dev < STATS_MAX_DEVICES)
-		hist_add(&s->device[dev], handle_ns);
+	hist_add(&c->handle, e->decode_ns + e->emulate_ns);
+	hist_add(&c->part[PART_RUN], e->run_ns);
+	hist_add(&c->part[PART_DECODE], e->decode_ns);
+	hist_add(&c->part[PART_EMULATE], e->emulate_ns);
 }
 
-/* Add COUNT accesses at (SPACE, ADDR) to the open-addressing table of S;
- * a full table counts them as overflow. */
-static void unclaimed_add(struct exit_stats *s, uint8_t space, uint64_t addr, uint64_t count)
+static void cost_merge(struct exit_cost *dst, const struct exit_cost *src)
 {
-	unsigned h = (unsigned)((addr * 0x9E3779B97F4A7C15ULL) >> 58) ^ space;
+	hist_merge(&dst->handle, &src->handle);
+	for (unsigned p = 0; p < STATS_NPARTS; p++)
+		hist_merge(&dst->part[p], &src->part[p]);
+}
 
-	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++) {
-		struct unclaimed_addr *u = &s->unclaimed[(h + i) % STATS_UNCLAIMED_SLOTS];
+/* Add COUNT exits at (SPACE, ADDR) to the open-addressing table of S; a
+ * full table counts them as overflow. */
+static void addr_add(struct exit_stats *s, uint8_t space, uint64_t addr, int dev, uint64_t count,
+		     uint64_t ns)
+{
+	unsigned h = (unsigned)((addr * 0x9E3779B97F4A7C15ULL) >> 56) ^ space;
 
-		if (!u->used) {
-			*u = (struct unclaimed_addr){ .addr = addr, .count = count,
-						      .space = space, .used = 1 };
-			return;
+	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++) {
+		struct addr_stat *a = &s->addr[(h + i) % STATS_ADDR_SLOTS];
+
+		if (!a->used) {
+			*a = (struct addr_stat){ .addr = addr, .space = space, .used = 1,
+						 .dev = (int16_t)dev };
 		}
-		if (u->addr == addr && u->space == space) {
-			u->count += count;
+		if (a->addr == addr && a->space == space) {
+			a->count += count;
+			a->time_ns += ns;
 			return;
 		}
 	}
-	s->unclaimed_overflow += count;
+	s->addr_overflow += count;
 }
 
-void stats_record_unclaimed(struct exit_stats *s, uint8_t space, uint64_t addr,
-			    uint64_t handle_ns)
+static bool valid_dev(int dev)
 {
-	hist_add(&s->unclaimed_time, handle_ns);
-	unclaimed_add(s, space, addr, 1);
+	return dev >= 0 && dev < STATS_MAX_DEVICES;
+}
+
+void stats_record(struct exit_stats *s, const struct exit_sample *e)
+{
+	unsigned slot = e->slot < STATS_NREASONS ? e->slot : KVM_EXIT_UNKNOWN;
+
+	s->run_ns += e->run_ns;
+	atomic_store_explicit(&s->live[slot],
+			      atomic_load_explicit(&s->live[slot], memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	cost_add(&s->reason[slot], e);
+	if (valid_dev(e->dev))
+		cost_add(&s->device[e->dev], e);
+	if (e->unclaimed)
+		cost_add(&s->unclaimed, e);
+	if (e->has_addr)
+		addr_add(s, e->space, e->addr, valid_dev(e->dev) ? e->dev : STATS_DEV_NONE, 1,
+			 e->decode_ns + e->emulate_ns);
+}
+
+void stats_record_return(struct exit_stats *s, const struct exit_sample *e, uint64_t ns)
+{
+	unsigned slot = e->slot < STATS_NREASONS ? e->slot : KVM_EXIT_UNKNOWN;
+
+	hist_add(&s->reason[slot].part[PART_RETURN], ns);
+	if (valid_dev(e->dev))
+		hist_add(&s->device[e->dev].part[PART_RETURN], ns);
+	if (e->unclaimed)
+		hist_add(&s->unclaimed.part[PART_RETURN], ns);
+}
+
+uint64_t stats_live_count(const struct exit_stats *s, unsigned slot)
+{
+	return slot < STATS_NREASONS ? atomic_load_explicit(&s->live[slot], memory_order_relaxed) : 0;
 }
 
 uint64_t stats_total(const struct exit_stats *s)
@@ -100,7 +139,7 @@ uint64_t stats_total(const struct exit_stats *s)
 	uint64_t t = 0;
 
 	for (unsigned i = 0; i < STATS_NREASONS; i++)
-		t += s->reason[i].count;
+		t += s->reason[i].handle.count;
 	return t;
 }
 
@@ -112,121 +151,15 @@ void stats_merge_all(const struct stats_report *r, struct exit_stats *out)
 
 		out->run_ns += s->run_ns;
 		for (unsigned i = 0; i < STATS_NREASONS; i++)
-			hist_merge(&out->reason[i], &s->reason[i]);
+			cost_merge(&out->reason[i], &s->reason[i]);
 		for (unsigned i = 0; i < STATS_MAX_DEVICES; i++)
-			hist_merge(&out->device[i], &s->device[i]);
-		hist_merge(&out->unclaimed_time, &s->unclaimed_time);
-		for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++)
-			if (s->unclaimed[i].used)
-				unclaimed_add(out, s->unclaimed[i].space, s->unclaimed[i].addr,
-					      s->unclaimed[i].count);
-		out->unclaimed_overflow += s->unclaimed_overflow;
+			cost_merge(&out->device[i], &s->device[i]);
+		cost_merge(&out->unclaimed, &s->unclaimed);
+		for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++) {
+			const struct addr_stat *a = &s->addr[i];
+			if (a->used)
+				addr_add(out, a->space, a->addr, a->dev, a->count, a->time_ns);
+		}
+		out->addr_overflow += s->addr_overflow;
 	}
-}
-
-/* Sort helpers: indices by descending count. */
-static const struct histogram *sort_base;
-static int by_count_desc(const void *a, const void *b)
-{
-	uint64_t ca = sort_base[*(const unsigned *)a].count;
-	uint64_t cb = sort_base[*(const unsigned *)b].count;
-	return ca < cb ? 1 : ca > cb ? -1 : 0;
-}
-
-static int unclaimed_desc(const void *a, const void *b)
-{
-	const struct unclaimed_addr *x = a, *y = b;
-	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
-}
-
-static double pct(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
-/* Devices that count their work: exits next to requests, bytes,
- * notifications received and interrupts sent. */
-static void print_device_work(FILE *f, const struct stats_report *r, const struct exit_stats *all)
-{
-	bool any = false;
-
-	for (unsigned i = 0; i < r->ndevices && i < STATS_MAX_DEVICES; i++) {
-		const struct device_counters *c = &r->counters[i];
-
-		if (!r->has_counters[i])
-			continue;
-		if (!any)
-			fprintf(f, "  %-16s %10s %10s %10s %10s %10s %6s\n", "device work", "exits",
-				"requests", "MiB", "notifies", "irqs", "errors");
-		any = true;
-		fprintf(f, "  %-16s %10llu %10llu %10.1f %10llu %10llu %6llu\n", r->device_name[i],
-			(unsigned long long)all->device[i].count, (unsigned long long)c->requests,
-			(double)c->bytes / (1024.0 * 1024.0), (unsigned long long)c->notifies,
-			(unsigned long long)c->interrupts, (unsigned long long)c->errors);
-	}
-}
-
-void stats_print_table(FILE *f, const struct stats_report *r)
-{
-	struct exit_stats *all = calloc(1, sizeof(*all));
-	unsigned idx[STATS_NREASONS > STATS_MAX_DEVICES ? STATS_NREASONS : STATS_MAX_DEVICES];
-	uint64_t total;
-	unsigned n = 0;
-
-	if (!all)
-		return;
-	stats_merge_all(r, all);
-	total = stats_total(all);
-	fprintf(f, "\nwarden: %llu VM exits reached warden in %.3f s (%u vCPU%s, ended by %s)\n",
-		(unsigned long long)total, (double)r->wall_ns / 1e9, r->nvcpus,
-		r->nvcpus == 1 ? "" : "s", r->end_reason ? r->end_reason : "-");
-	fprintf(f, "  %-16s %10s %7s %10s %10s\n", "reason", "count", "share", "mean us", "p99 us");
-	for (unsigned i = 0; i < STATS_NREASONS; i++)
-		if (all->reason[i].count)
-			idx[n++] = i;
-	sort_base = all->reason;
-	qsort(idx, n, sizeof(idx[0]), by_count_desc);
-	for (unsigned k = 0; k < n; k++) {
-		const struct histogram *h = &all->reason[idx[k]];
-		fprintf(f, "  %-16s %10llu %6.1f%% %10.2f %10.2f\n", stats_reason_name(idx[k]),
-			(unsigned long long)h->count, pct(h->count, total),
-			hist_mean(h) / 1e3, (double)hist_percentile(h, 99) / 1e3);
-	}
-
-	n = 0;
-	for (unsigned i = 0; i < r->ndevices && i < STATS_MAX_DEVICES; i++)
-		if (all->device[i].count)
-			idx[n++] = i;
-	sort_base = all->device;
-	qsort(idx, n, sizeof(idx[0]), by_count_desc);
-	if (n || all->unclaimed_time.count)
-		fprintf(f, "  %-16s %10s %7s %10s %10s\n", "device", "exits", "share", "mean us", "p99 us");
-	for (unsigned k = 0; k < n && k < 8; k++) {
-		const struct histogram *h = &all->device[idx[k]];
-		fprintf(f, "  %-16s %10llu %6.1f%% %10.2f %10.2f\n", r->device_name[idx[k]],
-			(unsigned long long)h->count, pct(h->count, total),
-			hist_mean(h) / 1e3, (double)hist_percentile(h, 99) / 1e3);
-	}
-	if (all->unclaimed_time.count) {
-		struct unclaimed_addr top[STATS_UNCLAIMED_SLOTS];
-		unsigned m = 0;
-
-		fprintf(f, "  %-16s %10llu %6.1f%% %10.2f %10.2f\n", "(unclaimed)",
-			(unsigned long long)all->unclaimed_time.count,
-			pct(all->unclaimed_time.count, total),
-			hist_mean(&all->unclaimed_time) / 1e3,
-			(double)hist_percentile(&all->unclaimed_time, 99) / 1e3);
-		for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++)
-			if (all->unclaimed[i].used)
-				top[m++] = all->unclaimed[i];
-		qsort(top, m, sizeof(top[0]), unclaimed_desc);
-		fprintf(f, "    unclaimed:");
-		for (unsigned k = 0; k < m && k < 6; k++)
-			fprintf(f, " %s 0x%llx x%llu", top[k].space ? "mmio" : "port",
-				(unsigned long long)top[k].addr,
-				(unsigned long long)top[k].count);
-		fprintf(f, "\n");
-	}
-	print_device_work(f, r, all);
-	free(all);
 }

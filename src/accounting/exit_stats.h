@@ -4,11 +4,15 @@
 #ifndef WARDEN_ACCOUNTING_EXIT_STATS_H
 #define WARDEN_ACCOUNTING_EXIT_STATS_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "accounting/histogram.h"
+
+struct kvm_view;
+struct exit_trace;
 
 /* KVM exit reasons are small integers; two extra slots for KVM_RUN
  * returns without a reason: interrupted by a signal (EINTR), and EAGAIN,
@@ -17,25 +21,53 @@
 #define STATS_REASON_EINTR (STATS_NREASONS - 1)
 #define STATS_REASON_EAGAIN (STATS_NREASONS - 2)
 #define STATS_MAX_DEVICES 32
-#define STATS_UNCLAIMED_SLOTS 64
+#define STATS_ADDR_SLOTS 256
 
 /* Device slot meaning "no device claimed the address". */
 #define STATS_DEV_NONE (-1)
 
-struct unclaimed_addr {
+/* The parts of one exit that reached warden, in the order they happen:
+ * the guest ran inside KVM_RUN until the exit (RUN), warden decoded it and
+ * found the owner (DECODE), the device emulated the access (EMULATE), and
+ * warden accounted for it and went back into KVM_RUN (RETURN). */
+enum stats_part { PART_RUN, PART_DECODE, PART_EMULATE, PART_RETURN, STATS_NPARTS };
+
+struct exit_cost {
+	struct histogram handle; /* decode + emulate: warden's handling time, ns */
+	struct histogram part[STATS_NPARTS];
+};
+
+/* One port or MMIO address that exits reached warden for. */
+struct addr_stat {
 	uint64_t addr;
 	uint64_t count;
-	uint8_t space; /* enum bus_space */
+	uint64_t time_ns; /* handling time */
+	int16_t dev;      /* device slot or STATS_DEV_NONE (unclaimed) */
+	uint8_t space;    /* enum bus_space */
 	uint8_t used;
 };
 
 struct exit_stats {
 	uint64_t run_ns; /* time spent inside KVM_RUN */
-	struct histogram reason[STATS_NREASONS];  /* handling time, ns */
-	struct histogram device[STATS_MAX_DEVICES];
-	struct histogram unclaimed_time;
-	struct unclaimed_addr unclaimed[STATS_UNCLAIMED_SLOTS];
-	uint64_t unclaimed_overflow; /* accesses not fitting the table */
+	/* Exit counts by reason, readable by the sampler while the vCPU runs
+	 * (single writer, relaxed atomics: plain moves on x86). */
+	_Atomic uint64_t live[STATS_NREASONS];
+	struct exit_cost reason[STATS_NREASONS];
+	struct exit_cost device[STATS_MAX_DEVICES];
+	struct exit_cost unclaimed;
+	struct addr_stat addr[STATS_ADDR_SLOTS];
+	uint64_t addr_overflow; /* exits whose address did not fit the table */
+};
+
+/* One KVM_RUN return as the vCPU loop measured it. */
+struct exit_sample {
+	unsigned slot;   /* stats_reason_slot() */
+	int dev;         /* device slot or STATS_DEV_NONE */
+	bool has_addr;   /* a port or MMIO access */
+	bool unclaimed;  /* ... that no device owns */
+	uint8_t space;
+	uint64_t addr;
+	uint64_t run_ns, decode_ns, emulate_ns;
 };
 
 /* What a device did besides causing exits (virtio devices): requests
@@ -63,17 +95,22 @@ struct stats_report {
 	char name_buf[STATS_MAX_DEVICES][32]; /* storage for device_name */
 	uint64_t wall_ns; /* VM lifetime */
 	const char *end_reason;
+	/* The in-kernel half, where the host provides it (NULL otherwise). */
+	const struct kvm_view *kvm;
+	const struct exit_trace *trace;
+	const char *kvm_missing;   /* why there are no KVM stats, if so */
+	const char *trace_missing; /* why there is no exit trace, if asked and so */
 };
 
 /* Map a KVM_RUN outcome to a reason slot. */
 unsigned stats_reason_slot(int run_ret, int run_errno, uint32_t exit_reason);
 const char *stats_reason_name(unsigned slot);
 
-/* DEV is a device slot or STATS_DEV_NONE. */
-void stats_record(struct exit_stats *s, unsigned slot, int dev,
-		  uint64_t run_ns, uint64_t handle_ns);
-void stats_record_unclaimed(struct exit_stats *s, uint8_t space, uint64_t addr,
-			    uint64_t handle_ns);
+void stats_record(struct exit_stats *s, const struct exit_sample *e);
+/* The RETURN part of the exit E, known when the loop re-enters KVM_RUN. */
+void stats_record_return(struct exit_stats *s, const struct exit_sample *e, uint64_t ns);
+/* Exits that reached warden, by reason, from the live counters. */
+uint64_t stats_live_count(const struct exit_stats *s, unsigned slot);
 
 uint64_t stats_total(const struct exit_stats *s);
 /* Sum of all vCPUs into OUT. */

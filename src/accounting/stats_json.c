@@ -1,40 +1,101 @@
-/* The exit table as JSON (--stats FILE.json), written with json-c. */
-#include <json-c/json.h>
-#include <stdlib.h>
+/* The observatory as JSON (--stats FILE.json, last line of --stats-trace),
+ * built with json-c.  Schema "warden-stats/2"; docs/observatory.md. */
+#include "accounting/stats_json.h"
 
-#include "accounting/exit_stats.h"
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounting/exit_split.h"
+#include "accounting/exit_trace.h"
+#include "accounting/observatory.h"
 #include "util/error.h"
+
+#define TOP_RIPS 20
+
+static void add_u64(json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void add_hex(json_object *o, const char *k, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
+	json_object_object_add(o, k, json_object_new_string(b));
+}
+
+/* Power-of-two buckets (what the report plots) from the finer histogram. */
+static json_object *log2_json(const struct histogram *h)
+{
+	json_object *a = json_object_new_array();
+	uint64_t cnt = 0;
+	int cur = -1;
+
+	for (unsigned i = 0; i <= HIST_BUCKETS; i++) {
+		uint64_t lo = i < HIST_BUCKETS ? hist_bucket_low(i) : 0;
+		int k = i < HIST_BUCKETS ? (lo ? 64 - __builtin_clzll(lo) : 0) : -2;
+
+		if (k != cur && cur >= 0 && cnt) {
+			json_object *b = json_object_new_object();
+			add_u64(b, "lo_ns", cur ? 1ULL << (cur - 1) : 0);
+			add_u64(b, "hi_ns", cur ? (1ULL << cur) - 1 : 0);
+			add_u64(b, "count", cnt);
+			json_object_array_add(a, b);
+		}
+		if (k != cur)
+			cnt = 0;
+		cur = k;
+		if (i < HIST_BUCKETS)
+			cnt += h->bucket[i];
+	}
+	return a;
+}
 
 static json_object *hist_json(const struct histogram *h)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "count", json_object_new_uint64(h->count));
-	json_object_object_add(o, "total_ns", json_object_new_uint64(h->sum));
+	add_u64(o, "count", h->count);
+	add_u64(o, "total_ns", h->sum);
 	json_object_object_add(o, "mean_ns", json_object_new_double(hist_mean(h)));
-	json_object_object_add(o, "p50_ns", json_object_new_uint64(hist_percentile(h, 50)));
-	json_object_object_add(o, "p99_ns", json_object_new_uint64(hist_percentile(h, 99)));
-	json_object_object_add(o, "max_ns", json_object_new_uint64(h->max));
+	add_u64(o, "p50_ns", hist_percentile(h, 50));
+	add_u64(o, "p99_ns", hist_percentile(h, 99));
+	add_u64(o, "max_ns", h->max);
+	json_object_object_add(o, "log2", log2_json(h));
 	return o;
 }
 
-static json_object *reasons_json(const struct exit_stats *s)
+static json_object *cost_json(const struct exit_cost *c, double wall_s)
+{
+	static const char *const part_name[STATS_NPARTS] = { "run", "decode", "emulate", "return" };
+	json_object *o = hist_json(&c->handle), *parts = json_object_new_object();
+
+	json_object_object_add(o, "rate_per_s",
+			       json_object_new_double(wall_s > 0 ? (double)c->handle.count / wall_s : 0));
+	for (unsigned p = 0; p < STATS_NPARTS; p++)
+		json_object_object_add(parts, part_name[p], hist_json(&c->part[p]));
+	json_object_object_add(o, "parts", parts);
+	return o;
+}
+
+static json_object *reasons_json(const struct exit_stats *s, double wall_s)
 {
 	json_object *o = json_object_new_object();
 
 	for (unsigned i = 0; i < STATS_NREASONS; i++)
-		if (s->reason[i].count)
-			json_object_object_add(o, stats_reason_name(i), hist_json(&s->reason[i]));
+		if (s->reason[i].handle.count)
+			json_object_object_add(o, stats_reason_name(i), cost_json(&s->reason[i], wall_s));
 	return o;
 }
 
-static json_object *devices_json(const struct stats_report *r, const struct exit_stats *s)
+static json_object *devices_json(const struct stats_report *r, const struct exit_stats *s, double wall_s)
 {
 	json_object *o = json_object_new_object();
 
 	for (unsigned i = 0; i < r->ndevices && i < STATS_MAX_DEVICES; i++)
-		if (s->device[i].count)
-			json_object_object_add(o, r->device_name[i], hist_json(&s->device[i]));
+		if (s->device[i].handle.count)
+			json_object_object_add(o, r->device_name[i], cost_json(&s->device[i], wall_s));
 	return o;
 }
 
@@ -50,71 +111,251 @@ static json_object *device_work_json(const struct stats_report *r, const struct 
 		if (!r->has_counters[i])
 			continue;
 		d = json_object_new_object();
-		json_object_object_add(d, "exits", json_object_new_uint64(s->device[i].count));
-		json_object_object_add(d, "requests", json_object_new_uint64(c->requests));
-		json_object_object_add(d, "bytes", json_object_new_uint64(c->bytes));
-		json_object_object_add(d, "notifies", json_object_new_uint64(c->notifies));
-		json_object_object_add(d, "interrupts", json_object_new_uint64(c->interrupts));
-		json_object_object_add(d, "errors", json_object_new_uint64(c->errors));
+		add_u64(d, "exits", s->device[i].handle.count);
+		add_u64(d, "requests", c->requests);
+		add_u64(d, "bytes", c->bytes);
+		add_u64(d, "notifies", c->notifies);
+		add_u64(d, "interrupts", c->interrupts);
+		add_u64(d, "errors", c->errors);
 		json_object_object_add(o, r->device_name[i], d);
 	}
 	return o;
 }
 
-static json_object *unclaimed_json(const struct exit_stats *s)
+static int addr_desc(const void *a, const void *b)
 {
+	const struct addr_stat *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Ports (SPACE 0) or MMIO addresses (1), busiest first. UNCLAIMED_ONLY
+ * gives the "unclaimed" list. */
+static json_object *addrs_json(const struct stats_report *r, const struct exit_stats *s,
+			       int space, bool unclaimed_only)
+{
+	struct addr_stat *v = malloc(sizeof(s->addr));
 	json_object *a = json_object_new_array();
+	unsigned n = 0;
 
-	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++) {
-		const struct unclaimed_addr *u = &s->unclaimed[i];
-		json_object *e;
-		char addr[24];
+	if (!v)
+		return a;
+	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
+		if (s->addr[i].used && (space < 0 || s->addr[i].space == space) &&
+		    (!unclaimed_only || s->addr[i].dev < 0))
+			v[n++] = s->addr[i];
+	qsort(v, n, sizeof(v[0]), addr_desc);
+	for (unsigned i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
 
-		if (!u->used)
-			continue;
-		e = json_object_new_object();
-		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)u->addr);
-		json_object_object_add(e, "space", json_object_new_string(u->space ? "mmio" : "pio"));
-		json_object_object_add(e, "addr", json_object_new_string(addr));
-		json_object_object_add(e, "count", json_object_new_uint64(u->count));
+		if (unclaimed_only)
+			json_object_object_add(e, "space", json_object_new_string(v[i].space ? "mmio" : "pio"));
+		add_hex(e, unclaimed_only ? "addr" : space == 0 ? "port" : "addr", v[i].addr);
+		if (!unclaimed_only)
+			json_object_object_add(e, "device",
+					       json_object_new_string(v[i].dev >= 0 && (unsigned)v[i].dev < r->ndevices
+								      ? r->device_name[v[i].dev] : "(unclaimed)"));
+		add_u64(e, "count", v[i].count);
+		if (!unclaimed_only)
+			add_u64(e, "total_ns", v[i].time_ns);
+		json_object_array_add(a, e);
+	}
+	free(v);
+	return a;
+}
+
+static int msr_desc(const void *a, const void *b)
+{
+	const struct trace_msr *x = a, *y = b;
+	uint64_t cx = x->reads + x->writes, cy = y->reads + y->writes;
+
+	return cx < cy ? 1 : cx > cy ? -1 : 0;
+}
+
+static json_object *msrs_json(const struct exit_trace *t)
+{
+	struct trace_msr v[TRACE_MAX_MSRS];
+	json_object *a = json_object_new_array();
+	unsigned n = 0;
+
+	for (unsigned i = 0; t && i < TRACE_MAX_MSRS; i++)
+		if (t->msr[i].used)
+			v[n++] = t->msr[i];
+	qsort(v, n, sizeof(v[0]), msr_desc);
+	for (unsigned i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
+		add_hex(e, "msr", v[i].index);
+		add_u64(e, "count", v[i].reads + v[i].writes);
+		add_u64(e, "reads", v[i].reads);
+		add_u64(e, "writes", v[i].writes);
+		add_u64(e, "total_ns", v[i].time_ns);
+		json_object_object_add(e, "source", json_object_new_string("exit-trace"));
 		json_object_array_add(a, e);
 	}
 	return a;
 }
 
-int stats_write_json(const char *path, const struct stats_report *r)
+static json_object *attribution_json(const struct stats_report *r, const struct exit_stats *all)
 {
-	struct exit_stats *all = calloc(1, sizeof(*all));
-	json_object *root, *vcpus;
-	int ret = 0;
+	json_object *o = json_object_new_object();
 
-	if (!all)
-		return fail(ERR_HOST, "out of memory");
-	stats_merge_all(r, all);
-	root = json_object_new_object();
-	json_object_object_add(root, "wall_ns", json_object_new_uint64(r->wall_ns));
-	json_object_object_add(root, "end_reason", json_object_new_string(r->end_reason ? r->end_reason : ""));
-	json_object_object_add(root, "vcpus", json_object_new_int((int)r->nvcpus));
-	json_object_object_add(root, "total_exits", json_object_new_uint64(stats_total(all)));
-	json_object_object_add(root, "run_ns", json_object_new_uint64(all->run_ns));
-	json_object_object_add(root, "reasons", reasons_json(all));
-	json_object_object_add(root, "devices", devices_json(r, all));
-	json_object_object_add(root, "unclaimed", unclaimed_json(all));
-	json_object_object_add(root, "device_work", device_work_json(r, all));
-	json_object_object_add(root, "unclaimed_overflow", json_object_new_uint64(all->unclaimed_overflow));
-	vcpus = json_object_new_array();
+	json_object_object_add(o, "ports", addrs_json(r, all, 0, false));
+	json_object_object_add(o, "mmio", addrs_json(r, all, 1, false));
+	json_object_object_add(o, "msrs", msrs_json(r->trace));
+	json_object_object_add(o, "unclaimed", addrs_json(r, all, -1, true));
+	add_u64(o, "overflow", all->addr_overflow);
+	return o;
+}
+
+static json_object *split_json(struct exit_split x)
+{
+	json_object *o = json_object_new_object();
+
+	add_u64(o, "total", x.total);
+	add_u64(o, "handled_in_kvm", x.in_kvm);
+	add_u64(o, "handled_by_warden", x.by_warden);
+	json_object_object_add(o, "source", json_object_new_string(x.source));
+	return o;
+}
+
+static int rip_desc(const void *a, const void *b)
+{
+	const struct trace_rip *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+static json_object *trace_json(const struct exit_trace *t)
+{
+	json_object *o = json_object_new_object(), *rs = json_object_new_object();
+	json_object *rips = json_object_new_array();
+	struct trace_rip *v = malloc(sizeof(t->rip));
+	unsigned n = 0;
+	char buf[32];
+
+	for (unsigned i = 0; i < TRACE_MAX_CODES; i++) {
+		const struct trace_reason *x = &t->reason[i];
+		json_object *e;
+
+		if (!x->used || x->in_kvm + x->to_warden == 0)
+			continue;
+		e = json_object_new_object();
+		add_u64(e, "code", x->code);
+		add_u64(e, "count", x->in_kvm + x->to_warden);
+		add_u64(e, "in_kvm", x->in_kvm);
+		add_u64(e, "to_warden", x->to_warden);
+		json_object_object_add(e, "latency", hist_json(&x->kvm_latency));
+		json_object_object_add(e, "warden_latency", hist_json(&x->warden_latency));
+		json_object_object_add(rs, exit_trace_reason_name(t, x->code, buf, sizeof(buf)), e);
+	}
+	json_object_object_add(o, "isa", json_object_new_string(t->isa == HW_ISA_SVM ? "svm"
+								 : t->isa == HW_ISA_VMX ? "vmx" : "unknown"));
+	json_object_object_add(o, "reasons", rs);
+	add_u64(o, "exits", t->exits);
+	add_u64(o, "lost", t->lost);
+	add_u64(o, "unmatched", t->unmatched);
+	for (unsigned i = 0; v && i < TRACE_MAX_RIPS; i++)
+		if (t->rip[i].used)
+			v[n++] = t->rip[i];
+	if (v)
+		qsort(v, n, sizeof(v[0]), rip_desc);
+	for (unsigned i = 0; i < n && i < TOP_RIPS; i++) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "reason",
+				       json_object_new_string(exit_trace_reason_name(t, v[i].code, buf, sizeof(buf))));
+		add_hex(e, "rip", v[i].rip);
+		add_u64(e, "count", v[i].count);
+		json_object_array_add(rips, e);
+	}
+	free(v);
+	json_object_object_add(o, "top_rips", rips);
+	return o;
+}
+
+static json_object *kvm_values_json(const struct kvm_stat_values *v)
+{
+	json_object *o = json_object_new_object();
+
+	for (unsigned i = 0; i < v->n; i++)
+		add_u64(o, v->name[i], v->val[i]);
+	return o;
+}
+
+static json_object *kvm_json(const struct kvm_view *k)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	json_object_object_add(o, "vm", kvm_values_json(&k->vm));
+	for (unsigned c = 0; c < k->nvcpus; c++)
+		json_object_array_add(a, kvm_values_json(&k->vcpu[c]));
+	json_object_object_add(o, "vcpus", a);
+	return o;
+}
+
+static json_object *per_vcpu_json(const struct stats_report *r, double wall_s)
+{
+	json_object *vcpus = json_object_new_array();
+
 	for (unsigned c = 0; c < r->nvcpus; c++) {
 		json_object *v = json_object_new_object();
 		json_object_object_add(v, "id", json_object_new_int((int)c));
-		json_object_object_add(v, "total_exits", json_object_new_uint64(stats_total(&r->vcpu[c])));
-		json_object_object_add(v, "run_ns", json_object_new_uint64(r->vcpu[c].run_ns));
-		json_object_object_add(v, "reasons", reasons_json(&r->vcpu[c]));
+		add_u64(v, "total_exits", stats_total(&r->vcpu[c]));
+		add_u64(v, "run_ns", r->vcpu[c].run_ns);
+		json_object_object_add(v, "reasons", reasons_json(&r->vcpu[c], wall_s));
+		json_object_object_add(v, "exits", split_json(exit_split_of(r, (int)c)));
 		json_object_array_add(vcpus, v);
 	}
-	json_object_object_add(root, "per_vcpu", vcpus);
+	return vcpus;
+}
+
+json_object *stats_json_build(const struct stats_report *r)
+{
+	struct exit_stats *all = calloc(1, sizeof(*all));
+	double wall_s = (double)r->wall_ns / 1e9;
+	json_object *root;
+
+	if (!all)
+		return NULL;
+	stats_merge_all(r, all);
+	root = json_object_new_object();
+	json_object_object_add(root, "schema", json_object_new_string("warden-stats/2"));
+	add_u64(root, "wall_ns", r->wall_ns);
+	json_object_object_add(root, "end_reason", json_object_new_string(r->end_reason ? r->end_reason : ""));
+	json_object_object_add(root, "vcpus", json_object_new_int((int)r->nvcpus));
+	json_object_object_add(root, "exits", split_json(exit_split_of(r, -1)));
+	add_u64(root, "total_exits", stats_total(all));
+	add_u64(root, "run_ns", all->run_ns);
+	json_object_object_add(root, "reasons", reasons_json(all, wall_s));
+	json_object_object_add(root, "devices", devices_json(r, all, wall_s));
+	json_object_object_add(root, "unclaimed", addrs_json(r, all, -1, true));
+	json_object_object_add(root, "unclaimed_exits", json_object_new_uint64(all->unclaimed.handle.count));
+	json_object_object_add(root, "attribution", attribution_json(r, all));
+	json_object_object_add(root, "device_work", device_work_json(r, all));
+	if (r->kvm)
+		json_object_object_add(root, "kvm_stats", kvm_json(r->kvm));
+	else
+		json_object_object_add(root, "kvm_stats_missing",
+				       json_object_new_string(r->kvm_missing ? r->kvm_missing : "not read"));
+	if (r->trace)
+		json_object_object_add(root, "exit_trace", trace_json(r->trace));
+	else if (r->trace_missing)
+		json_object_object_add(root, "exit_trace_missing", json_object_new_string(r->trace_missing));
+	json_object_object_add(root, "per_vcpu", per_vcpu_json(r, wall_s));
+	free(all);
+	return root;
+}
+
+int stats_write_json(const char *path, const struct stats_report *r)
+{
+	json_object *root = stats_json_build(r);
+	int ret = 0;
+
+	if (!root)
+		return fail(ERR_HOST, "out of memory");
 	if (json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY) < 0)
 		ret = fail(ERR_USAGE, "cannot write stats to %s: %s", path, json_util_get_last_err());
 	json_object_put(root);
-	free(all);
 	return ret;
 }

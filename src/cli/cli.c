@@ -12,6 +12,7 @@ enum {
 	OPT_KERNEL = 256, OPT_KERNEL_FORMAT, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS,
 	OPT_STATS, OPT_REBOOT, OPT_NO_IRQCHIP, OPT_KVM_DEVICE, OPT_HELP, OPT_VERSION, OPT_VERBOSE,
 	OPT_DISK, OPT_NET, OPT_RNG, OPT_VIRTIO_CONSOLE, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_NO_EVENT_IDX,
+	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE,
 };
 
 static const struct option run_options[] = {
@@ -22,6 +23,9 @@ static const struct option run_options[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "stats-trace", required_argument, NULL, OPT_STATS_TRACE },
+	{ "exit-trace", no_argument, NULL, OPT_EXIT_TRACE },
 	{ "reboot", no_argument, NULL, OPT_REBOOT },
 	{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
@@ -55,6 +59,12 @@ void cli_usage(FILE *f)
 	      "  --mem MiB              guest RAM in MiB, or with a G suffix (default 256)\n"
 	      "  --cpus N               vCPUs, 1 to the host's KVM limit (default 1)\n"
 	      "  --stats FILE.json      write the exit statistics as JSON\n"
+	      "  --stats-interval SECONDS  print exits per second by reason every\n"
+	      "                         SECONDS while the VM runs (stderr)\n"
+	      "  --stats-trace FILE.jsonl  one JSON line per interval (default 1 s) and\n"
+	      "                         the final statistics; see `warden report`\n"
+	      "  --exit-trace           precise mode: every hardware exit from the\n"
+	      "                         kvm:kvm_exit/kvm_entry tracepoints (root, tracefs)\n"
 	      "  --reboot               restart the guest when it reboots (default: end)\n"
 	      "  --no-irqchip           no in-kernel interrupt controller (test guests:\n"
 	      "                         HLT then reaches warden and ends the VM)\n"
@@ -124,6 +134,20 @@ static int parse_mem(const char *s, uint64_t host_mib, uint64_t *mib)
 	return 0;
 }
 
+/* Seconds, fractions allowed, from 0.01 to an hour. */
+static int parse_interval(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0.01 && v <= 3600))
+		return fail(ERR_USAGE, "--stats-interval needs seconds between 0.01 and 3600, not '%s'", s);
+	*out = v;
+	return 0;
+}
+
 static int parse_format(const char *s, enum kernel_format *f)
 {
 	static const struct { const char *name; enum kernel_format f; } formats[] = {
@@ -161,6 +185,9 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 			o->cpus = (unsigned)v;
 			break;
 		case OPT_STATS: o->stats_json = optarg; break;
+		case OPT_STATS_INTERVAL: if (parse_interval(optarg, &o->stats_interval) < 0) return -1; break;
+		case OPT_STATS_TRACE: o->stats_trace = optarg; break;
+		case OPT_EXIT_TRACE: o->exit_trace = true; break;
 		case OPT_REBOOT: o->reboot = true; break;
 		case OPT_NO_IRQCHIP: o->irqchip = false; break;
 		case OPT_KVM_DEVICE: o->kvm_device = optarg; break;

@@ -26,6 +26,9 @@ struct cli_options {
 	uint64_t mem_mib;
 	unsigned cpus;
 	const char *stats_json;
+	double stats_interval;   /* --stats-interval, 0 when not given */
+	const char *stats_trace; /* --stats-trace FILE.jsonl */
+	bool exit_trace;
 	bool reboot;
 	bool irqchip;
 	bool verbose;

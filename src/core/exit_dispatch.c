@@ -7,6 +7,7 @@
 #include "core/device.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /* One access of LEN bytes at ADDR in SPACE, routed to its owner. */
@@ -16,13 +17,18 @@ static void bus_access(struct vm *vm, enum bus_space sp, uint64_t addr, uint8_t 
 	const struct bus_range *r = bus_find(&vm->bus[sp], addr, len);
 	struct device *d;
 
+	/* String I/O comes here once per element: account the first. */
+	if (!res->has_addr) {
+		res->has_addr = true;
+		res->space = (uint8_t)sp;
+		res->addr = addr;
+		res->t_decoded = now_ns();
+	}
 	if (!r) {
 		/* Unclaimed: reads float high, writes vanish, as on a PC bus. */
 		if (!write)
 			memset(data, 0xff, len);
 		res->unclaimed = true;
-		res->space = (uint8_t)sp;
-		res->addr = addr;
 		return;
 	}
 	d = r->dev;

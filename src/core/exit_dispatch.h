@@ -12,8 +12,10 @@ struct vcpu;
 struct exit_result {
 	int dev;         /* accounting slot of the device that handled it, or STATS_DEV_NONE */
 	bool unclaimed;  /* PIO/MMIO access nobody owns */
-	uint8_t space;   /* enum bus_space, when unclaimed */
-	uint64_t addr;
+	uint8_t space;   /* enum bus_space */
+	uint64_t addr;   /* port or MMIO address of the access */
+	bool has_addr;
+	uint64_t t_decoded; /* when the owner was found (0: no device work) */
 	int end;         /* enum vm_end: VM_RUNNING to go on */
 };
 

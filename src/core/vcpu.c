@@ -11,10 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounting/observatory.h"
 #include "boot/cpu_state.h"
 #include "core/cpuid.h"
 #include "core/exit_dispatch.h"
 #include "core/vm.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -94,44 +96,61 @@ int vcpu_set_boot_state(struct vcpu *v, const struct boot_entry *e)
 	return cpu_state_apply(v->fd, &v->vm->mem, e);
 }
 
-static uint64_t now_ns(void)
+/* Fill the timing of sample E from the loop's timestamps: T0 entering
+ * KVM_RUN, T1 back from it, T3 done with the exit; RES->t_decoded splits
+ * decode from device emulation. */
+static void time_exit(struct exit_sample *e, const struct exit_result *res, uint64_t t0,
+		      uint64_t t1, uint64_t t3)
 {
-	struct timespec ts;
+	uint64_t td = res->t_decoded && res->t_decoded >= t1 && res->t_decoded <= t3 ? res->t_decoded : t3;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	e->run_ns = t1 - t0;
+	e->decode_ns = td - t1;
+	e->emulate_ns = t3 - td;
 }
 
-/* The exit loop. Accounting happens here, once, for every KVM_RUN return. */
+/* The exit loop. Accounting happens here, once, for every KVM_RUN return:
+ * each exit's parts are timed (run, decode, emulate, and the return into
+ * KVM_RUN, known only when the loop gets there again). */
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 	struct exit_stats *st = &vm->stats[v->id];
+	struct exit_sample prev = { 0 };
+	uint64_t prev_done = 0;
 	char name[16];
 
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
+	if (vm->obs)
+		obs_vcpu_thread_start(vm->obs, v->id);
 	while (atomic_load(&vm->end) == VM_RUNNING) {
 		struct exit_result res = { .dev = STATS_DEV_NONE };
-		uint64_t t0 = now_ns(), t1, t2;
-		int ret = ioctl(v->fd, KVM_RUN, 0);
-		int err = errno;
-		unsigned slot;
+		struct exit_sample e;
+		uint64_t t0 = now_ns(), t1, t3;
+		int ret, err;
 
+		if (prev_done)
+			stats_record_return(st, &prev, t0 - prev_done);
+		ret = ioctl(v->fd, KVM_RUN, 0);
+		err = errno;
 		t1 = now_ns();
 		if (ret < 0 && err != EINTR && err != EAGAIN) {
 			log_warn("vCPU %u: KVM_RUN: %s", v->id, strerror(err));
 			vm_request_end(vm, VM_END_HOST_ERROR);
 			break;
 		}
-		slot = stats_reason_slot(ret, err, v->run->exit_reason);
 		if (ret == 0)
 			exit_dispatch(v, &res);
-		t2 = now_ns();
-		if (res.unclaimed)
-			stats_record_unclaimed(st, res.space, res.addr, t2 - t1);
-		stats_record(st, slot, res.dev, t1 - t0, t2 - t1);
+		t3 = now_ns();
+		e = (struct exit_sample){ .slot = stats_reason_slot(ret, err, v->run->exit_reason),
+					  .dev = res.dev, .has_addr = res.has_addr,
+					  .unclaimed = res.unclaimed, .space = res.space, .addr = res.addr };
+		time_exit(&e, &res, t0, t1, t3);
+		stats_record(st, &e);
+		prev = e;
+		prev_done = t3;
 		if (res.end != VM_RUNNING)
 			vm_request_end(vm, res.end);
 	}

@@ -16,6 +16,7 @@ struct device;
 struct vcpu;
 struct kvm_cpuid2;
 struct virtio_devices;
+struct observatory;
 
 /* How a VM ended; also warden's exit code (see vm_end_exit_code). */
 enum vm_end {
@@ -56,6 +57,7 @@ struct vm {
 	struct device *devices[STATS_MAX_DEVICES];
 	unsigned ndevices;
 	struct exit_stats *stats; /* ncpus entries, owned by the caller */
+	struct observatory *obs;  /* set while attached (obs_attach) */
 	struct boot_entry entry;
 	_Atomic int end; /* enum vm_end, first writer wins */
 	int end_efd;     /* eventfd: signalled when end is set */

@@ -2,7 +2,7 @@
 GUEST_DIR := $(BUILD)/tests/guests
 NATIVE_GUESTS := $(GUEST_DIR)/long64.elf $(GUEST_DIR)/long64-triple.elf \
                  $(GUEST_DIR)/prot32.elf $(GUEST_DIR)/real16.bin \
-                 $(GUEST_DIR)/virtio-hostile.elf
+                 $(GUEST_DIR)/virtio-hostile.elf $(GUEST_DIR)/observe.elf
 
 $(GUEST_DIR)/long64.elf: tests/native/guests/long64.S
 	@mkdir -p $(dir $@)
@@ -12,6 +12,11 @@ $(GUEST_DIR)/long64.elf: tests/native/guests/long64.S
 $(GUEST_DIR)/long64-triple.elf: tests/native/guests/long64.S
 	@mkdir -p $(dir $@)
 	$(CC) -DTRIPLE_FAULT -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
+
+$(GUEST_DIR)/observe.elf: tests/native/guests/observe.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@.o $<
 	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
 
 $(GUEST_DIR)/prot32.elf: tests/native/guests/prot32.S

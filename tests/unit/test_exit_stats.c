@@ -38,22 +38,40 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const struct unclaimed_addr *find_unclaimed(const struct exit_stats *s, uint8_t space,
-						   uint64_t addr)
+/* One exit of SLOT on device DEV (or STATS_DEV_NONE): RUN ns in the guest,
+ * HANDLE ns of handling, split evenly into decode and emulate when even. */
+static void rec(struct exit_stats *s, unsigned slot, int dev, uint64_t run, uint64_t handle)
 {
-	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++)
-		if (s->unclaimed[i].used && s->unclaimed[i].space == space &&
-		    s->unclaimed[i].addr == addr)
-			return &s->unclaimed[i];
+	struct exit_sample e = { .slot = slot, .dev = dev, .run_ns = run,
+				 .decode_ns = handle / 2, .emulate_ns = handle - handle / 2 };
+
+	stats_record(s, &e);
+}
+
+/* One port (BUS_PIO) or MMIO access exit at ADDR, owned by DEV or nobody. */
+static void rec_addr(struct exit_stats *s, uint8_t space, uint64_t addr, int dev, uint64_t handle)
+{
+	struct exit_sample e = { .slot = space == BUS_PIO ? KVM_EXIT_IO : KVM_EXIT_MMIO,
+				 .dev = dev, .has_addr = true, .unclaimed = dev < 0,
+				 .space = space, .addr = addr, .run_ns = 1, .decode_ns = handle };
+
+	stats_record(s, &e);
+}
+
+static const struct addr_stat *find_addr(const struct exit_stats *s, uint8_t space, uint64_t addr)
+{
+	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
+		if (s->addr[i].used && s->addr[i].space == space && s->addr[i].addr == addr)
+			return &s->addr[i];
 	return NULL;
 }
 
-static unsigned unclaimed_used(const struct exit_stats *s)
+static unsigned addrs_used(const struct exit_stats *s)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++)
-		n += s->unclaimed[i].used;
+	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
+		n += s->addr[i].used;
 	return n;
 }
 
@@ -100,24 +118,59 @@ static void test_record_by_slot_and_device(void **state)
 	struct fx *f = *state;
 	struct exit_stats *s = &f->vcpu[0];
 
-	stats_record(s, KVM_EXIT_IO, 2, 100, 10);
-	stats_record(s, KVM_EXIT_IO, 2, 200, 20);
-	stats_record(s, KVM_EXIT_IO, 5, 300, 30);
-	stats_record(s, KVM_EXIT_HLT, STATS_DEV_NONE, 400, 40);
-	stats_record(s, KVM_EXIT_MMIO, STATS_MAX_DEVICES, 500, 50); /* out of range: no device */
-	assert_int_equal(s->reason[KVM_EXIT_IO].count, 3);
-	assert_int_equal(s->reason[KVM_EXIT_IO].sum, 60);
-	assert_int_equal(s->reason[KVM_EXIT_IO].max, 30);
-	assert_int_equal(s->reason[KVM_EXIT_HLT].count, 1);
-	assert_int_equal(s->reason[KVM_EXIT_MMIO].count, 1);
-	assert_int_equal(s->device[2].count, 2);
-	assert_int_equal(s->device[2].sum, 30);
-	assert_int_equal(s->device[5].count, 1);
+	rec(s, KVM_EXIT_IO, 2, 100, 10);
+	rec(s, KVM_EXIT_IO, 2, 200, 20);
+	rec(s, KVM_EXIT_IO, 5, 300, 30);
+	rec(s, KVM_EXIT_HLT, STATS_DEV_NONE, 400, 40);
+	rec(s, KVM_EXIT_MMIO, STATS_MAX_DEVICES, 500, 50); /* out of range: no device */
+	assert_int_equal(s->reason[KVM_EXIT_IO].handle.count, 3);
+	assert_int_equal(s->reason[KVM_EXIT_IO].handle.sum, 60);
+	assert_int_equal(s->reason[KVM_EXIT_IO].handle.max, 30);
+	assert_int_equal(s->reason[KVM_EXIT_HLT].handle.count, 1);
+	assert_int_equal(s->reason[KVM_EXIT_MMIO].handle.count, 1);
+	assert_int_equal(s->device[2].handle.count, 2);
+	assert_int_equal(s->device[2].handle.sum, 30);
+	assert_int_equal(s->device[5].handle.count, 1);
 	for (unsigned i = 0; i < STATS_MAX_DEVICES; i++)
 		if (i != 2 && i != 5)
-			assert_int_equal(s->device[i].count, 0);
+			assert_int_equal(s->device[i].handle.count, 0);
 	assert_int_equal(s->run_ns, 1500);
 	assert_int_equal(stats_total(s), 5);
+	/* The live counters (read by the sampler) follow. */
+	assert_int_equal(stats_live_count(s, KVM_EXIT_IO), 3);
+	assert_int_equal(stats_live_count(s, KVM_EXIT_HLT), 1);
+	assert_int_equal(stats_live_count(s, STATS_NREASONS), 0);
+}
+
+/* Each part of an exit lands in its own histogram; handle = decode + emulate. */
+static void test_cost_parts(void **state)
+{
+	struct fx *f = *state;
+	struct exit_stats *s = &f->vcpu[0];
+	struct exit_sample e = { .slot = KVM_EXIT_IO, .dev = 3, .run_ns = 5000,
+				 .decode_ns = 40, .emulate_ns = 700 };
+	const struct exit_cost *c = &s->reason[KVM_EXIT_IO];
+
+	stats_record(s, &e);
+	stats_record_return(s, &e, 90);
+	e.run_ns = 7000;
+	e.decode_ns = 60;
+	e.emulate_ns = 300;
+	stats_record(s, &e);
+	stats_record_return(s, &e, 110);
+	assert_int_equal(c->part[PART_RUN].sum, 12000);
+	assert_int_equal(c->part[PART_RUN].max, 7000);
+	assert_int_equal(c->part[PART_DECODE].sum, 100);
+	assert_int_equal(c->part[PART_EMULATE].sum, 1000);
+	assert_int_equal(c->part[PART_RETURN].sum, 200);
+	assert_int_equal(c->part[PART_RETURN].count, 2);
+	assert_int_equal(c->handle.sum, 1100);
+	assert_int_equal(c->handle.max, 740);
+	/* The same parts for the device. */
+	assert_int_equal(s->device[3].part[PART_EMULATE].sum, 1000);
+	assert_int_equal(s->device[3].part[PART_RETURN].sum, 200);
+	/* A return never counts as an exit. */
+	assert_int_equal(stats_total(s), 2);
 }
 
 static void test_total_is_sum_of_reasons(void **state)
@@ -127,59 +180,62 @@ static void test_total_is_sum_of_reasons(void **state)
 	uint64_t seed = 42, sum = 0;
 
 	for (unsigned i = 0; i < 5000; i++)
-		stats_record(s, (unsigned)(u_rand(&seed) % STATS_NREASONS), -1, 1, u_rand(&seed) % 100000);
+		rec(s, (unsigned)(u_rand(&seed) % STATS_NREASONS), -1, 1, u_rand(&seed) % 100000);
 	for (unsigned i = 0; i < STATS_NREASONS; i++)
-		sum += s->reason[i].count;
+		sum += s->reason[i].handle.count;
 	assert_int_equal(sum, 5000);
 	assert_int_equal(stats_total(s), sum);
 }
 
-static void test_unclaimed_per_space_and_addr(void **state)
+static void test_addresses_per_space_and_owner(void **state)
 {
 	struct fx *f = *state;
 	struct exit_stats *s = &f->vcpu[0];
-	const struct unclaimed_addr *u;
+	const struct addr_stat *u;
 
-	stats_record_unclaimed(s, BUS_PIO, 0x80, 5);
-	stats_record_unclaimed(s, BUS_PIO, 0x80, 5);
-	stats_record_unclaimed(s, BUS_PIO, 0x80, 5);
-	stats_record_unclaimed(s, BUS_MMIO, 0x80, 7); /* same address, other space */
-	stats_record_unclaimed(s, BUS_PIO, 0x81, 9);
-	assert_int_equal(unclaimed_used(s), 3);
-	u = find_unclaimed(s, BUS_PIO, 0x80);
+	rec_addr(s, BUS_PIO, 0x80, STATS_DEV_NONE, 5);
+	rec_addr(s, BUS_PIO, 0x80, STATS_DEV_NONE, 5);
+	rec_addr(s, BUS_PIO, 0x80, STATS_DEV_NONE, 5);
+	rec_addr(s, BUS_MMIO, 0x80, STATS_DEV_NONE, 7); /* same address, other space */
+	rec_addr(s, BUS_PIO, 0x3f8, 0, 9);               /* claimed by device 0 */
+	assert_int_equal(addrs_used(s), 3);
+	u = find_addr(s, BUS_PIO, 0x80);
 	assert_non_null(u);
 	assert_int_equal(u->count, 3);
-	u = find_unclaimed(s, BUS_MMIO, 0x80);
+	assert_int_equal(u->time_ns, 15);
+	assert_int_equal(u->dev, STATS_DEV_NONE);
+	u = find_addr(s, BUS_MMIO, 0x80);
 	assert_non_null(u);
 	assert_int_equal(u->count, 1);
-	u = find_unclaimed(s, BUS_PIO, 0x81);
+	u = find_addr(s, BUS_PIO, 0x3f8);
 	assert_non_null(u);
-	assert_int_equal(u->count, 1);
-	assert_int_equal(s->unclaimed_time.count, 5);
-	assert_int_equal(s->unclaimed_time.sum, 31);
-	assert_int_equal(s->unclaimed_overflow, 0);
+	assert_int_equal(u->dev, 0);
+	assert_int_equal(s->unclaimed.handle.count, 4);
+	assert_int_equal(s->unclaimed.handle.sum, 22);
+	assert_int_equal(s->device[0].handle.count, 1);
+	assert_int_equal(s->addr_overflow, 0);
 }
 
-static void test_unclaimed_overflow(void **state)
+static void test_address_overflow(void **state)
 {
 	struct fx *f = *state;
 	struct exit_stats *s = &f->vcpu[0];
 
 	/* Exactly as many distinct addresses as slots: all fit. */
-	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++)
-		stats_record_unclaimed(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * i, 1);
-	assert_int_equal(unclaimed_used(s), STATS_UNCLAIMED_SLOTS);
-	assert_int_equal(s->unclaimed_overflow, 0);
-	/* More distinct ones overflow, one count per access. */
+	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
+		rec_addr(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * i, STATS_DEV_NONE, 1);
+	assert_int_equal(addrs_used(s), STATS_ADDR_SLOTS);
+	assert_int_equal(s->addr_overflow, 0);
+	/* More distinct ones overflow, one count per exit. */
 	for (unsigned i = 0; i < 10; i++)
-		stats_record_unclaimed(s, BUS_PIO, 0x1000 + i, 1);
-	stats_record_unclaimed(s, BUS_PIO, 0x1000, 1);
-	assert_int_equal(s->unclaimed_overflow, 11);
+		rec_addr(s, BUS_PIO, 0x1000 + i, STATS_DEV_NONE, 1);
+	rec_addr(s, BUS_PIO, 0x1000, STATS_DEV_NONE, 1);
+	assert_int_equal(s->addr_overflow, 11);
 	/* Known addresses are still counted in their slots. */
-	stats_record_unclaimed(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63, 1);
-	assert_int_equal(find_unclaimed(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63)->count, 2);
-	assert_int_equal(s->unclaimed_overflow, 11);
-	assert_int_equal(s->unclaimed_time.count, STATS_UNCLAIMED_SLOTS + 12);
+	rec_addr(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63, STATS_DEV_NONE, 1);
+	assert_int_equal(find_addr(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63)->count, 2);
+	assert_int_equal(s->addr_overflow, 11);
+	assert_int_equal(s->unclaimed.handle.count, STATS_ADDR_SLOTS + 12);
 }
 
 /* Three vCPUs with different activity; returns the report. */
@@ -193,78 +249,79 @@ static struct stats_report fill_three(struct fx *f)
 
 	for (unsigned i = 0; i < 3; i++)
 		r.device_name[i] = names[i];
-	/* vCPU 0: 10 io on serial, 2 hlt */
+	/* vCPU 0: 10 io on serial, 2 hlt, 1 unclaimed port */
 	for (int i = 0; i < 10; i++)
-		stats_record(&f->vcpu[0], KVM_EXIT_IO, 0, 1000, 100 + i);
+		rec(&f->vcpu[0], KVM_EXIT_IO, 0, 1000, 100 + i);
 	for (int i = 0; i < 2; i++)
-		stats_record(&f->vcpu[0], KVM_EXIT_HLT, STATS_DEV_NONE, 10, 5);
-	stats_record_unclaimed(&f->vcpu[0], BUS_PIO, 0x80, 3);
-	/* vCPU 1: 5 io on rtc, 1 mmio unclaimed, 4 signals */
+		rec(&f->vcpu[0], KVM_EXIT_HLT, STATS_DEV_NONE, 10, 5);
+	rec_addr(&f->vcpu[0], BUS_PIO, 0x80, STATS_DEV_NONE, 3);
+	/* vCPU 1: 5 io on rtc, 1 mmio unclaimed, 1 unclaimed port, 4 signals */
 	for (int i = 0; i < 5; i++)
-		stats_record(&f->vcpu[1], KVM_EXIT_IO, 1, 2000, 200);
-	stats_record(&f->vcpu[1], KVM_EXIT_MMIO, STATS_DEV_NONE, 1, 1);
-	stats_record_unclaimed(&f->vcpu[1], BUS_MMIO, 0xfed00000, 1);
-	stats_record_unclaimed(&f->vcpu[1], BUS_PIO, 0x80, 3);
+		rec(&f->vcpu[1], KVM_EXIT_IO, 1, 2000, 200);
+	rec_addr(&f->vcpu[1], BUS_MMIO, 0xfed00000, STATS_DEV_NONE, 1);
+	rec_addr(&f->vcpu[1], BUS_PIO, 0x80, STATS_DEV_NONE, 3);
 	for (int i = 0; i < 4; i++)
-		stats_record(&f->vcpu[1], STATS_REASON_EINTR, STATS_DEV_NONE, 7, 0);
-	/* vCPU 2: 3 io on serial, 1 on i8042, 1 shutdown */
+		rec(&f->vcpu[1], STATS_REASON_EINTR, STATS_DEV_NONE, 7, 0);
+	/* vCPU 2: 3 io on serial, 1 on i8042, 1 unclaimed port, 1 shutdown */
 	for (int i = 0; i < 3; i++)
-		stats_record(&f->vcpu[2], KVM_EXIT_IO, 0, 500, 300);
-	stats_record(&f->vcpu[2], KVM_EXIT_IO, 2, 500, 300);
-	stats_record(&f->vcpu[2], KVM_EXIT_SHUTDOWN, STATS_DEV_NONE, 1, 1);
-	stats_record_unclaimed(&f->vcpu[2], BUS_PIO, 0x80, 3);
-	f->vcpu[2].unclaimed_overflow = 2;
+		rec(&f->vcpu[2], KVM_EXIT_IO, 0, 500, 300);
+	rec(&f->vcpu[2], KVM_EXIT_IO, 2, 500, 300);
+	rec(&f->vcpu[2], KVM_EXIT_SHUTDOWN, STATS_DEV_NONE, 1, 1);
+	rec_addr(&f->vcpu[2], BUS_PIO, 0x80, STATS_DEV_NONE, 3);
+	f->vcpu[2].addr_overflow = 2;
 	return r;
 }
+
+#define RUN_NS_THREE (10 * 1000 + 2 * 10 + 1 + 5 * 2000 + 1 + 1 + 4 * 7 + 4 * 500 + 1 + 1)
 
 static void test_merge_all(void **state)
 {
 	struct fx *f = *state;
 	struct stats_report r = fill_three(f);
 	struct exit_stats *m = &f->merged;
-	const struct unclaimed_addr *u;
+	const struct addr_stat *u;
 
 	memset(m, 0xab, sizeof(*m)); /* merge must start from zero */
 	stats_merge_all(&r, m);
-	assert_int_equal(m->reason[KVM_EXIT_IO].count, 10 + 5 + 4);
-	assert_int_equal(m->reason[KVM_EXIT_IO].max, 300);
-	assert_int_equal(m->reason[KVM_EXIT_HLT].count, 2);
-	assert_int_equal(m->reason[KVM_EXIT_MMIO].count, 1);
-	assert_int_equal(m->reason[KVM_EXIT_SHUTDOWN].count, 1);
-	assert_int_equal(m->reason[STATS_REASON_EINTR].count, 4);
-	assert_int_equal(m->device[0].count, 13);
-	assert_int_equal(m->device[1].count, 5);
-	assert_int_equal(m->device[2].count, 1);
-	assert_int_equal(m->run_ns, 10 * 1000 + 2 * 10 + 5 * 2000 + 1 + 4 * 7 + 4 * 500 + 1);
+	assert_int_equal(m->reason[KVM_EXIT_IO].handle.count, 10 + 5 + 4 + 3);
+	assert_int_equal(m->reason[KVM_EXIT_IO].handle.max, 300);
+	assert_int_equal(m->reason[KVM_EXIT_HLT].handle.count, 2);
+	assert_int_equal(m->reason[KVM_EXIT_MMIO].handle.count, 1);
+	assert_int_equal(m->reason[KVM_EXIT_SHUTDOWN].handle.count, 1);
+	assert_int_equal(m->reason[STATS_REASON_EINTR].handle.count, 4);
+	assert_int_equal(m->device[0].handle.count, 13);
+	assert_int_equal(m->device[1].handle.count, 5);
+	assert_int_equal(m->device[2].handle.count, 1);
+	assert_int_equal(m->run_ns, RUN_NS_THREE);
 	assert_int_equal(stats_total(m), stats_total(&f->vcpu[0]) + stats_total(&f->vcpu[1]) +
 					 stats_total(&f->vcpu[2]));
-	assert_int_equal(stats_total(m), 27);
-	u = find_unclaimed(m, BUS_PIO, 0x80);
+	assert_int_equal(stats_total(m), 30);
+	u = find_addr(m, BUS_PIO, 0x80);
 	assert_non_null(u);
 	assert_int_equal(u->count, 3);
-	u = find_unclaimed(m, BUS_MMIO, 0xfed00000);
+	u = find_addr(m, BUS_MMIO, 0xfed00000);
 	assert_non_null(u);
 	assert_int_equal(u->count, 1);
-	assert_int_equal(unclaimed_used(m), 2);
-	assert_int_equal(m->unclaimed_time.count, 4);
-	assert_int_equal(m->unclaimed_overflow, 2);
+	assert_int_equal(addrs_used(m), 2);
+	assert_int_equal(m->unclaimed.handle.count, 4);
+	assert_int_equal(m->addr_overflow, 2);
 }
 
 /* Distinct addresses across vCPUs beyond the table: overflow, not loss. */
-static void test_merge_all_unclaimed_overflow(void **state)
+static void test_merge_all_address_overflow(void **state)
 {
 	struct fx *f = *state;
 	struct stats_report r = { .nvcpus = NVCPUS, .vcpu = f->vcpu };
 	uint64_t total = 0;
 
 	for (unsigned c = 0; c < NVCPUS; c++)
-		for (unsigned i = 0; i < 40; i++)
-			stats_record_unclaimed(&f->vcpu[c], BUS_PIO, 0x100 * c + i, 1);
+		for (unsigned i = 0; i < 100; i++)
+			rec_addr(&f->vcpu[c], BUS_PIO, 0x1000 * c + i, STATS_DEV_NONE, 1);
 	stats_merge_all(&r, &f->merged);
-	assert_int_equal(unclaimed_used(&f->merged), STATS_UNCLAIMED_SLOTS);
-	for (unsigned i = 0; i < STATS_UNCLAIMED_SLOTS; i++)
-		total += f->merged.unclaimed[i].count;
-	assert_int_equal(total + f->merged.unclaimed_overflow, NVCPUS * 40);
+	assert_int_equal(addrs_used(&f->merged), STATS_ADDR_SLOTS);
+	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
+		total += f->merged.addr[i].count;
+	assert_int_equal(total + f->merged.addr_overflow, NVCPUS * 100);
 }
 
 static uint64_t jget_u64(json_object *o, const char *key)
@@ -304,7 +361,7 @@ static void test_write_json(void **state)
 	assert_int_equal(jget_u64(root, "wall_ns"), 123456789);
 	assert_string_equal(json_object_get_string(jget(root, "end_reason")), "poweroff");
 	assert_int_equal(json_object_get_int(jget(root, "vcpus")), NVCPUS);
-	assert_int_equal(jget_u64(root, "run_ns"), 10 * 1000 + 2 * 10 + 5 * 2000 + 1 + 4 * 7 + 4 * 500 + 1);
+	assert_int_equal(jget_u64(root, "run_ns"), RUN_NS_THREE);
 
 	reasons = jget(root, "reasons");
 	json_object_object_foreach(reasons, name, h) {
@@ -312,13 +369,42 @@ static void test_write_json(void **state)
 		sum += jget_u64(h, "count");
 	}
 	assert_int_equal(jget_u64(root, "total_exits"), sum);
-	assert_int_equal(sum, 27);
-	assert_int_equal(jget_u64(jget(reasons, "io"), "count"), 19);
+	assert_int_equal(sum, 30);
+	assert_int_equal(jget_u64(jget(reasons, "io"), "count"), 22);
 	assert_int_equal(jget_u64(jget(reasons, "io"), "max_ns"), 300);
 	assert_int_equal(jget_u64(jget(reasons, "hlt"), "count"), 2);
 	assert_int_equal(jget_u64(jget(reasons, "signal"), "count"), 4);
 	assert_int_equal(jget_u64(jget(reasons, "shutdown"), "count"), 1);
 	assert_int_equal(json_object_object_length(reasons), 5); /* only non-zero reasons */
+	/* Every reason: log2 buckets add up to its count, parts are there. */
+	json_object_object_foreach(reasons, rname, rh) {
+		json_object *log2 = jget(rh, "log2"), *parts = jget(rh, "parts");
+		uint64_t in_buckets = 0;
+
+		(void)rname;
+		for (size_t i = 0; i < json_object_array_length(log2); i++) {
+			json_object *b = json_object_array_get_idx(log2, i);
+			assert_true(jget_u64(b, "lo_ns") <= jget_u64(b, "hi_ns"));
+			in_buckets += jget_u64(b, "count");
+		}
+		assert_int_equal(in_buckets, jget_u64(rh, "count"));
+		assert_int_equal(jget_u64(jget(parts, "run"), "count"), jget_u64(rh, "count"));
+		assert_int_equal(jget_u64(jget(parts, "decode"), "count"), jget_u64(rh, "count"));
+	}
+	/* Without KVM stats or a trace, the split says so. */
+	assert_string_equal(json_object_get_string(jget(jget(root, "exits"), "source")), "warden-only");
+	assert_int_equal(jget_u64(jget(root, "exits"), "handled_by_warden"), 30 - 4);
+	{
+		json_object *ports = jget(jget(root, "attribution"), "ports");
+		json_object *p0 = json_object_array_get_idx(ports, 0);
+
+		assert_int_equal(json_object_array_length(ports), 1);
+		assert_string_equal(json_object_get_string(jget(p0, "port")), "0x80");
+		assert_string_equal(json_object_get_string(jget(p0, "device")), "(unclaimed)");
+		assert_int_equal(jget_u64(p0, "count"), 3);
+		assert_int_equal(jget_u64(p0, "total_ns"), 9);
+		assert_int_equal(json_object_array_length(jget(jget(root, "attribution"), "mmio")), 1);
+	}
 
 	devices = jget(root, "devices");
 	assert_int_equal(jget_u64(jget(devices, "serial"), "count"), 13);
@@ -343,7 +429,8 @@ static void test_write_json(void **state)
 			assert_int_equal(jget_u64(e, "count"), 1);
 		}
 	}
-	assert_int_equal(jget_u64(root, "unclaimed_overflow"), 2);
+	assert_int_equal(jget_u64(jget(root, "attribution"), "overflow"), 2);
+	assert_int_equal(jget_u64(root, "unclaimed_exits"), 4);
 
 	per = jget(root, "per_vcpu");
 	assert_int_equal(json_object_array_length(per), NVCPUS);
@@ -353,7 +440,7 @@ static void test_write_json(void **state)
 		assert_int_equal(json_object_get_int(jget(v, "id")), (int)c);
 		assert_int_equal(jget_u64(v, "total_exits"), stats_total(&f->vcpu[c]));
 	}
-	assert_int_equal(jget_u64(json_object_array_get_idx(per, 1), "total_exits"), 10);
+	assert_int_equal(jget_u64(json_object_array_get_idx(per, 1), "total_exits"), 11);
 	json_object_put(root);
 }
 
@@ -374,11 +461,12 @@ int main(void)
 		cmocka_unit_test(test_reason_slot),
 		cmocka_unit_test(test_reason_names),
 		T(test_record_by_slot_and_device),
+		T(test_cost_parts),
 		T(test_total_is_sum_of_reasons),
-		T(test_unclaimed_per_space_and_addr),
-		T(test_unclaimed_overflow),
+		T(test_addresses_per_space_and_owner),
+		T(test_address_overflow),
 		T(test_merge_all),
-		T(test_merge_all_unclaimed_overflow),
+		T(test_merge_all_address_overflow),
 		T(test_write_json),
 		T(test_write_json_bad_path),
 	};
