@@ -341,6 +341,15 @@ void obs_fill_report(struct observatory *o, struct stats_report *r)
 	r->kvm_missing = r->kvm ? NULL : o->kvm_missing[0] ? o->kvm_missing : NULL;
 	r->trace = o->trace;
 	r->trace_missing = o->cfg.exit_trace && !o->trace ? o->trace_missing : NULL;
+	if (o->trace && o->trace->exits == 0 && r->wall_ns) {
+		/* Opened fine, but KVM never fired kvm_exit for our vCPUs: a
+		 * paravirtual KVM (kvm_pvm) handles exits on another path. */
+		snprintf(o->trace_missing, sizeof(o->trace_missing),
+			 "this host's KVM emitted no kvm:kvm_exit events for warden's vCPUs "
+			 "(a paravirtual KVM such as kvm_pvm does not trace its exits)");
+		r->trace = NULL;
+		r->trace_missing = o->trace_missing;
+	}
 }
 
 int obs_finish(struct observatory *o, const struct stats_report *r)
