@@ -59,6 +59,7 @@ guest:
 
 include tests/unit/unit.mk
 include tests/native/native.mk
+include tests/report/report.mk
 
 emu-test: static guest
 	bash tests/emu/run.sh
@@ -67,12 +68,12 @@ emu-test: static guest
 # capability say "skipped: why". Ends with one summary line for all tiers.
 test: deps
 	@mkdir -p $(BUILD)/tests
-	@st=0; for t in unit-test native-test emu-test; do \
+	@st=0; for t in unit-test native-test report-test emu-test; do \
 		$(MAKE) --no-print-directory $$t 2>&1 | tee $(BUILD)/tests/$$t.log; \
 		[ $${PIPESTATUS[0]} -eq 0 ] || st=1; \
 	done; \
 	bash tests/summary.sh $(BUILD)/tests/unit-test.log $(BUILD)/tests/native-test.log \
-		$(BUILD)/tests/emu-test.log || st=1; \
+		$(BUILD)/tests/report-test.log $(BUILD)/tests/emu-test.log || st=1; \
 	exit $$st
 
 demo: deps

@@ -98,7 +98,9 @@ static int attr_from_devices(struct attr *a, json_object *devices)
 	size_t len = devices ? (size_t)json_object_object_length(devices) : 0;
 
 	memset(a, 0, sizeof(*a));
-	if (len && !(a->row = calloc(len, sizeof(*a->row))))
+	if (len == 0)
+		return 0;
+	if (!(a->row = calloc(len, sizeof(*a->row))))
 		return -1;
 	json_object_object_foreach(devices, name, v) {
 		if (a->n >= len || !json_object_is_type(v, json_type_object))
@@ -301,7 +303,7 @@ void section_attribution(FILE *f, json_object *stats)
 			   "no MMIO attribution in the statistics");
 	free(a.row);
 	if (attr_from_array(&a, jarr(at, "msrs"), "msr", "source") == 0)
-		attr_block(f, &a, "MSRs", "msrs", "MSR", "source", "needs --exit-trace (MSR exits are handled in KVM)");
+		attr_block(f, &a, "MSRs", "msrs", "MSR", "source", "needs --exit-trace: MSR exits are handled in KVM");
 	free(a.row);
 	unclaimed(f, stats);
 	device_work(f, stats);

@@ -80,6 +80,10 @@ static void sig(double v, int digits, const char *unit, char *buf, size_t len)
 {
 	int dec = 0;
 
+	if (fabs(v) >= 1e6) { /* absurd input: keep it short */
+		snprintf(buf, len, "%.3g%s%s", v, unit[0] ? " " : "", unit);
+		return;
+	}
 	if (v != 0 && fabs(v) < 1000) {
 		dec = digits - 1 - (int)floor(log10(fabs(v)));
 		if (dec < 0)

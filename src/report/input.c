@@ -93,6 +93,7 @@ static int read_lines(FILE *f, struct report_input *in)
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
 				 line[n - 1] == '\t'))
 			n--;
+		line[n] = 0;
 		if (strspn(line, " \t") == (size_t)n)
 			continue; /* blank line */
 		o = parse_line(in->path, lineno, line, (size_t)n);

@@ -165,8 +165,8 @@ static void kvm_stats(FILE *f, json_object *stats)
 
 	fputs("<h3>KVM's counters at the end</h3>\n", f);
 	if (!ks) {
-		html_missing(f, "KVM binary statistics", "the host's KVM has no binary statistics "
-			     "(KVM_GET_STATS_FD, Linux 5.14+)");
+		html_missing(f, "KVM binary statistics", "the host's KVM has no binary statistics: "
+			     "KVM_GET_STATS_FD needs Linux 5.14+");
 		return;
 	}
 	for (size_t i = 0; i < nv; i++) {

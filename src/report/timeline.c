@@ -216,7 +216,7 @@ void section_timeline(FILE *f, const struct report_input *in)
 	timeline_source(f, in, "warden", "timeline", "Exits that reached warden",
 			"no interval line has a \"warden\" object", NULL);
 	timeline_source(f, in, "kvm", "timeline-kvm", "Exits KVM counted (binary statistics)",
-			"the host's KVM has no binary statistics (KVM_GET_STATS_FD, Linux 5.14+)",
+			"the host's KVM has no binary statistics: KVM_GET_STATS_FD needs Linux 5.14+",
 			"In KVM's statistics, \"exits\" counts every exit; the other lines are "
 			"categories of it.");
 	timeline_source(f, in, "trace", "timeline-trace", "Hardware exits by reason (exit trace)",
