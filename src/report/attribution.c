@@ -303,7 +303,8 @@ void section_attribution(FILE *f, json_object *stats)
 			   "no MMIO attribution in the statistics");
 	free(a.row);
 	if (attr_from_array(&a, jarr(at, "msrs"), "msr", "source") == 0)
-		attr_block(f, &a, "MSRs", "msrs", "MSR", "source", "needs --exit-trace: MSR exits are handled in KVM");
+		attr_block(f, &a, "MSRs", "msrs", "MSR", "source",
+			   jobj(stats, "exit_trace") ? "the exit trace saw no MSR exit" : WHY_NO_TRACE(stats));
 	free(a.row);
 	unclaimed(f, stats);
 	device_work(f, stats);

@@ -41,6 +41,13 @@ void html_missing(FILE *f, const char *what, const char *why)
 	fputs(")</p>\n", f);
 }
 
+const char *why_missing(json_object *stats, const char *key, const char *default_why)
+{
+	const char *why = jstr(stats, key);
+
+	return why && why[0] ? why : default_why;
+}
+
 void html_table_open(FILE *f, const char *cls, const char *headers)
 {
 	const char *h = headers;

@@ -77,6 +77,29 @@ static void exit_trace_table(FILE *f, const char **names, json_object **vals, si
 	html_table_close(f);
 }
 
+/* The guest instructions behind the most hardware exits. */
+static void top_rips(FILE *f, json_object *et)
+{
+	json_object *a = jarr(et, "top_rips");
+	size_t n = a ? json_object_array_length(a) : 0;
+	char buf[64];
+
+	if (n == 0)
+		return;
+	fputs("<h3>Guest instructions behind the most exits</h3>\n", f);
+	html_table_open(f, "rip-table", "guest RIP|reason|>exits");
+	for (size_t i = 0; i < n && i < MAX_STATS_ROWS; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+
+		fputs("<tr>", f);
+		html_td(f, jstr(e, "rip") ? jstr(e, "rip") : "?");
+		html_td(f, jstr(e, "reason") ? jstr(e, "reason") : "?");
+		html_td_num(f, fmt_count(jcount(e, "count"), buf, sizeof(buf)));
+		fputs("</tr>\n", f);
+	}
+	html_table_close(f);
+}
+
 static void exit_trace(FILE *f, json_object *stats)
 {
 	json_object *et = jobj(stats, "exit_trace"), **vals;
@@ -88,7 +111,7 @@ static void exit_trace(FILE *f, json_object *stats)
 	fputs("<h3>Hardware exits by reason</h3>\n", f);
 	n = sorted_members(jobj(et, "reasons"), "in_kvm", &names, &vals);
 	if (n == 0) {
-		html_missing(f, "Hardware exits by reason", "needs --exit-trace");
+		html_missing(f, "Hardware exits by reason", WHY_NO_TRACE(stats));
 		free(names);
 		free(vals);
 		return;
@@ -105,6 +128,7 @@ static void exit_trace(FILE *f, json_object *stats)
 		}
 	exit_trace_svg(f, names, vals, n < TOP_BARS ? n : TOP_BARS);
 	exit_trace_table(f, names, vals, n, total);
+	top_rips(f, et);
 	if (jcount(et, "lost") > 0)
 		fprintf(f, "<p class=\"note\">%s trace events were lost (the ring buffer overflowed): "
 			"the counts above are low by about that much.</p>\n",
@@ -124,18 +148,21 @@ static void per_vcpu(FILE *f, json_object *stats)
 		html_missing(f, "Per-vCPU figures", "the statistics have none");
 		return;
 	}
-	html_table_open(f, "vcpu-table", "vCPU|>exits to warden|>time in KVM_RUN|>exits (KVM)|"
+	html_table_open(f, "vcpu-table", "vCPU|>exits to warden|>time in KVM_RUN|>all exits|"
 			">handled in KVM|>handled by warden");
 	for (size_t i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(a, i), *k = jobj(v, "kvm");
+		json_object *v = json_object_array_get_idx(a, i), *k = jobj(v, "exits");
+		const char *all = "total";
 		double id;
 
+		if (!k) /* the first draft of the schema named it "kvm" */
+			k = jobj(v, "kvm"), all = "exits";
 		fputs("<tr>", f);
 		snprintf(buf, sizeof(buf), "%lld", jnum(v, "id", &id) ? (long long)id : (long long)i);
 		html_td(f, buf);
 		html_td_num(f, fmt_count(jcount(v, "total_exits"), buf, sizeof(buf)));
 		html_td_num(f, fmt_ns(jcount(v, "run_ns"), buf, sizeof(buf)));
-		html_td_num(f, k ? fmt_count(jcount(k, "exits"), buf, sizeof(buf)) : "not recorded");
+		html_td_num(f, k ? fmt_count(jcount(k, all), buf, sizeof(buf)) : "not recorded");
 		html_td_num(f, k ? fmt_count(jcount(k, "handled_in_kvm"), buf, sizeof(buf)) : "-");
 		html_td_num(f, k ? fmt_count(jcount(k, "handled_by_warden"), buf, sizeof(buf)) : "-");
 		fputs("</tr>\n", f);
@@ -165,8 +192,7 @@ static void kvm_stats(FILE *f, json_object *stats)
 
 	fputs("<h3>KVM's counters at the end</h3>\n", f);
 	if (!ks) {
-		html_missing(f, "KVM binary statistics", "the host's KVM has no binary statistics: "
-			     "KVM_GET_STATS_FD needs Linux 5.14+");
+		html_missing(f, "KVM binary statistics", WHY_NO_KVM_STATS(stats));
 		return;
 	}
 	for (size_t i = 0; i < nv; i++) {

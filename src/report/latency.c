@@ -155,5 +155,5 @@ void section_latency(FILE *f, json_object *stats)
 	if ((o = jobj(et, "reasons")) && json_object_object_length(o))
 		hist_group(f, o, "in_kvm", "latency", "lat-hw", "exit to next entry (log2 scale)");
 	else
-		html_missing(f, "Hardware exit latency", "needs --exit-trace");
+		html_missing(f, "Hardware exit latency", WHY_NO_TRACE(stats));
 }

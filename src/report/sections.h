@@ -18,6 +18,14 @@ void section_cost(FILE *f, json_object *stats);
 void section_attribution(FILE *f, json_object *stats);
 void section_kvm(FILE *f, json_object *stats);
 
+/* Why a source is missing: the writer's own words (the string KEY of
+ * STATS, e.g. "exit_trace_missing"), or DEFAULT_WHY. */
+const char *why_missing(json_object *stats, const char *key, const char *default_why);
+#define WHY_NO_TRACE(stats) why_missing(stats, "exit_trace_missing", "needs --exit-trace")
+#define WHY_NO_KVM_STATS(stats)                                                                   \
+	why_missing(stats, "kvm_stats_missing",                                                   \
+		    "the host's KVM has no binary statistics: KVM_GET_STATS_FD needs Linux 5.14+")
+
 /* <p class="missing">WHAT: not recorded (WHY)</p> */
 void html_missing(FILE *f, const char *what, const char *why);
 /* A table whose header cells are HEADERS separated by '|'; a header

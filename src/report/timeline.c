@@ -71,9 +71,11 @@ static struct series *series_get(struct timeline *tl, const char *name)
 	return &tl->s[tl->ns++];
 }
 
-/* Every number under KEY in every interval; returns the intervals that
- * had KEY, or -1 when out of memory. */
-static long timeline_fill(struct timeline *tl, const struct report_input *in, const char *key)
+/* Every number under KEY in every interval whose name contains ONLY
+ * (NULL: all); returns the intervals that had KEY, or -1 when out of
+ * memory. */
+static long timeline_fill(struct timeline *tl, const struct report_input *in, const char *key,
+			  const char *only)
 {
 	long present = 0;
 
@@ -88,7 +90,7 @@ static long timeline_fill(struct timeline *tl, const struct report_input *in, co
 			struct series *s;
 
 			(void)v;
-			if (c == 0)
+			if (c == 0 || (only && !strstr(name, only)))
 				continue;
 			if (!(s = series_get(tl, name)))
 				return -1;
@@ -187,7 +189,9 @@ static void timeline_source(FILE *f, const struct report_input *in, const char *
 	fputs("<h3>", f);
 	fmt_escape(f, title);
 	fputs("</h3>\n", f);
-	if (timeline_times(&tl, in) < 0 || (present = timeline_fill(&tl, in, key)) < 0) {
+	/* KVM's statistics also hold times and non-exit events: keep exits */
+	if (timeline_times(&tl, in) < 0 ||
+	    (present = timeline_fill(&tl, in, key, strcmp(key, "kvm") == 0 ? "exits" : NULL)) < 0) {
 		html_missing(f, title, "out of memory while reading it");
 	} else if (present == 0) {
 		html_missing(f, title, why_missing);
@@ -216,9 +220,9 @@ void section_timeline(FILE *f, const struct report_input *in)
 	timeline_source(f, in, "warden", "timeline", "Exits that reached warden",
 			"no interval line has a \"warden\" object", NULL);
 	timeline_source(f, in, "kvm", "timeline-kvm", "Exits KVM counted (binary statistics)",
-			"the host's KVM has no binary statistics: KVM_GET_STATS_FD needs Linux 5.14+",
+			WHY_NO_KVM_STATS(in->stats),
 			"In KVM's statistics, \"exits\" counts every exit; the other lines are "
 			"categories of it.");
 	timeline_source(f, in, "trace", "timeline-trace", "Hardware exits by reason (exit trace)",
-			"needs --exit-trace", NULL);
+			WHY_NO_TRACE(in->stats), NULL);
 }
