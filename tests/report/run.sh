@@ -36,8 +36,10 @@ for tag in release asan; do
 		expect_eq "$tag $name: nothing on stderr (sanitizers included)" 0 "$(wc -c <"$OUT/$tag-$name.err")"
 	done
 done
-cmp -s "$OUT/release-sample.html" "$OUT/asan-sample.html" && pass "release and ASan builds write the same page" ||
-	failed "release and ASan builds wrote different pages"
+for name in sample minimal hostile; do
+	cmp -s "$OUT/release-$name.html" "$OUT/asan-$name.html" && pass "$name: release and ASan builds write the same page" ||
+		failed "$name: release and ASan builds wrote different pages"
+done
 
 # facts NAME: the checker's JSON about page NAME (release build).
 for name in sample minimal hostile; do
@@ -127,6 +129,16 @@ expect_eq "hostile: invalid UTF-8 replaced by U+FFFD" true "$(json $F '[.tables[
 expect_eq "hostile: 13 series fold into 8 and other" "9 other" \
 	"$(json $F '.svgs.timeline | "\(.polylines) \(.legend[-1])"')"
 expect_eq "hostile: no histogram from a non-array" true "$(json $F '[.missing[] | select(startswith("histogram: not recorded"))] | length >= 1')"
+
+echo "-- cut short (intervals, no final line)"
+grep '"type":"interval"' "$FIX/sample.jsonl" >"$OUT/cut.jsonl"
+"$B/warden" report "$OUT/cut.jsonl" -o "$OUT/release-cut.html" 2>"$OUT/cut.err"
+expect_eq "cut short: exit status" 0 $?
+python3 tests/report/html_check.py "$OUT/release-cut.html" >"$OUT/cut.facts.json"
+expect_eq "cut short: timelines still drawn" "4 9" \
+	"$(json $OUT/cut.facts.json '"\(.svgs.timeline.polylines) \(.svgs["timeline-trace"].polylines)"')"
+expect_eq "cut short: says the final figures are missing" 1 \
+	"$(json $OUT/cut.facts.json '[.missing[] | select(startswith("Final statistics: not recorded"))] | length')"
 
 echo "-- a real run: the observe guest on this host's /dev/kvm, --stats-trace"
 REAL=no
