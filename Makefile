@@ -61,7 +61,7 @@ include tests/unit/unit.mk
 include tests/native/native.mk
 include tests/report/report.mk
 
-emu-test: static guest
+emu-test: static guest native-guests
 	bash tests/emu/run.sh
 
 # Every tier, even when an earlier one fails; tiers that need a missing

@@ -195,10 +195,12 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct observatory obs;
 	struct obs_config ocfg;
+	struct clock_cal cal;
 	enum vm_end end;
 	int r;
 
 	process_start_ns = now_ns();
+	clock_cal_start(&cal);
 	/* Subcommands besides `run` have their own option parsers. */
 	if (argc > 1 && strcmp(argv[1], "caps") == 0)
 		return caps_main(argc - 1, argv + 1);
@@ -259,6 +261,7 @@ int main(int argc, char **argv)
 	rep.nvcpus = o.cpus;
 	rep.vcpu = stats;
 	rep.end_reason = vm_end_name(end);
+	rep.ns_per_tick = clock_cal_ns_per_cycle(&cal);
 	obs_fill_report(&obs, &rep);
 	stats_print_table(stderr, &rep);
 	if ((o.stats_json && stats_write_json(o.stats_json, &rep) < 0) || obs_finish(&obs, &rep) < 0) {

@@ -59,10 +59,10 @@ const char *stats_reason_name(unsigned slot)
 
 static void cost_add(struct exit_cost *c, const struct exit_sample *e)
 {
-	hist_add(&c->handle, e->decode_ns + e->emulate_ns);
-	hist_add(&c->part[PART_RUN], e->run_ns);
-	hist_add(&c->part[PART_DECODE], e->decode_ns);
-	hist_add(&c->part[PART_EMULATE], e->emulate_ns);
+	hist_add(&c->handle, e->decode + e->emulate);
+	hist_add(&c->part[PART_RUN], e->run);
+	hist_add(&c->part[PART_DECODE], e->decode);
+	hist_add(&c->part[PART_EMULATE], e->emulate);
 }
 
 static void cost_merge(struct exit_cost *dst, const struct exit_cost *src)
@@ -88,7 +88,7 @@ static void addr_add(struct exit_stats *s, uint8_t space, uint64_t addr, int dev
 		}
 		if (a->addr == addr && a->space == space) {
 			a->count += count;
-			a->time_ns += ns;
+			a->ticks += ns;
 			return;
 		}
 	}
@@ -104,7 +104,7 @@ void stats_record(struct exit_stats *s, const struct exit_sample *e)
 {
 	unsigned slot = e->slot < STATS_NREASONS ? e->slot : KVM_EXIT_UNKNOWN;
 
-	s->run_ns += e->run_ns;
+	s->run_ticks += e->run;
 	atomic_store_explicit(&s->live[slot],
 			      atomic_load_explicit(&s->live[slot], memory_order_relaxed) + 1,
 			      memory_order_relaxed);
@@ -115,7 +115,7 @@ void stats_record(struct exit_stats *s, const struct exit_sample *e)
 		cost_add(&s->unclaimed, e);
 	if (e->has_addr)
 		addr_add(s, e->space, e->addr, valid_dev(e->dev) ? e->dev : STATS_DEV_NONE, 1,
-			 e->decode_ns + e->emulate_ns);
+			 e->decode + e->emulate);
 }
 
 void stats_record_return(struct exit_stats *s, const struct exit_sample *e, uint64_t ns)
@@ -149,7 +149,7 @@ void stats_merge_all(const struct stats_report *r, struct exit_stats *out)
 	for (unsigned c = 0; c < r->nvcpus; c++) {
 		const struct exit_stats *s = &r->vcpu[c];
 
-		out->run_ns += s->run_ns;
+		out->run_ticks += s->run_ticks;
 		for (unsigned i = 0; i < STATS_NREASONS; i++)
 			cost_merge(&out->reason[i], &s->reason[i]);
 		for (unsigned i = 0; i < STATS_MAX_DEVICES; i++)
@@ -158,7 +158,7 @@ void stats_merge_all(const struct stats_report *r, struct exit_stats *out)
 		for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++) {
 			const struct addr_stat *a = &s->addr[i];
 			if (a->used)
-				addr_add(out, a->space, a->addr, a->dev, a->count, a->time_ns);
+				addr_add(out, a->space, a->addr, a->dev, a->count, a->ticks);
 		}
 		out->addr_overflow += s->addr_overflow;
 	}

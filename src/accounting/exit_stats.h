@@ -41,14 +41,16 @@ struct exit_cost {
 struct addr_stat {
 	uint64_t addr;
 	uint64_t count;
-	uint64_t time_ns; /* handling time */
+	uint64_t ticks; /* handling time */
 	int16_t dev;      /* device slot or STATS_DEV_NONE (unclaimed) */
 	uint8_t space;    /* enum bus_space */
 	uint8_t used;
 };
 
+/* All times in exit_stats are TSC cycles (see util/clock.h); reporters
+ * convert them with stats_report.ns_per_tick. */
 struct exit_stats {
-	uint64_t run_ns; /* time spent inside KVM_RUN */
+	uint64_t run_ticks; /* time spent inside KVM_RUN */
 	/* Exit counts by reason, readable by the sampler while the vCPU runs
 	 * (single writer, relaxed atomics: plain moves on x86). */
 	_Atomic uint64_t live[STATS_NREASONS];
@@ -67,7 +69,7 @@ struct exit_sample {
 	bool unclaimed;  /* ... that no device owns */
 	uint8_t space;
 	uint64_t addr;
-	uint64_t run_ns, decode_ns, emulate_ns;
+	uint64_t run, decode, emulate; /* TSC cycles */
 };
 
 /* What a device did besides causing exits (virtio devices): requests
@@ -94,6 +96,7 @@ struct stats_report {
 	struct device_counters counters[STATS_MAX_DEVICES];
 	char name_buf[STATS_MAX_DEVICES][32]; /* storage for device_name */
 	uint64_t wall_ns; /* VM lifetime */
+	double ns_per_tick; /* exit_stats times to ns; 0 means they are ns already */
 	const char *end_reason;
 	/* The in-kernel half, where the host provides it (NULL otherwise). */
 	const struct kvm_view *kvm;

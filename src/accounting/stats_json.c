@@ -12,6 +12,15 @@
 
 #define TOP_RIPS 20
 
+/* exit_stats times are TSC cycles: ns = cycles * tick_ns. Set once per
+ * stats_json_build; the trace's histograms are ns already (scale 1). */
+static double tick_ns = 1.0;
+
+static uint64_t to_ns(double v, double scale)
+{
+	return (uint64_t)(v * scale + 0.5);
+}
+
 static void add_u64(json_object *o, const char *k, uint64_t v)
 {
 	json_object_object_add(o, k, json_object_new_uint64(v));
@@ -25,45 +34,56 @@ static void add_hex(json_object *o, const char *k, uint64_t v)
 	json_object_object_add(o, k, json_object_new_string(b));
 }
 
-/* Power-of-two buckets (what the report plots) from the finer histogram. */
-static json_object *log2_json(const struct histogram *h)
+/* Power-of-two ns buckets (what the report plots) from the finer
+ * histogram: each fine bucket goes where its middle, in ns, falls (exact
+ * when SCALE is 1: fine buckets never straddle a power of two). */
+static json_object *log2_json(const struct histogram *h, double scale)
 {
 	json_object *a = json_object_new_array();
-	uint64_t cnt = 0;
-	int cur = -1;
+	uint64_t cnt[65] = { 0 };
 
-	for (unsigned i = 0; i <= HIST_BUCKETS; i++) {
-		uint64_t lo = i < HIST_BUCKETS ? hist_bucket_low(i) : 0;
-		int k = i < HIST_BUCKETS ? (lo ? 64 - __builtin_clzll(lo) : 0) : -2;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		uint64_t lo, hi, mid;
 
-		if (k != cur && cur >= 0 && cnt) {
-			json_object *b = json_object_new_object();
-			add_u64(b, "lo_ns", cur ? 1ULL << (cur - 1) : 0);
-			add_u64(b, "hi_ns", cur ? (1ULL << cur) - 1 : 0);
-			add_u64(b, "count", cnt);
-			json_object_array_add(a, b);
-		}
-		if (k != cur)
-			cnt = 0;
-		cur = k;
-		if (i < HIST_BUCKETS)
-			cnt += h->bucket[i];
+		if (!h->bucket[i])
+			continue;
+		lo = hist_bucket_low(i);
+		hi = hist_bucket_high(i);
+		mid = to_ns((double)lo / 2 + (double)hi / 2, scale);
+		cnt[mid ? 64 - __builtin_clzll(mid) : 0] += h->bucket[i];
+	}
+	for (unsigned k = 0; k < 65; k++) {
+		json_object *b;
+
+		if (!cnt[k])
+			continue;
+		b = json_object_new_object();
+		add_u64(b, "lo_ns", k ? 1ULL << (k - 1) : 0);
+		add_u64(b, "hi_ns", k ? (k == 64 ? UINT64_MAX : (1ULL << k) - 1) : 0);
+		add_u64(b, "count", cnt[k]);
+		json_object_array_add(a, b);
 	}
 	return a;
 }
 
-static json_object *hist_json(const struct histogram *h)
+static json_object *hist_json_scaled(const struct histogram *h, double scale)
 {
 	json_object *o = json_object_new_object();
 
 	add_u64(o, "count", h->count);
-	add_u64(o, "total_ns", h->sum);
-	json_object_object_add(o, "mean_ns", json_object_new_double(hist_mean(h)));
-	add_u64(o, "p50_ns", hist_percentile(h, 50));
-	add_u64(o, "p99_ns", hist_percentile(h, 99));
-	add_u64(o, "max_ns", h->max);
-	json_object_object_add(o, "log2", log2_json(h));
+	add_u64(o, "total_ns", to_ns((double)h->sum, scale));
+	json_object_object_add(o, "mean_ns", json_object_new_double(hist_mean(h) * scale));
+	add_u64(o, "p50_ns", to_ns((double)hist_percentile(h, 50), scale));
+	add_u64(o, "p99_ns", to_ns((double)hist_percentile(h, 99), scale));
+	add_u64(o, "max_ns", to_ns((double)h->max, scale));
+	json_object_object_add(o, "log2", log2_json(h, scale));
 	return o;
+}
+
+/* A histogram of exit_stats (cycles). */
+static json_object *hist_json(const struct histogram *h)
+{
+	return hist_json_scaled(h, tick_ns);
 }
 
 static json_object *cost_json(const struct exit_cost *c, double wall_s)
@@ -159,7 +179,7 @@ static json_object *addrs_json(const struct stats_report *r, const struct exit_s
 								      ? r->device_name[v[i].dev] : "(unclaimed)"));
 		add_u64(e, "count", v[i].count);
 		if (!unclaimed_only)
-			add_u64(e, "total_ns", v[i].time_ns);
+			add_u64(e, "total_ns", to_ns((double)v[i].ticks, tick_ns));
 		json_object_array_add(a, e);
 	}
 	free(v);
@@ -246,8 +266,8 @@ static json_object *trace_json(const struct exit_trace *t)
 		add_u64(e, "count", x->in_kvm + x->to_warden);
 		add_u64(e, "in_kvm", x->in_kvm);
 		add_u64(e, "to_warden", x->to_warden);
-		json_object_object_add(e, "latency", hist_json(&x->kvm_latency));
-		json_object_object_add(e, "warden_latency", hist_json(&x->warden_latency));
+		json_object_object_add(e, "latency", hist_json_scaled(&x->kvm_latency, 1.0));
+		json_object_object_add(e, "warden_latency", hist_json_scaled(&x->warden_latency, 1.0));
 		json_object_object_add(rs, exit_trace_reason_name(t, x->code, buf, sizeof(buf)), e);
 	}
 	json_object_object_add(o, "isa", json_object_new_string(t->isa == HW_ISA_SVM ? "svm"
@@ -302,7 +322,7 @@ static json_object *per_vcpu_json(const struct stats_report *r, double wall_s)
 		json_object *v = json_object_new_object();
 		json_object_object_add(v, "id", json_object_new_int((int)c));
 		add_u64(v, "total_exits", stats_total(&r->vcpu[c]));
-		add_u64(v, "run_ns", r->vcpu[c].run_ns);
+		add_u64(v, "run_ns", to_ns((double)r->vcpu[c].run_ticks, tick_ns));
 		json_object_object_add(v, "reasons", reasons_json(&r->vcpu[c], wall_s));
 		json_object_object_add(v, "exits", split_json(exit_split_of(r, (int)c)));
 		json_object_array_add(vcpus, v);
@@ -318,6 +338,7 @@ json_object *stats_json_build(const struct stats_report *r)
 
 	if (!all)
 		return NULL;
+	tick_ns = r->ns_per_tick > 0 ? r->ns_per_tick : 1.0;
 	stats_merge_all(r, all);
 	root = json_object_new_object();
 	json_object_object_add(root, "schema", json_object_new_string("warden-stats/2"));
@@ -326,7 +347,7 @@ json_object *stats_json_build(const struct stats_report *r)
 	json_object_object_add(root, "vcpus", json_object_new_int((int)r->nvcpus));
 	json_object_object_add(root, "exits", split_json(exit_split_of(r, -1)));
 	add_u64(root, "total_exits", stats_total(all));
-	add_u64(root, "run_ns", all->run_ns);
+	add_u64(root, "run_ns", to_ns((double)all->run_ticks, tick_ns));
 	json_object_object_add(root, "reasons", reasons_json(all, wall_s));
 	json_object_object_add(root, "devices", devices_json(r, all, wall_s));
 	json_object_object_add(root, "unclaimed", addrs_json(r, all, -1, true));

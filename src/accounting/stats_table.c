@@ -22,7 +22,15 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-static double us(double ns)
+/* exit_stats times are TSC cycles; the trace's are ns (tick_ns 1). */
+static double tick_ns = 1.0;
+
+static double us(double ticks)
+{
+	return ticks * tick_ns / 1e3;
+}
+
+static double trace_us(double ns)
 {
 	return ns / 1e3;
 }
@@ -129,7 +137,7 @@ static void print_addrs(FILE *f, const struct stats_report *r, const struct exit
 	for (unsigned k = 0; k < n && k < 6; k++)
 		fprintf(f, "%s 0x%llx %s x%llu (%.0f us)", k ? "," : "", (unsigned long long)v[k].addr,
 			v[k].dev >= 0 && (unsigned)v[k].dev < r->ndevices ? r->device_name[v[k].dev] : "unclaimed",
-			(unsigned long long)v[k].count, us((double)v[k].time_ns));
+			(unsigned long long)v[k].count, us((double)v[k].ticks));
 	fprintf(f, "\n");
 	if (all->addr_overflow)
 		fprintf(f, "  (%llu exits at addresses beyond the table)\n",
@@ -213,8 +221,8 @@ static void print_trace(FILE *f, const struct stats_report *r)
 			exit_trace_reason_name(t, x->code, buf, sizeof(buf)),
 			(unsigned long long)(x->in_kvm + x->to_warden),
 			pct(x->in_kvm + x->to_warden, t->exits), (unsigned long long)x->in_kvm,
-			(unsigned long long)x->to_warden, us(hist_mean(&x->kvm_latency)),
-			us((double)hist_percentile(&x->kvm_latency, 99)));
+			(unsigned long long)x->to_warden, trace_us(hist_mean(&x->kvm_latency)),
+			trace_us((double)hist_percentile(&x->kvm_latency, 99)));
 	}
 	n = 0;
 	for (unsigned i = 0; i < TRACE_MAX_MSRS; i++)
@@ -238,6 +246,7 @@ void stats_print_table(FILE *f, const struct stats_report *r)
 
 	if (!all)
 		return;
+	tick_ns = r->ns_per_tick > 0 ? r->ns_per_tick : 1.0;
 	stats_merge_all(r, all);
 	total = stats_total(all);
 	fprintf(f, "\nwarden: %llu VM exits reached warden in %.3f s (%u vCPU%s, ended by %s)\n",

@@ -22,7 +22,7 @@ static void bus_access(struct vm *vm, enum bus_space sp, uint64_t addr, uint8_t 
 		res->has_addr = true;
 		res->space = (uint8_t)sp;
 		res->addr = addr;
-		res->t_decoded = now_ns();
+		res->t_decoded = cycles();
 	}
 	if (!r) {
 		/* Unclaimed: reads float high, writes vanish, as on a PC bus. */

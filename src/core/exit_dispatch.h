@@ -15,7 +15,7 @@ struct exit_result {
 	uint8_t space;   /* enum bus_space */
 	uint64_t addr;   /* port or MMIO address of the access */
 	bool has_addr;
-	uint64_t t_decoded; /* when the owner was found (0: no device work) */
+	uint64_t t_decoded; /* TSC when the owner was found (0: no device work) */
 	int end;         /* enum vm_end: VM_RUNNING to go on */
 };
 

@@ -96,7 +96,7 @@ int vcpu_set_boot_state(struct vcpu *v, const struct boot_entry *e)
 	return cpu_state_apply(v->fd, &v->vm->mem, e);
 }
 
-/* Fill the timing of sample E from the loop's timestamps: T0 entering
+/* Fill the timing of sample E (TSC cycles) from the loop's stamps: T0 entering
  * KVM_RUN, T1 back from it, T3 done with the exit; RES->t_decoded splits
  * decode from device emulation. */
 static void time_exit(struct exit_sample *e, const struct exit_result *res, uint64_t t0,
@@ -104,9 +104,9 @@ static void time_exit(struct exit_sample *e, const struct exit_result *res, uint
 {
 	uint64_t td = res->t_decoded && res->t_decoded >= t1 && res->t_decoded <= t3 ? res->t_decoded : t3;
 
-	e->run_ns = t1 - t0;
-	e->decode_ns = td - t1;
-	e->emulate_ns = t3 - td;
+	e->run = t1 - t0;
+	e->decode = td - t1;
+	e->emulate = t3 - td;
 }
 
 /* The exit loop. Accounting happens here, once, for every KVM_RUN return:
@@ -128,14 +128,14 @@ static void *vcpu_thread(void *arg)
 	while (atomic_load(&vm->end) == VM_RUNNING) {
 		struct exit_result res = { .dev = STATS_DEV_NONE };
 		struct exit_sample e;
-		uint64_t t0 = now_ns(), t1, t3;
+		uint64_t t0 = cycles(), t1, t3;
 		int ret, err;
 
 		if (prev_done)
 			stats_record_return(st, &prev, t0 - prev_done);
 		ret = ioctl(v->fd, KVM_RUN, 0);
 		err = errno;
-		t1 = now_ns();
+		t1 = cycles();
 		if (ret < 0 && err != EINTR && err != EAGAIN) {
 			log_warn("vCPU %u: KVM_RUN: %s", v->id, strerror(err));
 			vm_request_end(vm, VM_END_HOST_ERROR);
@@ -143,7 +143,7 @@ static void *vcpu_thread(void *arg)
 		}
 		if (ret == 0)
 			exit_dispatch(v, &res);
-		t3 = now_ns();
+		t3 = cycles();
 		e = (struct exit_sample){ .slot = stats_reason_slot(ret, err, v->run->exit_reason),
 					  .dev = res.dev, .has_addr = res.has_addr,
 					  .unclaimed = res.unclaimed, .space = res.space, .addr = res.addr };

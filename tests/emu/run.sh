@@ -23,6 +23,10 @@ if [ -n "${EMU_ONLY:-}" ]; then
 else
 	extras=(tests/emu/cases)
 fi
+# The native tier's test guests, for cases that run them under real SVM
+# (/extra/guests in L1).
+GUESTS=${EMU_GUESTS:-build/tests/guests}
+[ -d "$GUESTS" ] && extras+=("$GUESTS")
 bash tests/emu/l1.sh --smp 4 --mem 6144 --timeout 1200 tests/emu/l1-tests.sh "${extras[@]}" >"$OUT/l1.log" 2>&1
 st=$?
 tr -d '\r' <"$OUT/l1.log" >"$OUT/l1.txt"

@@ -42,8 +42,8 @@ static int teardown(void **state)
  * HANDLE ns of handling, split evenly into decode and emulate when even. */
 static void rec(struct exit_stats *s, unsigned slot, int dev, uint64_t run, uint64_t handle)
 {
-	struct exit_sample e = { .slot = slot, .dev = dev, .run_ns = run,
-				 .decode_ns = handle / 2, .emulate_ns = handle - handle / 2 };
+	struct exit_sample e = { .slot = slot, .dev = dev, .run = run,
+				 .decode = handle / 2, .emulate = handle - handle / 2 };
 
 	stats_record(s, &e);
 }
@@ -53,7 +53,7 @@ static void rec_addr(struct exit_stats *s, uint8_t space, uint64_t addr, int dev
 {
 	struct exit_sample e = { .slot = space == BUS_PIO ? KVM_EXIT_IO : KVM_EXIT_MMIO,
 				 .dev = dev, .has_addr = true, .unclaimed = dev < 0,
-				 .space = space, .addr = addr, .run_ns = 1, .decode_ns = handle };
+				 .space = space, .addr = addr, .run = 1, .decode = handle };
 
 	stats_record(s, &e);
 }
@@ -134,7 +134,7 @@ static void test_record_by_slot_and_device(void **state)
 	for (unsigned i = 0; i < STATS_MAX_DEVICES; i++)
 		if (i != 2 && i != 5)
 			assert_int_equal(s->device[i].handle.count, 0);
-	assert_int_equal(s->run_ns, 1500);
+	assert_int_equal(s->run_ticks, 1500);
 	assert_int_equal(stats_total(s), 5);
 	/* The live counters (read by the sampler) follow. */
 	assert_int_equal(stats_live_count(s, KVM_EXIT_IO), 3);
@@ -147,15 +147,15 @@ static void test_cost_parts(void **state)
 {
 	struct fx *f = *state;
 	struct exit_stats *s = &f->vcpu[0];
-	struct exit_sample e = { .slot = KVM_EXIT_IO, .dev = 3, .run_ns = 5000,
-				 .decode_ns = 40, .emulate_ns = 700 };
+	struct exit_sample e = { .slot = KVM_EXIT_IO, .dev = 3, .run = 5000,
+				 .decode = 40, .emulate = 700 };
 	const struct exit_cost *c = &s->reason[KVM_EXIT_IO];
 
 	stats_record(s, &e);
 	stats_record_return(s, &e, 90);
-	e.run_ns = 7000;
-	e.decode_ns = 60;
-	e.emulate_ns = 300;
+	e.run = 7000;
+	e.decode = 60;
+	e.emulate = 300;
 	stats_record(s, &e);
 	stats_record_return(s, &e, 110);
 	assert_int_equal(c->part[PART_RUN].sum, 12000);
@@ -202,7 +202,7 @@ static void test_addresses_per_space_and_owner(void **state)
 	u = find_addr(s, BUS_PIO, 0x80);
 	assert_non_null(u);
 	assert_int_equal(u->count, 3);
-	assert_int_equal(u->time_ns, 15);
+	assert_int_equal(u->ticks, 15);
 	assert_int_equal(u->dev, STATS_DEV_NONE);
 	u = find_addr(s, BUS_MMIO, 0x80);
 	assert_non_null(u);
@@ -292,7 +292,7 @@ static void test_merge_all(void **state)
 	assert_int_equal(m->device[0].handle.count, 13);
 	assert_int_equal(m->device[1].handle.count, 5);
 	assert_int_equal(m->device[2].handle.count, 1);
-	assert_int_equal(m->run_ns, RUN_NS_THREE);
+	assert_int_equal(m->run_ticks, RUN_NS_THREE);
 	assert_int_equal(stats_total(m), stats_total(&f->vcpu[0]) + stats_total(&f->vcpu[1]) +
 					 stats_total(&f->vcpu[2]));
 	assert_int_equal(stats_total(m), 30);
