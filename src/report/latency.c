@@ -63,7 +63,7 @@ static void hist_svg(FILE *f, const char *id, const char *name, json_object *h,
 	plot_init(&p, f, 58, 36, 290, 140);
 	scale_fit(&p.xs, SCALE_LOG2, lo, hi);
 	p.xs.p0 = p.x, p.xs.p1 = p.x + p.w;
-	scale_fit(&p.ys, SCALE_LINEAR, 0, cmax);
+	scale_fit(&p.ys, SCALE_LINEAR, 0, cmax < 5 ? 5 : cmax); /* whole exits on the ticks */
 	p.ys.p0 = p.y + p.h, p.ys.p1 = p.y;
 	svg_axis_y(&p, "exits", fmt_si);
 	svg_axis_x(&p, xlabel, fmt_ns_tick, 6);
@@ -92,9 +92,9 @@ static void hist_card(FILE *f, const char *id, const char *name, json_object *h,
 
 	fputs("<div class=\"card\"><h4>", f);
 	fmt_escape_max(f, name, 48);
-	fprintf(f, "</h4><p>%s exits &#183; mean %s &#183; <b style=\"color:" COLOUR_P50 "\">p50 %s</b> "
+	fprintf(f, "</h4><p>%s exit%s &#183; mean %s &#183; <b style=\"color:" COLOUR_P50 "\">p50 %s</b> "
 		"&#183; <b style=\"color:" COLOUR_P99 "\">p99 %s</b> &#183; max %s</p>\n",
-		fmt_count(jcount(h, "count"), c, sizeof(c)), fmt_ns(jcount(h, "mean_ns"), m, sizeof(m)),
+		fmt_count(jcount(h, "count"), c, sizeof(c)), jcount(h, "count") == 1 ? "" : "s", fmt_ns(jcount(h, "mean_ns"), m, sizeof(m)),
 		fmt_ns(jcount(h, "p50_ns"), p50, sizeof(p50)), fmt_ns(jcount(h, "p99_ns"), p99, sizeof(p99)),
 		fmt_ns(jcount(h, "max_ns"), mx, sizeof(mx)));
 	if (n)
