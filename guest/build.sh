@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Build the warden test guest (`make guest`):
 #   build/guest/vmlinuz          Debian's cloud kernel (scripts/fetch-kernel.sh)
+#   build/guest/vmlinux          the same kernel uncompressed: the ELF inside the
+#                                bzImage, which warden boots directly (no
+#                                decompressor running in the guest)
 #   build/guest/initrd.cpio.gz   newc cpio, gzip: busybox, virtio modules, /init
 #
 # Idempotent: the initrd is rebuilt only when one of its inputs is newer.
@@ -44,6 +47,49 @@ if [ ! -s "$OUT/vmlinuz" ] || [ "$KDIR/vmlinuz" -nt "$OUT/vmlinuz" ]; then
     cp -f "$KDIR/vmlinuz" "$OUT/vmlinuz.tmp" && mv -f "$OUT/vmlinuz.tmp" "$OUT/vmlinuz"
 fi
 
+# vmlinux: the bzImage's payload (setup header: payload_offset, relative to
+# the protected-mode code, and payload_length) is the compressed ELF vmlinux.
+# Its format is known by its magic; every format but gzip carries the
+# uncompressed size as 4 trailing bytes (the kernel's size_append), which are
+# cut off and checked. (Behind the ELF lies the relocation table the
+# decompressor uses for KASLR; it is left in: warden loads by program
+# headers and ignores it.) Done here, once per kernel, never per boot.
+rd_u() { # rd_u FILE OFFSET BYTES: little-endian unsigned integer
+    od -An -t "u$3" -j "$2" -N "$3" "$1" | tr -d ' '
+}
+extract_vmlinux() { # extract_vmlinux BZIMAGE OUT
+    local bz=$1 out=$2 sects poff plen start magic sized=1 want got
+    local -a tool
+    [ "$(od -An -c -j 514 -N 4 "$bz" | tr -d ' ')" = HdrS ] || die "$bz has no Linux boot header"
+    [ "$(rd_u "$bz" 518 2)" -ge $((0x208)) ] || die "$bz: boot protocol before 2.08 has no payload fields"
+    sects=$(rd_u "$bz" 497 1); [ "$sects" -ne 0 ] || sects=4
+    poff=$(rd_u "$bz" 584 4); plen=$(rd_u "$bz" 588 4)
+    start=$(( (sects + 1) * 512 + poff ))
+    [ "$plen" -gt 4 ] && [ $((start + plen)) -le "$(stat -c %s "$bz")" ] || die "$bz: payload outside the file"
+    magic=$(od -An -t x1 -j "$start" -N 6 "$bz" | tr -d ' \n')
+    case $magic in
+        1f8b*)         tool=(gzip -dc); sized=0; need gzip gzip ;;
+        fd377a585a00)  tool=(xz -dc); need xz xz-utils ;;
+        5d0000*)       tool=(xz --format=lzma -dc); need xz xz-utils ;;
+        28b52ffd*)     tool=(zstd -dcq); need zstd zstd ;;
+        02214c18*)     tool=(lz4 -dc); need lz4 lz4 ;;     # legacy frame, as the kernel writes it
+        425a68*)       tool=(bzip2 -dc); need bzip2 bzip2 ;;
+        894c5a4f*)     tool=(lzop -dc); need lzop lzop ;;
+        *) die "$bz: unknown payload compression (magic $magic)" ;;
+    esac
+    [ $sized = 0 ] || { want=$(od -An -t u4 -j $((start + plen - 4)) -N 4 "$bz" | tr -d ' '); plen=$((plen - 4)); }
+    dd if="$bz" iflag=skip_bytes,count_bytes skip="$start" count="$plen" bs=1M status=none \
+        | "${tool[@]}" >"$out.tmp" \
+        || die "${tool[0]} could not decompress the payload of $bz"
+    got=$(stat -c %s "$out.tmp")
+    [ $sized = 0 ] || [ "$got" = "$want" ] || die "$bz: payload decompressed to $got bytes, the kernel says $want"
+    [ "$(od -An -c -N 4 "$out.tmp" | tr -d ' ')" = '177ELF' ] || die "$bz: the payload is not an ELF vmlinux"
+    mv -f "$out.tmp" "$out"
+}
+if [ ! -s "$OUT/vmlinux" ] || [ "$OUT/vmlinuz" -nt "$OUT/vmlinux" ] || [ "$ROOT/guest/build.sh" -nt "$OUT/vmlinux" ]; then
+    extract_vmlinux "$OUT/vmlinuz" "$OUT/vmlinux"
+fi
+
 INITRD="$OUT/initrd.cpio.gz"
 inputs=("$ROOT/guest/init" "$ROOT/guest/tools/randread.c" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
 stale=${FORCE:-0}
@@ -55,7 +101,7 @@ else
     stale=1
 fi
 if [ "$stale" != 1 ]; then
-    echo "guest: up to date (build/guest/vmlinuz $KVER, build/guest/initrd.cpio.gz $(stat -c %s "$INITRD") bytes)"
+    echo "guest: up to date (build/guest/vmlinuz $KVER, vmlinux $(stat -c %s "$OUT/vmlinux") bytes, build/guest/initrd.cpio.gz $(stat -c %s "$INITRD") bytes)"
     exit 0
 fi
 
@@ -99,4 +145,4 @@ mknod -m 666 "$STAGE/dev/null" c 1 3
 mv -f "$INITRD.tmp" "$INITRD"
 rm -rf "$STAGE"
 
-echo "guest: built build/guest/vmlinuz ($KVER) and build/guest/initrd.cpio.gz ($(stat -c %s "$INITRD") bytes, $(wc -l <<<"$order") modules)"
+echo "guest: built build/guest/vmlinuz ($KVER), vmlinux ($(stat -c %s "$OUT/vmlinux") bytes) and build/guest/initrd.cpio.gz ($(stat -c %s "$INITRD") bytes, $(wc -l <<<"$order") modules)"

@@ -6,6 +6,7 @@
 #include "boot/bzimage.h"
 #include "boot/e820.h"
 #include "boot/layout.h"
+#include "boot/vmlinux.h"
 #include "core/guest_mem.h"
 #include "util/error.h"
 
@@ -37,12 +38,22 @@ int linux_place_initrd(uint64_t low_end, uint32_t initrd_addr_max, uint64_t kern
 	return 0;
 }
 
+/* What the common part of loading needs to know about the kernel, whether
+ * it came as a bzImage or as a vmlinux. */
+struct linux_kernel {
+	const uint8_t *hdr;       /* image bytes whose [0x1f1, hdr_end) is the setup header */
+	size_t hdr_end;
+	uint32_t cmdline_size;    /* longest command line, excluding the NUL */
+	uint32_t initrd_addr_max;
+	uint64_t kernel_end;      /* first byte the kernel does not need */
+	uint64_t entry;           /* its 64-bit entry point */
+};
+
 static int write_zero_page(struct guest_mem *mem, const struct linux_boot *lb,
-			   uint64_t initrd_addr)
+			   const struct linux_kernel *k, uint64_t initrd_addr)
 {
 	uint8_t *bp = gmem_ptr(mem, LAYOUT_ZERO_PAGE, BP_SIZE);
 	struct e820_entry map[E820_MAX];
-	size_t hdr_end = 0x202 + lb->kernel[0x201];
 	uint32_t v32;
 	uint64_t v64;
 	unsigned n;
@@ -51,7 +62,7 @@ static int write_zero_page(struct guest_mem *mem, const struct linux_boot *lb,
 		return fail(ERR_USAGE, "guest memory too small for the zero page");
 	memset(bp, 0, BP_SIZE);
 	/* The setup header as the kernel image carries it. */
-	memcpy(bp + BZ_SETUP_SECTS, lb->kernel + BZ_SETUP_SECTS, hdr_end - BZ_SETUP_SECTS);
+	memcpy(bp + BZ_SETUP_SECTS, k->hdr + BZ_SETUP_SECTS, k->hdr_end - BZ_SETUP_SECTS);
 	bp[BZ_TYPE_OF_LOADER] = 0xff; /* undefined boot loader */
 	bp[BZ_LOADFLAGS] |= BZ_LOADED_HIGH;
 	v32 = LAYOUT_CMDLINE;
@@ -68,36 +79,33 @@ static int write_zero_page(struct guest_mem *mem, const struct linux_boot *lb,
 	return 0;
 }
 
-int linux_load(struct guest_mem *mem, const struct linux_boot *lb, struct boot_entry *entry)
+static int check_fits(const struct guest_mem *mem, uint64_t kernel_end)
 {
-	struct bzimage bz;
-	uint64_t kernel_end, initrd_addr = 0;
-	size_t cmdlen = strlen(lb->cmdline);
-	uint8_t *dst;
-
-	if (bzimage_parse(lb->kernel, lb->kernel_len, lb->kernel_path, &bz) < 0)
-		return -1;
-	/* The decompressor runs in place at 1 MiB and unpacks to pref_address
-	 * (LOAD_PHYSICAL_ADDR), needing init_size bytes there. */
-	kernel_end = (bz.pref_address > LAYOUT_KERNEL ? bz.pref_address : LAYOUT_KERNEL) + bz.init_size;
 	if (kernel_end > gmem_low_end(mem))
 		return fail(ERR_USAGE, "--mem %llu MiB is too small for this kernel (it needs at least %llu MiB)",
 			    (unsigned long long)(mem->size >> 20), (unsigned long long)mib_up(kernel_end) + 16);
-	dst = gmem_ptr(mem, LAYOUT_KERNEL, bz.pm_len);
-	if (!dst)
-		return fail(ERR_USAGE, "kernel does not fit in guest memory");
-	memcpy(dst, bz.pm, bz.pm_len);
+	return 0;
+}
 
-	if (cmdlen > bz.cmdline_size || cmdlen >= LAYOUT_CMDLINE_MAX)
+/* Command line, initrd, zero page and entry: the same for both formats,
+ * once the kernel itself is in memory. */
+static int finish_load(struct guest_mem *mem, const struct linux_boot *lb,
+		       const struct linux_kernel *k, struct boot_entry *entry)
+{
+	uint64_t initrd_addr = 0;
+	size_t cmdlen = strlen(lb->cmdline);
+	uint8_t *dst;
+
+	if (cmdlen > k->cmdline_size || cmdlen >= LAYOUT_CMDLINE_MAX)
 		return fail(ERR_USAGE, "--cmdline is %zu bytes; this kernel accepts at most %u",
-			    cmdlen, bz.cmdline_size);
+			    cmdlen, k->cmdline_size);
 	dst = gmem_ptr(mem, LAYOUT_CMDLINE, cmdlen + 1);
 	if (!dst)
 		return fail(ERR_USAGE, "guest memory too small for the command line");
 	memcpy(dst, lb->cmdline, cmdlen + 1);
 
 	if (lb->initrd) {
-		if (linux_place_initrd(gmem_low_end(mem), bz.initrd_addr_max, kernel_end,
+		if (linux_place_initrd(gmem_low_end(mem), k->initrd_addr_max, k->kernel_end,
 				       lb->initrd_len, &initrd_addr) < 0)
 			return -1;
 		dst = gmem_ptr(mem, initrd_addr, lb->initrd_len);
@@ -105,13 +113,91 @@ int linux_load(struct guest_mem *mem, const struct linux_boot *lb, struct boot_e
 			return fail(ERR_USAGE, "initrd does not fit in guest memory");
 		memcpy(dst, lb->initrd, lb->initrd_len);
 	}
-	if (write_zero_page(mem, lb, initrd_addr) < 0)
+	if (write_zero_page(mem, lb, k, initrd_addr) < 0)
 		return -1;
 	*entry = (struct boot_entry){
 		.mode = BOOT_MODE_LONG64,
-		.rip = LAYOUT_KERNEL + 0x200, /* startup_64 */
+		.rip = k->entry,
 		.rsi = LAYOUT_ZERO_PAGE,
 		.rsp = LAYOUT_ZERO_PAGE,
 	};
 	return 0;
+}
+
+int linux_load(struct guest_mem *mem, const struct linux_boot *lb, struct boot_entry *entry)
+{
+	struct bzimage bz;
+	struct linux_kernel k;
+	uint8_t *dst;
+
+	if (bzimage_parse(lb->kernel, lb->kernel_len, lb->kernel_path, &bz) < 0)
+		return -1;
+	/* The decompressor runs in place at 1 MiB and unpacks to pref_address
+	 * (LOAD_PHYSICAL_ADDR), needing init_size bytes there. */
+	k = (struct linux_kernel){
+		.hdr = lb->kernel, .hdr_end = bz.header_end,
+		.cmdline_size = bz.cmdline_size, .initrd_addr_max = bz.initrd_addr_max,
+		.kernel_end = (bz.pref_address > LAYOUT_KERNEL ? bz.pref_address : LAYOUT_KERNEL) + bz.init_size,
+		.entry = LAYOUT_KERNEL + 0x200, /* startup_64 of the decompressor */
+	};
+	if (check_fits(mem, k.kernel_end) < 0)
+		return -1;
+	dst = gmem_ptr(mem, LAYOUT_KERNEL, bz.pm_len);
+	if (!dst)
+		return fail(ERR_USAGE, "kernel does not fit in guest memory");
+	memcpy(dst, bz.pm, bz.pm_len);
+	return finish_load(mem, lb, &k, entry);
+}
+
+void linux_vmlinux_header(uint8_t *hdr)
+{
+	uint16_t v16;
+	uint32_t v32;
+
+	memset(hdr, 0, LINUX_VMLINUX_HDR_END);
+	v16 = 0xAA55;
+	memcpy(hdr + BZ_BOOT_FLAG, &v16, 2);
+	memcpy(hdr + BZ_HEADER_MAGIC, "HdrS", 4);
+	/* 2.12, as the kernel's own PVH entry fills in for itself: the
+	 * version that has the 64-bit entry and ext_* fields. */
+	v16 = BZ_MIN_VERSION;
+	memcpy(hdr + BZ_VERSION, &v16, 2);
+	hdr[BZ_LOADFLAGS] = BZ_LOADED_HIGH;
+	v32 = LINUX_VMLINUX_INITRD_ADDR_MAX;
+	memcpy(hdr + BZ_INITRD_ADDR_MAX, &v32, 4);
+	v32 = LINUX_VMLINUX_CMDLINE_SIZE;
+	memcpy(hdr + BZ_CMDLINE_SIZE, &v32, 4);
+	hdr[BZ_XLOADFLAGS] = BZ_XLF_KERNEL_64;
+}
+
+/* Why the 64-bit boot protocol and not PVH (hvm_start_info, 32-bit entry
+ * at XEN_ELFNOTE_PHYS32_ENTRY): the zero page, e820, initrd, RSDP and the
+ * long-mode entry state are exactly what warden already builds, unit
+ * tested, for the bzImage, so the vmlinux only adds "copy segments, jump to
+ * e_entry"; it works for any x86-64 vmlinux, also one built without
+ * CONFIG_PVH; and the kernel's PVH entry ends up in startup_64 with a
+ * boot_params it fills in itself from the same facts anyway. A vmlinux
+ * has no decompressor and so no relocation or KASLR: it runs at the
+ * physical addresses it was linked for, as under Firecracker. */
+int linux_load_vmlinux(struct guest_mem *mem, const struct linux_boot *lb, struct boot_entry *entry)
+{
+	uint8_t hdr[LINUX_VMLINUX_HDR_END];
+	struct vmlinux vm;
+	struct linux_kernel k;
+
+	if (vmlinux_parse(lb->kernel, lb->kernel_len, lb->kernel_path, &vm) < 0)
+		return -1;
+	linux_vmlinux_header(hdr);
+	k = (struct linux_kernel){
+		.hdr = hdr, .hdr_end = sizeof(hdr),
+		.cmdline_size = LINUX_VMLINUX_CMDLINE_SIZE,
+		.initrd_addr_max = LINUX_VMLINUX_INITRD_ADDR_MAX,
+		.kernel_end = vm.end, /* .bss and .brk included */
+		.entry = vm.entry,    /* startup_64 itself */
+	};
+	if (check_fits(mem, k.kernel_end) < 0 ||
+	    vmlinux_load_segments(mem, lb->kernel, lb->kernel_len, lb->kernel_from_fd ? lb->kernel_fd : -1,
+				  lb->kernel_path) < 0)
+		return -1;
+	return finish_load(mem, lb, &k, entry);
 }

@@ -1,13 +1,17 @@
 #include "boot/loader.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "boot/acpi.h"
 #include "boot/bzimage.h"
 #include "boot/elf.h"
 #include "boot/layout.h"
 #include "boot/linux.h"
+#include "boot/vmlinux.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -52,9 +56,47 @@ static int write_reset_stub(struct vm *vm)
 	return 0;
 }
 
+/* A Linux vmlinux is big (50 MB for Debian's), and the segments are all
+ * that is loaded from it: read only its headers now and keep the file
+ * open, so each load reads the segments straight into guest memory (one
+ * copy instead of two, measured 0.3 s less set-up in the emulated L1).
+ * 1 if SPEC now holds such a lazy kernel; 0 if the file is anything else,
+ * or cannot be handled so, for file_read_all to read (and judge) whole. */
+static int read_vmlinux_lazily(struct boot_spec *spec)
+{
+	int fd = open(spec->kernel, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	uint8_t *img;
+
+	if (fd < 0)
+		return 0;
+	/* calloc of a large block is fresh zeroed pages: untouched ones cost
+	 * nothing, and the parts never read stay zero. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 64 ||
+	    (uint64_t)st.st_size > (1ULL << 32) /* file_read_all's limit */ ||
+	    !(img = calloc(1, (size_t)st.st_size))) {
+		close(fd);
+		return 0;
+	}
+	if (vmlinux_read_headers(fd, img, (size_t)st.st_size) < 0 ||
+	    !vmlinux_is_linux(img, (size_t)st.st_size)) {
+		free(img);
+		close(fd);
+		return 0;
+	}
+	spec->kernel_img = img;
+	spec->kernel_len = (size_t)st.st_size;
+	spec->kernel_fd = fd;
+	spec->kernel_lazy = true;
+	return 1;
+}
+
 int boot_spec_read(struct boot_spec *spec)
 {
-	if (file_read_all(spec->kernel, "kernel", &spec->kernel_img, &spec->kernel_len) < 0)
+	spec->kernel_lazy = false;
+	spec->kernel_fd = -1;
+	if ((spec->format == KERNEL_FLAT || spec->format == KERNEL_BZIMAGE || !read_vmlinux_lazily(spec)) &&
+	    file_read_all(spec->kernel, "kernel", &spec->kernel_img, &spec->kernel_len) < 0)
 		return -1;
 	if (spec->initrd &&
 	    file_read_all(spec->initrd, "initrd", &spec->initrd_img, &spec->initrd_len) < 0) {
@@ -66,6 +108,10 @@ int boot_spec_read(struct boot_spec *spec)
 
 void boot_spec_free(struct boot_spec *spec)
 {
+	if (spec->kernel_lazy)
+		close(spec->kernel_fd);
+	spec->kernel_lazy = false;
+	spec->kernel_fd = -1;
 	free(spec->kernel_img);
 	free(spec->initrd_img);
 	spec->kernel_img = spec->initrd_img = NULL;
@@ -98,7 +144,19 @@ int boot_load(struct vm *vm, const struct boot_spec *spec)
 		break;
 	}
 	case KERNEL_ELF:
-		ret = elf_load(&vm->mem, img, len, spec->kernel, &vm->entry);
+		/* A Linux vmlinux gets the Linux boot protocol; any other ELF
+		 * (the native tier's test guests) is loaded as before. */
+		if (vmlinux_is_linux(img, len)) {
+			struct linux_boot lb = {
+				.kernel = img, .kernel_len = len, .kernel_path = spec->kernel,
+				.kernel_from_fd = spec->kernel_lazy, .kernel_fd = spec->kernel_fd,
+				.initrd = spec->initrd_img, .initrd_len = spec->initrd_len,
+				.cmdline = spec->cmdline ? spec->cmdline : "", .rsdp = rsdp,
+			};
+			ret = linux_load_vmlinux(&vm->mem, &lb, &vm->entry);
+		} else {
+			ret = elf_load(&vm->mem, img, len, spec->kernel, &vm->entry);
+		}
 		break;
 	case KERNEL_FLAT:
 		ret = flat_load(&vm->mem, img, len, spec->kernel, &vm->entry);
@@ -106,8 +164,8 @@ int boot_load(struct vm *vm, const struct boot_spec *spec)
 	default:
 		return fail(ERR_USAGE, "unknown kernel format");
 	}
-	if (ret == 0 && spec->initrd_img && !bzimage_looks_like(img, len))
-		ret = fail(ERR_USAGE, "--initrd needs a Linux bzImage kernel");
+	if (ret == 0 && spec->initrd_img && !bzimage_looks_like(img, len) && !vmlinux_is_linux(img, len))
+		ret = fail(ERR_USAGE, "--initrd needs a Linux kernel (bzImage or vmlinux)");
 	return ret;
 }
 
@@ -115,8 +173,11 @@ int boot_is_linux(const struct boot_spec *spec)
 {
 	struct bzimage bz;
 
-	if (spec->format == KERNEL_ELF || spec->format == KERNEL_FLAT ||
-	    !bzimage_looks_like(spec->kernel_img, spec->kernel_len))
+	if (spec->format == KERNEL_FLAT)
+		return 0;
+	if (spec->format != KERNEL_BZIMAGE && vmlinux_is_linux(spec->kernel_img, spec->kernel_len))
+		return 1;
+	if (spec->format == KERNEL_ELF || !bzimage_looks_like(spec->kernel_img, spec->kernel_len))
 		return 0;
 	/* Report a bad header before anything about the host. */
 	return bzimage_parse(spec->kernel_img, spec->kernel_len, spec->kernel, &bz) < 0 ? -1 : 1;

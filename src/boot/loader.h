@@ -3,6 +3,8 @@
 #ifndef WARDEN_BOOT_LOADER_H
 #define WARDEN_BOOT_LOADER_H
 
+#include <stdbool.h>
+
 #include "core/vm.h"
 
 enum kernel_format {
@@ -23,6 +25,11 @@ struct boot_spec {
 	size_t kernel_len;
 	uint8_t *initrd_img;
 	size_t initrd_len;
+	/* A Linux vmlinux is read lazily: kernel_img is file-sized but holds
+	 * only the ELF header, program headers and notes; the segments are
+	 * read from kernel_fd straight into guest memory at each load. */
+	bool kernel_lazy;
+	int kernel_fd;
 };
 
 /* Read the kernel and initrd files named in SPEC (user errors on failure). */
