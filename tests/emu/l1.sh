@@ -12,6 +12,7 @@
 #   mke2fs (mkfs.ext4), e2fsck, debugfs with their libraries
 #   /bin/warden                     build/warden-static, if it exists
 #   /guest/vmlinuz, /guest/initrd.cpio.gz   from guest/build.sh (`make guest`)
+#   /guest/vmlinux                  the same kernel uncompressed, if extracted
 #   /extra/<name>                   each FILE (file or directory)
 #   /l1-script                      SCRIPT, run with busybox sh in /tmp
 #   with --with-qemu: /usr/bin/qemu-system-x86_64, its libraries and the
@@ -200,6 +201,8 @@ else
     echo "l1.sh: no ${WARDEN#"$ROOT"/}, L1 has no /bin/warden"
 fi
 cp "$ROOT/build/guest/vmlinuz" "$ROOT/build/guest/initrd.cpio.gz" "$STAGE/guest/"
+# The uncompressed kernel, which warden's default guest prefers.
+[ ! -s "$ROOT/build/guest/vmlinux" ] || cp "$ROOT/build/guest/vmlinux" "$STAGE/guest/"
 for f in "${EXTRA[@]}"; do cp -a "$f" "$STAGE/extra/"; done
 install -m 0755 "$SCRIPT" "$STAGE/l1-script"
 mkcpio "$STAGE" "$STAGE.cpio"
