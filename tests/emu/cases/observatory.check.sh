@@ -93,7 +93,8 @@ if [ -f "$OUT/obs_guest.rc" ]; then
 	expect_eq "observe guest: HLT exits (H, in KVM)" "50 50" "$(js obs_guest '.exit_trace.reasons.HLT | "\(.count) \(.in_kvm)"')"
 	expect_eq "observe guest: IOIO exits (K + 15, to warden)" "715 715" "$(js obs_guest '.exit_trace.reasons.IOIO | "\(.count) \(.to_warden)"')"
 	expect_eq "observe guest: NPF exits to warden (M MMIO reads)" 300 "$(js obs_guest '.exit_trace.reasons.NPF.to_warden')"
-	expect_eq "observe guest: MSR accesses (5 + 2H)" 105 "$(js obs_guest '[.attribution.msrs[].count] | add')"
+	expect_eq "observe guest: MSR accesses (7 + H)" 57 "$(js obs_guest '[.attribution.msrs[].count] | add')"
+	expect_eq "observe guest: EOIs = H" 50 "$(js obs_guest '.attribution.msrs[] | select(.msr == "0x80b") | .count')"
 	expect_eq "observe guest: warden's PIO exits" 715 "$(js obs_guest .reasons.io.count)"
 	expect_eq "observe guest: KVM's halt counter" 50 "$(js obs_guest '.kvm_stats.vcpus[0].halt_exits')"
 	expect_eq "observe guest: CPUIDs agree with kvm:kvm_exit" "$(hist_reason obs_guest 114)" \

@@ -2,10 +2,14 @@
  *   K = 700 port writes to unclaimed port 0x520        (reach warden)
  *   M = 300 MMIO reads at unclaimed 0xd0001000          (reach warden)
  *   C = 400 CPUIDs                                      (handled in KVM)
- *   H = 50 HLTs, each woken by a one-shot x2APIC timer  (handled in KVM)
+ *   H = 50 HLTs, woken by a periodic x2APIC timer       (handled in KVM)
  *   "observe: done\n" on COM1 (14 port writes), then poweroff (1 write).
- * MSR accesses: 1 read + 4 writes to set the APIC up, then per HLT one
- * timer write and one EOI write: 5 + 2H in all.
+ * Interrupts are only open in `sti; hlt`, so exactly H are delivered (one
+ * per HLT; a tick that comes while closed waits, and one left at the end
+ * is never taken).  A periodic timer, not one-shot: a late or lost tick
+ * delays a HLT instead of hanging the guest.  MSR accesses: 1 read + 5
+ * writes to set the APIC and timer up, H EOIs, 1 write to stop the timer:
+ * 7 + H in all.
  * The counts are checked against warden's report (tests/native/run.sh and
  * the emulated tier, where the exit trace names the in-KVM ones too).
  */
@@ -63,20 +67,23 @@ _start:
 	mov $0x83e, %ecx               /* timer divide by 1 */
 	mov $0xb, %eax
 	wrmsr
-	mov $0x832, %ecx               /* LVT timer: one-shot, VEC */
-	mov $VEC, %eax
+	mov $0x832, %ecx               /* LVT timer: periodic, VEC */
+	mov $(VEC | 1 << 17), %eax
+	wrmsr
+	mov $0x838, %ecx               /* initial count: a tick every ~50 us */
+	mov $50000, %eax
 	wrmsr
 
 	mov $H, %r9d
-4:	mov $0x838, %ecx               /* initial count: fires in ~20 us */
-	mov $20000, %eax
-	xor %edx, %edx
-	wrmsr
-	sti
+4:	sti
 	hlt
 	cli
 	dec %r9d
 	jnz 4b
+	mov $0x838, %ecx               /* stop the timer */
+	xor %eax, %eax
+	xor %edx, %edx
+	wrmsr
 
 	lea msg(%rip), %rsi
 	mov $0x3f8, %dx
