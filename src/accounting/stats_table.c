@@ -194,6 +194,32 @@ static int trace_desc(const void *a, const void *b)
 	return cx < cy ? 1 : cx > cy ? -1 : 0;
 }
 
+static int msr_desc(const void *a, const void *b)
+{
+	const struct trace_msr *x = a, *y = b;
+	uint64_t cx = x->reads + x->writes, cy = y->reads + y->writes;
+	return cx < cy ? 1 : cx > cy ? -1 : 0;
+}
+
+/* The MSRs behind MSR exits, busiest first (the trace's kvm_msr events). */
+static void print_msrs(FILE *f, const struct exit_trace *t)
+{
+	struct trace_msr v[TRACE_MAX_MSRS];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < TRACE_MAX_MSRS; i++)
+		if (t->msr[i].used)
+			v[n++] = t->msr[i];
+	if (!n)
+		return;
+	qsort(v, n, sizeof(v[0]), msr_desc);
+	fprintf(f, "  top MSRs:");
+	for (unsigned k = 0; k < n && k < 8; k++)
+		fprintf(f, "%s 0x%x x%llu", k ? "," : "", v[k].index,
+			(unsigned long long)(v[k].reads + v[k].writes));
+	fprintf(f, "\n");
+}
+
 static void print_trace(FILE *f, const struct stats_report *r)
 {
 	const struct exit_trace *t = r->trace;
@@ -224,18 +250,7 @@ static void print_trace(FILE *f, const struct stats_report *r)
 			(unsigned long long)x->to_warden, trace_us(hist_mean(&x->kvm_latency)),
 			trace_us((double)hist_percentile(&x->kvm_latency, 99)));
 	}
-	n = 0;
-	for (unsigned i = 0; i < TRACE_MAX_MSRS; i++)
-		if (t->msr[i].used)
-			n++;
-	if (n) {
-		fprintf(f, "  MSRs accessed by exits:");
-		for (unsigned i = 0, k = 0; i < TRACE_MAX_MSRS && k < 8; i++)
-			if (t->msr[i].used)
-				fprintf(f, "%s 0x%x x%llu", k++ ? "," : "", t->msr[i].index,
-					(unsigned long long)(t->msr[i].reads + t->msr[i].writes));
-		fprintf(f, " (JSON has all, busiest first)\n");
-	}
+	print_msrs(f, t);
 }
 
 void stats_print_table(FILE *f, const struct stats_report *r)

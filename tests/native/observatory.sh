@@ -40,7 +40,9 @@ observatory_checks() { # BIN LABEL
 	# The in-kernel half: KVM's own counters.
 	if [ "$(json $j '.kvm_stats | type')" = object ]; then
 		expect_eq "$l observatory: KVM counted H halt exits" $OBS_H "$(json $j '.kvm_stats.vcpus[0].halt_exits')"
-		expect_eq "$l observatory: KVM injected H timer interrupts" $OBS_H "$(json $j '.kvm_stats.vcpus[0].irq_injections')"
+		n=$(json $j '.kvm_stats.vcpus[0].irq_injections')
+		[ "$n" -ge $OBS_H ] 2>/dev/null && pass "$l observatory: KVM injected >= H timer interrupts ($n)" ||
+			failed "$l observatory: KVM injected $n < $OBS_H interrupts"
 		expect_eq "$l observatory: KVM saw the M MMIO exits" $OBS_M "$(json $j '.kvm_stats.vcpus[0].mmio_exits')"
 		expect_eq "$l observatory: split from KVM's counters" kvm-stats "$(json $j .exits.source)"
 		expect_eq "$l observatory: all exits = in KVM + by warden" "$(json $j .exits.total)" \
