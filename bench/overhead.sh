@@ -53,5 +53,11 @@ mw=$(median <"$OUT/warden.txt")
 echo "tier: native PVM (host /dev/kvm), $(date -u +%F), $N exits per run, $ROUNDS rounds alternating"
 echo "bare KVM_RUN loop    ns/exit: $(tr '\n' ' ' <"$OUT/bare.txt")-> median $mb"
 echo "warden (accounting)  ns/exit: $(tr '\n' ' ' <"$OUT/warden.txt")-> median $mw"
-awk -v b="$mb" -v w="$mw" 'BEGIN { printf "overhead per exit: %+.2f%% (%.0f ns), target <= 3%%: %s\n",
-	100 * (w - b) / b, w - b, (w - b) / b <= 0.03 ? "met" : "MISSED" }'
+# Each round's two runs sit side by side in time: the median of the
+# per-round ratios is less exposed to the host's background than the ratio
+# of medians.
+pr=$(paste "$OUT/warden.txt" "$OUT/bare.txt" | awk '{ print $1 / $2 }' | median)
+awk -v b="$mb" -v w="$mw" -v pr="$pr" 'BEGIN {
+	printf "overhead per exit (ratio of medians): %+.2f%% (%.0f ns)\n", 100 * (w - b) / b, w - b
+	printf "overhead per exit (median of per-round ratios): %+.2f%%, target <= 3%%: %s\n",
+		100 * (pr - 1), pr - 1 <= 0.03 ? "met" : "MISSED" }'
