@@ -21,7 +21,8 @@
 #
 # L1's serial console is streamed to stdout (and to build/l1/last.log).
 # Exit status: SCRIPT's status (from the "L1-EXIT: N" line), 3 if L1 had no
-# /dev/kvm, 124 on timeout (default 900 s), 125 if L1 printed no L1-EXIT line.
+# /dev/kvm, 124 on timeout (default 900 s), 125 if L1 printed no L1-EXIT line,
+# 126 if L1's kernel reported a soft lockup (L1 is stopped at once).
 # Env: L1_COMPRESS=none|gzip (initramfs compression, default none: faster
 #      under TCG), WARDEN=path (the /bin/warden to use, default
 #      build/warden-static; must be static or run with L1's busybox).
@@ -229,6 +230,7 @@ T0=$EPOCHREALTIME
 {
     rc=0
     timeout -k 10 "$TIMEOUT" "$QEMU_BIN" -accel tcg,thread=multi -cpu EPYC -smp "$SMP" -m "$MEM" \
+        -pidfile "$STAGE/qemu.pid" \
         -nic none -nographic -no-reboot -kernel "$KDIR/vmlinuz" -initrd "$INITRAMFS" \
         -append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 || rc=$?
     echo "$rc" >"$STATUS"
@@ -249,6 +251,15 @@ T0=$EPOCHREALTIME
                 printf 'l1.sh: L1 /dev/kvm ready after %.2f s\n' \
                     "$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{print b-a}')" ;;
             *L1-EXIT:\ *) exit_line=${line##*L1-EXIT: } ;;
+            # L1's own kernel stuck under emulation (seen now and then with
+            # multi-threaded TCG): nothing more will come; stop at once
+            # instead of waiting for the timeout.
+            *"watchdog: BUG: soft lockup"*)
+                if [ -z "$exit_line" ] && [ ! -e "$STATUS.lockup" ]; then
+                    : >"$STATUS.lockup"
+                    printf 'l1.sh: L1 kernel soft lockup (emulation stuck): stopping L1\n'
+                    kill "$(cat "$STAGE/qemu.pid" 2>/dev/null)" 2>/dev/null
+                fi ;;
         esac
     done
     printf '%s\n' "$exit_line" >"$STATUS.exit"
@@ -257,6 +268,10 @@ T0=$EPOCHREALTIME
 qrc=$(cat "$STATUS" 2>/dev/null || echo 1)
 exit_line=$(cat "$STATUS.exit" 2>/dev/null || true)
 elapsed=$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}')
+if [ -e "$STATUS.lockup" ]; then
+    echo "l1.sh: L1 stopped after a kernel soft lockup in L1 (${elapsed}s)"
+    exit 126
+fi
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
     echo "l1.sh: TIMEOUT: L1 killed after ${TIMEOUT}s (see build/l1/last.log)"
     exit 124
