@@ -8,7 +8,15 @@
 #   WARMUP=1         unmeasured boots per VMM first (page in the VMM binaries)
 #   CMDLINE=...      guest kernel command line (default below; same for both)
 #   BOOT_TIMEOUT=120 seconds before one boot is killed inside L1
-#   VMMS="qemu warden"  which VMMs to run
+#   VMMS="qemu warden"  which VMMs to run, from:
+#                    qemu          QEMU -M microvm,rtc=on booting the bzImage (the
+#                                  reference of issue 2's targets)
+#                    warden        warden booting the default guest's kernel: the
+#                                  uncompressed vmlinux when `make guest` extracted
+#                                  one, else the bzImage
+#                    qemu-vmlinux  QEMU microvm booting the same vmlinux (an ELF
+#                                  with a PVH note), for a like-for-like row
+#                    warden-bz     warden booting the bzImage
 #   WARDEN=path      warden binary for L1's /bin/warden (default build/warden-static)
 #
 # Per boot it measures, inside L1, the wall time from starting the VMM to the
@@ -44,6 +52,12 @@ if [[ " $VMMS " == *" warden "* ]] && [ ! -f "$WARDEN" ]; then
 fi
 VMMS=$(echo $VMMS)  # normalise spaces
 [ -n "$VMMS" ] || die "no VMM to benchmark"
+for v in $VMMS; do
+    case $v in qemu|warden|qemu-vmlinux|warden-bz) ;; *) die "unknown VMM '$v' in VMMS" ;; esac
+done
+if [[ " $VMMS " == *" qemu-vmlinux "* ]] && [ ! -s "$ROOT/build/guest/vmlinux" ]; then
+    die "qemu-vmlinux needs build/guest/vmlinux (make guest)"
+fi
 
 mkdir -p "$OUT"
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -67,7 +81,22 @@ echo 1 >/proc/sys/kernel/printk
 EV=/sys/kernel/debug/tracing/events/kvm/kvm_exit
 HIST='hist:keys=exit_reason:vals=hitcount'
 [ -w $EV/trigger ] || { echo "BENCH-ERROR: no $EV/trigger"; exit 1; }
+# One trigger for the whole run, emptied before each boot (":clear"). Adding
+# and removing it around each boot flips the tracepoint on and off every
+# time; twice this shell then hung in L1's kernel between two boots (soft
+# lockup) while the host was overloaded.
+echo "$HIST" >$EV/trigger
 [ -n "$EPOCHREALTIME" ] || { echo "BENCH-ERROR: sh has no \$EPOCHREALTIME"; exit 1; }
+
+# The kernel each VMM boots (warden: what its default guest would be).
+kernel_of() {
+	case $1 in
+	qemu-vmlinux) echo /guest/vmlinux ;;
+	warden) if [ -s /guest/vmlinux ]; then echo /guest/vmlinux; else echo /guest/vmlinuz; fi ;;
+	*) echo /guest/vmlinuz ;;
+	esac
+}
+for vmm in $VMMS; do echo "BENCH-KERNEL vmm=$vmm kernel=$(kernel_of $vmm)"; done
 
 # boot VMM N: one measured VM run; prints BENCH-BOOT and BENCH-EXIT lines
 # (N=0 is a warm-up: its output is shown, its numbers are not reported).
@@ -75,19 +104,24 @@ boot() {
 	vmm=$1 n=$2
 	rm -f /tmp/up /tmp/fifo
 	mkfifo /tmp/fifo
-	echo "$HIST" >$EV/trigger
+	echo "$HIST:clear" >>$EV/trigger  # >>: opening with O_TRUNC would drop the trigger
+	case $(cat $EV/hist) in
+	*"Hits: 0"*) ;;
+	*) echo "BENCH-ERROR: the kvm_exit histogram did not clear"; exit 1 ;;
+	esac
 	t0=$EPOCHREALTIME
 	# The VMM runs in its own session so that the watchdog can kill it with
 	# everything it started (which could otherwise keep the console pipe open).
+	kernel=$(kernel_of $vmm)
 	case $vmm in
-	qemu)
+	qemu*)
 		setsid qemu-system-x86_64 -enable-kvm -M microvm,rtc=on -cpu host \
 			-m 256 -smp 1 -nographic -no-reboot \
-			-kernel /guest/vmlinuz -initrd /guest/initrd.cpio.gz -append "$CMDLINE" \
+			-kernel $kernel -initrd /guest/initrd.cpio.gz -append "$CMDLINE" \
 			</dev/null >/tmp/fifo 2>&1 &
 		;;
-	warden)
-		setsid warden run --kernel /guest/vmlinuz --initrd /guest/initrd.cpio.gz \
+	warden*)
+		setsid warden run --kernel $kernel --initrd /guest/initrd.cpio.gz \
 			--cmdline "$CMDLINE" --mem 256 --cpus 1 </dev/null >/tmp/fifo 2>&1 &
 		;;
 	esac
@@ -105,7 +139,6 @@ boot() {
 	rc=$?
 	t1=$EPOCHREALTIME
 	cat $EV/hist >/tmp/hist.$vmm.$n
-	echo "!$HIST" >$EV/trigger
 	kill -KILL -$wd $wd 2>/dev/null
 	wait $wd 2>/dev/null
 	if [ -e /tmp/up ]; then
@@ -120,7 +153,7 @@ boot() {
 	echo "$tag vmm=$vmm n=$n init_s=$init total_s=$total guest_uptime_s=$gup rc=$rc exits=${exits:-NA}"
 	[ "$n" = 0 ] && return 0
 	# { exit_reason:        124 } hitcount:       5033
-	awk -v vmm=$vmm -v n=$n '/exit_reason:/ {
+	awk -v vmm=$vmm -v n=$n '/^[{] exit_reason:/ {
 		sub(/.*exit_reason: */, ""); r=$1; sub(/.*hitcount: */, ""); c=$1;
 		print "BENCH-EXIT vmm=" vmm " n=" n " reason=" r " count=" c }' /tmp/hist.$vmm.$n
 }
@@ -134,6 +167,7 @@ while [ $i -le $BOOTS ]; do
 	for vmm in $VMMS; do boot $vmm $i; done
 	i=$((i + 1))
 done
+echo "!$HIST" >$EV/trigger
 echo "BENCH-RAWHIST (last boot of each VMM):"
 for vmm in $VMMS; do
 	sed "s/^/  $vmm-hist| /" /tmp/hist.$vmm.$BOOTS
@@ -191,6 +225,7 @@ summary() {
         total[v] = total[v] " " kv($0, "total_s"); ex[v] = ex[v] " " kv($0, "exits")
         if (kv($0, "guest_uptime_s") != "NA") gup[v] = gup[v] " " kv($0, "guest_uptime_s")
     }
+    /^BENCH-KERNEL / { kern[kv($0, "vmm")] = kv($0, "kernel") }
     /^BENCH-EXIT / {
         v = kv($0, "vmm"); r = kv($0, "reason") + 0; cnt[v, r, kv($0, "n")] = kv($0, "count"); seen[r] = 1
     }
@@ -213,8 +248,16 @@ summary() {
                 top = top (top == "" ? "" : ", ") (best in name ? name[best] : "reason " best) " " med[best]
                 delete med[best]
             }
-            printf "| %s | %d (%d) | %s | %s | %s | %s | %s |\n", v, nb[v], ok[v], f3(median(init[v])), median(gup[v]), f3(median(total[v])), median(ex[v]), top
+            printf "| %s (%s) | %d (%d) | %s | %s | %s | %s | %s |\n", v, kern[v], nb[v], ok[v], f3(median(init[v])), median(gup[v]), f3(median(total[v])), median(ex[v]), top
         }
+        print ""
+        # Ratios against QEMU microvm with the bzImage, the reference of the targets.
+        if ("qemu" in nb && median(init["qemu"]) != "NA" && median(ex["qemu"]) > 0)
+            for (o = 1; o <= nv; o++) {
+                v = order[o]; if (v == "qemu" || !(v in nb) || median(init[v]) == "NA") continue
+                printf "ratio %s / qemu: start -> init line %.2fx, VM exits %.2fx\n", v,
+                    median(init[v]) / median(init["qemu"]), median(ex[v]) / median(ex["qemu"])
+            }
         print ""
         hdr = "| exit reason (code) |"; sep = "|---|"
         for (o = 1; o <= nv; o++) if (order[o] in nb) { hdr = hdr " " order[o] " (median) |"; sep = sep "---|" }

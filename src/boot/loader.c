@@ -58,8 +58,9 @@ static int write_reset_stub(struct vm *vm)
 
 /* A Linux vmlinux is big (50 MB for Debian's), and the segments are all
  * that is loaded from it: read only its headers now and keep the file
- * open, so each load reads the segments straight into guest memory (one
- * copy instead of two, measured 0.3 s less set-up in the emulated L1).
+ * open, so each load reads the segments straight into guest memory: one
+ * copy instead of two; in the emulated L1 set-up went from 0.75-1.1 s to
+ * 0.1-0.25 s (docs/benchmarks.md).
  * 1 if SPEC now holds such a lazy kernel; 0 if the file is anything else,
  * or cannot be handled so, for file_read_all to read (and judge) whole. */
 static int read_vmlinux_lazily(struct boot_spec *spec)
