@@ -2,7 +2,7 @@
 # Install what warden's build, tests and demo need, if it is missing.
 set -euo pipefail
 PKGS=(gcc make libc6-dev binutils libjson-c-dev liburing-dev libcmocka-dev jq
-      qemu-system-x86 busybox-static cpio kmod e2fsprogs util-linux python3
+      qemu-system-x86 busybox-static cpio kmod e2fsprogs util-linux python3 lz4
       chromium)
 missing=()
 for p in "${PKGS[@]}"; do
