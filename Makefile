@@ -2,7 +2,7 @@
 #   make          build/warden
 #   make asan     build/asan/warden (AddressSanitizer + UBSan)
 #   make static   build/warden-static (for the emulated AMD-V host)
-#   make guest    build/guest/{vmlinuz,initrd.cpio.gz}
+#   make guest    build/guest/{vmlinuz,vmlinux,initrd.cpio.gz}
 #   make test     every test tier;  make demo  boot the default guest
 #   make deps     install what is missing (apt-get)
 
