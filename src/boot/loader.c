@@ -176,8 +176,12 @@ int boot_is_linux(const struct boot_spec *spec)
 
 	if (spec->format == KERNEL_FLAT)
 		return 0;
-	if (spec->format != KERNEL_BZIMAGE && vmlinux_is_linux(spec->kernel_img, spec->kernel_len))
-		return 1;
+	if (spec->format != KERNEL_BZIMAGE && vmlinux_is_linux(spec->kernel_img, spec->kernel_len)) {
+		struct vmlinux vm;
+
+		/* A broken vmlinux, too, is reported before anything about the host. */
+		return vmlinux_parse(spec->kernel_img, spec->kernel_len, spec->kernel, &vm) < 0 ? -1 : 1;
+	}
 	if (spec->format == KERNEL_ELF || !bzimage_looks_like(spec->kernel_img, spec->kernel_len))
 		return 0;
 	/* Report a bad header before anything about the host. */

@@ -524,9 +524,12 @@ static void test_boot_is_linux(void **state)
 	assert_int_equal(boot_is_linux(&spec), 1);
 	spec.format = KERNEL_FLAT;
 	assert_int_equal(boot_is_linux(&spec), 0);
+	/* A broken vmlinux: its error, before any word about the host. */
+	ph(f->img, PH_TEXT)->p_offset = IMG_LEN;
+	spec.format = KERNEL_AUTO;
+	assert_refused(boot_is_linux(&spec), "vmlinux: ELF segment outside the file");
 	/* A test guest ELF: not Linux. */
 	build(f->img, N_GNU);
-	spec.format = KERNEL_AUTO;
 	assert_int_equal(boot_is_linux(&spec), 0);
 }
 
