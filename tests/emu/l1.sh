@@ -22,7 +22,8 @@
 # L1's serial console is streamed to stdout (and to build/l1/last.log).
 # Exit status: SCRIPT's status (from the "L1-EXIT: N" line), 3 if L1 had no
 # /dev/kvm, 124 on timeout (default 900 s), 125 if L1 printed no L1-EXIT line,
-# 126 if L1's kernel reported a soft lockup (L1 is stopped at once).
+# 126 if L1's kernel reported a soft lockup or L1 printed nothing for
+# L1_SILENCE seconds (default 420; L1 is stopped at once).
 # Env: L1_COMPRESS=none|gzip (initramfs compression, default none: faster
 #      under TCG), WARDEN=path (the /bin/warden to use, default
 #      build/warden-static; must be static or run with L1's busybox).
@@ -236,7 +237,20 @@ T0=$EPOCHREALTIME
     echo "$rc" >"$STATUS"
 } | grep --line-buffered -v "TCG doesn't support requested feature" | {
     exit_line="" booted=""
-    while IFS= read -r line; do
+    # No line for SILENCE seconds: L1 hung (every case prints within its
+    # own 180 s timeout), which is stopped like a reported soft lockup.
+    while true; do
+        IFS= read -r -t "${L1_SILENCE:-420}" line
+        rs=$?
+        if [ $rs -gt 128 ]; then
+            if [ -z "$exit_line" ] && [ ! -e "$STATUS.lockup" ]; then
+                : >"$STATUS.lockup"
+                printf 'l1.sh: no output from L1 for %s s: L1 is hung; stopping it\n' "${L1_SILENCE:-420}"
+                kill "$(cat "$STAGE/qemu.pid" 2>/dev/null)" 2>/dev/null
+            fi
+            continue
+        fi
+        [ $rs -eq 0 ] || break
         line=${line%$'\r'}
         printf '%s\n' "$line"
         case $line in
@@ -269,7 +283,7 @@ qrc=$(cat "$STATUS" 2>/dev/null || echo 1)
 exit_line=$(cat "$STATUS.exit" 2>/dev/null || true)
 elapsed=$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}')
 if [ -e "$STATUS.lockup" ]; then
-    echo "l1.sh: L1 stopped after a kernel soft lockup in L1 (${elapsed}s)"
+    echo "l1.sh: L1 stopped: soft lockup or hang in L1 (${elapsed}s)"
     exit 126
 fi
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then

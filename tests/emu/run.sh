@@ -34,7 +34,7 @@ st=$?
 # demand); that says nothing about warden, so L1 gets one more chance, and
 # the tier says so.
 if [ $st = 126 ]; then
-	echo "  NOTE  L1's kernel hit a soft lockup under emulation; running L1 once more (first log: $OUT/l1-lockup.log)"
+	echo "  NOTE  L1's kernel locked up or hung under emulation; running L1 once more (first log: $OUT/l1-lockup.log)"
 	mv "$OUT/l1.log" "$OUT/l1-lockup.log"
 	bash tests/emu/l1.sh --smp 4 --mem 6144 --timeout 1200 tests/emu/l1-tests.sh "${extras[@]}" >"$OUT/l1.log" 2>&1
 	st=$?
