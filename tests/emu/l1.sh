@@ -240,8 +240,10 @@ T0=$EPOCHREALTIME
     # No line for SILENCE seconds: L1 hung (every case prints within its
     # own 180 s timeout), which is stopped like a reported soft lockup.
     while true; do
-        IFS= read -r -t "${L1_SILENCE:-420}" line
-        rs=$?
+        # (status taken this way: under set -e a bare failing read would
+        # end this reader, not L1)
+        rs=0
+        IFS= read -r -t "${L1_SILENCE:-420}" line || rs=$?
         if [ $rs -gt 128 ]; then
             if [ -z "$exit_line" ] && [ ! -e "$STATUS.lockup" ]; then
                 : >"$STATUS.lockup"
