@@ -1,10 +1,9 @@
 # Direct boot of the uncompressed kernel (sourced by l1-tests.sh): the
-# default guest is /guest/vmlinux (extracted from the bzImage by `make
-# guest`), entered at startup_64 with warden's own 2.12 zero page; the
+# guest's /guest/vmlinux (extracted from the bzImage by `make guest`), entered at startup_64 with warden's own 2.12 zero page; the
 # bzImage still boots with --kernel; a damaged vmlinux is refused.
 # /sys/kernel/boot_params/version shows whose setup header the kernel got,
 # and _text where it runs (a vmlinux has no decompressor, so no KASLR).
-case_run vmlinux_cpus2 --cpus 2 --cmdline "$BASE warden.run=\"grep -c ^processor /proc/cpuinfo; cat /sys/kernel/boot_params/version; grep -w _text /proc/kallsyms\""
+case_run vmlinux_cpus2 --kernel /guest/vmlinux --initrd /guest/initrd.cpio.gz --cpus 2 --cmdline "$BASE warden.run=\"grep -c ^processor /proc/cpuinfo; cat /sys/kernel/boot_params/version; grep -w _text /proc/kallsyms\""
 case_run vmlinux_bz --kernel /guest/vmlinuz --initrd /guest/initrd.cpio.gz --cmdline "$BASE warden.run=\"cat /sys/kernel/boot_params/version\""
 # Cut inside the last segment, after the notes: recognised as Linux, refused.
 head -c 41943040 /guest/vmlinux >/tmp/vmlinux-cut
