@@ -134,6 +134,28 @@ uint64_t stats_live_count(const struct exit_stats *s, unsigned slot)
 	return slot < STATS_NREASONS ? atomic_load_explicit(&s->live[slot], memory_order_relaxed) : 0;
 }
 
+static int addr_desc(const void *a, const void *b)
+{
+	const struct addr_stat *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+unsigned stats_addrs_sorted(const struct exit_stats *s, int space, bool unclaimed_only,
+			    struct addr_stat *out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
+		if (s->addr[i].used && (space < 0 || s->addr[i].space == space) &&
+		    (!unclaimed_only || s->addr[i].dev < 0))
+			out[n++] = s->addr[i];
+	qsort(out, n, sizeof(out[0]), addr_desc);
+	return n;
+}
+
 uint64_t stats_total(const struct exit_stats *s)
 {
 	uint64_t t = 0;

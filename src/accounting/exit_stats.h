@@ -115,6 +115,12 @@ void stats_record_return(struct exit_stats *s, const struct exit_sample *e, uint
 /* Exits that reached warden, by reason, from the live counters. */
 uint64_t stats_live_count(const struct exit_stats *s, unsigned slot);
 
+/* The used address slots of S in SPACE (-1: both), only unclaimed ones
+ * if UNCLAIMED_ONLY, busiest first (ties by address), into OUT (room for
+ * STATS_ADDR_SLOTS); returns how many. Shared by the table and JSON. */
+unsigned stats_addrs_sorted(const struct exit_stats *s, int space, bool unclaimed_only,
+			    struct addr_stat *out);
+
 uint64_t stats_total(const struct exit_stats *s);
 /* Sum of all vCPUs into OUT. */
 void stats_merge_all(const struct stats_report *r, struct exit_stats *out);

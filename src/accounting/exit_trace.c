@@ -386,6 +386,25 @@ void exit_trace_close(struct exit_trace *t)
 	}
 }
 
+static int msr_desc(const void *a, const void *b)
+{
+	const struct trace_msr *x = a, *y = b;
+	uint64_t cx = x->reads + x->writes, cy = y->reads + y->writes;
+
+	return cx < cy ? 1 : cx > cy ? -1 : 0;
+}
+
+unsigned exit_trace_msrs_sorted(const struct exit_trace *t, struct trace_msr *out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < TRACE_MAX_MSRS; i++)
+		if (t->msr[i].used)
+			out[n++] = t->msr[i];
+	qsort(out, n, sizeof(out[0]), msr_desc);
+	return n;
+}
+
 const char *exit_trace_reason_name(const struct exit_trace *t, uint32_t code, char *buf,
 				   unsigned len)
 {

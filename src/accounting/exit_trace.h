@@ -90,6 +90,9 @@ void exit_trace_drain(struct exit_trace *t);
 /* After the vCPU threads ended: drain and close (results stay). */
 void exit_trace_close(struct exit_trace *t);
 
+/* The MSRs seen, busiest first, into OUT (room for TRACE_MAX_MSRS). */
+unsigned exit_trace_msrs_sorted(const struct exit_trace *t, struct trace_msr *out);
+
 const char *exit_trace_reason_name(const struct exit_trace *t, uint32_t code, char *buf,
 				   unsigned len);
 

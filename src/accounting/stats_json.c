@@ -142,15 +142,6 @@ static json_object *device_work_json(const struct stats_report *r, const struct 
 	return o;
 }
 
-static int addr_desc(const void *a, const void *b)
-{
-	const struct addr_stat *x = a, *y = b;
-
-	if (x->count != y->count)
-		return x->count < y->count ? 1 : -1;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
 /* Ports (SPACE 0) or MMIO addresses (1), busiest first. UNCLAIMED_ONLY
  * gives the "unclaimed" list. */
 static json_object *addrs_json(const struct stats_report *r, const struct exit_stats *s,
@@ -158,15 +149,11 @@ static json_object *addrs_json(const struct stats_report *r, const struct exit_s
 {
 	struct addr_stat *v = malloc(sizeof(s->addr));
 	json_object *a = json_object_new_array();
-	unsigned n = 0;
+	unsigned n;
 
 	if (!v)
 		return a;
-	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
-		if (s->addr[i].used && (space < 0 || s->addr[i].space == space) &&
-		    (!unclaimed_only || s->addr[i].dev < 0))
-			v[n++] = s->addr[i];
-	qsort(v, n, sizeof(v[0]), addr_desc);
+	n = stats_addrs_sorted(s, space, unclaimed_only, v);
 	for (unsigned i = 0; i < n; i++) {
 		json_object *e = json_object_new_object();
 
@@ -186,24 +173,12 @@ static json_object *addrs_json(const struct stats_report *r, const struct exit_s
 	return a;
 }
 
-static int msr_desc(const void *a, const void *b)
-{
-	const struct trace_msr *x = a, *y = b;
-	uint64_t cx = x->reads + x->writes, cy = y->reads + y->writes;
-
-	return cx < cy ? 1 : cx > cy ? -1 : 0;
-}
-
 static json_object *msrs_json(const struct exit_trace *t)
 {
 	struct trace_msr v[TRACE_MAX_MSRS];
 	json_object *a = json_object_new_array();
-	unsigned n = 0;
+	unsigned n = t ? exit_trace_msrs_sorted(t, v) : 0;
 
-	for (unsigned i = 0; t && i < TRACE_MAX_MSRS; i++)
-		if (t->msr[i].used)
-			v[n++] = t->msr[i];
-	qsort(v, n, sizeof(v[0]), msr_desc);
 	for (unsigned i = 0; i < n; i++) {
 		json_object *e = json_object_new_object();
 		add_hex(e, "msr", v[i].index);

@@ -115,24 +115,14 @@ static void print_reasons(FILE *f, const struct stats_report *r, const struct ex
 		print_cost_row(f, "(unclaimed)", &all->unclaimed, total, wall_s);
 }
 
-static int addr_desc(const void *a, const void *b)
-{
-	const struct addr_stat *x = a, *y = b;
-	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
-}
-
 /* Busiest ports or MMIO addresses, with their owner. */
 static void print_addrs(FILE *f, const struct stats_report *r, const struct exit_stats *all, int space)
 {
 	struct addr_stat v[STATS_ADDR_SLOTS];
-	unsigned n = 0;
+	unsigned n = stats_addrs_sorted(all, space, false, v);
 
-	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
-		if (all->addr[i].used && all->addr[i].space == space)
-			v[n++] = all->addr[i];
 	if (!n)
 		return;
-	qsort(v, n, sizeof(v[0]), addr_desc);
 	fprintf(f, "  top %s:", space ? "MMIO" : "ports");
 	for (unsigned k = 0; k < n && k < 6; k++)
 		fprintf(f, "%s 0x%llx %s x%llu (%.0f us)", k ? "," : "", (unsigned long long)v[k].addr,
@@ -194,25 +184,14 @@ static int trace_desc(const void *a, const void *b)
 	return cx < cy ? 1 : cx > cy ? -1 : 0;
 }
 
-static int msr_desc(const void *a, const void *b)
-{
-	const struct trace_msr *x = a, *y = b;
-	uint64_t cx = x->reads + x->writes, cy = y->reads + y->writes;
-	return cx < cy ? 1 : cx > cy ? -1 : 0;
-}
-
 /* The MSRs behind MSR exits, busiest first (the trace's kvm_msr events). */
 static void print_msrs(FILE *f, const struct exit_trace *t)
 {
 	struct trace_msr v[TRACE_MAX_MSRS];
-	unsigned n = 0;
+	unsigned n = exit_trace_msrs_sorted(t, v);
 
-	for (unsigned i = 0; i < TRACE_MAX_MSRS; i++)
-		if (t->msr[i].used)
-			v[n++] = t->msr[i];
 	if (!n)
 		return;
-	qsort(v, n, sizeof(v[0]), msr_desc);
 	fprintf(f, "  top MSRs:");
 	for (unsigned k = 0; k < n && k < 8; k++)
 		fprintf(f, "%s 0x%x x%llu", k ? "," : "", v[k].index,
