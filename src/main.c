@@ -161,9 +161,18 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	enum vm_end end = VM_END_HOST_ERROR;
 	uint64_t t0;
 
-	if (vm_create(&vm, &cfg, stats) < 0 || !platform_create(&vm) ||
-	    virtio_devices_create(&vm, &o->virtio) < 0 || boot_load(&vm, spec) < 0)
+	uint64_t s0 = now_ns(), s1, s2;
+
+	if (vm_create(&vm, &cfg, stats) < 0)
 		goto out;
+	s1 = now_ns();
+	if (!platform_create(&vm) || virtio_devices_create(&vm, &o->virtio) < 0)
+		goto out;
+	s2 = now_ns();
+	if (boot_load(&vm, spec) < 0)
+		goto out;
+	log_debug("set-up: VM and vCPUs %.1f ms, devices %.1f ms, guest loaded %.1f ms",
+		  (double)(s1 - s0) / 1e6, (double)(s2 - s1) / 1e6, (double)(now_ns() - s2) / 1e6);
 	record_devices(rep, &vm);
 	running_vm = &vm;
 	if (stop_requested)

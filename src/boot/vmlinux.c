@@ -1,13 +1,12 @@
 #include "boot/vmlinux.h"
 
 #include <elf.h>
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "boot/layout.h"
 #include "core/guest_mem.h"
 #include "util/error.h"
+#include "util/pread_parallel.h"
 
 /* What the note segments say. */
 struct notes {
@@ -187,44 +186,13 @@ int vmlinux_parse(const uint8_t *img, size_t len, const char *path, struct vmlin
 	return 0;
 }
 
-/* All of [OFF, OFF+LEN) of FD into DST. */
-static int pread_all(int fd, uint8_t *dst, uint64_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pread(fd, dst, len > (1u << 30) ? (1u << 30) : (size_t)len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -1 : -2;
-		dst += n;
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	return 0;
-}
-
-static int copy_segment(uint8_t *dst, const uint8_t *img, int fd, const Elf64_Phdr *ph,
-			const char *path)
-{
-	int r;
-
-	if (fd < 0) {
-		memcpy(dst, img + ph->p_offset, ph->p_filesz);
-		return 0;
-	}
-	r = pread_all(fd, dst, ph->p_filesz, ph->p_offset);
-	if (r == -1)
-		return fail_errno(ERR_USAGE, "cannot read kernel %s", path);
-	if (r < 0)
-		return fail(ERR_USAGE, "kernel %s shrank while reading", path);
-	return 0;
-}
-
-int vmlinux_load_segments(struct guest_mem *mem, const uint8_t *img, size_t len, int fd,
-			  const char *path)
+/* Where each PT_LOAD's file bytes go in guest memory; the bytes past
+ * p_filesz are zeroed here. The number of parts, or -1. */
+static int plan_segments(struct guest_mem *mem, const uint8_t *img, size_t len, const char *path,
+			 struct pread_part *parts)
 {
 	Elf64_Ehdr eh;
+	int n = 0;
 
 	if (!header_ok(img, len, &eh))
 		return fail(ERR_USAGE, "%s: bad ELF program headers", path);
@@ -240,10 +208,32 @@ int vmlinux_load_segments(struct guest_mem *mem, const uint8_t *img, size_t len,
 		if (!dst)
 			return fail(ERR_USAGE, "%s: kernel segment at 0x%llx+0x%llx is outside guest memory",
 				    path, (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz);
-		if (copy_segment(dst, img, fd, &ph, path) < 0)
-			return -1;
 		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		parts[n++] = (struct pread_part){ .dst = dst, .off = ph.p_offset, .len = ph.p_filesz };
 	}
+	return n;
+}
+
+int vmlinux_load_segments(struct guest_mem *mem, const uint8_t *img, size_t len, int fd,
+			  const char *path)
+{
+	struct pread_part parts[VMLINUX_MAX_PHDRS];
+	int n = plan_segments(mem, img, len, path, parts), r;
+
+	if (n < 0)
+		return -1;
+	if (fd < 0) {
+		for (int i = 0; i < n; i++)
+			memcpy(parts[i].dst, img + parts[i].off, parts[i].len);
+		return 0;
+	}
+	/* Straight from the file into guest memory, on as many CPUs as the
+	 * host has idle before the guest starts. */
+	r = pread_parallel(fd, parts, (unsigned)n, pread_parallel_threads());
+	if (r == -1)
+		return fail_errno(ERR_USAGE, "cannot read kernel %s", path);
+	if (r < 0)
+		return fail(ERR_USAGE, "kernel %s shrank while reading", path);
 	return 0;
 }
 
@@ -251,20 +241,20 @@ int vmlinux_read_headers(int fd, uint8_t *img, size_t size)
 {
 	Elf64_Ehdr eh;
 
-	if (size < sizeof(eh) || pread_all(fd, img, sizeof(eh), 0) < 0 ||
+	if (size < sizeof(eh) || pread_full(fd, img, sizeof(eh), 0) < 0 ||
 	    memcmp(img, ELFMAG, SELFMAG) != 0 || img[EI_CLASS] != ELFCLASS64)
 		return -1;
 	memcpy(&eh, img, sizeof(eh));
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > VMLINUX_MAX_PHDRS ||
 	    eh.e_phoff > size || (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff ||
-	    pread_all(fd, img + eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), eh.e_phoff) < 0)
+	    pread_full(fd, img + eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), eh.e_phoff) < 0)
 		return -1;
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph = phdr(img, &eh, i);
 
 		if (ph.p_type != PT_NOTE || ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
 			continue;
-		if (pread_all(fd, img + ph.p_offset, ph.p_filesz, ph.p_offset) < 0)
+		if (pread_full(fd, img + ph.p_offset, ph.p_filesz, ph.p_offset) < 0)
 			return -1;
 	}
 	return 0;
