@@ -86,6 +86,16 @@ HIST='hist:keys=exit_reason:vals=hitcount'
 # time; twice this shell then hung in L1's kernel between two boots (soft
 # lockup) while the host was overloaded.
 echo "$HIST" >$EV/trigger
+# Phases of each boot, from the same trace clock: the VMM's start and the
+# init line (markers written by this script), the guest's first nested page
+# fault (its first instruction: no guest page is mapped yet) and its first
+# write of MSR_KVM_SYSTEM_TIME_NEW (the kernel registering kvmclock, early
+# in setup_arch: the decompressor and firmware are behind it).
+TR=/sys/kernel/debug/tracing
+echo 4096 >$TR/buffer_size_kb
+echo 'write == 1 && ecx == 0x4b564d01' >$TR/events/kvm/kvm_msr/filter
+echo 1 >$TR/events/kvm/kvm_msr/enable
+echo 1 >$TR/events/kvm/kvm_page_fault/enable
 [ -n "$EPOCHREALTIME" ] || { echo "BENCH-ERROR: sh has no \$EPOCHREALTIME"; exit 1; }
 
 # The kernel each VMM boots (warden: what its default guest would be).
@@ -109,6 +119,8 @@ boot() {
 	*"Hits: 0"*) ;;
 	*) echo "BENCH-ERROR: the kvm_exit histogram did not clear"; exit 1 ;;
 	esac
+	echo >$TR/trace
+	echo "BENCH start" >$TR/trace_marker
 	t0=$EPOCHREALTIME
 	# The VMM runs in its own session so that the watchdog can kill it with
 	# everything it started (which could otherwise keep the console pipe open).
@@ -131,7 +143,8 @@ boot() {
 	while IFS= read -r line; do
 		case $line in
 		*"warden-guest: up "*)
-			[ -e /tmp/up ] || echo "$EPOCHREALTIME ${line##*warden-guest: up }" >/tmp/up ;;
+			[ -e /tmp/up ] || { echo "$EPOCHREALTIME ${line##*warden-guest: up }" >/tmp/up
+				echo "BENCH up" >$TR/trace_marker; } ;;
 		esac
 		echo "  $vmm#$n| $line"
 	done </tmp/fifo
@@ -149,8 +162,16 @@ boot() {
 	fi
 	total=$(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.4f", b-a}')
 	exits=$(awk '/^ *Hits:/{print $2}' /tmp/hist.$vmm.$n)
+	phases=$(awk '
+		{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+[.][0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break } }
+		/tracing_mark_write: BENCH start/ { s = ts }
+		/ kvm_page_fault: / && s != "" && f == "" { f = ts }
+		/ kvm_msr: / && s != "" && k == "" { k = ts }
+		/tracing_mark_write: BENCH up/ { u = ts }
+		function d(a, b) { return (a == "" || b == "") ? "NA" : sprintf("%.4f", b - a) }
+		END { printf "setup_s=%s early_s=%s kernel_s=%s", d(s, f), d(f, k), d(k, u) }' $TR/trace)
 	[ "$n" = 0 ] && tag=BENCH-WARMUP || tag=BENCH-BOOT
-	echo "$tag vmm=$vmm n=$n init_s=$init total_s=$total guest_uptime_s=$gup rc=$rc exits=${exits:-NA}"
+	echo "$tag vmm=$vmm n=$n init_s=$init total_s=$total guest_uptime_s=$gup rc=$rc exits=${exits:-NA} $phases"
 	[ "$n" = 0 ] && return 0
 	# { exit_reason:        124 } hitcount:       5033
 	awk -v vmm=$vmm -v n=$n '/^[{] exit_reason:/ {
@@ -168,6 +189,9 @@ while [ $i -le $BOOTS ]; do
 	i=$((i + 1))
 done
 echo "!$HIST" >$EV/trigger
+echo 0 >$TR/events/kvm/kvm_msr/enable
+echo 0 >$TR/events/kvm/kvm_page_fault/enable
+echo 0 >$TR/events/kvm/kvm_msr/filter
 echo "BENCH-RAWHIST (last boot of each VMM):"
 for vmm in $VMMS; do
 	sed "s/^/  $vmm-hist| /" /tmp/hist.$vmm.$BOOTS
@@ -204,6 +228,7 @@ summary() {
         for (i = 1; i <= 32; i++) name[63 + i] = "EXCP_" ((i <= nx) ? x[i] : i - 1)
         name[4294967295] = "ERR"; name[-1] = "ERR"
         nv = split(vmms, order, " ")
+        split("setup_s early_s kernel_s", ph, " ")
     }
     function hex(s,    i, v) {
         s = tolower(s); sub(/^0x/, "", s); v = 0
@@ -224,6 +249,7 @@ summary() {
         if (kv($0, "init_s") != "NA") { init[v] = init[v] " " kv($0, "init_s"); ok[v]++ }
         total[v] = total[v] " " kv($0, "total_s"); ex[v] = ex[v] " " kv($0, "exits")
         if (kv($0, "guest_uptime_s") != "NA") gup[v] = gup[v] " " kv($0, "guest_uptime_s")
+        for (p = 1; p <= 3; p++) if (kv($0, ph[p]) != "" && kv($0, ph[p]) != "NA") phase[v, p] = phase[v, p] " " kv($0, ph[p])
     }
     /^BENCH-KERNEL / { kern[kv($0, "vmm")] = kv($0, "kernel") }
     /^BENCH-EXIT / {
@@ -249,6 +275,17 @@ summary() {
                 delete med[best]
             }
             printf "| %s (%s) | %d (%d) | %s | %s | %s | %s | %s |\n", v, kern[v], nb[v], ok[v], f3(median(init[v])), median(gup[v]), f3(median(total[v])), median(ex[v]), top
+        }
+        print ""
+        print "Where the time to the init line goes (medians, trace clock in L1): set-up = VMM start to the first guest"
+        print "instruction (its first nested page fault); pre-kernel = from there to the kernel registering kvmclock"
+        print "(firmware, decompressor, the first steps of the kernel); kernel + init = from there to the init line."
+        print ""
+        print "| VMM | set-up (s) | pre-kernel (s) | kernel + init (s) |"
+        print "|---|---|---|---|"
+        for (o = 1; o <= nv; o++) {
+            v = order[o]; if (!(v in nb)) continue
+            printf "| %s (%s) | %s | %s | %s |\n", v, kern[v], f3(median(phase[v, 1])), f3(median(phase[v, 2])), f3(median(phase[v, 3]))
         }
         print ""
         # Ratios against QEMU microvm with the bzImage, the reference of the targets.

@@ -26,7 +26,9 @@
 # L1_SILENCE seconds (default 420; L1 is stopped at once).
 # Env: L1_COMPRESS=none|gzip (initramfs compression, default none: faster
 #      under TCG), WARDEN=path (the /bin/warden to use, default
-#      build/warden-static; must be static or run with L1's busybox).
+#      build/warden-static; must be static or run with L1's busybox),
+#      L1_QEMU_ARGS (more QEMU options, e.g. "-s" for a gdbstub on :1234),
+#      L1_APPEND (more options for L1's kernel, e.g. "nokaslr").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -233,7 +235,7 @@ T0=$EPOCHREALTIME
     timeout -k 10 "$TIMEOUT" "$QEMU_BIN" -accel tcg,thread=multi -cpu EPYC -smp "$SMP" -m "$MEM" \
         -pidfile "$STAGE/qemu.pid" \
         -nic none -nographic -no-reboot -kernel "$KDIR/vmlinuz" -initrd "$INITRAMFS" \
-        -append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 || rc=$?
+        ${L1_QEMU_ARGS:-} -append "console=ttyS0 panic=-1 quiet ${L1_APPEND:-}" </dev/null 2>&1 || rc=$?
     echo "$rc" >"$STATUS"
 } | grep --line-buffered -v "TCG doesn't support requested feature" | {
     exit_line="" booted=""

@@ -16,5 +16,8 @@ else
 	expect_match "vmlinux: the bzImage reaches its init line" '^warden-guest: up [0-9]' "$out"
 	expect_eq "vmlinux: the bzImage gets its own setup header (2.15)" 0x020f \
 		"$(grep -E '^0x[0-9a-f]{4}$' "$out" | head -1)"
+	expect_eq "vmlinux: the default guest boots" 0 "$(rc vmlinux_default)"
+	expect_eq "vmlinux: the default guest is the bzImage (2.15 setup header)" 0x020f \
+		"$(grep -E '^0x[0-9a-f]{4}$' "$OUT/vmlinux_default.out" | head -1)"
 	refused "vmlinux: a cut-off vmlinux" vmlinux_cut 'vmlinux-cut: ELF segment outside the file'
 fi

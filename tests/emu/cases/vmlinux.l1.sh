@@ -9,3 +9,6 @@ case_run vmlinux_bz --kernel /guest/vmlinuz --initrd /guest/initrd.cpio.gz --cmd
 head -c 41943040 /guest/vmlinux >/tmp/vmlinux-cut
 case_run vmlinux_cut --kernel /tmp/vmlinux-cut
 rm -f /tmp/vmlinux-cut
+# The default guest (no --kernel) is the bzImage even when the guest
+# directory has a vmlinux (see src/main.c).
+case_run vmlinux_default --cmdline "$BASE warden.run=\"cat /sys/kernel/boot_params/version\""
