@@ -82,9 +82,9 @@ EV=/sys/kernel/debug/tracing/events/kvm/kvm_exit
 HIST='hist:keys=exit_reason:vals=hitcount'
 [ -w $EV/trigger ] || { echo "BENCH-ERROR: no $EV/trigger"; exit 1; }
 # One trigger for the whole run, emptied before each boot (":clear"). Adding
-# and removing it around each boot flips the tracepoint on and off every
-# time; twice this shell then hung in L1's kernel between two boots (soft
-# lockup) while the host was overloaded.
+# and removing it around each boot would flip the tracepoint's jump labels
+# every time: L1's kernel rewriting its own code, which under multi-threaded
+# TCG now and then hangs L1 (see the VM that tests/emu/l1-init keeps open).
 echo "$HIST" >$EV/trigger
 # Phases of each boot, from the same trace clock: the VMM's start and the
 # init line (markers written by this script), the guest's first nested page
