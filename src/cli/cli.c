@@ -52,7 +52,7 @@ void cli_usage(FILE *f)
 	      "\n"
 	      "  --kernel FILE          Linux bzImage or vmlinux (ELF) to boot (default: the\n"
 	      "                         guest built by `make guest` next to the warden\n"
-	      "                         binary: its vmlinuz)\n"
+	      "                         binary: its vmlinux, or its vmlinuz)\n"
 	      "  --kernel-format FMT    auto (bzImage or ELF), bzimage, elf, or flat (a raw\n"
 	      "                         real-mode binary loaded and entered at 0x7c00);\n"
 	      "                         ELF32 starts in protected mode, ELF64 in long mode\n"

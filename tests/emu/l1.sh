@@ -27,6 +27,7 @@
 # Env: L1_COMPRESS=none|gzip (initramfs compression, default none: faster
 #      under TCG), WARDEN=path (the /bin/warden to use, default
 #      build/warden-static; must be static or run with L1's busybox),
+#      L1_TCG_THREAD=multi|single (QEMU's TCG threading, default multi),
 #      L1_QEMU_ARGS (more QEMU options, e.g. "-s" for a gdbstub on :1234),
 #      L1_APPEND (more options for L1's kernel, e.g. "nokaslr").
 set -euo pipefail
@@ -232,7 +233,7 @@ T0=$EPOCHREALTIME
 # QEMU's stderr warnings about CPUID bits TCG does not emulate are noise.
 {
     rc=0
-    timeout -k 10 "$TIMEOUT" "$QEMU_BIN" -accel tcg,thread=multi -cpu EPYC -smp "$SMP" -m "$MEM" \
+    timeout -k 10 "$TIMEOUT" "$QEMU_BIN" -accel "tcg,thread=${L1_TCG_THREAD:-multi}" -cpu EPYC -smp "$SMP" -m "$MEM" \
         -pidfile "$STAGE/qemu.pid" \
         -nic none -nographic -no-reboot -kernel "$KDIR/vmlinuz" -initrd "$INITRAMFS" \
         ${L1_QEMU_ARGS:-} -append "console=ttyS0 panic=-1 quiet ${L1_APPEND:-}" </dev/null 2>&1 || rc=$?

@@ -17,7 +17,10 @@ else
 	expect_eq "vmlinux: the bzImage gets its own setup header (2.15)" 0x020f \
 		"$(grep -E '^0x[0-9a-f]{4}$' "$out" | head -1)"
 	expect_eq "vmlinux: the default guest boots" 0 "$(rc vmlinux_default)"
-	expect_eq "vmlinux: the default guest is the bzImage (2.15 setup header)" 0x020f \
+	expect_eq "vmlinux: the default guest is the vmlinux (2.12 setup header)" 0x020c \
 		"$(grep -E '^0x[0-9a-f]{4}$' "$OUT/vmlinux_default.out" | head -1)"
+	expect_eq "vmlinux: default guest without a vmlinux boots" 0 "$(rc vmlinux_default_gz)"
+	expect_eq "vmlinux: without a vmlinux the default guest is the bzImage (2.15)" 0x020f \
+		"$(grep -E '^0x[0-9a-f]{4}$' "$OUT/vmlinux_default_gz.out" | head -1)"
 	refused "vmlinux: a cut-off vmlinux" vmlinux_cut 'vmlinux-cut: ELF segment outside the file'
 fi

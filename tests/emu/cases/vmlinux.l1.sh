@@ -9,6 +9,11 @@ case_run vmlinux_bz --kernel /guest/vmlinuz --initrd /guest/initrd.cpio.gz --cmd
 head -c 41943040 /guest/vmlinux >/tmp/vmlinux-cut
 case_run vmlinux_cut --kernel /tmp/vmlinux-cut
 rm -f /tmp/vmlinux-cut
-# The default guest (no --kernel) is the bzImage even when the guest
-# directory has a vmlinux (see src/main.c).
+# The default guest (no --kernel): the vmlinux when the guest directory has
+# one, else the bzImage.
 case_run vmlinux_default --cmdline "$BASE warden.run=\"cat /sys/kernel/boot_params/version\""
+mkdir -p /tmp/gzguest
+ln -sf /guest/vmlinuz /guest/initrd.cpio.gz /tmp/gzguest/
+(WARDEN_GUEST_DIR=/tmp/gzguest; export WARDEN_GUEST_DIR
+ case_run vmlinux_default_gz --cmdline "$BASE warden.run=\"cat /sys/kernel/boot_params/version\"")
+rm -rf /tmp/gzguest
