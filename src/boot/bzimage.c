@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/pread_parallel.h"
 
 static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -46,5 +47,17 @@ int bzimage_parse(const uint8_t *img, size_t len, const char *path, struct bzima
 	bz->init_size = rd32(img + BZ_INIT_SIZE);
 	if (bz->init_size < bz->pm_len)
 		bz->init_size = (uint32_t)bz->pm_len;
+	return 0;
+}
+
+int bzimage_read_setup(int fd, uint8_t *img, size_t size)
+{
+	size_t setup_len;
+
+	if (size < 0x400 || pread_full(fd, img, 0x400, 0) < 0)
+		return -1;
+	setup_len = (size_t)((img[BZ_SETUP_SECTS] ? img[BZ_SETUP_SECTS] : 4) + 1) * 512;
+	if (setup_len > size || pread_full(fd, img, setup_len, 0) < 0)
+		return -1;
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* Linux x86 boot protocol: the bzImage setup header
- * (Documentation/arch/x86/boot.rst). Pure parsing, no KVM. */
+ * (Documentation/arch/x86/boot.rst). Parsing, and reading the header part
+ * of a file; no KVM. */
 #ifndef WARDEN_BOOT_BZIMAGE_H
 #define WARDEN_BOOT_BZIMAGE_H
 
@@ -54,5 +55,11 @@ int bzimage_parse(const uint8_t *img, size_t len, const char *path, struct bzima
 
 /* Quick magic check (used to tell bzImage from ELF/flat). */
 int bzimage_looks_like(const uint8_t *img, size_t len);
+
+/* Read the boot sector and setup of the bzImage file FD (SIZE bytes), all
+ * that bzimage_parse looks at, to the same offsets of IMG (SIZE bytes,
+ * zeroed). 0, or -1 if that cannot be done (too short, a read error); no
+ * error is recorded: the caller reads the whole file instead. */
+int bzimage_read_setup(int fd, uint8_t *img, size_t size);
 
 #endif

@@ -9,6 +9,7 @@
 #include "boot/vmlinux.h"
 #include "core/guest_mem.h"
 #include "util/error.h"
+#include "util/pread_parallel.h"
 
 /* boot_params fields outside the setup header. */
 #define BP_ACPI_RSDP_ADDR 0x070
@@ -124,6 +125,25 @@ static int finish_load(struct guest_mem *mem, const struct linux_boot *lb,
 	return 0;
 }
 
+/* The protected-mode kernel (the decompressor and its payload) to DST:
+ * from the image in memory, or straight from the file. */
+static int copy_payload(uint8_t *dst, const struct linux_boot *lb, const struct bzimage *bz)
+{
+	struct pread_part part = { .dst = dst, .off = bz->setup_len, .len = bz->pm_len };
+	int r;
+
+	if (!lb->kernel_from_fd) {
+		memcpy(dst, bz->pm, bz->pm_len);
+		return 0;
+	}
+	r = pread_parallel(lb->kernel_fd, &part, 1, pread_parallel_threads());
+	if (r == -1)
+		return fail_errno(ERR_USAGE, "cannot read kernel %s", lb->kernel_path);
+	if (r < 0)
+		return fail(ERR_USAGE, "kernel %s shrank while reading", lb->kernel_path);
+	return 0;
+}
+
 int linux_load(struct guest_mem *mem, const struct linux_boot *lb, struct boot_entry *entry)
 {
 	struct bzimage bz;
@@ -145,7 +165,8 @@ int linux_load(struct guest_mem *mem, const struct linux_boot *lb, struct boot_e
 	dst = gmem_ptr(mem, LAYOUT_KERNEL, bz.pm_len);
 	if (!dst)
 		return fail(ERR_USAGE, "kernel does not fit in guest memory");
-	memcpy(dst, bz.pm, bz.pm_len);
+	if (copy_payload(dst, lb, &bz) < 0)
+		return -1;
 	return finish_load(mem, lb, &k, entry);
 }
 

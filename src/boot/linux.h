@@ -17,7 +17,7 @@ struct linux_boot {
 	const uint8_t *kernel;
 	size_t kernel_len;
 	const char *kernel_path;
-	bool kernel_from_fd;   /* vmlinux segments come from KERNEL_FD, not KERNEL */
+	bool kernel_from_fd;   /* the bytes past the headers come from KERNEL_FD, not KERNEL */
 	int kernel_fd;
 	const uint8_t *initrd; /* may be NULL */
 	size_t initrd_len;

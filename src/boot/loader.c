@@ -56,18 +56,33 @@ static int write_reset_stub(struct vm *vm)
 	return 0;
 }
 
-/* A Linux vmlinux is big (50 MB for Debian's), and the segments are all
- * that is loaded from it: read only its headers now and keep the file
- * open, so each load reads the segments straight into guest memory: one
- * copy instead of two; in the emulated L1 set-up went from 0.75-1.1 s to
- * 0.1-0.25 s (docs/benchmarks.md).
- * 1 if SPEC now holds such a lazy kernel; 0 if the file is anything else,
- * or cannot be handled so, for file_read_all to read (and judge) whole. */
-static int read_vmlinux_lazily(struct boot_spec *spec)
+/* Whether FD (SIZE bytes) is a kernel that can be loaded from the file at
+ * each boot, a Linux vmlinux or a bzImage as FORMAT allows; its headers
+ * are then in IMG. (A failed vmlinux try leaves at most the ELF header's
+ * bytes, which the bzImage's setup then overwrites.) */
+static bool loadable_from_file(int fd, uint8_t *img, size_t size, enum kernel_format format)
+{
+	if (format != KERNEL_BZIMAGE && vmlinux_read_headers(fd, img, size) == 0 &&
+	    vmlinux_is_linux(img, size))
+		return true;
+	return format != KERNEL_ELF && bzimage_read_setup(fd, img, size) == 0 &&
+	       bzimage_looks_like(img, size);
+}
+
+/* A kernel is big (50 MB for Debian's vmlinux, 14 MB for its bzImage),
+ * and only its headers are looked at before it is loaded: read just those
+ * now and keep the file open, so each load reads the rest straight into
+ * guest memory: one copy instead of two. In the emulated L1, set-up went
+ * from 0.75-1.1 s to 0.1-0.25 s for the vmlinux (docs/benchmarks.md).
+ * 1 if SPEC now holds such a lazy kernel (a Linux vmlinux or a bzImage,
+ * as FORMAT allows); 0 if the file is anything else, or cannot be handled
+ * so, for file_read_all to read (and judge) whole. */
+static int read_kernel_lazily(struct boot_spec *spec)
 {
 	int fd = open(spec->kernel, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	uint8_t *img;
+	size_t size;
 
 	if (fd < 0)
 		return 0;
@@ -79,14 +94,14 @@ static int read_vmlinux_lazily(struct boot_spec *spec)
 		close(fd);
 		return 0;
 	}
-	if (vmlinux_read_headers(fd, img, (size_t)st.st_size) < 0 ||
-	    !vmlinux_is_linux(img, (size_t)st.st_size)) {
+	size = (size_t)st.st_size;
+	if (!loadable_from_file(fd, img, size, spec->format)) {
 		free(img);
 		close(fd);
 		return 0;
 	}
 	spec->kernel_img = img;
-	spec->kernel_len = (size_t)st.st_size;
+	spec->kernel_len = size;
 	spec->kernel_fd = fd;
 	spec->kernel_lazy = true;
 	return 1;
@@ -96,7 +111,7 @@ int boot_spec_read(struct boot_spec *spec)
 {
 	spec->kernel_lazy = false;
 	spec->kernel_fd = -1;
-	if ((spec->format == KERNEL_FLAT || spec->format == KERNEL_BZIMAGE || !read_vmlinux_lazily(spec)) &&
+	if ((spec->format == KERNEL_FLAT || !read_kernel_lazily(spec)) &&
 	    file_read_all(spec->kernel, "kernel", &spec->kernel_img, &spec->kernel_len) < 0)
 		return -1;
 	if (spec->initrd &&
@@ -135,6 +150,7 @@ int boot_load(struct vm *vm, const struct boot_spec *spec)
 	case KERNEL_BZIMAGE: {
 		struct linux_boot lb = {
 			.kernel = img, .kernel_len = len, .kernel_path = spec->kernel,
+			.kernel_from_fd = spec->kernel_lazy, .kernel_fd = spec->kernel_fd,
 			.initrd = spec->initrd_img, .initrd_len = spec->initrd_len,
 			.cmdline = spec->cmdline ? spec->cmdline : "", .rsdp = rsdp,
 		};

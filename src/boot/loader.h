@@ -25,9 +25,10 @@ struct boot_spec {
 	size_t kernel_len;
 	uint8_t *initrd_img;
 	size_t initrd_len;
-	/* A Linux vmlinux is read lazily: kernel_img is file-sized but holds
-	 * only the ELF header, program headers and notes; the segments are
-	 * read from kernel_fd straight into guest memory at each load. */
+	/* A Linux vmlinux or a bzImage is read lazily: kernel_img is
+	 * file-sized but holds only the headers (a vmlinux's ELF header,
+	 * program headers and notes; a bzImage's boot sector and setup); the
+	 * rest is read from kernel_fd straight into guest memory at each load. */
 	bool kernel_lazy;
 	int kernel_fd;
 };

@@ -1,9 +1,15 @@
-/* Linux 64-bit boot protocol loader (src/boot/linux.c). */
+/* Linux 64-bit boot protocol loader (src/boot/linux.c), and reading a
+ * bzImage lazily (boot_spec_read in src/boot/loader.c). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
 #include "boot/boot_entry.h"
 #include "boot/bzimage.h"
 #include "boot/e820.h"
 #include "boot/layout.h"
 #include "boot/linux.h"
+#include "boot/loader.h"
 #include "core/guest_mem.h"
 #include "bzimage_fixture.h"
 #include "unit.h"
@@ -277,6 +283,80 @@ static void test_load_not_a_bzimage(void **state)
 	assert_user_error(linux_load(&f->mem, &f->lb, &f->entry), "not a bzImage");
 }
 
+/* --- a bzImage read lazily: headers up front, the rest at each load --- */
+
+static char *write_temp(const uint8_t *img, size_t len)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/warden-test-bzimage.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, img, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static void test_spec_read_bzimage_lazily(void **state)
+{
+	struct fixture *f = *state;
+	char *path = write_temp(f->kernel, FX_LEN);
+	struct boot_spec spec = { .kernel = path, .format = KERNEL_AUTO };
+
+	assert_int_equal(boot_spec_read(&spec), 0);
+	assert_true(spec.kernel_lazy);
+	assert_true(spec.kernel_fd >= 0);
+	assert_int_equal(spec.kernel_len, FX_LEN);
+	/* The boot sector and setup are there, the payload was not read. */
+	assert_memory_equal(spec.kernel_img, f->kernel, FX_SETUP_LEN);
+	for (size_t i = FX_SETUP_LEN; i < FX_LEN; i++)
+		if (spec.kernel_img[i])
+			fail_msg("payload byte %zu read up front", i);
+	assert_int_equal(boot_is_linux(&spec), 1);
+
+	/* Loading reads the payload from the file into guest memory. */
+	f->lb.kernel = spec.kernel_img;
+	f->lb.kernel_from_fd = true;
+	f->lb.kernel_fd = spec.kernel_fd;
+	assert_int_equal(linux_load(&f->mem, &f->lb, &f->entry), 0);
+	assert_memory_equal(f->mem.map + LAYOUT_KERNEL, f->kernel + FX_SETUP_LEN, FX_PM_LEN);
+	assert_int_equal(u_rd16(zero_page(f) + BZ_VERSION), FX_VERSION);
+
+	/* The file shrinks between two boots: the next load says so. */
+	assert_int_equal(truncate(path, FX_SETUP_LEN + 100), 0);
+	assert_user_error(linux_load(&f->mem, &f->lb, &f->entry), "shrank while reading");
+	boot_spec_free(&spec);
+	unlink(path);
+}
+
+/* Not lazily: a bzImage forced to be read as an ELF (then refused as
+ * one), and a file shorter than a boot sector and setup. */
+static void test_spec_read_bzimage_whole(void **state)
+{
+	struct fixture *f = *state;
+	struct boot_spec spec = { .kernel = write_temp(f->kernel, FX_LEN), .format = KERNEL_ELF };
+	uint8_t img[FX_SETUP_LEN];
+	int fd;
+
+	assert_int_equal(boot_spec_read(&spec), 0);
+	assert_false(spec.kernel_lazy);
+	assert_memory_equal(spec.kernel_img, f->kernel, FX_LEN);
+	boot_spec_free(&spec);
+	unlink(spec.kernel);
+
+	spec = (struct boot_spec){ .kernel = write_temp(f->kernel, 0x300), .format = KERNEL_AUTO };
+	assert_int_equal(boot_spec_read(&spec), 0);
+	assert_false(spec.kernel_lazy);
+	assert_int_equal(spec.kernel_len, 0x300);
+	fd = open(spec.kernel, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(bzimage_read_setup(fd, img, 0x300), -1);
+	close(fd);
+	boot_spec_free(&spec);
+	unlink(spec.kernel);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -295,6 +375,8 @@ int main(void)
 		T(test_load_cmdline_too_long),
 		T(test_load_initrd_too_big),
 		T(test_load_not_a_bzimage),
+		T(test_spec_read_bzimage_lazily),
+		T(test_spec_read_bzimage_whole),
 	};
 
 	return cmocka_run_group_tests_name("linux", tests, NULL, NULL);
