@@ -159,9 +159,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	};
 	static struct vm vm;
 	enum vm_end end = VM_END_HOST_ERROR;
-	uint64_t t0;
-
-	uint64_t s0 = now_ns(), s1, s2;
+	uint64_t t0, s0 = now_ns(), s1, s2;
 
 	if (vm_create(&vm, &cfg, stats) < 0)
 		goto out;

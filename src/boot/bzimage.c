@@ -57,7 +57,8 @@ int bzimage_read_setup(int fd, uint8_t *img, size_t size)
 	if (size < 0x400 || pread_full(fd, img, 0x400, 0) < 0)
 		return -1;
 	setup_len = (size_t)((img[BZ_SETUP_SECTS] ? img[BZ_SETUP_SECTS] : 4) + 1) * 512;
-	if (setup_len > size || pread_full(fd, img, setup_len, 0) < 0)
+	/* setup_len is at least 5 sectors: more than the KiB already read. */
+	if (setup_len > size || pread_full(fd, img + 0x400, setup_len - 0x400, 0x400) < 0)
 		return -1;
 	return 0;
 }

@@ -130,18 +130,12 @@ static int finish_load(struct guest_mem *mem, const struct linux_boot *lb,
 static int copy_payload(uint8_t *dst, const struct linux_boot *lb, const struct bzimage *bz)
 {
 	struct pread_part part = { .dst = dst, .off = bz->setup_len, .len = bz->pm_len };
-	int r;
 
 	if (!lb->kernel_from_fd) {
 		memcpy(dst, bz->pm, bz->pm_len);
 		return 0;
 	}
-	r = pread_parallel(lb->kernel_fd, &part, 1, pread_parallel_threads());
-	if (r == -1)
-		return fail_errno(ERR_USAGE, "cannot read kernel %s", lb->kernel_path);
-	if (r < 0)
-		return fail(ERR_USAGE, "kernel %s shrank while reading", lb->kernel_path);
-	return 0;
+	return pread_parallel_load(lb->kernel_fd, &part, 1, "kernel", lb->kernel_path);
 }
 
 int linux_load(struct guest_mem *mem, const struct linux_boot *lb, struct boot_entry *entry)

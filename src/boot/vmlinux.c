@@ -218,7 +218,7 @@ int vmlinux_load_segments(struct guest_mem *mem, const uint8_t *img, size_t len,
 			  const char *path)
 {
 	struct pread_part parts[VMLINUX_MAX_PHDRS];
-	int n = plan_segments(mem, img, len, path, parts), r;
+	int n = plan_segments(mem, img, len, path, parts);
 
 	if (n < 0)
 		return -1;
@@ -229,12 +229,7 @@ int vmlinux_load_segments(struct guest_mem *mem, const uint8_t *img, size_t len,
 	}
 	/* Straight from the file into guest memory, on as many CPUs as the
 	 * host has idle before the guest starts. */
-	r = pread_parallel(fd, parts, (unsigned)n, pread_parallel_threads());
-	if (r == -1)
-		return fail_errno(ERR_USAGE, "cannot read kernel %s", path);
-	if (r < 0)
-		return fail(ERR_USAGE, "kernel %s shrank while reading", path);
-	return 0;
+	return pread_parallel_load(fd, parts, (unsigned)n, "kernel", path);
 }
 
 int vmlinux_read_headers(int fd, uint8_t *img, size_t size)

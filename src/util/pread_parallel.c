@@ -5,6 +5,8 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include "util/error.h"
+
 /* Chunks small enough to balance two to four threads over a 45 MB kernel,
  * large enough that handing them out costs nothing. 2 MiB: one huge page
  * of guest RAM each. */
@@ -100,4 +102,16 @@ unsigned pread_parallel_threads(void)
 	if (cpus < 1)
 		return 1;
 	return cpus > PREAD_PARALLEL_MAX_THREADS ? PREAD_PARALLEL_MAX_THREADS : (unsigned)cpus;
+}
+
+int pread_parallel_load(int fd, const struct pread_part *parts, unsigned n, const char *what,
+			const char *path)
+{
+	int r = pread_parallel(fd, parts, n, pread_parallel_threads());
+
+	if (r == -1)
+		return fail_errno(ERR_USAGE, "cannot read %s %s", what, path);
+	if (r < 0)
+		return fail(ERR_USAGE, "%s %s shrank while reading", what, path);
+	return 0;
 }

@@ -33,4 +33,10 @@ int pread_parallel(int fd, const struct pread_part *parts, unsigned n, unsigned 
  * CPUs, at most PREAD_PARALLEL_MAX_THREADS. */
 unsigned pread_parallel_threads(void);
 
+/* pread_parallel with as many threads as the host has, for loading file
+ * PATH, named WHAT in errors ("kernel"): 0, or -1 with a user error
+ * ("cannot read kernel PATH: ...", "kernel PATH shrank while reading"). */
+int pread_parallel_load(int fd, const struct pread_part *parts, unsigned n, const char *what,
+			const char *path);
+
 #endif

@@ -285,23 +285,10 @@ static void test_load_not_a_bzimage(void **state)
 
 /* --- a bzImage read lazily: headers up front, the rest at each load --- */
 
-static char *write_temp(const uint8_t *img, size_t len)
-{
-	static char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/tmp/warden-test-bzimage.XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, img, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
-
 static void test_spec_read_bzimage_lazily(void **state)
 {
 	struct fixture *f = *state;
-	char *path = write_temp(f->kernel, FX_LEN);
+	char *path = u_write_temp(f->kernel, FX_LEN);
 	struct boot_spec spec = { .kernel = path, .format = KERNEL_AUTO };
 
 	assert_int_equal(boot_spec_read(&spec), 0);
@@ -335,7 +322,7 @@ static void test_spec_read_bzimage_lazily(void **state)
 static void test_spec_read_bzimage_whole(void **state)
 {
 	struct fixture *f = *state;
-	struct boot_spec spec = { .kernel = write_temp(f->kernel, FX_LEN), .format = KERNEL_ELF };
+	struct boot_spec spec = { .kernel = u_write_temp(f->kernel, FX_LEN), .format = KERNEL_ELF };
 	uint8_t img[FX_SETUP_LEN];
 	int fd;
 
@@ -345,7 +332,7 @@ static void test_spec_read_bzimage_whole(void **state)
 	boot_spec_free(&spec);
 	unlink(spec.kernel);
 
-	spec = (struct boot_spec){ .kernel = write_temp(f->kernel, 0x300), .format = KERNEL_AUTO };
+	spec = (struct boot_spec){ .kernel = u_write_temp(f->kernel, 0x300), .format = KERNEL_AUTO };
 	assert_int_equal(boot_spec_read(&spec), 0);
 	assert_false(spec.kernel_lazy);
 	assert_int_equal(spec.kernel_len, 0x300);

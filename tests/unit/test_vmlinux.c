@@ -535,23 +535,10 @@ static void test_boot_is_linux(void **state)
 
 /* --- boot_spec_read: a vmlinux is read lazily, anything else whole --- */
 
-static char *write_temp(const uint8_t *img, size_t len)
-{
-	static char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/tmp/warden-test-vmlinux.XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, img, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
-
 static void test_spec_read_lazy(void **state)
 {
 	struct fx *f = *state;
-	char *path = write_temp(f->img, IMG_LEN);
+	char *path = u_write_temp(f->img, IMG_LEN);
 	struct boot_spec spec = { .kernel = path, .format = KERNEL_AUTO };
 
 	assert_int_equal(boot_spec_read(&spec), 0);
@@ -594,7 +581,7 @@ static void test_spec_read_whole(void **state)
 
 	/* An ELF without Linux notes (a test guest): read whole, as before. */
 	build(f->img, N_GNU);
-	spec.kernel = write_temp(f->img, IMG_LEN);
+	spec.kernel = u_write_temp(f->img, IMG_LEN);
 	assert_int_equal(boot_spec_read(&spec), 0);
 	assert_false(spec.kernel_lazy);
 	assert_int_equal(spec.kernel_len, IMG_LEN);
@@ -603,7 +590,7 @@ static void test_spec_read_whole(void **state)
 	unlink(spec.kernel);
 	/* A vmlinux with --kernel-format bzimage is not read lazily either. */
 	build(f->img, ALL_NOTES);
-	spec = (struct boot_spec){ .kernel = write_temp(f->img, IMG_LEN), .format = KERNEL_BZIMAGE };
+	spec = (struct boot_spec){ .kernel = u_write_temp(f->img, IMG_LEN), .format = KERNEL_BZIMAGE };
 	assert_int_equal(boot_spec_read(&spec), 0);
 	assert_false(spec.kernel_lazy);
 	assert_memory_equal(spec.kernel_img, f->img, IMG_LEN);

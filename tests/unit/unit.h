@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Before cmocka.h: cmocka defines a fail() macro that would mangle the
  * declaration of warden's fail(). */
@@ -22,6 +24,21 @@ static inline uint64_t u_rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); 
 static inline void u_wr16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 static inline void u_wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static inline void u_wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+/* IMG (LEN bytes) as a new temporary file; its path, valid until the next
+ * call. The caller unlinks it. */
+static inline char *u_write_temp(const uint8_t *img, size_t len)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/warden-test.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, img, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
 
 /* A call that must fail as a user error whose message contains SUBSTR. */
 #define assert_user_error(call, substr)                                        \
