@@ -1,14 +1,18 @@
 #include "boot/linux.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "boot/boot_entry.h"
 #include "boot/bzimage.h"
 #include "boot/e820.h"
+#include "boot/kaslr.h"
 #include "boot/layout.h"
 #include "boot/vmlinux.h"
 #include "core/guest_mem.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/pread_parallel.h"
 
 /* boot_params fields outside the setup header. */
@@ -185,6 +189,91 @@ void linux_vmlinux_header(uint8_t *hdr)
 	hdr[BZ_XLOADFLAGS] = BZ_XLF_KERNEL_64;
 }
 
+/* The relocation table appended to the vmlinux, read into *BUF (freed by
+ * the caller). 1 if there is one, 0 if not, -1 on a read error. */
+static int read_relocs(const struct linux_boot *lb, uint8_t **buf, struct kaslr_relocs *r)
+{
+	uint64_t start = vmlinux_elf_end(lb->kernel, lb->kernel_len);
+	size_t len;
+
+	*buf = NULL;
+	if (start >= lb->kernel_len || lb->kernel_len - start > LINUX_RELOCS_MAX)
+		return 0;
+	len = lb->kernel_len - start;
+	if (!lb->kernel_from_fd)
+		return kaslr_relocs_parse(lb->kernel + start, len, r);
+	if (!(*buf = malloc(len)))
+		return fail(ERR_HOST, "out of memory for the kernel's relocation table");
+	if (pread_full(lb->kernel_fd, *buf, len, start) < 0)
+		return fail(ERR_USAGE, "cannot read kernel %s (it shrank while being read?)", lb->kernel_path);
+	return kaslr_relocs_parse(*buf, len, r);
+}
+
+/* Why the kernel stays where it was linked, or NULL if it can move. */
+static const char *kaslr_off_reason(const struct linux_boot *lb, int have_relocs)
+{
+	if (kaslr_disabled_by(lb->cmdline))
+		return "nokaslr on the command line";
+	if (!have_relocs)
+		return "the vmlinux has no relocation table";
+	return NULL;
+}
+
+/* Randomize where the vmlinux goes, as a bzImage's decompressor would:
+ * *P (zero when not), with R the table to apply. PHYS_TOP: where RAM for
+ * the kernel ends (the initrd goes above). 0, or -1 on an error. */
+static int plan_kaslr(const struct linux_boot *lb, const struct vmlinux *vm, uint64_t phys_top,
+		      uint8_t **buf, struct kaslr_relocs *r, struct kaslr_place *p)
+{
+	uint64_t rnd[2];
+	const char *off;
+	int have = read_relocs(lb, buf, r);
+
+	memset(p, 0, sizeof(*p));
+	if (have < 0)
+		return -1;
+	if ((off = kaslr_off_reason(lb, have))) {
+		log_debug("kernel not randomized: %s", off);
+		return 0;
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		log_warn("kernel not randomized: getrandom failed");
+		return 0;
+	}
+	kaslr_choose(vm->start, vm->end, phys_top, rnd[0], rnd[1], p);
+	log_debug("kernel randomized: physical 0x%llx, virtual 0x%llx (%zu relocations)",
+		  (unsigned long long)(vm->start + p->phys_shift),
+		  (unsigned long long)(KASLR_START_KERNEL_MAP + vm->start + p->virt_delta),
+		  r->n64 + r->ninv32 + r->n32);
+	return 0;
+}
+
+/* Where RAM for the kernel ends: below the initrd, which goes at the top. */
+static int kernel_ram_top(const struct guest_mem *mem, const struct linux_boot *lb, uint64_t kernel_end,
+			  uint64_t *top)
+{
+	*top = gmem_low_end(mem);
+	if (!lb->initrd)
+		return 0;
+	return linux_place_initrd(*top, LINUX_VMLINUX_INITRD_ADDR_MAX, kernel_end, lb->initrd_len, top);
+}
+
+/* Segments at their place, relocated. */
+static int load_vmlinux_at(struct guest_mem *mem, const struct linux_boot *lb, const struct kaslr_place *p,
+			   const struct kaslr_relocs *r)
+{
+	struct kaslr_range ranges[VMLINUX_MAX_PHDRS];
+	unsigned n;
+
+	if (vmlinux_load_segments(mem, lb->kernel, lb->kernel_len, lb->kernel_from_fd ? lb->kernel_fd : -1,
+				  p->phys_shift, lb->kernel_path) < 0)
+		return -1;
+	if (p->virt_delta == 0)
+		return 0;
+	n = vmlinux_kernel_ranges(lb->kernel, lb->kernel_len, ranges);
+	return kaslr_apply(mem, r, p, ranges, n, lb->kernel_path);
+}
+
 /* Why the 64-bit boot protocol and not PVH (hvm_start_info, 32-bit entry
  * at XEN_ELFNOTE_PHYS32_ENTRY): the zero page, e820, initrd, RSDP and the
  * long-mode entry state are exactly what warden already builds, unit
@@ -192,27 +281,35 @@ void linux_vmlinux_header(uint8_t *hdr)
  * e_entry"; it works for any x86-64 vmlinux, also one built without
  * CONFIG_PVH; and the kernel's PVH entry ends up in startup_64 with a
  * boot_params it fills in itself from the same facts anyway. A vmlinux
- * has no decompressor and so no relocation or KASLR: it runs at the
- * physical addresses it was linked for, as under Firecracker. */
+ * has no decompressor, so warden does its one job besides unpacking:
+ * KASLR (kaslr.h), with the relocation table the build appended. */
 int linux_load_vmlinux(struct guest_mem *mem, const struct linux_boot *lb, struct boot_entry *entry)
 {
 	uint8_t hdr[LINUX_VMLINUX_HDR_END];
 	struct vmlinux vm;
 	struct linux_kernel k;
+	struct kaslr_relocs r;
+	struct kaslr_place p;
+	uint8_t *relocs_buf = NULL;
+	uint64_t top;
+	int ret = -1;
 
-	if (vmlinux_parse(lb->kernel, lb->kernel_len, lb->kernel_path, &vm) < 0)
-		return -1;
+	if (vmlinux_parse(lb->kernel, lb->kernel_len, lb->kernel_path, &vm) < 0 || check_fits(mem, vm.end) < 0 ||
+	    kernel_ram_top(mem, lb, vm.end, &top) < 0 || plan_kaslr(lb, &vm, top, &relocs_buf, &r, &p) < 0)
+		goto out;
 	linux_vmlinux_header(hdr);
+	if (p.phys_shift || p.virt_delta)
+		hdr[BZ_LOADFLAGS] |= KASLR_FLAG;
 	k = (struct linux_kernel){
 		.hdr = hdr, .hdr_end = sizeof(hdr),
 		.cmdline_size = LINUX_VMLINUX_CMDLINE_SIZE,
 		.initrd_addr_max = LINUX_VMLINUX_INITRD_ADDR_MAX,
-		.kernel_end = vm.end, /* .bss and .brk included */
-		.entry = vm.entry,    /* startup_64 itself */
+		.kernel_end = vm.end + p.phys_shift, /* .bss and .brk included */
+		.entry = vm.entry + p.phys_shift,    /* startup_64 itself */
 	};
-	if (check_fits(mem, k.kernel_end) < 0 ||
-	    vmlinux_load_segments(mem, lb->kernel, lb->kernel_len, lb->kernel_from_fd ? lb->kernel_fd : -1,
-				  lb->kernel_path) < 0)
-		return -1;
-	return finish_load(mem, lb, &k, entry);
+	if (load_vmlinux_at(mem, lb, &p, &r) == 0)
+		ret = finish_load(mem, lb, &k, entry);
+out:
+	free(relocs_buf);
+	return ret;
 }

@@ -38,6 +38,8 @@ int linux_load(struct guest_mem *mem, const struct linux_boot *lb, struct boot_e
 #define LINUX_VMLINUX_HDR_END 0x268          /* end of the 2.12 header */
 #define LINUX_VMLINUX_CMDLINE_SIZE 2047u      /* x86 COMMAND_LINE_SIZE - 1 */
 #define LINUX_VMLINUX_INITRD_ADDR_MAX 0x7fffffffu
+/* A relocation table longer than this is not one (Debian's: 0.8 MB). */
+#define LINUX_RELOCS_MAX (64u << 20)
 void linux_vmlinux_header(uint8_t *hdr);
 
 /* LB->kernel is a Linux vmlinux ELF (vmlinux_is_linux). */

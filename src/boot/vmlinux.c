@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <string.h>
 
+#include "boot/kaslr.h"
 #include "boot/layout.h"
 #include "core/guest_mem.h"
 #include "util/error.h"
@@ -186,10 +187,11 @@ int vmlinux_parse(const uint8_t *img, size_t len, const char *path, struct vmlin
 	return 0;
 }
 
-/* Where each PT_LOAD's file bytes go in guest memory; the bytes past
- * p_filesz are zeroed here. The number of parts, or -1. */
-static int plan_segments(struct guest_mem *mem, const uint8_t *img, size_t len, const char *path,
-			 struct pread_part *parts)
+/* Where each PT_LOAD's file bytes go in guest memory (its physical
+ * address + SHIFT); the bytes past p_filesz are zeroed here. The number of
+ * parts, or -1. */
+static int plan_segments(struct guest_mem *mem, const uint8_t *img, size_t len, uint64_t shift,
+			 const char *path, struct pread_part *parts)
 {
 	Elf64_Ehdr eh;
 	int n = 0;
@@ -204,10 +206,10 @@ static int plan_segments(struct guest_mem *mem, const uint8_t *img, size_t len, 
 			continue;
 		if (ph.p_filesz > ph.p_memsz || ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
 			return fail(ERR_USAGE, "%s: ELF segment outside the file", path);
-		dst = gmem_ptr(mem, ph.p_paddr, ph.p_memsz);
+		dst = gmem_ptr(mem, ph.p_paddr + shift, ph.p_memsz);
 		if (!dst)
 			return fail(ERR_USAGE, "%s: kernel segment at 0x%llx+0x%llx is outside guest memory",
-				    path, (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz);
+				    path, (unsigned long long)(ph.p_paddr + shift), (unsigned long long)ph.p_memsz);
 		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 		parts[n++] = (struct pread_part){ .dst = dst, .off = ph.p_offset, .len = ph.p_filesz };
 	}
@@ -215,10 +217,10 @@ static int plan_segments(struct guest_mem *mem, const uint8_t *img, size_t len, 
 }
 
 int vmlinux_load_segments(struct guest_mem *mem, const uint8_t *img, size_t len, int fd,
-			  const char *path)
+			  uint64_t shift, const char *path)
 {
 	struct pread_part parts[VMLINUX_MAX_PHDRS];
-	int n = plan_segments(mem, img, len, path, parts);
+	int n = plan_segments(mem, img, len, shift, path, parts);
 
 	if (n < 0)
 		return -1;
@@ -253,4 +255,40 @@ int vmlinux_read_headers(int fd, uint8_t *img, size_t size)
 			return -1;
 	}
 	return 0;
+}
+
+uint64_t vmlinux_elf_end(const uint8_t *img, size_t len)
+{
+	Elf64_Ehdr eh;
+	uint64_t end;
+
+	if (!header_ok(img, len, &eh))
+		return len;
+	end = eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr);
+	if (eh.e_shoff <= len && (uint64_t)eh.e_shnum * eh.e_shentsize <= len - eh.e_shoff &&
+	    eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize > end)
+		end = eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph = phdr(img, &eh, i);
+
+		if (ph.p_offset <= len && ph.p_filesz <= len - ph.p_offset && ph.p_offset + ph.p_filesz > end)
+			end = ph.p_offset + ph.p_filesz;
+	}
+	return end;
+}
+
+unsigned vmlinux_kernel_ranges(const uint8_t *img, size_t len, struct kaslr_range *out)
+{
+	Elf64_Ehdr eh;
+	unsigned n = 0;
+
+	if (!header_ok(img, len, &eh))
+		return 0;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph = phdr(img, &eh, i);
+
+		if (ph.p_type == PT_LOAD && ph.p_memsz)
+			out[n++] = (struct kaslr_range){ .paddr = ph.p_paddr, .memsz = ph.p_memsz };
+	}
+	return n;
 }

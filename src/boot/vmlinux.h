@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct guest_mem;
+struct kaslr_range;
 
 /* Xen ELF note types (xen/include/public/elfnote.h) that Linux carries. */
 #define VMLINUX_XEN_NOTE_GUEST_OS 6
@@ -41,11 +42,21 @@ int vmlinux_is_linux(const uint8_t *img, size_t len);
 int vmlinux_parse(const uint8_t *img, size_t len, const char *path, struct vmlinux *vm);
 
 /* Copy the PT_LOAD segments (file bytes, then zeroes up to p_memsz) to
- * their physical addresses. Needs a successful vmlinux_parse of IMG. The
- * bytes come from IMG, or with FD >= 0 from that file (read straight into
- * guest memory; IMG then only needs the headers). */
+ * their physical addresses + SHIFT. Needs a successful vmlinux_parse of
+ * IMG. The bytes come from IMG, or with FD >= 0 from that file (read
+ * straight into guest memory; IMG then only needs the headers). */
 int vmlinux_load_segments(struct guest_mem *mem, const uint8_t *img, size_t len, int fd,
-			  const char *path);
+			  uint64_t shift, const char *path);
+
+/* Where the ELF ends in a file of LEN bytes: past its headers, program
+ * headers, section header table and segments' file bytes. What a Linux
+ * build appends after that is the kernel's relocation table (kaslr.h).
+ * Needs only the ELF header and program headers in IMG. */
+uint64_t vmlinux_elf_end(const uint8_t *img, size_t len);
+
+/* The PT_LOADs' physical ranges to OUT (VMLINUX_MAX_PHDRS entries): where
+ * relocation entries may point; how many. */
+unsigned vmlinux_kernel_ranges(const uint8_t *img, size_t len, struct kaslr_range *out);
 
 /* Read the parts of the ELF file FD (SIZE bytes) that vmlinux_is_linux and
  * vmlinux_parse look at, the ELF header, program headers and note
