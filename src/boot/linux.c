@@ -194,6 +194,7 @@ void linux_vmlinux_header(uint8_t *hdr)
 static int read_relocs(const struct linux_boot *lb, uint8_t **buf, struct kaslr_relocs *r)
 {
 	uint64_t start = vmlinux_elf_end(lb->kernel, lb->kernel_len);
+	struct pread_part part;
 	size_t len;
 
 	*buf = NULL;
@@ -204,8 +205,9 @@ static int read_relocs(const struct linux_boot *lb, uint8_t **buf, struct kaslr_
 		return kaslr_relocs_parse(lb->kernel + start, len, r);
 	if (!(*buf = malloc(len)))
 		return fail(ERR_HOST, "out of memory for the kernel's relocation table");
-	if (pread_full(lb->kernel_fd, *buf, len, start) < 0)
-		return fail(ERR_USAGE, "cannot read kernel %s (it shrank while being read?)", lb->kernel_path);
+	part = (struct pread_part){ .dst = *buf, .off = start, .len = len };
+	if (pread_parallel_load(lb->kernel_fd, &part, 1, "kernel", lb->kernel_path) < 0)
+		return -1;
 	return kaslr_relocs_parse(*buf, len, r);
 }
 

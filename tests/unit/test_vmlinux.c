@@ -8,6 +8,7 @@
 #include "boot/boot_entry.h"
 #include "boot/bzimage.h"
 #include "boot/e820.h"
+#include "boot/kaslr.h"
 #include "boot/layout.h"
 #include "boot/linux.h"
 #include "boot/loader.h"
@@ -601,6 +602,147 @@ static void test_spec_read_whole(void **state)
 	assert_refused(boot_spec_read(&spec), "cannot open kernel /nonexistent/vmlinux");
 }
 
+
+/* --- KASLR: the image with a relocation table after the ELF --- */
+
+#define ELF_END (DATA_OFF + DATA_FILESZ)
+#define F64_OFF 0x10 /* in data: a 64-bit kernel pointer */
+#define INV_OFF 0x20 /* in text: a 32-bit field relocated inversely */
+#define F32_OFF 0x40 /* in data: a 32-bit kernel pointer */
+#define F64_VAL 0xffffffff81000123ULL
+#define INV_VAL 0x40000000u
+#define F32_VAL 0x81200008u
+
+/* Three fields and the table naming them; returns the file's length.
+ * BAD: the 32-bit entry points past the data segment. */
+static size_t add_relocs(uint8_t *img, int bad)
+{
+	const uint32_t words[] = { 0, 0x81200000 + F64_OFF, 0, 0x81000000 + INV_OFF, 0,
+				   bad ? 0x81203000u : 0x81200000 + F32_OFF };
+
+	u_wr64(img + DATA_OFF + F64_OFF, F64_VAL);
+	u_wr32(img + TEXT_OFF + INV_OFF, INV_VAL);
+	u_wr32(img + DATA_OFF + F32_OFF, F32_VAL);
+	memcpy(img + ELF_END, words, sizeof(words));
+	return ELF_END + sizeof(words);
+}
+
+/* The kernel loaded SHIFT bytes above its link address and relocated by
+ * DELTA, with every other byte as in the file. */
+static void assert_moved(const uint8_t *m, uint64_t shift, uint64_t delta)
+{
+	for (unsigned i = 0; i < TEXT_LEN; i++)
+		if (i < INV_OFF || i >= INV_OFF + 4)
+			assert_int_equal(m[TEXT_PADDR + shift + i], text_byte(i));
+	for (unsigned i = 0; i < DATA_FILESZ; i++)
+		if ((i < F64_OFF || i >= F64_OFF + 8) && (i < F32_OFF || i >= F32_OFF + 4))
+			assert_int_equal(m[DATA_PADDR + shift + i], data_byte(i));
+	assert_int_equal(m[DATA_PADDR + shift + DATA_FILESZ], 0);
+	assert_int_equal(u_rd64(m + DATA_PADDR + shift + F64_OFF), F64_VAL + delta);
+	assert_int_equal(u_rd32(m + TEXT_PADDR + shift + INV_OFF), (uint32_t)(INV_VAL - delta));
+	assert_int_equal(u_rd32(m + DATA_PADDR + shift + F32_OFF), (uint32_t)(F32_VAL + delta));
+}
+
+static void test_load_kaslr(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t *m = f->mem.map;
+	const uint8_t *bp = m + LAYOUT_ZERO_PAGE;
+	uint8_t initrd[5000] = { 0 };
+	uint64_t first_shift = 0, first_delta = 0;
+	int other_shift = 0, other_delta = 0;
+
+	f->lb.kernel_len = add_relocs(f->img, 0);
+	f->lb.initrd = initrd;
+	f->lb.initrd_len = sizeof(initrd);
+	for (int i = 0; i < 16; i++) {
+		uint64_t shift, delta;
+
+		memset(f->mem.map, 0xcc, MEM_SIZE);
+		assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
+		shift = f->entry.rip - ENTRY;
+		delta = u_rd64(m + DATA_PADDR + shift + F64_OFF) - F64_VAL;
+		/* 2 MiB aligned, at or above 16 MiB, below the initrd; the
+		 * image's virtual range inside the kernel's 1 GiB. */
+		assert_int_equal(shift % KASLR_ALIGN, 0);
+		assert_int_equal(delta % KASLR_ALIGN, 0);
+		assert_true(KERNEL_END + shift <= u_rd32(bp + BZ_RAMDISK_IMAGE));
+		assert_true(KERNEL_END + delta <= KASLR_IMAGE_SIZE);
+		assert_moved(m, shift, delta);
+		if (shift)
+			assert_int_equal(m[TEXT_PADDR], 0xcc);
+		/* The kernel is told, so it randomizes its memory regions too. */
+		assert_int_equal(bp[BZ_LOADFLAGS], BZ_LOADED_HIGH | KASLR_FLAG);
+		if (i == 0) {
+			first_shift = shift;
+			first_delta = delta;
+		}
+		other_shift |= shift != first_shift;
+		other_delta |= delta != first_delta;
+	}
+	/* 22 physical and 503 virtual places: 16 loads do not all agree. */
+	assert_true(other_shift);
+	assert_true(other_delta);
+}
+
+static void test_load_nokaslr(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t *bp = f->mem.map + LAYOUT_ZERO_PAGE;
+
+	f->lb.kernel_len = add_relocs(f->img, 0);
+	f->lb.cmdline = "console=ttyS0 nokaslr quiet";
+	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
+	assert_int_equal(f->entry.rip, ENTRY);
+	assert_moved(f->mem.map, 0, 0);
+	assert_int_equal(bp[BZ_LOADFLAGS], BZ_LOADED_HIGH);
+
+	/* No table after the ELF (the fixture's tail is not one): the same. */
+	f->lb.cmdline = "console=ttyS0";
+	f->lb.kernel_len = IMG_LEN;
+	memset(f->img + ELF_END, 0x77, IMG_LEN - ELF_END);
+	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
+	assert_int_equal(f->entry.rip, ENTRY);
+	assert_moved(f->mem.map, 0, 0);
+	assert_int_equal(bp[BZ_LOADFLAGS], BZ_LOADED_HIGH);
+}
+
+static void test_load_kaslr_bad_table(void **state)
+{
+	struct fx *f = *state;
+
+	f->lb.kernel_len = add_relocs(f->img, 1);
+	assert_refused(linux_load_vmlinux(&f->mem, &f->lb, &f->entry),
+		       "vmlinux: relocation entry 0x81203000 is not inside the kernel image");
+	/* With nokaslr the table is not used, so not checked. */
+	f->lb.cmdline = "nokaslr";
+	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
+}
+
+static void test_load_kaslr_from_file(void **state)
+{
+	struct fx *f = *state;
+	size_t len = add_relocs(f->img, 0);
+	char *path = u_write_temp(f->img, len);
+	struct boot_spec spec = { .kernel = path, .format = KERNEL_AUTO };
+	uint64_t shift;
+
+	assert_int_equal(boot_spec_read(&spec), 0);
+	assert_true(spec.kernel_lazy);
+	/* Only the headers were read: the table comes from the file at load. */
+	assert_int_equal(spec.kernel_img[ELF_END + 4], 0);
+	f->lb.kernel = spec.kernel_img;
+	f->lb.kernel_len = spec.kernel_len;
+	f->lb.kernel_from_fd = true;
+	f->lb.kernel_fd = spec.kernel_fd;
+	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
+	shift = f->entry.rip - ENTRY;
+	assert_moved(f->mem.map, shift, u_rd64(f->mem.map + DATA_PADDR + shift + F64_OFF) - F64_VAL);
+	assert_int_equal(f->mem.map[LAYOUT_ZERO_PAGE + BZ_LOADFLAGS], BZ_LOADED_HIGH | KASLR_FLAG);
+	boot_spec_free(&spec);
+	unlink(path);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -617,6 +759,10 @@ int main(void)
 		T(test_load),
 		T(test_load_without_initrd),
 		T(test_load_refusals),
+		T(test_load_kaslr),
+		T(test_load_nokaslr),
+		T(test_load_kaslr_bad_table),
+		T(test_load_kaslr_from_file),
 		cmocka_unit_test(test_header_fields),
 		T(test_boot_is_linux),
 		T(test_spec_read_lazy),
