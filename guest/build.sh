@@ -51,9 +51,10 @@ fi
 # the protected-mode code, and payload_length) is the compressed ELF vmlinux.
 # Its format is known by its magic; every format but gzip carries the
 # uncompressed size as 4 trailing bytes (the kernel's size_append), which are
-# cut off and checked. (Behind the ELF lies the relocation table the
-# decompressor uses for KASLR; it is left in: warden loads by program
-# headers and ignores it.) Done here, once per kernel, never per boot.
+# cut off and checked. Behind the ELF lies the relocation table the
+# decompressor uses for KASLR; it is kept: warden applies it to randomize
+# the vmlinux as the decompressor would (src/boot/kaslr.h). Done here, once
+# per kernel, never per boot.
 rd_u() { # rd_u FILE OFFSET BYTES: little-endian unsigned integer
     od -An -t "u$3" -j "$2" -N "$3" "$1" | tr -d ' '
 }
