@@ -211,16 +211,6 @@ static int read_relocs(const struct linux_boot *lb, uint8_t **buf, struct kaslr_
 	return kaslr_relocs_parse(*buf, len, r);
 }
 
-/* Why the kernel stays where it was linked, or NULL if it can move. */
-static const char *kaslr_off_reason(const struct linux_boot *lb, int have_relocs)
-{
-	if (kaslr_disabled_by(lb->cmdline))
-		return "nokaslr on the command line";
-	if (!have_relocs)
-		return "the vmlinux has no relocation table";
-	return NULL;
-}
-
 /* Randomize where the vmlinux goes, as a bzImage's decompressor would:
  * *P (zero when not), with R the table to apply. PHYS_TOP: where RAM for
  * the kernel ends (the initrd goes above). 0, or -1 on an error. */
@@ -228,15 +218,18 @@ static int plan_kaslr(const struct linux_boot *lb, const struct vmlinux *vm, uin
 		      uint8_t **buf, struct kaslr_relocs *r, struct kaslr_place *p)
 {
 	uint64_t rnd[2];
-	const char *off;
-	int have = read_relocs(lb, buf, r);
+	int have;
 
 	memset(p, 0, sizeof(*p));
-	if (have < 0)
-		return -1;
-	if ((off = kaslr_off_reason(lb, have))) {
-		log_debug("kernel not randomized: %s", off);
+	*buf = NULL;
+	if (kaslr_disabled_by(lb->cmdline)) {
+		log_debug("kernel not randomized: nokaslr on the command line");
 		return 0;
+	}
+	if ((have = read_relocs(lb, buf, r)) <= 0) {
+		if (have == 0)
+			log_debug("kernel not randomized: the vmlinux has no relocation table");
+		return have;
 	}
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
 		log_warn("kernel not randomized: getrandom failed");
