@@ -17,6 +17,8 @@
 #                    qemu-vmlinux  QEMU microvm booting the same vmlinux (an ELF
 #                                  with a PVH note), for a like-for-like row
 #                    warden-bz     warden booting the bzImage
+#                    warden-prefault  warden as "warden" with --prefault boot
+#                                  (guest RAM populated on a helper thread)
 #   WARDEN=path      warden binary for L1's /bin/warden (default build/warden-static)
 #
 # Per boot it measures, inside L1, the wall time from starting the VMM to the
@@ -53,7 +55,7 @@ fi
 VMMS=$(echo $VMMS)  # normalise spaces
 [ -n "$VMMS" ] || die "no VMM to benchmark"
 for v in $VMMS; do
-    case $v in qemu|warden|qemu-vmlinux|warden-bz) ;; *) die "unknown VMM '$v' in VMMS" ;; esac
+    case $v in qemu|warden|qemu-vmlinux|warden-bz|warden-prefault) ;; *) die "unknown VMM '$v' in VMMS" ;; esac
 done
 if [[ " $VMMS " == *" qemu-vmlinux "* ]] && [ ! -s "$ROOT/build/guest/vmlinux" ]; then
     die "qemu-vmlinux needs build/guest/vmlinux (make guest)"
@@ -102,7 +104,7 @@ echo 1 >$TR/events/kvm/kvm_page_fault/enable
 kernel_of() {
 	case $1 in
 	qemu-vmlinux) echo /guest/vmlinux ;;
-	warden) if [ -s /guest/vmlinux ]; then echo /guest/vmlinux; else echo /guest/vmlinuz; fi ;;
+	warden|warden-prefault) if [ -s /guest/vmlinux ]; then echo /guest/vmlinux; else echo /guest/vmlinuz; fi ;;
 	*) echo /guest/vmlinuz ;;
 	esac
 }
@@ -133,8 +135,10 @@ boot() {
 			</dev/null >/tmp/fifo 2>&1 &
 		;;
 	warden*)
+		extra=
+		[ $vmm = warden-prefault ] && extra="--prefault boot"
 		setsid warden run --kernel $kernel --initrd /guest/initrd.cpio.gz \
-			--cmdline "$CMDLINE" --mem 256 --cpus 1 </dev/null >/tmp/fifo 2>&1 &
+			--cmdline "$CMDLINE" --mem 256 --cpus 1 $extra </dev/null >/tmp/fifo 2>&1 &
 		;;
 	esac
 	pid=$!

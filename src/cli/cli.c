@@ -12,7 +12,7 @@ enum {
 	OPT_KERNEL = 256, OPT_KERNEL_FORMAT, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS,
 	OPT_STATS, OPT_REBOOT, OPT_NO_IRQCHIP, OPT_KVM_DEVICE, OPT_HELP, OPT_VERSION, OPT_VERBOSE,
 	OPT_DISK, OPT_NET, OPT_RNG, OPT_VIRTIO_CONSOLE, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_NO_EVENT_IDX,
-	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE,
+	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE, OPT_PREFAULT,
 };
 
 static const struct option run_options[] = {
@@ -29,6 +29,7 @@ static const struct option run_options[] = {
 	{ "reboot", no_argument, NULL, OPT_REBOOT },
 	{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+	{ "prefault", required_argument, NULL, OPT_PREFAULT },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
@@ -71,6 +72,10 @@ void cli_usage(FILE *f)
 	      "  --no-irqchip           no in-kernel interrupt controller (test guests:\n"
 	      "                         HLT then reaches warden and ends the VM)\n"
 	      "  --kvm-device PATH      KVM device (default /dev/kvm)\n"
+	      "  --prefault off|boot|all  populate guest RAM on a helper thread while\n"
+	      "                         the guest runs: none (default: each page on the\n"
+	      "                         guest's first touch), the 128 MiB a booting\n"
+	      "                         Linux takes first, or all of it\n"
 	      "\n"
 	      "virtio devices (virtio-mmio, found by the guest through ACPI):\n"
 	      "  --disk PATH[,ro][,id=NAME]  virtio-blk on a raw image file (repeatable;\n"
@@ -193,6 +198,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_REBOOT: o->reboot = true; break;
 		case OPT_NO_IRQCHIP: o->irqchip = false; break;
 		case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
+		case OPT_PREFAULT: if (prefault_parse(optarg, &o->prefault) < 0) return -1; break;
 		case OPT_VERBOSE: o->verbose = true; break;
 		case OPT_DISK:
 			if (o->virtio.ndisks == VIRTIO_MAX_DISKS)

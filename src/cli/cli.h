@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "boot/loader.h"
+#include "core/prefault.h"
 #include "virtio/virtio_devices.h"
 
 #define CLI_DEFAULT_MEM_MIB 256
@@ -33,6 +34,7 @@ struct cli_options {
 	bool irqchip;
 	bool verbose;
 	const char *kvm_device;
+	enum prefault_mode prefault; /* --prefault, default off */
 	struct virtio_config virtio; /* --disk, --net, --rng, --virtio-console, --no-* */
 };
 
