@@ -15,7 +15,6 @@
 #include "cli/cli.h"
 #include "core/device.h"
 #include "core/kvm.h"
-#include "core/prefault.h"
 #include "core/vm.h"
 #include "devices/platform.h"
 #include "report/report.h"
@@ -156,14 +155,15 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 {
 	struct vm_config cfg = {
 		.mem_bytes = o->mem_mib << 20, .ncpus = o->cpus, .irqchip = o->irqchip,
-		.kvm_device = o->kvm_device,
+		.kvm_device = o->kvm_device, .prefault = o->prefault,
 	};
 	static struct vm vm;
 	enum vm_end end = VM_END_HOST_ERROR;
-	enum prefault_mode prefault = o->prefault;
-	struct prefault pf;
 	uint64_t t0, s0 = now_ns(), s1, s2;
 
+	/* "boot" is about how Linux boots; other guests fault in themselves. */
+	if (cfg.prefault == PREFAULT_BOOT && boot_is_linux(spec) != 1)
+		cfg.prefault = PREFAULT_OFF;
 	if (vm_create(&vm, &cfg, stats) < 0)
 		goto out;
 	s1 = now_ns();
@@ -181,12 +181,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	obs_attach(obs, &vm);
 	t0 = now_ns();
 	log_debug("VM set up in %.1f ms since warden started", (double)(t0 - process_start_ns) / 1e6);
-	/* "boot" is about how Linux boots; other guests fault in themselves. */
-	if (prefault == PREFAULT_BOOT && boot_is_linux(spec) != 1)
-		prefault = PREFAULT_OFF;
-	prefault_start(&pf, &vm.mem, prefault);
 	end = vm_run(&vm);
-	prefault_stop(&pf);
 	rep->wall_ns += now_ns() - t0;
 	obs_detach(obs);
 	virtio_devices_stop(&vm);

@@ -1,6 +1,7 @@
 #include "core/prefault.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -60,7 +61,12 @@ static uint64_t now_ns(void)
 static void *prefault_thread(void *arg)
 {
 	struct prefault *pf = arg;
+	struct sched_param idle = { 0 };
 	uint64_t t0 = now_ns();
+
+	/* Only on CPU time nobody else wants: never ahead of a vCPU or the
+	 * thread that serves its exits. */
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
 
 	for (unsigned i = 0; i < pf->nspans && !pf->err; i++) {
 		for (uint64_t off = 0; off < pf->spans[i].len; off += STEP) {

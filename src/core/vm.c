@@ -158,6 +158,7 @@ static void kick_all(struct vm *vm)
 
 enum vm_end vm_run(struct vm *vm)
 {
+	struct prefault pf;
 	unsigned started = 0;
 
 	if (vcpu_set_boot_state(&vm->vcpus[0], &vm->entry) < 0)
@@ -168,11 +169,15 @@ enum vm_end vm_run(struct vm *vm)
 			vm_request_end(vm, VM_END_HOST_ERROR);
 			break;
 		}
+	/* After the vCPUs: creating their threads takes the mmap lock for
+	 * writing, which would wait behind a populate in progress. */
+	prefault_start(&pf, &vm->mem, vm->cfg.prefault);
 	/* The main thread serves host-side input until the VM ends. */
 	platform_serve_input(vm->platform, vm->end_efd);
 	kick_all(vm);
 	for (unsigned i = 0; i < started; i++)
 		vcpu_join(&vm->vcpus[i]);
+	prefault_stop(&pf);
 	return (enum vm_end)atomic_load(&vm->end);
 }
 

@@ -11,6 +11,7 @@
 #include "boot/boot_entry.h"
 #include "core/bus.h"
 #include "core/guest_mem.h"
+#include "core/prefault.h"
 
 struct device;
 struct vcpu;
@@ -35,6 +36,7 @@ struct vm_config {
 	unsigned ncpus;
 	bool irqchip; /* in-kernel LAPIC/IOAPIC/PIC and PIT */
 	const char *kvm_device;
+	enum prefault_mode prefault; /* guest RAM populated while it runs */
 };
 
 /* A memory-mapped device the guest learns about from the ACPI DSDT. */
@@ -77,8 +79,9 @@ int vm_map_range(struct vm *vm, enum bus_space sp, uint64_t base, uint64_t len,
 void vm_set_irq(struct vm *vm, unsigned gsi, int level);
 /* Ask the VM to stop with REASON; the first request wins. Thread-safe. */
 void vm_request_end(struct vm *vm, enum vm_end reason);
-/* Start the vCPUs, serve host I/O (console input) until the VM ends,
- * stop and join the vCPUs. Returns how it ended. */
+/* Start the vCPUs (then the prefault helper, cfg.prefault), serve host
+ * I/O (console input) until the VM ends, stop and join them all. Returns
+ * how it ended. */
 enum vm_end vm_run(struct vm *vm);
 
 const char *vm_end_name(enum vm_end e);

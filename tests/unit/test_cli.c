@@ -64,6 +64,7 @@ static void test_defaults(void **state)
 	assert_null(o.kvm_device);
 	assert_false(o.reboot);
 	assert_false(o.verbose);
+	assert_int_equal(o.prefault, PREFAULT_OFF);
 }
 
 static void test_all_options(void **state)
@@ -72,7 +73,7 @@ static void test_all_options(void **state)
 		"warden", "run", "--kernel", "vmlinuz", "--kernel-format", "bzimage",
 		"--initrd", "initrd.cpio.gz", "--cmdline", "console=ttyS0 quiet",
 		"--mem", "512", "--cpus", "4", "--stats", "out.json", "--reboot",
-		"--kvm-device", "/dev/kvm2", "--verbose",
+		"--kvm-device", "/dev/kvm2", "--verbose", "--prefault", "boot",
 	};
 	struct cli_options o;
 
@@ -89,6 +90,7 @@ static void test_all_options(void **state)
 	assert_string_equal(o.kvm_device, "/dev/kvm2");
 	assert_true(o.verbose);
 	assert_true(o.irqchip);
+	assert_int_equal(o.prefault, PREFAULT_BOOT);
 }
 
 static void test_equals_form_and_no_irqchip(void **state)
@@ -251,6 +253,8 @@ static void test_bad_other(void **state)
 	BAD(0, "unknown command '--kernel'", "--kernel", "x");
 	BAD(0, "--no-irqchip supports only one vCPU", "run", "--no-irqchip", "--cpus", "2");
 	BAD(0, "--no-irqchip supports only one vCPU", "run", "--cpus", "2", "--no-irqchip");
+	BAD(0, "--prefault takes off, boot or all, not 'some'", "run", "--prefault", "some");
+	BAD(0, "--prefault needs a value", "run", "--prefault");
 }
 
 static void test_no_command(void **state)
