@@ -155,7 +155,14 @@ EOF
 echo "bench/virtio.sh: $ROUNDS rounds, variants '$VARIANTS'; log $LOG"
 set +e
 bash "$ROOT/tests/emu/l1.sh" --with-qemu --smp 2 --mem 4096 --timeout 5400 "$SCRIPT" 2>&1 | tee "$LOG"
+l1=${PIPESTATUS[0]}
 set -e
 python3 "$ROOT/bench/virtio_report.py" "$LOG" "$BLK_MIB" "$NET_MIB" "$RAND_READS" >"$REPORT"
 cat "$REPORT"
 echo "bench/virtio.sh: report $REPORT"
+# What completed is reported either way; a run that L1 cut short is a
+# failed benchmark, not a short one.
+if [ "$l1" != 0 ]; then
+    echo "bench/virtio.sh: error: L1 ended with status $l1 (see $LOG): the figures above are partial" >&2
+    exit 1
+fi
