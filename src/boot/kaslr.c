@@ -67,11 +67,15 @@ void kaslr_choose(uint64_t start, uint64_t end, uint64_t phys_top, uint64_t rnd_
 	if (end <= start || start % KASLR_ALIGN != 0)
 		return;
 	n = slots(lo, phys_top & ~(KASLR_ALIGN - 1), size);
-	if (n > 1)
+	if (n > 1) {
 		p->phys_shift = lo + (rnd_phys % n) * KASLR_ALIGN - start;
+		p->randomized = true;
+	}
 	n = slots(start, KASLR_IMAGE_SIZE, size);
-	if (n > 1)
+	if (n > 1) {
 		p->virt_delta = (rnd_virt % n) * KASLR_ALIGN;
+		p->randomized = true;
+	}
 }
 
 /* Link physical address of the WIDTH-byte field an entry names, if it

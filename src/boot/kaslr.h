@@ -56,6 +56,7 @@ int kaslr_relocs_parse(const uint8_t *tail, size_t len, struct kaslr_relocs *r);
 struct kaslr_place {
 	uint64_t phys_shift; /* added to every segment's physical address */
 	uint64_t virt_delta; /* added to every kernel virtual address */
+	bool randomized;     /* chosen at random (either side had a choice) */
 };
 
 /* Choose a placement for a kernel whose segments span link physical

@@ -236,6 +236,10 @@ static int plan_kaslr(const struct linux_boot *lb, const struct vmlinux *vm, uin
 		return 0;
 	}
 	kaslr_choose(vm->start, vm->end, phys_top, rnd[0], rnd[1], p);
+	if (!p->randomized) {
+		log_debug("kernel not randomized: no room to move it");
+		return 0;
+	}
 	log_debug("kernel randomized: physical 0x%llx, virtual 0x%llx (%zu relocations)",
 		  (unsigned long long)(vm->start + p->phys_shift),
 		  (unsigned long long)(KASLR_START_KERNEL_MAP + vm->start + p->virt_delta),
@@ -293,7 +297,7 @@ int linux_load_vmlinux(struct guest_mem *mem, const struct linux_boot *lb, struc
 	    kernel_ram_top(mem, lb, vm.end, &top) < 0 || plan_kaslr(lb, &vm, top, &relocs_buf, &r, &p) < 0)
 		goto out;
 	linux_vmlinux_header(hdr);
-	if (p.phys_shift || p.virt_delta)
+	if (p.randomized)
 		hdr[BZ_LOADFLAGS] |= KASLR_FLAG;
 	k = (struct linux_kernel){
 		.hdr = hdr, .hdr_end = sizeof(hdr),

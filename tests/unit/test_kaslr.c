@@ -90,6 +90,7 @@ static void test_choose(void **state)
 		assert_true(start + p.phys_shift >= KASLR_MIN_PHYS);
 		assert_true(end + p.phys_shift <= (top & ~(KASLR_ALIGN - 1)));
 		assert_true(end + p.virt_delta <= KASLR_IMAGE_SIZE);
+		assert_true(p.randomized); /* even when slot 0 comes up on both sides */
 		if (start + p.phys_shift < seen_lo)
 			seen_lo = start + p.phys_shift;
 		if (start + p.phys_shift > seen_hi)
@@ -104,13 +105,19 @@ static void test_choose(void **state)
 	/* No room to move: where it was linked. */
 	kaslr_choose(start, end, end + MIB, 5, 0, &p);
 	assert_int_equal(p.phys_shift, 0);
+	assert_true(p.randomized); /* the virtual side still had a choice */
 	kaslr_choose(start, start + KASLR_IMAGE_SIZE - start, top, 0, 5, &p);
 	assert_int_equal(p.virt_delta, 0);
 	/* A start that is not 2 MiB aligned, or an empty kernel: not moved. */
 	kaslr_choose(start + 4096, end, top, 5, 5, &p);
 	assert_int_equal(p.phys_shift | p.virt_delta, 0);
+	assert_false(p.randomized);
 	kaslr_choose(start, start, top, 5, 5, &p);
 	assert_int_equal(p.phys_shift | p.virt_delta, 0);
+	assert_false(p.randomized);
+	/* Neither side can move. */
+	kaslr_choose(start, start + KASLR_IMAGE_SIZE - start, top, 3, 3, &p);
+	assert_false(p.randomized);
 }
 
 struct memfx {
