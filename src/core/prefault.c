@@ -5,9 +5,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #include "core/guest_mem.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -48,14 +48,6 @@ int prefault_parse(const char *s, enum prefault_mode *mode)
 	else
 		return fail(ERR_USAGE, "--prefault takes off, boot or all, not '%s'", s);
 	return 0;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
 static void *prefault_thread(void *arg)
