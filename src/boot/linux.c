@@ -129,14 +129,14 @@ static int finish_load(struct guest_mem *mem, const struct linux_boot *lb,
 	return 0;
 }
 
-/* The protected-mode kernel (the decompressor and its payload) to DST:
- * from the image in memory, or straight from the file. */
-static int copy_payload(uint8_t *dst, const struct linux_boot *lb, const struct bzimage *bz)
+/* Bytes [OFF, OFF+LEN) of the kernel file to DST: from the image in
+ * memory, or straight from the file (the caller checked the range). */
+static int kernel_bytes(const struct linux_boot *lb, uint8_t *dst, uint64_t off, uint64_t len)
 {
-	struct pread_part part = { .dst = dst, .off = bz->setup_len, .len = bz->pm_len };
+	struct pread_part part = { .dst = dst, .off = off, .len = len };
 
 	if (!lb->kernel_from_fd) {
-		memcpy(dst, bz->pm, bz->pm_len);
+		memcpy(dst, lb->kernel + off, len);
 		return 0;
 	}
 	return pread_parallel_load(lb->kernel_fd, &part, 1, "kernel", lb->kernel_path);
@@ -163,7 +163,8 @@ int linux_load(struct guest_mem *mem, const struct linux_boot *lb, struct boot_e
 	dst = gmem_ptr(mem, LAYOUT_KERNEL, bz.pm_len);
 	if (!dst)
 		return fail(ERR_USAGE, "kernel does not fit in guest memory");
-	if (copy_payload(dst, lb, &bz) < 0)
+	/* The protected-mode kernel: the decompressor and its payload. */
+	if (kernel_bytes(lb, dst, bz.setup_len, bz.pm_len) < 0)
 		return -1;
 	return finish_load(mem, lb, &k, entry);
 }
@@ -194,7 +195,6 @@ void linux_vmlinux_header(uint8_t *hdr)
 static int read_relocs(const struct linux_boot *lb, uint8_t **buf, struct kaslr_relocs *r)
 {
 	uint64_t start = vmlinux_elf_end(lb->kernel, lb->kernel_len);
-	struct pread_part part;
 	size_t len;
 
 	*buf = NULL;
@@ -205,8 +205,7 @@ static int read_relocs(const struct linux_boot *lb, uint8_t **buf, struct kaslr_
 		return kaslr_relocs_parse(lb->kernel + start, len, r);
 	if (!(*buf = malloc(len)))
 		return fail(ERR_HOST, "out of memory for the kernel's relocation table");
-	part = (struct pread_part){ .dst = *buf, .off = start, .len = len };
-	if (pread_parallel_load(lb->kernel_fd, &part, 1, "kernel", lb->kernel_path) < 0)
+	if (kernel_bytes(lb, *buf, start, len) < 0)
 		return -1;
 	return kaslr_relocs_parse(*buf, len, r);
 }

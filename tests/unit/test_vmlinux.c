@@ -536,6 +536,16 @@ static void test_boot_is_linux(void **state)
 
 /* --- boot_spec_read: a vmlinux is read lazily, anything else whole --- */
 
+/* Load from what boot_spec_read made of the file: headers in memory, the
+ * rest from the file. */
+static void boot_from_spec(struct fx *f, const struct boot_spec *spec)
+{
+	f->lb.kernel = spec->kernel_img;
+	f->lb.kernel_len = spec->kernel_len;
+	f->lb.kernel_from_fd = spec->kernel_lazy;
+	f->lb.kernel_fd = spec->kernel_fd;
+}
+
 static void test_spec_read_lazy(void **state)
 {
 	struct fx *f = *state;
@@ -554,10 +564,7 @@ static void test_spec_read_lazy(void **state)
 	assert_int_equal(boot_is_linux(&spec), 1);
 
 	/* Loading reads the segments from the file into guest memory. */
-	f->lb.kernel = spec.kernel_img;
-	f->lb.kernel_len = spec.kernel_len;
-	f->lb.kernel_from_fd = true;
-	f->lb.kernel_fd = spec.kernel_fd;
+	boot_from_spec(f, &spec);
 	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
 	for (unsigned i = 0; i < TEXT_LEN; i++)
 		assert_int_equal(f->mem.map[TEXT_PADDR + i], text_byte(i));
@@ -731,10 +738,7 @@ static void test_load_kaslr_from_file(void **state)
 	assert_true(spec.kernel_lazy);
 	/* Only the headers were read: the table comes from the file at load. */
 	assert_int_equal(spec.kernel_img[ELF_END + 4], 0);
-	f->lb.kernel = spec.kernel_img;
-	f->lb.kernel_len = spec.kernel_len;
-	f->lb.kernel_from_fd = true;
-	f->lb.kernel_fd = spec.kernel_fd;
+	boot_from_spec(f, &spec);
 	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
 	shift = f->entry.rip - ENTRY;
 	assert_moved(f->mem.map, shift, u_rd64(f->mem.map + DATA_PADDR + shift + F64_OFF) - F64_VAL);
