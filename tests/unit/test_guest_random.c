@@ -1,0 +1,445 @@
+/* A hostile guest, at random, through the one exit dispatch path: a VM
+ * without KVM (a fake struct vm with real guest memory, the platform
+ * devices and three virtio devices: a disk on a temporary image, the
+ * console and the entropy device) takes hundreds of thousands of port and
+ * MMIO exits built the way KVM hands them over, with random ports,
+ * addresses, sizes, string counts and data, while the guest's memory (its
+ * rings and buffers) changes under the devices' I/O threads. Now and then
+ * the "driver" brings a virtio device up properly, with queues in RAM and
+ * plausible descriptors, so that the devices really work on what it wrote.
+ *
+ * What it guarantees: no crash, no sanitizer report (ASan + UBSan), no
+ * hang (an alarm ends a stuck run), and the invariants a guest can check:
+ * unclaimed reads float high, every virtio window answers "virt", a VM end
+ * is only ever requested by the two devices that may (the ACPI sleep and
+ * reset registers, the i8042 reset line), and every device can still be
+ * stopped and freed afterwards. The rules one by one are in the devices'
+ * own tests; this is the breadth behind them. Fixed seeds: a failure names
+ * its seed and step. */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <linux/kvm.h>
+
+#include "boot/layout.h"
+#include "core/exit_dispatch.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "devices/platform.h"
+#include "virtio/virtio_devices.h"
+#include "virtio/virtio_spec.h"
+#include "unit.h"
+
+#define MEM_SIZE (16 * GMEM_MIB)
+#define RUN_SIZE 8192
+#define PIO_DATA 4096        /* where string I/O data sits in the run area */
+#define RING_AREA (1 * GMEM_MIB) /* rings and buffers: the first MiB */
+#define NDEV 3               /* disk, console, rng: the order of virtio_devices_create */
+#define STEPS 150000
+
+static struct vm vm;
+static struct vcpu cpu;
+static struct platform *plat;
+static char image[64];
+static uint64_t rng;
+static char failure[256]; /* set in the random phase, reported after it */
+static unsigned ends;      /* VM ends the guest asked for (and got) */
+
+static uint64_t pick(uint64_t n) { return u_rand(&rng) % n; }
+static bool chance(unsigned percent) { return pick(100) < percent; }
+
+static void make_image(void)
+{
+	int fd;
+
+	snprintf(image, sizeof(image), "/tmp/warden-random.XXXXXX");
+	fd = mkstemp(image);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4 * GMEM_MIB), 0);
+	close(fd);
+}
+
+static int setup(void **state)
+{
+	struct virtio_config cfg = { .ndisks = 1, .console = true, .rng = true };
+
+	(void)state;
+	make_image();
+	cfg.disks[0].path = image;
+	memset(&vm, 0, sizeof(vm));
+	vm.kvm_fd = vm.vm_fd = -1;
+	vm.run_size = RUN_SIZE;
+	vm.cfg.irqchip = true; /* virtio devices insist on it */
+	vm.end_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(vm.end_efd >= 0);
+	assert_int_equal(gmem_map(&vm.mem, MEM_SIZE), 0);
+	plat = platform_create(&vm);
+	assert_non_null(plat);
+	if (virtio_devices_create(&vm, &cfg) != 0)
+		fail_msg("virtio devices: %s", err_msg());
+	vm.cfg.irqchip = false; /* no KVM behind it: interrupts go nowhere */
+	cpu = (struct vcpu){ .vm = &vm, .run = calloc(1, RUN_SIZE) };
+	assert_non_null(cpu.run);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	virtio_devices_stop(&vm);
+	virtio_devices_destroy(&vm);
+	platform_destroy(plat);
+	gmem_unmap(&vm.mem);
+	close(vm.end_efd);
+	free(cpu.run);
+	unlink(image);
+	return 0;
+}
+
+/* --- one exit ------------------------------------------------------------- */
+
+static struct exit_result dispatch(void)
+{
+	struct exit_result res = { .dev = STATS_DEV_NONE };
+
+	exit_dispatch(&cpu, &res);
+	return res;
+}
+
+static void note(const char *fmt, uint64_t step, uint64_t a, uint64_t b)
+{
+	if (!failure[0])
+		snprintf(failure, sizeof(failure), fmt, (unsigned long long)step,
+			 (unsigned long long)a, (unsigned long long)b);
+}
+
+static uint32_t mmio(uint64_t addr, unsigned len, bool write, uint64_t val, uint64_t step)
+{
+	struct kvm_run *run = cpu.run;
+	uint32_t got = 0;
+	struct exit_result res;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = addr;
+	run->mmio.len = len;
+	run->mmio.is_write = write;
+	memcpy(run->mmio.data, &val, sizeof(run->mmio.data));
+	res = dispatch();
+	if (res.end != VM_RUNNING || vm.end != VM_RUNNING)
+		note("step %llu: MMIO 0x%llx ended the VM (%llu)", step, addr, (uint64_t)vm.end);
+	if (!write && res.unclaimed)
+		for (unsigned i = 0; i < len; i++)
+			if (run->mmio.data[i] != 0xff)
+				note("step %llu: unclaimed MMIO read at 0x%llx gave 0x%llx", step, addr,
+				     run->mmio.data[i]);
+	memcpy(&got, run->mmio.data, len < 4 ? len : 4);
+	return got;
+}
+
+/* The ports whose devices may end the VM: the i8042 (reset line) and the
+ * ACPI sleep and reset registers. */
+static bool may_end(uint16_t port, unsigned size, unsigned count)
+{
+	uint32_t last = (uint32_t)port + size - 1;
+
+	(void)count; /* string I/O repeats the same port */
+	return port == PORT_I8042_DATA || port == PORT_I8042_CMD ||
+	       (last >= PORT_ACPI_PM && port < PORT_ACPI_PM + ACPI_PM_LEN);
+}
+
+static void pio(uint16_t port, unsigned size, unsigned count, bool out, uint64_t step)
+{
+	struct kvm_run *run = cpu.run;
+	uint8_t *data = (uint8_t *)run + PIO_DATA;
+	struct exit_result res;
+	uint64_t drain;
+	int end;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.port = port;
+	run->io.size = (uint8_t)size;
+	run->io.count = count;
+	run->io.direction = out ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
+	run->io.data_offset = PIO_DATA;
+	for (unsigned i = 0; i < size * count; i++)
+		data[i] = (uint8_t)u_rand(&rng);
+	res = dispatch();
+	if (res.end != VM_RUNNING)
+		note("step %llu: port 0x%llx ended the dispatch (%llu)", step, port, (uint64_t)res.end);
+	if (!out && res.unclaimed && data[0] != 0xff)
+		note("step %llu: unclaimed port 0x%llx read 0x%llx", step, port, data[0]);
+	/* A reset or poweroff request: fine from those devices, once seen the
+	 * test powers the machine "on" again and goes on. */
+	end = atomic_exchange(&vm.end, VM_RUNNING);
+	if (end != VM_RUNNING) {
+		if (!may_end(port, size, count) || !out || (end != VM_END_REBOOT && end != VM_END_POWEROFF))
+			note("step %llu: port 0x%llx ended the VM (%llu)", step, port, (uint64_t)end);
+		ends++;
+		if (read(vm.end_efd, &drain, sizeof(drain)) != sizeof(drain))
+			note("step %llu: VM end %llu not signalled%.0llu", step, (uint64_t)end, 0);
+	}
+}
+
+/* --- the guest ------------------------------------------------------------ */
+
+static uint16_t random_port(void)
+{
+	static const uint16_t ports[] = { PORT_COM1, PORT_RTC, PORT_I8042_DATA, PORT_I8042_CMD,
+					  PORT_ACPI_PM, 0x2f8, 0xcf8, 0x20, 0x40 };
+
+	if (chance(80))
+		return (uint16_t)(ports[pick(sizeof(ports) / sizeof(ports[0]))] + pick(8));
+	return (uint16_t)u_rand(&rng);
+}
+
+/* Device WINDOW's registers, mostly; the rest of its window sometimes. */
+static uint64_t random_reg(unsigned dev)
+{
+	uint64_t base = VIRTIO_MMIO_START + dev * VIRTIO_MMIO_WINDOW;
+
+	if (chance(70))
+		return base + 4 * pick(0x44);             /* registers and config start */
+	if (chance(70))
+		return base + pick(VIRTIO_MMIO_WINDOW);   /* anywhere, unaligned too */
+	return base - 8 + pick(16);                       /* across the window's edge */
+}
+
+static unsigned random_len(void)
+{
+	static const unsigned lens[] = { 1, 2, 4, 4, 4, 8 };
+
+	return lens[pick(sizeof(lens) / sizeof(lens[0]))];
+}
+
+/* A request a device of type DEV can serve, at descriptor I of D: the
+ * disk takes a header, data and a status byte (virtio_blk_outhdr: type,
+ * reserved, sector), the console's even queues receive and odd ones send,
+ * the entropy device fills writable buffers. Returns descriptors used. */
+static unsigned plausible_chain(struct virtq_desc *d, unsigned i, unsigned size, unsigned dev,
+				unsigned q)
+{
+	uint64_t buf = 0x80000 + 0x2000 * pick(0x38);
+	uint16_t w = VIRTQ_DESC_F_WRITE, n = VIRTQ_DESC_F_NEXT;
+
+	if (dev == 0 && i + 3 <= size) {
+		static const uint32_t types[] = { 0, 1, 4, 8 };
+		uint32_t type = types[pick(4)];
+		uint8_t *h = gmem_ptr(&vm.mem, buf, 16);
+		uint64_t sector = pick(8200);
+
+		memcpy(h, &type, 4);
+		memset(h + 4, 0, 4);
+		memcpy(h + 8, &sector, 8);
+		d[i] = (struct virtq_desc){ buf, 16, n, (uint16_t)(i + 1) };
+		d[i + 1] = (struct virtq_desc){ buf + 512, 512 * (1 + (uint32_t)pick(8)),
+						(uint16_t)(n | (type == 1 ? 0 : w)), (uint16_t)(i + 2) };
+		d[i + 2] = (struct virtq_desc){ buf + 0x1fff, 1, w, 0 };
+		return 3;
+	}
+	d[i] = (struct virtq_desc){ buf, 1 + (uint32_t)pick(0x1000),
+				    (uint16_t)(dev == 1 && (q & 1) ? 0 : w), 0 };
+	return 1;
+}
+
+/* Queue Q of device DEV with chains it can serve (and, at random, some it
+ * cannot), made available. */
+static void plausible_queue(unsigned dev, unsigned q, uint64_t desc, uint64_t avail, unsigned size)
+{
+	struct virtq_desc *d = gmem_ptr(&vm.mem, desc, VIRTQ_DESC_BYTES(size));
+	struct virtq_avail *a = gmem_ptr(&vm.mem, avail, VIRTQ_AVAIL_BYTES(size));
+	unsigned heads = 0;
+
+	if (!d || !a)
+		return;
+	for (unsigned i = 0; i < size;) {
+		a->ring[heads++] = (uint16_t)i;
+		i += plausible_chain(d, i, size, dev, q);
+	}
+	if (chance(10))
+		d[pick(size)].next = (uint16_t)pick(size); /* maybe a loop */
+	a->flags = 0;
+	a->idx = (uint16_t)heads;
+}
+
+/* A driver that follows the rules: reset, features, queues, DRIVER_OK. */
+static void bring_up(unsigned dev, uint64_t step)
+{
+	uint64_t base = VIRTIO_MMIO_START + dev * VIRTIO_MMIO_WINDOW;
+	uint32_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+
+	mmio(base + VIRTIO_MMIO_STATUS, 4, true, 0, step);
+	mmio(base + VIRTIO_MMIO_STATUS, 4, true, st, step);
+	for (uint32_t sel = 0; sel < 2; sel++) {
+		uint32_t f;
+
+		mmio(base + VIRTIO_MMIO_DEVICE_FEATURES_SEL, 4, true, sel, step);
+		f = mmio(base + VIRTIO_MMIO_DEVICE_FEATURES, 4, false, 0, step);
+		mmio(base + VIRTIO_MMIO_DRIVER_FEATURES_SEL, 4, true, sel, step);
+		mmio(base + VIRTIO_MMIO_DRIVER_FEATURES, 4, true, sel ? f : f & (uint32_t)u_rand(&rng), step);
+	}
+	st |= VIRTIO_STATUS_FEATURES_OK;
+	mmio(base + VIRTIO_MMIO_STATUS, 4, true, st, step);
+	for (uint32_t q = 0; q < 4; q++) {
+		uint32_t max, size;
+		/* Rings in the first 512 KiB, buffers above (plausible_chain). */
+		uint64_t desc = 0x1000 * pick(0x20), avail = 0x20000 + 0x1000 * pick(0x20),
+			 used = 0x40000 + 0x1000 * pick(0x20);
+
+		mmio(base + VIRTIO_MMIO_QUEUE_SEL, 4, true, q, step);
+		max = mmio(base + VIRTIO_MMIO_QUEUE_NUM_MAX, 4, false, 0, step);
+		if (max == 0 || max > VIRTQ_MAX_SIZE)
+			continue;
+		size = 1u << pick(__builtin_ctz(max) + 1);
+		mmio(base + VIRTIO_MMIO_QUEUE_NUM, 4, true, size, step);
+		mmio(base + VIRTIO_MMIO_QUEUE_DESC_LOW, 4, true, desc, step);
+		mmio(base + VIRTIO_MMIO_QUEUE_AVAIL_LOW, 4, true, avail, step);
+		mmio(base + VIRTIO_MMIO_QUEUE_USED_LOW, 4, true, used, step);
+		memset(gmem_ptr(&vm.mem, avail, VIRTQ_AVAIL_BYTES(size)), 0, VIRTQ_AVAIL_BYTES(size));
+		memset(gmem_ptr(&vm.mem, used, VIRTQ_USED_BYTES(size)), 0, VIRTQ_USED_BYTES(size));
+		plausible_queue(dev, q, desc, avail, size);
+		mmio(base + VIRTIO_MMIO_QUEUE_READY, 4, true, 1, step);
+	}
+	mmio(base + VIRTIO_MMIO_STATUS, 4, true, st | VIRTIO_STATUS_DRIVER_OK, step);
+}
+
+/* Scribble over part of the ring area, as a guest may at any time. */
+static void scribble(void)
+{
+	uint8_t *p = gmem_ptr(&vm.mem, 0, RING_AREA);
+	uint64_t off = pick(RING_AREA - 4096);
+
+	for (unsigned i = 0; i < 4096; i += 8) {
+		uint64_t v = u_rand(&rng);
+
+		memcpy(p + off + i, &v, 8);
+	}
+}
+
+static void step(uint64_t i)
+{
+	unsigned dev = (unsigned)pick(NDEV);
+	uint64_t r = pick(1000);
+
+	if (r < 3) {
+		bring_up(dev, i);
+	} else if (r < 20) {
+		scribble();
+	} else if (r < 160) {
+		/* QueueNotify, the device's doorbell; then let its thread run,
+		 * as it would next to a running vCPU */
+		mmio(VIRTIO_MMIO_START + dev * VIRTIO_MMIO_WINDOW + VIRTIO_MMIO_QUEUE_NOTIFY, 4, true,
+		     chance(90) ? pick(2) : pick(20), i);
+		if (chance(10))
+			usleep(20);
+	} else if (r < 180) {
+		uint64_t base = VIRTIO_MMIO_START + dev * VIRTIO_MMIO_WINDOW;
+
+		if (mmio(base + VIRTIO_MMIO_MAGIC_VALUE, 4, false, 0, i) != VIRTIO_MMIO_MAGIC)
+			note("step %llu: device %llu lost its magic value%.0llu", i, dev, 0);
+	} else if (r < 600) {
+		/* Small values half the time: selectors and indexes live there. */
+		mmio(random_reg(dev), random_len(), chance(50), chance(50) ? pick(20) : u_rand(&rng), i);
+	} else if (r < 650) {
+		mmio(chance(50) ? u_rand(&rng) : VIRTIO_MMIO_START + pick(0x10000), random_len(),
+		     chance(50), u_rand(&rng), i);
+	} else {
+		static const unsigned sizes[] = { 1, 1, 2, 4 };
+		unsigned size = sizes[pick(4)], count = chance(90) ? 1 : 1 + (unsigned)pick(16);
+		uint16_t port = random_port();
+
+		pio(port, size, count, chance(50), i);
+	}
+}
+
+/* The virtio devices must have done real work and seen broken rules too,
+ * or the random guest proves little. */
+static void check_work(void)
+{
+	uint64_t requests = 0, errors = 0;
+
+	for (unsigned i = 0; i < vm.ndevices; i++) {
+		const struct device_counters *c = vm.devices[i]->counters;
+
+		if (!c)
+			continue;
+		print_message("  %-14s notifies %6llu requests %6llu errors %5llu\n", vm.devices[i]->name,
+			      (unsigned long long)c->notifies, (unsigned long long)c->requests,
+			      (unsigned long long)c->errors);
+		requests += c->requests;
+		errors += c->errors;
+	}
+	assert_true(requests > 0);
+	assert_true(errors > 0);
+}
+
+static void run_seed(uint64_t seed)
+{
+	int out = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
+	FILE *err = stderr;
+
+	rng = seed;
+	failure[0] = 0;
+	ends = 0;
+	/* Guest console output and the devices' warnings (a hostile guest
+	 * makes many) go nowhere while it runs; sanitizer reports still
+	 * reach file descriptor 2. */
+	assert_true(out >= 0 && null >= 0);
+	fflush(stdout);
+	dup2(null, STDOUT_FILENO);
+	stderr = fopen("/dev/null", "w");
+	alarm(120); /* a hang is a failure */
+	for (uint64_t i = 0; i < STEPS && !failure[0]; i++)
+		step(i);
+	virtio_devices_stop(&vm); /* every I/O thread stops, whatever it was doing */
+	alarm(0);
+	fclose(stderr);
+	stderr = err;
+	dup2(out, STDOUT_FILENO);
+	close(out);
+	close(null);
+	if (failure[0])
+		fail_msg("seed %#llx: %s", (unsigned long long)seed, failure);
+	assert_int_equal(vm.end, VM_RUNNING);
+	check_work();
+	print_message("seed %#llx: %u steps, %u VM ends requested\n", (unsigned long long)seed, STEPS, ends);
+	assert_true(ends > 0); /* the reset and sleep registers were reached */
+}
+
+static void test_random_guest_seed1(void **state)
+{
+	(void)state;
+	run_seed(0x243f6a8885a308d3ULL);
+}
+
+static void test_random_guest_seed2(void **state)
+{
+	(void)state;
+	run_seed(0x13198a2e03707344ULL);
+}
+
+/* The devices that may end the VM do so, and only with the reasons they
+ * stand for: the ACPI sleep register (poweroff) and the i8042 reset. */
+static void test_ending_devices(void **state)
+{
+	uint8_t *data = (uint8_t *)cpu.run + PIO_DATA;
+
+	(void)state;
+	cpu.run->exit_reason = KVM_EXIT_IO;
+	cpu.run->io = (typeof(cpu.run->io)){ .direction = KVM_EXIT_IO_OUT, .size = 1,
+					     .port = PORT_I8042_CMD, .count = 1,
+					     .data_offset = PIO_DATA };
+	data[0] = 0xfe; /* pulse the reset line */
+	assert_int_equal(dispatch().end, VM_RUNNING);
+	assert_int_equal(vm.end, VM_END_REBOOT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_random_guest_seed1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_guest_seed2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ending_devices, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
