@@ -30,6 +30,16 @@ static int load_segment(struct guest_mem *mem, const uint8_t *img, size_t len, c
 	return 0;
 }
 
+/* The vCPU starts at ENTRY: it must be guest RAM, or it would start in
+ * nothing at all. */
+static int check_entry(const struct guest_mem *mem, const char *path, uint64_t entry)
+{
+	if (!gmem_ptr(mem, entry, 1))
+		return fail(ERR_USAGE, "%s: ELF entry point 0x%llx is outside guest memory", path,
+			    (unsigned long long)entry);
+	return 0;
+}
+
 static int load64(struct guest_mem *mem, const uint8_t *img, size_t len, const char *path,
 		  struct boot_entry *entry)
 {
@@ -46,6 +56,8 @@ static int load64(struct guest_mem *mem, const uint8_t *img, size_t len, const c
 		    load_segment(mem, img, len, path, ph.p_offset, ph.p_filesz, ph.p_paddr, ph.p_memsz) < 0)
 			return -1;
 	}
+	if (check_entry(mem, path, eh.e_entry) < 0)
+		return -1;
 	*entry = (struct boot_entry){ .mode = BOOT_MODE_LONG64, .rip = eh.e_entry,
 				      .rsp = LAYOUT_ZERO_PAGE };
 	return 0;
@@ -67,6 +79,8 @@ static int load32(struct guest_mem *mem, const uint8_t *img, size_t len, const c
 		    load_segment(mem, img, len, path, ph.p_offset, ph.p_filesz, ph.p_paddr, ph.p_memsz) < 0)
 			return -1;
 	}
+	if (check_entry(mem, path, eh.e_entry) < 0)
+		return -1;
 	*entry = (struct boot_entry){ .mode = BOOT_MODE_PROT32, .rip = eh.e_entry,
 				      .rsp = LAYOUT_ZERO_PAGE };
 	return 0;

@@ -146,16 +146,22 @@ int linux_load(struct guest_mem *mem, const struct linux_boot *lb, struct boot_e
 {
 	struct bzimage bz;
 	struct linux_kernel k;
+	uint64_t base;
 	uint8_t *dst;
 
 	if (bzimage_parse(lb->kernel, lb->kernel_len, lb->kernel_path, &bz) < 0)
 		return -1;
 	/* The decompressor runs in place at 1 MiB and unpacks to pref_address
 	 * (LOAD_PHYSICAL_ADDR), needing init_size bytes there. */
+	base = bz.pref_address > LAYOUT_KERNEL ? bz.pref_address : LAYOUT_KERNEL;
+	if (bz.init_size > UINT64_MAX - base)
+		return fail(ERR_USAGE, "%s: bzImage pref_address 0x%llx plus init_size 0x%llx is past the end of memory",
+			    lb->kernel_path, (unsigned long long)bz.pref_address,
+			    (unsigned long long)bz.init_size);
 	k = (struct linux_kernel){
 		.hdr = lb->kernel, .hdr_end = bz.header_end,
 		.cmdline_size = bz.cmdline_size, .initrd_addr_max = bz.initrd_addr_max,
-		.kernel_end = (bz.pref_address > LAYOUT_KERNEL ? bz.pref_address : LAYOUT_KERNEL) + bz.init_size,
+		.kernel_end = base + bz.init_size,
 		.entry = LAYOUT_KERNEL + 0x200, /* startup_64 of the decompressor */
 	};
 	if (check_fits(mem, k.kernel_end) < 0)

@@ -189,6 +189,24 @@ static void test_segment_outside_guest_memory(void **state)
 			  "outside guest memory");
 }
 
+/* The vCPU would start outside RAM: refused (found by test_loader_random). */
+static void test_entry_outside_guest_memory(void **state)
+{
+	struct fx *f = *state;
+	Elf64_Ehdr *e64 = (Elf64_Ehdr *)(void *)f->img;
+	Elf32_Ehdr *e32 = (Elf32_Ehdr *)(void *)f->img;
+
+	build64(f->img);
+	e64->e_entry = MEM_SIZE; /* one past the end of RAM */
+	assert_user_error(elf_load(&f->mem, f->img, IMG_LEN, "g.elf", &f->entry), "entry point");
+	build64(f->img);
+	e64->e_entry = MEM_SIZE - 1; /* the last byte of RAM: accepted */
+	assert_int_equal(elf_load(&f->mem, f->img, IMG_LEN, "g.elf", &f->entry), 0);
+	build32(f->img);
+	e32->e_entry = 0xfffffff0U; /* the reset vector: no firmware here */
+	assert_user_error(elf_load(&f->mem, f->img, IMG_LEN, "g32.elf", &f->entry), "entry point");
+}
+
 static void test_segment_outside_file(void **state)
 {
 	struct fx *f = *state;
@@ -326,6 +344,7 @@ int main(void)
 		T(test_elf32_load),
 		T(test_elf64_non_load_segments_ignored),
 		T(test_segment_outside_guest_memory),
+		T(test_entry_outside_guest_memory),
 		T(test_segment_outside_file),
 		T(test_bad_program_headers),
 		T(test_wrong_machine),

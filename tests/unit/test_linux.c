@@ -237,6 +237,18 @@ static void test_load_cmdline_at_limit(void **state)
 	assert_string_equal((char *)f->mem.map + LAYOUT_CMDLINE, cmd);
 }
 
+/* pref_address near 2^64: pref_address + init_size must not wrap around
+ * and pass the size check (found by test_loader_random). */
+static void test_load_pref_address_wraps(void **state)
+{
+	struct fixture *f = *state;
+
+	u_wr64(f->kernel + BZ_PREF_ADDRESS, 0xffffffffffffffd3ULL);
+	assert_user_error(linux_load(&f->mem, &f->lb, &f->entry), "past the end of memory");
+	u_wr64(f->kernel + BZ_PREF_ADDRESS, UINT64_MAX - FX_INIT_SIZE); /* ends exactly at 2^64 - 1 */
+	assert_user_error(linux_load(&f->mem, &f->lb, &f->entry), "too small");
+}
+
 static void test_load_mem_too_small(void **state)
 {
 	struct fixture *f = *state;
@@ -358,6 +370,7 @@ int main(void)
 		T(test_load_kernel_and_entry),
 		T(test_load_without_initrd),
 		T(test_load_cmdline_at_limit),
+		T(test_load_pref_address_wraps),
 		T(test_load_mem_too_small),
 		T(test_load_cmdline_too_long),
 		T(test_load_initrd_too_big),
