@@ -17,6 +17,7 @@
  * own tests; this is the breadth behind them. Fixed seeds: a failure names
  * its seed and step. */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <linux/kvm.h>
@@ -45,7 +46,7 @@ static uint64_t rng;
 static char failure[256]; /* set in the random phase, reported after it */
 static unsigned ends;      /* VM ends the guest asked for (and got) */
 
-static uint64_t pick(uint64_t n) { return u_rand(&rng) % n; }
+static uint64_t pick(uint64_t n) { return u_below(&rng, n); }
 static bool chance(unsigned percent) { return pick(100) < percent; }
 
 static void make_image(void)
@@ -106,11 +107,16 @@ static struct exit_result dispatch(void)
 	return res;
 }
 
-static void note(const char *fmt, uint64_t step, uint64_t a, uint64_t b)
+/* The first broken invariant of the random phase, reported after it. */
+static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
 {
-	if (!failure[0])
-		snprintf(failure, sizeof(failure), fmt, (unsigned long long)step,
-			 (unsigned long long)a, (unsigned long long)b);
+	va_list ap;
+
+	if (failure[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(failure, sizeof(failure), fmt, ap);
+	va_end(ap);
 }
 
 static uint32_t mmio(uint64_t addr, unsigned len, bool write, uint64_t val, uint64_t step)
@@ -126,11 +132,13 @@ static uint32_t mmio(uint64_t addr, unsigned len, bool write, uint64_t val, uint
 	memcpy(run->mmio.data, &val, sizeof(run->mmio.data));
 	res = dispatch();
 	if (res.end != VM_RUNNING || vm.end != VM_RUNNING)
-		note("step %llu: MMIO 0x%llx ended the VM (%llu)", step, addr, (uint64_t)vm.end);
+		note("step %llu: MMIO 0x%llx ended the VM (%d)", (unsigned long long)step,
+		     (unsigned long long)addr, (int)vm.end);
 	if (!write && res.unclaimed)
 		for (unsigned i = 0; i < len; i++)
 			if (run->mmio.data[i] != 0xff)
-				note("step %llu: unclaimed MMIO read at 0x%llx gave 0x%llx", step, addr,
+				note("step %llu: unclaimed MMIO read at 0x%llx gave 0x%x",
+				     (unsigned long long)step, (unsigned long long)addr,
 				     run->mmio.data[i]);
 	memcpy(&got, run->mmio.data, len < 4 ? len : 4);
 	return got;
@@ -165,18 +173,19 @@ static void pio(uint16_t port, unsigned size, unsigned count, bool out, uint64_t
 		data[i] = (uint8_t)u_rand(&rng);
 	res = dispatch();
 	if (res.end != VM_RUNNING)
-		note("step %llu: port 0x%llx ended the dispatch (%llu)", step, port, (uint64_t)res.end);
+		note("step %llu: port 0x%x ended the dispatch (%d)", (unsigned long long)step, port,
+		     res.end);
 	if (!out && res.unclaimed && data[0] != 0xff)
-		note("step %llu: unclaimed port 0x%llx read 0x%llx", step, port, data[0]);
+		note("step %llu: unclaimed port 0x%x read 0x%x", (unsigned long long)step, port, data[0]);
 	/* A reset or poweroff request: fine from those devices, once seen the
 	 * test powers the machine "on" again and goes on. */
 	end = atomic_exchange(&vm.end, VM_RUNNING);
 	if (end != VM_RUNNING) {
 		if (!may_end(port, size, count) || !out || (end != VM_END_REBOOT && end != VM_END_POWEROFF))
-			note("step %llu: port 0x%llx ended the VM (%llu)", step, port, (uint64_t)end);
+			note("step %llu: port 0x%x ended the VM (%d)", (unsigned long long)step, port, end);
 		ends++;
 		if (read(vm.end_efd, &drain, sizeof(drain)) != sizeof(drain))
-			note("step %llu: VM end %llu not signalled%.0llu", step, (uint64_t)end, 0);
+			note("step %llu: VM end %d not signalled", (unsigned long long)step, end);
 	}
 }
 
@@ -192,7 +201,7 @@ static uint16_t random_port(void)
 	return (uint16_t)u_rand(&rng);
 }
 
-/* Device WINDOW's registers, mostly; the rest of its window sometimes. */
+/* Device DEV's registers, mostly; the rest of its window sometimes. */
 static uint64_t random_reg(unsigned dev)
 {
 	uint64_t base = VIRTIO_MMIO_START + dev * VIRTIO_MMIO_WINDOW;
@@ -335,7 +344,7 @@ static void step(uint64_t i)
 		uint64_t base = VIRTIO_MMIO_START + dev * VIRTIO_MMIO_WINDOW;
 
 		if (mmio(base + VIRTIO_MMIO_MAGIC_VALUE, 4, false, 0, i) != VIRTIO_MMIO_MAGIC)
-			note("step %llu: device %llu lost its magic value%.0llu", i, dev, 0);
+			note("step %llu: device %u lost its magic value", (unsigned long long)i, dev);
 	} else if (r < 600) {
 		/* Small values half the time: selectors and indexes live there. */
 		mmio(random_reg(dev), random_len(), chance(50), chance(50) ? pick(20) : u_rand(&rng), i);

@@ -173,11 +173,6 @@ static void faults_to_sanitizer(void)
 
 /* ---- the PRNG (unit.h's xorshift64*) ---- */
 
-static uint64_t below(uint64_t *s, uint64_t n)
-{
-	return n ? u_rand(s) % n : 0;
-}
-
 /* The state of iteration ITER of the seed PRNG (splitmix64 of both). */
 static uint64_t case_state(uint64_t prng, unsigned iter)
 {
@@ -459,24 +454,24 @@ static void seed_elf32(struct seed *sd)
  * the top of 64 bits; or the old value nudged, or anything. */
 static uint64_t edge_value(uint64_t *s, uint64_t old, size_t len)
 {
-	uint64_t small = below(s, 64);
+	uint64_t small = u_below(s, 64);
 
-	switch (below(s, 17)) {
+	switch (u_below(s, 17)) {
 	case 0: return 0;
 	case 1: return small;
 	case 2: return old + 1 + small;
 	case 3: return old - 1 - small;
-	case 4: return old ^ (1ULL << below(s, 64));
-	case 5: return 1ULL << below(s, 64);
+	case 4: return old ^ (1ULL << u_below(s, 64));
+	case 5: return 1ULL << u_below(s, 64);
 	case 6: return UINT64_MAX - small;
 	case 7: return len - small;
 	case 8: return len + small;
-	case 9: return RAM_SIZE - below(s, 4) * PAGE - small;
+	case 9: return RAM_SIZE - u_below(s, 4) * PAGE - small;
 	case 10: return RAM_SIZE + small;
-	case 11: return LAYOUT_HIGH_MEM_START - 2 + below(s, 4);
+	case 11: return LAYOUT_HIGH_MEM_START - 2 + u_below(s, 4);
 	case 12: return GMEM_HOLE_START - small;
 	case 13: return GMEM_HIGH_START - 32 + small;
-	case 14: return KASLR_START_KERNEL_MAP + VM_TEXT_PADDR + below(s, 4 * GMEM_MIB);
+	case 14: return KASLR_START_KERNEL_MAP + VM_TEXT_PADDR + u_below(s, 4 * GMEM_MIB);
 	case 15: return 0x80000000ULL - 32 + small;
 	default: return u_rand(s);
 	}
@@ -484,7 +479,7 @@ static uint64_t edge_value(uint64_t *s, uint64_t old, size_t len)
 
 static void set_field(uint8_t *b, size_t len, const struct seed *sd, uint64_t *s)
 {
-	const struct field *f = &sd->fields[below(s, sd->nfields)];
+	const struct field *f = &sd->fields[u_below(s, sd->nfields)];
 	uint64_t old = 0, v;
 
 	if (f->off + f->width > len)
@@ -499,9 +494,9 @@ static void set_field(uint8_t *b, size_t len, const struct seed *sd, uint64_t *s
 
 static size_t any_offset(const struct seed *sd, size_t len, uint64_t *s)
 {
-	if (below(s, 2) && sd->hot < len)
-		return below(s, sd->hot);
-	return below(s, len);
+	if (u_below(s, 2) && sd->hot < len)
+		return u_below(s, sd->hot);
+	return u_below(s, len);
 }
 
 static void flip_bit(uint8_t *b, size_t len, const struct seed *sd, uint64_t *s)
@@ -512,7 +507,7 @@ static void flip_bit(uint8_t *b, size_t len, const struct seed *sd, uint64_t *s)
 	if (!len)
 		return;
 	off = any_offset(sd, len, s);
-	bit = (unsigned)below(s, 8);
+	bit = (unsigned)u_below(s, 8);
 	b[off] ^= (uint8_t)(1u << bit);
 	logm("flip 0x%zx.%u ", off, bit);
 }
@@ -532,7 +527,7 @@ static void set_byte(uint8_t *b, size_t len, const struct seed *sd, uint64_t *s)
  * last segment's bytes). */
 static size_t truncate_at(size_t len, uint64_t *s)
 {
-	size_t n = below(s, 2) ? below(s, len + 1) : len - below(s, len < 64 ? len + 1 : 64);
+	size_t n = u_below(s, 2) ? u_below(s, len + 1) : len - u_below(s, len < 64 ? len + 1 : 64);
 
 	logm("truncate %zu ", n);
 	return n;
@@ -542,18 +537,18 @@ static size_t truncate_at(size_t len, uint64_t *s)
  * and list terminators. */
 static size_t extend(uint8_t *b, size_t len, size_t cap, uint64_t *s)
 {
-	size_t n = 1 + below(s, EXTEND_MAX);
-	unsigned how = (unsigned)below(s, 3);
+	size_t n = 1 + u_below(s, EXTEND_MAX);
+	unsigned how = (unsigned)u_below(s, 3);
 
 	if (n > cap - len)
 		n = cap - len;
 	for (size_t i = 0; i < n; i += 4) {
 		uint32_t w = how == 0 ? 0 : (uint32_t)u_rand(s);
 
-		if (how == 2 && below(s, 8) == 0)
+		if (how == 2 && u_below(s, 8) == 0)
 			w = 0;
 		else if (how == 2)
-			w = VM_VIRT(VM_TEXT_PADDR) + (uint32_t)below(s, 0x204000);
+			w = VM_VIRT(VM_TEXT_PADDR) + (uint32_t)u_below(s, 0x204000);
 		memcpy(b + len + i, &w, n - i < 4 ? n - i : 4);
 	}
 	logm("extend +%zu(%s) ", n, how == 0 ? "zeroes" : how == 1 ? "random" : "relocs");
@@ -562,7 +557,7 @@ static size_t extend(uint8_t *b, size_t len, size_t cap, uint64_t *s)
 
 static size_t mutate_once(uint8_t *b, size_t len, size_t cap, const struct seed *sd, uint64_t *s)
 {
-	unsigned pick = (unsigned)below(s, 20);
+	unsigned pick = (unsigned)u_below(s, 20);
 
 	if (pick < 9)
 		set_field(b, len, sd, s);
@@ -695,7 +690,7 @@ struct inputs {
  * so that AddressSanitizer sees a read past its end); its length. */
 static size_t mutated_image(struct rig *r, const struct seed *sd, uint64_t *s)
 {
-	unsigned n = 1 + (unsigned)below(s, MUTATIONS_MAX);
+	unsigned n = 1 + (unsigned)u_below(s, MUTATIONS_MAX);
 	size_t len = sd->len;
 
 	memcpy(r->work, sd->img, len);
@@ -718,22 +713,22 @@ static void pick_inputs(struct rig *r, const struct seed *sd, uint64_t *s, struc
 	static const enum kernel_format formats[] = { KERNEL_AUTO, KERNEL_AUTO, KERNEL_AUTO, KERNEL_BZIMAGE,
 						      KERNEL_ELF, KERNEL_FLAT };
 	static const char *const format_names[] = { "auto", "bzimage", "elf", "flat" };
-	unsigned pick = (unsigned)below(s, 128);
+	unsigned pick = (unsigned)u_below(s, 128);
 
-	in->cmdline = below(s, 64) ? cmdlines[below(s, 3)] : r->long_cmdline;
+	in->cmdline = u_below(s, 64) ? cmdlines[u_below(s, 3)] : r->long_cmdline;
 	if (sd->kind == K_ELF && !from_files) {
 		/* elf_load takes no initrd */
 	} else if (pick < 56) {
 		in->initrd = r->initrd;
-		in->initrd_len = 1 + below(s, 16384);
+		in->initrd_len = 1 + u_below(s, 16384);
 	} else if (pick == 56 && !from_files) {
 		in->initrd = r->initrd;
-		in->initrd_len = 1 + below(s, RAM_SIZE);
+		in->initrd_len = 1 + u_below(s, RAM_SIZE);
 	}
 	if (in->initrd)
 		logm("initrd %zu ", in->initrd_len);
 	if (from_files) {
-		in->format = formats[below(s, NELEM(formats))];
+		in->format = formats[u_below(s, NELEM(formats))];
 		logm("--kernel-format %s ", format_names[in->format]);
 	}
 }

@@ -62,7 +62,7 @@ static void *g(uint64_t a, uint64_t len)
 	return p;
 }
 
-static uint64_t pick(uint64_t n) { return u_rand(&rng) % n; }
+static uint64_t pick(uint64_t n) { return u_below(&rng, n); }
 static bool chance(unsigned percent) { return pick(100) < percent; }
 /* Below N mostly; else at the edges, where off-by-one errors live. */
 static uint32_t near(uint32_t n)

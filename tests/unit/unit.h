@@ -66,4 +66,10 @@ static inline uint64_t u_rand(uint64_t *s)
 	return *s * 2685821657736338717ULL;
 }
 
+/* A number below N from state S (0 when N is 0). */
+static inline uint64_t u_below(uint64_t *s, uint64_t n)
+{
+	return n ? u_rand(s) % n : 0;
+}
+
 #endif
