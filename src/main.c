@@ -4,15 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "accounting/exit_stats.h"
 #include "accounting/observatory.h"
+#include "accounting/recorder.h"
 #include "boot/loader.h"
 #include "cli/caps.h"
 #include "cli/cli.h"
+#include "console/host_console.h"
 #include "core/device.h"
 #include "core/kvm.h"
 #include "core/vm.h"
@@ -23,34 +24,9 @@
 #include "util/error.h"
 #include "util/log.h"
 
-static struct termios saved_tty;
-static int tty_raw;
 static struct vm *_Atomic running_vm;
 static volatile sig_atomic_t stop_requested;
 static uint64_t process_start_ns;
-
-static void restore_tty(void)
-{
-	if (tty_raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
-	tty_raw = 0;
-}
-
-/* Raw mode: keystrokes (Ctrl-C included) go to the guest unchanged. */
-static void raw_tty(void)
-{
-	struct termios t;
-
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) < 0)
-		return;
-	t = saved_tty;
-	cfmakeraw(&t);
-	t.c_oflag |= OPOST | ONLCR; /* warden's own messages keep their newlines */
-	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
-		tty_raw = 1;
-		atexit(restore_tty);
-	}
-}
 
 static void on_signal(int sig)
 {
@@ -148,9 +124,27 @@ static void add_device_counters(struct stats_report *rep, const struct vm *vm)
 	}
 }
 
+static void quit_from_console(void *ctx)
+{
+	vm_request_end(ctx, VM_END_SIGNAL);
+}
+
+/* Where typed input goes: the guest's console reads it (the virtio
+ * console's pipe when the command line names hvc0, else COM1). */
+static void wire_console(struct host_console *con, struct vm *vm, struct serial *com1,
+			 int virtio_console_in)
+{
+	host_console_init(con);
+	con->on_quit = quit_from_console;
+	con->quit_ctx = vm;
+	con->sink = serial_input;
+	con->sink_ctx = com1;
+	con->sink_fd = virtio_console_in;
+}
+
 /* One boot of the VM: create, load, run, tear down. */
 static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
-			     struct exit_stats *stats, struct stats_report *rep,
+			     struct recorder *rec, struct stats_report *rep,
 			     struct observatory *obs)
 {
 	struct vm_config cfg = {
@@ -158,16 +152,20 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		.kvm_device = o->kvm_device, .prefault = o->prefault,
 	};
 	static struct vm vm;
+	struct host_console con;
+	struct serial *com1;
 	enum vm_end end = VM_END_HOST_ERROR;
+	int vcpu_fds[o->cpus], console_in;
 	uint64_t t0, s0 = now_ns(), s1, s2;
 
 	/* "boot" is about how Linux boots; other guests fault in themselves. */
 	if (cfg.prefault == PREFAULT_BOOT && boot_is_linux(spec) != 1)
 		cfg.prefault = PREFAULT_OFF;
-	if (vm_create(&vm, &cfg, stats) < 0)
+	if (vm_create(&vm, &cfg) < 0)
 		goto out;
+	recorder_observer(rec, &vm.obs);
 	s1 = now_ns();
-	if (!platform_create(&vm) || virtio_devices_create(&vm, &o->virtio) < 0)
+	if (platform_create(&vm, &com1) < 0 || virtio_devices_create(&vm, &o->virtio, &console_in) < 0)
 		goto out;
 	s2 = now_ns();
 	if (boot_load(&vm, spec) < 0)
@@ -175,23 +173,27 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	log_debug("set-up: VM and vCPUs %.1f ms, devices %.1f ms, guest loaded %.1f ms",
 		  (double)(s1 - s0) / 1e6, (double)(s2 - s1) / 1e6, (double)(now_ns() - s2) / 1e6);
 	record_devices(rep, &vm);
+	wire_console(&con, &vm, com1, console_in);
 	running_vm = &vm;
 	if (stop_requested)
 		vm_request_end(&vm, VM_END_SIGNAL); /* the signal came during set-up */
-	obs_attach(obs, &vm);
+	for (unsigned i = 0; i < o->cpus; i++)
+		vcpu_fds[i] = vm.vcpus[i].fd;
+	obs_attach(obs, vm.vm_fd, vcpu_fds);
 	t0 = now_ns();
 	log_debug("VM set up in %.1f ms since warden started", (double)(t0 - process_start_ns) / 1e6);
-	end = vm_run(&vm);
+	if (vm_start(&vm) == 0)
+		host_console_serve(&con, vm.end.efd); /* until the VM ends */
+	end = vm_stop(&vm);
 	rep->wall_ns += now_ns() - t0;
 	obs_detach(obs);
-	virtio_devices_stop(&vm);
 	add_device_counters(rep, &vm);
 	running_vm = NULL;
 	if (end == VM_END_HOST_ERROR)
 		fail(ERR_HOST, "the VM stopped because of a host error");
+	if (end == VM_END_BUG)
+		fail(ERR_HOST, "the VM stopped because of an internal error in warden (see above)");
 out:
-	virtio_devices_destroy(&vm);
-	platform_destroy(vm.platform);
 	vm_destroy(&vm);
 	return end;
 }
@@ -202,6 +204,7 @@ int main(int argc, char **argv)
 	char kernel[PATH_MAX], initrd[PATH_MAX];
 	struct boot_spec spec;
 	struct exit_stats *stats;
+	struct recorder rec;
 	struct stats_report rep = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct observatory obs;
@@ -229,8 +232,8 @@ int main(int argc, char **argv)
 				   .format = o.format };
 	if (boot_spec_read(&spec) < 0)
 		goto fail;
-	/* Where typed input goes: the guest's console reads it. */
-	o.virtio.console_input = o.virtio.console && platform_cmdline_console_is(spec.cmdline, "hvc0");
+	/* Does the guest read its console from hvc0? Then typed input goes there. */
+	o.virtio.console_input = o.virtio.console && console_cmdline_is(spec.cmdline, "hvc0");
 	if (check_host(&spec) < 0) {
 		boot_spec_free(&spec);
 		goto fail;
@@ -246,7 +249,7 @@ int main(int argc, char **argv)
 		.interval_s = o.stats_interval ? o.stats_interval : o.stats_trace ? 1.0 : 0,
 		.live = o.stats_interval > 0, .trace_path = o.stats_trace, .exit_trace = o.exit_trace,
 	};
-	if (obs_init(&obs, &ocfg, o.cpus) < 0) {
+	if (obs_init(&obs, &ocfg, o.cpus, stats) < 0) {
 		obs_destroy(&obs);
 		free(stats);
 		boot_spec_free(&spec);
@@ -254,16 +257,17 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	raw_tty();
+	rec = (struct recorder){ .stats = stats, .obs = &obs };
+	host_console_raw();
 	do {
-		end = boot_once(&o, &spec, stats, &rep, &obs);
+		end = boot_once(&o, &spec, &rec, &rep, &obs);
 		if (end == VM_END_REBOOT && o.reboot)
 			log_info("guest rebooted; starting it again");
 	} while (end == VM_END_REBOOT && o.reboot && !stop_requested);
 	if (end == VM_END_REBOOT && stop_requested)
 		end = VM_END_SIGNAL;
 	boot_spec_free(&spec);
-	restore_tty();
+	host_console_restore();
 	if (end == VM_END_HOST_ERROR && rep.ndevices == 0) {
 		obs_destroy(&obs);
 		free(stats);
@@ -282,12 +286,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	obs_destroy(&obs);
-	if (end == VM_END_HOST_ERROR)
+	if (end == VM_END_HOST_ERROR || end == VM_END_BUG)
 		fprintf(stderr, "warden: %s\n", err_msg());
 	free(stats);
 	return vm_end_exit_code(end);
 fail:
-	restore_tty();
+	host_console_restore();
 	fprintf(stderr, "warden: %s\n", err_msg());
 	return err_class() == ERR_USAGE ? 2 : 1;
 }

@@ -6,17 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-unsigned stats_reason_slot(int run_ret, int run_errno, uint32_t exit_reason)
-{
-	if (run_ret < 0 && run_errno == EINTR)
-		return STATS_REASON_EINTR;
-	if (run_ret < 0 && run_errno == EAGAIN)
-		return STATS_REASON_EAGAIN;
-	if (exit_reason >= STATS_REASON_EAGAIN)
-		return KVM_EXIT_UNKNOWN;
-	return exit_reason;
-}
-
 const char *stats_reason_name(unsigned slot)
 {
 	static const char *const names[STATS_NREASONS] = {
@@ -57,12 +46,17 @@ const char *stats_reason_name(unsigned slot)
 	return other[slot];
 }
 
-static void cost_add(struct exit_cost *c, const struct exit_sample *e)
+/* The parts of E, from the run loop's stamps. */
+static uint64_t part_run(const struct exit_record *e) { return e->t_exit - e->t_enter; }
+static uint64_t part_decode(const struct exit_record *e) { return e->t_decoded - e->t_exit; }
+static uint64_t part_emulate(const struct exit_record *e) { return e->t_done - e->t_decoded; }
+
+static void cost_add(struct exit_cost *c, const struct exit_record *e)
 {
-	hist_add(&c->handle, e->decode + e->emulate);
-	hist_add(&c->part[PART_RUN], e->run);
-	hist_add(&c->part[PART_DECODE], e->decode);
-	hist_add(&c->part[PART_EMULATE], e->emulate);
+	hist_add(&c->handle, part_decode(e) + part_emulate(e));
+	hist_add(&c->part[PART_RUN], part_run(e));
+	hist_add(&c->part[PART_DECODE], part_decode(e));
+	hist_add(&c->part[PART_EMULATE], part_emulate(e));
 }
 
 static void cost_merge(struct exit_cost *dst, const struct exit_cost *src)
@@ -100,11 +94,11 @@ static bool valid_dev(int dev)
 	return dev >= 0 && dev < STATS_MAX_DEVICES;
 }
 
-void stats_record(struct exit_stats *s, const struct exit_sample *e)
+void stats_record(struct exit_stats *s, const struct exit_record *e)
 {
 	unsigned slot = e->slot < STATS_NREASONS ? e->slot : KVM_EXIT_UNKNOWN;
 
-	s->run_ticks += e->run;
+	s->run_ticks += part_run(e);
 	atomic_store_explicit(&s->live[slot],
 			      atomic_load_explicit(&s->live[slot], memory_order_relaxed) + 1,
 			      memory_order_relaxed);
@@ -113,12 +107,12 @@ void stats_record(struct exit_stats *s, const struct exit_sample *e)
 		cost_add(&s->device[e->dev], e);
 	if (e->unclaimed)
 		cost_add(&s->unclaimed, e);
-	if (e->has_addr)
+	if (e->kind == EXIT_ACCESS)
 		addr_add(s, e->space, e->addr, valid_dev(e->dev) ? e->dev : STATS_DEV_NONE, 1,
-			 e->decode + e->emulate);
+			 part_decode(e) + part_emulate(e));
 }
 
-void stats_record_return(struct exit_stats *s, const struct exit_sample *e, uint64_t ns)
+void stats_record_return(struct exit_stats *s, const struct exit_record *e, uint64_t ns)
 {
 	unsigned slot = e->slot < STATS_NREASONS ? e->slot : KVM_EXIT_UNKNOWN;
 

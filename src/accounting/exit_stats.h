@@ -1,5 +1,5 @@
-/* Exit accounting: every return from KVM_RUN is recorded here, once, by the
- * exit dispatcher.  Each vCPU thread owns one exit_stats (no locking on the
+/* Exit accounting: every return from KVM_RUN is recorded here, once, from
+ * the record the vCPU loop hands its observer (core/exit.h).  Each vCPU thread owns one exit_stats (no locking on the
  * hot path); they are merged when the VM ends. */
 #ifndef WARDEN_ACCOUNTING_EXIT_STATS_H
 #define WARDEN_ACCOUNTING_EXIT_STATS_H
@@ -10,21 +10,22 @@
 #include <stdio.h>
 
 #include "accounting/histogram.h"
+#include "core/device.h"
+#include "core/exit.h"
+#include "core/vm.h"
 
 struct kvm_view;
 struct exit_trace;
 
-/* KVM exit reasons are small integers; two extra slots for KVM_RUN
- * returns without a reason: interrupted by a signal (EINTR), and EAGAIN,
- * which KVM returns once when an AP leaves wait-for-SIPI. */
-#define STATS_NREASONS 48
-#define STATS_REASON_EINTR (STATS_NREASONS - 1)
-#define STATS_REASON_EAGAIN (STATS_NREASONS - 2)
-#define STATS_MAX_DEVICES 32
+/* The reason slots of core/exit.h. */
+#define STATS_NREASONS EXIT_NSLOTS
+#define STATS_REASON_EINTR EXIT_SLOT_EINTR
+#define STATS_REASON_EAGAIN EXIT_SLOT_EAGAIN
+#define STATS_MAX_DEVICES VM_MAX_DEVICES
 #define STATS_ADDR_SLOTS 256
 
 /* Device slot meaning "no device claimed the address". */
-#define STATS_DEV_NONE (-1)
+#define STATS_DEV_NONE EXIT_DEV_NONE
 
 /* The parts of one exit that reached warden, in the order they happen:
  * the guest ran inside KVM_RUN until the exit (RUN), warden decoded it and
@@ -61,29 +62,6 @@ struct exit_stats {
 	uint64_t addr_overflow; /* exits whose address did not fit the table */
 };
 
-/* One KVM_RUN return as the vCPU loop measured it. */
-struct exit_sample {
-	unsigned slot;   /* stats_reason_slot() */
-	int dev;         /* device slot or STATS_DEV_NONE */
-	bool has_addr;   /* a port or MMIO access */
-	bool unclaimed;  /* ... that no device owns */
-	uint8_t space;
-	uint64_t addr;
-	uint64_t run, decode, emulate; /* TSC cycles */
-};
-
-/* What a device did besides causing exits (virtio devices): requests
- * served, payload bytes, queue notifications received (through ioeventfd
- * or an exit), interrupts sent, guest errors.  Each field has one writer
- * (the device's I/O thread) and is read with relaxed atomics. */
-struct device_counters {
-	uint64_t requests;
-	uint64_t bytes;
-	uint64_t notifies;
-	uint64_t interrupts;
-	uint64_t errors;
-};
-
 /* The VM-wide view handed to the reporters. */
 struct stats_report {
 	unsigned nvcpus;
@@ -105,13 +83,11 @@ struct stats_report {
 	const char *trace_missing; /* why there is no exit trace, if asked and so */
 };
 
-/* Map a KVM_RUN outcome to a reason slot. */
-unsigned stats_reason_slot(int run_ret, int run_errno, uint32_t exit_reason);
 const char *stats_reason_name(unsigned slot);
 
-void stats_record(struct exit_stats *s, const struct exit_sample *e);
+void stats_record(struct exit_stats *s, const struct exit_record *e);
 /* The RETURN part of the exit E, known when the loop re-enters KVM_RUN. */
-void stats_record_return(struct exit_stats *s, const struct exit_sample *e, uint64_t ns);
+void stats_record_return(struct exit_stats *s, const struct exit_record *e, uint64_t ticks);
 /* Exits that reached warden, by reason, from the live counters. */
 uint64_t stats_live_count(const struct exit_stats *s, unsigned slot);
 

@@ -9,19 +9,19 @@
 #include <unistd.h>
 
 #include "accounting/stats_json.h"
-#include "core/vcpu.h"
-#include "core/vm.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 
 #define TRACE_DRAIN_MS 10 /* how often the perf rings are emptied */
 
-int obs_init(struct observatory *o, const struct obs_config *cfg, unsigned nvcpus)
+int obs_init(struct observatory *o, const struct obs_config *cfg, unsigned nvcpus,
+	     const struct exit_stats *stats)
 {
 	memset(o, 0, sizeof(*o));
 	o->cfg = *cfg;
 	o->nvcpus = nvcpus;
+	o->stats = stats;
 	o->stop_efd = -1;
 	o->vcpu_stats = calloc(nvcpus, sizeof(*o->vcpu_stats));
 	o->vcpu_start = calloc(nvcpus, sizeof(*o->vcpu_start));
@@ -50,16 +50,16 @@ int obs_init(struct observatory *o, const struct obs_config *cfg, unsigned nvcpu
 	return 0;
 }
 
-static void open_kvm_stats(struct observatory *o, struct vm *vm)
+static void open_kvm_stats(struct observatory *o, int vm_fd, const int *vcpu_fds)
 {
 	o->kvm_ok = false;
-	if (kvm_stats_open(&o->vm_stats, vm->vm_fd) < 0) {
+	if (kvm_stats_open(&o->vm_stats, vm_fd) < 0) {
 		snprintf(o->kvm_missing, sizeof(o->kvm_missing),
 			 "this host's KVM has no binary statistics (KVM_GET_STATS_FD: %s)", strerror(errno));
 		return;
 	}
 	for (unsigned i = 0; i < o->nvcpus; i++) {
-		if (kvm_stats_open(&o->vcpu_stats[i], vm->vcpus[i].fd) < 0 ||
+		if (kvm_stats_open(&o->vcpu_stats[i], vcpu_fds[i]) < 0 ||
 		    kvm_stats_read(&o->vcpu_stats[i], &o->vcpu_start[i]) < 0) {
 			snprintf(o->kvm_missing, sizeof(o->kvm_missing),
 				 "cannot read KVM's vCPU %u statistics: %s", i, strerror(errno));
@@ -99,7 +99,7 @@ static void sample_warden(struct observatory *o, struct interval *iv)
 		uint64_t now = 0;
 
 		for (unsigned c = 0; c < o->nvcpus; c++)
-			now += stats_live_count(&o->vm->stats[c], r);
+			now += stats_live_count(&o->stats[c], r);
 		iv->warden[r] = now - o->prev_live[r];
 		iv->warden_total += iv->warden[r];
 		o->prev_live[r] = now;
@@ -276,11 +276,10 @@ static void *sampler_thread(void *arg)
 	return NULL;
 }
 
-void obs_attach(struct observatory *o, struct vm *vm)
+void obs_attach(struct observatory *o, int vm_fd, const int *vcpu_fds)
 {
-	o->vm = vm;
-	vm->obs = o;
-	open_kvm_stats(o, vm);
+	o->attached = true;
+	open_kvm_stats(o, vm_fd, vcpu_fds);
 	if (!o->t_start)
 		o->t_start = now_ns();
 	o->t_last = o->t_last ? o->t_last : o->t_start;
@@ -304,7 +303,7 @@ void obs_detach(struct observatory *o)
 {
 	uint64_t one = 1;
 
-	if (!o->vm)
+	if (!o->attached)
 		return;
 	if (o->thread_on) {
 		if (write(o->stop_efd, &one, sizeof(one)) < 0)
@@ -331,8 +330,7 @@ void obs_detach(struct observatory *o)
 			kvm_stats_close(&o->vcpu_stats[c]);
 		kvm_stats_close(&o->vm_stats);
 	}
-	o->vm->obs = NULL;
-	o->vm = NULL;
+	o->attached = false;
 }
 
 void obs_fill_report(struct observatory *o, struct stats_report *r)

@@ -15,8 +15,6 @@
 #include "accounting/exit_trace.h"
 #include "accounting/kvm_stats.h"
 
-struct vm;
-
 struct obs_config {
 	double interval_s;      /* 0: no sampling */
 	bool live;              /* print the per-interval table to stderr */
@@ -34,7 +32,8 @@ struct kvm_view {
 struct observatory {
 	struct obs_config cfg;
 	unsigned nvcpus;
-	struct vm *vm; /* attached VM, NULL between boots */
+	const struct exit_stats *stats; /* the vCPUs' own accounting, nvcpus entries */
+	bool attached; /* to a VM, between obs_attach and obs_detach */
 	/* KVM binary stats of the attached VM */
 	bool kvm_ok;
 	char kvm_missing[160];
@@ -59,9 +58,11 @@ struct observatory {
 
 /* Before the first boot. -1 with err_msg on a user error (unwritable
  * --stats-trace). A missing host source is not an error: it is reported. */
-int obs_init(struct observatory *o, const struct obs_config *cfg, unsigned nvcpus);
-/* Each boot: after the VM and its vCPUs exist, before they run. */
-void obs_attach(struct observatory *o, struct vm *vm);
+int obs_init(struct observatory *o, const struct obs_config *cfg, unsigned nvcpus,
+	     const struct exit_stats *stats);
+/* Each boot: after the VM (VM_FD) and its vCPUs (VCPU_FDS, nvcpus of them)
+ * exist, before they run. */
+void obs_attach(struct observatory *o, int vm_fd, const int *vcpu_fds);
 /* From each vCPU thread before its first KVM_RUN. */
 void obs_vcpu_thread_start(struct observatory *o, unsigned id);
 /* Each boot: after the vCPU threads ended, before the VM is destroyed. */

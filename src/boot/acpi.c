@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include "boot/aml.h"
-#include "core/vm.h"
-#include "boot/layout.h"
+#include "core/bus.h"
+#include "core/device.h"
+#include "core/layout.h"
 
 /* Generic Address Structure, ACPI 6.x 5.2.3.2. */
 #define GAS_SYSTEM_IO 1
@@ -70,55 +71,80 @@ static void gas_io8(uint8_t *g, uint16_t port)
 	put64(g + 4, port);
 }
 
-/* Legacy devices Linux must learn about from ACPI: a hardware-reduced
- * platform has no legacy PIC, so Linux maps no ISA IRQs by itself and COM1
- * only gets its interrupt through this description. */
-static void describe_virtio(struct aml *sb, const struct acpi_dev_desc *devs, unsigned ndevs)
+/* How each hardware id is named in the DSDT: a prefix and a number per id
+ * (COM1, RTC0, VR00...).  EISA ids ("PNP0501") are stored compressed. */
+struct acpi_kind {
+	const char *hid;
+	const char *prefix;
+	unsigned first; /* number of the first one */
+	bool eisa;
+};
+
+static const struct acpi_kind kinds[] = {
+	{ "PNP0501", "COM", 1, true },   /* 16550 UART */
+	{ "PNP0B00", "RTC", 0, true },   /* CMOS RTC */
+	{ "LNRO0005", "VR", 0, false },  /* virtio-mmio: the id Linux's driver matches */
+};
+
+static const struct acpi_kind *kind_of(const char *hid)
 {
-	struct aml dev, res;
-	char name[5];
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].hid, hid) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+/* _CRS from the granted resources.  A line below 16 is an ISA IRQ:
+ * a hardware-reduced platform has no legacy PIC, so Linux maps no ISA
+ * IRQs by itself and COM1 only gets its interrupt through this. */
+static void resources(struct aml *res, const struct device_resources *r)
+{
+	aml_init(res);
+	for (unsigned i = 0; i < r->nranges; i++) {
+		if (r->range[i].space == BUS_PIO)
+			aml_res_io(res, (uint16_t)r->range[i].base, (uint8_t)r->range[i].len);
+		else
+			aml_res_mem32(res, (uint32_t)r->range[i].base, (uint32_t)r->range[i].len);
+	}
+	if (r->gsi >= 16)
+		aml_res_ext_irq(res, (unsigned)r->gsi);
+	else if (r->gsi >= 0)
+		aml_res_irq(res, (unsigned)r->gsi);
+	aml_res_end(res);
+}
+
+static void describe_devices(struct aml *sb, const struct device *const *devs, unsigned ndevs)
+{
+	unsigned count[sizeof(kinds) / sizeof(kinds[0])] = { 0 };
 
 	for (unsigned i = 0; i < ndevs; i++) {
-		aml_init(&res);
-		aml_res_mem32(&res, (uint32_t)devs[i].base, devs[i].len);
-		aml_res_ext_irq(&res, devs[i].gsi);
-		aml_res_end(&res);
+		const struct acpi_kind *k = devs[i]->acpi_hid ? kind_of(devs[i]->acpi_hid) : NULL;
+		unsigned n;
+		struct aml dev, res;
+		char name[5];
+
+		if (!k)
+			continue;
+		n = k->first + count[k - kinds]++;
+		resources(&res, &devs[i]->res);
 		aml_init(&dev);
-		aml_name_string(&dev, "_HID", "LNRO0005");
-		aml_name_int(&dev, "_UID", i);
+		if (k->eisa)
+			aml_name_eisaid(&dev, "_HID", k->hid);
+		else
+			aml_name_string(&dev, "_HID", k->hid);
+		aml_name_int(&dev, "_UID", n);
 		aml_name_buffer(&dev, "_CRS", res.b, res.n);
-		snprintf(name, sizeof(name), "VR%02X", i & 0xff);
+		if (strlen(k->prefix) == 3)
+			snprintf(name, sizeof(name), "%s%X", k->prefix, n & 0xf);
+		else
+			snprintf(name, sizeof(name), "%s%02X", k->prefix, n & 0xff);
 		aml_device(sb, name, &dev);
 	}
 }
 
-static void describe_devices(struct aml *sb)
-{
-	struct aml dev, res;
-
-	aml_init(&res);
-	aml_res_io(&res, PORT_COM1, 8);
-	aml_res_irq(&res, IRQ_COM1);
-	aml_res_end(&res);
-	aml_init(&dev);
-	aml_name_eisaid(&dev, "_HID", "PNP0501");
-	aml_name_int(&dev, "_UID", 1);
-	aml_name_buffer(&dev, "_CRS", res.b, res.n);
-	aml_device(sb, "COM1", &dev);
-
-	/* The RTC without an IRQ: warden raises no RTC interrupts. */
-	aml_init(&res);
-	aml_res_io(&res, PORT_RTC, 2);
-	aml_res_end(&res);
-	aml_init(&dev);
-	aml_name_eisaid(&dev, "_HID", "PNP0B00");
-	aml_name_buffer(&dev, "_CRS", res.b, res.n);
-	aml_device(sb, "RTC_", &dev);
-}
-
 /* DSDT: the devices above, and \_S5 (Name(_S5, Package(){5, 0})), which
  * Linux needs before it will power off through the sleep control register. */
-static uint64_t build_dsdt(struct table_writer *w, const struct acpi_dev_desc *devs, unsigned ndevs)
+static uint64_t build_dsdt(struct table_writer *w, const struct device *const *devs, unsigned ndevs)
 {
 	static const uint8_t s5[] = { ACPI_S5_TYPE, 0 };
 	struct aml aml, sb;
@@ -127,8 +153,7 @@ static uint64_t build_dsdt(struct table_writer *w, const struct acpi_dev_desc *d
 
 	aml_init(&aml);
 	aml_init(&sb);
-	describe_devices(&sb);
-	describe_virtio(&sb, devs, ndevs);
+	describe_devices(&sb, devs, ndevs);
 	aml_scope(&aml, "\\_SB_", &sb);
 	aml_name_package(&aml, "_S5_", s5, 2);
 	if (aml.overflow)
@@ -142,7 +167,7 @@ static uint64_t build_dsdt(struct table_writer *w, const struct acpi_dev_desc *d
 	return gpa;
 }
 
-static uint64_t build_fadt(struct table_writer *w, uint64_t dsdt)
+static uint64_t build_fadt(struct table_writer *w, uint64_t dsdt, uint16_t pm)
 {
 	uint64_t gpa;
 	uint8_t *t = reserve(w, ACPI_FADT_LEN, &gpa);
@@ -155,12 +180,12 @@ static uint64_t build_fadt(struct table_writer *w, uint64_t dsdt)
 	put16(t + 109, 1u << 2);        /* IAPC_BOOT_ARCH: VGA not present; no 8042 to probe */
 	put32(t + 112, ACPI_FADT_FLAG_HW_REDUCED | ACPI_FADT_FLAG_RESET_REG_SUP |
 			       (1u << 4) | (1u << 5)); /* no fixed power/sleep buttons */
-	gas_io8(t + ACPI_FADT_RESET_REG, PORT_ACPI_PM + ACPI_PM_RESET);
+	gas_io8(t + ACPI_FADT_RESET_REG, pm + ACPI_PM_RESET);
 	t[ACPI_FADT_RESET_VALUE] = ACPI_RESET_VALUE;
 	t[131] = 5;                     /* FADT minor version: ACPI 6.5 */
 	put64(t + ACPI_FADT_X_DSDT, dsdt);
-	gas_io8(t + ACPI_FADT_SLEEP_CTL, PORT_ACPI_PM + ACPI_PM_SLEEP_CTL);
-	gas_io8(t + ACPI_FADT_SLEEP_STS, PORT_ACPI_PM + ACPI_PM_SLEEP_STS);
+	gas_io8(t + ACPI_FADT_SLEEP_CTL, pm + ACPI_PM_SLEEP_CTL);
+	gas_io8(t + ACPI_FADT_SLEEP_STS, pm + ACPI_PM_SLEEP_STS);
 	memcpy(t + 268, "WARDENVM", 8); /* hypervisor vendor identity */
 	finish(t, ACPI_FADT_LEN);
 	return gpa;
@@ -175,7 +200,7 @@ static uint64_t build_madt(struct table_writer *w, unsigned ncpus)
 	if (!t)
 		return 0;
 	header(t, "APIC", len, 5);
-	put32(t + 36, LAPIC_ADDR);
+	put32(t + 36, (uint32_t)LAYOUT_LAPIC);
 	put32(t + 40, 0); /* flags: no dual 8259 (hardware-reduced platform) */
 	e = t + 44;
 	for (unsigned i = 0; i < ncpus; i++, e += 8) {
@@ -188,10 +213,20 @@ static uint64_t build_madt(struct table_writer *w, unsigned ncpus)
 	e[0] = 1;                      /* I/O APIC */
 	e[1] = 12;
 	e[2] = 0;                      /* IOAPIC id (distinct from CPU ids is not required by Linux) */
-	put32(e + 4, IOAPIC_ADDR);
+	put32(e + 4, (uint32_t)LAYOUT_IOAPIC);
 	put32(e + 8, 0);               /* GSI base */
 	finish(t, len);
 	return gpa;
+}
+
+/* The first port of the ACPI PM registers the allocator granted, or -1. */
+static int pm_port(const struct device *const *devs, unsigned ndevs)
+{
+	for (unsigned i = 0; i < ndevs; i++)
+		if (devs[i]->acpi_hid && strcmp(devs[i]->acpi_hid, ACPI_HID_FADT_PM) == 0 &&
+		    devs[i]->res.nranges && devs[i]->res.range[0].space == BUS_PIO)
+			return (int)devs[i]->res.range[0].base;
+	return -1;
 }
 
 static uint64_t build_xsdt(struct table_writer *w, const uint64_t *tables, unsigned n)
@@ -210,17 +245,18 @@ static uint64_t build_xsdt(struct table_writer *w, const uint64_t *tables, unsig
 }
 
 uint64_t acpi_build(uint8_t *buf, size_t len, uint64_t base, unsigned ncpus,
-		    const struct acpi_dev_desc *devs, unsigned ndevs)
+		    const struct device *const *devs, unsigned ndevs)
 {
 	struct table_writer w = { .buf = buf, .len = len, .base = base };
 	uint64_t rsdp_gpa, dsdt, tables[2], xsdt;
+	int pm = pm_port(devs, ndevs);
 	uint8_t *rsdp;
 
-	if (ncpus == 0 || ncpus > ACPI_MAX_CPUS)
+	if (ncpus == 0 || ncpus > ACPI_MAX_CPUS || pm < 0)
 		return 0;
 	/* The RSDP comes first, at BASE, on the 16-byte boundary Linux scans. */
 	rsdp = reserve(&w, ACPI_RSDP_LEN, &rsdp_gpa);
-	if (!rsdp || !(dsdt = build_dsdt(&w, devs, ndevs)) || !(tables[0] = build_fadt(&w, dsdt)) ||
+	if (!rsdp || !(dsdt = build_dsdt(&w, devs, ndevs)) || !(tables[0] = build_fadt(&w, dsdt, (uint16_t)pm)) ||
 	    !(tables[1] = build_madt(&w, ncpus)) || !(xsdt = build_xsdt(&w, tables, 2)))
 		return 0;
 	memcpy(rsdp, "RSD PTR ", 8);

@@ -20,14 +20,16 @@
 #define ACPI_FADT_SLEEP_STS 256
 #define ACPI_MAX_CPUS 254 /* xAPIC ids in type-0 MADT entries */
 
+struct device;
+
 /* Build all tables into BUF, which is guest memory at guest-physical BASE
  * (LEN bytes).  Returns the RSDP's guest-physical address (== BASE), or 0
- * if the tables do not fit. */
-struct acpi_dev_desc;
-/* DEVS: virtio-mmio devices, described in the DSDT as LNRO0005 (the id
- * Linux's virtio_mmio driver matches) with their window and interrupt. */
+ * if the tables do not fit.  DEVS: the machine's devices; those with an
+ * ACPI hardware id are described in the DSDT with the ranges and line the
+ * allocator granted them, and the FADT's registers are the ACPI PM
+ * device's ports. */
 uint64_t acpi_build(uint8_t *buf, size_t len, uint64_t base, unsigned ncpus,
-		    const struct acpi_dev_desc *devs, unsigned ndevs);
+		    const struct device *const *devs, unsigned ndevs);
 
 /* Byte sum, for checksums and their tests. */
 uint8_t acpi_sum(const uint8_t *p, size_t len);

@@ -2,11 +2,11 @@
 
 #include <linux/kvm.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "boot/boot_entry.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "core/guest_mem.h"
+#include "core/vcpu.h"
 #include "util/error.h"
 
 #define CR0_PE 0x1ULL
@@ -66,7 +66,7 @@ static struct kvm_segment flat_seg(uint16_t sel, uint8_t type, int code64)
 	};
 }
 
-static void protected_segments(struct kvm_sregs *s, int long_mode)
+static void protected_segments(struct vcpu_boot_regs *s, int long_mode)
 {
 	struct kvm_segment data = flat_seg(BOOT_DS, 3, 0);
 
@@ -76,46 +76,44 @@ static void protected_segments(struct kvm_sregs *s, int long_mode)
 	s->gdt.limit = sizeof(boot_gdt) - 1;
 }
 
-static void real_segments(struct kvm_sregs *s)
+/* Real mode at 0:IP: KVM's reset segments (64 KiB, present, read/write;
+ * code execute/read) with base and selector 0 instead of F000. */
+static struct kvm_segment real_seg(uint8_t type)
 {
-	struct kvm_segment *segs[] = { &s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss };
-
-	for (unsigned i = 0; i < 6; i++) {
-		segs[i]->selector = 0;
-		segs[i]->base = 0;
-	}
+	return (struct kvm_segment){ .limit = 0xffff, .type = type, .present = 1, .s = 1 };
 }
 
-int cpu_state_apply(int vcpu_fd, struct guest_mem *mem, const struct boot_entry *e)
+static void real_segments(struct vcpu_boot_regs *s)
 {
-	struct kvm_sregs s;
-	struct kvm_regs r = { .rflags = 2, .rip = e->rip, .rsi = e->rsi, .rsp = e->rsp };
+	s->cs = real_seg(11);
+	s->ds = s->es = s->fs = s->gs = s->ss = real_seg(3);
+	s->gdt.limit = 0xffff; /* the reset GDTR: base 0, limit 0xffff */
+	s->cr0 = CR0_ET | 0x60000000ULL; /* reset value: CD, NW and ET set */
+}
 
-	if (ioctl(vcpu_fd, KVM_GET_SREGS, &s) < 0)
-		return fail_errno(ERR_HOST, "KVM_GET_SREGS");
+int cpu_state_build(struct guest_mem *mem, const struct boot_entry *e, struct vcpu_boot_regs *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->regs = (struct kvm_regs){ .rflags = 2, .rip = e->rip, .rsi = e->rsi, .rsp = e->rsp };
 	switch (e->mode) {
 	case BOOT_MODE_REAL16:
-		real_segments(&s);
+		real_segments(s);
 		break;
 	case BOOT_MODE_PROT32:
 		if (write_gdt(mem) < 0)
 			return -1;
-		protected_segments(&s, 0);
-		s.cr0 = CR0_PE | CR0_ET;
+		protected_segments(s, 0);
+		s->cr0 = CR0_PE | CR0_ET;
 		break;
 	case BOOT_MODE_LONG64:
 		if (write_gdt(mem) < 0 || write_page_tables(mem) < 0)
 			return -1;
-		protected_segments(&s, 1);
-		s.cr3 = LAYOUT_PML4;
-		s.cr4 = CR4_PAE;
-		s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
-		s.efer = EFER_LME | EFER_LMA;
+		protected_segments(s, 1);
+		s->cr3 = LAYOUT_PML4;
+		s->cr4 = CR4_PAE;
+		s->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+		s->efer = EFER_LME | EFER_LMA;
 		break;
 	}
-	if (ioctl(vcpu_fd, KVM_SET_SREGS, &s) < 0)
-		return fail_errno(ERR_HOST, "KVM_SET_SREGS");
-	if (ioctl(vcpu_fd, KVM_SET_REGS, &r) < 0)
-		return fail_errno(ERR_HOST, "KVM_SET_REGS");
 	return 0;
 }

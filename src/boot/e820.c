@@ -1,6 +1,6 @@
 #include "boot/e820.h"
 
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "core/guest_mem.h"
 
 unsigned e820_build(const struct guest_mem *mem, struct e820_entry *out)

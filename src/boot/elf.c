@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "boot/boot_entry.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "core/guest_mem.h"
 #include "util/error.h"
 

@@ -8,7 +8,7 @@
 #include "boot/bzimage.h"
 #include "boot/e820.h"
 #include "boot/kaslr.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "boot/vmlinux.h"
 #include "core/guest_mem.h"
 #include "util/error.h"

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include "boot/acpi.h"
+#include "boot/boot_entry.h"
 #include "boot/bzimage.h"
+#include "boot/cpu_state.h"
 #include "boot/elf.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "boot/linux.h"
 #include "boot/vmlinux.h"
 #include "util/error.h"
@@ -24,6 +26,7 @@ static enum kernel_format detect(const uint8_t *img, size_t len, enum kernel_for
 	return KERNEL_BZIMAGE; /* anything else must be a bzImage or is refused */
 }
 
+/* The tables describe the devices with what the allocator granted them. */
 static uint64_t write_acpi(struct vm *vm)
 {
 	uint8_t *area = gmem_ptr(&vm->mem, LAYOUT_ACPI, LAYOUT_ACPI_END - LAYOUT_ACPI);
@@ -31,7 +34,7 @@ static uint64_t write_acpi(struct vm *vm)
 	if (!area)
 		return 0;
 	return acpi_build(area, LAYOUT_ACPI_END - LAYOUT_ACPI, LAYOUT_ACPI, vm->cfg.ncpus,
-			  vm->acpi_devs, vm->nacpi_devs);
+			  (const struct device *const *)vm->devices, vm->ndevices);
 }
 
 /* The "firmware" at the reset vector. Linux on a hardware-reduced ACPI
@@ -136,6 +139,13 @@ void boot_spec_free(struct boot_spec *spec)
 
 int boot_load(struct vm *vm, const struct boot_spec *spec)
 {
+	struct boot_entry entry = { 0 };
+
+	return boot_load_entry(vm, spec, &entry);
+}
+
+int boot_load_entry(struct vm *vm, const struct boot_spec *spec, struct boot_entry *entry)
+{
 	const uint8_t *img = spec->kernel_img;
 	size_t len = spec->kernel_len;
 	uint64_t rsdp;
@@ -157,7 +167,7 @@ int boot_load(struct vm *vm, const struct boot_spec *spec)
 		if (!bzimage_looks_like(img, len))
 			return fail(ERR_USAGE, "%s is not a bzImage or ELF kernel (for a raw binary use --kernel-format flat)",
 				    spec->kernel);
-		ret = linux_load(&vm->mem, &lb, &vm->entry);
+		ret = linux_load(&vm->mem, &lb, entry);
 		break;
 	}
 	case KERNEL_ELF:
@@ -170,19 +180,22 @@ int boot_load(struct vm *vm, const struct boot_spec *spec)
 				.initrd = spec->initrd_img, .initrd_len = spec->initrd_len,
 				.cmdline = spec->cmdline ? spec->cmdline : "", .rsdp = rsdp,
 			};
-			ret = linux_load_vmlinux(&vm->mem, &lb, &vm->entry);
+			ret = linux_load_vmlinux(&vm->mem, &lb, entry);
 		} else {
-			ret = elf_load(&vm->mem, img, len, spec->kernel, &vm->entry);
+			ret = elf_load(&vm->mem, img, len, spec->kernel, entry);
 		}
 		break;
 	case KERNEL_FLAT:
-		ret = flat_load(&vm->mem, img, len, spec->kernel, &vm->entry);
+		ret = flat_load(&vm->mem, img, len, spec->kernel, entry);
 		break;
 	default:
 		return fail(ERR_USAGE, "unknown kernel format");
 	}
 	if (ret == 0 && spec->initrd_img && !bzimage_looks_like(img, len) && !vmlinux_is_linux(img, len))
 		ret = fail(ERR_USAGE, "--initrd needs a Linux kernel (bzImage or vmlinux)");
+	/* The boot GDT and page tables go into memory now; core gets registers. */
+	if (ret == 0)
+		ret = cpu_state_build(&vm->mem, entry, &vm->boot);
 	return ret;
 }
 

@@ -36,7 +36,11 @@ struct boot_spec {
 /* Read the kernel and initrd files named in SPEC (user errors on failure). */
 int boot_spec_read(struct boot_spec *spec);
 void boot_spec_free(struct boot_spec *spec);
+/* Put the guest into VM's memory and set the boot registers (vm->boot). */
 int boot_load(struct vm *vm, const struct boot_spec *spec);
+/* Same, and the entry the loader decided in *ENTRY (for tests). */
+struct boot_entry;
+int boot_load_entry(struct vm *vm, const struct boot_spec *spec, struct boot_entry *entry);
 /* Whether the kernel file is a Linux bzImage (for the host-capability check):
  * 1 yes, 0 no, -1 a broken bzImage header (error recorded). Needs boot_spec_read. */
 int boot_is_linux(const struct boot_spec *spec);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "boot/kaslr.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "core/guest_mem.h"
 #include "util/error.h"
 #include "util/pread_parallel.h"

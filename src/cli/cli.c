@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "util/error.h"
-#include "version.h"
+#include "util/version.h"
 
 enum {
 	OPT_KERNEL = 256, OPT_KERNEL_FORMAT, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS,

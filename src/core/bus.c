@@ -4,7 +4,7 @@
 
 #include "util/error.h"
 
-int bus_register(struct bus *b, uint64_t base, uint64_t len, struct device *dev)
+int bus_register(struct bus *b, uint64_t base, uint64_t len, struct device *dev, unsigned index)
 {
 	unsigned i;
 
@@ -23,9 +23,37 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, struct device *dev)
 		return fail(ERR_HOST, "bus range 0x%llx overlaps an existing one",
 			    (unsigned long long)base);
 	memmove(&b->r[i + 1], &b->r[i], (b->n - i) * sizeof(b->r[0]));
-	b->r[i] = (struct bus_range){ .base = base, .len = len, .dev = dev };
+	b->r[i] = (struct bus_range){ .base = base, .len = len, .dev = dev, .index = index };
 	b->n++;
 	return 0;
+}
+
+void bus_unregister(struct bus *b, uint64_t base)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->r[i].base == base) {
+			memmove(&b->r[i], &b->r[i + 1], (b->n - i - 1) * sizeof(b->r[0]));
+			b->n--;
+			return;
+		}
+}
+
+uint64_t bus_free_base(const struct bus *b, uint64_t start, uint64_t end, uint64_t len,
+		       uint64_t align)
+{
+	uint64_t at = (start + align - 1) & ~(align - 1);
+
+	/* Ranges are sorted: step past each one in the way. */
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct bus_range *r = &b->r[i];
+
+		if (r->base + r->len <= at)
+			continue;
+		if (r->base >= at + len)
+			break;
+		at = (r->base + r->len + align - 1) & ~(align - 1);
+	}
+	return len && at >= start && at <= end && len <= end - at ? at : 0;
 }
 
 const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsigned len)

@@ -13,6 +13,7 @@ struct bus_range {
 	uint64_t base;
 	uint64_t len;
 	struct device *dev;
+	unsigned index; /* which of the device's ranges this is */
 };
 
 #define BUS_MAX_RANGES 64
@@ -22,8 +23,15 @@ struct bus {
 	struct bus_range r[BUS_MAX_RANGES];
 };
 
-/* Claim [base, base+len) for DEV; fails on overlap, empty or full. */
-int bus_register(struct bus *b, uint64_t base, uint64_t len, struct device *dev);
+/* Claim [base, base+len) for range INDEX of DEV; fails on overlap, empty
+ * or full. */
+int bus_register(struct bus *b, uint64_t base, uint64_t len, struct device *dev, unsigned index);
+/* Give back the range starting at BASE (a failed vm_add_device). */
+void bus_unregister(struct bus *b, uint64_t base);
+/* The lowest ALIGN-aligned base in [start, end) where LEN bytes overlap no
+ * registered range; 0 with none (ALIGN a power of two). */
+uint64_t bus_free_base(const struct bus *b, uint64_t start, uint64_t end, uint64_t len,
+		       uint64_t align);
 /* The range wholly containing [addr, addr+len), or NULL. */
 const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsigned len);
 

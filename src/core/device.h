@@ -1,29 +1,94 @@
-/* A device as the exit dispatcher sees it: a name, read/write handlers for
- * the address ranges it registered, and a lock that serialises guest
- * accesses (from any vCPU thread) with the device's own threads. */
+/* A device as the machine sees it: the address ranges and interrupt line
+ * it owns, read/write handlers for its ranges, a lock that serialises
+ * guest accesses (from any vCPU thread) with the device's own threads, and
+ * a narrow lifecycle.
+ *
+ * Lifecycle: the device's constructor fills a struct device (name, ops,
+ * the resources it asks for) and calls vm_add_device(), which grants every
+ * resource or none.  reset() takes it back to its power-on state and stops
+ * its threads (the VM calls it when the guest is gone); destroy() frees
+ * it.  save()/restore() are the slot snapshot support fills: a device that
+ * leaves them NULL cannot be snapshotted. */
 #ifndef WARDEN_CORE_DEVICE_H
 #define WARDEN_CORE_DEVICE_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
-
-#include "accounting/exit_stats.h"
 
 struct device;
 
+/* The pseudo hardware id of the ACPI PM registers: not a DSDT device, the
+ * registers the FADT points at (sleep control/status, reset). */
+#define ACPI_HID_FADT_PM "FADT-PM"
+
+/* Ask the allocator for a range anywhere in its pool (MMIO only). */
+#define DEVICE_ANY_BASE UINT64_MAX
+/* Interrupt line requests: none, or any line from the pool. */
+#define DEVICE_NO_GSI (-1)
+#define DEVICE_ANY_GSI (-2)
+#define DEVICE_MAX_RANGES 2
+
+struct device_range {
+	uint8_t space; /* enum bus_space */
+	uint64_t base; /* or DEVICE_ANY_BASE before the grant */
+	uint64_t len;
+};
+
+/* Asked for before vm_add_device(), granted (pool requests resolved)
+ * after it. */
+struct device_resources {
+	unsigned nranges;
+	struct device_range range[DEVICE_MAX_RANGES];
+	int gsi; /* a line, DEVICE_NO_GSI or DEVICE_ANY_GSI */
+};
+
 struct device_ops {
-	/* OFF is relative to the start of the registered range. */
-	void (*read)(struct device *dev, uint64_t off, uint8_t *data, unsigned len);
-	void (*write)(struct device *dev, uint64_t off, const uint8_t *data, unsigned len);
+	/* Guest accesses; OFF is relative to the start of range I of the
+	 * device's resources.  Called under dev->lock. */
+	void (*read)(struct device *dev, unsigned range, uint64_t off, uint8_t *data, unsigned len);
+	void (*write)(struct device *dev, unsigned range, uint64_t off, const uint8_t *data,
+		      unsigned len);
+	/* Back to the power-on state; the device's threads are stopped when
+	 * it returns.  Optional. */
+	void (*reset)(struct device *dev);
+	/* Free the device (after reset).  Required. */
+	void (*destroy)(struct device *dev);
+	/* Snapshot slot: bytes of state written to BUF (at most CAP), or -1;
+	 * restore takes what save wrote.  NULL: not snapshottable yet. */
+	long (*save)(struct device *dev, void *buf, size_t cap);
+	int (*restore)(struct device *dev, const void *buf, size_t len);
+};
+
+/* What a device did besides causing exits (virtio devices): requests
+ * served, payload bytes, queue notifications received (through ioeventfd
+ * or an exit), interrupts sent, guest errors.  Each field has one writer
+ * and is read with relaxed atomics. */
+struct device_counters {
+	uint64_t requests;
+	uint64_t bytes;
+	uint64_t notifies;
+	uint64_t interrupts;
+	uint64_t errors;
 };
 
 struct device {
 	const char *name;
 	const struct device_ops *ops;
 	void *priv;
+	/* ACPI hardware id the guest finds the device by (described in the
+	 * DSDT with its granted resources), or NULL. */
+	const char *acpi_hid;
+	struct device_resources res;
 	pthread_mutex_t lock;
-	int id; /* accounting slot, set when registered with the VM */
+	int id; /* accounting slot, set when added to the VM */
 	struct device_counters *counters; /* work done, or NULL */
 };
+
+/* Single-writer counters, readable at any time. */
+static inline void device_count(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
 
 #endif

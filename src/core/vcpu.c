@@ -11,10 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "accounting/observatory.h"
-#include "boot/cpu_state.h"
 #include "core/cpuid.h"
-#include "core/exit_dispatch.h"
+#include "core/exit.h"
 #include "core/vm.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -91,68 +89,72 @@ void vcpu_destroy(struct vcpu *v)
 	v->fd = -1;
 }
 
-int vcpu_set_boot_state(struct vcpu *v, const struct boot_entry *e)
+int vcpu_set_boot_regs(struct vcpu *v, const struct vcpu_boot_regs *b)
 {
-	return cpu_state_apply(v->fd, &v->vm->mem, e);
+	struct kvm_sregs s;
+	struct kvm_regs r = b->regs;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return fail_errno(ERR_HOST, "KVM_GET_SREGS");
+	s.cs = b->cs;
+	s.ds = b->ds;
+	s.es = b->es;
+	s.fs = b->fs;
+	s.gs = b->gs;
+	s.ss = b->ss;
+	s.gdt = b->gdt;
+	s.cr0 = b->cr0;
+	s.cr3 = b->cr3;
+	s.cr4 = b->cr4;
+	s.efer = b->efer;
+	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
+		return fail_errno(ERR_HOST, "KVM_SET_SREGS");
+	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
+		return fail_errno(ERR_HOST, "KVM_SET_REGS");
+	return 0;
 }
 
-/* Fill the timing of sample E (TSC cycles) from the loop's stamps: T0 entering
- * KVM_RUN, T1 back from it, T3 done with the exit; RES->t_decoded splits
- * decode from device emulation. */
-static void time_exit(struct exit_sample *e, const struct exit_result *res, uint64_t t0,
-		      uint64_t t1, uint64_t t3)
-{
-	uint64_t td = res->t_decoded && res->t_decoded >= t1 && res->t_decoded <= t3 ? res->t_decoded : t3;
-
-	e->run = t1 - t0;
-	e->decode = td - t1;
-	e->emulate = t3 - td;
-}
-
-/* The exit loop. Accounting happens here, once, for every KVM_RUN return:
- * each exit's parts are timed (run, decode, emulate, and the return into
- * KVM_RUN, known only when the loop gets there again). */
+/* The exit loop, the one path every exit takes.  It takes every timestamp
+ * (entering KVM_RUN, back from it, decoded, emulated) and hands each
+ * record to the VM's observer once; the RETURN part of an exit (back into
+ * KVM_RUN) is known only when the loop gets there again. */
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
-	struct exit_stats *st = &vm->stats[v->id];
-	struct exit_sample prev = { 0 };
-	uint64_t prev_done = 0;
+	const struct vm_observer *obs = &vm->obs;
+	struct exit_record prev = { 0 };
 	char name[16];
 
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
-	if (vm->obs)
-		obs_vcpu_thread_start(vm->obs, v->id);
-	while (atomic_load(&vm->end) == VM_RUNNING) {
-		struct exit_result res = { .dev = STATS_DEV_NONE };
-		struct exit_sample e;
-		uint64_t t0 = cycles(), t1, t3;
+	if (obs->vcpu_start)
+		obs->vcpu_start(obs->ctx, v->id);
+	while (vm_end_get(&vm->end) == VM_RUNNING) {
+		struct exit_record r = { .t_enter = cycles() };
 		int ret, err;
 
-		if (prev_done)
-			stats_record_return(st, &prev, t0 - prev_done);
+		if (prev.t_done && obs->exit_return)
+			obs->exit_return(obs->ctx, v->id, &prev, r.t_enter - prev.t_done);
 		ret = ioctl(v->fd, KVM_RUN, 0);
 		err = errno;
-		t1 = cycles();
+		r.t_exit = cycles();
 		if (ret < 0 && err != EINTR && err != EAGAIN) {
 			log_warn("vCPU %u: KVM_RUN: %s", v->id, strerror(err));
 			vm_request_end(vm, VM_END_HOST_ERROR);
 			break;
 		}
-		if (ret == 0)
-			exit_dispatch(v, &res);
-		t3 = cycles();
-		e = (struct exit_sample){ .slot = stats_reason_slot(ret, err, v->run->exit_reason),
-					  .dev = res.dev, .has_addr = res.has_addr,
-					  .unclaimed = res.unclaimed, .space = res.space, .addr = res.addr };
-		time_exit(&e, &res, t0, t1, t3);
-		stats_record(st, &e);
-		prev = e;
-		prev_done = t3;
-		if (res.end != VM_RUNNING)
-			vm_request_end(vm, res.end);
+		exit_decode(v->run, (size_t)vm->run_size, ret, err, &r);
+		r.t_decoded = cycles();
+		exit_emulate(vm, v->id, &r);
+		r.t_done = cycles();
+		if (obs->exit)
+			obs->exit(obs->ctx, v->id, &r);
+		if (r.dump_regs)
+			vcpu_dump(v);
+		prev = r;
+		if (r.end != VM_RUNNING)
+			vm_request_end(vm, (enum vm_end)r.end);
 	}
 	return NULL;
 }

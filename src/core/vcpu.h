@@ -1,14 +1,25 @@
 /* A vCPU: its KVM fd, the shared kvm_run page, and a thread running the
- * one exit loop: KVM_RUN, dispatch the exit, account for it, repeat. */
+ * one exit loop: KVM_RUN, decode, emulate, hand the record to the
+ * observer, repeat. */
 #ifndef WARDEN_CORE_VCPU_H
 #define WARDEN_CORE_VCPU_H
 
+#include <linux/kvm.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct vm;
-struct kvm_run;
-struct boot_entry;
+
+/* The registers the boot vCPU starts with, as the loader decided them (it
+ * has already written any GDT and page tables they point at into guest
+ * memory).  The other registers keep KVM's reset values. */
+struct vcpu_boot_regs {
+	struct kvm_regs regs;
+	struct kvm_segment cs, ds, es, fs, gs, ss;
+	struct kvm_dtable gdt;
+	uint64_t cr0, cr3, cr4, efer;
+};
 
 struct vcpu {
 	struct vm *vm;
@@ -21,9 +32,9 @@ struct vcpu {
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned id);
 void vcpu_destroy(struct vcpu *v);
-int vcpu_set_boot_state(struct vcpu *v, const struct boot_entry *e);
+int vcpu_set_boot_regs(struct vcpu *v, const struct vcpu_boot_regs *b);
 int vcpu_start(struct vcpu *v);
-/* Make the vCPU leave KVM_RUN soon (after vm_request_end). */
+/* Make the vCPU leave KVM_RUN soon (after the VM's end was requested). */
 void vcpu_kick(struct vcpu *v);
 void vcpu_join(struct vcpu *v);
 /* Registers to stderr, for internal errors. */

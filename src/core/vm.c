@@ -15,14 +15,11 @@
 #include "core/cpuid.h"
 #include "core/device.h"
 #include "core/kvm.h"
-#include "core/vcpu.h"
-#include "devices/platform.h"
+#include "core/layout.h"
+#include "core/resources.h"
 #include "util/error.h"
+#include "util/invariant.h"
 #include "util/log.h"
-
-/* Addresses KVM needs for Intel's real-mode emulation; unused by AMD. */
-#define KVM_TSS_ADDR 0xfffbd000
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000
 
 static int map_memory(struct vm *vm)
 {
@@ -46,9 +43,9 @@ static int create_irqchip(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
 
-	ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR);
+	ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, LAYOUT_KVM_TSS);
 	{
-		uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
+		uint64_t idmap = LAYOUT_KVM_IDENTITY_MAP;
 		ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
 	}
 	if (!vm->cfg.irqchip)
@@ -61,14 +58,18 @@ static int create_irqchip(struct vm *vm)
 	return 0;
 }
 
-int vm_create(struct vm *vm, const struct vm_config *cfg, struct exit_stats *stats)
+static void end_on_bug(void *ctx)
+{
+	vm_request_end(ctx, VM_END_BUG);
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
 	unsigned max;
 
 	memset(vm, 0, sizeof(*vm));
-	vm->vm_fd = vm->end_efd = -1;
+	vm->vm_fd = vm->end.efd = -1;
 	vm->cfg = *cfg;
-	vm->stats = stats;
 	vm->kvm_fd = kvm_open(cfg->kvm_device ? cfg->kvm_device : KVM_DEFAULT_DEVICE);
 	if (vm->kvm_fd < 0)
 		return -1;
@@ -81,9 +82,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, struct exit_stats *sta
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size <= 0)
 		return fail_errno(ERR_HOST, "KVM_GET_VCPU_MMAP_SIZE");
-	vm->end_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->end_efd < 0)
-		return fail_errno(ERR_HOST, "eventfd");
+	if (vm_end_init(&vm->end) < 0)
+		return -1;
+	invariant_set_handler(end_on_bug, vm);
 	if (map_memory(vm) < 0 || create_irqchip(vm) < 0)
 		return -1;
 	vm->cpuid = cpuid_supported(vm->kvm_fd);
@@ -98,38 +99,50 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, struct exit_stats *sta
 	return 0;
 }
 
+static void reset_devices(struct vm *vm)
+{
+	for (unsigned i = vm->ndevices; i-- > 0;)
+		if (vm->devices[i]->ops->reset)
+			vm->devices[i]->ops->reset(vm->devices[i]);
+}
+
 void vm_destroy(struct vm *vm)
 {
+	reset_devices(vm);
+	for (unsigned i = vm->ndevices; i-- > 0;) {
+		struct device *d = vm->devices[i];
+
+		pthread_mutex_destroy(&d->lock);
+		d->ops->destroy(d);
+	}
 	if (vm->vcpus)
 		for (unsigned i = 0; i < vm->cfg.ncpus; i++)
 			vcpu_destroy(&vm->vcpus[i]);
+	invariant_set_handler(NULL, NULL);
 	free(vm->vcpus);
 	free(vm->cpuid);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
-	if (vm->end_efd >= 0)
-		close(vm->end_efd);
+	vm_end_close(&vm->end);
 	gmem_unmap(&vm->mem);
 	memset(vm, 0, sizeof(*vm));
-	vm->vm_fd = vm->kvm_fd = vm->end_efd = -1;
+	vm->vm_fd = vm->kvm_fd = vm->end.efd = -1;
 }
 
 int vm_add_device(struct vm *vm, struct device *dev)
 {
-	if (vm->ndevices == STATS_MAX_DEVICES)
-		return fail(ERR_HOST, "too many devices");
+	if (vm->ndevices == VM_MAX_DEVICES)
+		return fail(ERR_USAGE, "too many devices (at most %d)", VM_MAX_DEVICES);
+	if (!dev->ops || !dev->ops->read || !dev->ops->write || !dev->ops->destroy)
+		return fail(ERR_HOST, "%s: incomplete device", dev->name);
+	if (resources_grant(vm->bus, vm->devices, vm->ndevices, dev) < 0)
+		return -1;
 	pthread_mutex_init(&dev->lock, NULL);
 	dev->id = (int)vm->ndevices;
 	vm->devices[vm->ndevices++] = dev;
 	return 0;
-}
-
-int vm_map_range(struct vm *vm, enum bus_space sp, uint64_t base, uint64_t len,
-		 struct device *dev)
-{
-	return bus_register(&vm->bus[sp], base, len, dev);
 }
 
 void vm_set_irq(struct vm *vm, unsigned gsi, int level)
@@ -140,70 +153,31 @@ void vm_set_irq(struct vm *vm, unsigned gsi, int level)
 		log_warn("KVM_IRQ_LINE gsi %u: %s", gsi, strerror(errno));
 }
 
-void vm_request_end(struct vm *vm, enum vm_end reason)
+int vm_start(struct vm *vm)
 {
-	int expected = VM_RUNNING;
-	uint64_t one = 1;
-
-	if (atomic_compare_exchange_strong(&vm->end, &expected, (int)reason))
-		if (write(vm->end_efd, &one, sizeof(one)) < 0)
-			log_warn("cannot signal VM end: %s", strerror(errno));
-}
-
-static void kick_all(struct vm *vm)
-{
+	if (vcpu_set_boot_regs(&vm->vcpus[0], &vm->boot) < 0) {
+		vm_request_end(vm, VM_END_HOST_ERROR);
+		return -1;
+	}
 	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
-		vcpu_kick(&vm->vcpus[i]);
-}
-
-enum vm_end vm_run(struct vm *vm)
-{
-	struct prefault pf;
-	unsigned started = 0;
-
-	if (vcpu_set_boot_state(&vm->vcpus[0], &vm->entry) < 0)
-		return VM_END_HOST_ERROR;
-	for (; started < vm->cfg.ncpus; started++)
-		if (vcpu_start(&vm->vcpus[started]) < 0) {
+		if (vcpu_start(&vm->vcpus[i]) < 0) {
 			log_warn("%s", err_msg());
 			vm_request_end(vm, VM_END_HOST_ERROR);
 			break;
 		}
 	/* After the vCPUs: creating their threads takes the mmap lock for
 	 * writing, which would wait behind a populate in progress. */
-	prefault_start(&pf, &vm->mem, vm->cfg.prefault);
-	/* The main thread serves host-side input until the VM ends. */
-	platform_serve_input(vm->platform, vm->end_efd);
-	kick_all(vm);
-	for (unsigned i = 0; i < started; i++)
+	prefault_start(&vm->prefault, &vm->mem, vm->cfg.prefault);
+	return 0;
+}
+
+enum vm_end vm_stop(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
 		vcpu_join(&vm->vcpus[i]);
-	prefault_stop(&pf);
-	return (enum vm_end)atomic_load(&vm->end);
-}
-
-const char *vm_end_name(enum vm_end e)
-{
-	switch (e) {
-	case VM_END_POWEROFF: return "poweroff";
-	case VM_END_REBOOT: return "reboot";
-	case VM_END_TRIPLE_FAULT: return "triple-fault";
-	case VM_END_INTERNAL_ERROR: return "kvm-internal-error";
-	case VM_END_HALT: return "halt";
-	case VM_END_HOST_ERROR: return "host-error";
-	case VM_END_SIGNAL: return "stopped";
-	default: return "running";
-	}
-}
-
-int vm_end_exit_code(enum vm_end e)
-{
-	switch (e) {
-	case VM_END_POWEROFF: return 0;
-	case VM_END_REBOOT: return 3;
-	case VM_END_TRIPLE_FAULT: return 4;
-	case VM_END_INTERNAL_ERROR: return 5;
-	case VM_END_HALT: return 6;
-	case VM_END_SIGNAL: return 7;
-	default: return 1;
-	}
+	prefault_stop(&vm->prefault);
+	reset_devices(vm);
+	return vm_end_get(&vm->end);
 }

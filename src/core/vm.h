@@ -1,35 +1,25 @@
-/* A virtual machine: KVM VM fd, guest memory, vCPUs, the two address
- * spaces devices register in, and how the VM ended. */
+/* A virtual machine: KVM VM fd, guest memory, vCPUs, the devices and the
+ * two address spaces they own ranges in, and how the VM ends.  The VM
+ * knows nothing of boot protocols, device types or the observatory: the
+ * loader hands it boot registers, devices add themselves, and observers
+ * are handed hooks. */
 #ifndef WARDEN_CORE_VM_H
 #define WARDEN_CORE_VM_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "accounting/exit_stats.h"
-#include "boot/boot_entry.h"
 #include "core/bus.h"
 #include "core/guest_mem.h"
 #include "core/prefault.h"
+#include "core/vcpu.h"
+#include "core/vm_end.h"
 
 struct device;
-struct vcpu;
+struct exit_record;
 struct kvm_cpuid2;
-struct virtio_devices;
-struct observatory;
 
-/* How a VM ended; also warden's exit code (see vm_end_exit_code). */
-enum vm_end {
-	VM_RUNNING = 0,
-	VM_END_POWEROFF,
-	VM_END_REBOOT,
-	VM_END_TRIPLE_FAULT,
-	VM_END_INTERNAL_ERROR,
-	VM_END_HALT,
-	VM_END_HOST_ERROR,
-	VM_END_SIGNAL, /* warden was asked to stop (SIGINT/SIGTERM, console escape) */
-};
+#define VM_MAX_DEVICES 32
 
 struct vm_config {
 	uint64_t mem_bytes;
@@ -39,13 +29,18 @@ struct vm_config {
 	enum prefault_mode prefault; /* guest RAM populated while it runs */
 };
 
-/* A memory-mapped device the guest learns about from the ACPI DSDT. */
-struct acpi_dev_desc {
-	uint64_t base;
-	uint32_t len;
-	unsigned gsi;
+/* Who watches the exits (the accounting): called on the vCPU threads,
+ * every hook optional. */
+struct vm_observer {
+	void *ctx;
+	/* On vCPU VCPU's thread before its first KVM_RUN. */
+	void (*vcpu_start)(void *ctx, unsigned vcpu);
+	/* Every return from KVM_RUN, decoded, emulated and timed. */
+	void (*exit)(void *ctx, unsigned vcpu, const struct exit_record *r);
+	/* The way back into KVM_RUN after PREV took TICKS cycles. */
+	void (*exit_return)(void *ctx, unsigned vcpu, const struct exit_record *prev,
+			    uint64_t ticks);
 };
-#define VM_MAX_ACPI_DEVS 8
 
 struct vm {
 	int kvm_fd;
@@ -56,35 +51,33 @@ struct vm {
 	struct kvm_cpuid2 *cpuid; /* host-supported leaves, adjusted per vCPU */
 	struct vcpu *vcpus;
 	struct bus bus[2]; /* indexed by enum bus_space */
-	struct device *devices[STATS_MAX_DEVICES];
+	struct device *devices[VM_MAX_DEVICES];
 	unsigned ndevices;
-	struct exit_stats *stats; /* ncpus entries, owned by the caller */
-	struct observatory *obs;  /* set while attached (obs_attach) */
-	struct boot_entry entry;
-	_Atomic int end; /* enum vm_end, first writer wins */
-	int end_efd;     /* eventfd: signalled when end is set */
-	struct platform *platform;
-	struct virtio_devices *virtio;
-	struct acpi_dev_desc acpi_devs[VM_MAX_ACPI_DEVS]; /* virtio-mmio windows */
-	unsigned nacpi_devs;
+	struct vm_observer obs;
+	struct vcpu_boot_regs boot; /* set by the loader */
+	struct vm_end_signal end;
+	struct prefault prefault;
 };
 
-int vm_create(struct vm *vm, const struct vm_config *cfg, struct exit_stats *stats);
+int vm_create(struct vm *vm, const struct vm_config *cfg);
+/* Destroys the devices too (each reset, then destroyed, newest first). */
 void vm_destroy(struct vm *vm);
-/* Give DEV an accounting slot and claim [base, base+len) in SPACE for it. */
+/* Add DEV with the resources it asks for in DEV->res (granted in place):
+ * all of them or, on failure, nothing (DEV is not added, -1). */
 int vm_add_device(struct vm *vm, struct device *dev);
-int vm_map_range(struct vm *vm, enum bus_space sp, uint64_t base, uint64_t len,
-		 struct device *dev);
 /* Raise/lower an interrupt line (GSI) on the in-kernel irqchip. */
 void vm_set_irq(struct vm *vm, unsigned gsi, int level);
-/* Ask the VM to stop with REASON; the first request wins. Thread-safe. */
-void vm_request_end(struct vm *vm, enum vm_end reason);
-/* Start the vCPUs (then the prefault helper, cfg.prefault), serve host
- * I/O (console input) until the VM ends, stop and join them all. Returns
- * how it ended. */
-enum vm_end vm_run(struct vm *vm);
-
-const char *vm_end_name(enum vm_end e);
-int vm_end_exit_code(enum vm_end e);
+/* Ask the VM to stop with REASON; the first request wins.  Thread-safe
+ * and async-signal-safe. */
+static inline void vm_request_end(struct vm *vm, enum vm_end reason)
+{
+	vm_end_request(&vm->end, reason);
+}
+/* Start the vCPUs at the loader's boot registers, then the prefault helper.
+ * The caller waits for vm->end.efd (serving host input), then vm_stop(). */
+int vm_start(struct vm *vm);
+/* Stop and join the vCPUs and the prefault helper, reset every device (its
+ * threads stop); returns how the VM ended. */
+enum vm_end vm_stop(struct vm *vm);
 
 #endif

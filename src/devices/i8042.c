@@ -2,10 +2,11 @@
  * its reset command (0xfe, pulse the CPU reset line), which reboots. */
 #include <stdlib.h>
 
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "core/device.h"
 #include "core/vm.h"
 #include "devices/platform.h"
+#include "util/error.h"
 
 #define I8042_STS_OBF 0x01
 #define I8042_STS_SYS 0x04
@@ -54,10 +55,11 @@ static void data_write(struct i8042 *k, uint8_t v)
 	k->pending = 0;
 }
 
-static void i8042_read(struct device *dev, uint64_t off, uint8_t *data, unsigned len)
+static void i8042_read(struct device *dev, unsigned range, uint64_t off, uint8_t *data, unsigned len)
 {
 	struct i8042 *k = dev->priv;
 
+	(void)range;
 	for (unsigned i = 1; i < len; i++)
 		data[i] = 0xff;
 	if (off == 0) {
@@ -70,10 +72,11 @@ static void i8042_read(struct device *dev, uint64_t off, uint8_t *data, unsigned
 	}
 }
 
-static void i8042_write(struct device *dev, uint64_t off, const uint8_t *data, unsigned len)
+static void i8042_write(struct device *dev, unsigned range, uint64_t off, const uint8_t *data, unsigned len)
 {
 	struct i8042 *k = dev->priv;
 
+	(void)range;
 	(void)len;
 	if (off == 0)
 		data_write(k, data[0]);
@@ -81,21 +84,30 @@ static void i8042_write(struct device *dev, uint64_t off, const uint8_t *data, u
 		command(k, data[0]);
 }
 
-static const struct device_ops i8042_ops = { .read = i8042_read, .write = i8042_write };
+static void i8042_destroy(struct device *dev)
+{
+	free(dev->priv);
+}
+
+static const struct device_ops i8042_ops = {
+	.read = i8042_read, .write = i8042_write, .destroy = i8042_destroy,
+};
 
 struct device *i8042_create(struct vm *vm)
 {
 	struct i8042 *k = calloc(1, sizeof(*k));
 
 	if (!k)
-		return NULL;
+		return fail(ERR_HOST, "out of memory"), NULL;
 	k->vm = vm;
-	k->dev = (struct device){ .name = "i8042", .ops = &i8042_ops, .priv = k };
 	/* One range 0x60-0x64; 0x61-0x63 read as nothing.  (Port 0x61, the
 	 * speaker, is the in-kernel PIT's and never gets here with it.) */
-	if (vm_add_device(vm, &k->dev) < 0 ||
-	    vm_map_range(vm, BUS_PIO, PORT_I8042_DATA, PORT_I8042_CMD - PORT_I8042_DATA + 1,
-			 &k->dev) < 0) {
+	k->dev = (struct device){
+		.name = "i8042", .ops = &i8042_ops, .priv = k,
+		.res = { .nranges = 1, .range = { { BUS_PIO, PORT_I8042_DATA, PORT_I8042_LEN } },
+			 .gsi = DEVICE_NO_GSI },
+	};
+	if (vm_add_device(vm, &k->dev) < 0) {
 		free(k);
 		return NULL;
 	}

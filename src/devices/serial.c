@@ -4,16 +4,17 @@
 #include <unistd.h>
 
 #include "core/device.h"
+#include "core/layout.h"
 #include "core/vm.h"
 #include "devices/platform.h"
 #include "devices/uart.h"
+#include "util/error.h"
 #include "util/log.h"
 
 struct serial {
 	struct device dev;
 	struct uart uart;
 	struct vm *vm;
-	unsigned irq;
 };
 
 static void serial_tx(void *ctx, uint8_t byte)
@@ -29,52 +30,61 @@ static void serial_irq(void *ctx, int level)
 {
 	struct serial *s = ctx;
 
-	vm_set_irq(s->vm, s->irq, level);
+	vm_set_irq(s->vm, (unsigned)s->dev.res.gsi, level);
 }
 
-static void serial_read(struct device *dev, uint64_t off, uint8_t *data, unsigned len)
+static void serial_read(struct device *dev, unsigned range, uint64_t off, uint8_t *data,
+			unsigned len)
 {
 	struct serial *s = dev->priv;
 
+	(void)range;
 	data[0] = uart_read(&s->uart, (unsigned)off);
 	for (unsigned i = 1; i < len; i++)
 		data[i] = 0xff;
 }
 
-static void serial_write(struct device *dev, uint64_t off, const uint8_t *data, unsigned len)
+static void serial_write(struct device *dev, unsigned range, uint64_t off, const uint8_t *data,
+			 unsigned len)
 {
 	struct serial *s = dev->priv;
 
+	(void)range;
 	(void)len; /* wider writes hit the low byte's register, as on real UARTs */
 	uart_write(&s->uart, (unsigned)off, data[0]);
 }
 
-static const struct device_ops serial_ops = { .read = serial_read, .write = serial_write };
+static void serial_destroy(struct device *dev)
+{
+	free(dev->priv);
+}
 
-struct serial *serial_create(struct vm *vm, unsigned port, unsigned irq)
+static const struct device_ops serial_ops = {
+	.read = serial_read, .write = serial_write, .destroy = serial_destroy,
+};
+
+struct serial *serial_create(struct vm *vm, unsigned port, int gsi)
 {
 	struct serial *s = calloc(1, sizeof(*s));
 
 	if (!s)
-		return NULL;
+		return fail(ERR_HOST, "out of memory"), NULL;
 	s->vm = vm;
-	s->irq = irq;
-	s->dev = (struct device){ .name = "serial", .ops = &serial_ops, .priv = s };
+	s->dev = (struct device){
+		.name = "serial", .ops = &serial_ops, .priv = s, .acpi_hid = "PNP0501",
+		.res = { .nranges = 1, .range = { { BUS_PIO, port, PORT_COM_LEN } }, .gsi = gsi },
+	};
 	uart_init(&s->uart, serial_tx, serial_irq, s);
-	if (vm_add_device(vm, &s->dev) < 0 || vm_map_range(vm, BUS_PIO, port, 8, &s->dev) < 0) {
+	if (vm_add_device(vm, &s->dev) < 0) {
 		free(s);
 		return NULL;
 	}
 	return s;
 }
 
-void serial_destroy(struct serial *s)
+unsigned serial_input(void *serial, const uint8_t *buf, unsigned n)
 {
-	free(s);
-}
-
-unsigned serial_input(struct serial *s, const unsigned char *buf, unsigned n)
-{
+	struct serial *s = serial;
 	unsigned taken;
 
 	pthread_mutex_lock(&s->dev.lock);

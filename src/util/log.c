@@ -1,7 +1,11 @@
 #include "util/log.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "util/clock.h"
+#include "util/ratelimit.h"
 
 bool log_verbose;
 
@@ -37,5 +41,21 @@ void log_debug(const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	vlog("debug: ", fmt, ap);
+	va_end(ap);
+}
+
+void log_guest_limited(struct ratelimit *rl, const char *fmt, ...)
+{
+	uint64_t dropped;
+	bool ok = ratelimit_allow(rl, now_ns(), &dropped);
+	va_list ap;
+
+	if (dropped)
+		fprintf(stderr, "warden: guest error: %llu more like the next were not shown\n",
+			(unsigned long long)dropped);
+	if (!ok)
+		return;
+	va_start(ap, fmt);
+	vlog("guest error: ", fmt, ap);
 	va_end(ap);
 }

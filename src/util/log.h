@@ -4,10 +4,23 @@
 
 #include <stdbool.h>
 
+#include "util/ratelimit.h"
+
 extern bool log_verbose;
 
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A line a guest caused (the third error class: the guest also gets an
+ * error status back, and a counter goes up).  Rate-limited per call site,
+ * so no guest can flood stderr: see util/ratelimit.h. */
+void log_guest_limited(struct ratelimit *rl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define log_guest(...)                                                         \
+	do {                                                                   \
+		static struct ratelimit rl_;                                   \
+		log_guest_limited(&rl_, __VA_ARGS__);                          \
+	} while (0)
 
 #endif

@@ -108,7 +108,6 @@ struct blk_req {
 
 struct blk {
 	struct disk_uring disk;
-	struct virtio_dev_ops ops; /* the feature bits depend on the image */
 	uint64_t capacity;         /* sectors */
 	char id[BLK_ID_BYTES];     /* NUL-padded, not terminated when full */
 	struct blk_req *req;       /* VIRTQ_MAX_SIZE slots, indexed by io_uring tag */
@@ -488,14 +487,6 @@ static void blk_stop(struct virtio_dev *vd)
 	reset_slots(b);
 }
 
-static const struct virtio_dev_ops blk_ops_template = {
-	.device_id = VIRTIO_ID_BLOCK,
-	.nqueues = 1,
-	.start = blk_start,
-	.queue_notify = blk_notify,
-	.fd_ready = blk_fd_ready,
-	.stop = blk_stop,
-};
 
 static void blk_free(struct blk *b)
 {
@@ -510,8 +501,15 @@ static void blk_destroy(struct virtio_dev *vd)
 {
 	blk_free(vd->priv);
 	vd->priv = NULL;
-	vd->ops = &blk_ops_template; /* the per-device copy is gone */
 }
+
+static const struct virtio_dev_ops blk_ops = {
+	.start = blk_start,
+	.queue_notify = blk_notify,
+	.fd_ready = blk_fd_ready,
+	.stop = blk_stop,
+	.destroy = blk_destroy,
+};
 
 static void fill_config(struct virtio_dev *vd, const struct blk *b)
 {
@@ -579,10 +577,10 @@ struct virtio_dev *virtio_blk_create(const struct disk_spec *d, unsigned index)
 	b->capacity = b->disk.size / DISK_SECTOR;
 	make_id(b, d, path);
 	reset_slots(b);
-	b->ops = blk_ops_template;
-	b->ops.features = features(&b->disk);
-	b->ops.destroy = blk_destroy;
-	vd->ops = &b->ops;
+	vd->type = (struct virtio_type){
+		.device_id = VIRTIO_ID_BLOCK, .nqueues = 1, .features = features(&b->disk),
+	};
+	vd->ops = &blk_ops;
 	vd->priv = b;
 	fill_config(vd, b);
 	snprintf(vd->name, sizeof(vd->name), "virtio-blk%u", index);

@@ -3,7 +3,7 @@
  * The guest sees /dev/hvc0.
  *
  * Output goes to warden's stdout.  Input, when the guest's console is hvc0,
- * comes from stdin through a pipe: the main thread (platform.c) writes the
+ * comes from stdin through a pipe: the host console (console/) writes the
  * filtered keystrokes into it and this device's I/O thread reads them into
  * the guest's receive buffers.  While the guest has no receive buffer the
  * pipe is left unwatched (it keeps the bytes) until the driver adds one. */
@@ -18,8 +18,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "core/vm.h"
-#include "devices/platform.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "virtio/virtio_devices.h"
@@ -33,7 +31,6 @@
 #define CONSOLE_CONFIG_LEN 4 /* le16 cols, le16 rows; the rest needs multiport */
 
 struct console {
-	struct vm *vm;
 	int in_rd, in_wr; /* the input pipe; -1 when input goes to COM1 */
 	bool rx_armed;    /* the I/O thread waits for input-pipe data */
 	struct virtq_chain chain; /* too big for the stack of a loop */
@@ -78,7 +75,7 @@ static bool wait_stdout(const struct virtio_dev *vd)
 {
 	struct pollfd fds[2] = {
 		{ .fd = STDOUT_FILENO, .events = POLLOUT },
-		{ .fd = vd->stop_fd, .events = POLLIN },
+		{ .fd = virtio_stop_fd(vd), .events = POLLIN },
 	};
 
 	while (poll(fds, 2, -1) < 0)
@@ -261,8 +258,6 @@ static void console_destroy(struct virtio_dev *vd)
 	if (!con)
 		return;
 	if (con->in_rd >= 0) {
-		if (con->vm->platform)
-			platform_route_input(con->vm->platform, -1);
 		close(con->in_rd);
 		close(con->in_wr);
 	}
@@ -271,9 +266,6 @@ static void console_destroy(struct virtio_dev *vd)
 }
 
 static const struct virtio_dev_ops console_ops = {
-	.device_id = VIRTIO_ID_CONSOLE,
-	.nqueues = 2,
-	.features = VIRTIO_BIT(CONSOLE_F_SIZE),
 	.start = console_start,
 	.queue_notify = console_notify,
 	.fd_ready = console_fd_ready,
@@ -296,12 +288,17 @@ static int open_input(struct console *con)
 		return fail_errno(ERR_HOST, "virtio-console: pipe");
 	con->in_rd = fds[0];
 	con->in_wr = fds[1];
-	if (con->vm->platform)
-		platform_route_input(con->vm->platform, con->in_wr);
 	return 0;
 }
 
-struct virtio_dev *virtio_console_create(struct vm *vm, bool input)
+int virtio_console_input_fd(const struct virtio_dev *vd)
+{
+	const struct console *con = vd->priv;
+
+	return con->in_wr;
+}
+
+struct virtio_dev *virtio_console_create(bool input)
 {
 	struct virtio_dev *vd = calloc(1, sizeof(*vd));
 	struct console *con = calloc(1, sizeof(*con));
@@ -312,7 +309,6 @@ struct virtio_dev *virtio_console_create(struct vm *vm, bool input)
 		fail(ERR_HOST, "out of memory");
 		return NULL;
 	}
-	con->vm = vm;
 	con->in_rd = con->in_wr = -1;
 	if (input && open_input(con) < 0) {
 		free(vd);
@@ -320,6 +316,9 @@ struct virtio_dev *virtio_console_create(struct vm *vm, bool input)
 		return NULL;
 	}
 	vd->priv = con;
+	vd->type = (struct virtio_type){
+		.device_id = VIRTIO_ID_CONSOLE, .nqueues = 2, .features = VIRTIO_BIT(CONSOLE_F_SIZE),
+	};
 	vd->ops = &console_ops;
 	snprintf(vd->name, sizeof(vd->name), "virtio-console");
 	put_le16(vd->config, CONSOLE_COLS);

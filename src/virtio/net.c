@@ -122,8 +122,9 @@ static void tap_gone(struct virtio_dev *vd, struct net *p)
 	log_warn("%s: tap %s is gone; link down", vd->name, p->ifname);
 	close(p->tap); /* also leaves the epoll set */
 	p->tap = -1;
-	vd->config[NET_CFG_STATUS] = 0;
-	virtio_config_changed(vd);
+	/* The I/O thread changes the config: under its lock, not the
+	 * transport's (a vCPU may be reading it). */
+	virtio_config_update(vd, NET_CFG_STATUS, &(uint8_t){ 0 }, 1);
 }
 
 /* --- receive ---------------------------------------------------------------- */
@@ -609,7 +610,7 @@ static void net_destroy(struct virtio_dev *vd)
 	vd->priv = NULL;
 }
 
-static const struct virtio_dev_ops net_ops = {
+static const struct virtio_type net_type = {
 	.device_id = VIRTIO_ID_NET,
 	.nqueues = 2,
 	.features = VIRTIO_BIT(NET_F_CSUM) | VIRTIO_BIT(NET_F_GUEST_CSUM) | VIRTIO_BIT(NET_F_MAC) |
@@ -617,6 +618,9 @@ static const struct virtio_dev_ops net_ops = {
 		    VIRTIO_BIT(NET_F_GUEST_ECN) | VIRTIO_BIT(NET_F_HOST_TSO4) |
 		    VIRTIO_BIT(NET_F_HOST_TSO6) | VIRTIO_BIT(NET_F_HOST_ECN) |
 		    VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS),
+};
+
+static const struct virtio_dev_ops net_ops = {
 	.start = net_start,
 	.queue_notify = net_notify,
 	.fd_ready = net_fd_ready,
@@ -662,6 +666,7 @@ static struct virtio_dev *net_alloc(void)
 	}
 	p->tap = p->resume_fd = -1;
 	vd->priv = p;
+	vd->type = net_type;
 	vd->ops = &net_ops;
 	return vd;
 }

@@ -65,8 +65,6 @@ static void rng_destroy(struct virtio_dev *vd)
 }
 
 static const struct virtio_dev_ops rng_ops = {
-	.device_id = VIRTIO_ID_RNG,
-	.nqueues = 1,
 	.queue_notify = rng_notify,
 	.destroy = rng_destroy,
 };
@@ -82,6 +80,7 @@ struct virtio_dev *virtio_rng_create(void)
 		fail(ERR_HOST, "out of memory");
 		return NULL;
 	}
+	vd->type = (struct virtio_type){ .device_id = VIRTIO_ID_RNG, .nqueues = 1 };
 	vd->ops = &rng_ops;
 	snprintf(vd->name, sizeof(vd->name), "virtio-rng");
 	return vd;

@@ -1,12 +1,17 @@
-/* A virtio device as warden builds it: the virtio-mmio transport (mmio.c)
- * owns registers, feature negotiation, the status state machine and the
- * queues; the device type (blk.c, net.c, console.c, rng.c) fills a small
- * ops table and does its work on the device's own I/O thread (worker.c),
- * never on a vCPU thread.
+/* A virtio device, independent of its transport: what the device type is
+ * (id, queue count, features: data), what it does (a small ops table:
+ * code only), and the state every transport shares: the status state
+ * machine, feature negotiation, the queues, the config space, the queues'
+ * notification eventfds and the device's I/O thread (worker.c).  A
+ * transport (mmio.c; later PCI) owns the registers the driver sees, maps
+ * them onto these calls, and delivers interrupts through the small
+ * virtio_transport table.
  *
- * Threads: register accesses arrive on vCPU threads under dev.lock.  After
- * DRIVER_OK the queues belong to the I/O thread; the transport only stops
- * that thread (on reset or VM end) and never touches a live queue. */
+ * Threads: transport register accesses arrive on vCPU threads under the
+ * transport device's lock.  After DRIVER_OK the queues belong to the I/O
+ * thread; the core only stops that thread (on reset or VM end) and never
+ * touches a live queue.  The config space has its own lock, so the I/O
+ * thread can change it (virtio_config_update) without the device lock. */
 #ifndef WARDEN_VIRTIO_VIRTIO_DEV_H
 #define WARDEN_VIRTIO_VIRTIO_DEV_H
 
@@ -15,28 +20,32 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "accounting/exit_stats.h"
 #include "core/device.h"
 #include "virtio/virtqueue.h"
+#include "virtio/worker.h"
 
 struct vm;
 struct virtio_dev;
 
 #define VIRTIO_MAX_QUEUES 8
 #define VIRTIO_CONFIG_MAX 256
-#define VIRTIO_MAX_WATCH 8 /* backend fds one device may watch */
 
 /* The notification-path tools, each of which the user can switch off. */
 struct virtio_options {
-	bool ioeventfd; /* QueueNotify completes in KVM, no exit to warden */
+	bool ioeventfd; /* queue notifications complete in KVM, no exit to warden */
 	bool irqfd;     /* interrupts injected by KVM from an eventfd write */
 	bool event_idx; /* offer VIRTIO_F_EVENT_IDX (suppression both ways) */
 };
 
-struct virtio_dev_ops {
+/* What a device type is: data. */
+struct virtio_type {
 	uint32_t device_id; /* VIRTIO_ID_* */
 	unsigned nqueues;
-	uint64_t features; /* device-specific bits offered (transport bits added) */
+	uint64_t features;  /* device-specific bits offered (transport bits added) */
+};
+
+/* What a device type does: code only. */
+struct virtio_dev_ops {
 	/* Driver wrote DRIVER_OK: queues are active.  Runs on the vCPU thread
 	 * before the I/O thread starts; may call virtio_watch_fd().  Returns
 	 * -1 to refuse (the device then reports DEVICE_NEEDS_RESET). */
@@ -48,64 +57,100 @@ struct virtio_dev_ops {
 	/* The I/O thread has stopped (device reset or VM end): finish or drop
 	 * in-flight work so that no guest buffer is touched after return. */
 	void (*stop)(struct virtio_dev *vd);
-	/* Config space writes by the driver (reads come from vd->config). */
+	/* Config space writes by the driver (reads come from the config). */
 	void (*config_write)(struct virtio_dev *vd, uint32_t off, const uint8_t *data, unsigned len);
 	/* Free what the device type allocated (priv). */
 	void (*destroy)(struct virtio_dev *vd);
 };
 
+/* How the core reaches the driver: the transport's interrupts. */
+struct virtio_transport {
+	/* Used buffers on queue Q (the core already checked suppression). */
+	void (*queue_interrupt)(struct virtio_dev *vd, unsigned q);
+	/* The config space or the status (DEVICE_NEEDS_RESET) changed. */
+	void (*config_interrupt)(struct virtio_dev *vd);
+};
+
+/* An eventfd handler's context: which queue of which device. */
+struct virtio_kick {
+	struct virtio_dev *vd;
+	unsigned q;
+};
+
 struct virtio_dev {
-	struct device dev; /* name, accounting slot, register lock */
+	struct virtio_type type;
 	const struct virtio_dev_ops *ops;
 	void *priv;
-	struct vm *vm;
-	struct virtio_options opt;
-	uint64_t mmio_base;
-	unsigned gsi;
 	char name[32];
 
-	/* Transport registers (under dev.lock). */
+	/* Set by the transport (virtio_dev_attach). */
+	const struct virtio_transport *transport;
+	void *transport_priv;
+	struct vm *vm;
+	struct virtio_options opt;
+
+	/* Negotiation and status (under the transport device's lock; the
+	 * I/O thread only ever adds NEEDS_RESET to the status, atomically). */
 	uint32_t status;
-	uint32_t dev_features_sel, drv_features_sel, queue_sel;
 	uint64_t offered, driver_features;
-	_Atomic uint32_t isr;            /* InterruptStatus */
-	_Atomic uint32_t config_generation;
-	uint8_t config[VIRTIO_CONFIG_MAX]; /* device config space, device-owned */
+
+	/* Config space: device-owned, read by the driver. */
+	pthread_mutex_t config_lock;
+	uint8_t config[VIRTIO_CONFIG_MAX];
 	uint32_t config_len;
+	_Atomic uint32_t config_generation;
+
+	/* Queues: set up by the driver through the transport until ready. */
 	struct virtq vq[VIRTIO_MAX_QUEUES];
 	bool queue_ready[VIRTIO_MAX_QUEUES];
+	int kick_fd[VIRTIO_MAX_QUEUES]; /* notification eventfd per queue */
+	struct virtio_kick kick[VIRTIO_MAX_QUEUES];
 
-	/* Notification path. */
-	int kick_fd[VIRTIO_MAX_QUEUES]; /* eventfd per queue (ioeventfd or written by us) */
-	bool kick_registered[VIRTIO_MAX_QUEUES]; /* KVM_IOEVENTFD in place */
-	int irq_fd;                     /* irqfd, or -1 with --no-irqfd */
-
-	/* I/O thread. */
-	pthread_t thread;
-	bool running;
-	int epoll_fd, stop_fd;
-	int watch_fd[VIRTIO_MAX_WATCH];
-	unsigned nwatch;
-
+	struct io_worker worker;
 	struct device_counters counters;
 };
 
-/* Create the transport for a device type and register its window and GSI.
- * The caller fills vd->ops, vd->priv, vd->name, vd->config/config_len
- * before calling. */
-int virtio_mmio_init(struct virtio_dev *vd, struct vm *vm, const struct virtio_options *opt,
-		     uint64_t base, unsigned gsi);
-/* Stop the I/O thread and let the device type finish in-flight work (on a
- * reset, FAILED, or when the VM has stopped). */
-void virtio_mmio_stop(struct virtio_dev *vd);
-/* Stop the I/O thread, tear down the notification path, destroy the type. */
-void virtio_mmio_destroy(struct virtio_dev *vd);
+/* --- for transports ------------------------------------------------------ */
+/* Bind VD (its type, ops, name and config filled by the device type's
+ * constructor) to a transport on VM: checks the description, computes the
+ * offered features, creates the notification eventfds. */
+int virtio_dev_attach(struct virtio_dev *vd, struct vm *vm, const struct virtio_options *opt,
+		      const struct virtio_transport *t, void *transport_priv);
+/* The driver wrote the device status (0: reset). */
+void virtio_dev_write_status(struct virtio_dev *vd, uint32_t v);
+uint32_t virtio_dev_status(const struct virtio_dev *vd);
+/* Feature words: WORD 0 is bits 0-31, 1 is 32-63; others read 0. */
+uint32_t virtio_dev_device_features(const struct virtio_dev *vd, uint32_t word);
+void virtio_dev_write_driver_features(struct virtio_dev *vd, uint32_t word, uint32_t v);
+/* Queue Q, if the type has it (NULL otherwise). */
+struct virtq *virtio_dev_queue(struct virtio_dev *vd, uint32_t q);
+/* May the driver still change queue Q's size and addresses? */
+bool virtio_dev_queue_writable(const struct virtio_dev *vd, uint32_t q);
+/* The driver wrote QueueReady (1: activate, 0: before DRIVER_OK, undo). */
+void virtio_dev_queue_ready(struct virtio_dev *vd, uint32_t q, uint32_t v);
+/* The driver notified queue Q through an exit (no ioeventfd). */
+void virtio_dev_notify(struct virtio_dev *vd, uint32_t q);
+/* Config space access by the driver, bounds-checked here; reads outside
+ * the config read 0. */
+void virtio_dev_config_read(struct virtio_dev *vd, uint64_t off, uint8_t *data, unsigned len);
+void virtio_dev_config_write(struct virtio_dev *vd, uint64_t off, const uint8_t *data,
+			     unsigned len);
+/* Start the I/O thread on the queues' notifications (and the fds the
+ * type's start() watches), as DRIVER_OK does after start(). */
+int virtio_dev_start_worker(struct virtio_dev *vd);
+/* Stop the I/O thread and let the type finish in-flight work. */
+void virtio_dev_stop(struct virtio_dev *vd);
+/* Back to the state after power-on (2.4); the counters stay. */
+void virtio_dev_reset(struct virtio_dev *vd);
+/* Stop, close the eventfds, destroy the type; VD itself stays. */
+void virtio_dev_destroy(struct virtio_dev *vd);
 
-/* --- for device types, on the I/O thread --- */
+/* --- for device types, on the I/O thread ---------------------------------- */
 /* After pushing used buffers on queue Q: interrupt the driver if it wants. */
 void virtio_queue_done(struct virtio_dev *vd, unsigned q);
-/* The guest broke a rule: log it once, set DEVICE_NEEDS_RESET and tell the
- * driver; the device does nothing more until the driver resets it. */
+/* The guest broke a rule: log it (rate-limited), count it, set
+ * DEVICE_NEEDS_RESET and tell the driver; the device does nothing more
+ * until the driver resets it. */
 void virtio_fail(struct virtio_dev *vd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool virtio_failed(const struct virtio_dev *vd);
 /* Let FD wake the I/O thread (call from ops->start). */
@@ -113,18 +158,16 @@ int virtio_watch_fd(struct virtio_dev *vd, int fd, uint32_t events);
 /* Change the events of a watched FD (0: pause it); from start() or the I/O
  * thread. */
 int virtio_watch_mod(struct virtio_dev *vd, int fd, uint32_t events);
-/* Signal a configuration change (e.g. a new config value). */
-void virtio_config_changed(struct virtio_dev *vd);
+/* Change LEN bytes of the config space at OFF and tell the driver. */
+void virtio_config_update(struct virtio_dev *vd, uint32_t off, const void *data, uint32_t len);
 bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit);
+/* Readable once the I/O thread is asked to stop. */
+int virtio_stop_fd(const struct virtio_dev *vd);
 
 /* Single-writer counters, readable at any time. */
 static inline void virtio_count(uint64_t *c, uint64_t n)
 {
-	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+	device_count(c, n);
 }
-
-/* The I/O thread (worker.c). */
-int virtio_worker_start(struct virtio_dev *vd);
-void virtio_worker_stop(struct virtio_dev *vd);
 
 #endif

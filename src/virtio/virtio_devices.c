@@ -6,11 +6,7 @@
 
 #include "core/vm.h"
 #include "util/error.h"
-
-struct virtio_devices {
-	struct virtio_dev *dev[VIRTIO_MAX_DEVICES];
-	unsigned n;
-};
+#include "virtio/mmio.h"
 
 int virtio_parse_disk(const char *arg, struct disk_spec *d)
 {
@@ -82,69 +78,45 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 	return r;
 }
 
-static int add(struct vm *vm, struct virtio_devices *all, struct virtio_dev *vd,
-	       const struct virtio_options *opt)
+static int add(struct vm *vm, unsigned *n, struct virtio_dev *vd, const struct virtio_options *opt)
 {
-	unsigned i = all->n;
-	uint64_t base = VIRTIO_MMIO_START + (uint64_t)i * VIRTIO_MMIO_WINDOW;
-
 	if (!vd)
 		return -1;
-	if (i == VIRTIO_MAX_DEVICES || vm->nacpi_devs == VM_MAX_ACPI_DEVS) {
+	if (*n == VIRTIO_MAX_DEVICES) {
 		if (vd->ops->destroy)
 			vd->ops->destroy(vd);
+		free(vd);
 		return fail(ERR_USAGE, "at most %d virtio devices", VIRTIO_MAX_DEVICES);
 	}
-	all->dev[all->n++] = vd;
-	vm->acpi_devs[vm->nacpi_devs++] = (struct acpi_dev_desc){
-		.base = base, .len = VIRTIO_MMIO_WINDOW, .gsi = VIRTIO_GSI_START + i,
-	};
-	return virtio_mmio_init(vd, vm, opt, base, VIRTIO_GSI_START + i);
+	(*n)++;
+	return virtio_mmio_create(vm, vd, opt);
 }
 
-int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg)
+int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg, int *console_in)
 {
-	struct virtio_devices *all;
-	unsigned n = cfg->ndisks + cfg->nnets + cfg->console + cfg->rng;
+	unsigned want = cfg->ndisks + cfg->nnets + cfg->console + cfg->rng, n = 0;
 	int r = 0;
 
-	if (n == 0)
+	*console_in = -1;
+	if (want == 0)
 		return 0;
 	if (!vm->cfg.irqchip)
 		return fail(ERR_USAGE, "virtio devices need the in-kernel irqchip (drop --no-irqchip)");
-	all = calloc(1, sizeof(*all));
-	if (!all)
-		return fail(ERR_HOST, "out of memory");
-	vm->virtio = all;
 	for (unsigned i = 0; r == 0 && i < cfg->ndisks; i++)
-		r = add(vm, all, virtio_blk_create(&cfg->disks[i], i), &cfg->opt);
+		r = add(vm, &n, virtio_blk_create(&cfg->disks[i], i), &cfg->opt);
 	for (unsigned i = 0; r == 0 && i < cfg->nnets; i++)
-		r = add(vm, all, virtio_net_create(&cfg->nets[i], i), &cfg->opt);
-	if (r == 0 && cfg->console)
-		r = add(vm, all, virtio_console_create(vm, cfg->console_input), &cfg->opt);
-	if (r == 0 && cfg->rng)
-		r = add(vm, all, virtio_rng_create(), &cfg->opt);
-	return r;
-}
+		r = add(vm, &n, virtio_net_create(&cfg->nets[i], i), &cfg->opt);
+	if (r == 0 && cfg->console) {
+		struct virtio_dev *con = virtio_console_create(cfg->console_input);
 
-void virtio_devices_stop(struct vm *vm)
-{
-	struct virtio_devices *all = vm->virtio;
+		/* Read before add: a failed add frees it. */
+		int in = con ? virtio_console_input_fd(con) : -1;
 
-	for (unsigned i = 0; all && i < all->n; i++)
-		virtio_mmio_stop(all->dev[i]);
-}
-
-void virtio_devices_destroy(struct vm *vm)
-{
-	struct virtio_devices *all = vm->virtio;
-
-	if (!all)
-		return;
-	for (unsigned i = 0; i < all->n; i++) {
-		virtio_mmio_destroy(all->dev[i]);
-		free(all->dev[i]);
+		r = add(vm, &n, con, &cfg->opt);
+		if (r == 0)
+			*console_in = in;
 	}
-	free(all);
-	vm->virtio = NULL;
+	if (r == 0 && cfg->rng)
+		r = add(vm, &n, virtio_rng_create(), &cfg->opt);
+	return r;
 }

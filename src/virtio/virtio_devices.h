@@ -1,8 +1,8 @@
 /* The virtio devices of a VM, as the user asked for them: `--disk`,
  * `--net`, `--rng`, `--virtio-console`.  virtio_devices_create() builds
- * each one on the virtio-mmio transport at a fixed window and GSI, in a
- * stable order (disks, network, console, entropy), and records them for the
- * ACPI DSDT, which is how the guest finds them. */
+ * each one on the virtio-mmio transport, in a stable order (disks,
+ * network, console, entropy); the machine's allocator gives each its
+ * window and line, and the ACPI DSDT describes them from there. */
 #ifndef WARDEN_VIRTIO_VIRTIO_DEVICES_H
 #define WARDEN_VIRTIO_VIRTIO_DEVICES_H
 
@@ -13,10 +13,7 @@
 
 #define VIRTIO_MAX_DISKS 6
 #define VIRTIO_MAX_NETS 2
-/* One 4 KiB window per device at the start of the 32-bit MMIO hole, and
- * IOAPIC pins 16-23, which no legacy device uses. */
-#define VIRTIO_MMIO_START 0xc0000000ULL
-#define VIRTIO_GSI_START 16
+/* As many as the layout's pool has interrupt lines. */
 #define VIRTIO_MAX_DEVICES 8
 
 struct disk_spec {
@@ -37,7 +34,7 @@ struct virtio_config {
 	struct net_spec nets[VIRTIO_MAX_NETS];
 	unsigned nnets;
 	bool console; /* virtio-console (hvc0) */
-	bool console_input; /* stdin goes to hvc0, not COM1 (console=hvc0) */
+	bool console_input; /* it takes host input (console=hvc0) */
 	bool rng;     /* virtio-rng */
 	struct virtio_options opt;
 };
@@ -46,17 +43,18 @@ struct virtio_config {
 int virtio_parse_disk(const char *arg, struct disk_spec *d);
 int virtio_parse_net(const char *arg, struct net_spec *n);
 
-int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg);
-/* Stop every device's I/O thread (the vCPUs have stopped). */
-void virtio_devices_stop(struct vm *vm);
-void virtio_devices_destroy(struct vm *vm);
+/* Add the devices CFG names to VM (which owns them from then on).  The
+ * console's input fd (for the host console) goes to *CONSOLE_IN, or -1. */
+int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg, int *console_in);
 
-/* Device types: each returns a device ready for virtio_mmio_init(), or
- * NULL with the error recorded (fail()). */
+/* Device types: each returns a device ready for a transport, or NULL with
+ * the error recorded (fail()). */
 struct virtio_dev *virtio_blk_create(const struct disk_spec *d, unsigned index);
 struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index);
-/* INPUT: take console input (stdin) from the platform instead of COM1. */
-struct virtio_dev *virtio_console_create(struct vm *vm, bool input);
+/* INPUT: the console takes host input, written to virtio_console_input_fd. */
+struct virtio_dev *virtio_console_create(bool input);
 struct virtio_dev *virtio_rng_create(void);
+/* The non-blocking fd host input for the guest's console goes to, or -1. */
+int virtio_console_input_fd(const struct virtio_dev *vd);
 
 #endif

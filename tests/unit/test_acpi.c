@@ -2,8 +2,9 @@
 #include <string.h>
 
 #include "boot/acpi.h"
-#include "core/vm.h"
-#include "boot/layout.h"
+#include "core/bus.h"
+#include "core/device.h"
+#include "core/layout.h"
 #include "unit.h"
 
 #define BUF_LEN (128 * 1024)
@@ -55,6 +56,22 @@ static struct tables walk(const uint8_t *buf, size_t len, uint64_t base, uint64_
 	t.dsdt = table(buf, len, base, u_rd64(t.fadt + ACPI_FADT_X_DSDT), "DSDT");
 	return t;
 }
+
+/* The platform devices as the allocator grants them (core/layout.h). */
+static const struct device com1 = {
+	.name = "serial", .acpi_hid = "PNP0501",
+	.res = { .nranges = 1, .range = { { BUS_PIO, PORT_COM1, PORT_COM_LEN } }, .gsi = GSI_COM1 },
+};
+static const struct device rtc = {
+	.name = "rtc", .acpi_hid = "PNP0B00",
+	.res = { .nranges = 1, .range = { { BUS_PIO, PORT_RTC, PORT_RTC_LEN } }, .gsi = DEVICE_NO_GSI },
+};
+static const struct device pm = {
+	.name = "acpi-pm", .acpi_hid = ACPI_HID_FADT_PM,
+	.res = { .nranges = 1, .range = { { BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN } }, .gsi = DEVICE_NO_GSI },
+};
+static const struct device *const platform[] = { &com1, &rtc, &pm };
+#define PLATFORM platform, 3
 
 /* GAS: system I/O, 8 bits wide at offset 0, byte access, at PORT. */
 static void expect_gas_io8(const uint8_t *g, uint64_t port)
@@ -138,7 +155,7 @@ static int teardown(void **state)
 
 static void check_ncpus(uint8_t *buf, unsigned ncpus)
 {
-	struct tables t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, ncpus, NULL, 0));
+	struct tables t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, ncpus, PLATFORM));
 
 	check_fadt_dsdt(&t);
 	check_madt(&t, ncpus);
@@ -152,7 +169,7 @@ static void test_other_base(void **state)
 {
 	uint8_t *buf = *state;
 	uint64_t base = 0x7ff0000;
-	struct tables t = walk(buf, BUF_LEN, base, acpi_build(buf, BUF_LEN, base, 2, NULL, 0));
+	struct tables t = walk(buf, BUF_LEN, base, acpi_build(buf, BUF_LEN, base, 2, PLATFORM));
 
 	check_fadt_dsdt(&t);
 	check_madt(&t, 2);
@@ -162,9 +179,9 @@ static void test_bad_cpu_counts(void **state)
 {
 	uint8_t *buf = *state;
 
-	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, 0, NULL, 0), 0);
-	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, ACPI_MAX_CPUS + 1, NULL, 0), 0);
-	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, 1000, NULL, 0), 0);
+	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, 0, PLATFORM), 0);
+	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, ACPI_MAX_CPUS + 1, PLATFORM), 0);
+	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, 1000, PLATFORM), 0);
 }
 
 /* Every buffer shorter than the tables need is refused, and nothing is
@@ -173,7 +190,7 @@ static void test_too_small_buffer(void **state)
 {
 	uint8_t *big = *state, *buf;
 	size_t need = 0;
-	struct tables t = walk(big, BUF_LEN, BASE, acpi_build(big, BUF_LEN, BASE, 8, NULL, 0));
+	struct tables t = walk(big, BUF_LEN, BASE, acpi_build(big, BUF_LEN, BASE, 8, PLATFORM));
 	const uint8_t *all[] = { t.rsdp, t.xsdt, t.fadt, t.dsdt, t.madt };
 
 	/* The tables end at the end of the furthest one. */
@@ -190,13 +207,13 @@ static void test_too_small_buffer(void **state)
 
 		buf = malloc(len ? len : 1);
 		assert_non_null(buf);
-		got = acpi_build(buf, len, BASE, 8, NULL, 0);
+		got = acpi_build(buf, len, BASE, 8, PLATFORM);
 		free(buf);
 		if (got != 0)
 			fail_msg("acpi_build succeeded in %zu bytes (needs %zu)", len, need);
 	}
 	buf = malloc(need);
-	assert_int_equal(acpi_build(buf, need, BASE, 8, NULL, 0), BASE);
+	assert_int_equal(acpi_build(buf, need, BASE, 8, PLATFORM), BASE);
 	free(buf);
 }
 
@@ -213,14 +230,20 @@ static void test_acpi_sum(void **state)
 
 /* virtio-mmio devices appear in the DSDT as LNRO0005 with a 32-bit fixed
  * memory window and an extended interrupt (GSI >= 16 needs one). */
+static struct device virtio_dev(uint64_t base, int gsi)
+{
+	return (struct device){
+		.name = "virtio", .acpi_hid = "LNRO0005",
+		.res = { .nranges = 1, .range = { { BUS_MMIO, base, 0x1000 } }, .gsi = gsi },
+	};
+}
+
 static void test_virtio_devices(void **state)
 {
-	static const struct acpi_dev_desc devs[] = {
-		{ .base = 0xc0000000, .len = 0x1000, .gsi = 16 },
-		{ .base = 0xc0001000, .len = 0x1000, .gsi = 17 },
-	};
+	struct device v0 = virtio_dev(0xc0000000, 16), v1 = virtio_dev(0xc0001000, 17);
+	const struct device *const devs[] = { &com1, &v0, &rtc, &pm, &v1 };
 	uint8_t *buf = *state;
-	struct tables t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, devs, 2));
+	struct tables t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, devs, 5));
 	uint32_t dlen = u_rd32(t.dsdt + 4);
 	const uint8_t *body = t.dsdt + ACPI_HDR_LEN, *p;
 	size_t blen = dlen - ACPI_HDR_LEN;
@@ -239,8 +262,36 @@ static void test_virtio_devices(void **state)
 	assert_non_null(memmem(body, blen, mem1, sizeof(mem1)));
 	assert_non_null(memmem(body, blen, irq17, sizeof(irq17)));
 	/* Without devices there is no virtio description. */
-	t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, NULL, 0));
+	t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, PLATFORM));
 	assert_null(memmem(t.dsdt + ACPI_HDR_LEN, u_rd32(t.dsdt + 4) - ACPI_HDR_LEN, "LNRO0005", 8));
+}
+
+/* The DSDT and FADT say what the allocator granted: COM1's ports and line
+ * as ISA resources, the PM registers wherever they were put; no PM
+ * registers, no tables. */
+static void test_from_grants(void **state)
+{
+	/* IO(Decode16, 0x3f8, 0x3f8, 1, 8) and IRQNoFlags() {4} */
+	static const uint8_t io_com1[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08 };
+	static const uint8_t irq4[] = { 0x22, 0x10, 0x00 };
+	struct device moved = pm;
+	const struct device *const devs[] = { &com1, &rtc, &moved };
+	uint8_t *buf = *state;
+	struct tables t;
+	uint32_t dlen;
+
+	t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, PLATFORM));
+	dlen = u_rd32(t.dsdt + 4);
+	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, io_com1, sizeof(io_com1)));
+	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, irq4, sizeof(irq4)));
+	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, "COM1", 4));
+	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, "RTC0", 4));
+	moved.res.range[0].base = 0x700;
+	t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, devs, 3));
+	expect_gas_io8(t.fadt + 116, 0x702);
+	expect_gas_io8(t.fadt + 244, 0x700);
+	expect_gas_io8(t.fadt + 256, 0x701);
+	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, 1, devs, 2), 0); /* no PM device */
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -256,6 +307,7 @@ int main(void)
 		T(test_bad_cpu_counts),
 		T(test_too_small_buffer),
 		T(test_virtio_devices),
+		T(test_from_grants),
 	};
 
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);

@@ -10,7 +10,7 @@ static void expect_rejected(struct bus *b, uint64_t base, uint64_t len)
 	unsigned n = b->n;
 
 	err_clear();
-	if (bus_register(b, base, len, &dev_c) != -1)
+	if (bus_register(b, base, len, &dev_c, 0) != -1)
 		fail_msg("range 0x%llx+0x%llx accepted", (unsigned long long)base,
 			 (unsigned long long)len);
 	assert_int_equal(b->n, n);
@@ -22,8 +22,8 @@ static void test_register_rejects_overlaps(void **state)
 	struct bus *b = calloc(1, sizeof(*b));
 
 	(void)state;
-	assert_int_equal(bus_register(b, 0x100, 0x10, &dev_a), 0); /* [0x100, 0x110) */
-	assert_int_equal(bus_register(b, 0x200, 0x10, &dev_b), 0); /* [0x200, 0x210) */
+	assert_int_equal(bus_register(b, 0x100, 0x10, &dev_a, 0), 0); /* [0x100, 0x110) */
+	assert_int_equal(bus_register(b, 0x200, 0x10, &dev_b, 0), 0); /* [0x200, 0x210) */
 	expect_rejected(b, 0x100, 0x10);  /* exact */
 	expect_rejected(b, 0xf8, 0x10);   /* covers the start */
 	expect_rejected(b, 0x108, 0x10);  /* covers the end */
@@ -35,8 +35,8 @@ static void test_register_rejects_overlaps(void **state)
 	expect_rejected(b, 0x0, 0x1000);  /* covers both */
 	expect_rejected(b, 0x100, 0x1);   /* same base, shorter */
 	/* Touching is not overlapping. */
-	assert_int_equal(bus_register(b, 0xf0, 0x10, &dev_c), 0);
-	assert_int_equal(bus_register(b, 0x110, 0xf0, &dev_c), 0);
+	assert_int_equal(bus_register(b, 0xf0, 0x10, &dev_c, 0), 0);
+	assert_int_equal(bus_register(b, 0x110, 0xf0, &dev_c, 0), 0);
 	assert_int_equal(b->n, 4);
 	free(b);
 }
@@ -59,7 +59,7 @@ static void test_register_full(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < BUS_MAX_RANGES; i++)
-		assert_int_equal(bus_register(b, 0x1000 + 16ULL * i, 16, &dev_a), 0);
+		assert_int_equal(bus_register(b, 0x1000 + 16ULL * i, 16, &dev_a, 0), 0);
 	expect_rejected(b, 0x100000, 1);
 	assert_int_equal(b->n, BUS_MAX_RANGES);
 	free(b);
@@ -72,9 +72,9 @@ static void test_find(void **state)
 
 	(void)state;
 	assert_null(bus_find(b, 0, 1)); /* empty bus */
-	assert_int_equal(bus_register(b, 0x3f8, 8, &dev_a), 0);
-	assert_int_equal(bus_register(b, 0x60, 1, &dev_b), 0);
-	assert_int_equal(bus_register(b, 0x64, 1, &dev_c), 0);
+	assert_int_equal(bus_register(b, 0x3f8, 8, &dev_a, 0), 0);
+	assert_int_equal(bus_register(b, 0x60, 1, &dev_b, 0), 0);
+	assert_int_equal(bus_register(b, 0x64, 1, &dev_c, 0), 0);
 
 	r = bus_find(b, 0x3f8, 1); /* first byte */
 	assert_non_null(r);
@@ -127,7 +127,7 @@ static void test_random_order_stays_sorted(void **state)
 	for (unsigned i = 0; i < BUS_MAX_RANGES; i++) {
 		unsigned k = order[i];
 
-		assert_int_equal(bus_register(b, 0x10000ULL * k + k, 0x100 + k, &devs[k]), 0);
+		assert_int_equal(bus_register(b, 0x10000ULL * k + k, 0x100 + k, &devs[k], 0), 0);
 	}
 	assert_int_equal(b->n, BUS_MAX_RANGES);
 	for (unsigned i = 0; i < BUS_MAX_RANGES; i++) {

@@ -1,6 +1,6 @@
 /* The e820 map handed to Linux (src/boot/e820.c). */
 #include "boot/e820.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "core/guest_mem.h"
 #include "unit.h"
 

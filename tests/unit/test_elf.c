@@ -3,7 +3,7 @@
 
 #include "boot/boot_entry.h"
 #include "boot/elf.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "core/guest_mem.h"
 #include "unit.h"
 

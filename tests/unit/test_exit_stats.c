@@ -38,12 +38,24 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* An exit record as the run loop stamps it: RUN in the guest, then DECODE,
+ * then EMULATE (cycles). */
+static struct exit_record sample(unsigned slot, int dev, uint64_t run, uint64_t decode,
+				 uint64_t emulate)
+{
+	struct exit_record e = { .slot = slot, .dev = dev, .t_enter = 1000 };
+
+	e.t_exit = e.t_enter + run;
+	e.t_decoded = e.t_exit + decode;
+	e.t_done = e.t_decoded + emulate;
+	return e;
+}
+
 /* One exit of SLOT on device DEV (or STATS_DEV_NONE): RUN ns in the guest,
  * HANDLE ns of handling, split evenly into decode and emulate when even. */
 static void rec(struct exit_stats *s, unsigned slot, int dev, uint64_t run, uint64_t handle)
 {
-	struct exit_sample e = { .slot = slot, .dev = dev, .run = run,
-				 .decode = handle / 2, .emulate = handle - handle / 2 };
+	struct exit_record e = sample(slot, dev, run, handle / 2, handle - handle / 2);
 
 	stats_record(s, &e);
 }
@@ -51,9 +63,12 @@ static void rec(struct exit_stats *s, unsigned slot, int dev, uint64_t run, uint
 /* One port (BUS_PIO) or MMIO access exit at ADDR, owned by DEV or nobody. */
 static void rec_addr(struct exit_stats *s, uint8_t space, uint64_t addr, int dev, uint64_t handle)
 {
-	struct exit_sample e = { .slot = space == BUS_PIO ? KVM_EXIT_IO : KVM_EXIT_MMIO,
-				 .dev = dev, .has_addr = true, .unclaimed = dev < 0,
-				 .space = space, .addr = addr, .run = 1, .decode = handle };
+	struct exit_record e = sample(space == BUS_PIO ? KVM_EXIT_IO : KVM_EXIT_MMIO, dev, 1, handle, 0);
+
+	e.kind = EXIT_ACCESS;
+	e.unclaimed = dev < 0;
+	e.space = space;
+	e.addr = addr;
 
 	stats_record(s, &e);
 }
@@ -73,32 +88,6 @@ static unsigned addrs_used(const struct exit_stats *s)
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
 		n += s->addr[i].used;
 	return n;
-}
-
-/* The first slot that is not a plain KVM exit reason. */
-#ifdef STATS_REASON_EAGAIN
-#define FIRST_SPECIAL_SLOT (STATS_REASON_EAGAIN < STATS_REASON_EINTR ? STATS_REASON_EAGAIN : STATS_REASON_EINTR)
-#else
-#define FIRST_SPECIAL_SLOT STATS_REASON_EINTR
-#endif
-
-static void test_reason_slot(void **state)
-{
-	(void)state;
-	assert_int_equal(stats_reason_slot(-1, EINTR, KVM_EXIT_IO), STATS_REASON_EINTR);
-	assert_int_equal(stats_reason_slot(-1, EINTR, 0), STATS_REASON_EINTR);
-#ifdef STATS_REASON_EAGAIN
-	assert_int_equal(stats_reason_slot(-1, EAGAIN, KVM_EXIT_IO), STATS_REASON_EAGAIN);
-#endif
-	assert_int_equal(stats_reason_slot(0, 0, KVM_EXIT_IO), KVM_EXIT_IO);
-	assert_int_equal(stats_reason_slot(0, 0, KVM_EXIT_HLT), KVM_EXIT_HLT);
-	assert_int_equal(stats_reason_slot(0, EINTR, KVM_EXIT_MMIO), KVM_EXIT_MMIO); /* stale errno */
-	assert_int_equal(stats_reason_slot(0, 0, FIRST_SPECIAL_SLOT - 1), FIRST_SPECIAL_SLOT - 1);
-	/* Reasons beyond the table must not alias the special slots or overflow. */
-	assert_int_equal(stats_reason_slot(0, 0, FIRST_SPECIAL_SLOT), KVM_EXIT_UNKNOWN);
-	assert_int_equal(stats_reason_slot(0, 0, STATS_REASON_EINTR), KVM_EXIT_UNKNOWN);
-	assert_int_equal(stats_reason_slot(0, 0, 1000), KVM_EXIT_UNKNOWN);
-	assert_int_equal(stats_reason_slot(0, 0, UINT32_MAX), KVM_EXIT_UNKNOWN);
 }
 
 static void test_reason_names(void **state)
@@ -147,15 +136,12 @@ static void test_cost_parts(void **state)
 {
 	struct fx *f = *state;
 	struct exit_stats *s = &f->vcpu[0];
-	struct exit_sample e = { .slot = KVM_EXIT_IO, .dev = 3, .run = 5000,
-				 .decode = 40, .emulate = 700 };
+	struct exit_record e = sample(KVM_EXIT_IO, 3, 5000, 40, 700);
 	const struct exit_cost *c = &s->reason[KVM_EXIT_IO];
 
 	stats_record(s, &e);
 	stats_record_return(s, &e, 90);
-	e.run = 7000;
-	e.decode = 60;
-	e.emulate = 300;
+	e = sample(KVM_EXIT_IO, 3, 7000, 60, 300);
 	stats_record(s, &e);
 	stats_record_return(s, &e, 110);
 	assert_int_equal(c->part[PART_RUN].sum, 12000);
@@ -458,7 +444,6 @@ static void test_write_json_bad_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reason_slot),
 		cmocka_unit_test(test_reason_names),
 		T(test_record_by_slot_and_device),
 		T(test_cost_parts),

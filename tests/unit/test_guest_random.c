@@ -10,7 +10,10 @@
  *
  * What it guarantees: no crash, no sanitizer report (ASan + UBSan), no
  * hang (an alarm ends a stuck run), and the invariants a guest can check:
- * unclaimed reads float high, every virtio window answers "virt", a VM end
+ * every exit is attributed to the device whose granted range holds the
+ * address (and "unclaimed" exactly when none does, both decided here from
+ * the allocator's grants, not from what dispatch said), unclaimed reads
+ * float high, every virtio window answers "virt", a VM end
  * is only ever requested by the two devices that may (the ACPI sleep and
  * reset registers, the i8042 reset line), and every device can still be
  * stopped and freed afterwards. The rules one by one are in the devices'
@@ -22,8 +25,9 @@
 #include <sys/eventfd.h>
 #include <linux/kvm.h>
 
-#include "boot/layout.h"
-#include "core/exit_dispatch.h"
+#include "core/device.h"
+#include "core/exit.h"
+#include "core/layout.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "devices/platform.h"
@@ -40,7 +44,7 @@
 
 static struct vm vm;
 static struct vcpu cpu;
-static struct platform *plat;
+static uint64_t vbase[NDEV]; /* the virtio windows the allocator granted */
 static char image[64];
 static uint64_t rng;
 static char failure[256]; /* set in the random phase, reported after it */
@@ -63,6 +67,9 @@ static void make_image(void)
 static int setup(void **state)
 {
 	struct virtio_config cfg = { .ndisks = 1, .console = true, .rng = true };
+	struct serial *com1;
+	unsigned nv = 0;
+	int console_in;
 
 	(void)state;
 	make_image();
@@ -71,13 +78,15 @@ static int setup(void **state)
 	vm.kvm_fd = vm.vm_fd = -1;
 	vm.run_size = RUN_SIZE;
 	vm.cfg.irqchip = true; /* virtio devices insist on it */
-	vm.end_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	assert_true(vm.end_efd >= 0);
+	assert_int_equal(vm_end_init(&vm.end), 0);
 	assert_int_equal(gmem_map(&vm.mem, MEM_SIZE), 0);
-	plat = platform_create(&vm);
-	assert_non_null(plat);
-	if (virtio_devices_create(&vm, &cfg) != 0)
+	assert_int_equal(platform_create(&vm, &com1), 0);
+	if (virtio_devices_create(&vm, &cfg, &console_in) != 0)
 		fail_msg("virtio devices: %s", err_msg());
+	for (unsigned i = 0; i < vm.ndevices; i++)
+		if (vm.devices[i]->acpi_hid && strcmp(vm.devices[i]->acpi_hid, "LNRO0005") == 0)
+			vbase[nv++] = vm.devices[i]->res.range[0].base;
+	assert_int_equal(nv, NDEV);
 	vm.cfg.irqchip = false; /* no KVM behind it: interrupts go nowhere */
 	cpu = (struct vcpu){ .vm = &vm, .run = calloc(1, RUN_SIZE) };
 	assert_non_null(cpu.run);
@@ -87,25 +96,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	virtio_devices_stop(&vm);
-	virtio_devices_destroy(&vm);
-	platform_destroy(plat);
-	gmem_unmap(&vm.mem);
-	close(vm.end_efd);
+	vm_destroy(&vm); /* every device reset and destroyed */
 	free(cpu.run);
 	unlink(image);
 	return 0;
 }
 
 /* --- one exit ------------------------------------------------------------- */
-
-static struct exit_result dispatch(void)
-{
-	struct exit_result res = { .dev = STATS_DEV_NONE };
-
-	exit_dispatch(&cpu, &res);
-	return res;
-}
 
 /* The first broken invariant of the random phase, reported after it. */
 static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
@@ -119,21 +116,59 @@ static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The device whose granted ranges hold [ADDR, ADDR+LEN) in SPACE, by a
+ * plain walk over the grants (not the bus), or EXIT_DEV_NONE. */
+static int owner(uint8_t space, uint64_t addr, unsigned len)
+{
+	for (unsigned i = 0; i < vm.ndevices; i++) {
+		const struct device_resources *r = &vm.devices[i]->res;
+
+		for (unsigned k = 0; k < r->nranges; k++)
+			if (r->range[k].space == space && addr >= r->range[k].base &&
+			    addr - r->range[k].base < r->range[k].len &&
+			    len <= r->range[k].len - (addr - r->range[k].base))
+				return vm.devices[i]->id;
+	}
+	return EXIT_DEV_NONE;
+}
+
+/* Decode the exit in cpu.run and emulate it, as the vCPU loop does, and
+ * check who it was attributed to. */
+static struct exit_record dispatch(uint64_t step)
+{
+	struct exit_record r = { 0 };
+	int want;
+
+	exit_decode(cpu.run, RUN_SIZE, 0, 0, &r);
+	if (r.kind != EXIT_ACCESS) {
+		note("step %llu: a well-formed access decoded as kind %d", (unsigned long long)step,
+		     (int)r.kind);
+		return r;
+	}
+	exit_emulate(&vm, 0, &r);
+	want = owner(r.space, r.addr, r.size);
+	if (r.dev != want || r.unclaimed != (want == EXIT_DEV_NONE))
+		note("step %llu: %s 0x%llx+%u attributed to device %d (unclaimed %d), owner is %d",
+		     (unsigned long long)step, r.space == BUS_PIO ? "port" : "MMIO",
+		     (unsigned long long)r.addr, r.size, r.dev, r.unclaimed, want);
+	return r;
+}
+
 static uint32_t mmio(uint64_t addr, unsigned len, bool write, uint64_t val, uint64_t step)
 {
 	struct kvm_run *run = cpu.run;
 	uint32_t got = 0;
-	struct exit_result res;
+	struct exit_record res;
 
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = addr;
 	run->mmio.len = len;
 	run->mmio.is_write = write;
 	memcpy(run->mmio.data, &val, sizeof(run->mmio.data));
-	res = dispatch();
-	if (res.end != VM_RUNNING || vm.end != VM_RUNNING)
+	res = dispatch(step);
+	if (res.end != VM_RUNNING || vm_end_get(&vm.end) != VM_RUNNING)
 		note("step %llu: MMIO 0x%llx ended the VM (%d)", (unsigned long long)step,
-		     (unsigned long long)addr, (int)vm.end);
+		     (unsigned long long)addr, (int)vm_end_get(&vm.end));
 	if (!write && res.unclaimed)
 		for (unsigned i = 0; i < len; i++)
 			if (run->mmio.data[i] != 0xff)
@@ -159,7 +194,7 @@ static void pio(uint16_t port, unsigned size, unsigned count, bool out, uint64_t
 {
 	struct kvm_run *run = cpu.run;
 	uint8_t *data = (uint8_t *)run + PIO_DATA;
-	struct exit_result res;
+	struct exit_record res;
 	uint64_t drain;
 	int end;
 
@@ -171,7 +206,7 @@ static void pio(uint16_t port, unsigned size, unsigned count, bool out, uint64_t
 	run->io.data_offset = PIO_DATA;
 	for (unsigned i = 0; i < size * count; i++)
 		data[i] = (uint8_t)u_rand(&rng);
-	res = dispatch();
+	res = dispatch(step);
 	if (res.end != VM_RUNNING)
 		note("step %llu: port 0x%x ended the dispatch (%d)", (unsigned long long)step, port,
 		     res.end);
@@ -179,12 +214,12 @@ static void pio(uint16_t port, unsigned size, unsigned count, bool out, uint64_t
 		note("step %llu: unclaimed port 0x%x read 0x%x", (unsigned long long)step, port, data[0]);
 	/* A reset or poweroff request: fine from those devices, once seen the
 	 * test powers the machine "on" again and goes on. */
-	end = atomic_exchange(&vm.end, VM_RUNNING);
+	end = atomic_exchange(&vm.end.end, VM_RUNNING);
 	if (end != VM_RUNNING) {
 		if (!may_end(port, size, count) || !out || (end != VM_END_REBOOT && end != VM_END_POWEROFF))
 			note("step %llu: port 0x%x ended the VM (%d)", (unsigned long long)step, port, end);
 		ends++;
-		if (read(vm.end_efd, &drain, sizeof(drain)) != sizeof(drain))
+		if (read(vm.end.efd, &drain, sizeof(drain)) != sizeof(drain))
 			note("step %llu: VM end %d not signalled", (unsigned long long)step, end);
 	}
 }
@@ -204,7 +239,7 @@ static uint16_t random_port(void)
 /* Device DEV's registers, mostly; the rest of its window sometimes. */
 static uint64_t random_reg(unsigned dev)
 {
-	uint64_t base = VIRTIO_MMIO_START + dev * VIRTIO_MMIO_WINDOW;
+	uint64_t base = vbase[dev];
 
 	if (chance(70))
 		return base + 4 * pick(0x44);             /* registers and config start */
@@ -273,7 +308,7 @@ static void plausible_queue(unsigned dev, unsigned q, uint64_t desc, uint64_t av
 /* A driver that follows the rules: reset, features, queues, DRIVER_OK. */
 static void bring_up(unsigned dev, uint64_t step)
 {
-	uint64_t base = VIRTIO_MMIO_START + dev * VIRTIO_MMIO_WINDOW;
+	uint64_t base = vbase[dev];
 	uint32_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
 
 	mmio(base + VIRTIO_MMIO_STATUS, 4, true, 0, step);
@@ -336,12 +371,12 @@ static void step(uint64_t i)
 	} else if (r < 160) {
 		/* QueueNotify, the device's doorbell; then let its thread run,
 		 * as it would next to a running vCPU */
-		mmio(VIRTIO_MMIO_START + dev * VIRTIO_MMIO_WINDOW + VIRTIO_MMIO_QUEUE_NOTIFY, 4, true,
+		mmio(vbase[dev] + VIRTIO_MMIO_QUEUE_NOTIFY, 4, true,
 		     chance(90) ? pick(2) : pick(20), i);
 		if (chance(10))
 			usleep(20);
 	} else if (r < 180) {
-		uint64_t base = VIRTIO_MMIO_START + dev * VIRTIO_MMIO_WINDOW;
+		uint64_t base = vbase[dev];
 
 		if (mmio(base + VIRTIO_MMIO_MAGIC_VALUE, 4, false, 0, i) != VIRTIO_MMIO_MAGIC)
 			note("step %llu: device %u lost its magic value", (unsigned long long)i, dev);
@@ -349,7 +384,7 @@ static void step(uint64_t i)
 		/* Small values half the time: selectors and indexes live there. */
 		mmio(random_reg(dev), random_len(), chance(50), chance(50) ? pick(20) : u_rand(&rng), i);
 	} else if (r < 650) {
-		mmio(chance(50) ? u_rand(&rng) : VIRTIO_MMIO_START + pick(0x10000), random_len(),
+		mmio(chance(50) ? u_rand(&rng) : LAYOUT_MMIO_POOL_START + pick(0x10000), random_len(),
 		     chance(50), u_rand(&rng), i);
 	} else {
 		static const unsigned sizes[] = { 1, 1, 2, 4 };
@@ -399,7 +434,7 @@ static void run_seed(uint64_t seed)
 	alarm(120); /* a hang is a failure */
 	for (uint64_t i = 0; i < STEPS && !failure[0]; i++)
 		step(i);
-	virtio_devices_stop(&vm); /* every I/O thread stops, whatever it was doing */
+	vm_stop(&vm); /* every device reset: its I/O thread stops, whatever it was doing */
 	alarm(0);
 	fclose(stderr);
 	stderr = err;
@@ -408,7 +443,7 @@ static void run_seed(uint64_t seed)
 	close(null);
 	if (failure[0])
 		fail_msg("seed %#llx: %s", (unsigned long long)seed, failure);
-	assert_int_equal(vm.end, VM_RUNNING);
+	assert_int_equal(vm_end_get(&vm.end), VM_RUNNING);
 	check_work();
 	print_message("seed %#llx: %u steps, %u VM ends requested\n", (unsigned long long)seed, STEPS, ends);
 	assert_true(ends > 0); /* the reset and sleep registers were reached */
@@ -438,8 +473,10 @@ static void test_ending_devices(void **state)
 					     .port = PORT_I8042_CMD, .count = 1,
 					     .data_offset = PIO_DATA };
 	data[0] = 0xfe; /* pulse the reset line */
-	assert_int_equal(dispatch().end, VM_RUNNING);
-	assert_int_equal(vm.end, VM_END_REBOOT);
+	failure[0] = 0;
+	assert_int_equal(dispatch(0).end, VM_RUNNING);
+	assert_string_equal(failure, "");
+	assert_int_equal(vm_end_get(&vm.end), VM_END_REBOOT);
 }
 
 int main(void)

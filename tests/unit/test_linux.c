@@ -7,7 +7,7 @@
 #include "boot/boot_entry.h"
 #include "boot/bzimage.h"
 #include "boot/e820.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "boot/linux.h"
 #include "boot/loader.h"
 #include "core/guest_mem.h"

@@ -41,13 +41,14 @@
 #include "boot/bzimage.h"
 #include "boot/elf.h"
 #include "boot/kaslr.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "boot/linux.h"
 #include "boot/loader.h"
 #include "boot/vmlinux.h"
 #include "core/guest_mem.h"
 #include "core/vm.h"
 #include "bzimage_fixture.h"
+#include "core/device.h"
 #include "unit.h"
 
 #ifdef __SANITIZE_ADDRESS__
@@ -968,8 +969,15 @@ static enum kind kind_loaded(const struct boot_spec *spec, const struct inputs *
 
 static int file_case(struct rig *r, const struct seed *sd, unsigned iter)
 {
-	struct vm vm = { .mem = r->mem, .cfg = { .ncpus = 1 } };
+	/* The ACPI PM registers the FADT points at, as the allocator grants them. */
+	static struct device pm = {
+		.name = "acpi-pm", .acpi_hid = ACPI_HID_FADT_PM,
+		.res = { .nranges = 1, .range = { { BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN } },
+			 .gsi = DEVICE_NO_GSI },
+	};
+	struct vm vm = { .mem = r->mem, .cfg = { .ncpus = 1 }, .devices = { &pm }, .ndevices = 1 };
 	struct boot_spec spec = { .kernel = r->kernel_file.path };
+	struct boot_entry entry;
 	struct inputs in;
 	int ret;
 
@@ -982,14 +990,14 @@ static int file_case(struct rig *r, const struct seed *sd, unsigned iter)
 		memfile_put(&r->initrd_file, in.initrd, in.initrd_len);
 		spec.initrd = r->initrd_file.path;
 	}
-	memset(&vm.entry, 0xee, sizeof(vm.entry));
+	memset(&entry, 0xee, sizeof(entry));
 	err_clear();
 	ret = boot_spec_read(&spec);
 	if (ret == 0) {
-		ret = boot_load(&vm, &spec);
+		ret = boot_load_entry(&vm, &spec, &entry);
 		boot_spec_free(&spec);
 	}
-	check_outcome(r, ret == 0 ? kind_loaded(&spec, &in, &vm.entry) : sd->kind, &in, ret, &vm.entry);
+	check_outcome(r, ret == 0 ? kind_loaded(&spec, &in, &entry) : sd->kind, &in, ret, &entry);
 	return ret;
 }
 

@@ -14,6 +14,7 @@
 #include "core/vm.h"
 #include "virtio/virtio_devices.h"
 #include "unit.h"
+#include "virtio_fixture.h"
 
 #define MEM_SIZE (8 * GMEM_MIB)
 #define DESC_GPA 0x1000ULL
@@ -38,6 +39,7 @@
 struct fx {
 	struct vm vm; /* fake: no irqchip, interrupts go to an eventfd */
 	struct virtio_dev *vd;
+	int irq_fd; /* the stand-in transport's interrupts */
 	char dir[64], path[96];
 	uint16_t next_desc, avail_idx;
 	uint64_t next_gpa; /* bump allocator for request buffers */
@@ -91,7 +93,7 @@ static void activate(struct fx *f, uint16_t qsize, uint64_t drop_features)
 	struct virtio_dev *vd = f->vd;
 	struct virtq *q = &vd->vq[0];
 
-	vd->driver_features = (vd->ops->features | VIRTIO_BIT(VIRTIO_F_VERSION_1)) & ~drop_features;
+	vd->driver_features = (vd->type.features | VIRTIO_BIT(VIRTIO_F_VERSION_1)) & ~drop_features;
 	virtq_reset(q);
 	q->size = qsize;
 	q->desc_gpa = DESC_GPA;
@@ -104,20 +106,15 @@ static void activate(struct fx *f, uint16_t qsize, uint64_t drop_features)
 	vd->queue_ready[0] = true;
 	f->next_desc = f->avail_idx = 0;
 	assert_int_equal(vd->ops->start(vd), 0);
-	assert_int_equal(vd->nwatch, 1);
+	assert_int_equal(vd->worker.nwatch, 1);
 }
 
-/* The I/O thread's end, as virtio_worker_stop() leaves it, then stop(). */
+/* The I/O thread's end (it never ran: the test is the thread), then stop(). */
 static void deactivate(struct fx *f)
 {
 	struct virtio_dev *vd = f->vd;
 
-	if (vd->epoll_fd >= 0)
-		close(vd->epoll_fd);
-	if (vd->stop_fd >= 0)
-		close(vd->stop_fd);
-	vd->epoll_fd = vd->stop_fd = -1;
-	vd->nwatch = 0;
+	io_worker_stop(&vd->worker);
 	vd->ops->stop(vd);
 }
 
@@ -131,13 +128,7 @@ static void open_dev(struct fx *f, const char *spec_arg)
 	vd = virtio_blk_create(&d, 0);
 	if (!vd)
 		fail_msg("virtio_blk_create(%s): %s", spec_arg, err_msg());
-	vd->vm = &f->vm;
-	vd->epoll_fd = vd->stop_fd = -1;
-	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
-		vd->kick_fd[q] = -1;
-	vd->kick_fd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	vd->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	assert_true(vd->kick_fd[0] >= 0 && vd->irq_fd >= 0);
+	vt_attach(vd, &f->vm, &f->irq_fd);
 	f->vd = vd;
 }
 
@@ -148,10 +139,7 @@ static void close_dev(struct fx *f)
 	if (!vd)
 		return;
 	deactivate(f);
-	close(vd->kick_fd[0]);
-	close(vd->irq_fd);
-	vd->ops->destroy(vd);
-	free(vd);
+	vt_detach(vd, f->irq_fd);
 	f->vd = NULL;
 }
 
@@ -215,7 +203,7 @@ static void run_until(struct fx *f, uint16_t want)
 
 	vd->ops->queue_notify(vd, 0);
 	while (__atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) != want) {
-		struct pollfd p = { .fd = vd->watch_fd[0], .events = POLLIN };
+		struct pollfd p = { .fd = vd->worker.watch[0].fd, .events = POLLIN };
 
 		assert_true(++spins < 10000);
 		if (poll(&p, 1, 5000) != 1)
@@ -282,21 +270,21 @@ static void test_config_and_features(void **state)
 	open_dev(f, f->path);
 	c = f->vd->config;
 	assert_string_equal(f->vd->name, "virtio-blk0");
-	assert_int_equal(f->vd->ops->device_id, VIRTIO_ID_BLOCK);
-	assert_int_equal(f->vd->ops->nqueues, 1);
+	assert_int_equal(f->vd->type.device_id, VIRTIO_ID_BLOCK);
+	assert_int_equal(f->vd->type.nqueues, 1);
 	assert_true(f->vd->config_len >= 60);
 	assert_int_equal(u_rd64(c + 0), IMG_SECTORS);
 	assert_int_equal(u_rd32(c + 12), 254); /* seg_max */
 	assert_int_equal(u_rd32(c + 20), 512); /* blk_size */
 	/* SEG_MAX, BLK_SIZE, FLUSH; not RO. */
-	assert_true(f->vd->ops->features & (1ULL << 2));
-	assert_true(f->vd->ops->features & (1ULL << 6));
-	assert_true(f->vd->ops->features & (1ULL << 9));
-	assert_false(f->vd->ops->features & (1ULL << F_RO));
+	assert_true(f->vd->type.features & (1ULL << 2));
+	assert_true(f->vd->type.features & (1ULL << 6));
+	assert_true(f->vd->type.features & (1ULL << 9));
+	assert_false(f->vd->type.features & (1ULL << F_RO));
 	/* Discard / write zeroes: config filled exactly when offered. */
-	assert_int_equal(u_rd32(c + 40) == 1, !!(f->vd->ops->features & (1ULL << F_DISCARD)));
-	assert_int_equal(u_rd32(c + 52) == 1, !!(f->vd->ops->features & (1ULL << F_WRITE_ZEROES)));
-	assert_int_equal(u_rd32(c + 36) != 0, !!(f->vd->ops->features & (1ULL << F_DISCARD)));
+	assert_int_equal(u_rd32(c + 40) == 1, !!(f->vd->type.features & (1ULL << F_DISCARD)));
+	assert_int_equal(u_rd32(c + 52) == 1, !!(f->vd->type.features & (1ULL << F_WRITE_ZEROES)));
+	assert_int_equal(u_rd32(c + 36) != 0, !!(f->vd->type.features & (1ULL << F_DISCARD)));
 }
 
 static void test_write_then_read(void **state)
@@ -346,7 +334,7 @@ static void test_write_then_read(void **state)
 	assert_int_equal(f->vd->counters.errors, 0);
 	/* One interrupt per completed batch here (no EVENT_IDX, no suppression). */
 	uint64_t irqs = 0;
-	assert_int_equal(read(f->vd->irq_fd, &irqs, sizeof(irqs)), sizeof(irqs));
+	assert_int_equal(read(f->irq_fd, &irqs, sizeof(irqs)), sizeof(irqs));
 	assert_int_equal(irqs, 2);
 }
 
@@ -394,7 +382,7 @@ static void test_bad_requests(void **state)
 	assert_int_equal(simple(f, T_FLUSH, 0, d, 512, NULL), S_IOERR);
 	assert_int_equal(simple(f, T_FLUSH, 0, 0, 0, NULL), S_OK);
 	/* Discard with the unmap flag, or when not negotiated: UNSUPP. */
-	if (f->vd->ops->features & (1ULL << F_DISCARD)) {
+	if (f->vd->type.features & (1ULL << F_DISCARD)) {
 		uint32_t seg[4] = { 0, 0, 8, 1 /* unmap */ };
 		memcpy(g(f, d), seg, 16);
 		assert_int_equal(simple(f, T_DISCARD, 0, d, 16, NULL), S_UNSUPP);
@@ -404,7 +392,7 @@ static void test_bad_requests(void **state)
 		assert_int_equal(simple(f, T_DISCARD, 0, d, 16, NULL), S_IOERR);
 		assert_int_equal(simple(f, T_DISCARD, 0, d, 32, NULL), S_IOERR); /* two ranges */
 	}
-	if (f->vd->ops->features & (1ULL << F_WRITE_ZEROES)) {
+	if (f->vd->type.features & (1ULL << F_WRITE_ZEROES)) {
 		uint32_t seg[4] = { 0, 0, 8, 2 /* unknown flag */ };
 		memcpy(g(f, d), seg, 16);
 		assert_int_equal(simple(f, T_WRITE_ZEROES, 0, d, 16, NULL), S_UNSUPP);
@@ -484,8 +472,8 @@ static void test_readonly(void **state)
 
 	snprintf(arg, sizeof(arg), "%s,ro", f->path);
 	open_dev(f, arg);
-	assert_true(f->vd->ops->features & (1ULL << F_RO));
-	assert_false(f->vd->ops->features & ((1ULL << F_DISCARD) | (1ULL << F_WRITE_ZEROES)));
+	assert_true(f->vd->type.features & (1ULL << F_RO));
+	assert_false(f->vd->type.features & ((1ULL << F_DISCARD) | (1ULL << F_WRITE_ZEROES)));
 	activate(f, 16, 0);
 	read_image(f->path, 0, before, sizeof(before));
 	fill(f, d, 4096, 3);
@@ -512,13 +500,13 @@ static void test_discard_and_write_zeroes(void **state)
 	read_image(f->path, 0, buf, 4096);
 	for (int i = 0; i < 4096; i++)
 		assert_int_equal(buf[i], 0xaa);
-	if (!(f->vd->ops->features & ((1ULL << F_DISCARD) | (1ULL << F_WRITE_ZEROES))))
+	if (!(f->vd->type.features & ((1ULL << F_DISCARD) | (1ULL << F_WRITE_ZEROES))))
 		return; /* the test directory's file system has neither (the
 			 * unit tier counts a cmocka skip as a failure) */
 	activate(f, 16, 0);
 	fill(f, w, 65536, 5);
 	assert_int_equal(simple(f, T_OUT, 128, w, 65536, NULL), S_OK);
-	if (f->vd->ops->features & (1ULL << F_DISCARD)) {
+	if (f->vd->type.features & (1ULL << F_DISCARD)) {
 		uint32_t seg[4] = { 136, 0, 16, 0 }; /* sectors 136..151 */
 		memcpy(g(f, d), seg, 16);
 		assert_int_equal(simple(f, T_DISCARD, 0, d, 16, NULL), S_OK);
@@ -526,7 +514,7 @@ static void test_discard_and_write_zeroes(void **state)
 		for (int i = 0; i < 16 * 512; i++)
 			assert_int_equal(buf[i], 0);
 	}
-	if (f->vd->ops->features & (1ULL << F_WRITE_ZEROES)) {
+	if (f->vd->type.features & (1ULL << F_WRITE_ZEROES)) {
 		uint32_t seg[4] = { 160, 0, 9, 0 }; /* sectors 160..168 */
 		memcpy(g(f, d), seg, 16);
 		assert_int_equal(simple(f, T_WRITE_ZEROES, 0, d, 16, NULL), S_OK);

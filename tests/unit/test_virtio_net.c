@@ -22,8 +22,10 @@
 #include <unistd.h>
 
 #include "core/guest_mem.h"
+#include "core/vm.h"
 #include "virtio/virtio_devices.h"
 #include "unit.h"
+#include "virtio_fixture.h"
 
 #define TAP "wt0"
 #define QSIZE 16
@@ -45,7 +47,9 @@ static bool have_netns;
 
 /* The driver's side of one device. */
 static struct drv {
+	struct vm vm;    /* fake: guest memory only */
 	struct guest_mem mem;
+	int irq_fd;      /* the stand-in transport's interrupts */
 	struct virtio_dev *vd;
 	uint16_t next_desc[2], avail_idx[2];
 	uint64_t bump;   /* next free guest address for buffers */
@@ -275,20 +279,18 @@ static void dev_up(uint64_t features)
 	memcpy(spec.mac, guest_mac, 6);
 	memset(&D, 0, sizeof(D)); /* also forgets the buffers of the last test */
 	assert_int_equal(gmem_map(&D.mem, 4 * GMEM_MIB), 0);
+	D.vm.mem = D.mem;
 	D.bump = 0x100000;
 	D.udp = -1;
 	vd = D.vd = virtio_net_create(&spec, 0);
 	assert_non_null(vd);
-	vd->epoll_fd = vd->stop_fd = -1;
-	vd->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
-		vd->kick_fd[q] = q < 2 ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1;
+	vt_attach(vd, &D.vm, &D.irq_fd);
 	host_net_up();
 	queue_up(RXQ);
 	queue_up(TXQ);
 	vd->driver_features = features | F_VERSION_1;
 	assert_int_equal(vd->ops->start(vd), 0);
-	assert_int_equal(virtio_worker_start(vd), 0);
+	assert_int_equal(virtio_dev_start_worker(vd), 0);
 }
 
 /* Also the teardown of every test, failed or not. */
@@ -300,13 +302,7 @@ static int dev_down(void **state)
 	if (!vd)
 		return 0;
 	D.vd = NULL;
-	virtio_worker_stop(vd);
-	vd->ops->stop(vd);
-	for (unsigned q = 0; q < 2; q++)
-		close(vd->kick_fd[q]);
-	close(vd->irq_fd);
-	vd->ops->destroy(vd);
-	free(vd);
+	vt_detach(vd, D.irq_fd);
 	if (D.udp >= 0)
 		close(D.udp);
 	gmem_unmap(&D.mem);

@@ -9,7 +9,7 @@
 #include "boot/bzimage.h"
 #include "boot/e820.h"
 #include "boot/kaslr.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "boot/linux.h"
 #include "boot/loader.h"
 #include "boot/vmlinux.h"

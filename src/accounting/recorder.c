@@ -1,0 +1,34 @@
+#include "accounting/recorder.h"
+
+#include "accounting/exit_stats.h"
+#include "accounting/observatory.h"
+#include "core/vm.h"
+
+static void on_vcpu_start(void *ctx, unsigned vcpu)
+{
+	struct recorder *r = ctx;
+
+	if (r->obs)
+		obs_vcpu_thread_start(r->obs, vcpu);
+}
+
+static void on_exit(void *ctx, unsigned vcpu, const struct exit_record *e)
+{
+	struct recorder *r = ctx;
+
+	stats_record(&r->stats[vcpu], e);
+}
+
+static void on_return(void *ctx, unsigned vcpu, const struct exit_record *prev, uint64_t ticks)
+{
+	struct recorder *r = ctx;
+
+	stats_record_return(&r->stats[vcpu], prev, ticks);
+}
+
+void recorder_observer(struct recorder *r, struct vm_observer *out)
+{
+	*out = (struct vm_observer){
+		.ctx = r, .vcpu_start = on_vcpu_start, .exit = on_exit, .exit_return = on_return,
+	};
+}

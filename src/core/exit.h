@@ -1,0 +1,70 @@
+/* One VM exit, from KVM_RUN's return to the next entry: decoded from
+ * struct kvm_run into one record (exit_decode, pure), emulated from that
+ * record (exit_emulate: port and MMIO accesses routed to the device that
+ * owns the address, and whether the VM ends), timed by the run loop, and
+ * handed to the observers.  Devices never see KVM structures. */
+#ifndef WARDEN_CORE_EXIT_H
+#define WARDEN_CORE_EXIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct kvm_run;
+struct vm;
+
+/* Reason slots: KVM's exit reasons are small integers; two extra slots for
+ * KVM_RUN returns without a reason: interrupted by a signal (EINTR), and
+ * EAGAIN, which KVM returns once when an AP leaves wait-for-SIPI. */
+#define EXIT_NSLOTS 48
+#define EXIT_SLOT_EINTR (EXIT_NSLOTS - 1)
+#define EXIT_SLOT_EAGAIN (EXIT_NSLOTS - 2)
+
+/* Device slot meaning "no device claimed the address". */
+#define EXIT_DEV_NONE (-1)
+
+enum exit_kind {
+	EXIT_NONE,        /* no exit to handle: EINTR, EAGAIN, an interrupt window */
+	EXIT_ACCESS,      /* a port or MMIO access to route */
+	EXIT_HLT,         /* only without an in-kernel irqchip */
+	EXIT_SHUTDOWN,    /* triple fault */
+	EXIT_POWEROFF,    /* system event: shutdown */
+	EXIT_RESET,       /* system event: reset */
+	EXIT_BAD_EVENT,   /* a system event warden does not know */
+	EXIT_MALFORMED,   /* an access whose size or data offset cannot be trusted */
+	EXIT_FAIL_ENTRY,  /* VM entry failed */
+	EXIT_KVM_ERROR,   /* KVM internal error */
+	EXIT_UNHANDLED,   /* an exit reason warden does not handle */
+};
+
+struct exit_record {
+	/* Decoded (exit_decode). */
+	unsigned slot;      /* reason slot */
+	uint32_t reason;    /* KVM exit reason, when there is one */
+	enum exit_kind kind;
+	uint64_t detail;    /* system event type, entry failure reason, suberror */
+	/* The access (EXIT_ACCESS). */
+	uint8_t space;      /* enum bus_space */
+	bool write;
+	unsigned size;      /* bytes per access: 1, 2, 4 (port) or 1-8 (MMIO) */
+	uint32_t count;     /* accesses in this exit (string port I/O), >= 1 */
+	uint64_t addr;      /* port or guest-physical address */
+	uint8_t *data;      /* COUNT * SIZE bytes inside kvm_run */
+	/* Emulated (exit_emulate). */
+	int dev;            /* accounting slot of the owner, or EXIT_DEV_NONE */
+	bool unclaimed;     /* nobody owns the address */
+	int end;            /* enum vm_end: VM_RUNNING to go on */
+	bool dump_regs;     /* the run loop should print the registers */
+	/* Stamped by the run loop (TSC cycles). */
+	uint64_t t_enter, t_exit, t_decoded, t_done;
+};
+
+/* Fill R (its decoded part) from RUN, the kvm_run page of RUN_SIZE bytes,
+ * after KVM_RUN returned RET with ERRNO_VAL. Pure: reads RUN only. */
+void exit_decode(struct kvm_run *run, size_t run_size, int ret, int errno_val,
+		 struct exit_record *r);
+/* Act on R for vCPU VCPU of VM: route its access, decide whether the VM
+ * ends (R->end), log what the user must know. */
+void exit_emulate(struct vm *vm, unsigned vcpu, struct exit_record *r);
+
+#endif

@@ -1,0 +1,96 @@
+#include "core/exit.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <string.h>
+
+#include "core/bus.h"
+
+static unsigned reason_slot(int ret, int errno_val, uint32_t reason)
+{
+	if (ret < 0 && errno_val == EINTR)
+		return EXIT_SLOT_EINTR;
+	if (ret < 0 && errno_val == EAGAIN)
+		return EXIT_SLOT_EAGAIN;
+	if (reason >= EXIT_SLOT_EAGAIN)
+		return KVM_EXIT_UNKNOWN;
+	return reason;
+}
+
+/* KVM fills these, but a bad size or offset would make us scribble past
+ * the kvm_run page: check, once, here. */
+static void decode_pio(const struct kvm_run *run, size_t run_size, struct exit_record *r)
+{
+	uint64_t size = run->io.size, off = run->io.data_offset;
+	uint64_t bytes = (uint64_t)run->io.count * size;
+
+	if ((size != 1 && size != 2 && size != 4) || run->io.count == 0 || off > run_size ||
+	    bytes > run_size - off) {
+		r->kind = EXIT_MALFORMED;
+		return;
+	}
+	r->kind = EXIT_ACCESS;
+	r->space = BUS_PIO;
+	r->write = run->io.direction == KVM_EXIT_IO_OUT;
+	r->size = (unsigned)size;
+	r->count = run->io.count;
+	r->addr = run->io.port;
+	r->data = (uint8_t *)run + off;
+}
+
+static void decode_mmio(struct kvm_run *run, struct exit_record *r)
+{
+	unsigned len = run->mmio.len;
+
+	if (len == 0 || len > sizeof(run->mmio.data)) {
+		r->kind = EXIT_MALFORMED;
+		return;
+	}
+	r->kind = EXIT_ACCESS;
+	r->space = BUS_MMIO;
+	r->write = run->mmio.is_write;
+	r->size = len;
+	r->count = 1;
+	r->addr = run->mmio.phys_addr;
+	r->data = run->mmio.data;
+}
+
+static void decode_system_event(const struct kvm_run *run, struct exit_record *r)
+{
+	r->detail = run->system_event.type;
+	if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)
+		r->kind = EXIT_POWEROFF;
+	else if (run->system_event.type == KVM_SYSTEM_EVENT_RESET)
+		r->kind = EXIT_RESET;
+	else
+		r->kind = EXIT_BAD_EVENT;
+}
+
+void exit_decode(struct kvm_run *run, size_t run_size, int ret, int errno_val,
+		 struct exit_record *r)
+{
+	r->slot = reason_slot(ret, errno_val, run->exit_reason);
+	r->reason = ret == 0 ? run->exit_reason : 0;
+	r->kind = EXIT_NONE;
+	r->dev = EXIT_DEV_NONE;
+	if (ret != 0)
+		return;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: decode_pio(run, run_size, r); break;
+	case KVM_EXIT_MMIO: decode_mmio(run, r); break;
+	case KVM_EXIT_HLT: r->kind = EXIT_HLT; break;
+	case KVM_EXIT_SHUTDOWN: r->kind = EXIT_SHUTDOWN; break;
+	case KVM_EXIT_SYSTEM_EVENT: decode_system_event(run, r); break;
+	case KVM_EXIT_INTR:
+	case KVM_EXIT_IRQ_WINDOW_OPEN: r->kind = EXIT_NONE; break;
+	case KVM_EXIT_FAIL_ENTRY:
+		r->kind = EXIT_FAIL_ENTRY;
+		r->detail = run->fail_entry.hardware_entry_failure_reason;
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		r->kind = EXIT_KVM_ERROR;
+		r->detail = run->internal.suberror;
+		break;
+	default: r->kind = EXIT_UNHANDLED; break;
+	}
+}

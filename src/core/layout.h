@@ -1,0 +1,59 @@
+/* The one map of the machine: every guest-physical address, port and
+ * interrupt line (GSI) warden uses is declared here, and nowhere else.
+ * Fixed resources (the legacy PC devices, boot structures) are constants;
+ * the pools below are handed out at run time by the one allocator
+ * (core/resources.c) when a device is added to the VM, and the ACPI tables
+ * are written from what it handed out. */
+#ifndef WARDEN_CORE_LAYOUT_H
+#define WARDEN_CORE_LAYOUT_H
+
+/* --- guest-physical memory: boot structures in low RAM ------------------ */
+#define LAYOUT_GDT 0x1000          /* boot GDT */
+#define LAYOUT_ZERO_PAGE 0x7000    /* Linux boot_params */
+#define LAYOUT_PML4 0x9000         /* identity page tables: PML4, PDPT, 4 PDs */
+#define LAYOUT_PDPT 0xa000
+#define LAYOUT_PD 0xb000           /* 4 pages: 4 GiB in 2 MiB pages */
+#define LAYOUT_CMDLINE 0x20000     /* kernel command line */
+#define LAYOUT_CMDLINE_MAX 0x10000
+#define LAYOUT_FLAT_LOAD 0x7c00    /* real-mode flat binaries, like a boot sector */
+#define LAYOUT_EBDA_START 0x9fc00  /* low RAM ends here */
+#define LAYOUT_ACPI 0xe0000        /* RSDP and tables (Linux scans here) */
+#define LAYOUT_ACPI_END 0x100000
+#define LAYOUT_RESET_VECTOR 0xffff0  /* where a CPU reset (F000:FFF0) starts */
+#define LAYOUT_HIGH_MEM_START 0x100000
+#define LAYOUT_KERNEL 0x100000     /* bzImage protected-mode code */
+
+/* --- guest-physical memory: the 32-bit hole [3 GiB, 4 GiB) -------------- */
+/* Device MMIO windows are handed out from this pool, 4 KiB aligned. */
+#define LAYOUT_MMIO_POOL_START 0xc0000000ULL
+#define LAYOUT_MMIO_POOL_END 0xc0100000ULL
+#define LAYOUT_IOAPIC 0xfec00000ULL
+#define LAYOUT_LAPIC 0xfee00000ULL
+/* Pages KVM needs for Intel's real-mode emulation (unused on AMD). */
+#define LAYOUT_KVM_IDENTITY_MAP 0xfffbc000ULL
+#define LAYOUT_KVM_TSS 0xfffbd000ULL
+
+/* --- port I/O ------------------------------------------------------------ */
+#define PORT_I8042_DATA 0x60
+#define PORT_I8042_CMD 0x64
+#define PORT_I8042_LEN (PORT_I8042_CMD - PORT_I8042_DATA + 1)
+#define PORT_RTC 0x70              /* index 0x70, data 0x71 */
+#define PORT_RTC_LEN 2
+#define PORT_COM1 0x3f8
+#define PORT_COM_LEN 8
+#define PORT_ACPI_PM 0x600         /* sleep control, sleep status, reset */
+#define ACPI_PM_SLEEP_CTL 0
+#define ACPI_PM_SLEEP_STS 1
+#define ACPI_PM_RESET 2
+#define ACPI_PM_LEN 4
+#define ACPI_RESET_VALUE 0x1
+#define ACPI_S5_TYPE 5             /* SLP_TYP of \_S5 in our DSDT */
+
+/* --- interrupt lines (IOAPIC pins) --------------------------------------- */
+#define GSI_COM1 4
+/* Pins 16-23 no legacy device uses: the pool for devices that ask for a
+ * line (virtio-mmio). */
+#define GSI_POOL_START 16
+#define GSI_POOL_END 24            /* exclusive; the IOAPIC has 24 pins */
+
+#endif

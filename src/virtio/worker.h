@@ -1,0 +1,49 @@
+/* An I/O thread: it waits (epoll) on the fds it was given and on a stop
+ * eventfd, and calls each fd's handler.  It knows nothing of virtio: a
+ * virtio device gives it its queues' notification eventfds and its backend
+ * fds (tap, io_uring completions, console input).  One thread per device:
+ * devices never wait on each other, and no device work runs on a vCPU
+ * thread.  The worker's state is its own. */
+#ifndef WARDEN_VIRTIO_WORKER_H
+#define WARDEN_VIRTIO_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IO_WORKER_MAX_WATCH 16
+
+typedef void io_handler(void *ctx, int fd, uint32_t events);
+
+struct io_watch {
+	int fd;
+	io_handler *fn;
+	void *ctx;
+};
+
+struct io_worker {
+	const char *name; /* for messages */
+	pthread_t thread;
+	bool running;
+	int epoll_fd, stop_fd;
+	struct io_watch watch[IO_WORKER_MAX_WATCH];
+	unsigned nwatch;
+};
+
+void io_worker_init(struct io_worker *w, const char *name);
+/* Call FN(CTX, FD, events) on the thread when FD has EVENTS (epoll bits;
+ * 0: only errors and hang-ups).  Before the thread starts, or on it. */
+int io_worker_watch(struct io_worker *w, int fd, uint32_t events, io_handler *fn, void *ctx);
+/* Change the events of a watched FD; on the thread, or before it starts. */
+int io_worker_mod(struct io_worker *w, int fd, uint32_t events);
+/* Stop watching FD (it stays in the table until the worker stops). */
+void io_worker_unwatch(struct io_worker *w, int fd);
+int io_worker_start(struct io_worker *w);
+/* Stop and join the thread; the watch list is emptied (the next start
+ * needs its fds watched again). */
+void io_worker_stop(struct io_worker *w);
+/* Readable once the thread is asked to stop: for a handler that waits on
+ * something else (stdout) and must give up then. */
+int io_worker_stop_fd(const struct io_worker *w);
+
+#endif
