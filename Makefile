@@ -23,7 +23,7 @@ ASAN_OBJS   := $(SRCS:src/%.c=$(BUILD)/asan/obj/%.o)
 STATIC_OBJS := $(SRCS:src/%.c=$(BUILD)/static/obj/%.o)
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all asan static guest test unit-test native-test emu-test demo deps clean
+.PHONY: all asan static guest test unit-test native-test emu-test layers-test demo deps clean
 
 all: $(BUILD)/warden
 
@@ -64,15 +64,20 @@ include tests/report/report.mk
 emu-test: static guest native-guests
 	bash tests/emu/run.sh
 
+# The layers of src/ (docs/architecture.md): no #include cycle between
+# folders, no call cycle between files, every dependency downward.
+layers-test: all
+	BUILD=$(BUILD) bash tests/layers/run.sh
+
 # Every tier, even when an earlier one fails; tiers that need a missing
 # capability say "skipped: why". Ends with one summary line for all tiers.
 test: deps
 	@mkdir -p $(BUILD)/tests
-	@st=0; for t in unit-test native-test report-test emu-test; do \
+	@st=0; for t in layers-test unit-test native-test report-test emu-test; do \
 		$(MAKE) --no-print-directory $$t 2>&1 | tee $(BUILD)/tests/$$t.log; \
 		[ $${PIPESTATUS[0]} -eq 0 ] || st=1; \
 	done; \
-	bash tests/summary.sh $(BUILD)/tests/unit-test.log $(BUILD)/tests/native-test.log \
+	bash tests/summary.sh $(BUILD)/tests/layers-test.log $(BUILD)/tests/unit-test.log $(BUILD)/tests/native-test.log \
 		$(BUILD)/tests/report-test.log $(BUILD)/tests/emu-test.log || st=1; \
 	exit $$st
 

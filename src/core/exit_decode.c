@@ -69,10 +69,13 @@ static void decode_system_event(const struct kvm_run *run, struct exit_record *r
 void exit_decode(struct kvm_run *run, size_t run_size, int ret, int errno_val,
 		 struct exit_record *r)
 {
+	uint64_t t_enter = r->t_enter, t_exit = r->t_exit;
+
+	/* Everything but the run loop's stamps starts afresh. */
+	*r = (struct exit_record){ .t_enter = t_enter, .t_exit = t_exit, .dev = EXIT_DEV_NONE };
 	r->slot = reason_slot(ret, errno_val, run->exit_reason);
 	r->reason = ret == 0 ? run->exit_reason : 0;
 	r->kind = EXIT_NONE;
-	r->dev = EXIT_DEV_NONE;
 	if (ret != 0)
 		return;
 	switch (run->exit_reason) {

@@ -133,33 +133,45 @@ def main():
         raise SystemExit("usage: check.py SRC_DIR OBJ_DIR")
     src, objdir = sys.argv[1], sys.argv[2]
     r = rank()
-    faults = []
+    checks = {
+        "no #include cycle between folders": [],
+        "every folder is in the layer list": [],
+        "folders include only folders below them": [],
+        "no call cycle between files": [],
+        "files call only into folders below theirs": [],
+    }
     inc, where = include_graph(src)
     for comp in cycles(inc):
-        faults.append("include cycle between folders: " + " <-> ".join(comp))
+        checks["no #include cycle between folders"].append(" <-> ".join(comp))
     for a in sorted(inc):
         if a not in r:
-            faults.append("folder src/%s is not in the layer list (tests/layers/check.py)" % a)
+            checks["every folder is in the layer list"].append("src/" + a)
             continue
         for b in sorted(inc[a]):
             if b in r and r[b] >= r[a] and a != TOP:
-                faults.append("%s includes %s: %s is not below %s" % (where[(a, b)], b, b, a))
+                checks["folders include only folders below them"].append(
+                    "%s includes %s" % (where[(a, b)], b))
     calls = call_graph(src, objdir)
     for comp in cycles(calls):
-        faults.append("call cycle between files: " + " <-> ".join(comp))
+        checks["no call cycle between files"].append(" <-> ".join(comp))
     for f in sorted(calls):
         a = folder_of(f)
         for g in sorted(calls[f]):
             b = folder_of(g)
             if a != b and a in r and b in r and r[b] >= r[a] and a != TOP:
-                faults.append("%s calls into %s: %s is not below %s" % (f, g, b, a))
-    for line in faults:
-        print("layers: " + line)
-    nfolders = len(inc)
-    nedges = sum(len(v) for v in calls.values())
-    print("layers: %d folders, %d files, %d call edges, %d faults"
-          % (nfolders, len(calls), nedges, len(faults)))
-    return 1 if faults else 0
+                checks["files call only into folders below theirs"].append(
+                    "%s calls %s" % (f, g))
+    failed = 0
+    for name, faults in checks.items():
+        if faults:
+            failed += 1
+            print("  FAIL  layers: %s: %s" % (name, "; ".join(faults)))
+        else:
+            print("  ok    layers: %s" % name)
+    print("layers: %d folders, %d files, %d call edges checked"
+          % (len(inc), len(calls), sum(len(v) for v in calls.values())))
+    print("layers: %d passed, %d failed, 0 skipped" % (len(checks) - failed, failed))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

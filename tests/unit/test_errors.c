@@ -1,0 +1,78 @@
+/* Two of the error classes' mechanisms (src/util/ratelimit.c,
+ * invariant.c): guest-caused lines are rate-limited, and a broken
+ * invariant names its place and asks the VM to end instead of aborting. */
+#include "core/vm.h"
+#include "util/invariant.h"
+#include "util/ratelimit.h"
+#include "unit.h"
+
+#define SEC 1000000000ULL
+
+static void test_ratelimit_burst_then_quiet(void **state)
+{
+	struct ratelimit rl = { 0 };
+	uint64_t dropped, t = 5 * SEC;
+	unsigned allowed = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 1000; i++) {
+		allowed += ratelimit_allow(&rl, t + i, &dropped);
+		assert_int_equal(dropped, 0);
+	}
+	assert_int_equal(allowed, RATELIMIT_BURST);
+	/* Still inside the window: nothing. */
+	assert_false(ratelimit_allow(&rl, t + RATELIMIT_WINDOW_NS - 1, &dropped));
+	assert_int_equal(dropped, 0);
+	/* The next window: allowed again, and told what was left out. */
+	assert_true(ratelimit_allow(&rl, t + RATELIMIT_WINDOW_NS, &dropped));
+	assert_int_equal(dropped, 1000 - RATELIMIT_BURST + 1);
+	assert_true(ratelimit_allow(&rl, t + RATELIMIT_WINDOW_NS + 1, &dropped));
+	assert_int_equal(dropped, 0);
+}
+
+static void test_ratelimit_first_call_at_zero(void **state)
+{
+	struct ratelimit rl = { 0 };
+	uint64_t dropped;
+
+	(void)state;
+	for (unsigned i = 0; i < RATELIMIT_BURST; i++)
+		assert_true(ratelimit_allow(&rl, 0, &dropped));
+	assert_false(ratelimit_allow(&rl, 0, &dropped));
+}
+
+static void ended(void *ctx)
+{
+	vm_end_request(ctx, VM_END_BUG);
+}
+
+static void test_invariant_ends_vm(void **state)
+{
+	struct vm_end_signal end;
+	unsigned before = invariant_broken_count();
+	int three = 3;
+
+	(void)state;
+	assert_int_equal(vm_end_init(&end), 0);
+	invariant_set_handler(ended, &end);
+	assert_true(invariant(three == 3));
+	assert_int_equal(vm_end_get(&end), VM_RUNNING);
+	assert_false(invariant(three == 4));
+	assert_int_equal(vm_end_get(&end), VM_END_BUG);
+	assert_int_equal(invariant_broken_count(), before + 1);
+	assert_int_equal(vm_end_exit_code(VM_END_BUG), 1);
+	assert_string_equal(vm_end_name(VM_END_BUG), "warden-bug");
+	invariant_set_handler(NULL, NULL);
+	vm_end_close(&end);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ratelimit_burst_then_quiet),
+		cmocka_unit_test(test_ratelimit_first_call_at_zero),
+		cmocka_unit_test(test_invariant_ends_vm),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

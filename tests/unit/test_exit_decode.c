@@ -1,0 +1,293 @@
+/* Decode, then emulate (src/core/exit_decode.c, exit_emulate.c): struct
+ * kvm_run into one exit record, without a vCPU; malformed exits from KVM
+ * are refused before anything touches their data; accesses go to the
+ * device that owns the address and are attributed to it. */
+#include <errno.h>
+#include <linux/kvm.h>
+
+#include "core/bus.h"
+#include "core/device.h"
+#include "core/exit.h"
+#include "core/vm.h"
+#include "unit.h"
+
+#define RUN_SIZE 4096
+
+static union {
+	struct kvm_run run;
+	uint8_t bytes[RUN_SIZE];
+} page;
+
+static struct exit_record decode(int ret, int err)
+{
+	struct exit_record r;
+
+	memset(&r, 0xa5, sizeof(r)); /* nothing left over from before counts */
+	exit_decode(&page.run, RUN_SIZE, ret, err, &r);
+	return r;
+}
+
+static void pio_exit(uint16_t port, unsigned size, unsigned count, uint64_t off, bool out)
+{
+	memset(&page, 0, sizeof(page));
+	page.run.exit_reason = KVM_EXIT_IO;
+	page.run.io.port = port;
+	page.run.io.size = (uint8_t)size;
+	page.run.io.count = count;
+	page.run.io.data_offset = off;
+	page.run.io.direction = out ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
+}
+
+static void mmio_exit(uint64_t addr, unsigned len, bool write)
+{
+	memset(&page, 0, sizeof(page));
+	page.run.exit_reason = KVM_EXIT_MMIO;
+	page.run.mmio.phys_addr = addr;
+	page.run.mmio.len = len;
+	page.run.mmio.is_write = write;
+}
+
+static void test_reason_slots(void **state)
+{
+	(void)state;
+	page.run.exit_reason = KVM_EXIT_IO;
+	assert_int_equal(decode(-1, EINTR).slot, EXIT_SLOT_EINTR);
+	assert_int_equal(decode(-1, EINTR).kind, EXIT_NONE);
+	assert_int_equal(decode(-1, EAGAIN).slot, EXIT_SLOT_EAGAIN);
+	page.run.exit_reason = KVM_EXIT_HLT;
+	assert_int_equal(decode(0, EINTR).slot, KVM_EXIT_HLT); /* stale errno */
+	assert_int_equal(decode(0, 0).kind, EXIT_HLT);
+	/* Reasons beyond the table must not alias the special slots. */
+	page.run.exit_reason = EXIT_SLOT_EAGAIN;
+	assert_int_equal(decode(0, 0).slot, KVM_EXIT_UNKNOWN);
+	page.run.exit_reason = EXIT_SLOT_EAGAIN - 1;
+	assert_int_equal(decode(0, 0).slot, EXIT_SLOT_EAGAIN - 1);
+	page.run.exit_reason = UINT32_MAX;
+	assert_int_equal(decode(0, 0).slot, KVM_EXIT_UNKNOWN);
+	assert_int_equal(decode(0, 0).kind, EXIT_UNHANDLED);
+}
+
+static void test_pio(void **state)
+{
+	struct exit_record r;
+
+	(void)state;
+	pio_exit(0x3f8, 1, 1, 2048, true);
+	r = decode(0, 0);
+	assert_int_equal(r.kind, EXIT_ACCESS);
+	assert_int_equal(r.space, BUS_PIO);
+	assert_true(r.write);
+	assert_int_equal(r.size, 1);
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.addr, 0x3f8);
+	assert_ptr_equal(r.data, page.bytes + 2048);
+	assert_int_equal(r.dev, EXIT_DEV_NONE);
+	/* rep insw: 16 words, the last ending at the page's end */
+	pio_exit(0x1f0, 2, 16, RUN_SIZE - 32, false);
+	r = decode(0, 0);
+	assert_int_equal(r.kind, EXIT_ACCESS);
+	assert_false(r.write);
+	assert_int_equal(r.count, 16);
+}
+
+/* KVM fills these fields; one that cannot be right must never be used. */
+static void test_malformed_pio(void **state)
+{
+	static const struct { unsigned size, count; uint64_t off; } bad[] = {
+		{ 0, 1, 2048 }, { 3, 1, 2048 }, { 8, 1, 2048 },   /* sizes */
+		{ 1, 0, 2048 },                                   /* no access */
+		{ 1, 1, RUN_SIZE }, { 4, 1, RUN_SIZE - 2 },       /* data past the page */
+		{ 2, 17, RUN_SIZE - 32 },                         /* one word too many */
+		{ 4, 0x40000000u, 64 },                           /* count * size wraps 32 bits */
+		{ 1, 1, UINT64_MAX },                             /* offset wraps */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pio_exit(0x80, bad[i].size, bad[i].count, bad[i].off, true);
+		if (decode(0, 0).kind != EXIT_MALFORMED)
+			fail_msg("size %u count %u offset %llu accepted", bad[i].size, bad[i].count,
+				 (unsigned long long)bad[i].off);
+	}
+}
+
+static void test_mmio(void **state)
+{
+	struct exit_record r;
+
+	(void)state;
+	for (unsigned len = 1; len <= 8; len++) {
+		mmio_exit(0xc0000000 + len, len, len & 1);
+		r = decode(0, 0);
+		assert_int_equal(r.kind, EXIT_ACCESS);
+		assert_int_equal(r.space, BUS_MMIO);
+		assert_int_equal(r.size, len);
+		assert_int_equal(r.count, 1);
+		assert_int_equal(r.write, len & 1);
+		assert_int_equal(r.addr, 0xc0000000 + len);
+		assert_ptr_equal(r.data, page.run.mmio.data);
+	}
+	mmio_exit(0xc0000000, 0, true);
+	assert_int_equal(decode(0, 0).kind, EXIT_MALFORMED);
+	mmio_exit(0xc0000000, 9, false);
+	assert_int_equal(decode(0, 0).kind, EXIT_MALFORMED);
+	mmio_exit(0xc0000000, 0xffffffffu, false);
+	assert_int_equal(decode(0, 0).kind, EXIT_MALFORMED);
+}
+
+static void test_events(void **state)
+{
+	(void)state;
+	memset(&page, 0, sizeof(page));
+	page.run.exit_reason = KVM_EXIT_SYSTEM_EVENT;
+	page.run.system_event.type = KVM_SYSTEM_EVENT_SHUTDOWN;
+	assert_int_equal(decode(0, 0).kind, EXIT_POWEROFF);
+	page.run.system_event.type = KVM_SYSTEM_EVENT_RESET;
+	assert_int_equal(decode(0, 0).kind, EXIT_RESET);
+	page.run.system_event.type = 77;
+	assert_int_equal(decode(0, 0).kind, EXIT_BAD_EVENT);
+	assert_int_equal(decode(0, 0).detail, 77);
+	page.run.exit_reason = KVM_EXIT_SHUTDOWN;
+	assert_int_equal(decode(0, 0).kind, EXIT_SHUTDOWN);
+	page.run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	page.run.internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	assert_int_equal(decode(0, 0).kind, EXIT_KVM_ERROR);
+	assert_int_equal(decode(0, 0).detail, KVM_INTERNAL_ERROR_EMULATION);
+	page.run.exit_reason = KVM_EXIT_FAIL_ENTRY;
+	page.run.fail_entry.hardware_entry_failure_reason = 0x80000021;
+	assert_int_equal(decode(0, 0).kind, EXIT_FAIL_ENTRY);
+	assert_int_equal(decode(0, 0).detail, 0x80000021);
+	page.run.exit_reason = KVM_EXIT_INTR;
+	assert_int_equal(decode(0, 0).kind, EXIT_NONE);
+}
+
+/* --- emulate: routing and attribution ------------------------------------ */
+
+struct probe {
+	struct device dev;
+	unsigned reads, writes;
+	unsigned range;
+	uint64_t off;
+	uint8_t last[8];
+};
+
+static void probe_read(struct device *d, unsigned range, uint64_t off, uint8_t *data, unsigned len)
+{
+	struct probe *p = d->priv;
+
+	p->reads++;
+	p->range = range;
+	p->off = off;
+	memset(data, 0x5a, len);
+}
+
+static void probe_write(struct device *d, unsigned range, uint64_t off, const uint8_t *data,
+			unsigned len)
+{
+	struct probe *p = d->priv;
+
+	p->writes++;
+	p->range = range;
+	p->off = off;
+	memcpy(p->last, data, len);
+}
+
+static void probe_destroy(struct device *d)
+{
+	(void)d;
+}
+
+static const struct device_ops probe_ops = {
+	.read = probe_read, .write = probe_write, .destroy = probe_destroy,
+};
+
+static void probe_init(struct probe *p, const char *name, struct device_resources res)
+{
+	memset(p, 0, sizeof(*p));
+	p->dev = (struct device){ .name = name, .ops = &probe_ops, .priv = p, .res = res };
+}
+
+static void test_emulate_attribution(void **state)
+{
+	static struct vm vm;
+	struct probe a, b;
+	struct exit_record r;
+
+	(void)state;
+	memset(&vm, 0, sizeof(vm));
+	probe_init(&a, "a", (struct device_resources){ .nranges = 1, .range = { { BUS_PIO, 0x70, 2 } },
+						       .gsi = DEVICE_NO_GSI });
+	probe_init(&b, "b", (struct device_resources){
+		.nranges = 2, .range = { { BUS_PIO, 0x200, 8 }, { BUS_MMIO, DEVICE_ANY_BASE, 0x1000 } },
+		.gsi = DEVICE_ANY_GSI });
+	assert_int_equal(vm_add_device(&vm, &a.dev), 0);
+	assert_int_equal(vm_add_device(&vm, &b.dev), 0);
+	assert_int_not_equal(a.dev.id, b.dev.id);
+
+	/* A port write to b's first range. */
+	pio_exit(0x203, 1, 1, 1024, true);
+	page.bytes[1024] = 0x42;
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_int_equal(r.dev, b.dev.id);
+	assert_false(r.unclaimed);
+	assert_int_equal(r.end, VM_RUNNING);
+	assert_int_equal(b.writes, 1);
+	assert_int_equal(b.range, 0);
+	assert_int_equal(b.off, 3);
+	assert_int_equal(b.last[0], 0x42);
+	assert_int_equal(a.writes + a.reads, 0);
+
+	/* An MMIO read in b's granted window: its second range. */
+	mmio_exit(b.dev.res.range[1].base + 0x10, 4, false);
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_int_equal(r.dev, b.dev.id);
+	assert_int_equal(b.range, 1);
+	assert_int_equal(b.off, 0x10);
+	assert_int_equal(page.run.mmio.data[0], 0x5a);
+
+	/* rep outsb of 3 bytes to a: three accesses, one exit, one owner. */
+	pio_exit(0x71, 1, 3, 512, true);
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_int_equal(r.dev, a.dev.id);
+	assert_int_equal(a.writes, 3);
+
+	/* Nobody's: unclaimed, reads float high, no device touched. */
+	pio_exit(0x72, 2, 1, 512, false);
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_true(r.unclaimed);
+	assert_int_equal(r.dev, EXIT_DEV_NONE);
+	assert_int_equal(page.bytes[512], 0xff);
+	assert_int_equal(page.bytes[513], 0xff);
+	/* Straddling the end of a's range is not a's. */
+	pio_exit(0x71, 2, 1, 512, true);
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_true(r.unclaimed);
+	assert_int_equal(a.writes, 3);
+
+	/* A malformed exit ends the VM as an internal error, touching nothing. */
+	pio_exit(0x70, 4, 1, RUN_SIZE, true);
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_int_equal(r.end, VM_END_INTERNAL_ERROR);
+	assert_int_equal(r.dev, EXIT_DEV_NONE);
+	assert_int_equal(a.writes, 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reason_slots),
+		cmocka_unit_test(test_pio),
+		cmocka_unit_test(test_malformed_pio),
+		cmocka_unit_test(test_mmio),
+		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_emulate_attribution),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
