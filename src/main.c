@@ -257,7 +257,7 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	rec = (struct recorder){ .stats = stats, .obs = &obs };
+	rec = (struct recorder){ .stats = stats, .nvcpus = o.cpus, .obs = &obs };
 	host_console_raw();
 	do {
 		end = boot_once(&o, &spec, &rec, &rep, &obs);

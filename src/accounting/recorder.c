@@ -3,6 +3,7 @@
 #include "accounting/exit_stats.h"
 #include "accounting/observatory.h"
 #include "core/vm.h"
+#include "util/invariant.h"
 
 static void on_vcpu_start(void *ctx, unsigned vcpu)
 {
@@ -16,14 +17,16 @@ static void on_exit(void *ctx, unsigned vcpu, const struct exit_record *e)
 {
 	struct recorder *r = ctx;
 
-	stats_record(&r->stats[vcpu], e);
+	if (invariant(vcpu < r->nvcpus))
+		stats_record(&r->stats[vcpu], e);
 }
 
 static void on_return(void *ctx, unsigned vcpu, const struct exit_record *prev, uint64_t ticks)
 {
 	struct recorder *r = ctx;
 
-	stats_record_return(&r->stats[vcpu], prev, ticks);
+	if (invariant(vcpu < r->nvcpus))
+		stats_record_return(&r->stats[vcpu], prev, ticks);
 }
 
 void recorder_observer(struct recorder *r, struct vm_observer *out)

@@ -10,6 +10,7 @@ struct vm_observer;
 
 struct recorder {
 	struct exit_stats *stats; /* one per vCPU */
+	unsigned nvcpus;
 	struct observatory *obs;  /* or NULL */
 };
 

@@ -6,6 +6,7 @@
 #include "core/bus.h"
 #include "core/device.h"
 #include "core/vm.h"
+#include "util/invariant.h"
 #include "util/log.h"
 
 /* One access of LEN bytes at ADDR, routed to its owner. */
@@ -22,6 +23,8 @@ static void route(struct vm *vm, struct exit_record *r, uint8_t *data)
 		return;
 	}
 	d = br->dev;
+	if (!invariant(br->index < d->res.nranges))
+		return;
 	r->dev = d->id;
 	pthread_mutex_lock(&d->lock);
 	if (r->write)

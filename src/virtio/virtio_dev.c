@@ -13,6 +13,7 @@
 
 #include "core/vm.h"
 #include "util/error.h"
+#include "util/invariant.h"
 #include "util/log.h"
 #include "virtio/virtio_spec.h"
 
@@ -38,6 +39,8 @@ int virtio_stop_fd(const struct virtio_dev *vd)
 
 void virtio_queue_done(struct virtio_dev *vd, unsigned q)
 {
+	if (!invariant(q < vd->type.nqueues))
+		return;
 	if (virtq_needs_interrupt(&vd->vq[q])) {
 		virtio_count(&vd->counters.interrupts, 1);
 		vd->transport->queue_interrupt(vd, q);

@@ -1,0 +1,117 @@
+/* The transport-independent virtio core (src/virtio/virtio_dev.c): the
+ * device type's description is data, and the config space the I/O thread
+ * changes is changed under its lock, never under a reader. */
+#include <pthread.h>
+
+#include "core/vm.h"
+#include "virtio/virtio_dev.h"
+#include "virtio/virtio_spec.h"
+#include "unit.h"
+#include "virtio_fixture.h"
+
+static void nothing_destroy(struct virtio_dev *vd)
+{
+	(void)vd;
+}
+
+static const struct virtio_dev_ops ops = { .destroy = nothing_destroy };
+
+static struct virtio_dev *new_dev(unsigned nqueues)
+{
+	struct virtio_dev *vd = calloc(1, sizeof(*vd));
+
+	assert_non_null(vd);
+	vd->type = (struct virtio_type){ .device_id = 4, .nqueues = nqueues, .features = 1ULL << 5 };
+	vd->ops = &ops;
+	vd->config_len = 8;
+	snprintf(vd->name, sizeof(vd->name), "test");
+	return vd;
+}
+
+static void test_description(void **state)
+{
+	static struct vm vm;
+	static const struct virtio_options opt = { .event_idx = true };
+	struct virtio_dev *vd = new_dev(2), *bad = new_dev(0);
+	int irq;
+
+	(void)state;
+	vt_attach(vd, &vm, &irq);
+	/* Offered: the type's bits and the transport-independent ones. */
+	assert_int_equal(virtio_dev_device_features(vd, 0), (1u << 5) | (1u << VIRTIO_F_INDIRECT_DESC));
+	assert_int_equal(virtio_dev_device_features(vd, 1), 1); /* VERSION_1 */
+	assert_int_equal(virtio_dev_device_features(vd, 2), 0);
+	assert_non_null(virtio_dev_queue(vd, 1));
+	assert_null(virtio_dev_queue(vd, 2));
+	assert_true(vd->kick_fd[0] >= 0 && vd->kick_fd[1] >= 0 && vd->kick_fd[2] < 0);
+	vt_detach(vd, irq);
+	/* A type with no queues is refused. */
+	err_clear();
+	assert_int_equal(virtio_dev_attach(bad, &vm, &opt, &vt_transport, &irq), -1);
+	assert_contains(err_msg(), "bad device description");
+	virtio_dev_destroy(bad);
+	free(bad);
+}
+
+struct updater {
+	struct virtio_dev *vd;
+	_Atomic int done;
+};
+
+static void *update(void *arg)
+{
+	struct updater *u = arg;
+	uint8_t v[2] = { 7, 9 };
+
+	virtio_config_update(u->vd, 2, v, 2);
+	atomic_store(&u->done, 1);
+	return NULL;
+}
+
+/* The I/O thread's config change waits for a reader holding the lock. */
+static void test_config_update_locked(void **state)
+{
+	static struct vm vm;
+	struct virtio_dev *vd = new_dev(1);
+	struct updater u = { .vd = vd };
+	uint8_t got[8];
+	uint32_t gen;
+	uint64_t irqs;
+	pthread_t t;
+	int irq;
+
+	(void)state;
+	vt_attach(vd, &vm, &irq);
+	gen = atomic_load(&vd->config_generation);
+	pthread_mutex_lock(&vd->config_lock); /* a reader in the middle of a read */
+	assert_int_equal(pthread_create(&t, NULL, update, &u), 0);
+	usleep(50000);
+	assert_int_equal(atomic_load(&u.done), 0);
+	assert_int_equal(vd->config[2], 0);
+	pthread_mutex_unlock(&vd->config_lock);
+	pthread_join(t, NULL);
+	virtio_dev_config_read(vd, 0, got, 8);
+	assert_int_equal(got[2], 7);
+	assert_int_equal(got[3], 9);
+	assert_int_equal(atomic_load(&vd->config_generation), gen + 1);
+	assert_int_equal(read(irq, &irqs, sizeof(irqs)), sizeof(irqs));
+	assert_int_equal(irqs, 1); /* the driver is told */
+	/* Out of bounds: nothing changes. */
+	virtio_config_update(vd, 7, got, 2);
+	assert_int_equal(atomic_load(&vd->config_generation), gen + 1);
+	/* The driver's reads are bounded the same way. */
+	memset(got, 0xee, sizeof(got));
+	virtio_dev_config_read(vd, 6, got, 4);
+	assert_int_equal(got[0], 0);
+	vt_detach(vd, irq);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_description),
+		cmocka_unit_test(test_config_update_locked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
