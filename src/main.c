@@ -113,7 +113,8 @@ static void add_device_counters(struct stats_report *rep, const struct vm *vm)
 		const struct device_counters *c = vm->devices[i]->counters;
 		struct device_counters *t = &rep->counters[i];
 
-		if (!c)
+		if (!c || (vm->devices[i]->counters_if_nonzero && !c->requests && !c->bytes &&
+			   !c->notifies && !c->interrupts && !c->errors))
 			continue;
 		rep->has_counters[i] = true;
 		t->requests += c->requests;

@@ -13,6 +13,7 @@
 #define WARDEN_CORE_DEVICE_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,6 +84,7 @@ struct device {
 	pthread_mutex_t lock;
 	int id; /* accounting slot, set when added to the VM */
 	struct device_counters *counters; /* work done, or NULL */
+	bool counters_if_nonzero; /* reported only once something was counted */
 };
 
 /* Single-writer counters, readable at any time. */

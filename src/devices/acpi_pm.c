@@ -66,7 +66,8 @@ struct device *acpi_pm_create(struct vm *vm)
 	pm->vm = vm;
 	pm->dev = (struct device){
 		.name = "acpi-pm", .ops = &pm_ops, .priv = pm, .acpi_hid = ACPI_HID_FADT_PM,
-		.counters = &pm->counters,
+		/* Its only counter is guest errors: reported when there are some. */
+		.counters = &pm->counters, .counters_if_nonzero = true,
 		.res = { .nranges = 1, .range = { { BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN } },
 			 .gsi = DEVICE_NO_GSI },
 	};

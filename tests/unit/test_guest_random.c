@@ -479,12 +479,41 @@ static void test_ending_devices(void **state)
 	assert_int_equal(vm_end_get(&vm.end), VM_END_REBOOT);
 }
 
+/* A sleep state the platform lacks is a guest error: the write does
+ * nothing, the ACPI PM device counts it, the VM runs on. */
+static void test_sleep_type_refused(void **state)
+{
+	uint8_t *data = (uint8_t *)cpu.run + PIO_DATA;
+	const struct device_counters *c = NULL;
+
+	(void)state;
+	for (unsigned i = 0; i < vm.ndevices; i++)
+		if (strcmp(vm.devices[i]->name, "acpi-pm") == 0)
+			c = vm.devices[i]->counters;
+	assert_non_null(c);
+	cpu.run->exit_reason = KVM_EXIT_IO;
+	cpu.run->io = (typeof(cpu.run->io)){ .direction = KVM_EXIT_IO_OUT, .size = 1,
+					     .port = PORT_ACPI_PM + ACPI_PM_SLEEP_CTL, .count = 1,
+					     .data_offset = PIO_DATA };
+	data[0] = 0x20 | (3 << 2); /* SLP_EN, SLP_TYP 3 (S3) */
+	failure[0] = 0;
+	assert_int_equal(dispatch(0).end, VM_RUNNING);
+	assert_string_equal(failure, "");
+	assert_int_equal(vm_end_get(&vm.end), VM_RUNNING);
+	assert_int_equal(c->errors, 1);
+	data[0] = 0x20 | (ACPI_S5_TYPE << 2);
+	dispatch(0);
+	assert_int_equal(vm_end_get(&vm.end), VM_END_POWEROFF);
+	assert_int_equal(c->errors, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_random_guest_seed1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_guest_seed2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ending_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sleep_type_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
