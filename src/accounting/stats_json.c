@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounting/advice.h"
 #include "accounting/exit_split.h"
 #include "accounting/exit_trace.h"
 #include "accounting/observatory.h"
@@ -305,6 +306,26 @@ static json_object *per_vcpu_json(const struct stats_report *r, double wall_s)
 	return vcpus;
 }
 
+/* The biggest exit sources with what they are and what removes them. */
+static json_object *advice_json(const struct stats_report *r, const struct exit_stats *all)
+{
+	struct advice a[ADVICE_MAX];
+	unsigned n = advice_collect(r, all, a);
+	json_object *arr = json_object_new_array();
+
+	for (unsigned i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "source", json_object_new_string(a[i].source));
+		add_u64(o, "exits", a[i].exits);
+		json_object_object_add(o, "share", json_object_new_double(a[i].share));
+		json_object_object_add(o, "what", json_object_new_string(a[i].what));
+		json_object_object_add(o, "fix", json_object_new_string(a[i].fix));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 json_object *stats_json_build(const struct stats_report *r)
 {
 	struct exit_stats *all = calloc(1, sizeof(*all));
@@ -329,6 +350,7 @@ json_object *stats_json_build(const struct stats_report *r)
 	json_object_object_add(root, "unclaimed_exits", json_object_new_uint64(all->unclaimed.handle.count));
 	json_object_object_add(root, "attribution", attribution_json(r, all));
 	json_object_object_add(root, "device_work", device_work_json(r, all));
+	json_object_object_add(root, "advice", advice_json(r, all));
 	if (r->kvm)
 		json_object_object_add(root, "kvm_stats", kvm_json(r->kvm));
 	else

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounting/advice.h"
 #include "accounting/exit_split.h"
 #include "accounting/exit_stats.h"
 #include "accounting/exit_trace.h"
@@ -232,6 +233,19 @@ static void print_trace(FILE *f, const struct stats_report *r)
 	print_msrs(f, t);
 }
 
+/* The biggest sources, what they are, and what would remove them. */
+static void print_advice(FILE *f, const struct stats_report *r, const struct exit_stats *all)
+{
+	struct advice a[ADVICE_MAX];
+	unsigned n = advice_collect(r, all, a);
+
+	if (n)
+		fprintf(f, "  advice (the biggest exit sources, and what removes them):\n");
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "    %llu exits (%.0f%%) %s: %s.\n      %s\n", (unsigned long long)a[i].exits,
+			100.0 * a[i].share, a[i].source, a[i].what, a[i].fix);
+}
+
 void stats_print_table(FILE *f, const struct stats_report *r)
 {
 	struct exit_stats *all = calloc(1, sizeof(*all));
@@ -253,5 +267,6 @@ void stats_print_table(FILE *f, const struct stats_report *r)
 	print_device_work(f, r, all);
 	print_kvm(f, r);
 	print_trace(f, r);
+	print_advice(f, r, all);
 	free(all);
 }

@@ -1,0 +1,105 @@
+#include "accounting/advice.h"
+
+#include <linux/kvm.h>
+#include <string.h>
+
+#include "accounting/exit_split.h"
+#include "core/bus.h"
+#include "core/layout.h"
+
+/* A source is a set of addresses in one space, or a virtio register (the
+ * same offset in every virtio window), or an exit reason. */
+enum match { BY_RANGE, BY_VIRTIO_REG, BY_REASON };
+
+struct rule {
+	enum match how;
+	uint8_t space;
+	uint64_t lo, hi; /* inclusive; a register offset; a reason */
+	const char *source, *what, *fix;
+};
+
+static const struct rule rules[] = {
+	{ BY_RANGE, BUS_PIO, PORT_COM1, PORT_COM1 + PORT_COM_LEN - 1, "serial console (COM1)",
+	  "the guest's console written to the UART: one exit per character and per status poll",
+	  "`quiet` on the kernel command line, or --virtio-console with console=hvc0, removes nearly all" },
+	{ BY_RANGE, BUS_PIO, 0x2e8, 0x2ff, "COM2-COM4 probes",
+	  "the guest probing serial ports this machine does not have",
+	  "8250.nr_uarts=1 on the kernel command line (warden's default command line has it)" },
+	{ BY_RANGE, BUS_PIO, 0x3e8, 0x3ef, "COM3 probes",
+	  "the guest probing a serial port this machine does not have",
+	  "8250.nr_uarts=1 on the kernel command line (warden's default command line has it)" },
+	{ BY_RANGE, BUS_PIO, 0xcf8, 0xcff, "PCI configuration probes",
+	  "the guest looking for a PCI bus this machine does not have",
+	  "pci=off on the kernel command line (warden's default command line has it)" },
+	{ BY_RANGE, BUS_PIO, PORT_RTC, PORT_RTC + PORT_RTC_LEN - 1, "CMOS RTC",
+	  "the guest reading the wall clock from the RTC, two exits per register",
+	  "mostly boot-time reads; a guest that polls it (no RTC interrupt) should use kvmclock" },
+	{ BY_VIRTIO_REG, BUS_MMIO, 0x050, 0x050, "virtio notifications",
+	  "queue notifications (QueueNotify) reaching warden as MMIO exits",
+	  "drop --no-ioeventfd: KVM then completes each notification without an exit to warden" },
+	{ BY_VIRTIO_REG, BUS_MMIO, 0x060, 0x064, "virtio interrupt handshake",
+	  "the virtio-mmio driver reading InterruptStatus and writing InterruptACK once per interrupt",
+	  "fewer interrupts: keep EVENT_IDX on (no --no-event-idx); a transport with MSI-X needs neither register" },
+	{ BY_REASON, 0, KVM_EXIT_HLT, KVM_EXIT_HLT, "HLT in warden",
+	  "the guest idling with no in-kernel irqchip to wake it",
+	  "drop --no-irqchip: KVM then handles HLT and wakes the vCPU itself" },
+};
+#define NRULES (sizeof(rules) / sizeof(rules[0]))
+
+static bool virtio_dev(const struct stats_report *r, int dev)
+{
+	return dev >= 0 && (unsigned)dev < r->ndevices && r->device_name[dev] &&
+	       strncmp(r->device_name[dev], "virtio", 6) == 0;
+}
+
+static bool matches(const struct rule *ru, const struct stats_report *r, const struct addr_stat *a)
+{
+	if (a->space != ru->space)
+		return false;
+	if (ru->how == BY_RANGE)
+		return a->addr >= ru->lo && a->addr <= ru->hi;
+	if (ru->how == BY_VIRTIO_REG)
+		return virtio_dev(r, a->dev) && (a->addr & 0xfff) >= ru->lo && (a->addr & 0xfff) <= ru->hi;
+	return false;
+}
+
+static uint64_t count_of(const struct rule *ru, const struct stats_report *r,
+			 const struct exit_stats *all)
+{
+	uint64_t n = 0;
+
+	if (ru->how == BY_REASON)
+		return ru->lo < STATS_NREASONS ? all->reason[ru->lo].handle.count : 0;
+	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
+		if (all->addr[i].used && matches(ru, r, &all->addr[i]))
+			n += all->addr[i].count;
+	return n;
+}
+
+unsigned advice_collect(const struct stats_report *r, const struct exit_stats *all,
+			struct advice *out)
+{
+	struct exit_split x = exit_split_of(r, -1);
+	uint64_t total = x.total ? x.total : stats_total(all);
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < NRULES && total; i++) {
+		uint64_t c = count_of(&rules[i], r, all);
+		double share = (double)c / (double)total;
+		unsigned k;
+
+		if (c < ADVICE_MIN_EXITS || share < ADVICE_MIN_SHARE)
+			continue;
+		/* Insert in order, biggest first; drop the smallest when full. */
+		for (k = n; k > 0 && out[k - 1].exits < c; k--)
+			if (k < ADVICE_MAX)
+				out[k] = out[k - 1];
+		if (k >= ADVICE_MAX)
+			continue;
+		out[k] = (struct advice){ .source = rules[i].source, .exits = c, .share = share,
+					  .what = rules[i].what, .fix = rules[i].fix };
+		if (n < ADVICE_MAX)
+			n++;
+	}
+	return n;
+}

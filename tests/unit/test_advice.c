@@ -1,0 +1,131 @@
+/* Advice for the biggest exit sources (src/accounting/advice.c): grouped
+ * by what the guest does, biggest first, only sources that matter, and in
+ * the --stats JSON. */
+#include <linux/kvm.h>
+
+#include "accounting/advice.h"
+#include "accounting/stats_json.h"
+#include "core/bus.h"
+#include "core/layout.h"
+#include "unit.h"
+
+static struct exit_stats *vcpu;
+static struct stats_report rep;
+
+/* N exits at ADDR in SPACE attributed to DEV, recorded as the loop would. */
+static void exits(uint8_t space, uint64_t addr, int dev, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct exit_record e = { .slot = space == BUS_PIO ? KVM_EXIT_IO : KVM_EXIT_MMIO,
+					 .kind = EXIT_ACCESS, .space = space, .addr = addr, .dev = dev,
+					 .unclaimed = dev < 0 };
+		stats_record(vcpu, &e);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	vcpu = calloc(1, sizeof(*vcpu));
+	memset(&rep, 0, sizeof(rep));
+	rep.nvcpus = 1;
+	rep.vcpu = vcpu;
+	rep.ndevices = 2;
+	rep.device_name[0] = "serial";
+	rep.device_name[1] = "virtio-blk0";
+	return vcpu ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(vcpu);
+	return 0;
+}
+
+static void test_sources(void **state)
+{
+	struct advice a[ADVICE_MAX];
+	unsigned n;
+
+	(void)state;
+	exits(BUS_PIO, PORT_COM1, 0, 3000);         /* THR */
+	exits(BUS_PIO, PORT_COM1 + 5, 0, 1000);     /* LSR polls: the same source */
+	exits(BUS_MMIO, 0xc0001050, 1, 600);        /* QueueNotify of a virtio window */
+	exits(BUS_MMIO, 0xc0001060, 1, 200);        /* InterruptStatus */
+	exits(BUS_MMIO, 0xc0001064, 1, 200);        /* InterruptACK */
+	exits(BUS_PIO, 0xcf8, -1, 40);              /* too few to matter */
+	exits(BUS_MMIO, 0xd0000050, -1, 500);       /* offset 0x50, but nobody's: no advice */
+	n = advice_collect(&rep, vcpu, a);
+	assert_int_equal(n, 3);
+	assert_string_equal(a[0].source, "serial console (COM1)");
+	assert_int_equal(a[0].exits, 4000);
+	assert_true(a[0].share > 0.72 && a[0].share < 0.73); /* of 5540 */
+	assert_contains(a[0].fix, "quiet");
+	assert_string_equal(a[1].source, "virtio notifications");
+	assert_int_equal(a[1].exits, 600);
+	assert_contains(a[1].fix, "--no-ioeventfd");
+	assert_string_equal(a[2].source, "virtio interrupt handshake");
+	assert_int_equal(a[2].exits, 400);
+}
+
+static void test_nothing_to_say(void **state)
+{
+	struct advice a[ADVICE_MAX];
+
+	(void)state;
+	assert_int_equal(advice_collect(&rep, vcpu, a), 0);
+	exits(BUS_PIO, PORT_COM1, 0, 49); /* all of them, but fewer than the minimum */
+	assert_int_equal(advice_collect(&rep, vcpu, a), 0);
+	exits(BUS_PIO, 0x510, -1, 100000); /* a big source no rule knows */
+	exits(BUS_PIO, PORT_COM1, 0, 1000); /* now enough exits, but under 2% */
+	assert_int_equal(advice_collect(&rep, vcpu, a), 0);
+}
+
+static void test_at_most_max(void **state)
+{
+	struct advice a[ADVICE_MAX];
+	static const uint16_t ports[] = { PORT_COM1, 0x2f8, 0x3e8, 0xcf8, PORT_RTC };
+	unsigned n;
+
+	(void)state;
+	for (unsigned i = 0; i < 5; i++)
+		exits(BUS_PIO, ports[i], -1, 100 * (i + 1));
+	n = advice_collect(&rep, vcpu, a);
+	assert_int_equal(n, ADVICE_MAX);
+	for (unsigned i = 1; i < n; i++)
+		assert_true(a[i - 1].exits >= a[i].exits);
+	assert_int_equal(a[0].exits, 500);                 /* the RTC */
+	assert_int_equal(a[ADVICE_MAX - 1].exits, 200);    /* the smallest (100) left out */
+}
+
+static void test_json(void **state)
+{
+	json_object *root, *adv, *first;
+
+	(void)state;
+	exits(BUS_PIO, PORT_COM1, 0, 500);
+	root = stats_json_build(&rep);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "advice", &adv));
+	assert_int_equal(json_object_array_length(adv), 1);
+	first = json_object_array_get_idx(adv, 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(first, "source")),
+			    "serial console (COM1)");
+	assert_int_equal(json_object_get_int64(json_object_object_get(first, "exits")), 500);
+	json_object_put(root);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_sources),
+		T(test_nothing_to_say),
+		T(test_at_most_max),
+		T(test_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
