@@ -55,6 +55,6 @@ bench_facts() {
 bench_l1_facts_sh() {
     cat <<'EOF'
 echo "fact: L1 kernel $(uname -r), CPU \"$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)\" x $(grep -c ^processor /proc/cpuinfo), kvm_amd npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null || echo '?'), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo '?')"
-dmesg 2>/dev/null | sed -n 's/^.*\] \(tsc: .*MHz.*\)$/fact: L1 kernel log: \1/p' | head -n 3
+dmesg 2>/dev/null | sed -n 's/^.*\] \(tsc: .*MHz.*\|.*[Cc]locksource.*tsc.*unstable.*\)$/fact: L1 kernel log: \1/p' | head -n 4
 EOF
 }
