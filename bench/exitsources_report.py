@@ -28,7 +28,8 @@ for i, x in enumerate("DE DB NMI BP OF BR UD NM DF 09 TS NP SS GP PF 15 MF AC MC
     SVM[0x40 + i] = f"EXCP_{x}"
 
 MSRS = {0x10: "TSC", 0x1b: "APIC_BASE", 0x3b: "TSC_ADJUST", 0x48: "SPEC_CTRL", 0x49: "PRED_CMD",
-        0x277: "PAT", 0x6e0: "TSC_DEADLINE", 0x802: "x2APIC ID", 0x803: "x2APIC version",
+        0x8b: "microcode revision", 0xfe: "MTRRcap", 0x10a: "ARCH_CAPABILITIES", 0x277: "PAT",
+        0x2ff: "MTRRdefType", 0x6e0: "TSC_DEADLINE", 0x802: "x2APIC ID", 0x803: "x2APIC version",
         0x808: "x2APIC TPR", 0x80b: "x2APIC EOI", 0x80d: "x2APIC LDR", 0x80f: "x2APIC SVR",
         0x828: "x2APIC ESR", 0x830: "x2APIC ICR", 0x832: "x2APIC LVT timer",
         0x835: "x2APIC LVT LINT0", 0x836: "x2APIC LVT LINT1", 0x837: "x2APIC LVT error",
@@ -62,12 +63,18 @@ def port_name(p):
         return "i8042"
     if p == 0x80:
         return "POST delay"
+    if 0x510 <= p <= 0x51b:
+        return "fw_cfg (QEMU)"
     return ""
 
 
 def npf_region(a):
     if 0xfec00000 <= a < 0xfec01000:
-        return "IOAPIC (MMIO 0xfec00000, in KVM)"
+        return "IOAPIC (MMIO 0xfec00000)"
+    if 0xfec10000 <= a < 0xfec11000:
+        return "second IOAPIC (MMIO 0xfec10000, QEMU microvm's)"
+    if a >= 0xfff00000:
+        return "firmware ROM below 4 GiB"
     if 0xfee00000 <= a < 0xfee01000:
         return "LAPIC (MMIO 0xfee00000)"
     if a < 256 << 20:
