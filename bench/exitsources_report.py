@@ -172,13 +172,15 @@ def all_keys(hist, conv):
 
 
 def by_total(hist, conv, label, limit=None):
-    """Rows for each distinct conv(key), largest first by the first VMM's median total."""
+    """Rows for each distinct conv(key), largest first by the largest median
+    total of any VMM."""
     ks = all_keys(hist, conv)
     rows = []
     for key in ks:
         fn = (lambda key: lambda d, ph: keysum(d, ph, hist, lambda k: conv(k) == key))(key)
-        rows.append((label(key), fn, med(vmms[0], lambda d: fn(d, "boot") + fn(d, "after"))))
-    rows.sort(key=lambda r: -(r[2] if r[2] == r[2] else 0))
+        tot = [med(v, lambda d: fn(d, "boot") + fn(d, "after")) for v in vmms]
+        rows.append((label(key), fn, max([t for t in tot if t == t] or [0])))
+    rows.sort(key=lambda r: -r[2])
     return [(lab, fn) for lab, fn, _ in rows[:limit]]
 
 
