@@ -60,7 +60,7 @@ case $CMDLINE in *'"'*|*"'"*) die "CMDLINE must not contain quotes" ;; esac
 export WARDEN=${WARDEN:-$ROOT/build/warden-static}
 if [ ! -f "$WARDEN" ]; then
     # Drop every warden row (warden, warden-bz, warden-prefault), whole words.
-    keep= dropped=
+    keep="" dropped=""
     for v in $VMMS; do case $v in warden*) dropped=1 ;; *) keep="$keep $v" ;; esac; done
     if [ -n "$dropped" ]; then
         echo "bench/boot.sh: ${WARDEN#"$ROOT"/} missing (warden not built yet): benchmarking QEMU only"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Facts that every bench/ report starts with: what ran, where, on what.
 # Sourced by the bench scripts (bash). Each line starts with "fact:" so a
 # report's facts can be found with grep.
