@@ -72,7 +72,6 @@ NET_MIB=$NET_MIB
 RUN_TIMEOUT=$RUN_TIMEOUT
 GUEST_CMD='$GUEST_CMD'
 EOF
-EOF
     bench_l1_facts_sh
     cat <<'EOF'
 echo 1 >/proc/sys/kernel/printk
