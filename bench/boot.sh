@@ -4,11 +4,13 @@
 #
 # Usage: bench/boot.sh            (from the repo root)
 # Env:
-#   BOOTS=3          measured boots per VMM (alternating qemu, warden, ...)
+#   BOOTS=3          measured boots per VMM, in rounds: each round boots every
+#                    VMM once, odd rounds in the order of VMMS, even rounds in
+#                    the reverse order (so no VMM always goes first)
 #   WARMUP=1         unmeasured boots per VMM first (page in the VMM binaries)
 #   CMDLINE=...      guest kernel command line (default below; same for both)
 #   BOOT_TIMEOUT=120 seconds before one boot is killed inside L1
-#   VMMS="qemu warden"  which VMMs to run, from:
+#   VMMS="qemu warden qemu-vmlinux warden-bz"  which VMMs to run, from:
 #                    qemu          QEMU -M microvm,rtc=on booting the bzImage (the
 #                                  reference of issue 2's targets)
 #                    warden        warden booting the default guest's kernel: the
@@ -25,17 +27,25 @@
 # guest's "warden-guest: up" line (busybox sh $EPOCHREALTIME, microseconds),
 # the time until the VMM exits, and the VM exits by reason, counted with a hist
 # trigger on kvm:kvm_exit over the whole VM lifetime (boot, init, poweroff).
-# Output: a markdown summary and the raw per-boot lines, also written to
-# build/bench/boot-<date>.md (full L1 log: build/bench/boot-<date>.log).
+# A boot failed when the VMM's exit status was not 0 or the guest never
+# printed its init line: it is listed, and left out of every median (time,
+# phases, exits).
+# Ratios: the issue's (warden's default guest, the vmlinux, against QEMU with
+# the bzImage), and like for like, same kernel file under both VMMs
+# (warden-bz / qemu, warden / qemu-vmlinux) when those rows ran.
+# Output: host/tier/guest-kernel facts, a markdown summary and the raw
+# per-boot lines, also written to build/bench/boot-<date>.md (full L1 log:
+# build/bench/boot-<date>.log).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/bench/facts.sh"
 OUT="$ROOT/build/bench"
 BOOTS=${BOOTS:-3}
 WARMUP=${WARMUP:-1}
 CMDLINE=${CMDLINE:-console=ttyS0 reboot=t panic=-1 quiet}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
-VMMS=${VMMS:-qemu warden}
+VMMS=${VMMS:-qemu warden qemu-vmlinux warden-bz}
 
 DIED=0
 die() { DIED=1; echo "bench/boot.sh: error: $*" >&2; exit 1; }
@@ -48,9 +58,14 @@ trap 'rc=$?; [ $rc -eq 0 ] || [ $DIED = 1 ] || echo "bench/boot.sh: error: exit 
 case $CMDLINE in *'"'*|*"'"*) die "CMDLINE must not contain quotes" ;; esac
 
 export WARDEN=${WARDEN:-$ROOT/build/warden-static}
-if [[ " $VMMS " == *" warden "* ]] && [ ! -f "$WARDEN" ]; then
-    echo "bench/boot.sh: ${WARDEN#"$ROOT"/} missing (warden not built yet): benchmarking QEMU only"
-    VMMS=${VMMS//warden/}
+if [ ! -f "$WARDEN" ]; then
+    # Drop every warden row (warden, warden-bz, warden-prefault), whole words.
+    keep="" dropped=""
+    for v in $VMMS; do case $v in warden*) dropped=1 ;; *) keep="$keep $v" ;; esac; done
+    if [ -n "$dropped" ]; then
+        echo "bench/boot.sh: ${WARDEN#"$ROOT"/} missing (warden not built yet): benchmarking QEMU only"
+        VMMS=$keep
+    fi
 fi
 VMMS=$(echo $VMMS)  # normalise spaces
 [ -n "$VMMS" ] || die "no VMM to benchmark"
@@ -100,6 +115,9 @@ echo 1 >$TR/events/kvm/kvm_msr/enable
 echo 1 >$TR/events/kvm/kvm_page_fault/enable
 [ -n "$EPOCHREALTIME" ] || { echo "BENCH-ERROR: sh has no \$EPOCHREALTIME"; exit 1; }
 
+EOF
+    bench_l1_facts_sh
+    cat <<'EOF'
 # The kernel each VMM boots (warden: what its default guest would be).
 kernel_of() {
 	case $1 in
@@ -187,9 +205,14 @@ for vmm in $VMMS; do
 	i=1
 	while [ $i -le $WARMUP ]; do boot $vmm 0; i=$((i + 1)); done
 done
+# Odd rounds in the order of VMMS, even rounds reversed.
+REVERSED=
+for vmm in $VMMS; do REVERSED="$vmm $REVERSED"; done
 i=1
 while [ $i -le $BOOTS ]; do
-	for vmm in $VMMS; do boot $vmm $i; done
+	if [ $((i % 2)) = 1 ]; then order=$VMMS; else order=$REVERSED; fi
+	echo "BENCH-ROUND n=$i order=$(echo $order | tr ' ' ,)"
+	for vmm in $order; do boot $vmm $i; done
 	i=$((i + 1))
 done
 echo "!$HIST" >$EV/trigger
@@ -206,6 +229,7 @@ EOF
 nv=$(wc -w <<<"$VMMS")
 l1_timeout=$(( (BOOTS + WARMUP) * nv * (BOOT_TIMEOUT + 10) + 300 ))
 echo "bench/boot.sh: $VMMS, $BOOTS boots each (+$WARMUP warm-up), cmdline '$CMDLINE'; log $LOG"
+bench_facts emu
 set +e
 bash "$ROOT/tests/emu/l1.sh" --with-qemu --timeout "$l1_timeout" "$SCRIPT" 2>&1 | tee "$LOG"
 l1rc=${PIPESTATUS[0]}
@@ -249,26 +273,31 @@ summary() {
     function kv(s, k,    m) { return match(s, " " k "=[^ ]*") ? substr(s, RSTART + length(k) + 2, RLENGTH - length(k) - 2) : "" }
     { sub(/\r$/, "") }
     /^BENCH-BOOT / {
-        v = kv($0, "vmm"); raw[v] = raw[v] $0 "\n"; nb[v]++
-        if (kv($0, "init_s") != "NA") { init[v] = init[v] " " kv($0, "init_s"); ok[v]++ }
+        v = kv($0, "vmm"); b = kv($0, "n"); raw[v] = raw[v] $0 "\n"; nb[v]++
+        # A failed boot (VMM status not 0, or no init line) enters no median.
+        if (kv($0, "rc") != "0" || kv($0, "init_s") == "NA" || kv($0, "exits") == "NA") { failed[v]++; next }
+        good[v, b] = 1; ok[v]++
+        init[v] = init[v] " " kv($0, "init_s")
         total[v] = total[v] " " kv($0, "total_s"); ex[v] = ex[v] " " kv($0, "exits")
         if (kv($0, "guest_uptime_s") != "NA") gup[v] = gup[v] " " kv($0, "guest_uptime_s")
         for (p = 1; p <= 3; p++) if (kv($0, ph[p]) != "" && kv($0, ph[p]) != "NA") phase[v, p] = phase[v, p] " " kv($0, ph[p])
     }
     /^BENCH-KERNEL / { kern[kv($0, "vmm")] = kv($0, "kernel") }
     /^BENCH-EXIT / {
-        v = kv($0, "vmm"); r = kv($0, "reason") + 0; cnt[v, r, kv($0, "n")] = kv($0, "count"); seen[r] = 1
+        v = kv($0, "vmm"); b = kv($0, "n"); if (!((v, b) in good)) next
+        r = kv($0, "reason") + 0; cnt[v, r, b] = kv($0, "count"); seen[r] = 1
     }
     END {
-        print "| VMM | boots (reached init) | median VMM start -> init line (s) | median guest uptime at init (s) | median VMM run (s) | median VM exits | top exit reasons (median count) |"
+        print "| VMM (kernel) | boots ok (failed, left out) | median VMM start -> init line (s) | median guest uptime at init (s) | median VMM run (s) | median VM exits | top exit reasons (median count) |"
         print "|---|---|---|---|---|---|---|"
         for (o = 1; o <= nv; o++) {
             v = order[o]; if (!(v in nb)) continue
-            # per-reason medians over all boots (a reason missing from a boot counts 0)
+            # per-reason medians over the boots that succeeded (a reason
+            # missing from such a boot counts 0)
             delete med; nr = 0
             for (r in seen) {
                 l = ""
-                for (b = 1; b <= boots; b++) l = l " " (((v, r, b) in cnt) ? cnt[v, r, b] : 0)
+                for (b = 1; b <= boots; b++) if ((v, b) in good) l = l " " (((v, r, b) in cnt) ? cnt[v, r, b] : 0)
                 m = median(l); if (m > 0) { med[r] = m; allmed[v, r] = m }
             }
             top = ""
@@ -278,7 +307,7 @@ summary() {
                 top = top (top == "" ? "" : ", ") (best in name ? name[best] : "reason " best) " " med[best]
                 delete med[best]
             }
-            printf "| %s (%s) | %d (%d) | %s | %s | %s | %s | %s |\n", v, kern[v], nb[v], ok[v], f3(median(init[v])), median(gup[v]), f3(median(total[v])), median(ex[v]), top
+            printf "| %s (%s) | %d (%d) | %s | %s | %s | %s | %s |\n", v, kern[v], ok[v], failed[v], f3(median(init[v])), median(gup[v]), f3(median(total[v])), median(ex[v]), top
         }
         print ""
         print "Where the time to the init line goes (medians, trace clock in L1): set-up = VMM start to the first guest"
@@ -292,12 +321,20 @@ summary() {
             printf "| %s (%s) | %s | %s | %s |\n", v, kern[v], f3(median(phase[v, 1])), f3(median(phase[v, 2])), f3(median(phase[v, 3]))
         }
         print ""
-        # Ratios against QEMU microvm with the bzImage, the reference of the targets.
-        if ("qemu" in nb && median(init["qemu"]) != "NA" && median(ex["qemu"]) > 0)
+        # Ratios against QEMU microvm with the bzImage, the reference of the
+        # targets, then like for like (the same kernel file under both).
+        if (ok["qemu"] > 0)
             for (o = 1; o <= nv; o++) {
-                v = order[o]; if (v == "qemu" || !(v in nb) || median(init[v]) == "NA") continue
-                printf "ratio %s / qemu: start -> init line %.2fx, VM exits %.2fx\n", v,
-                    median(init[v]) / median(init["qemu"]), median(ex[v]) / median(ex["qemu"])
+                v = order[o]; if (v == "qemu" || !(ok[v] > 0)) continue
+                printf "ratio %s (%s) / qemu (%s): start -> init line %.2fx, VM exits %.2fx%s\n", v, kern[v], kern["qemu"],
+                    median(init[v]) / median(init["qemu"]), median(ex[v]) / median(ex["qemu"]),
+                    (kern[v] == kern["qemu"]) ? " (same kernel)" : " (different kernel files)"
+            }
+        if (ok["qemu-vmlinux"] > 0)
+            for (o = 1; o <= nv; o++) {
+                v = order[o]; if (v !~ /^warden/ || !(ok[v] > 0) || kern[v] != kern["qemu-vmlinux"]) continue
+                printf "ratio %s (%s) / qemu-vmlinux (%s): start -> init line %.2fx, VM exits %.2fx (same kernel)\n", v, kern[v], kern["qemu-vmlinux"],
+                    median(init[v]) / median(init["qemu-vmlinux"]), median(ex[v]) / median(ex["qemu-vmlinux"])
             }
         print ""
         hdr = "| exit reason (code) |"; sep = "|---|"
@@ -320,7 +357,12 @@ summary() {
 }
 
 {
-    echo "### Boot benchmark ($(date -u +%Y-%m-%dT%H:%MZ), L1 = QEMU TCG EPYC, L2 256 MiB / 1 vCPU, cmdline \`$CMDLINE\`)"
+    echo "### Boot benchmark ($(date -u +%Y-%m-%dT%H:%MZ), emulated AMD-V tier, guest kernel $(bench_guest_kernel), L2 256 MiB / 1 vCPU, cmdline \`$CMDLINE\`)"
+    echo
+    echo "Command: \`BOOTS=$BOOTS WARMUP=$WARMUP VMMS=\"$VMMS\" CMDLINE=\"$CMDLINE\" bash bench/boot.sh\`"
+    echo
+    bench_facts emu | sed 's/^/    /'
+    tr -d '\r' <"$LOG" | grep -E '^(fact: L1|BENCH-ROUND )' | sed 's/^/    /' || true
     echo
     summary
 } >"$REPORT"

@@ -15,6 +15,7 @@
 # Per exit = time from the first KVM_RUN to the poweroff / exits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/facts.sh
 ROUNDS=${ROUNDS:-7}
 N=${N:-200000}
 BUILD=${BUILD:-build}
@@ -50,7 +51,10 @@ for r in $(seq "$ROUNDS"); do
 done
 mb=$(median <"$OUT/bare.txt")
 mw=$(median <"$OUT/warden.txt")
-echo "tier: native PVM (host /dev/kvm), $(date -u +%F), $N exits per run, $ROUNDS rounds alternating"
+echo "command: ROUNDS=$ROUNDS N=$N bash bench/overhead.sh"
+bench_facts native
+echo "fact: guest bench/guests/pio_loop.S (64-bit ELF, no Linux kernel), 16 MiB, 1 vCPU"
+echo "tier: native ($([ -e /sys/module/kvm_pvm ] && echo kvm_pvm || echo host KVM), host /dev/kvm), $(date -u +%F), $N exits per run, $ROUNDS rounds alternating"
 echo "bare KVM_RUN loop    ns/exit: $(tr '\n' ' ' <"$OUT/bare.txt")-> median $mb"
 echo "warden (accounting)  ns/exit: $(tr '\n' ' ' <"$OUT/warden.txt")-> median $mw"
 # Each round's two runs sit side by side in time: the median of the

@@ -5,7 +5,13 @@
 #
 # Usage: bench/virtio.sh          (from the repo root)
 # Env:
-#   ROUNDS=3        measured runs per VMM (alternating qemu, warden, ...)
+#   ROUNDS=3        measured runs per VMM: odd rounds qemu then warden, even
+#                   rounds warden then qemu
+#   KERNEL=vmlinuz  the guest kernel both VMMs boot, from `make guest`:
+#                   vmlinuz (the bzImage; QEMU loads it as usual, warden with
+#                   --kernel) or vmlinux (the uncompressed ELF, warden's
+#                   default guest; QEMU boots it through its PVH note). The
+#                   same file for both, so the rows compare VMMs, not kernels.
 #   VARIANTS="--no-ioeventfd --no-irqfd --no-event-idx"  extra warden runs,
 #                   one per option, for the exit table
 #   BLK_MIB=256     sequential read/write size; RAND_READS=4000 4 KiB reads
@@ -17,12 +23,21 @@
 # trigger: every exit of the VM, handled in KVM or not), the
 # kvm:kvm_userspace_exit count (exits that reached the VMM) and the tap's
 # packet counters.  So the figures are for the workload only (steady state),
-# not the boot.  Output: build/bench/virtio-<date>.md and .log.
+# not the boot. A run whose VMM did not exit with status 0 is listed and
+# left out of the medians (bench/virtio_report.py). Output: host, tier and
+# guest-kernel facts, then the tables: build/bench/virtio-<date>.md and .log.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/bench/facts.sh"
 OUT="$ROOT/build/bench"
 ROUNDS=${ROUNDS:-3}
+KERNEL=${KERNEL:-vmlinuz}
+case $KERNEL in
+vmlinuz) ;;
+vmlinux) [ -s "$ROOT/build/guest/vmlinux" ] || { echo "bench/virtio.sh: KERNEL=vmlinux needs build/guest/vmlinux (make guest)" >&2; exit 1; } ;;
+*) echo "bench/virtio.sh: KERNEL must be vmlinuz or vmlinux" >&2; exit 1 ;;
+esac
 VARIANTS=${VARIANTS---no-ioeventfd --no-irqfd --no-event-idx}
 BLK_MIB=${BLK_MIB:-256}
 RAND_READS=${RAND_READS:-4000}
@@ -51,14 +66,15 @@ GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </
     cat <<EOF
 ROUNDS=$ROUNDS
 VARIANTS='$VARIANTS'
+KERNEL=/guest/$KERNEL
 BLK_MIB=$BLK_MIB
 NET_MIB=$NET_MIB
 RUN_TIMEOUT=$RUN_TIMEOUT
 GUEST_CMD='$GUEST_CMD'
 EOF
+    bench_l1_facts_sh
     cat <<'EOF'
 echo 1 >/proc/sys/kernel/printk
-export WARDEN_GUEST_DIR=/guest
 T=/sys/kernel/debug/tracing/events/kvm
 HIST='hist:keys=common_pid:vals=hitcount'
 CMDLINE="console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
@@ -81,14 +97,15 @@ run() {
 	case $vmm in
 	qemu)
 		setsid qemu-system-x86_64 -enable-kvm -M microvm,rtc=on -cpu host -m 512 -smp 1 \
-			-nographic -no-reboot -kernel /guest/vmlinuz -initrd /guest/initrd.cpio.gz \
+			-nographic -no-reboot -kernel $KERNEL -initrd /guest/initrd.cpio.gz \
 			-append "$CMDLINE warden.run=\"$GUEST_CMD\"" \
 			-drive id=d0,file=/tmp/disk.img,format=raw,if=none -device virtio-blk-device,drive=d0 \
 			-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no -device virtio-net-device,netdev=n0 \
 			</dev/null >/tmp/out 2>&1 &
 		;;
 	warden)
-		setsid warden run --mem 512 --cpus 1 --stats /tmp/stats.json "$@" \
+		setsid warden run --kernel $KERNEL --initrd /guest/initrd.cpio.gz \
+			--mem 512 --cpus 1 --stats /tmp/stats.json "$@" \
 			--disk /tmp/disk.img --net tap=$TAP \
 			--cmdline "$CMDLINE warden.run=\"$GUEST_CMD\"" </dev/null >/tmp/out 2>&1 &
 		;;
@@ -131,19 +148,25 @@ run() {
 	awk -v vmm=$vmm -v tag="$tag" -v rc=$rc '
 		FILENAME == "/tmp/ends" { gs[$2] = $4 - $3; next }
 		/^SNAP BENCH-BEGIN_/ { w=substr($2, 13); e[w]=$4; u[w]=$5; p[w]=$6 }
-		/^L1SEND/ { printf "BENCH-L1SEND vmm=%s%s s=%s\n", vmm, tag, $2 }
+		/^L1SEND/ { printf "BENCH-L1SEND vmm=%s%s rc=%d s=%s\n", vmm, tag, rc, $2 }
 		/^SNAP BENCH-END_/ { w=substr($2, 11);
 			printf "BENCH-RESULT vmm=%s%s work=%s s=%.4f exits=%d uexits=%d pkts=%d rc=%d\n",
 				vmm, tag, w, gs[w], $4-e[w], $5-u[w], $6-p[w], rc }' /tmp/ends /tmp/snaps
-	grep -o 'randread: .*' /tmp/out | sed "s/^/BENCH-RAND vmm=$vmm$tag /"
+	grep -o 'randread: .*' /tmp/out | sed "s/^/BENCH-RAND vmm=$vmm$tag rc=$rc /"
+	echo "BENCH-RUN vmm=$vmm$tag kernel=$KERNEL rc=$rc"
 	[ -f /tmp/stats.json ] && { echo "BENCH-JSON vmm=$vmm$tag"; cat /tmp/stats.json | tr -d '\n '; echo; }
 	rm -f /tmp/snaps
 }
 
 i=1
 while [ $i -le $ROUNDS ]; do
-	run qemu "" 
-	run warden ""
+	if [ $((i % 2)) = 1 ]; then
+		run qemu ""
+		run warden ""
+	else
+		run warden ""
+		run qemu ""
+	fi
 	i=$((i + 1))
 done
 for v in $VARIANTS; do
@@ -152,12 +175,22 @@ done
 EOF
 } >"$SCRIPT"
 
-echo "bench/virtio.sh: $ROUNDS rounds, variants '$VARIANTS'; log $LOG"
+echo "bench/virtio.sh: $ROUNDS rounds, kernel $KERNEL for both VMMs, variants '$VARIANTS'; log $LOG"
+bench_facts emu
 set +e
 bash "$ROOT/tests/emu/l1.sh" --with-qemu --smp 2 --mem 4096 --timeout 5400 "$SCRIPT" 2>&1 | tee "$LOG"
 l1=${PIPESTATUS[0]}
 set -e
-python3 "$ROOT/bench/virtio_report.py" "$LOG" "$BLK_MIB" "$NET_MIB" "$RAND_READS" >"$REPORT"
+{
+    echo "### virtio benchmark ($(date -u +%Y-%m-%dT%H:%MZ), emulated AMD-V tier, guest kernel $(bench_guest_kernel) as $KERNEL under both VMMs)"
+    echo
+    echo "Command: \`ROUNDS=$ROUNDS KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
+    echo
+    bench_facts emu | sed 's/^/    /'
+    tr -d '\r' <"$LOG" | grep '^fact: L1' | sed 's/^/    /' || true
+    echo
+    python3 "$ROOT/bench/virtio_report.py" "$LOG" "$BLK_MIB" "$NET_MIB" "$RAND_READS"
+} >"$REPORT"
 cat "$REPORT"
 echo "bench/virtio.sh: report $REPORT"
 # What completed is reported either way; a run that L1 cut short is a

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Summarise a bench/virtio.sh log as markdown: per VMM (median over rounds)
-throughput and VM exits per unit of work, then the warden variants."""
+throughput and VM exits per unit of work, then the warden variants.
+A run whose VMM exited with a status other than 0 is listed and left out of
+every median (its BENCH-RESULT, BENCH-RAND and BENCH-L1SEND lines carry
+rc=)."""
 import re
 import statistics
 import sys
@@ -11,21 +14,35 @@ RAND_READS = int(sys.argv[4]) if len(sys.argv) > 4 else 4000
 res = defaultdict(lambda: defaultdict(list))   # vmm -> work -> [dict]
 rand = defaultdict(list)
 l1send = defaultdict(list)
+runs = defaultdict(int)
+failed = []
+kernels = defaultdict(set)
 for line in open(log, errors="replace"):
     line = line.strip().replace("\r", "")
+    m = re.match(r"BENCH-RUN vmm=(\S+) kernel=(\S+) rc=(\d+)", line)
+    if m:
+        runs[m.group(1)] += 1
+        kernels[m.group(1)].add(m.group(2))
+        if m.group(3) != "0":
+            failed.append(f"{m.group(1)} (status {m.group(3)})")
+        continue
     m = re.match(r"BENCH-RESULT vmm=(\S+) work=(\S+) s=([\d.]+) exits=(-?\d+) uexits=(-?\d+) pkts=(-?\d+) rc=(\d+)", line)
     if m:
         vmm, work = m.group(1), m.group(2)
+        if m.group(7) != "0":
+            continue
         res[vmm][work].append(dict(s=float(m.group(3)), exits=int(m.group(4)),
                                    uexits=int(m.group(5)), pkts=int(m.group(6))))
         continue
-    m = re.match(r"BENCH-RAND vmm=(\S+) randread: .* ([\d.]+) IOPS", line)
+    m = re.match(r"BENCH-RAND vmm=(\S+) rc=(\d+) randread: .* ([\d.]+) IOPS", line)
     if m:
-        rand[m.group(1)].append(float(m.group(2)))
+        if m.group(2) == "0":
+            rand[m.group(1)].append(float(m.group(3)))
         continue
-    m = re.match(r"BENCH-L1SEND vmm=(\S+) s=([\d.]+)", line)
+    m = re.match(r"BENCH-L1SEND vmm=(\S+) rc=(\d+) s=([\d.]+)", line)
     if m:
-        l1send[m.group(1)].append(float(m.group(2)))
+        if m.group(2) == "0":
+            l1send[m.group(1)].append(float(m.group(3)))
 
 def med(xs):
     return statistics.median(xs) if xs else float("nan")
@@ -43,6 +60,11 @@ units = {
     "netrx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
 }
 vmms = [v for v in ["qemu", "warden"] if v in res] + sorted(v for v in res if v not in ("qemu", "warden"))
+for v in sorted(runs):
+    print(f"- {v}: {runs[v]} runs, kernel {', '.join(sorted(kernels[v]))}")
+if failed:
+    print(f"- failed runs, left out of the medians: {', '.join(failed)}")
+print()
 print("| VMM | workload | throughput | all VM exits (median) | exits to the VMM | exits per unit (all / to VMM) | runs |")
 print("|---|---|---|---|---|---|---|")
 for vmm in vmms:
