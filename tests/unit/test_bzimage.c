@@ -20,6 +20,7 @@ static void test_parse_valid(void **state)
 	assert_int_equal(bz.header_end, FX_HEADER_END);
 	assert_ptr_equal(bz.pm, img + FX_SETUP_LEN);
 	assert_int_equal(bz.pm_len, FX_PM_LEN);
+	assert_int_equal(bz.sys_len, FX_PM_LEN);
 	assert_int_equal(bz.pm[0], fx_pm_byte(0));
 	assert_int_equal(bz.initrd_addr_max, FX_INITRD_ADDR_MAX);
 	assert_int_equal(bz.cmdline_size, FX_CMDLINE_SIZE);
@@ -47,17 +48,21 @@ static void test_setup_sects_zero_means_four(void **state)
 
 static void test_setup_sects_other(void **state)
 {
-	size_t len = 9 * 512 + 100;
+	size_t len = 9 * 512 + 0x300;
 	uint8_t *img = fx_bzimage_prefix(len);
 	struct bzimage bz;
 
 	(void)state;
 	img[BZ_SETUP_SECTS] = 8;
+	u_wr32(img + BZ_SYSSIZE, 0x300 / 16);
+	u_wr32(img + BZ_PAYLOAD_OFFSET, 0x220);
+	u_wr32(img + BZ_PAYLOAD_LENGTH, 0xe0);
 	assert_int_equal(bzimage_parse(img, len, "k", &bz), 0);
 	assert_int_equal(bz.setup_sects, 8);
 	assert_int_equal(bz.setup_len, 9 * 512);
 	assert_ptr_equal(bz.pm, img + 9 * 512);
-	assert_int_equal(bz.pm_len, 100);
+	assert_int_equal(bz.pm_len, 0x300);
+	assert_int_equal(bz.sys_len, 0x300);
 	free(img);
 }
 
@@ -163,10 +168,106 @@ static void test_reject_truncated_setup(void **state)
 	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "truncated");
 	/* Setup exactly as long as the file: no kernel after it. */
 	img[BZ_SETUP_SECTS] = FX_SETUP_SECTS;
-	assert_user_error(bzimage_parse(img, FX_SETUP_LEN, "k", &bz), "truncated");
-	/* One byte of kernel is enough for the parser. */
-	assert_int_equal(bzimage_parse(img, FX_SETUP_LEN + 1, "k", &bz), 0);
-	assert_int_equal(bz.pm_len, 1);
+	assert_user_error(bzimage_parse(img, FX_SETUP_LEN, "truncated", &bz), "setup larger than file");
+	free(img);
+}
+
+/* The bug a new user found: a file cut short inside the protected-mode
+ * kernel (shorter than syssize says) was accepted, and the guest
+ * triple-faulted. Every cut is refused, in one line; the whole file
+ * loads, and so does one with bytes after the kernel (a signature). */
+static void test_reject_truncated_kernel(void **state)
+{
+	uint8_t *img = fx_bzimage_new(), *longer;
+	struct bzimage bz;
+
+	(void)state;
+	for (size_t len = FX_SETUP_LEN + 1; len < FX_LEN; len++) {
+		uint8_t *cut = fx_bzimage_prefix(len);
+
+		assert_user_error(bzimage_parse(cut, len, "vmlinuz", &bz),
+				  "vmlinuz: truncated bzImage: its header says 6000 bytes of kernel follow the setup");
+		assert_null(strchr(err_msg(), '\n'));
+		free(cut);
+	}
+	assert_int_equal(bzimage_parse(img, FX_LEN, "k", &bz), 0);
+	assert_int_equal(bz.sys_len, FX_PM_LEN);
+	/* One paragraph more than the file holds. */
+	u_wr32(img + BZ_SYSSIZE, FX_SYSSIZE + 1);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "6016 bytes of kernel follow the setup, the file has 6000");
+	/* syssize * 16 is done in 64 bits: no wrap to a small size. */
+	u_wr32(img + BZ_SYSSIZE, 0x10000001u);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "truncated bzImage");
+	free(img);
+
+	longer = malloc(FX_LEN + 1472);
+	assert_non_null(longer);
+	fx_bzimage_fill(longer, FX_LEN + 1472);
+	assert_int_equal(bzimage_parse(longer, FX_LEN + 1472, "signed", &bz), 0);
+	assert_int_equal(bz.pm_len, FX_PM_LEN + 1472);
+	assert_int_equal(bz.sys_len, FX_PM_LEN);
+	free(longer);
+}
+
+/* The 64-bit entry point is 0x200 into the protected-mode kernel. */
+static void test_reject_kernel_without_entry(void **state)
+{
+	uint8_t *img = fx_bzimage_new();
+	struct bzimage bz;
+
+	(void)state;
+	u_wr32(img + BZ_PAYLOAD_OFFSET, 0);
+	u_wr32(img + BZ_PAYLOAD_LENGTH, 0);
+	u_wr32(img + BZ_SYSSIZE, BZ_ENTRY_64 / 16);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "ends before its 64-bit entry point at 0x200");
+	u_wr32(img + BZ_SYSSIZE, 0);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "kernel of 0 bytes");
+	u_wr32(img + BZ_SYSSIZE, BZ_ENTRY_64 / 16 + 1);
+	assert_int_equal(bzimage_parse(img, FX_LEN, "k", &bz), 0);
+	free(img);
+}
+
+/* payload_offset + payload_length: inside the kernel syssize gives. */
+static void test_reject_payload_outside_kernel(void **state)
+{
+	uint8_t *img = fx_bzimage_new();
+	struct bzimage bz;
+
+	(void)state;
+	u_wr32(img + BZ_PAYLOAD_LENGTH, FX_PM_LEN - FX_PAYLOAD_OFFSET);
+	assert_int_equal(bzimage_parse(img, FX_LEN, "k", &bz), 0);
+	u_wr32(img + BZ_PAYLOAD_LENGTH, FX_PM_LEN - FX_PAYLOAD_OFFSET + 1);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz),
+			  "bzImage payload (offset 960, 5041 bytes) runs past the kernel's 6000 bytes");
+	/* The sum is done in 64 bits: no wrap to a small end. */
+	u_wr32(img + BZ_PAYLOAD_OFFSET, 0xffffffffu);
+	u_wr32(img + BZ_PAYLOAD_LENGTH, 2);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "runs past");
+	u_wr32(img + BZ_PAYLOAD_OFFSET, FX_PM_LEN + 1);
+	u_wr32(img + BZ_PAYLOAD_LENGTH, 0);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "runs past");
+	free(img);
+}
+
+/* The jump at 0x200 says where the header ends: it must hold the fields
+ * read (init_size, at 0x260, is the last), the zero page gets only it. */
+static void test_reject_header_too_short(void **state)
+{
+	uint8_t *img = fx_bzimage_new();
+	struct bzimage bz;
+
+	(void)state;
+	img[BZ_JUMP + 1] = BZ_INIT_SIZE + 4 - 0x202 - 1;
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz),
+			  "k: bzImage setup header ends at 0x263, before its init_size field");
+	img[BZ_JUMP + 1] = 0;
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "ends at 0x202");
+	img[BZ_JUMP + 1] = BZ_INIT_SIZE + 4 - 0x202;
+	assert_int_equal(bzimage_parse(img, FX_LEN, "k", &bz), 0);
+	assert_int_equal(bz.header_end, BZ_INIT_SIZE + 4);
+	img[BZ_JUMP + 1] = 0xff; /* the largest: still inside the setup */
+	assert_int_equal(bzimage_parse(img, FX_LEN, "k", &bz), 0);
+	assert_int_equal(bz.header_end, 0x301);
 	free(img);
 }
 
@@ -249,6 +350,10 @@ int main(void)
 		cmocka_unit_test(test_reject_too_old),
 		cmocka_unit_test(test_reject_truncated_setup),
 		cmocka_unit_test(test_reject_truncated_header),
+		cmocka_unit_test(test_reject_truncated_kernel),
+		cmocka_unit_test(test_reject_kernel_without_entry),
+		cmocka_unit_test(test_reject_payload_outside_kernel),
+		cmocka_unit_test(test_reject_header_too_short),
 		cmocka_unit_test(test_reject_no_64bit_entry),
 		cmocka_unit_test(test_reject_zimage),
 		/* Last: it may end in SIGSEGV, after which cmocka leaves the signal blocked. */
