@@ -368,6 +368,92 @@ static void test_parse_bad_segments(void **state)
 	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "no loadable segment");
 }
 
+/* A PT_NOTE segment past the end of the file: refused by the parser
+ * (is_linux only ignores it), also a second one after the Linux note. */
+static void test_parse_note_outside_file(void **state)
+{
+	struct fx *f = *state;
+	struct vmlinux vm;
+	Elf64_Phdr extra;
+
+	ph(f->img, PH_NOTE)->p_offset = IMG_LEN - ph(f->img, PH_NOTE)->p_filesz + 1;
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "vmlinux: ELF note segment outside the file");
+	build(f->img, ALL_NOTES);
+	ph(f->img, PH_NOTE)->p_offset = UINT64_MAX - 8; /* offset + filesz wraps */
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "note segment outside the file");
+	build(f->img, ALL_NOTES);
+	extra = *ph(f->img, PH_NOTE);
+	extra.p_offset = IMG_LEN - 8;
+	memcpy(ph(f->img, 3), &extra, sizeof(extra));
+	eh(f->img)->e_phnum = 4;
+	assert_int_equal(vmlinux_is_linux(f->img, IMG_LEN), 1);
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "note segment outside the file");
+	/* Ending exactly at the end of the file is inside. */
+	ph(f->img, 3)->p_filesz = 8;
+	assert_int_equal(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), 0);
+}
+
+/* The section header table, where the relocation table begins, in the
+ * file; a file cut anywhere before its end is refused by the parser,
+ * which boot_is_linux runs before the host is even looked at. */
+#define SH_OFF (DATA_OFF + DATA_FILESZ)
+#define SH_NUM 2
+
+static void test_parse_section_headers(void **state)
+{
+	struct fx *f = *state;
+	struct vmlinux vm;
+
+	eh(f->img)->e_shoff = SH_OFF;
+	eh(f->img)->e_shnum = SH_NUM;
+	eh(f->img)->e_shentsize = sizeof(Elf64_Shdr);
+	assert_int_equal(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), 0);
+	assert_int_equal(vmlinux_parse(f->img, SH_OFF + SH_NUM * sizeof(Elf64_Shdr), "vmlinux", &vm), 0);
+	assert_refused(vmlinux_parse(f->img, SH_OFF + SH_NUM * sizeof(Elf64_Shdr) - 1, "vmlinux", &vm),
+		       "vmlinux: ELF section header table outside the file (is the file cut short?)");
+	eh(f->img)->e_shoff = IMG_LEN + 1;
+	eh(f->img)->e_shnum = 0;
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "section header table outside");
+	eh(f->img)->e_shoff = UINT64_MAX - 8; /* offset + size wraps */
+	eh(f->img)->e_shnum = 1;
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "section header table outside");
+	eh(f->img)->e_shoff = 0x40;
+	eh(f->img)->e_shnum = 0xffff;
+	eh(f->img)->e_shentsize = 0xffff; /* the product needs 64 bits */
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "section header table outside");
+	/* None at all (a stripped ELF may have none): nothing to check. */
+	eh(f->img)->e_shoff = 0;
+	eh(f->img)->e_shnum = 0;
+	assert_int_equal(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), 0);
+}
+
+/* Every prefix of a vmlinux with section headers, in a buffer of exactly
+ * that size: refused up to the end of the ELF, for whatever reason. */
+static void test_parse_truncated(void **state)
+{
+	struct fx *f = *state;
+	size_t elf_end = SH_OFF + SH_NUM * sizeof(Elf64_Shdr);
+	struct vmlinux vm;
+
+	eh(f->img)->e_shoff = SH_OFF;
+	eh(f->img)->e_shnum = SH_NUM;
+	eh(f->img)->e_shentsize = sizeof(Elf64_Shdr);
+	for (size_t len = 0; len <= IMG_LEN; len++) {
+		uint8_t *p = malloc(len ? len : 1);
+
+		assert_non_null(p);
+		memcpy(p, f->img, len);
+		err_clear();
+		if (len < elf_end) {
+			assert_refused(vmlinux_parse(p, len, "vmlinux", &vm), "vmlinux");
+		} else {
+			assert_int_equal(vmlinux_parse(p, len, "vmlinux", &vm), 0);
+			assert_int_equal(vmlinux_elf_end(p, len), elf_end);
+		}
+		free(p);
+	}
+}
+
 static void test_parse_bad_entry(void **state)
 {
 	struct fx *f = *state;
@@ -759,6 +845,9 @@ int main(void)
 		T(test_parse),
 		T(test_parse_bad_header),
 		T(test_parse_bad_segments),
+		T(test_parse_note_outside_file),
+		T(test_parse_section_headers),
+		T(test_parse_truncated),
 		T(test_parse_bad_entry),
 		T(test_load),
 		T(test_load_without_initrd),
