@@ -1,4 +1,5 @@
 /* bzImage setup-header parsing (src/boot/bzimage.c). */
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -304,6 +305,37 @@ static void test_reject_zimage(void **state)
 	free(img);
 }
 
+/* bzimage_read_setup(FD, IMG, SIZE) writes IMG only below SIZE, the
+ * file's size when boot_spec_read looked: also when the file is longer
+ * (it grew since) than a first KiB or a setup that SIZE would hold. */
+static void test_read_setup_within_size(void **state)
+{
+	uint8_t *full = fx_bzimage_new();
+	char *path = u_write_temp(full, FX_LEN);
+	static const size_t sizes[] = { 0x3ff, 0x400, FX_SETUP_LEN - 1, FX_SETUP_LEN, FX_LEN };
+	int fd = open(path, O_RDONLY);
+
+	(void)state;
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t size = sizes[i];
+		uint8_t *img = calloc(1, size + 64);
+
+		assert_non_null(img);
+		memset(img + size, 0xa5, 64);
+		assert_int_equal(bzimage_read_setup(fd, img, size), size >= FX_SETUP_LEN ? 0 : -1);
+		for (size_t j = size; j < size + 64; j++)
+			if (img[j] != 0xa5)
+				fail_msg("size %zu: byte %zu past it was written", size, j);
+		if (size >= FX_SETUP_LEN)
+			assert_memory_equal(img, full, FX_SETUP_LEN);
+		free(img);
+	}
+	close(fd);
+	unlink(path);
+	free(full);
+}
+
 /* BUG (src/boot/bzimage.c:13,22): bzimage_looks_like() accepts a file
  * of 0x206 bytes (boot flag + "HdrS"), then bzimage_parse() reads the
  * 2-byte version at 0x206 before checking the length: an out-of-bounds
@@ -356,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_reject_header_too_short),
 		cmocka_unit_test(test_reject_no_64bit_entry),
 		cmocka_unit_test(test_reject_zimage),
+		cmocka_unit_test(test_read_setup_within_size),
 		/* Last: it may end in SIGSEGV, after which cmocka leaves the signal blocked. */
 		cmocka_unit_test(test_short_header_no_out_of_bounds_read),
 	};

@@ -474,6 +474,77 @@ static void test_parse_bad_entry(void **state)
 	assert_int_equal(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), 0);
 }
 
+/* vmlinux_load_segments checks each PT_LOAD against the file itself,
+ * whoever calls it: nothing is copied from outside the file. */
+static void test_load_segments_outside_file(void **state)
+{
+	struct fx *f = *state;
+
+	ph(f->img, PH_DATA)->p_offset = IMG_LEN - DATA_FILESZ + 1;
+	err_clear();
+	assert_refused(vmlinux_load_segments(&f->mem, f->img, IMG_LEN, -1, 0, "vmlinux"),
+		       "vmlinux: ELF segment outside the file");
+	assert_int_equal(f->mem.map[DATA_PADDR], 0xcc);
+	build(f->img, ALL_NOTES);
+	ph(f->img, PH_TEXT)->p_filesz = UINT64_MAX; /* and p_memsz: offset + size wraps */
+	ph(f->img, PH_TEXT)->p_memsz = UINT64_MAX;
+	assert_refused(vmlinux_load_segments(&f->mem, f->img, IMG_LEN, -1, 0, "vmlinux"), "outside the file");
+	assert_int_equal(f->mem.map[TEXT_PADDR], 0xcc);
+}
+
+/* Where the ELF ends (and the relocation table begins): never past the
+ * file, whatever the headers say; tables outside it do not count. */
+static void test_elf_end(void **state)
+{
+	struct fx *f = *state;
+	size_t segs_end = DATA_OFF + DATA_FILESZ;
+
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), segs_end);
+	eh(f->img)->e_shoff = segs_end;
+	eh(f->img)->e_shnum = 2;
+	eh(f->img)->e_shentsize = sizeof(Elf64_Shdr);
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), segs_end + 2 * sizeof(Elf64_Shdr));
+	/* A section header table past the end of the file. */
+	eh(f->img)->e_shoff = IMG_LEN - sizeof(Elf64_Shdr) + 1;
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), segs_end);
+	eh(f->img)->e_shoff = UINT64_MAX - 8;
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), segs_end);
+	/* A segment past the end of the file. */
+	build(f->img, ALL_NOTES);
+	ph(f->img, PH_DATA)->p_filesz = IMG_LEN;
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), TEXT_OFF + TEXT_LEN);
+	ph(f->img, PH_DATA)->p_offset = UINT64_MAX - 8;
+	ph(f->img, PH_DATA)->p_filesz = 16;
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), TEXT_OFF + TEXT_LEN);
+}
+
+/* vmlinux_read_headers reads a program header table no kernel has
+ * (more than VMLINUX_MAX_PHDRS entries) not at all. */
+static void test_read_headers_too_many_phdrs(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *img = calloc(1, IMG_LEN);
+	char *path;
+	int fd;
+
+	assert_non_null(img);
+	eh(f->img)->e_phnum = VMLINUX_MAX_PHDRS + 1; /* in the file: 64 + 65 * 56 < NOTE_OFF + ... */
+	path = u_write_temp(f->img, IMG_LEN);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(vmlinux_read_headers(fd, img, IMG_LEN), -1);
+	eh(f->img)->e_phnum = 3;
+	close(fd);
+	unlink(path);
+	path = u_write_temp(f->img, IMG_LEN);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(vmlinux_read_headers(fd, img, IMG_LEN), 0);
+	close(fd);
+	unlink(path);
+	free(img);
+}
+
 /* --- linux_load_vmlinux: segments, zero page, entry --- */
 
 static void test_load(void **state)
@@ -812,6 +883,34 @@ static void test_load_kaslr_bad_table(void **state)
 	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
 }
 
+/* A relocation table longer than LINUX_RELOCS_MAX is not taken for one,
+ * even a well-formed one: the kernel is loaded where it was linked. */
+static void test_load_relocs_too_long(void **state)
+{
+	struct fx *f = *state;
+	size_t n64 = LINUX_RELOCS_MAX / 4 - 2; /* 0, n64 entries, 0, 0: one word too many */
+	size_t len = ELF_END + 4 * (n64 + 3);
+	uint8_t *img = calloc(1, len);
+	uint32_t entry = 0x81200000 + F64_OFF;
+
+	assert_non_null(img);
+	memcpy(img, f->img, ELF_END);
+	for (size_t i = 0; i < n64; i++)
+		memcpy(img + ELF_END + 4 + 4 * i, &entry, 4);
+	f->lb.kernel = img;
+	f->lb.kernel_len = len;
+	assert_true(len - ELF_END > LINUX_RELOCS_MAX);
+	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
+	assert_int_equal(f->entry.rip, ENTRY);
+	assert_int_equal(f->mem.map[LAYOUT_ZERO_PAGE + BZ_LOADFLAGS], BZ_LOADED_HIGH);
+	/* One entry less: it is a table, and used. */
+	memset(img + len - 12, 0, 8);
+	f->lb.kernel_len = len - 4;
+	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
+	assert_int_equal(f->mem.map[LAYOUT_ZERO_PAGE + BZ_LOADFLAGS], BZ_LOADED_HIGH | KASLR_FLAG);
+	free(img);
+}
+
 static void test_load_kaslr_from_file(void **state)
 {
 	struct fx *f = *state;
@@ -849,6 +948,9 @@ int main(void)
 		T(test_parse_section_headers),
 		T(test_parse_truncated),
 		T(test_parse_bad_entry),
+		T(test_load_segments_outside_file),
+		T(test_elf_end),
+		T(test_read_headers_too_many_phdrs),
 		T(test_load),
 		T(test_load_without_initrd),
 		T(test_load_refusals),
@@ -856,6 +958,7 @@ int main(void)
 		T(test_load_nokaslr),
 		T(test_load_kaslr_bad_table),
 		T(test_load_kaslr_from_file),
+		T(test_load_relocs_too_long),
 		cmocka_unit_test(test_header_fields),
 		T(test_boot_is_linux),
 		T(test_spec_read_lazy),
