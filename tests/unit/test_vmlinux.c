@@ -767,6 +767,40 @@ static void test_spec_read_whole(void **state)
 }
 
 
+/* A vmlinux file cut short, read lazily (headers and notes in memory):
+ * boot_is_linux, which main() runs before the host check, refuses it by
+ * the file's real size, cut inside a segment or the section headers. */
+static void test_spec_truncated_vmlinux_refused(void **state)
+{
+	struct fx *f = *state;
+	const size_t elf_end = SH_OFF + SH_NUM * sizeof(Elf64_Shdr);
+	const size_t cuts[] = { TEXT_OFF + 1, DATA_OFF + DATA_FILESZ - 1, SH_OFF + 1, elf_end - 1 };
+
+	eh(f->img)->e_shoff = SH_OFF;
+	eh(f->img)->e_shnum = SH_NUM;
+	eh(f->img)->e_shentsize = sizeof(Elf64_Shdr);
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		struct boot_spec spec = { .kernel = u_write_temp(f->img, cuts[i]), .format = KERNEL_AUTO };
+
+		assert_int_equal(boot_spec_read(&spec), 0);
+		assert_true(spec.kernel_lazy);
+		assert_int_equal(spec.kernel_len, cuts[i]);
+		assert_refused(boot_is_linux(&spec), "outside the file");
+		assert_contains(err_msg(), spec.kernel);
+		boot_spec_free(&spec);
+		unlink(spec.kernel);
+	}
+	/* Whole, it is Linux. */
+	{
+		struct boot_spec spec = { .kernel = u_write_temp(f->img, elf_end), .format = KERNEL_AUTO };
+
+		assert_int_equal(boot_spec_read(&spec), 0);
+		assert_int_equal(boot_is_linux(&spec), 1);
+		boot_spec_free(&spec);
+		unlink(spec.kernel);
+	}
+}
+
 /* --- KASLR: the image with a relocation table after the ELF --- */
 
 #define ELF_END (DATA_OFF + DATA_FILESZ)
@@ -963,6 +997,7 @@ int main(void)
 		T(test_boot_is_linux),
 		T(test_spec_read_lazy),
 		T(test_spec_read_whole),
+		T(test_spec_truncated_vmlinux_refused),
 	};
 
 	return cmocka_run_group_tests_name("vmlinux", tests, NULL, NULL);
