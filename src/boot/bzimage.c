@@ -33,12 +33,34 @@ int bzimage_parse(const uint8_t *img, size_t len, const char *path, struct bzima
 
 	bz->setup_sects = img[BZ_SETUP_SECTS] ? img[BZ_SETUP_SECTS] : 4;
 	bz->setup_len = (size_t)(bz->setup_sects + 1) * 512;
-	/* The header runs from 0x1f1 to the target of the jump at 0x200. */
-	bz->header_end = 0x202 + img[BZ_JUMP + 1];
-	if (bz->setup_len >= len || bz->header_end > bz->setup_len)
+	if (bz->setup_len >= len)
 		return fail(ERR_USAGE, "%s: truncated bzImage (setup larger than file)", path);
+	/* The header runs from 0x1f1 to the target of the jump at 0x200
+	 * (at most 0x301: inside the setup, which is 2 sectors or more). It
+	 * must hold every field read here: the zero page gets only it. */
+	bz->header_end = 0x202 + img[BZ_JUMP + 1];
+	if (bz->header_end < BZ_INIT_SIZE + 4)
+		return fail(ERR_USAGE, "%s: bzImage setup header ends at 0x%zx, before its init_size field",
+			    path, bz->header_end);
 	bz->pm = img + bz->setup_len;
 	bz->pm_len = len - bz->setup_len;
+	/* syssize: the protected-mode kernel in 16-byte units. A file cut
+	 * short (a copy or download that stopped) has less than that; its
+	 * decompressor would run off the end of what is loaded. (More is
+	 * fine: a signed kernel carries its signature after it.) */
+	bz->sys_len = (uint64_t)rd32(img + BZ_SYSSIZE) * 16;
+	if (bz->sys_len > bz->pm_len)
+		return fail(ERR_USAGE,
+			    "%s: truncated bzImage: its header says %llu bytes of kernel follow the setup, the file has %zu",
+			    path, (unsigned long long)bz->sys_len, bz->pm_len);
+	if (bz->sys_len <= BZ_ENTRY_64)
+		return fail(ERR_USAGE, "%s: bzImage kernel of %llu bytes ends before its 64-bit entry point at 0x%x",
+			    path, (unsigned long long)bz->sys_len, BZ_ENTRY_64);
+	/* The compressed kernel, inside the protected-mode one. */
+	if ((uint64_t)rd32(img + BZ_PAYLOAD_OFFSET) + rd32(img + BZ_PAYLOAD_LENGTH) > bz->sys_len)
+		return fail(ERR_USAGE, "%s: bzImage payload (offset %u, %u bytes) runs past the kernel's %llu bytes",
+			    path, rd32(img + BZ_PAYLOAD_OFFSET), rd32(img + BZ_PAYLOAD_LENGTH),
+			    (unsigned long long)bz->sys_len);
 	bz->initrd_addr_max = rd32(img + BZ_INITRD_ADDR_MAX);
 	bz->cmdline_size = rd32(img + BZ_CMDLINE_SIZE);
 	bz->kernel_alignment = rd32(img + BZ_KERNEL_ALIGNMENT);

@@ -9,6 +9,7 @@
 
 /* Offsets into the image / the zero page. */
 #define BZ_SETUP_SECTS 0x1f1
+#define BZ_SYSSIZE 0x1f4
 #define BZ_BOOT_FLAG 0x1fe
 #define BZ_JUMP 0x200
 #define BZ_HEADER_MAGIC 0x202
@@ -25,6 +26,8 @@
 #define BZ_RELOCATABLE 0x234
 #define BZ_XLOADFLAGS 0x236
 #define BZ_CMDLINE_SIZE 0x238
+#define BZ_PAYLOAD_OFFSET 0x248
+#define BZ_PAYLOAD_LENGTH 0x24c
 #define BZ_PREF_ADDRESS 0x258
 #define BZ_INIT_SIZE 0x260
 
@@ -34,6 +37,8 @@
 
 /* We enter the kernel at its 64-bit entry point, which needs 2.12+. */
 #define BZ_MIN_VERSION 0x020c
+/* Where that entry point (startup_64) is in the protected-mode kernel. */
+#define BZ_ENTRY_64 0x200
 
 struct bzimage {
 	uint16_t version;
@@ -41,7 +46,8 @@ struct bzimage {
 	size_t setup_len;         /* bytes of boot sector + setup */
 	size_t header_end;        /* end of the setup header in the image */
 	const uint8_t *pm;        /* protected-mode kernel inside the image */
-	size_t pm_len;
+	size_t pm_len;            /* bytes after the setup: all loaded */
+	uint64_t sys_len;         /* syssize * 16: the kernel's own size, <= pm_len */
 	uint32_t initrd_addr_max; /* highest byte address an initrd may use */
 	uint32_t cmdline_size;    /* max command line length, excluding NUL */
 	uint32_t kernel_alignment;
@@ -50,7 +56,12 @@ struct bzimage {
 	uint32_t init_size;       /* memory the kernel needs from its load address */
 };
 
-/* Parse IMG (LEN bytes). On failure records a user error naming PATH. */
+/* Parse IMG (LEN bytes: the file's size, though a bzImage read lazily
+ * holds only its boot sector and setup). Every size and offset the header
+ * gives is checked against LEN: setup_sects, syssize (a file cut short is
+ * refused here, before the VM exists), payload_offset + payload_length,
+ * the header's own end and the 64-bit entry point. On failure records a
+ * user error naming PATH. */
 int bzimage_parse(const uint8_t *img, size_t len, const char *path, struct bzimage *bz);
 
 /* Quick magic check (used to tell bzImage from ELF/flat). */

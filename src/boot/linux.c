@@ -162,7 +162,7 @@ int linux_load(struct guest_mem *mem, const struct linux_boot *lb, struct boot_e
 		.hdr = lb->kernel, .hdr_end = bz.header_end,
 		.cmdline_size = bz.cmdline_size, .initrd_addr_max = bz.initrd_addr_max,
 		.kernel_end = base + bz.init_size,
-		.entry = LAYOUT_KERNEL + 0x200, /* startup_64 of the decompressor */
+		.entry = LAYOUT_KERNEL + BZ_ENTRY_64, /* startup_64 of the decompressor */
 	};
 	if (check_fits(mem, k.kernel_end) < 0)
 		return -1;

@@ -143,6 +143,9 @@ static int check_segments(const uint8_t *img, size_t len, const Elf64_Ehdr *eh, 
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		Elf64_Phdr ph = phdr(img, eh, i);
 
+		/* Notes are read (the PVH entry), so they must be there too. */
+		if (ph.p_type == PT_NOTE && (ph.p_offset > len || ph.p_filesz > len - ph.p_offset))
+			return fail(ERR_USAGE, "%s: ELF note segment outside the file", path);
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (check_segment(&ph, len, path) < 0)
@@ -175,6 +178,12 @@ int vmlinux_parse(const uint8_t *img, size_t len, const char *path, struct vmlin
 		return fail(ERR_USAGE, "%s: bad ELF program headers", path);
 	if (eh.e_type != ET_EXEC)
 		return fail(ERR_USAGE, "%s: a Linux vmlinux must be an executable ELF (ET_EXEC)", path);
+	/* The section header table is not loaded, but where it ends is where
+	 * the relocation table begins (vmlinux_elf_end): a file cut inside it
+	 * would have KASLR read its table from the wrong bytes. */
+	if (eh.e_shoff > len || (uint64_t)eh.e_shnum * eh.e_shentsize > len - eh.e_shoff)
+		return fail(ERR_USAGE, "%s: ELF section header table outside the file (is the file cut short?)",
+			    path);
 	if (check_segments(img, len, &eh, path, vm) < 0)
 		return -1;
 	/* startup_64 must be code the loader put there, not bss. (0 cannot

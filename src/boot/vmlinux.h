@@ -34,8 +34,10 @@ struct vmlinux {
  * other ELF (the project's test guests) is left to the plain ELF loader. */
 int vmlinux_is_linux(const uint8_t *img, size_t len);
 
-/* Check IMG as a kernel to load at its physical addresses: header,
- * program headers, every PT_LOAD inside the file, at or above 1 MiB (below
+/* Check IMG (LEN bytes: the file's size, though a vmlinux read lazily
+ * holds only its headers and notes) as a kernel to load at its physical
+ * addresses: header, program headers, the section header table and every
+ * PT_LOAD and PT_NOTE inside the file, PT_LOADs at or above 1 MiB (below
  * is warden's: zero page, command line, page tables, ACPI), below the
  * 3 GiB RAM hole, not overlapping, and the entry point inside an
  * executable segment's file bytes. A user error naming PATH on failure. */

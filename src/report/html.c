@@ -1,14 +1,10 @@
 /* The page: one self-contained HTML document (inline CSS and SVG, no
  * script, no external resource), written as XHTML-compatible markup so
  * a strict XML parser can check it too. */
-#include "report/sections.h"
-
-#include <stdlib.h>
-#include <string.h>
+#include "report/html.h"
 
 #include "report/fmt.h"
-#include "report/jget.h"
-#include "report/svg.h"
+#include "report/sections.h"
 
 static const char css[] =
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
@@ -31,105 +27,6 @@ static const char css[] =
 	"svg .axis-label{font-size:12px;fill:#3d4650}svg .legend-note{fill:#6b7680}\n"
 	"svg .grid{stroke:#edf0f2}svg .axis,svg .tick{stroke:#6b7680}\n"
 	"svg .marker-label{font-weight:600}svg .bar-label{font-size:11px}\n";
-
-void html_missing(FILE *f, const char *what, const char *why)
-{
-	fputs("<p class=\"missing\">", f);
-	fmt_escape(f, what);
-	fputs(": not recorded (", f);
-	fmt_escape(f, why);
-	fputs(")</p>\n", f);
-}
-
-const char *why_missing(json_object *stats, const char *key, const char *default_why)
-{
-	const char *why = jstr(stats, key);
-
-	return why && why[0] ? why : default_why;
-}
-
-void html_table_open(FILE *f, const char *cls, const char *headers)
-{
-	const char *h = headers;
-
-	fprintf(f, "<table class=\"%s\"><thead><tr>", cls);
-	while (*h) {
-		size_t n = strcspn(h, "|");
-		int num = *h == '>';
-
-		fprintf(f, "<th%s>%.*s</th>", num ? " class=\"num\"" : "", (int)(n - num), h + num);
-		h += n + (h[n] == '|');
-	}
-	fputs("</tr></thead><tbody>\n", f);
-}
-
-void html_table_close(FILE *f)
-{
-	fputs("</tbody></table>\n", f);
-}
-
-void html_td(FILE *f, const char *text)
-{
-	fputs("<td>", f);
-	fmt_escape(f, text);
-	fputs("</td>", f);
-}
-
-void html_td_num(FILE *f, const char *text)
-{
-	fputs("<td class=\"num\">", f);
-	fmt_escape(f, text);
-	fputs("</td>", f);
-}
-
-struct member {
-	const char *name;
-	json_object *val;
-	double key;
-};
-
-static int by_key_desc(const void *a, const void *b)
-{
-	const struct member *x = a, *y = b;
-
-	if (x->key != y->key)
-		return x->key < y->key ? 1 : -1;
-	return strcmp(x->name, y->name);
-}
-
-size_t sorted_members(json_object *obj, const char *key, const char ***names, json_object ***vals)
-{
-	size_t n = 0, cap;
-	struct member *m;
-
-	*names = NULL;
-	*vals = NULL;
-	if (!obj || !json_object_is_type(obj, json_type_object))
-		return 0;
-	cap = (size_t)json_object_object_length(obj);
-	if (cap == 0 || !(m = calloc(cap, sizeof(*m))))
-		return 0;
-	json_object_object_foreach(obj, k, v) {
-		if (n < cap && json_object_is_type(v, json_type_object))
-			m[n++] = (struct member){ k, v, jcount(v, key) };
-	}
-	qsort(m, n, sizeof(*m), by_key_desc);
-	*names = calloc(n ? n : 1, sizeof(**names));
-	*vals = calloc(n ? n : 1, sizeof(**vals));
-	if (!*names || !*vals) {
-		free(*names);
-		free(*vals);
-		*names = NULL;
-		*vals = NULL;
-		n = 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		(*names)[i] = m[i].name;
-		(*vals)[i] = m[i].val;
-	}
-	free(m);
-	return n;
-}
 
 static void nav(FILE *f)
 {

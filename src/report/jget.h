@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 json_object *jobj(json_object *o, const char *key);  /* an object, or NULL */
 json_object *jarr(json_object *o, const char *key);  /* an array, or NULL */
@@ -14,5 +15,10 @@ const char *jstr(json_object *o, const char *key);   /* a string, or NULL */
 bool jnum(json_object *o, const char *key, double *v);
 /* The number, or 0 when absent; negative values count as 0. */
 double jcount(json_object *o, const char *key);
+/* The members of OBJ (an object of objects) sorted by KEY (a number
+ * member, descending; ties by name). Returns how many; *NAMES and *VALS
+ * are malloc'd (NULL when empty). */
+size_t sorted_members(json_object *obj, const char *key, const char ***names,
+		      json_object ***vals);
 
 #endif

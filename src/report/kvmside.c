@@ -5,6 +5,7 @@
 
 #include "report/fmt.h"
 #include "report/jget.h"
+#include "report/markup.h"
 #include "report/sections.h"
 #include "report/svg.h"
 

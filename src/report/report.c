@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/html.h"
 #include "report/input.h"
-#include "report/sections.h"
 #include "util/error.h"
 
 static void usage(FILE *f)

@@ -201,6 +201,31 @@ b[0x1f1] = 4; b[0x1fe:0x200] = b'\x55\xaa'; b[0x202:0x206] = b'HdrS'
 b[0x206:0x208] = struct.pack('<H', 0x0200)
 open(sys.argv[1], 'wb').write(b)
 PY
+# A bzImage cut short: a 2.15 header that passes every other check, whose
+# syssize says one 16-byte unit more than the file holds after the setup
+# (and the same file whole, for the kvm_pvm check below).
+python3 - "$OUT/cut-bzimage" "$OUT/whole-bzimage" <<'PY' 2>/dev/null || printf '' >"$OUT/cut-bzimage"
+import sys, struct
+setup, pm = 5 * 512, 0x1000
+b = bytearray(setup + pm)
+b[0x1f1] = 4; b[0x1fe:0x200] = b'\x55\xaa'; b[0x200:0x202] = b'\xeb\x6a'; b[0x202:0x206] = b'HdrS'
+b[0x206:0x208] = struct.pack('<H', 0x020f); b[0x211] = 0x01; b[0x236] = 0x01
+struct.pack_into('<I', b, 0x1f4, pm // 16 + 1)
+open(sys.argv[1], 'wb').write(b)
+struct.pack_into('<I', b, 0x1f4, pm // 16)
+open(sys.argv[2], 'wb').write(b)
+PY
+bad "bzImage cut short (syssize)" 'cut-bzimage: truncated bzImage' run --kernel "$OUT/cut-bzimage"
+# The guest's own kernels cut in half: refused as such, before anything
+# about the host (boot_is_linux runs before the kvm_pvm check below).
+if [ -f build/guest/vmlinuz ]; then
+	head -c $(($(wc -c <build/guest/vmlinuz) / 2)) build/guest/vmlinuz >"$OUT/vmlinuz-cut"
+	bad "the guest's bzImage cut in half" 'vmlinuz-cut: truncated bzImage' run --kernel "$OUT/vmlinuz-cut"
+fi
+if [ -f build/guest/vmlinux ]; then
+	head -c $(($(wc -c <build/guest/vmlinux) / 2)) build/guest/vmlinux >"$OUT/vmlinux-cut"
+	bad "the guest's vmlinux cut in half" 'vmlinux-cut: .*outside the file' run --kernel "$OUT/vmlinux-cut"
+fi
 bad "missing kernel" 'cannot open kernel' run --kernel /nonexistent/vmlinuz
 bad "unreadable kernel (a directory)" 'not a regular file' run --kernel /
 bad "not a bzImage" 'not a bzImage' run --kernel "$OUT/not-a-kernel"
@@ -243,6 +268,9 @@ if [ -d /sys/module/kvm_pvm ] && [ ! -d /sys/module/kvm_intel ] && [ ! -d /sys/m
 	else
 		skip "build/guest/vmlinuz missing: cannot test the kvm_pvm refusal"
 	fi
+	# The bzImage cut short above, whole: only the truncation refused it.
+	bad "bzImage cut short, whole: refused for the host only" 'cannot run an unmodified Linux kernel' \
+		run --kernel "$OUT/whole-bzimage"
 fi
 $B/warden --version | grep -q '^warden ' && pass "--version" || failed "--version"
 $B/warden --help | grep -q -- '--kernel' && pass "--help" || failed "--help"

@@ -254,4 +254,15 @@ expect_eq "no output file left by a failed report" no "$([ -e "$OUT/never.html" 
 expect_eq "--help: status 0" 0 $?
 expect_match "--help: usage" '^usage: warden report FILE\.jsonl -o REPORT\.html' "$OUT/help.out"
 
+# The files of src/report call each other without a cycle: html.c calls
+# the sections, the sections call markup, fmt, jget and svg, none calls
+# back. One object per source file, so a stale object cannot hide one.
+objs=()
+for c in src/report/*.c; do objs+=("$B/obj/report/$(basename "$c" .c).o"); done
+if bash tests/report/call_graph.sh "${objs[@]}" >"$OUT/call_graph.txt" 2>"$OUT/call_graph.err"; then
+	pass "src/report: no call cycle between its ${#objs[@]} files ($(wc -l <"$OUT/call_graph.txt") calling pairs)"
+else
+	failed "src/report: call graph: $(tr '\n' ' ' <"$OUT/call_graph.err")"
+fi
+
 finish report

@@ -13,6 +13,9 @@
 #define FX_SETUP_SECTS 4
 #define FX_SETUP_LEN ((FX_SETUP_SECTS + 1) * 512)
 #define FX_PM_LEN 6000
+#define FX_SYSSIZE (FX_PM_LEN / 16)  /* the header's size of the PM kernel */
+#define FX_PAYLOAD_OFFSET 0x3c0      /* the compressed kernel inside it */
+#define FX_PAYLOAD_LENGTH 5000
 #define FX_LEN (FX_SETUP_LEN + FX_PM_LEN)
 #define FX_JUMP_OFF 0x6a /* header ends at 0x202 + 0x6a = 0x26c */
 #define FX_HEADER_END (0x202 + FX_JUMP_OFF)
@@ -35,6 +38,7 @@ static inline void fx_bzimage_fill(uint8_t *img, size_t len)
 	assert_true(len >= FX_LEN);
 	memset(img, 0, len);
 	img[BZ_SETUP_SECTS] = FX_SETUP_SECTS;
+	u_wr32(img + BZ_SYSSIZE, FX_SYSSIZE);
 	u_wr16(img + BZ_BOOT_FLAG, 0xAA55);
 	img[BZ_JUMP] = 0xeb;
 	img[BZ_JUMP + 1] = FX_JUMP_OFF;
@@ -47,6 +51,8 @@ static inline void fx_bzimage_fill(uint8_t *img, size_t len)
 	img[BZ_RELOCATABLE] = 1;
 	img[BZ_XLOADFLAGS] = BZ_XLF_KERNEL_64 | 0x02; /* + can be loaded above 4G */
 	u_wr32(img + BZ_CMDLINE_SIZE, FX_CMDLINE_SIZE);
+	u_wr32(img + BZ_PAYLOAD_OFFSET, FX_PAYLOAD_OFFSET);
+	u_wr32(img + BZ_PAYLOAD_LENGTH, FX_PAYLOAD_LENGTH);
 	u_wr64(img + BZ_PREF_ADDRESS, FX_PREF_ADDRESS);
 	u_wr32(img + BZ_INIT_SIZE, FX_INIT_SIZE);
 	img[FX_CANARY_OFF] = 0x5a;

@@ -1,4 +1,5 @@
 /* bzImage setup-header parsing (src/boot/bzimage.c). */
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@ static void test_parse_valid(void **state)
 	assert_int_equal(bz.header_end, FX_HEADER_END);
 	assert_ptr_equal(bz.pm, img + FX_SETUP_LEN);
 	assert_int_equal(bz.pm_len, FX_PM_LEN);
+	assert_int_equal(bz.sys_len, FX_PM_LEN);
 	assert_int_equal(bz.pm[0], fx_pm_byte(0));
 	assert_int_equal(bz.initrd_addr_max, FX_INITRD_ADDR_MAX);
 	assert_int_equal(bz.cmdline_size, FX_CMDLINE_SIZE);
@@ -47,17 +49,21 @@ static void test_setup_sects_zero_means_four(void **state)
 
 static void test_setup_sects_other(void **state)
 {
-	size_t len = 9 * 512 + 100;
+	size_t len = 9 * 512 + 0x300;
 	uint8_t *img = fx_bzimage_prefix(len);
 	struct bzimage bz;
 
 	(void)state;
 	img[BZ_SETUP_SECTS] = 8;
+	u_wr32(img + BZ_SYSSIZE, 0x300 / 16);
+	u_wr32(img + BZ_PAYLOAD_OFFSET, 0x220);
+	u_wr32(img + BZ_PAYLOAD_LENGTH, 0xe0);
 	assert_int_equal(bzimage_parse(img, len, "k", &bz), 0);
 	assert_int_equal(bz.setup_sects, 8);
 	assert_int_equal(bz.setup_len, 9 * 512);
 	assert_ptr_equal(bz.pm, img + 9 * 512);
-	assert_int_equal(bz.pm_len, 100);
+	assert_int_equal(bz.pm_len, 0x300);
+	assert_int_equal(bz.sys_len, 0x300);
 	free(img);
 }
 
@@ -163,22 +169,122 @@ static void test_reject_truncated_setup(void **state)
 	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "truncated");
 	/* Setup exactly as long as the file: no kernel after it. */
 	img[BZ_SETUP_SECTS] = FX_SETUP_SECTS;
-	assert_user_error(bzimage_parse(img, FX_SETUP_LEN, "k", &bz), "truncated");
-	/* One byte of kernel is enough for the parser. */
-	assert_int_equal(bzimage_parse(img, FX_SETUP_LEN + 1, "k", &bz), 0);
-	assert_int_equal(bz.pm_len, 1);
+	assert_user_error(bzimage_parse(img, FX_SETUP_LEN, "truncated", &bz), "setup larger than file");
 	free(img);
 }
 
-static void test_reject_truncated_header(void **state)
+/* The bug a new user found: a file cut short inside the protected-mode
+ * kernel (shorter than syssize says) was accepted, and the guest
+ * triple-faulted. Every cut is refused, in one line; the whole file
+ * loads, and so does one with bytes after the kernel (a signature). */
+static void test_reject_truncated_kernel(void **state)
 {
-	size_t len = BZ_INIT_SIZE + 3; /* init_size cut short */
-	uint8_t *img = fx_bzimage_prefix(len);
+	uint8_t *img = fx_bzimage_new(), *longer;
 	struct bzimage bz;
 
 	(void)state;
-	assert_user_error(bzimage_parse(img, len, "k", &bz), "truncated");
+	for (size_t len = FX_SETUP_LEN + 1; len < FX_LEN; len++) {
+		uint8_t *cut = fx_bzimage_prefix(len);
+
+		assert_user_error(bzimage_parse(cut, len, "vmlinuz", &bz),
+				  "vmlinuz: truncated bzImage: its header says 6000 bytes of kernel follow the setup");
+		assert_null(strchr(err_msg(), '\n'));
+		free(cut);
+	}
+	assert_int_equal(bzimage_parse(img, FX_LEN, "k", &bz), 0);
+	assert_int_equal(bz.sys_len, FX_PM_LEN);
+	/* One paragraph more than the file holds. */
+	u_wr32(img + BZ_SYSSIZE, FX_SYSSIZE + 1);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "6016 bytes of kernel follow the setup, the file has 6000");
+	/* syssize * 16 is done in 64 bits: no wrap to a small size. */
+	u_wr32(img + BZ_SYSSIZE, 0x10000001u);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "truncated bzImage");
 	free(img);
+
+	longer = malloc(FX_LEN + 1472);
+	assert_non_null(longer);
+	fx_bzimage_fill(longer, FX_LEN + 1472);
+	assert_int_equal(bzimage_parse(longer, FX_LEN + 1472, "signed", &bz), 0);
+	assert_int_equal(bz.pm_len, FX_PM_LEN + 1472);
+	assert_int_equal(bz.sys_len, FX_PM_LEN);
+	free(longer);
+}
+
+/* The 64-bit entry point is 0x200 into the protected-mode kernel. */
+static void test_reject_kernel_without_entry(void **state)
+{
+	uint8_t *img = fx_bzimage_new();
+	struct bzimage bz;
+
+	(void)state;
+	u_wr32(img + BZ_PAYLOAD_OFFSET, 0);
+	u_wr32(img + BZ_PAYLOAD_LENGTH, 0);
+	u_wr32(img + BZ_SYSSIZE, BZ_ENTRY_64 / 16);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "ends before its 64-bit entry point at 0x200");
+	u_wr32(img + BZ_SYSSIZE, 0);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "kernel of 0 bytes");
+	u_wr32(img + BZ_SYSSIZE, BZ_ENTRY_64 / 16 + 1);
+	assert_int_equal(bzimage_parse(img, FX_LEN, "k", &bz), 0);
+	free(img);
+}
+
+/* payload_offset + payload_length: inside the kernel syssize gives. */
+static void test_reject_payload_outside_kernel(void **state)
+{
+	uint8_t *img = fx_bzimage_new();
+	struct bzimage bz;
+
+	(void)state;
+	u_wr32(img + BZ_PAYLOAD_LENGTH, FX_PM_LEN - FX_PAYLOAD_OFFSET);
+	assert_int_equal(bzimage_parse(img, FX_LEN, "k", &bz), 0);
+	u_wr32(img + BZ_PAYLOAD_LENGTH, FX_PM_LEN - FX_PAYLOAD_OFFSET + 1);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz),
+			  "bzImage payload (offset 960, 5041 bytes) runs past the kernel's 6000 bytes");
+	/* The sum is done in 64 bits: no wrap to a small end. */
+	u_wr32(img + BZ_PAYLOAD_OFFSET, 0xffffffffu);
+	u_wr32(img + BZ_PAYLOAD_LENGTH, 2);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "runs past");
+	u_wr32(img + BZ_PAYLOAD_OFFSET, FX_PM_LEN + 1);
+	u_wr32(img + BZ_PAYLOAD_LENGTH, 0);
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "runs past");
+	free(img);
+}
+
+/* The jump at 0x200 says where the header ends: it must hold the fields
+ * read (init_size, at 0x260, is the last), the zero page gets only it. */
+static void test_reject_header_too_short(void **state)
+{
+	uint8_t *img = fx_bzimage_new();
+	struct bzimage bz;
+
+	(void)state;
+	img[BZ_JUMP + 1] = BZ_INIT_SIZE + 4 - 0x202 - 1;
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz),
+			  "k: bzImage setup header ends at 0x263, before its init_size field");
+	img[BZ_JUMP + 1] = 0;
+	assert_user_error(bzimage_parse(img, FX_LEN, "k", &bz), "ends at 0x202");
+	img[BZ_JUMP + 1] = BZ_INIT_SIZE + 4 - 0x202;
+	assert_int_equal(bzimage_parse(img, FX_LEN, "k", &bz), 0);
+	assert_int_equal(bz.header_end, BZ_INIT_SIZE + 4);
+	img[BZ_JUMP + 1] = 0xff; /* the largest: still inside the setup */
+	assert_int_equal(bzimage_parse(img, FX_LEN, "k", &bz), 0);
+	assert_int_equal(bz.header_end, 0x301);
+	free(img);
+}
+
+/* Cut anywhere from the version to init_size, the last field read, in a
+ * buffer of exactly that size (AddressSanitizer sees a read past it). */
+static void test_reject_truncated_header(void **state)
+{
+	struct bzimage bz;
+
+	(void)state;
+	for (size_t len = BZ_VERSION + 2; len <= BZ_INIT_SIZE + 3; len++) {
+		uint8_t *img = fx_bzimage_prefix(len);
+
+		assert_user_error(bzimage_parse(img, len, "k", &bz), "truncated bzImage header");
+		free(img);
+	}
 }
 
 static void test_reject_no_64bit_entry(void **state)
@@ -201,6 +307,37 @@ static void test_reject_zimage(void **state)
 	img[BZ_LOADFLAGS] = BZ_CAN_USE_HEAP; /* LOADED_HIGH clear */
 	assert_user_error(bzimage_parse(img, FX_LEN, "zImage", &bz), "zImage");
 	free(img);
+}
+
+/* bzimage_read_setup(FD, IMG, SIZE) writes IMG only below SIZE, the
+ * file's size when boot_spec_read looked: also when the file is longer
+ * (it grew since) than a first KiB or a setup that SIZE would hold. */
+static void test_read_setup_within_size(void **state)
+{
+	uint8_t *full = fx_bzimage_new();
+	char *path = u_write_temp(full, FX_LEN);
+	static const size_t sizes[] = { 0x3ff, 0x400, FX_SETUP_LEN - 1, FX_SETUP_LEN, FX_LEN };
+	int fd = open(path, O_RDONLY);
+
+	(void)state;
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t size = sizes[i];
+		uint8_t *img = calloc(1, size + 64);
+
+		assert_non_null(img);
+		memset(img + size, 0xa5, 64);
+		assert_int_equal(bzimage_read_setup(fd, img, size), size >= FX_SETUP_LEN ? 0 : -1);
+		for (size_t j = size; j < size + 64; j++)
+			if (img[j] != 0xa5)
+				fail_msg("size %zu: byte %zu past it was written", size, j);
+		if (size >= FX_SETUP_LEN)
+			assert_memory_equal(img, full, FX_SETUP_LEN);
+		free(img);
+	}
+	close(fd);
+	unlink(path);
+	free(full);
 }
 
 /* BUG (src/boot/bzimage.c:13,22): bzimage_looks_like() accepts a file
@@ -249,8 +386,13 @@ int main(void)
 		cmocka_unit_test(test_reject_too_old),
 		cmocka_unit_test(test_reject_truncated_setup),
 		cmocka_unit_test(test_reject_truncated_header),
+		cmocka_unit_test(test_reject_truncated_kernel),
+		cmocka_unit_test(test_reject_kernel_without_entry),
+		cmocka_unit_test(test_reject_payload_outside_kernel),
+		cmocka_unit_test(test_reject_header_too_short),
 		cmocka_unit_test(test_reject_no_64bit_entry),
 		cmocka_unit_test(test_reject_zimage),
+		cmocka_unit_test(test_read_setup_within_size),
 		/* Last: it may end in SIGSEGV, after which cmocka leaves the signal blocked. */
 		cmocka_unit_test(test_short_header_no_out_of_bounds_read),
 	};

@@ -356,6 +356,67 @@ static void test_spec_read_bzimage_whole(void **state)
 	unlink(spec.kernel);
 }
 
+/* A bzImage file cut short (shorter than syssize says): refused where
+ * main() first looks at the kernel, boot_is_linux after boot_spec_read,
+ * before the host check and before any VM exists; read lazily (only the
+ * setup in memory) the check uses the file's real size. Also when the
+ * cut leaves less than the setup (the file is then read whole). */
+static void test_spec_truncated_bzimage_refused(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t cuts[] = { FX_LEN - 1, FX_LEN - 16, FX_SETUP_LEN + 0x201, FX_SETUP_LEN + 1,
+				       FX_SETUP_LEN - 1, 0x300 };
+	static const enum kernel_format formats[] = { KERNEL_AUTO, KERNEL_BZIMAGE };
+
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
+		for (size_t j = 0; j < 2; j++) {
+			struct boot_spec spec = { .kernel = u_write_temp(f->kernel, cuts[i]), .format = formats[j] };
+
+			assert_int_equal(boot_spec_read(&spec), 0);
+			assert_int_equal(spec.kernel_lazy, cuts[i] > FX_SETUP_LEN);
+			assert_int_equal(spec.kernel_len, cuts[i]);
+			assert_user_error(boot_is_linux(&spec), "truncated bzImage");
+			assert_contains(err_msg(), spec.kernel);
+			assert_null(strchr(err_msg(), '\n'));
+			/* And linux_load, should anything call it. */
+			f->lb.kernel = spec.kernel_img;
+			f->lb.kernel_len = spec.kernel_len;
+			f->lb.kernel_from_fd = spec.kernel_lazy;
+			f->lb.kernel_fd = spec.kernel_fd;
+			f->mem.map[LAYOUT_KERNEL] = 0xcc;
+			assert_user_error(linux_load(&f->mem, &f->lb, &f->entry), "truncated bzImage");
+			assert_int_equal(f->mem.map[LAYOUT_KERNEL], 0xcc);
+			boot_spec_free(&spec);
+			unlink(spec.kernel);
+		}
+}
+
+/* Bytes after the kernel syssize gives (Debian signs its kernels: the
+ * signature follows) are no truncation: loaded as before, all of them. */
+static void test_load_bzimage_with_trailer(void **state)
+{
+	struct fixture *f = *state;
+	size_t len = FX_LEN + 1472;
+	uint8_t *img = malloc(len);
+	struct boot_spec spec = { .format = KERNEL_AUTO };
+
+	assert_non_null(img);
+	fx_bzimage_fill(img, len);
+	spec.kernel = u_write_temp(img, len);
+	assert_int_equal(boot_spec_read(&spec), 0);
+	assert_true(spec.kernel_lazy);
+	assert_int_equal(boot_is_linux(&spec), 1);
+	f->lb.kernel = spec.kernel_img;
+	f->lb.kernel_len = spec.kernel_len;
+	f->lb.kernel_from_fd = true;
+	f->lb.kernel_fd = spec.kernel_fd;
+	assert_int_equal(linux_load(&f->mem, &f->lb, &f->entry), 0);
+	assert_memory_equal(f->mem.map + LAYOUT_KERNEL, img + FX_SETUP_LEN, len - FX_SETUP_LEN);
+	boot_spec_free(&spec);
+	unlink(spec.kernel);
+	free(img);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -377,6 +438,8 @@ int main(void)
 		T(test_load_not_a_bzimage),
 		T(test_spec_read_bzimage_lazily),
 		T(test_spec_read_bzimage_whole),
+		T(test_spec_truncated_bzimage_refused),
+		T(test_load_bzimage_with_trailer),
 	};
 
 	return cmocka_run_group_tests_name("linux", tests, NULL, NULL);

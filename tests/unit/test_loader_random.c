@@ -273,7 +273,8 @@ static const struct field_desc bzimage_fields[] = {
 	{ "initrd_addr_max", BZ_INITRD_ADDR_MAX, 4 }, { "kernel_alignment", BZ_KERNEL_ALIGNMENT, 4 },
 	{ "relocatable", BZ_RELOCATABLE, 1 }, { "xloadflags", BZ_XLOADFLAGS, 2 },
 	{ "cmdline_size", BZ_CMDLINE_SIZE, 4 }, { "pref_address", BZ_PREF_ADDRESS, 8 },
-	{ "init_size", BZ_INIT_SIZE, 4 },
+	{ "init_size", BZ_INIT_SIZE, 4 }, { "payload_offset", BZ_PAYLOAD_OFFSET, 4 },
+	{ "payload_length", BZ_PAYLOAD_LENGTH, 4 },
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -329,7 +330,9 @@ static void seed_bzimage(struct seed *sd)
 #define VM_DATA_FILESZ 0x200
 #define VM_DATA_MEMSZ 0x3000
 #define VM_DATA_PADDR 0x1200000ULL
-#define VM_ELF_END (VM_DATA_OFF + VM_DATA_FILESZ)
+#define VM_SEGS_END (VM_DATA_OFF + VM_DATA_FILESZ)
+#define VM_SH_NUM 2 /* section headers after the segments, as in a real one */
+#define VM_ELF_END (VM_SEGS_END + VM_SH_NUM * sizeof(Elf64_Shdr))
 #define VM_VIRT(paddr) (0x81000000u + (uint32_t)((paddr) - VM_TEXT_PADDR))
 
 static const uint32_t vm_relocs[] = {
@@ -364,15 +367,22 @@ static void vmlinux_fill(uint8_t *img, size_t len)
 		  .p_filesz = VM_DATA_FILESZ, .p_memsz = VM_DATA_MEMSZ, .p_align = 0x200000 },
 		{ .p_type = PT_NOTE, .p_flags = PF_R, .p_offset = VM_NOTE_OFF, .p_align = 4 },
 	};
+	Elf64_Shdr text = { .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
+			    .sh_addr = 0xffffffff81000000ULL, .sh_offset = VM_TEXT_OFF, .sh_size = VM_TEXT_LEN };
 	Elf64_Ehdr h;
 
 	nlen += put_note(img + VM_NOTE_OFF + nlen, "Xen", VMLINUX_XEN_NOTE_PHYS32_ENTRY, &pvh, 4);
 	p[2].p_filesz = p[2].p_memsz = nlen;
 	elf64_header(&h, VM_TEXT_PADDR, 3);
+	h.e_shoff = VM_SEGS_END;
+	h.e_shentsize = sizeof(Elf64_Shdr);
+	h.e_shnum = VM_SH_NUM;
 	memcpy(img, &h, sizeof(h));
 	memcpy(img + sizeof(h), p, sizeof(p));
-	for (size_t i = VM_TEXT_OFF; i < VM_ELF_END; i++)
+	for (size_t i = VM_TEXT_OFF; i < VM_SEGS_END; i++)
 		img[i] = (uint8_t)(i * 5 + 1);
+	memset(img + VM_SEGS_END, 0, sizeof(Elf64_Shdr)); /* SHN_UNDEF */
+	memcpy(img + VM_SEGS_END + sizeof(Elf64_Shdr), &text, sizeof(text));
 	if (len > VM_ELF_END)
 		memcpy(img + VM_ELF_END, vm_relocs, sizeof(vm_relocs));
 }
@@ -799,18 +809,94 @@ static uint64_t bzimage_end(const uint8_t *img, size_t len)
 	return pref > UINT64_MAX - init ? UINT64_MAX : pref + init;
 }
 
-/* The PM code at 1 MiB; the kernel's end. */
+/* The PM code at 1 MiB; the kernel's end. What the header says is in
+ * the file: the kernel syssize gives (the image was not cut short), the
+ * 64-bit entry point inside it, the payload inside it, and the header's
+ * end (the jump at 0x200) past every field the loader reads. */
 static uint64_t check_bzimage_loaded(const struct rig *r, const struct inputs *in)
 {
 	size_t setup = ((size_t)(in->img[BZ_SETUP_SECTS] ? in->img[BZ_SETUP_SECTS] : 4) + 1) * 512;
 	uint64_t end = bzimage_end(in->img, in->len);
+	uint64_t sys_len = (uint64_t)u_rd32(in->img + BZ_SYSSIZE) * 16;
+	uint64_t payload_end = (uint64_t)u_rd32(in->img + BZ_PAYLOAD_OFFSET) + u_rd32(in->img + BZ_PAYLOAD_LENGTH);
 
+	if (sys_len > in->len - setup)
+		fail_case("loaded a bzImage cut short: syssize says %llu bytes of kernel, the file has %zu",
+			  (unsigned long long)sys_len, in->len - setup);
+	if (sys_len <= BZ_ENTRY_64)
+		fail_case("loaded a bzImage of %llu bytes of kernel: its entry point 0x200 is outside",
+			  (unsigned long long)sys_len);
+	if (payload_end > sys_len)
+		fail_case("loaded a bzImage whose payload ends at %llu, past its kernel's %llu bytes",
+			  (unsigned long long)payload_end, (unsigned long long)sys_len);
+	if (0x202 + in->img[BZ_JUMP + 1] < BZ_INIT_SIZE + 4)
+		fail_case("loaded a bzImage whose setup header ends at 0x%x, before init_size",
+			  0x202 + in->img[BZ_JUMP + 1]);
 	if (end > RAM_SIZE)
 		fail_case("loaded a bzImage whose kernel ends at 0x%llx, past RAM (0x%llx)",
 			  (unsigned long long)end, (unsigned long long)RAM_SIZE);
 	if (memcmp(r->mem.map + LAYOUT_KERNEL, in->img + setup, in->len - setup) != 0)
 		fail_case("the PM code at 1 MiB differs from the image's");
 	return end;
+}
+
+/* What a loaded vmlinux's headers say is in the file, read here without
+ * the loader's help: the program header table, every PT_LOAD's and
+ * PT_NOTE's bytes, the section header table. */
+static void check_vmlinux_in_file(const struct inputs *in)
+{
+	Elf64_Ehdr h;
+
+	memcpy(&h, in->img, sizeof(h));
+	if (h.e_phoff > in->len || (uint64_t)h.e_phnum * sizeof(Elf64_Phdr) > in->len - h.e_phoff)
+		fail_case("loaded a vmlinux whose program headers are outside the file");
+	for (unsigned i = 0; i < h.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, in->img + h.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (((ph.p_type == PT_LOAD && ph.p_memsz) || ph.p_type == PT_NOTE) &&
+		    (ph.p_offset > in->len || ph.p_filesz > in->len - ph.p_offset))
+			fail_case("loaded a vmlinux whose segment %u (type %u) is outside the file", i, ph.p_type);
+	}
+	if (h.e_shoff > in->len || (uint64_t)h.e_shnum * h.e_shentsize > in->len - h.e_shoff)
+		fail_case("loaded a vmlinux whose section header table is outside the file");
+}
+
+/* The same for any other ELF, 64- or 32-bit: every PT_LOAD in the file. */
+static void check_elf_in_file(const struct inputs *in)
+{
+	uint64_t phoff, phentsize, off, filesz;
+	unsigned phnum, type;
+	int is64 = in->img[EI_CLASS] == ELFCLASS64;
+
+	if (is64) {
+		Elf64_Ehdr h;
+
+		memcpy(&h, in->img, sizeof(h));
+		phoff = h.e_phoff, phnum = h.e_phnum, phentsize = sizeof(Elf64_Phdr);
+	} else {
+		Elf32_Ehdr h;
+
+		memcpy(&h, in->img, sizeof(h));
+		phoff = h.e_phoff, phnum = h.e_phnum, phentsize = sizeof(Elf32_Phdr);
+	}
+	if (phoff > in->len || phnum * phentsize > in->len - phoff)
+		fail_case("loaded an ELF whose program headers are outside the file");
+	for (unsigned i = 0; i < phnum; i++) {
+		if (is64) {
+			Elf64_Phdr ph;
+
+			memcpy(&ph, in->img + phoff + i * phentsize, sizeof(ph));
+			type = ph.p_type, off = ph.p_offset, filesz = ph.p_filesz;
+		} else {
+			Elf32_Phdr ph;
+
+			memcpy(&ph, in->img + phoff + i * phentsize, sizeof(ph));
+			type = ph.p_type, off = ph.p_offset, filesz = ph.p_filesz;
+		}
+		if (type == PT_LOAD && (off > in->len || filesz > in->len - off))
+			fail_case("loaded an ELF whose segment %u is outside the file", i);
+	}
 }
 
 /* The segments at one 2 MiB-aligned shift from their link address, inside
@@ -820,6 +906,7 @@ static uint64_t check_vmlinux_loaded(const struct inputs *in, const struct boot_
 	struct vmlinux vm;
 	uint64_t shift, start, end;
 
+	check_vmlinux_in_file(in);
 	if (vmlinux_parse(in->img, in->len, KERNEL_PATH, &vm) < 0)
 		fail_case("loaded a vmlinux that vmlinux_parse refuses: %s", err_msg());
 	shift = e->rip - vm.entry;
@@ -864,8 +951,11 @@ static void check_loaded(const struct rig *r, enum kind k, const struct inputs *
 
 	if (!gmem_ptr(&r->mem, e->rip, 1))
 		fail_case("loaded, but the entry point 0x%llx is outside guest RAM", (unsigned long long)e->rip);
-	if (k == K_ELF)
+	if (k == K_ELF) {
+		if (e->mode != BOOT_MODE_REAL16) /* not a flat binary */
+			check_elf_in_file(in);
 		return;
+	}
 	if (e->mode != BOOT_MODE_LONG64 || e->rsi != LAYOUT_ZERO_PAGE)
 		fail_case("Linux entered in mode %d with RSI 0x%llx", (int)e->mode, (unsigned long long)e->rsi);
 	if (k == K_BZIMAGE) {

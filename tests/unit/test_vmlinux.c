@@ -368,6 +368,92 @@ static void test_parse_bad_segments(void **state)
 	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "no loadable segment");
 }
 
+/* A PT_NOTE segment past the end of the file: refused by the parser
+ * (is_linux only ignores it), also a second one after the Linux note. */
+static void test_parse_note_outside_file(void **state)
+{
+	struct fx *f = *state;
+	struct vmlinux vm;
+	Elf64_Phdr extra;
+
+	ph(f->img, PH_NOTE)->p_offset = IMG_LEN - ph(f->img, PH_NOTE)->p_filesz + 1;
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "vmlinux: ELF note segment outside the file");
+	build(f->img, ALL_NOTES);
+	ph(f->img, PH_NOTE)->p_offset = UINT64_MAX - 8; /* offset + filesz wraps */
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "note segment outside the file");
+	build(f->img, ALL_NOTES);
+	extra = *ph(f->img, PH_NOTE);
+	extra.p_offset = IMG_LEN - 8;
+	memcpy(ph(f->img, 3), &extra, sizeof(extra));
+	eh(f->img)->e_phnum = 4;
+	assert_int_equal(vmlinux_is_linux(f->img, IMG_LEN), 1);
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "note segment outside the file");
+	/* Ending exactly at the end of the file is inside. */
+	ph(f->img, 3)->p_filesz = 8;
+	assert_int_equal(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), 0);
+}
+
+/* The section header table, where the relocation table begins, in the
+ * file; a file cut anywhere before its end is refused by the parser,
+ * which boot_is_linux runs before the host is even looked at. */
+#define SH_OFF (DATA_OFF + DATA_FILESZ)
+#define SH_NUM 2
+
+static void test_parse_section_headers(void **state)
+{
+	struct fx *f = *state;
+	struct vmlinux vm;
+
+	eh(f->img)->e_shoff = SH_OFF;
+	eh(f->img)->e_shnum = SH_NUM;
+	eh(f->img)->e_shentsize = sizeof(Elf64_Shdr);
+	assert_int_equal(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), 0);
+	assert_int_equal(vmlinux_parse(f->img, SH_OFF + SH_NUM * sizeof(Elf64_Shdr), "vmlinux", &vm), 0);
+	assert_refused(vmlinux_parse(f->img, SH_OFF + SH_NUM * sizeof(Elf64_Shdr) - 1, "vmlinux", &vm),
+		       "vmlinux: ELF section header table outside the file (is the file cut short?)");
+	eh(f->img)->e_shoff = IMG_LEN + 1;
+	eh(f->img)->e_shnum = 0;
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "section header table outside");
+	eh(f->img)->e_shoff = UINT64_MAX - 8; /* offset + size wraps */
+	eh(f->img)->e_shnum = 1;
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "section header table outside");
+	eh(f->img)->e_shoff = 0x40;
+	eh(f->img)->e_shnum = 0xffff;
+	eh(f->img)->e_shentsize = 0xffff; /* the product needs 64 bits */
+	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "section header table outside");
+	/* None at all (a stripped ELF may have none): nothing to check. */
+	eh(f->img)->e_shoff = 0;
+	eh(f->img)->e_shnum = 0;
+	assert_int_equal(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), 0);
+}
+
+/* Every prefix of a vmlinux with section headers, in a buffer of exactly
+ * that size: refused up to the end of the ELF, for whatever reason. */
+static void test_parse_truncated(void **state)
+{
+	struct fx *f = *state;
+	size_t elf_end = SH_OFF + SH_NUM * sizeof(Elf64_Shdr);
+	struct vmlinux vm;
+
+	eh(f->img)->e_shoff = SH_OFF;
+	eh(f->img)->e_shnum = SH_NUM;
+	eh(f->img)->e_shentsize = sizeof(Elf64_Shdr);
+	for (size_t len = 0; len <= IMG_LEN; len++) {
+		uint8_t *p = malloc(len ? len : 1);
+
+		assert_non_null(p);
+		memcpy(p, f->img, len);
+		err_clear();
+		if (len < elf_end) {
+			assert_refused(vmlinux_parse(p, len, "vmlinux", &vm), "vmlinux");
+		} else {
+			assert_int_equal(vmlinux_parse(p, len, "vmlinux", &vm), 0);
+			assert_int_equal(vmlinux_elf_end(p, len), elf_end);
+		}
+		free(p);
+	}
+}
+
 static void test_parse_bad_entry(void **state)
 {
 	struct fx *f = *state;
@@ -386,6 +472,77 @@ static void test_parse_bad_entry(void **state)
 	assert_refused(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), "not in an executable segment");
 	eh(f->img)->e_entry = DATA_PADDR + DATA_FILESZ - 1;
 	assert_int_equal(vmlinux_parse(f->img, IMG_LEN, "vmlinux", &vm), 0);
+}
+
+/* vmlinux_load_segments checks each PT_LOAD against the file itself,
+ * whoever calls it: nothing is copied from outside the file. */
+static void test_load_segments_outside_file(void **state)
+{
+	struct fx *f = *state;
+
+	ph(f->img, PH_DATA)->p_offset = IMG_LEN - DATA_FILESZ + 1;
+	err_clear();
+	assert_refused(vmlinux_load_segments(&f->mem, f->img, IMG_LEN, -1, 0, "vmlinux"),
+		       "vmlinux: ELF segment outside the file");
+	assert_int_equal(f->mem.map[DATA_PADDR], 0xcc);
+	build(f->img, ALL_NOTES);
+	ph(f->img, PH_TEXT)->p_filesz = UINT64_MAX; /* and p_memsz: offset + size wraps */
+	ph(f->img, PH_TEXT)->p_memsz = UINT64_MAX;
+	assert_refused(vmlinux_load_segments(&f->mem, f->img, IMG_LEN, -1, 0, "vmlinux"), "outside the file");
+	assert_int_equal(f->mem.map[TEXT_PADDR], 0xcc);
+}
+
+/* Where the ELF ends (and the relocation table begins): never past the
+ * file, whatever the headers say; tables outside it do not count. */
+static void test_elf_end(void **state)
+{
+	struct fx *f = *state;
+	size_t segs_end = DATA_OFF + DATA_FILESZ;
+
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), segs_end);
+	eh(f->img)->e_shoff = segs_end;
+	eh(f->img)->e_shnum = 2;
+	eh(f->img)->e_shentsize = sizeof(Elf64_Shdr);
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), segs_end + 2 * sizeof(Elf64_Shdr));
+	/* A section header table past the end of the file. */
+	eh(f->img)->e_shoff = IMG_LEN - sizeof(Elf64_Shdr) + 1;
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), segs_end);
+	eh(f->img)->e_shoff = UINT64_MAX - 8;
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), segs_end);
+	/* A segment past the end of the file. */
+	build(f->img, ALL_NOTES);
+	ph(f->img, PH_DATA)->p_filesz = IMG_LEN;
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), TEXT_OFF + TEXT_LEN);
+	ph(f->img, PH_DATA)->p_offset = UINT64_MAX - 8;
+	ph(f->img, PH_DATA)->p_filesz = 16;
+	assert_int_equal(vmlinux_elf_end(f->img, IMG_LEN), TEXT_OFF + TEXT_LEN);
+}
+
+/* vmlinux_read_headers reads a program header table no kernel has
+ * (more than VMLINUX_MAX_PHDRS entries) not at all. */
+static void test_read_headers_too_many_phdrs(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *img = calloc(1, IMG_LEN);
+	char *path;
+	int fd;
+
+	assert_non_null(img);
+	eh(f->img)->e_phnum = VMLINUX_MAX_PHDRS + 1; /* in the file: 64 + 65 * 56 < NOTE_OFF + ... */
+	path = u_write_temp(f->img, IMG_LEN);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(vmlinux_read_headers(fd, img, IMG_LEN), -1);
+	eh(f->img)->e_phnum = 3;
+	close(fd);
+	unlink(path);
+	path = u_write_temp(f->img, IMG_LEN);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(vmlinux_read_headers(fd, img, IMG_LEN), 0);
+	close(fd);
+	unlink(path);
+	free(img);
 }
 
 /* --- linux_load_vmlinux: segments, zero page, entry --- */
@@ -610,6 +767,40 @@ static void test_spec_read_whole(void **state)
 }
 
 
+/* A vmlinux file cut short, read lazily (headers and notes in memory):
+ * boot_is_linux, which main() runs before the host check, refuses it by
+ * the file's real size, cut inside a segment or the section headers. */
+static void test_spec_truncated_vmlinux_refused(void **state)
+{
+	struct fx *f = *state;
+	const size_t elf_end = SH_OFF + SH_NUM * sizeof(Elf64_Shdr);
+	const size_t cuts[] = { TEXT_OFF + 1, DATA_OFF + DATA_FILESZ - 1, SH_OFF + 1, elf_end - 1 };
+
+	eh(f->img)->e_shoff = SH_OFF;
+	eh(f->img)->e_shnum = SH_NUM;
+	eh(f->img)->e_shentsize = sizeof(Elf64_Shdr);
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		struct boot_spec spec = { .kernel = u_write_temp(f->img, cuts[i]), .format = KERNEL_AUTO };
+
+		assert_int_equal(boot_spec_read(&spec), 0);
+		assert_true(spec.kernel_lazy);
+		assert_int_equal(spec.kernel_len, cuts[i]);
+		assert_refused(boot_is_linux(&spec), "outside the file");
+		assert_contains(err_msg(), spec.kernel);
+		boot_spec_free(&spec);
+		unlink(spec.kernel);
+	}
+	/* Whole, it is Linux. */
+	{
+		struct boot_spec spec = { .kernel = u_write_temp(f->img, elf_end), .format = KERNEL_AUTO };
+
+		assert_int_equal(boot_spec_read(&spec), 0);
+		assert_int_equal(boot_is_linux(&spec), 1);
+		boot_spec_free(&spec);
+		unlink(spec.kernel);
+	}
+}
+
 /* --- KASLR: the image with a relocation table after the ELF --- */
 
 #define ELF_END (DATA_OFF + DATA_FILESZ)
@@ -726,6 +917,34 @@ static void test_load_kaslr_bad_table(void **state)
 	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
 }
 
+/* A relocation table longer than LINUX_RELOCS_MAX is not taken for one,
+ * even a well-formed one: the kernel is loaded where it was linked. */
+static void test_load_relocs_too_long(void **state)
+{
+	struct fx *f = *state;
+	size_t n64 = LINUX_RELOCS_MAX / 4 - 2; /* 0, n64 entries, 0, 0: one word too many */
+	size_t len = ELF_END + 4 * (n64 + 3);
+	uint8_t *img = calloc(1, len);
+	uint32_t entry = 0x81200000 + F64_OFF;
+
+	assert_non_null(img);
+	memcpy(img, f->img, ELF_END);
+	for (size_t i = 0; i < n64; i++)
+		memcpy(img + ELF_END + 4 + 4 * i, &entry, 4);
+	f->lb.kernel = img;
+	f->lb.kernel_len = len;
+	assert_true(len - ELF_END > LINUX_RELOCS_MAX);
+	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
+	assert_int_equal(f->entry.rip, ENTRY);
+	assert_int_equal(f->mem.map[LAYOUT_ZERO_PAGE + BZ_LOADFLAGS], BZ_LOADED_HIGH);
+	/* One entry less: it is a table, and used. */
+	memset(img + len - 12, 0, 8);
+	f->lb.kernel_len = len - 4;
+	assert_int_equal(linux_load_vmlinux(&f->mem, &f->lb, &f->entry), 0);
+	assert_int_equal(f->mem.map[LAYOUT_ZERO_PAGE + BZ_LOADFLAGS], BZ_LOADED_HIGH | KASLR_FLAG);
+	free(img);
+}
+
 static void test_load_kaslr_from_file(void **state)
 {
 	struct fx *f = *state;
@@ -759,7 +978,13 @@ int main(void)
 		T(test_parse),
 		T(test_parse_bad_header),
 		T(test_parse_bad_segments),
+		T(test_parse_note_outside_file),
+		T(test_parse_section_headers),
+		T(test_parse_truncated),
 		T(test_parse_bad_entry),
+		T(test_load_segments_outside_file),
+		T(test_elf_end),
+		T(test_read_headers_too_many_phdrs),
 		T(test_load),
 		T(test_load_without_initrd),
 		T(test_load_refusals),
@@ -767,10 +992,12 @@ int main(void)
 		T(test_load_nokaslr),
 		T(test_load_kaslr_bad_table),
 		T(test_load_kaslr_from_file),
+		T(test_load_relocs_too_long),
 		cmocka_unit_test(test_header_fields),
 		T(test_boot_is_linux),
 		T(test_spec_read_lazy),
 		T(test_spec_read_whole),
+		T(test_spec_truncated_vmlinux_refused),
 	};
 
 	return cmocka_run_group_tests_name("vmlinux", tests, NULL, NULL);
