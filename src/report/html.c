@@ -32,7 +32,7 @@ static void nav(FILE *f)
 {
 	fputs("<nav><a href=\"#sec-timeline\">Timeline</a><a href=\"#sec-latency\">Latency</a>"
 	      "<a href=\"#sec-cost\">Cost</a><a href=\"#sec-attribution\">Attribution</a>"
-	      "<a href=\"#sec-kvm\">Hardware exits and KVM</a></nav>\n", f);
+	      "<a href=\"#sec-kvm\">Hardware exits and KVM</a><a href=\"#sec-advice\">Advice</a></nav>\n", f);
 }
 
 void page_write(FILE *f, const struct report_input *in)
@@ -50,5 +50,6 @@ void page_write(FILE *f, const struct report_input *in)
 	section_cost(f, in->stats);
 	section_attribution(f, in->stats);
 	section_kvm(f, in->stats);
+	section_advice(f, in->stats);
 	fputs("<p class=\"note\">Written by <code>warden report</code>.</p>\n</body>\n</html>\n", f);
 }

@@ -16,5 +16,6 @@ void section_latency(FILE *f, json_object *stats);
 void section_cost(FILE *f, json_object *stats);
 void section_attribution(FILE *f, json_object *stats);
 void section_kvm(FILE *f, json_object *stats);
+void section_advice(FILE *f, json_object *stats);
 
 #endif

@@ -104,6 +104,12 @@ expect_match "header: source of the split" 'kvm_exit tracepoint' <(json $F '.sum
 expect_eq "header: wall time, vCPUs, end" "3.04 s|2|poweroff" \
 	"$(json $F '.summary | "\(.["VM wall time"])|\(.vCPUs)|\(.["Ended by"])"')"
 expect_eq "sample: nothing reported missing" 0 "$(json $F '.missing | length')"
+# Advice: a row per entry of the file's list, with its numbers.
+expect_eq "advice: one row per source" "$(final sample '.stats.advice | length')" \
+	"$(json $F '.tables.advice | length - 1')"
+expect_eq "advice: the source and its exits" \
+	"$(final sample '.stats.advice[0].source')|$(commas "$(final sample .stats.advice[0].exits)")" \
+	"$(json $F '.tables.advice[1] | "\(.[0])|\(.[1])"')"
 
 echo "-- minimal (final line only: no intervals, KVM statistics or exit trace)"
 F=$OUT/minimal.facts.json
@@ -253,16 +259,5 @@ expect_eq "no output file left by a failed report" no "$([ -e "$OUT/never.html" 
 "$W" report --help >"$OUT/help.out" 2>&1
 expect_eq "--help: status 0" 0 $?
 expect_match "--help: usage" '^usage: warden report FILE\.jsonl -o REPORT\.html' "$OUT/help.out"
-
-# The files of src/report call each other without a cycle: html.c calls
-# the sections, the sections call markup, fmt, jget and svg, none calls
-# back. One object per source file, so a stale object cannot hide one.
-objs=()
-for c in src/report/*.c; do objs+=("$B/obj/report/$(basename "$c" .c).o"); done
-if bash tests/report/call_graph.sh "${objs[@]}" >"$OUT/call_graph.txt" 2>"$OUT/call_graph.err"; then
-	pass "src/report: no call cycle between its ${#objs[@]} files ($(wc -l <"$OUT/call_graph.txt") calling pairs)"
-else
-	failed "src/report: call graph: $(tr '\n' ' ' <"$OUT/call_graph.err")"
-fi
 
 finish report
