@@ -143,10 +143,25 @@ static void wire_console(struct host_console *con, struct vm *vm, struct serial 
 	con->sink_fd = virtio_console_in;
 }
 
+/* The firmware interface of multiboot kernels, and the test-exit port. */
+static int add_optional_devices(struct vm *vm, const struct cli_options *o,
+				const struct boot_spec *spec)
+{
+	if (boot_is_multiboot(spec) && !fw_cfg_create(vm))
+		return -1;
+	if (o->test_exit_port >= 0 && !test_exit_create(vm, (uint16_t)o->test_exit_port)) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err_msg());
+		return fail(ERR_USAGE, "--test-exit-port 0x%x: %s", (unsigned)o->test_exit_port, why);
+	}
+	return 0;
+}
+
 /* One boot of the VM: create, load, run, tear down. */
 static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
 			     struct recorder *rec, struct stats_report *rep,
-			     struct observatory *obs)
+			     struct observatory *obs, int *status)
 {
 	struct vm_config cfg = {
 		.mem_bytes = o->mem_mib << 20, .ncpus = o->cpus, .irqchip = o->irqchip,
@@ -166,7 +181,8 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		goto out;
 	recorder_observer(rec, &vm.obs);
 	s1 = now_ns();
-	if (platform_create(&vm, &com1) < 0 || virtio_devices_create(&vm, &o->virtio, &console_in) < 0)
+	if (platform_create(&vm, &com1) < 0 || add_optional_devices(&vm, o, spec) < 0 ||
+	    virtio_devices_create(&vm, &o->virtio, &console_in) < 0)
 		goto out;
 	s2 = now_ns();
 	if (boot_load(&vm, spec) < 0)
@@ -186,6 +202,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	if (vm_start(&vm) == 0)
 		host_console_serve(&con, vm.end.efd); /* until the VM ends */
 	end = vm_stop(&vm);
+	*status = vm_end_status(&vm.end);
 	rep->wall_ns += now_ns() - t0;
 	obs_detach(obs);
 	add_device_counters(rep, &vm);
@@ -212,7 +229,7 @@ int main(int argc, char **argv)
 	struct obs_config ocfg;
 	struct clock_cal cal;
 	enum vm_end end;
-	int r;
+	int r, status = 1;
 
 	process_start_ns = now_ns();
 	clock_cal_start(&cal);
@@ -233,6 +250,9 @@ int main(int argc, char **argv)
 				   .format = o.format };
 	if (boot_spec_read(&spec) < 0)
 		goto fail;
+	/* A multiboot kernel gets the user's command line, or none. */
+	if (!o.cmdline && boot_is_multiboot(&spec))
+		spec.cmdline = "";
 	/* Does the guest read its console from hvc0? Then typed input goes there. */
 	o.virtio.console_input = o.virtio.console && console_cmdline_is(spec.cmdline, "hvc0");
 	if (check_host(&spec) < 0) {
@@ -261,7 +281,7 @@ int main(int argc, char **argv)
 	rec = (struct recorder){ .stats = stats, .nvcpus = o.cpus, .obs = &obs };
 	host_console_raw();
 	do {
-		end = boot_once(&o, &spec, &rec, &rep, &obs);
+		end = boot_once(&o, &spec, &rec, &rep, &obs, &status);
 		if (end == VM_END_REBOOT && o.reboot)
 			log_info("guest rebooted; starting it again");
 	} while (end == VM_END_REBOOT && o.reboot && !stop_requested);
@@ -290,7 +310,7 @@ int main(int argc, char **argv)
 	if (end == VM_END_HOST_ERROR || end == VM_END_BUG)
 		fprintf(stderr, "warden: %s\n", err_msg());
 	free(stats);
-	return vm_end_exit_code(end);
+	return end == VM_END_TEST_EXIT ? status : vm_end_exit_code(end);
 fail:
 	host_console_restore();
 	fprintf(stderr, "warden: %s\n", err_msg());

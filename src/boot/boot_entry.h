@@ -15,6 +15,7 @@ struct boot_entry {
 	uint64_t rip;
 	uint64_t rsi; /* Linux: boot_params address */
 	uint64_t rsp;
+	uint64_t rax, rbx; /* multiboot: the magic and the boot information */
 };
 
 #endif

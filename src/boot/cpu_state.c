@@ -94,7 +94,8 @@ static void real_segments(struct vcpu_boot_regs *s)
 int cpu_state_build(struct guest_mem *mem, const struct boot_entry *e, struct vcpu_boot_regs *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->regs = (struct kvm_regs){ .rflags = 2, .rip = e->rip, .rsi = e->rsi, .rsp = e->rsp };
+	s->regs = (struct kvm_regs){ .rflags = 2, .rip = e->rip, .rsi = e->rsi, .rsp = e->rsp,
+				     .rax = e->rax, .rbx = e->rbx };
 	switch (e->mode) {
 	case BOOT_MODE_REAL16:
 		real_segments(s);

@@ -86,6 +86,44 @@ static int load32(struct guest_mem *mem, const uint8_t *img, size_t len, const c
 	return 0;
 }
 
+uint64_t elf_load_end(const uint8_t *img, size_t len)
+{
+	uint64_t end = 0;
+	Elf32_Ehdr eh;
+
+	if (len < sizeof(Elf64_Ehdr) || !elf_looks_like(img, len))
+		return 0;
+	memcpy(&eh, img, sizeof(eh));
+	if (img[EI_CLASS] == ELFCLASS32) {
+		if (eh.e_phentsize != sizeof(Elf32_Phdr) || eh.e_phoff > len ||
+		    (uint64_t)eh.e_phnum * sizeof(Elf32_Phdr) > len - eh.e_phoff)
+			return 0;
+		for (unsigned i = 0; i < eh.e_phnum; i++) {
+			Elf32_Phdr ph;
+
+			memcpy(&ph, img + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+			if (ph.p_type == PT_LOAD && (uint64_t)ph.p_paddr + ph.p_memsz > end)
+				end = (uint64_t)ph.p_paddr + ph.p_memsz;
+		}
+	} else {
+		Elf64_Ehdr e;
+
+		memcpy(&e, img, sizeof(e));
+		if (e.e_phentsize != sizeof(Elf64_Phdr) || e.e_phoff > len ||
+		    (uint64_t)e.e_phnum * sizeof(Elf64_Phdr) > len - e.e_phoff)
+			return 0;
+		for (unsigned i = 0; i < e.e_phnum; i++) {
+			Elf64_Phdr ph;
+
+			memcpy(&ph, img + e.e_phoff + i * sizeof(ph), sizeof(ph));
+			if (ph.p_type == PT_LOAD && ph.p_paddr + ph.p_memsz >= ph.p_paddr &&
+			    ph.p_paddr + ph.p_memsz > end)
+				end = ph.p_paddr + ph.p_memsz;
+		}
+	}
+	return end;
+}
+
 int elf_load(struct guest_mem *mem, const uint8_t *img, size_t len, const char *path,
 	     struct boot_entry *entry)
 {

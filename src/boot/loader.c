@@ -13,14 +13,20 @@
 #include "boot/elf.h"
 #include "core/layout.h"
 #include "boot/linux.h"
+#include "boot/multiboot.h"
 #include "boot/vmlinux.h"
 #include "util/error.h"
 #include "util/file.h"
 
 static enum kernel_format detect(const uint8_t *img, size_t len, enum kernel_format asked)
 {
+	struct mb_header mb;
+
 	if (asked != KERNEL_AUTO)
 		return asked;
+	/* Before ELF: a multiboot kernel is usually an ELF32 file too. */
+	if (multiboot_find(img, len, &mb))
+		return KERNEL_MULTIBOOT;
 	if (elf_looks_like(img, len))
 		return KERNEL_ELF;
 	return KERNEL_BZIMAGE; /* anything else must be a bzImage or is refused */
@@ -188,10 +194,20 @@ int boot_load_entry(struct vm *vm, const struct boot_spec *spec, struct boot_ent
 	case KERNEL_FLAT:
 		ret = flat_load(&vm->mem, img, len, spec->kernel, entry);
 		break;
+	case KERNEL_MULTIBOOT: {
+		struct multiboot_boot mb = {
+			.kernel = img, .kernel_len = len, .kernel_path = spec->kernel,
+			.cmdline = spec->cmdline ? spec->cmdline : "",
+			.module = spec->initrd_img, .module_len = spec->initrd_len,
+		};
+		ret = multiboot_load(&vm->mem, &mb, entry);
+		break;
+	}
 	default:
 		return fail(ERR_USAGE, "unknown kernel format");
 	}
-	if (ret == 0 && spec->initrd_img && !bzimage_looks_like(img, len) && !vmlinux_is_linux(img, len))
+	if (ret == 0 && spec->initrd_img && !bzimage_looks_like(img, len) && !vmlinux_is_linux(img, len) &&
+	    !boot_is_multiboot(spec))
 		ret = fail(ERR_USAGE, "--initrd needs a Linux kernel (bzImage or vmlinux)");
 	/* The boot GDT and page tables go into memory now; core gets registers. */
 	if (ret == 0)
@@ -199,11 +215,16 @@ int boot_load_entry(struct vm *vm, const struct boot_spec *spec, struct boot_ent
 	return ret;
 }
 
+bool boot_is_multiboot(const struct boot_spec *spec)
+{
+	return detect(spec->kernel_img, spec->kernel_len, spec->format) == KERNEL_MULTIBOOT;
+}
+
 int boot_is_linux(const struct boot_spec *spec)
 {
 	struct bzimage bz;
 
-	if (spec->format == KERNEL_FLAT)
+	if (spec->format == KERNEL_FLAT || boot_is_multiboot(spec))
 		return 0;
 	if (spec->format != KERNEL_BZIMAGE && vmlinux_is_linux(spec->kernel_img, spec->kernel_len)) {
 		struct vmlinux vm;

@@ -12,6 +12,7 @@ enum kernel_format {
 	KERNEL_BZIMAGE,
 	KERNEL_ELF,
 	KERNEL_FLAT,    /* raw real-mode binary, never guessed */
+	KERNEL_MULTIBOOT, /* a multiboot (v1) kernel */
 };
 
 struct boot_spec {
@@ -41,6 +42,9 @@ int boot_load(struct vm *vm, const struct boot_spec *spec);
 /* Same, and the entry the loader decided in *ENTRY (for tests). */
 struct boot_entry;
 int boot_load_entry(struct vm *vm, const struct boot_spec *spec, struct boot_entry *entry);
+/* Whether the kernel is a multiboot kernel (it gets the multiboot boot
+ * information, and the firmware interface such kernels look for). */
+bool boot_is_multiboot(const struct boot_spec *spec);
 /* Whether the kernel file is a Linux bzImage (for the host-capability check):
  * 1 yes, 0 no, -1 a broken bzImage header (error recorded). Needs boot_spec_read. */
 int boot_is_linux(const struct boot_spec *spec);

@@ -12,7 +12,7 @@ enum {
 	OPT_KERNEL = 256, OPT_KERNEL_FORMAT, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS,
 	OPT_STATS, OPT_REBOOT, OPT_NO_IRQCHIP, OPT_KVM_DEVICE, OPT_HELP, OPT_VERSION, OPT_VERBOSE,
 	OPT_DISK, OPT_NET, OPT_RNG, OPT_VIRTIO_CONSOLE, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_NO_EVENT_IDX,
-	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE, OPT_PREFAULT,
+	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE, OPT_PREFAULT, OPT_TEST_EXIT_PORT,
 };
 
 static const struct option run_options[] = {
@@ -30,6 +30,7 @@ static const struct option run_options[] = {
 	{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "prefault", required_argument, NULL, OPT_PREFAULT },
+	{ "test-exit-port", required_argument, NULL, OPT_TEST_EXIT_PORT },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
@@ -54,10 +55,12 @@ void cli_usage(FILE *f)
 	      "  --kernel FILE          Linux bzImage or vmlinux (ELF) to boot (default: the\n"
 	      "                         guest built by `make guest` next to the warden\n"
 	      "                         binary: its vmlinux, or its vmlinuz)\n"
-	      "  --kernel-format FMT    auto (bzImage or ELF), bzimage, elf, or flat (a raw\n"
-	      "                         real-mode binary loaded and entered at 0x7c00);\n"
-	      "                         ELF32 starts in protected mode, ELF64 in long mode\n"
-	      "  --initrd FILE          initial ramdisk for a Linux kernel\n"
+	      "  --kernel-format FMT    auto (multiboot, bzImage or ELF), bzimage, elf,\n"
+	      "                         multiboot, or flat (a raw real-mode binary loaded\n"
+	      "                         and entered at 0x7c00); ELF32 starts in protected\n"
+	      "                         mode, ELF64 in long mode\n"
+	      "  --initrd FILE          initial ramdisk for a Linux kernel (a multiboot\n"
+	      "                         kernel gets it as its one module)\n"
 	      "  --cmdline STR          kernel command line (default: \"" CLI_DEFAULT_CMDLINE "\")\n"
 	      "  --mem MiB              guest RAM in MiB, or with a G suffix (default 256)\n"
 	      "  --cpus N               vCPUs, 1 to the host's KVM limit (default 1)\n"
@@ -72,6 +75,8 @@ void cli_usage(FILE *f)
 	      "  --no-irqchip           no in-kernel interrupt controller (test guests:\n"
 	      "                         HLT then reaches warden and ends the VM)\n"
 	      "  --kvm-device PATH      KVM device (default /dev/kvm)\n"
+	      "  --test-exit-port PORT  a guest's write of V to PORT (e.g. 0xf4) ends warden\n"
+	      "                         with status (V << 1) | 1, as QEMU's isa-debug-exit\n"
 	      "  --prefault off|boot|all  populate guest RAM on a helper thread while\n"
 	      "                         the guest runs: none (default: each page on the\n"
 	      "                         guest's first touch), the 128 MiB a booting\n"
@@ -112,6 +117,20 @@ static int parse_uint(const char *s, const char *opt, uint64_t max, uint64_t *ou
 	if (v > max)
 		return fail(ERR_USAGE, "%s %s is too large (at most %llu)", opt, s, (unsigned long long)max);
 	*out = v;
+	return 0;
+}
+
+/* A port for --test-exit-port: decimal or 0x hex, room for 4 bytes. */
+static int parse_port(const char *s, int *port)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (!s[0] || s[0] == '-' || errno || *end || v == 0 || v > 0xfffc)
+		return fail(ERR_USAGE, "--test-exit-port needs a port from 1 to 0xfffc, not '%s'", s);
+	*port = (int)v;
 	return 0;
 }
 
@@ -159,7 +178,7 @@ static int parse_format(const char *s, enum kernel_format *f)
 {
 	static const struct { const char *name; enum kernel_format f; } formats[] = {
 		{ "auto", KERNEL_AUTO }, { "bzimage", KERNEL_BZIMAGE },
-		{ "elf", KERNEL_ELF }, { "flat", KERNEL_FLAT },
+		{ "elf", KERNEL_ELF }, { "flat", KERNEL_FLAT }, { "multiboot", KERNEL_MULTIBOOT },
 	};
 
 	for (unsigned i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
@@ -167,7 +186,7 @@ static int parse_format(const char *s, enum kernel_format *f)
 			*f = formats[i].f;
 			return 0;
 		}
-	return fail(ERR_USAGE, "--kernel-format must be auto, bzimage, elf or flat, not '%s'", s);
+	return fail(ERR_USAGE, "--kernel-format must be auto, bzimage, elf, flat or multiboot, not '%s'", s);
 }
 
 static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mib)
@@ -199,6 +218,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_NO_IRQCHIP: o->irqchip = false; break;
 		case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
 		case OPT_PREFAULT: if (prefault_parse(optarg, &o->prefault) < 0) return -1; break;
+		case OPT_TEST_EXIT_PORT: if (parse_port(optarg, &o->test_exit_port) < 0) return -1; break;
 		case OPT_VERBOSE: o->verbose = true; break;
 		case OPT_DISK:
 			if (o->virtio.ndisks == VIRTIO_MAX_DISKS)
@@ -242,6 +262,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t 
 	o->cpus = 1;
 	o->irqchip = true;
 	o->format = KERNEL_AUTO;
+	o->test_exit_port = -1;
 	o->virtio.opt = (struct virtio_options){ .ioeventfd = true, .irqfd = true, .event_idx = true };
 	if (argc < 2)
 		return fail(ERR_USAGE, "no command given (try warden --help)");

@@ -35,6 +35,7 @@ struct cli_options {
 	bool verbose;
 	const char *kvm_device;
 	enum prefault_mode prefault; /* --prefault, default off */
+	int test_exit_port; /* --test-exit-port, or -1 */
 	struct virtio_config virtio; /* --disk, --net, --rng, --virtio-console, --no-* */
 };
 

@@ -9,6 +9,8 @@
 
 /* --- guest-physical memory: boot structures in low RAM ------------------ */
 #define LAYOUT_GDT 0x1000          /* boot GDT */
+#define LAYOUT_MB_INFO 0x6000      /* multiboot information, module list, memory map */
+#define LAYOUT_MB_INFO_END 0x7000
 #define LAYOUT_ZERO_PAGE 0x7000    /* Linux boot_params */
 #define LAYOUT_PML4 0x9000         /* identity page tables: PML4, PDPT, 4 PDs */
 #define LAYOUT_PDPT 0xa000
@@ -41,6 +43,10 @@
 #define PORT_RTC_LEN 2
 #define PORT_COM1 0x3f8
 #define PORT_COM_LEN 8
+#define PORT_FW_CFG 0x510          /* selector; data at 0x511 (multiboot kernels) */
+#define PORT_FW_CFG_DATA 0x511
+#define PORT_FW_CFG_LEN 2
+#define PORT_TEST_EXIT_DEFAULT 0xf4 /* isa-debug-exit's usual port (--test-exit-port) */
 #define PORT_ACPI_PM 0x600         /* sleep control, sleep status, reset */
 #define ACPI_PM_SLEEP_CTL 0
 #define ACPI_PM_SLEEP_STS 1

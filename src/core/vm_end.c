@@ -36,6 +36,28 @@ void vm_end_request(struct vm_end_signal *s, enum vm_end reason)
 	errno = saved;
 }
 
+void vm_end_request_status(struct vm_end_signal *s, int status)
+{
+	int expected = VM_RUNNING;
+	uint64_t one = 1;
+	int saved = errno;
+
+	/* The status is read only after the vCPU threads are joined. */
+	if (atomic_compare_exchange_strong(&s->end, &expected, VM_END_TEST_EXIT)) {
+		s->status = status;
+		if (s->efd >= 0 && write(s->efd, &one, sizeof(one)) < 0)
+			(void)0;
+	}
+	errno = saved;
+}
+
+int vm_end_status(const struct vm_end_signal *s)
+{
+	enum vm_end e = vm_end_get(s);
+
+	return e == VM_END_TEST_EXIT ? s->status : vm_end_exit_code(e);
+}
+
 const char *vm_end_name(enum vm_end e)
 {
 	switch (e) {
@@ -47,6 +69,7 @@ const char *vm_end_name(enum vm_end e)
 	case VM_END_HOST_ERROR: return "host-error";
 	case VM_END_SIGNAL: return "stopped";
 	case VM_END_BUG: return "warden-bug";
+	case VM_END_TEST_EXIT: return "test-exit";
 	default: return "running";
 	}
 }

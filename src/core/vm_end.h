@@ -16,10 +16,12 @@ enum vm_end {
 	VM_END_HOST_ERROR,
 	VM_END_SIGNAL, /* warden was asked to stop (SIGINT/SIGTERM, console escape) */
 	VM_END_BUG,    /* one of warden's own invariants broke (util/invariant.h) */
+	VM_END_TEST_EXIT, /* the guest wrote its status to the test-exit port */
 };
 
 struct vm_end_signal {
 	_Atomic int end; /* enum vm_end */
+	int status;      /* VM_END_TEST_EXIT: the status the guest asked for */
 	int efd;
 };
 
@@ -27,6 +29,8 @@ int vm_end_init(struct vm_end_signal *s);
 void vm_end_close(struct vm_end_signal *s);
 /* Thread-safe and async-signal-safe. */
 void vm_end_request(struct vm_end_signal *s, enum vm_end reason);
+/* The guest asks to end with process status STATUS (the test-exit port). */
+void vm_end_request_status(struct vm_end_signal *s, int status);
 
 static inline enum vm_end vm_end_get(const struct vm_end_signal *s)
 {
@@ -35,5 +39,8 @@ static inline enum vm_end vm_end_get(const struct vm_end_signal *s)
 
 const char *vm_end_name(enum vm_end e);
 int vm_end_exit_code(enum vm_end e);
+/* warden's exit status for how S ended (the guest's, for a test exit).
+ * Read it after the threads that could end the VM are joined. */
+int vm_end_status(const struct vm_end_signal *s);
 
 #endif

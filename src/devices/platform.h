@@ -22,5 +22,9 @@ unsigned serial_input(void *serial, const uint8_t *buf, unsigned n);
 struct device *rtc_device_create(struct vm *vm);
 struct device *i8042_create(struct vm *vm);
 struct device *acpi_pm_create(struct vm *vm);
+/* Optional: the firmware interface multiboot kernels read, and the port a
+ * test guest ends the VM with its own status through. */
+struct device *fw_cfg_create(struct vm *vm);
+struct device *test_exit_create(struct vm *vm, uint16_t port);
 
 #endif

@@ -2,7 +2,8 @@
 GUEST_DIR := $(BUILD)/tests/guests
 NATIVE_GUESTS := $(GUEST_DIR)/long64.elf $(GUEST_DIR)/long64-triple.elf \
                  $(GUEST_DIR)/prot32.elf $(GUEST_DIR)/real16.bin \
-                 $(GUEST_DIR)/virtio-hostile.elf $(GUEST_DIR)/observe.elf
+                 $(GUEST_DIR)/virtio-hostile.elf $(GUEST_DIR)/observe.elf \
+                 $(GUEST_DIR)/multiboot.elf $(GUEST_DIR)/multiboot-aout.bin $(GUEST_DIR)/multiboot-video.elf
 
 $(GUEST_DIR)/long64.elf: tests/native/guests/long64.S
 	@mkdir -p $(dir $@)
@@ -39,6 +40,24 @@ $(GUEST_DIR)/virtio-hostile.elf: tests/native/guests/virtio_hostile.c src/virtio
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -c -o $@.o $<
 	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
+
+# The multiboot guest: a 32-bit entry with the header, then C.
+MB_CFLAGS := -m32 -O2 -ffreestanding -nostdlib -fno-pic -fno-pie -mgeneral-regs-only \
+             -fno-stack-protector -fno-asynchronous-unwind-tables -Wall -Wextra -Werror
+$(GUEST_DIR)/multiboot.o: tests/native/guests/multiboot.c
+	@mkdir -p $(dir $@)
+	$(CC) $(MB_CFLAGS) -c -o $@ $<
+$(GUEST_DIR)/multiboot.elf: tests/native/guests/multiboot_start.S $(GUEST_DIR)/multiboot.o
+	$(CC) -m32 -c -o $@.start.o $<
+	ld -m elf_i386 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.start.o $(GUEST_DIR)/multiboot.o
+$(GUEST_DIR)/multiboot-video.elf: tests/native/guests/multiboot_start.S $(GUEST_DIR)/multiboot.o
+	$(CC) -m32 -DVIDEO -c -o $@.start.o $<
+	ld -m elf_i386 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.start.o $(GUEST_DIR)/multiboot.o
+# A flat binary that only the header's a.out-kludge addresses can place.
+$(GUEST_DIR)/multiboot-aout.bin: tests/native/guests/multiboot_start.S $(GUEST_DIR)/multiboot.o
+	$(CC) -m32 -DAOUT -c -o $@.start.o $<
+	ld -m elf_i386 -static -nostdlib -Ttext=0x100000 -e _start -o $@.elf $@.start.o $(GUEST_DIR)/multiboot.o
+	objcopy -O binary $@.elf $@
 
 native-guests: $(NATIVE_GUESTS)
 

@@ -143,7 +143,9 @@ virtio_checks() { # BIN LABEL
 }
 
 . tests/native/observatory.sh
+. tests/native/multiboot.sh
 guest_checks $B/warden release
+multiboot_checks $B/warden release
 virtio_checks $B/warden release
 observatory_checks $B/warden release
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
@@ -171,6 +173,7 @@ fi
 # The same guests under AddressSanitizer + UBSan: any report fails the run.
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 guest_checks $B/asan/warden asan
+multiboot_checks $B/asan/warden asan
 virtio_checks $B/asan/warden asan
 observatory_checks $B/asan/warden asan
 for f in "$OUT"/asan-*.err; do
@@ -192,6 +195,7 @@ bad() { # NAME REGEX ARGS...
 		failed "bad input: $name (status $st): $(head -c 300 "$OUT/bad.err")"
 	fi
 }
+multiboot_bad
 printf 'not a kernel at all\n' >"$OUT/not-a-kernel"
 # A bzImage header with boot protocol 2.00.
 python3 - "$OUT/old-kernel" <<'PY' 2>/dev/null || printf '' >"$OUT/old-kernel"
