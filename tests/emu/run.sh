@@ -10,6 +10,7 @@ cd "$(dirname "$0")/../.."
 OUT=build/tests/emu${EMU_ONLY:+-$EMU_ONLY}
 mkdir -p "$OUT"
 echo "== emulated-hardware tier (warden in an emulated AMD-V host)"
+helper_checks   # the comparison helpers (tests/lib.sh) refuse missing sides
 
 if ! command -v qemu-system-x86_64 >/dev/null; then
 	skip "qemu-system-x86_64 is not installed: emulated-hardware tier not run"

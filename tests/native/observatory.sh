@@ -16,7 +16,7 @@ observatory_checks() { # BIN LABEL
 	# The exits that reach warden, exactly.
 	expect_eq "$l observatory: PIO exits (K + 14 serial + 1 poweroff)" $((OBS_K + 15)) "$(json $j .reasons.io.count)"
 	expect_eq "$l observatory: MMIO exits (M)" $OBS_M "$(json $j .reasons.mmio.count)"
-	expect_eq "$l observatory: no HLT reaches warden (irqchip in KVM)" null "$(json $j .reasons.hlt.count)"
+	expect_absent "$l observatory: no HLT reaches warden (irqchip in KVM)" "$(json $j .reasons.hlt.count)"
 	expect_eq "$l observatory: port 0x520 attributed, unclaimed" "$OBS_K (unclaimed)" \
 		"$(json $j '.attribution.ports[] | select(.port=="0x520") | "\(.count) \(.device)"')"
 	expect_eq "$l observatory: busiest port first" 0x520 "$(json $j '.attribution.ports[0].port')"

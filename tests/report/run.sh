@@ -15,6 +15,7 @@ OUT=$B/tests/report
 FIX=tests/report
 mkdir -p "$OUT"
 echo "== report tier (warden report, headless Chromium)"
+helper_checks   # the comparison helpers (tests/lib.sh) refuse missing sides
 
 # report BIN NAME: renders fixture NAME with BIN into $OUT/NAME.html.
 report() {
@@ -107,7 +108,7 @@ expect_eq "sample: nothing reported missing" 0 "$(json $F '.missing | length')"
 
 echo "-- minimal (final line only: no intervals, KVM statistics or exit trace)"
 F=$OUT/minimal.facts.json
-expect_eq "minimal: no timeline plot" null "$(json $F '.svgs.timeline')"
+expect_absent "minimal: no timeline plot" "$(json $F '.svgs.timeline')"
 expect_eq "minimal: says the timeline is not recorded" 1 "$(json $F '[.missing[] | select(startswith("Timeline: not recorded"))] | length')"
 expect_eq "minimal: says what needs --exit-trace" 3 "$(json $F '[.missing[] | select(test("needs --exit-trace"))] | length')"
 expect_eq "minimal: says why KVM statistics are missing, in the writer's words" \
