@@ -13,6 +13,7 @@ G=$B/tests/guests
 OUT=$B/tests/native
 mkdir -p "$OUT"
 echo "== native tier (host /dev/kvm)"
+helper_checks   # the comparison helpers (tests/lib.sh) refuse missing sides
 
 if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ]; then
 	skip "no usable /dev/kvm on this host: native tier not run"
@@ -21,9 +22,12 @@ if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ]; then
 fi
 
 # run NAME BINARY ARGS...: runs warden, records status/stdout/stderr/json.
+# Runs of the sanitized build are listed in ASAN_RUNS for the report scan.
+ASAN_RUNS=()
 run() {
 	local name=$1 bin=$2
 	shift 2
+	[[ $bin == */asan/* ]] && ASAN_RUNS+=("$name")
 	timeout 60 "$bin" run --mem 16 --stats "$OUT/$name.json" "$@" \
 		>"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
 	echo $? >"$OUT/$name.rc"
@@ -169,15 +173,40 @@ else
 fi
 # The same guests under AddressSanitizer + UBSan: any report fails the run.
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+rm -f "$OUT"/asan-*.err
 guest_checks $B/asan/warden asan
 virtio_checks $B/asan/warden asan
 observatory_checks $B/asan/warden asan
-for f in "$OUT"/asan-*.err; do
-	if grep -q -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$f"; then
-		failed "sanitizer report in $f"
+# sanitizer_report FILE: the first line of a sanitizer report in FILE.
+sanitizer_report() {
+	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
+}
+printf '=================================================================\n==4242==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000010\n' \
+	>"$OUT/sanitizer-selftest.err"
+printf 'src/x.c:1:2: runtime error: signed integer overflow\n' >"$OUT/ubsan-selftest.err"
+if [ -n "$(sanitizer_report "$OUT/sanitizer-selftest.err")" ] && [ -n "$(sanitizer_report "$OUT/ubsan-selftest.err")" ]; then
+	pass "check can fail: ASan and UBSan reports are found by the scan"
+else
+	failed "the sanitizer scan misses a planted ASan or UBSan report"
+fi
+# Every asan run's stderr is there and holds no report; "none" only when
+# the scan saw them all.
+reports=0
+for name in "${ASAN_RUNS[@]}"; do
+	f=$OUT/$name.err
+	if [ ! -f "$f" ]; then
+		failed "asan run $name left no stderr file to scan"
+		reports=$((reports + 1))
+	elif r=$(sanitizer_report "$f"); then
+		failed "sanitizer report in $f: $r"
+		reports=$((reports + 1))
 	fi
 done
-pass "no sanitizer reports in the asan runs"
+if [ ${#ASAN_RUNS[@]} -eq 0 ]; then
+	failed "no asan run to scan for sanitizer reports"
+elif [ $reports -eq 0 ]; then
+	pass "no sanitizer reports in the ${#ASAN_RUNS[@]} asan runs"
+fi
 
 # Bad input: one line, exit status 2.
 bad() { # NAME REGEX ARGS...
@@ -214,10 +243,8 @@ bad "not a KVM device" 'not a KVM device' run --kernel $G/long64.elf --kvm-devic
 bad "unknown option" 'unknown option' run --frobnicate
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	chmod o+rx build "$B" "$B/warden" 2>/dev/null
-	setpriv --reuid=65534 --regid=65534 --clear-groups $B/warden run --kernel /dev/null \
-		--kvm-device /dev/kvm >"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
-	st=$?
-	# The kernel check comes first for /dev/null; use an ELF guest nobody can read too.
+	# A guest the unprivileged user can read: the kernel is checked before
+	# /dev/kvm is opened.
 	cp $G/long64.elf "$OUT/long64-world.elf" && chmod 644 "$OUT/long64-world.elf"
 	setpriv --reuid=65534 --regid=65534 --clear-groups $B/warden run --kernel "$OUT/long64-world.elf" \
 		>"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
