@@ -14,8 +14,11 @@
  *                                       KVM_IOEVENTFD and a KVM_IRQFD
  *   kvm-check-ext --stats-fd [DEVICE]   KVM_GET_STATS_FD on a VM and on a
  *                                       vCPU, and a readable header
- *   kvm-check-ext --exit-trace          the kvm:kvm_exit tracepoint in
- *                                       tracefs, opened with perf_event_open
+ *   kvm-check-ext --exit-trace [DEVICE] the kvm:kvm_exit tracepoint in
+ *                                       tracefs counts the exit of a tiny
+ *                                       real-mode guest (a paravirtual KVM
+ *                                       such as kvm_pvm has the tracepoint
+ *                                       but never fires it)
  * Print "yes", or "no: what failed: why"; exit status 0 either way. */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +29,7 @@
 #include <sys/eventfd.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -130,15 +134,54 @@ static int probe_stats_fd(int kvm)
 	return 0;
 }
 
+/* One exit of a real-mode guest ("out 0x80, al; hlt" at 0): 0 if KVM_RUN
+ * came back with it, -1 (message printed) if not. */
+static int run_one_exit(int kvm)
+{
+	static const unsigned char code[] = { 0xe6, 0x80, 0xf4 };
+	int vm = ioctl(kvm, KVM_CREATE_VM, 0), vcpu, size;
+	void *mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct kvm_userspace_memory_region r = { .memory_size = 0x1000 };
+	struct kvm_sregs sr;
+	struct kvm_regs regs = { .rflags = 2 };
+	struct kvm_run *run;
+
+	if (vm < 0 || mem == MAP_FAILED)
+		return die("KVM_CREATE_VM"), -1;
+	memcpy(mem, code, sizeof(code));
+	r.userspace_addr = (unsigned long)mem;
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return die("KVM_SET_USER_MEMORY_REGION"), -1;
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vcpu < 0 || size <= 0)
+		return die("KVM_CREATE_VCPU"), -1;
+	run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED || ioctl(vcpu, KVM_GET_SREGS, &sr) < 0)
+		return die("vCPU set-up"), -1;
+	sr.cs.base = 0;
+	sr.cs.selector = 0;
+	if (ioctl(vcpu, KVM_SET_SREGS, &sr) < 0 || ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
+		return die("KVM_SET_SREGS/KVM_SET_REGS"), -1;
+	if (ioctl(vcpu, KVM_RUN, 0) < 0)
+		return die("KVM_RUN"), -1;
+	if (run->exit_reason != KVM_EXIT_IO || run->io.port != 0x80) {
+		fprintf(stderr, "kvm-check-ext: the guest's exit was %u, not its port write\n", run->exit_reason);
+		return -1;
+	}
+	return 0;
+}
+
 /* The kvm:kvm_exit tracepoint, as --exit-trace needs it: its id in
- * tracefs, and a perf event on it for this thread. */
-static int probe_exit_trace(void)
+ * tracefs, a perf event on it for this thread, and an exit it counts. */
+static int probe_exit_trace(const char *dev)
 {
 	static const char *const paths[] = { "/sys/kernel/tracing/events/kvm/kvm_exit/id",
 					     "/sys/kernel/debug/tracing/events/kvm/kvm_exit/id" };
 	struct perf_event_attr a;
+	unsigned long long n = 0;
 	FILE *f = NULL;
-	int id = -1, fd;
+	int id = -1, fd, kvm;
 
 	for (unsigned i = 0; i < 2 && !f; i++)
 		f = fopen(paths[i], "r");
@@ -153,12 +196,20 @@ static int probe_exit_trace(void)
 	a.type = PERF_TYPE_TRACEPOINT;
 	a.size = sizeof(a);
 	a.config = (__u64)id;
-	a.sample_period = 1;
-	a.sample_type = PERF_SAMPLE_RAW;
 	fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
 	if (fd < 0)
 		return lacks("perf_event_open(kvm:kvm_exit)");
-	close(fd);
+	kvm = open(dev, O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		return die(dev);
+	if (run_one_exit(kvm) < 0)
+		return 1;
+	if (read(fd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return die("read(kvm:kvm_exit counter)");
+	if (n == 0) {
+		printf("no: this host's KVM fired no kvm:kvm_exit event for a guest's exit\n");
+		return 0;
+	}
 	printf("yes\n");
 	return 0;
 }
@@ -176,12 +227,12 @@ int main(int argc, char **argv)
 	const char *dev;
 
 	if (nrest < need || nrest > need + 1) {
-		fprintf(stderr, "usage: kvm-check-ext [--vm] CAP [DEVICE] | --pv|--ioeventfd|--stats-fd [DEVICE] | --exit-trace\n");
+		fprintf(stderr, "usage: kvm-check-ext [--vm] CAP [DEVICE] | --pv|--ioeventfd|--stats-fd|--exit-trace [DEVICE] \n");
 		return 2;
 	}
-	if (trace)
-		return probe_exit_trace();
 	dev = nrest > need ? rest[need] : "/dev/kvm";
+	if (trace)
+		return probe_exit_trace(dev);
 	kvm = open(dev, O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
 		return die(dev);
