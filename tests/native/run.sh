@@ -168,7 +168,32 @@ virtio_checks() { # BIN LABEL
 	done
 }
 
+# Every name warden gives a thread is one the emulated tier recognises in
+# a kernel's soft-lockup report (WARDEN_THREADS in tests/lib.sh): a shim
+# (thread_names.c) logs the names of a run with 2 vCPUs, a virtio device
+# and the observatory.
+thread_name_checks() {
+	local log=$OUT/thread-names.txt other
+	rm -f "$log"
+	if [ ! -f $B/tests/thread-names.so ]; then
+		failed "thread names: $B/tests/thread-names.so is missing (make native-test builds it)"
+		return
+	fi
+	WARDEN_THREAD_NAMES=$log LD_PRELOAD=$B/tests/thread-names.so timeout 60 $B/warden run --mem 16 --cpus 2 --rng \
+		--kernel $G/virtio-hostile.elf --stats-trace "$OUT/thread-names.jsonl" \
+		>"$OUT/thread-names.out" 2>"$OUT/thread-names.err" </dev/null
+	expect_eq "thread names: the shim saw both vCPU threads named" "vcpu0 vcpu1" \
+		"$(grep -Ex 'vcpu[0-9]+' "$log" 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//')"
+	other=$(sort -u "$log" 2>/dev/null | grep -Evx "$WARDEN_THREADS" | tr '\n' ' ')
+	if [ -z "$other" ]; then
+		pass "thread names: all known to WARDEN_THREADS ($(sort -u "$log" | tr '\n' ' '))"
+	else
+		failed "thread names: warden names a thread '${other% }', which WARDEN_THREADS (tests/lib.sh) does not know"
+	fi
+}
+
 . tests/native/observatory.sh
+thread_name_checks
 guest_checks $B/warden release
 virtio_checks $B/warden release
 observatory_checks $B/warden release
