@@ -309,6 +309,8 @@ if [ -f $B/tests/fake-kvm-api.so ]; then
 	st=$?
 	if [ $st -eq 2 ] && grep -q 'API version mismatch' "$OUT/bad.err"; then pass "bad input: KVM API version mismatch"
 	else failed "bad input: KVM API version mismatch (status $st): $(cat "$OUT/bad.err")"; fi
+else
+	failed "bad input: KVM API version mismatch: $B/tests/fake-kvm-api.so is missing (make native-test builds it)"
 fi
 # A stock kernel on a paravirtual KVM host is refused up front.
 if [ -d /sys/module/kvm_pvm ] && [ ! -d /sys/module/kvm_intel ] && [ ! -d /sys/module/kvm_amd ]; then
