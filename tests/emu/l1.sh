@@ -22,14 +22,18 @@
 # L1's serial console is streamed to stdout (and to build/l1/last.log).
 # Exit status: SCRIPT's status (from the "L1-EXIT: N" line), 3 if L1 had no
 # /dev/kvm, 124 on timeout (default 900 s), 125 if L1 printed no L1-EXIT line,
-# 126 if L1's kernel reported a soft lockup or L1 printed nothing for
-# L1_SILENCE seconds (default 420; L1 is stopped at once).
+# 126 if L1's kernel reported a soft lockup (L1 is stopped L1_LOCKUP_GRACE
+# seconds later, default 5, so that the rest of the kernel's report reaches
+# the log: tests/emu/run.sh reads the stuck task from it) or L1 printed
+# nothing for L1_SILENCE seconds (default 420; L1 is stopped at once).
 # Env: L1_COMPRESS=none|gzip (initramfs compression, default none: faster
 #      under TCG), WARDEN=path (the /bin/warden to use, default
 #      build/warden-static; must be static or run with L1's busybox),
 #      L1_TCG_THREAD=multi|single (QEMU's TCG threading, default multi),
 #      L1_QEMU_ARGS (more QEMU options, e.g. "-s" for a gdbstub on :1234),
-#      L1_APPEND (more options for L1's kernel, e.g. "nokaslr").
+#      L1_APPEND (more options for L1's kernel, e.g. "nokaslr"),
+#      L1_QEMU (the program started as QEMU, default the host's
+#      qemu-system-x86_64; the emulated tier's own checks use a stand-in).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -50,7 +54,7 @@ STAGE=""
 cleanup() {
     local rc=$?
     [ -z "$STAGE" ] || rm -rf "$STAGE" "$STAGE.cpio" "$STAGE.initramfs"
-    [ $rc -eq 0 ] || [ $DIED = 1 ] || [ $rc -eq 124 ] || [ $rc -eq 125 ] || [ "${SCRIPT_RC:-x}" = "$rc" ] \
+    [ $rc -eq 0 ] || [ $DIED = 1 ] || [ $rc -eq 124 ] || [ $rc -eq 125 ] || [ $rc -eq 126 ] || [ "${SCRIPT_RC:-x}" = "$rc" ] \
         || echo "l1.sh: error: exit $rc at $ERRAT" >&2
 }
 trap cleanup EXIT
@@ -233,7 +237,7 @@ T0=$EPOCHREALTIME
 # QEMU's stderr warnings about CPUID bits TCG does not emulate are noise.
 {
     rc=0
-    timeout -k 10 "$TIMEOUT" "$QEMU_BIN" -accel "tcg,thread=${L1_TCG_THREAD:-multi}" -cpu EPYC -smp "$SMP" -m "$MEM" \
+    timeout -k 10 "$TIMEOUT" "${L1_QEMU:-$QEMU_BIN}" -accel "tcg,thread=${L1_TCG_THREAD:-multi}" -cpu EPYC -smp "$SMP" -m "$MEM" \
         -pidfile "$STAGE/qemu.pid" \
         -nic none -nographic -no-reboot -kernel "$KDIR/vmlinuz" -initrd "$INITRAMFS" \
         ${L1_QEMU_ARGS:-} -append "console=ttyS0 panic=-1 quiet ${L1_APPEND:-}" </dev/null 2>&1 || rc=$?
@@ -270,14 +274,15 @@ T0=$EPOCHREALTIME
                 printf 'l1.sh: L1 /dev/kvm ready after %.2f s\n' \
                     "$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{print b-a}')" ;;
             *L1-EXIT:\ *) exit_line=${line##*L1-EXIT: } ;;
-            # L1's own kernel stuck under emulation (seen now and then with
-            # multi-threaded TCG): nothing more will come; stop at once
-            # instead of waiting for the timeout.
+            # L1's own kernel stuck (seen now and then with multi-threaded
+            # TCG): nothing more will come; stop it instead of waiting for
+            # the timeout, once the rest of the report (the stuck task, its
+            # backtrace) had a few seconds to reach the log.
             *"watchdog: BUG: soft lockup"*)
                 if [ -z "$exit_line" ] && [ ! -e "$STATUS.lockup" ]; then
                     : >"$STATUS.lockup"
-                    printf 'l1.sh: L1 kernel soft lockup (emulation stuck): stopping L1\n'
-                    kill "$(cat "$STAGE/qemu.pid" 2>/dev/null)" 2>/dev/null
+                    printf 'l1.sh: L1 kernel soft lockup: stopping L1 in %s s\n' "${L1_LOCKUP_GRACE:-5}"
+                    ( sleep "${L1_LOCKUP_GRACE:-5}"; kill "$(cat "$STAGE/qemu.pid" 2>/dev/null)" 2>/dev/null ) >/dev/null 2>&1 &
                 fi ;;
         esac
     done

@@ -76,3 +76,11 @@ $(BUILD)/tests/kvm-check-ext: tests/native/kvm_check_ext.c
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 native-test: $(BUILD)/tests/kvm-check-ext
+
+# Logs the names warden gives its threads (thread_names.c; run.sh checks
+# them against WARDEN_THREADS in tests/lib.sh).
+$(BUILD)/tests/thread-names.so: tests/native/thread_names.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
+
+native-test: $(BUILD)/tests/thread-names.so

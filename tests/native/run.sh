@@ -10,9 +10,11 @@ cd "$(dirname "$0")/../.."
 # The build directory under test (make passes its BUILD; default build).
 B=${NATIVE_BUILD:-build}
 G=$B/tests/guests
+CK=$B/tests/kvm-check-ext   # asks KVM directly (kvm_check_ext.c)
 OUT=$B/tests/native
 mkdir -p "$OUT"
 echo "== native tier (host /dev/kvm)"
+helper_checks   # the comparison helpers (tests/lib.sh) refuse missing sides
 
 if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ]; then
 	skip "no usable /dev/kvm on this host: native tier not run"
@@ -20,10 +22,32 @@ if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ]; then
 	exit $?
 fi
 
+# What this host's KVM offers, asked without warden (kvm-check-ext): "yes",
+# or "no: what failed: why" (a test that needs it is skipped). A probe that
+# cannot ask KVM at all is a failure, and the tests that need it run anyway.
+host_has() { # VAR MODE: sets VAR to kvm-check-ext MODE's answer
+	local a
+	if [ ! -x "$CK" ]; then
+		failed "host probe: $CK is missing (make native-test builds it)"
+		a=unknown
+	elif ! a=$("$CK" "$2" 2>&1) || ! [[ $a == yes || $a == no:* ]]; then
+		failed "host probe: kvm-check-ext $2: $a"
+		a=unknown
+	fi
+	printf -v "$1" '%s' "$a"
+}
+host_has HOST_IOEVENTFD --ioeventfd
+host_has HOST_STATS_FD --stats-fd
+host_has HOST_EXIT_TRACE --exit-trace
+echo "   host: ioeventfd/irqfd: $HOST_IOEVENTFD; binary statistics: $HOST_STATS_FD; kvm_exit tracepoint: $HOST_EXIT_TRACE"
+
 # run NAME BINARY ARGS...: runs warden, records status/stdout/stderr/json.
+# Runs of the sanitized build are listed in ASAN_RUNS for the report scan.
+ASAN_RUNS=()
 run() {
 	local name=$1 bin=$2
 	shift 2
+	[[ $bin == */asan/* ]] && ASAN_RUNS+=("$name")
 	timeout 60 "$bin" run --mem 16 --stats "$OUT/$name.json" "$@" \
 		>"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
 	echo $? >"$OUT/$name.rc"
@@ -79,6 +103,9 @@ guest_checks() { # BIN LABEL
 # this host's kvm_pvm, so the default run also checks that queue
 # notifications completed in KVM (exits = register accesses - queue-0
 # notifies), and the --no-ioeventfd --no-irqfd run that every access exited.
+# Whether the host has them is asked of KVM directly (kvm-check-ext
+# --ioeventfd on a scratch VM), never read from what warden printed: where
+# the host has them and warden fails to use them, the checks fail.
 VIRTIO_ERRORS=19          # broken queues the guest builds
 VIRTIO_MIN_REQUESTS=15    # buffers served besides the reset-while-busy ones
 virtio_count() { # FILE KEY: a number from the guest's "counts" line
@@ -89,6 +116,10 @@ virtio_checks() { # BIN LABEL
 
 	for mode in ioeventfd no-ioeventfd; do
 		name=$l-virtio-$mode
+		if [ $mode = ioeventfd ] && [[ $HOST_IOEVENTFD == no:* ]]; then
+			skip "$l virtio ($mode): this host's KVM has no ioeventfd/irqfd (kvm-check-ext --ioeventfd: $HOST_IOEVENTFD)"
+			continue
+		fi
 		if [ $mode = ioeventfd ]; then
 			run "$name" "$bin" --rng --kernel $G/virtio-hostile.elf
 		else
@@ -96,10 +127,6 @@ virtio_checks() { # BIN LABEL
 		fi
 		j=$OUT/$name.json
 		out=$OUT/$name.out
-		if [ $mode = ioeventfd ] && grep -Eq 'KVM_IOEVENTFD|KVM_IRQFD' "$OUT/$name.err"; then
-			skip "$l virtio: this host's KVM has no ioeventfd/irqfd: $(head -n 1 "$OUT/$name.err")"
-			continue
-		fi
 		expect_eq "$l virtio ($mode): poweroff exit status" 0 "$(rc $name)"
 		expect_match "$l virtio ($mode): every guest check passed" '^virtio-rng: all checks passed$' "$out"
 		if grep -q '^virtio-rng: FAIL ' "$out"; then
@@ -142,8 +169,33 @@ virtio_checks() { # BIN LABEL
 	done
 }
 
+# Every name warden gives a thread is one the emulated tier recognises in
+# a kernel's soft-lockup report (WARDEN_THREADS in tests/lib.sh): a shim
+# (thread_names.c) logs the names of a run with 2 vCPUs, a virtio device
+# and the observatory.
+thread_name_checks() {
+	local log=$OUT/thread-names.txt other
+	rm -f "$log"
+	if [ ! -f $B/tests/thread-names.so ]; then
+		failed "thread names: $B/tests/thread-names.so is missing (make native-test builds it)"
+		return
+	fi
+	WARDEN_THREAD_NAMES=$log LD_PRELOAD=$B/tests/thread-names.so timeout 60 $B/warden run --mem 16 --cpus 2 --rng \
+		--kernel $G/virtio-hostile.elf --stats-trace "$OUT/thread-names.jsonl" \
+		>"$OUT/thread-names.out" 2>"$OUT/thread-names.err" </dev/null
+	expect_eq "thread names: the shim saw both vCPU threads named" "vcpu0 vcpu1" \
+		"$(grep -Ex 'vcpu[0-9]+' "$log" 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//')"
+	other=$(sort -u "$log" 2>/dev/null | grep -Evx "$WARDEN_THREADS" | tr '\n' ' ')
+	if [ -z "$other" ]; then
+		pass "thread names: all known to WARDEN_THREADS ($(sort -u "$log" | tr '\n' ' '))"
+	else
+		failed "thread names: warden names a thread '${other% }', which WARDEN_THREADS (tests/lib.sh) does not know"
+	fi
+}
+
 . tests/native/observatory.sh
 . tests/native/multiboot.sh
+thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
 virtio_checks $B/warden release
@@ -172,16 +224,41 @@ else
 fi
 # The same guests under AddressSanitizer + UBSan: any report fails the run.
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+rm -f "$OUT"/asan-*.err
 guest_checks $B/asan/warden asan
 multiboot_checks $B/asan/warden asan
 virtio_checks $B/asan/warden asan
 observatory_checks $B/asan/warden asan
-for f in "$OUT"/asan-*.err; do
-	if grep -q -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$f"; then
-		failed "sanitizer report in $f"
+# sanitizer_report FILE: the first line of a sanitizer report in FILE.
+sanitizer_report() {
+	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
+}
+printf '=================================================================\n==4242==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000010\n' \
+	>"$OUT/sanitizer-selftest.err"
+printf 'src/x.c:1:2: runtime error: signed integer overflow\n' >"$OUT/ubsan-selftest.err"
+if [ -n "$(sanitizer_report "$OUT/sanitizer-selftest.err")" ] && [ -n "$(sanitizer_report "$OUT/ubsan-selftest.err")" ]; then
+	pass "check can fail: ASan and UBSan reports are found by the scan"
+else
+	failed "the sanitizer scan misses a planted ASan or UBSan report"
+fi
+# Every asan run's stderr is there and holds no report; "none" only when
+# the scan saw them all.
+reports=0
+for name in "${ASAN_RUNS[@]}"; do
+	f=$OUT/$name.err
+	if [ ! -f "$f" ]; then
+		failed "asan run $name left no stderr file to scan"
+		reports=$((reports + 1))
+	elif r=$(sanitizer_report "$f"); then
+		failed "sanitizer report in $f: $r"
+		reports=$((reports + 1))
 	fi
 done
-pass "no sanitizer reports in the asan runs"
+if [ ${#ASAN_RUNS[@]} -eq 0 ]; then
+	failed "no asan run to scan for sanitizer reports"
+elif [ $reports -eq 0 ]; then
+	pass "no sanitizer reports in the ${#ASAN_RUNS[@]} asan runs"
+fi
 
 # Bad input: one line, exit status 2.
 bad() { # NAME REGEX ARGS...
@@ -244,10 +321,8 @@ bad "not a KVM device" 'not a KVM device' run --kernel $G/long64.elf --kvm-devic
 bad "unknown option" 'unknown option' run --frobnicate
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	chmod o+rx build "$B" "$B/warden" 2>/dev/null
-	setpriv --reuid=65534 --regid=65534 --clear-groups $B/warden run --kernel /dev/null \
-		--kvm-device /dev/kvm >"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
-	st=$?
-	# The kernel check comes first for /dev/null; use an ELF guest nobody can read too.
+	# A guest the unprivileged user can read: the kernel is checked before
+	# /dev/kvm is opened.
 	cp $G/long64.elf "$OUT/long64-world.elf" && chmod 644 "$OUT/long64-world.elf"
 	setpriv --reuid=65534 --regid=65534 --clear-groups $B/warden run --kernel "$OUT/long64-world.elf" \
 		>"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
@@ -264,6 +339,8 @@ if [ -f $B/tests/fake-kvm-api.so ]; then
 	st=$?
 	if [ $st -eq 2 ] && grep -q 'API version mismatch' "$OUT/bad.err"; then pass "bad input: KVM API version mismatch"
 	else failed "bad input: KVM API version mismatch (status $st): $(cat "$OUT/bad.err")"; fi
+else
+	failed "bad input: KVM API version mismatch: $B/tests/fake-kvm-api.so is missing (make native-test builds it)"
 fi
 # A stock kernel on a paravirtual KVM host is refused up front.
 if [ -d /sys/module/kvm_pvm ] && [ ! -d /sys/module/kvm_intel ] && [ ! -d /sys/module/kvm_amd ]; then

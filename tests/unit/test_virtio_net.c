@@ -331,7 +331,7 @@ static void test_tx_frames_reach_the_host(void **state)
 
 	(void)state;
 	if (!have_netns)
-		skip();
+		u_skip("needs root: a network namespace and /dev/net/tun");
 	dev_up(F_CSUM);
 	h1 = tx_post("hello host", 10);
 	h2 = tx_post("second", 6);
@@ -357,7 +357,7 @@ static void test_tx_malformed_dropped(void **state)
 
 	(void)state;
 	if (!have_netns)
-		skip();
+		u_skip("needs root: a network namespace and /dev/net/tun");
 	dev_up(0);
 	b = galloc(70000);
 	post(TXQ, add_desc(TXQ, b, 6, 0));                     /* shorter than the header */
@@ -435,7 +435,7 @@ static void test_rx_waits_for_buffers(void **state)
 
 	(void)state;
 	if (!have_netns)
-		skip();
+		u_skip("needs root: a network namespace and /dev/net/tun");
 	dev_up(F_GUEST_CSUM | F_GUEST_TSO4 | F_MRG_RXBUF);
 	/* The one buffer is used up: the device has been reading the tap. */
 	rx_post(1, 2048);
@@ -476,7 +476,7 @@ static void test_rx_mergeable_spans_buffers(void **state)
 
 	(void)state;
 	if (!have_netns)
-		skip();
+		u_skip("needs root: a network namespace and /dev/net/tun");
 	for (size_t i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 7 + 3);
 	dev_up(F_GUEST_CSUM | F_MRG_RXBUF);
@@ -499,7 +499,7 @@ static void test_rx_packet_waits_for_room(void **state)
 
 	(void)state;
 	if (!have_netns)
-		skip();
+		u_skip("needs root: a network namespace and /dev/net/tun");
 	for (size_t i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 13 + 1);
 	dev_up(F_GUEST_CSUM | F_GUEST_TSO4 | F_MRG_RXBUF);
@@ -529,7 +529,7 @@ static void test_rx_one_chain_per_packet(void **state)
 
 	(void)state;
 	if (!have_netns)
-		skip();
+		u_skip("needs root: a network namespace and /dev/net/tun");
 	dev_up(F_GUEST_CSUM);
 	rx_post(2, 100);
 	host_send(big, sizeof(big));
@@ -548,7 +548,7 @@ static void test_rx_readable_buffer_fails_device(void **state)
 {
 	(void)state;
 	if (!have_netns)
-		skip();
+		u_skip("needs root: a network namespace and /dev/net/tun");
 	dev_up(F_MRG_RXBUF);
 	post(RXQ, add_desc(RXQ, galloc(2048), 2048, 0));
 	kick(RXQ);
@@ -579,7 +579,7 @@ static void test_default_mac(void **state)
 
 	(void)state;
 	if (!have_netns)
-		skip();
+		u_skip("needs root: a network namespace and /dev/net/tun");
 	mac_of(0, a);
 	mac_of(0, b);
 	mac_of(1, c);
@@ -595,7 +595,7 @@ static void test_open_errors(void **state)
 
 	(void)state;
 	if (!have_netns)
-		skip();
+		u_skip("needs root: a network namespace and /dev/net/tun");
 	err_clear();
 	assert_null(virtio_net_create(&lo, 0));
 	assert_int_equal(err_class(), ERR_USAGE);

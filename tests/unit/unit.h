@@ -66,6 +66,27 @@ static inline uint64_t u_rand(uint64_t *s)
 	return *s * 2685821657736338717ULL;
 }
 
+/* Skip the current test, saying why: prints "skipped: <test>: <why>" (the
+ * unit tier's runner, tests/unit/run.sh, counts a skip without that line
+ * as a failure), then cmocka's skip(). */
+static inline void u_skip_why(const char *test, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline void u_skip_why(const char *test, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	print_message("skipped: %s: %s\n", test, why);
+}
+#define u_skip(...)                                                            \
+	do {                                                                   \
+		u_skip_why(__func__, __VA_ARGS__);                             \
+		skip();                                                        \
+	} while (0)
+
 /* A number below N from state S (0 when N is 0). */
 static inline uint64_t u_below(uint64_t *s, uint64_t n)
 {
