@@ -112,12 +112,12 @@ static void test_kernel_formats(void **state)
 {
 	static const struct { const char *name; enum kernel_format f; } cases[] = {
 		{ "auto", KERNEL_AUTO }, { "bzimage", KERNEL_BZIMAGE },
-		{ "elf", KERNEL_ELF }, { "flat", KERNEL_FLAT },
+		{ "elf", KERNEL_ELF }, { "flat", KERNEL_FLAT }, { "multiboot", KERNEL_MULTIBOOT },
 	};
 	struct cli_options o;
 
 	(void)state;
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *argv[] = { "warden", "run", "--kernel-format", (char *)cases[i].name };
 
 		assert_int_equal(parse(ARGC(argv), argv, &o), CLI_RUN);
@@ -185,6 +185,27 @@ static void test_version(void **state)
 		expect_bad(ARGC(argv_), argv_, (host), (substr));           \
 	} while (0)
 
+static void test_test_exit_port(void **state)
+{
+	char *none[] = { "warden", "run" };
+	char *hex[] = { "warden", "run", "--test-exit-port", "0xf4" };
+	char *dec[] = { "warden", "run", "--test-exit-port", "65532" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(none), none, &o), CLI_RUN);
+	assert_int_equal(o.test_exit_port, -1);
+	assert_int_equal(parse(ARGC(hex), hex, &o), CLI_RUN);
+	assert_int_equal(o.test_exit_port, 0xf4);
+	assert_int_equal(parse(ARGC(dec), dec, &o), CLI_RUN);
+	assert_int_equal(o.test_exit_port, 0xfffc);
+	BAD(0, "--test-exit-port needs a port from 1 to 0xfffc, not '0'", "run", "--test-exit-port", "0");
+	BAD(0, "not '0xfffd'", "run", "--test-exit-port", "0xfffd");
+	BAD(0, "not '-4'", "run", "--test-exit-port", "-4");
+	BAD(0, "not 'f4'", "run", "--test-exit-port", "f4");
+	BAD(0, "not ''", "run", "--test-exit-port", "");
+}
+
 static void test_bad_cpus(void **state)
 {
 	(void)state;
@@ -240,7 +261,7 @@ static void test_mem_host_bound(void **state)
 static void test_bad_other(void **state)
 {
 	(void)state;
-	BAD(0, "--kernel-format must be auto, bzimage, elf or flat, not 'bogus'",
+	BAD(0, "--kernel-format must be auto, bzimage, elf, flat or multiboot, not 'bogus'",
 	    "run", "--kernel-format", "bogus");
 	BAD(0, "unknown option '--frobnicate'", "run", "--frobnicate");
 	BAD(0, "unknown option '--version'", "run", "--version");
@@ -406,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_all_options),
 		cmocka_unit_test(test_equals_form_and_no_irqchip),
 		cmocka_unit_test(test_kernel_formats),
+		cmocka_unit_test(test_test_exit_port),
 		cmocka_unit_test(test_mem_values),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_version),
