@@ -41,5 +41,6 @@ else
 	expect_eq "vmlinux: default guest without a vmlinux boots" 0 "$(rc vmlinux_default_gz)"
 	expect_eq "vmlinux: without a vmlinux the default guest is the bzImage (2.15)" 0x020f \
 		"$(grep -E '^0x[0-9a-f]{4}$' "$OUT/vmlinux_default_gz.out" | head -1)"
-	refused "vmlinux: a cut-off vmlinux" vmlinux_cut 'vmlinux-cut: ELF segment outside the file'
+	refused "vmlinux: a cut-off vmlinux" vmlinux_cut 'vmlinux-cut: ELF section header table outside the file'
+	refused "vmlinux: a bzImage cut short" vmlinuz_cut 'vmlinuz-cut: truncated bzImage: its header says [0-9]+ bytes'
 fi
