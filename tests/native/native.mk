@@ -57,3 +57,19 @@ $(BUILD)/tests/kvm-check-ext: tests/native/kvm_check_ext.c
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 native-test: $(BUILD)/tests/kvm-check-ext
+
+# The hypercall interface (docs/hypercall.md): the test guest and the
+# guest library it is linked with (freestanding, like the guests above).
+HC_GUEST_CFLAGS := $(GUEST_CFLAGS) -Iinclude -Iguestlib -Itests/native/guests
+
+$(GUEST_DIR)/whc.o: guestlib/whc.c guestlib/whc.h include/warden/hypercall.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HC_GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_DIR)/hypercall-test.elf: tests/native/guests/hypercall_test.c tests/native/guests/guest_rt.h \
+		$(GUEST_DIR)/whc.o
+	@mkdir -p $(dir $@)
+	$(CC) $(HC_GUEST_CFLAGS) -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o $(GUEST_DIR)/whc.o
+
+native-guests: $(GUEST_DIR)/hypercall-test.elf
