@@ -235,7 +235,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case ':':
 			return fail(ERR_USAGE, "%s needs a value", argv[optind - 1]);
 		default:
-			if (optopt)
+			if (optopt > 0 && optopt < OPT_KERNEL) /* a short option; long ones have values from OPT_KERNEL */
 				return fail(ERR_USAGE, "unknown option '-%c' (see warden --help)", optopt);
 			return fail(ERR_USAGE, "unknown option '%s' (see warden --help)", argv[optind - 1]);
 		}
