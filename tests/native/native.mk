@@ -73,3 +73,9 @@ $(GUEST_DIR)/hypercall-test.elf: tests/native/guests/hypercall_test.c tests/nati
 	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o $(GUEST_DIR)/whc.o
 
 native-guests: $(GUEST_DIR)/hypercall-test.elf
+
+$(BUILD)/tests/fake-eio.so: tests/native/fake_eio.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
+
+native-test: $(BUILD)/tests/fake-eio.so

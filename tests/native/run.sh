@@ -143,9 +143,12 @@ virtio_checks() { # BIN LABEL
 }
 
 . tests/native/observatory.sh
+. tests/native/hypercall.sh
 guest_checks $B/warden release
 virtio_checks $B/warden release
 observatory_checks $B/warden release
+hypercall_checks $B/warden release
+hypercall_bad_input
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
@@ -173,6 +176,7 @@ export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=
 guest_checks $B/asan/warden asan
 virtio_checks $B/asan/warden asan
 observatory_checks $B/asan/warden asan
+hypercall_checks $B/asan/warden asan
 for f in "$OUT"/asan-*.err; do
 	if grep -q -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$f"; then
 		failed "sanitizer report in $f"
