@@ -251,9 +251,14 @@ static int open_disk(struct hc_host *h, const char *path, bool ro)
 
 	h->disk_ro = ro;
 	h->disk_fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (h->disk_fd < 0 && !ro && (errno == EACCES || errno == EROFS || errno == EPERM) &&
+	    access(path, R_OK) == 0)
+		return fail(ERR_USAGE, "--hypercall-disk %s: cannot open read-write (%s); add ,ro for a read-only disk",
+			    path, strerror(errno));
+	if (h->disk_fd < 0 && errno == EISDIR)
+		return fail(ERR_USAGE, "--hypercall-disk %s: not a regular file or block device", path);
 	if (h->disk_fd < 0)
-		return fail(ERR_USAGE, "--hypercall-disk %s: cannot open%s: %s", path,
-			    ro ? "" : " read-write (add ,ro for a read-only disk)", strerror(errno));
+		return fail(ERR_USAGE, "--hypercall-disk %s: cannot open: %s", path, strerror(errno));
 	if (fstat(h->disk_fd, &st) < 0)
 		return fail(ERR_USAGE, "--hypercall-disk %s: %s", path, strerror(errno));
 	if (S_ISREG(st.st_mode))

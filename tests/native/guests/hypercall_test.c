@@ -18,6 +18,7 @@
  *                 without ioeventfd)
  *   status_reads  32-bit reads of the doorbell's status (each one exit)
  *   bad_accesses  other accesses to the doorbell ports (each one exit)
+ *   fast_port_bad those of them at the fast doorbell's port
  *   requests      requests answered; bytes: payload bytes moved
  *   errors        guest errors the host must have counted */
 #include <stdint.h>
@@ -39,7 +40,7 @@
 #define TIMER_PERIOD 1000000  /* 1 ms */
 
 static struct {
-	uint64_t port_rings, fast_rings, status_reads, bad_accesses, requests, bytes, errors;
+	uint64_t port_rings, fast_rings, status_reads, bad_accesses, fast_port_bad, requests, bytes, errors;
 } n;
 static unsigned long failures;
 static uint64_t features, disk_size, disk_flags, eio_offset, tsc_wait;
@@ -562,11 +563,11 @@ static void doorbell_errors(void)
 	/* Accesses the doorbells do not take: ignored, counted. */
 	n.bad_accesses++, n.errors++;
 	outb(WHC_PORT_DOORBELL, 1);
-	n.bad_accesses++, n.errors++;
+	n.bad_accesses++, n.fast_port_bad++, n.errors++;
 	outw(WHC_PORT_FAST, 1);
 	n.bad_accesses++, n.errors++;
 	check(inb(WHC_PORT_DOORBELL + 1) == 0xff, PORT, "a byte read of the doorbell reads all ones");
-	n.bad_accesses++, n.errors++;
+	n.bad_accesses++, n.fast_port_bad++, n.errors++;
 	check(inl(WHC_PORT_FAST) == 0xffffffffu, PORT, "a read of the fast doorbell reads all ones");
 	n.bad_accesses++, n.errors++;
 	whc_outl(WHC_PORT_BASE + 2, 0);
@@ -644,6 +645,8 @@ void guest_main(void)
 	putu(n.status_reads);
 	print(" bad_accesses ");
 	putu(n.bad_accesses);
+	print(" fast_port_bad ");
+	putu(n.fast_port_bad);
 	print(" requests ");
 	putu(n.requests);
 	print(" bytes ");
