@@ -62,25 +62,6 @@ const char *hc_status_name(uint32_t status)
 	return status < WHC_E_MAX && status_names[status] ? status_names[status] : "unknown status";
 }
 
-static const char *const call_names[WHC_CALL_MAX] = {
-	[WHC_CALL_RESERVED] = "reserved",
-	[WHC_CALL_HELLO] = "hello",
-	[WHC_CALL_NOP] = "nop",
-	[WHC_CALL_CONSOLE_WRITE] = "console-write",
-	[WHC_CALL_BLOCK_INFO] = "block-info",
-	[WHC_CALL_BLOCK_READ] = "block-read",
-	[WHC_CALL_BLOCK_WRITE] = "block-write",
-	[WHC_CALL_IDLE] = "idle",
-	[WHC_CALL_TIME] = "time",
-	[WHC_CALL_FAST_SETUP] = "fast-setup",
-};
-_Static_assert(sizeof(call_names) / sizeof(call_names[0]) == WHC_CALL_MAX, "a name per call");
-
-static const char *call_name(uint32_t call)
-{
-	return call < WHC_CALL_MAX ? call_names[call] : "unknown";
-}
-
 /* One batch being answered: the host's copy of it and where it lives. */
 struct batch {
 	struct hc_host *h;
@@ -126,6 +107,13 @@ static bool zero_from(const union whc_args *a, unsigned first_word)
 		if (a->raw[i])
 			return false;
 	return true;
+}
+
+static uint32_t call_nop(struct batch *b, const struct whc_req *r, union whc_ret *ret)
+{
+	(void)b;
+	(void)ret;
+	return zero_from(&r->args, 0) ? WHC_OK : WHC_E_INVAL;
 }
 
 static uint32_t call_hello(struct batch *b, const struct whc_req *r, union whc_ret *ret)
@@ -182,7 +170,7 @@ static uint32_t call_block_info(struct batch *b, const struct whc_req *r, union 
 	return WHC_OK;
 }
 
-static uint32_t call_block(struct batch *b, const struct whc_req *r, union whc_ret *ret, bool write)
+static uint32_t block_rw(struct batch *b, const struct whc_req *r, union whc_ret *ret, bool write)
 {
 	const struct whc_block_args *a = &r->args.block;
 	const struct hc_host *h = b->h;
@@ -224,8 +212,19 @@ static uint32_t call_block(struct batch *b, const struct whc_req *r, union whc_r
 	return ret->block.bytes == a->len ? WHC_OK : WHC_E_IO;
 }
 
-static uint32_t call_idle(struct batch *b, const struct whc_req *r)
+static uint32_t call_block_read(struct batch *b, const struct whc_req *r, union whc_ret *ret)
 {
+	return block_rw(b, r, ret, false);
+}
+
+static uint32_t call_block_write(struct batch *b, const struct whc_req *r, union whc_ret *ret)
+{
+	return block_rw(b, r, ret, true);
+}
+
+static uint32_t call_idle(struct batch *b, const struct whc_req *r, union whc_ret *ret)
+{
+	(void)ret;
 	if (!zero_from(&r->args, 0))
 		return WHC_E_INVAL;
 	if (b->db != HC_PORT)
@@ -248,8 +247,9 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static uint32_t call_time(const struct whc_req *r, union whc_ret *ret)
+static uint32_t call_time(struct batch *b, const struct whc_req *r, union whc_ret *ret)
 {
+	(void)b;
 	if (!zero_from(&r->args, 0))
 		return WHC_E_INVAL;
 	ret->time.monotonic_ns = clock_ns(CLOCK_MONOTONIC);
@@ -258,10 +258,11 @@ static uint32_t call_time(const struct whc_req *r, union whc_ret *ret)
 	return WHC_OK;
 }
 
-static uint32_t call_fast_setup(struct batch *b, const struct whc_req *r)
+static uint32_t call_fast_setup(struct batch *b, const struct whc_req *r, union whc_ret *ret)
 {
 	whc_gptr p = r->args.fast_setup.batch;
 
+	(void)ret;
 	if (!zero_from(&r->args, 1))
 		return WHC_E_INVAL;
 	if (p.gpa % WHC_BATCH_ALIGN)
@@ -272,36 +273,42 @@ static uint32_t call_fast_setup(struct batch *b, const struct whc_req *r)
 	return WHC_OK;
 }
 
-/* Every error a guest can cause ends here: counted and logged, limited. */
+/* The call table, bounded by WHC_CALL_MAX; call 0 has no entry. */
+typedef uint32_t call_fn(struct batch *b, const struct whc_req *r, union whc_ret *ret);
+static const struct {
+	const char *name;
+	call_fn *fn;
+} calls[WHC_CALL_MAX] = {
+	[WHC_CALL_RESERVED] = { "reserved", NULL },
+	[WHC_CALL_HELLO] = { "hello", call_hello },
+	[WHC_CALL_NOP] = { "nop", call_nop },
+	[WHC_CALL_CONSOLE_WRITE] = { "console-write", call_console },
+	[WHC_CALL_BLOCK_INFO] = { "block-info", call_block_info },
+	[WHC_CALL_BLOCK_READ] = { "block-read", call_block_read },
+	[WHC_CALL_BLOCK_WRITE] = { "block-write", call_block_write },
+	[WHC_CALL_IDLE] = { "idle", call_idle },
+	[WHC_CALL_TIME] = { "time", call_time },
+	[WHC_CALL_FAST_SETUP] = { "fast-setup", call_fast_setup },
+};
+_Static_assert(sizeof(calls) / sizeof(calls[0]) == WHC_CALL_MAX, "WHC_CALL_MAX bounds the call table");
+
+/* Every error a guest can cause in a request ends here: counted and
+ * logged, limited. */
 static void guest_error_req(struct batch *b, unsigned i, const struct whc_req *r, uint32_t st)
 {
 	device_count(&b->h->counters->errors, 1);
 	log_guest("hypercall: %s doorbell, batch at 0x%llx, request %u (%s, call %u): %s",
-		  b->db == HC_PORT ? "port" : "fast", (unsigned long long)b->gpa, i, call_name(r->call),
-		  r->call, hc_status_name(st));
+		  b->db == HC_PORT ? "port" : "fast", (unsigned long long)b->gpa, i,
+		  r->call < WHC_CALL_MAX ? calls[r->call].name : "unknown", r->call, hc_status_name(st));
 }
 
 static uint32_t answer_one(struct batch *b, const struct whc_req *r, union whc_ret *ret)
 {
-	if (r->call == WHC_CALL_RESERVED || r->call >= WHC_CALL_MAX)
+	if (r->call >= WHC_CALL_MAX || !calls[r->call].fn)
 		return WHC_E_NOSYS;
 	if (r->flags)
 		return WHC_E_INVAL;
-	switch ((enum whc_call)r->call) {
-	case WHC_CALL_HELLO: return call_hello(b, r, ret);
-	case WHC_CALL_NOP: return zero_from(&r->args, 0) ? WHC_OK : WHC_E_INVAL;
-	case WHC_CALL_CONSOLE_WRITE: return call_console(b, r, ret);
-	case WHC_CALL_BLOCK_INFO: return call_block_info(b, r, ret);
-	case WHC_CALL_BLOCK_READ: return call_block(b, r, ret, false);
-	case WHC_CALL_BLOCK_WRITE: return call_block(b, r, ret, true);
-	case WHC_CALL_IDLE: return call_idle(b, r);
-	case WHC_CALL_TIME: return call_time(r, ret);
-	case WHC_CALL_FAST_SETUP: return call_fast_setup(b, r);
-	case WHC_CALL_RESERVED:
-	case WHC_CALL_MAX:
-		break;
-	}
-	return WHC_E_NOSYS;
+	return calls[r->call].fn(b, r, ret);
 }
 
 /* --- the batch ---------------------------------------------------------------- */
