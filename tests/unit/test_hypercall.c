@@ -75,7 +75,10 @@ static int setup(void **state)
 	f->s = calloc(1, sizeof(*f->s));
 	if (!f->raw || !f->s || pipe2(f->con, O_CLOEXEC) < 0)
 		return -1;
+	/* Non-blocking both ways: a write the test did not expect fails
+	 * (E_IO) instead of hanging on a full pipe. */
 	fcntl(f->con[0], F_SETFL, O_NONBLOCK);
+	fcntl(f->con[1], F_SETFL, O_NONBLOCK);
 	memset(f->raw, GUARD_BYTE, RAM + 2 * GUARD);
 	f->ram = f->raw + GUARD;
 	memset(f->ram, 0, RAM);
