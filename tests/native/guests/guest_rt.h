@@ -83,13 +83,13 @@ static inline uint64_t rdmsr(uint32_t msr)
 	return (uint64_t)hi << 32 | lo;
 }
 
-static void print(const char *s)
+static __attribute__((unused)) void print(const char *s)
 {
 	while (*s)
 		outb(RT_COM1, (uint8_t)*s++);
 }
 
-static void putu(uint64_t v)
+static __attribute__((unused)) void putu(uint64_t v)
 {
 	char b[24];
 	int i = 0;
@@ -101,7 +101,7 @@ static void putu(uint64_t v)
 		outb(RT_COM1, (uint8_t)b[--i]);
 }
 
-static void putx(uint64_t v)
+static __attribute__((unused)) void putx(uint64_t v)
 {
 	print("0x");
 	for (int i = 60; i >= 0; i -= 4) {
@@ -112,7 +112,7 @@ static void putx(uint64_t v)
 	}
 }
 
-static void poweroff(void)
+static __attribute__((unused)) void poweroff(void)
 {
 	outb(RT_ACPI_SLEEP_CTL, 0x34); /* SLP_TYP=5 << 2 | SLP_EN */
 	for (;;)
@@ -147,7 +147,7 @@ __asm__(".pushsection .text\n"
 
 /* Periodic timer interrupts every PERIOD APIC ticks (KVM's APIC runs at
  * 1 GHz: PERIOD ns); interrupts stay masked (IF=0) until the caller's sti. */
-static void rt_timer_start(uint32_t period)
+static __attribute__((unused)) void rt_timer_start(uint32_t period)
 {
 	uint64_t isr = (uint64_t)rt_timer_isr;
 	uint16_t cs;
@@ -170,7 +170,7 @@ static void rt_timer_start(uint32_t period)
 	wrmsr(0x838, period);
 }
 
-static void rt_timer_stop(void)
+static __attribute__((unused)) void rt_timer_stop(void)
 {
 	wrmsr(0x838, 0);
 }
