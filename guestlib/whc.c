@@ -49,8 +49,7 @@ volatile struct whc_req *whc_add(struct whc_queue *q, uint32_t call)
 	r = &q->req[q->n++];
 	w = (volatile uint64_t *)r;
 	for (unsigned i = 0; i < sizeof(*r) / 8; i++)
-		if (w[i]) /* stores only where needed: see whc_seal */
-			w[i] = 0;
+		w[i] = 0;
 	r->call = call;
 	r->status = WHC_STATUS_PENDING;
 	return r;
@@ -128,23 +127,16 @@ volatile struct whc_req *whc_fast_setup(struct whc_queue *q, uint64_t batch_gpa)
 	return r;
 }
 
-/* The host writes no IN field, so a header sealed before mostly holds
- * what it should already: the fields are stored only where they differ
- * (reads are cheap everywhere; a store is not on every host: on a kvm_pvm
- * host KVM emulates each store of these ring-0 guests, about 1 us each). */
 void whc_seal(struct whc_queue *q)
 {
 	volatile struct whc_batch *h = q->hdr;
 
-	if (h->version != WHC_VERSION)
-		h->version = WHC_VERSION;
-	if (h->count != q->n)
-		h->count = q->n;
-	if (h->features != q->features)
-		h->features = q->features;
+	h->version = WHC_VERSION;
+	h->count = q->n;
+	h->features = q->features;
 	for (unsigned i = 0; i < sizeof(h->reserved) / sizeof(h->reserved[0]); i++)
-		if (h->reserved[i])
-			h->reserved[i] = 0;
+		h->reserved[i] = 0;
+	h->done = 0;
 	h->status = WHC_STATUS_PENDING;
 	barrier(); /* x86 keeps stores in order; the compiler must too */
 }

@@ -58,9 +58,8 @@ volatile struct whc_req *whc_idle(struct whc_queue *q);
 volatile struct whc_req *whc_time(struct whc_queue *q);
 volatile struct whc_req *whc_fast_setup(struct whc_queue *q, uint64_t batch_gpa);
 
-/* Fill the header (version, count, features, reserved words; each stored
- * only where it differs) and set its status to WHC_STATUS_PENDING: the
- * batch is ready to ring.  done is the host's to write. */
+/* Fill the header (version, count, features, reserved words, done) and set
+ * its status to WHC_STATUS_PENDING: the batch is ready to ring. */
 void whc_seal(struct whc_queue *q);
 
 /* Seal and ring the port doorbell: one exit, the answers are there when it
