@@ -104,9 +104,15 @@ hypercall_run() { # BIN LABEL MACHINE
 	case $m in
 	rw)
 		expect_match "$l hypercall rw: idle halted the vCPU every round" '^hypercall: port: idle rounds 10 of 10,' "$out"
+		# KVM counts a wake-up when the halted vCPU had to wait; a tick
+		# already due when it got back into KVM_RUN (a slow exit on a
+		# loaded host) ends the halt without one.  The guest's own check
+		# above is the exact one.
 		if [ "$(json "$j" '.kvm_stats | type')" = object ]; then
-			expect_eq "$l hypercall rw: KVM woke the vCPU from a halt once per IDLE" $HC_IDLE_ROUNDS \
-				"$(json "$j" '.kvm_stats.vcpus[0].halt_wakeup')"
+			acc=$(json "$j" '.kvm_stats.vcpus[0].halt_wakeup')
+			[ "$acc" -ge 1 ] 2>/dev/null && [ "$acc" -le $HC_IDLE_ROUNDS ] &&
+				pass "$l hypercall rw: KVM woke the halted vCPU at most once per IDLE, at least once ($acc)" ||
+				failed "$l hypercall rw: KVM halt wake-ups $acc, not in 1..$HC_IDLE_ROUNDS"
 		fi
 		expect_eq "$l hypercall rw: port doorbell's block write on the disk" "$(printf 'a0%.0s' $(seq 1024))" \
 			"$(hc_sectors "$disk" 100 2)"
