@@ -11,14 +11,19 @@
 # claims (n exits to warden); `single` n port-doorbell hypercalls of one NOP
 # each (n exits); `port` one port-doorbell batch of n NOPs (one exit);
 # `fast` one fast-doorbell batch of n NOPs (KVM_IOEVENTFD: no exit to
-# warden; warden's I/O thread answers while the guest polls).  Cycles become
+# warden; warden's I/O thread answers while the guest polls); and `guest`,
+# the guest's own side of a batch without ringing (sealing the header and
+# reading its status: on kvm_pvm KVM emulates these guests' memory
+# accesses, about a microsecond each).  Cycles become
 # ns with the guest's TSC against the host's CLOCK_MONOTONIC (two TIME
 # hypercalls around the run).
 #
 # The model (issue 12): n trapped operations cost n (t_e + t_p), a batch
-# t_h + n t_p'.  Least squares over n of the cost of a group gives each
-# way's fixed part (intercept) and per-operation part (slope): trap's slope
-# is t_e + t_p, port's intercept t_h and slope t_p'.  Batching wins from
+# t_h + n t_p'.  A line through the cost of a group against n (Theil-Sen:
+# the median of the pairwise slopes, so one disturbed point on a shared
+# host does not tilt it) gives each way's fixed part (intercept) and
+# per-operation part (slope): trap's slope is t_e + t_p, port's intercept
+# t_h and slope t_p'.  Batching wins from
 # n* = t_h / (t_e + t_p - t_p') on; the measured crossover is the smallest
 # n at which the batch's cost per operation is below the trapped one's.
 # warden's --stats show the exits: one per port batch, none per fast ring.
@@ -90,11 +95,11 @@ ghz = st.median(1 / cal[r] for r in rounds)
 
 
 def fit(way):
+    """Theil-Sen: median pairwise slope, median intercept."""
     xs = sizes
     ys = [ns[(way, n)] for n in xs]
-    mx, my = st.mean(xs), st.mean(ys)
-    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-    return my - b * mx, b
+    b = st.median((ys[j] - ys[i]) / (xs[j] - xs[i]) for i in range(len(xs)) for j in range(i + 1, len(xs)))
+    return st.median(y - b * x for x, y in zip(xs, ys)), b
 
 
 print()
@@ -106,8 +111,11 @@ print("|---:|---:|---:|---:|---:|")
 for n in sizes:
     print(f"| {n} | " + " | ".join(f"{ns[(w, n)] / n:.0f}" for w in ways) + " |")
 print()
+gs = st.median(ns[("guest", n)] for n in sizes)
+print(f"The guest's own side of one batch, without ringing (sealing the header, reading its status): {gs:.0f} ns.")
+print()
 fits = {w: fit(w) for w in ways}
-print("Least-squares fit of a group's cost, a + b n (ns): " +
+print("Fit of a group's cost, a + b n (ns, Theil-Sen): " +
       "; ".join(f"{w} a = {fits[w][0]:.0f}, b = {fits[w][1]:.1f}" for w in ways) + ".")
 t_trap = fits["trap"][1]
 for w in ("port", "fast"):
