@@ -119,8 +119,9 @@ enum whc_status {
 	WHC_E_RANGE = 9,    /* a block range beyond the end of the disk */
 	WHC_E_NODEV = 10,   /* a block call without a disk */
 	WHC_E_RDONLY = 11,  /* a write to a read-only disk */
-	WHC_E_IO = 12,      /* the host's read or write failed (a host error, not the
-			       guest's) */
+	WHC_E_IO = 12,      /* the host could not carry the call out: its read or write
+			       failed, or KVM would not halt the vCPU (a host error,
+			       not the guest's) */
 	WHC_E_DOORBELL = 13, /* the call cannot be made through this doorbell (IDLE
 				through WHC_PORT_FAST: no vCPU is waiting on it) */
 	WHC_E_NOTSUPP = 14, /* the host cannot do this call here (IDLE without an
