@@ -9,7 +9,7 @@
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-           -D_GNU_SOURCE -Isrc -MMD -MP
+           -D_GNU_SOURCE -Isrc -Iinclude -MMD -MP
 LDLIBS  := -ljson-c -luring -lpthread -lm
 BUILD   := build
 SHELL   := /bin/bash

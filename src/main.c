@@ -18,6 +18,7 @@
 #include "core/kvm.h"
 #include "core/vm.h"
 #include "devices/platform.h"
+#include "hypercall/hypercall.h"
 #include "report/report.h"
 #include "virtio/virtio_devices.h"
 #include "util/clock.h"
@@ -183,6 +184,8 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	s1 = now_ns();
 	if (platform_create(&vm, &com1) < 0 || add_optional_devices(&vm, o, spec) < 0 ||
 	    virtio_devices_create(&vm, &o->virtio, &console_in) < 0)
+		goto out;
+	if (o->hypercall.enabled && !hypercall_create(&vm, &o->hypercall))
 		goto out;
 	s2 = now_ns();
 	if (boot_load(&vm, spec) < 0)

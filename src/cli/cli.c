@@ -13,6 +13,7 @@ enum {
 	OPT_STATS, OPT_REBOOT, OPT_NO_IRQCHIP, OPT_KVM_DEVICE, OPT_HELP, OPT_VERSION, OPT_VERBOSE,
 	OPT_DISK, OPT_NET, OPT_RNG, OPT_VIRTIO_CONSOLE, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_NO_EVENT_IDX,
 	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE, OPT_PREFAULT, OPT_TEST_EXIT_PORT,
+	OPT_HYPERCALL, OPT_HYPERCALL_DISK,
 };
 
 static const struct option run_options[] = {
@@ -39,6 +40,8 @@ static const struct option run_options[] = {
 	{ "no-ioeventfd", no_argument, NULL, OPT_NO_IOEVENTFD },
 	{ "no-irqfd", no_argument, NULL, OPT_NO_IRQFD },
 	{ "no-event-idx", no_argument, NULL, OPT_NO_EVENT_IDX },
+	{ "hypercall", no_argument, NULL, OPT_HYPERCALL },
+	{ "hypercall-disk", required_argument, NULL, OPT_HYPERCALL_DISK },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -95,6 +98,12 @@ void cli_usage(FILE *f)
 	      "  --no-irqfd             interrupts injected with an ioctl per interrupt\n"
 	      "  --no-event-idx         do not offer VIRTIO_F_EVENT_IDX (no notification\n"
 	      "                         or interrupt suppression by index)\n"
+	      "\n"
+	      "paravirtual hypercalls (docs/hypercall.md):\n"
+	      "  --hypercall            batched hypercalls through two doorbells (ports\n"
+	      "                         0x540, 0x544): console, time, idle, no-op, disk\n"
+	      "  --hypercall-disk PATH[,ro]  the raw image the block calls use (needs\n"
+	      "                         --hypercall)\n"
 	      "  --verbose              more diagnostics\n"
 	      "\n"
 	      "The guest's serial console is stdin/stdout; Ctrl-A x quits on a terminal.\n"
@@ -237,17 +246,25 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_NO_IOEVENTFD: o->virtio.opt.ioeventfd = false; break;
 		case OPT_NO_IRQFD: o->virtio.opt.irqfd = false; break;
 		case OPT_NO_EVENT_IDX: o->virtio.opt.event_idx = false; break;
+		case OPT_HYPERCALL: o->hypercall.enabled = true; break;
+		case OPT_HYPERCALL_DISK:
+			if (hypercall_parse_disk(optarg, &o->hypercall) < 0)
+				return -1;
+			break;
 		case OPT_HELP: cli_usage(out); return CLI_EXIT_OK;
 		case ':':
 			return fail(ERR_USAGE, "%s needs a value", argv[optind - 1]);
 		default:
-			if (optopt)
+			if (optopt > 0 && optopt < OPT_KERNEL) /* a short option; long ones have values from OPT_KERNEL */
 				return fail(ERR_USAGE, "unknown option '-%c' (see warden --help)", optopt);
 			return fail(ERR_USAGE, "unknown option '%s' (see warden --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return fail(ERR_USAGE, "unexpected argument '%s' (see warden --help)", argv[optind]);
+	if (o->hypercall.disk_path[0] && !o->hypercall.enabled)
+		return fail(ERR_USAGE, "--hypercall-disk needs --hypercall");
+	o->hypercall.ioeventfd = o->virtio.opt.ioeventfd;
 	if (o->cpus > 1 && !o->irqchip)
 		return fail(ERR_USAGE, "--no-irqchip supports only one vCPU");
 	if (!o->irqchip && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console))

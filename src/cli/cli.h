@@ -8,6 +8,7 @@
 
 #include "boot/loader.h"
 #include "core/prefault.h"
+#include "hypercall/hypercall.h"
 #include "virtio/virtio_devices.h"
 
 #define CLI_DEFAULT_MEM_MIB 256
@@ -37,6 +38,7 @@ struct cli_options {
 	enum prefault_mode prefault; /* --prefault, default off */
 	int test_exit_port; /* --test-exit-port, or -1 */
 	struct virtio_config virtio; /* --disk, --net, --rng, --virtio-console, --no-* */
+	struct hypercall_config hypercall; /* --hypercall, --hypercall-disk */
 };
 
 /* Parse ARGV. Returns CLI_RUN, CLI_EXIT_OK (help/version printed to OUT),

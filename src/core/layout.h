@@ -54,6 +54,8 @@
 #define ACPI_PM_LEN 4
 #define ACPI_RESET_VALUE 0x1
 #define ACPI_S5_TYPE 5             /* SLP_TYP of \_S5 in our DSDT */
+#define PORT_HYPERCALL 0x540       /* --hypercall doorbells (include/warden/hypercall.h) */
+#define PORT_HYPERCALL_LEN 8
 
 /* --- interrupt lines (IOAPIC pins) --------------------------------------- */
 #define GSI_COM1 4

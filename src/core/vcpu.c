@@ -26,6 +26,9 @@
 #define MISC_ENABLE_FAST_STRING 1
 #define MTRR_ENABLE_WB 0x806 /* MTRRs on, default type write-back */
 
+/* The vCPU this thread runs (vcpu_halt_after_exit). */
+static __thread struct vcpu *this_vcpu;
+
 static void kick_handler(int sig)
 {
 	(void)sig; /* only here to interrupt KVM_RUN with EINTR */
@@ -114,6 +117,17 @@ int vcpu_set_boot_regs(struct vcpu *v, const struct vcpu_boot_regs *b)
 	return 0;
 }
 
+bool vcpu_halt_after_exit(void)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };
+
+	/* On the vCPU's own thread, between two KVM_RUNs: the next one
+	 * completes the exiting instruction, then blocks in the kernel. */
+	if (!this_vcpu || !this_vcpu->vm->cfg.irqchip)
+		return false;
+	return ioctl(this_vcpu->fd, KVM_SET_MP_STATE, &mp) == 0;
+}
+
 /* The exit loop, the one path every exit takes.  It takes every timestamp
  * (entering KVM_RUN, back from it, decoded, emulated) and hands each
  * record to the VM's observer once; the RETURN part of an exit (back into
@@ -128,6 +142,7 @@ static void *vcpu_thread(void *arg)
 
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
+	this_vcpu = v;
 	if (obs->vcpu_start)
 		obs->vcpu_start(obs->ctx, v->id);
 	while (vm_end_get(&vm->end) == VM_RUNNING) {

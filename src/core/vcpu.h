@@ -39,5 +39,12 @@ void vcpu_kick(struct vcpu *v);
 void vcpu_join(struct vcpu *v);
 /* Registers to stderr, for internal errors. */
 void vcpu_dump(struct vcpu *v);
+/* For a device handler on a vCPU thread (a paravirtual idle call): once
+ * this exit is handled, the vCPU waits inside KVM until an interrupt can
+ * be delivered to it, as after a HLT (KVM_MP_STATE_HALTED), using no host
+ * CPU meanwhile; the VM's end still stops it.  False, and nothing changes,
+ * off a vCPU thread, without the in-kernel irqchip (nothing in KVM would
+ * wake it) or when KVM refuses. */
+bool vcpu_halt_after_exit(void);
 
 #endif

@@ -84,3 +84,25 @@ $(BUILD)/tests/thread-names.so: tests/native/thread_names.c
 	$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
 
 native-test: $(BUILD)/tests/thread-names.so
+
+# The hypercall interface (docs/hypercall.md): the test guest and the
+# guest library it is linked with (freestanding, like the guests above).
+HC_GUEST_CFLAGS := $(GUEST_CFLAGS) -Iinclude -Iguestlib -Itests/native/guests
+
+$(GUEST_DIR)/whc.o: guestlib/whc.c guestlib/whc.h include/warden/hypercall.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HC_GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_DIR)/hypercall-test.elf: tests/native/guests/hypercall_test.c tests/native/guests/guest_rt.h \
+		$(GUEST_DIR)/whc.o
+	@mkdir -p $(dir $@)
+	$(CC) $(HC_GUEST_CFLAGS) -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o $(GUEST_DIR)/whc.o
+
+native-guests: $(GUEST_DIR)/hypercall-test.elf
+
+$(BUILD)/tests/fake-eio.so: tests/native/fake_eio.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
+
+native-test: $(BUILD)/tests/fake-eio.so

@@ -195,11 +195,14 @@ thread_name_checks() {
 
 . tests/native/observatory.sh
 . tests/native/multiboot.sh
+. tests/native/hypercall.sh
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
 virtio_checks $B/warden release
 observatory_checks $B/warden release
+hypercall_checks $B/warden release
+hypercall_bad_input
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
@@ -229,6 +232,7 @@ guest_checks $B/asan/warden asan
 multiboot_checks $B/asan/warden asan
 virtio_checks $B/asan/warden asan
 observatory_checks $B/asan/warden asan
+hypercall_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
