@@ -27,6 +27,12 @@ ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 
 all: $(BUILD)/warden
 
+# The built-in guest of `warden bench exits`, linked into every warden.
+include guest/lab/lab.mk
+OBJS        += $(BUILD)/obj/lab/guest_blob.o
+ASAN_OBJS   += $(BUILD)/asan/obj/lab/guest_blob.o
+STATIC_OBJS += $(BUILD)/static/obj/lab/guest_blob.o
+
 $(BUILD)/warden: $(OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
