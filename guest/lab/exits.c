@@ -238,6 +238,9 @@ static void ap_main(void)
 		loop = prev_ - start_;                                         \
 	} while (0)
 
+/* What WRMSR writes: the MSR's own value, read once before any timing. */
+static uint64_t msr_value;
+
 static uint64_t run_op(uint32_t op, uint32_t n, uint64_t *s, int amd)
 {
 	uint64_t addr = P->addr, loop = 0, v = 0, nr = P->hypercall_nr, delay = P->timer_delay;
@@ -271,7 +274,7 @@ static uint64_t run_op(uint32_t op, uint32_t n, uint64_t *s, int amd)
 		TIMED(n, s, v = rdmsr(msr));
 		break;
 	case LAB_OP_WRMSR:
-		v = rdmsr(msr);
+		v = msr_value;
 		TIMED(n, s, wrmsr(msr, v));
 		break;
 	case LAB_OP_HLT_TIMER: {
@@ -348,10 +351,13 @@ void guest_main(uint64_t cpu)
 			while (!ap_ready)
 				cpu_relax();
 	}
+	if (op == LAB_OP_WRMSR)
+		msr_value = rdmsr(P->msr);
 	/* The first touch of each sample page is a fault: take them now. */
 	for (uint32_t i = 0; i < n; i += 512)
 		s[i] = 0;
 	run_op(op, warm, s, amd);
+	P->wakeups = 0;
 	outb(P->port_mark, LAB_MARK_BEGIN);
 	P->loop_cycles = run_op(op, n, s, amd);
 	outb(P->port_mark, LAB_MARK_END);

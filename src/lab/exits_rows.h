@@ -35,6 +35,7 @@ enum lab_target {
 #define LAB_NEED_TWO_VCPUS (1u << 3)
 #define LAB_NEED_X2APIC (1u << 4)
 #define LAB_NEED_TSC_DEADLINE (1u << 5)
+#define LAB_NEED_VMCALL (1u << 6) /* a VMCALL/VMMCALL in guest ring 0 that completes */
 
 /* Exits that reach user space per timed iteration, by design. */
 enum lab_expect {
@@ -66,6 +67,7 @@ struct lab_host {
 	bool cpuid_read;
 	bool x2apic, tsc_deadline; /* CPUID.1:ECX bits 21, 24 KVM supports */
 	bool checked_on_vm;
+	bool pvm; /* /dev/kvm is kvm_pvm (/sys/module) */
 };
 
 /* Fill H for DEVICE; -1 with the error recorded (user class when the
