@@ -95,6 +95,6 @@ deps:
 	bash scripts/deps.sh
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/static $(BUILD)/warden $(BUILD)/warden-static $(BUILD)/tests
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/static $(BUILD)/warden $(BUILD)/warden-static $(BUILD)/tests $(BUILD)/lab
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(STATIC_OBJS:.o=.d)
