@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct options {
 	uint32_t iterations;
 	bool selected[64]; /* by row index; all when none given */
 	bool any_selected;
+	bool no_accounting;
 };
 
 /* One side (warden or the floor) of one round of a row. */
@@ -52,6 +54,7 @@ struct row_result {
 	uint64_t tsc_khz;
 	bool amd;
 	uint64_t wakeups; /* hlt-timer, warden side: HLTs per iteration * n */
+	const struct row_result *loop; /* the loop row of the same rounds, or NULL */
 };
 
 /* A side's figures over the rounds. */
@@ -128,7 +131,7 @@ static int parse_rows(const char *list, struct options *o)
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_ROUNDS, OPT_ITERATIONS, OPT_ROWS, OPT_KVM_DEVICE, OPT_HELP };
+enum { OPT_JSON = 256, OPT_ROUNDS, OPT_ITERATIONS, OPT_ROWS, OPT_KVM_DEVICE, OPT_NO_ACCOUNTING, OPT_HELP };
 
 static const struct option options[] = {
 	{ "json", required_argument, NULL, OPT_JSON },
@@ -136,6 +139,7 @@ static const struct option options[] = {
 	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
 	{ "rows", required_argument, NULL, OPT_ROWS },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+	{ "no-accounting", no_argument, NULL, OPT_NO_ACCOUNTING },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -169,6 +173,7 @@ static int parse(int argc, char **argv, struct options *o)
 				return -1;
 			break;
 		case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
+		case OPT_NO_ACCOUNTING: o->no_accounting = true; break;
 		case OPT_HELP: usage(stdout); return 0;
 		case ':': return fail(ERR_USAGE, "%s needs a value", argv[optind - 1]);
 		default:
@@ -275,6 +280,37 @@ static double ratio(const struct row_result *rr, bool means)
 	return lab_median(r, n);
 }
 
+/* The same, net of the measuring loop (the loop row of the same round,
+ * both its sides averaged): per exit rather than per iteration.  It
+ * matters where the loop is slow (kvm_pvm emulates ring 0); NAN without
+ * the loop row. */
+static double ratio_net(const struct row_result *rr)
+{
+	double r[MAX_ROUNDS];
+	unsigned n = 0;
+
+	if (!rr->loop || rr->row == rr->loop->row)
+		return NAN;
+	for (unsigned i = 0; i < rr->rounds && i < rr->loop->rounds; i++) {
+		double l = (rr->loop->w[i].s.median + rr->loop->f[i].s.median) / 2;
+		double w = rr->w[i].s.median - l, f = rr->f[i].s.median - l;
+
+		if (f > 0)
+			r[n++] = w / f;
+	}
+	return n ? lab_median(r, n) : NAN;
+}
+
+/* warden's share of the guest-seen round trip: decode + emulate + return
+ * per iteration over the guest's mean iteration (the same TSC; warden's
+ * stamps are the host's, which KVM offsets but does not scale here). */
+static double share_fraction(const struct side_total *w)
+{
+	double share = w->n ? (double)(w->decode + w->emulate + w->ret) / (double)w->n : 0;
+
+	return w->mean > 0 && share < w->mean ? share / w->mean : 0;
+}
+
 /* --- the tier: native or emulated, and the host's KVM ----------------------- */
 
 struct tier {
@@ -321,14 +357,15 @@ static const char *expect_name(enum lab_expect e)
 static void print_table(FILE *f, const struct options *o, const struct tier *t, const struct row_result *rr,
 			unsigned n, uint64_t khz)
 {
-	fprintf(f, "warden bench exits: %u round%s x %u iterations per row; tier %s (%s: %s)\n", o->rounds,
-		o->rounds == 1 ? "" : "s", o->iterations, t->name, caps_module_name(t->host.module),
-		caps_module_summary(t->host.module));
+	fprintf(f, "warden bench exits: %u round%s x %u iterations per row%s; tier %s (%s: %s)\n", o->rounds,
+		o->rounds == 1 ? "" : "s", o->iterations, o->no_accounting ? ", warden without accounting" : "",
+		t->name, caps_module_name(t->host.module), caps_module_summary(t->host.module));
 	fprintf(f, "guest TSC %.3f MHz; ns per iteration as the guest sees it, medians of the rounds' medians;\n"
-		   "warden share = decode + emulate + return per exit that reached warden\n",
-		khz / 1000.0);
-	fprintf(f, "%-18s %9s %8s %10s %10s %10s %12s %9s\n", "row", "warden/it", "KVM/it", "guest ns",
-		"p99 ns", "floor ns", "share ns/ex", "overhead");
+		   "share = warden's decode + emulate + return per exit that reached it (and %% of the round trip);\n"
+		   "overhead = warden / floor, median of the rounds' ratios (target <= %.2f)\n",
+		khz / 1000.0, TARGET_RATIO);
+	fprintf(f, "%-18s %9s %8s %10s %10s %10s %12s %7s %9s %7s\n", "row", "warden/it", "KVM/it", "guest ns",
+		"p99 ns", "floor ns", "share ns/ex", "share%", "overhead", "net");
 	for (unsigned i = 0; i < n; i++) {
 		const struct row_result *r = &rr[i];
 		struct side_total w, fl;
@@ -347,10 +384,15 @@ static void print_table(FILE *f, const struct options *o, const struct tier *t, 
 		fprintf(f, "%10.0f %10.0f %10.0f ", ns(w.median, r->tsc_khz), ns(w.p99, r->tsc_khz),
 			ns(fl.median, r->tsc_khz));
 		if (w.exits)
-			fprintf(f, "%12.0f ", ns((double)(w.decode + w.emulate + w.ret) / (double)w.exits, r->tsc_khz));
+			fprintf(f, "%12.0f %6.2f%% ", ns((double)(w.decode + w.emulate + w.ret) / (double)w.exits, r->tsc_khz),
+				100 * share_fraction(&w));
 		else
-			fprintf(f, "%12s ", "-");
-		fprintf(f, "%9.3f\n", ratio(r, false));
+			fprintf(f, "%12s %7s ", "-", "-");
+		fprintf(f, "%9.3f ", ratio(r, false));
+		if (isnan(ratio_net(r)))
+			fprintf(f, "%7s\n", "-");
+		else
+			fprintf(f, "%7.3f\n", ratio_net(r));
 	}
 }
 
@@ -431,6 +473,7 @@ static json_object *row_json(const struct row_result *r)
 	json_object_object_add(share, "ns_per_exit", per_exit);
 	add_num(share, "ns_per_iteration", w.n ? ns((double)(w.decode + w.emulate + w.ret) / (double)w.n, khz) : 0);
 	add_num(share, "coalesced_writes_per_iteration", w.n ? (double)w.coalesced / (double)w.n : 0);
+	add_num(share, "fraction_of_round_trip", share_fraction(&w));
 	json_object_object_add(o, "warden_share", share);
 	if (r->row->op == LAB_OP_HYPERCALL)
 		add_str(o, "hypercall_instruction", r->amd ? "vmmcall" : "vmcall");
@@ -440,6 +483,13 @@ static json_object *row_json(const struct row_result *r)
 	}
 	add_num(o, "overhead_ratio", ratio(r, false));
 	add_num(o, "overhead_ratio_of_means", ratio(r, true));
+	if (isnan(ratio_net(r)))
+		json_object_object_add(o, "overhead_ratio_net_of_loop", NULL);
+	else
+		add_num(o, "overhead_ratio_net_of_loop", ratio_net(r));
+	/* Within warden's own runs, immune to the host's slow spells between
+	 * runs: an upper bound, as the floor's user space takes time too. */
+	add_num(o, "overhead_ratio_bound_from_share", 1 / (1 - share_fraction(&w)));
 	rounds = json_object_new_array();
 	for (unsigned i = 0; i < r->rounds; i++) {
 		json_object *e = json_object_new_object();
@@ -493,6 +543,7 @@ static int write_json(FILE *f, const char *path, const struct options *o, const 
 	add_u64(root, "rounds", o->rounds);
 	add_u64(root, "iterations", o->iterations);
 	add_u64(root, "warmup", warmup);
+	json_object_object_add(root, "warden_accounting", json_object_new_boolean(!o->no_accounting));
 	add_u64(root, "guest_tsc_khz", khz);
 	add_num(root, "target_overhead_ratio", TARGET_RATIO);
 	for (unsigned i = 0; i < n; i++)
@@ -545,6 +596,7 @@ static int bench_exits(int argc, char **argv)
 		/* 20 ms an iteration is slow even for an IPI to a vCPU whose
 		 * ring 0 kvm_pvm emulates (5 ms) or an exit in TCG (0.3 ms). */
 		.timeout_s = 10 + o.iterations * 0.02,
+		.no_accounting = o.no_accounting,
 	};
 	rr = calloc(lab_nrows, sizeof(*rr));
 	if (!rr) {
@@ -576,6 +628,10 @@ static int bench_exits(int argc, char **argv)
 			if (rr[i].state == ROW_MEASURED && run_round(&c, &rr[i], round) < 0 &&
 			    err_class() == ERR_USAGE)
 				goto out; /* e.g. the KVM device went away: nothing else will run */
+	for (unsigned i = 0; i < n; i++)
+		if (rr[i].state == ROW_MEASURED && rr[i].row->op == LAB_OP_LOOP)
+			for (unsigned k = 0; k < n; k++)
+				rr[k].loop = &rr[i];
 	for (unsigned i = 0; i < n; i++) {
 		if (rr[i].state == ROW_FAILED)
 			failed++;

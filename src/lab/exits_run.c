@@ -354,7 +354,8 @@ static void watch_exit(void *ctx, unsigned vcpu, const struct exit_record *r)
 	struct watch *w = ctx;
 	int mark;
 
-	w->inner.exit(w->inner.ctx, vcpu, r);
+	if (w->inner.exit)
+		w->inner.exit(w->inner.ctx, vcpu, r);
 	if (vcpu >= LAB_MAX_VCPUS)
 		return;
 	mark = mark_of(r);
@@ -378,7 +379,8 @@ static void watch_return(void *ctx, unsigned vcpu, const struct exit_record *pre
 {
 	struct watch *w = ctx;
 
-	w->inner.exit_return(w->inner.ctx, vcpu, prev, ticks);
+	if (w->inner.exit_return)
+		w->inner.exit_return(w->inner.ctx, vcpu, prev, ticks);
 	if (vcpu < LAB_MAX_VCPUS && w->v[vcpu].counted)
 		w->v[vcpu].ret += ticks;
 }
@@ -399,7 +401,8 @@ static int run_warden(struct machine *m, const struct lab_run_config *c, struct 
 		return fail(ERR_HOST, "out of memory");
 	}
 	w->m = m;
-	recorder_observer(&rec, &w->inner);
+	if (!c->no_accounting)
+		recorder_observer(&rec, &w->inner);
 	m->vm.obs = (struct vm_observer){ .ctx = w, .vcpu_start = watch_start, .exit = watch_exit,
 					  .exit_return = watch_return };
 	if (vm_start(&m->vm) == 0) {

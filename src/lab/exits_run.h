@@ -20,6 +20,8 @@ struct lab_run_config {
 	uint32_t warmup;
 	uint64_t timer_delay_ns; /* HLT woken by a timer: arming to deadline */
 	double timeout_s;        /* per run; a guest taking longer has failed */
+	bool no_accounting;      /* warden without its exit accounting (the
+				  * recorder): its dispatch alone */
 };
 
 /* What one run measured. */

@@ -53,7 +53,7 @@ bx_run bench-exits $B/warden --rounds 1 --iterations $BX_N --json "$OUT/bench-ex
 BJ=$OUT/bench-exits.json
 expect_eq "bench exits: exit status" 0 "$(cat "$OUT/bench-exits.rc")"
 expect_eq "bench exits: nothing on stderr" 0 "$(wc -c <"$OUT/bench-exits.err")"
-expect_match "bench exits: table header" '^row +warden/it +KVM/it +guest ns +p99 ns +floor ns +share ns/ex +overhead$' \
+expect_match "bench exits: table header" '^row +warden/it +KVM/it +guest ns +p99 ns +floor ns +share ns/ex +share% +overhead +net$' \
 	"$OUT/bench-exits.out"
 bx_fields "$BJ" "bench exits"
 expect_eq "bench exits: all $(wc -w <<<"$BX_ROWS") rows, in order" "$(echo $BX_ROWS)" \
@@ -148,7 +148,7 @@ fi
 expect_eq "bench exits: rdmsr-kvm read KVM's IA32_MISC_ENABLE" 0x1 "$(bx rdmsr-kvm .guest.guest_check)"
 # warden's share exists exactly where exits reach warden.
 expect_eq "bench exits: pio-warden: warden's share per exit measured" true \
-	"$(bx pio-warden '.warden_share.ns_per_exit.total > 0 and .warden_share.ns_per_exit.decode > 0')"
+	"$(bx pio-warden '.warden_share.ns_per_exit.total > 0 and .warden_share.ns_per_exit.decode > 0 and .warden_share.fraction_of_round_trip > 0 and .overhead_ratio_bound_from_share > 1')"
 expect_eq "bench exits: cpuid: no warden share" 0 "$(bx cpuid .warden_share.ns_per_iteration)"
 
 # A host without ioeventfd, coalesced MMIO and user-space MSRs (hidden by
