@@ -519,6 +519,7 @@ static json_object *tier_json(const struct tier *t, const struct lab_host *h, co
 	add_u64(caps, "KVM_CAP_X86_USER_SPACE_MSR", (uint64_t)h->user_space_msr);
 	add_u64(caps, "KVM_CAP_X86_MSR_FILTER", (uint64_t)h->msr_filter);
 	add_u64(caps, "KVM_CAP_IRQCHIP", (uint64_t)h->irqchip);
+	add_u64(caps, "KVM_CAP_TSC_DEADLINE_TIMER", (uint64_t)h->tsc_deadline_cap);
 	add_u64(caps, "max_vcpus", h->max_vcpus);
 	json_object_object_add(caps, "cpuid_x2apic", json_object_new_boolean(h->x2apic));
 	json_object_object_add(caps, "cpuid_tsc_deadline", json_object_new_boolean(h->tsc_deadline));

@@ -104,6 +104,7 @@ int lab_host_probe(struct lab_host *h, const char *device)
 	h->user_space_msr = check(fd, KVM_CAP_X86_USER_SPACE_MSR);
 	h->msr_filter = check(fd, KVM_CAP_X86_MSR_FILTER);
 	h->irqchip = check(fd, KVM_CAP_IRQCHIP);
+	h->tsc_deadline_cap = check(fd, KVM_CAP_TSC_DEADLINE_TIMER);
 	h->max_vcpus = kvm_max_vcpus(kvm_fd);
 	h->pvm = kvm_host_virt() == HOST_VIRT_PVM;
 	read_cpuid(kvm_fd, h);
@@ -142,7 +143,8 @@ bool lab_row_runs(const struct lab_row *row, const struct lab_host *h, char *why
 				   "VMMCALL from guest ring 0 (PVM guests make hypercalls with SYSCALL)");
 	else if ((row->needs & LAB_NEED_X2APIC) && !h->x2apic)
 		snprintf(why, len, "skipped: KVM_GET_SUPPORTED_CPUID offers no x2APIC (leaf 1 ECX bit 21)");
-	else if ((row->needs & LAB_NEED_TSC_DEADLINE) && !h->tsc_deadline)
-		snprintf(why, len, "skipped: KVM_GET_SUPPORTED_CPUID offers no TSC-deadline timer (leaf 1 ECX bit 24)");
+	else if ((row->needs & LAB_NEED_TSC_DEADLINE) && !h->tsc_deadline && h->tsc_deadline_cap <= 0)
+		snprintf(why, len, "skipped: KVM offers no TSC-deadline timer (" CAP_TEXT(KVM_CAP_TSC_DEADLINE_TIMER)
+				   ", KVM_GET_SUPPORTED_CPUID leaf 1 ECX bit 24 clear)", h->tsc_deadline_cap);
 	return why[0] == 0;
 }

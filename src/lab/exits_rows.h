@@ -66,6 +66,10 @@ struct lab_host {
 	unsigned max_vcpus;
 	bool cpuid_read;
 	bool x2apic, tsc_deadline; /* CPUID.1:ECX bits 21, 24 KVM supports */
+	/* KVM_GET_SUPPORTED_CPUID leaves the TSC-deadline timer out on most
+	 * hosts: KVM offers it with this capability (and an in-kernel LAPIC)
+	 * for the VMM to set in the guest's CPUID. */
+	long tsc_deadline_cap;
 	bool checked_on_vm;
 	bool pvm; /* /dev/kvm is kvm_pvm (/sys/module) */
 };

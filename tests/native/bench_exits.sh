@@ -93,6 +93,10 @@ if [ -x "$CK" ]; then
 	done
 	expect_eq "bench exits: mmio-coalesced as KVM_CAP_COALESCED_MMIO ($coal) says" "$(want "$coal")" \
 		"$(bx mmio-coalesced .status)"
+	tscd=$(vmcap 72)
+	[ "$tscd" -gt 0 ] 2>/dev/null &&
+		expect_eq "bench exits: hlt-timer measured, as KVM_CAP_TSC_DEADLINE_TIMER ($tscd) offers the timer" measured \
+			"$(bx hlt-timer .status)"
 	m=$( [ "$usm" -gt 0 ] 2>/dev/null && [ "$filt" -gt 0 ] 2>/dev/null && echo measured || echo skipped)
 	for r in rdmsr-warden wrmsr-warden; do
 		expect_eq "bench exits: $r as KVM_CAP_X86_USER_SPACE_MSR ($usm) and MSR_FILTER ($filt) say" "$m" \

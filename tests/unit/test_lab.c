@@ -108,9 +108,12 @@ static void test_row_runs(void **state)
 	assert_false(runs("hlt-ipi", &h, why));
 	assert_true(runs("hlt-timer", &h, why));
 	host_with_everything(&h);
-	h.tsc_deadline = false;
+	h.tsc_deadline = false; /* as on most hosts: the capability offers it */
+	h.tsc_deadline_cap = 1;
+	assert_true(runs("hlt-timer", &h, why));
+	h.tsc_deadline_cap = 0;
 	assert_false(runs("hlt-timer", &h, why));
-	assert_non_null(strstr(why, "TSC-deadline"));
+	assert_non_null(strstr(why, "KVM_CAP_TSC_DEADLINE_TIMER) = 0"));
 	host_with_everything(&h);
 	h.x2apic = false;
 	assert_false(runs("ipi", &h, why));
