@@ -352,7 +352,8 @@ struct watch {
 	bool kvm_ok;
 	uint64_t kvm_begin, kvm_end;
 	struct {
-		bool counted; /* the last exit was inside the marks */
+		_Alignas(64) bool counted; /* the last exit was inside the marks
+					    * (a cache line per vCPU thread) */
 		uint64_t exits, decode, emulate, ret, coalesced;
 	} v[LAB_MAX_VCPUS];
 };
