@@ -39,6 +39,7 @@ struct options {
 /* One side (warden or the floor) of one round of a row. */
 struct side_round {
 	struct lab_summary s; /* cycles per iteration */
+	struct lab_summary share; /* warden: cycles of its share per exit */
 	uint64_t n, exits, kvm_exits, decode, emulate, ret, coalesced, check;
 	bool kvm_known;
 };
@@ -61,6 +62,7 @@ struct row_result {
 struct side_total {
 	double median, min, p99, mean; /* cycles per iteration */
 	double exits_per_it, kvm_exits_per_it;
+	double share_median, share_p99; /* per exit, cycles; medians of the rounds' */
 	bool kvm_known;
 	uint64_t exits, n, decode, emulate, ret, coalesced, check;
 };
@@ -201,6 +203,7 @@ static void side_from(struct side_round *s, struct lab_result *r)
 	s->ret = r->ret;
 	s->coalesced = r->coalesced;
 	s->check = r->check;
+	lab_summarize(r->shares, r->nshares, &s->share);
 }
 
 /* One round of one row: both sides, in the order the round gives. */
@@ -238,7 +241,7 @@ static int run_round(const struct lab_run_config *c, struct row_result *rr, unsi
 
 static void total(const struct side_round *s, unsigned rounds, struct side_total *t)
 {
-	double med[MAX_ROUNDS], p99[MAX_ROUNDS];
+	double med[MAX_ROUNDS], p99[MAX_ROUNDS], smed[MAX_ROUNDS], sp99[MAX_ROUNDS];
 	uint64_t kvm = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -246,6 +249,8 @@ static void total(const struct side_round *s, unsigned rounds, struct side_total
 	for (unsigned i = 0; i < rounds; i++) {
 		med[i] = s[i].s.median;
 		p99[i] = s[i].s.p99;
+		smed[i] = s[i].share.median;
+		sp99[i] = s[i].share.p99;
 		t->min = i == 0 || s[i].s.min < t->min ? s[i].s.min : t->min;
 		t->mean += s[i].s.mean / rounds;
 		t->n += s[i].n;
@@ -260,6 +265,8 @@ static void total(const struct side_round *s, unsigned rounds, struct side_total
 	}
 	t->median = lab_median(med, rounds);
 	t->p99 = lab_median(p99, rounds);
+	t->share_median = lab_median(smed, rounds);
+	t->share_p99 = lab_median(sp99, rounds);
 	t->exits_per_it = t->n ? (double)t->exits / (double)t->n : 0;
 	t->kvm_exits_per_it = t->n && t->kvm_known ? (double)kvm / (double)t->n : 0;
 }
@@ -302,13 +309,18 @@ static double ratio_net(const struct row_result *rr)
 }
 
 /* warden's share of the guest-seen round trip: decode + emulate + return
- * per iteration over the guest's mean iteration (the same TSC; warden's
- * stamps are the host's, which KVM offsets but does not scale here). */
-static double share_fraction(const struct side_total *w)
+ * per iteration over the guest's iteration (the same TSC: warden's stamps
+ * are the host's, which KVM offsets but does not scale here).  From the
+ * means, or from the medians (the median share per exit times the exits
+ * per iteration, over the median iteration), which preemptions of either
+ * side move far less. */
+static double share_fraction(const struct side_total *w, bool medians)
 {
-	double share = w->n ? (double)(w->decode + w->emulate + w->ret) / (double)w->n : 0;
+	double share = medians ? w->share_median * w->exits_per_it
+			       : w->n ? (double)(w->decode + w->emulate + w->ret) / (double)w->n : 0;
+	double it = medians ? w->median : w->mean;
 
-	return w->mean > 0 && share < w->mean ? share / w->mean : 0;
+	return it > 0 && share < it ? share / it : 0;
 }
 
 /* --- the tier: native or emulated, and the host's KVM ----------------------- */
@@ -361,7 +373,7 @@ static void print_table(FILE *f, const struct options *o, const struct tier *t, 
 		o->rounds == 1 ? "" : "s", o->iterations, o->no_accounting ? ", warden without accounting" : "",
 		t->name, caps_module_name(t->host.module), caps_module_summary(t->host.module));
 	fprintf(f, "guest TSC %.3f MHz; ns per iteration as the guest sees it, medians of the rounds' medians;\n"
-		   "share = warden's decode + emulate + return per exit that reached it (and %% of the round trip);\n"
+		   "share = warden's decode + emulate + return per exit that reached it, median (and %% of the round trip);\n"
 		   "overhead = warden / floor, median of the rounds' ratios (target <= %.2f)\n",
 		khz / 1000.0, TARGET_RATIO);
 	fprintf(f, "%-18s %9s %8s %10s %10s %10s %12s %7s %9s %7s\n", "row", "warden/it", "KVM/it", "guest ns",
@@ -384,8 +396,7 @@ static void print_table(FILE *f, const struct options *o, const struct tier *t, 
 		fprintf(f, "%10.0f %10.0f %10.0f ", ns(w.median, r->tsc_khz), ns(w.p99, r->tsc_khz),
 			ns(fl.median, r->tsc_khz));
 		if (w.exits)
-			fprintf(f, "%12.0f %6.2f%% ", ns((double)(w.decode + w.emulate + w.ret) / (double)w.exits, r->tsc_khz),
-				100 * share_fraction(&w));
+			fprintf(f, "%12.0f %6.2f%% ", ns(w.share_median, r->tsc_khz), 100 * share_fraction(&w, true));
 		else
 			fprintf(f, "%12s %7s ", "-", "-");
 		fprintf(f, "%9.3f ", ratio(r, false));
@@ -471,9 +482,14 @@ static json_object *row_json(const struct row_result *r)
 		add_num(per_exit, "total", ns((double)(w.decode + w.emulate + w.ret) / (double)w.exits, khz));
 	}
 	json_object_object_add(share, "ns_per_exit", per_exit);
+	if (w.exits) {
+		add_num(share, "ns_per_exit_median", ns(w.share_median, khz));
+		add_num(share, "ns_per_exit_p99", ns(w.share_p99, khz));
+	}
 	add_num(share, "ns_per_iteration", w.n ? ns((double)(w.decode + w.emulate + w.ret) / (double)w.n, khz) : 0);
 	add_num(share, "coalesced_writes_per_iteration", w.n ? (double)w.coalesced / (double)w.n : 0);
-	add_num(share, "fraction_of_round_trip", share_fraction(&w));
+	add_num(share, "fraction_of_round_trip", share_fraction(&w, false));
+	add_num(share, "fraction_of_round_trip_median", share_fraction(&w, true));
 	json_object_object_add(o, "warden_share", share);
 	if (r->row->op == LAB_OP_HYPERCALL)
 		add_str(o, "hypercall_instruction", r->amd ? "vmmcall" : "vmcall");
@@ -489,7 +505,7 @@ static json_object *row_json(const struct row_result *r)
 		add_num(o, "overhead_ratio_net_of_loop", ratio_net(r));
 	/* Within warden's own runs, immune to the host's slow spells between
 	 * runs: an upper bound, as the floor's user space takes time too. */
-	add_num(o, "overhead_ratio_bound_from_share", 1 / (1 - share_fraction(&w)));
+	add_num(o, "overhead_ratio_bound_from_share", 1 / (1 - share_fraction(&w, true)));
 	rounds = json_object_new_array();
 	for (unsigned i = 0; i < r->rounds; i++) {
 		json_object *e = json_object_new_object();

@@ -355,6 +355,8 @@ struct watch {
 		_Alignas(64) bool counted; /* the last exit was inside the marks
 					    * (a cache line per vCPU thread) */
 		uint64_t exits, decode, emulate, ret, coalesced;
+		uint64_t *shares; /* per exit, room for CAP */
+		uint32_t nshares, cap;
 	} v[LAB_MAX_VCPUS];
 };
 
@@ -406,8 +408,11 @@ static void watch_return(void *ctx, unsigned vcpu, const struct exit_record *pre
 
 	if (w->inner.exit_return)
 		w->inner.exit_return(w->inner.ctx, vcpu, prev, ticks);
-	if (vcpu < LAB_MAX_VCPUS && w->v[vcpu].counted)
+	if (vcpu < LAB_MAX_VCPUS && w->v[vcpu].counted) {
 		w->v[vcpu].ret += ticks;
+		if (w->v[vcpu].nshares < w->v[vcpu].cap)
+			w->v[vcpu].shares[w->v[vcpu].nshares++] = prev->t_done - prev->t_exit + ticks;
+	}
 }
 
 static int run_warden(struct machine *m, const struct lab_run_config *c, struct lab_result *out)
@@ -426,6 +431,18 @@ static int run_warden(struct machine *m, const struct lab_run_config *c, struct 
 		return fail(ERR_HOST, "out of memory");
 	}
 	w->m = m;
+	/* A row has at most one exit to warden per iteration. */
+	for (unsigned i = 0; i < n && i < LAB_MAX_VCPUS; i++) {
+		w->v[i].cap = c->iterations + 64;
+		w->v[i].shares = malloc(w->v[i].cap * sizeof(uint64_t));
+		if (!w->v[i].shares) {
+			for (unsigned k = 0; k < i; k++)
+				free(w->v[k].shares);
+			free(stats);
+			free(w);
+			return fail(ERR_HOST, "out of memory");
+		}
+	}
 	if (!c->no_accounting)
 		recorder_observer(&rec, &w->inner);
 	m->vm.obs = (struct vm_observer){ .ctx = w, .vcpu_start = watch_start, .exit = watch_exit,
@@ -440,7 +457,13 @@ static int run_warden(struct machine *m, const struct lab_run_config *c, struct 
 	end = vm_stop(&m->vm);
 	if (r == 0)
 		timed_out(m, c, out);
+	out->shares = malloc(((size_t)w->v[0].nshares + (n > 1 ? w->v[1].nshares : 0) + 1) * sizeof(uint64_t));
 	for (unsigned i = 0; i < n && i < LAB_MAX_VCPUS; i++) {
+		if (out->shares) {
+			memcpy(out->shares + out->nshares, w->v[i].shares, w->v[i].nshares * sizeof(uint64_t));
+			out->nshares += w->v[i].nshares;
+		}
+		free(w->v[i].shares);
 		out->exits += w->v[i].exits;
 		out->decode += w->v[i].decode;
 		out->emulate += w->v[i].emulate;
@@ -640,5 +663,6 @@ done:
 void lab_result_free(struct lab_result *r)
 {
 	free(r->samples);
-	r->samples = NULL;
+	free(r->shares);
+	r->samples = r->shares = NULL;
 }

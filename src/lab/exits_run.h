@@ -44,6 +44,11 @@ struct lab_result {
 	 * return into KVM_RUN; coalesced writes delivered from the ring. */
 	uint64_t decode, emulate, ret;
 	uint64_t coalesced;
+	/* Each of those exits' whole share (decode + emulate + return), for
+	 * its median: the sums above are means, which one preempted exit
+	 * moves (malloc'd; lab_result_free). */
+	uint64_t *shares;
+	uint32_t nshares;
 };
 
 /* Run ROW once, by warden (FLOOR false) or by the bare loop.  Returns 0
