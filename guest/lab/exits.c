@@ -345,8 +345,19 @@ void guest_main(uint64_t cpu)
 			poweroff();
 		}
 		x2apic_on();
-		if (op == LAB_OP_HLT_TIMER)
+		if (op == LAB_OP_HLT_TIMER) {
+			uint64_t lvt;
+
 			wrmsr(X2APIC_LVT_TIMER, LVT_TSC_DEADLINE | LAB_VEC_TIMER);
+			/* A LAPIC without the mode keeps one-shot, ignores the
+			 * deadline MSR and would leave the HLT below for ever. */
+			lvt = rdmsr(X2APIC_LVT_TIMER);
+			if ((lvt & (3u << 17)) != LVT_TSC_DEADLINE) {
+				P->check = lvt;
+				P->status = LAB_ST_TIMER_MODE;
+				poweroff();
+			}
+		}
 		else
 			while (!ap_ready)
 				cpu_relax();

@@ -47,6 +47,9 @@ enum lab_status {
 	LAB_ST_BAD_PARAMS, /* magic, version, op or sizes not what it knows */
 	LAB_ST_NO_FEATURE, /* the guest CPU lacks what the op needs: CHECK = the
 			    * CPUID.1:ECX bit (21 x2APIC, 24 TSC deadline) */
+	LAB_ST_TIMER_MODE, /* CPUID offers the TSC-deadline timer but the LAPIC
+			    * did not take the mode: CHECK = the LVT timer
+			    * register as read back */
 };
 
 #define LAB_MARK_BEGIN 1

@@ -290,6 +290,8 @@ static const char *status_text(uint32_t st)
 	case LAB_ST_NONE: return "the guest wrote no result";
 	case LAB_ST_BAD_PARAMS: return "the guest refused its parameters";
 	case LAB_ST_NO_FEATURE: return "the guest CPU lacks a feature the op needs";
+	case LAB_ST_TIMER_MODE:
+		return "the LAPIC did not take the TSC-deadline timer mode its CPUID offers (LVT timer read back)";
 	default: return "unknown guest status";
 	}
 }
@@ -317,8 +319,8 @@ static void collect(struct machine *m, uint32_t iterations, struct lab_result *o
 		return;
 	}
 	if (p.status != LAB_ST_DONE || p.done != iterations) {
-		snprintf(out->error, sizeof(out->error), "%s (status %u, %u of %u iterations)",
-			 status_text(p.status), p.status, p.done, iterations);
+		snprintf(out->error, sizeof(out->error), "%s (status %u, check 0x%llx, %u of %u iterations)",
+			 status_text(p.status), p.status, (unsigned long long)p.check, p.done, iterations);
 		return;
 	}
 	out->samples = malloc((size_t)iterations * sizeof(uint64_t));
@@ -336,9 +338,13 @@ static void timed_out(struct machine *m, const struct lab_run_config *c, struct 
 {
 	struct kvm_regs regs;
 
+	struct kvm_mp_state mp = { 0 };
+
 	if (ioctl(m->vm.vcpus[0].fd, KVM_GET_REGS, &regs) == 0)
-		snprintf(out->error, sizeof(out->error), "timed out after %.0f s (vCPU 0 at RIP 0x%llx, RAX 0x%llx)",
-			 c->timeout_s, (unsigned long long)regs.rip, (unsigned long long)regs.rax);
+		snprintf(out->error, sizeof(out->error), "timed out after %.0f s (vCPU 0 at RIP 0x%llx, RAX 0x%llx%s)",
+			 c->timeout_s, (unsigned long long)regs.rip, (unsigned long long)regs.rax,
+			 ioctl(m->vm.vcpus[0].fd, KVM_GET_MP_STATE, &mp) == 0 && mp.mp_state == KVM_MP_STATE_HALTED
+				 ? ", halted: no interrupt came" : "");
 	else
 		snprintf(out->error, sizeof(out->error), "timed out after %.0f s", c->timeout_s);
 }
