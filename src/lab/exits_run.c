@@ -476,8 +476,9 @@ static int run_warden(struct machine *m, const struct lab_run_config *c, struct 
 		out->ret += w->v[i].ret;
 		out->coalesced += w->v[i].coalesced;
 	}
-	out->kvm_exits_known = w->kvm_ok && w->kvm_end >= w->kvm_begin;
-	out->kvm_exits = out->kvm_exits_known ? w->kvm_end - w->kvm_begin : 0;
+	/* Read during the marks' own exits: the end mark's is counted. */
+	out->kvm_exits_known = w->kvm_ok && w->kvm_end > w->kvm_begin;
+	out->kvm_exits = out->kvm_exits_known ? w->kvm_end - w->kvm_begin - 1 : 0;
 	free(w);
 	free(stats);
 	if (!out->error[0] && end != VM_END_POWEROFF)
@@ -628,8 +629,8 @@ static int run_floor(struct machine *m, const struct lab_run_config *c, struct l
 		timed_out(m, c, out);
 	for (unsigned i = 0; i < n; i++)
 		out->exits += f->v[i].exits;
-	out->kvm_exits_known = f->kvm_ok && f->kvm_end >= f->kvm_begin;
-	out->kvm_exits = out->kvm_exits_known ? f->kvm_end - f->kvm_begin : 0;
+	out->kvm_exits_known = f->kvm_ok && f->kvm_end > f->kvm_begin;
+	out->kvm_exits = out->kvm_exits_known ? f->kvm_end - f->kvm_begin - 1 : 0;
 	if (!out->error[0] && f->error[0])
 		snprintf(out->error, sizeof(out->error), "%s", f->error);
 	close(f->done_efd);

@@ -143,6 +143,17 @@ if [ "$(bx mmio-coalesced .status)" = measured ]; then
 	expect_eq "bench exits: mmio-coalesced: the ring's writes reached the device through warden" \
 		"$((BX_N / 169 * 169))" "$(bx mmio-coalesced '.warden_share.coalesced_writes_per_iteration * '$BX_N' | round')"
 fi
+# KVM's own counter agrees: at least one exit per iteration where one
+# reaches warden (each is KVM's first), next to none for the measuring loop
+# on its own (only the host's interrupts: well under one in ten).
+if [ "$(bx pio-warden .guest.kvm_exits_per_iteration)" != null ]; then
+	expect_eq "bench exits: pio-warden: KVM counts every exit" true \
+		"$(bx pio-warden '.guest.kvm_exits_per_iteration >= 1 and .floor.kvm_exits_per_iteration >= 1')"
+	expect_eq "bench exits: loop: KVM counts (almost) no exit" true \
+		"$(bx loop '.guest.kvm_exits_per_iteration < 0.1 and .floor.kvm_exits_per_iteration < 0.1')"
+else
+	skip "bench exits: this host's KVM has no binary stats: KVM's exit counts not compared"
+fi
 # What the guest read back: the bench device's register, through warden;
 # the MSR as warden's device and as KVM keep it (warden boots it as 1).
 [ "$(bx mmio-read-warden .status)" = measured ] &&
