@@ -27,6 +27,12 @@ ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 
 all: $(BUILD)/warden
 
+# The built-in guest of `warden bench exits`, linked into every warden.
+include guest/lab/lab.mk
+OBJS        += $(BUILD)/obj/lab/guest_blob.o
+ASAN_OBJS   += $(BUILD)/asan/obj/lab/guest_blob.o
+STATIC_OBJS += $(BUILD)/static/obj/lab/guest_blob.o
+
 $(BUILD)/warden: $(OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -89,6 +95,6 @@ deps:
 	bash scripts/deps.sh
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/static $(BUILD)/warden $(BUILD)/warden-static $(BUILD)/tests
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/static $(BUILD)/warden $(BUILD)/warden-static $(BUILD)/tests $(BUILD)/lab
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(STATIC_OBJS:.o=.d)

@@ -19,6 +19,7 @@
 #include "core/vm.h"
 #include "devices/platform.h"
 #include "hypercall/hypercall.h"
+#include "lab/lab.h"
 #include "report/report.h"
 #include "virtio/virtio_devices.h"
 #include "util/clock.h"
@@ -241,6 +242,8 @@ int main(int argc, char **argv)
 		return caps_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "bench") == 0)
+		return lab_bench_main(argc - 1, argv + 1);
 	r = cli_parse(argc, argv, &o, stdout, host_mem_mib());
 
 	if (r == CLI_EXIT_OK)

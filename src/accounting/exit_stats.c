@@ -107,7 +107,7 @@ void stats_record(struct exit_stats *s, const struct exit_record *e)
 		cost_add(&s->device[e->dev], e);
 	if (e->unclaimed)
 		cost_add(&s->unclaimed, e);
-	if (e->kind == EXIT_ACCESS)
+	if (e->kind == EXIT_ACCESS || e->kind == EXIT_MSR)
 		addr_add(s, e->space, e->addr, valid_dev(e->dev) ? e->dev : STATS_DEV_NONE, 1,
 			 part_decode(e) + part_emulate(e));
 }

@@ -9,6 +9,7 @@
 #include "accounting/exit_split.h"
 #include "accounting/exit_trace.h"
 #include "accounting/observatory.h"
+#include "core/bus.h"
 #include "util/error.h"
 
 #define TOP_RIPS 20
@@ -159,8 +160,9 @@ static json_object *addrs_json(const struct stats_report *r, const struct exit_s
 		json_object *e = json_object_new_object();
 
 		if (unclaimed_only)
-			json_object_object_add(e, "space", json_object_new_string(v[i].space ? "mmio" : "pio"));
-		add_hex(e, unclaimed_only ? "addr" : space == 0 ? "port" : "addr", v[i].addr);
+			json_object_object_add(e, "space", json_object_new_string(bus_space_name(v[i].space)));
+		add_hex(e, unclaimed_only ? "addr" : space == BUS_PIO ? "port" : space == BUS_MSR ? "msr" : "addr",
+			v[i].addr);
 		if (!unclaimed_only)
 			json_object_object_add(e, "device",
 					       json_object_new_string(v[i].dev >= 0 && (unsigned)v[i].dev < r->ndevices
@@ -199,6 +201,7 @@ static json_object *attribution_json(const struct stats_report *r, const struct 
 
 	json_object_object_add(o, "ports", addrs_json(r, all, 0, false));
 	json_object_object_add(o, "mmio", addrs_json(r, all, 1, false));
+	json_object_object_add(o, "msrs_to_warden", addrs_json(r, all, BUS_MSR, false));
 	json_object_object_add(o, "msrs", msrs_json(r->trace));
 	json_object_object_add(o, "unclaimed", addrs_json(r, all, -1, true));
 	add_u64(o, "overflow", all->addr_overflow);

@@ -124,7 +124,7 @@ static void print_addrs(FILE *f, const struct stats_report *r, const struct exit
 
 	if (!n)
 		return;
-	fprintf(f, "  top %s:", space ? "MMIO" : "ports");
+	fprintf(f, "  top %s:", space == BUS_MSR ? "MSRs" : space ? "MMIO" : "ports");
 	for (unsigned k = 0; k < n && k < 6; k++)
 		fprintf(f, "%s 0x%llx %s x%llu (%.0f us)", k ? "," : "", (unsigned long long)v[k].addr,
 			v[k].dev >= 0 && (unsigned)v[k].dev < r->ndevices ? r->device_name[v[k].dev] : "unclaimed",
@@ -264,6 +264,7 @@ void stats_print_table(FILE *f, const struct stats_report *r)
 	print_reasons(f, r, all, total, wall_s);
 	print_addrs(f, r, all, 0);
 	print_addrs(f, r, all, 1);
+	print_addrs(f, r, all, BUS_MSR);
 	print_device_work(f, r, all);
 	print_kvm(f, r);
 	print_trace(f, r);

@@ -103,7 +103,7 @@ static void resources(struct aml *res, const struct device_resources *r)
 	for (unsigned i = 0; i < r->nranges; i++) {
 		if (r->range[i].space == BUS_PIO)
 			aml_res_io(res, (uint16_t)r->range[i].base, (uint8_t)r->range[i].len);
-		else
+		else if (r->range[i].space == BUS_MMIO) /* MSRs are no ACPI resource */
 			aml_res_mem32(res, (uint32_t)r->range[i].base, (uint32_t)r->range[i].len);
 	}
 	if (r->gsi >= 16)

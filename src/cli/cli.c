@@ -51,6 +51,8 @@ void cli_usage(FILE *f)
 	fputs("usage: warden run [options]\n"
 	      "       warden caps [--json] [--kvm-device PATH]   what this host offers against exits\n"
 	      "       warden report FILE.jsonl -o REPORT.html    a --stats-trace file as an HTML page\n"
+	      "       warden bench exits [--json FILE] [--rounds N] [--iterations N]\n"
+	      "                                           what each kind of exit costs here\n"
 	      "       warden --help | --version\n"
 	      "\n"
 	      "Runs a virtual machine on KVM and reports every VM exit when it ends.\n"

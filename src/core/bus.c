@@ -78,5 +78,10 @@ const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsigned le
 
 const char *bus_space_name(enum bus_space sp)
 {
-	return sp == BUS_PIO ? "pio" : "mmio";
+	switch (sp) {
+	case BUS_PIO: return "pio";
+	case BUS_MMIO: return "mmio";
+	case BUS_MSR: return "msr";
+	}
+	return "?";
 }

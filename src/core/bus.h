@@ -1,5 +1,6 @@
-/* Address-range map for one address space (port I/O or MMIO): sorted,
- * overlap rejected at registration, binary-searched at dispatch. */
+/* Address-range map for one address space (port I/O, MMIO, or MSR
+ * indexes): sorted, overlap rejected at registration, binary-searched at
+ * dispatch. */
 #ifndef WARDEN_CORE_BUS_H
 #define WARDEN_CORE_BUS_H
 
@@ -7,7 +8,10 @@
 
 struct device;
 
-enum bus_space { BUS_PIO = 0, BUS_MMIO = 1 };
+/* BUS_MSR holds MSR indexes; its accesses reach warden only where an MSR
+ * filter sends them (vm_msr_filter in core/vm.h). */
+enum bus_space { BUS_PIO = 0, BUS_MMIO = 1, BUS_MSR = 2 };
+#define BUS_NSPACES 3
 
 struct bus_range {
 	uint64_t base;

@@ -26,6 +26,7 @@ struct vm;
 enum exit_kind {
 	EXIT_NONE,        /* no exit to handle: EINTR, EAGAIN, an interrupt window */
 	EXIT_ACCESS,      /* a port or MMIO access to route */
+	EXIT_MSR,         /* RDMSR/WRMSR an MSR filter sent to warden (vm_msr_filter) */
 	EXIT_HLT,         /* only without an in-kernel irqchip */
 	EXIT_SHUTDOWN,    /* triple fault */
 	EXIT_POWEROFF,    /* system event: shutdown */
@@ -43,18 +44,20 @@ struct exit_record {
 	uint32_t reason;    /* KVM exit reason, when there is one */
 	enum exit_kind kind;
 	uint64_t detail;    /* system event type, entry failure reason, suberror */
-	/* The access (EXIT_ACCESS). */
+	/* The access (EXIT_ACCESS, and EXIT_MSR: space BUS_MSR, size 8). */
 	uint8_t space;      /* enum bus_space */
 	bool write;
 	unsigned size;      /* bytes per access: 1, 2, 4 (port) or 1-8 (MMIO) */
 	uint32_t count;     /* accesses in this exit (string port I/O), >= 1 */
-	uint64_t addr;      /* port or guest-physical address */
+	uint64_t addr;      /* port, guest-physical address or MSR index */
 	uint8_t *data;      /* COUNT * SIZE bytes inside kvm_run */
+	uint8_t *status;    /* EXIT_MSR: kvm_run's msr.error (1: KVM injects #GP) */
 	/* Emulated (exit_emulate). */
 	int dev;            /* accounting slot of the owner, or EXIT_DEV_NONE */
 	bool unclaimed;     /* nobody owns the address */
 	int end;            /* enum vm_end: VM_RUNNING to go on */
 	bool dump_regs;     /* the run loop should print the registers */
+	uint32_t coalesced; /* coalesced MMIO writes delivered before this exit */
 	/* Stamped by the run loop (TSC cycles). */
 	uint64_t t_enter, t_exit, t_decoded, t_done;
 };

@@ -55,6 +55,20 @@ static void decode_mmio(struct kvm_run *run, struct exit_record *r)
 	r->data = run->mmio.data;
 }
 
+/* An MSR access a filter sent to us: KVM has checked nothing else. */
+static void decode_msr(struct kvm_run *run, struct exit_record *r)
+{
+	r->kind = EXIT_MSR;
+	r->space = BUS_MSR;
+	r->write = run->exit_reason == KVM_EXIT_X86_WRMSR;
+	r->size = sizeof(run->msr.data);
+	r->count = 1;
+	r->addr = run->msr.index;
+	r->data = (uint8_t *)&run->msr.data;
+	r->status = &run->msr.error;
+	r->detail = run->msr.reason; /* KVM_MSR_EXIT_REASON_* */
+}
+
 static void decode_system_event(const struct kvm_run *run, struct exit_record *r)
 {
 	r->detail = run->system_event.type;
@@ -81,6 +95,8 @@ void exit_decode(struct kvm_run *run, size_t run_size, int ret, int errno_val,
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO: decode_pio(run, run_size, r); break;
 	case KVM_EXIT_MMIO: decode_mmio(run, r); break;
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR: decode_msr(run, r); break;
 	case KVM_EXIT_HLT: r->kind = EXIT_HLT; break;
 	case KVM_EXIT_SHUTDOWN: r->kind = EXIT_SHUTDOWN; break;
 	case KVM_EXIT_SYSTEM_EVENT: decode_system_event(run, r); break;

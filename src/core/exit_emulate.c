@@ -12,7 +12,9 @@
 /* One access of LEN bytes at ADDR, routed to its owner. */
 static void route(struct vm *vm, struct exit_record *r, uint8_t *data)
 {
-	const struct bus_range *br = bus_find(&vm->bus[r->space], r->addr, r->size);
+	/* An MSR access covers one index, whatever its 8 bytes of data. */
+	const struct bus_range *br = bus_find(&vm->bus[r->space], r->addr,
+					      r->space == BUS_MSR ? 1 : r->size);
 	struct device *d;
 
 	if (!br) {
@@ -41,13 +43,61 @@ static void access(struct vm *vm, struct exit_record *r)
 		route(vm, r, r->data + (size_t)i * r->size);
 }
 
+/* An MSR a filter sent us: its device answers; nobody's gets #GP, as
+ * from KVM for an MSR it does not know. */
+static void msr(struct vm *vm, unsigned vcpu, struct exit_record *r)
+{
+	route(vm, r, r->data);
+	*r->status = r->unclaimed;
+	if (r->unclaimed)
+		log_guest("vCPU %u: %s of MSR 0x%llx, which no device handles: #GP", vcpu,
+			  r->write ? "WRMSR" : "RDMSR", (unsigned long long)r->addr);
+}
+
+/* Writes KVM queued in the coalesced MMIO ring since the last exit go to
+ * their devices first, in order, so that this exit sees their effect.
+ * The ring is the VM's, shared by all vCPUs: one drains at a time. */
+static void drain_coalesced(struct vm *vm, struct exit_record *r)
+{
+	struct kvm_coalesced_mmio_ring *ring = vm->coalesced;
+	uint32_t max = vm->coalesced_max, first, last;
+
+	if (__atomic_load_n(&ring->last, __ATOMIC_ACQUIRE) == ring->first)
+		return;
+	pthread_mutex_lock(&vm->coalesced_lock);
+	for (first = ring->first; first != (last = __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE));
+	     first = (first + 1) % max) {
+		struct kvm_coalesced_mmio e;
+		struct exit_record c = { .write = true, .count = 1, .dev = EXIT_DEV_NONE };
+
+		/* Indexes and lengths come from KVM, but a bad one would read
+		 * past the ring or the entry: check before use. */
+		if (!invariant(first < max && last < max))
+			break;
+		memcpy(&e, &ring->coalesced_mmio[first], sizeof(e));
+		c.space = e.pio ? BUS_PIO : BUS_MMIO;
+		c.addr = e.phys_addr;
+		c.size = e.len;
+		if (e.len >= 1 && e.len <= sizeof(e.data))
+			route(vm, &c, e.data);
+		r->coalesced++;
+		__atomic_store_n(&ring->first, (first + 1) % max, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&vm->coalesced_lock);
+}
+
 void exit_emulate(struct vm *vm, unsigned vcpu, struct exit_record *r)
 {
+	if (vm->coalesced)
+		drain_coalesced(vm, r);
 	switch (r->kind) {
 	case EXIT_NONE:
 		break;
 	case EXIT_ACCESS:
 		access(vm, r);
+		break;
+	case EXIT_MSR:
+		msr(vm, vcpu, r);
 		break;
 	case EXIT_HLT:
 		/* Only without an in-kernel irqchip: nothing can wake this vCPU. */

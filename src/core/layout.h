@@ -57,6 +57,17 @@
 #define PORT_HYPERCALL 0x540       /* --hypercall doorbells (include/warden/hypercall.h) */
 #define PORT_HYPERCALL_LEN 8
 
+/* --- the lab's built-in test guests (`warden bench exits`, src/lab) ----- */
+#define LAYOUT_LAB_PARAMS 0x40000   /* the page warden and the guest share */
+#define LAYOUT_LAB_AP_STACK 0x48000 /* top of vCPU 1's stack (grows down) */
+#define LAYOUT_LAB_SAMPLES 0x200000 /* the guest's per-iteration samples */
+#define PORT_LAB 0x540              /* +0 an exit to warden, +1 a doorbell an
+				     * ioeventfd absorbs, +2 the guest's marks */
+#define PORT_LAB_EXIT (PORT_LAB + 0)
+#define PORT_LAB_DOORBELL (PORT_LAB + 1)
+#define PORT_LAB_MARK (PORT_LAB + 2)
+#define PORT_LAB_LEN 4
+
 /* --- interrupt lines (IOAPIC pins) --------------------------------------- */
 #define GSI_COM1 4
 /* Pins 16-23 no legacy device uses: the pool for devices that ask for a

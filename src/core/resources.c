@@ -43,7 +43,7 @@ static int grant_range(struct bus *buses, struct device *dev, unsigned i)
 {
 	struct device_range *r = &dev->res.range[i];
 
-	if (r->space > BUS_MMIO)
+	if (r->space >= BUS_NSPACES)
 		return fail(ERR_HOST, "%s: bad address space", dev->name);
 	if (r->base == DEVICE_ANY_BASE) {
 		if (r->space != BUS_MMIO)

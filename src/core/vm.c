@@ -119,6 +119,8 @@ void vm_destroy(struct vm *vm)
 		for (unsigned i = 0; i < vm->cfg.ncpus; i++)
 			vcpu_destroy(&vm->vcpus[i]);
 	invariant_set_handler(NULL, NULL);
+	if (vm->coalesced)
+		pthread_mutex_destroy(&vm->coalesced_lock);
 	free(vm->vcpus);
 	free(vm->cpuid);
 	if (vm->vm_fd >= 0)

@@ -6,6 +6,7 @@
 #ifndef WARDEN_CORE_VM_H
 #define WARDEN_CORE_VM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@
 
 struct device;
 struct exit_record;
+struct kvm_coalesced_mmio_ring;
 struct kvm_cpuid2;
 
 #define VM_MAX_DEVICES 32
@@ -50,13 +52,18 @@ struct vm {
 	struct guest_mem mem;
 	struct kvm_cpuid2 *cpuid; /* host-supported leaves, adjusted per vCPU */
 	struct vcpu *vcpus;
-	struct bus bus[2]; /* indexed by enum bus_space */
+	struct bus bus[BUS_NSPACES]; /* indexed by enum bus_space */
 	struct device *devices[VM_MAX_DEVICES];
 	unsigned ndevices;
 	struct vm_observer obs;
 	struct vcpu_boot_regs boot; /* set by the loader */
 	struct vm_end_signal end;
 	struct prefault prefault;
+	/* KVM's coalesced MMIO ring (vm_coalesced_mmio), drained at every
+	 * exit; NULL while no zone is registered. */
+	struct kvm_coalesced_mmio_ring *coalesced;
+	uint32_t coalesced_max; /* entries in the ring */
+	pthread_mutex_t coalesced_lock; /* one vCPU drains at a time */
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);
@@ -73,6 +80,19 @@ static inline void vm_request_end(struct vm *vm, enum vm_end reason)
 {
 	vm_end_request(&vm->end, reason);
 }
+/* Exit-shaping KVM features a VM has only when asked (`warden run` asks
+ * for neither; `warden bench exits` does), core/vm_exits.c:
+ * Send the guest's RDMSR/WRMSR of the N MSRs in MSRS (at most 16) to
+ * warden: KVM_X86_SET_MSR_FILTER denies them, KVM_CAP_X86_USER_SPACE_MSR
+ * turns the denial into an exit; each arrives as EXIT_MSR and goes to the
+ * device claiming its index in BUS_MSR (none: #GP, as KVM would answer). */
+int vm_msr_filter(struct vm *vm, const uint32_t *msrs, unsigned n);
+/* Let KVM queue guest writes to [GPA, GPA+LEN) in its coalesced MMIO ring
+ * instead of exiting (KVM_REGISTER_COALESCED_MMIO); they reach their
+ * device, in order, at the next exit of any vCPU (a full ring is an
+ * ordinary MMIO exit).  After vm_create, before vm_start. */
+int vm_coalesced_mmio(struct vm *vm, uint64_t gpa, uint64_t len);
+
 /* Start the vCPUs at the loader's boot registers, then the prefault helper.
  * The caller waits for vm->end.efd (serving host input), then vm_stop(). */
 int vm_start(struct vm *vm);

@@ -361,5 +361,6 @@ $B/warden --version | grep -q '^warden ' && pass "--version" || failed "--versio
 $B/warden --help | grep -q -- '--kernel' && pass "--help" || failed "--help"
 
 . tests/native/caps.sh   # warden caps against KVM asked directly
+. tests/native/bench_exits.sh   # warden bench exits at a small size
 
 finish native

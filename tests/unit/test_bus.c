@@ -157,6 +157,7 @@ static void test_space_name(void **state)
 	(void)state;
 	assert_string_equal(bus_space_name(BUS_PIO), "pio");
 	assert_string_equal(bus_space_name(BUS_MMIO), "mmio");
+	assert_string_equal(bus_space_name(BUS_MSR), "msr");
 }
 
 int main(void)

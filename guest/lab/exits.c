@@ -1,0 +1,378 @@
+/* The built-in guest of `warden bench exits` (src/lab): a freestanding
+ * 64-bit program that warden embeds in its binary and loads through its
+ * own ELF loader.  It reads what to do from the shared page
+ * (src/lab/exits_abi.h), times each iteration of one operation with the
+ * TSC, and powers off.  Entered in long mode with the first 4 GiB
+ * identity-mapped, interrupts off; vCPU 0 with RDI = 0, vCPU 1 (IPI ops
+ * only) with RDI = 1 and its own stack.  Any exception ends the run with
+ * LAB_ST_FAULT: the guest never hangs on its own mistakes. */
+#include <stdint.h>
+
+#include "core/layout.h"
+#include "lab/exits_abi.h"
+
+#define MSR_APIC_BASE 0x1b
+#define APIC_BASE_EXTD (1u << 10)
+#define APIC_BASE_EN (1u << 11)
+#define MSR_TSC_DEADLINE 0x6e0
+#define X2APIC_EOI 0x80b
+#define X2APIC_SVR 0x80f
+#define X2APIC_ICR 0x830
+#define X2APIC_LVT_TIMER 0x832
+#define SVR_ENABLE (1u << 8)
+#define LVT_TSC_DEADLINE (2u << 17)
+#define ICR_ASSERT (1u << 14)
+#define CPUID1_ECX_X2APIC 21
+#define CPUID1_ECX_TSC_DEADLINE 24
+
+#define P ((volatile struct lab_params *)LAYOUT_LAB_PARAMS)
+
+/* Shared with the interrupt handlers (below, in assembly) and vCPU 1. */
+volatile uint64_t lab_woke_tsc;
+volatile uint32_t lab_woke;
+volatile uint64_t lab_ipi_acks;
+static volatile uint32_t ap_ready;
+
+struct idt_gate {
+	uint16_t off0, sel;
+	uint8_t ist, attr;
+	uint16_t off1;
+	uint32_t off2, zero;
+};
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+
+extern char lab_stubs[], lab_timer_isr[], lab_ipi_isr[], lab_spurious_isr[];
+
+/* Entry, the 256 exception/interrupt stubs (16 bytes each: error-code
+ * placeholder, vector, jump to the common fault path) and the handlers of
+ * the two interrupts the ops use. */
+__asm__(
+	"	.section .text.start, \"ax\"\n"
+	"	.globl _start\n"
+	"_start:\n"
+	"	and $-16, %rsp\n"
+	"	call guest_main\n"
+	"1:	cli\n"
+	"	hlt\n"
+	"	jmp 1b\n"
+	"	.text\n"
+	"	.macro lab_stub v\n"
+	"	.balign 16\n"
+	"	.if (\\v == 8) || (\\v >= 10 && \\v <= 14) || (\\v == 17) || (\\v == 21) || (\\v == 29) || (\\v == 30)\n"
+	"	.else\n"
+	"	pushq $0\n"
+	"	.endif\n"
+	"	pushq $\\v\n"
+	"	jmp lab_fault_common\n"
+	"	.endm\n"
+	"	.balign 16\n"
+	"	.globl lab_stubs\n"
+	"lab_stubs:\n"
+	"	lab_vec = 0\n"
+	"	.rept 256\n"
+	"	lab_stub lab_vec\n"
+	"	lab_vec = lab_vec + 1\n"
+	"	.endr\n"
+	"lab_fault_common:\n"
+	"	mov (%rsp), %rdi\n"   /* vector */
+	"	mov 8(%rsp), %rsi\n"  /* error code */
+	"	mov 16(%rsp), %rdx\n" /* RIP */
+	"	and $-16, %rsp\n"
+	"	call guest_fault\n"
+	"	.globl lab_timer_isr\n"
+	"lab_timer_isr:\n"
+	"	push %rax\n"
+	"	push %rcx\n"
+	"	push %rdx\n"
+	"	lfence\n"
+	"	rdtsc\n"
+	"	shl $32, %rdx\n"
+	"	or %rdx, %rax\n"
+	"	mov %rax, lab_woke_tsc(%rip)\n"
+	"	movl $1, lab_woke(%rip)\n"
+	"	jmp lab_eoi\n"
+	"	.globl lab_ipi_isr\n"
+	"lab_ipi_isr:\n"
+	"	push %rax\n"
+	"	push %rcx\n"
+	"	push %rdx\n"
+	"	lock incq lab_ipi_acks(%rip)\n"
+	"lab_eoi:\n"
+	"	mov $0x80b, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	xor %edx, %edx\n"
+	"	wrmsr\n"
+	"	pop %rdx\n"
+	"	pop %rcx\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	"	.globl lab_spurious_isr\n"
+	"lab_spurious_isr:\n"
+	"	iretq\n");
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port) : "memory");
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
+static void poweroff(void)
+{
+	outb(P->port_poweroff, P->poweroff_value);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void guest_fault(uint64_t vector, uint64_t error, uint64_t rip);
+void guest_fault(uint64_t vector, uint64_t error, uint64_t rip)
+{
+	P->fault_vector = (uint32_t)vector;
+	P->fault_error = error;
+	P->fault_rip = rip;
+	P->status = LAB_ST_FAULT;
+	poweroff();
+}
+
+static void set_gate(unsigned v, void *handler, uint16_t cs)
+{
+	uint64_t a = (uint64_t)handler;
+
+	idt[v] = (struct idt_gate){ .off0 = (uint16_t)a, .sel = cs, .attr = 0x8e /* present, interrupt gate */,
+				    .off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32) };
+}
+
+static void load_idt(void)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} d = { sizeof(idt) - 1, (uint64_t)idt };
+
+	__asm__ volatile("lidt %0" ::"m"(d));
+}
+
+static void setup_idt(void)
+{
+	uint16_t cs;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	for (unsigned v = 0; v < 256; v++)
+		set_gate(v, lab_stubs + 16 * v, cs);
+	set_gate(LAB_VEC_TIMER, lab_timer_isr, cs);
+	set_gate(LAB_VEC_IPI, lab_ipi_isr, cs);
+	set_gate(LAB_VEC_SPURIOUS, lab_spurious_isr, cs);
+}
+
+static void x2apic_on(void)
+{
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EN | APIC_BASE_EXTD);
+	wrmsr(X2APIC_SVR, SVR_ENABLE | LAB_VEC_SPURIOUS);
+}
+
+static int cpu_has(unsigned ecx_bit)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, &a, &b, &c, &d);
+	return c >> ecx_bit & 1;
+}
+
+/* vCPU 1: the target of the IPI ops. */
+static void ap_main(void)
+{
+	uint32_t op = P->op;
+
+	load_idt();
+	x2apic_on();
+	ap_ready = 1;
+	if (op == LAB_OP_HLT_IPI)
+		for (;;)
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+	__asm__ volatile("sti");
+	for (;;)
+		__asm__ volatile("" ::: "memory"); /* running, not PAUSE-ing */
+}
+
+/* N iterations of OP into S (the sample array); the loop shape is the same
+ * for every op: one TSC read per iteration, the difference stored. */
+#define TIMED(n, s, OP)                                                        \
+	do {                                                                   \
+		uint64_t prev_ = rdtsc(), start_ = prev_;                      \
+		for (uint32_t i_ = 0; i_ < (n); i_++) {                        \
+			uint64_t now_;                                         \
+			OP;                                                    \
+			now_ = rdtsc();                                        \
+			(s)[i_] = now_ - prev_;                                \
+			prev_ = now_;                                          \
+		}                                                              \
+		loop = prev_ - start_;                                         \
+	} while (0)
+
+/* What WRMSR writes: the MSR's own value, read once before any timing. */
+static uint64_t msr_value;
+
+static uint64_t run_op(uint32_t op, uint32_t n, uint64_t *s, int amd)
+{
+	uint64_t addr = P->addr, loop = 0, v = 0, nr = P->hypercall_nr, delay = P->timer_delay;
+	uint32_t msr = P->msr, a, b, c, d;
+	volatile uint32_t *mmio = (volatile uint32_t *)addr;
+	uint16_t port = (uint16_t)addr;
+
+	switch (op) {
+	case LAB_OP_LOOP:
+		TIMED(n, s, (void)0);
+		break;
+	case LAB_OP_CPUID:
+		TIMED(n, s, cpuid(0, &a, &b, &c, &d));
+		break;
+	case LAB_OP_HYPERCALL:
+		if (amd)
+			TIMED(n, s, __asm__ volatile("vmmcall" : "=a"(v) : "a"(nr), "b"(0), "c"(0), "d"(0), "S"(0) : "memory"));
+		else
+			TIMED(n, s, __asm__ volatile("vmcall" : "=a"(v) : "a"(nr), "b"(0), "c"(0), "d"(0), "S"(0) : "memory"));
+		break;
+	case LAB_OP_PIO_WRITE:
+		TIMED(n, s, outb(port, (uint8_t)i_));
+		break;
+	case LAB_OP_MMIO_WRITE:
+		TIMED(n, s, *mmio = i_);
+		break;
+	case LAB_OP_MMIO_READ:
+		TIMED(n, s, v = *mmio);
+		break;
+	case LAB_OP_RDMSR:
+		TIMED(n, s, v = rdmsr(msr));
+		break;
+	case LAB_OP_WRMSR:
+		v = msr_value;
+		TIMED(n, s, wrmsr(msr, v));
+		break;
+	case LAB_OP_HLT_TIMER: {
+		uint64_t wakeups = 0;
+
+		loop = rdtsc();
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t deadline;
+
+			lab_woke = 0;
+			deadline = rdtsc() + delay;
+			wrmsr(MSR_TSC_DEADLINE, deadline);
+			while (!lab_woke) {
+				__asm__ volatile("sti; hlt; cli" ::: "memory");
+				wakeups++;
+			}
+			s[i] = lab_woke_tsc - deadline;
+		}
+		loop = rdtsc() - loop;
+		P->wakeups += wakeups;
+		break;
+	}
+	case LAB_OP_HLT_IPI:
+	case LAB_OP_IPI:
+		loop = rdtsc();
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t want = lab_ipi_acks + 1, t0 = rdtsc();
+
+			wrmsr(X2APIC_ICR, (uint64_t)1 << 32 | ICR_ASSERT | LAB_VEC_IPI);
+			while (lab_ipi_acks < want)
+				cpu_relax();
+			s[i] = rdtsc() - t0;
+		}
+		loop = rdtsc() - loop;
+		break;
+	}
+	P->check = v;
+	return loop;
+}
+
+void guest_main(uint64_t cpu);
+void guest_main(uint64_t cpu)
+{
+	uint32_t op = P->op, n = P->iterations, warm = P->warmup, a, b, c, d;
+	uint64_t *s = (uint64_t *)P->samples;
+	int amd;
+
+	setup_idt();
+	if (cpu == 1) {
+		ap_main();
+		return;
+	}
+	load_idt();
+	if (P->magic != LAB_MAGIC || P->version != LAB_VERSION || op >= LAB_NOPS || n == 0 || warm > n) {
+		P->status = LAB_ST_BAD_PARAMS;
+		poweroff();
+	}
+	cpuid(0, &a, &b, &c, &d);
+	amd = (b == 0x68747541 /* "Auth" enticAMD */ || b == 0x6f677948 /* "Hygo" nGenuine */);
+	P->amd = (uint32_t)amd;
+	if (op == LAB_OP_HLT_TIMER || op == LAB_OP_HLT_IPI || op == LAB_OP_IPI) {
+		unsigned need = !cpu_has(CPUID1_ECX_X2APIC)                                  ? CPUID1_ECX_X2APIC
+				: op == LAB_OP_HLT_TIMER && !cpu_has(CPUID1_ECX_TSC_DEADLINE) ? CPUID1_ECX_TSC_DEADLINE
+											       : 0;
+		if (need) {
+			P->check = need;
+			P->status = LAB_ST_NO_FEATURE;
+			poweroff();
+		}
+		x2apic_on();
+		if (op == LAB_OP_HLT_TIMER) {
+			uint64_t lvt;
+
+			wrmsr(X2APIC_LVT_TIMER, LVT_TSC_DEADLINE | LAB_VEC_TIMER);
+			/* A LAPIC without the mode keeps one-shot, ignores the
+			 * deadline MSR and would leave the HLT below for ever. */
+			lvt = rdmsr(X2APIC_LVT_TIMER);
+			if ((lvt & (3u << 17)) != LVT_TSC_DEADLINE) {
+				P->check = lvt;
+				P->status = LAB_ST_TIMER_MODE;
+				poweroff();
+			}
+		}
+		else
+			while (!ap_ready)
+				cpu_relax();
+	}
+	if (op == LAB_OP_WRMSR)
+		msr_value = rdmsr(P->msr);
+	/* The first touch of each sample page is a fault: take them now. */
+	for (uint32_t i = 0; i < n; i += 512)
+		s[i] = 0;
+	run_op(op, warm, s, amd);
+	P->wakeups = 0;
+	outb(P->port_mark, LAB_MARK_BEGIN);
+	P->loop_cycles = run_op(op, n, s, amd);
+	outb(P->port_mark, LAB_MARK_END);
+	P->done = n;
+	P->status = LAB_ST_DONE;
+	poweroff();
+}

@@ -1,0 +1,675 @@
+#include "lab/exits_run.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "accounting/exit_stats.h"
+#include "accounting/kvm_stats.h"
+#include "accounting/recorder.h"
+#include "boot/loader.h"
+#include "core/device.h"
+#include "core/cpuid.h"
+#include "core/exit.h"
+#include "core/kvm.h"
+#include "core/layout.h"
+#include "core/vm.h"
+#include "devices/platform.h"
+#include "lab/guest_blob.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+#define LAB_MAX_VCPUS 2
+#define MMIO_WINDOW 0x1000
+#define MMIO_REG_EXIT 0x0     /* in the bench MMIO device's first range */
+#define MMIO_REG_DOORBELL 0x8 /* the same range, under an ioeventfd */
+#define MMIO_READ_VALUE 0x4c414221u /* what the register reads as: "!BAL" */
+#define KICK_SIGNAL SIGUSR1   /* core/vcpu.c's kick: interrupts KVM_RUN */
+
+/* --- the bench devices: a port range, an MMIO window, an MSR --------------- */
+
+struct bench_dev {
+	struct device dev;
+	uint64_t msr_value; /* the MSR device's register */
+};
+
+static void bench_read(struct device *d, unsigned range, uint64_t off, uint8_t *data, unsigned len)
+{
+	struct bench_dev *b = d->priv;
+	uint64_t v = d->res.range[0].space == BUS_MSR ? b->msr_value : MMIO_READ_VALUE;
+
+	(void)range;
+	(void)off;
+	memcpy(data, &v, len < sizeof(v) ? len : sizeof(v));
+}
+
+static void bench_write(struct device *d, unsigned range, uint64_t off, const uint8_t *data, unsigned len)
+{
+	struct bench_dev *b = d->priv;
+
+	(void)range;
+	(void)off;
+	if (d->res.range[0].space == BUS_MSR && len == sizeof(b->msr_value))
+		memcpy(&b->msr_value, data, len);
+}
+
+static void bench_destroy(struct device *d)
+{
+	free(d->priv);
+}
+
+static const struct device_ops bench_ops = { .read = bench_read, .write = bench_write,
+					     .destroy = bench_destroy };
+
+static struct bench_dev *bench_add(struct vm *vm, const char *name, struct device_resources res)
+{
+	struct bench_dev *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return fail(ERR_HOST, "out of memory"), NULL;
+	b->dev = (struct device){ .name = name, .ops = &bench_ops, .priv = b, .res = res };
+	b->msr_value = 1; /* IA32_MISC_ENABLE as warden boots vCPUs: fast strings */
+	if (vm_add_device(vm, &b->dev) < 0) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* --- the machine ------------------------------------------------------------ */
+
+struct machine {
+	struct vm vm;
+	bool created;
+	uint64_t mmio;      /* the bench MMIO device's window */
+	uint64_t coalesced; /* and its coalesced page */
+	int efd;            /* the ioeventfd's eventfd, or -1 */
+	struct kvm_stats stats[LAB_MAX_VCPUS];
+	int exits_stat[LAB_MAX_VCPUS]; /* index of "exits" in stats, or -1 */
+};
+
+static uint64_t target_addr(const struct machine *m, enum lab_target t)
+{
+	switch (t) {
+	case LAB_T_PORT_EXIT: return PORT_LAB_EXIT;
+	case LAB_T_PORT_DOORBELL: return PORT_LAB_DOORBELL;
+	case LAB_T_MMIO_EXIT: return m->mmio + MMIO_REG_EXIT;
+	case LAB_T_MMIO_DOORBELL: return m->mmio + MMIO_REG_DOORBELL;
+	case LAB_T_MMIO_COALESCED: return m->coalesced;
+	default: return 0;
+	}
+}
+
+static int add_ioeventfd(struct machine *m, bool pio, uint64_t addr, uint32_t len)
+{
+	struct kvm_ioeventfd io = { .addr = addr, .len = len, .flags = pio ? KVM_IOEVENTFD_FLAG_PIO : 0 };
+
+	m->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->efd < 0)
+		return fail_errno(ERR_HOST, "eventfd");
+	io.fd = m->efd;
+	if (ioctl(m->vm.vm_fd, KVM_IOEVENTFD, &io) < 0)
+		return fail_errno(ERR_HOST, "KVM_IOEVENTFD");
+	return 0;
+}
+
+/* vCPU 1 starts at the guest's entry too, with RDI = 1 and its own stack,
+ * already running (with an in-kernel irqchip an AP would otherwise wait
+ * for INIT/SIPI). */
+static int start_ap(struct machine *m)
+{
+	struct vcpu_boot_regs b = m->vm.boot;
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	b.regs.rdi = 1;
+	b.regs.rsp = LAYOUT_LAB_AP_STACK;
+	if (vcpu_set_boot_regs(&m->vm.vcpus[1], &b) < 0)
+		return -1;
+	if (ioctl(m->vm.vcpus[1].fd, KVM_SET_MP_STATE, &mp) < 0)
+		return fail_errno(ERR_HOST, "KVM_SET_MP_STATE");
+	return 0;
+}
+
+/* The TSC-deadline timer in vCPU 0's CPUID.  warden's CPUID is what
+ * KVM_GET_SUPPORTED_CPUID says, which on most hosts leaves the timer out:
+ * KVM offers it through KVM_CAP_TSC_DEADLINE_TIMER instead (with the
+ * in-kernel LAPIC every bench VM has).  Set again before the first run. */
+static int offer_tsc_deadline(struct machine *m)
+{
+	struct kvm_cpuid2 *c = cpuid_for_vcpu(m->vm.cpuid, 0);
+	int r;
+
+	if (!c)
+		return -1;
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx |= 1u << 24;
+	r = ioctl(m->vm.vcpus[0].fd, KVM_SET_CPUID2, c);
+	free(c);
+	return r < 0 ? fail_errno(ERR_HOST, "KVM_SET_CPUID2 with the TSC-deadline timer") : 0;
+}
+
+static void open_stats(struct machine *m)
+{
+	for (unsigned i = 0; i < m->vm.cfg.ncpus; i++) {
+		m->exits_stat[i] = -1;
+		if (kvm_stats_open(&m->stats[i], m->vm.vcpus[i].fd) == 0)
+			m->exits_stat[i] = kvm_stat_index(&m->stats[i].names, "exits");
+	}
+}
+
+/* KVM's exit counter summed over the vCPUs; false when it has none. */
+static bool kvm_exits(struct machine *m, uint64_t *sum)
+{
+	*sum = 0;
+	for (unsigned i = 0; i < m->vm.cfg.ncpus; i++) {
+		int k = m->exits_stat[i];
+		uint64_t v;
+
+		if (k < 0 || pread(m->stats[i].fd, &v, sizeof(v), m->stats[i].data_offset + m->stats[i].offset[k]) !=
+				     (ssize_t)sizeof(v))
+			return false;
+		*sum += v;
+	}
+	return true;
+}
+
+static uint64_t guest_mem_mib(uint32_t iterations)
+{
+	uint64_t need = LAYOUT_LAB_SAMPLES + (uint64_t)iterations * sizeof(uint64_t);
+
+	need = (need + GMEM_MIB - 1) / GMEM_MIB + 1;
+	return need < 16 ? 16 : need;
+}
+
+static int machine_create(struct machine *m, const struct lab_run_config *c, const struct lab_row *row)
+{
+	struct vm_config cfg = {
+		.mem_bytes = guest_mem_mib(c->iterations) << 20,
+		.ncpus = (row->needs & LAB_NEED_TWO_VCPUS) ? 2 : 1,
+		.irqchip = true,
+		.kvm_device = c->kvm_device,
+	};
+	struct boot_spec spec = {
+		.kernel = "warden bench exits' built-in guest", .format = KERNEL_ELF,
+		.kernel_img = (uint8_t *)lab_exits_guest, .kernel_len = lab_exits_guest_size(), .kernel_fd = -1,
+	};
+	struct bench_dev *mmio;
+	struct serial *com1;
+	uint32_t msr = LAB_MSR;
+
+	memset(m, 0, sizeof(*m));
+	m->efd = -1;
+	for (unsigned i = 0; i < LAB_MAX_VCPUS; i++)
+		m->exits_stat[i] = -1;
+	if (vm_create(&m->vm, &cfg) < 0)
+		return m->created = true, -1;
+	m->created = true;
+	/* The devices every warden VM has, so the bus is as busy as usual. */
+	if (platform_create(&m->vm, &com1) < 0 ||
+	    !bench_add(&m->vm, "bench-port",
+		       (struct device_resources){ .nranges = 1, .range = { { BUS_PIO, PORT_LAB, PORT_LAB_LEN } },
+						  .gsi = DEVICE_NO_GSI }) ||
+	    !(mmio = bench_add(&m->vm, "bench-mmio",
+			       (struct device_resources){ .nranges = 2,
+							  .range = { { BUS_MMIO, DEVICE_ANY_BASE, MMIO_WINDOW },
+								     { BUS_MMIO, DEVICE_ANY_BASE, MMIO_WINDOW } },
+							  .gsi = DEVICE_NO_GSI })) ||
+	    !bench_add(&m->vm, "bench-msr",
+		       (struct device_resources){ .nranges = 1, .range = { { BUS_MSR, LAB_MSR, 1 } },
+						  .gsi = DEVICE_NO_GSI }))
+		return -1;
+	m->mmio = mmio->dev.res.range[0].base;
+	m->coalesced = mmio->dev.res.range[1].base;
+	if (boot_load(&m->vm, &spec) < 0)
+		return -1;
+	if (row->target == LAB_T_PORT_DOORBELL && add_ioeventfd(m, true, PORT_LAB_DOORBELL, 1) < 0)
+		return -1;
+	if (row->target == LAB_T_MMIO_DOORBELL && add_ioeventfd(m, false, m->mmio + MMIO_REG_DOORBELL, 4) < 0)
+		return -1;
+	if (row->target == LAB_T_MMIO_COALESCED && vm_coalesced_mmio(&m->vm, m->coalesced, MMIO_WINDOW) < 0)
+		return -1;
+	if ((row->needs & LAB_NEED_MSR_FILTER) && vm_msr_filter(&m->vm, &msr, 1) < 0)
+		return -1;
+	if ((row->needs & LAB_NEED_TSC_DEADLINE) && kvm_has_cap(m->vm.vm_fd, KVM_CAP_TSC_DEADLINE_TIMER) &&
+	    offer_tsc_deadline(m) < 0)
+		return -1;
+	if (cfg.ncpus > 1 && start_ap(m) < 0)
+		return -1;
+	open_stats(m);
+	return 0;
+}
+
+static void machine_destroy(struct machine *m)
+{
+	for (unsigned i = 0; i < LAB_MAX_VCPUS; i++)
+		kvm_stats_close(&m->stats[i]); /* fd 0: never opened */
+	if (m->created)
+		vm_destroy(&m->vm);
+	if (m->efd >= 0)
+		close(m->efd);
+	m->created = false;
+	m->efd = -1;
+}
+
+static uint64_t ns_to_cycles(uint64_t ns, uint64_t khz)
+{
+	return (uint64_t)((double)ns * (double)khz / 1e6);
+}
+
+static int write_params(struct machine *m, const struct lab_run_config *c, const struct lab_row *row,
+			uint64_t khz)
+{
+	struct lab_params *p = gmem_ptr(&m->vm.mem, LAYOUT_LAB_PARAMS, sizeof(*p));
+
+	if (!p || !gmem_ptr(&m->vm.mem, LAYOUT_LAB_SAMPLES, (uint64_t)c->iterations * sizeof(uint64_t)))
+		return fail(ERR_HOST, "guest memory too small for the bench's parameters and samples");
+	*p = (struct lab_params){
+		.magic = LAB_MAGIC, .version = LAB_VERSION, .op = row->op, .iterations = c->iterations,
+		.warmup = c->warmup, .msr = LAB_MSR, .addr = target_addr(m, row->target),
+		.samples = LAYOUT_LAB_SAMPLES, .timer_delay = ns_to_cycles(c->timer_delay_ns, khz),
+		.hypercall_nr = LAB_HYPERCALL_NR, .port_mark = PORT_LAB_MARK,
+		.port_poweroff = PORT_ACPI_PM + ACPI_PM_SLEEP_CTL,
+		.poweroff_value = ACPI_S5_TYPE << 2 | 0x20 /* SLP_TYP | SLP_EN */,
+	};
+	return 0;
+}
+
+static const char *status_text(uint32_t st)
+{
+	switch (st) {
+	case LAB_ST_NONE: return "the guest wrote no result";
+	case LAB_ST_BAD_PARAMS: return "the guest refused its parameters";
+	case LAB_ST_NO_FEATURE: return "the guest CPU lacks a feature the op needs";
+	case LAB_ST_TIMER_MODE:
+		return "the LAPIC did not take the TSC-deadline timer mode its CPUID offers (LVT timer read back)";
+	default: return "unknown guest status";
+	}
+}
+
+/* The guest's answer, copied out of guest memory before it is checked. */
+static void collect(struct machine *m, uint32_t iterations, struct lab_result *out)
+{
+	const struct lab_params *gp = gmem_ptr(&m->vm.mem, LAYOUT_LAB_PARAMS, sizeof(*gp));
+	const uint64_t *s = gmem_ptr(&m->vm.mem, LAYOUT_LAB_SAMPLES, (uint64_t)iterations * sizeof(uint64_t));
+	struct lab_params p;
+
+	if (!gp || !s) {
+		snprintf(out->error, sizeof(out->error), "guest memory lost");
+		return;
+	}
+	memcpy(&p, gp, sizeof(p));
+	out->status = p.status;
+	out->loop_cycles = p.loop_cycles;
+	out->check = p.check;
+	out->wakeups = p.wakeups;
+	out->amd = p.amd;
+	if (p.status == LAB_ST_FAULT) {
+		snprintf(out->error, sizeof(out->error), "guest exception %u (error code 0x%llx) at 0x%llx",
+			 p.fault_vector, (unsigned long long)p.fault_error, (unsigned long long)p.fault_rip);
+		return;
+	}
+	if (p.status != LAB_ST_DONE || p.done != iterations) {
+		snprintf(out->error, sizeof(out->error), "%s (status %u, check 0x%llx, %u of %u iterations)",
+			 status_text(p.status), p.status, (unsigned long long)p.check, p.done, iterations);
+		return;
+	}
+	out->samples = malloc((size_t)iterations * sizeof(uint64_t));
+	if (!out->samples) {
+		snprintf(out->error, sizeof(out->error), "out of memory");
+		return;
+	}
+	memcpy(out->samples, s, (size_t)iterations * sizeof(uint64_t));
+	out->iterations = iterations;
+	out->ok = true;
+}
+
+/* Where a guest that took too long was (its vCPUs have stopped). */
+static void timed_out(struct machine *m, const struct lab_run_config *c, struct lab_result *out)
+{
+	struct kvm_regs regs;
+
+	struct kvm_mp_state mp = { 0 };
+
+	if (ioctl(m->vm.vcpus[0].fd, KVM_GET_REGS, &regs) == 0)
+		snprintf(out->error, sizeof(out->error), "timed out after %.0f s (vCPU 0 at RIP 0x%llx, RAX 0x%llx%s)",
+			 c->timeout_s, (unsigned long long)regs.rip, (unsigned long long)regs.rax,
+			 ioctl(m->vm.vcpus[0].fd, KVM_GET_MP_STATE, &mp) == 0 && mp.mp_state == KVM_MP_STATE_HALTED
+				 ? ", halted: no interrupt came" : "");
+	else
+		snprintf(out->error, sizeof(out->error), "timed out after %.0f s", c->timeout_s);
+}
+
+/* --- warden: the one exit path, watched through the observer hooks ------- */
+
+struct watch {
+	struct vm_observer inner; /* warden's accounting (the recorder) */
+	struct machine *m;
+	_Atomic bool measuring;
+	bool kvm_ok;
+	uint64_t kvm_begin, kvm_end;
+	struct {
+		_Alignas(64) bool counted; /* the last exit was inside the marks
+					    * (a cache line per vCPU thread) */
+		uint64_t exits, decode, emulate, ret, coalesced;
+		uint64_t *shares; /* per exit, room for CAP */
+		uint32_t nshares, cap;
+	} v[LAB_MAX_VCPUS];
+};
+
+static int mark_of(const struct exit_record *r)
+{
+	if (r->kind == EXIT_ACCESS && r->space == BUS_PIO && r->addr == PORT_LAB_MARK && r->write &&
+	    r->size == 1 && r->count == 1)
+		return r->data[0];
+	return 0;
+}
+
+static void watch_start(void *ctx, unsigned vcpu)
+{
+	struct watch *w = ctx;
+
+	if (w->inner.vcpu_start)
+		w->inner.vcpu_start(w->inner.ctx, vcpu);
+}
+
+static void watch_exit(void *ctx, unsigned vcpu, const struct exit_record *r)
+{
+	struct watch *w = ctx;
+	int mark;
+
+	if (w->inner.exit)
+		w->inner.exit(w->inner.ctx, vcpu, r);
+	if (vcpu >= LAB_MAX_VCPUS)
+		return;
+	mark = mark_of(r);
+	w->v[vcpu].counted = false;
+	if (mark == LAB_MARK_BEGIN) {
+		w->kvm_ok = kvm_exits(w->m, &w->kvm_begin);
+		atomic_store(&w->measuring, true);
+	} else if (mark == LAB_MARK_END) {
+		atomic_store(&w->measuring, false);
+		w->kvm_ok = w->kvm_ok && kvm_exits(w->m, &w->kvm_end);
+	} else if (atomic_load_explicit(&w->measuring, memory_order_relaxed)) {
+		w->v[vcpu].counted = true;
+		w->v[vcpu].exits++;
+		w->v[vcpu].decode += r->t_decoded - r->t_exit;
+		w->v[vcpu].emulate += r->t_done - r->t_decoded;
+		w->v[vcpu].coalesced += r->coalesced;
+	}
+}
+
+static void watch_return(void *ctx, unsigned vcpu, const struct exit_record *prev, uint64_t ticks)
+{
+	struct watch *w = ctx;
+
+	if (w->inner.exit_return)
+		w->inner.exit_return(w->inner.ctx, vcpu, prev, ticks);
+	if (vcpu < LAB_MAX_VCPUS && w->v[vcpu].counted) {
+		w->v[vcpu].ret += ticks;
+		if (w->v[vcpu].nshares < w->v[vcpu].cap)
+			w->v[vcpu].shares[w->v[vcpu].nshares++] = prev->t_done - prev->t_exit + ticks;
+	}
+}
+
+static int run_warden(struct machine *m, const struct lab_run_config *c, struct lab_result *out)
+{
+	unsigned n = m->vm.cfg.ncpus;
+	struct exit_stats *stats = calloc(n, sizeof(*stats));
+	struct recorder rec = { .stats = stats, .nvcpus = n };
+	struct watch *w = calloc(1, sizeof(*w));
+	struct pollfd pfd = { .fd = m->vm.end.efd, .events = POLLIN };
+	enum vm_end end;
+	int r = -1;
+
+	if (!stats || !w) {
+		free(stats);
+		free(w);
+		return fail(ERR_HOST, "out of memory");
+	}
+	w->m = m;
+	/* A row has at most one exit to warden per iteration. */
+	for (unsigned i = 0; i < n && i < LAB_MAX_VCPUS; i++) {
+		w->v[i].cap = c->iterations + 64;
+		w->v[i].shares = malloc(w->v[i].cap * sizeof(uint64_t));
+		if (!w->v[i].shares) {
+			for (unsigned k = 0; k < i; k++)
+				free(w->v[k].shares);
+			free(stats);
+			free(w);
+			return fail(ERR_HOST, "out of memory");
+		}
+	}
+	if (!c->no_accounting)
+		recorder_observer(&rec, &w->inner);
+	m->vm.obs = (struct vm_observer){ .ctx = w, .vcpu_start = watch_start, .exit = watch_exit,
+					  .exit_return = watch_return };
+	if (vm_start(&m->vm) == 0) {
+		do
+			r = poll(&pfd, 1, (int)(c->timeout_s * 1000));
+		while (r < 0 && errno == EINTR);
+		if (r <= 0)
+			vm_request_end(&m->vm, VM_END_SIGNAL);
+	}
+	end = vm_stop(&m->vm);
+	if (r == 0)
+		timed_out(m, c, out);
+	out->shares = malloc(((size_t)w->v[0].nshares + (n > 1 ? w->v[1].nshares : 0) + 1) * sizeof(uint64_t));
+	for (unsigned i = 0; i < n && i < LAB_MAX_VCPUS; i++) {
+		if (out->shares) {
+			memcpy(out->shares + out->nshares, w->v[i].shares, w->v[i].nshares * sizeof(uint64_t));
+			out->nshares += w->v[i].nshares;
+		}
+		free(w->v[i].shares);
+		out->exits += w->v[i].exits;
+		out->decode += w->v[i].decode;
+		out->emulate += w->v[i].emulate;
+		out->ret += w->v[i].ret;
+		out->coalesced += w->v[i].coalesced;
+	}
+	/* Read during the marks' own exits: the end mark's is counted. */
+	out->kvm_exits_known = w->kvm_ok && w->kvm_end > w->kvm_begin;
+	out->kvm_exits = out->kvm_exits_known ? w->kvm_end - w->kvm_begin - 1 : 0;
+	free(w);
+	free(stats);
+	if (!out->error[0] && end != VM_END_POWEROFF)
+		snprintf(out->error, sizeof(out->error), "the VM ended with %s", vm_end_name(end));
+	return 0;
+}
+
+/* --- the floor: a bare KVM_RUN loop per vCPU ------------------------------- */
+
+struct floor {
+	struct machine *m;
+	_Atomic bool stop;
+	_Atomic bool measuring;
+	int done_efd;
+	char error[160]; /* the first vCPU's failure */
+	pthread_mutex_t lock;
+	bool kvm_ok;
+	uint64_t kvm_begin, kvm_end;
+	struct floor_vcpu {
+		struct floor *f;
+		unsigned id;
+		pthread_t thread;
+		bool started;
+		uint64_t exits;
+	} v[LAB_MAX_VCPUS];
+};
+
+static void floor_stop(struct floor *f, const char *error)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&f->lock);
+	if (error && !f->error[0])
+		snprintf(f->error, sizeof(f->error), "%s", error);
+	pthread_mutex_unlock(&f->lock);
+	atomic_store(&f->stop, true);
+	if (write(f->done_efd, &one, sizeof(one)) < 0) {
+		/* the eventfd cannot be full: nothing to do */
+	}
+}
+
+static void *floor_thread(void *arg)
+{
+	struct floor_vcpu *fv = arg;
+	struct floor *f = fv->f;
+	struct vcpu *v = &f->m->vm.vcpus[fv->id];
+	struct kvm_run *run = v->run;
+	struct kvm_coalesced_mmio_ring *ring = f->m->vm.coalesced;
+	size_t run_size = (size_t)f->m->vm.run_size;
+	char msg[96];
+
+	while (!atomic_load_explicit(&f->stop, memory_order_relaxed)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			snprintf(msg, sizeof(msg), "vCPU %u: KVM_RUN: %s", fv->id, strerror(errno));
+			floor_stop(f, msg);
+			break;
+		}
+		if (atomic_load_explicit(&f->measuring, memory_order_relaxed))
+			fv->exits++;
+		if (ring) /* warden hands these to the device; the floor drops them */
+			__atomic_store_n(&ring->first, __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE),
+					 __ATOMIC_RELEASE);
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 1 &&
+			    run->io.data_offset < run_size) {
+				uint8_t val = *((uint8_t *)run + run->io.data_offset);
+
+				if (run->io.port == PORT_LAB_MARK && val == LAB_MARK_BEGIN) {
+					fv->exits = 0;
+					f->kvm_ok = kvm_exits(f->m, &f->kvm_begin);
+					atomic_store(&f->measuring, true);
+				} else if (run->io.port == PORT_LAB_MARK && val == LAB_MARK_END) {
+					atomic_store(&f->measuring, false);
+					fv->exits--; /* the mark itself */
+					f->kvm_ok = f->kvm_ok && kvm_exits(f->m, &f->kvm_end);
+				} else if (run->io.port == PORT_ACPI_PM + ACPI_PM_SLEEP_CTL) {
+					floor_stop(f, NULL);
+				}
+			}
+			break;
+		case KVM_EXIT_MMIO:
+			break;
+		case KVM_EXIT_X86_RDMSR:
+			run->msr.data = 0;
+			run->msr.error = 0;
+			break;
+		case KVM_EXIT_X86_WRMSR:
+			run->msr.error = 0;
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		default:
+			snprintf(msg, sizeof(msg), "vCPU %u: unexpected exit reason %u", fv->id, run->exit_reason);
+			floor_stop(f, msg);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int run_floor(struct machine *m, const struct lab_run_config *c, struct lab_result *out)
+{
+	unsigned n = m->vm.cfg.ncpus;
+	struct floor *f = calloc(1, sizeof(*f));
+	struct pollfd pfd;
+	int r, err;
+
+	if (!f)
+		return fail(ERR_HOST, "out of memory");
+	f->m = m;
+	pthread_mutex_init(&f->lock, NULL);
+	f->done_efd = eventfd(0, EFD_CLOEXEC);
+	if (f->done_efd < 0) {
+		free(f);
+		return fail_errno(ERR_HOST, "eventfd");
+	}
+	if (vcpu_set_boot_regs(&m->vm.vcpus[0], &m->vm.boot) < 0) {
+		close(f->done_efd);
+		free(f);
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		f->v[i] = (struct floor_vcpu){ .f = f, .id = i };
+		err = pthread_create(&f->v[i].thread, NULL, floor_thread, &f->v[i]);
+		if (err) {
+			floor_stop(f, "cannot start a vCPU thread");
+			break;
+		}
+		f->v[i].started = true;
+	}
+	pfd = (struct pollfd){ .fd = f->done_efd, .events = POLLIN };
+	do
+		r = poll(&pfd, 1, (int)(c->timeout_s * 1000));
+	while (r < 0 && errno == EINTR);
+	atomic_store(&f->stop, true);
+	for (unsigned i = 0; i < n; i++)
+		if (f->v[i].started) {
+			m->vm.vcpus[i].run->immediate_exit = 1;
+			pthread_kill(f->v[i].thread, KICK_SIGNAL);
+		}
+	for (unsigned i = 0; i < n; i++)
+		if (f->v[i].started)
+			pthread_join(f->v[i].thread, NULL);
+	if (r == 0)
+		timed_out(m, c, out);
+	for (unsigned i = 0; i < n; i++)
+		out->exits += f->v[i].exits;
+	out->kvm_exits_known = f->kvm_ok && f->kvm_end > f->kvm_begin;
+	out->kvm_exits = out->kvm_exits_known ? f->kvm_end - f->kvm_begin - 1 : 0;
+	if (!out->error[0] && f->error[0])
+		snprintf(out->error, sizeof(out->error), "%s", f->error);
+	close(f->done_efd);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+	return 0;
+}
+
+/* --- one run ------------------------------------------------------------------ */
+
+int lab_run_row(const struct lab_run_config *c, const struct lab_row *row, bool floor,
+		struct lab_result *out)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+	int khz, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!m)
+		return fail(ERR_HOST, "out of memory");
+	if (machine_create(m, c, row) < 0)
+		goto done;
+	khz = ioctl(m->vm.vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
+	out->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
+	if (write_params(m, c, row, out->tsc_khz ? out->tsc_khz : 1000000) < 0)
+		goto done;
+	if ((floor ? run_floor(m, c, out) : run_warden(m, c, out)) < 0)
+		goto done;
+	if (!out->error[0])
+		collect(m, c->iterations, out);
+	ret = 0;
+done:
+	machine_destroy(m);
+	free(m);
+	return ret;
+}
+
+void lab_result_free(struct lab_result *r)
+{
+	free(r->samples);
+	free(r->shares);
+	r->samples = r->shares = NULL;
+}

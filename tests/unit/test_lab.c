@@ -1,0 +1,141 @@
+/* The exit lab's pure parts (src/lab): the sample summaries, the row
+ * table, and the rule that decides whether a row runs on a host from what
+ * KVM answered. */
+#include "lab/exits_rows.h"
+#include "lab/samples.h"
+#include "unit.h"
+
+static void test_summary(void **state)
+{
+	uint64_t v[200];
+	struct lab_summary s;
+	double d[4] = { 3, 1, 4, 2 };
+
+	(void)state;
+	/* 1..200 shuffled: min 1, median 100.5, p99 the 198th, mean 100.5. */
+	for (unsigned i = 0; i < 200; i++)
+		v[i] = (i * 37) % 200 + 1;
+	lab_summarize(v, 200, &s);
+	assert_int_equal(s.n, 200);
+	assert_true(s.min == 1 && s.max == 200);
+	assert_true(s.median == 100.5);
+	assert_true(s.p99 == 198);
+	assert_true(s.mean == 100.5);
+	/* Odd count: the middle one; p99 of 3 is the largest. */
+	v[0] = 7, v[1] = 5, v[2] = 9;
+	lab_summarize(v, 3, &s);
+	assert_true(s.median == 7 && s.p99 == 9 && s.min == 5);
+	/* One sample is every statistic. */
+	v[0] = 42;
+	lab_summarize(v, 1, &s);
+	assert_true(s.min == 42 && s.median == 42 && s.p99 == 42 && s.mean == 42);
+	/* None: all zero, nothing read. */
+	lab_summarize(NULL, 0, &s);
+	assert_int_equal(s.n, 0);
+	assert_true(s.median == 0);
+	/* p99 of 100 is the 99th, not the largest. */
+	for (unsigned i = 0; i < 100; i++)
+		v[i] = 100 - i;
+	lab_summarize(v, 100, &s);
+	assert_true(s.p99 == 99);
+	assert_true(lab_median(d, 4) == 2.5);
+	assert_true(lab_median(d, 3) == 2); /* sorted: 1 2 3 */
+	assert_true(lab_median(d, 0) == 0);
+}
+
+static void test_rows(void **state)
+{
+	(void)state;
+	assert_true(lab_nrows >= 17);
+	for (unsigned i = 0; i < lab_nrows; i++) {
+		assert_ptr_equal(lab_row_find(lab_rows[i].name), &lab_rows[i]);
+		assert_true(lab_rows[i].op < LAB_NOPS);
+		for (unsigned j = 0; j < i; j++)
+			assert_string_not_equal(lab_rows[i].name, lab_rows[j].name);
+	}
+	assert_null(lab_row_find("nosuch"));
+	assert_non_null(lab_row_find("hypercall-warden")->not_yet);
+	assert_int_equal(lab_row_find("pio-warden")->expect, LAB_EXPECT_ONE);
+	assert_int_equal(lab_row_find("pio-ioeventfd")->expect, LAB_EXPECT_NONE);
+}
+
+static void host_with_everything(struct lab_host *h)
+{
+	*h = (struct lab_host){ .ioeventfd = 1, .coalesced_mmio = 2, .user_space_msr = 1, .msr_filter = 1,
+				.irqchip = 1, .max_vcpus = 8, .cpuid_read = true, .x2apic = true,
+				.tsc_deadline = true, .checked_on_vm = true };
+}
+
+static bool runs(const char *row, const struct lab_host *h, char *why)
+{
+	return lab_row_runs(lab_row_find(row), h, why, 300);
+}
+
+static void test_row_runs(void **state)
+{
+	struct lab_host h;
+	char why[300];
+
+	(void)state;
+	host_with_everything(&h);
+	for (unsigned i = 0; i < lab_nrows; i++)
+		assert_int_equal(lab_row_runs(&lab_rows[i], &h, why, sizeof(why)), !lab_rows[i].not_yet);
+	assert_false(runs("hypercall-warden", &h, why));
+	assert_non_null(strstr(why, "not yet"));
+
+	h.ioeventfd = 0;
+	assert_false(runs("pio-ioeventfd", &h, why));
+	assert_string_equal(why, "skipped: KVM_CHECK_EXTENSION(KVM_CAP_IOEVENTFD) = 0 on this host");
+	assert_false(runs("mmio-ioeventfd", &h, why));
+	assert_true(runs("pio-warden", &h, why));
+	assert_string_equal(why, "");
+	host_with_everything(&h);
+	h.coalesced_mmio = 0;
+	assert_false(runs("mmio-coalesced", &h, why));
+	assert_non_null(strstr(why, "KVM_CAP_COALESCED_MMIO"));
+	host_with_everything(&h);
+	h.user_space_msr = 0;
+	assert_false(runs("rdmsr-warden", &h, why));
+	assert_non_null(strstr(why, "KVM_CAP_X86_USER_SPACE_MSR"));
+	assert_true(runs("rdmsr-kvm", &h, why));
+	host_with_everything(&h);
+	h.msr_filter = -22; /* an error counts as missing, and is shown */
+	assert_false(runs("wrmsr-warden", &h, why));
+	assert_non_null(strstr(why, "KVM_CAP_X86_MSR_FILTER) = -22"));
+	host_with_everything(&h);
+	h.max_vcpus = 1;
+	assert_false(runs("ipi", &h, why));
+	assert_false(runs("hlt-ipi", &h, why));
+	assert_true(runs("hlt-timer", &h, why));
+	host_with_everything(&h);
+	h.tsc_deadline = false; /* as on most hosts: the capability offers it */
+	h.tsc_deadline_cap = 1;
+	assert_true(runs("hlt-timer", &h, why));
+	h.tsc_deadline_cap = 0;
+	assert_false(runs("hlt-timer", &h, why));
+	assert_non_null(strstr(why, "KVM_CAP_TSC_DEADLINE_TIMER) = 0"));
+	host_with_everything(&h);
+	h.x2apic = false;
+	assert_false(runs("ipi", &h, why));
+	assert_non_null(strstr(why, "x2APIC"));
+	host_with_everything(&h);
+	h.pvm = true;
+	assert_false(runs("hypercall-kvm", &h, why));
+	assert_non_null(strstr(why, "kvm_pvm"));
+	assert_true(runs("cpuid", &h, why));
+	host_with_everything(&h);
+	h.irqchip = 0; /* every row's VM needs it */
+	for (unsigned i = 0; i < lab_nrows; i++)
+		assert_false(lab_row_runs(&lab_rows[i], &h, why, sizeof(why)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_row_runs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
