@@ -29,6 +29,14 @@
 /* Device MMIO windows are handed out from this pool, 4 KiB aligned. */
 #define LAYOUT_MMIO_POOL_START 0xc0000000ULL
 #define LAYOUT_MMIO_POOL_END 0xc0100000ULL
+/* The register page (src/devices/regpage.c): registers that are ordinary
+ * guest RAM in a memory slot of their own, dirty-logged (2 pages: what the
+ * guest writes, what warden writes); and the same registers trapped, as
+ * an MMIO window (every access an exit). */
+#define LAYOUT_REGPAGE 0xc0200000ULL
+#define LAYOUT_REGPAGE_LEN 0x2000ULL
+#define LAYOUT_REGPAGE_MMIO 0xc0210000ULL
+#define LAYOUT_REGPAGE_MMIO_LEN 0x1000ULL
 #define LAYOUT_IOAPIC 0xfec00000ULL
 #define LAYOUT_LAPIC 0xfee00000ULL
 /* Pages KVM needs for Intel's real-mode emulation (unused on AMD). */
@@ -54,6 +62,15 @@
 #define ACPI_PM_LEN 4
 #define ACPI_RESET_VALUE 0x1
 #define ACPI_S5_TYPE 5             /* SLP_TYP of \_S5 in our DSDT */
+/* `warden lab emulated-vs-virtio` (src/lab, src/devices/regpage.c): the
+ * register page's trapped port window, the batch ring's doorbell, and the
+ * lab guest's control port (phase marks, results, the end). */
+#define PORT_REGPAGE 0x540
+#define PORT_REGPAGE_LEN 0x10
+#define PORT_REGPAGE_RING 0x550    /* doorbell of the batch ring (one write per batch) */
+#define PORT_REGPAGE_RING_LEN 4
+#define PORT_LAB_CTL 0x554         /* the lab guest's marks and results */
+#define PORT_LAB_CTL_LEN 4
 
 /* --- interrupt lines (IOAPIC pins) --------------------------------------- */
 #define GSI_COM1 4

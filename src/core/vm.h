@@ -20,6 +20,13 @@ struct exit_record;
 struct kvm_cpuid2;
 
 #define VM_MAX_DEVICES 32
+/* Memory slots besides RAM (core/memslot.h). */
+#define VM_MAX_EXTRA_SLOTS 4
+
+struct vm_memslot {
+	unsigned slot;
+	uint64_t gpa, size;
+};
 
 struct vm_config {
 	uint64_t mem_bytes;
@@ -57,6 +64,8 @@ struct vm {
 	struct vcpu_boot_regs boot; /* set by the loader */
 	struct vm_end_signal end;
 	struct prefault prefault;
+	struct vm_memslot extra_slot[VM_MAX_EXTRA_SLOTS]; /* core/memslot.h */
+	unsigned nextra_slots;
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);
