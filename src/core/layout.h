@@ -24,6 +24,8 @@
 #define LAYOUT_RESET_VECTOR 0xffff0  /* where a CPU reset (F000:FFF0) starts */
 #define LAYOUT_HIGH_MEM_START 0x100000
 #define LAYOUT_KERNEL 0x100000     /* bzImage protected-mode code */
+#define LAYOUT_LAB_PARAMS 0x40000  /* `warden lab`: the built-in guest's parameters and results */
+#define LAYOUT_LAB_RING 0x41000    /* `warden lab`: the register page's batch ring (4 KiB) */
 
 /* --- guest-physical memory: the 32-bit hole [3 GiB, 4 GiB) -------------- */
 /* Device MMIO windows are handed out from this pool, 4 KiB aligned. */
@@ -63,12 +65,10 @@
 #define ACPI_RESET_VALUE 0x1
 #define ACPI_S5_TYPE 5             /* SLP_TYP of \_S5 in our DSDT */
 /* `warden lab emulated-vs-virtio` (src/lab, src/devices/regpage.c): the
- * register page's trapped port window, the batch ring's doorbell, and the
- * lab guest's control port (phase marks, results, the end). */
+ * register page's trapped port window (with the batch ring's doorbell)
+ * and the lab guest's control port (phase marks, results, the end). */
 #define PORT_REGPAGE 0x540
 #define PORT_REGPAGE_LEN 0x10
-#define PORT_REGPAGE_RING 0x550    /* doorbell of the batch ring (one write per batch) */
-#define PORT_REGPAGE_RING_LEN 4
 #define PORT_LAB_CTL 0x554         /* the lab guest's marks and results */
 #define PORT_LAB_CTL_LEN 4
 
