@@ -27,6 +27,12 @@ ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 
 all: $(BUILD)/warden
 
+# The built-in guest of `warden lab emulated-vs-virtio`, linked into every warden.
+include guest/lab/regpage.mk
+OBJS        += $(BUILD)/obj/lab/regpage_blob.o
+ASAN_OBJS   += $(BUILD)/asan/obj/lab/regpage_blob.o
+STATIC_OBJS += $(BUILD)/static/obj/lab/regpage_blob.o
+
 $(BUILD)/warden: $(OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

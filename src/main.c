@@ -18,6 +18,7 @@
 #include "core/kvm.h"
 #include "core/vm.h"
 #include "devices/platform.h"
+#include "lab/lab_cmd.h"
 #include "report/report.h"
 #include "virtio/virtio_devices.h"
 #include "util/clock.h"
@@ -238,6 +239,8 @@ int main(int argc, char **argv)
 		return caps_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "lab") == 0)
+		return lab_main(argc - 1, argv + 1);
 	r = cli_parse(argc, argv, &o, stdout, host_mem_mib());
 
 	if (r == CLI_EXIT_OK)

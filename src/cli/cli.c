@@ -48,6 +48,7 @@ void cli_usage(FILE *f)
 	fputs("usage: warden run [options]\n"
 	      "       warden caps [--json] [--kvm-device PATH]   what this host offers against exits\n"
 	      "       warden report FILE.jsonl -o REPORT.html    a --stats-trace file as an HTML page\n"
+	      "       warden lab emulated-vs-virtio [--json F] [--svg F]   the exit lab (warden lab --help)\n"
 	      "       warden --help | --version\n"
 	      "\n"
 	      "Runs a virtual machine on KVM and reports every VM exit when it ends.\n"

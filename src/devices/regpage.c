@@ -27,6 +27,7 @@ struct regpage {
 	uint8_t *pages; /* REGPAGE_NPAGES pages, the memory slot's */
 	int slot;
 	uint32_t seen_seq; /* page 0's ctrl_seq at the last scan */
+	struct regpage_host_page published; /* what page 1 should hold */
 	pthread_t thread;
 	bool running;
 	_Atomic bool stop;
@@ -47,10 +48,14 @@ static void publish(struct regpage *rp)
 {
 	struct regpage_host_page *h = host_page(rp);
 
-	__atomic_store_n(&h->echo, rp->model.echo, __ATOMIC_RELAXED);
-	__atomic_store_n(&h->count, (uint32_t)rp->model.count, __ATOMIC_RELEASE);
-	__atomic_store_n(&h->scans, (uint32_t)rp->n.dirty[0], __ATOMIC_RELAXED);
-	__atomic_store_n(&h->errors, (uint32_t)(rp->model.errors + rp->n.errors), __ATOMIC_RELAXED);
+	rp->published = (struct regpage_host_page){
+		.echo = rp->model.echo, .count = (uint32_t)rp->model.count,
+		.scans = (uint32_t)rp->n.dirty[0], .errors = (uint32_t)(rp->model.errors + rp->n.errors),
+	};
+	__atomic_store_n(&h->echo, rp->published.echo, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->scans, rp->published.scans, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->errors, rp->published.errors, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->count, rp->published.count, __ATOMIC_RELEASE);
 }
 
 static void guest_error(struct regpage *rp)
@@ -95,10 +100,15 @@ static void scan_once(struct regpage *rp)
 		rp->n.page_ctrl += d;
 		device_count(&rp->work.requests, d);
 	}
+	/* KVM may report page 1 when it maps it writable for a read; only a
+	 * change of what warden wrote there is the guest's doing. */
 	if (dirty_page_is_set(bm, 1)) {
 		rp->n.dirty[1]++;
-		guest_error(rp);
-		log_guest("register page: the guest wrote warden's status page (ignored)");
+		if (memcmp(host_page(rp), &rp->published, sizeof(rp->published)) != 0) {
+			guest_error(rp);
+			log_guest("register page: the guest wrote warden's status page (rewritten)");
+			nd = nd ? nd : 1;
+		}
 	}
 	if (nd)
 		publish(rp);

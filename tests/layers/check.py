@@ -22,6 +22,7 @@ LAYERS = [
     ["core"],
     ["accounting", "backends", "boot", "console", "devices", "report"],
     ["virtio"],
+    ["lab"],
     ["cli"],
 ]
 TOP = "."  # src/main.c
