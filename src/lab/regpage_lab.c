@@ -31,10 +31,6 @@
 
 extern const unsigned char lab_regpage_guest[], lab_regpage_guest_end[];
 
-const char *const ev_kvm_names[EV_NKVM] = {
-	"exits", "io_exits", "mmio_exits", "pf_taken", "pf_fixed", "irq_exits", "tlb_flush",
-};
-
 struct ev_snap {
 	uint64_t exits, dev_exits, t_ns;
 	struct regpage_counts rp;
@@ -100,28 +96,6 @@ static void ctl_destroy(struct device *dev)
 }
 
 static const struct device_ops ctl_ops = { .read = ctl_read, .write = ctl_write, .destroy = ctl_destroy };
-
-const char *ev_mode_name(enum ev_mode m)
-{
-	switch (m) {
-	case EV_PIO: return "pio";
-	case EV_MMIO: return "mmio";
-	case EV_PAGE: return "page";
-	case EV_RING: return "ring";
-	}
-	return "?";
-}
-
-const char *ev_mode_label(enum ev_mode m)
-{
-	switch (m) {
-	case EV_PIO: return "(a) trapped, port I/O";
-	case EV_MMIO: return "(b) trapped, MMIO";
-	case EV_PAGE: return "(c) register page, dirty log";
-	case EV_RING: return "(d) batch ring, 1 doorbell/batch";
-	}
-	return "?";
-}
 
 static void why(struct ev_run *r, const char *fmt, const char *arg)
 {

@@ -8,6 +8,32 @@
 
 #include "util/error.h"
 
+const char *const ev_kvm_names[EV_NKVM] = {
+	"exits", "io_exits", "mmio_exits", "pf_taken", "pf_fixed", "irq_exits", "tlb_flush",
+};
+
+const char *ev_mode_name(enum ev_mode m)
+{
+	switch (m) {
+	case EV_PIO: return "pio";
+	case EV_MMIO: return "mmio";
+	case EV_PAGE: return "page";
+	case EV_RING: return "ring";
+	}
+	return "?";
+}
+
+const char *ev_mode_label(enum ev_mode m)
+{
+	switch (m) {
+	case EV_PIO: return "(a) trapped, port I/O";
+	case EV_MMIO: return "(b) trapped, MMIO";
+	case EV_PAGE: return "(c) register page, dirty log";
+	case EV_RING: return "(d) batch ring, 1 doorbell/batch";
+	}
+	return "?";
+}
+
 double ev_model_exits(enum ev_mode m, double reads, double writes, unsigned scan_us, unsigned batch)
 {
 	double scans = 1e6 / (double)scan_us;

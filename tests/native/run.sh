@@ -195,11 +195,14 @@ thread_name_checks() {
 
 . tests/native/observatory.sh
 . tests/native/multiboot.sh
+. tests/native/lab_regpage.sh   # warden lab emulated-vs-virtio
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
 virtio_checks $B/warden release
 observatory_checks $B/warden release
+lab_regpage_checks $B/warden release
+lab_checks_can_fail
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
@@ -229,6 +232,7 @@ guest_checks $B/asan/warden asan
 multiboot_checks $B/asan/warden asan
 virtio_checks $B/asan/warden asan
 observatory_checks $B/asan/warden asan
+lab_regpage_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
@@ -273,6 +277,7 @@ bad() { # NAME REGEX ARGS...
 	fi
 }
 multiboot_bad
+lab_bad_input
 printf 'not a kernel at all\n' >"$OUT/not-a-kernel"
 # A bzImage header with boot protocol 2.00.
 python3 - "$OUT/old-kernel" <<'PY' 2>/dev/null || printf '' >"$OUT/old-kernel"
