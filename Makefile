@@ -32,6 +32,11 @@ include guest/lab/lab.mk
 OBJS        += $(BUILD)/obj/lab/guest_blob.o
 ASAN_OBJS   += $(BUILD)/asan/obj/lab/guest_blob.o
 STATIC_OBJS += $(BUILD)/static/obj/lab/guest_blob.o
+# The built-in guest of `warden lab emulated-vs-virtio`, linked into every warden.
+include guest/lab/regpage.mk
+OBJS        += $(BUILD)/obj/lab/regpage_blob.o
+ASAN_OBJS   += $(BUILD)/asan/obj/lab/regpage_blob.o
+STATIC_OBJS += $(BUILD)/static/obj/lab/regpage_blob.o
 
 $(BUILD)/warden: $(OBJS)
 	@echo "  LD      $@"

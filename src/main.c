@@ -20,6 +20,7 @@
 #include "devices/platform.h"
 #include "hypercall/hypercall.h"
 #include "lab/lab.h"
+#include "lab/lab_cmd.h"
 #include "report/report.h"
 #include "virtio/virtio_devices.h"
 #include "util/clock.h"
@@ -244,6 +245,8 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "bench") == 0)
 		return lab_bench_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "lab") == 0)
+		return lab_main(argc - 1, argv + 1);
 	r = cli_parse(argc, argv, &o, stdout, host_mem_mib());
 
 	if (r == CLI_EXIT_OK)

@@ -53,6 +53,7 @@ void cli_usage(FILE *f)
 	      "       warden report FILE.jsonl -o REPORT.html    a --stats-trace file as an HTML page\n"
 	      "       warden bench exits [--json FILE] [--rounds N] [--iterations N]\n"
 	      "                                           what each kind of exit costs here\n"
+	      "       warden lab emulated-vs-virtio [--json F] [--svg F]   the exit lab (warden lab --help)\n"
 	      "       warden --help | --version\n"
 	      "\n"
 	      "Runs a virtual machine on KVM and reports every VM exit when it ends.\n"

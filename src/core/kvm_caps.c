@@ -28,6 +28,7 @@ static const struct {
 	{ "pit2", "in-kernel PIT (src/core/vm.c)" },
 	{ "max-vcpus", "the --cpus limit (src/core/kvm.c)" },
 	{ "binary-stats", "the exits handled in KVM (src/accounting/kvm_stats.c)" },
+	{ "manual-dirty-log-protect", "the register page's dirty-log scans (src/devices/regpage.c, warden lab)" },
 	{ CAPS_PV_KEY, "offered to the guest: KVM_GET_SUPPORTED_CPUID's leaf passed on (src/core/cpuid.c)" },
 };
 

@@ -24,11 +24,21 @@
 #define LAYOUT_RESET_VECTOR 0xffff0  /* where a CPU reset (F000:FFF0) starts */
 #define LAYOUT_HIGH_MEM_START 0x100000
 #define LAYOUT_KERNEL 0x100000     /* bzImage protected-mode code */
+#define LAYOUT_LAB_PARAMS 0x40000  /* `warden lab`: the built-in guest's parameters and results */
+#define LAYOUT_LAB_RING 0x41000    /* `warden lab`: the register page's batch ring (4 KiB) */
 
 /* --- guest-physical memory: the 32-bit hole [3 GiB, 4 GiB) -------------- */
 /* Device MMIO windows are handed out from this pool, 4 KiB aligned. */
 #define LAYOUT_MMIO_POOL_START 0xc0000000ULL
 #define LAYOUT_MMIO_POOL_END 0xc0100000ULL
+/* The register page (src/devices/regpage.c): registers that are ordinary
+ * guest RAM in a memory slot of their own, dirty-logged (2 pages: what the
+ * guest writes, what warden writes); and the same registers trapped, as
+ * an MMIO window (every access an exit). */
+#define LAYOUT_REGPAGE 0xc0200000ULL
+#define LAYOUT_REGPAGE_LEN 0x2000ULL
+#define LAYOUT_REGPAGE_MMIO 0xc0210000ULL
+#define LAYOUT_REGPAGE_MMIO_LEN 0x1000ULL
 #define LAYOUT_IOAPIC 0xfec00000ULL
 #define LAYOUT_LAPIC 0xfee00000ULL
 /* Pages KVM needs for Intel's real-mode emulation (unused on AMD). */
@@ -67,6 +77,14 @@
 #define PORT_LAB_DOORBELL (PORT_LAB + 1)
 #define PORT_LAB_MARK (PORT_LAB + 2)
 #define PORT_LAB_LEN 4
+
+/* `warden lab emulated-vs-virtio` (src/lab, src/devices/regpage.c): the
+ * register page's trapped port window (with the batch ring's doorbell)
+ * and the lab guest's control port (phase marks, results, the end). */
+#define PORT_REGPAGE 0x570
+#define PORT_REGPAGE_LEN 0x10
+#define PORT_LAB_CTL 0x580         /* the lab guest's marks and results */
+#define PORT_LAB_CTL_LEN 4
 
 /* --- interrupt lines (IOAPIC pins) --------------------------------------- */
 #define GSI_COM1 4

@@ -22,6 +22,13 @@ struct kvm_coalesced_mmio_ring;
 struct kvm_cpuid2;
 
 #define VM_MAX_DEVICES 32
+/* Memory slots besides RAM (core/memslot.h). */
+#define VM_MAX_EXTRA_SLOTS 4
+
+struct vm_memslot {
+	unsigned slot;
+	uint64_t gpa, size;
+};
 
 struct vm_config {
 	uint64_t mem_bytes;
@@ -64,6 +71,8 @@ struct vm {
 	struct kvm_coalesced_mmio_ring *coalesced;
 	uint32_t coalesced_max; /* entries in the ring */
 	pthread_mutex_t coalesced_lock; /* one vCPU drains at a time */
+	struct vm_memslot extra_slot[VM_MAX_EXTRA_SLOTS]; /* core/memslot.h */
+	unsigned nextra_slots;
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);
