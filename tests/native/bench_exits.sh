@@ -59,7 +59,8 @@ bx_fields "$BJ" "bench exits"
 expect_eq "bench exits: all $(wc -w <<<"$BX_ROWS") rows, in order" "$(echo $BX_ROWS)" \
 	"$(json "$BJ" '[.rows[].name] | join(" ")')"
 expect_eq "bench exits: iterations as asked" $BX_N "$(json "$BJ" .iterations)"
-expect_eq "bench exits: no row failed" "" "$(json "$BJ" '[.rows[] | select(.status=="failed") | "\(.name): \(.reason)"] | join("; ")')"
+expect_eq "bench exits: no row failed ($(json "$BJ" '[.rows[] | select(.status=="failed") | "\(.name): \(.reason)"] | join("; ")'))" \
+	0 "$(json "$BJ" '[.rows[] | select(.status=="failed")] | length')"
 # The table prints every row once, with the JSON's verdict.
 for r in $BX_ROWS; do
 	st=$(bx "$r" .status)
