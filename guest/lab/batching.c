@@ -5,7 +5,7 @@
  * a block's start, times REPS groups of n operations with its TSC (one
  * read before and one after each group), marks the end, and keeps the
  * median and the minimum of the groups:
- *   trap  n `outl` to the lab device's port: n exits to warden
+ *   trap  n `outb` to the lab device's port: n exits to warden
  *   port  one batch of n NOP hypercalls on the port doorbell: one exit
  *   fast  one batch of n NOPs on the ioeventfd doorbell, then polls the
  *         batch's status until warden's I/O thread has answered
@@ -23,6 +23,10 @@ static volatile struct bt_params *const P = (volatile struct bt_params *)LAYOUT_
 static inline void outl(uint16_t port, uint32_t v)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port) : "memory");
 }
 static inline uint64_t rdtsc(void)
 {
@@ -80,7 +84,7 @@ static void block(enum bt_way way, unsigned si, uint32_t n, uint32_t reps)
 		switch (way) {
 		case BT_TRAP:
 			for (uint32_t i = 0; i < n; i++)
-				outl(PORT_LAB_CTL + BT_TRAP_OFFSET, i);
+				outb(PORT_LAB_CTL + BT_TRAP_OFFSET, (uint8_t)i);
 			break;
 		case BT_PORT:
 			if (whc_ring_port(&pq) != WHC_OK)
@@ -121,7 +125,7 @@ void user_main(void)
 	/* Warm-up: one of each, unmarked. */
 	fill(&pq, 1);
 	fill(&fq, 1);
-	outl(PORT_LAB_CTL + BT_TRAP_OFFSET, 0);
+	outb(PORT_LAB_CTL + BT_TRAP_OFFSET, 0);
 	whc_ring_port(&pq);
 	whc_ring_fast(&fq, P->spin_limit);
 	for (uint32_t si = 0; si < ns; si++)

@@ -12,7 +12,7 @@
 
 /* The ways an operation reaches warden. */
 enum bt_way {
-	BT_TRAP = 0, /* n `outl` to a port of the lab's device: n exits */
+	BT_TRAP = 0, /* n `outb` to a port of the lab's device: n exits */
 	BT_PORT = 1, /* one batch of n NOP hypercalls, port doorbell: one exit */
 	BT_FAST = 2, /* one batch of n NOPs, ioeventfd doorbell (no exit to
 		      * warden where KVM offers KVM_IOEVENTFD) */
@@ -25,7 +25,7 @@ enum bt_way {
 #define BT_MARK_BEGIN(way, i) (0x100u | ((uint32_t)(way) << 4) | (uint32_t)(i))
 #define BT_MARK_END 2u
 #define BT_MARK_DONE 3u
-/* The trapped operation: a 32-bit write here (the lab device ignores it). */
+/* The trapped operation: a byte written here (the lab device counts it). */
 #define BT_TRAP_OFFSET 2
 
 /* OUT status. */

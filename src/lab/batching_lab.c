@@ -369,6 +369,13 @@ static double crossover(const struct bt_result *r, unsigned d)
 	return bt_crossover(r->opt.sizes, t, b, r->opt.nsizes);
 }
 
+/* The batch is already no dearer at the smallest size: the crossover is
+ * there or below, not measured. */
+static bool at_or_below(const struct bt_result *r, unsigned d)
+{
+	return r->median[d][0] <= r->median[BT_TRAP][0];
+}
+
 static void print_table(FILE *f, const struct bt_result *r)
 {
 	const struct bt_options *o = &r->opt;
@@ -391,7 +398,8 @@ static void print_table(FILE *f, const struct bt_result *r)
 			r->slope[d], t_e(r, d));
 	fprintf(f, "\n%-9s %18s %20s\n", "doorbell", "model n* = t_h/t_e", "measured crossover");
 	for (unsigned d = BT_PORT; d <= BT_FAST; d++)
-		fprintf(f, "%-9s %18.2f %20.2f\n", way_name[d], n_star(r, d), crossover(r, d));
+		fprintf(f, "%-9s %18.2f %17s%s%.2f\n", way_name[d], n_star(r, d), "",
+			at_or_below(r, d) ? "<=" : "  ", crossover(r, d));
 	fprintf(f, "(fast doorbell: %s)\n",
 		r->ioeventfd ? "KVM_IOEVENTFD, no exit to warden" : "no KVM_IOEVENTFD: an exit to warden per batch");
 }
@@ -490,7 +498,8 @@ static int write_json(const char *path, const struct bt_result *r)
 	jnum(f, crossover(r, BT_PORT));
 	fprintf(f, ", \"fast\": ");
 	jnum(f, crossover(r, BT_FAST));
-	fprintf(f, "}\n}\n");
+	fprintf(f, "},\n  \"crossover_measured_at_or_below_smallest_size\": {\"port\": %s, \"fast\": %s}\n}\n",
+		at_or_below(r, BT_PORT) ? "true" : "false", at_or_below(r, BT_FAST) ? "true" : "false");
 	if (fclose(f) != 0)
 		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
 	return 0;
