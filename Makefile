@@ -37,6 +37,16 @@ include guest/lab/regpage.mk
 OBJS        += $(BUILD)/obj/lab/regpage_blob.o
 ASAN_OBJS   += $(BUILD)/asan/obj/lab/regpage_blob.o
 STATIC_OBJS += $(BUILD)/static/obj/lab/regpage_blob.o
+# The built-in guest of `warden lab batching`, linked into every warden.
+include guest/lab/batching.mk
+OBJS        += $(BUILD)/obj/lab/batching_blob.o
+ASAN_OBJS   += $(BUILD)/asan/obj/lab/batching_blob.o
+STATIC_OBJS += $(BUILD)/static/obj/lab/batching_blob.o
+# The built-in guest of `warden lab sensitive`, linked into every warden.
+include guest/lab/sensitive.mk
+OBJS        += $(BUILD)/obj/lab/sensitive_blob.o
+ASAN_OBJS   += $(BUILD)/asan/obj/lab/sensitive_blob.o
+STATIC_OBJS += $(BUILD)/static/obj/lab/sensitive_blob.o
 
 $(BUILD)/warden: $(OBJS)
 	@echo "  LD      $@"

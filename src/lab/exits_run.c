@@ -205,7 +205,7 @@ static int machine_create(struct machine *m, const struct lab_run_config *c, con
 	};
 	struct bench_dev *mmio;
 	struct serial *com1;
-	uint32_t msr = LAB_MSR;
+	uint32_t msr = c->msr ? c->msr : LAB_MSR;
 
 	memset(m, 0, sizeof(*m));
 	m->efd = -1;
@@ -225,7 +225,7 @@ static int machine_create(struct machine *m, const struct lab_run_config *c, con
 								     { BUS_MMIO, DEVICE_ANY_BASE, MMIO_WINDOW } },
 							  .gsi = DEVICE_NO_GSI })) ||
 	    !bench_add(&m->vm, "bench-msr",
-		       (struct device_resources){ .nranges = 1, .range = { { BUS_MSR, LAB_MSR, 1 } },
+		       (struct device_resources){ .nranges = 1, .range = { { BUS_MSR, msr, 1 } },
 						  .gsi = DEVICE_NO_GSI }))
 		return -1;
 	m->mmio = mmio->dev.res.range[0].base;
@@ -275,7 +275,7 @@ static int write_params(struct machine *m, const struct lab_run_config *c, const
 		return fail(ERR_HOST, "guest memory too small for the bench's parameters and samples");
 	*p = (struct lab_params){
 		.magic = LAB_MAGIC, .version = LAB_VERSION, .op = row->op, .iterations = c->iterations,
-		.warmup = c->warmup, .msr = LAB_MSR, .addr = target_addr(m, row->target),
+		.warmup = c->warmup, .msr = c->msr ? c->msr : LAB_MSR, .addr = target_addr(m, row->target),
 		.samples = LAYOUT_LAB_SAMPLES, .timer_delay = ns_to_cycles(c->timer_delay_ns, khz),
 		.hypercall_nr = LAB_HYPERCALL_NR, .port_mark = PORT_LAB_MARK,
 		.port_poweroff = PORT_ACPI_PM + ACPI_PM_SLEEP_CTL,

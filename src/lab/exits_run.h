@@ -22,6 +22,8 @@ struct lab_run_config {
 	double timeout_s;        /* per run; a guest taking longer has failed */
 	bool no_accounting;      /* warden without its exit accounting (the
 				  * recorder): its dispatch alone */
+	uint32_t msr;            /* the MSR of the RDMSR/WRMSR ops and of the
+				  * bench MSR device; 0: LAB_MSR */
 };
 
 /* What one run measured. */

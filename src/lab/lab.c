@@ -1,5 +1,6 @@
-/* `warden lab NAME [options]`: the exit lab's experiments.  Today one:
- * emulated-vs-virtio (lab/regpage_lab.h). */
+/* `warden lab NAME [options]`: the exit lab's experiments:
+ * emulated-vs-virtio (lab/regpage_lab.h), batching (lab/batching_lab.h),
+ * msr-filter (lab/msr_lab.h), sensitive (lab/sensitive_lab.h). */
 #include "lab/lab_cmd.h"
 
 #include <errno.h>
@@ -9,6 +10,9 @@
 #include <string.h>
 
 #include "core/kvm_caps.h"
+#include "lab/batching_lab.h"
+#include "lab/msr_lab.h"
+#include "lab/sensitive_lab.h"
 #include "lab/regpage_lab.h"
 #include "devices/regpage.h"
 #include "util/error.h"
@@ -180,7 +184,8 @@ int lab_main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		if (argc < 2) {
-			fprintf(stderr, "warden: warden lab needs an experiment: emulated-vs-virtio (see warden lab --help)\n");
+			fprintf(stderr, "warden: warden lab needs an experiment: emulated-vs-virtio, batching, msr-filter, sensitive "
+				"(see warden lab --help)\n");
 			return 2;
 		}
 		usage(stdout);
@@ -188,6 +193,12 @@ int lab_main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "emulated-vs-virtio") == 0)
 		return emulated_vs_virtio(argc - 1, argv + 1);
-	fprintf(stderr, "warden: unknown experiment '%s' (warden lab knows: emulated-vs-virtio)\n", argv[1]);
+	if (strcmp(argv[1], "batching") == 0)
+		return lab_batching_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "msr-filter") == 0)
+		return lab_msr_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sensitive") == 0)
+		return lab_sensitive_main(argc - 1, argv + 1);
+	fprintf(stderr, "warden: unknown experiment '%s' (warden lab knows: emulated-vs-virtio, batching, msr-filter, sensitive)\n", argv[1]);
 	return 2;
 }

@@ -5,6 +5,9 @@
  *   kvm-check-ext --vm CAP [DEVICE]  the same on a new VM's fd
  *   kvm-check-ext --pv [DEVICE]      EAX of leaf 0x40000001 in
  *                                    KVM_GET_SUPPORTED_CPUID, in hex
+ *   kvm-check-ext --cpuid LEAF SUBLEAF REG BIT [DEVICE]
+ *                                    that bit (REG one of eax ebx ecx edx)
+ *                                    of KVM_GET_SUPPORTED_CPUID: 1 or 0
  * Prints one number; exit status 1 (with a message) if KVM could not be asked.
  *
  * Capabilities the native tier needs, tried on a scratch VM (so that a test
@@ -55,6 +58,31 @@ static int supported_pv_eax(int kvm)
 			return 0;
 		}
 	printf("none\n");
+	return 0;
+}
+
+/* One bit of KVM_GET_SUPPORTED_CPUID (a leaf KVM leaves out: 0). */
+static int supported_cpuid_bit(int kvm, unsigned leaf, unsigned sub, const char *reg, unsigned bit)
+{
+	unsigned n = 256;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+
+	if (!c)
+		return die("calloc");
+	c->nent = n;
+	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) < 0)
+		return die("KVM_GET_SUPPORTED_CPUID");
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+		uint32_t v;
+
+		if (e->function != leaf || ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) && e->index != sub))
+			continue;
+		v = !strcmp(reg, "eax") ? e->eax : !strcmp(reg, "ebx") ? e->ebx : !strcmp(reg, "ecx") ? e->ecx : e->edx;
+		printf("%u\n", (v >> bit) & 1);
+		return 0;
+	}
+	printf("0\n");
 	return 0;
 }
 
@@ -216,6 +244,17 @@ static int probe_exit_trace(const char *dev)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 6 && argc <= 7 && strcmp(argv[1], "--cpuid") == 0) {
+		int kvm = open(argc == 7 ? argv[6] : "/dev/kvm", O_RDWR | O_CLOEXEC);
+		const char *reg = argv[4];
+
+		if (strcmp(reg, "eax") && strcmp(reg, "ebx") && strcmp(reg, "ecx") && strcmp(reg, "edx"))
+			return fprintf(stderr, "kvm-check-ext: --cpuid: register eax, ebx, ecx or edx\n"), 2;
+		if (kvm < 0)
+			return die(argc == 7 ? argv[6] : "/dev/kvm");
+		return supported_cpuid_bit(kvm, (unsigned)strtoul(argv[2], NULL, 0), (unsigned)strtoul(argv[3], NULL, 0),
+					   reg, (unsigned)strtoul(argv[5], NULL, 0) & 31);
+	}
 	int vm = argc > 1 && strcmp(argv[1], "--vm") == 0;
 	int pv = argc > 1 && strcmp(argv[1], "--pv") == 0;
 	int iofd = argc > 1 && strcmp(argv[1], "--ioeventfd") == 0;

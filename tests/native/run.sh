@@ -197,6 +197,9 @@ thread_name_checks() {
 . tests/native/multiboot.sh
 . tests/native/hypercall.sh
 . tests/native/lab_regpage.sh   # warden lab emulated-vs-virtio
+. tests/native/lab_batching.sh  # warden lab batching
+. tests/native/lab_msr.sh       # warden lab msr-filter
+. tests/native/lab_sensitive.sh # warden lab sensitive
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -206,6 +209,12 @@ hypercall_checks $B/warden release
 hypercall_bad_input
 lab_regpage_checks $B/warden release
 lab_checks_can_fail
+lab_batching_checks $B/warden release
+lab_batching_can_fail
+lab_msr_checks $B/warden release
+lab_msr_can_fail
+lab_sensitive_checks $B/warden release
+lab_sensitive_can_fail
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
@@ -237,6 +246,9 @@ virtio_checks $B/asan/warden asan
 observatory_checks $B/asan/warden asan
 hypercall_checks $B/asan/warden asan
 lab_regpage_checks $B/asan/warden asan
+lab_batching_checks $B/asan/warden asan
+lab_msr_checks $B/asan/warden asan
+lab_sensitive_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
@@ -282,6 +294,9 @@ bad() { # NAME REGEX ARGS...
 }
 multiboot_bad
 lab_bad_input
+lab_batching_bad_input
+lab_msr_bad_input
+lab_sensitive_bad_input
 printf 'not a kernel at all\n' >"$OUT/not-a-kernel"
 # A bzImage header with boot protocol 2.00.
 python3 - "$OUT/old-kernel" <<'PY' 2>/dev/null || printf '' >"$OUT/old-kernel"

@@ -1,6 +1,9 @@
 /* The exit lab's pure parts (src/lab): the sample summaries, the row
  * table, and the rule that decides whether a row runs on a host from what
- * KVM answered. */
+ * KVM answered; `warden lab batching`'s fit and crossover. */
+#include <math.h>
+
+#include "lab/batching_lab.h"
 #include "lab/exits_rows.h"
 #include "lab/samples.h"
 #include "unit.h"
@@ -129,12 +132,49 @@ static void test_row_runs(void **state)
 		assert_false(lab_row_runs(&lab_rows[i], &h, why, sizeof(why)));
 }
 
+static void test_batching_fit(void **state)
+{
+	double x[5] = { 1, 2, 4, 8, 16 }, y[5], s, b;
+
+	(void)state;
+	/* A line is found exactly; one wild point does not tilt it. */
+	for (unsigned i = 0; i < 5; i++)
+		y[i] = 1000 + 10 * x[i];
+	assert_int_equal(bt_fit(x, y, 5, &s, &b), 0);
+	assert_true(fabs(s - 10) < 1e-9 && fabs(b - 1000) < 1e-9);
+	y[2] = 1e6;
+	assert_int_equal(bt_fit(x, y, 5, &s, &b), 0);
+	assert_true(fabs(s - 10) < 1e-9 && fabs(b - 1000) < 1e-9);
+	/* Too few points, or no two distinct x: no line. */
+	assert_int_equal(bt_fit(x, y, 1, &s, &b), -1);
+	x[1] = x[0];
+	assert_int_equal(bt_fit(x, y, 2, &s, &b), -1);
+	assert_int_equal(bt_fit(x, y, BT_MAX_SIZES + 1, &s, &b), -1);
+}
+
+static void test_batching_crossover(void **state)
+{
+	const uint32_t n[4] = { 1, 2, 4, 8 };
+	/* Trapped: 100 per op; batched: 250 + 10 per op.  Groups: trap 100,
+	 * 200, 400, 800; batch 260, 270, 290, 330: the difference changes
+	 * sign between 2 (+70) and 4 (-110): 2 + 2 * 70 / 180. */
+	const double trap[4] = { 100, 200, 400, 800 }, batch[4] = { 260, 270, 290, 330 };
+	const double cheap[4] = { 90, 100, 110, 120 }, dear[4] = { 1e3, 1e3, 1e3, 1e3 };
+
+	(void)state;
+	assert_true(fabs(bt_crossover(n, trap, batch, 4) - (2 + 2.0 * 70 / 180)) < 1e-9);
+	assert_true(bt_crossover(n, trap, cheap, 4) == 1);  /* at or below the smallest */
+	assert_true(isnan(bt_crossover(n, trap, dear, 4))); /* never */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_row_runs),
+		cmocka_unit_test(test_batching_fit),
+		cmocka_unit_test(test_batching_crossover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
