@@ -188,6 +188,14 @@ int lab_main(int argc, char **argv)
 				"(see warden lab --help)\n");
 			return 2;
 		}
+		fputs("usage: warden lab EXPERIMENT [options]   (warden lab EXPERIMENT --help)\n"
+		      "  emulated-vs-virtio  one device: trapped (port, MMIO), a dirty-logged register\n"
+		      "                      page, a batch ring; exits and operations per second\n"
+		      "  batching            trapped writes against batched hypercalls by batch size;\n"
+		      "                      fitted costs and the crossover\n"
+		      "  msr-filter          MSR writes left to KVM against sent to warden by a filter\n"
+		      "  sensitive           SGDT/SIDT/SLDT/STR/SMSW/PUSHF/POPF/CPUID at CPL 0 and 3\n"
+		      "See docs/lab.md.\n\n", stdout);
 		usage(stdout);
 		return 0;
 	}
