@@ -19,6 +19,7 @@
 #   RUN_NODEFAULT=0     1: also run entries in the suite's "nodefault" group
 #                       (its runner skips them unless asked)
 #   WARDEN=path         warden binary for L1 (default build/warden-static)
+#   DRY_RUN=1           print what would run (and what not, and why); no L1
 #   VMEXIT_RUNS=0       after the entries, run the suite's vmexit test this
 #                       many more times under each VMM (alternating order),
 #                       1 vCPU, with the cases VMEXIT_CASES (default
@@ -79,12 +80,13 @@ if [[ " $VMMS " == *" warden "* ]] && [ ! -f "$WARDEN" ]; then
 fi
 
 # ---- the entries: unittests.cfg as records ------------------------------------
-# One tab-separated line per entry: name file smp test_args qemu_params arch
-# groups check timeout. (Newer trees spell qemu_params extra_params.)
+# One line per entry, fields separated by US (0x1f; not a tab: read would
+# merge empty fields): name file smp test_args qemu_params arch groups check
+# timeout. (Newer trees spell qemu_params extra_params.)
 parse_cfg() {
     awk '
     function flush() {
-        if (name != "") printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, f["file"], f["smp"], f["test_args"], f["qemu_params"], f["arch"], f["groups"], f["check"], f["timeout"]
+        if (name != "") printf "%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n", name, f["file"], f["smp"], f["test_args"], f["qemu_params"], f["arch"], f["groups"], f["check"], f["timeout"]
         name = ""; delete f
     }
     /^[ \t]*#/ { next }
@@ -111,7 +113,7 @@ ALL=$(parse_cfg)
 [ -n "$ALL" ] || die "no entries parsed from $KUT_DIR/x86/unittests.cfg"
 if [ -n "${ENTRIES:-}" ]; then
     for e in $ENTRIES; do
-        cut -f1 <<<"$ALL" | grep -qxF -- "$e" || usage_err "no entry '$e' in unittests.cfg"
+        cut -d$'\037' -f1 <<<"$ALL" | grep -qxF -- "$e" || usage_err "no entry '$e' in unittests.cfg"
     done
 fi
 
@@ -129,7 +131,7 @@ mem_mib() { # QEMU -m value -> MiB
     *) echo "$v" ;;
     esac
 }
-while IFS=$'\t' read -r name file smp args qparams arch groups check tmo; do
+while IFS=$'\037' read -r name file smp args qparams arch groups check tmo; do
     if [ -n "${ENTRIES:-}" ] && [[ " $ENTRIES " != *" $name "* ]]; then continue; fi
     smp=${smp:-1}
     if [ -n "$arch" ] && [ "$arch" != x86_64 ]; then
@@ -174,6 +176,12 @@ if [ "$VMEXIT_RUNS" -gt 0 ]; then
 fi
 NNOT=$(wc -l <"$NOTRUN")
 [ "$NRUN" -gt 0 ] || die "no entry to run"
+
+if [ "${DRY_RUN:-0}" = 1 ]; then
+    echo "would run ($NRUN):"; sed 's/^/  /' "$PLAN"
+    echo "not run ($NNOT):"; sed 's/^/  /' "$NOTRUN"
+    exit 0
+fi
 
 # Firmware QEMU's pc machine needs in L1 (l1.sh brings only microvm's):
 # SeaBIOS, the multiboot and linuxboot option ROMs, kvmvapic.
@@ -340,8 +348,8 @@ vmexit_table() {
             print ""
             print "| case | warden median | warden range | qemu median | qemu range | warden / qemu |"; print "|---|---|---|---|---|---|"
             for (i = 1; i <= rn; i++) {
-                c = rcase[i]; w = median(rv[c, "warden"]); q = median(rv[c, "qemu"])
-                printf "| %s | %s | %s | %s | %s | %s |\n", c, w, range(rv[c, "warden"]), q, range(rv[c, "qemu"]), (w + 0 > 0 && q + 0 > 0) ? sprintf("%.2f", w / q) : "-"
+                k = rcase[i]; w = median(rv[k, "warden"]); q = median(rv[k, "qemu"])
+                printf "| %s | %s | %s | %s | %s | %s |\n", k, w, range(rv[k, "warden"]), q, range(rv[k, "qemu"]), (w + 0 > 0 && q + 0 > 0) ? sprintf("%.2f", w / q) : "-"
             }
         }
         if (n == 0) exit
