@@ -157,11 +157,11 @@ static void test_cmdline(void **state)
 	info = gmem_ptr(&mem, e.rbx, sizeof(*info));
 	assert_string_equal((const char *)gmem_ptr(&mem, info->cmdline, 13), "x86/msr.flat");
 	/* Arguments that fit alone but not after "x86/msr.flat ". */
-	memset(args, 'a', sizeof(args) - 14);
-	args[sizeof(args) - 14] = 0;
+	memset(args, 'a', sizeof(args) - 13);
+	args[sizeof(args) - 13] = 0; /* 12 + 1 + (MAX - 13): one too many */
 	mb.cmdline = args;
 	assert_user_error(multiboot_load(&mem, &mb, &e), "command line too long");
-	args[sizeof(args) - 15] = 0; /* now exactly LAYOUT_CMDLINE_MAX - 1 in all */
+	args[sizeof(args) - 14] = 0; /* now exactly LAYOUT_CMDLINE_MAX - 1 in all */
 	assert_int_equal(multiboot_load(&mem, &mb, &e), 0);
 	info = gmem_ptr(&mem, e.rbx, sizeof(*info));
 	assert_int_equal(strlen((const char *)gmem_ptr(&mem, info->cmdline, LAYOUT_CMDLINE_MAX)),
