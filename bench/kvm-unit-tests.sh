@@ -173,6 +173,9 @@ NRUN=$(wc -l <"$PLAN")
 if [ "$VMEXIT_RUNS" -gt 0 ]; then
     [ -f "$KUT_DIR/x86/vmexit.flat" ] || usage_err "VMEXIT_RUNS needs x86/vmexit.flat in KUT_DIR"
     cp -n "$KUT_DIR/x86/vmexit.flat" "$STAGE/flat/"
+    for n in $(seq 1 "$VMEXIT_RUNS"); do
+        printf 'vmexit-rt#%s|vmexit.flat|1|128|%s||\n' "$n" "$VMEXIT_CASES" >>"$PLAN"
+    done
 fi
 NNOT=$(wc -l <"$NOTRUN")
 [ "$NRUN" -gt 0 ] || die "no entry to run"
@@ -270,25 +273,53 @@ while IFS='|' read -r name file smp mem args qp check; do
 	fi
 	if [ $((i % 2)) = 1 ]; then order=$VMMS; else order=$REVERSED; fi
 	for v in $order; do run $v "$name" "$file" "$smp" "$mem" "$args" "$qp"; done
-done </extra/plan
-n=1
-while [ $n -le $VMEXIT_RUNS ]; do
-	if [ $((n % 2)) = 1 ]; then order=$VMMS; else order=$REVERSED; fi
-	for v in $order; do run $v "vmexit-rt#$n" vmexit.flat 1 128 "$VMEXIT_CASES" ""; done
-	n=$((n + 1))
-done
+done </extra/remaining
 EOF
 } >"$SCRIPT"
 
+# L1 itself can die under us (QEMU 7.2's multi-threaded TCG has aborted
+# with "tcg_handle_interrupt: assertion failed" mid-entry): then a new L1
+# runs the entries that have no result yet. The entry that was running
+# when L1 died is tried once more; if L1 dies in it again, it is reported
+# as L1-DIED and left out.
 nv=$(wc -w <<<"$VMMS")
-l1_timeout=$(( (NRUN + VMEXIT_RUNS) * nv * (ENTRY_TIMEOUT + 15) + 400 ))
 echo "bench/kvm-unit-tests.sh: $NRUN entries to run under $VMMS ($NNOT not run), timeout ${ENTRY_TIMEOUT}s each; log $LOG"
-set +e
-nice -n 10 bash "$ROOT/tests/emu/l1.sh" --with-qemu --timeout "$l1_timeout" "$SCRIPT" \
-    "$STAGE/flat" "$STAGE/fw" "$PLAN" 2>&1 | tee "$LOG"
-l1rc=${PIPESTATUS[0]}
-set -e
-[ "$l1rc" = 0 ] || die "L1 run failed (tests/emu/l1.sh exit $l1rc), see $LOG"
+: >"$LOG"
+done_entries() { # entries with a KUT-RUN line for every VMM
+    tr -d '\r' <"$LOG" | awk -F'|' -v nv="$nv" '$1 == "KUT-RUN" && !(($2, $3) in s) { s[$2, $3] = 1; c[$2]++ } END { for (e in c) if (c[e] >= nv) print e }'
+}
+REMAIN="$STAGE/remaining"
+cp "$PLAN" "$REMAIN"
+declare -A died=()
+attempt=0
+while [ -s "$REMAIN" ]; do
+    attempt=$((attempt + 1))
+    [ $attempt -le 8 ] || die "L1 died 8 times, giving up (see $LOG)"
+    nr=$(wc -l <"$REMAIN")
+    l1_timeout=$(( nr * nv * (ENTRY_TIMEOUT + 15) + 400 ))
+    [ $attempt = 1 ] || echo "bench/kvm-unit-tests.sh: L1 run $attempt, $nr entries left"
+    set +e
+    nice -n 10 bash "$ROOT/tests/emu/l1.sh" --with-qemu --timeout "$l1_timeout" "$SCRIPT" \
+        "$STAGE/flat" "$STAGE/fw" "$REMAIN" 2>&1 | tee -a "$LOG"
+    l1rc=${PIPESTATUS[0]}
+    set -e
+    done_entries >"$STAGE/done"
+    # (each plan line starts with "NAME|": drop the finished ones)
+    awk -F'|' 'NR == FNR { d[$0] = 1; next } !($1 in d)' "$STAGE/done" "$REMAIN" >"$STAGE/left"
+    if [ "$l1rc" = 0 ]; then
+        [ ! -s "$STAGE/left" ] || die "L1 ended but entries have no result: $(cut -d'|' -f1 "$STAGE/left" | tr '\n' ' ')"
+        break
+    fi
+    [ -s "$STAGE/left" ] || break
+    cur=$(head -n 1 "$STAGE/left" | cut -d'|' -f1)
+    echo "bench/kvm-unit-tests.sh: L1 died (tests/emu/l1.sh exit $l1rc) during entry $cur"
+    if [ -n "${died[$cur]:-}" ]; then
+        for v in $VMMS; do echo "KUT-RUN|$cur|$v|L1-DIED|-|0|L1 (QEMU TCG) died during this entry twice" >>"$LOG"; done
+        sed -i 1d "$STAGE/left"
+    fi
+    died[$cur]=1
+    cp "$STAGE/left" "$REMAIN"
+done
 grep -q '^KUT-RUN|' <(tr -d '\r' <"$LOG") || die "no KUT-RUN lines in $LOG"
 
 # ---- report ----------------------------------------------------------------------
