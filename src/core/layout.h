@@ -47,6 +47,12 @@
 #define PORT_FW_CFG_DATA 0x511
 #define PORT_FW_CFG_LEN 2
 #define PORT_TEST_EXIT_DEFAULT 0xf4 /* isa-debug-exit's usual port (--test-exit-port) */
+#define PORT_TESTDEV 0xe0          /* --test-device (QEMU pc-testdev's ports): latch */
+#define PORT_TESTDEV_FLUSH 0xe4    /*   flush page */
+#define PORT_TESTDEV_LATCH_BYTES 0xe8 /* the latch again, byte by byte */
+#define PORT_TESTDEV_LEN 12
+#define PORT_TESTDEV_IRQ 0x2000    /*   ISA interrupt lines 0-23 */
+#define PORT_TESTDEV_IRQ_LEN 24
 #define PORT_ACPI_PM 0x600         /* sleep control, sleep status, reset */
 #define ACPI_PM_SLEEP_CTL 0
 #define ACPI_PM_SLEEP_STS 1
