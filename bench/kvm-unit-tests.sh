@@ -31,9 +31,10 @@
 #
 # Per entry, as the suite's own runner (scripts/runtime.bash, arch-run.bash)
 # would run it:
-#   warden run --kernel X.flat --test-exit-port 0xf4 --cpus SMP --mem M
-#              --cmdline "TEST_ARGS"        (M: the entry's -m, else 128,
-#                                            QEMU's default)
+#   warden run --kernel X.flat --test-exit-port 0xf4 --test-device
+#              --cpus SMP --mem M --cmdline "TEST_ARGS"
+#              (M: the entry's -m, else 128, QEMU's default; --test-device:
+#              pc-testdev's ports, which the suite's runner gives QEMU)
 #   qemu-system-x86_64 -enable-kvm -machine pc,accel=kvm --no-reboot
 #       -nodefaults -global kvm-pit.lost_tick_policy=discard
 #       -device pc-testdev -device isa-debug-exit,iobase=0xf4,iosize=0x4
@@ -210,6 +211,10 @@ EOF
     cat <<'EOF'
 echo 1 >/proc/sys/kernel/printk
 F=/extra/flat
+# A warden from before --test-device (2026-12-02) runs without it.
+WARDEN_DEV=
+if warden --help 2>&1 | grep -q -e '--test-device'; then WARDEN_DEV=--test-device; fi
+echo "KUT-WARDEN-OPTS ${WARDEN_DEV:-(none)}"
 # run VMM NAME FILE SMP MEM ARGS QPARAMS: one run, one KUT-RUN line.
 run() {
 	vmm=$1 name=$2 file=$3 smp=$4 mem=$5 args=$6 qp=$7
@@ -217,7 +222,7 @@ run() {
 	t0=$EPOCHREALTIME
 	case $vmm in
 	warden)
-		setsid warden run --kernel $F/$file --test-exit-port 0xf4 --cpus $smp \
+		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $WARDEN_DEV --cpus $smp \
 			--mem $mem --cmdline "$args" </dev/null >/tmp/out 2>/tmp/err &
 		;;
 	qemu)
@@ -398,7 +403,8 @@ vmexit_table() {
     echo
     bench_facts emu | sed 's/^/    /'
     echo "    fact: suite $(git -C "$KUT_DIR" log -1 --format='%h %cs' 2>/dev/null || echo '(not a git tree)') at KUT_DIR"
-    tr -d '\r' <"$LOG" | grep -E '^fact: L1' | sed 's/^/    /' || true
+    tr -d '\r' <"$LOG" | grep -E '^fact: L1' | sort -u | sed 's/^/    /' || true
+    tr -d '\r' <"$LOG" | sed -n 's/^KUT-WARDEN-OPTS /    fact: warden options besides the per-entry ones: --test-exit-port 0xf4 /p' | sort -u
     echo
     table
     vmexit_table
