@@ -20,6 +20,9 @@
 #                       (its runner skips them unless asked)
 #   WARDEN=path         warden binary for L1 (default build/warden-static)
 #   DRY_RUN=1           print what would run (and what not, and why); no L1
+#   REPORT_FROM=LOG     no L1: the report from the log of an earlier run
+#                       (build/bench/kvm-unit-tests-<date>.log), with the
+#                       same ENTRIES, VMMS and VMEXIT_VMMS
 #   VMEXIT_RUNS=0       after the entries, run the suite's vmexit test this
 #                       many more times under each VMM (alternating order),
 #                       1 vCPU, with the cases VMEXIT_CASES (default
@@ -28,6 +31,10 @@
 #                       inl_from_qemu is `inl` from port 0x1234, which no
 #                       device of either VMM claims: the round trip through
 #                       the VMM's user space.
+#   VMEXIT_VMMS="warden qemu bare"  the VMMs of those runs: also "bare",
+#                       bench/bare_mb.c, the floor: warden's set-up code
+#                       and a bare KVM_RUN loop (no dispatch path, no
+#                       accounting), built here as a static binary
 #
 # Per entry, as the suite's own runner (scripts/runtime.bash, arch-run.bash)
 # would run it:
@@ -61,6 +68,7 @@ ENTRY_TIMEOUT=${ENTRY_TIMEOUT:-60}
 RUN_NODEFAULT=${RUN_NODEFAULT:-0}
 VMEXIT_RUNS=${VMEXIT_RUNS:-0}
 VMEXIT_CASES=${VMEXIT_CASES:-inl_from_qemu outl_to_kernel inl_from_kernel cpuid}
+VMEXIT_VMMS=${VMEXIT_VMMS:-warden qemu bare}
 
 usage_err() { echo "bench/kvm-unit-tests.sh: $*" >&2; exit 2; }
 die() { echo "bench/kvm-unit-tests.sh: error: $*" >&2; exit 1; }
@@ -75,6 +83,8 @@ ls "$KUT_DIR"/x86/*.flat >/dev/null 2>&1 || usage_err "no x86/*.flat in KUT_DIR=
 VMMS=$(echo $VMMS)
 [ -n "$VMMS" ] || usage_err "VMMS is empty"
 for v in $VMMS; do case $v in warden|qemu) ;; *) usage_err "unknown VMM '$v' in VMMS (warden, qemu)" ;; esac; done
+VMEXIT_VMMS=$(echo $VMEXIT_VMMS)
+for v in $VMEXIT_VMMS; do case $v in warden|qemu|bare) ;; *) usage_err "unknown VMM '$v' in VMEXIT_VMMS (warden, qemu, bare)" ;; esac; done
 export WARDEN=${WARDEN:-$ROOT/build/warden-static}
 if [[ " $VMMS " == *" warden "* ]] && [ ! -f "$WARDEN" ]; then
     make -C "$ROOT" --no-print-directory static >/dev/null || die "make static failed"
@@ -103,12 +113,16 @@ parse_cfg() {
 
 mkdir -p "$OUT"
 stamp=$(date +%Y%m%d-%H%M%S)
-STAGE="$OUT/kut"
+STAGE="$OUT/kut-$stamp"   # one per run: runs never share their files
 rm -rf "$STAGE"
 mkdir -p "$STAGE/flat" "$STAGE/fw"
 SCRIPT="$STAGE/l1-kut.sh"
 LOG="$OUT/kvm-unit-tests-$stamp.log"
 REPORT="$OUT/kvm-unit-tests-$stamp.md"
+if [ -n "${REPORT_FROM:-}" ]; then
+    [ -f "$REPORT_FROM" ] || usage_err "REPORT_FROM: no file $REPORT_FROM"
+    LOG=$REPORT_FROM
+fi
 
 ALL=$(parse_cfg)
 [ -n "$ALL" ] || die "no entries parsed from $KUT_DIR/x86/unittests.cfg"
@@ -175,8 +189,15 @@ if [ "$VMEXIT_RUNS" -gt 0 ]; then
     [ -f "$KUT_DIR/x86/vmexit.flat" ] || usage_err "VMEXIT_RUNS needs x86/vmexit.flat in KUT_DIR"
     cp -n "$KUT_DIR/x86/vmexit.flat" "$STAGE/flat/"
     for n in $(seq 1 "$VMEXIT_RUNS"); do
-        printf 'vmexit-rt#%s|vmexit.flat|1|128|%s||\n' "$n" "$VMEXIT_CASES" >>"$PLAN"
+        printf 'vmexit-rt#%s|vmexit.flat|1|128|%s||%s\n' "$n" "$VMEXIT_CASES" "$VMEXIT_VMMS" >>"$PLAN"
     done
+fi
+mkdir -p "$STAGE/bin"
+if [ "$VMEXIT_RUNS" -gt 0 ] && [[ " $VMEXIT_VMMS " == *" bare "* ]]; then
+    (cd "$ROOT" && gcc -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -static \
+        -o "$STAGE/bin/bare_mb" bench/bare_mb.c $(find src -name '*.c' ! -name main.c | sort) \
+        -ljson-c -luring -lpthread -lm 2>"$STAGE/bare_mb.log") \
+        || { cat "$STAGE/bare_mb.log" >&2; die "cannot build bench/bare_mb.c"; }
 fi
 NNOT=$(wc -l <"$NOTRUN")
 [ "$NRUN" -gt 0 ] || die "no entry to run"
@@ -184,6 +205,7 @@ NNOT=$(wc -l <"$NOTRUN")
 if [ "${DRY_RUN:-0}" = 1 ]; then
     echo "would run ($NRUN):"; sed 's/^/  /' "$PLAN"
     echo "not run ($NNOT):"; sed 's/^/  /' "$NOTRUN"
+    rm -rf "$STAGE"
     exit 0
 fi
 
@@ -224,6 +246,10 @@ run() {
 	warden)
 		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $WARDEN_DEV --cpus $smp \
 			--mem $mem --cmdline "$args" </dev/null >/tmp/out 2>/tmp/err &
+		;;
+	bare)
+		# shellcheck disable=SC2086
+		setsid /extra/bin/bare_mb $F/$file $args </dev/null >/tmp/out 2>/tmp/err &
 		;;
 	qemu)
 		# shellcheck disable=SC2086
@@ -267,16 +293,17 @@ check_ok() { # the suite's check=path=value list
 	done
 	return 0
 }
-REVERSED=
-for v in $VMMS; do REVERSED="$v $REVERSED"; done
 i=0
-while IFS='|' read -r name file smp mem args qp check; do
+while IFS='|' read -r name file smp mem args qp check vmms; do
 	i=$((i + 1))
+	[ -n "$vmms" ] || vmms=$VMMS
+	REVERSED=
+	for v in $vmms; do REVERSED="$v $REVERSED"; done
 	if [ -n "$check" ] && ! why=$(check_ok "$check"); then
-		for v in $VMMS; do echo "KUT-RUN|$name|$v|SKIP|-|0|check: $why"; done
+		for v in $vmms; do echo "KUT-RUN|$name|$v|SKIP|-|0|check: $why"; done
 		continue
 	fi
-	if [ $((i % 2)) = 1 ]; then order=$VMMS; else order=$REVERSED; fi
+	if [ $((i % 2)) = 1 ]; then order=$vmms; else order=$REVERSED; fi
 	for v in $order; do run $v "$name" "$file" "$smp" "$mem" "$args" "$qp"; done
 done </extra/remaining
 EOF
@@ -289,12 +316,16 @@ EOF
 # as L1-DIED and left out.
 nv=$(wc -w <<<"$VMMS")
 echo "bench/kvm-unit-tests.sh: $NRUN entries to run under $VMMS ($NNOT not run), timeout ${ENTRY_TIMEOUT}s each; log $LOG"
-: >"$LOG"
-done_entries() { # entries with a KUT-RUN line for every VMM
-    tr -d '\r' <"$LOG" | awk -F'|' -v nv="$nv" '$1 == "KUT-RUN" && !(($2, $3) in s) { s[$2, $3] = 1; c[$2]++ } END { for (e in c) if (c[e] >= nv) print e }'
+[ -n "${REPORT_FROM:-}" ] || : >"$LOG"
+done_entries() { # entries of the plan with a KUT-RUN line for each of their VMMs
+    tr -d '\r' <"$LOG" | awk -F'|' -v nv="$nv" '
+        NR == FNR { want[$1] = ($8 == "") ? nv : split($8, x, " "); next }
+        $1 == "KUT-RUN" && !(($2, $3) in s) { s[$2, $3] = 1; c[$2]++ }
+        END { for (e in c) if (!(e in want) || c[e] >= want[e]) print e }' "$REMAIN" -
 }
 REMAIN="$STAGE/remaining"
 cp "$PLAN" "$REMAIN"
+[ -z "${REPORT_FROM:-}" ] || : >"$REMAIN"
 declare -A died=()
 attempt=0
 while [ -s "$REMAIN" ]; do
@@ -305,7 +336,7 @@ while [ -s "$REMAIN" ]; do
     [ $attempt = 1 ] || echo "bench/kvm-unit-tests.sh: L1 run $attempt, $nr entries left"
     set +e
     nice -n 10 bash "$ROOT/tests/emu/l1.sh" --with-qemu --timeout "$l1_timeout" "$SCRIPT" \
-        "$STAGE/flat" "$STAGE/fw" "$REMAIN" 2>&1 | tee -a "$LOG"
+        "$STAGE/flat" "$STAGE/fw" "$STAGE/bin" "$REMAIN" 2>&1 | tee -a "$LOG"
     l1rc=${PIPESTATUS[0]}
     set -e
     done_entries >"$STAGE/done"
@@ -319,7 +350,8 @@ while [ -s "$REMAIN" ]; do
     cur=$(head -n 1 "$STAGE/left" | cut -d'|' -f1)
     echo "bench/kvm-unit-tests.sh: L1 died (tests/emu/l1.sh exit $l1rc) during entry $cur"
     if [ -n "${died[$cur]:-}" ]; then
-        for v in $VMMS; do echo "KUT-RUN|$cur|$v|L1-DIED|-|0|L1 (QEMU TCG) died during this entry twice" >>"$LOG"; done
+        vl=$(head -n 1 "$STAGE/left" | cut -d'|' -f8)
+        for v in ${vl:-$VMMS}; do echo "KUT-RUN|$cur|$v|L1-DIED|-|0|L1 (QEMU TCG) died during this entry twice" >>"$LOG"; done
         sed -i 1d "$STAGE/left"
     fi
     died[$cur]=1
@@ -364,7 +396,8 @@ table() {
     }'
 }
 vmexit_table() {
-    tr -d '\r' <"$LOG" | awk -F'|' '
+    tr -d '\r' <"$LOG" | awk -F'|' -v vvmms="$VMEXIT_VMMS" '
+    BEGIN { n0 = split(vvmms, t, " "); for (j = 1; j <= n0; j++) want[t[j]] = 1 }
     $1 == "KUT-VMEXIT" && $2 ~ /^vmexit-rt#/ { split($4, p, " "); if (!(p[1] in rs)) { rs[p[1]] = 1; rcase[++rn] = p[1] }; rv[p[1], $3] = rv[p[1], $3] " " p[2]; next }
     $1 == "KUT-VMEXIT" { split($4, p, " "); k = $2 SUBSEP p[1]; if (!(k in seen)) { seen[k] = 1; rows[++n] = $2 "|" p[1] }; c[$2, p[1], $3] = p[2] }
     function median(list,    a, k, i, j, t) {
@@ -379,13 +412,22 @@ vmexit_table() {
     }
     END {
         if (rn > 0) {
+            nv = split(vvmms, vv, " ")
             print ""
             print "vmexit test, repeated runs (guest TSC cycles per iteration: median, and min-max over the runs):"
             print ""
-            print "| case | warden median | warden range | qemu median | qemu range | warden / qemu |"; print "|---|---|---|---|---|---|"
+            h = "| case |"; sp = "|---|"
+            for (j = 1; j <= nv; j++) { h = h " " vv[j] " median | " vv[j] " range |"; sp = sp "---|---|" }
+            if ("bare" in want) { h = h " warden / bare |"; sp = sp "---|" }
+            if ("qemu" in want) { h = h " warden / qemu |"; sp = sp "---|" }
+            print h; print sp
             for (i = 1; i <= rn; i++) {
-                k = rcase[i]; w = median(rv[k, "warden"]); q = median(rv[k, "qemu"])
-                printf "| %s | %s | %s | %s | %s | %s |\n", k, w, range(rv[k, "warden"]), q, range(rv[k, "qemu"]), (w + 0 > 0 && q + 0 > 0) ? sprintf("%.2f", w / q) : "-"
+                k = rcase[i]; line = "| " k " |"
+                for (j = 1; j <= nv; j++) { m[vv[j]] = median(rv[k, vv[j]]); line = line " " m[vv[j]] " | " range(rv[k, vv[j]]) " |" }
+                w = m["warden"] + 0
+                if ("bare" in want) line = line " " ((w > 0 && m["bare"] + 0 > 0) ? sprintf("%.3f", w / m["bare"]) : "-") " |"
+                if ("qemu" in want) line = line " " ((w > 0 && m["qemu"] + 0 > 0) ? sprintf("%.3f", w / m["qemu"]) : "-") " |"
+                print line
             }
         }
         if (n == 0) exit
