@@ -189,7 +189,7 @@ if [ "$VMEXIT_RUNS" -gt 0 ]; then
     [ -f "$KUT_DIR/x86/vmexit.flat" ] || usage_err "VMEXIT_RUNS needs x86/vmexit.flat in KUT_DIR"
     cp -n "$KUT_DIR/x86/vmexit.flat" "$STAGE/flat/"
     for n in $(seq 1 "$VMEXIT_RUNS"); do
-        printf 'vmexit-rt#%s|vmexit.flat|1|128|%s||%s\n' "$n" "$VMEXIT_CASES" "$VMEXIT_VMMS" >>"$PLAN"
+        printf 'vmexit-rt#%s|vmexit.flat|1|128|%s|||%s\n' "$n" "$VMEXIT_CASES" "$VMEXIT_VMMS" >>"$PLAN"
     done
 fi
 mkdir -p "$STAGE/bin"

@@ -32,6 +32,8 @@
 #define LAYOUT_IOAPIC 0xfec00000ULL
 #define LAYOUT_LAPIC 0xfee00000ULL
 /* Pages KVM needs for Intel's real-mode emulation (unused on AMD). */
+#define LAYOUT_TESTDEV_IOMEM 0xff000000ULL /* --test-device's scratch MMIO (pc-testdev's) */
+#define LAYOUT_TESTDEV_IOMEM_LEN 0x10000
 #define LAYOUT_KVM_IDENTITY_MAP 0xfffbc000ULL
 #define LAYOUT_KVM_TSS 0xfffbd000ULL
 

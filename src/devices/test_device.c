@@ -11,8 +11,10 @@
  *   0xe8-0xeb      the same latch, byte by byte
  *   0x2000-0x2017  a byte write sets ISA interrupt line (port - 0x2000) to
  *                  (byte != 0) on the in-kernel irqchip (the ioapic test)
+ *   MMIO 0xff000000-0xff00ffff  64 KiB of scratch memory behind MMIO exits
+ *                  (a second device, "test-iomem": the emulator test maps
+ *                  it to check how KVM emulates instructions on MMIO)
  *
- * Its 64 KiB scratch MMIO at 0xff000000 is left out: no x86 test uses it.
  * The flush briefly makes a page inaccessible to every thread of warden;
  * the CLI therefore refuses --test-device next to anything that touches
  * guest memory from its own threads (virtio devices, --prefault). */
@@ -112,6 +114,53 @@ static void td_destroy(struct device *dev)
 
 static const struct device_ops td_ops = { .read = td_read, .write = td_write, .destroy = td_destroy };
 
+/* The scratch MMIO: plain memory, every access an exit. */
+struct test_iomem {
+	struct device dev;
+	uint8_t buf[LAYOUT_TESTDEV_IOMEM_LEN];
+};
+
+static void tm_read(struct device *dev, unsigned range, uint64_t off, uint8_t *data, unsigned len)
+{
+	struct test_iomem *m = dev->priv;
+
+	(void)range;
+	memset(data, 0, len);
+	if (off < sizeof(m->buf) && len <= sizeof(m->buf) - off) /* the bus gave a range inside */
+		memcpy(data, m->buf + off, len);
+}
+
+static void tm_write(struct device *dev, unsigned range, uint64_t off, const uint8_t *data,
+		     unsigned len)
+{
+	struct test_iomem *m = dev->priv;
+
+	(void)range;
+	if (off < sizeof(m->buf) && len <= sizeof(m->buf) - off)
+		memcpy(m->buf + off, data, len);
+}
+
+static const struct device_ops tm_ops = { .read = tm_read, .write = tm_write, .destroy = td_destroy };
+
+static struct device *test_iomem_create(struct vm *vm)
+{
+	struct test_iomem *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return fail(ERR_HOST, "out of memory"), NULL;
+	m->dev = (struct device){
+		.name = "test-iomem", .ops = &tm_ops, .priv = m,
+		.res = { .nranges = 1,
+			 .range = { { BUS_MMIO, LAYOUT_TESTDEV_IOMEM, LAYOUT_TESTDEV_IOMEM_LEN } },
+			 .gsi = DEVICE_NO_GSI },
+	};
+	if (vm_add_device(vm, &m->dev) < 0) {
+		free(m);
+		return NULL;
+	}
+	return &m->dev;
+}
+
 struct device *test_device_create_irq(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int))
 {
 	struct test_device *t = calloc(1, sizeof(*t));
@@ -131,7 +180,8 @@ struct device *test_device_create_irq(struct vm *vm, void (*set_irq)(struct vm *
 		free(t);
 		return NULL;
 	}
-	return &t->dev;
+	/* (On failure the VM, which owns the first device now, destroys it.) */
+	return test_iomem_create(vm) ? &t->dev : NULL;
 }
 
 struct device *test_device_create(struct vm *vm)

@@ -1,6 +1,6 @@
 /* --test-device (src/devices/test_device.c), QEMU pc-testdev's ports: the
  * latch at 0xe0 and byte by byte at 0xe8, the page flush at 0xe4, the
- * interrupt lines at 0x2000; driven through the VM's bus like a guest's
+ * interrupt lines at 0x2000, the scratch MMIO at 0xff000000; driven through the VM's bus like a guest's
  * port accesses, on a fake VM with real guest memory. */
 #include <sys/mman.h>
 
@@ -135,6 +135,31 @@ static void test_irq_lines(void **state)
 	assert_null(bus_find(&vm.bus[BUS_PIO], 0x2000 + 24, 1));
 }
 
+/* The scratch MMIO at 0xff000000: memory, as a guest's MMIO sees it. */
+static void test_iomem(void **state)
+{
+	const struct bus_range *r = bus_find(&vm.bus[BUS_MMIO], 0xff000000, 8);
+	const struct bus_range *last = bus_find(&vm.bus[BUS_MMIO], 0xff00fffc, 4);
+	uint8_t in8[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, out8[8];
+
+	(void)state;
+	assert_non_null(r);
+	assert_ptr_equal(r, last);
+	assert_null(bus_find(&vm.bus[BUS_MMIO], 0xff00fffe, 4)); /* past its end */
+	assert_null(bus_find(&vm.bus[BUS_MMIO], 0xfeffffff, 1));
+	r->dev->ops->read(r->dev, r->index, 0x10, out8, 8);
+	assert_memory_equal(out8, "\0\0\0\0\0\0\0\0", 8);
+	r->dev->ops->write(r->dev, r->index, 0x10, in8, 8);
+	r->dev->ops->read(r->dev, r->index, 0x10, out8, 8);
+	assert_memory_equal(out8, in8, 8);
+	r->dev->ops->read(r->dev, r->index, 0x13, out8, 2);
+	assert_int_equal(out8[0], 4);
+	assert_int_equal(out8[1], 5);
+	r->dev->ops->write(r->dev, r->index, 0xfffc, in8, 4);
+	r->dev->ops->read(r->dev, r->index, 0xfffc, out8, 4);
+	assert_memory_equal(out8, in8, 4);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -143,6 +168,7 @@ int main(void)
 		T(test_latch),
 		T(test_flush_keeps_the_page),
 		T(test_irq_lines),
+		T(test_iomem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
