@@ -341,7 +341,8 @@ while [ -s "$REMAIN" ]; do
     set -e
     done_entries >"$STAGE/done"
     # (each plan line starts with "NAME|": drop the finished ones)
-    awk -F'|' 'NR == FNR { d[$0] = 1; next } !($1 in d)' "$STAGE/done" "$REMAIN" >"$STAGE/left"
+    # (not NR == FNR: the list of finished entries may be empty)
+    awk -F'|' -v done="$STAGE/done" 'BEGIN { while ((getline l < done) > 0) d[l] = 1 } !($1 in d)' "$REMAIN" >"$STAGE/left"
     if [ "$l1rc" = 0 ]; then
         [ ! -s "$STAGE/left" ] || die "L1 ended but entries have no result: $(cut -d'|' -f1 "$STAGE/left" | tr '\n' ' ')"
         break
