@@ -19,6 +19,9 @@
 #   RUN_NODEFAULT=0     1: also run entries in the suite's "nodefault" group
 #                       (its runner skips them unless asked)
 #   WARDEN=path         warden binary for L1 (default build/warden-static)
+#   L1_MEM=6144         L1's RAM in MiB (tests/emu/l1.sh --mem): the svm
+#                       entries give their L2 4 GiB, and warden refuses a
+#                       --mem above its host's RAM
 #   DRY_RUN=1           print what would run (and what not, and why); no L1
 #   REPORT_FROM=LOG     no L1: the report from the log of an earlier run
 #                       (build/bench/kvm-unit-tests-<date>.log), with the
@@ -50,7 +53,9 @@
 # The suite's environment initrd (-initrd with errata lines) is passed to
 # neither. Result, from the VMM's exit status as the suite reads it:
 # 1 PASS, 77 SKIP, killed after ENTRY_TIMEOUT TIMEOUT, anything else FAIL
-# (with the status). An entry whose qemu_params ask for something warden has
+# (with the status); VMM-ERROR where status 1 came from the VMM itself
+# (QEMU: anything but warnings on stderr, as the suite's runner reads it;
+# warden: its exit table does not name the test-exit port as the end). An entry whose qemu_params ask for something warden has
 # no option for (-cpu models and flags, -machine properties, devices) still
 # runs under warden (its CPUID is what KVM supports, like -cpu host), and its
 # row names those options in "QEMU-only options". Entries not run say why:
@@ -69,6 +74,7 @@ RUN_NODEFAULT=${RUN_NODEFAULT:-0}
 VMEXIT_RUNS=${VMEXIT_RUNS:-0}
 VMEXIT_CASES=${VMEXIT_CASES:-inl_from_qemu outl_to_kernel inl_from_kernel cpuid}
 VMEXIT_VMMS=${VMEXIT_VMMS:-warden qemu bare}
+L1_MEM=${L1_MEM:-6144}
 
 usage_err() { echo "bench/kvm-unit-tests.sh: $*" >&2; exit 2; }
 die() { echo "bench/kvm-unit-tests.sh: error: $*" >&2; exit 1; }
@@ -79,6 +85,7 @@ ls "$KUT_DIR"/x86/*.flat >/dev/null 2>&1 || usage_err "no x86/*.flat in KUT_DIR=
 [[ $ENTRY_TIMEOUT =~ ^[1-9][0-9]*$ ]] || usage_err "ENTRY_TIMEOUT must be a number of seconds"
 [[ $RUN_NODEFAULT =~ ^[01]$ ]] || usage_err "RUN_NODEFAULT must be 0 or 1"
 [[ $VMEXIT_RUNS =~ ^[0-9]+$ ]] || usage_err "VMEXIT_RUNS must be a number"
+[[ $L1_MEM =~ ^[1-9][0-9]*$ ]] || usage_err "L1_MEM must be a number of MiB"
 [[ $VMEXIT_CASES =~ ^[a-z0-9_\ -]+$ ]] || usage_err "VMEXIT_CASES: names of the vmexit test's cases, separated by spaces"
 VMMS=$(echo $VMMS)
 [ -n "$VMMS" ] || usage_err "VMMS is empty"
@@ -269,17 +276,21 @@ run() {
 	kill -KILL -$wd $wd 2>/dev/null
 	wait $wd 2>/dev/null
 	if [ -e /tmp/killed ]; then res=TIMEOUT
-	elif [ $rc = 1 ]; then res=PASS
+	elif [ $rc = 1 ] && ! vmm_failed $vmm; then res=PASS
+	elif [ $rc = 1 ]; then res=VMM-ERROR
 	elif [ $rc = 77 ]; then res=SKIP
 	else res=FAIL; fi
 	summ=$(tr -d '\r' </tmp/out | grep -m1 '^SUMMARY:' | tr -d "|'" )
+	[ $res != VMM-ERROR ] || summ=$(tr -d '\r' </tmp/err | grep -v '^$' | grep -vi warning | head -n 1 | tr -d "|'" | cut -c1-160)
 	secs=$(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.1f", b-a}')
 	echo "KUT-RUN|$name|$vmm|$res|$rc|$secs|$summ"
 	# What the test said where it did not pass: its failures and its end.
 	if [ $res != PASS ]; then
-		tr -d '\r' </tmp/out | grep -E 'FAIL|[Ee]rror|unexpected|Unhandled|exception|SKIP' | head -n 25 | sed "s/^/  $name\/$vmm| /"
-		tr -d '\r' </tmp/out | tail -n 6 | sed "s/^/  $name\/$vmm| (tail) /"
-		tr -d '\r' </tmp/err | grep -v '^ \|^warden: [0-9]* VM exits\|^  ' | head -n 6 | sed "s/^/  $name\/$vmm| (stderr) /"
+		# (awk, not sed: a last line without its newline must not swallow
+		# the next KUT-RUN line)
+		tr -d '\r' </tmp/out | grep -E 'FAIL|[Ee]rror|unexpected|Unhandled|exception|SKIP' | head -n 25 | awk -v p="  $name/$vmm| " '{ print p $0 }'
+		tr -d '\r' </tmp/out | tail -n 6 | awk -v p="  $name/$vmm| (tail) " '{ print p $0 }'
+		tr -d '\r' </tmp/err | grep -v '^ \|^warden: [0-9]* VM exits\|^  ' | head -n 6 | awk -v p="  $name/$vmm| (stderr) " '{ print p $0 }' 
 	fi
 	# The vmexit test's figures, whatever the status; for warden also its
 	# exit table's port-I/O row (count, mean us, p50 us, decode, emulate,
@@ -287,6 +298,16 @@ run() {
 	case $file in vmexit.flat)
 		tr -d '\r' </tmp/out | grep -E '^[a-z_0-9-]+ [0-9]+$' | sed "s/^/KUT-VMEXIT|$name|$vmm|/"
 		[ $vmm != warden ] || tr -d '\r' </tmp/err | awk -v n="$name" '$1 == "io" && NF >= 12 { print "KUT-WSTATS|" n "|" $2 "|" $5 "|" $6 "|" $(NF-2) "|" $(NF-1) "|" $NF; exit }' ;;
+	esac
+}
+# Status 1 is also how each VMM reports its own failure; told apart as the
+# suite's runner does for QEMU (anything on stderr but warnings), and for
+# warden by its exit table naming the test-exit port as the VM's end.
+vmm_failed() {
+	case $1 in
+	qemu) tr -d '\r' </tmp/err | grep -v '^$' | grep -qvi warning ;;
+	warden) ! grep -q 'ended by test-exit' /tmp/err ;;
+	bare) grep -q '^bare_mb:' /tmp/err ;;
 	esac
 }
 check_ok() { # the suite's check=path=value list
@@ -338,7 +359,7 @@ while [ -s "$REMAIN" ]; do
     l1_timeout=$(( nr * nv * (ENTRY_TIMEOUT + 15) + 400 ))
     [ $attempt = 1 ] || echo "bench/kvm-unit-tests.sh: L1 run $attempt, $nr entries left"
     set +e
-    nice -n 10 bash "$ROOT/tests/emu/l1.sh" --with-qemu --timeout "$l1_timeout" "$SCRIPT" \
+    nice -n 10 bash "$ROOT/tests/emu/l1.sh" --with-qemu --mem "$L1_MEM" --timeout "$l1_timeout" "$SCRIPT" \
         "$STAGE/flat" "$STAGE/fw" "$STAGE/bin" "$REMAIN" 2>&1 | tee -a "$LOG"
     l1rc=${PIPESTATUS[0]}
     set -e
