@@ -146,11 +146,14 @@ static void wire_console(struct host_console *con, struct vm *vm, struct serial 
 	con->sink_fd = virtio_console_in;
 }
 
-/* The firmware interface of multiboot kernels, and the test-exit port. */
+/* The firmware interface of multiboot kernels, the test device and the
+ * test-exit port. */
 static int add_optional_devices(struct vm *vm, const struct cli_options *o,
 				const struct boot_spec *spec)
 {
 	if (boot_is_multiboot(spec) && !fw_cfg_create(vm))
+		return -1;
+	if (o->test_device && !test_device_create(vm))
 		return -1;
 	if (o->test_exit_port >= 0 && !test_exit_create(vm, (uint16_t)o->test_exit_port)) {
 		char why[256];

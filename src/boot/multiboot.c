@@ -128,21 +128,39 @@ static unsigned write_mmap(struct guest_mem *mem, struct mb_info *info)
 	return n;
 }
 
+/* The command line the kernel sees starts with the kernel's own name, as
+ * GRUB and QEMU give it (kvm-unit-tests takes that word as its argv[0]
+ * and the rest as its arguments): "PATH" or "PATH ARGS". */
+static int write_cmdline(struct guest_mem *mem, const struct multiboot_boot *mb)
+{
+	const char *path = mb->kernel_path ? mb->kernel_path : "";
+	size_t plen = strlen(path), alen = strlen(mb->cmdline);
+	size_t cmdlen = plen + (alen ? 1 + alen : 0);
+	char *cmd = cmdlen < LAYOUT_CMDLINE_MAX ? gmem_ptr(mem, LAYOUT_CMDLINE, cmdlen + 1) : NULL;
+
+	if (!cmd)
+		return fail(ERR_USAGE, "command line too long (%zu bytes with the kernel's name, at most %d)",
+			    cmdlen, LAYOUT_CMDLINE_MAX - 1);
+	memcpy(cmd, path, plen);
+	if (alen) {
+		cmd[plen] = ' ';
+		memcpy(cmd + plen + 1, mb->cmdline, alen);
+	}
+	cmd[cmdlen] = 0;
+	return 0;
+}
+
 static int write_info(struct guest_mem *mem, const struct multiboot_boot *mb, uint64_t kernel_end)
 {
 	struct mb_info *info = gmem_ptr(mem, AT_INFO, sizeof(*info));
 	char *name = gmem_ptr(mem, AT_NAME, sizeof(LOADER_NAME));
-	size_t cmdlen = strlen(mb->cmdline);
-	char *cmd = gmem_ptr(mem, LAYOUT_CMDLINE, cmdlen + 1);
 	uint64_t low_end = gmem_low_end(mem);
 
 	if (!info || !name)
 		return fail(ERR_USAGE, "guest memory too small for the multiboot information");
-	if (cmdlen >= LAYOUT_CMDLINE_MAX || !cmd)
-		return fail(ERR_USAGE, "command line too long (%zu bytes, at most %d)", cmdlen,
-			    LAYOUT_CMDLINE_MAX - 1);
+	if (write_cmdline(mem, mb) < 0)
+		return -1;
 	memset(info, 0, sizeof(*info));
-	memcpy(cmd, mb->cmdline, cmdlen + 1);
 	memcpy(name, LOADER_NAME, sizeof(LOADER_NAME));
 	info->flags = MB_IF_MEM | MB_IF_CMDLINE | MB_IF_LOADER_NAME;
 	info->mem_lower = LAYOUT_EBDA_START / 1024;

@@ -74,7 +74,8 @@ struct multiboot_boot {
 	const uint8_t *kernel;
 	size_t kernel_len;
 	const char *kernel_path;
-	const char *cmdline;    /* "" for none */
+	const char *cmdline;    /* the arguments, "" for none: the kernel sees
+	                         * "KERNEL_PATH ARGS", as from GRUB or QEMU */
 	const uint8_t *module;  /* the initrd, or NULL */
 	size_t module_len;
 };

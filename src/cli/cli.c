@@ -14,6 +14,7 @@ enum {
 	OPT_DISK, OPT_NET, OPT_RNG, OPT_VIRTIO_CONSOLE, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_NO_EVENT_IDX,
 	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE, OPT_PREFAULT, OPT_TEST_EXIT_PORT,
 	OPT_HYPERCALL, OPT_HYPERCALL_DISK,
+	OPT_TEST_DEVICE,
 };
 
 static const struct option run_options[] = {
@@ -32,6 +33,7 @@ static const struct option run_options[] = {
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "prefault", required_argument, NULL, OPT_PREFAULT },
 	{ "test-exit-port", required_argument, NULL, OPT_TEST_EXIT_PORT },
+	{ "test-device", no_argument, NULL, OPT_TEST_DEVICE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
@@ -83,6 +85,9 @@ void cli_usage(FILE *f)
 	      "  --kvm-device PATH      KVM device (default /dev/kvm)\n"
 	      "  --test-exit-port PORT  a guest's write of V to PORT (e.g. 0xf4) ends warden\n"
 	      "                         with status (V << 1) | 1, as QEMU's isa-debug-exit\n"
+	      "  --test-device          QEMU pc-testdev's ports for test kernels (0xe0-0xeb:\n"
+	      "                         latch and page flush; 0x2000-0x2017: IRQ lines;\n"
+	      "                         MMIO 0xff000000: 64 KiB scratch)\n"
 	      "  --prefault off|boot|all  populate guest RAM on a helper thread while\n"
 	      "                         the guest runs: none (default: each page on the\n"
 	      "                         guest's first touch), the 128 MiB a booting\n"
@@ -231,6 +236,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
 		case OPT_PREFAULT: if (prefault_parse(optarg, &o->prefault) < 0) return -1; break;
 		case OPT_TEST_EXIT_PORT: if (parse_port(optarg, &o->test_exit_port) < 0) return -1; break;
+		case OPT_TEST_DEVICE: o->test_device = true; break;
 		case OPT_VERBOSE: o->verbose = true; break;
 		case OPT_DISK:
 			if (o->virtio.ndisks == VIRTIO_MAX_DISKS)
@@ -272,6 +278,12 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		return fail(ERR_USAGE, "--no-irqchip supports only one vCPU");
 	if (!o->irqchip && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console))
 		return fail(ERR_USAGE, "virtio devices need the in-kernel irqchip (drop --no-irqchip)");
+	/* Its page flush takes a page away from every thread of warden for a
+	 * moment: nothing else may touch guest memory from the host side. */
+	if (o->test_device && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console))
+		return fail(ERR_USAGE, "--test-device cannot be used with virtio devices");
+	if (o->test_device && o->prefault != PREFAULT_OFF)
+		return fail(ERR_USAGE, "--test-device cannot be used with --prefault");
 	return CLI_RUN;
 }
 

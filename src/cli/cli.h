@@ -37,6 +37,7 @@ struct cli_options {
 	const char *kvm_device;
 	enum prefault_mode prefault; /* --prefault, default off */
 	int test_exit_port; /* --test-exit-port, or -1 */
+	bool test_device;   /* --test-device: QEMU pc-testdev's ports */
 	struct virtio_config virtio; /* --disk, --net, --rng, --virtio-console, --no-* */
 	struct hypercall_config hypercall; /* --hypercall, --hypercall-disk */
 };

@@ -30,6 +30,16 @@ struct kvm_cpuid2 *cpuid_supported(int kvm_fd)
 	return NULL;
 }
 
+int cpuid_set_tsc_deadline(struct kvm_cpuid2 *c)
+{
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 1) {
+			c->entries[i].ecx |= CPUID_TSC_DEADLINE_BIT;
+			return 1;
+		}
+	return 0;
+}
+
 static void kvm_signature(struct kvm_cpuid_entry2 *e)
 {
 	/* "KVMKVMKVM\0\0\0" in ebx, ecx, edx; eax = highest PV leaf. */

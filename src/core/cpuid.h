@@ -10,11 +10,16 @@ struct kvm_cpuid2;
 
 /* KVM_GET_SUPPORTED_CPUID, grown until it fits; NULL on failure. */
 struct kvm_cpuid2 *cpuid_supported(int kvm_fd);
+/* Leaf 1's TSC-deadline bit (ECX 24): KVM does not list it in
+ * KVM_GET_SUPPORTED_CPUID, it offers it as KVM_CAP_TSC_DEADLINE_TIMER for
+ * an in-kernel LAPIC; the VMM sets it when both hold. 1 set, 0 no leaf 1. */
+int cpuid_set_tsc_deadline(struct kvm_cpuid2 *c);
 /* A copy of BASE adjusted for vCPU ID of NCPUS; caller frees. */
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id);
 
 #define CPUID_KVM_SIGNATURE 0x40000000u
 #define CPUID_KVM_FEATURES 0x40000001u
 #define CPUID_HYPERVISOR_BIT (1u << 31)
+#define CPUID_TSC_DEADLINE_BIT (1u << 24)
 
 #endif

@@ -42,6 +42,8 @@
 #define LAYOUT_IOAPIC 0xfec00000ULL
 #define LAYOUT_LAPIC 0xfee00000ULL
 /* Pages KVM needs for Intel's real-mode emulation (unused on AMD). */
+#define LAYOUT_TESTDEV_IOMEM 0xff000000ULL /* --test-device's scratch MMIO (pc-testdev's) */
+#define LAYOUT_TESTDEV_IOMEM_LEN 0x10000
 #define LAYOUT_KVM_IDENTITY_MAP 0xfffbc000ULL
 #define LAYOUT_KVM_TSS 0xfffbd000ULL
 
@@ -57,6 +59,12 @@
 #define PORT_FW_CFG_DATA 0x511
 #define PORT_FW_CFG_LEN 2
 #define PORT_TEST_EXIT_DEFAULT 0xf4 /* isa-debug-exit's usual port (--test-exit-port) */
+#define PORT_TESTDEV 0xe0          /* --test-device (QEMU pc-testdev's ports): latch */
+#define PORT_TESTDEV_FLUSH 0xe4    /*   flush page */
+#define PORT_TESTDEV_LATCH_BYTES 0xe8 /* the latch again, byte by byte */
+#define PORT_TESTDEV_LEN 12
+#define PORT_TESTDEV_IRQ 0x2000    /*   ISA interrupt lines 0-23 */
+#define PORT_TESTDEV_IRQ_LEN 24
 #define PORT_ACPI_PM 0x600         /* sleep control, sleep status, reset */
 #define ACPI_PM_SLEEP_CTL 0
 #define ACPI_PM_SLEEP_STS 1

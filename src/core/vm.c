@@ -90,6 +90,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->cpuid = cpuid_supported(vm->kvm_fd);
 	if (!vm->cpuid)
 		return -1;
+	/* The LAPIC's TSC-deadline mode, which KVM emulates but leaves for the
+	 * VMM to announce (Linux then arms its timer with one WRMSR). */
+	if (cfg->irqchip && ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+		cpuid_set_tsc_deadline(vm->cpuid);
 	vm->vcpus = calloc(cfg->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return fail(ERR_HOST, "out of memory");

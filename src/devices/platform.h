@@ -26,5 +26,9 @@ struct device *acpi_pm_create(struct vm *vm);
  * test guest ends the VM with its own status through. */
 struct device *fw_cfg_create(struct vm *vm);
 struct device *test_exit_create(struct vm *vm, uint16_t port);
+/* QEMU pc-testdev's ports for the kvm-unit-tests suite (--test-device). */
+struct device *test_device_create(struct vm *vm);
+/* The same with interrupt lines set through SET_IRQ (unit tests). */
+struct device *test_device_create_irq(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int));
 
 #endif

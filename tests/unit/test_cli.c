@@ -206,6 +206,25 @@ static void test_test_exit_port(void **state)
 	BAD(0, "not ''", "run", "--test-exit-port", "");
 }
 
+static void test_test_device(void **state)
+{
+	char *none[] = { "warden", "run" };
+	char *on[] = { "warden", "run", "--test-device", "--test-exit-port", "0xf4" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(none), none, &o), CLI_RUN);
+	assert_false(o.test_device);
+	assert_int_equal(parse(ARGC(on), on, &o), CLI_RUN);
+	assert_true(o.test_device);
+	/* Its page flush must not pull guest memory from under warden's own
+	 * threads: no virtio devices, no prefault helper. */
+	BAD(0, "--test-device cannot be used with virtio devices", "run", "--test-device", "--rng");
+	BAD(0, "--test-device cannot be used with virtio devices", "run", "--virtio-console", "--test-device");
+	BAD(0, "--test-device cannot be used with --prefault", "run", "--test-device", "--prefault", "boot");
+	BAD(0, "unknown option", "run", "--test-device=1");
+}
+
 static void test_bad_cpus(void **state)
 {
 	(void)state;
@@ -428,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_equals_form_and_no_irqchip),
 		cmocka_unit_test(test_kernel_formats),
 		cmocka_unit_test(test_test_exit_port),
+		cmocka_unit_test(test_test_device),
 		cmocka_unit_test(test_mem_values),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_version),

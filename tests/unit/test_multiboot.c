@@ -92,7 +92,8 @@ static void test_load_aout_and_info(void **state)
 	assert_int_equal(info->flags, MB_IF_MEM | MB_IF_CMDLINE | MB_IF_MODS | MB_IF_MMAP | MB_IF_LOADER_NAME);
 	assert_int_equal(info->mem_lower, 639);
 	assert_int_equal(info->mem_upper, (MEM - GMEM_MIB) / 1024);
-	assert_string_equal((const char *)gmem_ptr(&mem, info->cmdline, 6), "a b=c");
+	/* The kernel's name first, as GRUB and QEMU give it (the suite's argv[0]). */
+	assert_string_equal((const char *)gmem_ptr(&mem, info->cmdline, 8), "k a b=c");
 	assert_string_equal((const char *)gmem_ptr(&mem, info->boot_loader_name, 7), "warden");
 	assert_int_equal(info->mods_count, 1);
 	m = gmem_ptr(&mem, info->mods_addr, sizeof(*m));
@@ -139,6 +140,35 @@ static void test_refusals(void **state)
 	assert_user_error(multiboot_load(&mem, &mb, &e), "initrd");
 }
 
+/* The command line: the kernel's name alone without arguments, and the
+ * limit counts the name too. */
+static void test_cmdline(void **state)
+{
+	static uint8_t img[8192];
+	static char args[LAYOUT_CMDLINE_MAX];
+	struct multiboot_boot mb = { .kernel = img, .kernel_len = sizeof(img), .kernel_path = "x86/msr.flat",
+				     .cmdline = "" };
+	struct boot_entry e;
+	const struct mb_info *info;
+
+	(void)state;
+	image(img, sizeof(img), 0, MB_HF_AOUT, 0);
+	assert_int_equal(multiboot_load(&mem, &mb, &e), 0);
+	info = gmem_ptr(&mem, e.rbx, sizeof(*info));
+	assert_string_equal((const char *)gmem_ptr(&mem, info->cmdline, 13), "x86/msr.flat");
+	/* Arguments that fit alone but not after "x86/msr.flat ". */
+	memset(args, 'a', sizeof(args) - 13);
+	args[sizeof(args) - 13] = 0; /* 12 + 1 + (MAX - 13): one too many */
+	mb.cmdline = args;
+	assert_user_error(multiboot_load(&mem, &mb, &e), "command line too long");
+	args[sizeof(args) - 14] = 0; /* now exactly LAYOUT_CMDLINE_MAX - 1 in all */
+	assert_int_equal(multiboot_load(&mem, &mb, &e), 0);
+	info = gmem_ptr(&mem, e.rbx, sizeof(*info));
+	assert_int_equal(strlen((const char *)gmem_ptr(&mem, info->cmdline, LAYOUT_CMDLINE_MAX)),
+			 LAYOUT_CMDLINE_MAX - 1);
+	assert_memory_equal(gmem_ptr(&mem, info->cmdline, 14), "x86/msr.flat a", 14);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -147,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_find),
 		T(test_load_aout_and_info),
 		T(test_refusals),
+		T(test_cmdline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
