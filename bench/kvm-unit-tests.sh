@@ -480,6 +480,7 @@ vmexit_table() {
     echo
     echo "Command: \`KUT_DIR=... ENTRY_TIMEOUT=$ENTRY_TIMEOUT VMMS=\"$VMMS\"${ENTRIES:+ ENTRIES=\"$ENTRIES\"} bash bench/kvm-unit-tests.sh\`"
     echo
+    [ -z "${REPORT_FROM:-}" ] || echo "    fact: report rebuilt from ${LOG#"$ROOT"/}: the host facts below are of the rebuild, not of the run (the run's own report has those)"
     bench_facts emu | sed 's/^/    /'
     echo "    fact: suite $(git -C "$KUT_DIR" log -1 --format='%h %cs' 2>/dev/null || echo '(not a git tree)') at KUT_DIR"
     tr -d '\r' <"$LOG" | grep -E '^fact: L1' | sort -u | sed 's/^/    /' || true
