@@ -375,8 +375,12 @@ while [ -s "$REMAIN" ]; do
     cur=$(head -n 1 "$STAGE/left" | cut -d'|' -f1)
     echo "bench/kvm-unit-tests.sh: L1 died (tests/emu/l1.sh exit $l1rc) during entry $cur"
     if [ -n "${died[$cur]:-}" ]; then
+        # (a VMM that did finish the entry in one of the tries keeps its result)
         vl=$(head -n 1 "$STAGE/left" | cut -d'|' -f8)
-        for v in ${vl:-$VMMS}; do echo "KUT-RUN|$cur|$v|L1-DIED|-|0|L1 (QEMU TCG) died during this entry twice" >>"$LOG"; done
+        for v in ${vl:-$VMMS}; do
+            tr -d '\r' <"$LOG" | grep -q "^KUT-RUN|$cur|$v|" \
+                || echo "KUT-RUN|$cur|$v|L1-DIED|-|0|L1 (QEMU TCG) died during this entry twice" >>"$LOG"
+        done
         sed -i 1d "$STAGE/left"
     fi
     died[$cur]=1
@@ -476,6 +480,7 @@ vmexit_table() {
     echo
     echo "Command: \`KUT_DIR=... ENTRY_TIMEOUT=$ENTRY_TIMEOUT VMMS=\"$VMMS\"${ENTRIES:+ ENTRIES=\"$ENTRIES\"} bash bench/kvm-unit-tests.sh\`"
     echo
+    [ -z "${REPORT_FROM:-}" ] || echo "    fact: report rebuilt from ${LOG#"$ROOT"/}: the host facts below are of the rebuild, not of the run (the run's own report has those)"
     bench_facts emu | sed 's/^/    /'
     echo "    fact: suite $(git -C "$KUT_DIR" log -1 --format='%h %cs' 2>/dev/null || echo '(not a git tree)') at KUT_DIR"
     tr -d '\r' <"$LOG" | grep -E '^fact: L1' | sort -u | sed 's/^/    /' || true
