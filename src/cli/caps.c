@@ -202,8 +202,7 @@ static json_object *host_json(const struct caps_host *h)
 	json_object_object_add(o, "cpu_hypervisor", json_object_new_boolean(h->cpu_hypervisor));
 	json_object_object_add(o, "cpu_signature", str_or_null(h->cpu_hypervisor ? h->cpu_signature : NULL));
 	json_object_object_add(o, "cpu_emulated",
-			       json_object_new_boolean(h->cpu_hypervisor &&
-						       strcmp(h->cpu_signature, "TCGTCGTCGTCG") == 0));
+			       json_object_new_boolean(caps_host_emulated(h)));
 	json_object_object_add(o, "cpu_summary", json_object_new_string(cpu));
 	json_object_object_add(o, "cpu_vmx", json_object_new_boolean(h->cpu_vmx));
 	json_object_object_add(o, "cpu_svm", json_object_new_boolean(h->cpu_svm));

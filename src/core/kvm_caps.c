@@ -407,6 +407,16 @@ static void detect_cpu_flags(struct caps_host *h)
 	fclose(f);
 }
 
+bool caps_host_emulated(const struct caps_host *h)
+{
+	return h->cpu_hypervisor && strcmp(h->cpu_signature, "TCGTCGTCGTCG") == 0;
+}
+
+const char *caps_host_tier(const struct caps_host *h)
+{
+	return caps_host_emulated(h) ? "emulated" : "native";
+}
+
 void caps_host_detect(struct caps_host *h)
 {
 	struct utsname u;

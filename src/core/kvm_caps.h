@@ -100,6 +100,11 @@ struct caps_report {
  * (host class); what could be checked is filled in either way. */
 int caps_probe(struct caps_report *r, const char *device);
 void caps_host_detect(struct caps_host *h);
+/* Whether the host's CPU is emulated by QEMU's TCG (the emulated AMD-V
+ * tier's L1), from its hypervisor signature. */
+bool caps_host_emulated(const struct caps_host *h);
+/* The tier name the lab and bench outputs use: "emulated" or "native". */
+const char *caps_host_tier(const struct caps_host *h);
 
 /* Where warden uses row NAME (a capability or PV feature), or NULL. */
 const char *caps_used_by(const char *name);

@@ -31,6 +31,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "warden/hypercall.h"
+#include "lab/lab_json.h"
 
 extern const unsigned char lab_batching_guest[], lab_batching_guest_end[];
 
@@ -354,28 +355,6 @@ static void print_table(FILE *f, const struct bt_result *r)
 		r->ioeventfd ? "KVM_IOEVENTFD, no exit to warden" : "no KVM_IOEVENTFD: an exit to warden per batch");
 }
 
-static void jnum(FILE *f, double v)
-{
-	if (isfinite(v))
-		fprintf(f, "%.6g", v);
-	else
-		fputs("null", f);
-}
-
-static void jstr(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static int write_json(const char *path, const struct bt_result *r)
 {
 	const struct bt_options *o = &r->opt;
@@ -387,31 +366,31 @@ static int write_json(const char *path, const struct bt_result *r)
 		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	fprintf(f, "{\n  \"experiment\": \"batching\",\n  \"date\": \"%s\",\n  \"tier\": {\"name\": ", date);
-	jstr(f, r->tier);
+	lab_json_str(f, r->tier);
 	fprintf(f, ", \"kvm\": ");
-	jstr(f, r->kvm);
+	lab_json_str(f, r->kvm);
 	fprintf(f, ", \"host_kernel\": ");
-	jstr(f, r->kernel);
+	lab_json_str(f, r->kernel);
 	fprintf(f, ", \"tsc_hz\": %llu, \"capabilities\": {\"KVM_CAP_IOEVENTFD\": %s}},\n",
 		(unsigned long long)r->tsc_hz, r->ioeventfd ? "true" : "false");
 	fprintf(f, "  \"ok\": %s", r->ok ? "true" : "false");
 	if (!r->ok) {
 		fprintf(f, ", \"reason\": ");
-		jstr(f, r->why);
+		lab_json_str(f, r->why);
 	}
 	fprintf(f, ",\n  \"model\": {\"trapped\": \"n * (t_e + t_p)\", \"batched\": \"t_h + n * t_p\", "
 		   "\"n_star\": \"t_h / t_e\",\n    \"fit\": \"Theil-Sen line through each way's median group cost (ns) "
 		   "against n\",\n    \"trap_per_op_ns\": ");
-	jnum(f, r->slope[BT_TRAP]);
+	lab_json_num(f, r->slope[BT_TRAP], 6);
 	for (unsigned d = BT_PORT; d <= BT_FAST; d++) {
 		fprintf(f, ",\n    \"%s\": {\"t_h_ns\": ", way_name[d]);
-		jnum(f, r->icept[d]);
+		lab_json_num(f, r->icept[d], 6);
 		fprintf(f, ", \"t_p_ns\": ");
-		jnum(f, r->slope[d]);
+		lab_json_num(f, r->slope[d], 6);
 		fprintf(f, ", \"t_e_ns\": ");
-		jnum(f, t_e(r, d));
+		lab_json_num(f, t_e(r, d), 6);
 		fprintf(f, ", \"n_star\": ");
-		jnum(f, n_star(r, d));
+		lab_json_num(f, n_star(r, d), 6);
 		fprintf(f, "}");
 	}
 	fprintf(f, "},\n  \"measured\": {\"reps\": %u, \"failures\": %u, \"sizes\": [", o->reps, r->failures);
@@ -428,9 +407,9 @@ static int write_json(const char *path, const struct bt_result *r)
 			for (unsigned i = 0; i < o->nsizes; i++) {
 				fputs(i ? ", " : "", f);
 				switch (k) {
-				case 0: jnum(f, ns(r, r->median[w][i])); break;
-				case 1: jnum(f, ns(r, r->min[w][i])); break;
-				case 2: jnum(f, ns(r, r->median[w][i]) / o->sizes[i]); break;
+				case 0: lab_json_num(f, ns(r, r->median[w][i]), 6); break;
+				case 1: lab_json_num(f, ns(r, r->min[w][i]), 6); break;
+				case 2: lab_json_num(f, ns(r, r->median[w][i]) / o->sizes[i], 6); break;
 				case 3: fprintf(f, "%llu", (unsigned long long)r->exits[w][i]); break;
 				case 4: fprintf(f, "%llu", (unsigned long long)expected_exits(r, w, i)); break;
 				default: fprintf(f, "%llu", (unsigned long long)r->traps[w][i]); break;
@@ -441,13 +420,13 @@ static int write_json(const char *path, const struct bt_result *r)
 		fputc('}', f);
 	}
 	fprintf(f, "}},\n  \"crossover_model\": {\"port\": ");
-	jnum(f, n_star(r, BT_PORT));
+	lab_json_num(f, n_star(r, BT_PORT), 6);
 	fprintf(f, ", \"fast\": ");
-	jnum(f, n_star(r, BT_FAST));
+	lab_json_num(f, n_star(r, BT_FAST), 6);
 	fprintf(f, "},\n  \"crossover_measured\": {\"port\": ");
-	jnum(f, crossover(r, BT_PORT));
+	lab_json_num(f, crossover(r, BT_PORT), 6);
 	fprintf(f, ", \"fast\": ");
-	jnum(f, crossover(r, BT_FAST));
+	lab_json_num(f, crossover(r, BT_FAST), 6);
 	fprintf(f, "},\n  \"crossover_measured_at_or_below_smallest_size\": {\"port\": %s, \"fast\": %s}\n}\n",
 		at_or_below(r, BT_PORT) ? "true" : "false", at_or_below(r, BT_FAST) ? "true" : "false");
 	if (fclose(f) != 0)
@@ -568,9 +547,7 @@ int lab_batching_main(int argc, char **argv)
 	}
 	caps_host_detect(&h);
 	snprintf(res->tier, sizeof(res->tier), "%s",
-		 res->opt.tier ? res->opt.tier
-			       : h.cpu_hypervisor && strcmp(h.cpu_signature, "TCGTCGTCGTCG") == 0 ? "emulated"
-												    : "native");
+		 res->opt.tier ? res->opt.tier : caps_host_tier(&h));
 	snprintf(res->kvm, sizeof(res->kvm), "%s", caps_module_name(h.module));
 	snprintf(res->kernel, sizeof(res->kernel), "%s", h.kernel);
 	if (measure(res) < 0) {

@@ -335,8 +335,7 @@ static void tier_detect(struct tier *t)
 {
 	caps_host_detect(&t->host);
 	/* The emulated AMD-V tier is an L1 that QEMU's TCG emulates. */
-	t->name = t->host.cpu_hypervisor && strcmp(t->host.cpu_signature, "TCGTCGTCGTCG") == 0 ? "emulated"
-												: "native";
+	t->name = caps_host_tier(&t->host);
 	caps_cpu_summary(&t->host, t->cpu, sizeof(t->cpu));
 }
 

@@ -152,9 +152,7 @@ static int emulated_vs_virtio(int argc, char **argv)
 	}
 	caps_host_detect(&h);
 	snprintf(res->tier, sizeof(res->tier), "%s",
-		 res->opt.tier ? res->opt.tier
-			       : h.cpu_hypervisor && strcmp(h.cpu_signature, "TCGTCGTCGTCG") == 0 ? "emulated"
-												    : "native");
+		 res->opt.tier ? res->opt.tier : caps_host_tier(&h));
 	snprintf(res->kvm, sizeof(res->kvm), "%s", caps_module_name(h.module));
 	snprintf(res->kernel, sizeof(res->kernel), "%s", h.kernel);
 	if (ev_measure(res) < 0) {

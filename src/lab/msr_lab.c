@@ -17,6 +17,7 @@
 #include "lab/exits_run.h"
 #include "lab/samples.h"
 #include "util/error.h"
+#include "lab/lab_json.h"
 
 #define MSR_NMSRS 2
 #define MSR_NMODES 2 /* 0: left to KVM, 1: intercepted (sent to warden) */
@@ -50,28 +51,6 @@ static double ns(double cycles, uint64_t khz)
 	return khz ? cycles * 1e6 / (double)khz : NAN;
 }
 
-static void jnum(FILE *f, double v)
-{
-	if (isfinite(v))
-		fprintf(f, "%.6g", v);
-	else
-		fputs("null", f);
-}
-
-static void jstr(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static double per_it(const struct msr_run *r, uint64_t v)
 {
 	return r->iterations ? (double)v / (double)r->iterations : NAN;
@@ -88,11 +67,11 @@ static int write_json(const char *path, const struct msr_opts *o, const char *ti
 		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	fprintf(f, "{\n  \"experiment\": \"msr-filter\",\n  \"date\": \"%s\",\n  \"tier\": {\"name\": ", date);
-	jstr(f, tier);
+	lab_json_str(f, tier);
 	fprintf(f, ", \"kvm\": ");
-	jstr(f, caps_module_name(h->module));
+	lab_json_str(f, caps_module_name(h->module));
 	fprintf(f, ", \"host_kernel\": ");
-	jstr(f, h->kernel);
+	lab_json_str(f, h->kernel);
 	fprintf(f, ", \"guest_tsc_khz\": %llu, \"capabilities\": {\"KVM_CAP_X86_USER_SPACE_MSR\": %ld, "
 		   "\"KVM_CAP_X86_MSR_FILTER\": %ld}},\n",
 		(unsigned long long)khz, lh->user_space_msr, lh->msr_filter);
@@ -109,34 +88,34 @@ static int write_json(const char *path, const struct msr_opts *o, const char *ti
 				!r->ran ? "skipped" : r->ok ? "measured" : "failed");
 			if (!r->ok) {
 				fprintf(f, ", \"reason\": ");
-				jstr(f, r->why);
+				lab_json_str(f, r->why);
 			} else {
 				fprintf(f, ", \"expected_exits_per_iteration\": %u, \"exits_to_warden\": %llu, "
 					   "\"exits_per_iteration\": ", m, (unsigned long long)r->exits);
-				jnum(f, per_it(r, r->exits));
+				lab_json_num(f, per_it(r, r->exits), 6);
 				fprintf(f, ", \"kvm_exits_per_iteration\": ");
-				r->kvm_known ? jnum(f, per_it(r, r->kvm_exits)) : (void)fputs("null", f);
+				r->kvm_known ? lab_json_num(f, per_it(r, r->kvm_exits), 6) : (void)fputs("null", f);
 				fprintf(f, ", \"ns_per_iteration\": {\"median\": ");
-				jnum(f, ns(r->s.median, khz));
+				lab_json_num(f, ns(r->s.median, khz), 6);
 				fprintf(f, ", \"min\": ");
-				jnum(f, ns(r->s.min, khz));
+				lab_json_num(f, ns(r->s.min, khz), 6);
 				fprintf(f, ", \"p99\": ");
-				jnum(f, ns(r->s.p99, khz));
+				lab_json_num(f, ns(r->s.p99, khz), 6);
 				fprintf(f, ", \"mean\": ");
-				jnum(f, ns(r->s.mean, khz));
+				lab_json_num(f, ns(r->s.mean, khz), 6);
 				fprintf(f, "}, \"value_written\": \"0x%llx\"", (unsigned long long)r->check);
 			}
 			fputc('}', f);
 		}
 		fprintf(f, ",\n      \"saving_ns_per_iteration\": ");
-		jnum(f, run[i][0].ok && run[i][1].ok ? ns(run[i][1].s.median - run[i][0].s.median, khz) : NAN);
+		lab_json_num(f, run[i][0].ok && run[i][1].ok ? ns(run[i][1].s.median - run[i][0].s.median, khz) : NAN, 6);
 		fputc('}', f);
 	}
 	fprintf(f, "},\n  \"exits_saved_per_iteration\": {");
 	for (unsigned i = 0; i < MSR_NMSRS; i++) {
 		fprintf(f, "%s\"%s\": ", i ? ", " : "", msrs[i].name);
-		jnum(f, run[i][0].ok && run[i][1].ok ? per_it(&run[i][1], run[i][1].exits) - per_it(&run[i][0], run[i][0].exits)
-						     : NAN);
+		lab_json_num(f, run[i][0].ok && run[i][1].ok ? per_it(&run[i][1], run[i][1].exits) - per_it(&run[i][0], run[i][0].exits)
+						     : NAN, 6);
 	}
 	fprintf(f, "}\n}\n");
 	if (fclose(f) != 0)
@@ -259,7 +238,7 @@ int lab_msr_main(int argc, char **argv)
 	}
 	caps_host_detect(&h);
 	snprintf(tier, sizeof(tier), "%s",
-		 o.tier ? o.tier : h.cpu_hypervisor && strcmp(h.cpu_signature, "TCGTCGTCGTCG") == 0 ? "emulated" : "native");
+		 o.tier ? o.tier : caps_host_tier(&h));
 	memset(run, 0, sizeof(run));
 	for (unsigned i = 0; i < MSR_NMSRS; i++)
 		for (unsigned m = 0; m < MSR_NMODES; m++) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "util/error.h"
+#include "lab/lab_json.h"
 
 const char *const ev_kvm_names[EV_NKVM] = {
 	"exits", "io_exits", "mmio_exits", "pf_taken", "pf_fixed", "irq_exits", "tlb_flush",
@@ -135,44 +136,20 @@ void ev_print_table(FILE *f, const struct ev_result *res)
 
 /* --- JSON ----------------------------------------------------------------- */
 
-static void jstr(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
-static void jnum(FILE *f, double v)
-{
-	if (isnan(v) || isinf(v))
-		fputs("null", f);
-	else
-		fprintf(f, "%.10g", v);
-}
-
 static void run_json(FILE *f, const struct ev_result *res, const struct ev_run *r)
 {
 	const struct ev_options *o = &res->opt;
 
 	fprintf(f, "{\"mode\": \"%s\", \"label\": ", ev_mode_name(r->mode));
-	jstr(f, ev_mode_label(r->mode));
+	lab_json_str(f, ev_mode_label(r->mode));
 	fprintf(f, ", \"fraction\": %g, \"offered_reads_per_s\": %.0f, \"offered_writes_per_s\": %.0f",
 		r->fraction, r->offered_reads, r->offered_writes);
 	fprintf(f, ", \"model_exits_per_s\": ");
-	jnum(f, ev_model_exits(r->mode, r->offered_reads, r->offered_writes, o->scan_us, o->batch));
+	lab_json_num(f, ev_model_exits(r->mode, r->offered_reads, r->offered_writes, o->scan_us, o->batch), 10);
 	fprintf(f, ", \"ok\": %s", r->ok ? "true" : "false");
 	if (!r->ok) {
 		fprintf(f, ", \"why\": ");
-		jstr(f, r->why);
+		lab_json_str(f, r->why);
 		fputs("}", f);
 		return;
 	}
@@ -181,13 +158,13 @@ static void run_json(FILE *f, const struct ev_result *res, const struct ev_run *
 	fprintf(f, ", \"reads\": %llu, \"writes\": %llu, \"doorbells\": %llu",
 		(unsigned long long)r->reads, (unsigned long long)r->writes, (unsigned long long)r->doorbells);
 	fprintf(f, ", \"exits_per_s\": ");
-	jnum(f, ev_exits_per_s(r));
+	lab_json_num(f, ev_exits_per_s(r), 10);
 	fprintf(f, ", \"exits_per_s_warden\": ");
-	jnum(f, (double)r->exits_warden / r->window_s);
+	lab_json_num(f, (double)r->exits_warden / r->window_s, 10);
 	fprintf(f, ", \"ops_per_s\": ");
-	jnum(f, ev_ops_per_s(r));
+	lab_json_num(f, ev_ops_per_s(r), 10);
 	fprintf(f, ", \"exits_per_op\": ");
-	jnum(f, exits_per_op(r));
+	lab_json_num(f, exits_per_op(r), 10);
 	fprintf(f, ", \"exits_warden\": %llu, \"exits_device\": %llu", (unsigned long long)r->exits_warden,
 		(unsigned long long)r->exits_device);
 	if (r->have_kvm) {
@@ -214,16 +191,16 @@ int ev_write_json(const char *path, const struct ev_result *res)
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	fprintf(f, "{\n  \"experiment\": \"emulated-vs-virtio\",\n  \"date\": \"%s\",\n", date);
 	fprintf(f, "  \"tier\": {\"name\": ");
-	jstr(f, res->tier);
+	lab_json_str(f, res->tier);
 	fprintf(f, ", \"kvm\": ");
-	jstr(f, res->kvm);
+	lab_json_str(f, res->kvm);
 	fprintf(f, ", \"host_kernel\": ");
-	jstr(f, res->kernel);
+	lab_json_str(f, res->kernel);
 	fprintf(f, ", \"tsc_hz\": %llu, \"kvm_stats\": %s", (unsigned long long)res->tsc_hz,
 		res->kvm_why[0] ? "false" : "true");
 	if (res->kvm_why[0]) {
 		fprintf(f, ", \"kvm_stats_missing\": ");
-		jstr(f, res->kvm_why);
+		lab_json_str(f, res->kvm_why);
 	}
 	fprintf(f, "},\n");
 	fprintf(f, "  \"model\": {\"reads_per_s\": %.0f, \"writes_per_s\": %.0f, \"scan_interval_us\": %u, "
@@ -234,10 +211,10 @@ int ev_write_json(const char *path, const struct ev_result *res)
 		EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->batch);
 	for (unsigned m = 1; m <= EV_NMODES; m++) {
 		fprintf(f, "%s\"%s\": ", m > 1 ? ", " : "", ev_mode_name((enum ev_mode)m));
-		jnum(f, ev_model_exits((enum ev_mode)m, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->batch));
+		lab_json_num(f, ev_model_exits((enum ev_mode)m, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->batch), 10);
 	}
 	fprintf(f, "},\n    \"reduction\": ");
-	jnum(f, model_reduction(o));
+	lab_json_num(f, model_reduction(o), 10);
 	fprintf(f, "},\n  \"measured\": {\"seconds_per_run\": %g, \"exits_counted_by\": \"%s\",\n"
 		   "    \"at_model_workload\": {",
 		o->seconds, at_model(res, EV_PIO)->have_kvm ? "kvm" : "warden");
@@ -245,9 +222,9 @@ int ev_write_json(const char *path, const struct ev_result *res)
 		const struct ev_run *r = at_model(res, (enum ev_mode)m);
 
 		fprintf(f, "%s\"%s\": {\"exits_per_s\": ", m > 1 ? ", " : "", ev_mode_name((enum ev_mode)m));
-		jnum(f, ev_exits_per_s(r));
+		lab_json_num(f, ev_exits_per_s(r), 10);
 		fprintf(f, ", \"ops_per_s\": ");
-		jnum(f, ev_ops_per_s(r));
+		lab_json_num(f, ev_ops_per_s(r), 10);
 		fprintf(f, "}");
 	}
 	fprintf(f, "},\n    \"runs\": [\n");
@@ -258,9 +235,9 @@ int ev_write_json(const char *path, const struct ev_result *res)
 			fputs(m == EV_NMODES - 1 && i == o->nrates - 1 ? "\n" : ",\n", f);
 		}
 	fprintf(f, "    ]},\n  \"reduction\": ");
-	jnum(f, ev_reduction(res));
+	lab_json_num(f, ev_reduction(res), 10);
 	fprintf(f, ",\n  \"reduction_per_second\": ");
-	jnum(f, ev_reduction_per_s(res));
+	lab_json_num(f, ev_reduction_per_s(res), 10);
 	fprintf(f, ",\n  \"reduction_target\": 0.999\n}\n");
 	if (fclose(f) != 0)
 		return fail_errno(ERR_USAGE, "cannot write --json %s", path);

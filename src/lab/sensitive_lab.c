@@ -33,6 +33,7 @@
 #include "lab/sensitive_abi.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "lab/lab_json.h"
 
 extern const unsigned char lab_sensitive_guest[], lab_sensitive_guest_end[];
 
@@ -374,20 +375,6 @@ out:
 	return rc;
 }
 
-static void jstr(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static int write_json(const char *path, const struct sn_result_all *R)
 {
 	FILE *f = fopen(path, "w");
@@ -399,16 +386,16 @@ static int write_json(const char *path, const struct sn_result_all *R)
 		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	fprintf(f, "{\n  \"experiment\": \"sensitive\",\n  \"date\": \"%s\",\n  \"tier\": {\"name\": ", date);
-	jstr(f, R->tier);
+	lab_json_str(f, R->tier);
 	fprintf(f, ", \"kvm\": ");
-	jstr(f, R->kvm);
+	lab_json_str(f, R->kvm);
 	fprintf(f, ", \"host_kernel\": ");
-	jstr(f, R->kernel);
+	lab_json_str(f, R->kernel);
 	fprintf(f, ", \"capabilities\": {\"umip_in_supported_cpuid\": %s}},\n", R->umip_cpuid ? "true" : "false");
 	fprintf(f, "  \"ok\": %s", R->ok ? "true" : "false");
 	if (!R->ok) {
 		fprintf(f, ", \"reason\": ");
-		jstr(f, R->why);
+		lab_json_str(f, R->why);
 	}
 	fprintf(f, ",\n  \"reps\": %u, \"umip_ran\": %s,\n", R->reps, R->umip_guest ? "true" : "false");
 	fprintf(f, "  \"model\": {\"returns\": \"the guest's own state (the vCPU's registers as KVM holds them; "
@@ -429,14 +416,14 @@ static int write_json(const char *path, const struct sn_result_all *R)
 			first = false;
 			if (!r->ran) {
 				fprintf(f, ", \"reason\": ");
-				jstr(f, !R->ok ? R->why : "the guest's CPUID (KVM_GET_SUPPORTED_CPUID leaf 7 ECX bit 2) offers no UMIP");
+				lab_json_str(f, !R->ok ? R->why : "the guest's CPUID (KVM_GET_SUPPORTED_CPUID leaf 7 ECX bit 2) offers no UMIP");
 				fputc('}', f);
 				continue;
 			}
 			fprintf(f, ", \"own_state\": %s, \"returned\": ", r->ok ? "true" : "false");
-			jstr(f, r->got);
+			lab_json_str(f, r->got);
 			fprintf(f, ", \"expected\": ");
-			jstr(f, r->want);
+			lab_json_str(f, r->want);
 			fprintf(f, ", \"faulted\": %s, \"vector\": %u, \"exits_to_warden\": %llu, \"kvm_exits\": ",
 				r->faulted ? "true" : "false", r->vector, (unsigned long long)r->exits);
 			if (r->kvm_known)
@@ -557,7 +544,7 @@ int lab_sensitive_main(int argc, char **argv)
 	}
 	caps_host_detect(&h);
 	snprintf(R->tier, sizeof(R->tier), "%s",
-		 tier ? tier : h.cpu_hypervisor && strcmp(h.cpu_signature, "TCGTCGTCGTCG") == 0 ? "emulated" : "native");
+		 tier ? tier : caps_host_tier(&h));
 	snprintf(R->kvm, sizeof(R->kvm), "%s", caps_module_name(h.module));
 	snprintf(R->kernel, sizeof(R->kernel), "%s", h.kernel);
 	fd = memfd_create("sensitive-guest", MFD_CLOEXEC);
