@@ -21,6 +21,8 @@
 #                    warden-bz     warden booting the bzImage
 #                    warden-prefault  warden as "warden" with --prefault boot
 #                                  (guest RAM populated on a helper thread)
+#                    warden-nocoal warden as "warden" with --no-coalesced-pio
+#                                  (every UART transmit and RTC index write exits)
 #   WARDEN=path      warden binary for L1's /bin/warden (default build/warden-static)
 #
 # Per boot it measures, inside L1, the wall time from starting the VMM to the
@@ -59,7 +61,7 @@ case $CMDLINE in *'"'*|*"'"*) die "CMDLINE must not contain quotes" ;; esac
 
 export WARDEN=${WARDEN:-$ROOT/build/warden-static}
 if [ ! -f "$WARDEN" ]; then
-    # Drop every warden row (warden, warden-bz, warden-prefault), whole words.
+    # Drop every warden row (warden, warden-bz, warden-prefault, warden-nocoal), whole words.
     keep="" dropped=""
     for v in $VMMS; do case $v in warden*) dropped=1 ;; *) keep="$keep $v" ;; esac; done
     if [ -n "$dropped" ]; then
@@ -70,7 +72,7 @@ fi
 VMMS=$(echo $VMMS)  # normalise spaces
 [ -n "$VMMS" ] || die "no VMM to benchmark"
 for v in $VMMS; do
-    case $v in qemu|warden|qemu-vmlinux|warden-bz|warden-prefault) ;; *) die "unknown VMM '$v' in VMMS" ;; esac
+    case $v in qemu|warden|qemu-vmlinux|warden-bz|warden-prefault|warden-nocoal) ;; *) die "unknown VMM '$v' in VMMS" ;; esac
 done
 if [[ " $VMMS " == *" qemu-vmlinux "* ]] && [ ! -s "$ROOT/build/guest/vmlinux" ]; then
     die "qemu-vmlinux needs build/guest/vmlinux (make guest)"
@@ -122,7 +124,7 @@ EOF
 kernel_of() {
 	case $1 in
 	qemu-vmlinux) echo /guest/vmlinux ;;
-	warden|warden-prefault) if [ -s /guest/vmlinux ]; then echo /guest/vmlinux; else echo /guest/vmlinuz; fi ;;
+	warden|warden-prefault|warden-nocoal) if [ -s /guest/vmlinux ]; then echo /guest/vmlinux; else echo /guest/vmlinuz; fi ;;
 	*) echo /guest/vmlinuz ;;
 	esac
 }
@@ -155,6 +157,7 @@ boot() {
 	warden*)
 		extra=
 		[ $vmm = warden-prefault ] && extra="--prefault boot"
+		[ $vmm = warden-nocoal ] && extra="--no-coalesced-pio"
 		setsid warden run --kernel $kernel --initrd /guest/initrd.cpio.gz \
 			--cmdline "$CMDLINE" --mem 256 --cpus 1 $extra </dev/null >/tmp/fifo 2>&1 &
 		;;

@@ -9,6 +9,7 @@
 
 #include "accounting/exit_stats.h"
 #include "accounting/observatory.h"
+#include "accounting/advice_costs.h"
 #include "accounting/recorder.h"
 #include "boot/loader.h"
 #include "cli/caps.h"
@@ -116,6 +117,9 @@ static void add_device_counters(struct stats_report *rep, const struct vm *vm)
 		const struct device_counters *c = vm->devices[i]->counters;
 		struct device_counters *t = &rep->counters[i];
 
+		if (i < STATS_MAX_DEVICES)
+			rep->coalesced[i] += __atomic_load_n(&vm->devices[i]->coalesced, __ATOMIC_RELAXED);
+
 		if (!c || (vm->devices[i]->counters_if_nonzero && !c->requests && !c->bytes &&
 			   !c->notifies && !c->interrupts && !c->errors))
 			continue;
@@ -133,6 +137,11 @@ static void quit_from_console(void *ctx)
 	vm_request_end(ctx, VM_END_SIGNAL);
 }
 
+static void flush_coalesced(void *ctx)
+{
+	vm_drain_coalesced(ctx);
+}
+
 /* Where typed input goes: the guest's console reads it (the virtio
  * console's pipe when the command line names hvc0, else COM1). */
 static void wire_console(struct host_console *con, struct vm *vm, struct serial *com1,
@@ -144,6 +153,10 @@ static void wire_console(struct host_console *con, struct vm *vm, struct serial 
 	con->sink = serial_input;
 	con->sink_ctx = com1;
 	con->sink_fd = virtio_console_in;
+	if (vm->coalesced_ports) {
+		con->flush = flush_coalesced;
+		con->flush_ctx = vm;
+	}
 }
 
 /* The firmware interface of multiboot kernels, the test device and the
@@ -171,7 +184,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 {
 	struct vm_config cfg = {
 		.mem_bytes = o->mem_mib << 20, .ncpus = o->cpus, .irqchip = o->irqchip,
-		.kvm_device = o->kvm_device, .prefault = o->prefault,
+		.kvm_device = o->kvm_device, .prefault = o->prefault, .coalesced_pio = o->coalesced_pio,
 	};
 	static struct vm vm;
 	struct host_console con;
@@ -257,6 +270,13 @@ int main(int argc, char **argv)
 	if (r < 0 || (!o.kernel && default_guest(&o, kernel, initrd, sizeof(kernel)) < 0))
 		goto fail;
 	log_verbose = o.verbose;
+	if (o.advice_costs) {
+		static struct advice_costs costs;
+
+		if (advice_costs_load(o.advice_costs, &costs) < 0)
+			goto fail;
+		rep.costs = &costs;
+	}
 	spec = (struct boot_spec){ .kernel = o.kernel, .initrd = o.initrd,
 				   .cmdline = o.cmdline ? o.cmdline : CLI_DEFAULT_CMDLINE,
 				   .format = o.format };

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "accounting/advice_costs.h"
 #include "accounting/exit_stats.h"
 
 #define ADVICE_MAX 4
@@ -19,6 +20,11 @@ struct advice {
 	double share;       /* of all exits (KVM's count where known) */
 	const char *what;   /* what the guest does */
 	const char *fix;    /* what removes them */
+	/* The saving in time, where --advice-costs gave what one such exit
+	 * and what replaces it cost on this host (warden bench exits rows):
+	 * exits x (exit_ns - instead_ns); saving_ns < 0 when unknown. */
+	const char *exit_row, *instead_row;
+	double exit_ns, instead_ns, saving_ns;
 };
 
 /* The sources of ALL (merged over vCPUs) in R worth advice, biggest

@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #include "accounting/histogram.h"
+
+struct advice_costs;
 #include "core/device.h"
 #include "core/exit.h"
 #include "core/vm.h"
@@ -72,6 +74,9 @@ struct stats_report {
 	 * every boot of a --reboot loop. */
 	bool has_counters[STATS_MAX_DEVICES];
 	struct device_counters counters[STATS_MAX_DEVICES];
+	/* Writes of each device's that KVM queued in its coalesced ring
+	 * instead of exiting (not exits: no cost in the tables). */
+	uint64_t coalesced[STATS_MAX_DEVICES];
 	char name_buf[STATS_MAX_DEVICES][32]; /* storage for device_name */
 	uint64_t wall_ns; /* VM lifetime */
 	double ns_per_tick; /* exit_stats times to ns; 0 means they are ns already */
@@ -79,6 +84,7 @@ struct stats_report {
 	/* The in-kernel half, where the host provides it (NULL otherwise). */
 	const struct kvm_view *kvm;
 	const struct exit_trace *trace;
+	const struct advice_costs *costs; /* --advice-costs, or NULL */
 	const char *kvm_missing;   /* why there are no KVM stats, if so */
 	const char *trace_missing; /* why there is no exit trace, if asked and so */
 };

@@ -144,6 +144,17 @@ static json_object *device_work_json(const struct stats_report *r, const struct 
 	return o;
 }
 
+/* Writes KVM queued in its coalesced ring instead of exiting, by device
+ * (every device, 0 included, so a reader can tell none from missing). */
+static json_object *coalesced_json(const struct stats_report *r)
+{
+	json_object *o = json_object_new_object();
+
+	for (unsigned i = 0; i < r->ndevices && i < STATS_MAX_DEVICES; i++)
+		add_u64(o, r->device_name[i], r->coalesced[i]);
+	return o;
+}
+
 /* Ports (SPACE 0) or MMIO addresses (1), busiest first. UNCLAIMED_ONLY
  * gives the "unclaimed" list. */
 static json_object *addrs_json(const struct stats_report *r, const struct exit_stats *s,
@@ -309,6 +320,26 @@ static json_object *per_vcpu_json(const struct stats_report *r, double wall_s)
 	return vcpus;
 }
 
+/* What the fix saves in time, from the lab's measurements on this host
+ * (--advice-costs), or null. */
+static json_object *saving_json(const struct stats_report *r, const struct advice *a)
+{
+	json_object *o;
+
+	if (a->saving_ns < 0)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "ns", json_object_new_double(a->saving_ns));
+	json_object_object_add(o, "exit_row", json_object_new_string(a->exit_row));
+	json_object_object_add(o, "exit_ns", json_object_new_double(a->exit_ns));
+	json_object_object_add(o, "instead_row", json_object_new_string(a->instead_row));
+	json_object_object_add(o, "instead_ns", json_object_new_double(a->instead_ns));
+	json_object_object_add(o, "measured_by", json_object_new_string(r->costs->path));
+	json_object_object_add(o, "tier", json_object_new_string(r->costs->tier));
+	json_object_object_add(o, "date", json_object_new_string(r->costs->date));
+	return o;
+}
+
 /* The biggest exit sources with what they are and what removes them. */
 static json_object *advice_json(const struct stats_report *r, const struct exit_stats *all)
 {
@@ -324,6 +355,7 @@ static json_object *advice_json(const struct stats_report *r, const struct exit_
 		json_object_object_add(o, "share", json_object_new_double(a[i].share));
 		json_object_object_add(o, "what", json_object_new_string(a[i].what));
 		json_object_object_add(o, "fix", json_object_new_string(a[i].fix));
+		json_object_object_add(o, "saving", saving_json(r, &a[i]));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -353,6 +385,7 @@ json_object *stats_json_build(const struct stats_report *r)
 	json_object_object_add(root, "unclaimed_exits", json_object_new_uint64(all->unclaimed.handle.count));
 	json_object_object_add(root, "attribution", attribution_json(r, all));
 	json_object_object_add(root, "device_work", device_work_json(r, all));
+	json_object_object_add(root, "coalesced_writes", coalesced_json(r));
 	json_object_object_add(root, "advice", advice_json(r, all));
 	if (r->kvm)
 		json_object_object_add(root, "kvm_stats", kvm_json(r->kvm));

@@ -157,6 +157,22 @@ static void print_device_work(FILE *f, const struct stats_report *r, const struc
 	}
 }
 
+/* What the exits do not show: writes KVM queued without an exit. */
+static void print_coalesced(FILE *f, const struct stats_report *r)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < r->ndevices && i < STATS_MAX_DEVICES; i++) {
+		if (!r->coalesced[i])
+			continue;
+		fprintf(f, "%s %s %llu", any ? "," : "  writes queued by KVM without an exit (coalesced):",
+			r->device_name[i], (unsigned long long)r->coalesced[i]);
+		any = true;
+	}
+	if (any)
+		fprintf(f, "\n");
+}
+
 static void print_kvm(FILE *f, const struct stats_report *r)
 {
 	struct kvm_stat_values sum;
@@ -241,9 +257,17 @@ static void print_advice(FILE *f, const struct stats_report *r, const struct exi
 
 	if (n)
 		fprintf(f, "  advice (the biggest exit sources, and what removes them):\n");
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		fprintf(f, "    %llu exits (%.0f%%) %s: %s.\n      %s\n", (unsigned long long)a[i].exits,
 			100.0 * a[i].share, a[i].source, a[i].what, a[i].fix);
+		if (a[i].saving_ns >= 0)
+			fprintf(f, "      saving measured on this host: %llu x (%.2f - %.2f us: %s - %s) = %.1f ms "
+				   "(warden bench exits, %s tier, %s)\n",
+				(unsigned long long)a[i].exits, a[i].exit_ns / 1e3, a[i].instead_ns / 1e3,
+				a[i].exit_row, a[i].instead_row, a[i].saving_ns / 1e6, r->costs->tier, r->costs->date);
+	}
+	if (n && !r->costs)
+		fprintf(f, "    (the saving in time: `warden bench exits --json F` on this host, then --advice-costs F)\n");
 }
 
 void stats_print_table(FILE *f, const struct stats_report *r)
@@ -266,6 +290,7 @@ void stats_print_table(FILE *f, const struct stats_report *r)
 	print_addrs(f, r, all, 1);
 	print_addrs(f, r, all, BUS_MSR);
 	print_device_work(f, r, all);
+	print_coalesced(f, r);
 	print_kvm(f, r);
 	print_trace(f, r);
 	print_advice(f, r, all);

@@ -14,7 +14,7 @@ enum {
 	OPT_DISK, OPT_NET, OPT_RNG, OPT_VIRTIO_CONSOLE, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_NO_EVENT_IDX,
 	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE, OPT_PREFAULT, OPT_TEST_EXIT_PORT,
 	OPT_HYPERCALL, OPT_HYPERCALL_DISK,
-	OPT_TEST_DEVICE,
+	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_ADVICE_COSTS,
 };
 
 static const struct option run_options[] = {
@@ -26,10 +26,12 @@ static const struct option run_options[] = {
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "advice-costs", required_argument, NULL, OPT_ADVICE_COSTS },
 	{ "stats-trace", required_argument, NULL, OPT_STATS_TRACE },
 	{ "exit-trace", no_argument, NULL, OPT_EXIT_TRACE },
 	{ "reboot", no_argument, NULL, OPT_REBOOT },
 	{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
+	{ "no-coalesced-pio", no_argument, NULL, OPT_NO_COALESCED_PIO },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "prefault", required_argument, NULL, OPT_PREFAULT },
 	{ "test-exit-port", required_argument, NULL, OPT_TEST_EXIT_PORT },
@@ -73,6 +75,9 @@ void cli_usage(FILE *f)
 	      "  --mem MiB              guest RAM in MiB, or with a G suffix (default 256)\n"
 	      "  --cpus N               vCPUs, 1 to the host's KVM limit (default 1)\n"
 	      "  --stats FILE.json      write the exit statistics as JSON\n"
+	      "  --advice-costs FILE    the JSON of `warden bench exits --json` on this\n"
+	      "                         host: the advice then says what each fix saves in\n"
+	      "                         time, from those measurements\n"
 	      "  --stats-interval SECONDS  print exits per second by reason every\n"
 	      "                         SECONDS while the VM runs (stderr)\n"
 	      "  --stats-trace FILE.jsonl  one JSON line per interval (default 1 s) and\n"
@@ -82,6 +87,9 @@ void cli_usage(FILE *f)
 	      "  --reboot               restart the guest when it reboots (default: end)\n"
 	      "  --no-irqchip           no in-kernel interrupt controller (test guests:\n"
 	      "                         HLT then reaches warden and ends the VM)\n"
+	      "  --no-coalesced-pio     every write to the UART's transmit register and the\n"
+	      "                         RTC's index port exits (default: KVM queues them\n"
+	      "                         until the guest's next read, KVM_CAP_COALESCED_PIO)\n"
 	      "  --kvm-device PATH      KVM device (default /dev/kvm)\n"
 	      "  --test-exit-port PORT  a guest's write of V to PORT (e.g. 0xf4) ends warden\n"
 	      "                         with status (V << 1) | 1, as QEMU's isa-debug-exit\n"
@@ -228,11 +236,13 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 			o->cpus = (unsigned)v;
 			break;
 		case OPT_STATS: o->stats_json = optarg; break;
+		case OPT_ADVICE_COSTS: o->advice_costs = optarg; break;
 		case OPT_STATS_INTERVAL: if (parse_interval(optarg, &o->stats_interval) < 0) return -1; break;
 		case OPT_STATS_TRACE: o->stats_trace = optarg; break;
 		case OPT_EXIT_TRACE: o->exit_trace = true; break;
 		case OPT_REBOOT: o->reboot = true; break;
 		case OPT_NO_IRQCHIP: o->irqchip = false; break;
+		case OPT_NO_COALESCED_PIO: o->coalesced_pio = false; break;
 		case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
 		case OPT_PREFAULT: if (prefault_parse(optarg, &o->prefault) < 0) return -1; break;
 		case OPT_TEST_EXIT_PORT: if (parse_port(optarg, &o->test_exit_port) < 0) return -1; break;
@@ -293,6 +303,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t 
 	o->mem_mib = CLI_DEFAULT_MEM_MIB;
 	o->cpus = 1;
 	o->irqchip = true;
+	o->coalesced_pio = true;
 	o->format = KERNEL_AUTO;
 	o->test_exit_port = -1;
 	o->virtio.opt = (struct virtio_options){ .ioeventfd = true, .irqfd = true, .event_idx = true };

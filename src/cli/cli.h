@@ -28,11 +28,13 @@ struct cli_options {
 	uint64_t mem_mib;
 	unsigned cpus;
 	const char *stats_json;
+	const char *advice_costs; /* --advice-costs: warden bench exits --json */
 	double stats_interval;   /* --stats-interval, 0 when not given */
 	const char *stats_trace; /* --stats-trace FILE.jsonl */
 	bool exit_trace;
 	bool reboot;
 	bool irqchip;
+	bool coalesced_pio; /* off: --no-coalesced-pio */
 	bool verbose;
 	const char *kvm_device;
 	enum prefault_mode prefault; /* --prefault, default off */

@@ -97,10 +97,12 @@ void host_console_serve(struct host_console *c, int end_fd)
 			{ .fd = stdin_open && !have ? STDIN_FILENO : -1, .events = POLLIN },
 			{ .fd = to_pipe ? c->sink_fd : -1, .events = POLLOUT },
 		};
-		int r = poll(fds, 3, have && !to_pipe ? 10 : -1);
+		int r = poll(fds, 3, have && !to_pipe ? 10 : c->flush ? HOST_CONSOLE_FLUSH_MS : -1);
 
 		if (r < 0 && errno != EINTR)
 			break;
+		if (c->flush)
+			c->flush(c->flush_ctx);
 		if (fds[0].revents)
 			break;
 		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {

@@ -13,6 +13,7 @@
 /* Ctrl-A then 'x' stops the VM from an interactive console (as in QEMU);
  * Ctrl-A Ctrl-A sends one Ctrl-A. */
 #define CONSOLE_ESCAPE_CHAR 0x01
+#define HOST_CONSOLE_FLUSH_MS 50
 
 struct host_console {
 	/* Input goes to a sink function (returns bytes taken, 0 when it has
@@ -25,6 +26,11 @@ struct host_console {
 	/* Ctrl-A x. */
 	void (*on_quit)(void *ctx);
 	void *quit_ctx;
+	/* Called every HOST_CONSOLE_FLUSH_MS while serving, if set: output
+	 * the guest wrote without an exit (coalesced port writes) appears
+	 * even while its vCPUs sleep in KVM. */
+	void (*flush)(void *ctx);
+	void *flush_ctx;
 	bool escape; /* saw the escape character */
 	bool escapes; /* escapes are on (stdin is a terminal) */
 };

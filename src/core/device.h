@@ -85,6 +85,9 @@ struct device {
 	int id; /* accounting slot, set when added to the VM */
 	struct device_counters *counters; /* work done, or NULL */
 	bool counters_if_nonzero; /* reported only once something was counted */
+	/* Guest writes KVM queued in the coalesced ring instead of exiting,
+	 * delivered since (core/exit_emulate.c; atomic: any vCPU drains). */
+	uint64_t coalesced;
 };
 
 /* Single-writer counters, readable at any time. */

@@ -54,16 +54,17 @@ static void msr(struct vm *vm, unsigned vcpu, struct exit_record *r)
 			  r->write ? "WRMSR" : "RDMSR", (unsigned long long)r->addr);
 }
 
-/* Writes KVM queued in the coalesced MMIO ring since the last exit go to
- * their devices first, in order, so that this exit sees their effect.
- * The ring is the VM's, shared by all vCPUs: one drains at a time. */
-static void drain_coalesced(struct vm *vm, struct exit_record *r)
+/* Writes KVM queued in the coalesced ring since the last exit go to their
+ * devices first, in order, so that this exit sees their effect.  The ring
+ * is the VM's, shared by all vCPUs: one thread drains at a time.  Returns
+ * how many it delivered. */
+static uint32_t drain_coalesced(struct vm *vm)
 {
 	struct kvm_coalesced_mmio_ring *ring = vm->coalesced;
-	uint32_t max = vm->coalesced_max, first, last;
+	uint32_t max = vm->coalesced_max, first, last, n = 0;
 
 	if (__atomic_load_n(&ring->last, __ATOMIC_ACQUIRE) == ring->first)
-		return;
+		return 0;
 	pthread_mutex_lock(&vm->coalesced_lock);
 	for (first = ring->first; first != (last = __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE));
 	     first = (first + 1) % max) {
@@ -80,16 +81,25 @@ static void drain_coalesced(struct vm *vm, struct exit_record *r)
 		c.size = e.len;
 		if (e.len >= 1 && e.len <= sizeof(e.data))
 			route(vm, &c, e.data);
-		r->coalesced++;
+		if (c.dev >= 0 && (unsigned)c.dev < vm->ndevices)
+			__atomic_fetch_add(&vm->devices[c.dev]->coalesced, 1, __ATOMIC_RELAXED);
+		n++;
 		__atomic_store_n(&ring->first, (first + 1) % max, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&vm->coalesced_lock);
+	return n;
+}
+
+void vm_drain_coalesced(struct vm *vm)
+{
+	if (vm->coalesced)
+		drain_coalesced(vm);
 }
 
 void exit_emulate(struct vm *vm, unsigned vcpu, struct exit_record *r)
 {
 	if (vm->coalesced)
-		drain_coalesced(vm, r);
+		r->coalesced += drain_coalesced(vm);
 	switch (r->kind) {
 	case EXIT_NONE:
 		break;

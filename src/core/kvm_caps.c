@@ -25,6 +25,9 @@ static const struct {
 	{ "ioeventfd", "virtio queue notifications (src/virtio/mmio.c)" },
 	{ "irqfd", "virtio interrupts (src/virtio/mmio.c)" },
 	{ "irqchip", "in-kernel LAPIC, IOAPIC and PIC (src/core/vm.c)" },
+	{ "coalesced-mmio", "the ring coalesced port writes go through (src/core/vm_exits.c)" },
+	{ "coalesced-pio", "the UART's transmit register, the RTC's index port (src/devices/serial.c, "
+			   "rtc_device.c); off with --no-coalesced-pio" },
 	{ "pit2", "in-kernel PIT (src/core/vm.c)" },
 	{ "max-vcpus", "the --cpus limit (src/core/kvm.c)" },
 	{ "binary-stats", "the exits handled in KVM (src/accounting/kvm_stats.c)" },

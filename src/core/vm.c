@@ -184,6 +184,7 @@ enum vm_end vm_stop(struct vm *vm)
 	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
 		vcpu_join(&vm->vcpus[i]);
 	prefault_stop(&vm->prefault);
+	vm_drain_coalesced(vm); /* the guest's last queued writes */
 	reset_devices(vm);
 	return vm_end_get(&vm->end);
 }

@@ -36,6 +36,9 @@ struct vm_config {
 	bool irqchip; /* in-kernel LAPIC/IOAPIC/PIC and PIT */
 	const char *kvm_device;
 	enum prefault_mode prefault; /* guest RAM populated while it runs */
+	/* Devices may have KVM queue writes to their write-only ports
+	 * (vm_coalesce_port_writes); off: every such write exits. */
+	bool coalesced_pio;
 };
 
 /* Who watches the exits (the accounting): called on the vCPU threads,
@@ -71,6 +74,7 @@ struct vm {
 	struct kvm_coalesced_mmio_ring *coalesced;
 	uint32_t coalesced_max; /* entries in the ring */
 	pthread_mutex_t coalesced_lock; /* one vCPU drains at a time */
+	unsigned coalesced_ports; /* ports whose writes KVM queues */
 	struct vm_memslot extra_slot[VM_MAX_EXTRA_SLOTS]; /* core/memslot.h */
 	unsigned nextra_slots;
 };
@@ -101,6 +105,17 @@ int vm_msr_filter(struct vm *vm, const uint32_t *msrs, unsigned n);
  * device, in order, at the next exit of any vCPU (a full ring is an
  * ordinary MMIO exit).  After vm_create, before vm_start. */
 int vm_coalesced_mmio(struct vm *vm, uint64_t gpa, uint64_t len);
+/* The same for guest writes to ports [PORT, PORT+LEN) (KVM_CAP_COALESCED_PIO),
+ * for a device's registers whose writes only matter once the guest looks
+ * (a read, or another register's write: every exit drains the ring
+ * first), e.g. the RTC's index port.  Only where cfg.coalesced_pio asks
+ * for it and KVM offers it: 1 queued, 0 not (every write exits, as
+ * without), -1 host error.  After vm_create. */
+int vm_coalesce_port_writes(struct vm *vm, uint16_t port, unsigned len);
+/* Deliver the writes waiting in the coalesced ring to their devices now
+ * (core/exit_emulate.c): at the VM's end, and from a thread that wants a
+ * guest's last writes seen while its vCPUs sleep in KVM.  Thread-safe. */
+void vm_drain_coalesced(struct vm *vm);
 
 /* Start the vCPUs at the loader's boot registers, then the prefault helper.
  * The caller waits for vm->end.efd (serving host input), then vm_stop(). */

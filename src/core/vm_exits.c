@@ -1,5 +1,6 @@
 /* Exit-shaping KVM features a VM gets only when asked (core/vm.h): an MSR
- * filter that sends chosen MSRs to warden, and coalesced MMIO zones. */
+ * filter that sends chosen MSRs to warden, and coalesced MMIO and port
+ * zones. */
 #include "core/vm.h"
 
 #include <errno.h>
@@ -37,20 +38,22 @@ int vm_msr_filter(struct vm *vm, const uint32_t *msrs, unsigned n)
 	return 0;
 }
 
-int vm_coalesced_mmio(struct vm *vm, uint64_t gpa, uint64_t len)
+/* Register ZONE with KVM and, the first time, find KVM's ring: a page of
+ * the vCPU mapping (KVM_CHECK_EXTENSION's answer for coalesced MMIO is
+ * its page offset), shared by the VM's vCPUs. */
+static int register_zone(struct vm *vm, struct kvm_coalesced_mmio_zone *zone, uint64_t len)
 {
-	struct kvm_coalesced_mmio_zone zone = { .addr = gpa, .size = (uint32_t)len };
 	long page_size = sysconf(_SC_PAGESIZE);
 	int page = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
 
 	if (page <= 0)
 		return fail(ERR_HOST, "this host's KVM has no coalesced MMIO (KVM_CAP_COALESCED_MMIO)");
 	if (len == 0 || len > UINT32_MAX)
-		return fail(ERR_HOST, "a coalesced MMIO zone of %llu bytes", (unsigned long long)len);
+		return fail(ERR_HOST, "a coalesced zone of %llu bytes", (unsigned long long)len);
 	if (!vm->vcpus || !vm->vcpus[0].run || page_size <= 0 ||
 	    (uint64_t)(page + 1) * (uint64_t)page_size > (uint64_t)vm->run_size)
 		return fail(ERR_HOST, "the coalesced MMIO ring (page %d) is outside the vCPU mapping", page);
-	if (ioctl(vm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &zone) < 0)
+	if (ioctl(vm->vm_fd, KVM_REGISTER_COALESCED_MMIO, zone) < 0)
 		return fail_errno(ERR_HOST, "KVM_REGISTER_COALESCED_MMIO");
 	if (!vm->coalesced) {
 		pthread_mutex_init(&vm->coalesced_lock, NULL);
@@ -60,4 +63,24 @@ int vm_coalesced_mmio(struct vm *vm, uint64_t gpa, uint64_t len)
 								     (size_t)page * (size_t)page_size);
 	}
 	return 0;
+}
+
+int vm_coalesced_mmio(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = gpa, .size = (uint32_t)len };
+
+	return register_zone(vm, &zone, len);
+}
+
+int vm_coalesce_port_writes(struct vm *vm, uint16_t port, unsigned len)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = port, .size = len, .pio = 1 };
+
+	if (!vm->cfg.coalesced_pio || ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) <= 0 ||
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO) <= 0)
+		return 0;
+	if (register_zone(vm, &zone, len) < 0)
+		return -1;
+	vm->coalesced_ports += len;
+	return 1;
 }

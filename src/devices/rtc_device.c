@@ -7,6 +7,7 @@
 #include "devices/platform.h"
 #include "devices/rtc.h"
 #include "util/error.h"
+#include "util/log.h"
 
 struct rtc_device {
 	struct device dev;
@@ -59,5 +60,9 @@ struct device *rtc_device_create(struct vm *vm)
 		free(r);
 		return NULL;
 	}
+	/* The index port only picks the register the data port reads or
+	 * writes, and that access exits and drains the ring first. */
+	if (vm_coalesce_port_writes(vm, PORT_RTC, 1) < 0)
+		log_warn("rtc: %s: its index writes exit", err_msg());
 	return &r->dev;
 }

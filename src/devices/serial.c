@@ -79,6 +79,14 @@ struct serial *serial_create(struct vm *vm, unsigned port, int gsi)
 		free(s);
 		return NULL;
 	}
+	/* The transmit register: its write only needs to be seen by the time
+	 * the guest looks again (it polls LSR before the next byte, or reads
+	 * IIR in its interrupt handler, and those exit and drain the ring
+	 * first), so KVM may queue it instead of exiting: half the exits of
+	 * a console line.  With DLAB set the port is the divisor latch, whose
+	 * write waits as well. */
+	if (vm_coalesce_port_writes(vm, (uint16_t)(port + UART_RBR), 1) < 0)
+		log_warn("serial: %s: its transmit writes exit", err_msg());
 	return s;
 }
 

@@ -8,7 +8,8 @@ OBS_K=700 OBS_M=300 OBS_H=50
 observatory_checks() { # BIN LABEL
 	local bin=$1 l=$2 j n sum
 
-	run "$l-observe" "$bin" --kernel $G/observe.elf --stats-trace "$OUT/$l-observe.jsonl" \
+	# --no-coalesced-pio: the checks count the UART's transmit exits too.
+	run "$l-observe" "$bin" --no-coalesced-pio --kernel $G/observe.elf --stats-trace "$OUT/$l-observe.jsonl" \
 		--stats-interval 0.02
 	j=$OUT/$l-observe.json
 	expect_eq "$l observatory: poweroff" 0 "$(rc $l-observe)"
@@ -83,7 +84,7 @@ observatory_checks() { # BIN LABEL
 
 	# --exit-trace: where the host cannot give the trace (asked directly:
 	# HOST_EXIT_TRACE from run.sh), warden says why and keeps the rest.
-	run "$l-observe-trace" "$bin" --kernel $G/observe.elf --exit-trace
+	run "$l-observe-trace" "$bin" --no-coalesced-pio --kernel $G/observe.elf --exit-trace
 	j=$OUT/$l-observe-trace.json
 	expect_eq "$l exit trace: the VM still runs" 0 "$(rc $l-observe-trace)"
 	if [[ $HOST_EXIT_TRACE != no:* ]]; then

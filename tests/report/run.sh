@@ -133,6 +133,18 @@ expect_eq "advice: one row per source" "$(final sample '.stats.advice | length')
 expect_eq "advice: the source and its exits" \
 	"$(final sample '.stats.advice[0].source')|$(commas "$(final sample .stats.advice[0].exits)")" \
 	"$(json $F '.tables.advice[1] | "\(.[0])|\(.[1])"')"
+expect_eq "advice: no saving in the file, none in the page" "$(final sample '.stats.advice[0].saving // "-"')" \
+	"$(json $F '.tables.advice[1][-1]')"
+# The same file with a measured saving (as --advice-costs writes it): the
+# page shows it in ms with the two rows it comes from.
+{ grep -v '"type":"final"' "$FIX/sample.jsonl"
+  grep '"type":"final"' "$FIX/sample.jsonl" | jq -c '.stats.advice[0].saving = {ns: 29264969, exit_row: "pio-warden", exit_ns: 21670,
+	instead_row: "loop", instead_ns: 9300, measured_by: "b.json", tier: "native", date: "D"}'
+} >"$OUT/saving.jsonl"
+"$B/warden" report "$OUT/saving.jsonl" -o "$OUT/saving.html" >/dev/null 2>&1
+python3 tests/report/html_check.py "$OUT/saving.html" >"$OUT/saving.facts.json" 2>/dev/null
+expect_eq "advice: the measured saving and its rows" "29.3 (pio-warden 21.67 us - loop 9.30 us)" \
+	"$(json "$OUT/saving.facts.json" '.tables.advice[1][-1]')"
 
 echo "-- minimal (final line only: no intervals, KVM statistics or exit trace)"
 F=$OUT/minimal.facts.json

@@ -116,6 +116,36 @@ static void test_json(void **state)
 	json_object_put(root);
 }
 
+/* With the lab's costs: exits x (the exit's row - the replacement's);
+ * a source whose rows are missing, or a replacement that measured dearer,
+ * gets no saving or none below zero. */
+static void test_saving(void **state)
+{
+	struct advice_costs c = { .tier = "native", .nrows = 3,
+				  .row = { { "pio-warden", 25000 }, { "loop", 10000 },
+					   { "mmio-write-warden", 9000 } } };
+	struct advice a[ADVICE_MAX];
+	unsigned n;
+
+	(void)state;
+	exits(BUS_PIO, PORT_COM1, 0, 3000);
+	exits(BUS_MMIO, 0xc0001050, 1, 600); /* its replacement row (mmio-ioeventfd) is missing */
+	n = advice_collect(&rep, vcpu, a);
+	assert_int_equal(n, 2);
+	assert_true(a[0].saving_ns < 0 && a[1].saving_ns < 0); /* no costs given */
+	rep.costs = &c;
+	n = advice_collect(&rep, vcpu, a);
+	assert_int_equal(n, 2);
+	assert_string_equal(a[0].exit_row, "pio-warden");
+	assert_string_equal(a[0].instead_row, "loop");
+	assert_true(a[0].saving_ns == 3000.0 * 15000.0);
+	assert_true(a[1].saving_ns < 0);
+	c.row[1].ns = 30000; /* the loop measured above the exit: noise */
+	n = advice_collect(&rep, vcpu, a);
+	assert_true(a[0].saving_ns == 0);
+	rep.costs = NULL;
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -125,6 +155,7 @@ int main(void)
 		T(test_nothing_to_say),
 		T(test_at_most_max),
 		T(test_json),
+		T(test_saving),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,6 +65,8 @@ static void test_defaults(void **state)
 	assert_false(o.reboot);
 	assert_false(o.verbose);
 	assert_int_equal(o.prefault, PREFAULT_OFF);
+	assert_true(o.coalesced_pio);
+	assert_null(o.advice_costs);
 }
 
 static void test_all_options(void **state)
@@ -74,6 +76,7 @@ static void test_all_options(void **state)
 		"--initrd", "initrd.cpio.gz", "--cmdline", "console=ttyS0 quiet",
 		"--mem", "512", "--cpus", "4", "--stats", "out.json", "--reboot",
 		"--kvm-device", "/dev/kvm2", "--verbose", "--prefault", "boot",
+		"--no-coalesced-pio", "--advice-costs", "bench.json",
 	};
 	struct cli_options o;
 
@@ -91,6 +94,8 @@ static void test_all_options(void **state)
 	assert_true(o.verbose);
 	assert_true(o.irqchip);
 	assert_int_equal(o.prefault, PREFAULT_BOOT);
+	assert_false(o.coalesced_pio);
+	assert_string_equal(o.advice_costs, "bench.json");
 }
 
 static void test_equals_form_and_no_irqchip(void **state)

@@ -395,6 +395,7 @@ static void test_coalesced_drain(void **state)
 	assert_int_equal(d.last[0], 9);
 	assert_int_equal(d.last[1], 8);
 	assert_int_equal(ring.ring.first, 2);
+	assert_int_equal(d.dev.coalesced, 2); /* the owner's count; nobody's write is not */
 	assert_true(r.unclaimed); /* the exit itself: port 0x510 is nobody's */
 
 	/* Empty ring: nothing delivered. */
@@ -411,6 +412,18 @@ static void test_coalesced_drain(void **state)
 	assert_int_equal(r.coalesced, 1);
 	assert_int_equal(d.writes, 2);
 	assert_int_equal(ring.ring.first, 3);
+	assert_int_equal(d.dev.coalesced, 2);
+
+	/* Drained without an exit (at the VM's end, or by the console's
+	 * flush while the vCPUs sleep). */
+	ring.ring.coalesced_mmio[3] = (struct kvm_coalesced_mmio){ .phys_addr = 0xc0001004, .len = 1,
+								   .data = { 7 } };
+	ring.ring.last = 4;
+	vm_drain_coalesced(&vm);
+	assert_int_equal(d.writes, 3);
+	assert_int_equal(d.last[0], 7);
+	assert_int_equal(d.dev.coalesced, 3);
+	assert_int_equal(ring.ring.first, 4);
 	pthread_mutex_destroy(&vm.coalesced_lock);
 }
 
