@@ -36,6 +36,13 @@ struct vm_config {
 	bool irqchip; /* in-kernel LAPIC/IOAPIC/PIC and PIT */
 	const char *kvm_device;
 	enum prefault_mode prefault; /* guest RAM populated while it runs */
+	/* How the vCPUs idle (core/vm_idle.c); all zero: KVM's defaults. */
+	bool halt_poll_set;     /* KVM_CAP_HALT_POLL: poll up to HALT_POLL_NS */
+	uint32_t halt_poll_ns;  /* before a halted vCPU's thread sleeps (0: never) */
+	bool hlt_passthrough;   /* KVM_CAP_X86_DISABLE_EXITS HLT: the guest's HLT
+				 * halts the host CPU, no exit */
+	bool kvm_hint_realtime; /* CPUID 0x40000001 EDX bit 0 (KVM_HINTS_REALTIME):
+				 * the guest may poll when idle (Linux's haltpoll) */
 };
 
 /* Who watches the exits (the accounting): called on the vCPU threads,
@@ -101,6 +108,12 @@ int vm_msr_filter(struct vm *vm, const uint32_t *msrs, unsigned n);
  * device, in order, at the next exit of any vCPU (a full ring is an
  * ordinary MMIO exit).  After vm_create, before vm_start. */
 int vm_coalesced_mmio(struct vm *vm, uint64_t gpa, uint64_t len);
+/* The idle settings of VM->cfg (core/vm_idle.c), by vm_create before the
+ * vCPUs exist (KVM takes KVM_CAP_X86_DISABLE_EXITS only then); a setting
+ * this host's KVM does not offer is a host failure naming it. */
+int vm_idle_setup(struct vm *vm);
+/* This VM's halt-polling limit (KVM_CAP_HALT_POLL), at any time. */
+int vm_halt_poll(struct vm *vm, uint32_t ns);
 
 /* Start the vCPUs at the loader's boot registers, then the prefault helper.
  * The caller waits for vm->end.efd (serving host input), then vm_stop(). */
