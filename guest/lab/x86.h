@@ -27,6 +27,61 @@ struct idt_gate {
 	uint32_t off2, zero;
 };
 
+/* The IDT's code, for a guest's top-level __asm__ (in .text): 256 stubs
+ * of 16 bytes (lab_stubs + 16 * vector; an error-code placeholder where the
+ * CPU pushes none) into guest_fault(vector, error, rip), which the guest
+ * defines and which must not return; lab_timer_isr, which stores the TSC
+ * in lab_woke_tsc and sets lab_woke (the guest's variables), then EOI;
+ * lab_eoi (pops RAX, RCX, RDX, EOI, IRETQ) for the guest's own handlers;
+ * lab_spurious_isr. */
+#define X86_LAB_STUBS_ASM \
+	"	.macro lab_stub v\n" \
+	"	.balign 16\n" \
+	"	.if (\\v == 8) || (\\v >= 10 && \\v <= 14) || (\\v == 17) || (\\v == 21) || (\\v == 29) || (\\v == 30)\n" \
+	"	.else\n" \
+	"	pushq $0\n" \
+	"	.endif\n" \
+	"	pushq $\\v\n" \
+	"	jmp lab_fault_common\n" \
+	"	.endm\n" \
+	"	.balign 16\n" \
+	"	.globl lab_stubs\n" \
+	"lab_stubs:\n" \
+	"	lab_vec = 0\n" \
+	"	.rept 256\n" \
+	"	lab_stub lab_vec\n" \
+	"	lab_vec = lab_vec + 1\n" \
+	"	.endr\n" \
+	"lab_fault_common:\n" \
+	"	mov (%rsp), %rdi\n"   /* vector */                                   \
+	"	mov 8(%rsp), %rsi\n"  /* error code */                               \
+	"	mov 16(%rsp), %rdx\n" /* RIP */                                      \
+	"	and $-16, %rsp\n" \
+	"	call guest_fault\n" \
+	"	.globl lab_timer_isr\n" \
+	"lab_timer_isr:\n" \
+	"	push %rax\n" \
+	"	push %rcx\n" \
+	"	push %rdx\n" \
+	"	lfence\n" \
+	"	rdtsc\n" \
+	"	shl $32, %rdx\n" \
+	"	or %rdx, %rax\n" \
+	"	mov %rax, lab_woke_tsc(%rip)\n" \
+	"	movl $1, lab_woke(%rip)\n" \
+	"lab_eoi:\n" \
+	"	mov $0x80b, %ecx\n" \
+	"	xor %eax, %eax\n" \
+	"	xor %edx, %edx\n" \
+	"	wrmsr\n" \
+	"	pop %rdx\n" \
+	"	pop %rcx\n" \
+	"	pop %rax\n" \
+	"	iretq\n" \
+	"	.globl lab_spurious_isr\n" \
+	"lab_spurious_isr:\n" \
+	"	iretq\n"
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
