@@ -34,11 +34,6 @@
 
 extern const unsigned char lab_idle_guest[], lab_idle_guest_end[];
 
-const char *const idle_kvm_stat[IK_N] = {
-	"exits", "halt_exits", "halt_wakeup", "halt_successful_poll", "halt_attempted_poll",
-	"halt_poll_invalid", "halt_poll_success_ns", "halt_poll_fail_ns", "halt_wait_ns",
-};
-
 /* One mark's snapshot. */
 struct idle_snap {
 	uint64_t exits, cpu_ns, mono_ns;

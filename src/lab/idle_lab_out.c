@@ -8,6 +8,11 @@
 #include "lab/lab_json.h"
 #include "util/error.h"
 
+const char *const idle_kvm_stat[IK_N] = {
+	"exits", "halt_exits", "halt_wakeup", "halt_successful_poll", "halt_attempted_poll",
+	"halt_poll_invalid", "halt_poll_success_ns", "halt_poll_fail_ns", "halt_wait_ns",
+};
+
 const char *const idle_mode_name[IM_N] = { "hlt", "hlt-poll-off", "hlt-poll-on", "idle-call", "hlt-passthrough" };
 
 /* (a) HLT is a halt exit KVM handles (in-kernel LAPIC): none reaches
