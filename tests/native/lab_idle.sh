@@ -114,3 +114,40 @@ lab_idle_bad_input() {
 	lab_bad "idle unknown option" 'unknown option' idle --frobnicate
 	lab_bad "idle --json unwritable" 'cannot write --json' idle --iterations 10 --json /nonexistent/dir/x.json
 }
+
+# `warden run`'s idle options on the observatory's guest (observe.S: 50
+# HLTs with the in-kernel LAPIC, tests/native/observatory.sh): with
+# --halt-poll-ns 0 KVM attempts no poll; --hlt-passthrough runs where KVM
+# grants the HLT bit (and no halt exit reaches KVM there, but on kvm_pvm,
+# above), else warden refuses it with one line and status 1.
+idle_run_checks() { # BIN LABEL
+	local bin=$1 l="$2 run idle options" j de
+	run "$2-idle-poll0" "$bin" --kernel $G/observe.elf --halt-poll-ns 0 --kvm-hint-realtime
+	j=$OUT/$2-idle-poll0.json
+	expect_eq "$l: --halt-poll-ns 0 --kvm-hint-realtime: poweroff" 0 "$(rc $2-idle-poll0)"
+	if [[ $HOST_STATS_FD == yes ]]; then
+		expect_eq "$l: --halt-poll-ns 0: 50 halt exits, no poll attempted" "50 0" \
+			"$(json $j '.kvm_stats.vcpus[0] | "\(.halt_exits) \(.halt_attempted_poll + .halt_successful_poll)"')"
+	else
+		skip "$l: --halt-poll-ns 0: this host's KVM has no binary statistics ($HOST_STATS_FD)"
+	fi
+	if ! de=$("$CK" --vm 143 2>/dev/null); then
+		failed "$l: cannot ask KVM for KVM_CAP_X86_DISABLE_EXITS"
+		return
+	fi
+	run "$2-idle-pt" "$bin" --kernel $G/observe.elf --hlt-passthrough
+	j=$OUT/$2-idle-pt.json
+	if [ $((de & 2)) -eq 0 ]; then
+		expect_eq "$l: --hlt-passthrough refused where KVM does not grant HLT: status 1" 1 "$(rc $2-idle-pt)"
+		expect_match "$l: --hlt-passthrough refused, naming the capability" 'KVM_CAP_X86_DISABLE_EXITS' "$OUT/$2-idle-pt.err"
+		return
+	fi
+	expect_eq "$l: --hlt-passthrough: poweroff" 0 "$(rc $2-idle-pt)"
+	if [ -d /sys/module/kvm_pvm ] && [ ! -d /sys/module/kvm_amd ] && [ ! -d /sys/module/kvm_intel ]; then
+		skip "$l: --hlt-passthrough: no halt exits: kvm_pvm grants the HLT bit but emulates the guest's ring-0 HLT"
+	elif [[ $HOST_STATS_FD == yes ]]; then
+		expect_eq "$l: --hlt-passthrough: no halt exit" 0 "$(json $j '.kvm_stats.vcpus[0].halt_exits')"
+	else
+		skip "$l: --hlt-passthrough: this host's KVM has no binary statistics ($HOST_STATS_FD)"
+	fi
+}

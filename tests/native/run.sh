@@ -218,6 +218,7 @@ lab_sensitive_checks $B/warden release
 lab_sensitive_can_fail
 lab_idle_checks $B/warden release
 lab_idle_can_fail
+idle_run_checks $B/warden release
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
@@ -253,6 +254,7 @@ lab_batching_checks $B/asan/warden asan
 lab_msr_checks $B/asan/warden asan
 lab_sensitive_checks $B/asan/warden asan
 lab_idle_checks $B/asan/warden asan
+idle_run_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
