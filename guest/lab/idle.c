@@ -2,9 +2,11 @@
  * times, each woken by the x2APIC TSC-deadline timer DELAY cycles after it
  * was armed, by HLT or by warden's paravirtual idle call; the sample is the
  * TSC in the timer's handler minus the deadline (the wake-up latency).
- * What to do and what happened: src/lab/idle_abi.h.  One vCPU, entered in
- * long mode with the first 4 GiB identity-mapped, interrupts off; any
- * exception ends the run with IDLE_ST_FAULT. */
+ * What to do and what happened: src/lab/idle_abi.h.  vCPU 0 idles; vCPU 1
+ * (only with IDLE_WAKE_IPI) sends the wake-up as an IPI instead of the
+ * timer.  Entered in long mode with the first 4 GiB identity-mapped,
+ * interrupts off, RDI the vCPU's number; any exception ends the run with
+ * IDLE_ST_FAULT. */
 #include <stdint.h>
 
 #include "core/layout.h"
@@ -16,6 +18,8 @@
 
 volatile uint64_t lab_woke_tsc; /* set by lab_timer_isr (x86.h) */
 volatile uint32_t lab_woke;
+static volatile uint64_t ipi_deadline; /* vCPU 0 -> vCPU 1: send at this TSC */
+static volatile uint32_t ap_ready;
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 /* The idle call's batch: a header and one request (identity-mapped, so
@@ -87,7 +91,10 @@ static uint64_t idle_n(uint32_t how, uint32_t n, uint64_t delay, uint64_t *s)
 
 		lab_woke = 0;
 		deadline = rdtsc() + delay;
-		wrmsr(MSR_TSC_DEADLINE, deadline);
+		if (P->wake == IDLE_WAKE_IPI)
+			ipi_deadline = deadline;
+		else
+			wrmsr(MSR_TSC_DEADLINE, deadline);
 		while (!lab_woke) {
 			if (how == IDLE_HOW_CALL)
 				idle_call();
@@ -100,16 +107,43 @@ static uint64_t idle_n(uint32_t how, uint32_t n, uint64_t delay, uint64_t *s)
 	return idles;
 }
 
-static void setup(void)
+/* Both vCPUs (the same gates: writing them twice is harmless). */
+static void setup_idt(void)
 {
 	uint16_t cs = read_cs();
-	uint64_t lvt;
 
 	for (unsigned v = 0; v < 256; v++)
 		idt_set_gate(idt, v, lab_stubs + 16 * v, cs);
 	idt_set_gate(idt, IDLE_VEC_TIMER, lab_timer_isr, cs);
 	idt_set_gate(idt, IDLE_VEC_SPURIOUS, lab_spurious_isr, cs);
 	idt_load(idt, 256);
+}
+
+/* vCPU 1: at each deadline vCPU 0 posts, the IPI on the timer's vector
+ * (its handler takes the TSC the same way).  Spinning, not halting: the
+ * wake-up is sent on time, and vCPU 0's latency is its own. */
+static void ap_main(void)
+{
+	setup_idt();
+	x2apic_on(IDLE_VEC_SPURIOUS);
+	ap_ready = 1;
+	for (;;) {
+		uint64_t d;
+
+		while (!(d = ipi_deadline))
+			cpu_relax();
+		while (rdtsc() < d)
+			cpu_relax();
+		ipi_deadline = 0;
+		wrmsr(X2APIC_ICR, (uint64_t)0 << 32 | ICR_ASSERT | IDLE_VEC_TIMER); /* to x2APIC id 0 */
+	}
+}
+
+static void setup(void)
+{
+	uint64_t lvt;
+
+	setup_idt();
 	if (!cpu_has(CPUID1_ECX_X2APIC))
 		finish(IDLE_ST_NO_FEATURE, CPUID1_ECX_X2APIC);
 	if (!cpu_has(CPUID1_ECX_TSC_DEADLINE))
@@ -120,15 +154,20 @@ static void setup(void)
 	if (whc_init(&q, &batch, (uint64_t)&batch, 1) < 0)
 		finish(IDLE_ST_BAD_PARAMS, 0);
 	q.features = WHC_F_IDLE;
+	if (P->wake == IDLE_WAKE_IPI)
+		while (!ap_ready)
+			cpu_relax();
 }
 
-void guest_main(void);
-void guest_main(void)
+void guest_main(uint64_t cpu);
+void guest_main(uint64_t cpu)
 {
 	uint32_t how = P->how, n = P->iterations, warm = P->warmup;
 	uint64_t *s = (uint64_t *)P->samples, delay = P->delay;
 
-	if (P->magic != IDLE_MAGIC || how > IDLE_HOW_CALL || n == 0 || n > IDLE_ITER_MAX || warm > n)
+	if (cpu == 1)
+		ap_main();
+	if (P->magic != IDLE_MAGIC || how > IDLE_HOW_CALL || P->wake > IDLE_WAKE_IPI || n == 0 || n > IDLE_ITER_MAX || warm > n)
 		finish(IDLE_ST_BAD_PARAMS, 0);
 	setup();
 	for (uint32_t i = 0; i < n; i += 512)

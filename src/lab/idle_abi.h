@@ -6,7 +6,10 @@
  * The guest idles WARMUP times, writes IDLE_MARK_BEGIN to PORT_MARK, idles
  * ITERATIONS times (each: the x2APIC TSC-deadline timer armed DELAY cycles
  * ahead, then idle HOW until its interrupt; the sample is the TSC in the
- * handler minus the deadline), writes IDLE_MARK_END, and powers off. */
+ * handler minus the deadline), writes IDLE_MARK_END, and powers off.  With
+ * WAKE = IDLE_WAKE_IPI vCPU 1 (entered with RDI = 1 on its own stack)
+ * sends that interrupt as an IPI instead, at the deadline, spinning on the
+ * TSC until then. */
 #ifndef WARDEN_LAB_IDLE_ABI_H
 #define WARDEN_LAB_IDLE_ABI_H
 
@@ -18,6 +21,8 @@
 #define IDLE_MARK_END 2
 #define IDLE_VEC_TIMER 0x40
 #define IDLE_VEC_SPURIOUS 0xff
+#define IDLE_WAKE_TIMER 0
+#define IDLE_WAKE_IPI 1
 
 enum idle_how {
 	IDLE_HOW_HLT = 0,  /* STI; HLT */
@@ -45,7 +50,8 @@ struct idle_params {
 	uint16_t port_mark;
 	uint16_t port_poweroff;
 	uint8_t poweroff_value;
-	uint8_t pad0[3];
+	uint8_t wake;           /* IDLE_WAKE_TIMER or IDLE_WAKE_IPI */
+	uint8_t pad0[2];
 	/* OUT */
 	uint32_t status;        /* enum idle_status */
 	uint32_t fault_vector;

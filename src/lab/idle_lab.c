@@ -172,10 +172,27 @@ static int write_params(struct vm *vm, const struct idle_result *R, enum idle_mo
 		.magic = IDLE_MAGIC, .how = mode == IM_CALL ? IDLE_HOW_CALL : IDLE_HOW_HLT,
 		.iterations = R->iterations, .warmup = R->warmup,
 		.delay = (uint64_t)((double)R->delay_us * (double)R->tsc_khz / 1000.0),
-		.samples = LAYOUT_LAB_SAMPLES, .port_mark = PORT_LAB_MARK,
+		.samples = LAYOUT_LAB_SAMPLES, .port_mark = PORT_LAB_MARK, .wake = R->wake_ipi ? IDLE_WAKE_IPI : IDLE_WAKE_TIMER,
 		.port_poweroff = PORT_ACPI_PM + ACPI_PM_SLEEP_CTL,
 		.poweroff_value = ACPI_S5_TYPE << 2 | 0x20 /* SLP_TYP | SLP_EN */,
 	};
+	return 0;
+}
+
+/* vCPU 1 (--wake ipi) starts at the guest's entry too, with RDI = 1 and
+ * its own stack, already running (with an in-kernel LAPIC an AP would
+ * otherwise wait for INIT/SIPI). */
+static int start_ap(struct vm *vm)
+{
+	struct vcpu_boot_regs b = vm->boot;
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	b.regs.rdi = 1;
+	b.regs.rsp = LAYOUT_LAB_AP_STACK;
+	if (vcpu_set_boot_regs(&vm->vcpus[1], &b) < 0)
+		return -1;
+	if (ioctl(vm->vcpus[1].fd, KVM_SET_MP_STATE, &mp) < 0)
+		return fail_errno(ERR_HOST, "KVM_SET_MP_STATE");
 	return 0;
 }
 
@@ -184,7 +201,7 @@ static int machine(struct vm *vm, struct idle_result *R, enum idle_mode mode, st
 		   struct idle_mark **mark)
 {
 	struct vm_config cfg = {
-		.mem_bytes = 16ULL << 20, .ncpus = 1, .irqchip = true, .kvm_device = R->kvm_device,
+		.mem_bytes = 16ULL << 20, .ncpus = R->wake_ipi ? 2 : 1, .irqchip = true, .kvm_device = R->kvm_device,
 		.halt_poll_set = mode == IM_POLL_OFF || mode == IM_POLL_ON,
 		.halt_poll_ns = mode == IM_POLL_ON ? R->poll_ns : 0, .hlt_passthrough = mode == IM_PASSTHROUGH,
 	};
@@ -219,7 +236,7 @@ static int machine(struct vm *vm, struct idle_result *R, enum idle_mode mode, st
 	if (khz <= 0)
 		return fail_errno(ERR_HOST, "KVM_GET_TSC_KHZ");
 	R->tsc_khz = (uint64_t)khz;
-	if (boot_load(vm, &spec) < 0)
+	if (boot_load(vm, &spec) < 0 || (R->wake_ipi && start_ap(vm) < 0))
 		return -1;
 	return write_params(vm, R, mode);
 }
@@ -230,8 +247,8 @@ static int run_mode(struct idle_result *R, enum idle_mode mode)
 {
 	struct idle_run *r = &R->run[mode];
 	struct vm *vm = calloc(1, sizeof(*vm));
-	struct exit_stats *stats = calloc(1, sizeof(*stats));
-	struct recorder rec = { .stats = stats, .nvcpus = 1 };
+	struct exit_stats *stats = calloc(2, sizeof(*stats));
+	struct recorder rec = { .stats = stats, .nvcpus = R->wake_ipi ? 2 : 1 };
 	struct idle_mark *m = NULL;
 	struct pollfd pfd;
 	int p, rc = -1;
@@ -308,7 +325,7 @@ static const char *skip_reason(const struct idle_result *R, enum idle_mode mode)
 static void usage(FILE *f)
 {
 	fputs("usage: warden lab idle [--json FILE] [--svg FILE] [--iterations N] [--delay-us D]\n"
-	      "                 [--poll-ns N] [--tier NAME] [--kvm-device PATH]\n"
+	      "                 [--poll-ns N] [--wake timer|ipi] [--tier NAME] [--kvm-device PATH]\n"
 	      "\n"
 	      "A built-in guest idles N times, each woken by its TSC-deadline timer D us\n"
 	      "later, by HLT (with KVM's default halt polling, with polling off, with polling\n"
@@ -321,6 +338,9 @@ static void usage(FILE *f)
 	      "  --svg FILE        write a plot (latency and host CPU per mode)\n"
 	      "  --iterations N    timed idles per mode (default 2000, 10 to 100000)\n"
 	      "  --delay-us D      timer delay (default 100, 1 to 100000)\n"
+	      "  --wake timer|ipi  what wakes the idle vCPU: its TSC-deadline timer\n"
+	      "                    (default), or an IPI a second vCPU sends at that time\n"
+	      "                    (spinning on the TSC: it keeps a host CPU busy)\n"
 	      "  --poll-ns N       the halt-polling limit of the polling mode (default\n"
 	      "                    200000, 1 to 4294967295)\n"
 	      "  --tier NAME       the tier to report (default: emulated in a QEMU TCG L1,\n"
@@ -348,7 +368,7 @@ static int parse(int argc, char **argv, struct idle_result *R)
 	static const struct option opts[] = {
 		{ "json", required_argument, NULL, 'j' }, { "svg", required_argument, NULL, 's' },
 		{ "iterations", required_argument, NULL, 'n' }, { "delay-us", required_argument, NULL, 'd' },
-		{ "poll-ns", required_argument, NULL, 'p' }, { "tier", required_argument, NULL, 't' },
+		{ "poll-ns", required_argument, NULL, 'p' }, { "wake", required_argument, NULL, 'w' }, { "tier", required_argument, NULL, 't' },
 		{ "kvm-device", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -366,6 +386,11 @@ static int parse(int argc, char **argv, struct idle_result *R)
 		case 'n': if (parse_num(optarg, "--iterations", 10, IDLE_ITER_MAX, &R->iterations) < 0) return -1; break;
 		case 'd': if (parse_num(optarg, "--delay-us", 1, 100000, &R->delay_us) < 0) return -1; break;
 		case 'p': if (parse_num(optarg, "--poll-ns", 1, UINT32_MAX, &R->poll_ns) < 0) return -1; break;
+		case 'w':
+			if (strcmp(optarg, "timer") && strcmp(optarg, "ipi"))
+				return fail(ERR_USAGE, "--wake must be timer or ipi, not '%s'", optarg);
+			R->wake_ipi = !strcmp(optarg, "ipi");
+			break;
 		case 't':
 			if (strcmp(optarg, "native") && strcmp(optarg, "emulated"))
 				return fail(ERR_USAGE, "--tier must be native or emulated, not '%s'", optarg);

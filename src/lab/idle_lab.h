@@ -1,6 +1,7 @@
 /* `warden lab idle` (docs/lab.md): how a vCPU idles and what it costs.
  * One built-in guest (guest/lab/idle.c) idles N times, each woken by its
- * TSC-deadline timer D us later, in five modes: HLT with KVM's default
+ * TSC-deadline timer D us later (or by an IPI from a second vCPU at that
+ * time, --wake ipi), in five modes: HLT with KVM's default
  * halt polling, HLT with polling off, HLT with polling up to --poll-ns,
  * warden's paravirtual idle call, HLT passthrough.  Per mode: wake-up
  * latency, exits to warden and KVM's halt counters per idle entry, and
@@ -37,6 +38,7 @@ struct idle_result {
 	/* options */
 	const char *json, *svg, *kvm_device, *tier_opt;
 	uint32_t iterations, warmup, delay_us, poll_ns;
+	bool wake_ipi;         /* --wake ipi: vCPU 1 sends the wake-up, not the timer */
 	/* the tier, as the host answers */
 	char tier[16], kvm[64], kernel[65];
 	long host_halt_poll_ns; /* /sys/module/kvm/parameters/halt_poll_ns, -1 unknown */

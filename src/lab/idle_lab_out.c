@@ -81,8 +81,10 @@ void idle_print_table(FILE *f, const struct idle_result *R)
 	fprintf(f, "model: HLT is one halt exit per idle, handled in KVM (none reaches warden); the idle call is\n"
 		   "one exit to warden per call and no halt exit; halt polling keeps the exits and trades host CPU\n"
 		   "for wake-up latency; HLT passthrough has no exit.  %u idles per mode, timer %u us; KVM's default\n"
-		   "halt_poll_ns here: %ld.  w: exits to warden per idle entry; h: KVM halt exits per idle entry.\n",
-		R->iterations, R->delay_us, R->host_halt_poll_ns);
+		   "halt_poll_ns here: %ld.  w: exits to warden per idle entry; h: KVM halt exits per idle entry.\n"
+		   "Woken by %s; CPU: the idling vCPU's thread.\n",
+		R->iterations, R->delay_us, R->host_halt_poll_ns,
+		R->wake_ipi ? "an IPI from vCPU 1 (spinning until the deadline)" : "the vCPU's own TSC-deadline timer");
 }
 
 static void json_run(FILE *f, const struct idle_result *R, enum idle_mode m)
@@ -140,8 +142,8 @@ int idle_write_json(const char *path, const struct idle_result *R)
 		   "\"KVM_CAP_X86_DISABLE_EXITS\": %d, \"KVM_CAP_TSC_DEADLINE_TIMER\": %d}, \"tsc_khz\": %llu},\n",
 		R->host_halt_poll_ns, R->cap_halt_poll, R->cap_disable_exits, R->cap_tsc_deadline,
 		(unsigned long long)R->tsc_khz);
-	fprintf(f, "  \"params\": {\"iterations\": %u, \"warmup\": %u, \"delay_us\": %u, \"poll_ns\": %u},\n",
-		R->iterations, R->warmup, R->delay_us, R->poll_ns);
+	fprintf(f, "  \"params\": {\"iterations\": %u, \"warmup\": %u, \"delay_us\": %u, \"poll_ns\": %u, "
+		   "\"wake\": \"%s\"},\n", R->iterations, R->warmup, R->delay_us, R->poll_ns, R->wake_ipi ? "ipi" : "timer");
 	fprintf(f, "  \"model\": {\"claim\": \"a paravirtual idle call replaces a halt exit per idle entry; halt "
 		   "polling trades host CPU for wake-up latency\", \"modes\": [");
 	for (unsigned m = 0; m < IM_N; m++) {
@@ -236,7 +238,8 @@ int idle_write_svg(const char *path, const struct idle_result *R)
 	for (unsigned m = 0; m < IM_N; m++)
 		svg_row(f, R, m, SV_TOP + 10 + (int)m * SV_ROW);
 	fprintf(f, "<text x=\"8\" y=\"%d\" font-size=\"11\">warden lab idle: tier %s (%s, %s), %u idles per mode, "
-		   "timer %u us</text>\n</svg>\n", h - 4, R->tier, R->kvm, R->kernel, R->iterations, R->delay_us);
+		   "woken %u us later by %s</text>\n</svg>\n", h - 4, R->tier, R->kvm, R->kernel, R->iterations, R->delay_us,
+		R->wake_ipi ? "an IPI" : "the timer");
 	if (fclose(f) != 0)
 		return fail_errno(ERR_USAGE, "cannot write --svg %s", path);
 	return 0;

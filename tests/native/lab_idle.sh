@@ -84,6 +84,12 @@ lab_idle_checks() { # BIN LABEL
 	else
 		failed "$l: cannot ask KVM for KVM_CAP_HALT_POLL and KVM_CAP_X86_DISABLE_EXITS"
 	fi
+	# Woken by an IPI from vCPU 1: the same exits per idle.
+	timeout 120 "$bin" lab idle --wake ipi --iterations 100 --json "$OUT/$name-ipi.json" \
+		>"$OUT/$name-ipi.out" 2>"$OUT/$name-ipi.err" </dev/null
+	expect_eq "$l --wake ipi: exit status" 0 "$?"
+	expect_eq "$l --wake ipi: hlt none to warden, idle-call one per call" "ipi 0 true" \
+		"$(json "$OUT/$name-ipi.json" '"\(.params.wake) \(.measured[0].exits_to_warden) \(.measured[] | select(.mode == "idle-call") | .exits_to_warden == .idles and .idles >= 100)"')"
 }
 
 # A doctored copy: an HLT that reached warden, a polling mode with a halt
@@ -112,6 +118,7 @@ lab_idle_bad_input() {
 	lab_bad "idle --iterations 0" 'iterations needs a whole number from 10' idle --iterations 0
 	lab_bad "idle --poll-ns 0" 'poll-ns needs a whole number from 1' idle --poll-ns 0
 	lab_bad "idle unknown option" 'unknown option' idle --frobnicate
+	lab_bad "idle --wake" 'wake must be timer or ipi' idle --wake nmi
 	lab_bad "idle --json unwritable" 'cannot write --json' idle --iterations 10 --json /nonexistent/dir/x.json
 }
 
