@@ -184,7 +184,10 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 {
 	struct vm_config cfg = {
 		.mem_bytes = o->mem_mib << 20, .ncpus = o->cpus, .irqchip = o->irqchip,
-		.kvm_device = o->kvm_device, .prefault = o->prefault, .coalesced_pio = o->coalesced_pio,
+		.kvm_device = o->kvm_device, .prefault = o->prefault,
+		.coalesced_pio = o->coalesced_pio,
+		.halt_poll_set = o->halt_poll_set, .halt_poll_ns = o->halt_poll_ns,
+		.hlt_passthrough = o->hlt_passthrough, .kvm_hint_realtime = o->kvm_hint_realtime,
 	};
 	static struct vm vm;
 	struct host_console con;

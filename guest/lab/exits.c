@@ -10,20 +10,7 @@
 
 #include "core/layout.h"
 #include "lab/exits_abi.h"
-
-#define MSR_APIC_BASE 0x1b
-#define APIC_BASE_EXTD (1u << 10)
-#define APIC_BASE_EN (1u << 11)
-#define MSR_TSC_DEADLINE 0x6e0
-#define X2APIC_EOI 0x80b
-#define X2APIC_SVR 0x80f
-#define X2APIC_ICR 0x830
-#define X2APIC_LVT_TIMER 0x832
-#define SVR_ENABLE (1u << 8)
-#define LVT_TSC_DEADLINE (2u << 17)
-#define ICR_ASSERT (1u << 14)
-#define CPUID1_ECX_X2APIC 21
-#define CPUID1_ECX_TSC_DEADLINE 24
+#include "x86.h"
 
 #define P ((volatile struct lab_params *)LAYOUT_LAB_PARAMS)
 
@@ -33,12 +20,6 @@ volatile uint32_t lab_woke;
 volatile uint64_t lab_ipi_acks;
 static volatile uint32_t ap_ready;
 
-struct idt_gate {
-	uint16_t off0, sel;
-	uint8_t ist, attr;
-	uint16_t off1;
-	uint32_t off2, zero;
-};
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 extern char lab_stubs[], lab_timer_isr[], lab_ipi_isr[], lab_spurious_isr[];
@@ -56,95 +37,14 @@ __asm__(
 	"	hlt\n"
 	"	jmp 1b\n"
 	"	.text\n"
-	"	.macro lab_stub v\n"
-	"	.balign 16\n"
-	"	.if (\\v == 8) || (\\v >= 10 && \\v <= 14) || (\\v == 17) || (\\v == 21) || (\\v == 29) || (\\v == 30)\n"
-	"	.else\n"
-	"	pushq $0\n"
-	"	.endif\n"
-	"	pushq $\\v\n"
-	"	jmp lab_fault_common\n"
-	"	.endm\n"
-	"	.balign 16\n"
-	"	.globl lab_stubs\n"
-	"lab_stubs:\n"
-	"	lab_vec = 0\n"
-	"	.rept 256\n"
-	"	lab_stub lab_vec\n"
-	"	lab_vec = lab_vec + 1\n"
-	"	.endr\n"
-	"lab_fault_common:\n"
-	"	mov (%rsp), %rdi\n"   /* vector */
-	"	mov 8(%rsp), %rsi\n"  /* error code */
-	"	mov 16(%rsp), %rdx\n" /* RIP */
-	"	and $-16, %rsp\n"
-	"	call guest_fault\n"
-	"	.globl lab_timer_isr\n"
-	"lab_timer_isr:\n"
-	"	push %rax\n"
-	"	push %rcx\n"
-	"	push %rdx\n"
-	"	lfence\n"
-	"	rdtsc\n"
-	"	shl $32, %rdx\n"
-	"	or %rdx, %rax\n"
-	"	mov %rax, lab_woke_tsc(%rip)\n"
-	"	movl $1, lab_woke(%rip)\n"
-	"	jmp lab_eoi\n"
+	X86_LAB_STUBS_ASM
 	"	.globl lab_ipi_isr\n"
 	"lab_ipi_isr:\n"
 	"	push %rax\n"
 	"	push %rcx\n"
 	"	push %rdx\n"
 	"	lock incq lab_ipi_acks(%rip)\n"
-	"lab_eoi:\n"
-	"	mov $0x80b, %ecx\n"
-	"	xor %eax, %eax\n"
-	"	xor %edx, %edx\n"
-	"	wrmsr\n"
-	"	pop %rdx\n"
-	"	pop %rcx\n"
-	"	pop %rax\n"
-	"	iretq\n"
-	"	.globl lab_spurious_isr\n"
-	"lab_spurious_isr:\n"
-	"	iretq\n");
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port) : "memory");
-}
-
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
-static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
-{
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-
-static inline void cpu_relax(void)
-{
-	__asm__ volatile("pause" ::: "memory");
-}
+	"	jmp lab_eoi\n");
 
 static void poweroff(void)
 {
@@ -163,48 +63,20 @@ void guest_fault(uint64_t vector, uint64_t error, uint64_t rip)
 	poweroff();
 }
 
-static void set_gate(unsigned v, void *handler, uint16_t cs)
-{
-	uint64_t a = (uint64_t)handler;
-
-	idt[v] = (struct idt_gate){ .off0 = (uint16_t)a, .sel = cs, .attr = 0x8e /* present, interrupt gate */,
-				    .off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32) };
-}
-
 static void load_idt(void)
 {
-	struct __attribute__((packed)) {
-		uint16_t limit;
-		uint64_t base;
-	} d = { sizeof(idt) - 1, (uint64_t)idt };
-
-	__asm__ volatile("lidt %0" ::"m"(d));
+	idt_load(idt, 256);
 }
 
 static void setup_idt(void)
 {
-	uint16_t cs;
+	uint16_t cs = read_cs();
 
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
 	for (unsigned v = 0; v < 256; v++)
-		set_gate(v, lab_stubs + 16 * v, cs);
-	set_gate(LAB_VEC_TIMER, lab_timer_isr, cs);
-	set_gate(LAB_VEC_IPI, lab_ipi_isr, cs);
-	set_gate(LAB_VEC_SPURIOUS, lab_spurious_isr, cs);
-}
-
-static void x2apic_on(void)
-{
-	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EN | APIC_BASE_EXTD);
-	wrmsr(X2APIC_SVR, SVR_ENABLE | LAB_VEC_SPURIOUS);
-}
-
-static int cpu_has(unsigned ecx_bit)
-{
-	uint32_t a, b, c, d;
-
-	cpuid(1, &a, &b, &c, &d);
-	return c >> ecx_bit & 1;
+		idt_set_gate(idt, v, lab_stubs + 16 * v, cs);
+	idt_set_gate(idt, LAB_VEC_TIMER, lab_timer_isr, cs);
+	idt_set_gate(idt, LAB_VEC_IPI, lab_ipi_isr, cs);
+	idt_set_gate(idt, LAB_VEC_SPURIOUS, lab_spurious_isr, cs);
 }
 
 /* vCPU 1: the target of the IPI ops. */
@@ -213,7 +85,7 @@ static void ap_main(void)
 	uint32_t op = P->op;
 
 	load_idt();
-	x2apic_on();
+	x2apic_on(LAB_VEC_SPURIOUS);
 	ap_ready = 1;
 	if (op == LAB_OP_HLT_IPI)
 		for (;;)
@@ -344,15 +216,11 @@ void guest_main(uint64_t cpu)
 			P->status = LAB_ST_NO_FEATURE;
 			poweroff();
 		}
-		x2apic_on();
+		x2apic_on(LAB_VEC_SPURIOUS);
 		if (op == LAB_OP_HLT_TIMER) {
 			uint64_t lvt;
 
-			wrmsr(X2APIC_LVT_TIMER, LVT_TSC_DEADLINE | LAB_VEC_TIMER);
-			/* A LAPIC without the mode keeps one-shot, ignores the
-			 * deadline MSR and would leave the HLT below for ever. */
-			lvt = rdmsr(X2APIC_LVT_TIMER);
-			if ((lvt & (3u << 17)) != LVT_TSC_DEADLINE) {
+			if (!tsc_deadline_on(LAB_VEC_TIMER, &lvt)) {
 				P->check = lvt;
 				P->status = LAB_ST_TIMER_MODE;
 				poweroff();

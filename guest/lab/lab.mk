@@ -9,7 +9,7 @@ LAB_GUEST_CFLAGS := -m64 -O2 -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red
                     -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
                     -Wall -Wextra -Werror -Isrc
 
-$(LAB_GUEST_ELF): guest/lab/exits.c src/lab/exits_abi.h src/core/layout.h
+$(LAB_GUEST_ELF): guest/lab/exits.c guest/lab/x86.h src/lab/exits_abi.h src/core/layout.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
 	@$(CC) $(LAB_GUEST_CFLAGS) -c -o $@.o $<

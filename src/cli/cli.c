@@ -15,6 +15,7 @@ enum {
 	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE, OPT_PREFAULT, OPT_TEST_EXIT_PORT,
 	OPT_HYPERCALL, OPT_HYPERCALL_DISK,
 	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_ADVICE_COSTS,
+	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
 };
 
 static const struct option run_options[] = {
@@ -46,6 +47,9 @@ static const struct option run_options[] = {
 	{ "no-event-idx", no_argument, NULL, OPT_NO_EVENT_IDX },
 	{ "hypercall", no_argument, NULL, OPT_HYPERCALL },
 	{ "hypercall-disk", required_argument, NULL, OPT_HYPERCALL_DISK },
+	{ "halt-poll-ns", required_argument, NULL, OPT_HALT_POLL_NS },
+	{ "hlt-passthrough", no_argument, NULL, OPT_HLT_PASSTHROUGH },
+	{ "kvm-hint-realtime", no_argument, NULL, OPT_KVM_HINT_REALTIME },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -120,6 +124,16 @@ void cli_usage(FILE *f)
 	      "                         0x540, 0x544): console, time, idle, no-op, disk\n"
 	      "  --hypercall-disk PATH[,ro]  the raw image the block calls use (needs\n"
 	      "                         --hypercall)\n"
+	      "\n"
+	      "idle (docs/lab.md, warden lab idle):\n"
+	      "  --halt-poll-ns N       KVM polls a halted vCPU for up to N ns (0: never)\n"
+	      "                         before its thread sleeps (default: KVM's\n"
+	      "                         halt_poll_ns module parameter)\n"
+	      "  --hlt-passthrough      the guest's HLT halts the host CPU without an exit\n"
+	      "                         (KVM_CAP_X86_DISABLE_EXITS; the vCPU keeps its CPU)\n"
+	      "  --kvm-hint-realtime    tell the guest its vCPUs are never preempted\n"
+	      "                         (KVM_HINTS_REALTIME: Linux polls before it halts,\n"
+	      "                         the haltpoll cpuidle driver)\n"
 	      "  --verbose              more diagnostics\n"
 	      "\n"
 	      "The guest's serial console is stdin/stdout; Ctrl-A x quits on a terminal.\n"
@@ -266,6 +280,14 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_NO_IRQFD: o->virtio.opt.irqfd = false; break;
 		case OPT_NO_EVENT_IDX: o->virtio.opt.event_idx = false; break;
 		case OPT_HYPERCALL: o->hypercall.enabled = true; break;
+		case OPT_HALT_POLL_NS:
+			if (parse_uint(optarg, "--halt-poll-ns", UINT32_MAX, &v) < 0)
+				return -1;
+			o->halt_poll_set = true;
+			o->halt_poll_ns = (uint32_t)v;
+			break;
+		case OPT_HLT_PASSTHROUGH: o->hlt_passthrough = true; break;
+		case OPT_KVM_HINT_REALTIME: o->kvm_hint_realtime = true; break;
 		case OPT_HYPERCALL_DISK:
 			if (hypercall_parse_disk(optarg, &o->hypercall) < 0)
 				return -1;
@@ -286,6 +308,10 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	o->hypercall.ioeventfd = o->virtio.opt.ioeventfd;
 	if (o->cpus > 1 && !o->irqchip)
 		return fail(ERR_USAGE, "--no-irqchip supports only one vCPU");
+	/* Without the in-kernel LAPIC a HLT ends the VM: nothing idles. */
+	if (!o->irqchip && (o->halt_poll_set || o->hlt_passthrough))
+		return fail(ERR_USAGE, "%s needs the in-kernel irqchip (drop --no-irqchip)",
+			    o->hlt_passthrough ? "--hlt-passthrough" : "--halt-poll-ns");
 	if (!o->irqchip && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console))
 		return fail(ERR_USAGE, "virtio devices need the in-kernel irqchip (drop --no-irqchip)");
 	/* Its page flush takes a page away from every thread of warden for a

@@ -42,6 +42,10 @@ struct cli_options {
 	bool test_device;   /* --test-device: QEMU pc-testdev's ports */
 	struct virtio_config virtio; /* --disk, --net, --rng, --virtio-console, --no-* */
 	struct hypercall_config hypercall; /* --hypercall, --hypercall-disk */
+	bool halt_poll_set;      /* --halt-poll-ns given */
+	uint32_t halt_poll_ns;
+	bool hlt_passthrough;    /* --hlt-passthrough */
+	bool kvm_hint_realtime;  /* --kvm-hint-realtime */
 };
 
 /* Parse ARGV. Returns CLI_RUN, CLI_EXIT_OK (help/version printed to OUT),

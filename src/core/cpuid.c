@@ -40,6 +40,16 @@ int cpuid_set_tsc_deadline(struct kvm_cpuid2 *c)
 	return 0;
 }
 
+int cpuid_set_kvm_hint_realtime(struct kvm_cpuid2 *c)
+{
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function == CPUID_KVM_FEATURES) {
+			c->entries[i].edx |= CPUID_KVM_HINTS_REALTIME;
+			return 1;
+		}
+	return 0;
+}
+
 static void kvm_signature(struct kvm_cpuid_entry2 *e)
 {
 	/* "KVMKVMKVM\0\0\0" in ebx, ecx, edx; eax = highest PV leaf. */

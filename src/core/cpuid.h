@@ -14,6 +14,10 @@ struct kvm_cpuid2 *cpuid_supported(int kvm_fd);
  * KVM_GET_SUPPORTED_CPUID, it offers it as KVM_CAP_TSC_DEADLINE_TIMER for
  * an in-kernel LAPIC; the VMM sets it when both hold. 1 set, 0 no leaf 1. */
 int cpuid_set_tsc_deadline(struct kvm_cpuid2 *c);
+/* Leaf 0x40000001's EDX bit 0, KVM_HINTS_REALTIME ("vCPUs are never
+ * preempted": Linux then loads its haltpoll cpuidle driver).  1 set, 0
+ * no such leaf. */
+int cpuid_set_kvm_hint_realtime(struct kvm_cpuid2 *c);
 /* A copy of BASE adjusted for vCPU ID of NCPUS; caller frees. */
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id);
 
@@ -21,5 +25,6 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id);
 #define CPUID_KVM_FEATURES 0x40000001u
 #define CPUID_HYPERVISOR_BIT (1u << 31)
 #define CPUID_TSC_DEADLINE_BIT (1u << 24)
+#define CPUID_KVM_HINTS_REALTIME (1u << 0) /* leaf 0x40000001 EDX */
 
 #endif

@@ -94,6 +94,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	 * VMM to announce (Linux then arms its timer with one WRMSR). */
 	if (cfg->irqchip && ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
 		cpuid_set_tsc_deadline(vm->cpuid);
+	if (vm_idle_setup(vm) < 0)
+		return -1;
 	vm->vcpus = calloc(cfg->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return fail(ERR_HOST, "out of memory");

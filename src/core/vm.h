@@ -39,6 +39,13 @@ struct vm_config {
 	/* Devices may have KVM queue writes to their write-only ports
 	 * (vm_coalesce_port_writes); off: every such write exits. */
 	bool coalesced_pio;
+	/* How the vCPUs idle (core/vm_idle.c); all zero: KVM's defaults. */
+	bool halt_poll_set;     /* KVM_CAP_HALT_POLL: poll up to HALT_POLL_NS */
+	uint32_t halt_poll_ns;  /* before a halted vCPU's thread sleeps (0: never) */
+	bool hlt_passthrough;   /* KVM_CAP_X86_DISABLE_EXITS HLT: the guest's HLT
+				 * halts the host CPU, no exit */
+	bool kvm_hint_realtime; /* CPUID 0x40000001 EDX bit 0 (KVM_HINTS_REALTIME):
+				 * the guest may poll when idle (Linux's haltpoll) */
 };
 
 /* Who watches the exits (the accounting): called on the vCPU threads,
@@ -116,6 +123,12 @@ int vm_coalesce_port_writes(struct vm *vm, uint16_t port, unsigned len);
  * (core/exit_emulate.c): at the VM's end, and from a thread that wants a
  * guest's last writes seen while its vCPUs sleep in KVM.  Thread-safe. */
 void vm_drain_coalesced(struct vm *vm);
+/* The idle settings of VM->cfg (core/vm_idle.c), by vm_create before the
+ * vCPUs exist (KVM takes KVM_CAP_X86_DISABLE_EXITS only then); a setting
+ * this host's KVM does not offer is a host failure naming it. */
+int vm_idle_setup(struct vm *vm);
+/* This VM's halt-polling limit (KVM_CAP_HALT_POLL), at any time. */
+int vm_halt_poll(struct vm *vm, uint32_t ns);
 
 /* Start the vCPUs at the loader's boot registers, then the prefault helper.
  * The caller waits for vm->end.efd (serving host input), then vm_stop(). */

@@ -223,6 +223,7 @@ thread_name_checks() {
 . tests/native/lab_msr.sh       # warden lab msr-filter
 . tests/native/lab_sensitive.sh # warden lab sensitive
 . tests/native/advice.sh        # the advice's saving from bench exits rows
+. tests/native/lab_idle.sh      # warden lab idle
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -239,6 +240,9 @@ lab_msr_can_fail
 lab_sensitive_checks $B/warden release
 lab_sensitive_can_fail
 advice_costs_checks $B/warden
+lab_idle_checks $B/warden release
+lab_idle_can_fail
+idle_run_checks $B/warden release
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
@@ -273,6 +277,8 @@ lab_regpage_checks $B/asan/warden asan
 lab_batching_checks $B/asan/warden asan
 lab_msr_checks $B/asan/warden asan
 lab_sensitive_checks $B/asan/warden asan
+lab_idle_checks $B/asan/warden asan
+idle_run_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
@@ -322,6 +328,7 @@ lab_bad_input
 lab_batching_bad_input
 lab_msr_bad_input
 lab_sensitive_bad_input
+lab_idle_bad_input
 printf 'not a kernel at all\n' >"$OUT/not-a-kernel"
 # A bzImage header with boot protocol 2.00.
 python3 - "$OUT/old-kernel" <<'PY' 2>/dev/null || printf '' >"$OUT/old-kernel"

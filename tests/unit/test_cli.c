@@ -167,6 +167,7 @@ static void test_help(void **state)
 		assert_contains(out, "usage: warden run [options]");
 		assert_contains(out, "--kernel FILE");
 		assert_contains(out, "--no-irqchip");
+		assert_contains(out, "--halt-poll-ns N");
 	}
 }
 
@@ -300,6 +301,43 @@ static void test_bad_other(void **state)
 	BAD(0, "--no-irqchip supports only one vCPU", "run", "--cpus", "2", "--no-irqchip");
 	BAD(0, "--prefault takes off, boot or all, not 'some'", "run", "--prefault", "some");
 	BAD(0, "--prefault needs a value", "run", "--prefault");
+}
+
+/* The idle options (docs/lab.md, warden lab idle): off by default. */
+static void test_idle_options(void **state)
+{
+	char *none[] = { "warden", "run" };
+	char *all[] = { "warden", "run", "--halt-poll-ns", "200000", "--hlt-passthrough", "--kvm-hint-realtime" };
+	char *zero[] = { "warden", "run", "--halt-poll-ns=0" };
+	char *max[] = { "warden", "run", "--halt-poll-ns", "4294967295" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(none), none, &o), CLI_RUN);
+	assert_false(o.halt_poll_set);
+	assert_false(o.hlt_passthrough);
+	assert_false(o.kvm_hint_realtime);
+	assert_int_equal(parse(ARGC(all), all, &o), CLI_RUN);
+	assert_true(o.halt_poll_set);
+	assert_int_equal(o.halt_poll_ns, 200000);
+	assert_true(o.hlt_passthrough);
+	assert_true(o.kvm_hint_realtime);
+	assert_int_equal(parse(ARGC(zero), zero, &o), CLI_RUN);
+	assert_true(o.halt_poll_set);
+	assert_int_equal(o.halt_poll_ns, 0);
+	assert_int_equal(parse(ARGC(max), max, &o), CLI_RUN);
+	assert_int_equal(o.halt_poll_ns, 4294967295u);
+}
+
+static void test_bad_idle(void **state)
+{
+	(void)state;
+	BAD(0, "--halt-poll-ns needs a positive number, not '-1'", "run", "--halt-poll-ns", "-1");
+	BAD(0, "--halt-poll-ns needs a number, not '2us'", "run", "--halt-poll-ns", "2us");
+	BAD(0, "--halt-poll-ns 4294967296 is too large", "run", "--halt-poll-ns", "4294967296");
+	BAD(0, "--halt-poll-ns needs a value", "run", "--halt-poll-ns");
+	BAD(0, "--halt-poll-ns needs the in-kernel irqchip", "run", "--no-irqchip", "--halt-poll-ns", "0");
+	BAD(0, "--hlt-passthrough needs the in-kernel irqchip", "run", "--hlt-passthrough", "--no-irqchip");
 }
 
 static void test_no_command(void **state)
@@ -462,6 +500,8 @@ int main(void)
 		cmocka_unit_test(test_mem_host_bound),
 		cmocka_unit_test(test_bad_other),
 		cmocka_unit_test(test_no_command),
+		cmocka_unit_test(test_idle_options),
+		cmocka_unit_test(test_bad_idle),
 		cmocka_unit_test(test_parse_is_repeatable),
 		cmocka_unit_test(test_virtio_defaults),
 		cmocka_unit_test(test_virtio_options),

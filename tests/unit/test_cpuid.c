@@ -43,6 +43,29 @@ static void test_tsc_deadline(void **state)
 	free(c);
 }
 
+/* KVM_HINTS_REALTIME (warden run --kvm-hint-realtime): EDX bit 0 of
+ * the PV features leaf, nothing else; no such leaf, nothing added. */
+static void test_kvm_hint_realtime(void **state)
+{
+	struct kvm_cpuid2 *c = table(2);
+
+	(void)state;
+	c->entries[0].function = 1;
+	c->entries[1].function = CPUID_KVM_FEATURES;
+	c->entries[1].eax = 0x1007efb;
+	c->entries[1].edx = 0x100;
+	assert_int_equal(cpuid_set_kvm_hint_realtime(c), 1);
+	assert_int_equal(leaf(c, CPUID_KVM_FEATURES)->edx, 0x101);
+	assert_int_equal(leaf(c, CPUID_KVM_FEATURES)->eax, 0x1007efb);
+	assert_int_equal(leaf(c, 1)->edx, 0);
+	c->entries[1].function = 7;
+	c->entries[1].edx = 0;
+	assert_int_equal(cpuid_set_kvm_hint_realtime(c), 0);
+	assert_int_equal(c->nent, 2);
+	assert_int_equal(c->entries[1].edx, 0);
+	free(c);
+}
+
 static void test_for_vcpu(void **state)
 {
 	struct kvm_cpuid2 *c = table(2), *v;
@@ -68,6 +91,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tsc_deadline),
+		cmocka_unit_test(test_kvm_hint_realtime),
 		cmocka_unit_test(test_for_vcpu),
 	};
 
