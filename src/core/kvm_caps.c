@@ -30,6 +30,8 @@ static const struct {
 			   "rtc_device.c); off with --no-coalesced-pio" },
 	{ "pit2", "in-kernel PIT (src/core/vm.c)" },
 	{ "max-vcpus", "the --cpus limit (src/core/kvm.c)" },
+	{ "disable-exits", "HLT passthrough with --hlt-passthrough (src/core/vm_idle.c)" },
+	{ "halt-poll", "--halt-poll-ns (src/core/vm_idle.c)" },
 	{ "binary-stats", "the exits handled in KVM (src/accounting/kvm_stats.c)" },
 	{ "manual-dirty-log-protect", "the register page's dirty-log scans (src/devices/regpage.c, warden lab)" },
 	{ CAPS_PV_KEY, "offered to the guest: KVM_GET_SUPPORTED_CPUID's leaf passed on (src/core/cpuid.c)" },

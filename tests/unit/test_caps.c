@@ -140,8 +140,10 @@ static void test_used_by(void **state)
 	assert_non_null(caps_used_by("irqchip"));
 	assert_non_null(caps_used_by("pit2"));
 	assert_null(caps_used_by("x2apic-api"));
-	assert_null(caps_used_by("coalesced-mmio"));
-	assert_null(caps_used_by("disable-exits"));
+	assert_non_null(strstr(caps_used_by("coalesced-pio"), "src/devices/serial.c"));
+	assert_non_null(caps_used_by("coalesced-mmio"));
+	assert_non_null(strstr(caps_used_by("disable-exits"), "--hlt-passthrough"));
+	assert_null(caps_used_by("dirty-log-ring"));
 	assert_null(caps_used_by("no-such-row"));
 }
 
