@@ -19,3 +19,17 @@ MSRS = {0x10: "TSC", 0x1b: "APIC_BASE", 0x3a: "FEATURE_CONTROL", 0x3b: "TSC_ADJU
         0x4b564d00: "KVM wall clock", 0x4b564d01: "KVM system time (kvmclock)",
         0x4b564d02: "KVM async PF", 0x4b564d03: "KVM steal time", 0x4b564d04: "KVM PV EOI",
         0x4b564d05: "KVM poll control"}
+MSRS.update({0x833: "x2APIC LVT thermal", 0x834: "x2APIC LVT PMI",
+             0xc0010000: "PerfEvtSel0 (K7)", 0xc0010001: "PerfEvtSel1 (K7)", 0xc0010002: "PerfEvtSel2 (K7)",
+             0xc0010003: "PerfEvtSel3 (K7)", 0xc0010004: "PerfCtr0 (K7)", 0xc0010005: "PerfCtr1 (K7)",
+             0xc0010006: "PerfCtr2 (K7)", 0xc0010007: "PerfCtr3 (K7)", 0xc0010010: "SYSCFG",
+             0xc001001f: "NB_CFG", 0x4b564d06: "KVM async PF interrupt", 0x4b564d07: "KVM async PF ack"})
+for i in range(8):
+    MSRS[0x200 + 2 * i] = f"MTRRphysBase{i}"
+    MSRS[0x201 + 2 * i] = f"MTRRphysMask{i}"
+    MSRS[0x810 + i] = f"x2APIC ISR{i}"
+    MSRS[0x818 + i] = f"x2APIC TMR{i}"
+    MSRS[0x820 + i] = f"x2APIC IRR{i}"
+MSRS.update({0x250: "MTRRfix64K_00000", 0x258: "MTRRfix16K_80000", 0x259: "MTRRfix16K_A0000"})
+for i in range(8):
+    MSRS[0x268 + i] = f"MTRRfix4K_{0xC0000 + i * 0x8000:05X}"

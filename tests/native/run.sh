@@ -196,6 +196,7 @@ thread_name_checks() {
 . tests/native/observatory.sh
 . tests/native/multiboot.sh
 . tests/native/hypercall.sh
+. tests/native/lab_svg.sh       # the lab's SVG figures (svg_count, svg_doctor)
 . tests/native/lab_regpage.sh   # warden lab emulated-vs-virtio
 . tests/native/lab_batching.sh  # warden lab batching
 . tests/native/lab_msr.sh       # warden lab msr-filter
