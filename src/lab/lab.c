@@ -1,6 +1,7 @@
 /* `warden lab NAME [options]`: the exit lab's experiments:
  * emulated-vs-virtio (lab/regpage_lab.h), batching (lab/batching_lab.h),
- * msr-filter (lab/msr_lab.h), sensitive (lab/sensitive_lab.h). */
+ * msr-filter (lab/msr_lab.h), sensitive (lab/sensitive_lab.h), interrupts
+ * (lab/interrupts_lab.h). */
 #include "lab/lab_cmd.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 
 #include "core/kvm_caps.h"
 #include "lab/batching_lab.h"
+#include "lab/interrupts_lab.h"
 #include "lab/msr_lab.h"
 #include "lab/sensitive_lab.h"
 #include "lab/regpage_lab.h"
@@ -193,6 +195,8 @@ int lab_main(int argc, char **argv)
 		      "                      fitted costs and the crossover\n"
 		      "  msr-filter          MSR writes left to KVM against sent to warden by a filter\n"
 		      "  sensitive           SGDT/SIDT/SLDT/STR/SMSW/PUSHF/POPF/CPUID at CPL 0 and 3\n"
+		      "  interrupts          a device interrupt by irqfd, KVM_IRQ_LINE and MSI: latency,\n"
+		      "                      exits per interrupt, what AVIC/APICv would remove\n"
 		      "See docs/lab.md.\n\n", stdout);
 		usage(stdout);
 		return 0;
@@ -205,6 +209,8 @@ int lab_main(int argc, char **argv)
 		return lab_msr_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "sensitive") == 0)
 		return lab_sensitive_main(argc - 1, argv + 1);
-	fprintf(stderr, "warden: unknown experiment '%s' (warden lab knows: emulated-vs-virtio, batching, msr-filter, sensitive)\n", argv[1]);
+	if (strcmp(argv[1], "interrupts") == 0)
+		return lab_interrupts_main(argc - 1, argv + 1);
+	fprintf(stderr, "warden: unknown experiment '%s' (warden lab knows: emulated-vs-virtio, batching, msr-filter, sensitive, interrupts)\n", argv[1]);
 	return 2;
 }

@@ -47,6 +47,14 @@ void lab_svg_plot(struct plot *p, FILE *f, double x, double y, double w, double 
 	svg_text(f, x + w / 2, y - 22, "middle", "title", a->title, 0);
 }
 
+const char *lab_svg_no_label(double v, char *buf, size_t len)
+{
+	(void)v;
+	if (len)
+		buf[0] = 0;
+	return buf;
+}
+
 void lab_svg_series(const struct plot *p, const double *x, const double *y, size_t n, const char *colour,
 		    const char *name, unsigned style)
 {

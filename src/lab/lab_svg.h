@@ -32,6 +32,10 @@ struct lab_axes {
 };
 void lab_svg_plot(struct plot *p, FILE *f, double x, double y, double w, double h, const struct lab_axes *a);
 
+/* A tick_fmt that writes nothing: for an axis of categories, named by
+ * the caller under it. */
+const char *lab_svg_no_label(double v, char *buf, size_t len);
+
 /* Series styles, or-ed. */
 enum { LAB_SVG_LINE = 1, LAB_SVG_DASHED = 2, LAB_SVG_DOTS = 4 };
 /* N points through P's scales; points whose x or y is not finite are left

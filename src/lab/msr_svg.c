@@ -10,14 +10,6 @@
 
 /* Bars are placed by category (MSR i, way m at i * 3 + m + 1), so the x
  * axis has no numbers: the MSRs are named under it. */
-static const char *no_label(double v, char *buf, size_t len)
-{
-	(void)v;
-	if (len)
-		buf[0] = 0;
-	return buf;
-}
-
 static double bar_x(unsigned i, unsigned m)
 {
 	return i * (MSR_NMODES + 1) + m + 1;
@@ -31,7 +23,7 @@ static void panel(FILE *f, const struct msr_plot *p, double x0, bool exits)
 		.xk = SCALE_LINEAR, .yk = SCALE_LINEAR, .xlo = 0, .xhi = MSR_NMSRS * (MSR_NMODES + 1),
 		.ylo = 0, .yhi = exits ? 1 : 1000, .xlabel = "",
 		.title = exits ? "exits to warden per write (model: kvm 0, intercepted 1)" : "ns per write (median)",
-		.ylabel = exits ? "exits per write" : "ns per write", .fx = no_label, .fy = exits ? fmt_plain : fmt_ns_tick,
+		.ylabel = exits ? "exits per write" : "ns per write", .fx = lab_svg_no_label, .fy = exits ? fmt_plain : fmt_ns_tick,
 	};
 	struct plot pl;
 	char name[80], label[48];
