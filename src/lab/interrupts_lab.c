@@ -164,6 +164,7 @@ static void run_mode(struct mode_ctx *c, enum ir_mode m, uint32_t n, struct ir_r
 	unsigned slot = m == IR_MSI ? 1 : 0;
 	volatile uint64_t *count = &c->p->count[slot];
 	uint64_t base = *count, k0[IR_NKVM] = { 0 }, k1[IR_NKVM] = { 0 }, w0 = stats_total(c->stats), nlat = 0;
+	uint64_t outside = 0; /* handler times outside [injection, acknowledgement seen] */
 	bool have_kvm = c->have_ks;
 	int64_t cpu = 0;
 	struct timespec settle = { 0, SETTLE_NS };
@@ -184,13 +185,17 @@ static void run_mode(struct mode_ctx *c, enum ir_mode m, uint32_t n, struct ir_r
 			return;
 		}
 		c->rtt[i] = rdtsc() - t0;
-		/* The guest's TSC is the host's plus KVM's offset: its handler
-		 * entry in host cycles after the injection began. */
+		/* Where the guest's TSC is the host's plus KVM's offset, its
+		 * handler entry in host cycles after the injection began; it
+		 * must fall inside the round trip, or the relation does not
+		 * hold on this host (TSC scaling, an emulated TSC). */
 		if (c->have_offset) {
 			int64_t d = (int64_t)(c->p->tsc[slot] - c->tsc_offset - t0);
 
-			if (d >= 0)
+			if (d >= 0 && (uint64_t)d <= c->rtt[i])
 				c->lat[nlat++] = (uint64_t)d;
+			else
+				outside++;
 		}
 	}
 	nanosleep(&settle, NULL);
@@ -207,6 +212,11 @@ static void run_mode(struct mode_ctx *c, enum ir_mode m, uint32_t n, struct ir_r
 	r->have_lat = nlat == n;
 	if (r->have_lat)
 		lab_summarize(c->lat, n, &r->lat_ns);
+	else if (outside)
+		snprintf(r->lat_why, sizeof(r->lat_why), "the guest's TSC is not the host's plus KVM's offset here: "
+			 "%llu of %u handler times fell outside their round trip", (unsigned long long)outside, n);
+	else
+		snprintf(r->lat_why, sizeof(r->lat_why), "no TSC offset from KVM");
 }
 
 /* --- the run ---------------------------------------------------------------------- */

@@ -37,6 +37,7 @@ struct ir_run {
 	struct lab_summary rtt_ns;  /* injection -> warden sees the count move */
 	struct lab_summary lat_ns;  /* injection -> the guest's handler (TSC) */
 	bool have_lat;
+	char lat_why[160];     /* why no handler latency, when none */
 	double inject_cpu_ns;  /* warden's thread CPU per injection */
 };
 

@@ -117,6 +117,9 @@ void ir_print_table(FILE *f, const struct ir_result *res)
 	}
 	fprintf(f, "(rtt: injection to warden seeing the guest's count move; lat: injection to the guest's handler, "
 		   "by its TSC%s%s; ns)\n", res->tsc_offset_known ? "" : ": not measured, ", res->lat_why);
+	for (unsigned m = 0; m < IR_NMODES; m++)
+		if (res->run[m].ok && !res->run[m].have_lat && res->tsc_offset_known)
+			fprintf(f, "  %s: no handler latency: %s\n", ir_mode_name[m], res->run[m].lat_why);
 	fprintf(f, "model: 0 exits to warden per interrupt; KVM exits per interrupt: the HLT and, without "
 		   "AVIC/APICv, the EOI write\n");
 	fprintf(f, "this host: %s\n", accel_line(&res->accel, buf, sizeof(buf)));
@@ -162,10 +165,12 @@ static void run_json(FILE *f, const struct ir_result *res, unsigned m)
 		(unsigned long long)r->injected, (unsigned long long)r->delivered,
 		(unsigned long long)r->exits_warden);
 	summary_json(f, "round_trip_ns", &r->rtt_ns);
-	if (r->have_lat)
+	if (r->have_lat) {
 		summary_json(f, "to_handler_ns", &r->lat_ns);
-	else
-		fprintf(f, ", \"to_handler_ns\": null");
+	} else {
+		fprintf(f, ", \"to_handler_ns\": null, \"to_handler_why\": ");
+		lab_json_str(f, r->lat_why);
+	}
 	fprintf(f, ", \"warden_cpu_ns_per_interrupt\": ");
 	lab_json_num(f, r->inject_cpu_ns, 6);
 	fprintf(f, ", \"kvm_exits\": ");
