@@ -34,10 +34,6 @@ extern const unsigned char lab_interrupts_guest[], lab_interrupts_guest_end[];
 #define WAIT_NS 1000000000LL /* one interrupt not seen in 1 s: the run fails */
 #define SETTLE_NS 20000000L  /* then 20 ms for a duplicate to show */
 
-const char *const ir_kvm_names[IR_NKVM] = {
-	"exits", "halt_exits", "halt_wakeup", "irq_window_exits", "irq_injections", "irq_exits",
-};
-
 /* --- the lab device: the interrupt line, and the guest's ready mark ------------- */
 
 /* At the guest's ready mark (a port write: the vCPU is out of KVM_RUN, so

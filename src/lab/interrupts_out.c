@@ -14,6 +14,9 @@
 #include "util/error.h"
 
 const char *const ir_mode_name[IR_NMODES] = { "irqfd", "irq-line", "msi" };
+const char *const ir_kvm_names[IR_NKVM] = {
+	"exits", "halt_exits", "halt_wakeup", "irq_window_exits", "irq_injections", "irq_exits",
+};
 
 static const char *const mode_what[IR_NMODES] = {
 	"eventfd write; KVM_IRQFD raises the IOAPIC pin",

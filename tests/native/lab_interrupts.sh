@@ -85,6 +85,22 @@ lab_interrupts_checks() { # BIN LABEL
 	fi
 }
 
+# A host without KVM_CAP_IRQFD and KVM_CAP_SIGNAL_MSI (hidden by the
+# shim that makes KVM_CHECK_EXTENSION answer 0): those ways skipped,
+# naming the capability; KVM_IRQ_LINE still measured; status 0.
+lab_interrupts_nocaps() {
+	local name=lab-ir-nocaps stats
+	if [ ! -f "$B/tests/fake-kvm-caps.so" ]; then
+		failed "lab interrupts without capabilities: $B/tests/fake-kvm-caps.so is missing"
+		return
+	fi
+	WARDEN_FAKE_NO_CAPS=32,77 LD_PRELOAD=$B/tests/fake-kvm-caps.so timeout 120 $B/warden lab interrupts \
+		--count 20 --json "$OUT/$name.json" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+	expect_eq "lab interrupts without KVM_CAP_IRQFD, KVM_CAP_SIGNAL_MSI: exit status" 0 "$?"
+	[ "$(json "$OUT/$name.json" '.measured["irq-line"].kvm_exits | type')" = object ] && stats=1 || stats=0
+	IR_COUNT=20 ir_json_checks "$OUT/$name.json" "lab interrupts without KVM_CAP_IRQFD, KVM_CAP_SIGNAL_MSI" 0 0 $stats
+}
+
 # A doctored copy: an interrupt delivered twice on irqfd, one lost on
 # KVM_IRQ_LINE, an exit to warden on MSI, no KVM counts, AVIC claimed,
 # a field gone; a plot without a quantile.

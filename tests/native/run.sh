@@ -219,6 +219,7 @@ lab_sensitive_checks $B/warden release
 lab_sensitive_can_fail
 lab_interrupts_checks $B/warden release
 lab_interrupts_can_fail
+lab_interrupts_nocaps
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
