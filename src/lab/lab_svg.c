@@ -44,7 +44,8 @@ void lab_svg_plot(struct plot *p, FILE *f, double x, double y, double w, double 
 	scale_fit(&p->ys, a->yk, a->ylo, a->yhi);
 	svg_axis_x(p, a->xlabel, a->fx, 10);
 	svg_axis_y(p, a->ylabel, a->fy);
-	svg_text(f, x + w / 2, y - 22, "middle", "title", a->title, 0);
+	/* Above the marker labels svg_marker writes (y - 18, y - 5). */
+	svg_text(f, x + w / 2, y - 36, "middle", "title", a->title, 0);
 }
 
 const char *lab_svg_no_label(double v, char *buf, size_t len)

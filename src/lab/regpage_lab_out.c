@@ -264,7 +264,7 @@ static void panel(FILE *f, const struct ev_result *res, double x0, const char *t
 	};
 	struct plot p;
 
-	lab_svg_plot(&p, f, x0 + 70, 50, SVG_W - 90, SVG_H - 100, &a);
+	lab_svg_plot(&p, f, x0 + 70, 60, SVG_W - 90, SVG_H - 120, &a);
 	for (unsigned m = 0; m < EV_NMODES; m++) {
 		double x[EV_MAX_RATES], model[EV_MAX_RATES], meas[EV_MAX_RATES];
 		char name[80];
@@ -297,8 +297,8 @@ int ev_write_svg(const char *path, const struct ev_result *res)
 	panel(f, res, SVG_W, "operations done per second (dashed: offered)", true);
 	for (unsigned m = 0; m < EV_NMODES; m++)
 		items[m] = (struct legend_item){ .name = ev_mode_label((enum ev_mode)(m + 1)), .colour = svg_colour(m) };
-	svg_legend(f, 70, SVG_H - 10, items, 2);
-	svg_legend(f, 70 + SVG_W, SVG_H - 10, items + 2, 2);
+	svg_legend(f, 70, SVG_H, items, 2);
+	svg_legend(f, 70 + SVG_W, SVG_H, items + 2, 2);
 	if (isnan(red))
 		snprintf(foot, sizeof(foot), "tier %s (%s), %s; reduction (a) to (c) at the model workload: not measured",
 			 res->tier, res->kvm, res->kernel);
