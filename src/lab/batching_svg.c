@@ -42,9 +42,8 @@ static void crossover_marks(const struct plot *pl, const struct bt_plot *p)
 			/* Under the model's label, on the plot's floor. */
 			svg_text(pl->f, scale_px(&pl->xs, p->crossover[d]), pl->y + pl->h - 6 - 12.0 * d, "start",
 				 "marker-label", label, 0);
-			fprintf(pl->f, "<circle class=\"crossover\" data-series=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" "
-				       "fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n",
-				way_label[d + 1], scale_px(&pl->xs, p->crossover[d]), pl->y + pl->h - 2, c);
+			lab_svg_ring(pl->f, scale_px(&pl->xs, p->crossover[d]), pl->y + pl->h - 2, c, "crossover",
+				     way_label[d + 1]);
 		}
 	}
 }

@@ -104,6 +104,14 @@ void lab_svg_bar(const struct plot *p, double x, double width, double v, const c
 	fputs("</g>\n", p->f);
 }
 
+void lab_svg_ring(FILE *f, double x, double y, const char *colour, const char *cls, const char *name)
+{
+	fprintf(f, "<circle class=\"%s\" data-series=\"", cls);
+	fmt_escape(f, name);
+	fprintf(f, "\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", x, y,
+		colour);
+}
+
 void lab_svg_cell(FILE *f, double x, double y, double w, double h, const char *fill, const char *name,
 		  const char *text, const char *tip)
 {

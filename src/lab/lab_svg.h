@@ -48,6 +48,9 @@ void lab_svg_series(const struct plot *p, const double *x, const double *y, size
  * data-series=NAME>.  Not drawn when V is not finite. */
 void lab_svg_bar(const struct plot *p, double x, double width, double v, const char *colour, const char *name,
 		 const char *label);
+/* An open ring of class CLS named NAME at pixels X, Y: a point marked
+ * on a plot (a measured crossover). */
+void lab_svg_ring(FILE *f, double x, double y, const char *colour, const char *cls, const char *name);
 /* A cell of a grid figure at pixels X, Y (W x H), filled FILL, with TEXT
  * centred in it and TIP as its tooltip: <rect class="cell"
  * data-series=NAME>. */
