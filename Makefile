@@ -53,6 +53,12 @@ OBJS        += $(BUILD)/obj/lab/idle_blob.o
 ASAN_OBJS   += $(BUILD)/asan/obj/lab/idle_blob.o
 STATIC_OBJS += $(BUILD)/static/obj/lab/idle_blob.o
 
+# The built-in guest of `warden lab interrupts`, linked into every warden.
+include guest/lab/interrupts.mk
+OBJS        += $(BUILD)/obj/lab/interrupts_blob.o
+ASAN_OBJS   += $(BUILD)/asan/obj/lab/interrupts_blob.o
+STATIC_OBJS += $(BUILD)/static/obj/lab/interrupts_blob.o
+
 $(BUILD)/warden: $(OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -12,6 +12,7 @@ import re
 import statistics
 import sys
 from collections import defaultdict
+from msr_names import MSRS  # bench/msr_names.py, shared with msr_census_report.py
 
 log, vmms = sys.argv[1], sys.argv[2].split()
 
@@ -27,17 +28,6 @@ for d in range(16):
 for i, x in enumerate("DE DB NMI BP OF BR UD NM DF 09 TS NP SS GP PF 15 MF AC MC XM".split()):
     SVM[0x40 + i] = f"EXCP_{x}"
 
-MSRS = {0x10: "TSC", 0x1b: "APIC_BASE", 0x3b: "TSC_ADJUST", 0x48: "SPEC_CTRL", 0x49: "PRED_CMD",
-        0x8b: "microcode revision", 0xfe: "MTRRcap", 0x10a: "ARCH_CAPABILITIES", 0x277: "PAT",
-        0x2ff: "MTRRdefType", 0x6e0: "TSC_DEADLINE", 0x802: "x2APIC ID", 0x803: "x2APIC version",
-        0x808: "x2APIC TPR", 0x80b: "x2APIC EOI", 0x80d: "x2APIC LDR", 0x80f: "x2APIC SVR",
-        0x828: "x2APIC ESR", 0x830: "x2APIC ICR", 0x832: "x2APIC LVT timer",
-        0x835: "x2APIC LVT LINT0", 0x836: "x2APIC LVT LINT1", 0x837: "x2APIC LVT error",
-        0x838: "x2APIC TMICT (timer count)", 0x839: "x2APIC TMCCT (timer read)",
-        0x83e: "x2APIC TDCR", 0xc0000080: "EFER", 0xc0010015: "HWCR", 0xc0011029: "DE_CFG",
-        0x4b564d00: "KVM wall clock", 0x4b564d01: "KVM system time (kvmclock)",
-        0x4b564d02: "KVM async PF", 0x4b564d03: "KVM steal time", 0x4b564d04: "KVM PV EOI",
-        0x4b564d05: "KVM poll control"}
 
 
 def port_name(p):

@@ -47,7 +47,7 @@ struct bt_options {
 	uint32_t reps;
 	uint32_t sizes[BT_MAX_SIZES];
 	unsigned nsizes;
-	const char *json, *kvm_device, *tier;
+	const char *json, *svg, *kvm_device, *tier;
 };
 
 struct bt_result {
@@ -434,12 +434,31 @@ static int write_json(const char *path, const struct bt_result *r)
 	return 0;
 }
 
+static int write_svg(const char *path, const struct bt_result *r)
+{
+	struct bt_plot p = { .nsizes = r->opt.nsizes, .sizes = r->opt.sizes, .tier = r->tier, .kvm = r->kvm,
+			     .kernel = r->kernel };
+
+	for (unsigned w = 0; w < BT_NWAYS; w++) {
+		for (unsigned i = 0; i < r->opt.nsizes; i++)
+			p.per_op_ns[w][i] = r->ok ? ns(r, r->median[w][i]) / r->opt.sizes[i] : NAN;
+		p.slope[w] = r->slope[w];
+		p.icept[w] = r->icept[w];
+		p.fitted[w] = r->ok && r->fitted[w];
+	}
+	for (unsigned d = 0; d < 2; d++) {
+		p.n_star[d] = r->ok ? n_star(r, BT_PORT + d) : NAN;
+		p.crossover[d] = r->ok ? crossover(r, BT_PORT + d) : NAN;
+	}
+	return bt_write_svg(path, &p);
+}
+
 /* --- the command ------------------------------------------------------------------------ */
 
 static void usage(FILE *f)
 {
-	fputs("usage: warden lab batching [--json FILE] [--reps N] [--sizes N,N,...] [--tier NAME]\n"
-	      "                 [--kvm-device PATH]\n"
+	fputs("usage: warden lab batching [--json FILE] [--svg FILE] [--reps N] [--sizes N,N,...]\n"
+	      "                 [--tier NAME] [--kvm-device PATH]\n"
 	      "\n"
 	      "Cost per operation against the batch size n, from a built-in guest: n trapped\n"
 	      "port writes (n exits), and one batch of n NOP hypercalls through the port\n"
@@ -447,6 +466,8 @@ static void usage(FILE *f)
 	      "and prints the measured crossover next to n* = t_h / t_e.  See docs/lab.md.\n"
 	      "\n"
 	      "  --json FILE      write the results as JSON\n"
+	      "  --svg FILE       write a plot (ns per operation against n, the fits, the\n"
+	      "                   crossovers)\n"
 	      "  --reps N         groups timed per way and size (default 21, 1 to 1024)\n"
 	      "  --sizes LIST     batch sizes, ascending, 2 to 16 of them, 1 to 256\n"
 	      "                   (default 1,2,3,4,6,8,12,16,32,64)\n"
@@ -491,12 +512,13 @@ static int parse_sizes(const char *s, struct bt_options *o)
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_REPS, OPT_SIZES, OPT_TIER, OPT_KVM, OPT_HELP };
+enum { OPT_JSON = 256, OPT_SVG, OPT_REPS, OPT_SIZES, OPT_TIER, OPT_KVM, OPT_HELP };
 
 static int parse(int argc, char **argv, struct bt_options *o)
 {
 	static const struct option opts[] = {
-		{ "json", required_argument, NULL, OPT_JSON }, { "reps", required_argument, NULL, OPT_REPS },
+		{ "json", required_argument, NULL, OPT_JSON }, { "svg", required_argument, NULL, OPT_SVG },
+		{ "reps", required_argument, NULL, OPT_REPS },
 		{ "sizes", required_argument, NULL, OPT_SIZES }, { "tier", required_argument, NULL, OPT_TIER },
 		{ "kvm-device", required_argument, NULL, OPT_KVM }, { "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -509,6 +531,7 @@ static int parse(int argc, char **argv, struct bt_options *o)
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: o->json = optarg; break;
+		case OPT_SVG: o->svg = optarg; break;
 		case OPT_REPS: if (parse_uint(optarg, "--reps", 1, BT_REPS_MAX, &o->reps) < 0) return -1; break;
 		case OPT_SIZES: if (parse_sizes(optarg, o) < 0) return -1; break;
 		case OPT_TIER:
@@ -559,7 +582,8 @@ int lab_batching_main(int argc, char **argv)
 	if (res->ok)
 		fit_all(res);
 	print_table(stdout, res);
-	if (res->opt.json && write_json(res->opt.json, res) < 0) {
+	if ((res->opt.json && write_json(res->opt.json, res) < 0) ||
+	    (res->opt.svg && write_svg(res->opt.svg, res) < 0)) {
 		fprintf(stderr, "warden: %s\n", err_msg());
 		free(res);
 		return 2;

@@ -1,7 +1,7 @@
 /* `warden lab NAME [options]`: the exit lab's experiments:
  * emulated-vs-virtio (lab/regpage_lab.h), batching (lab/batching_lab.h),
  * msr-filter (lab/msr_lab.h), sensitive (lab/sensitive_lab.h), idle
- * (lab/idle_lab.h). */
+ * (lab/idle_lab.h), interrupts (lab/interrupts_lab.h). */
 #include "lab/lab_cmd.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include "core/kvm_caps.h"
 #include "lab/batching_lab.h"
 #include "lab/idle_lab.h"
+#include "lab/interrupts_lab.h"
 #include "lab/msr_lab.h"
 #include "lab/sensitive_lab.h"
 #include "lab/regpage_lab.h"
@@ -184,7 +185,7 @@ int lab_main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		if (argc < 2) {
-			fprintf(stderr, "warden: warden lab needs an experiment: emulated-vs-virtio, batching, msr-filter, sensitive, idle "
+			fprintf(stderr, "warden: warden lab needs an experiment: emulated-vs-virtio, batching, msr-filter, sensitive, idle, interrupts "
 				"(see warden lab --help)\n");
 			return 2;
 		}
@@ -197,6 +198,8 @@ int lab_main(int argc, char **argv)
 		      "  sensitive           SGDT/SIDT/SLDT/STR/SMSW/PUSHF/POPF/CPUID at CPL 0 and 3\n"
 		      "  idle                HLT, the idle hypercall, halt polling, HLT passthrough:\n"
 		      "                      exits per idle, wake-up latency, host CPU\n"
+		      "  interrupts          a device interrupt by irqfd, KVM_IRQ_LINE and MSI: latency,\n"
+		      "                      exits per interrupt, what AVIC/APICv would remove\n"
 		      "See docs/lab.md.\n\n", stdout);
 		usage(stdout);
 		return 0;
@@ -211,6 +214,8 @@ int lab_main(int argc, char **argv)
 		return lab_sensitive_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "idle") == 0)
 		return lab_idle_main(argc - 1, argv + 1);
-	fprintf(stderr, "warden: unknown experiment '%s' (warden lab knows: emulated-vs-virtio, batching, msr-filter, sensitive, idle)\n", argv[1]);
+	if (strcmp(argv[1], "interrupts") == 0)
+		return lab_interrupts_main(argc - 1, argv + 1);
+	fprintf(stderr, "warden: unknown experiment '%s' (warden lab knows: emulated-vs-virtio, batching, msr-filter, sensitive, idle, interrupts)\n", argv[1]);
 	return 2;
 }

@@ -19,8 +19,6 @@
 #include "util/error.h"
 #include "lab/lab_json.h"
 
-#define MSR_NMSRS 2
-#define MSR_NMODES 2 /* 0: left to KVM, 1: intercepted (sent to warden) */
 
 static const struct {
 	uint32_t index;
@@ -43,7 +41,7 @@ struct msr_run {
 
 struct msr_opts {
 	uint32_t iterations;
-	const char *json, *kvm_device, *tier;
+	const char *json, *svg, *kvm_device, *tier;
 };
 
 static double ns(double cycles, uint64_t khz)
@@ -123,6 +121,25 @@ static int write_json(const char *path, const struct msr_opts *o, const char *ti
 	return 0;
 }
 
+static int write_svg(const char *path, const char *tier, const struct caps_host *h,
+		     struct msr_run run[MSR_NMSRS][MSR_NMODES], uint64_t khz)
+{
+	struct msr_plot p = { .mode = { mode_name[0], mode_name[1] }, .tier = tier,
+			      .kvm = caps_module_name(h->module), .kernel = h->kernel };
+
+	for (unsigned i = 0; i < MSR_NMSRS; i++) {
+		p.msr[i] = msrs[i].name;
+		for (unsigned m = 0; m < MSR_NMODES; m++) {
+			const struct msr_run *r = &run[i][m];
+
+			p.ns[i][m] = r->ok ? ns(r->s.median, khz) : NAN;
+			p.exits[i][m] = r->ok ? per_it(r, r->exits) : NAN;
+			p.why[i][m] = r->ok ? "" : !r->ran ? "skipped" : "failed";
+		}
+	}
+	return msr_write_svg(path, &p);
+}
+
 /* Whether KVM lets a guest use IA32_TSC_AUX at all: KVM answers #GP
  * unless the guest's CPUID has RDTSCP (0x80000001 EDX bit 27) or RDPID
  * (leaf 7 ECX bit 22), and warden's guest CPUID is what
@@ -156,14 +173,15 @@ static int kvm_offers_tsc_aux(const char *device, char *why, size_t len)
 
 static void usage(FILE *f)
 {
-	fputs("usage: warden lab msr-filter [--json FILE] [--iterations N] [--tier NAME]\n"
-	      "                 [--kvm-device PATH]\n"
+	fputs("usage: warden lab msr-filter [--json FILE] [--svg FILE] [--iterations N]\n"
+	      "                 [--tier NAME] [--kvm-device PATH]\n"
 	      "\n"
 	      "A guest loop writing IA32_TSC_AUX and IA32_KERNEL_GS_BASE, left to KVM and sent\n"
 	      "to warden by an MSR filter: exits and ns per iteration each way, next to the\n"
 	      "model's (no exit, one exit).  See docs/lab.md.\n"
 	      "\n"
 	      "  --json FILE       write the results as JSON\n"
+	      "  --svg FILE        write a plot (ns and exits per write, each way, per MSR)\n"
 	      "  --iterations N    timed writes per run (default 2000, 10 to 1000000)\n"
 	      "  --tier NAME       the tier to report (default: emulated in a QEMU TCG L1,\n"
 	      "                    else native)\n"
@@ -171,12 +189,13 @@ static void usage(FILE *f)
 	      f);
 }
 
-enum { OPT_JSON = 256, OPT_ITER, OPT_TIER, OPT_KVM, OPT_HELP };
+enum { OPT_JSON = 256, OPT_SVG, OPT_ITER, OPT_TIER, OPT_KVM, OPT_HELP };
 
 static int parse(int argc, char **argv, struct msr_opts *o)
 {
 	static const struct option opts[] = {
-		{ "json", required_argument, NULL, OPT_JSON }, { "iterations", required_argument, NULL, OPT_ITER },
+		{ "json", required_argument, NULL, OPT_JSON }, { "svg", required_argument, NULL, OPT_SVG },
+		{ "iterations", required_argument, NULL, OPT_ITER },
 		{ "tier", required_argument, NULL, OPT_TIER }, { "kvm-device", required_argument, NULL, OPT_KVM },
 		{ "help", no_argument, NULL, OPT_HELP }, { NULL, 0, NULL, 0 },
 	};
@@ -190,6 +209,7 @@ static int parse(int argc, char **argv, struct msr_opts *o)
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: o->json = optarg; break;
+		case OPT_SVG: o->svg = optarg; break;
 		case OPT_ITER:
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
@@ -307,7 +327,8 @@ int lab_msr_main(int argc, char **argv)
 			printf("%s: interception costs %.0f ns and %.3f exits per write; leaving it to KVM saves them\n",
 			       msrs[i].name, ns(run[i][1].s.median - run[i][0].s.median, khz),
 			       per_it(&run[i][1], run[i][1].exits) - per_it(&run[i][0], run[i][0].exits));
-	if (o.json && write_json(o.json, &o, tier, &h, &lh, run, khz) < 0) {
+	if ((o.json && write_json(o.json, &o, tier, &h, &lh, run, khz) < 0) ||
+	    (o.svg && write_svg(o.svg, tier, &h, run, khz) < 0)) {
 		fprintf(stderr, "warden: %s\n", err_msg());
 		return 2;
 	}

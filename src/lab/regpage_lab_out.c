@@ -8,6 +8,8 @@
 
 #include "util/error.h"
 #include "lab/lab_json.h"
+#include "lab/lab_svg.h"
+#include "report/fmt.h"
 
 const char *const ev_kvm_names[EV_NKVM] = {
 	"exits", "io_exits", "mmio_exits", "pf_taken", "pf_fixed", "irq_exits", "tlb_flush",
@@ -244,120 +246,65 @@ int ev_write_json(const char *path, const struct ev_result *res)
 	return 0;
 }
 
-/* --- SVG ------------------------------------------------------------------ */
+/* --- SVG (lab/lab_svg.h) --------------------------------------------------- */
 
 #define SVG_W 460
 #define SVG_H 360
-#define PAD_L 64
-#define PAD_R 16
-#define PAD_T 30
-#define PAD_B 44
 
-static const char *const colour[EV_NMODES] = { "#d62728", "#ff7f0e", "#2ca02c", "#1f77b4" };
-
-struct axis {
-	double lo, hi; /* log10 range */
-};
-
-static double px(const struct axis *a, double v, double p0, double p1)
-{
-	double l = log10(v > 0 ? v : 1e-300);
-
-	if (l < a->lo)
-		l = a->lo;
-	if (l > a->hi)
-		l = a->hi;
-	return p0 + (l - a->lo) / (a->hi - a->lo) * (p1 - p0);
-}
-
-/* One log-log panel at X0: Y (exits/s or ops/s) against offered ops/s. */
-static void panel(FILE *f, const struct ev_result *res, int x0, const char *title, bool ops)
+/* One log-log panel at X0: exits/s (OPS false) or operations done a
+ * second against the offered load, the model dashed. */
+static void panel(FILE *f, const struct ev_result *res, double x0, const char *title, bool ops)
 {
 	const struct ev_options *o = &res->opt;
-	struct axis ax = { floor(log10(o->rates[0] * (EV_MODEL_READS + EV_MODEL_WRITES))),
-			   ceil(log10(EV_MODEL_READS + EV_MODEL_WRITES)) };
-	struct axis ay = { 0, 7 };
-	double l = x0 + PAD_L, r = x0 + SVG_W - PAD_R, t = PAD_T, b = SVG_H - PAD_B;
+	const struct lab_axes a = {
+		.xk = SCALE_LOG10, .yk = SCALE_LOG10,
+		.xlo = o->rates[0] * (EV_MODEL_READS + EV_MODEL_WRITES), .xhi = EV_MODEL_READS + EV_MODEL_WRITES,
+		.ylo = 1, .yhi = 1e7, .title = title, .xlabel = "offered operations per second",
+		.ylabel = ops ? "operations per second" : "VM exits per second", .fx = fmt_si, .fy = fmt_si,
+	};
+	struct plot p;
 
-	if (ax.hi <= ax.lo)
-		ax.lo = ax.hi - 1;
-	fprintf(f, "<text x=\"%.0f\" y=\"18\" font-size=\"13\" text-anchor=\"middle\">%s</text>\n", (l + r) / 2, title);
-	fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#888\"/>\n", l, t,
-		r - l, b - t);
-	for (int e = (int)ay.lo; e <= (int)ay.hi; e++) {
-		double y = px(&ay, pow(10, e), b, t);
-
-		fprintf(f, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-			   "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">1e%d</text>\n",
-			l, r, y, y, l - 4, y + 3, e);
-	}
-	for (int e = (int)ax.lo; e <= (int)ax.hi; e++) {
-		double x = px(&ax, pow(10, e), l, r);
-
-		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"#eee\"/>"
-			   "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\">1e%d</text>\n",
-			x, x, t, b, x, b + 14, e);
-	}
-	fprintf(f, "<text x=\"%.0f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">offered operations per second</text>\n",
-		(l + r) / 2, SVG_H - 12);
-	fprintf(f, "<text x=\"%d\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 %d %.0f)\">%s</text>\n",
-		x0 + 14, (t + b) / 2, x0 + 14, (t + b) / 2, ops ? "operations per second" : "VM exits per second");
+	lab_svg_plot(&p, f, x0 + 70, 60, SVG_W - 90, SVG_H - 120, &a);
 	for (unsigned m = 0; m < EV_NMODES; m++) {
-		/* The model: dashed; the measurement: solid with dots. */
-		for (int pass = 0; pass < 2; pass++) {
-			bool any = false;
+		double x[EV_MAX_RATES], model[EV_MAX_RATES], meas[EV_MAX_RATES];
+		char name[80];
 
-			fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"", colour[m],
-				pass ? "2" : "1.2", pass ? "" : " stroke-dasharray=\"5,4\"");
-			for (unsigned i = 0; i < o->nrates; i++) {
-				const struct ev_run *rr = &res->run[m][i];
-				double off = rr->offered_reads + rr->offered_writes;
-				double v = pass ? (ops ? ev_ops_per_s(rr) : ev_exits_per_s(rr))
-						: (ops ? off : ev_model_exits(rr->mode, rr->offered_reads,
-									     rr->offered_writes, o->scan_us, o->batch));
-
-				if (isnan(v))
-					continue;
-				fprintf(f, "%s%.1f,%.1f", any ? " " : "", px(&ax, off, l, r), px(&ay, v, b, t));
-				any = true;
-			}
-			fputs("\"/>\n", f);
-		}
 		for (unsigned i = 0; i < o->nrates; i++) {
-			const struct ev_run *rr = &res->run[m][i];
-			double v = ops ? ev_ops_per_s(rr) : ev_exits_per_s(rr);
+			const struct ev_run *r = &res->run[m][i];
 
-			if (!isnan(v))
-				fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
-					px(&ax, rr->offered_reads + rr->offered_writes, l, r), px(&ay, v, b, t), colour[m]);
+			x[i] = r->offered_reads + r->offered_writes;
+			model[i] = ops ? x[i] : ev_model_exits(r->mode, r->offered_reads, r->offered_writes,
+								 o->scan_us, o->batch);
+			meas[i] = ops ? ev_ops_per_s(r) : ev_exits_per_s(r);
 		}
+		snprintf(name, sizeof(name), "%s %s", ev_mode_name((enum ev_mode)(m + 1)), ops ? "offered" : "model");
+		lab_svg_series(&p, x, model, o->nrates, svg_colour(m), name, LAB_SVG_DASHED);
+		snprintf(name, sizeof(name), "%s measured", ev_mode_name((enum ev_mode)(m + 1)));
+		lab_svg_series(&p, x, meas, o->nrates, svg_colour(m), name, LAB_SVG_LINE | LAB_SVG_DOTS);
 	}
 }
 
 int ev_write_svg(const char *path, const struct ev_result *res)
 {
-	FILE *f = fopen(path, "w");
+	struct legend_item items[EV_NMODES];
+	FILE *f = lab_svg_open(path, 2 * SVG_W, SVG_H + 70, "warden lab emulated-vs-virtio");
 	double red = ev_reduction(res);
+	char foot[300];
 
 	if (!f)
-		return fail_errno(ERR_USAGE, "cannot write --svg %s", path);
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\">\n"
-		   "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n", 2 * SVG_W, SVG_H + 60);
+		return -1;
 	panel(f, res, 0, "VM exits per second (dashed: model)", false);
 	panel(f, res, SVG_W, "operations done per second (dashed: offered)", true);
 	for (unsigned m = 0; m < EV_NMODES; m++)
-		fprintf(f, "<rect x=\"%u\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-			   "<text x=\"%u\" y=\"%d\" font-size=\"11\">%s</text>\n",
-			PAD_L + m * 210, SVG_H + 6, colour[m], PAD_L + m * 210 + 16, SVG_H + 16,
-			ev_mode_label((enum ev_mode)(m + 1)));
-	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">tier %s (%s), %s; reduction (a) to (c) at the model "
-		   "workload: ", PAD_L, SVG_H + 42, res->tier, res->kvm, res->kernel);
+		items[m] = (struct legend_item){ .name = ev_mode_label((enum ev_mode)(m + 1)), .colour = svg_colour(m) };
+	svg_legend(f, 70, SVG_H, items, 2);
+	svg_legend(f, 70 + SVG_W, SVG_H, items + 2, 2);
 	if (isnan(red))
-		fputs("not measured", f);
+		snprintf(foot, sizeof(foot), "tier %s (%s), %s; reduction (a) to (c) at the model workload: not measured",
+			 res->tier, res->kvm, res->kernel);
 	else
-		fprintf(f, "%.3f%% of exits per operation", red * 100);
-	fputs("</text>\n</svg>\n", f);
-	if (fclose(f) != 0)
-		return fail_errno(ERR_USAGE, "cannot write --svg %s", path);
-	return 0;
+		snprintf(foot, sizeof(foot), "tier %s (%s), %s; reduction (a) to (c) at the model workload: "
+			 "%.3f%% of exits per operation", res->tier, res->kvm, res->kernel, red * 100);
+	svg_text(f, 70, SVG_H + 55, "start", "note", foot, 0);
+	return lab_svg_close(f, path);
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <linux/kvm.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,6 +439,31 @@ static int write_json(const char *path, const struct sn_result_all *R)
 	return 0;
 }
 
+static int write_svg(const char *path, const struct sn_result_all *R)
+{
+	static struct sn_plot p; /* the strings point into R */
+
+	p = (struct sn_plot){ .tier = R->tier, .kvm = R->kvm, .kernel = R->kernel };
+	for (unsigned o = 0; o < SN_NOPS; o++)
+		p.op[o] = op_name[o];
+	for (unsigned x = 0; x < SN_NCTX; x++) {
+		p.ctx[x] = ctx_name[x];
+		p.cpl[x] = cpl_of(x);
+		p.umip[x] = x >= SN_OWN0_UMIP;
+		for (unsigned o = 0; o < SN_NOPS; o++) {
+			const struct sn_row *r = &R->row[x][o];
+
+			p.cell[x][o] = (struct sn_plot_cell){
+				.ran = r->ran, .own = r->ok, .faulted = r->faulted, .vector = r->vector,
+				.exits = (double)r->exits / R->reps,
+				.kvm_exits = r->kvm_known ? (double)r->kvm_exits / R->reps : NAN,
+				.got = r->got, .want = r->want,
+			};
+		}
+	}
+	return sn_write_svg(path, &p);
+}
+
 static void print_table(const struct sn_result_all *R)
 {
 	printf("%-10s %-11s %-40s %-40s %4s %9s %9s\n", "context", "instruction", "returned", "guest's own state",
@@ -466,7 +492,8 @@ static void print_table(const struct sn_result_all *R)
 
 static void usage(FILE *f)
 {
-	fputs("usage: warden lab sensitive [--json FILE] [--reps N] [--tier NAME] [--kvm-device PATH]\n"
+	fputs("usage: warden lab sensitive [--json FILE] [--svg FILE] [--reps N] [--tier NAME]\n"
+	      "                 [--kvm-device PATH]\n"
 	      "\n"
 	      "SGDT, SIDT, SLDT, STR, SMSW, PUSHF/POPF with IF and CPUID in a built-in guest at\n"
 	      "CPL 0 and CPL 3, with CR4.UMIP off and on where the guest's CPUID offers it: what\n"
@@ -474,6 +501,7 @@ static void usage(FILE *f)
 	      "docs/lab.md.\n"
 	      "\n"
 	      "  --json FILE       write the results as JSON\n"
+	      "  --svg FILE        write a grid figure (instruction x context: own state, exits)\n"
 	      "  --reps N          executions of each instruction (default 8, 1 to 64)\n"
 	      "  --tier NAME       the tier to report (default: emulated in a QEMU TCG L1,\n"
 	      "                    else native)\n"
@@ -484,12 +512,13 @@ static void usage(FILE *f)
 int lab_sensitive_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", required_argument, NULL, 'j' }, { "reps", required_argument, NULL, 'r' },
+		{ "json", required_argument, NULL, 'j' }, { "svg", required_argument, NULL, 's' },
+		{ "reps", required_argument, NULL, 'r' },
 		{ "tier", required_argument, NULL, 't' }, { "kvm-device", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct sn_result_all *R = calloc(1, sizeof(*R));
-	const char *json = NULL, *kvm_device = NULL, *tier = NULL;
+	const char *json = NULL, *svg = NULL, *kvm_device = NULL, *tier = NULL;
 	size_t len = (size_t)(lab_sensitive_guest_end - lab_sensitive_guest);
 	struct boot_spec spec = { .format = KERNEL_ELF, .cmdline = "" };
 	struct caps_host h;
@@ -507,6 +536,7 @@ int lab_sensitive_main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = optarg; break;
+		case 's': svg = optarg; break;
 		case 'r':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
@@ -568,7 +598,7 @@ int lab_sensitive_main(int argc, char **argv)
 	boot_spec_free(&spec);
 	close(fd);
 	print_table(R);
-	if (json && write_json(json, R) < 0) {
+	if ((json && write_json(json, R) < 0) || (svg && write_svg(svg, R) < 0)) {
 		fprintf(stderr, "warden: %s\n", err_msg());
 		free(R);
 		return 2;

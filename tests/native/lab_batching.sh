@@ -39,17 +39,35 @@ bt_json_checks() {
 		"$(json "$f" '[.model.port, .model.fast | .t_e_ns, .t_p_ns, .t_h_ns | type == "number"] | all')"
 }
 
+# bt_svg_checks SVG JSON LABEL: the plot holds, per way, a dot for each
+# size measured, the measured line and the fitted one; a model n* marker
+# and a measured-crossover ring per doorbell that has one.
+bt_svg_checks() {
+	local svg=$1 f=$2 l=$3 w n
+	n=$(json "$f" '.measured.sizes | length')
+	for w in trap port fast; do
+		expect_eq "$l: SVG: $w: a dot per batch size measured" "$n" "$(svg_count "$svg" point $w)"
+		expect_eq "$l: SVG: $w: the measured line and the fit" "1 1" \
+			"$(svg_count "$svg" line $w) $(svg_count "$svg" line "$w fit")"
+	done
+	expect_eq "$l: SVG: the model's n* marked per doorbell" \
+		"$(json "$f" '[.crossover_model[] | select(. != null)] | length')" "$(svg_count "$svg" class marker)"
+	expect_eq "$l: SVG: the measured crossover marked per doorbell" \
+		"$(json "$f" '[.crossover_measured[] | select(. != null)] | length')" "$(svg_count "$svg" class crossover)"
+}
+
 lab_batching_checks() { # BIN LABEL
 	local bin=$1 l="$2 lab batching" name=$2-lab-bt ioev
 	[[ $bin == */asan/* ]] && ASAN_RUNS+=("$name")
 	timeout 120 "$bin" lab batching --reps $BT_REPS --sizes $BT_SIZES --json "$OUT/$name.json" \
-		>"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+		--svg "$OUT/$name.svg" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
 	expect_eq "$l: exit status" 0 "$?"
 	expect_match "$l: table with the model's n* next to the crossover" '^doorbell +model n\* = t_h/t_e +measured crossover' "$OUT/$name.out"
 	if [ -x "$CK" ] && ioev=$("$CK" --vm 36 2>/dev/null); then
 		[ "$ioev" -gt 0 ] && ioev=true || ioev=false
 		expect_eq "$l: KVM_CAP_IOEVENTFD as KVM answers" "$ioev" "$(json "$OUT/$name.json" '.tier.capabilities.KVM_CAP_IOEVENTFD')"
 		bt_json_checks "$OUT/$name.json" "$l" "$ioev"
+		bt_svg_checks "$OUT/$name.svg" "$OUT/$name.json" "$l"
 	else
 		failed "$l: cannot ask KVM for KVM_CAP_IOEVENTFD"
 	fi
@@ -70,6 +88,18 @@ lab_batching_can_fail() {
 		| .ok = false | .crossover_measured.fast = null | del(.model.port.t_h_ns)' "$src" >"$bad"
 	n=$(PASSED=0 FAILED=0 SKIPPED=0; bt_json_checks "$bad" doctored "$ioev" >/dev/null; echo $FAILED)
 	expect_eq "check can fail: the batching checks refuse doctored results" 7 "$n"
+	# A plot with a dot, the fast fit and a crossover ring gone; one cut short.
+	svg_doctor "$OUT/release-lab-bt.svg" "$OUT/lab-bt-doctored.svg" "s:circle[@class='point'][@data-series='port']"
+	svg_doctor "$OUT/lab-bt-doctored.svg" "$OUT/lab-bt-doctored.svg" "s:polyline[@data-name='fast fit']"
+	svg_doctor "$OUT/lab-bt-doctored.svg" "$OUT/lab-bt-doctored.svg" "s:circle[@class='crossover']"
+	n=$(PASSED=0 FAILED=0 SKIPPED=0; bt_svg_checks "$OUT/lab-bt-doctored.svg" "$src" doctored >/dev/null; echo $FAILED)
+	expect_eq "check can fail: the batching plot checks refuse a doctored plot" 3 "$n"
+	head -c 600 "$OUT/release-lab-bt.svg" >"$OUT/lab-bt-cut.svg"
+	if [[ $(svg_count "$OUT/lab-bt-cut.svg" point trap) == not-svg* ]]; then
+		pass "check can fail: a plot cut short is not well-formed SVG"
+	else
+		failed "check can fail: a plot cut short passes as SVG"
+	fi
 }
 
 lab_batching_bad_input() {
@@ -79,4 +109,5 @@ lab_batching_bad_input() {
 	lab_bad "batching --sizes above the batch limit" 'from 1 to 256' batching --sizes 1,257
 	lab_bad "batching unknown option" 'unknown option' batching --frobnicate
 	lab_bad "batching --json unwritable" 'cannot write --json' batching --reps 1 --sizes 1,2 --json /nonexistent/dir/x.json
+	lab_bad "batching --svg unwritable" 'cannot write --svg' batching --reps 1 --sizes 1,2 --svg /nonexistent/dir/x.svg
 }

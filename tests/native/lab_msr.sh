@@ -41,11 +41,24 @@ msr_json_checks() {
 	done
 }
 
+# msr_svg_checks SVG JSON LABEL: per MSR and way, a bar in each panel
+# (ns, exits per write) exactly where the JSON says the run measured.
+msr_svg_checks() {
+	local svg=$1 f=$2 l=$3 msr way want
+	for msr in IA32_TSC_AUX IA32_KERNEL_GS_BASE; do
+		for way in kvm intercepted; do
+			want=$(json "$f" ".measured.$msr.$way.status | if . == \"measured\" then 1 else 0 end")
+			expect_eq "$l: SVG: $msr $way: bars for ns and exits per write ($want each)" "$want $want" \
+				"$(svg_count "$svg" bar "ns $msr $way") $(svg_count "$svg" bar "exits $msr $way")"
+		done
+	done
+}
+
 lab_msr_checks() { # BIN LABEL
 	local bin=$1 l="$2 lab msr-filter" name=$2-lab-msr aux filt a b u m
 	[[ $bin == */asan/* ]] && ASAN_RUNS+=("$name")
 	timeout 120 "$bin" lab msr-filter --iterations $MSR_ITER --json "$OUT/$name.json" \
-		>"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+		--svg "$OUT/$name.svg" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
 	expect_eq "$l: exit status" 0 "$?"
 	expect_match "$l: table with the model's exits" '^MSR +way +model ex/it +warden/it' "$OUT/$name.out"
 	if [ -x "$CK" ] && a=$("$CK" --cpuid 0x80000001 0 edx 27 2>/dev/null) && b=$("$CK" --cpuid 7 0 ecx 22 2>/dev/null) &&
@@ -53,6 +66,7 @@ lab_msr_checks() { # BIN LABEL
 		[ "$a" = 1 ] || [ "$b" = 1 ] && aux=1 || aux=0
 		[ "$u" -gt 0 ] && [ "$m" -gt 0 ] && filt=1 || filt=0
 		msr_json_checks "$OUT/$name.json" "$l" $aux $filt
+		msr_svg_checks "$OUT/$name.svg" "$OUT/$name.json" "$l"
 	else
 		failed "$l: cannot ask KVM for RDTSCP/RDPID and user-space MSRs"
 	fi
@@ -74,10 +88,15 @@ lab_msr_can_fail() {
 		| del(.exits_saved_per_iteration)' "$src" >"$bad"
 	n=$(PASSED=0 FAILED=0 SKIPPED=0; msr_json_checks "$bad" doctored $aux 1 >/dev/null; echo $FAILED)
 	expect_eq "check can fail: the msr-filter checks refuse doctored results" 5 "$n"
+	# A plot with a measured run's ns bar gone.
+	svg_doctor "$OUT/release-lab-msr.svg" "$OUT/lab-msr-doctored.svg" "s:g[@data-series='ns IA32_KERNEL_GS_BASE intercepted']"
+	n=$(PASSED=0 FAILED=0 SKIPPED=0; msr_svg_checks "$OUT/lab-msr-doctored.svg" "$src" doctored >/dev/null; echo $FAILED)
+	expect_eq "check can fail: the msr-filter plot checks refuse a doctored plot" 1 "$n"
 }
 
 lab_msr_bad_input() {
 	lab_bad "msr-filter --iterations 0" 'iterations needs a whole number from 10' msr-filter --iterations 0
 	lab_bad "msr-filter unknown option" 'unknown option' msr-filter --frobnicate
 	lab_bad "msr-filter --json unwritable" 'cannot write --json' msr-filter --iterations 10 --json /nonexistent/dir/x.json
+	lab_bad "msr-filter --svg unwritable" 'cannot write --svg' msr-filter --iterations 10 --svg /nonexistent/dir/x.svg
 }

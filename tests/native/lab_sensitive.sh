@@ -43,15 +43,34 @@ sn_json_checks() {
 		"$(json "$f" '"\(.boot_gdt.base) \(.measured[] | select(.context == "cpl0-boot" and .instruction == "SGDT") | .returned)"')"
 }
 
+# sn_svg_checks SVG JSON LABEL: the grid has a cell per context and
+# instruction, coloured as the JSON says: own state (green), the #GP asked
+# for (yellow), not the guest's own (red), skipped (grey).
+sn_svg_checks() {
+	local svg=$1 f=$2 l=$3
+	expect_eq "$l: SVG: a cell per context and instruction" 40 \
+		"$(( $(svg_count "$svg" fill '#a8dcb9') + $(svg_count "$svg" fill '#f7d88a') + $(svg_count "$svg" fill '#f4a9a0') + $(svg_count "$svg" fill '#e4e7ea') ))"
+	expect_eq "$l: SVG: one cell named cpl3 STR" 1 "$(svg_count "$svg" cell "cpl3 STR")"
+	expect_eq "$l: SVG: red cells: rows not the guest's own state" \
+		"$(json "$f" '[.measured[] | select(.status == "measured" and .own_state == false)] | length')" \
+		"$(svg_count "$svg" fill '#f4a9a0')"
+	expect_eq "$l: SVG: yellow cells: the #GP the guest asked for" \
+		"$(json "$f" '[.measured[] | select(.status == "measured" and .own_state and .faulted)] | length')" \
+		"$(svg_count "$svg" fill '#f7d88a')"
+	expect_eq "$l: SVG: grey cells: rows skipped" \
+		"$(json "$f" '[.measured[] | select(.status != "measured")] | length')" "$(svg_count "$svg" fill '#e4e7ea')"
+}
+
 lab_sensitive_checks() { # BIN LABEL
 	local bin=$1 l="$2 lab sensitive" name=$2-lab-sn umip
 	[[ $bin == */asan/* ]] && ASAN_RUNS+=("$name")
 	timeout 120 "$bin" lab sensitive --reps $SN_REPS --json "$OUT/$name.json" \
-		>"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+		--svg "$OUT/$name.svg" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
 	expect_eq "$l: exit status" 0 "$?"
 	expect_match "$l: table with the guest's own state next to what was returned" '^context +instruction +returned +guest.s own state' "$OUT/$name.out"
 	if [ -x "$CK" ] && umip=$("$CK" --cpuid 7 0 ecx 2 2>/dev/null); then
 		sn_json_checks "$OUT/$name.json" "$l" "$umip"
+		sn_svg_checks "$OUT/$name.svg" "$OUT/$name.json" "$l"
 	else
 		failed "$l: cannot ask KVM for UMIP"
 	fi
@@ -74,10 +93,16 @@ lab_sensitive_can_fail() {
 		else . end) | .measured[-1].status = "failed" | .boot_gdt.base = 8192 | del(.wrong)' "$src" >"$bad"
 	n=$(PASSED=0 FAILED=0 SKIPPED=0; sn_json_checks "$bad" doctored "$umip" >/dev/null; echo $FAILED)
 	expect_eq "check can fail: the sensitive checks refuse doctored results" 6 "$n"
+	# A grid without the cpl3 STR cell, with a green cell turned red.
+	svg_doctor "$OUT/release-lab-sn.svg" "$OUT/lab-sn-doctored.svg" "s:g[@data-series='cpl3 STR']"
+	sed -i '0,/fill="#a8dcb9"/s//fill="#f4a9a0"/' "$OUT/lab-sn-doctored.svg"
+	n=$(PASSED=0 FAILED=0 SKIPPED=0; sn_svg_checks "$OUT/lab-sn-doctored.svg" "$src" doctored >/dev/null; echo $FAILED)
+	expect_eq "check can fail: the sensitive grid checks refuse a doctored grid" 3 "$n"
 }
 
 lab_sensitive_bad_input() {
 	lab_bad "sensitive --reps 0" 'reps needs a whole number from 1' sensitive --reps 0
 	lab_bad "sensitive unknown option" 'unknown option' sensitive --frobnicate
 	lab_bad "sensitive --json unwritable" 'cannot write --json' sensitive --reps 1 --json /nonexistent/dir/x.json
+	lab_bad "sensitive --svg unwritable" 'cannot write --svg' sensitive --reps 1 --svg /nonexistent/dir/x.svg
 }

@@ -218,12 +218,14 @@ thread_name_checks() {
 . tests/native/observatory.sh
 . tests/native/multiboot.sh
 . tests/native/hypercall.sh
+. tests/native/lab_svg.sh       # the lab's SVG figures (svg_count, svg_doctor)
 . tests/native/lab_regpage.sh   # warden lab emulated-vs-virtio
 . tests/native/lab_batching.sh  # warden lab batching
 . tests/native/lab_msr.sh       # warden lab msr-filter
 . tests/native/lab_sensitive.sh # warden lab sensitive
 . tests/native/advice.sh        # the advice's saving from bench exits rows
 . tests/native/lab_idle.sh      # warden lab idle
+. tests/native/lab_interrupts.sh # warden lab interrupts
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -243,6 +245,9 @@ advice_costs_checks $B/warden
 lab_idle_checks $B/warden release
 lab_idle_can_fail
 idle_run_checks $B/warden release
+lab_interrupts_checks $B/warden release
+lab_interrupts_can_fail
+lab_interrupts_nocaps
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
@@ -279,6 +284,7 @@ lab_msr_checks $B/asan/warden asan
 lab_sensitive_checks $B/asan/warden asan
 lab_idle_checks $B/asan/warden asan
 idle_run_checks $B/asan/warden asan
+lab_interrupts_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
@@ -329,6 +335,7 @@ lab_batching_bad_input
 lab_msr_bad_input
 lab_sensitive_bad_input
 lab_idle_bad_input
+lab_interrupts_bad_input
 printf 'not a kernel at all\n' >"$OUT/not-a-kernel"
 # A bzImage header with boot protocol 2.00.
 python3 - "$OUT/old-kernel" <<'PY' 2>/dev/null || printf '' >"$OUT/old-kernel"

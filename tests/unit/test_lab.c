@@ -1,10 +1,16 @@
 /* The exit lab's pure parts (src/lab): the sample summaries, the row
  * table, and the rule that decides whether a row runs on a host from what
- * KVM answered; `warden lab batching`'s fit and crossover. */
+ * KVM answered; `warden lab batching`'s fit and crossover; `warden lab
+ * interrupts`' model and its EOI exits; the lab's SVG series. */
 #include <math.h>
+
+#include <stdio.h>
+#include <string.h>
 
 #include "lab/batching_lab.h"
 #include "lab/exits_rows.h"
+#include "lab/interrupts_lab.h"
+#include "lab/lab_svg.h"
 #include "lab/samples.h"
 #include "unit.h"
 
@@ -167,6 +173,48 @@ static void test_batching_crossover(void **state)
 	assert_true(isnan(bt_crossover(n, trap, dear, 4))); /* never */
 }
 
+static void test_interrupts_model(void **state)
+{
+	struct ir_accel off = { .active = false }, on = { .active = true };
+	struct ir_run r = { .ok = true, .have_kvm = true, .injected = 50 };
+
+	(void)state;
+	assert_true(ir_model_kvm_exits(&off) == 2); /* HLT + EOI */
+	assert_true(ir_model_kvm_exits(&on) == 1);  /* HLT */
+	/* 50 interrupts: 50 HLT, 2 windows, 3 host interrupts, 50 EOI. */
+	r.kvm[IR_K_EXITS] = 105, r.kvm[IR_K_HALT] = 50, r.kvm[IR_K_WINDOW] = 2, r.kvm[IR_K_IRQ] = 3;
+	assert_true(ir_other_exits(&r) == 1);
+	r.have_kvm = false; /* no binary stats: not known, not 0 */
+	assert_true(isnan(ir_other_exits(&r)));
+	r.have_kvm = true, r.ok = false;
+	assert_true(isnan(ir_other_exits(&r)));
+}
+
+/* A series leaves out its points that are not finite, dots and line
+ * alike. */
+static void test_svg_series(void **state)
+{
+	double x[4] = { 1, 2, 3, 4 }, y[4] = { 10, NAN, 30, INFINITY };
+	char buf[8192] = { 0 };
+	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+	struct plot p;
+	const struct lab_axes a = { .xk = SCALE_LINEAR, .yk = SCALE_LOG10, .xlo = 1, .xhi = 4, .ylo = 1, .yhi = 100,
+				    .title = "t", .xlabel = "x", .ylabel = "y", .fx = lab_svg_no_label,
+				    .fy = lab_svg_no_label };
+	unsigned dots = 0;
+
+	(void)state;
+	assert_non_null(f);
+	lab_svg_plot(&p, f, 50, 50, 200, 100, &a);
+	lab_svg_series(&p, x, y, 4, "#000", "s<1>", LAB_SVG_LINE | LAB_SVG_DOTS);
+	fclose(f);
+	for (char *c = buf; (c = strstr(c, "class=\"point\"")); c++)
+		dots++;
+	assert_int_equal(dots, 2);
+	assert_non_null(strstr(buf, "data-series=\"s&lt;1&gt;\"")); /* the name escaped */
+	assert_null(strstr(buf, "nan"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +223,8 @@ int main(void)
 		cmocka_unit_test(test_row_runs),
 		cmocka_unit_test(test_batching_fit),
 		cmocka_unit_test(test_batching_crossover),
+		cmocka_unit_test(test_interrupts_model),
+		cmocka_unit_test(test_svg_series),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

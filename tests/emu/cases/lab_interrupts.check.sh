@@ -1,0 +1,20 @@
+# `warden lab interrupts` in L1 (sourced by tests/emu/run.sh): exact where
+# SVM makes it exact. Per interrupt to a guest idling in HLT: one HLT
+# exit, and (kvm_amd avic off) one EOI write exit, the exits KVM counts
+# that are neither HLT, nor interrupt windows, nor host interrupts; each
+# interrupt delivered exactly once; none reaches warden.
+ir_avic=$(sed -n 's/^avic=//p' "$OUT/lab_ir.sys")
+expect_eq "lab interrupts in L1: exit status" 0 "$(rc lab_ir)"
+expect_eq "lab interrupts in L1: avic as L1's /sys/module says" "\"$ir_avic\"" \
+	"$(js lab_ir '.tier.interrupt_virtualisation["kvm_amd.avic"] | tojson')"
+for way in irqfd irq-line msi; do
+	expect_eq "lab interrupts in L1: $way: 50 interrupts, each delivered once, none to warden" "measured 50 50 0" \
+		"$(js lab_ir ".measured[\"$way\"] | \"\\(.status) \\(.injected) \\(.delivered) \\(.exits_to_warden)\"")"
+	expect_eq "lab interrupts in L1: $way: one HLT exit per interrupt" 50 \
+		"$(js lab_ir ".measured[\"$way\"].kvm_exits.halt_exits")"
+	case $ir_avic in
+	N|0) expect_eq "lab interrupts in L1: $way: one EOI exit per interrupt (avic off)" 1 \
+		"$(js lab_ir ".measured[\"$way\"].apic_exits_per_interrupt")" ;;
+	*) skip "lab interrupts in L1: $way: EOI exits: L1's avic is '$ir_avic', not off" ;;
+	esac
+done
