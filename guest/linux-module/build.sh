@@ -32,7 +32,8 @@ trap 'ERRAT="line $LINENO: $BASH_COMMAND"' ERR
 trap 'rc=$?; [ $rc -eq 0 ] || [ $DIED = 1 ] || echo "guest-module: error: exit $rc at $ERRAT" >&2' EXIT
 
 mkdir -p "$OUT/debs"
-rm -f "$OUT/unavailable"
+# Never leave an old module or initramfs behind a failed build.
+rm -f "$OUT/unavailable" "$OUT/whc.ko" "$OUT/initrd-whc.cpio.gz"
 bash "$ROOT/scripts/fetch-kernel.sh" >/dev/null || die "scripts/fetch-kernel.sh failed"
 KVER=$(cat "$KDIR/version")                       # 6.1.0-57-cloud-amd64
 ABI=${KVER%-cloud-amd64}                          # 6.1.0-57

@@ -362,6 +362,7 @@ static ssize_t whc_batching_write(struct file *f, const char __user *buf, size_t
 		return r;
 	if (mutex_lock_interruptible(&whc.lock))
 		return -ERESTARTSYS;
+	whc.data[0] = '.'; /* what each console operation writes */
 	r = whc_run(&p);
 	mutex_unlock(&whc.lock);
 	return r ? r : (ssize_t)len;
