@@ -69,4 +69,5 @@ sed -n '/^WB-STATS-BEGIN$/,/^WB-STATS-END$/p' "$OUT/emu.clean.log" | sed '1d;$d'
     python3 bench/batching_linux_report.py "$OUT/results.txt" "${REPORT%.md}.json" "$OUT/facts.txt" "$command"
 } >"$REPORT"
 cat "$REPORT"
-echo "(report: ${REPORT#"$ROOT"/}, JSON: ${REPORT#"$ROOT"/%.md}.json)"
+rel=${REPORT#"$ROOT"/}
+echo "(report: $rel, JSON: ${rel%.md}.json)"
