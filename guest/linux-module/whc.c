@@ -10,6 +10,11 @@
  *   /dev/whc-console     write(): the bytes go to warden's stdout as
  *                        WHC_CALL_CONSOLE_WRITE requests, up to 16 of
  *                        WHC_CONSOLE_MAX bytes in one batch (one doorbell)
+ *   /dev/whc-disk        where the host offers a disk (--hypercall-disk,
+ *                        WHC_F_BLOCK): read()/write()/lseek() in whole
+ *                        sectors (WHC_SECTOR-aligned offsets and lengths,
+ *                        else EINVAL) as WHC_CALL_BLOCK_READ/WRITE requests,
+ *                        up to 4 of WHC_BLOCK_MAX bytes in one batch
  *   /sys/kernel/debug/whc/batching
  *                        the batching experiment (warden lab batching's,
  *                        from inside Linux): write "REPS N1 N2 ..." (or
@@ -50,6 +55,7 @@
 #include "warden/hypercall.h"
 
 #define WHC_CONSOLE_BATCH 16 /* console requests in one write() batch */
+#define WHC_DISK_BATCH 4     /* block requests in one batch */
 #define WHC_FAST_SPINS 10000000UL /* polls before a fast call counts as unanswered */
 #define WHC_MAX_SIZES 16
 #define WHC_MAX_REPS 1001
@@ -68,6 +74,9 @@ static struct {
 	u64 data_gpa;
 	u64 features;                /* the host's, from HELLO */
 	bool fast_ready;             /* FAST_SETUP answered */
+	u8 *disk_buf;                /* WHC_DISK_BATCH * WHC_BLOCK_MAX bytes, contiguous */
+	u64 disk_gpa, disk_size;     /* disk_size 0: no disk */
+	bool disk_ro, disk_on;
 	char *results;               /* the last experiment's text */
 	size_t results_len;
 	struct dentry *dbg;
@@ -223,6 +232,127 @@ static struct miscdevice whc_console_dev = {
 	.fops = &whc_console_fops,
 	.mode = 0666,
 };
+
+/* --- the disk ----------------------------------------------------------------- */
+
+static int whc_block_info(void)
+{
+	struct whc_req *r = whc_req(whc.port, 0, WHC_CALL_BLOCK_INFO);
+	u32 st = whc_ring_port(1);
+
+	if (st != WHC_OK || r->status != WHC_OK || r->ret.block_info.size % WHC_SECTOR) {
+		pr_warn("whc: BLOCK_INFO refused (status %u, request %u): no /dev/whc-disk\n", st, r->status);
+		return -EIO;
+	}
+	whc.disk_size = r->ret.block_info.size;
+	whc.disk_ro = r->ret.block_info.flags & WHC_BLOCK_RO;
+	return 0;
+}
+
+/* LEN (whole sectors, at most WHC_DISK_BATCH * WHC_BLOCK_MAX) bytes at
+ * POS, to or from disk_buf, in one batch: bytes done, or -errno. */
+static ssize_t whc_disk_batch(bool write, loff_t pos, size_t len)
+{
+	ssize_t done = 0;
+	u32 n = 0, st;
+
+	for (size_t off = 0; off < len; off += WHC_BLOCK_MAX, n++) {
+		struct whc_req *r = whc_req(whc.port, n, write ? WHC_CALL_BLOCK_WRITE : WHC_CALL_BLOCK_READ);
+
+		r->args.block.offset = pos + off;
+		r->args.block.buf.gpa = whc.disk_gpa + off;
+		r->args.block.len = min_t(size_t, len - off, WHC_BLOCK_MAX);
+	}
+	st = whc_ring_port(n);
+	if (st != WHC_OK)
+		return -EIO;
+	for (u32 i = 0; i < n; i++) {
+		st = whc.port->req[i].status;
+		if (st != WHC_OK)
+			return done ? done : st == WHC_E_RDONLY ? -EROFS : -EIO;
+		done += whc.port->req[i].ret.block.bytes;
+	}
+	return done;
+}
+
+static ssize_t whc_disk_rw(bool write, char __user *ubuf, size_t len, loff_t *pos)
+{
+	size_t total = 0, chunk;
+	ssize_t r = 0;
+
+	if (*pos < 0 || *pos % WHC_SECTOR || len % WHC_SECTOR)
+		return -EINVAL;
+	if (*pos >= whc.disk_size)
+		return write && len ? -ENOSPC : 0;
+	if (write && whc.disk_ro)
+		return -EROFS;
+	len = min_t(u64, len, whc.disk_size - *pos);
+	if (mutex_lock_interruptible(&whc.lock))
+		return -ERESTARTSYS;
+	while (total < len) {
+		chunk = min_t(size_t, len - total, WHC_DISK_BATCH * WHC_BLOCK_MAX);
+		if (write && copy_from_user(whc.disk_buf, ubuf + total, chunk)) {
+			r = -EFAULT;
+			break;
+		}
+		r = whc_disk_batch(write, *pos + total, chunk);
+		if (r <= 0)
+			break;
+		if (!write && copy_to_user(ubuf + total, whc.disk_buf, r)) {
+			r = -EFAULT;
+			break;
+		}
+		total += r;
+	}
+	*pos += total;
+	mutex_unlock(&whc.lock);
+	return total ? (ssize_t)total : r;
+}
+
+static ssize_t whc_disk_read(struct file *f, char __user *buf, size_t len, loff_t *pos)
+{
+	return whc_disk_rw(false, buf, len, pos);
+}
+
+static ssize_t whc_disk_write(struct file *f, const char __user *buf, size_t len, loff_t *pos)
+{
+	return whc_disk_rw(true, (char __user *)buf, len, pos);
+}
+
+static loff_t whc_disk_llseek(struct file *f, loff_t off, int whence)
+{
+	return fixed_size_llseek(f, off, whence, whc.disk_size);
+}
+
+static const struct file_operations whc_disk_fops = {
+	.owner = THIS_MODULE,
+	.read = whc_disk_read,
+	.write = whc_disk_write,
+	.llseek = whc_disk_llseek,
+};
+
+static struct miscdevice whc_disk_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "whc-disk",
+	.fops = &whc_disk_fops,
+	.mode = 0600,
+};
+
+/* The disk, where the host offers one; the module works without it. */
+static void whc_disk_init(void)
+{
+	if (!(whc.features & WHC_F_BLOCK) || whc_block_info())
+		return;
+	whc.disk_buf = kmalloc(WHC_DISK_BATCH * WHC_BLOCK_MAX, GFP_KERNEL);
+	if (!whc.disk_buf) {
+		pr_warn("whc: no memory for the disk's buffer: no /dev/whc-disk\n");
+		return;
+	}
+	whc.disk_gpa = virt_to_phys(whc.disk_buf); /* contiguous: one kmalloc */
+	whc.disk_on = misc_register(&whc_disk_dev) == 0;
+	if (whc.disk_on)
+		pr_info("whc: /dev/whc-disk: %llu bytes%s\n", whc.disk_size, whc.disk_ro ? ", read-only" : "");
+}
 
 /* --- the batching experiment ------------------------------------------------ */
 
@@ -393,6 +523,9 @@ static void whc_free(void)
 	debugfs_remove_recursive(whc.dbg);
 	if (whc.misc_on)
 		misc_deregister(&whc_console_dev);
+	if (whc.disk_on)
+		misc_deregister(&whc_disk_dev);
+	kfree(whc.disk_buf);
 	kfree(whc.port);
 	kfree(whc.fast);
 	kfree(whc.data);
@@ -442,6 +575,7 @@ static int __init whc_init(void)
 	if (r)
 		goto bad;
 	whc.misc_on = true;
+	whc_disk_init();
 	whc.dbg = debugfs_create_dir("whc", NULL);
 	debugfs_create_file("batching", 0600, whc.dbg, NULL, &whc_batching_fops);
 	pr_info("whc: hypercall interface version %u, features 0x%llx%s; /dev/whc-console\n", WHC_VERSION,

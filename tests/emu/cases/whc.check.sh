@@ -22,6 +22,21 @@ else
 	for l in 'nop single 1' 'nop port 4' 'console single 4' 'console port 1'; do
 		expect_match "whc module: experiment line '$l', every request answered" "^$l [0-9]+ [0-9]+ 0$" "$o"
 	done
+	d=$OUT/whc_disk.out
+	l1() { sed -n "s/^$1=//p" "$OUT/whc_l1.out"; }
+	expect_eq "whc disk: guest powers off" 0 "$(rc whc_disk)"
+	expect_match "whc disk: /dev/whc-disk exists" 'whc-disk$' "$d"
+	expect_eq "whc disk: its size is the image's" 1048576 "$(sed -n 's/^size=//p' "$d")"
+	expect_eq "whc disk: the whole image read through it" "$(l1 whc-disk-all)" "$(sed -n 's/^all=//p' "$d")"
+	expect_eq "whc disk: its first 4 KiB" "$(l1 whc-disk-head)" "$(sed -n 's/^head=//p' "$d")"
+	expect_match "whc disk: the sector write succeeded" '^write-rc=0$' "$d"
+	expect_eq "whc disk: the written sector is in the image" whc-disk-write-4711 "$(l1 whc-disk-sector8)"
+	expect_eq "whc disk: padded with zeros" "$(l1 whc-zero-493)" "$(l1 whc-disk-sector8-rest)"
+	expect_match "whc disk: an unaligned read is refused" '^unaligned-rc=1$' "$d"
+	b=$(js whc_disk '.device_work.hypercall.bytes')
+	[ "$b" -ge $((1048576 + 4096 + 512)) ] 2>/dev/null && pass "whc disk: the device counted the bytes ($b)" ||
+		failed "whc disk: device bytes '$b', want at least $((1048576 + 4096 + 512))"
+	expect_eq "whc disk: no guest errors at the device" 0 "$(js whc_disk '.device_work.hypercall.errors')"
 	expect_eq "whc module absent: the guest still boots and powers off" 0 "$(rc whc_absent)"
 	expect_match "whc module absent: the module refuses to load" 'insmod whc.ko failed' "$OUT/whc_absent.out"
 	expect_match "whc module absent: and says why" 'whc: no hypercall interface' "$OUT/whc_absent.out"
