@@ -2,7 +2,8 @@
 # the default guest with guest/linux-module's whc.ko in its initramfs
 # (/extra/initrd-whc.cpio.gz, from `make guest-module`).
 #  whc_console: with --hypercall: the module finds the interface and loads;
-#               a line, then 70,000 bytes (several requests a batch), go
+#               a line, then 70,000 bytes in one write() (two batches of
+#               several requests), go
 #               through /dev/whc-console to warden's stdout; a small run of
 #               the batching experiment through debugfs.
 #  whc_disk:    with --hypercall-disk: /dev/whc-disk reads the image
@@ -12,7 +13,7 @@
 if [ -f /extra/initrd-whc.cpio.gz ]; then
 	case_run whc_console --hypercall --initrd /extra/initrd-whc.cpio.gz --cmdline "$BASE warden.run=\"\
 echo whc-loaded=\$(grep -c '^whc ' /proc/modules); dmesg | grep 'whc:'; printf 'whc-line-4711\n' >/dev/whc-console; echo line-rc=\$?; \
-yes w | head -c 70000 >/dev/whc-console; echo big-rc=\$?; mount -t debugfs none /sys/kernel/debug; \
+yes w | head -c 70000 >/tmp/w; dd if=/tmp/w of=/dev/whc-console bs=70000 2>/dev/null; echo big-rc=\$?; mount -t debugfs none /sys/kernel/debug; \
 echo '3 1 4' >/sys/kernel/debug/whc/batching; r=\$?; echo; echo knob-rc=\$r; cat /sys/kernel/debug/whc/batching\""
 	# The disk path: a 1 MiB image of random bytes; the guest reads all of
 	# it (several batches) and its first 4 KiB, then writes one sector.
