@@ -8,6 +8,11 @@
 #
 # Idempotent: the initrd is rebuilt only when one of its inputs is newer.
 # FORCE=1 rebuilds anyway.
+#
+# WARDEN_GUEST_KO=FILE.ko WARDEN_GUEST_INITRD=OUT.cpio.gz: build OUT instead,
+# the same initramfs plus FILE.ko (lib/modules/<ver>/extra/, loaded last by
+# /init), e.g. warden's hypercall module (guest/linux-module/build.sh); the
+# default initramfs stays without it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -91,8 +96,11 @@ if [ ! -s "$OUT/vmlinux" ] || [ "$OUT/vmlinuz" -nt "$OUT/vmlinux" ] || [ "$ROOT/
     extract_vmlinux "$OUT/vmlinuz" "$OUT/vmlinux"
 fi
 
-INITRD="$OUT/initrd.cpio.gz"
-inputs=("$ROOT/guest/init" "$ROOT/guest/tools/randread.c" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
+INITRD="${WARDEN_GUEST_INITRD:-$OUT/initrd.cpio.gz}"
+EXTRA_KO=${WARDEN_GUEST_KO:-}
+[ -z "$EXTRA_KO" ] || [ -n "${WARDEN_GUEST_INITRD:-}" ] || die "WARDEN_GUEST_KO needs WARDEN_GUEST_INITRD (not the default initramfs)"
+[ -z "$EXTRA_KO" ] || [ -f "$EXTRA_KO" ] || die "WARDEN_GUEST_KO: no file $EXTRA_KO"
+inputs=(${EXTRA_KO:+"$EXTRA_KO"} "$ROOT/guest/init" "$ROOT/guest/tools/randread.c" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
 stale=${FORCE:-0}
 if [ "$stale" != 1 ] && [ -s "$INITRD" ]; then
     for f in "${inputs[@]}"; do
@@ -102,11 +110,11 @@ else
     stale=1
 fi
 if [ "$stale" != 1 ]; then
-    echo "guest: up to date (build/guest/vmlinuz $KVER, vmlinux $(stat -c %s "$OUT/vmlinux") bytes, build/guest/initrd.cpio.gz $(stat -c %s "$INITRD") bytes)"
+    echo "guest: up to date (build/guest/vmlinuz $KVER, vmlinux $(stat -c %s "$OUT/vmlinux") bytes, $INITRD $(stat -c %s "$INITRD") bytes)"
     exit 0
 fi
 
-STAGE="$OUT/initrd.stage"
+STAGE="$INITRD.stage"
 rm -rf "$STAGE"
 mkdir -p "$STAGE"/{bin,dev,proc,sys,tmp,run,root,etc,"lib/modules/$KVER"}
 ln -s bin "$STAGE/sbin"
@@ -129,6 +137,11 @@ while read -r m; do
     mkdir -p "$STAGE/lib/modules/$KVER/$(dirname "$m")"
     cp "$moddir/$m" "$STAGE/lib/modules/$KVER/$m"
 done <<<"$order"
+if [ -n "$EXTRA_KO" ]; then
+    mkdir -p "$STAGE/lib/modules/$KVER/extra"
+    cp "$EXTRA_KO" "$STAGE/lib/modules/$KVER/extra/"
+    order+=$'\n'"extra/$(basename "$EXTRA_KO")"
+fi
 printf '%s\n' "$order" >"$STAGE/lib/modules/$KVER/load-order"
 
 install -m 0755 "$ROOT/guest/init" "$STAGE/init"
@@ -146,4 +159,4 @@ mknod -m 666 "$STAGE/dev/null" c 1 3
 mv -f "$INITRD.tmp" "$INITRD"
 rm -rf "$STAGE"
 
-echo "guest: built build/guest/vmlinuz ($KVER), vmlinux ($(stat -c %s "$OUT/vmlinux") bytes) and build/guest/initrd.cpio.gz ($(stat -c %s "$INITRD") bytes, $(wc -l <<<"$order") modules)"
+echo "guest: built build/guest/vmlinuz ($KVER), vmlinux ($(stat -c %s "$OUT/vmlinux") bytes) and $INITRD ($(stat -c %s "$INITRD") bytes, $(wc -l <<<"$order") modules)"

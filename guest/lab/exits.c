@@ -11,6 +11,7 @@
 #include "core/layout.h"
 #include "lab/exits_abi.h"
 #include "x86.h"
+#include "warden/hypercall.h"
 
 #define P ((volatile struct lab_params *)LAYOUT_LAB_PARAMS)
 
@@ -46,6 +47,62 @@ __asm__(
 	"	lock incq lab_ipi_acks(%rip)\n"
 	"	jmp lab_eoi\n");
 
+/* --- the hypercall rows (include/warden/hypercall.h) -------------------------
+ * A one-request batch at GPA (identity-mapped: the address is the pointer),
+ * written once; each call then marks it pending, rings, and reads the
+ * answer: the header's status << 32 | the request's, 0 when both are
+ * WHC_OK. */
+static void hc_fill(uint64_t gpa, uint32_t call, uint64_t arg0)
+{
+	volatile uint64_t *w = (volatile uint64_t *)gpa;
+	volatile struct whc_batch *h = (volatile struct whc_batch *)gpa;
+	volatile struct whc_req *r = (volatile struct whc_req *)(h + 1);
+
+	for (unsigned i = 0; i < (sizeof(*h) + sizeof(*r)) / 8; i++)
+		w[i] = 0;
+	h->version = WHC_VERSION;
+	h->count = 1;
+	r->call = call;
+	r->args.raw[0] = arg0;
+}
+
+static inline uint64_t hc_answer(volatile struct whc_batch *h)
+{
+	volatile struct whc_req *r = (volatile struct whc_req *)(h + 1);
+
+	return (uint64_t)h->status << 32 | r->status;
+}
+
+static inline void hc_pending(volatile struct whc_batch *h)
+{
+	volatile struct whc_req *r = (volatile struct whc_req *)(h + 1);
+
+	r->status = WHC_STATUS_PENDING;
+	h->status = WHC_STATUS_PENDING;
+}
+
+/* The port doorbell: the answer is there when the OUT retires. */
+static inline uint64_t hc_port(volatile struct whc_batch *h)
+{
+	hc_pending(h);
+	outl(WHC_PORT_DOORBELL, (uint32_t)(uint64_t)h);
+	return hc_answer(h);
+}
+
+/* The fast doorbell: KVM resumes the guest at once; the host writes the
+ * header's status last, so poll it (bounded: a host that never answers
+ * costs LAB_HC_SPINS pauses a call and counts as unanswered, not a hang). */
+static inline uint64_t hc_fast(volatile struct whc_batch *h)
+{
+	unsigned long spins = LAB_HC_SPINS;
+
+	hc_pending(h);
+	outl(WHC_PORT_FAST, 0);
+	while (h->status == WHC_STATUS_PENDING && spins--)
+		__asm__ volatile("pause" ::: "memory");
+	return hc_answer(h);
+}
+
 static void poweroff(void)
 {
 	outb(P->port_poweroff, P->poweroff_value);
@@ -77,6 +134,24 @@ static void setup_idt(void)
 	idt_set_gate(idt, LAB_VEC_TIMER, lab_timer_isr, cs);
 	idt_set_gate(idt, LAB_VEC_IPI, lab_ipi_isr, cs);
 	idt_set_gate(idt, LAB_VEC_SPURIOUS, lab_spurious_isr, cs);
+}
+
+/* The measured batch: a NOP; for the fast doorbell, named first with
+ * FAST_SETUP through the port doorbell (untimed). */
+static void hc_setup(uint32_t op)
+{
+	uint64_t batch = P->addr, setup = batch + LAB_HC_SETUP_OFF, st;
+
+	hc_fill(batch, WHC_CALL_NOP, 0);
+	if (op != LAB_OP_WHC_FAST)
+		return;
+	hc_fill(setup, WHC_CALL_FAST_SETUP, batch);
+	st = hc_port((volatile struct whc_batch *)setup);
+	if (st) {
+		P->check = st;
+		P->status = LAB_ST_HC_SETUP;
+		poweroff();
+	}
 }
 
 /* vCPU 1: the target of the IPI ops. */
@@ -148,6 +223,12 @@ static uint64_t run_op(uint32_t op, uint32_t n, uint64_t *s, int amd)
 	case LAB_OP_WRMSR:
 		v = msr_value;
 		TIMED(n, s, wrmsr(msr, v));
+		break;
+	case LAB_OP_WHC_PORT:
+		TIMED(n, s, v += hc_port((volatile struct whc_batch *)addr) != 0);
+		break;
+	case LAB_OP_WHC_FAST:
+		TIMED(n, s, v += hc_fast((volatile struct whc_batch *)addr) != 0);
 		break;
 	case LAB_OP_HLT_TIMER: {
 		uint64_t wakeups = 0;
@@ -232,6 +313,8 @@ void guest_main(uint64_t cpu)
 	}
 	if (op == LAB_OP_WRMSR)
 		msr_value = rdmsr(P->msr);
+	if (op == LAB_OP_WHC_PORT || op == LAB_OP_WHC_FAST)
+		hc_setup(op);
 	/* The first touch of each sample page is a fault: take them now. */
 	for (uint32_t i = 0; i < n; i += 512)
 		s[i] = 0;

@@ -7,9 +7,9 @@ LAB_GUEST_ELF := $(BUILD)/lab/exits-guest.elf
 # red zone (interrupts arrive on the same stack).
 LAB_GUEST_CFLAGS := -m64 -O2 -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
                     -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
-                    -Wall -Wextra -Werror -Isrc
+                    -Wall -Wextra -Werror -Isrc -Iinclude
 
-$(LAB_GUEST_ELF): guest/lab/exits.c guest/lab/x86.h src/lab/exits_abi.h src/core/layout.h
+$(LAB_GUEST_ELF): guest/lab/exits.c guest/lab/x86.h src/lab/exits_abi.h src/core/layout.h include/warden/hypercall.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
 	@$(CC) $(LAB_GUEST_CFLAGS) -c -o $@.o $<

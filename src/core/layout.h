@@ -79,6 +79,8 @@
 #define LAYOUT_LAB_PARAMS 0x40000   /* the page warden and the guest share */
 #define LAYOUT_LAB_AP_STACK 0x48000 /* top of vCPU 1's stack (grows down) */
 #define LAYOUT_LAB_SAMPLES 0x200000 /* the guest's per-iteration samples */
+#define LAYOUT_LAB_HC_BATCH 0x40800 /* bench exits' hypercall rows: the measured batch
+				     * (header + 1 request, in the parameters' page) */
 #define PORT_LAB 0x560              /* +0 an exit to warden, +1 a doorbell an
 				     * ioeventfd absorbs, +2 the guest's marks */
 #define PORT_LAB_EXIT (PORT_LAB + 0)

@@ -154,7 +154,7 @@ static int parse(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .kvm_device = KVM_DEFAULT_DEVICE, .rounds = DEFAULT_ROUNDS,
 			       .iterations = DEFAULT_ITERATIONS };
-	_Static_assert(sizeof(o->selected) / sizeof(o->selected[0]) >= 17, "room for every row");
+	_Static_assert(sizeof(o->selected) / sizeof(o->selected[0]) >= 18, "room for every row");
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {

@@ -36,6 +36,13 @@ enum lab_op {
 	LAB_OP_HLT_IPI,    /* IPI to vCPU 1, which waits in HLT; sample = until
 			    * its handler has run, seen from vCPU 0 */
 	LAB_OP_IPI,        /* the same with vCPU 1 running (a busy loop) */
+	LAB_OP_WHC_PORT,   /* a one-request NOP batch (include/warden/hypercall.h)
+			    * at ADDR: mark it pending, ring WHC_PORT_DOORBELL,
+			    * read the answer (there when the OUT retires) */
+	LAB_OP_WHC_FAST,   /* the same batch, named once with FAST_SETUP (a
+			    * batch at ADDR + LAB_HC_SETUP_OFF, rung on the
+			    * port doorbell before any timing): mark it pending,
+			    * ring WHC_PORT_FAST, poll its status until answered */
 	LAB_NOPS
 };
 
@@ -50,7 +57,15 @@ enum lab_status {
 	LAB_ST_TIMER_MODE, /* CPUID offers the TSC-deadline timer but the LAPIC
 			    * did not take the mode: CHECK = the LVT timer
 			    * register as read back */
+	LAB_ST_HC_SETUP,   /* the FAST_SETUP batch was not answered WHC_OK:
+			    * CHECK = its header status << 32 | request status */
 };
+
+/* LAB_OP_WHC_*: the FAST_SETUP batch, after the measured one (which takes
+ * a header and one request: 128 bytes). */
+#define LAB_HC_SETUP_OFF 0x100
+/* LAB_OP_WHC_FAST: pauses a call may poll before it counts as unanswered. */
+#define LAB_HC_SPINS (1ul << 26)
 
 #define LAB_MARK_BEGIN 1
 #define LAB_MARK_END 2
@@ -84,7 +99,8 @@ struct lab_params {
 	uint64_t loop_cycles;   /* TSC from just before the first timed
 				 * iteration to just after the last */
 	uint64_t check;         /* the op's result: RAX after the last
-				 * hypercall, the last MMIO/MSR value read */
+				 * hypercall, the last MMIO/MSR value read;
+				 * LAB_OP_WHC_*: calls not answered WHC_OK */
 	uint32_t done;          /* timed iterations completed */
 	uint32_t amd;           /* 1: an AMD CPU (VMMCALL used) */
 	uint64_t wakeups;       /* HLT_*: HLTs, including wake-ups without

@@ -44,8 +44,12 @@ const struct lab_row lab_rows[] = {
 	  LAB_NEED_MSR_FILTER, LAB_EXPECT_ONE, NULL },
 	{ "ipi", "IPI to a second vCPU that is running, until its handler has run", LAB_OP_IPI, LAB_T_NONE,
 	  LAB_NEED_TWO_VCPUS | LAB_NEED_X2APIC, LAB_EXPECT_NONE, NULL },
-	{ "hypercall-warden", "a hypercall to warden (issue 12, section 3)", LAB_OP_HYPERCALL, LAB_T_NONE, 0,
-	  LAB_EXPECT_ONE, "not yet: warden's hypercall interface (issue 12, section 3) is being built" },
+	{ "hypercall-warden",
+	  "a one-request NOP hypercall batch rung on warden's port doorbell: answered in place, one exit",
+	  LAB_OP_WHC_PORT, LAB_T_HC_PORT, 0, LAB_EXPECT_ONE, NULL },
+	{ "hypercall-fast",
+	  "the same batch rung on the fast doorbell: KVM signals an eventfd, warden's I/O thread answers",
+	  LAB_OP_WHC_FAST, LAB_T_HC_FAST, LAB_NEED_IOEVENTFD, LAB_EXPECT_NONE, NULL },
 };
 const unsigned lab_nrows = sizeof(lab_rows) / sizeof(lab_rows[0]);
 

@@ -26,6 +26,8 @@ enum lab_target {
 	LAB_T_MMIO_EXIT,      /* the bench MMIO device's register */
 	LAB_T_MMIO_DOORBELL,  /* its doorbell register, under an ioeventfd */
 	LAB_T_MMIO_COALESCED, /* its coalesced page */
+	LAB_T_HC_PORT,        /* LAYOUT_LAB_HC_BATCH, rung on WHC_PORT_DOORBELL */
+	LAB_T_HC_FAST,        /* the same batch, rung on WHC_PORT_FAST (an ioeventfd) */
 };
 
 /* What a row's VM needs. */

@@ -24,9 +24,11 @@
 #include "core/layout.h"
 #include "core/vm.h"
 #include "devices/platform.h"
+#include "hypercall/hypercall.h"
 #include "lab/guest_blob.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "warden/hypercall.h"
 
 #define LAB_MAX_VCPUS 2
 #define MMIO_WINDOW 0x1000
@@ -105,15 +107,18 @@ static uint64_t target_addr(const struct machine *m, enum lab_target t)
 	case LAB_T_MMIO_EXIT: return m->mmio + MMIO_REG_EXIT;
 	case LAB_T_MMIO_DOORBELL: return m->mmio + MMIO_REG_DOORBELL;
 	case LAB_T_MMIO_COALESCED: return m->coalesced;
+	case LAB_T_HC_PORT:
+	case LAB_T_HC_FAST: return LAYOUT_LAB_HC_BATCH;
 	default: return 0;
 	}
 }
 
-static int add_ioeventfd(struct machine *m, bool pio, uint64_t addr, uint32_t len)
+/* BLOCKING: the floor's hypercall thread waits in read() on it. */
+static int add_ioeventfd(struct machine *m, bool pio, uint64_t addr, uint32_t len, bool blocking)
 {
 	struct kvm_ioeventfd io = { .addr = addr, .len = len, .flags = pio ? KVM_IOEVENTFD_FLAG_PIO : 0 };
 
-	m->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	m->efd = eventfd(0, EFD_CLOEXEC | (blocking ? 0 : EFD_NONBLOCK));
 	if (m->efd < 0)
 		return fail_errno(ERR_HOST, "eventfd");
 	io.fd = m->efd;
@@ -191,7 +196,24 @@ static uint64_t guest_mem_mib(uint32_t iterations)
 	return need < 16 ? 16 : need;
 }
 
-static int machine_create(struct machine *m, const struct lab_run_config *c, const struct lab_row *row)
+/* The hypercall rows: warden's side gets warden's hypercall device (both
+ * doorbells, the fast one under KVM_IOEVENTFD for hypercall-fast, and its
+ * I/O thread); the floor's side gets no device, only, for hypercall-fast,
+ * an ioeventfd of its own on the fast doorbell (floor_hc_thread answers
+ * it). */
+static int add_hypercall(struct machine *m, const struct lab_row *row, bool floor)
+{
+	struct hypercall_config hc = { .enabled = true, .ioeventfd = row->target == LAB_T_HC_FAST };
+
+	if (row->target != LAB_T_HC_PORT && row->target != LAB_T_HC_FAST)
+		return 0;
+	if (floor)
+		return row->target == LAB_T_HC_FAST ? add_ioeventfd(m, true, WHC_PORT_FAST, 4, true) : 0;
+	return hypercall_create(&m->vm, &hc) ? 0 : -1;
+}
+
+static int machine_create(struct machine *m, const struct lab_run_config *c, const struct lab_row *row,
+			  bool floor)
 {
 	struct vm_config cfg = {
 		.mem_bytes = guest_mem_mib(c->iterations) << 20,
@@ -232,9 +254,11 @@ static int machine_create(struct machine *m, const struct lab_run_config *c, con
 	m->coalesced = mmio->dev.res.range[1].base;
 	if (boot_load(&m->vm, &spec) < 0)
 		return -1;
-	if (row->target == LAB_T_PORT_DOORBELL && add_ioeventfd(m, true, PORT_LAB_DOORBELL, 1) < 0)
+	if (row->target == LAB_T_PORT_DOORBELL && add_ioeventfd(m, true, PORT_LAB_DOORBELL, 1, false) < 0)
 		return -1;
-	if (row->target == LAB_T_MMIO_DOORBELL && add_ioeventfd(m, false, m->mmio + MMIO_REG_DOORBELL, 4) < 0)
+	if (row->target == LAB_T_MMIO_DOORBELL && add_ioeventfd(m, false, m->mmio + MMIO_REG_DOORBELL, 4, false) < 0)
+		return -1;
+	if (add_hypercall(m, row, floor) < 0)
 		return -1;
 	if (row->target == LAB_T_MMIO_COALESCED && vm_coalesced_mmio(&m->vm, m->coalesced, MMIO_WINDOW) < 0)
 		return -1;
@@ -290,6 +314,7 @@ static const char *status_text(uint32_t st)
 	case LAB_ST_NONE: return "the guest wrote no result";
 	case LAB_ST_BAD_PARAMS: return "the guest refused its parameters";
 	case LAB_ST_NO_FEATURE: return "the guest CPU lacks a feature the op needs";
+	case LAB_ST_HC_SETUP: return "the hypercall device did not answer FAST_SETUP WHC_OK (check: header << 32 | request)";
 	case LAB_ST_TIMER_MODE:
 		return "the LAPIC did not take the TSC-deadline timer mode its CPUID offers (LVT timer read back)";
 	default: return "unknown guest status";
@@ -504,6 +529,8 @@ struct floor {
 		bool started;
 		uint64_t exits;
 	} v[LAB_MAX_VCPUS];
+	pthread_t hc_thread; /* hypercall-fast: answers the fast doorbell */
+	bool hc_started;
 };
 
 static void floor_stop(struct floor *f, const char *error)
@@ -517,6 +544,75 @@ static void floor_stop(struct floor *f, const char *error)
 	atomic_store(&f->stop, true);
 	if (write(f->done_efd, &one, sizeof(one)) < 0) {
 		/* the eventfd cannot be full: nothing to do */
+	}
+}
+
+/* The least a hypercall needs: its answer where the guest reads it.  The
+ * floor does not read the batch (the lab's guest rings a one-request
+ * batch, whatever its call): it writes WHC_OK as the request's status,
+ * then as the header's, the order warden writes them in. */
+static void floor_hc_answer(struct machine *m, uint64_t gpa)
+{
+	struct whc_batch *h = gmem_ptr(&m->vm.mem, gpa, sizeof(*h) + sizeof(struct whc_req));
+	struct whc_req *r;
+
+	if (!h || gpa % WHC_BATCH_ALIGN)
+		return;
+	r = (struct whc_req *)(h + 1);
+	__atomic_store_n(&r->status, WHC_OK, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->status, WHC_OK, __ATOMIC_RELEASE);
+}
+
+/* hypercall-fast: KVM signals the eventfd (m->efd, blocking) at each ring
+ * of the fast doorbell and resumes the guest; this thread wakes in read()
+ * and answers the batch the guest polls (LAYOUT_LAB_HC_BATCH, where the
+ * guest was told to put it: the floor skips reading FAST_SETUP).  One
+ * read() and two stores a call, where warden's I/O thread also polls its
+ * stop eventfd and checks the whole batch. */
+static void *floor_hc_thread(void *arg)
+{
+	struct floor *f = arg;
+	uint64_t rings;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		if (read(f->m->efd, &rings, sizeof(rings)) != (ssize_t)sizeof(rings)) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (atomic_load_explicit(&f->stop, memory_order_relaxed))
+			break;
+		floor_hc_answer(f->m, LAYOUT_LAB_HC_BATCH);
+	}
+	return NULL;
+}
+
+/* A port write: the marks, the poweroff, and the port doorbell (a 32-bit
+ * write of the batch's address, answered in place before the vCPU runs on). */
+static void floor_io(struct floor_vcpu *fv, struct kvm_run *run, size_t run_size)
+{
+	struct floor *f = fv->f;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	uint32_t gpa;
+
+	if (run->io.direction != KVM_EXIT_IO_OUT || run->io.data_offset + run->io.size > run_size)
+		return;
+	if (run->io.size == 4 && run->io.port == WHC_PORT_DOORBELL) {
+		memcpy(&gpa, data, sizeof(gpa));
+		floor_hc_answer(f->m, gpa);
+	} else if (run->io.size == 1 && run->io.port == PORT_LAB_MARK && *data == LAB_MARK_BEGIN) {
+		fv->exits = 0;
+		f->kvm_ok = kvm_exits(f->m, &f->kvm_begin);
+		atomic_store(&f->measuring, true);
+	} else if (run->io.size == 1 && run->io.port == PORT_LAB_MARK && *data == LAB_MARK_END) {
+		atomic_store(&f->measuring, false);
+		fv->exits--; /* the mark itself */
+		f->kvm_ok = f->kvm_ok && kvm_exits(f->m, &f->kvm_end);
+	} else if (run->io.size == 1 && run->io.port == PORT_ACPI_PM + ACPI_PM_SLEEP_CTL) {
+		floor_stop(f, NULL);
 	}
 }
 
@@ -545,22 +641,7 @@ static void *floor_thread(void *arg)
 					 __ATOMIC_RELEASE);
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
-			if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 1 &&
-			    run->io.data_offset < run_size) {
-				uint8_t val = *((uint8_t *)run + run->io.data_offset);
-
-				if (run->io.port == PORT_LAB_MARK && val == LAB_MARK_BEGIN) {
-					fv->exits = 0;
-					f->kvm_ok = kvm_exits(f->m, &f->kvm_begin);
-					atomic_store(&f->measuring, true);
-				} else if (run->io.port == PORT_LAB_MARK && val == LAB_MARK_END) {
-					atomic_store(&f->measuring, false);
-					fv->exits--; /* the mark itself */
-					f->kvm_ok = f->kvm_ok && kvm_exits(f->m, &f->kvm_end);
-				} else if (run->io.port == PORT_ACPI_PM + ACPI_PM_SLEEP_CTL) {
-					floor_stop(f, NULL);
-				}
-			}
+			floor_io(fv, run, run_size);
 			break;
 		case KVM_EXIT_MMIO:
 			break;
@@ -582,7 +663,8 @@ static void *floor_thread(void *arg)
 	return NULL;
 }
 
-static int run_floor(struct machine *m, const struct lab_run_config *c, struct lab_result *out)
+static int run_floor(struct machine *m, const struct lab_run_config *c, const struct lab_row *row,
+		     struct lab_result *out)
 {
 	unsigned n = m->vm.cfg.ncpus;
 	struct floor *f = calloc(1, sizeof(*f));
@@ -602,6 +684,12 @@ static int run_floor(struct machine *m, const struct lab_run_config *c, struct l
 		close(f->done_efd);
 		free(f);
 		return -1;
+	}
+	if (row->target == LAB_T_HC_FAST) {
+		err = pthread_create(&f->hc_thread, NULL, floor_hc_thread, f);
+		if (err)
+			floor_stop(f, "cannot start the hypercall thread");
+		f->hc_started = !err;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		f->v[i] = (struct floor_vcpu){ .f = f, .id = i };
@@ -625,6 +713,15 @@ static int run_floor(struct machine *m, const struct lab_run_config *c, struct l
 	for (unsigned i = 0; i < n; i++)
 		if (f->v[i].started)
 			pthread_join(f->v[i].thread, NULL);
+	if (f->hc_started) {
+		uint64_t one = 1;
+
+		/* f->stop is set: the thread ends at this wake-up.  (A write to
+		 * an eventfd fails only at a count near 2^64.) */
+		while (write(m->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+			;
+		pthread_join(f->hc_thread, NULL);
+	}
 	if (r == 0)
 		timed_out(m, c, out);
 	for (unsigned i = 0; i < n; i++)
@@ -650,13 +747,13 @@ int lab_run_row(const struct lab_run_config *c, const struct lab_row *row, bool 
 	memset(out, 0, sizeof(*out));
 	if (!m)
 		return fail(ERR_HOST, "out of memory");
-	if (machine_create(m, c, row) < 0)
+	if (machine_create(m, c, row, floor) < 0)
 		goto done;
 	khz = ioctl(m->vm.vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
 	out->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
 	if (write_params(m, c, row, out->tsc_khz ? out->tsc_khz : 1000000) < 0)
 		goto done;
-	if ((floor ? run_floor(m, c, out) : run_warden(m, c, out)) < 0)
+	if ((floor ? run_floor(m, c, row, out) : run_warden(m, c, out)) < 0)
 		goto done;
 	if (!out->error[0])
 		collect(m, c->iterations, out);

@@ -28,6 +28,10 @@ fi
 # (/extra/guests in L1).
 GUESTS=${EMU_GUESTS:-build/tests/guests}
 [ -d "$GUESTS" ] && extras+=("$GUESTS")
+# The default guest's initramfs with warden's hypercall module (make
+# guest-module), for the whc case: /extra/initrd-whc.cpio.gz in L1.
+WHC_INITRD=build/guest-module/initrd-whc.cpio.gz
+[ -f "$WHC_INITRD" ] && extras+=("$WHC_INITRD")
 # L1's own kernel used to hang now and then under multi-threaded TCG
 # (about one full run in three), when KVM patched __schedule at a VM's
 # start or end; l1-init now keeps a VM open so that never happens again

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `warden bench exits` at a small size on this host's /dev/kvm: every row is
 # measured, skipped for a reason KVM gives when asked directly
-# (tests/native/kvm_check_ext.c), or the one row kept for a feature not
-# built yet; exits per iteration are what each row is designed to cause;
+# (tests/native/kvm_check_ext.c); exits per iteration are what each row
+# is designed to cause;
 # the JSON has its fields; a host without a capability (an LD_PRELOAD shim
 # hides it) gets rows skipped, not failed; bad options give one line and
 # status 2.  Sourced by run.sh (which provides B, OUT and the tests/lib.sh
@@ -21,7 +21,7 @@ echo "== warden bench exits"
 CK=$B/tests/kvm-check-ext
 BX_N=200
 BX_ROWS="loop cpuid hypercall-kvm pio-warden pio-ioeventfd mmio-write-warden mmio-read-warden mmio-ioeventfd
-mmio-coalesced hlt-timer hlt-ipi rdmsr-kvm wrmsr-kvm rdmsr-warden wrmsr-warden ipi hypercall-warden"
+mmio-coalesced hlt-timer hlt-ipi rdmsr-kvm wrmsr-kvm rdmsr-warden wrmsr-warden ipi hypercall-warden hypercall-fast"
 
 # bx_run NAME BIN ARGS...: one bench run, its status in $OUT/NAME.rc.
 bx_run() {
@@ -89,7 +89,7 @@ if [ -x "$CK" ]; then
 	vmcap() { $CK --vm "$1" 2>/dev/null || echo error; }
 	ioev=$(vmcap 36) coal=$(vmcap 15) usm=$(vmcap 188) filt=$(vmcap 189)
 	want() { [ "$1" -gt 0 ] 2>/dev/null && echo measured || echo skipped; }
-	for r in pio-ioeventfd mmio-ioeventfd; do
+	for r in pio-ioeventfd mmio-ioeventfd hypercall-fast; do
 		expect_eq "bench exits: $r as KVM_CAP_IOEVENTFD ($ioev) says" "$(want "$ioev")" "$(bx $r .status)"
 	done
 	expect_eq "bench exits: mmio-coalesced as KVM_CAP_COALESCED_MMIO ($coal) says" "$(want "$coal")" \
@@ -114,20 +114,29 @@ else
 	expect_eq "bench exits: KVM answered the hypercall with -KVM_ENOSYS" 0xfffffffffffffc18 \
 		"$(bx hypercall-kvm .guest.guest_check)"
 fi
-expect_eq "bench exits: hypercall-warden is the row not built yet" "not yet" "$(bx hypercall-warden .status)"
-expect_eq "bench exits: no other row is 'not yet'" hypercall-warden \
-	"$(json "$BJ" '[.rows[] | select(.status=="not yet") | .name] | join(" ")')"
+expect_eq "bench exits: no row is 'not yet'" 0 "$(json "$BJ" '[.rows[] | select(.status=="not yet")] | length')"
+expect_eq "bench exits: hypercall-warden measured (it needs no capability)" measured "$(bx hypercall-warden .status)"
+
+# The hypercall rows: every call answered WHC_OK (the guest counts the
+# ones that were not), by warden and by the floor.
+for r in hypercall-warden hypercall-fast; do
+	[ "$(bx $r .status)" = measured ] || continue
+	for side in guest floor; do
+		expect_eq "bench exits: $r ($side): every hypercall answered WHC_OK" 0x0 "$(bx $r .$side.guest_check)"
+	done
+done
 
 # Exits per iteration as designed, on both sides (warden and the floor):
 # exactly one per iteration for the rows that go to warden, none for the
 # ones KVM handles or an ioeventfd absorbs, one per full ring (169 writes
 # on x86's ring of 170 entries) for coalesced MMIO.
-for r in pio-warden mmio-write-warden mmio-read-warden rdmsr-warden wrmsr-warden; do
+for r in pio-warden mmio-write-warden mmio-read-warden rdmsr-warden wrmsr-warden hypercall-warden; do
 	[ "$(bx $r .status)" = measured ] || continue
 	expect_eq "bench exits: $r: one exit to warden per iteration" $BX_N "$(bx $r .guest.exits_to_user_space)"
 	expect_eq "bench exits: $r: one exit to the floor per iteration" $BX_N "$(bx $r .floor.exits_to_user_space)"
 done
-for r in loop cpuid hypercall-kvm pio-ioeventfd mmio-ioeventfd hlt-timer hlt-ipi rdmsr-kvm wrmsr-kvm ipi; do
+for r in loop cpuid hypercall-kvm pio-ioeventfd mmio-ioeventfd hlt-timer hlt-ipi rdmsr-kvm wrmsr-kvm ipi \
+	hypercall-fast; do
 	[ "$(bx $r .status)" = measured ] || continue
 	expect_eq "bench exits: $r: no exit reaches warden" 0 "$(bx $r .guest.exits_to_user_space)"
 	expect_eq "bench exits: $r: no exit reaches the floor" 0 "$(bx $r .floor.exits_to_user_space)"
@@ -166,6 +175,8 @@ expect_eq "bench exits: rdmsr-kvm read KVM's IA32_MISC_ENABLE" 0x1 "$(bx rdmsr-k
 expect_eq "bench exits: pio-warden: warden's share per exit measured" true \
 	"$(bx pio-warden '.warden_share.ns_per_exit.total > 0 and .warden_share.ns_per_exit.decode > 0 and .warden_share.fraction_of_round_trip > 0 and .overhead_ratio_bound_from_share > 1')"
 expect_eq "bench exits: cpuid: no warden share" 0 "$(bx cpuid .warden_share.ns_per_iteration)"
+expect_eq "bench exits: hypercall-warden: warden's share per exit measured" true \
+	"$(bx hypercall-warden '.warden_share.ns_per_exit.total > 0 and .warden_share.ns_per_exit.emulate > 0')"
 
 # A host without ioeventfd, coalesced MMIO and user-space MSRs (hidden by
 # a shim that makes KVM_CHECK_EXTENSION answer 0): those rows are skipped,
@@ -173,18 +184,21 @@ expect_eq "bench exits: cpuid: no warden share" 0 "$(bx cpuid .warden_share.ns_p
 if [ -f $B/tests/fake-kvm-caps.so ]; then
 	WARDEN_FAKE_NO_CAPS=36,15,188 LD_PRELOAD=$B/tests/fake-kvm-caps.so \
 		bx_run bench-exits-nocaps $B/warden --rounds 1 --iterations 20 \
-		--rows pio-warden,pio-ioeventfd,mmio-coalesced,rdmsr-warden,mmio-ioeventfd --json "$OUT/bench-exits-nocaps.json"
+		--rows pio-warden,pio-ioeventfd,mmio-coalesced,rdmsr-warden,mmio-ioeventfd,hypercall-warden,hypercall-fast \
+		--json "$OUT/bench-exits-nocaps.json"
 	j=$OUT/bench-exits-nocaps.json
 	expect_eq "bench exits without capabilities: exit status" 0 "$(cat "$OUT/bench-exits-nocaps.rc")"
 	bx_fields "$j" "bench exits without capabilities"
 	for rc in pio-ioeventfd:KVM_CAP_IOEVENTFD mmio-ioeventfd:KVM_CAP_IOEVENTFD mmio-coalesced:KVM_CAP_COALESCED_MMIO \
-		rdmsr-warden:KVM_CAP_X86_USER_SPACE_MSR; do
+		rdmsr-warden:KVM_CAP_X86_USER_SPACE_MSR hypercall-fast:KVM_CAP_IOEVENTFD; do
 		r=${rc%%:*} cap=${rc#*:}
 		expect_eq "bench exits without $cap: $r skipped, naming it" "skipped true" \
 			"$(json "$j" ".rows[] | select(.name==\"$r\") | \"\(.status) \(.reason | test(\"$cap\"))\"")"
 	done
-	expect_eq "bench exits without capabilities: pio-warden still measured" measured \
-		"$(json "$j" '.rows[] | select(.name=="pio-warden") | .status')"
+	for r in pio-warden hypercall-warden; do
+		expect_eq "bench exits without capabilities: $r still measured" measured \
+			"$(json "$j" ".rows[] | select(.name==\"$r\") | .status")"
+	done
 	expect_eq "bench exits without capabilities: the JSON records KVM's answer" 0 \
 		"$(json "$j" .tier.capabilities.KVM_CAP_COALESCED_MMIO)"
 else
@@ -196,12 +210,16 @@ fi
 if [ -x "$B/asan/warden" ]; then
 	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		bx_run bench-exits-asan $B/asan/warden --rounds 1 --iterations 50 \
-		--rows pio-warden,mmio-read-warden,mmio-coalesced,wrmsr-warden,hlt-ipi,hypercall-warden \
+		--rows pio-warden,mmio-read-warden,mmio-coalesced,wrmsr-warden,hlt-ipi,hypercall-warden,hypercall-fast \
 		--json "$OUT/bench-exits-asan.json"
 	expect_eq "bench exits (asan): status 0, nothing on stderr" "0 0" \
 		"$(cat "$OUT/bench-exits-asan.rc") $(wc -c <"$OUT/bench-exits-asan.err")"
-	expect_eq "bench exits (asan): pio-warden one exit per iteration" 50 \
-		"$(json "$OUT/bench-exits-asan.json" '.rows[] | select(.name=="pio-warden") | .guest.exits_to_user_space')"
+	for r in pio-warden hypercall-warden; do
+		expect_eq "bench exits (asan): $r one exit per iteration" 50 \
+			"$(json "$OUT/bench-exits-asan.json" ".rows[] | select(.name==\"$r\") | .guest.exits_to_user_space")"
+	done
+	expect_eq "bench exits (asan): no row failed" 0 \
+		"$(json "$OUT/bench-exits-asan.json" '[.rows[] | select(.status=="failed")] | length')"
 fi
 
 # Bad input: one line, status 2.
