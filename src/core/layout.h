@@ -82,10 +82,12 @@
 #define LAYOUT_LAB_HC_BATCH 0x40800 /* bench exits' hypercall rows: the measured batch
 				     * (header + 1 request, in the parameters' page) */
 #define PORT_LAB 0x560              /* +0 an exit to warden, +1 a doorbell an
-				     * ioeventfd absorbs, +2 the guest's marks */
+				     * ioeventfd absorbs, +2 the guest's marks,
+				     * +3 a port KVM queues (coalesced PIO) */
 #define PORT_LAB_EXIT (PORT_LAB + 0)
 #define PORT_LAB_DOORBELL (PORT_LAB + 1)
 #define PORT_LAB_MARK (PORT_LAB + 2)
+#define PORT_LAB_COALESCED (PORT_LAB + 3)
 #define PORT_LAB_LEN 4
 
 /* `warden lab emulated-vs-virtio` (src/lab, src/devices/regpage.c): the

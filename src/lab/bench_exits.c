@@ -531,6 +531,7 @@ static json_object *tier_json(const struct tier *t, const struct lab_host *h, co
 	add_str(caps, "asked_on", h->checked_on_vm ? "a new VM (KVM_CHECK_EXTENSION)" : "the KVM device");
 	add_u64(caps, "KVM_CAP_IOEVENTFD", (uint64_t)h->ioeventfd);
 	add_u64(caps, "KVM_CAP_COALESCED_MMIO", (uint64_t)h->coalesced_mmio);
+	add_u64(caps, "KVM_CAP_COALESCED_PIO", (uint64_t)h->coalesced_pio);
 	add_u64(caps, "KVM_CAP_X86_USER_SPACE_MSR", (uint64_t)h->user_space_msr);
 	add_u64(caps, "KVM_CAP_X86_MSR_FILTER", (uint64_t)h->msr_filter);
 	add_u64(caps, "KVM_CAP_IRQCHIP", (uint64_t)h->irqchip);

@@ -30,6 +30,9 @@ const struct lab_row lab_rows[] = {
 	  LAB_T_MMIO_DOORBELL, LAB_NEED_IOEVENTFD, LAB_EXPECT_NONE, NULL },
 	{ "mmio-coalesced", "4-byte MMIO store KVM queues in the coalesced MMIO ring (an exit when it is full)",
 	  LAB_OP_MMIO_WRITE, LAB_T_MMIO_COALESCED, LAB_NEED_COALESCED, LAB_EXPECT_RING, NULL },
+	{ "pio-coalesced", "OUT to a port KVM queues in the coalesced ring (warden run does it for the UART's "
+	  "transmit register): an exit to KVM, to warden only when the ring is full",
+	  LAB_OP_PIO_WRITE, LAB_T_PORT_COALESCED, LAB_NEED_COALESCED | LAB_NEED_COALESCED_PIO, LAB_EXPECT_RING, NULL },
 	{ "hlt-timer", "HLT woken by the in-kernel LAPIC's TSC-deadline timer: wake-up latency after the deadline",
 	  LAB_OP_HLT_TIMER, LAB_T_NONE, LAB_NEED_X2APIC | LAB_NEED_TSC_DEADLINE, LAB_EXPECT_NONE, NULL },
 	{ "hlt-ipi", "IPI to a second vCPU waiting in HLT, until its handler has run", LAB_OP_HLT_IPI,
@@ -105,6 +108,7 @@ int lab_host_probe(struct lab_host *h, const char *device)
 	fd = h->checked_on_vm ? vm_fd : kvm_fd;
 	h->ioeventfd = check(fd, KVM_CAP_IOEVENTFD);
 	h->coalesced_mmio = check(fd, KVM_CAP_COALESCED_MMIO);
+	h->coalesced_pio = check(fd, KVM_CAP_COALESCED_PIO);
 	h->user_space_msr = check(fd, KVM_CAP_X86_USER_SPACE_MSR);
 	h->msr_filter = check(fd, KVM_CAP_X86_MSR_FILTER);
 	h->irqchip = check(fd, KVM_CAP_IRQCHIP);
@@ -133,6 +137,8 @@ bool lab_row_runs(const struct lab_row *row, const struct lab_host *h, char *why
 		snprintf(why, len, "skipped: " CAP_TEXT(KVM_CAP_IOEVENTFD), h->ioeventfd);
 	else if ((row->needs & LAB_NEED_COALESCED) && h->coalesced_mmio <= 0)
 		snprintf(why, len, "skipped: " CAP_TEXT(KVM_CAP_COALESCED_MMIO), h->coalesced_mmio);
+	else if ((row->needs & LAB_NEED_COALESCED_PIO) && h->coalesced_pio <= 0)
+		snprintf(why, len, "skipped: " CAP_TEXT(KVM_CAP_COALESCED_PIO), h->coalesced_pio);
 	else if ((row->needs & LAB_NEED_MSR_FILTER) && h->user_space_msr <= 0)
 		snprintf(why, len, "skipped: " CAP_TEXT(KVM_CAP_X86_USER_SPACE_MSR), h->user_space_msr);
 	else if ((row->needs & LAB_NEED_MSR_FILTER) && h->msr_filter <= 0)

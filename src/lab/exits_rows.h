@@ -26,6 +26,7 @@ enum lab_target {
 	LAB_T_MMIO_EXIT,      /* the bench MMIO device's register */
 	LAB_T_MMIO_DOORBELL,  /* its doorbell register, under an ioeventfd */
 	LAB_T_MMIO_COALESCED, /* its coalesced page */
+	LAB_T_PORT_COALESCED, /* PORT_LAB_COALESCED, a coalesced PIO zone */
 	LAB_T_HC_PORT,        /* LAYOUT_LAB_HC_BATCH, rung on WHC_PORT_DOORBELL */
 	LAB_T_HC_FAST,        /* the same batch, rung on WHC_PORT_FAST (an ioeventfd) */
 };
@@ -38,6 +39,7 @@ enum lab_target {
 #define LAB_NEED_X2APIC (1u << 4)
 #define LAB_NEED_TSC_DEADLINE (1u << 5)
 #define LAB_NEED_VMCALL (1u << 6) /* a VMCALL/VMMCALL in guest ring 0 that completes */
+#define LAB_NEED_COALESCED_PIO (1u << 7)
 
 /* Exits that reach user space per timed iteration, by design. */
 enum lab_expect {
@@ -64,7 +66,7 @@ const struct lab_row *lab_row_find(const char *name);
  * new VM where KVM answers there, else on the device;
  * KVM_GET_SUPPORTED_CPUID). */
 struct lab_host {
-	long ioeventfd, coalesced_mmio, user_space_msr, msr_filter, irqchip;
+	long ioeventfd, coalesced_mmio, coalesced_pio, user_space_msr, msr_filter, irqchip;
 	unsigned max_vcpus;
 	bool cpuid_read;
 	bool x2apic, tsc_deadline; /* CPUID.1:ECX bits 21, 24 KVM supports */

@@ -107,6 +107,7 @@ static uint64_t target_addr(const struct machine *m, enum lab_target t)
 	case LAB_T_MMIO_EXIT: return m->mmio + MMIO_REG_EXIT;
 	case LAB_T_MMIO_DOORBELL: return m->mmio + MMIO_REG_DOORBELL;
 	case LAB_T_MMIO_COALESCED: return m->coalesced;
+	case LAB_T_PORT_COALESCED: return PORT_LAB_COALESCED;
 	case LAB_T_HC_PORT:
 	case LAB_T_HC_FAST: return LAYOUT_LAB_HC_BATCH;
 	default: return 0;
@@ -212,6 +213,17 @@ static int add_hypercall(struct machine *m, const struct lab_row *row, bool floo
 	return hypercall_create(&m->vm, &hc) ? 0 : -1;
 }
 
+/* The coalesced PIO row's zone (vm_coalesce_port_writes: 0 when KVM does
+ * not offer it, which the row's needs rule out before). */
+static int add_coalesced_port(struct machine *m)
+{
+	int r = vm_coalesce_port_writes(&m->vm, PORT_LAB_COALESCED, 1);
+
+	if (r == 0)
+		return fail(ERR_HOST, "KVM did not take a coalesced port zone (KVM_CAP_COALESCED_PIO)");
+	return r < 0 ? -1 : 0;
+}
+
 static int machine_create(struct machine *m, const struct lab_run_config *c, const struct lab_row *row,
 			  bool floor)
 {
@@ -220,6 +232,9 @@ static int machine_create(struct machine *m, const struct lab_run_config *c, con
 		.ncpus = (row->needs & LAB_NEED_TWO_VCPUS) ? 2 : 1,
 		.irqchip = true,
 		.kvm_device = c->kvm_device,
+		/* Only this row's VM lets devices queue port writes (the UART's
+		 * and the RTC's, as warden run does, and the bench port's). */
+		.coalesced_pio = row->target == LAB_T_PORT_COALESCED,
 	};
 	struct boot_spec spec = {
 		.kernel = "warden bench exits' built-in guest", .format = KERNEL_ELF,
@@ -261,6 +276,8 @@ static int machine_create(struct machine *m, const struct lab_run_config *c, con
 	if (add_hypercall(m, row, floor) < 0)
 		return -1;
 	if (row->target == LAB_T_MMIO_COALESCED && vm_coalesced_mmio(&m->vm, m->coalesced, MMIO_WINDOW) < 0)
+		return -1;
+	if (row->target == LAB_T_PORT_COALESCED && add_coalesced_port(m) < 0)
 		return -1;
 	if ((row->needs & LAB_NEED_MSR_FILTER) && vm_msr_filter(&m->vm, &msr, 1) < 0)
 		return -1;

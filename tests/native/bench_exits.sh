@@ -21,7 +21,7 @@ echo "== warden bench exits"
 CK=$B/tests/kvm-check-ext
 BX_N=200
 BX_ROWS="loop cpuid hypercall-kvm pio-warden pio-ioeventfd mmio-write-warden mmio-read-warden mmio-ioeventfd
-mmio-coalesced hlt-timer hlt-ipi rdmsr-kvm wrmsr-kvm rdmsr-warden wrmsr-warden ipi hypercall-warden hypercall-fast"
+mmio-coalesced pio-coalesced hlt-timer hlt-ipi rdmsr-kvm wrmsr-kvm rdmsr-warden wrmsr-warden ipi hypercall-warden hypercall-fast"
 
 # bx_run NAME BIN ARGS...: one bench run, its status in $OUT/NAME.rc.
 bx_run() {
@@ -94,6 +94,10 @@ if [ -x "$CK" ]; then
 	done
 	expect_eq "bench exits: mmio-coalesced as KVM_CAP_COALESCED_MMIO ($coal) says" "$(want "$coal")" \
 		"$(bx mmio-coalesced .status)"
+	cpio=$(vmcap 162)
+	[ "$coal" -gt 0 ] 2>/dev/null && cboth=$cpio || cboth=0
+	expect_eq "bench exits: pio-coalesced as KVM_CAP_COALESCED_PIO ($cpio) and _MMIO ($coal) say" "$(want "$cboth")" \
+		"$(bx pio-coalesced .status)"
 	tscd=$(vmcap 72)
 	[ "$tscd" -gt 0 ] 2>/dev/null &&
 		expect_eq "bench exits: hlt-timer measured, as KVM_CAP_TSC_DEADLINE_TIMER ($tscd) offers the timer" measured \
@@ -141,18 +145,19 @@ for r in loop cpuid hypercall-kvm pio-ioeventfd mmio-ioeventfd hlt-timer hlt-ipi
 	expect_eq "bench exits: $r: no exit reaches warden" 0 "$(bx $r .guest.exits_to_user_space)"
 	expect_eq "bench exits: $r: no exit reaches the floor" 0 "$(bx $r .floor.exits_to_user_space)"
 done
-if [ "$(bx mmio-coalesced .status)" = measured ]; then
+for r in mmio-coalesced pio-coalesced; do
+	[ "$(bx $r .status)" = measured ] || continue
 	for side in guest floor; do
-		x=$(bx mmio-coalesced ".$side.exits_to_user_space")
+		x=$(bx $r ".$side.exits_to_user_space")
 		if [ "$x" -ge $((BX_N / 169)) ] 2>/dev/null && [ "$x" -le $((BX_N / 169 + 1)) ]; then
-			pass "bench exits: mmio-coalesced ($side): $x exits for $BX_N writes (one per full ring)"
+			pass "bench exits: $r ($side): $x exits for $BX_N writes (one per full ring)"
 		else
-			failed "bench exits: mmio-coalesced ($side): $x exits for $BX_N writes, want one per 169"
+			failed "bench exits: $r ($side): $x exits for $BX_N writes, want one per 169"
 		fi
 	done
-	expect_eq "bench exits: mmio-coalesced: the ring's writes reached the device through warden" \
-		"$((BX_N / 169 * 169))" "$(bx mmio-coalesced '.warden_share.coalesced_writes_per_iteration * '$BX_N' | round')"
-fi
+	expect_eq "bench exits: $r: the ring's writes reached the device through warden" \
+		"$((BX_N / 169 * 169))" "$(bx $r '.warden_share.coalesced_writes_per_iteration * '$BX_N' | round')"
+done
 # KVM's own counter agrees: at least one exit per iteration where one
 # reaches warden (each is KVM's first), next to none for the measuring loop
 # on its own (only the host's interrupts: well under one in ten).
@@ -182,15 +187,15 @@ expect_eq "bench exits: hypercall-warden: warden's share per exit measured" true
 # a shim that makes KVM_CHECK_EXTENSION answer 0): those rows are skipped,
 # naming the capability, and the run still succeeds.
 if [ -f $B/tests/fake-kvm-caps.so ]; then
-	WARDEN_FAKE_NO_CAPS=36,15,188 LD_PRELOAD=$B/tests/fake-kvm-caps.so \
+	WARDEN_FAKE_NO_CAPS=36,15,188,162 LD_PRELOAD=$B/tests/fake-kvm-caps.so \
 		bx_run bench-exits-nocaps $B/warden --rounds 1 --iterations 20 \
-		--rows pio-warden,pio-ioeventfd,mmio-coalesced,rdmsr-warden,mmio-ioeventfd,hypercall-warden,hypercall-fast \
+		--rows pio-warden,pio-ioeventfd,mmio-coalesced,pio-coalesced,rdmsr-warden,mmio-ioeventfd,hypercall-warden,hypercall-fast \
 		--json "$OUT/bench-exits-nocaps.json"
 	j=$OUT/bench-exits-nocaps.json
 	expect_eq "bench exits without capabilities: exit status" 0 "$(cat "$OUT/bench-exits-nocaps.rc")"
 	bx_fields "$j" "bench exits without capabilities"
 	for rc in pio-ioeventfd:KVM_CAP_IOEVENTFD mmio-ioeventfd:KVM_CAP_IOEVENTFD mmio-coalesced:KVM_CAP_COALESCED_MMIO \
-		rdmsr-warden:KVM_CAP_X86_USER_SPACE_MSR hypercall-fast:KVM_CAP_IOEVENTFD; do
+		pio-coalesced:KVM_CAP_COALESCED_MMIO rdmsr-warden:KVM_CAP_X86_USER_SPACE_MSR hypercall-fast:KVM_CAP_IOEVENTFD; do
 		r=${rc%%:*} cap=${rc#*:}
 		expect_eq "bench exits without $cap: $r skipped, naming it" "skipped true" \
 			"$(json "$j" ".rows[] | select(.name==\"$r\") | \"\(.status) \(.reason | test(\"$cap\"))\"")"

@@ -72,7 +72,7 @@ static void test_rows(void **state)
 
 static void host_with_everything(struct lab_host *h)
 {
-	*h = (struct lab_host){ .ioeventfd = 1, .coalesced_mmio = 2, .user_space_msr = 1, .msr_filter = 1,
+	*h = (struct lab_host){ .ioeventfd = 1, .coalesced_mmio = 2, .coalesced_pio = 1, .user_space_msr = 1, .msr_filter = 1,
 				.irqchip = 1, .max_vcpus = 8, .cpuid_read = true, .x2apic = true,
 				.tsc_deadline = true, .checked_on_vm = true };
 }
@@ -107,6 +107,12 @@ static void test_row_runs(void **state)
 	h.coalesced_mmio = 0;
 	assert_false(runs("mmio-coalesced", &h, why));
 	assert_non_null(strstr(why, "KVM_CAP_COALESCED_MMIO"));
+	assert_false(runs("pio-coalesced", &h, why)); /* its ring is coalesced MMIO's */
+	host_with_everything(&h);
+	h.coalesced_pio = 0;
+	assert_false(runs("pio-coalesced", &h, why));
+	assert_non_null(strstr(why, "KVM_CAP_COALESCED_PIO"));
+	assert_true(runs("mmio-coalesced", &h, why));
 	host_with_everything(&h);
 	h.user_space_msr = 0;
 	assert_false(runs("rdmsr-warden", &h, why));
