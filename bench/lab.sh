@@ -1,74 +1,88 @@
 #!/usr/bin/env bash
 # The exit lab's experiments in the emulated AMD-V tier (real SVM with
-# nested paging in a QEMU TCG L1, tests/emu/l1.sh), all in one L1, at a
-# size TCG gets through: each experiment's table, its JSON and status.
-# The native tier needs no script: run `warden lab NAME` on the host.
+# nested paging in a QEMU TCG L1, tests/emu/l1.sh), in one L1, with the
+# static warden: each experiment's table, JSON and SVG come back through
+# L1's console. Keep sizes small: an exit there costs tens of
+# microseconds. The native tier needs no script: `warden lab NAME`.
 #
-# Usage: bench/lab.sh   (from the repo root; needs `make static`)
-# Env:
-#   LABS="emulated-vs-virtio batching msr-filter sensitive"   which to run
-#   ARGS_emulated_vs_virtio="--seconds 1"   options per experiment (dashes
-#   ARGS_batching="--reps 5"                in the name become underscores)
+# Usage: bench/lab.sh                         the default set, below
+#        bench/lab.sh EXPERIMENT [OPTIONS...] one experiment, e.g.
+#                                             bench/lab.sh interrupts --count 200
+# Env (the default set):
+#   LABS="emulated-vs-virtio batching msr-filter sensitive"
+#   ARGS_emulated_vs_virtio="--seconds 1"     options per experiment (dashes
+#   ARGS_batching="--reps 5"                  in the name become underscores)
 #   ARGS_msr_filter="--iterations 200"
 #   ARGS_sensitive=""
-# Output: a markdown report (build/bench/lab-<date>.md) and the JSON of
-# each experiment next to it (lab-<date>-NAME.json).
+#   WARDEN=path   static warden for L1 (default build/warden-static)
+# The L1 run waits for other users of the machine's TCG (flock
+# /tmp/tcg.lock) and runs niced.
+# Output: a markdown report build/bench/lab-<date>.md, and next to it
+# lab-<date>-NAME.{json,svg} per experiment; the L1 log lab-<date>.log.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 . "$ROOT/bench/facts.sh"
-LABS=${LABS:-emulated-vs-virtio batching msr-filter sensitive}
-ARGS_emulated_vs_virtio=${ARGS_emulated_vs_virtio:---seconds 1}
-ARGS_batching=${ARGS_batching:---reps 5}
-ARGS_msr_filter=${ARGS_msr_filter:---iterations 200}
-ARGS_sensitive=${ARGS_sensitive:-}
-OUT=$ROOT/build/bench/lab
+export WARDEN=${WARDEN:-$ROOT/build/warden-static}
+OUT=$ROOT/build/bench
 die() { echo "bench/lab.sh: error: $*" >&2; exit 1; }
-[ -x build/warden-static ] || die "build/warden-static missing (make static)"
-for l in $LABS; do [[ $l =~ ^[a-z-]+$ ]] || die "bad experiment name '$l'"; done
-mkdir -p "$OUT"
-stamp=$(date -u +%Y%m%d-%H%M%S)
-REPORT=$ROOT/build/bench/lab-$stamp.md
+[ -f "$WARDEN" ] || die "$WARDEN missing (make static)"
 
-args_of() { local v="ARGS_${1//-/_}"; echo "${!v-}"; }
+declare -A ARGS
+if [ $# -ge 1 ]; then
+    [[ $1 =~ ^[a-z-]+$ ]] || die "bad experiment name '$1'"
+    for a in "${@:2}"; do [[ $a =~ ^[A-Za-z0-9.,=_-]+$ ]] || die "option '$a': letters, digits and .,=_- only"; done
+    LABS=$1
+    ARGS[$1]="${*:2}"
+else
+    LABS=${LABS:-emulated-vs-virtio batching msr-filter sensitive}
+    for l in $LABS; do
+        [[ $l =~ ^[a-z-]+$ ]] || die "bad experiment name '$l'"
+        v="ARGS_${l//-/_}"
+        case $l in
+        emulated-vs-virtio) ARGS[$l]=${!v---seconds 1} ;;
+        batching) ARGS[$l]=${!v---reps 5} ;;
+        msr-filter) ARGS[$l]=${!v---iterations 200} ;;
+        *) ARGS[$l]=${!v-} ;;
+        esac
+    done
+fi
+mkdir -p "$OUT"
+base=$OUT/lab-$(date -u +%Y%m%d-%H%M%S)
+SCRIPT=$OUT/l1-lab.sh
 {
     echo '#!/bin/sh'
     bench_l1_facts_sh
     for l in $LABS; do
-        a=$(args_of "$l")
-        cat <<L1
-warden lab $l $a --json /tmp/$l.json >/tmp/$l.txt 2>/tmp/$l.err
-echo "LAB-STATUS $l \$?"
-echo "LAB-TABLE-BEGIN $l"; cat /tmp/$l.txt; echo "LAB-TABLE-END $l"
-echo "LAB-ERR-BEGIN $l"; cat /tmp/$l.err; echo "LAB-ERR-END $l"
-echo "LAB-JSON-BEGIN $l"; cat /tmp/$l.json 2>/dev/null; echo; echo "LAB-JSON-END $l"
-L1
+        echo "warden lab $l ${ARGS[$l]} --json /tmp/$l.json --svg /tmp/$l.svg >/tmp/$l.txt 2>&1"
+        echo "echo \"LAB-RC $l \$?\""
+        echo "sed 's/^/LABTXT $l| /' /tmp/$l.txt"
+        echo "[ -s /tmp/$l.json ] && sed 's/^/LABJSON $l| /' /tmp/$l.json"
+        echo "[ -s /tmp/$l.svg ] && sed 's/^/LABSVG $l| /' /tmp/$l.svg"
     done
-} >"$OUT/l1-script.sh"
-rc=0
-nice -n 10 bash tests/emu/l1.sh --timeout 2400 "$OUT/l1-script.sh" >"$OUT/emu.log" 2>&1 || rc=$?
-[ $rc -eq 0 ] || die "L1 run failed (status $rc, log $OUT/emu.log)"
-tr -d '\r' <"$OUT/emu.log" >"$OUT/emu.clean.log"
-
-between() { sed -n "/^$1-BEGIN $2\$/,/^$1-END $2\$/p" "$OUT/emu.clean.log" | sed '1d;$d'; }
+    echo "exit 0"
+} >"$SCRIPT"
+set +e
+flock /tmp/tcg.lock nice -n 10 bash tests/emu/l1.sh --timeout 2400 "$SCRIPT" >"$base.log" 2>&1
+rc=$?
+set -e
+[ "$rc" = 0 ] || die "L1 run failed (tests/emu/l1.sh exit $rc), see $base.log"
+tr -d '\r' <"$base.log" >"$base.clean.log"
 {
-    echo "warden lab in the emulated tier, $(date -u +%F): \`LABS=\"$LABS\" bash bench/lab.sh\`"
+    if [ $# -ge 1 ]; then cmd="bash bench/lab.sh $*"; else cmd="LABS=\"$LABS\" bash bench/lab.sh"; fi
+    echo "warden lab in the emulated AMD-V tier, $(date -u +%Y-%m-%dT%H:%MZ): \`$cmd\`"
     echo
     bench_facts emu | sed 's/^/    /'
-    grep '^fact: L1' "$OUT/emu.clean.log" | sed 's/^/    /' || true
+    grep '^fact: L1' "$base.clean.log" | sed 's/^/    /' || true
     for l in $LABS; do
+        sed -n "s/^LABJSON $l| //p" "$base.clean.log" >"$base-$l.json"
+        sed -n "s/^LABSVG $l| //p" "$base.clean.log" >"$base-$l.svg"
         echo
-        echo "## \`warden lab $l $(args_of "$l")\`: status $(sed -n "s/^LAB-STATUS $l //p" "$OUT/emu.clean.log")"
+        echo "## \`warden lab $l ${ARGS[$l]}\`: status $(sed -n "s/^LAB-RC $l //p" "$base.clean.log")"
         echo
-        between LAB-TABLE "$l" | sed 's/^/    /'
-        if [ -n "$(between LAB-ERR "$l")" ]; then
-            echo
-            echo "stderr:"
-            echo
-            between LAB-ERR "$l" | sed 's/^/    /'
-        fi
-        between LAB-JSON "$l" >"${REPORT%.md}-$l.json"
-        jq -e .experiment "${REPORT%.md}-$l.json" >/dev/null 2>&1 || echo "(no JSON from $l)"
+        sed -n "s/^LABTXT $l| //p" "$base.clean.log" | sed 's/^/    /'
+        jq -e .experiment "$base-$l.json" >/dev/null 2>&1 || echo "(no JSON from $l)"
     done
-} >"$REPORT"
-cat "$REPORT"
+} >"$base.md"
+cat "$base.md"
+echo "bench/lab.sh: $base.md, $base-NAME.{json,svg}"
