@@ -47,6 +47,11 @@ include guest/lab/sensitive.mk
 OBJS        += $(BUILD)/obj/lab/sensitive_blob.o
 ASAN_OBJS   += $(BUILD)/asan/obj/lab/sensitive_blob.o
 STATIC_OBJS += $(BUILD)/static/obj/lab/sensitive_blob.o
+# The built-in guest of `warden lab tsc`, linked into every warden.
+include guest/lab/tsc.mk
+OBJS        += $(BUILD)/obj/lab/tsc_blob.o
+ASAN_OBJS   += $(BUILD)/asan/obj/lab/tsc_blob.o
+STATIC_OBJS += $(BUILD)/static/obj/lab/tsc_blob.o
 
 $(BUILD)/warden: $(OBJS)
 	@echo "  LD      $@"

@@ -1,0 +1,415 @@
+/* `warden lab tsc` (lab/tsc_lab.h): one VM, the built-in guest, and a
+ * watcher on the VM's observer hooks that keeps, for each of the guest's
+ * marks, the run loop's own stamps around the KVM_RUN it ended (t_enter,
+ * t_exit: the host's TSC) next to the reading the guest stored before it.
+ * The offset is set after the loader and before the first KVM_RUN. */
+#include "lab/tsc_lab.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "boot/loader.h"
+#include "core/device.h"
+#include "core/exit.h"
+#include "core/kvm_caps.h"
+#include "core/layout.h"
+#include "core/vm.h"
+#include "devices/platform.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/log.h"
+
+extern const unsigned char lab_tsc_guest[], lab_tsc_guest_end[];
+
+#define MSR_IA32_TSC 0x10
+
+struct ts_state {
+	struct device dev;
+	struct vm *vm;
+	struct ts_result *R;
+	bool done, bad;
+};
+
+/* KVM's own view of the offset, where debugfs shows it
+ * (/sys/kernel/debug/kvm/PID-VMFD/vcpu0/tsc-offset). */
+static void read_debugfs(struct ts_state *c)
+{
+	char path[96], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/vcpu0/tsc-offset", (int)getpid(), c->vm->vm_fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	c->R->debugfs_offset = strtoll(buf, NULL, 10);
+	c->R->debugfs = true;
+}
+
+/* KVM's own view, on the vCPU thread at the guest's last mark: the offset
+ * attribute as KVM reads it back, and IA32_TSC (what KVM says the guest's
+ * TSC is) between two host TSC reads. */
+static void read_kvm_view(struct ts_state *c)
+{
+	int fd = c->vm->vcpus[0].fd;
+	struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+				     .addr = (uint64_t)(uintptr_t)&c->R->kvm_attr_offset };
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_TSC };
+	uint64_t t0, t1;
+
+	c->R->kvm_attr_known = c->R->cap_attr && ioctl(fd, KVM_GET_DEVICE_ATTR, &a) == 0;
+	t0 = cycles();
+	if (ioctl(fd, KVM_GET_MSRS, &m) != 1)
+		return;
+	t1 = cycles();
+	c->R->kvm_msr_known = true;
+	c->R->kvm_msr_lo = (long double)m.e.data - c->R->ratio * (long double)t1;
+	c->R->kvm_msr_hi = (long double)m.e.data - c->R->ratio * (long double)t0;
+}
+
+static void ctl_read(struct device *dev, unsigned range, uint64_t off, uint8_t *data, unsigned len)
+{
+	(void)dev, (void)range, (void)off;
+	memset(data, 0xff, len);
+}
+
+static void ctl_write(struct device *dev, unsigned range, uint64_t off, const uint8_t *data, unsigned len)
+{
+	struct ts_state *c = dev->priv;
+	uint32_t v = 0;
+
+	(void)range, (void)off;
+	memcpy(&v, data, len < 4 ? len : 4);
+	if (v == TS_MARK_DONE || v == TS_MARK_BAD) {
+		c->done = v == TS_MARK_DONE;
+		c->bad = v == TS_MARK_BAD;
+		read_debugfs(c);
+		read_kvm_view(c);
+		vm_request_end(c->vm, VM_END_POWEROFF);
+	}
+}
+
+static void ctl_destroy(struct device *dev)
+{
+	(void)dev; /* the state belongs to ts_measure */
+}
+
+static const struct device_ops ctl_ops = { .read = ctl_read, .write = ctl_write, .destroy = ctl_destroy };
+
+/* The watcher: a sample mark's exit, with the run loop's stamps. */
+static void ts_on_exit(void *ctx, unsigned vcpu, const struct exit_record *r)
+{
+	struct ts_state *c = ctx;
+	volatile struct ts_params *p = gmem_ptr(&c->vm->mem, LAYOUT_LAB_PARAMS, sizeof(*p));
+	uint32_t v = 0, ph, i;
+
+	if (vcpu != 0 || !p || r->kind != EXIT_ACCESS || r->space != BUS_PIO || !r->write ||
+	    r->addr != PORT_LAB_CTL || r->size != 4)
+		return;
+	memcpy(&v, r->data, 4);
+	if ((v & ~0x1ffu) != 0x10000u)
+		return;
+	ph = (v >> 8) & 1;
+	i = v & 0xff;
+	if (i >= TS_SAMPLES_MAX)
+		return;
+	c->R->s[ph][i] = (struct ts_sample){ .seen = true, .g = p->tsc[ph][i], .h_enter = r->t_enter,
+					     .h_exit = r->t_exit, .h_hook = cycles(), .ns = now_ns() };
+}
+
+static bool has_offset_attr(int vcpu_fd)
+{
+	struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET };
+
+	return ioctl(vcpu_fd, KVM_HAS_DEVICE_ATTR, &a) == 0;
+}
+
+/* The frequency first (scaling changes what an offset means), then the
+ * offset: through the vCPU attribute where KVM has it, else by writing
+ * IA32_TSC = host TSC + offset (KVM turns the write into an offset). */
+static int set_tsc(struct ts_result *R, struct vm *vm)
+{
+	int fd = vm->vcpus[0].fd;
+	long khz = ioctl(fd, KVM_GET_TSC_KHZ, 0);
+
+	if (khz <= 0)
+		return fail_errno(ERR_HOST, "KVM_GET_TSC_KHZ");
+	R->host_khz = (uint64_t)khz;
+	R->cap_tsc_control = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL);
+	R->ratio = 1;
+	if (R->khz_auto)
+		R->khz_req = R->cap_tsc_control > 0 ? R->host_khz * 3 / 4 : 0;
+	R->gap_cycles = R->gap_us * R->host_khz / 1000;
+	if (!R->khz_req && R->khz_auto) {
+		snprintf(R->khz_status, sizeof(R->khz_status), "skipped: KVM_CHECK_EXTENSION KVM_CAP_TSC_CONTROL is %ld",
+			 R->cap_tsc_control);
+	} else if (!R->khz_req) {
+		snprintf(R->khz_status, sizeof(R->khz_status), "not asked (--khz)");
+	} else if (R->cap_tsc_control <= 0) {
+		snprintf(R->khz_status, sizeof(R->khz_status), "skipped: KVM_CHECK_EXTENSION KVM_CAP_TSC_CONTROL is %ld",
+			 R->cap_tsc_control);
+	} else if (ioctl(fd, KVM_SET_TSC_KHZ, (unsigned long)R->khz_req) < 0) {
+		snprintf(R->khz_status, sizeof(R->khz_status), "skipped: KVM_SET_TSC_KHZ %" PRIu64 " refused: %s",
+			 R->khz_req, strerror(errno));
+	} else {
+		snprintf(R->khz_status, sizeof(R->khz_status), "set");
+		R->ratio = (long double)R->khz_req / (long double)R->host_khz;
+	}
+	khz = ioctl(fd, KVM_GET_TSC_KHZ, 0);
+	R->guest_khz = khz > 0 ? (uint64_t)khz : 0;
+	R->cap_attr = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_VCPU_ATTRIBUTES) > 0 && has_offset_attr(fd);
+	if (R->cap_attr) {
+		struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+					     .addr = (uint64_t)(uintptr_t)&R->offset_req };
+
+		R->method = "KVM_VCPU_TSC_OFFSET";
+		if (ioctl(fd, KVM_SET_DEVICE_ATTR, &a) < 0)
+			return fail_errno(ERR_HOST, "KVM_SET_DEVICE_ATTR KVM_VCPU_TSC_OFFSET");
+		return 0;
+	}
+	R->method = "KVM_SET_MSRS IA32_TSC";
+	{
+		struct {
+			struct kvm_msrs hdr;
+			struct kvm_msr_entry e;
+		} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_TSC };
+		uint64_t t0 = cycles(), t1;
+
+		m.e.data = (uint64_t)((long double)t0 * R->ratio) + (uint64_t)R->offset_req;
+		if (ioctl(fd, KVM_SET_MSRS, &m) != 1)
+			return fail_errno(ERR_HOST, "KVM_SET_MSRS IA32_TSC");
+		t1 = cycles();
+		R->set_window = t1 - t0;
+	}
+	return 0;
+}
+
+static int run_vm(struct ts_result *R, struct vm *vm, const struct boot_spec *spec, struct ts_state *c)
+{
+	volatile struct ts_params *p;
+	struct ts_params in;
+	struct serial *com1;
+	struct pollfd pfd;
+
+	c->vm = vm;
+	c->R = R;
+	c->dev = (struct device){
+		.name = "lab-tsc", .ops = &ctl_ops, .priv = c,
+		.res = { .nranges = 1, .range = { { BUS_PIO, PORT_LAB_CTL, PORT_LAB_CTL_LEN } }, .gsi = DEVICE_NO_GSI },
+	};
+	if (platform_create(vm, &com1) < 0 || vm_add_device(vm, &c->dev) < 0 || boot_load(vm, spec) < 0)
+		return -1;
+	vm->obs = (struct vm_observer){ .ctx = c, .exit = ts_on_exit };
+	p = gmem_ptr(&vm->mem, LAYOUT_LAB_PARAMS, sizeof(*p));
+	if (!p)
+		return fail(ERR_HOST, "lab: the parameter block is outside guest RAM");
+	if (set_tsc(R, vm) < 0)
+		return -1;
+	in = (struct ts_params){ .magic = TS_MAGIC, .samples = R->samples, .gap_cycles = R->gap_cycles };
+	memcpy((void *)p, &in, sizeof(in));
+	if (vm_start(vm) < 0)
+		return -1;
+	pfd = (struct pollfd){ .fd = vm->end.efd, .events = POLLIN };
+	while (poll(&pfd, 1, 60000) < 0 && errno == EINTR)
+		;
+	vm_request_end(vm, VM_END_SIGNAL);
+	vm_stop(vm);
+	R->ok = c->done && p->status == TS_ST_DONE;
+	if (!R->ok)
+		snprintf(R->why, sizeof(R->why), "the guest did not finish (status %u%s)", p->status,
+			 c->bad ? ", it refused its parameters" : ", 60 s passed");
+	return 0;
+}
+
+int ts_measure(struct ts_result *R, const char *kvm_device)
+{
+	struct vm_config cfg = { .mem_bytes = 16ULL << 20, .ncpus = 1, .irqchip = true, .kvm_device = kvm_device };
+	size_t len = (size_t)(lab_tsc_guest_end - lab_tsc_guest);
+	struct boot_spec spec = { .format = KERNEL_ELF, .cmdline = "" };
+	static struct vm vm;
+	static struct ts_state c;
+	char path[64];
+	int fd, rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	fd = memfd_create("tsc-guest", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, lab_tsc_guest, len) != (ssize_t)len) {
+		if (fd >= 0)
+			close(fd);
+		return fail_errno(ERR_HOST, "writing the built-in guest");
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	spec.kernel = path;
+	if (boot_spec_read(&spec) == 0 && vm_create(&vm, &cfg) == 0) {
+		rc = run_vm(R, &vm, &spec, &c);
+		vm_destroy(&vm);
+	}
+	boot_spec_free(&spec);
+	close(fd);
+	if (rc == 0)
+		ts_judge(R);
+	return rc;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: warden lab tsc [--json FILE] [--svg FILE] [--samples N] [--gap-us US]\n"
+	      "                      [--offset CYCLES] [--khz KHZ] [--tier NAME] [--kvm-device PATH]\n"
+	      "\n"
+	      "warden sets the guest's TSC offset (and its frequency where KVM offers TSC\n"
+	      "scaling); a built-in guest reads its TSC in ring 0 and in ring 3 at points\n"
+	      "where warden stamps the host's TSC around the exit.  Prints the offset each\n"
+	      "reading allows next to the requested one, and the guest TSC's rate against\n"
+	      "CLOCK_MONOTONIC.  See docs/lab.md.\n"
+	      "\n"
+	      "  --json FILE       write the results as JSON\n"
+	      "  --svg FILE        write a plot (each reading's allowed offsets)\n"
+	      "  --samples N       readings in each ring (default 16, 2 to 64)\n"
+	      "  --gap-us US       time between readings (default 2000, 1 to 1000000)\n"
+	      "  --offset CYCLES   the offset to set (default 1099511627776 = 2^40; may be\n"
+	      "                    negative)\n"
+	      "  --khz KHZ         the guest TSC frequency to set (default: 3/4 of the host's\n"
+	      "                    where KVM_CAP_TSC_CONTROL says KVM can; 0: leave it)\n"
+	      "  --tier NAME       the tier to report (default: emulated in a QEMU TCG L1,\n"
+	      "                    else native)\n"
+	      "  --kvm-device PATH KVM device (default /dev/kvm)\n",
+	      f);
+}
+
+static int bad(const char *msg, const char *opt, const char *val)
+{
+	fprintf(stderr, "warden: %s %s, not '%s'\n", opt, msg, val);
+	return 2;
+}
+
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* 0 to go on, 1 done (--help), 2 bad input (said). */
+static int parse(int argc, char **argv, struct ts_result *R, const char **json, const char **svg,
+		 const char **tier, const char **kvm_device)
+{
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, 'j' }, { "svg", required_argument, NULL, 'g' },
+		{ "samples", required_argument, NULL, 'n' }, { "gap-us", required_argument, NULL, 'u' },
+		{ "offset", required_argument, NULL, 'o' }, { "khz", required_argument, NULL, 'f' },
+		{ "tier", required_argument, NULL, 't' }, { "kvm-device", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	char *end;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': *json = optarg; break;
+		case 'g': *svg = optarg; break;
+		case 'n':
+			if (parse_u64(optarg, 2, TS_SAMPLES_MAX, &v) < 0)
+				return bad("needs a whole number from 2 to 64", "--samples", optarg);
+			R->samples = (uint32_t)v;
+			break;
+		case 'u':
+			if (parse_u64(optarg, 1, 1000000, &R->gap_us) < 0)
+				return bad("needs a whole number from 1 to 1000000", "--gap-us", optarg);
+			break;
+		case 'o':
+			errno = 0;
+			R->offset_req = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end)
+				return bad("needs a whole number of cycles (64-bit, may be negative)", "--offset", optarg);
+			break;
+		case 'f':
+			if (parse_u64(optarg, 0, 100000000, &R->khz_req) < 0)
+				return bad("needs a whole number of kHz from 0 to 100000000", "--khz", optarg);
+			R->khz_auto = false;
+			break;
+		case 't':
+			if (strcmp(optarg, "native") && strcmp(optarg, "emulated"))
+				return bad("must be native or emulated", "--tier", optarg);
+			*tier = optarg;
+			break;
+		case 'k': *kvm_device = optarg; break;
+		case 'h': usage(stdout); return 1;
+		case ':': fprintf(stderr, "warden: %s needs a value\n", argv[optind - 1]); return 2;
+		default:
+			fprintf(stderr, "warden: unknown option '%s' (see warden lab tsc --help)\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "warden: unexpected argument '%s' (see warden lab tsc --help)\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+int lab_tsc_main(int argc, char **argv)
+{
+	struct ts_result *R = calloc(1, sizeof(*R));
+	const char *json = NULL, *svg = NULL, *tier = NULL, *kvm_device = NULL;
+	struct caps_host h;
+	int st;
+
+	if (!R) {
+		fprintf(stderr, "warden: out of memory\n");
+		return 1;
+	}
+	*R = (struct ts_result){ .samples = 16, .gap_us = 2000, .offset_req = 1LL << 40, .khz_auto = true };
+	st = parse(argc, argv, R, &json, &svg, &tier, &kvm_device);
+	if (st) {
+		free(R);
+		return st == 1 ? 0 : 2;
+	}
+	caps_host_detect(&h);
+	snprintf(R->tier, sizeof(R->tier), "%s", tier ? tier : caps_host_tier(&h));
+	snprintf(R->kvm, sizeof(R->kvm), "%s", caps_module_name(h.module));
+	snprintf(R->kernel, sizeof(R->kernel), "%s", h.kernel);
+	if (ts_measure(R, kvm_device) < 0) {
+		fprintf(stderr, "warden: %s\n", err_msg());
+		st = err_class() == ERR_USAGE ? 2 : 1;
+		free(R);
+		return st;
+	}
+	ts_print_table(R);
+	if ((json && ts_write_json(json, R) < 0) || (svg && ts_write_svg(svg, R) < 0)) {
+		fprintf(stderr, "warden: %s\n", err_msg());
+		free(R);
+		return 2;
+	}
+	if (!R->ok)
+		fprintf(stderr, "warden: lab tsc: %s\n", R->why);
+	st = R->ok ? 0 : 1;
+	free(R);
+	return st;
+}
