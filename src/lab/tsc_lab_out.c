@@ -67,13 +67,20 @@ void ts_judge(struct ts_result *R)
 	}
 }
 
-/* The offset KVM says it keeps (read back after the run) lies in the
+/* The offset KVM says it keeps (the attribute read back after the run,
+ * else IA32_TSC read back minus the host's TSC: an interval) meets the
  * phase's interval: "yes", "NO", or "-" where KVM did not say. */
 static const char *fits_kvm(const struct ts_result *R, const struct ts_phase *p)
 {
-	if (!R->kvm_attr_known || !p->consistent)
+	long double lo = R->kvm_msr_lo, hi = R->kvm_msr_hi;
+
+	if (R->kvm_attr_known)
+		lo = hi = (long double)R->kvm_attr_offset;
+	else if (!R->kvm_msr_known)
 		return "-";
-	return (long double)R->kvm_attr_offset >= p->lo_req && (long double)R->kvm_attr_offset <= p->hi_req ? "yes" : "NO";
+	if (!p->consistent)
+		return "-";
+	return hi >= p->lo_req && lo <= p->hi_req ? "yes" : "NO";
 }
 
 static uint64_t khz_expected(const struct ts_result *R)
