@@ -52,6 +52,11 @@ include guest/lab/tsc.mk
 OBJS        += $(BUILD)/obj/lab/tsc_blob.o
 ASAN_OBJS   += $(BUILD)/asan/obj/lab/tsc_blob.o
 STATIC_OBJS += $(BUILD)/static/obj/lab/tsc_blob.o
+# The built-in guest of `warden lab paging`, linked into every warden.
+include guest/lab/paging.mk
+OBJS        += $(BUILD)/obj/lab/paging_blob.o
+ASAN_OBJS   += $(BUILD)/asan/obj/lab/paging_blob.o
+STATIC_OBJS += $(BUILD)/static/obj/lab/paging_blob.o
 
 $(BUILD)/warden: $(OBJS)
 	@echo "  LD      $@"

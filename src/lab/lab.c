@@ -14,6 +14,7 @@
 #include "lab/msr_lab.h"
 #include "lab/sensitive_lab.h"
 #include "lab/tsc_lab.h"
+#include "lab/paging_lab.h"
 #include "lab/regpage_lab.h"
 #include "devices/regpage.h"
 #include "util/error.h"
@@ -183,7 +184,7 @@ int lab_main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		if (argc < 2) {
-			fprintf(stderr, "warden: warden lab needs an experiment: emulated-vs-virtio, batching, msr-filter, sensitive, tsc "
+			fprintf(stderr, "warden: warden lab needs an experiment: emulated-vs-virtio, batching, msr-filter, sensitive, tsc, paging "
 				"(see warden lab --help)\n");
 			return 2;
 		}
@@ -195,6 +196,8 @@ int lab_main(int argc, char **argv)
 		      "  msr-filter          MSR writes left to KVM against sent to warden by a filter\n"
 		      "  sensitive           SGDT/SIDT/SLDT/STR/SMSW/PUSHF/POPF/CPUID at CPL 0 and 3\n"
 		      "  tsc                 the guest's TSC against the host's: offset and frequency\n"
+		      "  paging              working sets and page-table changes: exits of nested or\n"
+		      "                      shadow paging, 4 KiB and 2 MiB pages\n"
 		      "See docs/lab.md.\n\n", stdout);
 		usage(stdout);
 		return 0;
@@ -207,8 +210,10 @@ int lab_main(int argc, char **argv)
 		return lab_msr_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "sensitive") == 0)
 		return lab_sensitive_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "paging") == 0)
+		return lab_paging_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "tsc") == 0)
 		return lab_tsc_main(argc - 1, argv + 1);
-	fprintf(stderr, "warden: unknown experiment '%s' (warden lab knows: emulated-vs-virtio, batching, msr-filter, sensitive, tsc)\n", argv[1]);
+	fprintf(stderr, "warden: unknown experiment '%s' (warden lab knows: emulated-vs-virtio, batching, msr-filter, sensitive, tsc, paging)\n", argv[1]);
 	return 2;
 }
