@@ -201,6 +201,7 @@ thread_name_checks() {
 . tests/native/lab_msr.sh       # warden lab msr-filter
 . tests/native/lab_sensitive.sh # warden lab sensitive
 . tests/native/lab_tsc.sh       # warden lab tsc
+. tests/native/lab_paging.sh    # warden lab paging
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -219,6 +220,8 @@ lab_sensitive_can_fail
 lab_tsc_checks $B/warden release
 lab_tsc_can_fail
 lab_tsc_msr_path
+lab_paging_checks $B/warden release
+lab_paging_can_fail
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
@@ -254,6 +257,7 @@ lab_batching_checks $B/asan/warden asan
 lab_msr_checks $B/asan/warden asan
 lab_sensitive_checks $B/asan/warden asan
 lab_tsc_checks $B/asan/warden asan
+lab_paging_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
@@ -303,6 +307,7 @@ lab_batching_bad_input
 lab_msr_bad_input
 lab_sensitive_bad_input
 lab_tsc_bad_input
+lab_paging_bad_input
 printf 'not a kernel at all\n' >"$OUT/not-a-kernel"
 # A bzImage header with boot protocol 2.00.
 python3 - "$OUT/old-kernel" <<'PY' 2>/dev/null || printf '' >"$OUT/old-kernel"
