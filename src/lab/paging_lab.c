@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "accounting/exit_trace.h"
 #include "accounting/kvm_stats.h"
 #include "boot/loader.h"
 #include "core/device.h"
@@ -43,7 +44,61 @@ struct pg_state {
 	unsigned win;
 	bool b_known[PG_NSTATS];
 	uint64_t begin[PG_NSTATS];
+	struct exit_trace *trace;   /* NULL: no hardware exit reasons here */
+	uint64_t hw_begin[TRACE_MAX_CODES];
 };
+
+/* Hardware exits of reason slot I so far (after a drain). */
+static uint64_t hw_count(const struct exit_trace *t, unsigned i)
+{
+	return t->reason[i].used ? t->reason[i].in_kvm + t->reason[i].to_warden : 0;
+}
+
+static void hw_begin(struct pg_state *c)
+{
+	if (!c->trace)
+		return;
+	exit_trace_drain(c->trace);
+	for (unsigned i = 0; i < TRACE_MAX_CODES; i++)
+		c->hw_begin[i] = hw_count(c->trace, i);
+}
+
+/* The window's hardware exits by reason, the busiest PG_HW_MAX. */
+static void hw_end(struct pg_state *c, struct pg_window_result *w)
+{
+	w->nhw = 0;
+	if (!c->trace)
+		return;
+	exit_trace_drain(c->trace);
+	for (unsigned i = 0; i < TRACE_MAX_CODES; i++) {
+		uint64_t n = hw_count(c->trace, i) - c->hw_begin[i];
+		unsigned k;
+
+		if (!n)
+			continue;
+		for (k = w->nhw; k > 0 && w->hw[k - 1].n < n; k--)
+			if (k < PG_HW_MAX)
+				w->hw[k] = w->hw[k - 1];
+		if (k >= PG_HW_MAX)
+			continue;
+		w->hw[k].n = n;
+		exit_trace_reason_name(c->trace, c->trace->reason[i].code, w->hw[k].name, sizeof(w->hw[k].name));
+		w->nhw += w->nhw < PG_HW_MAX;
+	}
+}
+
+/* On the vCPU thread before its first KVM_RUN: its trace events. */
+static void pg_vcpu_start(void *ctx, unsigned vcpu)
+{
+	struct pg_state *c = ctx;
+
+	if (c->trace && exit_trace_open_thread(c->trace, vcpu) < 0) {
+		snprintf(c->run->trace_why, sizeof(c->run->trace_why), "%s", err_msg());
+		exit_trace_close(c->trace);
+		free(c->trace);
+		c->trace = NULL;
+	}
+}
 
 /* The kept counters now; KNOWN says which KVM has. */
 static void stats_now(struct pg_state *c, uint64_t *v, bool *known)
@@ -74,6 +129,7 @@ static void window_end(struct pg_state *c)
 	 * begin mark's it had counted at the begin). */
 	w->delta[PG_S_EXITS] -= w->known[PG_S_EXITS];
 	w->delta[PG_S_IO_EXITS] -= w->known[PG_S_IO_EXITS];
+	hw_end(c, w);
 	w->seen = true;
 }
 
@@ -94,6 +150,7 @@ static void ctl_write(struct device *dev, unsigned range, uint64_t off, const ui
 		c->open = true;
 		c->win = v & 0xff;
 		stats_now(c, c->begin, c->b_known);
+		hw_begin(c);
 	} else if (v == PG_MARK_END && c->open) {
 		window_end(c);
 		c->open = false;
@@ -167,6 +224,21 @@ static int advise(struct vm *vm, bool huge, uint64_t total)
 	return 0;
 }
 
+/* Hardware exit reasons where the host's tracefs has KVM's tracepoints. */
+static void trace_open(struct pg_state *c, struct pg_run *run)
+{
+	c->trace = calloc(1, sizeof(*c->trace));
+	if (!c->trace) {
+		snprintf(run->trace_why, sizeof(run->trace_why), "out of memory");
+		return;
+	}
+	if (exit_trace_init(c->trace, 1) < 0) {
+		snprintf(run->trace_why, sizeof(run->trace_why), "%s", err_msg());
+		free(c->trace);
+		c->trace = NULL;
+	}
+}
+
 static int run_vm(struct pg_result *R, struct pg_run *run, struct vm *vm, const struct boot_spec *spec,
 		  struct pg_state *c)
 {
@@ -185,6 +257,8 @@ static int run_vm(struct pg_result *R, struct pg_run *run, struct vm *vm, const 
 	if (advise(vm, run->backing_2m, ws_total(R)) < 0 || platform_create(vm, &com1) < 0 ||
 	    vm_add_device(vm, &c->dev) < 0 || boot_load(vm, spec) < 0)
 		return -1;
+	trace_open(c, run);
+	vm->obs = (struct vm_observer){ .ctx = c, .vcpu_start = pg_vcpu_start };
 	c->have_vcpu_ks = kvm_stats_open(&c->vcpu_ks, vm->vcpus[0].fd) == 0;
 	c->have_vm_ks = kvm_stats_open(&c->vm_ks, vm->vm_fd) == 0;
 	R->have_stats = c->have_vcpu_ks;
@@ -206,6 +280,15 @@ static int run_vm(struct pg_result *R, struct pg_run *run, struct vm *vm, const 
 		;
 	vm_request_end(vm, VM_END_SIGNAL);
 	vm_stop(vm);
+	if (c->trace) {
+		exit_trace_close(c->trace);
+		run->traced = c->trace->exits > 0;
+		if (!run->traced)
+			snprintf(run->trace_why, sizeof(run->trace_why),
+				 "kvm:kvm_exit never fired (a paravirtual KVM such as kvm_pvm does not)");
+		free(c->trace);
+		c->trace = NULL;
+	}
 	read_smaps(run, vm->mem.map + PG_WS_GPA);
 	for (unsigned w = 0; w < PG_NWINDOWS; w++)
 		run->w[w].cycles = p->cycles[w];

@@ -22,6 +22,7 @@
 /* KVM's counters the lab keeps per window: the vCPU's, then the VM's. */
 #define PG_NSTATS 15
 #define PG_NSTATS_VCPU 9
+#define PG_HW_MAX 8
 extern const char *const pg_stat_name[PG_NSTATS];
 enum { PG_S_EXITS = 0, PG_S_PF_TAKEN, PG_S_PF_FIXED, PG_S_PF_GUEST, PG_S_PF_EMULATE, PG_S_PF_SPURIOUS,
        PG_S_TLB_FLUSH, PG_S_INVLPG, PG_S_IO_EXITS, PG_S_MMU_PTE_WRITE, PG_S_MMU_UNSYNC, PG_S_MMU_ZAPPED,
@@ -34,6 +35,13 @@ struct pg_window_result {
 	int64_t delta[PG_NSTATS];     /* its change over the window (the marks' own exits taken out) */
 	double model_lo, model_hi;    /* the model's exits on this host's MMU */
 	double nested_lo, nested_hi, shadow_lo, shadow_hi; /* the model's exits on each MMU */
+	/* Hardware exits by reason (kvm:kvm_exit, where KVM fires it), the
+	 * begin mark's own port write among them. */
+	unsigned nhw;
+	struct {
+		char name[32];
+		uint64_t n;
+	} hw[PG_HW_MAX];
 };
 
 struct pg_run {
@@ -42,6 +50,8 @@ struct pg_run {
 	bool backing_2m, map_2m;
 	uint64_t ws_rss_kb, ws_huge_kb; /* the working sets' host mapping (smaps: Rss, AnonHugePages) */
 	bool smaps_read;
+	bool traced;                  /* kvm:kvm_exit was read for this run */
+	char trace_why[120];          /* why not */
 	uint64_t check, check_want;
 	double huge_fraction;         /* of the working sets' bytes in 2 MiB host pages (smaps) */
 	struct pg_window_result w[PG_NWINDOWS];

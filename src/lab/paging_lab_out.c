@@ -58,6 +58,18 @@ static void print_run(const struct pg_result *R, const struct pg_run *run)
 		       x->delta[PG_S_MMU_PTE_WRITE], x->delta[PG_S_PAGES_4K], x->delta[PG_S_PAGES_2M],
 		       ns_per_unit(R, x, u));
 	}
+	if (run->traced) {
+		printf("hardware exits by reason (kvm:kvm_exit; each window's count has its begin mark's port write):\n");
+		for (unsigned w = 0; w < 2 + 2 * R->nsizes; w++) {
+			char label[32];
+
+			pg_window_label(R, w, label, sizeof(label));
+			printf("  %-18s", label);
+			for (unsigned k = 0; k < run->w[w].nhw; k++)
+				printf(" %s %" PRIu64, run->w[w].hw[k].name, run->w[w].hw[k].n);
+			printf("\n");
+		}
+	}
 	printf("memory-related exits: %" PRId64 " measured (%s paging); model at one exit a fault: nested %.0f, "
 	       "shadow %.0f: nested paging removes %.1f%% of them (page-table changes %.0f%%, first touches %.0f%%; "
 	       "claim: 95%%)\n",
@@ -96,7 +108,17 @@ static void json_window(FILE *f, const struct pg_result *R, const struct pg_wind
 		else
 			fputs("null", f);
 	}
-	fprintf(f, "}}");
+	fprintf(f, "}, \"hw_exits\": ");
+	if (!x->nhw) {
+		fputs("{}}", f);
+		return;
+	}
+	for (unsigned k = 0; k < x->nhw; k++) {
+		fprintf(f, "%s", k ? ", " : "{");
+		lab_json_str(f, x->hw[k].name);
+		fprintf(f, ": %" PRIu64, x->hw[k].n);
+	}
+	fputs("}}", f);
 }
 
 static void json_run(FILE *f, const struct pg_result *R, const struct pg_run *run)
@@ -111,6 +133,12 @@ static void json_run(FILE *f, const struct pg_result *R, const struct pg_run *ru
 		   ", \"huge_fraction\": %.4f}, \"check\": %" PRIu64 ", \"check_expected\": %" PRIu64 ",\n",
 		run->smaps_read ? "true" : "false", run->ws_rss_kb, run->ws_huge_kb, run->huge_fraction, run->check,
 		run->check_want);
+	fprintf(f, "      \"hw_exit_reasons\": %s", run->traced ? "true" : "false");
+	if (!run->traced) {
+		fprintf(f, ", \"hw_exit_reasons_why_not\": ");
+		lab_json_str(f, run->trace_why);
+	}
+	fputs(",\n", f);
 	fprintf(f, "      \"exits_total\": %" PRId64 ", \"model_nested_total\": %.3f, \"model_shadow_total\": %.3f, "
 		   "\"model_shadow_total_low\": %.3f, \"model_removed_by_nested\": ",
 		run->exits_total, run->nested_total, run->shadow_hi_total, run->shadow_lo_total);
