@@ -82,7 +82,13 @@ static void hw_end(struct pg_state *c, struct pg_window_result *w)
 		if (k >= PG_HW_MAX)
 			continue;
 		w->hw[k].n = n;
-		exit_trace_reason_name(c->trace, c->trace->reason[i].code, w->hw[k].name, sizeof(w->hw[k].name));
+		{
+			char buf[32];
+
+			/* The name: a constant, or BUF filled. */
+			snprintf(w->hw[k].name, sizeof(w->hw[k].name), "%s",
+				 exit_trace_reason_name(c->trace, c->trace->reason[i].code, buf, sizeof(buf)));
+		}
 		w->nhw += w->nhw < PG_HW_MAX;
 	}
 }
