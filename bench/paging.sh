@@ -48,6 +48,10 @@ for npt in $NPTS; do
     {
         bench_l1_facts_sh
         echo "echo \"NPT-ASKED $npt NPT-SAYS \$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null || echo none)\""
+        # Whether L1's kernel trusts its TSC (KVM keeps a guest's TSC offset
+        # steady only on a stable host TSC).
+        echo "echo \"fact: L1 clocksources: \$(cat /sys/devices/system/clocksource/clocksource0/available_clocksource 2>/dev/null)\""
+        echo "dmesg | grep -i -m 3 'tsc.*unstable\\|marking tsc' | sed 's/^/fact: L1 kernel log: /'"
         echo "rc=0; warden lab paging --sizes $SIZES --iterations $ITERATIONS --json /tmp/pg.json --svg /tmp/pg.svg >/tmp/pg.txt 2>&1 || rc=\$?"
         echo "echo \"PG-STATUS \$rc\"; echo PG-TABLE-BEGIN; cat /tmp/pg.txt; echo PG-TABLE-END"
         echo "echo PG-JSON-BEGIN; cat /tmp/pg.json; echo PG-JSON-END; echo PG-SVG-BEGIN; cat /tmp/pg.svg; echo PG-SVG-END"
