@@ -92,7 +92,7 @@ include tests/unit/unit.mk
 include tests/native/native.mk
 include tests/report/report.mk
 
-emu-test: static guest native-guests
+emu-test: static guest native-guests $(BUILD)/tests/kvm-check-ext
 	bash tests/emu/run.sh
 
 # The layers of src/ (docs/architecture.md): no #include cycle between
