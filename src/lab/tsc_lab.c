@@ -142,26 +142,13 @@ static bool has_offset_attr(int vcpu_fd)
 	return ioctl(vcpu_fd, KVM_HAS_DEVICE_ATTR, &a) == 0;
 }
 
-/* The frequency first (scaling changes what an offset means), then the
- * offset: through the vCPU attribute where KVM has it, else by writing
- * IA32_TSC = host TSC + offset (KVM turns the write into an offset). */
-static int set_tsc(struct ts_result *R, struct vm *vm)
+/* The frequency, where KVM can scale (3/4 of the host's unless --khz). */
+static void set_khz(struct ts_result *R, int fd)
 {
-	int fd = vm->vcpus[0].fd;
-	long khz = ioctl(fd, KVM_GET_TSC_KHZ, 0);
-
-	if (khz <= 0)
-		return fail_errno(ERR_HOST, "KVM_GET_TSC_KHZ");
-	R->host_khz = (uint64_t)khz;
-	R->cap_tsc_control = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL);
 	R->ratio = 1;
 	if (R->khz_auto)
 		R->khz_req = R->cap_tsc_control > 0 ? R->host_khz * 3 / 4 : 0;
-	R->gap_cycles = R->gap_us * R->host_khz / 1000;
-	if (!R->khz_req && R->khz_auto) {
-		snprintf(R->khz_status, sizeof(R->khz_status), "skipped: KVM_CHECK_EXTENSION KVM_CAP_TSC_CONTROL is %ld",
-			 R->cap_tsc_control);
-	} else if (!R->khz_req) {
+	if (!R->khz_req && !R->khz_auto) {
 		snprintf(R->khz_status, sizeof(R->khz_status), "not asked (--khz)");
 	} else if (R->cap_tsc_control <= 0) {
 		snprintf(R->khz_status, sizeof(R->khz_status), "skipped: KVM_CHECK_EXTENSION KVM_CAP_TSC_CONTROL is %ld",
@@ -173,32 +160,49 @@ static int set_tsc(struct ts_result *R, struct vm *vm)
 		snprintf(R->khz_status, sizeof(R->khz_status), "set");
 		R->ratio = (long double)R->khz_req / (long double)R->host_khz;
 	}
+}
+
+/* IA32_TSC = host TSC (scaled) + offset: KVM turns the write into an
+ * offset, taking its own host TSC some time into the call. */
+static int set_offset_msr(struct ts_result *R, int fd)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_TSC };
+	uint64_t t0 = cycles();
+
+	R->method = "KVM_SET_MSRS IA32_TSC";
+	m.e.data = (uint64_t)((long double)t0 * R->ratio) + (uint64_t)R->offset_req;
+	if (ioctl(fd, KVM_SET_MSRS, &m) != 1)
+		return fail_errno(ERR_HOST, "KVM_SET_MSRS IA32_TSC");
+	R->set_window = cycles() - t0;
+	return 0;
+}
+
+/* The frequency first (scaling changes what an offset means), then the
+ * offset: through the vCPU attribute where KVM has it, else IA32_TSC. */
+static int set_tsc(struct ts_result *R, struct vm *vm)
+{
+	int fd = vm->vcpus[0].fd;
+	long khz = ioctl(fd, KVM_GET_TSC_KHZ, 0);
+	struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+				     .addr = (uint64_t)(uintptr_t)&R->offset_req };
+
+	if (khz <= 0)
+		return fail_errno(ERR_HOST, "KVM_GET_TSC_KHZ");
+	R->host_khz = (uint64_t)khz;
+	R->gap_cycles = R->gap_us * R->host_khz / 1000;
+	R->cap_tsc_control = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL);
+	set_khz(R, fd);
 	khz = ioctl(fd, KVM_GET_TSC_KHZ, 0);
 	R->guest_khz = khz > 0 ? (uint64_t)khz : 0;
 	R->cap_attr = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_VCPU_ATTRIBUTES) > 0 && has_offset_attr(fd);
-	if (R->cap_attr) {
-		struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
-					     .addr = (uint64_t)(uintptr_t)&R->offset_req };
-
-		R->method = "KVM_VCPU_TSC_OFFSET";
-		if (ioctl(fd, KVM_SET_DEVICE_ATTR, &a) < 0)
-			return fail_errno(ERR_HOST, "KVM_SET_DEVICE_ATTR KVM_VCPU_TSC_OFFSET");
-		return 0;
-	}
-	R->method = "KVM_SET_MSRS IA32_TSC";
-	{
-		struct {
-			struct kvm_msrs hdr;
-			struct kvm_msr_entry e;
-		} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_TSC };
-		uint64_t t0 = cycles(), t1;
-
-		m.e.data = (uint64_t)((long double)t0 * R->ratio) + (uint64_t)R->offset_req;
-		if (ioctl(fd, KVM_SET_MSRS, &m) != 1)
-			return fail_errno(ERR_HOST, "KVM_SET_MSRS IA32_TSC");
-		t1 = cycles();
-		R->set_window = t1 - t0;
-	}
+	if (!R->cap_attr)
+		return set_offset_msr(R, fd);
+	R->method = "KVM_VCPU_TSC_OFFSET";
+	if (ioctl(fd, KVM_SET_DEVICE_ATTR, &a) < 0)
+		return fail_errno(ERR_HOST, "KVM_SET_DEVICE_ATTR KVM_VCPU_TSC_OFFSET");
 	return 0;
 }
 
