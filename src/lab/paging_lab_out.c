@@ -202,14 +202,46 @@ int pg_write_json(const char *path, const struct pg_result *R)
 	return 0;
 }
 
-/* Exits per unit (log scale, 1e-4 to 10) by window, a group of bars per
- * window (one per run), the model's range a grey band behind each group. */
+/* The plot: exits per unit on a log scale from 1e-4 to 10 (below 1e-4:
+ * none), PG_SVG_H high from PG_SVG_T down. */
+#define PG_SVG_L 70.0
+#define PG_SVG_T 40.0
+#define PG_SVG_W 820.0
+#define PG_SVG_H 300.0
+static const char *const pg_colour[PG_NRUNS] = { "#2060c0", "#40a040", "#c06020", "#a030a0" };
+
+static double svg_y(double per_unit)
+{
+	return PG_SVG_T + PG_SVG_H - (log10(fmax(per_unit, 1e-4)) + 4) / 5 * PG_SVG_H;
+}
+
+/* Window X: its label, and per run a grey band (the model's range for
+ * that run) behind a bar (KVM's exits). */
+static void svg_window(FILE *f, const struct pg_result *R, unsigned x, double gw)
+{
+	double u = (double)pg_window_units(R, x), bw = (gw - 12) / PG_NRUNS;
+	char label[32];
+
+	pg_window_label(R, x, label, sizeof(label));
+	fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\">%s</text>\n",
+		PG_SVG_L + (x + 0.5) * gw, PG_SVG_T + PG_SVG_H + 16, label);
+	for (unsigned r = 0; r < PG_NRUNS; r++) {
+		const struct pg_window_result *m = &R->run[r].w[x];
+		double bx = PG_SVG_L + x * gw + 6 + r * bw, y = svg_y((double)m->delta[PG_S_EXITS] / u);
+		double y0 = svg_y(m->model_lo / u), y1 = svg_y(m->model_hi / u);
+
+		if (!R->run[r].ran || !R->run[r].ok)
+			continue;
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ccc\"/>\n", bx - 1,
+			y1 - 2, bw + 1, y0 - y1 + 4);
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", bx + 1, y,
+			bw - 3, PG_SVG_T + PG_SVG_H - y, pg_colour[r]);
+	}
+}
+
 int pg_write_svg(const char *path, const struct pg_result *R)
 {
-	static const char *const colour[PG_NRUNS] = { "#2060c0", "#40a040", "#c06020", "#a030a0" };
-	const double l = 70, t = 40, w = 820, h = 300;
 	unsigned nw = 2 + 2 * R->nsizes;
-	double gw = w / nw;
 	FILE *f = fopen(path, "w");
 
 	if (!f)
@@ -218,47 +250,19 @@ int pg_write_svg(const char *path, const struct pg_result *R)
 		   "<rect width=\"920\" height=\"440\" fill=\"white\"/>\n"
 		   "<text x=\"460\" y=\"22\" font-size=\"13\" text-anchor=\"middle\">KVM exits per unit (page touched or "
 		   "loop iteration), %s paging</text>\n", R->mmu);
-	for (int d = -4; d <= 1; d++) {
-		double y = t + h - (d + 4) / 5.0 * h;
-
+	for (int d = -4; d <= 1; d++)
 		fprintf(f, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
 			   "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">1e%d</text>\n",
-			l, l + w, y, y, l - 4, y + 4, d);
-	}
-	for (unsigned x = 0; x < nw; x++) {
-		char label[32];
-		double y0, y1;
-		const struct pg_window_result *m = NULL;
-
-		for (unsigned r = 0; r < PG_NRUNS && !m; r++)
-			m = R->run[r].ran ? &R->run[r].w[x] : NULL;
-		pg_window_label(R, x, label, sizeof(label));
-		fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\">%s</text>\n",
-			l + (x + 0.5) * gw, t + h + 16, label);
-		if (!m)
-			continue;
-		y0 = t + h - (log10(fmax(m->model_lo / pg_window_units(R, x), 1e-4)) + 4) / 5 * h;
-		y1 = t + h - (log10(fmax(m->model_hi / pg_window_units(R, x), 1e-4)) + 4) / 5 * h;
-		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ddd\"/>\n", l + x * gw + 2,
-			y1 - 2, gw - 4, y0 - y1 + 4);
-		for (unsigned r = 0; r < PG_NRUNS; r++) {
-			const struct pg_run *run = &R->run[r];
-			double v, y;
-
-			if (!run->ran || !run->ok)
-				continue;
-			v = fmax((double)run->w[x].delta[PG_S_EXITS] / pg_window_units(R, x), 1e-4);
-			y = t + h - (log10(v) + 4) / 5 * h;
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
-				l + x * gw + 6 + r * (gw - 12) / PG_NRUNS, y, (gw - 12) / PG_NRUNS - 1, t + h - y, colour[r]);
-		}
-	}
+			PG_SVG_L, PG_SVG_L + PG_SVG_W, svg_y(pow(10, d)), svg_y(pow(10, d)), PG_SVG_L - 4,
+			svg_y(pow(10, d)) + 4, d);
+	for (unsigned x = 0; x < nw; x++)
+		svg_window(f, R, x, PG_SVG_W / nw);
 	for (unsigned r = 0; r < PG_NRUNS; r++)
 		fprintf(f, "<rect x=\"%u\" y=\"385\" width=\"12\" height=\"12\" fill=\"%s\"/>"
 			   "<text x=\"%u\" y=\"396\" font-size=\"11\">%s</text>\n",
-			80 + r * 190, colour[r], 96 + r * 190, run_name(&R->run[r]));
-	fprintf(f, "<text x=\"20\" y=\"425\" font-size=\"11\">tier %s (%s), %s; grey: the model's range; "
-		   "bars at the bottom: no exit</text>\n</svg>\n", R->tier, R->kvm, R->kernel);
+			80 + r * 190, pg_colour[r], 96 + r * 190, run_name(&R->run[r]));
+	fprintf(f, "<text x=\"20\" y=\"425\" font-size=\"11\">tier %s (%s), %s; grey behind each bar: the model's "
+		   "range for that run; bars at the bottom: no exit</text>\n</svg>\n", R->tier, R->kvm, R->kernel);
 	if (fclose(f) != 0)
 		return fail_errno(ERR_USAGE, "cannot write --svg %s", path);
 	return 0;
