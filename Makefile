@@ -59,6 +59,17 @@ OBJS        += $(BUILD)/obj/lab/interrupts_blob.o
 ASAN_OBJS   += $(BUILD)/asan/obj/lab/interrupts_blob.o
 STATIC_OBJS += $(BUILD)/static/obj/lab/interrupts_blob.o
 
+# The built-in guest of `warden lab tsc`, linked into every warden.
+include guest/lab/tsc.mk
+OBJS        += $(BUILD)/obj/lab/tsc_blob.o
+ASAN_OBJS   += $(BUILD)/asan/obj/lab/tsc_blob.o
+STATIC_OBJS += $(BUILD)/static/obj/lab/tsc_blob.o
+# The built-in guest of `warden lab paging`, linked into every warden.
+include guest/lab/paging.mk
+OBJS        += $(BUILD)/obj/lab/paging_blob.o
+ASAN_OBJS   += $(BUILD)/asan/obj/lab/paging_blob.o
+STATIC_OBJS += $(BUILD)/static/obj/lab/paging_blob.o
+
 $(BUILD)/warden: $(OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -99,7 +110,7 @@ include tests/report/report.mk
 guest-module: guest
 	bash guest/linux-module/build.sh
 
-emu-test: static guest native-guests
+emu-test: static guest native-guests $(BUILD)/tests/kvm-check-ext
 	@bash guest/linux-module/build.sh || echo "emu-test: no hypercall module (the whc case says why)"
 	bash tests/emu/run.sh
 

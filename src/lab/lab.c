@@ -16,6 +16,8 @@
 #include "lab/interrupts_lab.h"
 #include "lab/msr_lab.h"
 #include "lab/sensitive_lab.h"
+#include "lab/tsc_lab.h"
+#include "lab/paging_lab.h"
 #include "lab/regpage_lab.h"
 #include "devices/regpage.h"
 #include "util/error.h"
@@ -185,7 +187,7 @@ int lab_main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		if (argc < 2) {
-			fprintf(stderr, "warden: warden lab needs an experiment: emulated-vs-virtio, batching, msr-filter, sensitive, idle, interrupts "
+			fprintf(stderr, "warden: warden lab needs an experiment: emulated-vs-virtio, batching, msr-filter, sensitive, idle, interrupts, tsc, paging "
 				"(see warden lab --help)\n");
 			return 2;
 		}
@@ -200,6 +202,9 @@ int lab_main(int argc, char **argv)
 		      "                      exits per idle, wake-up latency, host CPU\n"
 		      "  interrupts          a device interrupt by irqfd, KVM_IRQ_LINE and MSI: latency,\n"
 		      "                      exits per interrupt, what AVIC/APICv would remove\n"
+		      "  tsc                 the guest's TSC against the host's: offset and frequency\n"
+		      "  paging              working sets and page-table changes: exits of nested or\n"
+		      "                      shadow paging, 4 KiB and 2 MiB pages\n"
 		      "See docs/lab.md.\n\n", stdout);
 		usage(stdout);
 		return 0;
@@ -216,6 +221,10 @@ int lab_main(int argc, char **argv)
 		return lab_idle_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "interrupts") == 0)
 		return lab_interrupts_main(argc - 1, argv + 1);
-	fprintf(stderr, "warden: unknown experiment '%s' (warden lab knows: emulated-vs-virtio, batching, msr-filter, sensitive, idle, interrupts)\n", argv[1]);
+	if (strcmp(argv[1], "paging") == 0)
+		return lab_paging_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "tsc") == 0)
+		return lab_tsc_main(argc - 1, argv + 1);
+	fprintf(stderr, "warden: unknown experiment '%s' (warden lab knows: emulated-vs-virtio, batching, msr-filter, sensitive, idle, interrupts, tsc, paging)\n", argv[1]);
 	return 2;
 }

@@ -32,6 +32,9 @@
 #      L1_TCG_THREAD=multi|single (QEMU's TCG threading, default multi),
 #      L1_QEMU_ARGS (more QEMU options, e.g. "-s" for a gdbstub on :1234),
 #      L1_APPEND (more options for L1's kernel, e.g. "nokaslr"),
+#      L1_KVM_AMD_ARGS (parameters for L1's kvm-amd, e.g. "npt=0" for shadow
+#      paging: one word, passed to l1-init through the kernel command line;
+#      l1-init prints what the module then says it has),
 #      L1_QEMU (the program started as QEMU, default the host's
 #      qemu-system-x86_64; the emulated tier's own checks use a stand-in).
 set -euo pipefail
@@ -240,7 +243,7 @@ T0=$EPOCHREALTIME
     timeout -k 10 "$TIMEOUT" "${L1_QEMU:-$QEMU_BIN}" -accel "tcg,thread=${L1_TCG_THREAD:-multi}" -cpu EPYC -smp "$SMP" -m "$MEM" \
         -pidfile "$STAGE/qemu.pid" \
         -nic none -nographic -no-reboot -kernel "$KDIR/vmlinuz" -initrd "$INITRAMFS" \
-        ${L1_QEMU_ARGS:-} -append "console=ttyS0 panic=-1 quiet ${L1_APPEND:-}" </dev/null 2>&1 || rc=$?
+        ${L1_QEMU_ARGS:-} -append "console=ttyS0 panic=-1 quiet ${L1_APPEND:-}${L1_KVM_AMD_ARGS:+ l1_kvm_amd_args=$L1_KVM_AMD_ARGS}" </dev/null 2>&1 || rc=$?
     echo "$rc" >"$STATUS"
 } | grep --line-buffered -v "TCG doesn't support requested feature" | {
     exit_line="" booted=""

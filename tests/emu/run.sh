@@ -32,6 +32,9 @@ GUESTS=${EMU_GUESTS:-build/tests/guests}
 # guest-module), for the whc case: /extra/initrd-whc.cpio.gz in L1.
 WHC_INITRD=build/guest-module/initrd-whc.cpio.gz
 [ -f "$WHC_INITRD" ] && extras+=("$WHC_INITRD")
+# The native tier's KVM probe, for cases that ask L1's KVM without warden
+# (lab.l1.sh); dynamically linked: L1 has the glibc e2fsprogs needs.
+[ -x build/tests/kvm-check-ext ] && extras+=(build/tests/kvm-check-ext)
 # L1's own kernel used to hang now and then under multi-threaded TCG
 # (about one full run in three), when KVM patched __schedule at a VM's
 # start or end; l1-init now keeps a VM open so that never happens again

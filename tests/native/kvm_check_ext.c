@@ -22,7 +22,18 @@
  *                                       real-mode guest (a paravirtual KVM
  *                                       such as kvm_pvm has the tracepoint
  *                                       but never fires it)
- * Print "yes", or "no: what failed: why"; exit status 0 either way. */
+ * Print "yes", or "no: what failed: why"; exit status 0 either way.
+ *
+ *   kvm-check-ext --tsc-offset N [DEVICE]
+ *                                       sets KVM_VCPU_TSC_OFFSET to N on a
+ *                                       new vCPU (KVM_SET_DEVICE_ATTR) and
+ *                                       prints what KVM_GET_DEVICE_ATTR
+ *                                       reads back ("none" where KVM has
+ *                                       no such attribute; N where the
+ *                                       read-back is below N by no more
+ *                                       than the cycles between the two
+ *                                       calls: KVM re-deriving the offset
+ *                                       on an unstable host TSC) */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -35,6 +46,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 static int die(const char *what)
 {
@@ -242,8 +254,46 @@ static int probe_exit_trace(const char *dev)
 	return 0;
 }
 
+/* The TSC offset KVM keeps for a vCPU when asked for OFF. */
+static int tsc_offset_kept(const char *dev, long long off)
+{
+	int kvm = open(dev, O_RDWR | O_CLOEXEC), vm, vcpu;
+	int64_t want = off, got = 0;
+	uint64_t t0;
+	struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET };
+
+	if (kvm < 0)
+		return die(dev);
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		return die("KVM_CREATE_VM");
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		return die("KVM_CREATE_VCPU");
+	if (ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_VCPU_ATTRIBUTES) <= 0 || ioctl(vcpu, KVM_HAS_DEVICE_ATTR, &a) < 0) {
+		printf("none\n");
+		return 0;
+	}
+	a.addr = (uint64_t)(uintptr_t)&want;
+	t0 = __rdtsc();
+	if (ioctl(vcpu, KVM_SET_DEVICE_ATTR, &a) < 0)
+		return die("KVM_SET_DEVICE_ATTR KVM_VCPU_TSC_OFFSET");
+	a.addr = (uint64_t)(uintptr_t)&got;
+	if (ioctl(vcpu, KVM_GET_DEVICE_ATTR, &a) < 0)
+		return die("KVM_GET_DEVICE_ATTR KVM_VCPU_TSC_OFFSET");
+	/* On an unstable host TSC KVM re-derives the offset at each vCPU
+	 * load, moving it down by the time the vCPU was away: at most the
+	 * time between the two calls.  That is the request kept. */
+	if (got <= want && want - got <= (int64_t)(__rdtsc() - t0))
+		got = want;
+	printf("%lld\n", (long long)got);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && argc <= 4 && strcmp(argv[1], "--tsc-offset") == 0)
+		return tsc_offset_kept(argc == 4 ? argv[3] : "/dev/kvm", strtoll(argv[2], NULL, 0));
 	if (argc >= 6 && argc <= 7 && strcmp(argv[1], "--cpuid") == 0) {
 		int kvm = open(argc == 7 ? argv[6] : "/dev/kvm", O_RDWR | O_CLOEXEC);
 		const char *reg = argv[4];

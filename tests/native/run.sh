@@ -226,6 +226,8 @@ thread_name_checks() {
 . tests/native/advice.sh        # the advice's saving from bench exits rows
 . tests/native/lab_idle.sh      # warden lab idle
 . tests/native/lab_interrupts.sh # warden lab interrupts
+. tests/native/lab_tsc.sh       # warden lab tsc
+. tests/native/lab_paging.sh    # warden lab paging
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -248,6 +250,11 @@ idle_run_checks $B/warden release
 lab_interrupts_checks $B/warden release
 lab_interrupts_can_fail
 lab_interrupts_nocaps
+lab_tsc_checks $B/warden release
+lab_tsc_can_fail
+lab_tsc_msr_path
+lab_paging_checks $B/warden release
+lab_paging_can_fail
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
@@ -285,6 +292,8 @@ lab_sensitive_checks $B/asan/warden asan
 lab_idle_checks $B/asan/warden asan
 idle_run_checks $B/asan/warden asan
 lab_interrupts_checks $B/asan/warden asan
+lab_tsc_checks $B/asan/warden asan
+lab_paging_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
@@ -336,6 +345,8 @@ lab_msr_bad_input
 lab_sensitive_bad_input
 lab_idle_bad_input
 lab_interrupts_bad_input
+lab_tsc_bad_input
+lab_paging_bad_input
 printf 'not a kernel at all\n' >"$OUT/not-a-kernel"
 # A bzImage header with boot protocol 2.00.
 python3 - "$OUT/old-kernel" <<'PY' 2>/dev/null || printf '' >"$OUT/old-kernel"
