@@ -95,6 +95,19 @@ if [ -f "$GUESTS/observe.elf" ]; then
 	expect_eq "observe guest: HLT exits (H, in KVM)" "50 50" "$(js obs_guest '.exit_trace.reasons.HLT | "\(.count) \(.in_kvm)"')"
 	expect_eq "observe guest: IOIO exits (K + 15, to warden)" "715 715" "$(js obs_guest '.exit_trace.reasons.IOIO | "\(.count) \(.to_warden)"')"
 	expect_eq "observe guest: NPF exits to warden (M MMIO reads)" 300 "$(js obs_guest '.exit_trace.reasons.NPF.to_warden')"
+	# Coalesced PIO under SVM: the 14 UART writes are exits all the same,
+	# handled in KVM instead of warden, where L1's KVM offers the ring.
+	osys() { sed -n "s/^$1=//p" "$OUT/obs.sys" 2>/dev/null; }
+	cp=$(osys coalesced_pio) cm=$(osys coalesced_mmio)
+	if [ -z "$cp" ] || [ -z "$cm" ]; then
+		failed "observe guest, coalesced: L1's KVM was not asked (no /extra/kvm-check-ext)"
+	elif [ "$cp" -gt 0 ] 2>/dev/null && [ "$cm" -gt 0 ]; then
+		expect_eq "observe guest, coalesced: IOIO exits (K + 15), 14 of them handled in KVM" "715 701 14" \
+			"$(js obs_guest_coal '"\(.exit_trace.reasons.IOIO.count) \(.exit_trace.reasons.IOIO.to_warden) \(.coalesced_writes.serial)"')"
+	else
+		expect_eq "observe guest, coalesced: L1's KVM has no coalesced PIO, every write to warden" "715 715 0" \
+			"$(js obs_guest_coal '"\(.exit_trace.reasons.IOIO.count) \(.exit_trace.reasons.IOIO.to_warden) \(.coalesced_writes.serial)"')"
+	fi
 	# One EOI per interrupt taken: at least H (a tick can also land between
 	# the handler's iretq and the cli), at most what KVM injected (it counts
 	# re-injections too).  Besides EOIs the guest touches exactly 7 MSRs.

@@ -34,5 +34,19 @@ obs_case obs_boot common_pid.execname jsonl --stats-trace /tmp/obs_boot.jsonl --
 obs_case obs_trace exit_reason "" --exit-trace --cpus 2
 # The counting guest under SVM: CPUIDs and HLTs now have names.
 if [ -f /extra/guests/observe.elf ]; then
-	obs_case obs_guest exit_reason "" --exit-trace --mem 16 --kernel /extra/guests/observe.elf
+	# --no-coalesced-pio: every one of its 14 UART writes reaches warden.
+	obs_case obs_guest exit_reason "" --exit-trace --mem 16 --no-coalesced-pio --kernel /extra/guests/observe.elf
+	# By default KVM queues them (coalesced PIO) where it can: still an
+	# exit each, handled in KVM. L1's KVM asked without warden.
+	obs_case obs_guest_coal exit_reason "" --exit-trace --mem 16 --kernel /extra/guests/observe.elf
+	{
+		if [ -x /extra/kvm-check-ext ]; then
+			echo "coalesced_pio=$(/extra/kvm-check-ext --vm 162 2>&1)"
+			echo "coalesced_mmio=$(/extra/kvm-check-ext --vm 15 2>&1)"
+		fi
+	} >/tmp/obs.sys
+	echo "@@BEGIN obs.sys"
+	cat /tmp/obs.sys
+	echo
+	echo "@@END obs.sys"
 fi
