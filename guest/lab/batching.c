@@ -17,24 +17,9 @@
 #include "lab/batching_abi.h"
 #include "whc.h"
 #include "ring3.h"
+#include "x86.h"
 
 static volatile struct bt_params *const P = (volatile struct bt_params *)LAYOUT_LAB_PARAMS;
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
-}
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port) : "memory");
-}
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
 
 #define MAX_REPS 1024
 static uint64_t samples[MAX_REPS];

@@ -7,7 +7,7 @@ BATCHING_GUEST_CFLAGS := -m64 -O2 -ffreestanding -nostdlib -fno-pic -fno-pie -mn
                          -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
                          -Wall -Wextra -Werror -Wno-main -Isrc -Iinclude -Iguestlib -Iguest/lab
 
-$(BATCHING_GUEST_ELF): guest/lab/batching.c guest/lab/ring3.h guestlib/whc.c guestlib/whc.h \
+$(BATCHING_GUEST_ELF): guest/lab/batching.c guest/lab/x86.h guest/lab/ring3.h guestlib/whc.c guestlib/whc.h \
                        include/warden/hypercall.h src/lab/batching_abi.h src/core/layout.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"

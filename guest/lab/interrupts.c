@@ -13,24 +13,13 @@
 
 #include "core/layout.h"
 #include "lab/interrupts_abi.h"
+#include "x86.h"
 
-#define MSR_APIC_BASE 0x1b
-#define APIC_BASE_EXTD (1u << 10)
-#define APIC_BASE_EN (1u << 11)
-#define X2APIC_SVR 0x80f
-#define SVR_ENABLE (1u << 8)
-#define CPUID1_ECX_X2APIC 21
 #define IOAPIC_REGSEL ((volatile uint32_t *)(LAYOUT_IOAPIC + 0x00))
 #define IOAPIC_WIN ((volatile uint32_t *)(LAYOUT_IOAPIC + 0x10))
 
 #define P ((volatile struct ir_params *)LAYOUT_LAB_PARAMS)
 
-struct idt_gate {
-	uint16_t off0, sel;
-	uint8_t ist, attr;
-	uint16_t off1;
-	uint32_t off2, zero;
-};
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 extern char ir_stubs[], ir_pin_isr[], ir_msi_isr[], ir_spurious_isr[];
@@ -107,19 +96,6 @@ _Static_assert(__builtin_offsetof(struct ir_params, count) == 0x18, "handlers: c
 _Static_assert(__builtin_offsetof(struct ir_params, tsc) == 0x28, "handlers: tsc");
 _Static_assert(__builtin_offsetof(struct ir_params, spurious) == 0x38, "handlers: spurious");
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
 static void stop(void)
 {
 	for (;;)
@@ -134,29 +110,16 @@ void ir_fault(uint64_t vector, uint64_t rip)
 	stop();
 }
 
-static void set_gate(unsigned v, void *handler, uint16_t cs)
-{
-	uint64_t a = (uint64_t)handler;
-
-	idt[v] = (struct idt_gate){ .off0 = (uint16_t)a, .sel = cs, .attr = 0x8e /* present, interrupt gate */,
-				    .off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32) };
-}
-
 static void setup_idt(void)
 {
-	struct __attribute__((packed)) {
-		uint16_t limit;
-		uint64_t base;
-	} d = { sizeof(idt) - 1, (uint64_t)idt };
-	uint16_t cs;
+	uint16_t cs = read_cs();
 
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
 	for (unsigned v = 0; v < 32; v++)
-		set_gate(v, ir_stubs + 16 * v, cs);
-	set_gate(IR_VEC_PIN, ir_pin_isr, cs);
-	set_gate(IR_VEC_MSI, ir_msi_isr, cs);
-	set_gate(IR_VEC_SPURIOUS, ir_spurious_isr, cs);
-	__asm__ volatile("lidt %0" ::"m"(d));
+		idt_set_gate(idt, v, ir_stubs + 16 * v, cs);
+	idt_set_gate(idt, IR_VEC_PIN, ir_pin_isr, cs);
+	idt_set_gate(idt, IR_VEC_MSI, ir_msi_isr, cs);
+	idt_set_gate(idt, IR_VEC_SPURIOUS, ir_spurious_isr, cs);
+	idt_load(idt, 256);
 }
 
 /* The pin's redirection entry: vector, fixed delivery, physical
@@ -172,24 +135,20 @@ static void route_pin(uint32_t gsi)
 void guest_main(void);
 void guest_main(void)
 {
-	uint32_t a, b, c, d;
-
 	if (P->magic != IR_MAGIC || P->gsi >= 24) {
 		P->status = IR_ST_BAD_PARAMS;
 		stop();
 	}
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-	if (!(c >> CPUID1_ECX_X2APIC & 1)) {
+	if (!cpu_has(CPUID1_ECX_X2APIC)) {
 		P->status = IR_ST_NO_X2APIC;
 		stop();
 	}
 	setup_idt();
-	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EN | APIC_BASE_EXTD);
-	wrmsr(X2APIC_SVR, SVR_ENABLE | IR_VEC_SPURIOUS);
+	x2apic_on(IR_VEC_SPURIOUS);
 	route_pin(P->gsi);
 	/* The ready mark: an exit to warden, which reads the TSC offset
 	 * then (a vCPU ioctl needs the vCPU out of KVM_RUN). */
-	__asm__ volatile("outb %0, %1" ::"a"((uint8_t)1), "Nd"((uint16_t)PORT_LAB_CTL) : "memory");
+	outb(PORT_LAB_CTL, 1);
 	P->status = IR_ST_READY;
 	for (;;)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");

@@ -7,7 +7,7 @@ INTERRUPTS_GUEST_CFLAGS := -m64 -O2 -ffreestanding -nostdlib -fno-pic -fno-pie -
                           -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
                           -Wall -Wextra -Werror -Wno-main -Isrc
 
-$(INTERRUPTS_GUEST_ELF): guest/lab/interrupts.c src/lab/interrupts_abi.h src/core/layout.h
+$(INTERRUPTS_GUEST_ELF): guest/lab/interrupts.c guest/lab/x86.h src/lab/interrupts_abi.h src/core/layout.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
 	@$(CC) $(INTERRUPTS_GUEST_CFLAGS) -c -o $@.o $<

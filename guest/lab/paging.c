@@ -15,6 +15,7 @@
 #include "core/layout.h"
 #include "lab/paging_abi.h"
 #include "ring3.h"
+#include "x86.h"
 
 static volatile struct pg_params *const P = (volatile struct pg_params *)LAYOUT_LAB_PARAMS;
 
@@ -28,19 +29,6 @@ static uint64_t ws_pt[WS_PDES][512] __attribute__((aligned(4096)));
 static uint64_t remap_pd[512] __attribute__((aligned(4096)));
 static uint64_t remap_pt[512] __attribute__((aligned(4096)));
 static uint64_t alt_pml4[512] __attribute__((aligned(4096)));
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence\n\trdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return lo | (uint64_t)hi << 32;
-}
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
-}
 
 static inline void invlpg(uint64_t va)
 {

@@ -6,7 +6,7 @@ PAGING_GUEST_CFLAGS := -m64 -O2 -ffreestanding -nostdlib -fno-pic -fno-pie -mno-
                     -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
                     -Wall -Wextra -Werror -Wno-main -Isrc -Iguest/lab
 
-$(PAGING_GUEST_ELF): guest/lab/paging.c guest/lab/ring3.h src/lab/paging_abi.h src/core/layout.h
+$(PAGING_GUEST_ELF): guest/lab/paging.c guest/lab/x86.h guest/lab/ring3.h src/lab/paging_abi.h src/core/layout.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
 	@$(CC) $(PAGING_GUEST_CFLAGS) -c -o $@.o $<

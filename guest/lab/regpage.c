@@ -18,11 +18,8 @@
 #include "core/layout.h"
 #include "devices/regpage_abi.h"
 #include "lab/regpage_lab_abi.h"
+#include "x86.h"
 
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
 static inline uint32_t inl(uint16_t port)
 {
 	uint32_t v;
@@ -30,14 +27,6 @@ static inline uint32_t inl(uint16_t port)
 	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static volatile struct ev_params *const P = (volatile struct ev_params *)LAYOUT_LAB_PARAMS;
 
 static uint32_t mode, port, batch, nb;

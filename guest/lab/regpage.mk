@@ -9,7 +9,7 @@ REGPAGE_GUEST_CFLAGS := -m64 -O2 -ffreestanding -nostdlib -fno-pic -fno-pie -mno
                         -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
                         -Wall -Wextra -Werror -Wno-main -Isrc
 
-$(REGPAGE_GUEST_ELF): guest/lab/regpage.c src/lab/regpage_lab_abi.h src/devices/regpage_abi.h src/core/layout.h
+$(REGPAGE_GUEST_ELF): guest/lab/regpage.c guest/lab/x86.h src/lab/regpage_lab_abi.h src/devices/regpage_abi.h src/core/layout.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
 	@$(CC) $(REGPAGE_GUEST_CFLAGS) -c -o $@.o $<

@@ -16,6 +16,7 @@
 
 #include "core/layout.h"
 #include "lab/sensitive_abi.h"
+#include "x86.h"
 
 static volatile struct sn_params *const P = (volatile struct sn_params *)LAYOUT_LAB_PARAMS;
 static volatile uint32_t *mark;
@@ -28,11 +29,6 @@ uint64_t sn_ksp;                /* ring 0's stack while ring 3 runs */
 volatile uint32_t sn_user_exit; /* set by ring 3 before its UD2: back to ring 0 */
 void sn_fatal(void);
 void sn_enter_user(void (*fn)(void), uint64_t rsp);
-
-static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
-{
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
 
 void sn_fatal(void)
 {

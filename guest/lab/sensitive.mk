@@ -7,7 +7,7 @@ SENSITIVE_GUEST_CFLAGS := -m64 -O2 -ffreestanding -nostdlib -fno-pic -fno-pie -m
                           -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
                           -Wall -Wextra -Werror -Wno-main -Isrc
 
-$(SENSITIVE_GUEST_ELF): guest/lab/sensitive.c src/lab/sensitive_abi.h src/core/layout.h
+$(SENSITIVE_GUEST_ELF): guest/lab/sensitive.c guest/lab/x86.h src/lab/sensitive_abi.h src/core/layout.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
 	@$(CC) $(SENSITIVE_GUEST_CFLAGS) -c -o $@.o $<

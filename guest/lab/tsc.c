@@ -12,23 +12,9 @@
 #include "core/layout.h"
 #include "lab/tsc_abi.h"
 #include "ring3.h"
+#include "x86.h"
 
 static volatile struct ts_params *const P = (volatile struct ts_params *)LAYOUT_LAB_PARAMS;
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	/* LFENCE: the read is not moved before the stores and the exit
-	 * ahead of it. */
-	__asm__ volatile("lfence\n\trdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return lo | (uint64_t)hi << 32;
-}
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
-}
 
 static void take(unsigned phase)
 {

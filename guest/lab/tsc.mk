@@ -6,7 +6,7 @@ TSC_GUEST_CFLAGS := -m64 -O2 -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red
                     -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
                     -Wall -Wextra -Werror -Wno-main -Isrc -Iguest/lab
 
-$(TSC_GUEST_ELF): guest/lab/tsc.c guest/lab/ring3.h src/lab/tsc_abi.h src/core/layout.h
+$(TSC_GUEST_ELF): guest/lab/tsc.c guest/lab/x86.h guest/lab/ring3.h src/lab/tsc_abi.h src/core/layout.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
 	@$(CC) $(TSC_GUEST_CFLAGS) -c -o $@.o $<

@@ -1,4 +1,4 @@
-/* What the lab's freestanding guests share (guest/lab/exits.c, idle.c):
+/* What the lab's freestanding guests (guest/lab/) share:
  * TSC, port, MSR and CPUID access, an IDT of interrupt gates, the x2APIC
  * and its TSC-deadline timer.  Header-only: each guest is one object. */
 #ifndef WARDEN_GUEST_LAB_X86_H
