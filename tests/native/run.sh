@@ -224,6 +224,7 @@ thread_name_checks() {
 . tests/native/lab_sensitive.sh # warden lab sensitive
 . tests/native/advice.sh        # the advice's saving from bench exits rows
 . tests/native/lab_idle.sh      # warden lab idle
+. tests/native/shutdown.sh      # SIGTERM, the power button, the deadline, --nested
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -243,6 +244,8 @@ advice_costs_checks $B/warden
 lab_idle_checks $B/warden release
 lab_idle_can_fail
 idle_run_checks $B/warden release
+shutdown_checks $B/warden release
+nested_checks $B/warden release
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
@@ -279,6 +282,7 @@ lab_msr_checks $B/asan/warden asan
 lab_sensitive_checks $B/asan/warden asan
 lab_idle_checks $B/asan/warden asan
 idle_run_checks $B/asan/warden asan
+shutdown_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
