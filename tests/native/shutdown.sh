@@ -24,6 +24,7 @@ sig_run() {
 	local name=$1 bin=$2 nsig=$3 pid wd t0 t1
 	shift 3
 	[[ $bin == */asan/* ]] && ASAN_RUNS+=("$name")
+	rm -f "$OUT/$name".*   # nothing from an earlier run may be checked
 	"$bin" run --mem 16 --kernel "$SPIN" --kernel-format flat --stats "$OUT/$name.json" "$@" \
 		>"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null &
 	pid=$!
