@@ -66,7 +66,7 @@ static const struct device com1 = {
 };
 static const struct device rtc = {
 	.name = "rtc", .acpi_hid = "PNP0B00",
-	.res = { .nranges = 1, .range = { { BUS_PIO, PORT_RTC, PORT_RTC_LEN } }, .gsi = DEVICE_NO_GSI },
+	.res = { .nranges = 1, .range = { { BUS_PIO, PORT_RTC, PORT_RTC_LEN } }, .gsi = GSI_RTC },
 };
 static const struct device pm = {
 	.name = "acpi-pm", .acpi_hid = ACPI_HID_FADT_PM,
@@ -276,6 +276,9 @@ static void test_from_grants(void **state)
 	/* IO(Decode16, 0x3f8, 0x3f8, 1, 8) and IRQNoFlags() {4} */
 	static const uint8_t io_com1[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08 };
 	static const uint8_t irq4[] = { 0x22, 0x10, 0x00 };
+	/* The RTC: IO(Decode16, 0x70, 0x70, 1, 2) and IRQNoFlags() {8}, which
+	 * Linux's rtc_cmos needs for its alarms. */
+	static const uint8_t rtc_crs[] = { 0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02, 0x22, 0x00, 0x01 };
 	struct device moved = pm;
 	const struct device *const devs[] = { &com1, &rtc, &moved };
 	uint8_t *buf = *state;
@@ -286,6 +289,7 @@ static void test_from_grants(void **state)
 	dlen = u_rd32(t.dsdt + 4);
 	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, io_com1, sizeof(io_com1)));
 	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, irq4, sizeof(irq4)));
+	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, rtc_crs, sizeof(rtc_crs)));
 	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, "COM1", 4));
 	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, "RTC0", 4));
 	moved.res.range[0].base = 0x700;
