@@ -225,6 +225,7 @@ thread_name_checks() {
 . tests/native/advice.sh        # the advice's saving from bench exits rows
 . tests/native/lab_idle.sh      # warden lab idle
 . tests/native/shutdown.sh      # SIGTERM, the power button, the deadline, --nested
+. tests/native/rtc.sh           # the RTC's update-ended flag
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -245,6 +246,7 @@ lab_idle_checks $B/warden release
 lab_idle_can_fail
 idle_run_checks $B/warden release
 shutdown_checks $B/warden release
+rtc_checks $B/warden release
 nested_checks $B/warden release
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
@@ -283,6 +285,7 @@ lab_sensitive_checks $B/asan/warden asan
 lab_idle_checks $B/asan/warden asan
 idle_run_checks $B/asan/warden asan
 shutdown_checks $B/asan/warden asan
+rtc_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
