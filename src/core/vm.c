@@ -117,6 +117,10 @@ static void reset_devices(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+	/* A vCPU thread that did not stop may still use all of it: it is left
+	 * for the process's end (whose caller reports it and exits). */
+	if (vm->stuck)
+		return;
 	reset_devices(vm);
 	for (unsigned i = vm->ndevices; i-- > 0;) {
 		struct device *d = vm->devices[i];

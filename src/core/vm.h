@@ -92,7 +92,8 @@ struct vm {
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);
-/* Destroys the devices too (each reset, then destroyed, newest first). */
+/* Destroys the devices too (each reset, then destroyed, newest first);
+ * does nothing after vm_stop found a stuck vCPU (vm->stuck). */
 void vm_destroy(struct vm *vm);
 /* Add DEV with the resources it asks for in DEV->res (granted in place):
  * all of them or, on failure, nothing (DEV is not added, -1). */
