@@ -22,6 +22,9 @@ BUSYBOX=/bin/busybox
 # Modules wanted in the guest; their dependencies are added by moddeps.sh.
 MODULES=(virtio virtio_ring virtio_mmio virtio_pci virtio_blk virtio_net
          virtio_console virtio-rng)
+# The ACPI power button (warden's SIGTERM, docs/shutdown.md): its driver, and
+# evdev for the /dev/input/event* that busybox acpid reads.
+MODULES+=(button evdev)
 
 DIED=0
 die() { DIED=1; echo "guest/build.sh: error: $*" >&2; exit 1; }

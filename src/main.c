@@ -18,6 +18,7 @@
 #include "core/device.h"
 #include "core/kvm.h"
 #include "core/vm.h"
+#include "devices/guest_shutdown.h"
 #include "devices/platform.h"
 #include "hypercall/hypercall.h"
 #include "lab/lab.h"
@@ -31,14 +32,19 @@
 static struct vm *_Atomic running_vm;
 static volatile sig_atomic_t stop_requested;
 static uint64_t process_start_ns;
+/* The power button press on the first signal (docs/shutdown.md). */
+static struct guest_shutdown guest_shutdown;
 
 static void on_signal(int sig)
 {
 	struct vm *vm = running_vm;
+	int first = !stop_requested;
 
 	(void)sig;
 	stop_requested = 1; /* also stops a --reboot loop between boots */
-	if (vm)
+	/* The first signal asks a running guest to shut down, when it has a
+	 * power button and a grace period; a second one stops it at once. */
+	if (vm && !(first && guest_shutdown_request(&guest_shutdown)))
 		vm_request_end(vm, VM_END_SIGNAL);
 }
 
@@ -177,6 +183,15 @@ static int add_optional_devices(struct vm *vm, const struct cli_options *o,
 	return 0;
 }
 
+/* A vCPU did not stop (vm_stop said which): end now, one line, status 1,
+ * without tearing down the VM its thread may still be using. */
+static _Noreturn void end_stuck(void)
+{
+	host_console_restore();
+	fprintf(stderr, "warden: %s\n", err_msg());
+	_exit(1);
+}
+
 /* One boot of the VM: create, load, run, tear down. */
 static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
 			     struct recorder *rec, struct stats_report *rep,
@@ -188,10 +203,12 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		.coalesced_pio = o->coalesced_pio,
 		.halt_poll_set = o->halt_poll_set, .halt_poll_ns = o->halt_poll_ns,
 		.hlt_passthrough = o->hlt_passthrough, .kvm_hint_realtime = o->kvm_hint_realtime,
+		.nested = o->nested,
 	};
 	static struct vm vm;
 	struct host_console con;
 	struct serial *com1;
+	struct device *button = NULL;
 	enum vm_end end = VM_END_HOST_ERROR;
 	int vcpu_fds[o->cpus], console_in;
 	uint64_t t0, s0 = now_ns(), s1, s2;
@@ -208,6 +225,9 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		goto out;
 	if (o->hypercall.enabled && !hypercall_create(&vm, &o->hypercall))
 		goto out;
+	/* The power button's line needs the in-kernel irqchip. */
+	if (o->irqchip && !(button = power_button_create(&vm)))
+		goto out;
 	s2 = now_ns();
 	if (boot_load(&vm, spec) < 0)
 		goto out;
@@ -223,9 +243,15 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	obs_attach(obs, vm.vm_fd, vcpu_fds);
 	t0 = now_ns();
 	log_debug("VM set up in %.1f ms since warden started", (double)(t0 - process_start_ns) / 1e6);
+	if (button && o->shutdown_timeout > 0 &&
+	    guest_shutdown_start(&guest_shutdown, &vm, button, o->shutdown_timeout) < 0)
+		vm_request_end(&vm, VM_END_HOST_ERROR);
 	if (vm_start(&vm) == 0)
 		host_console_serve(&con, vm.end.efd); /* until the VM ends */
 	end = vm_stop(&vm);
+	guest_shutdown_stop(&guest_shutdown);
+	if (vm.stuck)
+		end_stuck(); /* does not return */
 	*status = vm_end_status(&vm.end);
 	rep->wall_ns += now_ns() - t0;
 	obs_detach(obs);
@@ -306,6 +332,12 @@ int main(int argc, char **argv)
 		.live = o.stats_interval > 0, .trace_path = o.stats_trace, .exit_trace = o.exit_trace,
 	};
 	if (obs_init(&obs, &ocfg, o.cpus, stats) < 0) {
+		obs_destroy(&obs);
+		free(stats);
+		boot_spec_free(&spec);
+		goto fail;
+	}
+	if (guest_shutdown_init(&guest_shutdown) < 0) {
 		obs_destroy(&obs);
 		free(stats);
 		boot_spec_free(&spec);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "boot/acpi_ged.h"
 #include "boot/aml.h"
 #include "core/bus.h"
 #include "core/device.h"
@@ -84,6 +85,7 @@ static const struct acpi_kind kinds[] = {
 	{ "PNP0501", "COM", 1, true },   /* 16550 UART */
 	{ "PNP0B00", "RTC", 0, true },   /* CMOS RTC */
 	{ "LNRO0005", "VR", 0, false },  /* virtio-mmio: the id Linux's driver matches */
+	{ ACPI_HID_GED, "GED", 0, false }, /* the power button's event device (acpi_ged.h) */
 };
 
 static const struct acpi_kind *kind_of(const char *hid)
@@ -134,11 +136,15 @@ static void describe_devices(struct aml *sb, const struct device *const *devs, u
 			aml_name_string(&dev, "_HID", k->hid);
 		aml_name_int(&dev, "_UID", n);
 		aml_name_buffer(&dev, "_CRS", res.b, res.n);
+		if (strcmp(k->hid, ACPI_HID_GED) == 0 && devs[i]->res.gsi >= 0)
+			acpi_ged_events(&dev, (unsigned)devs[i]->res.gsi);
 		if (strlen(k->prefix) == 3)
 			snprintf(name, sizeof(name), "%s%X", k->prefix, n & 0xf);
 		else
 			snprintf(name, sizeof(name), "%s%02X", k->prefix, n & 0xff);
 		aml_device(sb, name, &dev);
+		if (strcmp(k->hid, ACPI_HID_GED) == 0)
+			acpi_ged_power_button(sb);
 	}
 }
 

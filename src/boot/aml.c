@@ -15,6 +15,14 @@
 #define AML_PACKAGE 0x12
 #define AML_EXT 0x5b
 #define AML_DEVICE 0x82
+#define AML_METHOD 0x14
+#define AML_IF 0xa0
+#define AML_LEQUAL 0x93
+#define AML_ARG0 0x68
+#define AML_NOTIFY 0x86
+#define AML_ROOT '\\'
+#define AML_DUAL_NAME 0x2e
+#define AML_MULTI_NAME 0x2f
 
 void aml_init(struct aml *a)
 {
@@ -71,17 +79,36 @@ void aml_pkg(struct aml *a, const uint8_t *op, size_t oplen, const struct aml *b
 	aml_bytes(a, body->b, body->n);
 }
 
+/* A NameString: "XXXX", "\\XXXX" or a path "\\XXXX.YYYY[.ZZZZ...]" of
+ * 4-character segments (DualNamePrefix for two, MultiNamePrefix and a
+ * count for more).  Anything else marks A unusable. */
 static void name_seg(struct aml *a, const char *name)
 {
+	size_t len, nseg;
+
 	if (name[0] == '\\') {
-		byte(a, '\\');
+		byte(a, AML_ROOT);
 		name++;
 	}
-	if (strlen(name) != 4) {
-		a->overflow = true; /* only simple 4-character names */
+	len = strlen(name);
+	nseg = (len + 1) / 5;
+	if (len < 4 || (len + 1) % 5 || nseg > 255) {
+		a->overflow = true; /* only 4-character segments */
 		return;
 	}
-	aml_bytes(a, name, 4);
+	for (size_t i = 1; i < nseg; i++)
+		if (name[5 * i - 1] != '.') {
+			a->overflow = true;
+			return;
+		}
+	if (nseg == 2)
+		byte(a, AML_DUAL_NAME);
+	else if (nseg > 2) {
+		byte(a, AML_MULTI_NAME);
+		byte(a, (uint8_t)nseg);
+	}
+	for (size_t i = 0; i < nseg; i++)
+		aml_bytes(a, name + 5 * i, 4);
 }
 
 static void scoped(struct aml *a, const uint8_t *op, size_t oplen, const char *name,
@@ -127,6 +154,11 @@ static void integer(struct aml *a, uint64_t v)
 		byte(a, AML_QWORD);
 		aml_bytes(a, &v, 8);
 	}
+}
+
+void aml_integer(struct aml *a, uint64_t v)
+{
+	integer(a, v);
 }
 
 void aml_name_int(struct aml *a, const char *name, uint64_t v)
@@ -251,4 +283,55 @@ void aml_res_end(struct aml *r)
 {
 	uint8_t d[2] = { 0x79, 0x00 }; /* end tag, checksum 0 = not checked */
 	aml_bytes(r, d, sizeof(d));
+}
+
+void aml_method(struct aml *a, const char *name, unsigned nargs, const struct aml *body)
+{
+	static const uint8_t op[] = { AML_METHOD };
+	struct aml tmp;
+
+	aml_init(&tmp);
+	if (nargs > 7)
+		tmp.overflow = true;
+	name_seg(&tmp, name);
+	byte(&tmp, (uint8_t)nargs); /* MethodFlags: not serialized, sync level 0 */
+	aml_bytes(&tmp, body->b, body->n);
+	tmp.overflow |= body->overflow;
+	aml_pkg(a, op, sizeof(op), &tmp);
+}
+
+void aml_if(struct aml *a, const struct aml *predicate, const struct aml *body)
+{
+	static const uint8_t op[] = { AML_IF };
+	struct aml tmp;
+
+	aml_init(&tmp);
+	aml_bytes(&tmp, predicate->b, predicate->n);
+	aml_bytes(&tmp, body->b, body->n);
+	tmp.overflow |= predicate->overflow || body->overflow;
+	aml_pkg(a, op, sizeof(op), &tmp);
+}
+
+void aml_lequal(struct aml *a, const struct aml *x, const struct aml *y)
+{
+	byte(a, AML_LEQUAL);
+	aml_bytes(a, x->b, x->n);
+	aml_bytes(a, y->b, y->n);
+	a->overflow |= x->overflow || y->overflow;
+}
+
+void aml_arg(struct aml *a, unsigned n)
+{
+	if (n > 6) {
+		a->overflow = true; /* Arg0..Arg6 */
+		return;
+	}
+	byte(a, (uint8_t)(AML_ARG0 + n));
+}
+
+void aml_notify(struct aml *a, const char *path, uint64_t value)
+{
+	byte(a, AML_NOTIFY);
+	name_seg(a, path);
+	integer(a, value);
 }

@@ -16,6 +16,7 @@ enum {
 	OPT_HYPERCALL, OPT_HYPERCALL_DISK,
 	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_ADVICE_COSTS,
 	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
+	OPT_SHUTDOWN_TIMEOUT, OPT_NESTED,
 };
 
 static const struct option run_options[] = {
@@ -50,6 +51,8 @@ static const struct option run_options[] = {
 	{ "halt-poll-ns", required_argument, NULL, OPT_HALT_POLL_NS },
 	{ "hlt-passthrough", no_argument, NULL, OPT_HLT_PASSTHROUGH },
 	{ "kvm-hint-realtime", no_argument, NULL, OPT_KVM_HINT_REALTIME },
+	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
+	{ "nested", no_argument, NULL, OPT_NESTED },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -89,6 +92,12 @@ void cli_usage(FILE *f)
 	      "  --exit-trace           precise mode: every hardware exit from the\n"
 	      "                         kvm:kvm_exit/kvm_entry tracepoints (root, tracefs)\n"
 	      "  --reboot               restart the guest when it reboots (default: end)\n"
+	      "  --shutdown-timeout SECONDS  on SIGTERM/SIGINT, press the guest's ACPI power\n"
+	      "                         button and give it SECONDS to power off before\n"
+	      "                         stopping it (default 30; 0: stop at once); a second\n"
+	      "                         signal stops it at once (docs/shutdown.md)\n"
+	      "  --nested               show the host's SVM/VMX to the guest (nested\n"
+	      "                         virtualization; default: hidden in CPUID)\n"
 	      "  --no-irqchip           no in-kernel interrupt controller (test guests:\n"
 	      "                         HLT then reaches warden and ends the VM)\n"
 	      "  --no-coalesced-pio     every write to the UART's transmit register and the\n"
@@ -213,6 +222,21 @@ static int parse_interval(const char *s, double *out)
 	return 0;
 }
 
+/* Seconds, fractions allowed, from 0 (stop at once) to a day. */
+static int parse_shutdown_timeout(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0 && v <= CLI_MAX_SHUTDOWN_TIMEOUT))
+		return fail(ERR_USAGE, "--shutdown-timeout needs seconds between 0 and %d, not '%s'",
+			    CLI_MAX_SHUTDOWN_TIMEOUT, s);
+	*out = v;
+	return 0;
+}
+
 static int parse_format(const char *s, enum kernel_format *f)
 {
 	static const struct { const char *name; enum kernel_format f; } formats[] = {
@@ -288,6 +312,11 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 			break;
 		case OPT_HLT_PASSTHROUGH: o->hlt_passthrough = true; break;
 		case OPT_KVM_HINT_REALTIME: o->kvm_hint_realtime = true; break;
+		case OPT_SHUTDOWN_TIMEOUT:
+			if (parse_shutdown_timeout(optarg, &o->shutdown_timeout) < 0)
+				return -1;
+			break;
+		case OPT_NESTED: o->nested = true; break;
 		case OPT_HYPERCALL_DISK:
 			if (hypercall_parse_disk(optarg, &o->hypercall) < 0)
 				return -1;
@@ -332,6 +361,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t 
 	o->coalesced_pio = true;
 	o->format = KERNEL_AUTO;
 	o->test_exit_port = -1;
+	o->shutdown_timeout = CLI_DEFAULT_SHUTDOWN_TIMEOUT;
 	o->virtio.opt = (struct virtio_options){ .ioeventfd = true, .irqfd = true, .event_idx = true };
 	if (argc < 2)
 		return fail(ERR_USAGE, "no command given (try warden --help)");

@@ -18,6 +18,10 @@
 /* For the default guest: no PCI to probe, one UART (as Firecracker does). */
 #define CLI_GUEST_CMDLINE "console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
 
+/* --shutdown-timeout: the guest's grace period after the power button. */
+#define CLI_DEFAULT_SHUTDOWN_TIMEOUT 30
+#define CLI_MAX_SHUTDOWN_TIMEOUT 86400
+
 enum cli_action { CLI_RUN, CLI_EXIT_OK };
 
 struct cli_options {
@@ -46,6 +50,8 @@ struct cli_options {
 	uint32_t halt_poll_ns;
 	bool hlt_passthrough;    /* --hlt-passthrough */
 	bool kvm_hint_realtime;  /* --kvm-hint-realtime */
+	double shutdown_timeout; /* --shutdown-timeout, seconds (0: no grace) */
+	bool nested;             /* --nested: SVM/VMX shown in CPUID */
 };
 
 /* Parse ARGV. Returns CLI_RUN, CLI_EXIT_OK (help/version printed to OUT),

@@ -50,6 +50,24 @@ int cpuid_set_kvm_hint_realtime(struct kvm_cpuid2 *c)
 	return 0;
 }
 
+int cpuid_hide_nested(struct kvm_cpuid2 *c)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 1 && (e->ecx & CPUID_VMX_BIT)) {
+			e->ecx &= ~CPUID_VMX_BIT;
+			n++;
+		} else if (e->function == CPUID_EXT_FEATURES && (e->ecx & CPUID_SVM_BIT)) {
+			e->ecx &= ~CPUID_SVM_BIT;
+			n++;
+		}
+	}
+	return n;
+}
+
 static void kvm_signature(struct kvm_cpuid_entry2 *e)
 {
 	/* "KVMKVMKVM\0\0\0" in ebx, ecx, edx; eax = highest PV leaf. */

@@ -18,6 +18,11 @@ int cpuid_set_tsc_deadline(struct kvm_cpuid2 *c);
  * preempted": Linux then loads its haltpoll cpuidle driver).  1 set, 0
  * no such leaf. */
 int cpuid_set_kvm_hint_realtime(struct kvm_cpuid2 *c);
+/* Hide hardware virtualization from the guest (no --nested): leaf 1's
+ * VMX bit (ECX 5) and leaf 0x80000001's SVM bit (ECX 2), so its kvm_intel
+ * or kvm_amd does not load; KVM then also refuses EFER.SVME / VMXON for
+ * it.  Returns how many bits were set and are now clear. */
+int cpuid_hide_nested(struct kvm_cpuid2 *c);
 /* A copy of BASE adjusted for vCPU ID of NCPUS; caller frees. */
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id);
 
@@ -25,6 +30,9 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id);
 #define CPUID_KVM_FEATURES 0x40000001u
 #define CPUID_HYPERVISOR_BIT (1u << 31)
 #define CPUID_TSC_DEADLINE_BIT (1u << 24)
+#define CPUID_EXT_FEATURES 0x80000001u
+#define CPUID_VMX_BIT (1u << 5)  /* leaf 1 ECX */
+#define CPUID_SVM_BIT (1u << 2)  /* leaf 0x80000001 ECX */
 #define CPUID_KVM_HINTS_REALTIME (1u << 0) /* leaf 0x40000001 EDX */
 
 #endif

@@ -22,6 +22,9 @@ struct device;
 /* The pseudo hardware id of the ACPI PM registers: not a DSDT device, the
  * registers the FADT points at (sleep control/status, reset). */
 #define ACPI_HID_FADT_PM "FADT-PM"
+/* A Generic Event Device (the power button, devices/power_button.c): its
+ * line's _EVT notifies the DSDT's power button device (boot/acpi_ged.h). */
+#define ACPI_HID_GED "ACPI0013"
 
 /* Ask the allocator for a range anywhere in its pool (MMIO only). */
 #define DEVICE_ANY_BASE UINT64_MAX

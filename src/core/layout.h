@@ -100,6 +100,10 @@
 
 /* --- interrupt lines (IOAPIC pins) --------------------------------------- */
 #define GSI_COM1 4
+#define GSI_RTC 8                  /* the CMOS RTC's update and alarm interrupts */
+/* The power button's Generic Event Device (devices/power_button.c): an
+ * ISA line no legacy device of ours uses, so it takes none from the pool. */
+#define GSI_POWER_BUTTON 5
 /* Pins 16-23 no legacy device uses: the pool for devices that ask for a
  * line (virtio-mmio). */
 #define GSI_POOL_START 16

@@ -34,6 +34,29 @@ static void kick_handler(int sig)
 	(void)sig; /* only here to interrupt KVM_RUN with EINTR */
 }
 
+/* WARDEN_TEST_STUCK_VCPU=N: vCPU N's thread hangs once the VM ends (the
+ * native tier's test that warden still ends by its deadline).  Read once
+ * per vCPU at creation; the exit loop never looks at it. */
+static bool test_stuck_hook(unsigned id)
+{
+	const char *s = getenv("WARDEN_TEST_STUCK_VCPU");
+	char *end;
+	unsigned long n;
+
+	if (!s || !*s)
+		return false;
+	n = strtoul(s, &end, 10);
+	return !*end && n == id;
+}
+
+/* The hook's hang: the kick signal interrupts pause() and nothing else. */
+static void test_hang(struct vcpu *v)
+{
+	log_warn("vCPU %u: WARDEN_TEST_STUCK_VCPU: this thread now ignores the stop", v->id);
+	for (;;)
+		pause();
+}
+
 static int setup_msrs(struct vcpu *v)
 {
 	struct {
@@ -62,6 +85,7 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned id)
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
 	v->id = id;
+	v->test_stuck = test_stuck_hook(id);
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
 	if (v->fd < 0)
 		return fail_errno(ERR_HOST, "KVM_CREATE_VCPU %u", id);
@@ -171,6 +195,8 @@ static void *vcpu_thread(void *arg)
 		if (r.end != VM_RUNNING)
 			vm_request_end(vm, (enum vm_end)r.end);
 	}
+	if (v->test_stuck)
+		test_hang(v);
 	return NULL;
 }
 
@@ -201,6 +227,14 @@ void vcpu_join(struct vcpu *v)
 	if (v->started)
 		pthread_join(v->thread, NULL);
 	v->started = false;
+}
+
+int vcpu_join_until(struct vcpu *v, const struct timespec *deadline)
+{
+	if (v->started && pthread_timedjoin_np(v->thread, NULL, deadline) != 0)
+		return -1;
+	v->started = false;
+	return 0;
 }
 
 void vcpu_dump(struct vcpu *v)

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 struct vm;
 
@@ -28,6 +29,10 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	/* Test hook (WARDEN_TEST_STUCK_VCPU, docs/shutdown.md): once the VM
+	 * ends, this vCPU's thread ignores the kick and never returns, as a
+	 * thread stuck in KVM_RUN would. */
+	bool test_stuck;
 };
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned id);
@@ -37,6 +42,9 @@ int vcpu_start(struct vcpu *v);
 /* Make the vCPU leave KVM_RUN soon (after the VM's end was requested). */
 void vcpu_kick(struct vcpu *v);
 void vcpu_join(struct vcpu *v);
+/* The same, giving up at DEADLINE (CLOCK_REALTIME): -1 if the thread is
+ * still running then (it stays started, and is not detached). */
+int vcpu_join_until(struct vcpu *v, const struct timespec *deadline);
 /* Registers to stderr, for internal errors. */
 void vcpu_dump(struct vcpu *v);
 /* For a device handler on a vCPU thread (a paravirtual idle call): once

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/cpuid.h"
@@ -90,6 +91,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->cpuid = cpuid_supported(vm->kvm_fd);
 	if (!vm->cpuid)
 		return -1;
+	if (!cfg->nested)
+		cpuid_hide_nested(vm->cpuid);
 	/* The LAPIC's TSC-deadline mode, which KVM emulates but leaves for the
 	 * VMM to announce (Linux then arms its timer with one WRMSR). */
 	if (cfg->irqchip && ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
@@ -114,6 +117,10 @@ static void reset_devices(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+	/* A vCPU thread that did not stop may still use all of it: it is left
+	 * for the process's end (whose caller reports it and exits). */
+	if (vm->stuck)
+		return;
 	reset_devices(vm);
 	for (unsigned i = vm->ndevices; i-- > 0;) {
 		struct device *d = vm->devices[i];
@@ -179,12 +186,30 @@ int vm_start(struct vm *vm)
 	return 0;
 }
 
+/* Join every vCPU thread by one deadline; false (vm->stuck set) when one
+ * is still running then. */
+static bool join_vcpus(struct vm *vm)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline); /* pthread_timedjoin_np's clock */
+	deadline.tv_sec += VM_STOP_TIMEOUT_S;
+	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
+		if (vcpu_join_until(&vm->vcpus[i], &deadline) < 0) {
+			vm->stuck = true;
+			vm->stuck_vcpu = i;
+			fail(ERR_HOST, "vCPU %u did not stop within %d s", i, VM_STOP_TIMEOUT_S);
+			return false;
+		}
+	return true;
+}
+
 enum vm_end vm_stop(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
-	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
-		vcpu_join(&vm->vcpus[i]);
+	if (!join_vcpus(vm))
+		return vm_end_get(&vm->end);
 	prefault_stop(&vm->prefault);
 	vm_drain_coalesced(vm); /* the guest's last queued writes */
 	reset_devices(vm);

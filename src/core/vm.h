@@ -46,6 +46,7 @@ struct vm_config {
 				 * halts the host CPU, no exit */
 	bool kvm_hint_realtime; /* CPUID 0x40000001 EDX bit 0 (KVM_HINTS_REALTIME):
 				 * the guest may poll when idle (Linux's haltpoll) */
+	bool nested;            /* SVM/VMX left in CPUID (default: hidden) */
 };
 
 /* Who watches the exits (the accounting): called on the vCPU threads,
@@ -84,10 +85,15 @@ struct vm {
 	unsigned coalesced_ports; /* ports whose writes KVM queues */
 	struct vm_memslot extra_slot[VM_MAX_EXTRA_SLOTS]; /* core/memslot.h */
 	unsigned nextra_slots;
+	/* vm_stop: a vCPU thread did not end in time (its id in stuck_vcpu);
+	 * the VM must then not be destroyed: that thread may still use it. */
+	bool stuck;
+	unsigned stuck_vcpu;
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);
-/* Destroys the devices too (each reset, then destroyed, newest first). */
+/* Destroys the devices too (each reset, then destroyed, newest first);
+ * does nothing after vm_stop found a stuck vCPU (vm->stuck). */
 void vm_destroy(struct vm *vm);
 /* Add DEV with the resources it asks for in DEV->res (granted in place):
  * all of them or, on failure, nothing (DEV is not added, -1). */
@@ -133,8 +139,14 @@ int vm_halt_poll(struct vm *vm, uint32_t ns);
 /* Start the vCPUs at the loader's boot registers, then the prefault helper.
  * The caller waits for vm->end.efd (serving host input), then vm_stop(). */
 int vm_start(struct vm *vm);
+/* How long vm_stop waits for the vCPU threads after the kick. */
+#define VM_STOP_TIMEOUT_S 5
 /* Stop and join the vCPUs and the prefault helper, reset every device (its
- * threads stop); returns how the VM ended. */
+ * threads stop); returns how the VM ended.  A vCPU thread that has not
+ * ended VM_STOP_TIMEOUT_S seconds after the kick (stuck in KVM_RUN) is
+ * left running: vm->stuck is set, a host error names it ("vCPU N did not
+ * stop within S s"), nothing else is stopped, and the caller must end the
+ * process without vm_destroy (which would free what that thread uses). */
 enum vm_end vm_stop(struct vm *vm);
 
 #endif

@@ -22,6 +22,10 @@ unsigned serial_input(void *serial, const uint8_t *buf, unsigned n);
 struct device *rtc_device_create(struct vm *vm);
 struct device *i8042_create(struct vm *vm);
 struct device *acpi_pm_create(struct vm *vm);
+/* The ACPI power button (a Generic Event Device on GSI_POWER_BUTTON; needs
+ * the in-kernel irqchip), and one press of it: an edge on its line. */
+struct device *power_button_create(struct vm *vm);
+void power_button_press(struct device *button);
 /* Optional: the firmware interface multiboot kernels read, and the port a
  * test guest ends the VM with its own status through. */
 struct device *fw_cfg_create(struct vm *vm);

@@ -48,6 +48,41 @@ static uint8_t clock_reg(const struct rtc *r, unsigned reg)
 	return 0;
 }
 
+static void update_irqf(struct rtc *r)
+{
+	uint8_t on = r->flags & r->cmos[RTC_REG_B] & (RTC_C_UF | RTC_C_AF);
+
+	r->flags = (uint8_t)((r->flags & ~RTC_C_IRQF) | (on ? RTC_C_IRQF : 0));
+}
+
+/* An alarm register against the time register it watches. */
+static bool alarm_matches(const struct rtc *r, unsigned alarm, unsigned reg)
+{
+	uint8_t a = r->cmos[alarm];
+
+	return a >= RTC_ALARM_ANY || a == clock_reg(r, reg);
+}
+
+void rtc_tick(struct rtc *r)
+{
+	r->flags |= RTC_C_UF;
+	if (alarm_matches(r, RTC_SECONDS_ALARM, RTC_SECONDS) &&
+	    alarm_matches(r, RTC_MINUTES_ALARM, RTC_MINUTES) &&
+	    alarm_matches(r, RTC_HOURS_ALARM, RTC_HOURS))
+		r->flags |= RTC_C_AF;
+	update_irqf(r);
+}
+
+bool rtc_irq(const struct rtc *r)
+{
+	return r->flags & RTC_C_IRQF;
+}
+
+bool rtc_needs_ticks(const struct rtc *r)
+{
+	return r->cmos[RTC_REG_B] & (RTC_B_UIE | RTC_B_AIE);
+}
+
 uint8_t rtc_read(struct rtc *r, unsigned port)
 {
 	unsigned reg = r->index & 0x7f;
@@ -60,8 +95,12 @@ uint8_t rtc_read(struct rtc *r, unsigned port)
 		return clock_reg(r, reg);
 	case RTC_REG_A:
 		return r->cmos[RTC_REG_A] & 0x7f; /* UIP never set */
-	case RTC_REG_C:
-		return 0; /* no interrupt flags: warden raises no RTC interrupts */
+	case RTC_REG_C: {
+		uint8_t c = r->flags;
+
+		r->flags = 0; /* reading C acknowledges: the line goes low */
+		return c;
+	}
 	default:
 		return r->cmos[reg];
 	}
@@ -80,8 +119,10 @@ void rtc_write(struct rtc *r, unsigned port, uint8_t val)
 	case RTC_REG_C: case RTC_REG_D:
 		return; /* read-only */
 	case RTC_REG_B:
-		/* Format bits are honoured; interrupt enables are accepted. */
+		/* Format bits and the update/alarm enables are honoured; an
+		 * enable for a flag already set raises IRQF, as on the chip. */
 		r->cmos[reg] = val;
+		update_irqf(r);
 		return;
 	default:
 		/* Clock writes (setting the time) are accepted and forgotten:

@@ -1,5 +1,14 @@
-/* The CMOS RTC on ports 0x70-0x71. */
+/* The CMOS RTC on ports 0x70-0x71, interrupt line 8.  Its update-ended and
+ * alarm interrupts need a clock that ticks: a thread, started the first
+ * time the guest enables one of them, calls rtc_tick() at each second of
+ * the host's clock.  The line follows the model's IRQF after every access
+ * and tick: raised when a flag the guest enabled is set, lowered when the
+ * guest reads register C (an ISA edge each time it rises). */
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "core/layout.h"
 #include "core/device.h"
@@ -12,7 +21,69 @@
 struct rtc_device {
 	struct device dev;
 	struct rtc rtc;
+	struct vm *vm;
+	bool line;     /* the level the irqchip has (under dev.lock) */
+	bool ticking;  /* the ticker runs (under dev.lock to start, reset to stop) */
+	pthread_t ticker;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	bool stop;
 };
+
+/* Under dev.lock. */
+static void sync_line(struct rtc_device *r)
+{
+	bool level = rtc_irq(&r->rtc);
+
+	if (level != r->line) {
+		r->line = level;
+		vm_set_irq(r->vm, (unsigned)r->dev.res.gsi, level);
+	}
+}
+
+/* Wait for the next second of the host clock; false when asked to stop. */
+static bool next_second(struct rtc_device *r)
+{
+	struct timespec next;
+	int err = 0;
+
+	clock_gettime(CLOCK_REALTIME, &next); /* the condition's clock, and time()'s */
+	next.tv_sec++;
+	next.tv_nsec = 0;
+	pthread_mutex_lock(&r->stop_lock);
+	while (!r->stop && err != ETIMEDOUT)
+		err = pthread_cond_timedwait(&r->stop_cond, &r->stop_lock, &next);
+	pthread_mutex_unlock(&r->stop_lock);
+	return err == ETIMEDOUT;
+}
+
+static void *ticker(void *arg)
+{
+	struct rtc_device *r = arg;
+
+	pthread_setname_np(pthread_self(), "rtc");
+	while (next_second(r)) {
+		pthread_mutex_lock(&r->dev.lock);
+		rtc_tick(&r->rtc);
+		sync_line(r);
+		pthread_mutex_unlock(&r->dev.lock);
+	}
+	return NULL;
+}
+
+/* Under dev.lock, on the guest's first enable. */
+static void start_ticker(struct rtc_device *r)
+{
+	int err;
+
+	r->stop = false;
+	err = pthread_create(&r->ticker, NULL, ticker, r);
+	if (err) {
+		log_warn("rtc: cannot start its clock thread (%s): no RTC interrupts", strerror(err));
+		return;
+	}
+	r->ticking = true;
+}
 
 static void rtc_dev_read(struct device *dev, unsigned range, uint64_t off, uint8_t *data,
 			 unsigned len)
@@ -22,6 +93,7 @@ static void rtc_dev_read(struct device *dev, unsigned range, uint64_t off, uint8
 	(void)range;
 	for (unsigned i = 0; i < len; i++)
 		data[i] = i == 0 ? rtc_read(&r->rtc, (unsigned)off) : 0xff;
+	sync_line(r); /* reading register C lowers it */
 }
 
 static void rtc_dev_write(struct device *dev, unsigned range, uint64_t off, const uint8_t *data,
@@ -32,15 +104,40 @@ static void rtc_dev_write(struct device *dev, unsigned range, uint64_t off, cons
 	(void)range;
 	(void)len;
 	rtc_write(&r->rtc, (unsigned)off, data[0]);
+	sync_line(r);
+	if (!r->ticking && rtc_needs_ticks(&r->rtc))
+		start_ticker(r);
+}
+
+/* The VM's end (or a reset): the ticker stops, the line goes low. */
+static void rtc_dev_reset(struct device *dev)
+{
+	struct rtc_device *r = dev->priv;
+
+	if (r->ticking) {
+		pthread_mutex_lock(&r->stop_lock);
+		r->stop = true;
+		pthread_cond_signal(&r->stop_cond);
+		pthread_mutex_unlock(&r->stop_lock);
+		pthread_join(r->ticker, NULL);
+		r->ticking = false;
+	}
+	r->rtc.flags = 0;
+	r->line = false;
 }
 
 static void rtc_dev_destroy(struct device *dev)
 {
-	free(dev->priv);
+	struct rtc_device *r = dev->priv;
+
+	pthread_cond_destroy(&r->stop_cond);
+	pthread_mutex_destroy(&r->stop_lock);
+	free(r);
 }
 
 static const struct device_ops rtc_ops = {
-	.read = rtc_dev_read, .write = rtc_dev_write, .destroy = rtc_dev_destroy,
+	.read = rtc_dev_read, .write = rtc_dev_write, .reset = rtc_dev_reset,
+	.destroy = rtc_dev_destroy,
 };
 
 struct device *rtc_device_create(struct vm *vm)
@@ -49,15 +146,18 @@ struct device *rtc_device_create(struct vm *vm)
 
 	if (!r)
 		return fail(ERR_HOST, "out of memory"), NULL;
-	/* No interrupt line: warden raises no RTC interrupts. */
+	r->vm = vm;
+	/* IRQ 8 in the DSDT's _CRS: without it Linux's rtc_cmos has no alarms. */
 	r->dev = (struct device){
 		.name = "rtc", .ops = &rtc_ops, .priv = r, .acpi_hid = "PNP0B00",
 		.res = { .nranges = 1, .range = { { BUS_PIO, PORT_RTC, PORT_RTC_LEN } },
-			 .gsi = DEVICE_NO_GSI },
+			 .gsi = GSI_RTC },
 	};
 	rtc_init(&r->rtc, NULL);
+	pthread_mutex_init(&r->stop_lock, NULL);
+	pthread_cond_init(&r->stop_cond, NULL);
 	if (vm_add_device(vm, &r->dev) < 0) {
-		free(r);
+		rtc_dev_destroy(&r->dev);
 		return NULL;
 	}
 	/* The index port only picks the register the data port reads or

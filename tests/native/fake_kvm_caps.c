@@ -1,7 +1,11 @@
 /* LD_PRELOAD shim for the native tier: KVM_CHECK_EXTENSION answers 0 for
  * the capability numbers listed in WARDEN_FAKE_NO_CAPS ("36,15"), on the
  * KVM device and on VMs alike, so a test can see how warden behaves on a
- * host without them.  Every other ioctl goes to the real one. */
+ * host without them.  With WARDEN_FAKE_CPUID_VIRT=1, KVM_GET_SUPPORTED_CPUID
+ * also offers VMX (leaf 1 ECX 5) and SVM (leaf 0x80000001 ECX 2), as a
+ * host with nested virtualization would (tests/native/shutdown.sh: what
+ * warden shows the guest with and without --nested).  Every other ioctl
+ * goes to the real one. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <linux/kvm.h>
@@ -27,6 +31,20 @@ static int hidden(long cap)
 	return 0;
 }
 
+static void add_virt(struct kvm_cpuid2 *c)
+{
+	const char *v = getenv("WARDEN_FAKE_CPUID_VIRT");
+
+	if (!v || strcmp(v, "1") != 0)
+		return;
+	for (unsigned i = 0; i < c->nent; i++) {
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx |= 1u << 5;
+		if (c->entries[i].function == 0x80000001u)
+			c->entries[i].ecx |= 1u << 2;
+	}
+}
+
 int ioctl(int fd, unsigned long req, ...)
 {
 	static int (*real)(int, unsigned long, ...);
@@ -40,5 +58,12 @@ int ioctl(int fd, unsigned long req, ...)
 		return 0;
 	if (!real)
 		real = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	if (req == KVM_GET_SUPPORTED_CPUID) {
+		int r = real(fd, req, arg);
+
+		if (r == 0)
+			add_virt(arg);
+		return r;
+	}
 	return real(fd, req, arg);
 }

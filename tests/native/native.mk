@@ -4,6 +4,7 @@ NATIVE_GUESTS := $(GUEST_DIR)/long64.elf $(GUEST_DIR)/long64-triple.elf \
                  $(GUEST_DIR)/prot32.elf $(GUEST_DIR)/real16.bin \
                  $(GUEST_DIR)/virtio-hostile.elf $(GUEST_DIR)/observe.elf \
                  $(GUEST_DIR)/multiboot.elf $(GUEST_DIR)/multiboot-aout.bin $(GUEST_DIR)/multiboot-video.elf
+NATIVE_GUESTS += $(GUEST_DIR)/cpuid-nested.bin $(GUEST_DIR)/rtc-uie.bin
 
 $(GUEST_DIR)/long64.elf: tests/native/guests/long64.S
 	@mkdir -p $(dir $@)
@@ -26,6 +27,16 @@ $(GUEST_DIR)/prot32.elf: tests/native/guests/prot32.S
 	ld -m elf_i386 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
 
 $(GUEST_DIR)/real16.bin: tests/native/guests/real16.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -c -o $@.o $<
+	ld -m elf_i386 -static -nostdlib -Ttext=0x7c00 -e _start --oformat binary -o $@ $@.o
+
+$(GUEST_DIR)/cpuid-nested.bin: tests/native/guests/cpuid_nested.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -c -o $@.o $<
+	ld -m elf_i386 -static -nostdlib -Ttext=0x7c00 -e _start --oformat binary -o $@ $@.o
+
+$(GUEST_DIR)/rtc-uie.bin: tests/native/guests/rtc_uie.S
 	@mkdir -p $(dir $@)
 	$(CC) -m32 -c -o $@.o $<
 	ld -m elf_i386 -static -nostdlib -Ttext=0x7c00 -e _start --oformat binary -o $@ $@.o

@@ -228,6 +228,8 @@ thread_name_checks() {
 . tests/native/lab_interrupts.sh # warden lab interrupts
 . tests/native/lab_tsc.sh       # warden lab tsc
 . tests/native/lab_paging.sh    # warden lab paging
+. tests/native/shutdown.sh      # SIGTERM, the power button, the deadline, --nested
+. tests/native/rtc.sh           # the RTC's update-ended flag
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -255,6 +257,9 @@ lab_tsc_can_fail
 lab_tsc_msr_path
 lab_paging_checks $B/warden release
 lab_paging_can_fail
+shutdown_checks $B/warden release
+rtc_checks $B/warden release
+nested_checks $B/warden release
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
 obs_bad "--stats-trace unwritable" 'cannot write --stats-trace' --stats-trace /nonexistent/dir/t.jsonl
@@ -294,6 +299,8 @@ idle_run_checks $B/asan/warden asan
 lab_interrupts_checks $B/asan/warden asan
 lab_tsc_checks $B/asan/warden asan
 lab_paging_checks $B/asan/warden asan
+shutdown_checks $B/asan/warden asan
+rtc_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"

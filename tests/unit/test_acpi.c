@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include "boot/acpi.h"
+#include "boot/acpi_ged.h"
+#include "boot/aml.h"
 #include "core/bus.h"
 #include "core/device.h"
 #include "core/layout.h"
@@ -64,7 +66,7 @@ static const struct device com1 = {
 };
 static const struct device rtc = {
 	.name = "rtc", .acpi_hid = "PNP0B00",
-	.res = { .nranges = 1, .range = { { BUS_PIO, PORT_RTC, PORT_RTC_LEN } }, .gsi = DEVICE_NO_GSI },
+	.res = { .nranges = 1, .range = { { BUS_PIO, PORT_RTC, PORT_RTC_LEN } }, .gsi = GSI_RTC },
 };
 static const struct device pm = {
 	.name = "acpi-pm", .acpi_hid = ACPI_HID_FADT_PM,
@@ -274,6 +276,9 @@ static void test_from_grants(void **state)
 	/* IO(Decode16, 0x3f8, 0x3f8, 1, 8) and IRQNoFlags() {4} */
 	static const uint8_t io_com1[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08 };
 	static const uint8_t irq4[] = { 0x22, 0x10, 0x00 };
+	/* The RTC: IO(Decode16, 0x70, 0x70, 1, 2) and IRQNoFlags() {8}, which
+	 * Linux's rtc_cmos needs for its alarms. */
+	static const uint8_t rtc_crs[] = { 0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02, 0x22, 0x00, 0x01 };
 	struct device moved = pm;
 	const struct device *const devs[] = { &com1, &rtc, &moved };
 	uint8_t *buf = *state;
@@ -284,6 +289,7 @@ static void test_from_grants(void **state)
 	dlen = u_rd32(t.dsdt + 4);
 	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, io_com1, sizeof(io_com1)));
 	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, irq4, sizeof(irq4)));
+	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, rtc_crs, sizeof(rtc_crs)));
 	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, "COM1", 4));
 	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, "RTC0", 4));
 	moved.res.range[0].base = 0x700;
@@ -292,6 +298,143 @@ static void test_from_grants(void **state)
 	expect_gas_io8(t.fadt + 244, 0x700);
 	expect_gas_io8(t.fadt + 256, 0x701);
 	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, 1, devs, 2), 0); /* no PM device */
+}
+
+/* AML of ONE term built by FN, against the bytes WANT. */
+static void expect_aml(const struct aml *a, const uint8_t *want, size_t len)
+{
+	assert_false(a->overflow);
+	assert_int_equal(a->n, len);
+	assert_memory_equal(a->b, want, len);
+}
+
+/* The control-method terms (ACPI 6.5, 20.2.5): Method, If, LEqual, ArgN,
+ * integers, Notify on a path. */
+static void test_aml_terms(void **state)
+{
+	static const uint8_t arg0[] = { 0x68 }, arg6[] = { 0x6e };
+	static const uint8_t lequal[] = { 0x93, 0x68, 0x0a, 0x05 };
+	/* Notify(\_SB_.PWRB, 0x80): root, DualNamePrefix, two segments. */
+	static const uint8_t notify[] = { 0x86, '\\', 0x2e, '_', 'S', 'B', '_', 'P', 'W', 'R', 'B', 0x0a, 0x80 };
+	/* Notify(\_SB_.PCI0.PWRB, 1): MultiNamePrefix with a count of 3. */
+	static const uint8_t notify3[] = { 0x86, '\\', 0x2f, 3, '_', 'S', 'B', '_', 'P', 'C', 'I', '0',
+					   'P', 'W', 'R', 'B', 0x01 };
+	/* If (LEqual(Arg0, 5)) { Notify(...) }: PkgLength 1 + 4 + 13 */
+	static const uint8_t if_hdr[] = { 0xa0, 18 };
+	/* Method(_EVT, 1) { Zero }: PkgLength 1 + 4 + 1 + 1 */
+	static const uint8_t method[] = { 0x14, 7, '_', 'E', 'V', 'T', 0x01, 0x00 };
+	static const uint8_t ints[] = { 0x00, 0x01, 0x0a, 0xff, 0x0b, 0x00, 0x01 };
+	struct aml a, x, y, b;
+
+	(void)state;
+	aml_init(&a);
+	aml_arg(&a, 0);
+	expect_aml(&a, arg0, 1);
+	aml_init(&a);
+	aml_arg(&a, 6);
+	expect_aml(&a, arg6, 1);
+	aml_init(&a);
+	aml_arg(&a, 7); /* there is no Arg7 */
+	assert_true(a.overflow);
+	aml_init(&a);
+	aml_integer(&a, 0);
+	aml_integer(&a, 1);
+	aml_integer(&a, 0xff);
+	aml_integer(&a, 0x100);
+	expect_aml(&a, ints, sizeof(ints));
+	aml_init(&x);
+	aml_arg(&x, 0);
+	aml_init(&y);
+	aml_integer(&y, 5);
+	aml_init(&a);
+	aml_lequal(&a, &x, &y);
+	expect_aml(&a, lequal, sizeof(lequal));
+	aml_init(&b);
+	aml_notify(&b, "\\_SB_.PWRB", 0x80);
+	expect_aml(&b, notify, sizeof(notify));
+	aml_init(&y);
+	aml_notify(&y, "\\_SB_.PCI0.PWRB", 1);
+	expect_aml(&y, notify3, sizeof(notify3));
+	aml_init(&x);
+	aml_if(&x, &a, &b);
+	assert_false(x.overflow);
+	assert_int_equal(x.n, 2 + sizeof(lequal) + sizeof(notify));
+	assert_memory_equal(x.b, if_hdr, 2);
+	assert_memory_equal(x.b + 2, lequal, sizeof(lequal));
+	assert_memory_equal(x.b + 2 + sizeof(lequal), notify, sizeof(notify));
+	aml_init(&b);
+	aml_integer(&b, 0);
+	aml_init(&a);
+	aml_method(&a, "_EVT", 1, &b);
+	expect_aml(&a, method, sizeof(method));
+}
+
+/* Names that are not 4-character segments make the AML unusable. */
+static void test_aml_bad_names(void **state)
+{
+	static const char *const bad[] = { "PWR", "\\_SB_.", "\\_SB_PWRB", "\\_SB_.PWR", "_SB_..PWRB", "" };
+	struct aml a, body;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		aml_init(&a);
+		aml_notify(&a, bad[i], 0x80);
+		if (!a.overflow)
+			fail_msg("name '%s' accepted", bad[i]);
+	}
+	aml_init(&body);
+	aml_init(&a);
+	aml_method(&a, "_EVT", 8, &body); /* at most 7 arguments */
+	assert_true(a.overflow);
+	aml_init(&body);
+	body.overflow = true;
+	aml_init(&a);
+	aml_if(&a, &body, &body);
+	assert_true(a.overflow);
+}
+
+/* The power button: a GED (ACPI0013) with its granted line in _CRS and an
+ * _EVT that notifies \_SB.PWRB (PNP0C0C) with 0x80 when Arg0 is that
+ * line; no GED, no power button. */
+static void test_power_button(void **state)
+{
+	static const struct device ged = {
+		.name = "power-button", .acpi_hid = ACPI_HID_GED,
+		.res = { .nranges = 0, .gsi = GSI_POWER_BUTTON },
+	};
+	static const struct device ged17 = {
+		.name = "power-button", .acpi_hid = ACPI_HID_GED, .res = { .nranges = 0, .gsi = 17 },
+	};
+	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0d, 'A', 'C', 'P', 'I', '0', '0', '1', '3', 0 };
+	static const uint8_t irq5[] = { 0x22, 0x20, 0x00, 0x79, 0x00 }; /* IRQNoFlags() {5}, end */
+	static const uint8_t evt5[] = { 0x14, 25, '_', 'E', 'V', 'T', 0x01, 0xa0, 18, 0x93, 0x68, 0x0a, 5,
+					0x86, '\\', 0x2e, '_', 'S', 'B', '_', 'P', 'W', 'R', 'B', 0x0a, 0x80 };
+	static const uint8_t evt17[] = { 0xa0, 18, 0x93, 0x68, 0x0a, 17 };
+	/* Device(PWRB) { Name(_HID, EISAID("PNP0C0C")) Name(_UID, 0) } */
+	static const uint8_t pwrb[] = { 0x5b, 0x82, 21, 'P', 'W', 'R', 'B', 0x08, '_', 'H', 'I', 'D', 0x0c,
+					0x41, 0xd0, 0x0c, 0x0c, 0x08, '_', 'U', 'I', 'D', 0x00 };
+	const struct device *const devs[] = { &com1, &rtc, &pm, &ged };
+	const struct device *const devs17[] = { &com1, &rtc, &pm, &ged17 };
+	uint8_t *buf = *state;
+	struct tables t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, devs, 4));
+	const uint8_t *body = t.dsdt + ACPI_HDR_LEN;
+	size_t blen = u_rd32(t.dsdt + 4) - ACPI_HDR_LEN;
+
+	check_fadt_dsdt(&t);
+	assert_non_null(memmem(body, blen, hid, sizeof(hid)));
+	assert_non_null(memmem(body, blen, "GED0", 4));
+	assert_non_null(memmem(body, blen, irq5, sizeof(irq5)));
+	assert_non_null(memmem(body, blen, evt5, sizeof(evt5)));
+	assert_non_null(memmem(body, blen, pwrb, sizeof(pwrb)));
+	t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, devs17, 4));
+	body = t.dsdt + ACPI_HDR_LEN;
+	blen = u_rd32(t.dsdt + 4) - ACPI_HDR_LEN;
+	assert_non_null(memmem(body, blen, evt17, sizeof(evt17))); /* the line it was granted */
+	t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, PLATFORM));
+	body = t.dsdt + ACPI_HDR_LEN;
+	blen = u_rd32(t.dsdt + 4) - ACPI_HDR_LEN;
+	assert_null(memmem(body, blen, "ACPI0013", 8));
+	assert_null(memmem(body, blen, "PWRB", 4));
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -308,6 +451,9 @@ int main(void)
 		T(test_too_small_buffer),
 		T(test_virtio_devices),
 		T(test_from_grants),
+		cmocka_unit_test(test_aml_terms),
+		cmocka_unit_test(test_aml_bad_names),
+		T(test_power_button),
 	};
 
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);

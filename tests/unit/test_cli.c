@@ -329,6 +329,42 @@ static void test_idle_options(void **state)
 	assert_int_equal(o.halt_poll_ns, 4294967295u);
 }
 
+/* --shutdown-timeout (docs/shutdown.md): 30 s by default, 0 allowed (stop
+ * at once), fractions allowed; --nested off by default. */
+static void test_shutdown_options(void **state)
+{
+	char *none[] = { "warden", "run" };
+	char *zero[] = { "warden", "run", "--shutdown-timeout", "0", "--nested" };
+	char *frac[] = { "warden", "run", "--shutdown-timeout=2.5" };
+	char *max[] = { "warden", "run", "--shutdown-timeout", "86400" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(none), none, &o), CLI_RUN);
+	assert_true(o.shutdown_timeout == 30.0);
+	assert_false(o.nested);
+	assert_int_equal(parse(ARGC(zero), zero, &o), CLI_RUN);
+	assert_true(o.shutdown_timeout == 0.0);
+	assert_true(o.nested);
+	assert_int_equal(parse(ARGC(frac), frac, &o), CLI_RUN);
+	assert_true(o.shutdown_timeout == 2.5);
+	assert_false(o.nested);
+	assert_int_equal(parse(ARGC(max), max, &o), CLI_RUN);
+	assert_true(o.shutdown_timeout == 86400.0);
+}
+
+static void test_bad_shutdown_timeout(void **state)
+{
+	(void)state;
+	BAD(0, "--shutdown-timeout needs seconds between 0 and 86400, not '-1'", "run", "--shutdown-timeout", "-1");
+	BAD(0, "--shutdown-timeout needs seconds between 0 and 86400, not '86401'", "run", "--shutdown-timeout", "86401");
+	BAD(0, "--shutdown-timeout needs seconds between 0 and 86400, not '5s'", "run", "--shutdown-timeout", "5s");
+	BAD(0, "--shutdown-timeout needs seconds between 0 and 86400, not ''", "run", "--shutdown-timeout", "");
+	BAD(0, "--shutdown-timeout needs seconds between 0 and 86400, not 'nan'", "run", "--shutdown-timeout", "nan");
+	BAD(0, "--shutdown-timeout needs a value", "run", "--shutdown-timeout");
+	BAD(0, "unknown option '--nested=1'", "run", "--nested=1");
+}
+
 static void test_bad_idle(void **state)
 {
 	(void)state;
@@ -502,6 +538,8 @@ int main(void)
 		cmocka_unit_test(test_no_command),
 		cmocka_unit_test(test_idle_options),
 		cmocka_unit_test(test_bad_idle),
+		cmocka_unit_test(test_shutdown_options),
+		cmocka_unit_test(test_bad_shutdown_timeout),
 		cmocka_unit_test(test_parse_is_repeatable),
 		cmocka_unit_test(test_virtio_defaults),
 		cmocka_unit_test(test_virtio_options),

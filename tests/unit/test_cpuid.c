@@ -66,6 +66,34 @@ static void test_kvm_hint_realtime(void **state)
 	free(c);
 }
 
+/* Without --nested: leaf 1's VMX and leaf 0x80000001's SVM bits go,
+ * every other bit stays; nothing to hide, nothing changes. */
+static void test_hide_nested(void **state)
+{
+	struct kvm_cpuid2 *c = table(3);
+
+	(void)state;
+	c->entries[0].function = 1;
+	c->entries[0].ecx = 0xfffffffe;
+	c->entries[0].edx = 0xffffffff;
+	c->entries[1].function = CPUID_EXT_FEATURES;
+	c->entries[1].ecx = 0xffffffff;
+	c->entries[1].edx = 0xffffffff;
+	c->entries[2].function = 7;
+	c->entries[2].ecx = 0xffffffff;
+	assert_int_equal(cpuid_hide_nested(c), 2);
+	assert_int_equal(leaf(c, 1)->ecx, 0xfffffffe & ~(1u << 5));
+	assert_int_equal(leaf(c, 1)->edx, 0xffffffff);
+	assert_int_equal(leaf(c, CPUID_EXT_FEATURES)->ecx, 0xffffffff & ~(1u << 2));
+	assert_int_equal(leaf(c, CPUID_EXT_FEATURES)->edx, 0xffffffff);
+	assert_int_equal(leaf(c, 7)->ecx, 0xffffffff);
+	assert_int_equal(c->nent, 3);
+	/* Already hidden (or a host without them): nothing left to clear. */
+	assert_int_equal(cpuid_hide_nested(c), 0);
+	assert_int_equal(leaf(c, 1)->ecx, 0xfffffffe & ~(1u << 5));
+	free(c);
+}
+
 static void test_for_vcpu(void **state)
 {
 	struct kvm_cpuid2 *c = table(2), *v;
@@ -93,6 +121,7 @@ int main(void)
 		cmocka_unit_test(test_tsc_deadline),
 		cmocka_unit_test(test_kvm_hint_realtime),
 		cmocka_unit_test(test_for_vcpu),
+		cmocka_unit_test(test_hide_nested),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,6 +151,87 @@ static void test_default_clock_is_host_time(void **state)
 		assert_int_equal(sec, (unsigned)tm.tm_sec);
 }
 
+/* Update-ended interrupt: each tick sets UF; IRQF (the line) only while
+ * UIE is on; reading C returns the flags and clears them. */
+static void test_update_interrupt(void **state)
+{
+	struct rtc r;
+
+	(void)state;
+	fixed_now = T_2024_02_29_13_45_59;
+	rtc_init(&r, fake_now);
+	assert_false(rtc_needs_ticks(&r));
+	rtc_tick(&r);
+	assert_false(rtc_irq(&r)); /* UF without UIE: no interrupt */
+	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_UF);
+	assert_int_equal(rd(&r, RTC_REG_C), 0); /* read clears */
+	wr(&r, RTC_REG_B, RTC_B_24H | RTC_B_UIE);
+	assert_true(rtc_needs_ticks(&r));
+	assert_false(rtc_irq(&r));
+	rtc_tick(&r);
+	assert_true(rtc_irq(&r));
+	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_IRQF | RTC_C_UF);
+	assert_false(rtc_irq(&r));
+	/* A flag set before its enable raises IRQF when it is enabled. */
+	wr(&r, RTC_REG_B, RTC_B_24H);
+	rtc_tick(&r);
+	assert_false(rtc_irq(&r));
+	wr(&r, RTC_REG_B, RTC_B_24H | RTC_B_UIE);
+	assert_true(rtc_irq(&r));
+	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_IRQF | RTC_C_UF);
+	/* The periodic interrupt is not offered: PIE alone needs no ticks. */
+	wr(&r, RTC_REG_B, RTC_B_24H | RTC_B_PIE);
+	assert_false(rtc_needs_ticks(&r));
+}
+
+/* Alarm: AF when seconds, minutes and hours match (BCD, as the guest
+ * wrote them), 0xC0-0xFF matching anything; IRQF with AIE. */
+static void test_alarm_interrupt(void **state)
+{
+	struct rtc r;
+
+	(void)state;
+	fixed_now = T_2024_02_29_13_45_59;
+	rtc_init(&r, fake_now);
+	wr(&r, RTC_SECONDS_ALARM, 0x01);
+	wr(&r, RTC_MINUTES_ALARM, 0x46);
+	wr(&r, RTC_HOURS_ALARM, 0x13);
+	assert_int_equal(rd(&r, RTC_SECONDS_ALARM), 0x01);
+	wr(&r, RTC_REG_B, RTC_B_24H | RTC_B_AIE);
+	assert_true(rtc_needs_ticks(&r));
+	fixed_now = T_2024_02_29_13_45_59 + 1; /* 13:46:00 */
+	rtc_tick(&r);
+	assert_false(rtc_irq(&r));
+	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_UF); /* no AF yet */
+	fixed_now = T_2024_02_29_13_45_59 + 2; /* 13:46:01 */
+	rtc_tick(&r);
+	assert_true(rtc_irq(&r));
+	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_IRQF | RTC_C_AF | RTC_C_UF);
+	assert_false(rtc_irq(&r));
+	fixed_now = T_2024_02_29_13_45_59 + 3;
+	rtc_tick(&r);
+	assert_false(rtc_irq(&r)); /* one second only */
+	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_UF);
+	/* "Any" minutes and hours: every minute at :01. */
+	wr(&r, RTC_MINUTES_ALARM, 0xff);
+	wr(&r, RTC_HOURS_ALARM, RTC_ALARM_ANY);
+	fixed_now = T_2024_02_29_13_45_59 + 62; /* 13:47:01 */
+	rtc_tick(&r);
+	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_IRQF | RTC_C_AF | RTC_C_UF);
+	/* Binary mode: the alarm is compared in binary. */
+	wr(&r, RTC_REG_B, RTC_B_24H | RTC_B_BINARY | RTC_B_AIE);
+	wr(&r, RTC_SECONDS_ALARM, 2);
+	fixed_now = T_2024_02_29_13_45_59 + 63; /* 13:47:02 */
+	rtc_tick(&r);
+	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_IRQF | RTC_C_AF | RTC_C_UF);
+	/* Without AIE the flag is set, the line stays low. */
+	wr(&r, RTC_REG_B, RTC_B_24H | RTC_B_BINARY);
+	fixed_now = T_2024_02_29_13_45_59 + 123; /* 13:48:02 */
+	rtc_tick(&r);
+	assert_false(rtc_irq(&r));
+	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_AF | RTC_C_UF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +242,8 @@ int main(void)
 		cmocka_unit_test(test_index_port),
 		cmocka_unit_test(test_cmos_ram_and_clock_writes),
 		cmocka_unit_test(test_default_clock_is_host_time),
+		cmocka_unit_test(test_update_interrupt),
+		cmocka_unit_test(test_alarm_interrupt),
 	};
 
 	return cmocka_run_group_tests_name("rtc", tests, NULL, NULL);

@@ -1,0 +1,52 @@
+# A clean shutdown from the host (docs/shutdown.md), sourced by l1-tests.sh:
+# warden's first SIGTERM presses the guest's ACPI power button, busybox
+# acpid in the default guest powers off; a guest that ignores the button is
+# stopped at --shutdown-timeout; a second signal stops it at once.  Also
+# --nested: SVM hidden from the guest unless given.
+
+# sig_run NAME NSIGNALS WARDEN-ARGS...: boot, wait for the guest's "ready"
+# line, send SIGTERM (twice, 1 s apart, when NSIGNALS is 2), then print the
+# case as case_run does, plus NAME.time: seconds from the first signal to
+# warden's end.
+sig_run() {
+	name=$1 nsig=$2
+	shift 2
+	warden run --stats "/tmp/$name.json" "$@" >"/tmp/$name.out" 2>"/tmp/$name.err" </dev/null &
+	pid=$!
+	( sleep 170; kill -KILL $pid ) >/dev/null 2>&1 &
+	wd=$!
+	i=0
+	while ! grep -q '^ready' "/tmp/$name.out" 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	read -r t0 _ </proc/uptime
+	kill -TERM $pid
+	if [ "$nsig" = 2 ]; then
+		sleep 1
+		kill -TERM $pid
+	fi
+	wait $pid
+	rc=$?
+	read -r t1 _ </proc/uptime
+	kill $wd 2>/dev/null
+	echo "@@CASE $name rc=$rc"
+	for f in out err json; do
+		echo "@@BEGIN $name.$f"
+		[ -f "/tmp/$name.$f" ] && cat "/tmp/$name.$f"
+		echo
+		echo "@@END $name.$f"
+	done
+	echo "@@BEGIN $name.time"
+	awk "BEGIN { print $t1 - $t0 }"
+	echo "@@END $name.time"
+}
+
+sig_run shutdown_button 1 --cmdline "$BASE warden.run=\"grep -c -w svm /proc/cpuinfo; echo ready; sleep 600\""
+sig_run shutdown_ignored 1 --shutdown-timeout 3 --cmdline "$BASE warden.run=\"killall acpid; echo ready; sleep 600\""
+sig_run shutdown_twice 2 --cmdline "$BASE warden.run=\"killall acpid; echo ready; sleep 600\""
+# What L1's KVM offers its guests: SVM exactly when kvm_amd's nested is on.
+echo "@@BEGIN shutdown_l1nested.txt"
+cat /sys/module/kvm_amd/parameters/nested 2>/dev/null || echo missing
+echo "@@END shutdown_l1nested.txt"
+case_run shutdown_nested --nested --cmdline "$BASE warden.run=\"grep -c -w svm /proc/cpuinfo\""

@@ -1,0 +1,9 @@
+# The RTC's clock thread (sourced by run.sh): a guest enables the
+# update-ended interrupt and polls register C (guests/rtc_uie.S); warden's
+# RTC must set UF (and IRQF) at the next host second.  Without the thread
+# the guest polls forever and run()'s timeout ends it.
+rtc_checks() { # BIN LABEL
+	local bin=$1 l=$2
+	run "$l-rtc-uie" "$bin" --kernel $G/rtc-uie.bin --kernel-format flat --test-exit-port 0xf4
+	expect_eq "$l rtc: UIE on, register C shows IRQF|UF within a second (status 19)" 19 "$(rc $l-rtc-uie)"
+}
