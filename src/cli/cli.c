@@ -16,6 +16,7 @@ enum {
 	OPT_HYPERCALL, OPT_HYPERCALL_DISK,
 	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_ADVICE_COSTS,
 	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
+	OPT_HYPERV, OPT_HYPERV_TESTDEV,
 };
 
 static const struct option run_options[] = {
@@ -50,6 +51,8 @@ static const struct option run_options[] = {
 	{ "halt-poll-ns", required_argument, NULL, OPT_HALT_POLL_NS },
 	{ "hlt-passthrough", no_argument, NULL, OPT_HLT_PASSTHROUGH },
 	{ "kvm-hint-realtime", no_argument, NULL, OPT_KVM_HINT_REALTIME },
+	{ "hyperv", no_argument, NULL, OPT_HYPERV },
+	{ "hyperv-testdev", no_argument, NULL, OPT_HYPERV_TESTDEV },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -100,6 +103,11 @@ void cli_usage(FILE *f)
 	      "  --test-device          QEMU pc-testdev's ports for test kernels (0xe0-0xeb:\n"
 	      "                         latch and page flush; 0x2000-0x2017: IRQ lines;\n"
 	      "                         MMIO 0xff000000: 64 KiB scratch)\n"
+	      "  --hyperv               the Hyper-V enlightenments KVM offers (QEMU's\n"
+	      "                         hv_passthrough): its Hyper-V CPUID leaves (KVM's\n"
+	      "                         move to 0x40000100), SynIC and synthetic timers\n"
+	      "  --hyperv-testdev       QEMU hyperv-testdev's port 0x3000 (SINT routes,\n"
+	      "                         message and event connections; needs --hyperv)\n"
 	      "  --prefault off|boot|all  populate guest RAM on a helper thread while\n"
 	      "                         the guest runs: none (default: each page on the\n"
 	      "                         guest's first touch), the 128 MiB a booting\n"
@@ -288,6 +296,8 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 			break;
 		case OPT_HLT_PASSTHROUGH: o->hlt_passthrough = true; break;
 		case OPT_KVM_HINT_REALTIME: o->kvm_hint_realtime = true; break;
+		case OPT_HYPERV: o->hyperv = true; break;
+		case OPT_HYPERV_TESTDEV: o->hyperv_testdev = true; break;
 		case OPT_HYPERCALL_DISK:
 			if (hypercall_parse_disk(optarg, &o->hypercall) < 0)
 				return -1;
@@ -306,6 +316,10 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	if (o->hypercall.disk_path[0] && !o->hypercall.enabled)
 		return fail(ERR_USAGE, "--hypercall-disk needs --hypercall");
 	o->hypercall.ioeventfd = o->virtio.opt.ioeventfd;
+	if (o->hyperv_testdev && !o->hyperv)
+		return fail(ERR_USAGE, "--hyperv-testdev needs --hyperv");
+	if (o->hyperv && !o->irqchip)
+		return fail(ERR_USAGE, "--hyperv needs the in-kernel irqchip (drop --no-irqchip)");
 	if (o->cpus > 1 && !o->irqchip)
 		return fail(ERR_USAGE, "--no-irqchip supports only one vCPU");
 	/* Without the in-kernel LAPIC a HLT ends the VM: nothing idles. */

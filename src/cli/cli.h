@@ -46,6 +46,8 @@ struct cli_options {
 	uint32_t halt_poll_ns;
 	bool hlt_passthrough;    /* --hlt-passthrough */
 	bool kvm_hint_realtime;  /* --kvm-hint-realtime */
+	bool hyperv;             /* --hyperv: Hyper-V enlightenments */
+	bool hyperv_testdev;     /* --hyperv-testdev: QEMU hyperv-testdev's port */
 };
 
 /* Parse ARGV. Returns CLI_RUN, CLI_EXIT_OK (help/version printed to OUT),
