@@ -106,12 +106,16 @@ struct kvm_cpuid2 *cpuid_with_hyperv(const struct kvm_cpuid2 *base, const struct
 	return c;
 }
 
-/* Hyper-V's "Microsoft Hv" at 0x40000000 (cpuid_with_hyperv): KVM's
- * signature is elsewhere, leave it. */
-static bool hyperv_signature(const struct kvm_cpuid_entry2 *e)
+/* A table with Hyper-V's leaves (cpuid_with_hyperv): leaf 0x40000001's
+ * EAX is the interface signature "Hv#1" (KVM's own vendor leaf says
+ * "Linux KVM Hv"); KVM's signature is at 0x40000100 then, leave
+ * 0x40000000 alone. */
+static bool has_hyperv(const struct kvm_cpuid2 *c)
 {
-	return !memcmp(&e->ebx, "Micr", 4) && !memcmp(&e->ecx, "osof", 4) &&
-	       !memcmp(&e->edx, "t Hv", 4);
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function == CPUID_HV_INTERFACE)
+			return c->entries[i].eax == CPUID_HV_INTERFACE_SIG;
+	return false;
 }
 
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id)
@@ -119,6 +123,7 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id)
 	size_t size = sizeof(*base) + (base->nent + 1) * sizeof(base->entries[0]);
 	struct kvm_cpuid2 *c = malloc(size);
 	int has_sig = 0;
+	bool hv = has_hyperv(base);
 
 	if (!c) {
 		fail(ERR_HOST, "out of memory");
@@ -141,7 +146,7 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id)
 			e->eax = id; /* AMD extended APIC id */
 			break;
 		case CPUID_KVM_SIGNATURE:
-			if (!hyperv_signature(e))
+			if (!hv)
 				kvm_signature(e);
 			has_sig = 1;
 			break;

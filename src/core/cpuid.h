@@ -34,6 +34,8 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id);
 /* Where KVM's leaves go when Hyper-V's take 0x40000000 (cpuid_with_hyperv). */
 #define CPUID_KVM_SIGNATURE_HV 0x40000100u
 #define CPUID_HV_LAST 0x400000ffu
+#define CPUID_HV_INTERFACE 0x40000001u     /* Hyper-V's: EAX "Hv#1" */
+#define CPUID_HV_INTERFACE_SIG 0x31237648u
 #define CPUID_HYPERVISOR_BIT (1u << 31)
 #define CPUID_TSC_DEADLINE_BIT (1u << 24)
 #define CPUID_KVM_HINTS_REALTIME (1u << 0) /* leaf 0x40000001 EDX */

@@ -92,10 +92,10 @@ static void hv_leaf(struct kvm_cpuid_entry2 *e, uint32_t fn, uint32_t eax)
 {
 	e->function = fn;
 	e->eax = eax;
-	if (fn == CPUID_KVM_SIGNATURE) {
-		memcpy(&e->ebx, "Micr", 4);
-		memcpy(&e->ecx, "osof", 4);
-		memcpy(&e->edx, "t Hv", 4);
+	if (fn == CPUID_KVM_SIGNATURE) { /* as KVM_GET_SUPPORTED_HV_CPUID gives it */
+		memcpy(&e->ebx, "Linu", 4);
+		memcpy(&e->ecx, "x KV", 4);
+		memcpy(&e->edx, "M Hv", 4);
 	}
 }
 
@@ -104,7 +104,7 @@ static void hv_leaf(struct kvm_cpuid_entry2 *e, uint32_t fn, uint32_t eax)
  * it), nothing else touched; each vCPU's copy keeps Hyper-V's signature. */
 static void test_with_hyperv(void **state)
 {
-	struct kvm_cpuid2 *c = table(3), *hv = table(3), *m, *v;
+	struct kvm_cpuid2 *c = table(3), *hv = table(4), *m, *v;
 
 	(void)state;
 	c->entries[0].function = 1;
@@ -113,23 +113,25 @@ static void test_with_hyperv(void **state)
 	c->entries[2].function = CPUID_KVM_FEATURES;
 	c->entries[2].eax = 0x1007efb;
 	hv_leaf(&hv->entries[0], CPUID_KVM_SIGNATURE, 0x4000000a);
-	hv_leaf(&hv->entries[1], 0x40000003, 0x7ff);
-	hv_leaf(&hv->entries[2], 0x4000000a, 0x1);
+	hv_leaf(&hv->entries[1], CPUID_HV_INTERFACE, CPUID_HV_INTERFACE_SIG);
+	hv_leaf(&hv->entries[2], 0x40000003, 0x7ff);
+	hv_leaf(&hv->entries[3], 0x4000000a, 0x1);
 	m = cpuid_with_hyperv(c, hv);
 	assert_non_null(m);
-	assert_int_equal(m->nent, 6);
+	assert_int_equal(m->nent, 7);
 	assert_non_null(leaf(m, 1));
 	assert_int_equal(leaf(m, CPUID_KVM_SIGNATURE)->eax, 0x4000000a);
-	assert_memory_equal(&leaf(m, CPUID_KVM_SIGNATURE)->ebx, "Micr", 4);
-	assert_null(leaf(m, CPUID_KVM_FEATURES)); /* Hyper-V gave no 0x40000001 here */
+	assert_memory_equal(&leaf(m, CPUID_KVM_SIGNATURE)->ebx, "Linu", 4);
+	assert_int_equal(leaf(m, CPUID_HV_INTERFACE)->eax, CPUID_HV_INTERFACE_SIG); /* Hyper-V's, not KVM's */
 	assert_int_equal(leaf(m, 0x40000003)->eax, 0x7ff);
 	assert_int_equal(leaf(m, CPUID_KVM_SIGNATURE_HV)->eax, CPUID_KVM_SIGNATURE_HV + 1);
 	assert_memory_equal(&leaf(m, CPUID_KVM_SIGNATURE_HV)->ebx, "KVMK", 4);
 	assert_int_equal(leaf(m, CPUID_KVM_SIGNATURE_HV + 1)->eax, 0x1007efb);
 	v = cpuid_for_vcpu(m, 1);
 	assert_non_null(v);
-	assert_int_equal(v->nent, 6); /* no second KVM signature added */
-	assert_memory_equal(&leaf(v, CPUID_KVM_SIGNATURE)->ebx, "Micr", 4);
+	assert_int_equal(v->nent, 7); /* no second KVM signature added */
+	assert_memory_equal(&leaf(v, CPUID_KVM_SIGNATURE)->ebx, "Linu", 4);
+	assert_int_equal(leaf(v, 0x40000003)->eax, 0x7ff);
 	assert_int_equal(leaf(v, CPUID_KVM_SIGNATURE)->eax, 0x4000000a);
 	free(v);
 	free(m);
@@ -137,7 +139,7 @@ static void test_with_hyperv(void **state)
 	c->nent = 1;
 	m = cpuid_with_hyperv(c, hv);
 	assert_non_null(m);
-	assert_int_equal(m->nent, 5);
+	assert_int_equal(m->nent, 6);
 	assert_memory_equal(&leaf(m, CPUID_KVM_SIGNATURE_HV)->ebx, "KVMK", 4);
 	free(m);
 	free(hv);
