@@ -45,6 +45,8 @@
 #              --cpus SMP --mem M --cmdline "TEST_ARGS"
 #              (M: the entry's -m, else 128, QEMU's default; --test-device:
 #              pc-testdev's ports, which the suite's runner gives QEMU)
+#              [--hyperv]          where QEMU_PARAMS has hv_* (hv_passthrough)
+#              [--hyperv-testdev]  where QEMU_PARAMS has -device hyperv-testdev
 #   qemu-system-x86_64 -enable-kvm -machine pc,accel=kvm --no-reboot
 #       -nodefaults -global kvm-pit.lost_tick_policy=discard
 #       -device pc-testdev -device isa-debug-exit,iobase=0xf4,iosize=0x4
@@ -182,6 +184,10 @@ while IFS=$'\037' read -r name file smp args qparams arch groups check tmo; do
         case $1 in
         -m) mem=$(mem_mib "${2:-128}"); shift 2 || shift ;;
         -enable-kvm) shift ;;
+        # warden's --hyperv (-cpu host is warden's CPUID anyway) and
+        # --hyperv-testdev, given by run() below from the same qemu_params.
+        -cpu) if [ "${2:-}" = host,hv_passthrough ]; then shift 2; else wonly="$wonly $1 ${2:-}"; shift 2 || shift; fi ;;
+        -device) if [ "${2:-}" = hyperv-testdev ]; then shift 2; else wonly="$wonly $1 ${2:-}"; shift 2 || shift; fi ;;
         -*) if [ $# -ge 2 ] && [[ $2 != -* ]]; then wonly="$wonly $1 $2"; shift 2; else wonly="$wonly $1"; shift; fi ;;
         *) wonly="$wonly $1"; shift ;;
         esac
@@ -244,6 +250,15 @@ F=/extra/flat
 WARDEN_DEV=
 if warden --help 2>&1 | grep -q -e '--test-device'; then WARDEN_DEV=--test-device; fi
 echo "KUT-WARDEN-OPTS ${WARDEN_DEV:-(none)}"
+# Hyper-V (2026-12-02): --hyperv where an entry's qemu_params ask for hv_*
+# enlightenments, --hyperv-testdev where they add QEMU's hyperv-testdev.
+WARDEN_HV=
+if warden --help 2>&1 | grep -q -e '--hyperv-testdev'; then WARDEN_HV=1; fi
+hv_opts() {
+	[ -n "$WARDEN_HV" ] || return 0
+	case " $1 " in *hv_*) printf ' --hyperv' ;; esac
+	case " $1 " in *hyperv-testdev*) printf ' --hyperv-testdev' ;; esac
+}
 # run VMM NAME FILE SMP MEM ARGS QPARAMS: one run, one KUT-RUN line.
 run() {
 	vmm=$1 name=$2 file=$3 smp=$4 mem=$5 args=$6 qp=$7
@@ -251,7 +266,8 @@ run() {
 	t0=$EPOCHREALTIME
 	case $vmm in
 	warden)
-		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $WARDEN_DEV --cpus $smp \
+		# shellcheck disable=SC2046
+		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $WARDEN_DEV $(hv_opts "$qp") --cpus $smp \
 			--mem $mem --cmdline "$args" </dev/null >/tmp/out 2>/tmp/err &
 		;;
 	bare)

@@ -174,6 +174,8 @@ static int add_optional_devices(struct vm *vm, const struct cli_options *o,
 		return -1;
 	if (o->test_device && !test_device_create(vm))
 		return -1;
+	if (o->hyperv_testdev && !hyperv_testdev_create(vm))
+		return -1;
 	if (o->test_exit_port >= 0 && !test_exit_create(vm, (uint16_t)o->test_exit_port)) {
 		char why[256];
 
@@ -204,6 +206,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		.halt_poll_set = o->halt_poll_set, .halt_poll_ns = o->halt_poll_ns,
 		.hlt_passthrough = o->hlt_passthrough, .kvm_hint_realtime = o->kvm_hint_realtime,
 		.nested = o->nested,
+		.hyperv = o->hyperv,
 	};
 	static struct vm vm;
 	struct host_console con;

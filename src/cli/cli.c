@@ -17,6 +17,7 @@ enum {
 	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_ADVICE_COSTS,
 	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
 	OPT_SHUTDOWN_TIMEOUT, OPT_NESTED,
+	OPT_HYPERV, OPT_HYPERV_TESTDEV,
 };
 
 static const struct option run_options[] = {
@@ -53,6 +54,8 @@ static const struct option run_options[] = {
 	{ "kvm-hint-realtime", no_argument, NULL, OPT_KVM_HINT_REALTIME },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "nested", no_argument, NULL, OPT_NESTED },
+	{ "hyperv", no_argument, NULL, OPT_HYPERV },
+	{ "hyperv-testdev", no_argument, NULL, OPT_HYPERV_TESTDEV },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -109,6 +112,11 @@ void cli_usage(FILE *f)
 	      "  --test-device          QEMU pc-testdev's ports for test kernels (0xe0-0xeb:\n"
 	      "                         latch and page flush; 0x2000-0x2017: IRQ lines;\n"
 	      "                         MMIO 0xff000000: 64 KiB scratch)\n"
+	      "  --hyperv               the Hyper-V enlightenments KVM offers (QEMU's\n"
+	      "                         hv_passthrough): its Hyper-V CPUID leaves (KVM's\n"
+	      "                         move to 0x40000100), SynIC and synthetic timers\n"
+	      "  --hyperv-testdev       QEMU hyperv-testdev's port 0x3000 (SINT routes,\n"
+	      "                         message and event connections; needs --hyperv)\n"
 	      "  --prefault off|boot|all  populate guest RAM on a helper thread while\n"
 	      "                         the guest runs: none (default: each page on the\n"
 	      "                         guest's first touch), the 128 MiB a booting\n"
@@ -317,6 +325,8 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 				return -1;
 			break;
 		case OPT_NESTED: o->nested = true; break;
+		case OPT_HYPERV: o->hyperv = true; break;
+		case OPT_HYPERV_TESTDEV: o->hyperv_testdev = true; break;
 		case OPT_HYPERCALL_DISK:
 			if (hypercall_parse_disk(optarg, &o->hypercall) < 0)
 				return -1;
@@ -335,6 +345,10 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	if (o->hypercall.disk_path[0] && !o->hypercall.enabled)
 		return fail(ERR_USAGE, "--hypercall-disk needs --hypercall");
 	o->hypercall.ioeventfd = o->virtio.opt.ioeventfd;
+	if (o->hyperv_testdev && !o->hyperv)
+		return fail(ERR_USAGE, "--hyperv-testdev needs --hyperv");
+	if (o->hyperv && !o->irqchip)
+		return fail(ERR_USAGE, "--hyperv needs the in-kernel irqchip (drop --no-irqchip)");
 	if (o->cpus > 1 && !o->irqchip)
 		return fail(ERR_USAGE, "--no-irqchip supports only one vCPU");
 	/* Without the in-kernel LAPIC a HLT ends the VM: nothing idles. */

@@ -52,6 +52,8 @@ struct cli_options {
 	bool kvm_hint_realtime;  /* --kvm-hint-realtime */
 	double shutdown_timeout; /* --shutdown-timeout, seconds (0: no grace) */
 	bool nested;             /* --nested: SVM/VMX shown in CPUID */
+	bool hyperv;             /* --hyperv: Hyper-V enlightenments */
+	bool hyperv_testdev;     /* --hyperv-testdev: QEMU hyperv-testdev's port */
 };
 
 /* Parse ARGV. Returns CLI_RUN, CLI_EXIT_OK (help/version printed to OUT),

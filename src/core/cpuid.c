@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -71,10 +72,68 @@ int cpuid_hide_nested(struct kvm_cpuid2 *c)
 static void kvm_signature(struct kvm_cpuid_entry2 *e)
 {
 	/* "KVMKVMKVM\0\0\0" in ebx, ecx, edx; eax = highest PV leaf. */
-	e->eax = CPUID_KVM_FEATURES;
+	e->eax = e->function + 1;
 	memcpy(&e->ebx, "KVMK", 4);
 	memcpy(&e->ecx, "VMKV", 4);
 	memcpy(&e->edx, "M\0\0\0", 4);
+}
+
+static bool is_hv_leaf(uint32_t fn)
+{
+	return fn >= CPUID_KVM_SIGNATURE && fn <= CPUID_HV_LAST;
+}
+
+/* KVM's leaf FN (0x40000000 or 0x40000001) as it sits above Hyper-V's. */
+static void kvm_leaf_moved(struct kvm_cpuid_entry2 *e)
+{
+	e->function += CPUID_KVM_SIGNATURE_HV - CPUID_KVM_SIGNATURE;
+	if (e->function == CPUID_KVM_SIGNATURE_HV)
+		kvm_signature(e);
+}
+
+struct kvm_cpuid2 *cpuid_with_hyperv(const struct kvm_cpuid2 *base, const struct kvm_cpuid2 *hv)
+{
+	unsigned max = base->nent + hv->nent + 2;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + max * sizeof(c->entries[0]));
+	bool has_sig = false;
+
+	if (!c) {
+		fail(ERR_HOST, "out of memory");
+		return NULL;
+	}
+	for (unsigned i = 0; i < base->nent; i++) {
+		struct kvm_cpuid_entry2 e = base->entries[i];
+
+		if (e.function == CPUID_KVM_SIGNATURE || e.function == CPUID_KVM_FEATURES) {
+			kvm_leaf_moved(&e);
+			has_sig |= e.function == CPUID_KVM_SIGNATURE_HV;
+		} else if (is_hv_leaf(e.function)) {
+			continue; /* Hyper-V's range now */
+		}
+		c->entries[c->nent++] = e;
+	}
+	if (!has_sig) {
+		struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
+
+		e->function = CPUID_KVM_SIGNATURE_HV;
+		kvm_signature(e);
+	}
+	for (unsigned i = 0; i < hv->nent; i++)
+		if (is_hv_leaf(hv->entries[i].function))
+			c->entries[c->nent++] = hv->entries[i];
+	return c;
+}
+
+/* A table with Hyper-V's leaves (cpuid_with_hyperv): leaf 0x40000001's
+ * EAX is the interface signature "Hv#1" (KVM's own vendor leaf says
+ * "Linux KVM Hv"); KVM's signature is at 0x40000100 then, leave
+ * 0x40000000 alone. */
+static bool has_hyperv(const struct kvm_cpuid2 *c)
+{
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function == CPUID_HV_INTERFACE)
+			return c->entries[i].eax == CPUID_HV_INTERFACE_SIG;
+	return false;
 }
 
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id)
@@ -82,6 +141,7 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id)
 	size_t size = sizeof(*base) + (base->nent + 1) * sizeof(base->entries[0]);
 	struct kvm_cpuid2 *c = malloc(size);
 	int has_sig = 0;
+	bool hv = has_hyperv(base);
 
 	if (!c) {
 		fail(ERR_HOST, "out of memory");
@@ -104,7 +164,8 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *base, unsigned id)
 			e->eax = id; /* AMD extended APIC id */
 			break;
 		case CPUID_KVM_SIGNATURE:
-			kvm_signature(e);
+			if (!hv)
+				kvm_signature(e);
 			has_sig = 1;
 			break;
 		}

@@ -35,6 +35,7 @@ enum exit_kind {
 	EXIT_MALFORMED,   /* an access whose size or data offset cannot be trusted */
 	EXIT_FAIL_ENTRY,  /* VM entry failed */
 	EXIT_KVM_ERROR,   /* KVM internal error */
+	EXIT_HYPERV,      /* --hyperv: SynIC change or hypercall (core/hyperv.h) */
 	EXIT_UNHANDLED,   /* an exit reason warden does not handle */
 };
 
@@ -52,6 +53,11 @@ struct exit_record {
 	uint64_t addr;      /* port, guest-physical address or MSR index */
 	uint8_t *data;      /* COUNT * SIZE bytes inside kvm_run */
 	uint8_t *status;    /* EXIT_MSR: kvm_run's msr.error (1: KVM injects #GP) */
+	/* EXIT_HYPERV: detail is KVM_EXIT_HYPERV_SYNIC (addr the MSR, hv[] its
+	 * control, event page, message page) or _HCALL (addr the control
+	 * word, hv[0..1] the parameters; the status goes to *hv_result). */
+	uint64_t hv[3];
+	uint64_t *hv_result;
 	/* Emulated (exit_emulate). */
 	int dev;            /* accounting slot of the owner, or EXIT_DEV_NONE */
 	bool unclaimed;     /* nobody owns the address */

@@ -69,6 +69,27 @@ static void decode_msr(struct kvm_run *run, struct exit_record *r)
 	r->detail = run->msr.reason; /* KVM_MSR_EXIT_REASON_* */
 }
 
+/* Hyper-V's exits (--hyperv): KVM has done its part already. */
+static void decode_hyperv(struct kvm_run *run, struct exit_record *r)
+{
+	r->detail = run->hyperv.type;
+	if (run->hyperv.type == KVM_EXIT_HYPERV_SYNIC) {
+		r->kind = EXIT_HYPERV;
+		r->addr = run->hyperv.u.synic.msr;
+		r->hv[0] = run->hyperv.u.synic.control;
+		r->hv[1] = run->hyperv.u.synic.evt_page;
+		r->hv[2] = run->hyperv.u.synic.msg_page;
+	} else if (run->hyperv.type == KVM_EXIT_HYPERV_HCALL) {
+		r->kind = EXIT_HYPERV;
+		r->addr = run->hyperv.u.hcall.input;
+		r->hv[0] = run->hyperv.u.hcall.params[0];
+		r->hv[1] = run->hyperv.u.hcall.params[1];
+		r->hv_result = (uint64_t *)&run->hyperv.u.hcall.result;
+	} else {
+		r->kind = EXIT_UNHANDLED; /* SYNDBG: warden offers no debugger */
+	}
+}
+
 static void decode_system_event(const struct kvm_run *run, struct exit_record *r)
 {
 	r->detail = run->system_event.type;
@@ -100,6 +121,7 @@ void exit_decode(struct kvm_run *run, size_t run_size, int ret, int errno_val,
 	case KVM_EXIT_HLT: r->kind = EXIT_HLT; break;
 	case KVM_EXIT_SHUTDOWN: r->kind = EXIT_SHUTDOWN; break;
 	case KVM_EXIT_SYSTEM_EVENT: decode_system_event(run, r); break;
+	case KVM_EXIT_HYPERV: decode_hyperv(run, r); break;
 	case KVM_EXIT_INTR:
 	case KVM_EXIT_IRQ_WINDOW_OPEN: r->kind = EXIT_NONE; break;
 	case KVM_EXIT_FAIL_ENTRY:

@@ -96,6 +96,20 @@ void vm_drain_coalesced(struct vm *vm)
 		drain_coalesced(vm);
 }
 
+/* KVM_EXIT_HYPERV to whoever took it (vm_hyperv_handler). */
+static void hyperv(struct vm *vm, unsigned vcpu, struct exit_record *r)
+{
+	const struct vm_hyperv_handler *h = &vm->hv;
+
+	if (r->detail == KVM_EXIT_HYPERV_SYNIC) {
+		if (h->synic)
+			h->synic(h->ctx, vcpu, (uint32_t)r->addr, r->hv[0], r->hv[1], r->hv[2]);
+		return;
+	}
+	*r->hv_result = h->hcall ? h->hcall(h->ctx, vcpu, r->addr, r->hv)
+				 : HV_STATUS_INVALID_HYPERCALL_CODE;
+}
+
 void exit_emulate(struct vm *vm, unsigned vcpu, struct exit_record *r)
 {
 	if (vm->coalesced)
@@ -108,6 +122,9 @@ void exit_emulate(struct vm *vm, unsigned vcpu, struct exit_record *r)
 		break;
 	case EXIT_MSR:
 		msr(vm, vcpu, r);
+		break;
+	case EXIT_HYPERV:
+		hyperv(vm, vcpu, r);
 		break;
 	case EXIT_HLT:
 		/* Only without an in-kernel irqchip: nothing can wake this vCPU. */

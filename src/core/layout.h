@@ -65,6 +65,8 @@
 #define PORT_TESTDEV_LEN 12
 #define PORT_TESTDEV_IRQ 0x2000    /*   ISA interrupt lines 0-23 */
 #define PORT_TESTDEV_IRQ_LEN 24
+#define PORT_HV_TESTDEV 0x3000     /* --hyperv-testdev (QEMU hyperv-testdev's */
+#define PORT_HV_TESTDEV_LEN 4      /*   control register) */
 #define PORT_ACPI_PM 0x600         /* sleep control, sleep status, reset */
 #define ACPI_PM_SLEEP_CTL 0
 #define ACPI_PM_SLEEP_STS 1
@@ -108,5 +110,9 @@
  * line (virtio-mmio). */
 #define GSI_POOL_START 16
 #define GSI_POOL_END 24            /* exclusive; the IOAPIC has 24 pins */
+/* Hyper-V SynIC interrupt routes (--hyperv-testdev's SINT routes): GSIs
+ * past the IOAPIC's pins, each routed by KVM to one vCPU's SINT. */
+#define GSI_HV_SINT_START 24
+#define GSI_HV_SINT_COUNT 128
 
 #endif

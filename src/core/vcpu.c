@@ -13,6 +13,7 @@
 
 #include "core/cpuid.h"
 #include "core/exit.h"
+#include "core/hyperv.h"
 #include "core/vm.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -101,6 +102,8 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned id)
 	free(cpuid);
 	if (ret < 0)
 		return fail_errno(ERR_HOST, "KVM_SET_CPUID2");
+	if (vm->cfg.hyperv && vcpu_hyperv_enable(v) < 0)
+		return -1;
 	/* No SA_RESTART: the kick must make KVM_RUN return EINTR. */
 	sigaction(SIG_KICK, &sa, NULL);
 	return setup_msrs(v);

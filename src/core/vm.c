@@ -71,6 +71,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	memset(vm, 0, sizeof(*vm));
 	vm->vm_fd = vm->end.efd = -1;
 	vm->cfg = *cfg;
+	for (unsigned i = 0; i < GSI_HV_SINT_COUNT; i++)
+		vm->hv_route[i].vcpu = -1; /* no SINT routes */
 	vm->kvm_fd = kvm_open(cfg->kvm_device ? cfg->kvm_device : KVM_DEFAULT_DEVICE);
 	if (vm->kvm_fd < 0)
 		return -1;
@@ -98,6 +100,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (cfg->irqchip && ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
 		cpuid_set_tsc_deadline(vm->cpuid);
 	if (vm_idle_setup(vm) < 0)
+		return -1;
+	/* After the PV hint (set in KVM's leaf before it moves to 0x40000101). */
+	if (cfg->hyperv && vm_hyperv_setup(vm) < 0)
 		return -1;
 	vm->vcpus = calloc(cfg->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)

@@ -12,6 +12,8 @@
 
 #include "core/bus.h"
 #include "core/guest_mem.h"
+#include "core/hyperv.h"
+#include "core/layout.h"
 #include "core/prefault.h"
 #include "core/vcpu.h"
 #include "core/vm_end.h"
@@ -44,6 +46,7 @@ struct vm_config {
 	uint32_t halt_poll_ns;  /* before a halted vCPU's thread sleeps (0: never) */
 	bool hlt_passthrough;   /* KVM_CAP_X86_DISABLE_EXITS HLT: the guest's HLT
 				 * halts the host CPU, no exit */
+	bool hyperv;            /* Hyper-V enlightenments (core/hyperv.h) */
 	bool kvm_hint_realtime; /* CPUID 0x40000001 EDX bit 0 (KVM_HINTS_REALTIME):
 				 * the guest may poll when idle (Linux's haltpoll) */
 	bool nested;            /* SVM/VMX left in CPUID (default: hidden) */
@@ -89,6 +92,10 @@ struct vm {
 	 * the VM must then not be destroyed: that thread may still use it. */
 	bool stuck;
 	unsigned stuck_vcpu;
+	/* --hyperv (core/hyperv.h): who handles KVM_EXIT_HYPERV, and the SINT
+	 * routes (GSI_HV_SINT_START + i: vcpu, or -1 for none). */
+	struct vm_hyperv_handler hv;
+	struct { int vcpu; unsigned sint; } hv_route[GSI_HV_SINT_COUNT];
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);

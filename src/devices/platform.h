@@ -32,6 +32,9 @@ struct device *fw_cfg_create(struct vm *vm);
 struct device *test_exit_create(struct vm *vm, uint16_t port);
 /* QEMU pc-testdev's ports for the kvm-unit-tests suite (--test-device). */
 struct device *test_device_create(struct vm *vm);
+/* QEMU hyperv-testdev's control port for the suite's hyperv_* tests
+ * (--hyperv-testdev, needs cfg.hyperv): devices/hyperv_testdev.c. */
+struct device *hyperv_testdev_create(struct vm *vm);
 /* The same with interrupt lines set through SET_IRQ (unit tests). */
 struct device *test_device_create_irq(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int));
 

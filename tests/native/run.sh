@@ -218,6 +218,7 @@ thread_name_checks() {
 . tests/native/observatory.sh
 . tests/native/multiboot.sh
 . tests/native/hypercall.sh
+. tests/native/hyperv.sh        # --hyperv, --hyperv-testdev
 . tests/native/lab_svg.sh       # the lab's SVG figures (svg_count, svg_doctor)
 . tests/native/lab_regpage.sh   # warden lab emulated-vs-virtio
 . tests/native/lab_batching.sh  # warden lab batching
@@ -236,6 +237,7 @@ multiboot_checks $B/warden release
 virtio_checks $B/warden release
 observatory_checks $B/warden release
 hypercall_checks $B/warden release
+hyperv_checks $B/warden release
 hypercall_bad_input
 lab_regpage_checks $B/warden release
 lab_checks_can_fail
@@ -290,6 +292,7 @@ multiboot_checks $B/asan/warden asan
 virtio_checks $B/asan/warden asan
 observatory_checks $B/asan/warden asan
 hypercall_checks $B/asan/warden asan
+hyperv_checks $B/asan/warden asan
 lab_regpage_checks $B/asan/warden asan
 lab_batching_checks $B/asan/warden asan
 lab_msr_checks $B/asan/warden asan

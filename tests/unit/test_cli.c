@@ -376,6 +376,25 @@ static void test_bad_idle(void **state)
 	BAD(0, "--hlt-passthrough needs the in-kernel irqchip", "run", "--hlt-passthrough", "--no-irqchip");
 }
 
+/* --hyperv and --hyperv-testdev: off by default; the device needs the
+ * enlightenments, and both the in-kernel irqchip (the SynIC is KVM's). */
+static void test_hyperv_options(void **state)
+{
+	char *none[] = { "warden", "run" };
+	char *both[] = { "warden", "run", "--hyperv", "--hyperv-testdev" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(none), none, &o), CLI_RUN);
+	assert_false(o.hyperv);
+	assert_false(o.hyperv_testdev);
+	assert_int_equal(parse(ARGC(both), both, &o), CLI_RUN);
+	assert_true(o.hyperv);
+	assert_true(o.hyperv_testdev);
+	BAD(0, "--hyperv-testdev needs --hyperv", "run", "--hyperv-testdev");
+	BAD(0, "--hyperv needs the in-kernel irqchip (drop --no-irqchip)", "run", "--hyperv", "--no-irqchip");
+}
+
 static void test_no_command(void **state)
 {
 	char *argv[] = { "warden" };
@@ -537,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_bad_other),
 		cmocka_unit_test(test_no_command),
 		cmocka_unit_test(test_idle_options),
+		cmocka_unit_test(test_hyperv_options),
 		cmocka_unit_test(test_bad_idle),
 		cmocka_unit_test(test_shutdown_options),
 		cmocka_unit_test(test_bad_shutdown_timeout),

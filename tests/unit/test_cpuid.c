@@ -2,6 +2,7 @@
  * vCPU's copy (APIC ids, hypervisor bit, KVM signature leaf). */
 #include <linux/kvm.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/cpuid.h"
 #include "unit.h"
@@ -115,6 +116,64 @@ static void test_for_vcpu(void **state)
 	free(c);
 }
 
+static void hv_leaf(struct kvm_cpuid_entry2 *e, uint32_t fn, uint32_t eax)
+{
+	e->function = fn;
+	e->eax = eax;
+	if (fn == CPUID_KVM_SIGNATURE) { /* as KVM_GET_SUPPORTED_HV_CPUID gives it */
+		memcpy(&e->ebx, "Linu", 4);
+		memcpy(&e->ecx, "x KV", 4);
+		memcpy(&e->edx, "M Hv", 4);
+	}
+}
+
+/* --hyperv: Hyper-V's leaves at 0x40000000.., KVM's moved to 0x40000100
+ * (signature pointing at 0x40000101, the features leaf kept as KVM gave
+ * it), nothing else touched; each vCPU's copy keeps Hyper-V's signature. */
+static void test_with_hyperv(void **state)
+{
+	struct kvm_cpuid2 *c = table(3), *hv = table(4), *m, *v;
+
+	(void)state;
+	c->entries[0].function = 1;
+	c->entries[1].function = CPUID_KVM_SIGNATURE;
+	c->entries[1].eax = CPUID_KVM_FEATURES;
+	c->entries[2].function = CPUID_KVM_FEATURES;
+	c->entries[2].eax = 0x1007efb;
+	hv_leaf(&hv->entries[0], CPUID_KVM_SIGNATURE, 0x4000000a);
+	hv_leaf(&hv->entries[1], CPUID_HV_INTERFACE, CPUID_HV_INTERFACE_SIG);
+	hv_leaf(&hv->entries[2], 0x40000003, 0x7ff);
+	hv_leaf(&hv->entries[3], 0x4000000a, 0x1);
+	m = cpuid_with_hyperv(c, hv);
+	assert_non_null(m);
+	assert_int_equal(m->nent, 7);
+	assert_non_null(leaf(m, 1));
+	assert_int_equal(leaf(m, CPUID_KVM_SIGNATURE)->eax, 0x4000000a);
+	assert_memory_equal(&leaf(m, CPUID_KVM_SIGNATURE)->ebx, "Linu", 4);
+	assert_int_equal(leaf(m, CPUID_HV_INTERFACE)->eax, CPUID_HV_INTERFACE_SIG); /* Hyper-V's, not KVM's */
+	assert_int_equal(leaf(m, 0x40000003)->eax, 0x7ff);
+	assert_int_equal(leaf(m, CPUID_KVM_SIGNATURE_HV)->eax, CPUID_KVM_SIGNATURE_HV + 1);
+	assert_memory_equal(&leaf(m, CPUID_KVM_SIGNATURE_HV)->ebx, "KVMK", 4);
+	assert_int_equal(leaf(m, CPUID_KVM_SIGNATURE_HV + 1)->eax, 0x1007efb);
+	v = cpuid_for_vcpu(m, 1);
+	assert_non_null(v);
+	assert_int_equal(v->nent, 7); /* no second KVM signature added */
+	assert_memory_equal(&leaf(v, CPUID_KVM_SIGNATURE)->ebx, "Linu", 4);
+	assert_int_equal(leaf(v, 0x40000003)->eax, 0x7ff);
+	assert_int_equal(leaf(v, CPUID_KVM_SIGNATURE)->eax, 0x4000000a);
+	free(v);
+	free(m);
+	/* KVM without PV leaves: the signature is still added at 0x40000100. */
+	c->nent = 1;
+	m = cpuid_with_hyperv(c, hv);
+	assert_non_null(m);
+	assert_int_equal(m->nent, 6);
+	assert_memory_equal(&leaf(m, CPUID_KVM_SIGNATURE_HV)->ebx, "KVMK", 4);
+	free(m);
+	free(hv);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -122,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_kvm_hint_realtime),
 		cmocka_unit_test(test_for_vcpu),
 		cmocka_unit_test(test_hide_nested),
+		cmocka_unit_test(test_with_hyperv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -356,6 +356,80 @@ static void test_msr(void **state)
 	assert_int_equal(page.run.msr.error, 1);
 }
 
+static unsigned hv_synic_calls, hv_vcpu;
+static uint64_t hv_args[4];
+
+static void hv_synic(void *ctx, unsigned vcpu, uint32_t msr, uint64_t control, uint64_t evt,
+		     uint64_t msg)
+{
+	(void)ctx;
+	hv_synic_calls++;
+	hv_vcpu = vcpu;
+	hv_args[0] = msr, hv_args[1] = control, hv_args[2] = evt, hv_args[3] = msg;
+}
+
+static uint64_t hv_hcall(void *ctx, unsigned vcpu, uint64_t input, const uint64_t params[2])
+{
+	(void)ctx;
+	hv_vcpu = vcpu;
+	hv_args[0] = input, hv_args[1] = params[0], hv_args[2] = params[1];
+	return 0x77;
+}
+
+/* KVM_EXIT_HYPERV (--hyperv): SynIC page changes and hypercalls go to the
+ * handler a device gave (vm_hyperv_handler); without one, SynIC changes
+ * do nothing and hypercalls are answered "invalid hypercall code". */
+static void test_hyperv(void **state)
+{
+	static struct vm vm;
+	struct vm_hyperv_handler h = { .synic = hv_synic, .hcall = hv_hcall };
+	struct exit_record r;
+
+	(void)state;
+	memset(&vm, 0, sizeof(vm));
+	memset(&page, 0, sizeof(page));
+	page.run.exit_reason = KVM_EXIT_HYPERV;
+	page.run.hyperv.type = KVM_EXIT_HYPERV_HCALL;
+	page.run.hyperv.u.hcall.input = 0x1005c;
+	page.run.hyperv.u.hcall.params[0] = 0x1000;
+	page.run.hyperv.u.hcall.params[1] = 0x2000;
+	page.run.hyperv.u.hcall.result = 99;
+	r = decode(0, 0);
+	assert_int_equal(r.kind, EXIT_HYPERV);
+	assert_int_equal(r.slot, KVM_EXIT_HYPERV);
+	exit_emulate(&vm, 1, &r);
+	assert_int_equal(page.run.hyperv.u.hcall.result, HV_STATUS_INVALID_HYPERCALL_CODE);
+	assert_int_equal(r.end, VM_RUNNING);
+	vm_hyperv_handler(&vm, &h);
+	r = decode(0, 0);
+	exit_emulate(&vm, 1, &r);
+	assert_int_equal(page.run.hyperv.u.hcall.result, 0x77);
+	assert_int_equal(hv_vcpu, 1);
+	assert_int_equal(hv_args[0], 0x1005c);
+	assert_int_equal(hv_args[1], 0x1000);
+	assert_int_equal(hv_args[2], 0x2000);
+	memset(&page, 0, sizeof(page));
+	page.run.exit_reason = KVM_EXIT_HYPERV;
+	page.run.hyperv.type = KVM_EXIT_HYPERV_SYNIC;
+	page.run.hyperv.u.synic.msr = 0x40000083;
+	page.run.hyperv.u.synic.control = 1;
+	page.run.hyperv.u.synic.evt_page = 0x5001;
+	page.run.hyperv.u.synic.msg_page = 0x6001;
+	r = decode(0, 0);
+	assert_int_equal(r.kind, EXIT_HYPERV);
+	exit_emulate(&vm, 0, &r);
+	assert_int_equal(hv_synic_calls, 1);
+	assert_int_equal(hv_vcpu, 0);
+	assert_int_equal(hv_args[0], 0x40000083);
+	assert_int_equal(hv_args[1], 1);
+	assert_int_equal(hv_args[2], 0x5001);
+	assert_int_equal(hv_args[3], 0x6001);
+	assert_int_equal(r.end, VM_RUNNING);
+	/* The synthetic debugger: not offered, so not handled. */
+	page.run.hyperv.type = KVM_EXIT_HYPERV_SYNDBG;
+	assert_int_equal(decode(0, 0).kind, EXIT_UNHANDLED);
+}
+
 static void test_coalesced_drain(void **state)
 {
 	static struct vm vm;
@@ -437,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_emulate_attribution),
 		cmocka_unit_test(test_msr),
+		cmocka_unit_test(test_hyperv),
 		cmocka_unit_test(test_coalesced_drain),
 	};
 
