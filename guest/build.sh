@@ -15,8 +15,10 @@ OUT="$ROOT/build/guest"
 KDIR="$ROOT/build/kernel"
 BUSYBOX=/bin/busybox
 # Modules wanted in the guest; their dependencies are added by moddeps.sh.
-MODULES=(virtio virtio_ring virtio_mmio virtio_pci virtio_blk virtio_net
-         virtio_console virtio-rng)
+# virtio_console comes right after the transports: with console=hvc0 the
+# guest has no console until it is loaded (guest/init).
+MODULES=(virtio virtio_ring virtio_mmio virtio_pci virtio_console virtio_blk
+         virtio_net virtio-rng)
 
 DIED=0
 die() { DIED=1; echo "guest/build.sh: error: $*" >&2; exit 1; }
@@ -92,7 +94,7 @@ if [ ! -s "$OUT/vmlinux" ] || [ "$OUT/vmlinuz" -nt "$OUT/vmlinux" ] || [ "$ROOT/
 fi
 
 INITRD="$OUT/initrd.cpio.gz"
-inputs=("$ROOT/guest/init" "$ROOT/guest/tools/randread.c" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
+inputs=("$ROOT/guest/init" "$ROOT/guest/root.sh" "$ROOT/guest/tools/warden-fail.c" "$ROOT/guest/tools/randread.c" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
 stale=${FORCE:-0}
 if [ "$stale" != 1 ] && [ -s "$INITRD" ]; then
     for f in "${inputs[@]}"; do
@@ -132,6 +134,11 @@ done <<<"$order"
 printf '%s\n' "$order" >"$STAGE/lib/modules/$KVER/load-order"
 
 install -m 0755 "$ROOT/guest/init" "$STAGE/init"
+# Root disk support (root=), sourced by /init.
+install -D -m 0644 "$ROOT/guest/root.sh" "$STAGE/lib/warden/root.sh"
+# How /init tells warden it could not boot (freestanding: about 9 KiB).
+gcc -Os -static -nostdlib -fno-stack-protector -fno-pie -no-pie -s -Wall -Wextra -Werror \
+    -o "$STAGE/bin/warden-fail" "$ROOT/guest/tools/warden-fail.c" || die "cannot build guest/tools/warden-fail.c"
 # Benchmark tool (static: the guest has no C library).
 gcc -O2 -static -s -o "$STAGE/bin/randread" "$ROOT/guest/tools/randread.c" || die "cannot build guest/tools/randread.c"
 

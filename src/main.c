@@ -20,6 +20,7 @@
 #include "core/kvm.h"
 #include "core/layout.h"
 #include "core/vm.h"
+#include "devices/guest_status.h"
 #include "devices/platform.h"
 #include "hypercall/hypercall.h"
 #include "lab/lab.h"
@@ -205,6 +206,8 @@ static int add_optional_devices(struct vm *vm, const struct cli_options *o,
 {
 	if (boot_is_multiboot(spec) && !fw_cfg_create(vm))
 		return -1;
+	if (boot_is_linux(spec) == 1 && !guest_status_create(vm))
+		return -1;
 	if (o->test_device && !test_device_create(vm))
 		return -1;
 	if (o->test_exit_port >= 0 && !test_exit_create(vm, (uint16_t)o->test_exit_port)) {
@@ -270,6 +273,9 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	obs_detach(obs);
 	add_device_counters(rep, &vm);
 	running_vm = NULL;
+	if (end == VM_END_GUEST_FAILED) /* the guest's console said why */
+		fprintf(stderr, "warden: the guest could not boot: %s (status 8)\n",
+			guest_failure_name(vm.end.status));
 	if (end == VM_END_HOST_ERROR)
 		fail(ERR_HOST, "the VM stopped because of a host error");
 	if (end == VM_END_BUG)

@@ -147,7 +147,9 @@ void cli_usage(FILE *f)
 	      "\n"
 	      "The guest's serial console is stdin/stdout; Ctrl-A x quits on a terminal.\n"
 	      "Exit status: 0 poweroff, 1 warden/host failure, 2 bad input, 3 reboot,\n"
-	      "4 triple fault, 5 KVM internal error, 6 halted (no irqchip), 7 stopped.\n",
+	      "4 triple fault, 5 KVM internal error, 6 halted (no irqchip), 7 stopped,\n"
+	      "8 the guest could not boot (the default initramfs: no root device, a\n"
+	      "failed mount, no init; its console says why).\n",
 	      f);
 }
 
