@@ -23,6 +23,7 @@ ASAN_OBJS   := $(SRCS:src/%.c=$(BUILD)/asan/obj/%.o)
 STATIC_OBJS := $(SRCS:src/%.c=$(BUILD)/static/obj/%.o)
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
+.PHONY: distro distro-test
 .PHONY: all asan static guest test unit-test native-test emu-test layers-test demo deps clean
 
 all: $(BUILD)/warden
@@ -82,6 +83,13 @@ $(BUILD)/static/obj/%.o: src/%.c
 
 guest:
 	bash guest/build.sh
+
+# The distribution tier: a Debian bookworm root disk with systemd
+# (build/distro/rootfs.img, debootstrap) and its emulated-tier boot.
+distro:
+	bash scripts/distro.sh
+distro-test: static guest native-guests
+	bash tests/distro/run.sh
 
 include tests/unit/unit.mk
 include tests/native/native.mk

@@ -19,11 +19,16 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 fi
 # EMU_ONLY=NAME runs only tests/emu/cases/NAME.l1.sh and its checks (for
 # working on one feature); WARDEN=path picks the static binary (see l1.sh).
+# EMU_CASES_DIR: where NAME's files are (default tests/emu/cases; the
+# distribution tier's are in tests/distro); EMU_EXTRA: more files for L1's
+# /extra (the distribution tier's image).
+CASES_DIR=${EMU_CASES_DIR:-tests/emu/cases}
 if [ -n "${EMU_ONLY:-}" ]; then
-	extras=(tests/emu/cases/$EMU_ONLY.l1.sh)
+	extras=("$CASES_DIR/$EMU_ONLY.l1.sh")
 else
 	extras=(tests/emu/cases)
 fi
+[ -z "${EMU_EXTRA:-}" ] || extras+=($EMU_EXTRA)
 # The native tier's test guests, for cases that run them under real SVM
 # (/extra/guests in L1).
 GUESTS=${EMU_GUESTS:-build/tests/guests}
@@ -224,7 +229,7 @@ core_checks() {
 	refused "bad input" bad_missing 'cannot open kernel'
 }
 if [ -n "${EMU_ONLY:-}" ]; then
-	. "tests/emu/cases/$EMU_ONLY.check.sh"
+	. "$CASES_DIR/$EMU_ONLY.check.sh"
 	finish emu "$(reruns_note)"
 	exit $?
 fi
