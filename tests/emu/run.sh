@@ -7,7 +7,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-OUT=build/tests/emu${EMU_ONLY:+-$EMU_ONLY}
+EMU_ONLY_DIR=${EMU_ONLY:-}
+OUT=build/tests/emu${EMU_ONLY:+-${EMU_ONLY_DIR// /-}}
 mkdir -p "$OUT"
 echo "== emulated-hardware tier (warden in an emulated AMD-V host)"
 helper_checks   # the comparison helpers (tests/lib.sh) refuse missing sides
@@ -18,13 +19,16 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	exit $?
 fi
 # EMU_ONLY=NAME runs only tests/emu/cases/NAME.l1.sh and its checks (for
-# working on one feature); WARDEN=path picks the static binary (see l1.sh).
+# working on one feature; EMU_ONLY="NAME1 NAME2": those, in one L1); WARDEN=path picks the static binary (see l1.sh).
 # EMU_CASES_DIR: where NAME's files are (default tests/emu/cases; the
 # distribution tier's are in tests/distro); EMU_EXTRA: more files for L1's
 # /extra (the distribution tier's image).
 CASES_DIR=${EMU_CASES_DIR:-tests/emu/cases}
 if [ -n "${EMU_ONLY:-}" ]; then
-	extras=("$CASES_DIR/$EMU_ONLY.l1.sh")
+	extras=()
+	for n in $EMU_ONLY; do # several names: one L1 for all
+		extras+=("$CASES_DIR/$n.l1.sh")
+	done
 else
 	extras=(tests/emu/cases)
 fi
@@ -229,7 +233,9 @@ core_checks() {
 	refused "bad input" bad_missing 'cannot open kernel'
 }
 if [ -n "${EMU_ONLY:-}" ]; then
-	. "$CASES_DIR/$EMU_ONLY.check.sh"
+	for n in $EMU_ONLY; do
+		. "$CASES_DIR/$n.check.sh"
+	done
 	finish emu "$(reruns_note)"
 	exit $?
 fi
