@@ -20,6 +20,12 @@ expect_eq "root by LABEL: e2fsck -fn clean afterwards" 0 "$(rc rootdisk_fsck)"
 expect_eq "a --cmdline without panic=-1 keeps warden's defaults, user's words last" \
 	"console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1 root=LABEL=wardentest rw" "$(rd_js rootdisk_label .cmdline)"
 
+# Without pci=off 8250.nr_uarts=1 Linux probes PCI config ports and COM2-4
+# (about 250 unclaimed port exits a boot; 2 with them).
+n=$(rd_js rootdisk_label .unclaimed_exits)
+[ "$n" -le 20 ] 2>/dev/null && pass "a user's --cmdline keeps pci=off 8250.nr_uarts=1: $n unclaimed exits" ||
+	failed "a user's --cmdline: '$n' unclaimed exits (PCI/COM2-4 probed?)"
+
 # 3. root=UUID=
 expect_eq "root by UUID: status 0" 0 "$(rc rootdisk_uuid)"
 expect_match "root by UUID: found /dev/vda" '^rootdisk-init: pid 1 root /dev/vda ext4 ro' "$OUT/rootdisk_uuid.out"
