@@ -2,7 +2,7 @@
 # Build the distribution tier's root disk (`make distro`):
 #   build/distro/rootfs.img   raw ext4, label "wardenroot": Debian bookworm
 #                             (debootstrap --variant=minbase, plus
-#                             systemd-sysv and udev) and a workload unit
+#                             systemd-sysv, udev and dbus) and a workload unit
 #                             (guest/distro/) that checks the boot, writes,
 #                             fsyncs and verifies files, prints its result
 #                             lines on the console and powers off.
@@ -23,6 +23,9 @@ TREE_TAR="$OUT/tree.tar"
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
 LABEL=wardenroot
+# Beyond minbase: an init, device manager, and the system bus systemd-logind
+# needs (without it logind fails and the system is "degraded").
+INCLUDE=systemd-sysv,udev,dbus
 
 die() { echo "distro.sh: error: $*" >&2; exit 1; }
 
@@ -47,12 +50,12 @@ up_to_date() {
 # awkward to keep around as files: device nodes, owners).
 make_tree() { # make_tree DIR
     local dir=$1
-    if [ -s "$TREE_TAR" ] && [ "${FORCE:-0}" != 1 ]; then
+    if [ -s "$TREE_TAR" ] && [ "${FORCE:-0}" != 1 ] && [ "$(cat "$TREE_TAR.include" 2>/dev/null)" = "$SUITE $INCLUDE" ]; then
         tar -C "$dir" -xpf "$TREE_TAR"
         return 0
     fi
     need debootstrap debootstrap
-    debootstrap --variant=minbase --include=systemd-sysv,udev \
+    debootstrap --variant=minbase --include="$INCLUDE" \
         "$SUITE" "$dir" "$MIRROR" >"$OUT/debootstrap.log" 2>&1 \
         || die "debootstrap $SUITE from $MIRROR failed (last lines of build/distro/debootstrap.log: $(tail -n 3 "$OUT/debootstrap.log" | tr '\n' ' '))"
     # What a VM that powers off after one workload never uses.
@@ -60,6 +63,7 @@ make_tree() { # make_tree DIR
         "$dir"/usr/share/man/* "$dir"/usr/share/locale/* "$dir"/var/cache/debconf/*-old \
         "$dir"/var/log/*.log
     tar -C "$dir" -cpf "$TREE_TAR.tmp" . && mv -f "$TREE_TAR.tmp" "$TREE_TAR"
+    echo "$SUITE $INCLUDE" >"$TREE_TAR.include"
 }
 
 # warden's configuration on top of plain Debian.
