@@ -77,6 +77,10 @@ configure_tree() { # configure_tree DIR
     # A fixed machine id: no "first boot" work (systemd-firstboot,
     # machine-id-commit) on every boot of a fresh image.
     printf '%s\n' 77617264656e2d64697374726f000001 >"$dir/etc/machine-id"
+    # No login prompt on the serial console: nobody logs in (the workload
+    # powers off), and agetty's prompt would land in the middle of the
+    # workload's result lines.
+    ln -sf /dev/null "$dir/etc/systemd/system/serial-getty@ttyS0.service"
     install -m 0755 "$ROOT/guest/distro/warden-workload" "$dir/usr/local/sbin/warden-workload"
     install -m 0644 "$ROOT/guest/distro/warden-workload.service" "$dir/etc/systemd/system/warden-workload.service"
     ln -sf /etc/systemd/system/warden-workload.service \

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/../.."
 EMU_ONLY_DIR=${EMU_ONLY:-}
 OUT=build/tests/emu${EMU_ONLY:+-${EMU_ONLY_DIR// /-}}
 mkdir -p "$OUT"
+rm -f "$OUT/distro.skip"
 echo "== emulated-hardware tier (warden in an emulated AMD-V host)"
 helper_checks   # the comparison helpers (tests/lib.sh) refuse missing sides
 
@@ -20,19 +21,25 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 fi
 # EMU_ONLY=NAME runs only tests/emu/cases/NAME.l1.sh and its checks (for
 # working on one feature; EMU_ONLY="NAME1 NAME2": those, in one L1); WARDEN=path picks the static binary (see l1.sh).
-# EMU_CASES_DIR: where NAME's files are (default tests/emu/cases; the
-# distribution tier's are in tests/distro); EMU_EXTRA: more files for L1's
-# /extra (the distribution tier's image).
-CASES_DIR=${EMU_CASES_DIR:-tests/emu/cases}
 if [ -n "${EMU_ONLY:-}" ]; then
 	extras=()
 	for n in $EMU_ONLY; do # several names: one L1 for all
-		extras+=("$CASES_DIR/$n.l1.sh")
+		extras+=("tests/emu/cases/$n.l1.sh")
 	done
 else
 	extras=(tests/emu/cases)
 fi
-[ -z "${EMU_EXTRA:-}" ] || extras+=($EMU_EXTRA)
+# The distro case boots a Debian root disk (`make distro`, cached in
+# build/distro): built here when missing or stale, then carried into L1 as
+# /extra/rootfs.img; if it cannot be built (no debootstrap, no mirror, not
+# root) the case is skipped with the reason (distro.check.sh).
+if [ -z "${EMU_ONLY:-}" ] || [[ " $EMU_ONLY " == *" distro "* ]]; then
+	if bash scripts/distro.sh >"$OUT/distro-build.log" 2>&1; then
+		extras+=(build/distro/rootfs.img)
+	else
+		tail -n 1 "$OUT/distro-build.log" >"$OUT/distro.skip"
+	fi
+fi
 # The native tier's test guests, for cases that run them under real SVM
 # (/extra/guests in L1).
 GUESTS=${EMU_GUESTS:-build/tests/guests}
@@ -234,7 +241,7 @@ core_checks() {
 }
 if [ -n "${EMU_ONLY:-}" ]; then
 	for n in $EMU_ONLY; do
-		. "$CASES_DIR/$n.check.sh"
+		. "tests/emu/cases/$n.check.sh"
 	done
 	finish emu "$(reruns_note)"
 	exit $?
