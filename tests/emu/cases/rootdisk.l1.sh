@@ -1,6 +1,6 @@
 # Root disks with the default initramfs (sourced by l1-tests.sh; runs in
 # L1's /tmp). A tiny root file system (busybox and an /sbin/init script) is
-# made here with mkfs.ext4 -d (e2fsprogs, not busybox); the Debian one is the distribution tier's (tests/distro).
+# made here with mkfs.ext4 -d (e2fsprogs, not busybox); the Debian one is distro.l1.sh's.
 #  rootdisk_dev:     --disk IMG,root: root=/dev/vda from warden, mounted ro,
 #                    its init runs as PID 1 and powers off
 #  rootdisk_label:   root=LABEL=... rw by the user's --cmdline (second disk),
