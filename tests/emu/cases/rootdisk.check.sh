@@ -41,7 +41,7 @@ rd_fails() { # NAME WHAT REGEX
 rd_fails rootdisk_missing "missing root device" '^warden-guest: error: root /dev/vdz: no such device'
 rd_fails rootdisk_noinit "missing init (console=hvc0)" \
 	'^warden-guest: error: root /dev/vda: no init: /sbin/nothing-here is not an executable file'
-expect_match "missing init (console=hvc0): the line came through hvc0" 'the root file system has no init' "$OUT/rootdisk_noinit.err"
+expect_match "missing init (console=hvc0): warden names it: no init" 'the root file system has no init' "$OUT/rootdisk_noinit.err"
 expect_eq "missing init (console=hvc0): the console was hvc0 (virtio-console carried the bytes)" true \
 	"$(rd_js rootdisk_noinit '.device_work["virtio-console"].bytes > 0')"
 rd_fails rootdisk_nofs "root without a file system" '^warden-guest: error: root /dev/vda: mount of /dev/vda failed'
