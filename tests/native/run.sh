@@ -224,6 +224,7 @@ thread_name_checks() {
 . tests/native/lab_sensitive.sh # warden lab sensitive
 . tests/native/advice.sh        # the advice's saving from bench exits rows
 . tests/native/lab_idle.sh      # warden lab idle
+. tests/native/rootdisk.sh      # --disk ...,root and the guest's command line
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -328,6 +329,7 @@ lab_bad_input
 lab_batching_bad_input
 lab_msr_bad_input
 lab_sensitive_bad_input
+rootdisk_bad_input
 lab_idle_bad_input
 printf 'not a kernel at all\n' >"$OUT/not-a-kernel"
 # A bzImage header with boot protocol 2.00.
