@@ -23,6 +23,7 @@ ASAN_OBJS   := $(SRCS:src/%.c=$(BUILD)/asan/obj/%.o)
 STATIC_OBJS := $(SRCS:src/%.c=$(BUILD)/static/obj/%.o)
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
+.PHONY: distro distro-test
 .PHONY: all asan static guest guest-module test unit-test native-test emu-test layers-test demo deps clean
 
 all: $(BUILD)/warden
@@ -99,6 +100,14 @@ $(BUILD)/static/obj/%.o: src/%.c
 
 guest:
 	bash guest/build.sh
+
+# A Debian bookworm root disk with systemd (build/distro/rootfs.img,
+# debootstrap); the emulated tier's distro case boots it. distro-test runs
+# that case alone.
+distro:
+	bash scripts/distro.sh
+distro-test: static guest native-guests
+	EMU_ONLY=distro bash tests/emu/run.sh
 
 include tests/unit/unit.mk
 include tests/native/native.mk

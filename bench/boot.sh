@@ -8,7 +8,10 @@
 #                    VMM once, odd rounds in the order of VMMS, even rounds in
 #                    the reverse order (so no VMM always goes first)
 #   WARMUP=1         unmeasured boots per VMM first (page in the VMM binaries)
-#   CMDLINE=...      guest kernel command line (default below; same for both)
+#   CMDLINE=...      guest kernel command line (default below; same for both;
+#                    warden puts its machine defaults, pci=off
+#                    8250.nr_uarts=1 among them, before it: docs/rootdisk.md.
+#                    Give them in CMDLINE to have one line for all VMMs)
 #   BOOT_TIMEOUT=120 seconds before one boot is killed inside L1
 #   VMMS="qemu warden qemu-vmlinux warden-bz"  which VMMs to run, from:
 #                    qemu          QEMU -M microvm,rtc=on booting the bzImage (the

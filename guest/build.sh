@@ -20,8 +20,10 @@ OUT="$ROOT/build/guest"
 KDIR="$ROOT/build/kernel"
 BUSYBOX=/bin/busybox
 # Modules wanted in the guest; their dependencies are added by moddeps.sh.
-MODULES=(virtio virtio_ring virtio_mmio virtio_pci virtio_blk virtio_net
-         virtio_console virtio-rng)
+# virtio_console comes right after the transports: with console=hvc0 the
+# guest has no console until it is loaded (guest/init).
+MODULES=(virtio virtio_ring virtio_mmio virtio_pci virtio_console virtio_blk
+         virtio_net virtio-rng)
 # The ACPI power button (warden's SIGTERM, docs/shutdown.md): its driver, and
 # evdev for the /dev/input/event* that busybox acpid reads.
 MODULES+=(button evdev)
@@ -103,7 +105,7 @@ INITRD="${WARDEN_GUEST_INITRD:-$OUT/initrd.cpio.gz}"
 EXTRA_KO=${WARDEN_GUEST_KO:-}
 [ -z "$EXTRA_KO" ] || [ -n "${WARDEN_GUEST_INITRD:-}" ] || die "WARDEN_GUEST_KO needs WARDEN_GUEST_INITRD (not the default initramfs)"
 [ -z "$EXTRA_KO" ] || [ -f "$EXTRA_KO" ] || die "WARDEN_GUEST_KO: no file $EXTRA_KO"
-inputs=(${EXTRA_KO:+"$EXTRA_KO"} "$ROOT/guest/init" "$ROOT/guest/tools/randread.c" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
+inputs=(${EXTRA_KO:+"$EXTRA_KO"} "$ROOT/guest/init" "$ROOT/guest/root.sh" "$ROOT/guest/tools/warden-fail.c" "$ROOT/guest/tools/randread.c" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
 stale=${FORCE:-0}
 if [ "$stale" != 1 ] && [ -s "$INITRD" ]; then
     for f in "${inputs[@]}"; do
@@ -148,6 +150,11 @@ fi
 printf '%s\n' "$order" >"$STAGE/lib/modules/$KVER/load-order"
 
 install -m 0755 "$ROOT/guest/init" "$STAGE/init"
+# Root disk support (root=), sourced by /init.
+install -D -m 0644 "$ROOT/guest/root.sh" "$STAGE/lib/warden/root.sh"
+# How /init tells warden it could not boot (freestanding: about 9 KiB).
+gcc -Os -static -nostdlib -fno-stack-protector -fno-pie -no-pie -s -Wall -Wextra -Werror \
+    -o "$STAGE/bin/warden-fail" "$ROOT/guest/tools/warden-fail.c" || die "cannot build guest/tools/warden-fail.c"
 # Benchmark tool (static: the guest has no C library).
 gcc -O2 -static -s -o "$STAGE/bin/randread" "$ROOT/guest/tools/randread.c" || die "cannot build guest/tools/randread.c"
 

@@ -11,14 +11,17 @@
 #include "accounting/observatory.h"
 #include "accounting/advice_costs.h"
 #include "accounting/recorder.h"
+#include "boot/cmdline.h"
 #include "boot/loader.h"
 #include "cli/caps.h"
 #include "cli/cli.h"
 #include "console/host_console.h"
 #include "core/device.h"
 #include "core/kvm.h"
+#include "core/layout.h"
 #include "core/vm.h"
 #include "devices/guest_shutdown.h"
+#include "devices/guest_status.h"
 #include "devices/platform.h"
 #include "hypercall/hypercall.h"
 #include "lab/lab.h"
@@ -87,8 +90,45 @@ static int default_guest(struct cli_options *o, char *kernel, char *initrd, size
 	o->kernel = kernel;
 	if (!o->initrd && access(initrd, R_OK) == 0)
 		o->initrd = initrd;
-	if (!o->cmdline)
-		o->cmdline = CLI_GUEST_CMDLINE;
+	return 0;
+}
+
+/* The root disk's index (vda = 0) for root=, or -1. */
+static int root_disk(const struct virtio_config *v)
+{
+	for (unsigned i = 0; i < v->ndisks; i++)
+		if (v->disks[i].root)
+			return (int)i;
+	return -1;
+}
+
+/* The command line the guest gets: a Linux kernel warden's defaults and
+ * the user's words (boot/cmdline.h); a multiboot kernel only the user's;
+ * other kernels (the test guests) the user's or CLI_DEFAULT_CMDLINE. */
+static int guest_cmdline(const struct cli_options *o, struct boot_spec *spec, bool default_kernel)
+{
+	static char line[LAYOUT_CMDLINE_MAX];
+	char defaults[256];
+	int root = root_disk(&o->virtio), linux_kernel = boot_is_linux(spec);
+	struct cmdline_machine m = {
+		.default_guest = default_kernel, .root_disk = root,
+		.root_ro = root >= 0 && o->virtio.disks[root].readonly,
+	};
+
+	if (linux_kernel < 0)
+		return -1;
+	if (!linux_kernel) {
+		if (root >= 0)
+			return fail(ERR_USAGE, "--disk %s,root: only a Linux kernel takes a root disk (root=/dev/vdX)",
+				    o->virtio.disks[root].path);
+		spec->cmdline = o->cmdline ? o->cmdline : boot_is_multiboot(spec) ? "" : CLI_DEFAULT_CMDLINE;
+		return 0;
+	}
+	if (cmdline_defaults(defaults, sizeof(defaults), &m) < 0 ||
+	    cmdline_compose(line, sizeof(line), defaults, o->cmdline) < 0)
+		return -1;
+	spec->cmdline = line;
+	log_debug("guest command line: %s", line);
 	return 0;
 }
 
@@ -171,6 +211,8 @@ static int add_optional_devices(struct vm *vm, const struct cli_options *o,
 				const struct boot_spec *spec)
 {
 	if (boot_is_multiboot(spec) && !fw_cfg_create(vm))
+		return -1;
+	if (boot_is_linux(spec) == 1 && !guest_status_create(vm))
 		return -1;
 	if (o->test_device && !test_device_create(vm))
 		return -1;
@@ -260,6 +302,9 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	obs_detach(obs);
 	add_device_counters(rep, &vm);
 	running_vm = NULL;
+	if (end == VM_END_GUEST_FAILED) /* the guest's console said why */
+		fprintf(stderr, "warden: the guest could not boot: %s (status 8)\n",
+			guest_failure_name(vm.end.status));
 	if (end == VM_END_HOST_ERROR)
 		fail(ERR_HOST, "the VM stopped because of a host error");
 	if (end == VM_END_BUG)
@@ -283,6 +328,7 @@ int main(int argc, char **argv)
 	struct clock_cal cal;
 	enum vm_end end;
 	int r, status = 1;
+	bool default_kernel;
 
 	process_start_ns = now_ns();
 	clock_cal_start(&cal);
@@ -299,6 +345,7 @@ int main(int argc, char **argv)
 
 	if (r == CLI_EXIT_OK)
 		return 0;
+	default_kernel = r >= 0 && !o.kernel;
 	if (r < 0 || (!o.kernel && default_guest(&o, kernel, initrd, sizeof(kernel)) < 0))
 		goto fail;
 	log_verbose = o.verbose;
@@ -309,14 +356,13 @@ int main(int argc, char **argv)
 			goto fail;
 		rep.costs = &costs;
 	}
-	spec = (struct boot_spec){ .kernel = o.kernel, .initrd = o.initrd,
-				   .cmdline = o.cmdline ? o.cmdline : CLI_DEFAULT_CMDLINE,
-				   .format = o.format };
+	spec = (struct boot_spec){ .kernel = o.kernel, .initrd = o.initrd, .format = o.format };
 	if (boot_spec_read(&spec) < 0)
 		goto fail;
-	/* A multiboot kernel gets the user's command line, or none. */
-	if (!o.cmdline && boot_is_multiboot(&spec))
-		spec.cmdline = "";
+	if (guest_cmdline(&o, &spec, default_kernel) < 0) {
+		boot_spec_free(&spec);
+		goto fail;
+	}
 	/* Does the guest read its console from hvc0? Then typed input goes there. */
 	o.virtio.console_input = o.virtio.console && console_cmdline_is(spec.cmdline, "hvc0");
 	if (check_host(&spec) < 0) {
@@ -367,6 +413,7 @@ int main(int argc, char **argv)
 	rep.nvcpus = o.cpus;
 	rep.vcpu = stats;
 	rep.end_reason = vm_end_name(end);
+	rep.cmdline = spec.cmdline;
 	rep.ns_per_tick = clock_cal_ns_per_cycle(&cal);
 	obs_fill_report(&obs, &rep);
 	stats_print_table(stderr, &rep);

@@ -81,6 +81,7 @@ struct stats_report {
 	uint64_t wall_ns; /* VM lifetime */
 	double ns_per_tick; /* exit_stats times to ns; 0 means they are ns already */
 	const char *end_reason;
+	const char *cmdline; /* the guest's final command line (NULL: none) */
 	/* The in-kernel half, where the host provides it (NULL otherwise). */
 	const struct kvm_view *kvm;
 	const struct exit_trace *trace;

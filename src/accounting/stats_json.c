@@ -376,6 +376,8 @@ json_object *stats_json_build(const struct stats_report *r)
 	add_u64(root, "wall_ns", r->wall_ns);
 	json_object_object_add(root, "end_reason", json_object_new_string(r->end_reason ? r->end_reason : ""));
 	json_object_object_add(root, "vcpus", json_object_new_int((int)r->nvcpus));
+	if (r->cmdline) /* what the guest got, after warden's defaults (boot/cmdline.h) */
+		json_object_object_add(root, "cmdline", json_object_new_string(r->cmdline));
 	json_object_object_add(root, "exits", split_json(exit_split_of(r, -1)));
 	add_u64(root, "total_exits", stats_total(all));
 	add_u64(root, "run_ns", to_ns((double)all->run_ticks, tick_ns));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot/cmdline.h"
 #include "util/error.h"
 #include "util/version.h"
 
@@ -81,7 +82,12 @@ void cli_usage(FILE *f)
 	      "                         mode, ELF64 in long mode\n"
 	      "  --initrd FILE          initial ramdisk for a Linux kernel (a multiboot\n"
 	      "                         kernel gets it as its one module)\n"
-	      "  --cmdline STR          kernel command line (default: \"" CLI_DEFAULT_CMDLINE "\")\n"
+	      "  --cmdline STR          words added to a Linux guest's command line after\n"
+	      "                         warden's defaults (\"" CMDLINE_MACHINE "\";\n"
+	      "                         the default guest adds quiet); a key you set\n"
+	      "                         (console=, panic=, ...) replaces warden's;\n"
+	      "                         --verbose shows the result (README). A multiboot\n"
+	      "                         kernel gets only STR\n"
 	      "  --mem MiB              guest RAM in MiB, or with a G suffix (default 256)\n"
 	      "  --cpus N               vCPUs, 1 to the host's KVM limit (default 1)\n"
 	      "  --stats FILE.json      write the exit statistics as JSON\n"
@@ -123,8 +129,11 @@ void cli_usage(FILE *f)
 	      "                         Linux takes first, or all of it\n"
 	      "\n"
 	      "virtio devices (virtio-mmio, found by the guest through ACPI):\n"
-	      "  --disk PATH[,ro][,id=NAME]  virtio-blk on a raw image file (repeatable;\n"
-	      "                         vda, vdb, ... in order); ro rejects writes\n"
+	      "  --disk PATH[,ro][,root][,id=NAME]  virtio-blk on a raw image file\n"
+	      "                         (repeatable; vda, vdb, ... in order); ro rejects\n"
+	      "                         writes; root (one disk): boot it as the root file\n"
+	      "                         system (root=/dev/vdX; the default initramfs\n"
+	      "                         mounts it and starts its /sbin/init)\n"
 	      "  --net tap=NAME[,mac=MAC]    virtio-net on tap device NAME (created if\n"
 	      "                         missing)\n"
 	      "  --virtio-console       virtio-console (hvc0; with console=hvc0 in the\n"
@@ -155,7 +164,9 @@ void cli_usage(FILE *f)
 	      "\n"
 	      "The guest's serial console is stdin/stdout; Ctrl-A x quits on a terminal.\n"
 	      "Exit status: 0 poweroff, 1 warden/host failure, 2 bad input, 3 reboot,\n"
-	      "4 triple fault, 5 KVM internal error, 6 halted (no irqchip), 7 stopped.\n",
+	      "4 triple fault, 5 KVM internal error, 6 halted (no irqchip), 7 stopped,\n"
+	      "8 the guest could not boot (the default initramfs: no root device, a\n"
+	      "failed mount, no init; its console says why).\n",
 	      f);
 }
 
@@ -260,6 +271,18 @@ static int parse_format(const char *s, enum kernel_format *f)
 	return fail(ERR_USAGE, "--kernel-format must be auto, bzimage, elf, flat or multiboot, not '%s'", s);
 }
 
+/* At most one --disk ...,root: the kernel has one root=. */
+static int check_root_disk(const struct virtio_config *v)
+{
+	unsigned roots = 0;
+
+	for (unsigned i = 0; i < v->ndisks; i++)
+		roots += v->disks[i].root;
+	if (roots > 1)
+		return fail(ERR_USAGE, "--disk: %u disks have the root flag; at most one can be the root", roots);
+	return 0;
+}
+
 static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mib)
 {
 	uint64_t v;
@@ -342,6 +365,8 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	}
 	if (optind < argc)
 		return fail(ERR_USAGE, "unexpected argument '%s' (see warden --help)", argv[optind]);
+	if (check_root_disk(&o->virtio) < 0)
+		return -1;
 	if (o->hypercall.disk_path[0] && !o->hypercall.enabled)
 		return fail(ERR_USAGE, "--hypercall-disk needs --hypercall");
 	o->hypercall.ioeventfd = o->virtio.opt.ioeventfd;

@@ -14,9 +14,9 @@
 #define CLI_DEFAULT_MEM_MIB 256
 #define CLI_MIN_MEM_MIB 2
 #define CLI_MAX_CPUS 254 /* xAPIC ids in the MADT */
+/* Non-Linux, non-multiboot kernels without --cmdline (the test guests);
+ * a Linux guest's command line is boot/cmdline.h's. */
 #define CLI_DEFAULT_CMDLINE "console=ttyS0 panic=-1"
-/* For the default guest: no PCI to probe, one UART (as Firecracker does). */
-#define CLI_GUEST_CMDLINE "console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
 
 /* --shutdown-timeout: the guest's grace period after the power button. */
 #define CLI_DEFAULT_SHUTDOWN_TIMEOUT 30

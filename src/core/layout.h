@@ -74,6 +74,11 @@
 #define ACPI_PM_LEN 4
 #define ACPI_RESET_VALUE 0x1
 #define ACPI_S5_TYPE 5             /* SLP_TYP of \_S5 in our DSDT */
+/* A Linux guest's init reports that it could not boot (the default
+ * initramfs: no root device, a failed mount, no init): a byte written here
+ * ends the VM, warden's status 8 (devices/guest_status.c). */
+#define PORT_GUEST_STATUS 0x5f0
+#define PORT_GUEST_STATUS_LEN 1
 #define PORT_HYPERCALL 0x540       /* --hypercall doorbells (include/warden/hypercall.h) */
 #define PORT_HYPERCALL_LEN 8
 

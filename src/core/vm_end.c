@@ -36,19 +36,30 @@ void vm_end_request(struct vm_end_signal *s, enum vm_end reason)
 	errno = saved;
 }
 
-void vm_end_request_status(struct vm_end_signal *s, int status)
+/* REASON with a number the guest gave, read only after the vCPU threads
+ * are joined. */
+static void request_with(struct vm_end_signal *s, enum vm_end reason, int status)
 {
 	int expected = VM_RUNNING;
 	uint64_t one = 1;
 	int saved = errno;
 
-	/* The status is read only after the vCPU threads are joined. */
-	if (atomic_compare_exchange_strong(&s->end, &expected, VM_END_TEST_EXIT)) {
+	if (atomic_compare_exchange_strong(&s->end, &expected, (int)reason)) {
 		s->status = status;
 		if (s->efd >= 0 && write(s->efd, &one, sizeof(one)) < 0)
 			(void)0;
 	}
 	errno = saved;
+}
+
+void vm_end_request_status(struct vm_end_signal *s, int status)
+{
+	request_with(s, VM_END_TEST_EXIT, status);
+}
+
+void vm_end_request_failure(struct vm_end_signal *s, int code)
+{
+	request_with(s, VM_END_GUEST_FAILED, code);
 }
 
 int vm_end_status(const struct vm_end_signal *s)
@@ -70,6 +81,7 @@ const char *vm_end_name(enum vm_end e)
 	case VM_END_SIGNAL: return "stopped";
 	case VM_END_BUG: return "warden-bug";
 	case VM_END_TEST_EXIT: return "test-exit";
+	case VM_END_GUEST_FAILED: return "guest-boot-failure";
 	default: return "running";
 	}
 }
@@ -83,6 +95,7 @@ int vm_end_exit_code(enum vm_end e)
 	case VM_END_INTERNAL_ERROR: return 5;
 	case VM_END_HALT: return 6;
 	case VM_END_SIGNAL: return 7;
+	case VM_END_GUEST_FAILED: return 8;
 	default: return 1;
 	}
 }

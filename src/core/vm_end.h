@@ -17,11 +17,13 @@ enum vm_end {
 	VM_END_SIGNAL, /* warden was asked to stop (SIGINT/SIGTERM, console escape) */
 	VM_END_BUG,    /* one of warden's own invariants broke (util/invariant.h) */
 	VM_END_TEST_EXIT, /* the guest wrote its status to the test-exit port */
+	VM_END_GUEST_FAILED, /* the guest's init could not boot (the guest-status port) */
 };
 
 struct vm_end_signal {
 	_Atomic int end; /* enum vm_end */
-	int status;      /* VM_END_TEST_EXIT: the status the guest asked for */
+	int status;      /* VM_END_TEST_EXIT: the status the guest asked for;
+			  * VM_END_GUEST_FAILED: the code the guest wrote */
 	int efd;
 };
 
@@ -39,6 +41,8 @@ static inline enum vm_end vm_end_get(const struct vm_end_signal *s)
 
 const char *vm_end_name(enum vm_end e);
 int vm_end_exit_code(enum vm_end e);
+/* The guest's init could not boot; CODE says why (devices/guest_status.h). */
+void vm_end_request_failure(struct vm_end_signal *s, int code);
 /* warden's exit status for how S ended (the guest's, for a test exit).
  * Read it after the threads that could end the VM are joined. */
 int vm_end_status(const struct vm_end_signal *s);

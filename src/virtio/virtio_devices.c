@@ -19,18 +19,20 @@ int virtio_parse_disk(const char *arg, struct disk_spec *d)
 	tok = strtok_r(copy, ",", &save);
 	if (!tok || arg[0] == ',') {
 		free(copy);
-		return fail(ERR_USAGE, "--disk needs a path: --disk PATH[,ro][,id=NAME]");
+		return fail(ERR_USAGE, "--disk needs a path: --disk PATH[,ro][,root][,id=NAME]");
 	}
 	d->path = arg; /* the path ends at the first comma of ARG */
 	while (r == 0 && (tok = strtok_r(NULL, ",", &save))) {
 		if (strcmp(tok, "ro") == 0)
 			d->readonly = true;
+		else if (strcmp(tok, "root") == 0)
+			d->root = true;
 		else if (strncmp(tok, "id=", 3) == 0 && strlen(tok + 3) > 0 && strlen(tok + 3) < sizeof(d->id))
 			memcpy(d->id, tok + 3, strlen(tok + 3) + 1);
 		else if (strncmp(tok, "id=", 3) == 0)
 			r = fail(ERR_USAGE, "--disk id= takes 1 to %zu characters", sizeof(d->id) - 1);
 		else
-			r = fail(ERR_USAGE, "--disk: unknown option '%s' (ro, id=NAME)", tok);
+			r = fail(ERR_USAGE, "--disk: unknown option '%s' (ro, root, id=NAME)", tok);
 	}
 	free(copy);
 	return r;

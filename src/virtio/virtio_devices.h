@@ -19,6 +19,7 @@
 struct disk_spec {
 	const char *path;
 	bool readonly;
+	bool root; /* ,root: the guest's root file system (root=/dev/vdX) */
 	char id[21]; /* VIRTIO_BLK_ID_BYTES + NUL; empty: derived from the path */
 };
 
@@ -39,7 +40,7 @@ struct virtio_config {
 	struct virtio_options opt;
 };
 
-/* Parse "PATH[,ro][,id=NAME]" and "tap=NAME[,mac=MAC]" (errors: ERR_USAGE). */
+/* Parse "PATH[,ro][,root][,id=NAME]" and "tap=NAME[,mac=MAC]" (errors: ERR_USAGE). */
 int virtio_parse_disk(const char *arg, struct disk_spec *d);
 int virtio_parse_net(const char *arg, struct net_spec *n);
 

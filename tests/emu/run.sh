@@ -7,8 +7,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-OUT=build/tests/emu${EMU_ONLY:+-$EMU_ONLY}
+EMU_ONLY_DIR=${EMU_ONLY:-}
+OUT=build/tests/emu${EMU_ONLY:+-${EMU_ONLY_DIR// /-}}
 mkdir -p "$OUT"
+rm -f "$OUT/distro.skip"
 echo "== emulated-hardware tier (warden in an emulated AMD-V host)"
 helper_checks   # the comparison helpers (tests/lib.sh) refuse missing sides
 
@@ -18,11 +20,25 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	exit $?
 fi
 # EMU_ONLY=NAME runs only tests/emu/cases/NAME.l1.sh and its checks (for
-# working on one feature); WARDEN=path picks the static binary (see l1.sh).
+# working on one feature; EMU_ONLY="NAME1 NAME2": those, in one L1); WARDEN=path picks the static binary (see l1.sh).
 if [ -n "${EMU_ONLY:-}" ]; then
-	extras=(tests/emu/cases/$EMU_ONLY.l1.sh)
+	extras=()
+	for n in $EMU_ONLY; do # several names: one L1 for all
+		extras+=("tests/emu/cases/$n.l1.sh")
+	done
 else
 	extras=(tests/emu/cases)
+fi
+# The distro case boots a Debian root disk (`make distro`, cached in
+# build/distro): built here when missing or stale, then carried into L1 as
+# /extra/rootfs.img; if it cannot be built (no debootstrap, no mirror, not
+# root) the case is skipped with the reason (distro.check.sh).
+if [ -z "${EMU_ONLY:-}" ] || [[ " $EMU_ONLY " == *" distro "* ]]; then
+	if bash scripts/distro.sh >"$OUT/distro-build.log" 2>&1; then
+		extras+=(build/distro/rootfs.img)
+	else
+		tail -n 1 "$OUT/distro-build.log" >"$OUT/distro.skip"
+	fi
 fi
 # The native tier's test guests, for cases that run them under real SVM
 # (/extra/guests in L1).
@@ -231,7 +247,9 @@ core_checks() {
 	refused "bad input" bad_missing 'cannot open kernel'
 }
 if [ -n "${EMU_ONLY:-}" ]; then
-	. "tests/emu/cases/$EMU_ONLY.check.sh"
+	for n in $EMU_ONLY; do
+		. "tests/emu/cases/$n.check.sh"
+	done
 	finish emu "$(reruns_note)"
 	exit $?
 fi

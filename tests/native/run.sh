@@ -231,6 +231,7 @@ thread_name_checks() {
 . tests/native/lab_paging.sh    # warden lab paging
 . tests/native/shutdown.sh      # SIGTERM, the power button, the deadline, --nested
 . tests/native/rtc.sh           # the RTC's update-ended flag
+. tests/native/rootdisk.sh      # --disk ...,root and the guest's command line
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -353,6 +354,7 @@ lab_bad_input
 lab_batching_bad_input
 lab_msr_bad_input
 lab_sensitive_bad_input
+rootdisk_bad_input
 lab_idle_bad_input
 lab_interrupts_bad_input
 lab_tsc_bad_input

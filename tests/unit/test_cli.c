@@ -497,6 +497,24 @@ static void test_virtio_options(void **state)
 	assert_false(o.virtio.opt.event_idx);
 }
 
+/* ,root marks the one root disk (main.c adds root=/dev/vdX). */
+static void test_root_disk(void **state)
+{
+	char *argv[] = { "warden", "run", "--disk", "a.img", "--disk", "b.img,root,ro" };
+	char *two[] = { "warden", "run", "--disk", "a.img,root", "--disk", "b.img,root" };
+	char *bad[] = { "warden", "run", "--disk", "a.img,roots" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(argv), argv, &o), CLI_RUN);
+	assert_false(o.virtio.disks[0].root);
+	assert_true(o.virtio.disks[1].root);
+	assert_true(o.virtio.disks[1].readonly);
+	assert_int_equal(strcspn(o.virtio.disks[1].path, ","), 5);
+	expect_bad(ARGC(two), two, 0, "2 disks have the root flag; at most one");
+	expect_bad(ARGC(bad), bad, 0, "unknown option 'roots' (ro, root, id=NAME)");
+}
+
 static void test_bad_virtio(void **state)
 {
 	char *a1[] = { "warden", "run", "--disk", ",ro" };
@@ -563,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_parse_is_repeatable),
 		cmocka_unit_test(test_virtio_defaults),
 		cmocka_unit_test(test_virtio_options),
+		cmocka_unit_test(test_root_disk),
 		cmocka_unit_test(test_bad_virtio),
 		cmocka_unit_test_teardown(test_unknown_short_option_cluster_named, reset_getopt),
 		cmocka_unit_test_teardown(test_parse_after_short_cluster_error, reset_getopt),

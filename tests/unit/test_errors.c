@@ -62,6 +62,9 @@ static void test_invariant_ends_vm(void **state)
 	assert_int_equal(invariant_broken_count(), before + 1);
 	assert_int_equal(vm_end_exit_code(VM_END_BUG), 1);
 	assert_string_equal(vm_end_name(VM_END_BUG), "warden-bug");
+	/* A guest that could not boot has a status of its own. */
+	assert_int_equal(vm_end_exit_code(VM_END_GUEST_FAILED), 8);
+	assert_string_equal(vm_end_name(VM_END_GUEST_FAILED), "guest-boot-failure");
 	invariant_set_handler(NULL, NULL);
 	vm_end_close(&end);
 }

@@ -1,0 +1,22 @@
+# The distribution case's checks (sourced by tests/emu/run.sh; the case is
+# distro.l1.sh; EMU_ONLY=distro or `make distro-test` runs it alone).
+d_out=$OUT/distro.out
+distro_checks() {
+	expect_eq "distro: Debian with systemd boots from --disk IMG,root and powers off (status 0)" 0 "$(rc distro)"
+	expect_eq "distro: ended by poweroff" poweroff "$(js distro .end_reason)"
+	expect_match "distro: the initramfs mounted the root disk and started its init" \
+		'^warden-guest: root /dev/vda: /dev/vda mounted ro, starting /sbin/init' "$d_out"
+	expect_match "distro: systemd reached a running system" '^warden-distro: system running' "$d_out"
+	expect_match "distro: no failed units" '^warden-distro: failed units: none' "$d_out"
+	expect_match "distro: / is remounted rw from the image's fstab" '^warden-distro: root /dev/vda +ext4 +rw,' "$d_out"
+	expect_match "distro: files written, fsynced, read back after dropping the cache: equal" \
+		'^warden-distro: verify ok 8 MiB [0-9a-f]{64}' "$d_out"
+	expect_match "distro: the workload asked for the poweroff" '^warden-distro: poweroff' "$d_out"
+	expect_eq "distro: e2fsck -fn of the image afterwards is clean" 0 "$(rc distro_fsck)"
+	echo "  note  distro: $(grep -m1 '^warden-distro: Startup finished' "$d_out" | tr -d '\r') (systemd-analyze in the guest); warden run took $(cat "$OUT/distro.time" 2>/dev/null) s in L1"
+}
+if [ -f "$OUT/distro.skip" ]; then
+	skip "distro: the Debian image could not be built (make distro): $(cat "$OUT/distro.skip")"
+else
+	distro_checks
+fi

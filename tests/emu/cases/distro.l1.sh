@@ -1,0 +1,30 @@
+# The distribution case (sourced by l1-tests.sh): Debian bookworm with
+# systemd from build/distro/rootfs.img (scripts/distro.sh; tests/emu/run.sh
+# builds it and carries it in as /extra/rootfs.img), booted by the default
+# kernel and initramfs with one option. Its workload unit prints
+# "warden-distro: ..." lines and powers off; L1 then checks the image with
+# e2fsck -fn. Without the image (it could not be built) nothing runs and
+# distro.check.sh says why it skipped.
+distro_run() { # NAME warden-args...: as case_run, with room for systemd
+	name=$1
+	shift
+	read -r t0 _ </proc/uptime
+	timeout 900 warden run --stats "/tmp/$name.json" "$@" >"/tmp/$name.out" 2>"/tmp/$name.err" </dev/null
+	rc=$?
+	read -r t1 _ </proc/uptime
+	echo "@@CASE $name rc=$rc"
+	echo "@@BEGIN $name.time"; echo "$t0 $t1" | awk '{ printf "%.1f\n", $2 - $1 }'; echo "@@END $name.time"
+	for f in out err json; do
+		echo "@@BEGIN $name.$f"
+		[ -f "/tmp/$name.$f" ] && cat "/tmp/$name.$f"
+		echo
+		echo "@@END $name.$f"
+	done
+}
+if [ -f /extra/rootfs.img ]; then
+	distro_run distro --mem 1024 --disk /extra/rootfs.img,root
+	e2fsck -fn /extra/rootfs.img >/tmp/distro_fsck.txt 2>&1
+	echo "@@CASE distro_fsck rc=$?"
+	echo "@@BEGIN distro_fsck.txt"; cat /tmp/distro_fsck.txt; echo; echo "@@END distro_fsck.txt"
+	rm -f /extra/rootfs.img /tmp/distro.*
+fi
