@@ -82,7 +82,8 @@ static int default_guest(struct cli_options *o, char *kernel, char *initrd, size
 	if (!o->initrd && access(initrd, R_OK) == 0)
 		o->initrd = initrd;
 	if (!o->cmdline)
-		o->cmdline = CLI_GUEST_CMDLINE;
+		o->cmdline = o->virtio.transport == VIRTIO_TRANSPORT_PCI ? CLI_GUEST_CMDLINE_PCI
+									 : CLI_GUEST_CMDLINE;
 	return 0;
 }
 

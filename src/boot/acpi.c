@@ -84,6 +84,7 @@ static const struct acpi_kind kinds[] = {
 	{ "PNP0501", "COM", 1, true },   /* 16550 UART */
 	{ "PNP0B00", "RTC", 0, true },   /* CMOS RTC */
 	{ "LNRO0005", "VR", 0, false },  /* virtio-mmio: the id Linux's driver matches */
+	{ "PNP0A03", "PCI", 0, true },   /* PCI root bridge (devices/pci_host.c): bus 0 */
 };
 
 static const struct acpi_kind *kind_of(const char *hid)

@@ -17,6 +17,8 @@
 #define CLI_DEFAULT_CMDLINE "console=ttyS0 panic=-1"
 /* For the default guest: no PCI to probe, one UART (as Firecracker does). */
 #define CLI_GUEST_CMDLINE "console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
+/* The same with --transport pci: the guest must scan the PCI bus. */
+#define CLI_GUEST_CMDLINE_PCI "console=ttyS0 quiet panic=-1 8250.nr_uarts=1"
 
 enum cli_action { CLI_RUN, CLI_EXIT_OK };
 

@@ -50,6 +50,7 @@ struct vm_config {
 
 /* Who watches the exits (the accounting): called on the vCPU threads,
  * every hook optional. */
+struct msi_routes;
 struct vm_observer {
 	void *ctx;
 	/* On vCPU VCPU's thread before its first KVM_RUN. */
@@ -84,6 +85,7 @@ struct vm {
 	unsigned coalesced_ports; /* ports whose writes KVM queues */
 	struct vm_memslot extra_slot[VM_MAX_EXTRA_SLOTS]; /* core/memslot.h */
 	unsigned nextra_slots;
+	struct msi_routes *msi; /* MSI routes (core/msi_routes.c), NULL until used */
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);
