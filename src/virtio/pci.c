@@ -29,6 +29,7 @@ struct isr_dev {
 	struct device dev;
 	struct virtio_pci *p;
 	char name[40];
+	struct device_counters counters; /* none: listed for its exit count */
 };
 
 struct virtio_pci {
@@ -574,7 +575,7 @@ static int add_isr_device(struct virtio_pci *p)
 	snprintf(i->name, sizeof(i->name), "%s-isr", p->vd->name);
 	i->p = p;
 	i->dev = (struct device){
-		.name = i->name, .ops = &isr_ops, .priv = i,
+		.name = i->name, .ops = &isr_ops, .priv = i, .counters = &i->counters,
 		.res = { .nranges = 1,
 			 .range = { { BUS_MMIO, DEVICE_ANY_BASE, VIRTIO_PCI_ISR_SIZE, DEVICE_POOL_PCI } },
 			 .gsi = DEVICE_NO_GSI },
