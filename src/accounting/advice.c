@@ -7,9 +7,11 @@
 #include "core/bus.h"
 #include "core/layout.h"
 
-/* A source is a set of addresses in one space, or a virtio register (the
- * same offset in every virtio window), or an exit reason. */
-enum match { BY_RANGE, BY_VIRTIO_REG, BY_REASON };
+/* A source is a set of addresses in one space (BY_UNCLAIMED: only where
+ * no device owns them: probes of hardware this machine lacks), or a
+ * virtio register (the same offset in every virtio window), or an exit
+ * reason. */
+enum match { BY_RANGE, BY_UNCLAIMED, BY_VIRTIO_REG, BY_REASON };
 
 struct rule {
 	enum match how;
@@ -27,15 +29,15 @@ static const struct rule rules[] = {
 	  "unless KVM queues the transmit writes (coalesced PIO, off with --no-coalesced-pio)",
 	  "`quiet` on the kernel command line, or --virtio-console with console=hvc0, removes nearly all",
 	  "pio-warden", "loop" },
-	{ BY_RANGE, BUS_PIO, 0x2e8, 0x2ff, "COM2-COM4 probes",
+	{ BY_UNCLAIMED, BUS_PIO, 0x2e8, 0x2ff, "COM2-COM4 probes",
 	  "the guest probing serial ports this machine does not have",
 	  "8250.nr_uarts=1 on the kernel command line (warden's default command line has it)",
 	  "pio-warden", "loop" },
-	{ BY_RANGE, BUS_PIO, 0x3e8, 0x3ef, "COM3 probes",
+	{ BY_UNCLAIMED, BUS_PIO, 0x3e8, 0x3ef, "COM3 probes",
 	  "the guest probing a serial port this machine does not have",
 	  "8250.nr_uarts=1 on the kernel command line (warden's default command line has it)",
 	  "pio-warden", "loop" },
-	{ BY_RANGE, BUS_PIO, 0xcf8, 0xcff, "PCI configuration probes",
+	{ BY_UNCLAIMED, BUS_PIO, 0xcf8, 0xcff, "PCI configuration probes",
 	  "the guest looking for a PCI bus this machine does not have",
 	  "pci=off on the kernel command line (warden's default command line has it)",
 	  "pio-warden", "loop" },
@@ -68,8 +70,8 @@ static bool matches(const struct rule *ru, const struct stats_report *r, const s
 {
 	if (a->space != ru->space)
 		return false;
-	if (ru->how == BY_RANGE)
-		return a->addr >= ru->lo && a->addr <= ru->hi;
+	if (ru->how == BY_RANGE || ru->how == BY_UNCLAIMED)
+		return a->addr >= ru->lo && a->addr <= ru->hi && (ru->how == BY_RANGE || a->dev < 0);
 	if (ru->how == BY_VIRTIO_REG)
 		return virtio_dev(r, a->dev) && (a->addr & 0xfff) >= ru->lo && (a->addr & 0xfff) <= ru->hi;
 	return false;

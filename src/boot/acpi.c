@@ -86,6 +86,7 @@ static const struct acpi_kind kinds[] = {
 	{ "PNP0B00", "RTC", 0, true },   /* CMOS RTC */
 	{ "LNRO0005", "VR", 0, false },  /* virtio-mmio: the id Linux's driver matches */
 	{ ACPI_HID_GED, "GED", 0, false }, /* the power button's event device (acpi_ged.h) */
+	{ "PNP0A03", "PCI", 0, true },   /* PCI root bridge (devices/pci_host.c): bus 0 */
 };
 
 static const struct acpi_kind *kind_of(const char *hid)

@@ -119,14 +119,14 @@ int cmdline_compose(char *out, size_t len, const char *defaults, const char *use
 
 int cmdline_defaults(char *out, size_t len, const struct cmdline_machine *m)
 {
-	const char *base = m->default_guest ? CMDLINE_DEFAULT_GUEST : CMDLINE_MACHINE;
-	int r;
+	/* CMDLINE_DEFAULT_GUEST or CMDLINE_MACHINE, word for word, less
+	 * pci=off on a machine with a PCI bus. */
+	int r = snprintf(out, len, "console=ttyS0%s panic=-1%s 8250.nr_uarts=1", m->default_guest ? " quiet" : "",
+			 m->pci_bus ? "" : " pci=off");
 
-	if (m->root_disk < 0)
-		r = snprintf(out, len, "%s", base);
-	else
-		r = snprintf(out, len, "%s root=/dev/vd%c%s", base, 'a' + m->root_disk,
-			     m->root_ro ? " ro" : "");
+	if (r >= 0 && (size_t)r < len && m->root_disk >= 0)
+		r += snprintf(out + r, len - (size_t)r, " root=/dev/vd%c%s", 'a' + m->root_disk,
+			      m->root_ro ? " ro" : "");
 	if (r < 0 || (size_t)r >= len)
 		return fail(ERR_USAGE, "warden's default command line does not fit in %zu bytes", len);
 	return 0;

@@ -14,8 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Every Linux guest: warden's machine has no PCI bus and one UART (COM1),
- * and a guest that panics should end the VM, not hang in it. */
+/* Every Linux guest: warden's machine has no PCI bus (unless --transport
+ * pci: then pci=off is left out) and one UART (COM1), and a guest that
+ * panics should end the VM, not hang in it. */
 #define CMDLINE_MACHINE "console=ttyS0 panic=-1 pci=off 8250.nr_uarts=1"
 /* The default guest (build/guest) also boots quietly. */
 #define CMDLINE_DEFAULT_GUEST "console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
@@ -24,6 +25,7 @@ struct cmdline_machine {
 	bool default_guest; /* booting build/guest's kernel */
 	int root_disk;      /* index of the --disk ...,root (vda = 0), or -1 */
 	bool root_ro;       /* that disk is read-only: mount it ro */
+	bool pci_bus;       /* virtio devices on PCI: the guest must scan it */
 };
 
 /* Warden's defaults for M into OUT (LEN bytes).  -1 (ERR_USAGE) if too long. */

@@ -12,7 +12,7 @@
 enum {
 	OPT_KERNEL = 256, OPT_KERNEL_FORMAT, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS,
 	OPT_STATS, OPT_REBOOT, OPT_NO_IRQCHIP, OPT_KVM_DEVICE, OPT_HELP, OPT_VERSION, OPT_VERBOSE,
-	OPT_DISK, OPT_NET, OPT_RNG, OPT_VIRTIO_CONSOLE, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_NO_EVENT_IDX,
+	OPT_DISK, OPT_NET, OPT_RNG, OPT_VIRTIO_CONSOLE, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_NO_EVENT_IDX, OPT_TRANSPORT,
 	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE, OPT_PREFAULT, OPT_TEST_EXIT_PORT,
 	OPT_HYPERCALL, OPT_HYPERCALL_DISK,
 	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_ADVICE_COSTS,
@@ -47,6 +47,7 @@ static const struct option run_options[] = {
 	{ "virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE },
 	{ "no-ioeventfd", no_argument, NULL, OPT_NO_IOEVENTFD },
 	{ "no-irqfd", no_argument, NULL, OPT_NO_IRQFD },
+	{ "transport", required_argument, NULL, OPT_TRANSPORT },
 	{ "no-event-idx", no_argument, NULL, OPT_NO_EVENT_IDX },
 	{ "hypercall", no_argument, NULL, OPT_HYPERCALL },
 	{ "hypercall-disk", required_argument, NULL, OPT_HYPERCALL_DISK },
@@ -142,6 +143,8 @@ void cli_usage(FILE *f)
 	      "  --no-ioeventfd         queue notifications exit to warden instead of\n"
 	      "                         completing in KVM\n"
 	      "  --no-irqfd             interrupts injected with an ioctl per interrupt\n"
+	      "  --transport mmio|pci   how virtio devices appear: virtio-mmio windows\n"
+	      "                         (default) or PCI functions with MSI-X\n"
 	      "  --no-event-idx         do not offer VIRTIO_F_EVENT_IDX (no notification\n"
 	      "                         or interrupt suppression by index)\n"
 	      "\n"
@@ -333,6 +336,14 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_VIRTIO_CONSOLE: o->virtio.console = true; break;
 		case OPT_NO_IOEVENTFD: o->virtio.opt.ioeventfd = false; break;
 		case OPT_NO_IRQFD: o->virtio.opt.irqfd = false; break;
+		case OPT_TRANSPORT:
+			if (strcmp(optarg, "pci") == 0)
+				o->virtio.transport = VIRTIO_TRANSPORT_PCI;
+			else if (strcmp(optarg, "mmio") == 0)
+				o->virtio.transport = VIRTIO_TRANSPORT_MMIO;
+			else
+				return fail(ERR_USAGE, "--transport takes mmio or pci, not '%s'", optarg);
+			break;
 		case OPT_NO_EVENT_IDX: o->virtio.opt.event_idx = false; break;
 		case OPT_HYPERCALL: o->hypercall.enabled = true; break;
 		case OPT_HALT_POLL_NS:

@@ -33,10 +33,15 @@ struct device;
 #define DEVICE_ANY_GSI (-2)
 #define DEVICE_MAX_RANGES 2
 
+/* Which layout pool a DEVICE_ANY_BASE range comes from. */
+#define DEVICE_POOL_MMIO 0 /* device windows, 4 KiB aligned */
+#define DEVICE_POOL_PCI 1  /* the PCI MMIO window, aligned to the size (a BAR) */
+
 struct device_range {
 	uint8_t space; /* enum bus_space */
 	uint64_t base; /* or DEVICE_ANY_BASE before the grant */
 	uint64_t len;
+	uint8_t pool;  /* DEVICE_POOL_*, for DEVICE_ANY_BASE */
 };
 
 /* Asked for before vm_add_device(), granted (pool requests resolved)

@@ -8,11 +8,10 @@
 
 #include "core/cpuid.h"
 #include "core/layout.h"
+#include "core/msi_routes.h"
 #include "core/vm.h"
 #include "util/error.h"
 
-#define IOAPIC_PINS 24
-#define PIC_PINS 16
 
 static const struct {
 	long cap;
@@ -78,44 +77,6 @@ int vcpu_hyperv_enable(struct vcpu *v)
 	return 0;
 }
 
-/* KVM's own default: GSI n is IOAPIC pin n, and for n < 16 also the
- * PICs' pin (master 0-7, slave 8-15); a table we set replaces it all. */
-static unsigned irqchip_routes(struct kvm_irq_routing_entry *e)
-{
-	unsigned n = 0;
-
-	for (unsigned gsi = 0; gsi < IOAPIC_PINS; gsi++) {
-		e[n++] = (struct kvm_irq_routing_entry){ .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi } };
-		if (gsi < PIC_PINS)
-			e[n++] = (struct kvm_irq_routing_entry){ .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { .irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
-					       .pin = gsi % 8 } };
-	}
-	return n;
-}
-
-static int set_routing(struct vm *vm)
-{
-	unsigned max = IOAPIC_PINS + PIC_PINS + GSI_HV_SINT_COUNT, n;
-	struct kvm_irq_routing *r = calloc(1, sizeof(*r) + max * sizeof(r->entries[0]));
-	int ret;
-
-	if (!r)
-		return fail(ERR_HOST, "out of memory");
-	n = irqchip_routes(r->entries);
-	for (unsigned i = 0; i < GSI_HV_SINT_COUNT; i++)
-		if (vm->hv_route[i].vcpu >= 0)
-			r->entries[n++] = (struct kvm_irq_routing_entry){
-				.gsi = GSI_HV_SINT_START + i, .type = KVM_IRQ_ROUTING_HV_SINT,
-				.u.hv_sint = { .vcpu = (uint32_t)vm->hv_route[i].vcpu,
-					       .sint = vm->hv_route[i].sint } };
-	r->nr = n;
-	ret = ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r);
-	free(r);
-	return ret < 0 ? fail_errno(ERR_HOST, "KVM_SET_GSI_ROUTING") : 0;
-}
-
 int vm_hv_sint_route(struct vm *vm, unsigned gsi, int vcpu, unsigned sint)
 {
 	unsigned i = gsi - GSI_HV_SINT_START;
@@ -124,7 +85,7 @@ int vm_hv_sint_route(struct vm *vm, unsigned gsi, int vcpu, unsigned sint)
 		return fail(ERR_HOST, "GSI %u is not a SINT route's", gsi);
 	vm->hv_route[i].vcpu = vcpu;
 	vm->hv_route[i].sint = sint;
-	return set_routing(vm);
+	return gsi_routes_push(vm); /* the table's one owner (core/msi_routes.h) */
 }
 
 void vm_hyperv_handler(struct vm *vm, const struct vm_hyperv_handler *h)

@@ -31,6 +31,10 @@
 /* Device MMIO windows are handed out from this pool, 4 KiB aligned. */
 #define LAYOUT_MMIO_POOL_START 0xc0000000ULL
 #define LAYOUT_MMIO_POOL_END 0xc0100000ULL
+/* The PCI MMIO window: BARs of PCI functions (virtio-pci, --transport pci)
+ * are handed out from this pool, each naturally aligned to its size. */
+#define LAYOUT_PCI_MMIO_START 0xc1000000ULL
+#define LAYOUT_PCI_MMIO_END 0xc1800000ULL
 /* The register page (src/devices/regpage.c): registers that are ordinary
  * guest RAM in a memory slot of their own, dirty-logged (2 pages: what the
  * guest writes, what warden writes); and the same registers trapped, as
@@ -81,6 +85,9 @@
 #define PORT_GUEST_STATUS_LEN 1
 #define PORT_HYPERCALL 0x540       /* --hypercall doorbells (include/warden/hypercall.h) */
 #define PORT_HYPERCALL_LEN 8
+#define PORT_PCI_CONFIG 0xcf8      /* PCI configuration mechanism #1: address at 0xcf8, */
+#define PORT_PCI_CONFIG_DATA 0xcfc /*   data at 0xcfc-0xcff (devices/pci_host.c) */
+#define PORT_PCI_CONFIG_LEN 8
 
 /* --- the lab's built-in test guests (`warden bench exits`, src/lab) ----- */
 #define LAYOUT_LAB_PARAMS 0x40000   /* the page warden and the guest share */
@@ -115,9 +122,13 @@
  * line (virtio-mmio). */
 #define GSI_POOL_START 16
 #define GSI_POOL_END 24            /* exclusive; the IOAPIC has 24 pins */
+/* GSIs above the IOAPIC's pins: KVM routing entries for MSI-X vectors
+ * (core/msi_routes.c), one per vector of each PCI function. */
+#define GSI_MSI_POOL_START 24
+#define GSI_MSI_POOL_END 128
 /* Hyper-V SynIC interrupt routes (--hyperv-testdev's SINT routes): GSIs
- * past the IOAPIC's pins, each routed by KVM to one vCPU's SINT. */
-#define GSI_HV_SINT_START 24
+ * past the MSI pool, each routed by KVM to one vCPU's SINT. */
+#define GSI_HV_SINT_START GSI_MSI_POOL_END
 #define GSI_HV_SINT_COUNT 128
 
 #endif

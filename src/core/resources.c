@@ -9,6 +9,17 @@
 
 #define MMIO_POOL_ALIGN 0x1000
 
+/* A PCI BAR is aligned to its size, a power of two of at least 4 KiB
+ * (so that no two functions share a page). */
+static uint64_t bar_align(uint64_t len)
+{
+	uint64_t a = MMIO_POOL_ALIGN;
+
+	while (a < len && a < (1ULL << 40))
+		a <<= 1;
+	return a;
+}
+
 static bool gsi_taken(struct device *const *others, unsigned n, int gsi)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -48,10 +59,15 @@ static int grant_range(struct bus *buses, struct device *dev, unsigned i)
 	if (r->base == DEVICE_ANY_BASE) {
 		if (r->space != BUS_MMIO)
 			return fail(ERR_HOST, "%s: ports come from the layout, not a pool", dev->name);
-		r->base = bus_free_base(&buses[BUS_MMIO], LAYOUT_MMIO_POOL_START, LAYOUT_MMIO_POOL_END,
-					r->len, MMIO_POOL_ALIGN);
+		if (r->pool == DEVICE_POOL_PCI)
+			r->base = bus_free_base(&buses[BUS_MMIO], LAYOUT_PCI_MMIO_START, LAYOUT_PCI_MMIO_END,
+						r->len, bar_align(r->len));
+		else
+			r->base = bus_free_base(&buses[BUS_MMIO], LAYOUT_MMIO_POOL_START,
+						LAYOUT_MMIO_POOL_END, r->len, MMIO_POOL_ALIGN);
 		if (!r->base)
-			return fail(ERR_HOST, "%s: the MMIO pool is full", dev->name);
+			return fail(ERR_HOST, "%s: the %s pool is full", dev->name,
+				    r->pool == DEVICE_POOL_PCI ? "PCI MMIO" : "MMIO");
 	}
 	return bus_register(&buses[r->space], r->base, r->len, dev, i);
 }

@@ -1,4 +1,5 @@
 #include "core/vm.h"
+#include "core/msi_routes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -141,6 +142,7 @@ void vm_destroy(struct vm *vm)
 		pthread_mutex_destroy(&vm->coalesced_lock);
 	free(vm->vcpus);
 	free(vm->cpuid);
+	msi_routes_free(vm);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)

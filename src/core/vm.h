@@ -54,6 +54,7 @@ struct vm_config {
 
 /* Who watches the exits (the accounting): called on the vCPU threads,
  * every hook optional. */
+struct msi_routes;
 struct vm_observer {
 	void *ctx;
 	/* On vCPU VCPU's thread before its first KVM_RUN. */
@@ -96,6 +97,7 @@ struct vm {
 	 * routes (GSI_HV_SINT_START + i: vcpu, or -1 for none). */
 	struct vm_hyperv_handler hv;
 	struct { int vcpu; unsigned sint; } hv_route[GSI_HV_SINT_COUNT];
+	struct msi_routes *msi; /* MSI routes (core/msi_routes.c), NULL until used */
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);

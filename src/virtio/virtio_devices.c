@@ -7,6 +7,7 @@
 #include "core/vm.h"
 #include "util/error.h"
 #include "virtio/mmio.h"
+#include "virtio/pci.h"
 
 int virtio_parse_disk(const char *arg, struct disk_spec *d)
 {
@@ -80,8 +81,10 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 	return r;
 }
 
-static int add(struct vm *vm, unsigned *n, struct virtio_dev *vd, const struct virtio_options *opt)
+static int add(struct vm *vm, unsigned *n, struct virtio_dev *vd, const struct virtio_config *cfg)
 {
+	const struct virtio_options *opt = &cfg->opt;
+
 	if (!vd)
 		return -1;
 	if (*n == VIRTIO_MAX_DEVICES) {
@@ -91,6 +94,8 @@ static int add(struct vm *vm, unsigned *n, struct virtio_dev *vd, const struct v
 		return fail(ERR_USAGE, "at most %d virtio devices", VIRTIO_MAX_DEVICES);
 	}
 	(*n)++;
+	if (cfg->transport == VIRTIO_TRANSPORT_PCI)
+		return virtio_pci_create(vm, vd, opt);
 	return virtio_mmio_create(vm, vd, opt);
 }
 
@@ -105,20 +110,20 @@ int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg, int *c
 	if (!vm->cfg.irqchip)
 		return fail(ERR_USAGE, "virtio devices need the in-kernel irqchip (drop --no-irqchip)");
 	for (unsigned i = 0; r == 0 && i < cfg->ndisks; i++)
-		r = add(vm, &n, virtio_blk_create(&cfg->disks[i], i), &cfg->opt);
+		r = add(vm, &n, virtio_blk_create(&cfg->disks[i], i), cfg);
 	for (unsigned i = 0; r == 0 && i < cfg->nnets; i++)
-		r = add(vm, &n, virtio_net_create(&cfg->nets[i], i), &cfg->opt);
+		r = add(vm, &n, virtio_net_create(&cfg->nets[i], i), cfg);
 	if (r == 0 && cfg->console) {
 		struct virtio_dev *con = virtio_console_create(cfg->console_input);
 
 		/* Read before add: a failed add frees it. */
 		int in = con ? virtio_console_input_fd(con) : -1;
 
-		r = add(vm, &n, con, &cfg->opt);
+		r = add(vm, &n, con, cfg);
 		if (r == 0)
 			*console_in = in;
 	}
 	if (r == 0 && cfg->rng)
-		r = add(vm, &n, virtio_rng_create(), &cfg->opt);
+		r = add(vm, &n, virtio_rng_create(), cfg);
 	return r;
 }

@@ -1,6 +1,6 @@
 /* The virtio devices of a VM, as the user asked for them: `--disk`,
  * `--net`, `--rng`, `--virtio-console`.  virtio_devices_create() builds
- * each one on the virtio-mmio transport, in a stable order (disks,
+ * each one on the transport `--transport` names (virtio-mmio or virtio-pci), in a stable order (disks,
  * network, console, entropy); the machine's allocator gives each its
  * window and line, and the ACPI DSDT describes them from there. */
 #ifndef WARDEN_VIRTIO_VIRTIO_DEVICES_H
@@ -29,7 +29,10 @@ struct net_spec {
 	bool has_mac;
 };
 
+enum virtio_transport_kind { VIRTIO_TRANSPORT_MMIO, VIRTIO_TRANSPORT_PCI };
+
 struct virtio_config {
+	enum virtio_transport_kind transport; /* --transport */
 	struct disk_spec disks[VIRTIO_MAX_DISKS];
 	unsigned ndisks;
 	struct net_spec nets[VIRTIO_MAX_NETS];

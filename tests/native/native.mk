@@ -2,7 +2,7 @@
 GUEST_DIR := $(BUILD)/tests/guests
 NATIVE_GUESTS := $(GUEST_DIR)/long64.elf $(GUEST_DIR)/long64-triple.elf \
                  $(GUEST_DIR)/prot32.elf $(GUEST_DIR)/real16.bin \
-                 $(GUEST_DIR)/virtio-hostile.elf $(GUEST_DIR)/observe.elf \
+                 $(GUEST_DIR)/virtio-hostile.elf $(GUEST_DIR)/virtio-pci.elf $(GUEST_DIR)/observe.elf \
                  $(GUEST_DIR)/multiboot.elf $(GUEST_DIR)/multiboot-aout.bin $(GUEST_DIR)/multiboot-video.elf
 NATIVE_GUESTS += $(GUEST_DIR)/cpuid-nested.bin $(GUEST_DIR)/rtc-uie.bin
 
@@ -48,6 +48,11 @@ GUEST_CFLAGS := -m64 -O2 -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zon
                 -Wall -Wextra -Werror -Isrc
 
 $(GUEST_DIR)/virtio-hostile.elf: tests/native/guests/virtio_hostile.c src/virtio/virtio_spec.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
+
+$(GUEST_DIR)/virtio-pci.elf: tests/native/guests/virtio_pci_guest.c src/virtio/virtio_spec.h
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -c -o $@.o $<
 	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o

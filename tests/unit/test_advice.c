@@ -146,6 +146,21 @@ static void test_saving(void **state)
 	rep.costs = NULL;
 }
 
+/* Config-space accesses a PCI host bridge answers (--transport pci) are
+ * not probes of hardware the machine lacks. */
+static void test_claimed_pci_is_no_probe(void **state)
+{
+	struct advice a[ADVICE_MAX];
+
+	(void)state;
+	exits(BUS_PIO, 0xcf8, 0, 300); /* owned by device 0 */
+	assert_int_equal(advice_collect(&rep, vcpu, a), 0);
+	exits(BUS_PIO, 0xcfc, -1, 300); /* nobody's */
+	assert_int_equal(advice_collect(&rep, vcpu, a), 1);
+	assert_string_equal(a[0].source, "PCI configuration probes");
+	assert_int_equal(a[0].exits, 300);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -156,6 +171,7 @@ int main(void)
 		T(test_at_most_max),
 		T(test_json),
 		T(test_saving),
+		T(test_claimed_pci_is_no_probe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

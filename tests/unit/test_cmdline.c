@@ -105,6 +105,10 @@ static void test_defaults(void **state)
 	/* A user's root= wins over the root disk's. */
 	assert_string_equal(compose(out, "root=LABEL=x"), CMDLINE_MACHINE " ro root=LABEL=x");
 	assert_user_error(cmdline_defaults(out, 8, &m), "does not fit");
+	/* virtio on PCI: the guest must scan the bus. */
+	m = (struct cmdline_machine){ .root_disk = -1, .default_guest = true, .pci_bus = true };
+	assert_int_equal(cmdline_defaults(out, sizeof(out), &m), 0);
+	assert_string_equal(out, "console=ttyS0 quiet panic=-1 8250.nr_uarts=1");
 }
 
 int main(void)
