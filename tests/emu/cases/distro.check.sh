@@ -13,6 +13,16 @@ distro_checks() {
 		'^warden-distro: verify ok 8 MiB [0-9a-f]{64}' "$d_out"
 	expect_match "distro: the workload asked for the poweroff" '^warden-distro: poweroff' "$d_out"
 	expect_eq "distro: e2fsck -fn of the image afterwards is clean" 0 "$(rc distro_fsck)"
+	t=$OUT/distro_term.out
+	expect_match "distro, shutdown from the host: the system was up when warden got SIGTERM" \
+		'^warden-distro: staying up' "$t"
+	expect_match "distro, shutdown from the host: warden asked the guest (the power button)" \
+		'asking the guest to shut down \(power button\)' "$OUT/distro_term.err"
+	expect_eq "distro, shutdown from the host: systemd powered off (status 0, not the hard stop's 7)" 0 \
+		"$(rc distro_term)"
+	expect_match "distro, shutdown from the host: the kernel's power-down line" 'reboot: Power down' "$t"
+	expect_eq "distro, shutdown from the host: e2fsck -fn clean afterwards" 0 "$(rc distro_term_fsck)"
+	echo "  note  distro: SIGTERM to warden's end $(cat "$OUT/distro_term.time" 2>/dev/null) s (grace period 60 s)"
 	echo "  note  distro: $(grep -m1 '^warden-distro: Startup finished' "$d_out" | tr -d '\r') (systemd-analyze in the guest); warden run took $(cat "$OUT/distro.time" 2>/dev/null) s in L1"
 }
 if [ -f "$OUT/distro.skip" ]; then

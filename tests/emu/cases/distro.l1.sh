@@ -21,10 +21,43 @@ distro_run() { # NAME warden-args...: as case_run, with room for systemd
 		echo "@@END $name.$f"
 	done
 }
+# The same system left up (warden.workload=stay), then warden's SIGTERM:
+# the ACPI power button, systemd-logind's poweroff, within the grace period
+# (--shutdown-timeout 60; a guest that ignored the button would be stopped
+# hard then, status 7).
+distro_sigterm() {
+	name=distro_term
+	warden run --stats /tmp/$name.json --mem 1024 --disk /extra/rootfs.img,root --shutdown-timeout 60 \
+		--cmdline "warden.workload=stay" >/tmp/$name.out 2>/tmp/$name.err </dev/null &
+	pid=$!
+	n=0
+	while ! grep -q 'warden-distro: staying up' /tmp/$name.out 2>/dev/null && [ $n -lt 900 ] &&
+		kill -0 $pid 2>/dev/null; do
+		sleep 1
+		n=$((n + 1))
+	done
+	read -r t0 _ </proc/uptime
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	read -r t1 _ </proc/uptime
+	echo "@@CASE $name rc=$rc"
+	echo "@@BEGIN $name.time"; echo "$t0 $t1" | awk '{ printf "%.1f\n", $2 - $1 }'; echo "@@END $name.time"
+	for f in out err json; do
+		echo "@@BEGIN $name.$f"
+		[ -f "/tmp/$name.$f" ] && cat "/tmp/$name.$f"
+		echo
+		echo "@@END $name.$f"
+	done
+}
 if [ -f /extra/rootfs.img ]; then
 	distro_run distro --mem 1024 --disk /extra/rootfs.img,root
 	e2fsck -fn /extra/rootfs.img >/tmp/distro_fsck.txt 2>&1
 	echo "@@CASE distro_fsck rc=$?"
 	echo "@@BEGIN distro_fsck.txt"; cat /tmp/distro_fsck.txt; echo; echo "@@END distro_fsck.txt"
-	rm -f /extra/rootfs.img /tmp/distro.*
+	distro_sigterm
+	e2fsck -fn /extra/rootfs.img >/tmp/distro_term_fsck.txt 2>&1
+	echo "@@CASE distro_term_fsck rc=$?"
+	echo "@@BEGIN distro_term_fsck.txt"; cat /tmp/distro_term_fsck.txt; echo; echo "@@END distro_term_fsck.txt"
+	rm -f /extra/rootfs.img /tmp/distro.* /tmp/distro_term.*
 fi
