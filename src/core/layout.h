@@ -21,6 +21,10 @@
 #define LAYOUT_EBDA_START 0x9fc00  /* low RAM ends here */
 #define LAYOUT_ACPI 0xe0000        /* RSDP and tables (Linux scans here) */
 #define LAYOUT_ACPI_END 0x100000
+/* The FACS (--acpi-s3): 64-byte aligned, right after the RSDP at
+ * LAYOUT_ACPI; the ACPI PM device reads the guest's waking vector here
+ * at resume, as a PC's firmware reads it from its own FACS. */
+#define LAYOUT_ACPI_FACS (LAYOUT_ACPI + 0x40)
 #define LAYOUT_RESET_VECTOR 0xffff0  /* where a CPU reset (F000:FFF0) starts */
 #define LAYOUT_HIGH_MEM_START 0x100000
 #define LAYOUT_KERNEL 0x100000     /* bzImage protected-mode code */
@@ -74,6 +78,14 @@
 #define ACPI_PM_LEN 4
 #define ACPI_RESET_VALUE 0x1
 #define ACPI_S5_TYPE 5             /* SLP_TYP of \_S5 in our DSDT */
+/* --acpi-s3: the fixed-hardware PM1a blocks of a full (not hardware-
+ * reduced) FADT, owned by the same device.  Event block: PM1_STS at +0,
+ * PM1_EN at +2; control block: PM1_CNT. */
+#define PORT_ACPI_PM1_EVT 0x604
+#define ACPI_PM1_EVT_LEN 4
+#define PORT_ACPI_PM1_CNT 0x608
+#define ACPI_PM1_CNT_LEN 2
+#define ACPI_S3_TYPE 1             /* SLP_TYP of \_S3 (QEMU's value too) */
 #define PORT_HYPERCALL 0x540       /* --hypercall doorbells (include/warden/hypercall.h) */
 #define PORT_HYPERCALL_LEN 8
 
