@@ -6,12 +6,14 @@
  *     FACS's waking vector (so CS:IP must be 0100:0000 at resume);
  *   - sets RTC_EN in PM1_EN (PM1a event block + 2);
  *   - waits for the RTC's update-in-progress bit to rise and fall, then
- *     arms the alarm for "any second" (AIE): it fires about 1 s later;
+ *     arms the alarm for "any second" (AIE): it fires about 1 s later,
+ *     at the next update (it notes the seconds register, SECONDS);
  *   - writes SLP_TYP=1 (\_S3) | SLP_EN to PM1a_CNT, then spins setting
  *     MARK to 1 (it must never run: the vCPU stopped at the write).
  * The resume code (real mode) ends through the test-exit port 0xf4 with
  * 0x40 | what was wrong: 1 MARK was set after the sleep, 2 WAK_STS
- * clear, 4 RTC_STS clear, 8 CR0.PE set (not real mode).  All right:
+ * clear, 4 RTC_STS clear, 8 CR0.PE set (not real mode), 0x10 the RTC's
+ * seconds as at the sleep (the wake came before the alarm).  All right:
  * 0x40, status 129.  No FACS found: 0x41 -> 131; no FADT: 0x42 -> 133.
  * Built with -DS5 it writes SLP_TYP=5 | SLP_EN instead: a power off. */
 	.code64
@@ -20,6 +22,7 @@
 
 #define MARK 0x500        /* 0 before the sleep, 1 if the vCPU ran on */
 #define PM1_EVT_SAVE 0x504 /* the PM1a event block's port, for the resume code */
+#define SECONDS 0x508      /* the RTC's seconds when it went to sleep */
 #define VECTOR 0x1000
 #define EXIT_PORT 0xf4
 
@@ -90,6 +93,10 @@ _start:
 	mov $0x0b, %al
 	call rtc_write
 
+	mov $0x00, %al              /* the second the alarm must end */
+	outb %al, $0x70
+	inb $0x71, %al
+	movb %al, SECONDS
 	movl $0, MARK
 	mov %r11d, %edx
 #ifdef S5
@@ -136,7 +143,13 @@ resume_start:
 	test $1, %al
 	jz 4f
 	or $8, %bl
-4:	mov %bl, %al
+4:	mov $0x00, %al              /* a second later than at the sleep? */
+	outb %al, $0x70
+	inb $0x71, %al
+	cmp SECONDS, %al
+	jne 6f
+	or $0x10, %bl
+6:	mov %bl, %al
 	outb %al, $EXIT_PORT
 5:	hlt
 	jmp 5b
