@@ -13,7 +13,8 @@
  * The resume code (real mode) ends through the test-exit port 0xf4 with
  * 0x40 | what was wrong: 1 MARK was set after the sleep, 2 WAK_STS
  * clear, 4 RTC_STS clear, 8 CR0.PE set (not real mode), 0x10 the RTC's
- * seconds as at the sleep (the wake came before the alarm).  All right:
+ * seconds as at the sleep (the wake came before the alarm), 0x20 CS is
+ * not VECTOR >> 4.  All right:
  * 0x40, status 129.  No FACS found: 0x41 -> 131; no FADT: 0x42 -> 133.
  * Built with -DS5 it writes SLP_TYP=5 | SLP_EN instead: a power off. */
 	.code64
@@ -149,7 +150,11 @@ resume_start:
 	cmp SECONDS, %al
 	jne 6f
 	or $0x10, %bl
-6:	mov %bl, %al
+6:	mov %cs, %ax                /* CS = vector >> 4, IP = vector & 0xf */
+	cmp $(VECTOR >> 4), %ax
+	je 7f
+	or $0x20, %bl
+7:	mov %bl, %al
 	outb %al, $EXIT_PORT
 5:	hlt
 	jmp 5b
