@@ -25,7 +25,37 @@ s3_checks() { # BIN LABEL
 	# S5 through the same PM1a_CNT: a power off (status 0).
 	run "$l-s3-s5" "$bin" --acpi-s3 --kernel $G/s3-s5.elf --test-exit-port 0xf4
 	expect_eq "$l s3: SLP_TYP=5|SLP_EN in PM1a_CNT powers off (status 0)" 0 "$(rc $l-s3-s5)"
+	s3_signal_check "$bin" "$l"
 	# Without --acpi-s3 the FADT stays hardware-reduced: no FACS (0x41).
 	run "$l-s3-off" "$bin" --kernel $G/s3-resume.elf --test-exit-port 0xf4
 	expect_eq "$l s3: without --acpi-s3 the guest finds no FACS (status 131)" 131 "$(rc $l-s3-off)"
+}
+
+# A suspended VM still ends on a signal: the guest sleeps with RTC_EN
+# clear (nothing wakes it); SIGTERM with --shutdown-timeout 0 must stop
+# the parked vCPUs (status 7) within the 5 s vm_stop allows.
+s3_signal_check() { # BIN LABEL
+	local bin=$1 l=$2 n="$2-s3-sigterm" pid i t0 t1
+	[[ $bin == */asan/* ]] && ASAN_RUNS+=("$n")
+	"$bin" run --mem 16 --acpi-s3 --cpus 2 --kernel $G/s3-no-wake.elf --test-exit-port 0xf4 \
+		--shutdown-timeout 0 --verbose --stats "$OUT/$n.json" >"$OUT/$n.out" 2>"$OUT/$n.err" </dev/null &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q 'suspended to S3' "$OUT/$n.err" && break
+		sleep 0.1
+	done
+	sleep 0.3
+	t0=$(date +%s%N)
+	kill -TERM $pid
+	( sleep 20; kill -KILL $pid ) >/dev/null 2>&1 &
+	wait $pid
+	echo $? >"$OUT/$n.rc"
+	t1=$(date +%s%N)
+	expect_match "$l s3: the no-wake guest suspended" 'acpi-pm: suspended to S3' "$OUT/$n.err"
+	expect_eq "$l s3: SIGTERM stops a suspended VM (status 7)" 7 "$(rc $n)"
+	if [ $(( (t1 - t0) / 1000000 )) -lt 3000 ]; then
+		pass "$l s3: ... within 3 s ($(( (t1 - t0) / 1000000 )) ms)"
+	else
+		failed "$l s3: a suspended VM took $(( (t1 - t0) / 1000000 )) ms to stop"
+	fi
 }

@@ -16,7 +16,8 @@
  * seconds as at the sleep (the wake came before the alarm), 0x20 CS is
  * not VECTOR >> 4.  All right:
  * 0x40, status 129.  No FACS found: 0x41 -> 131; no FADT: 0x42 -> 133.
- * Built with -DS5 it writes SLP_TYP=5 | SLP_EN instead: a power off. */
+ * Built with -DS5 it writes SLP_TYP=5 | SLP_EN instead: a power off.
+ * Built with -DNO_WAKE it leaves RTC_EN clear: it sleeps until stopped. */
 	.code64
 	.globl _start
 	.text
@@ -64,9 +65,11 @@ _start:
 	mov 56(%r8), %r10d          /* PM1a_EVT_BLK */
 	mov 64(%r8), %r11d          /* PM1a_CNT_BLK */
 	movw %r10w, PM1_EVT_SAVE
+#ifndef NO_WAKE
 	lea 2(%r10), %edx           /* PM1_EN: RTC_EN */
 	mov $0x400, %ax
 	outw %ax, %dx
+#endif
 
 	/* An update begins (UIP rises), then ends: the alarm next fires at
 	 * the following one, about a second away. */
