@@ -31,7 +31,7 @@ enum pm1_action pm1_write(struct pm1 *p, enum pm1_reg reg, uint16_t v, uint16_t 
 		p->sts &= (uint16_t)~v; /* write 1 to clear */
 		return PM1_NONE;
 	case PM1_EN:
-		p->en = (uint16_t)((p->en & ~mask) | (v & PM1_RTC_EN));
+		p->en = (uint16_t)((p->en & ~mask) | (v & PM1_EN_KEPT));
 		return PM1_NONE;
 	case PM1_CNT:
 		/* Only SLP_TYP is kept; SLP_EN acts and reads back 0. */

@@ -3,8 +3,11 @@
  *
  *   PM1_STS  write 1 to clear.  RTC_STS: the RTC alarm fired; WAK_STS:
  *            the platform woke from a sleep state (set with the wake).
- *   PM1_EN   RTC_EN: the RTC alarm wakes the platform.  Other enables
- *            read 0: warden has no SCI to raise.
+ *   PM1_EN   RTC_EN: the RTC alarm wakes the platform.  GBL_EN is kept
+ *            too (ACPICA enables the global lock's event whenever there is
+ *            a FACS, reads it back, and logs an error if it does not
+ *            stick; no firmware ever holds the lock).  Other enables read
+ *            0: warden has no SCI to raise.
  *   PM1_CNT  SCI_EN reads 1 (no SMI_CMD: always in ACPI mode); SLP_TYP
  *            is kept; writing SLP_EN (reads 0) enters the sleep state
  *            SLP_TYP names: ACPI_S3_TYPE or ACPI_S5_TYPE (core/layout.h). */
@@ -17,6 +20,8 @@
 #define PM1_RTC_STS 0x0400
 #define PM1_WAK_STS 0x8000
 #define PM1_RTC_EN 0x0400
+#define PM1_GBL_EN 0x0020
+#define PM1_EN_KEPT (PM1_RTC_EN | PM1_GBL_EN)
 #define PM1_SCI_EN 0x0001
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_TYP_MASK 0x1c00

@@ -55,8 +55,8 @@ static void test_rtc_wake(void **state)
 	assert_false(pm1_wake_pending(&p));
 	pm1_write(&p, PM1_STS, PM1_RTC_STS, 0xffff);
 	assert_int_equal(pm1_read(&p, PM1_STS), 0);
-	pm1_write(&p, PM1_EN, 0xffff, 0xffff); /* only RTC_EN is offered */
-	assert_int_equal(pm1_read(&p, PM1_EN), PM1_RTC_EN);
+	pm1_write(&p, PM1_EN, 0xffff, 0xffff); /* only RTC_EN and GBL_EN are kept */
+	assert_int_equal(pm1_read(&p, PM1_EN), PM1_RTC_EN | PM1_GBL_EN);
 	assert_true(pm1_rtc_alarm(&p));
 	assert_true(pm1_wake_pending(&p));
 	pm1_woke(&p);
@@ -65,8 +65,8 @@ static void test_rtc_wake(void **state)
 	assert_int_equal(pm1_read(&p, PM1_STS), PM1_RTC_STS);
 	pm1_write(&p, PM1_STS, 0, 0xffff);           /* 0 bits clear nothing */
 	assert_int_equal(pm1_read(&p, PM1_STS), PM1_RTC_STS);
-	pm1_write(&p, PM1_EN, 0, 0xffff);
-	assert_false(pm1_wake_pending(&p));
+	pm1_write(&p, PM1_EN, PM1_GBL_EN, 0xffff);
+	assert_false(pm1_wake_pending(&p)); /* GBL_EN wakes nothing */
 }
 
 int main(void)
