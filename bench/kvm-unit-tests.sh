@@ -47,6 +47,8 @@
 #              pc-testdev's ports, which the suite's runner gives QEMU)
 #              [--hyperv]          where QEMU_PARAMS has hv_* (hv_passthrough)
 #              [--hyperv-testdev]  where QEMU_PARAMS has -device hyperv-testdev
+#              [--acpi-s3]         for the s3 entry (QEMU's pc machine has S3
+#                                  by default; warden's platform only when asked)
 #   qemu-system-x86_64 -enable-kvm -machine pc,accel=kvm --no-reboot
 #       -nodefaults -global kvm-pit.lost_tick_policy=discard
 #       -device pc-testdev -device isa-debug-exit,iobase=0xf4,iosize=0x4
@@ -259,6 +261,14 @@ hv_opts() {
 	case " $1 " in *hv_*) printf ' --hyperv' ;; esac
 	case " $1 " in *hyperv-testdev*) printf ' --hyperv-testdev' ;; esac
 }
+# S3 (2026-12-02): the s3 entry suspends and resumes through the FACS and
+# the PM1a blocks, which warden's platform has only with --acpi-s3.
+WARDEN_S3=
+if warden --help 2>&1 | grep -q -e '--acpi-s3'; then WARDEN_S3=1; fi
+s3_opts() {
+	[ -n "$WARDEN_S3" ] || return 0
+	case $1 in s3) printf ' --acpi-s3' ;; esac
+}
 # run VMM NAME FILE SMP MEM ARGS QPARAMS: one run, one KUT-RUN line.
 run() {
 	vmm=$1 name=$2 file=$3 smp=$4 mem=$5 args=$6 qp=$7
@@ -267,7 +277,7 @@ run() {
 	case $vmm in
 	warden)
 		# shellcheck disable=SC2046
-		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $WARDEN_DEV $(hv_opts "$qp") --cpus $smp \
+		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $WARDEN_DEV $(hv_opts "$qp")$(s3_opts "$name") --cpus $smp \
 			--mem $mem --cmdline "$args" </dev/null >/tmp/out 2>/tmp/err &
 		;;
 	bare)

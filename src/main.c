@@ -250,6 +250,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		.hlt_passthrough = o->hlt_passthrough, .kvm_hint_realtime = o->kvm_hint_realtime,
 		.nested = o->nested,
 		.hyperv = o->hyperv,
+		.s3 = o->acpi_s3,
 	};
 	static struct vm vm;
 	struct host_console con;

@@ -12,6 +12,9 @@
 /* Generic Address Structure, ACPI 6.x 5.2.3.2. */
 #define GAS_SYSTEM_IO 1
 #define GAS_ACCESS_BYTE 1
+#define GAS_ACCESS_WORD 2
+
+_Static_assert(LAYOUT_ACPI_FACS == LAYOUT_ACPI + ACPI_FACS_OFFSET, "the FACS where the PM device reads it");
 
 struct table_writer {
 	uint8_t *buf;
@@ -32,10 +35,10 @@ static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
-/* Reserve LEN bytes, 16-byte aligned; NULL when full. */
-static uint8_t *reserve(struct table_writer *w, size_t len, uint64_t *gpa)
+/* Reserve LEN bytes, ALIGN-byte aligned (a power of two); NULL when full. */
+static uint8_t *reserve_aligned(struct table_writer *w, size_t len, size_t align, uint64_t *gpa)
 {
-	size_t at = (w->used + 15) & ~(size_t)15;
+	size_t at = (w->used + align - 1) & ~(align - 1);
 
 	if (at > w->len || len > w->len - at)
 		return NULL;
@@ -43,6 +46,12 @@ static uint8_t *reserve(struct table_writer *w, size_t len, uint64_t *gpa)
 	*gpa = w->base + at;
 	memset(w->buf + at, 0, len);
 	return w->buf + at;
+}
+
+/* Reserve LEN bytes, 16-byte aligned; NULL when full. */
+static uint8_t *reserve(struct table_writer *w, size_t len, uint64_t *gpa)
+{
+	return reserve_aligned(w, len, 16, gpa);
 }
 
 static void header(uint8_t *t, const char sig[4], uint32_t len, uint8_t rev)
@@ -63,13 +72,18 @@ static void finish(uint8_t *t, uint32_t len)
 	t[9] = (uint8_t)(0 - acpi_sum(t, len));
 }
 
-static void gas_io8(uint8_t *g, uint16_t port)
+static void gas_io(uint8_t *g, uint16_t port, uint8_t bits, uint8_t access)
 {
 	g[0] = GAS_SYSTEM_IO;
-	g[1] = 8; /* bit width */
-	g[2] = 0; /* bit offset */
-	g[3] = GAS_ACCESS_BYTE;
+	g[1] = bits; /* bit width */
+	g[2] = 0;    /* bit offset */
+	g[3] = access;
 	put64(g + 4, port);
+}
+
+static void gas_io8(uint8_t *g, uint16_t port)
+{
+	gas_io(g, port, 8, GAS_ACCESS_BYTE);
 }
 
 /* How each hardware id is named in the DSDT: a prefix and a number per id
@@ -150,10 +164,13 @@ static void describe_devices(struct aml *sb, const struct device *const *devs, u
 }
 
 /* DSDT: the devices above, and \_S5 (Name(_S5, Package(){5, 0})), which
- * Linux needs before it will power off through the sleep control register. */
-static uint64_t build_dsdt(struct table_writer *w, const struct device *const *devs, unsigned ndevs)
+ * Linux needs before it will power off through the sleep control register;
+ * with S3, \_S3 the same way (its SLP_TYP for PM1a_CNT). */
+static uint64_t build_dsdt(struct table_writer *w, const struct device *const *devs, unsigned ndevs,
+			   bool s3)
 {
 	static const uint8_t s5[] = { ACPI_S5_TYPE, 0 };
+	static const uint8_t s3_pkg[] = { ACPI_S3_TYPE, 0 };
 	struct aml aml, sb;
 	uint64_t gpa;
 	uint8_t *t;
@@ -162,6 +179,8 @@ static uint64_t build_dsdt(struct table_writer *w, const struct device *const *d
 	aml_init(&sb);
 	describe_devices(&sb, devs, ndevs);
 	aml_scope(&aml, "\\_SB_", &sb);
+	if (s3)
+		aml_name_package(&aml, "_S3_", s3_pkg, 2);
 	aml_name_package(&aml, "_S5_", s5, 2);
 	if (aml.overflow)
 		return 0;
@@ -174,7 +193,51 @@ static uint64_t build_dsdt(struct table_writer *w, const struct device *const *d
 	return gpa;
 }
 
-static uint64_t build_fadt(struct table_writer *w, uint64_t dsdt, uint16_t pm)
+/* The FACS (ACPI 6.5 5.2.10): where the OS leaves its waking vector for
+ * the resume from S3.  No checksum; 64-byte aligned; version 2 (with the
+ * 64-bit vector field, which warden never uses: flags say no 64-bit wake). */
+static uint64_t build_facs(struct table_writer *w)
+{
+	uint64_t gpa;
+	uint8_t *t = reserve_aligned(w, ACPI_FACS_LEN, 64, &gpa);
+
+	if (!t)
+		return 0;
+	memcpy(t, "FACS", 4);
+	put32(t + 4, ACPI_FACS_LEN);
+	t[32] = 2; /* version */
+	return gpa;
+}
+
+/* Hardware-reduced: the sleep registers and no fixed hardware. */
+static void fadt_reduced(uint8_t *t, uint16_t pm)
+{
+	put32(t + 112, ACPI_FADT_FLAG_HW_REDUCED | ACPI_FADT_FLAG_RESET_REG_SUP |
+			       (1u << 4) | (1u << 5)); /* no fixed power/sleep buttons */
+	gas_io8(t + ACPI_FADT_SLEEP_CTL, pm + ACPI_PM_SLEEP_CTL);
+	gas_io8(t + ACPI_FADT_SLEEP_STS, pm + ACPI_PM_SLEEP_STS);
+}
+
+/* Full (--acpi-s3): the FACS and the PM1a event and control blocks at
+ * PM1 (the ACPI PM device's second range), no SMI_CMD (always in ACPI
+ * mode), no PM timer and no GPE blocks. */
+static void fadt_full(uint8_t *t, uint64_t facs, uint16_t pm1)
+{
+	put32(t + ACPI_FADT_FIRMWARE_CTRL, (uint32_t)facs);
+	put32(t + ACPI_FADT_PM1A_EVT, pm1);
+	put32(t + ACPI_FADT_PM1A_CNT, pm1 + ACPI_PM1_EVT_LEN);
+	t[ACPI_FADT_PM1_EVT_LEN] = ACPI_PM1_EVT_LEN;
+	t[ACPI_FADT_PM1_CNT_LEN] = ACPI_PM1_CNT_LEN;
+	put32(t + 112, 1u | ACPI_FADT_FLAG_RESET_REG_SUP | /* WBINVD works */
+			       (1u << 4) | (1u << 5)); /* power/sleep buttons: no fixed ones */
+	gas_io(t + ACPI_FADT_X_PM1A_EVT, pm1, 8 * ACPI_PM1_EVT_LEN, GAS_ACCESS_WORD);
+	gas_io(t + ACPI_FADT_X_PM1A_CNT, (uint16_t)(pm1 + ACPI_PM1_EVT_LEN), 8 * ACPI_PM1_CNT_LEN,
+	       GAS_ACCESS_WORD);
+}
+
+/* PM1: the PM1a blocks' port, 0 for a hardware-reduced FADT. */
+static uint64_t build_fadt(struct table_writer *w, uint64_t dsdt, uint64_t facs, uint16_t pm,
+			   uint16_t pm1)
 {
 	uint64_t gpa;
 	uint8_t *t = reserve(w, ACPI_FADT_LEN, &gpa);
@@ -183,16 +246,16 @@ static uint64_t build_fadt(struct table_writer *w, uint64_t dsdt, uint16_t pm)
 		return 0;
 	header(t, "FACP", ACPI_FADT_LEN, 6);
 	put32(t + 40, (uint32_t)dsdt);  /* DSDT (32-bit copy) */
-	put16(t + 46, 9);               /* SCI_INT: unused in reduced mode */
+	put16(t + 46, 9);               /* SCI_INT: no SCI is ever raised */
 	put16(t + 109, 1u << 2);        /* IAPC_BOOT_ARCH: VGA not present; no 8042 to probe */
-	put32(t + 112, ACPI_FADT_FLAG_HW_REDUCED | ACPI_FADT_FLAG_RESET_REG_SUP |
-			       (1u << 4) | (1u << 5)); /* no fixed power/sleep buttons */
+	if (pm1)
+		fadt_full(t, facs, pm1);
+	else
+		fadt_reduced(t, pm);
 	gas_io8(t + ACPI_FADT_RESET_REG, pm + ACPI_PM_RESET);
 	t[ACPI_FADT_RESET_VALUE] = ACPI_RESET_VALUE;
 	t[131] = 5;                     /* FADT minor version: ACPI 6.5 */
 	put64(t + ACPI_FADT_X_DSDT, dsdt);
-	gas_io8(t + ACPI_FADT_SLEEP_CTL, pm + ACPI_PM_SLEEP_CTL);
-	gas_io8(t + ACPI_FADT_SLEEP_STS, pm + ACPI_PM_SLEEP_STS);
 	memcpy(t + 268, "WARDENVM", 8); /* hypervisor vendor identity */
 	finish(t, ACPI_FADT_LEN);
 	return gpa;
@@ -226,13 +289,14 @@ static uint64_t build_madt(struct table_writer *w, unsigned ncpus)
 	return gpa;
 }
 
-/* The first port of the ACPI PM registers the allocator granted, or -1. */
-static int pm_port(const struct device *const *devs, unsigned ndevs)
+/* Port range N of the ACPI PM registers the allocator granted, or -1:
+ * range 0 the reduced registers, range 1 (with S3) the PM1a blocks. */
+static int pm_port(const struct device *const *devs, unsigned ndevs, unsigned n)
 {
 	for (unsigned i = 0; i < ndevs; i++)
 		if (devs[i]->acpi_hid && strcmp(devs[i]->acpi_hid, ACPI_HID_FADT_PM) == 0 &&
-		    devs[i]->res.nranges && devs[i]->res.range[0].space == BUS_PIO)
-			return (int)devs[i]->res.range[0].base;
+		    devs[i]->res.nranges > n && devs[i]->res.range[n].space == BUS_PIO)
+			return (int)devs[i]->res.range[n].base;
 	return -1;
 }
 
@@ -255,15 +319,20 @@ uint64_t acpi_build(uint8_t *buf, size_t len, uint64_t base, unsigned ncpus,
 		    const struct device *const *devs, unsigned ndevs)
 {
 	struct table_writer w = { .buf = buf, .len = len, .base = base };
-	uint64_t rsdp_gpa, dsdt, tables[2], xsdt;
-	int pm = pm_port(devs, ndevs);
+	uint64_t rsdp_gpa, dsdt, facs = 0, tables[2], xsdt;
+	int pm = pm_port(devs, ndevs, 0), pm1 = pm_port(devs, ndevs, 1);
 	uint8_t *rsdp;
 
 	if (ncpus == 0 || ncpus > ACPI_MAX_CPUS || pm < 0)
 		return 0;
-	/* The RSDP comes first, at BASE, on the 16-byte boundary Linux scans. */
+	/* The RSDP comes first, at BASE, on the 16-byte boundary Linux scans;
+	 * the FACS next, at BASE + ACPI_FACS_OFFSET (LAYOUT_ACPI_FACS), where
+	 * the ACPI PM device reads the waking vector. */
 	rsdp = reserve(&w, ACPI_RSDP_LEN, &rsdp_gpa);
-	if (!rsdp || !(dsdt = build_dsdt(&w, devs, ndevs)) || !(tables[0] = build_fadt(&w, dsdt, (uint16_t)pm)) ||
+	if (rsdp && pm1 > 0 && (facs = build_facs(&w)) != base + ACPI_FACS_OFFSET)
+		return 0;
+	if (!rsdp || !(dsdt = build_dsdt(&w, devs, ndevs, pm1 > 0)) ||
+	    !(tables[0] = build_fadt(&w, dsdt, facs, (uint16_t)pm, pm1 > 0 ? (uint16_t)pm1 : 0)) ||
 	    !(tables[1] = build_madt(&w, ncpus)) || !(xsdt = build_xsdt(&w, tables, 2)))
 		return 0;
 	memcpy(rsdp, "RSD PTR ", 8);

@@ -18,7 +18,7 @@ enum {
 	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_ADVICE_COSTS,
 	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
 	OPT_SHUTDOWN_TIMEOUT, OPT_NESTED,
-	OPT_HYPERV, OPT_HYPERV_TESTDEV,
+	OPT_HYPERV, OPT_HYPERV_TESTDEV, OPT_ACPI_S3,
 };
 
 static const struct option run_options[] = {
@@ -58,6 +58,7 @@ static const struct option run_options[] = {
 	{ "nested", no_argument, NULL, OPT_NESTED },
 	{ "hyperv", no_argument, NULL, OPT_HYPERV },
 	{ "hyperv-testdev", no_argument, NULL, OPT_HYPERV_TESTDEV },
+	{ "acpi-s3", no_argument, NULL, OPT_ACPI_S3 },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -108,6 +109,10 @@ void cli_usage(FILE *f)
 	      "                         signal stops it at once (docs/shutdown.md)\n"
 	      "  --nested               show the host's SVM/VMX to the guest (nested\n"
 	      "                         virtualization; default: hidden in CPUID)\n"
+	      "  --acpi-s3              a full ACPI FADT with PM1a blocks and a FACS: the\n"
+	      "                         guest may suspend to S3; the RTC alarm resumes it\n"
+	      "                         at the FACS waking vector (default: hardware-reduced,\n"
+	      "                         S5 only; docs/acpi-s3.md)\n"
 	      "  --no-irqchip           no in-kernel interrupt controller (test guests:\n"
 	      "                         HLT then reaches warden and ends the VM)\n"
 	      "  --no-coalesced-pio     every write to the UART's transmit register and the\n"
@@ -361,6 +366,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_NESTED: o->nested = true; break;
 		case OPT_HYPERV: o->hyperv = true; break;
 		case OPT_HYPERV_TESTDEV: o->hyperv_testdev = true; break;
+		case OPT_ACPI_S3: o->acpi_s3 = true; break;
 		case OPT_HYPERCALL_DISK:
 			if (hypercall_parse_disk(optarg, &o->hypercall) < 0)
 				return -1;

@@ -54,6 +54,7 @@ struct cli_options {
 	bool nested;             /* --nested: SVM/VMX shown in CPUID */
 	bool hyperv;             /* --hyperv: Hyper-V enlightenments */
 	bool hyperv_testdev;     /* --hyperv-testdev: QEMU hyperv-testdev's port */
+	bool acpi_s3;            /* --acpi-s3: full FADT, FACS, S3 (docs/acpi-s3.md) */
 };
 
 /* Parse ARGV. Returns CLI_RUN, CLI_EXIT_OK (help/version printed to OUT),

@@ -21,6 +21,10 @@
 #define LAYOUT_EBDA_START 0x9fc00  /* low RAM ends here */
 #define LAYOUT_ACPI 0xe0000        /* RSDP and tables (Linux scans here) */
 #define LAYOUT_ACPI_END 0x100000
+/* The FACS (--acpi-s3): 64-byte aligned, right after the RSDP at
+ * LAYOUT_ACPI; the ACPI PM device reads the guest's waking vector here
+ * at resume, as a PC's firmware reads it from its own FACS. */
+#define LAYOUT_ACPI_FACS (LAYOUT_ACPI + 0x40)
 #define LAYOUT_RESET_VECTOR 0xffff0  /* where a CPU reset (F000:FFF0) starts */
 #define LAYOUT_HIGH_MEM_START 0x100000
 #define LAYOUT_KERNEL 0x100000     /* bzImage protected-mode code */
@@ -83,6 +87,14 @@
  * ends the VM, warden's status 8 (devices/guest_status.c). */
 #define PORT_GUEST_STATUS 0x5f0
 #define PORT_GUEST_STATUS_LEN 1
+/* --acpi-s3: the fixed-hardware PM1a blocks of a full (not hardware-
+ * reduced) FADT, owned by the same device.  Event block: PM1_STS at +0,
+ * PM1_EN at +2; control block: PM1_CNT. */
+#define PORT_ACPI_PM1_EVT 0x604
+#define ACPI_PM1_EVT_LEN 4
+#define PORT_ACPI_PM1_CNT 0x608
+#define ACPI_PM1_CNT_LEN 2
+#define ACPI_S3_TYPE 1             /* SLP_TYP of \_S3 (QEMU's value too) */
 #define PORT_HYPERCALL 0x540       /* --hypercall doorbells (include/warden/hypercall.h) */
 #define PORT_HYPERCALL_LEN 8
 #define PORT_PCI_CONFIG 0xcf8      /* PCI configuration mechanism #1: address at 0xcf8, */

@@ -14,6 +14,7 @@
 #include "core/cpuid.h"
 #include "core/exit.h"
 #include "core/hyperv.h"
+#include "core/vcpu_reset.h"
 #include "core/vm.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -155,6 +156,45 @@ bool vcpu_halt_after_exit(void)
 	return ioctl(this_vcpu->fd, KVM_SET_MP_STATE, &mp) == 0;
 }
 
+static bool vm_running(void *vm)
+{
+	return vm_end_get(&((struct vm *)vm)->end) == VM_RUNNING;
+}
+
+/* Power-on state after S3: vCPU 0 at the waking vector, the others
+ * waiting for the OS's INIT-SIPI, as a PC's firmware leaves them. */
+static int resume_state(struct vcpu *v, uint32_t vector)
+{
+	if (v->id != 0)
+		return vcpu_reset_real_mode(v, 0, 0) < 0 ? -1 :
+			vcpu_set_mp_state(v, KVM_MP_STATE_INIT_RECEIVED);
+	if (vcpu_reset_real_mode(v, (uint16_t)(vector >> 4), (uint16_t)(vector & 0xf)) < 0)
+		return -1;
+	return vcpu_set_mp_state(v, KVM_MP_STATE_RUNNABLE);
+}
+
+/* The VM suspended (core/vm_sleep.h): park until the resume, then start
+ * again from the power-on state.  False when the VM ends meanwhile (or
+ * the reset failed, a host error). */
+static bool sleep_and_resume(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	uint32_t vector = 0;
+	unsigned e;
+
+	while ((e = atomic_load(&vm->sleep.epoch)) != v->sleep_epoch) {
+		v->sleep_epoch = e;
+		if (!vm_sleep_wait(&vm->sleep, e, vm_running, vm, &vector))
+			return false;
+	}
+	if (vcpu_complete_io(v) < 0 || resume_state(v, vector) < 0) {
+		log_warn("%s", err_msg());
+		vm_request_end(vm, VM_END_HOST_ERROR);
+		return false;
+	}
+	return true;
+}
+
 /* The exit loop, the one path every exit takes.  It takes every timestamp
  * (entering KVM_RUN, back from it, decoded, emulated) and hands each
  * record to the VM's observer once; the RETURN part of an exit (back into
@@ -176,6 +216,13 @@ static void *vcpu_thread(void *arg)
 		struct exit_record r = { .t_enter = cycles() };
 		int ret, err;
 
+		/* One atomic load per exit; a suspend bumps the epoch. */
+		if (atomic_load(&vm->sleep.epoch) != v->sleep_epoch) {
+			if (!sleep_and_resume(v))
+				break;
+			prev.t_done = 0; /* the sleep is no exit's return path */
+			r.t_enter = cycles();
+		}
 		if (prev.t_done && obs->exit_return)
 			obs->exit_return(obs->ctx, v->id, &prev, r.t_enter - prev.t_done);
 		ret = ioctl(v->fd, KVM_RUN, 0);

@@ -33,6 +33,8 @@ struct vcpu {
 	 * ends, this vCPU's thread ignores the kick and never returns, as a
 	 * thread stuck in KVM_RUN would. */
 	bool test_stuck;
+	/* The last suspend (core/vm_sleep.h) this vCPU handled. */
+	unsigned sleep_epoch;
 };
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned id);

@@ -72,6 +72,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	memset(vm, 0, sizeof(*vm));
 	vm->vm_fd = vm->end.efd = -1;
 	vm->cfg = *cfg;
+	vm_sleep_init(&vm->sleep);
 	for (unsigned i = 0; i < GSI_HV_SINT_COUNT; i++)
 		vm->hv_route[i].vcpu = -1; /* no SINT routes */
 	vm->kvm_fd = kvm_open(cfg->kvm_device ? cfg->kvm_device : KVM_DEFAULT_DEVICE);
@@ -148,6 +149,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	vm_end_close(&vm->end);
+	vm_sleep_destroy(&vm->sleep);
 	gmem_unmap(&vm->mem);
 	memset(vm, 0, sizeof(*vm));
 	vm->vm_fd = vm->kvm_fd = vm->end.efd = -1;
@@ -211,8 +213,19 @@ static bool join_vcpus(struct vm *vm)
 	return true;
 }
 
+bool vm_suspend(struct vm *vm)
+{
+	if (!vm_sleep_enter(&vm->sleep))
+		return false;
+	/* Each vCPU sees the new epoch before its next KVM_RUN and parks. */
+	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	return true;
+}
+
 enum vm_end vm_stop(struct vm *vm)
 {
+	vm_sleep_release(&vm->sleep); /* parked vCPUs see the end */
 	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	if (!join_vcpus(vm))

@@ -17,6 +17,7 @@
 #include "core/prefault.h"
 #include "core/vcpu.h"
 #include "core/vm_end.h"
+#include "core/vm_sleep.h"
 
 struct device;
 struct exit_record;
@@ -50,6 +51,8 @@ struct vm_config {
 	bool kvm_hint_realtime; /* CPUID 0x40000001 EDX bit 0 (KVM_HINTS_REALTIME):
 				 * the guest may poll when idle (Linux's haltpoll) */
 	bool nested;            /* SVM/VMX left in CPUID (default: hidden) */
+	bool s3;                /* --acpi-s3: the guest may suspend to S3
+				 * (core/vm_sleep.h; the ACPI PM device's PM1 blocks) */
 };
 
 /* Who watches the exits (the accounting): called on the vCPU threads,
@@ -80,6 +83,7 @@ struct vm {
 	struct vm_observer obs;
 	struct vcpu_boot_regs boot; /* set by the loader */
 	struct vm_end_signal end;
+	struct vm_sleep sleep; /* S3: suspended, and how it wakes (core/vm_sleep.h) */
 	struct prefault prefault;
 	/* KVM's coalesced MMIO ring (vm_coalesced_mmio), drained at every
 	 * exit; NULL while no zone is registered. */
@@ -115,6 +119,10 @@ static inline void vm_request_end(struct vm *vm, enum vm_end reason)
 {
 	vm_end_request(&vm->end, reason);
 }
+/* Suspend to S3 (core/vm_sleep.h), from a device handler on a vCPU
+ * thread: every vCPU leaves KVM_RUN and parks until vm_sleep_resume() or
+ * the VM's end.  False if it already was suspended. */
+bool vm_suspend(struct vm *vm);
 /* Exit-shaping KVM features a VM has only when asked (`warden run` asks
  * for neither; `warden bench exits` does), core/vm_exits.c:
  * Send the guest's RDMSR/WRMSR of the N MSRs in MSRS (at most 16) to

@@ -7,10 +7,24 @@ static time_t host_now(void)
 	return time(NULL);
 }
 
+static unsigned host_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts); /* time()'s clock */
+	return (unsigned)(ts.tv_nsec / 1000);
+}
+
+static unsigned no_usec(void)
+{
+	return 0;
+}
+
 void rtc_init(struct rtc *r, time_t (*now)(void))
 {
 	memset(r, 0, sizeof(*r));
 	r->now = now ? now : host_now;
+	r->usec = now ? no_usec : host_usec;
 	r->cmos[RTC_REG_A] = 0x26; /* 32.768 kHz base, 1024 Hz rate */
 	r->cmos[RTC_REG_B] = RTC_B_24H; /* BCD, 24-hour: what firmware sets */
 	r->cmos[RTC_REG_D] = RTC_D_VRT; /* battery good */
@@ -63,14 +77,28 @@ static bool alarm_matches(const struct rtc *r, unsigned alarm, unsigned reg)
 	return a >= RTC_ALARM_ANY || a == clock_reg(r, reg);
 }
 
-void rtc_tick(struct rtc *r)
+bool rtc_tick(struct rtc *r)
 {
+	bool alarm = alarm_matches(r, RTC_SECONDS_ALARM, RTC_SECONDS) &&
+		     alarm_matches(r, RTC_MINUTES_ALARM, RTC_MINUTES) &&
+		     alarm_matches(r, RTC_HOURS_ALARM, RTC_HOURS);
+
 	r->flags |= RTC_C_UF;
-	if (alarm_matches(r, RTC_SECONDS_ALARM, RTC_SECONDS) &&
-	    alarm_matches(r, RTC_MINUTES_ALARM, RTC_MINUTES) &&
-	    alarm_matches(r, RTC_HOURS_ALARM, RTC_HOURS))
+	if (alarm)
 		r->flags |= RTC_C_AF;
 	update_irqf(r);
+	return alarm;
+}
+
+/* UIP: the last RTC_UIP_US of the second, while the oscillator runs
+ * (divider bits 010: the 32.768 kHz time base). */
+static uint8_t reg_a(const struct rtc *r)
+{
+	uint8_t a = r->cmos[RTC_REG_A] & 0x7f;
+
+	if ((a & 0x70) == 0x20 && r->usec() >= 1000000 - RTC_UIP_US)
+		a |= RTC_A_UIP;
+	return a;
 }
 
 bool rtc_irq(const struct rtc *r)
@@ -94,7 +122,7 @@ uint8_t rtc_read(struct rtc *r, unsigned port)
 	case RTC_DAY_OF_MONTH: case RTC_MONTH: case RTC_YEAR: case RTC_CENTURY:
 		return clock_reg(r, reg);
 	case RTC_REG_A:
-		return r->cmos[RTC_REG_A] & 0x7f; /* UIP never set */
+		return reg_a(r);
 	case RTC_REG_C: {
 		uint8_t c = r->flags;
 

@@ -43,20 +43,26 @@
 #define RTC_C_IRQF 0x80
 #define RTC_D_VRT 0x80
 #define RTC_ALARM_ANY 0xc0 /* an alarm register at or above: any value */
+#define RTC_A_UIP 0x80
+#define RTC_UIP_US 244 /* UIP is set this long before each update */
 
 struct rtc {
 	uint8_t index;
 	uint8_t cmos[128];
 	uint8_t flags; /* register C */
 	time_t (*now)(void); /* host clock; replaceable for tests */
+	/* Microseconds into the current second (UIP); the host clock's, or
+	 * with a test's NOW always 0 unless the test sets its own. */
+	unsigned (*usec)(void);
 };
 
 void rtc_init(struct rtc *r, time_t (*now)(void));
 /* PORT is 0 (index) or 1 (data). */
 uint8_t rtc_read(struct rtc *r, unsigned port);
 void rtc_write(struct rtc *r, unsigned port, uint8_t val);
-/* One second has passed (the clock was updated): UF, AF on an alarm match. */
-void rtc_tick(struct rtc *r);
+/* One second has passed (the clock was updated): UF, AF on an alarm match.
+ * True when this tick raised AF (the alarm fired: a wake event). */
+bool rtc_tick(struct rtc *r);
 /* The interrupt line's level: IRQF. */
 bool rtc_irq(const struct rtc *r);
 /* The guest enabled an interrupt that needs rtc_tick() (UIE or AIE). */

@@ -3,7 +3,8 @@
  * time the guest enables one of them, calls rtc_tick() at each second of
  * the host's clock.  The line follows the model's IRQF after every access
  * and tick: raised when a flag the guest enabled is set, lowered when the
- * guest reads register C (an ISA edge each time it rises). */
+ * guest reads register C (an ISA edge each time it rises).  Each alarm is
+ * also a wake event for the platform (core/vm_sleep.h: S3's resume). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -63,10 +64,16 @@ static void *ticker(void *arg)
 
 	pthread_setname_np(pthread_self(), "rtc");
 	while (next_second(r)) {
+		bool alarm;
+
 		pthread_mutex_lock(&r->dev.lock);
-		rtc_tick(&r->rtc);
+		alarm = rtc_tick(&r->rtc);
 		sync_line(r);
 		pthread_mutex_unlock(&r->dev.lock);
+		/* The platform's wake logic (--acpi-s3: RTC_STS, the resume
+		 * from S3), outside this device's lock. */
+		if (alarm)
+			vm_sleep_wake_event(&r->vm->sleep, VM_WAKE_RTC);
 	}
 	return NULL;
 }

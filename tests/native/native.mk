@@ -5,6 +5,7 @@ NATIVE_GUESTS := $(GUEST_DIR)/long64.elf $(GUEST_DIR)/long64-triple.elf \
                  $(GUEST_DIR)/virtio-hostile.elf $(GUEST_DIR)/virtio-pci.elf $(GUEST_DIR)/observe.elf \
                  $(GUEST_DIR)/multiboot.elf $(GUEST_DIR)/multiboot-aout.bin $(GUEST_DIR)/multiboot-video.elf
 NATIVE_GUESTS += $(GUEST_DIR)/cpuid-nested.bin $(GUEST_DIR)/rtc-uie.bin
+NATIVE_GUESTS += $(GUEST_DIR)/s3-resume.elf $(GUEST_DIR)/s3-s5.elf $(GUEST_DIR)/s3-no-wake.elf
 
 $(GUEST_DIR)/long64.elf: tests/native/guests/long64.S
 	@mkdir -p $(dir $@)
@@ -14,6 +15,21 @@ $(GUEST_DIR)/long64.elf: tests/native/guests/long64.S
 $(GUEST_DIR)/long64-triple.elf: tests/native/guests/long64.S
 	@mkdir -p $(dir $@)
 	$(CC) -DTRIPLE_FAULT -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
+
+$(GUEST_DIR)/s3-resume.elf: tests/native/guests/s3_resume.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
+
+$(GUEST_DIR)/s3-s5.elf: tests/native/guests/s3_resume.S
+	@mkdir -p $(dir $@)
+	$(CC) -DS5 -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
+
+$(GUEST_DIR)/s3-no-wake.elf: tests/native/guests/s3_resume.S
+	@mkdir -p $(dir $@)
+	$(CC) -DNO_WAKE -c -o $@.o $<
 	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
 
 $(GUEST_DIR)/observe.elf: tests/native/guests/observe.S

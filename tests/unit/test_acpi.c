@@ -300,6 +300,91 @@ static void test_from_grants(void **state)
 	assert_int_equal(acpi_build(buf, BUF_LEN, BASE, 1, devs, 2), 0); /* no PM device */
 }
 
+/* --acpi-s3: the ACPI PM device with its PM1a blocks (devices/acpi_pm.c). */
+static const struct device pm_s3 = {
+	.name = "acpi-pm", .acpi_hid = ACPI_HID_FADT_PM,
+	.res = { .nranges = 2, .range = { { BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN },
+					  { BUS_PIO, PORT_ACPI_PM1_EVT, ACPI_PM1_EVT_LEN + ACPI_PM1_CNT_LEN } },
+		 .gsi = DEVICE_NO_GSI },
+};
+
+/* GAS: system I/O, BITS wide at offset 0, word access, at PORT. */
+static void expect_gas_io16(const uint8_t *g, uint64_t port, unsigned bits)
+{
+	assert_int_equal(g[0], 1);
+	assert_int_equal(g[1], bits);
+	assert_int_equal(g[2], 0);
+	assert_int_equal(g[3], 2);
+	assert_int_equal(u_rd64(g + 4), port);
+}
+
+/* The FACS: 64 bytes, 64-byte aligned, where the PM device reads it
+ * (LAYOUT_ACPI_FACS for tables at LAYOUT_ACPI), version 2, no vector yet;
+ * it has no checksum. */
+static void check_facs(const uint8_t *buf, uint64_t base, uint32_t gpa)
+{
+	const uint8_t *f;
+
+	assert_int_equal(gpa, base + ACPI_FACS_OFFSET);
+	assert_int_equal(gpa % 64, 0);
+	assert_int_equal(LAYOUT_ACPI + ACPI_FACS_OFFSET, LAYOUT_ACPI_FACS);
+	f = at(buf, BUF_LEN, base, gpa, ACPI_FACS_LEN);
+	assert_memory_equal(f, "FACS", 4);
+	assert_int_equal(u_rd32(f + 4), 64);
+	assert_int_equal(u_rd32(f + ACPI_FACS_WAKING_VECTOR), 0);
+	assert_int_equal(u_rd32(f + 20), 0); /* flags: no S4BIOS, no 64-bit wake */
+	assert_int_equal(u_rd64(f + 24), 0); /* X waking vector */
+	assert_int_equal(f[32], 2);          /* version */
+}
+
+/* With the PM1a blocks: a full FADT (not hardware-reduced) pointing at
+ * them and at the FACS, and \_S3 = Package(){1, 0} next to \_S5. */
+static void test_s3_tables(void **state)
+{
+	static const uint8_t s3[] = { 0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x02, 0x0a, 0x01, 0x0a, 0x00 };
+	static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0a, 0x05, 0x0a, 0x00 };
+	const struct device *const devs[] = { &com1, &rtc, &pm_s3 };
+	uint8_t *buf = *state;
+	struct tables t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 2, devs, 3));
+	uint32_t flags = u_rd32(t.fadt + ACPI_FADT_FLAGS), dlen = u_rd32(t.dsdt + 4);
+
+	assert_false(flags & ACPI_FADT_FLAG_HW_REDUCED);
+	assert_true(flags & ACPI_FADT_FLAG_RESET_REG_SUP);
+	check_facs(buf, BASE, u_rd32(t.fadt + ACPI_FADT_FIRMWARE_CTRL));
+	assert_int_equal(u_rd32(t.fadt + 48), 0); /* SMI_CMD: none, always ACPI mode */
+	assert_int_equal(u_rd32(t.fadt + ACPI_FADT_PM1A_EVT), 0x604);
+	assert_int_equal(u_rd32(t.fadt + ACPI_FADT_PM1A_CNT), 0x608);
+	assert_int_equal(u_rd32(t.fadt + 60), 0);  /* no PM1b blocks */
+	assert_int_equal(u_rd32(t.fadt + 68), 0);
+	assert_int_equal(u_rd32(t.fadt + 76), 0);  /* no PM timer */
+	assert_int_equal(t.fadt[ACPI_FADT_PM1_EVT_LEN], 4);
+	assert_int_equal(t.fadt[ACPI_FADT_PM1_CNT_LEN], 2);
+	expect_gas_io16(t.fadt + ACPI_FADT_X_PM1A_EVT, 0x604, 32);
+	expect_gas_io16(t.fadt + ACPI_FADT_X_PM1A_CNT, 0x608, 16);
+	expect_gas_io8(t.fadt + 116, 0x602); /* the reset register stays */
+	assert_int_equal(u_rd64(t.fadt + ACPI_FADT_SLEEP_CTL + 4), 0); /* reduced-only registers */
+	assert_int_equal(u_rd64(t.fadt + ACPI_FADT_SLEEP_STS + 4), 0);
+	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, s3, sizeof(s3)));
+	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, s5, sizeof(s5)));
+	check_madt(&t, 2);
+}
+
+/* Without them (every other guest): no FACS, no PM1a blocks, no \_S3. */
+static void test_reduced_has_no_s3(void **state)
+{
+	static const uint8_t s3_name[] = { 0x08, '_', 'S', '3', '_' };
+	uint8_t *buf = *state;
+	struct tables t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, PLATFORM));
+	uint32_t dlen = u_rd32(t.dsdt + 4);
+
+	assert_int_equal(u_rd32(t.fadt + ACPI_FADT_FIRMWARE_CTRL), 0);
+	assert_int_equal(u_rd32(t.fadt + ACPI_FADT_PM1A_EVT), 0);
+	assert_int_equal(u_rd32(t.fadt + ACPI_FADT_PM1A_CNT), 0);
+	assert_int_equal(t.fadt[ACPI_FADT_PM1_EVT_LEN], 0);
+	assert_null(memmem(t.dsdt + ACPI_HDR_LEN, dlen - ACPI_HDR_LEN, s3_name, sizeof(s3_name)));
+	assert_null(memmem(buf, BUF_LEN, "FACS", 4));
+}
+
 /* AML of ONE term built by FN, against the bytes WANT. */
 static void expect_aml(const struct aml *a, const uint8_t *want, size_t len)
 {
@@ -454,6 +539,8 @@ int main(void)
 		cmocka_unit_test(test_aml_terms),
 		cmocka_unit_test(test_aml_bad_names),
 		T(test_power_button),
+		T(test_s3_tables),
+		T(test_reduced_has_no_s3),
 	};
 
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);

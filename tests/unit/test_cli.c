@@ -395,6 +395,22 @@ static void test_hyperv_options(void **state)
 	BAD(0, "--hyperv needs the in-kernel irqchip (drop --no-irqchip)", "run", "--hyperv", "--no-irqchip");
 }
 
+/* --acpi-s3: off by default (every other guest keeps the hardware-reduced
+ * platform), a flag without a value. */
+static void test_acpi_s3_option(void **state)
+{
+	char *none[] = { "warden", "run" };
+	char *on[] = { "warden", "run", "--acpi-s3" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(none), none, &o), CLI_RUN);
+	assert_false(o.acpi_s3);
+	assert_int_equal(parse(ARGC(on), on, &o), CLI_RUN);
+	assert_true(o.acpi_s3);
+	BAD(0, "unknown option '--acpi-s3=1'", "run", "--acpi-s3=1");
+}
+
 static void test_no_command(void **state)
 {
 	char *argv[] = { "warden" };
@@ -575,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_no_command),
 		cmocka_unit_test(test_idle_options),
 		cmocka_unit_test(test_hyperv_options),
+		cmocka_unit_test(test_acpi_s3_option),
 		cmocka_unit_test(test_bad_idle),
 		cmocka_unit_test(test_shutdown_options),
 		cmocka_unit_test(test_bad_shutdown_timeout),

@@ -232,6 +232,48 @@ static void test_alarm_interrupt(void **state)
 	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_AF | RTC_C_UF);
 }
 
+/* rtc_tick says when the alarm fired (the platform's wake event for S3). */
+static void test_tick_reports_alarm(void **state)
+{
+	struct rtc r;
+
+	(void)state;
+	fixed_now = T_2024_02_29_13_45_59;
+	rtc_init(&r, fake_now);
+	wr(&r, RTC_SECONDS_ALARM, 0x00);
+	wr(&r, RTC_MINUTES_ALARM, RTC_ALARM_ANY);
+	wr(&r, RTC_HOURS_ALARM, RTC_ALARM_ANY);
+	assert_false(rtc_tick(&r)); /* 13:45:59 */
+	fixed_now++;
+	assert_true(rtc_tick(&r));  /* 13:46:00 */
+	fixed_now++;
+	assert_false(rtc_tick(&r));
+}
+
+static unsigned fake_usec_value;
+static unsigned fake_usec(void) { return fake_usec_value; }
+
+/* UIP: set in the last 244 us of a second, only while the time base
+ * runs (divider 010); register A's other bits unchanged. */
+static void test_update_in_progress(void **state)
+{
+	struct rtc r;
+
+	(void)state;
+	rtc_init(&r, fake_now);
+	r.usec = fake_usec;
+	fake_usec_value = 0;
+	assert_int_equal(rd(&r, RTC_REG_A), 0x26);
+	fake_usec_value = 1000000 - RTC_UIP_US - 1;
+	assert_int_equal(rd(&r, RTC_REG_A), 0x26);
+	fake_usec_value = 1000000 - RTC_UIP_US;
+	assert_int_equal(rd(&r, RTC_REG_A), RTC_A_UIP | 0x26);
+	fake_usec_value = 999999;
+	assert_int_equal(rd(&r, RTC_REG_A), RTC_A_UIP | 0x26);
+	wr(&r, RTC_REG_A, 0x66); /* divider 110: held in reset, no updates */
+	assert_int_equal(rd(&r, RTC_REG_A), 0x66);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +286,8 @@ int main(void)
 		cmocka_unit_test(test_default_clock_is_host_time),
 		cmocka_unit_test(test_update_interrupt),
 		cmocka_unit_test(test_alarm_interrupt),
+		cmocka_unit_test(test_tick_reports_alarm),
+		cmocka_unit_test(test_update_in_progress),
 	};
 
 	return cmocka_run_group_tests_name("rtc", tests, NULL, NULL);
