@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct fz {
@@ -42,5 +44,14 @@ static inline const uint8_t *fz_bytes(struct fz *f, size_t n, size_t *len)
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* FUZZ_DEBUG=1 in the environment: say what warden made of an input
+ * (e.g. why a loader refused a seed), for writing seeds and reading
+ * crashes; silent otherwise, the fuzzer runs too many inputs to print. */
+#define fz_debug(...)                                          \
+	do {                                                   \
+		if (getenv("FUZZ_DEBUG"))                      \
+			fprintf(stderr, "fuzz: " __VA_ARGS__); \
+	} while (0)
 
 #endif

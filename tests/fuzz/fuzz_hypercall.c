@@ -68,6 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hc_answer(&host, &scratch, gpa, (flags & 1) ? HC_FAST : HC_PORT);
 	if (flags & 4)
 		hc_answer(&host, &scratch, gpa, HC_FAST); /* after a FAST_SETUP */
+	fz_debug("batch status %u, done %u, requests %llu, errors %llu\n",
+		 gpa + 24 <= RAM ? *(uint32_t *)(ram + gpa + 16) : 0, gpa + 24 <= RAM ? *(uint32_t *)(ram + gpa + 20) : 0,
+		 (unsigned long long)counters.requests, (unsigned long long)counters.errors);
 	for (size_t i = 0; i < GUARD; i++)
 		if (raw[i] != GUARD_BYTE || ram[RAM + i] != GUARD_BYTE)
 			__builtin_trap();

@@ -28,7 +28,7 @@ static struct virtio_dev *create(void)
 	return vd;
 }
 
-static const struct fz_dev blk = { .create = create };
+static const struct fz_dev blk = { .create = create, .settle_ms = 20 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

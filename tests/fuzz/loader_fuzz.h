@@ -62,6 +62,7 @@ static inline int fz_memfd(const uint8_t *data, size_t size)
 /* The loader's contract on a refused file: a user error, one line. */
 static inline void fz_refused_cleanly(int r)
 {
+	fz_debug("%s\n", r < 0 ? err_msg() : "accepted");
 	if (r < 0 && (err_class() != ERR_USAGE || !err_msg()[0]))
 		__builtin_trap();
 }

@@ -30,6 +30,10 @@ struct fz_dev {
 	void (*host)(struct virtio_dev *vd, const uint8_t *p, size_t len);
 	/* After the session: empty what the host side holds (may be NULL). */
 	void (*drain)(struct virtio_dev *vd);
+	/* How long to wait for requests in flight (a disk's io_uring), in ms;
+	 * 0 for devices that hold chains on purpose (net's receive buffers
+	 * wait for packets: waiting would only slow the fuzzer down). */
+	int settle_ms;
 };
 
 static void fz_irq(struct virtio_dev *vd, unsigned q)
@@ -111,14 +115,14 @@ static inline void fz_dev_queues(struct virtio_dev *vd, struct fz *f)
 	}
 }
 
-static inline void fz_dev_rounds(struct virtio_dev *vd, unsigned rounds)
+static inline void fz_dev_rounds(const struct fz_dev *t, struct virtio_dev *vd, unsigned rounds)
 {
 	for (unsigned r = 0; r < rounds; r++) {
 		for (unsigned q = 0; q < vd->type.nqueues; q++)
 			if (!virtio_failed(vd) && vd->queue_ready[q])
 				vd->ops->queue_notify(vd, q);
 		/* Whatever is ready; a disk's requests in flight get a moment. */
-		for (int k = 0; k < 64 && fz_serve(vd, fz_in_flight(vd) ? 20 : 0); k++)
+		for (int k = 0; k < 64 && fz_serve(vd, fz_in_flight(vd) ? t->settle_ms : 0); k++)
 			;
 	}
 }
@@ -143,8 +147,11 @@ static inline int fz_dev_run(const struct fz_dev *t, const uint8_t *data, size_t
 	if (!vd->ops->start || vd->ops->start(vd) == 0) {
 		if (t->host && hlen)
 			t->host(vd, host, hlen);
-		fz_dev_rounds(vd, rounds);
+		fz_dev_rounds(t, vd, rounds);
 	}
+	fz_debug("%s: requests %llu, errors %llu, status 0x%x, used %u/%u\n", vd->name,
+		 (unsigned long long)vd->counters.requests, (unsigned long long)vd->counters.errors,
+		 virtio_dev_status(vd), vd->vq[0].used_idx, vd->type.nqueues > 1 ? vd->vq[1].used_idx : 0);
 	if (t->drain)
 		t->drain(vd);
 	/* The I/O thread's end (it never ran: the harness was it), stop(). */
