@@ -47,11 +47,14 @@ fuzz_one() {
 
 # A target's failure: what it found, and how to reproduce it.
 explain() {
-	local bin=$1
+	local bin=$1 t
+	t=$(name "$bin")
 	echo "        log: $LOG"
 	grep -m1 -E 'ERROR: (AddressSanitizer|libFuzzer|UndefinedBehaviorSanitizer)|runtime error:' "$LOG" |
 		sed 's/^/        /'
-	find "$FUZZ_DIR/crashes/$(name "$bin")" -type f -newer "$LOG.start" 2>/dev/null | head -n 3 |
+	# A corpus input (replay) or what the fuzzer found (crash directory).
+	sed -n 's/^Running: //p' "$LOG" | tail -n 1 | while read -r c; do echo "        reproduce: $bin $c"; done
+	find "$FUZZ_DIR/crashes/$t" -type f -newer "$FUZZ_DIR/logs/$t.log.start" 2>/dev/null | head -n 3 |
 		while read -r c; do echo "        reproduce: $bin $c"; done
 }
 
