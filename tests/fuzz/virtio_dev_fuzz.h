@@ -136,8 +136,9 @@ static inline int fz_dev_run(const struct fz_dev *t, const uint8_t *data, size_t
 	unsigned rounds;
 
 	vd->driver_features = (fz_u64(&f) & vd->offered) | VIRTIO_BIT(VIRTIO_F_VERSION_1);
+	/* As virtio_dev_write_status leaves it when driver_ok() runs. */
 	__atomic_store_n(&vd->status, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			 VIRTIO_STATUS_FEATURES_OK, __ATOMIC_RELAXED);
+			 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK, __ATOMIC_RELAXED);
 	fz_dev_queues(vd, &f);
 	rounds = 1 + fz_u8(&f) % 4;
 	host = fz_bytes(&f, fz_u16(&f), &hlen);
