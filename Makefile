@@ -3,6 +3,7 @@
 #   make asan     build/asan/warden (AddressSanitizer + UBSan)
 #   make static   build/warden-static (for the emulated AMD-V host)
 #   make guest    build/guest/{vmlinuz,vmlinux,initrd.cpio.gz}
+#   make fuzz     every libFuzzer target for FUZZ_SECONDS (docs/fuzzing.md)
 #   make test     every test tier;  make demo  boot the default guest
 #   make deps     install what is missing (apt-get)
 
@@ -112,6 +113,7 @@ distro-test: static guest native-guests
 include tests/unit/unit.mk
 include tests/native/native.mk
 include tests/report/report.mk
+include tests/fuzz/fuzz.mk
 
 # warden's hypercall module for the Linux guest, built against Debian's
 # linux-headers (guest/linux-module/build.sh: status 3 when they cannot be
@@ -132,12 +134,12 @@ layers-test: all
 # capability say "skipped: why". Ends with one summary line for all tiers.
 test: deps
 	@mkdir -p $(BUILD)/tests
-	@st=0; for t in layers-test unit-test native-test report-test emu-test; do \
+	@st=0; for t in layers-test unit-test native-test report-test emu-test fuzz-test; do \
 		$(MAKE) --no-print-directory $$t 2>&1 | tee $(BUILD)/tests/$$t.log; \
 		[ $${PIPESTATUS[0]} -eq 0 ] || st=1; \
 	done; \
 	bash tests/summary.sh $(BUILD)/tests/layers-test.log $(BUILD)/tests/unit-test.log $(BUILD)/tests/native-test.log \
-		$(BUILD)/tests/report-test.log $(BUILD)/tests/emu-test.log || st=1; \
+		$(BUILD)/tests/report-test.log $(BUILD)/tests/emu-test.log $(BUILD)/tests/fuzz-test.log || st=1; \
 	exit $$st
 
 demo: deps
@@ -148,6 +150,6 @@ deps:
 	bash scripts/deps.sh
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/static $(BUILD)/warden $(BUILD)/warden-static $(BUILD)/tests $(BUILD)/lab
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/static $(BUILD)/warden $(BUILD)/warden-static $(BUILD)/tests $(BUILD)/lab $(BUILD)/fuzz
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(STATIC_OBJS:.o=.d)

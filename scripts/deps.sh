@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install what warden's build, tests and demo need, if it is missing.
+# clang and libclang-rt-dev (its libFuzzer and sanitizer runtimes, only
+# recommended by clang) build the fuzz targets (tests/fuzz).
 set -euo pipefail
 PKGS=(gcc make libc6-dev binutils libjson-c-dev liburing-dev libcmocka-dev jq
       qemu-system-x86 busybox-static cpio kmod e2fsprogs util-linux python3 lz4
-      chromium)
+      chromium clang libclang-rt-dev)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -269,7 +269,7 @@ static uint32_t call_fast_setup(struct batch *b, const struct whc_req *r, union 
 		return WHC_E_ALIGN;
 	if (!gptr(b->h, p, sizeof(struct whc_batch)))
 		return WHC_E_FAULT;
-	__atomic_store_n(&b->h->fast_batch, p.gpa, __ATOMIC_RELEASE);
+	atomic_store_explicit(&b->h->fast_batch, p.gpa, memory_order_release);
 	return WHC_OK;
 }
 

@@ -15,6 +15,7 @@
 #ifndef WARDEN_HYPERCALL_BATCH_H
 #define WARDEN_HYPERCALL_BATCH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -42,7 +43,10 @@ struct hc_host {
 	 * false if that cannot be done. */
 	bool (*idle)(void *ctx);
 	void *idle_ctx;
-	_Atomic uint64_t fast_batch; /* FAST_SETUP's header, or HC_NO_BATCH */
+	/* FAST_SETUP's header, or HC_NO_BATCH.  Accessed with C11's
+	 * atomic_*_explicit: clang refuses the __atomic builtins on an
+	 * _Atomic object (found building the fuzz targets). */
+	_Atomic uint64_t fast_batch;
 	struct device_counters *counters; /* requests, bytes, errors */
 };
 

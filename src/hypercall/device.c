@@ -71,7 +71,7 @@ static void fast_rung(struct hypercall *hc)
 	/* Rings that came before this read are answered together: the batch
 	 * is answered once, as the ABI says. */
 	device_count(&hc->counters.notifies, rings);
-	gpa = __atomic_load_n(&hc->host.fast_batch, __ATOMIC_ACQUIRE);
+	gpa = atomic_load_explicit(&hc->host.fast_batch, memory_order_acquire);
 	if (gpa == HC_NO_BATCH) {
 		device_count(&hc->counters.errors, 1);
 		log_guest("hypercall: fast doorbell rung before any FAST_SETUP");
@@ -188,7 +188,7 @@ static void hc_reset(struct device *dev)
 	struct hypercall *hc = dev->priv;
 
 	stop_thread(hc);
-	__atomic_store_n(&hc->host.fast_batch, HC_NO_BATCH, __ATOMIC_RELEASE);
+	atomic_store_explicit(&hc->host.fast_batch, HC_NO_BATCH, memory_order_release);
 	hc->last_status = WHC_OK;
 }
 

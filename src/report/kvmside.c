@@ -220,7 +220,10 @@ static void kvm_stats(FILE *f, json_object *stats)
 			k[j].total += jcount(v, name);
 		}
 	}
-	qsort(k, n, sizeof(*k), kstat_cmp);
+	/* No counter at all (vCPU objects without members) leaves K NULL,
+	 * which qsort must not be given even for 0 entries (fuzz_report). */
+	if (n)
+		qsort(k, n, sizeof(*k), kstat_cmp);
 	fprintf(f, "<p class=\"note\">Summed over %zu vCPU%s; zero counters left out.</p>\n", nv, nv == 1 ? "" : "s");
 	html_table_open(f, "kvm-stats-table", "counter|>value");
 	for (size_t j = 0; j < n && j < MAX_STATS_ROWS && k[j].total > 0; j++) {

@@ -8,6 +8,16 @@
 static _Thread_local char msg[512];
 static _Thread_local enum err_class cls_recorded = ERR_HOST;
 
+/* An error is printed as one line, but messages quote what the user gave
+ * (an argument, a path), which may hold a newline or an escape sequence:
+ * those become '?'.  Found by fuzzing the command line (tests/fuzz). */
+static void one_line(void)
+{
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 int fail(enum err_class cls, const char *fmt, ...)
 {
 	va_list ap;
@@ -15,6 +25,7 @@ int fail(enum err_class cls, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	one_line();
 	cls_recorded = cls;
 	return -1;
 }
@@ -30,6 +41,7 @@ int fail_errno(enum err_class cls, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(msg);
 	snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
+	one_line();
 	cls_recorded = cls;
 	return -1;
 }

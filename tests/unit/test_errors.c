@@ -1,7 +1,11 @@
-/* Two of the error classes' mechanisms (src/util/ratelimit.c,
- * invariant.c): guest-caused lines are rate-limited, and a broken
- * invariant names its place and asks the VM to end instead of aborting. */
+/* The error classes' mechanisms (src/util/ratelimit.c, invariant.c,
+ * error.c): guest-caused lines are rate-limited, a user error stays one
+ * line, and a broken invariant names its place and asks the VM to end
+ * instead of aborting. */
+#include <errno.h>
+
 #include "core/vm.h"
+#include "util/error.h"
 #include "util/invariant.h"
 #include "util/ratelimit.h"
 #include "unit.h"
@@ -46,6 +50,19 @@ static void ended(void *ctx)
 	vm_end_request(ctx, VM_END_BUG);
 }
 
+/* A message quoting user input stays one line (fuzz_cli found "\n" as an
+ * argument printed across two; cmocka has a fail() macro, hence (fail)). */
+static void test_error_is_one_line(void **state)
+{
+	(void)state;
+	(fail)(ERR_USAGE, "unexpected argument '%s'", "a\nb\x1b[2J\tc");
+	assert_string_equal(err_msg(), "unexpected argument 'a?b?[2J?c'");
+	errno = ENOENT;
+	fail_errno(ERR_USAGE, "cannot open %s", "x\r\n");
+	assert_string_equal(err_msg(), "cannot open x??: No such file or directory");
+	err_clear();
+}
+
 static void test_invariant_ends_vm(void **state)
 {
 	struct vm_end_signal end;
@@ -74,6 +91,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ratelimit_burst_then_quiet),
 		cmocka_unit_test(test_ratelimit_first_call_at_zero),
+		cmocka_unit_test(test_error_is_one_line),
 		cmocka_unit_test(test_invariant_ends_vm),
 	};
 

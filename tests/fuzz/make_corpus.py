@@ -1,0 +1,380 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of every fuzz target (tests/fuzz/corpus/<target>/
+seed-*) and the dictionaries (tests/fuzz/<target>.dict): small, meaningful
+inputs in each harness's own input format (see the harness's comment), so
+that fuzzing starts from inputs warden accepts: a valid descriptor chain, a
+request of each kind per device, a driver bringing a device up through
+its registers, a bzImage header, a Linux vmlinux, ELF64 and ELF32, a
+multiboot header, command lines, the report's JSONL fixtures, a batch of
+each hypercall.  Files named regress-* are crashes the fuzzers found
+(kept as regressions) and are never rewritten here.
+
+    python3 tests/fuzz/make_corpus.py      (from the top of the tree)
+"""
+import os
+import re
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def put(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+# --- virtio: rings laid out as tests/fuzz/virtio_fuzz.h's fz_ring_place ----
+
+def align(v, a):
+    return (v + a - 1) & ~(a - 1)
+
+
+def rings(sizes):
+    """(desc, avail, used) addresses of each queue, back to back from 0."""
+    at, out = 0, []
+    for n in sizes:
+        desc = align(at, 16)
+        avail = align(desc + 16 * n, 16)
+        used = align(avail + 6 + 2 * n, 16)
+        at = used + 6 + 8 * n
+        out.append((desc, avail, used))
+    return out
+
+
+F_NEXT, F_WRITE, F_INDIRECT = 1, 2, 4
+
+
+class Ram:
+    def __init__(self, size=0x4000):
+        self.b = bytearray(size)
+
+    def put(self, gpa, data):
+        self.b[gpa:gpa + len(data)] = data
+
+    def chain(self, q, descs, heads):
+        """descs: (index, addr, len, flags, next); heads: avail entries."""
+        desc, avail, _ = q
+        for i, addr, ln, fl, nx in descs:
+            self.put(desc + 16 * i, struct.pack("<QIHH", addr, ln, fl, nx))
+        self.put(avail, struct.pack("<HH", 0, len(heads)))
+        for k, h in enumerate(heads):
+            self.put(avail + 4 + 2 * k, struct.pack("<H", h))
+
+    def bytes(self):
+        return bytes(self.b).rstrip(b"\0")
+
+
+QLOG8 = 3  # fz_qsize(3) = 8 entries
+
+
+def dev_input(features, nq, ram, host=b"", rounds=1):
+    return (struct.pack("<Q", features) + bytes([QLOG8] * nq) + bytes([rounds]) +
+            struct.pack("<H", len(host)) + host + ram.bytes())
+
+
+def virtqueue_seeds():
+    q = rings([8])[0]
+    r = Ram()
+    r.chain(q, [(0, 0x1000, 16, F_NEXT, 1), (1, 0x1100, 512, F_WRITE, 0)], [0])
+    put("virtqueue", "two-buffer-chain", bytes([QLOG8, 0]) + r.bytes())
+    r = Ram()
+    r.chain(q, [(0, 0x2000, 32, F_INDIRECT, 0)], [0])
+    r.put(0x2000, struct.pack("<QIHH", 0x1000, 64, F_NEXT, 1) + struct.pack("<QIHH", 0x1100, 64, F_WRITE, 0))
+    put("virtqueue", "indirect", bytes([QLOG8, 2]) + r.bytes())
+    r = Ram()
+    r.chain(q, [(i, 0x1000 + 0x100 * i, 64, F_WRITE if i % 2 else 0, 0) for i in range(4)], [0, 1, 2, 3])
+    put("virtqueue", "four-chains-event-idx", bytes([QLOG8, 1 | 8]) + r.bytes())
+
+
+def blk_seeds():
+    q = rings([8])[0]
+    reqs = {"read": (0, 1024, True), "write": (1, 512, False), "flush": (4, 0, True),
+            "get-id": (8, 20, True), "discard": (11, 16, False), "write-zeroes": (13, 16, False)}
+    for name, (typ, dlen, dev_writes) in reqs.items():
+        r = Ram()
+        r.put(0x1000, struct.pack("<IIQ", typ, 0, 2))
+        if typ in (11, 13):
+            r.put(0x2000, struct.pack("<QII", 8, 8, 0))  # sector, sectors, flags
+        descs = [(0, 0x1000, 16, F_NEXT, 1)]
+        if dlen:
+            descs.append((1, 0x2000, dlen, F_NEXT | (F_WRITE if dev_writes else 0), 2))
+            descs.append((2, 0x3000, 1, F_WRITE, 0))
+        else:
+            descs[0] = (0, 0x1000, 16, F_NEXT, 2)
+            descs.append((2, 0x3000, 1, F_WRITE, 0))
+        r.chain(q, descs, [0])
+        put("virtio_blk", name, dev_input((1 << 13) | (1 << 14), 1, r))  # DISCARD, WRITE_ZEROES
+
+
+NET_HDR = 12
+
+
+def frame(n=60):
+    return bytes(NET_HDR) + bytes([0xff] * 6) + bytes([2, 0, 0, 0, 0, 1]) + b"\x08\x00" + bytes(range(n - 14))
+
+
+def net_seeds():
+    rx, tx = rings([8, 8])
+    for name, feat in (("one-chain-per-packet", 0), ("mergeable", 1 << 15)):
+        r = Ram()
+        r.chain(rx, [(0, 0x1000, 1526, F_WRITE, 0), (1, 0x1800, 1526, F_WRITE, 0)], [0, 1])
+        r.put(0x2000, frame())
+        r.chain(tx, [(0, 0x2000, NET_HDR, F_NEXT, 1), (1, 0x2000 + NET_HDR, 60, 0, 0)], [0])
+        f = frame()
+        put("virtio_net", name, dev_input(feat, 2, r, struct.pack("<H", len(f)) + f, rounds=2))
+
+
+def console_seeds():
+    rx, tx = rings([8, 8])
+    r = Ram()
+    r.chain(rx, [(0, 0x1000, 64, F_WRITE, 0)], [0])
+    r.put(0x2000, b"hello\n")
+    r.chain(tx, [(0, 0x2000, 6, 0, 0)], [0])
+    put("virtio_console", "output-and-input", dev_input(0, 2, r, b"hi\n", rounds=2))
+
+
+def rng_seeds():
+    q = rings([8])[0]
+    r = Ram()
+    r.chain(q, [(0, 0x1000, 64, F_WRITE, 0), (1, 0x1100, 4096, F_WRITE, 0)], [0, 1])
+    put("virtio_rng", "two-buffers", dev_input(0, 1, r))
+
+
+# --- virtio-mmio: register accesses (fuzz_virtio_mmio.c) ------------------
+
+MMIO = dict(magic=0x000, version=0x004, device_id=0x008, dev_features=0x010, dev_features_sel=0x014,
+            drv_features=0x020, drv_features_sel=0x024, queue_sel=0x030, queue_num_max=0x034,
+            queue_num=0x038, queue_ready=0x044, notify=0x050, isr=0x060, ack=0x064, status=0x070,
+            desc_lo=0x080, desc_hi=0x084, avail_lo=0x090, avail_hi=0x094, used_lo=0x0a0,
+            used_hi=0x0a4, generation=0x0fc, config=0x100)
+
+
+def acc(dev, write, reg, val=0, size=4):
+    op = (1 if write else 0) | ({1: 0, 2: 1, 4: 2, 8: 3}[size] << 1) | (dev << 3)
+    off = MMIO[reg] if isinstance(reg, str) else reg
+    return struct.pack("<BHQ", op, off, val)
+
+
+def driver_up(dev, nq):
+    a = [acc(dev, 0, "magic"), acc(dev, 0, "version"), acc(dev, 0, "device_id"),
+         acc(dev, 1, "status", 0), acc(dev, 1, "status", 1), acc(dev, 1, "status", 3),
+         acc(dev, 1, "dev_features_sel", 1), acc(dev, 0, "dev_features"),
+         acc(dev, 1, "drv_features_sel", 1), acc(dev, 1, "drv_features", 1),
+         acc(dev, 1, "drv_features_sel", 0), acc(dev, 1, "drv_features", 0),
+         acc(dev, 1, "status", 0xb), acc(dev, 0, "status")]
+    for qi, (d, av, u) in enumerate(rings([8] * nq)):
+        a += [acc(dev, 1, "queue_sel", qi), acc(dev, 0, "queue_num_max"), acc(dev, 1, "queue_num", 8),
+              acc(dev, 1, "desc_lo", d), acc(dev, 1, "desc_hi", 0), acc(dev, 1, "avail_lo", av),
+              acc(dev, 1, "used_lo", u), acc(dev, 1, "queue_ready", 1)]
+    a += [acc(dev, 1, "status", 0xf)]
+    return a
+
+
+def mmio_seeds():
+    # rng (device 2): one writable buffer, notified.
+    q = rings([8])[0]
+    r = Ram()
+    r.chain(q, [(0, 0x1000, 64, F_WRITE, 0)], [0])
+    a = driver_up(2, 1) + [acc(2, 1, "notify", 0), acc(2, 0, "isr"), acc(2, 1, "ack", 1),
+                           acc(2, 0, "generation")]
+    put("virtio_mmio", "rng-driver", bytes([len(a)]) + b"".join(a) + r.bytes())
+    # disk (device 0): a read request; config space read at each width.
+    r = Ram()
+    r.put(0x1000, struct.pack("<IIQ", 0, 0, 0))
+    r.chain(q, [(0, 0x1000, 16, F_NEXT, 1), (1, 0x2000, 512, F_NEXT | F_WRITE, 2),
+                (2, 0x3000, 1, F_WRITE, 0)], [0])
+    a = driver_up(0, 1) + [acc(0, 0, 0x100, 0, 8), acc(0, 0, 0x108, 0, 1), acc(0, 0, 0x114, 0, 2),
+                           acc(0, 1, "notify", 0)]
+    put("virtio_mmio", "disk-driver", bytes([len(a)]) + b"".join(a) + r.bytes())
+    # console (device 1): config read, two queues up.
+    a = driver_up(1, 2) + [acc(1, 0, 0x100, 0, 4), acc(1, 1, 0x100, 0x50, 2)]
+    put("virtio_mmio", "console-driver", bytes([len(a)]) + b"".join(a))
+
+
+# --- kernels --------------------------------------------------------------
+
+def bzimage(pm_len=6000, version=0x020f, cut=None):
+    setup_sects = 4
+    setup_len = (setup_sects + 1) * 512
+    img = bytearray(setup_len + pm_len)
+    img[0x1f1] = setup_sects
+    struct.pack_into("<I", img, 0x1f4, pm_len // 16)
+    struct.pack_into("<H", img, 0x1fe, 0xAA55)
+    img[0x200], img[0x201] = 0xeb, 0x6a
+    img[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", img, 0x206, version)
+    img[0x211] = 0x81
+    struct.pack_into("<I", img, 0x214, 0x100000)
+    struct.pack_into("<I", img, 0x22c, 0x7fffffff)
+    struct.pack_into("<I", img, 0x230, 0x200000)
+    img[0x234] = 1
+    struct.pack_into("<H", img, 0x236, 0x03)
+    struct.pack_into("<I", img, 0x238, 2047)
+    struct.pack_into("<I", img, 0x248, 0x3c0)
+    struct.pack_into("<I", img, 0x24c, 5000)
+    struct.pack_into("<Q", img, 0x258, 0x1000000)
+    struct.pack_into("<I", img, 0x260, 0x800000)
+    for i in range(pm_len):
+        img[setup_len + i] = (i * 7 + 3) & 0xff
+    return bytes(img[:cut] if cut else img)
+
+
+def elf64(segs, entry, notes=b"", etype=2):
+    """segs: (paddr, data, memsz, flags); notes go in a PT_NOTE."""
+    nph = len(segs) + (1 if notes else 0)
+    off = 64 + 56 * nph
+    body, ph = b"", b""
+    if notes:
+        ph += struct.pack("<IIQQQQQQ", 4, 4, off, 0, 0, len(notes), len(notes), 4)
+        body += notes
+    for paddr, data, memsz, flags in segs:
+        pos = align(off + len(body), 16)
+        body += bytes(pos - off - len(body)) + data
+        ph += struct.pack("<IIQQQQQQ", 1, flags, pos, 0xffffffff80000000 + paddr, paddr, len(data), memsz, 0x1000)
+    eh = (b"\x7fELF" + bytes([2, 1, 1]) + bytes(9) +
+          struct.pack("<HHIQQQIHHHHHH", etype, 62, 1, entry, 64, 0, 0, 64, 56, nph, 64, 0, 0))
+    return eh + ph + body
+
+
+def note(name, typ, desc):
+    n = name + b"\0"
+    return (struct.pack("<III", len(n), len(desc), typ) + n + bytes(align(len(n), 4) - len(n)) +
+            desc + bytes(align(len(desc), 4) - len(desc)))
+
+
+def elf32(paddr, data, entry):
+    eh = (b"\x7fELF" + bytes([1, 1, 1]) + bytes(9) +
+          struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, entry, 52, 0, 0, 52, 32, 1, 40, 0, 0))
+    ph = struct.pack("<IIIIIIII", 1, 52 + 32, paddr, paddr, len(data), len(data) + 64, 5, 0x1000)
+    return eh + ph + data
+
+
+def kernel_seeds():
+    put("bzimage", "v2.15", bzimage())
+    put("bzimage", "v2.12", bzimage(version=0x020c))
+    put("bzimage", "header-cut-short", bzimage(cut=0x300))
+    put("bzimage", "setup-only", bzimage(cut=5 * 512))
+    text = bytes([0x90] * 0x100) + b"\xf4"
+    notes = note(b"Linux", 6, b"4.19\0\0\0\0") + note(b"Xen", 18, struct.pack("<I", 0x1000100))
+    lin = elf64([(0x1000000, text, 0x1000, 5), (0x1200000, bytes(0x80), 0x4000, 6)], 0x1000000, notes)
+    put("vmlinux", "linux-notes", lin)
+    # With a relocation table after it: 0, one 64-bit entry, 0, 0, one 32-bit entry.
+    relocs = struct.pack("<IIIII", 0, 0x81000010, 0, 0, 0x81000020)
+    put("vmlinux", "with-relocs", lin + relocs)
+    put("vmlinux", "xen-guest-os", elf64([(0x1000000, text, 0x1000, 5)], 0x1000000,
+                                         note(b"Xen", 6, b"linux\0\0\0")))
+    put("elf", "elf64", elf64([(0x100000, text, 0x200, 5)], 0x100000))
+    put("elf", "elf64-two-segments", elf64([(0x100000, text, 0x200, 5), (0x200000, b"data", 0x1000, 6)], 0x100000))
+    put("elf", "elf32", elf32(0x100000, text, 0x100000))
+    # Multiboot: the header with address fields (flags bit 16), in a flat image.
+    img = bytearray(0x2000)
+    magic, flags = 0x1BADB002, (1 << 16) | 3
+    hdr = struct.pack("<IIIIIIII", magic, flags, (-(magic + flags)) & 0xffffffff,
+                      0x100000, 0x100000, 0x102000, 0x104000, 0x100040)
+    img[0:len(hdr)] = hdr
+    img[0x40:0x41] = b"\xf4"
+    put("multiboot", "address-fields", bytes(img))
+    flags = 3
+    hdr = struct.pack("<III", magic, flags, (-(magic + flags)) & 0xffffffff)
+    put("multiboot", "elf-kernel", elf32(0x100000, hdr + bytes([0x90] * 0x40) + b"\xf4", 0x10000c))
+
+
+# --- text inputs ----------------------------------------------------------
+
+def cli_options():
+    src = open(os.path.join(ROOT, "src/cli/cli.c")).read()
+    return sorted(set(re.findall(r'\{ "([a-z][a-z0-9-]*)",', src)))
+
+
+def cli_seeds():
+    lines = [
+        ["run", "--kernel", "/boot/vmlinuz", "--initrd", "initrd.gz", "--cmdline", "console=ttyS0", "--mem", "512",
+         "--cpus", "2"],
+        ["run", "--kernel", "k", "--disk", "/tmp/d.img,ro,id=root", "--disk", "/tmp/e.img",
+         "--net", "tap=tap0,mac=52:54:00:12:34:56", "--rng", "--virtio-console"],
+        ["run", "--kernel=k", "--mem=4G", "--stats", "s.json", "--stats-interval", "0.5", "--stats-trace",
+         "t.jsonl", "--exit-trace", "--prefault", "on", "--halt-poll-ns", "20000", "--hlt-passthrough"],
+        ["run", "--kernel", "k", "--kernel-format", "multiboot", "--hypercall", "--hypercall-disk", "/tmp/h.img",
+         "--test-exit-port", "0xf4", "--no-irqchip", "--no-ioeventfd", "--no-irqfd", "--no-event-idx"],
+        ["--help"], ["--version"], ["run", "--mem", "-1"], ["run", "--cpus", "99999999999999999999"],
+    ]
+    for i, argv in enumerate(lines):
+        put("cli", "argv-%d" % i, b"\0".join(a.encode() for a in argv))
+    with open(os.path.join(HERE, "cli.dict"), "w") as f:
+        f.write("# warden run's options (from src/cli/cli.c) and some values\n")
+        for o in cli_options():
+            f.write('"--%s"\n' % o)
+        for v in ("run", ",ro", ",id=", "tap=", ",mac=", "on", "off", "flat", "elf", "bzimage",
+                  "multiboot", "auto", "G", "M", "K", "0x"):
+            f.write('"%s"\n' % v)
+
+
+def report_seeds():
+    keys = set()
+    for name in ("minimal", "hostile", "sample"):
+        text = open(os.path.join(ROOT, "tests/report", name + ".jsonl"), "rb").read()
+        keys.update(re.findall(rb'"([a-z_0-9/]+)":', text))
+        lines = text.splitlines(keepends=True)
+        put("report", name, b"".join(lines[:4]) + (lines[-1] if len(lines) > 4 else b""))
+    with open(os.path.join(HERE, "report.dict"), "w") as f:
+        f.write("# JSON keys of warden's --stats-trace (from tests/report/*.jsonl)\n")
+        for k in sorted(keys):
+            f.write('"\\"%s\\":"\n' % k.decode())
+
+
+def hypercall_seeds():
+    def batch(reqs, features=0):
+        out = struct.pack("<IIQII", 1, len(reqs), features, 0xffffffff, 0) + bytes(40)
+        for call, args in reqs:
+            out += struct.pack("<II", call, 0) + args.ljust(24, b"\0") + bytes(32)
+        return out
+
+    at = 0x1000  # the batch header, in 8-byte units after the flags byte
+    head = bytes([0]) + struct.pack("<H", at // 8)
+    seeds = {
+        "hello-nop-time": batch([(1, struct.pack("<II", 1, 0)), (2, b""), (8, b"")]),
+        "console": batch([(3, struct.pack("<QQ", 0x3000, 6))]),
+        "block": batch([(4, b""), (5, struct.pack("<QQQ", 0, 0x4000, 1024)),
+                        (6, struct.pack("<QQQ", 512, 0x5000, 512))], features=1),
+        "idle": batch([(7, b"")], features=2),
+    }
+    for name, b in seeds.items():
+        ram = bytearray(0x6000)
+        ram[at:at + len(b)] = b
+        ram[0x3000:0x3006] = b"hello\n"
+        put("hypercall", name, head + bytes(ram).rstrip(b"\0"))
+    fast = batch([(9, struct.pack("<Q", at)), (2, b"")])
+    ram = bytearray(0x2000)
+    ram[at:at + len(fast)] = fast
+    put("hypercall", "fast-setup-then-ring", bytes([4]) + struct.pack("<H", at // 8) + bytes(ram).rstrip(b"\0"))
+
+
+def acpi_seeds():
+    def dev(kind, ranges, gsi):
+        out = bytes([kind, len(ranges)])
+        for space, base, ln in ranges:
+            out += struct.pack("<BIH", space, base, ln)
+        return out + struct.pack("<b", gsi)
+
+    devs = [dev(1, [(0, 0x3f8, 8)], 4), dev(2, [(0, 0x70, 2)], 8), dev(4, [(0, 0x600, 8)], -1),
+            dev(3, [(1, 0xd0000000, 0x1000)], 16), dev(3, [(1, 0xd0001000, 0x1000)], 17)]
+    put("acpi", "machine", struct.pack("<BHB", 2, 0xffff, len(devs)) + b"".join(devs))
+    put("acpi", "254-cpus", struct.pack("<BHB", 254, 0xffff, 0))
+    put("acpi", "too-small", struct.pack("<BHB", 4, 200, len(devs)) + b"".join(devs))
+
+
+if __name__ == "__main__":
+    virtqueue_seeds()
+    blk_seeds()
+    net_seeds()
+    console_seeds()
+    rng_seeds()
+    mmio_seeds()
+    kernel_seeds()
+    cli_seeds()
+    report_seeds()
+    hypercall_seeds()
+    acpi_seeds()
