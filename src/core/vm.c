@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/cpuid.h"
+#include "core/crash_state.h"
 #include "core/device.h"
 #include "core/kvm.h"
 #include "core/layout.h"
@@ -69,6 +70,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	unsigned max;
 
 	memset(vm, 0, sizeof(*vm));
+	text_tail_init(&vm->console_tail);
 	vm->vm_fd = vm->end.efd = -1;
 	vm->cfg = *cfg;
 	vm->kvm_fd = kvm_open(cfg->kvm_device ? cfg->kvm_device : KVM_DEFAULT_DEVICE);
@@ -99,6 +101,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		cpuid_set_tsc_deadline(vm->cpuid);
 	if (vm_idle_setup(vm) < 0)
 		return -1;
+	vm_crash_setup(vm);
 	vm->vcpus = calloc(cfg->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return fail(ERR_HOST, "out of memory");
@@ -142,6 +145,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->kvm_fd);
 	vm_end_close(&vm->end);
 	gmem_unmap(&vm->mem);
+	text_tail_destroy(&vm->console_tail);
 	memset(vm, 0, sizeof(*vm));
 	vm->vm_fd = vm->kvm_fd = vm->end.efd = -1;
 }

@@ -15,9 +15,11 @@
 #include "core/prefault.h"
 #include "core/vcpu.h"
 #include "core/vm_end.h"
+#include "util/text_tail.h"
 
 struct device;
 struct exit_record;
+struct vcpu_crash;
 struct kvm_coalesced_mmio_ring;
 struct kvm_cpuid2;
 
@@ -47,6 +49,8 @@ struct vm_config {
 	bool kvm_hint_realtime; /* CPUID 0x40000001 EDX bit 0 (KVM_HINTS_REALTIME):
 				 * the guest may poll when idle (Linux's haltpoll) */
 	bool nested;            /* SVM/VMX left in CPUID (default: hidden) */
+	bool exit_rip;          /* each exit record carries the guest RIP
+				 * (KVM_SYNC_X86_REGS, core/crash_state.h) */
 };
 
 /* Who watches the exits (the accounting): called on the vCPU threads,
@@ -60,6 +64,10 @@ struct vm_observer {
 	/* The way back into KVM_RUN after PREV took TICKS cycles. */
 	void (*exit_return)(void *ctx, unsigned vcpu, const struct exit_record *prev,
 			    uint64_t ticks);
+	/* The exit R that ends the VM badly (a triple fault, an entry
+	 * failure, an internal error), with what KVM still knew then. */
+	void (*crash)(void *ctx, unsigned vcpu, const struct exit_record *r,
+		      const struct vcpu_crash *c);
 };
 
 struct vm {
@@ -89,6 +97,10 @@ struct vm {
 	 * the VM must then not be destroyed: that thread may still use it. */
 	bool stuck;
 	unsigned stuck_vcpu;
+	bool triple_fault_event; /* KVM_CAP_X86_TRIPLE_FAULT_EVENT is on */
+	/* The last bytes the guest wrote to its consoles (the devices feed
+	 * it), for the crash report. */
+	struct text_tail console_tail;
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);
