@@ -29,6 +29,10 @@ _start:
 	loop 2b
 	mov $50, %ecx
 3:	movl %ecx, 4(%rbx)
+	/* An MMIO write's exit comes with RIP past the write (KVM's emulator
+	 * completed it): the crash report's RIP check (run.sh). */
+	.globl after_mmio_write
+after_mmio_write:
 	loop 3b
 
 	mov $20, %r8d
@@ -59,6 +63,8 @@ bad:	lea badmsg(%rip), %rsi
 off:
 #ifdef TRIPLE_FAULT
 	lidt empty_idt(%rip)
+	.globl triple_ud2
+triple_ud2:
 	ud2
 #endif
 	mov $0x600, %dx
