@@ -97,10 +97,16 @@ unsigned crash_vcpu(const struct stats_report *r)
 	return r->crash && r->crash->captured && r->crash->vcpu < r->nvcpus ? r->crash->vcpu : 0;
 }
 
-static void explain_head(const struct crash_info *c, char *buf, size_t len, size_t *o)
+static void explain_head(const struct stats_report *r, char *buf, size_t len, size_t *o)
 {
-	if (!c || !c->captured) {
+	const struct crash_info *c = r->crash;
+
+	if ((!c || !c->captured) && r->end_reason && strcmp(r->end_reason, "warden-bug") == 0) {
 		put(buf, len, o, "warden stopped the VM on an internal error of its own");
+		return;
+	}
+	if (!c || !c->captured) {
+		put(buf, len, o, "the VM ended (%s) without a vCPU's report of it", r->end_reason);
 		return;
 	}
 	switch (c->kind) {
@@ -227,7 +233,7 @@ void crash_explain(const struct stats_report *r, char *buf, size_t len)
 	if (!len)
 		return;
 	buf[0] = '\0';
-	explain_head(r->crash, buf, len, &o);
+	explain_head(r, buf, len, &o);
 	put(buf, len, &o, ": ");
 	explain_chain(r, id, buf, len, &o);
 	if (r->crash)
