@@ -142,6 +142,11 @@ guest_checks() { # BIN LABEL
 	expect_eq "$l triple fault: exit status 4" 4 "$(rc $l-triple)"
 	expect_eq "$l triple fault: one shutdown exit" 1 "$(json $OUT/$l-triple.json .reasons.shutdown.count)"
 	crash_checks "$l" "$OUT/$l-triple"
+	# The same in the HTML report, from the --stats-trace file.
+	run "$l-triple-trace" "$bin" --stats-trace "$OUT/$l-triple.jsonl" --kernel $G/long64-triple.elf
+	"$bin" report "$OUT/$l-triple.jsonl" -o "$OUT/$l-triple.html" >"$OUT/$l-triple-report.err" 2>&1
+	expect_match "$l triple fault: the HTML report explains it" '<h2 id="sec-crash">Why the VM ended: triple-fault</h2>' "$OUT/$l-triple.html"
+	expect_match "$l triple fault: the HTML report shows the console tail" '^cpuid ok$' "$OUT/$l-triple.html"
 
 	run "$l-prot32" "$bin" --kernel $G/prot32.elf --no-irqchip
 	j=$OUT/$l-prot32.json
