@@ -12,6 +12,7 @@ echo "@@BEGIN crash_tracefs.txt"
 for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
 	if [ -r "$d/events/kvm/kvm_inj_exception/format" ]; then
 		echo "kvm_inj_exception: yes"
+		cat "$d/events/kvm/kvm_inj_exception/format" "$d/events/kvm/kvm_inj_virq/format"
 		break
 	fi
 done
