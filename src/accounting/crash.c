@@ -165,8 +165,9 @@ static void explain_chain(const struct stats_report *r, unsigned id, char *buf, 
 			put(buf, len, o, " at rip 0x%llx", (unsigned long long)rip);
 	}
 	if (n && ev[n - 1].type == TEV_EXIT)
-		put(buf, len, o, " -> hardware exit %s",
-		    exit_trace_reason_name(r->trace, ev[n - 1].code, nb, sizeof(nb)));
+		put(buf, len, o, " -> hardware exit %s at rip 0x%llx",
+		    exit_trace_reason_name(r->trace, ev[n - 1].code, nb, sizeof(nb)),
+		    (unsigned long long)ev[n - 1].rip);
 }
 
 /* What KVM_GET_VCPU_EVENTS still held at the exit. */

@@ -8,9 +8,11 @@
 #include "accounting/last_exits.h"
 
 /* KVM's power-on values: what the registers hold when KVM reset the vCPU
- * before it reported the triple fault (KVM on AMD does). */
+ * before it reported the triple fault (KVM on AMD does): CR0 is ET alone,
+ * but for CD/NW, which an INIT keeps from before. */
 #define RESET_RIP 0xfff0
-#define RESET_CR0 0x60000010
+#define RESET_CR0 0x10
+#define CR0_CD_NW 0x60000000ULL
 
 static void print_events(FILE *f, const struct crash_info *c)
 {
@@ -52,7 +54,7 @@ static void print_regs(FILE *f, const struct crash_info *c)
 		(unsigned long long)s->rip, (unsigned long long)s->rsp, (unsigned long long)s->cr0,
 		(unsigned long long)s->cr2, (unsigned long long)s->cr3, (unsigned long long)s->cr4,
 		(unsigned long long)s->efer,
-		s->rip == RESET_RIP && s->cr0 == RESET_CR0
+		s->rip == RESET_RIP && (s->cr0 & ~CR0_CD_NW) == RESET_CR0
 			? " (the power-on state: KVM reset the vCPU before it reported the exit)" : "");
 }
 
@@ -80,12 +82,22 @@ static void print_exits(FILE *f, const struct stats_report *r, unsigned id)
 	}
 }
 
-static void print_event(FILE *f, const struct stats_report *r, const struct trace_event *e,
-			uint64_t t_end)
+static bool same_event(const struct trace_event *a, const struct trace_event *b)
 {
-	char nb[32];
+	return a->type == b->type && a->code == b->code && a->rip == b->rip &&
+	       a->has_error == b->has_error && a->error_code == b->error_code;
+}
 
-	fprintf(f, "    %10.1f us  ", e->time <= t_end ? -(double)(t_end - e->time) / 1e3 : 0.0);
+/* E, the last of RUN identical events (a loop in the guest: one line). */
+static void print_event(FILE *f, const struct stats_report *r, const struct trace_event *e,
+			unsigned run, uint64_t t_end)
+{
+	char nb[32], times[16] = "";
+
+	if (run > 1)
+		snprintf(times, sizeof(times), "x%u", run);
+	fprintf(f, "    %10.1f us %5s  ", e->time <= t_end ? -(double)(t_end - e->time) / 1e3 : 0.0,
+		times);
 	if (e->type == TEV_EXIT)
 		fprintf(f, "exit %s rip 0x%llx\n", exit_trace_reason_name(r->trace, e->code, nb, sizeof(nb)),
 			(unsigned long long)e->rip);
@@ -107,11 +119,14 @@ static void print_delivered(FILE *f, const struct stats_report *r, unsigned id)
 		return;
 	n = exit_trace_last_events(r->trace, id, ev);
 	fprintf(f, "  what KVM did last, vCPU %u (--exit-trace: hardware exits, injected exceptions "
-		"and interrupts; oldest first, time before the last):\n", id);
+		"and interrupts; oldest first, time before the last;\n    runs of one event folded, at the last one's time):\n", id);
 	if (!n)
 		fprintf(f, "    (no events traced for this vCPU)\n");
-	for (unsigned i = 0; i < n; i++)
-		print_event(f, r, &ev[i], ev[n - 1].time);
+	for (unsigned i = 0, run; i < n; i += run) {
+		for (run = 1; i + run < n && same_event(&ev[i], &ev[i + run]); run++)
+			;
+		print_event(f, r, &ev[i + run - 1], run, ev[n - 1].time);
+	}
 }
 
 static void print_console(FILE *f, const struct crash_info *c)

@@ -115,7 +115,10 @@ int exit_trace_init(struct exit_trace *t, unsigned nvcpus)
 	t->f_exc_nr = read_field(root, "kvm_inj_exception", "exception");
 	t->f_exc_has_error = read_field(root, "kvm_inj_exception", "has_error");
 	t->f_exc_error = read_field(root, "kvm_inj_exception", "error_code");
+	/* "irq" in older kernels, "vector" since the field was renamed. */
 	t->f_virq_irq = read_field(root, "kvm_inj_virq", "irq");
+	if (t->f_virq_irq.off < 0)
+		t->f_virq_irq = read_field(root, "kvm_inj_virq", "vector");
 	if (t->f_exc_nr.off < 0)
 		t->id_exc = -1;
 	if (t->f_virq_irq.off < 0)

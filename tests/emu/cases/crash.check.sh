@@ -20,7 +20,7 @@ else
 		expect_eq "crash (SVM): the trace ends with the hardware SHUTDOWN exit" SHUTDOWN \
 			"$(js crash_triple '.crash.kvm_delivered[0].events[-1].reason')"
 		expect_match "crash (SVM): the explanation names the chain" \
-			"triple-faulted: KVM injected #UD at rip $UD2 -> hardware exit SHUTDOWN" "$OUT/crash_triple.err"
+			"triple-faulted: KVM injected #UD at rip $UD2 -> hardware exit SHUTDOWN at rip $UD2" "$OUT/crash_triple.err"
 	else
 		skip "crash (SVM): L1's tracefs has no kvm:kvm_inj_exception tracepoint"
 	fi
@@ -32,3 +32,12 @@ fi
 expect_eq "crash (Linux, reboot=t): ends by a triple fault (status 4)" 4 "$(rc crash_linux)"
 expect_match "crash (Linux): the console tail holds the guest's last line" '^    \| warden-last-words' "$OUT/crash_linux.err"
 expect_eq "crash (Linux): console tail at most 20 lines" true "$(js crash_linux '.crash.console_tail | length <= 20 and length > 0')"
+# Linux's reboot=t loads an empty IDT and raises int3: the hardware
+# escalates it without KVM, so the chain is the SHUTDOWN exit at the
+# kernel's RIP (from kvm_exit, taken before KVM reset the vCPU).
+if grep -q '^kvm_inj_exception: yes' "$OUT/crash_tracefs.txt" 2>/dev/null; then
+	expect_match "crash (Linux): the chain ends at the SHUTDOWN exit at a kernel RIP" \
+		'triple-faulted: .* -> hardware exit SHUTDOWN at rip 0xffffffff[0-9a-f]{8}; ' "$OUT/crash_linux.err"
+else
+	skip "crash (Linux): L1's tracefs has no kvm:kvm_inj_exception tracepoint"
+fi
