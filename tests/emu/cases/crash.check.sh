@@ -16,7 +16,7 @@ else
 		expect_eq "crash (SVM): KVM's last injections, from the trace: #UD" "#UD" \
 			"$(js crash_triple '[.crash.kvm_delivered[0].events[] | select(.type == "exception") | .name] | join(" -> ")')"
 		expect_eq "crash (SVM): the exit before the #UD was at the guest's ud2" "$UD2" \
-			"$(js crash_triple '.crash.kvm_delivered[0].events as $e | [range(0; $e | length) | select($e[.].type == "exception")][0] as $i | [$e[0:$i][] | select(.type == "exit")][-1].rip')"
+			"$(js crash_triple '.crash.kvm_delivered[0].events as $e | [range(0; $e | length) | select($e[.].type == "exception")][0] as $i | if $i == null then "no exception" else [$e[0:$i][] | select(.type == "exit")][-1].rip end')"
 		expect_eq "crash (SVM): the trace ends with the hardware SHUTDOWN exit" SHUTDOWN \
 			"$(js crash_triple '.crash.kvm_delivered[0].events[-1].reason')"
 		expect_match "crash (SVM): the explanation names the chain" \
