@@ -183,9 +183,11 @@ static void explain_events(const struct crash_info *c, char *buf, size_t len, si
 		    e->exception.pending ? "pending" : "being injected");
 	else
 		put(buf, len, o, "; no exception pending in KVM at the exit");
-	if (c->state.triple_fault_event)
+	if (c->state.triple_fault_event && c->kind == EXIT_SHUTDOWN)
 		put(buf, len, o, ", KVM's triple-fault event %s",
 		    e->triple_fault.pending ? "pending" : "already taken");
+	else if (c->state.triple_fault_event && e->triple_fault.pending)
+		put(buf, len, o, ", KVM's triple-fault event pending");
 }
 
 static void explain_exits(const struct stats_report *r, unsigned id, char *buf, size_t len,

@@ -6,6 +6,7 @@
 #include "accounting/exit_stats.h"
 #include "accounting/exit_trace.h"
 #include "accounting/last_exits.h"
+#include "core/exit.h"
 
 /* KVM's power-on values: what the registers hold when KVM reset the vCPU
  * before it reported the triple fault (KVM on AMD does): CR0 is ET alone,
@@ -37,7 +38,8 @@ static void print_events(FILE *f, const struct crash_info *c)
 	fprintf(f, "; NMI %s", e->nmi.pending ? "pending" : e->nmi.injected ? "injected" : "none");
 	if (c->state.triple_fault_event)
 		fprintf(f, "; triple-fault event %s (KVM_CAP_X86_TRIPLE_FAULT_EVENT)",
-			e->triple_fault.pending ? "pending" : "not pending: KVM had taken it");
+			e->triple_fault.pending ? "pending"
+			: c->kind == EXIT_SHUTDOWN ? "not pending: KVM had taken it" : "not pending");
 	else
 		fprintf(f, "; KVM's triple-fault event: not offered by this host");
 	fprintf(f, "\n");

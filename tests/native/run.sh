@@ -105,6 +105,21 @@ crash_checks() { # LABEL OUTPUT-PREFIX
 	expect_eq "$l triple fault: no exit trace, said so" "needs --exit-trace" "$(json $j .crash.kvm_delivered_missing)"
 }
 
+# A KVM internal error (long64-emufail.elf: an x87 load from MMIO, which
+# KVM's emulator refuses) gets the crash report too: its explanation, the
+# console tail, and the failing exit last in the ring, at the instruction.
+emufail_checks() { # BIN LABEL
+	local bin=$1 l=$2 o=$OUT/$2-emufail insn
+	insn=$(printf '0x%x' "0x$(nm $G/long64-emufail.elf | awk '$3 == "emu_fail_insn" { print $1 }')")
+	run "$l-emufail" "$bin" --kernel $G/long64-emufail.elf
+	expect_eq "$l KVM internal error: exit status 5" 5 "$(rc $l-emufail)"
+	expect_match "$l KVM internal error: explanation line" '^  vCPU 0: KVM internal error \(suberror 1\): .*; last exits: .* internal_error rip '"$insn"'; the guest.s last console lines: "long64: hello \| cpuid ok"' "$o.err"
+	expect_eq "$l KVM internal error: crash object (vCPU, exit, console tail)" 'internal_error "cpuid ok"' \
+		"$(json $o.json '"\(.crash.exit) \(.crash.console_tail[-1] | tojson)"')"
+	expect_eq "$l KVM internal error: the ring ends with it, at the failing instruction" "internal_error $insn" \
+		"$(json $o.json '.crash.last_exits[0].exits[-1] | "\(.reason) \(.rip)"')"
+}
+
 guest_checks() { # BIN LABEL
 	local bin=$1 l=$2 j
 
@@ -147,6 +162,8 @@ guest_checks() { # BIN LABEL
 	"$bin" report "$OUT/$l-triple.jsonl" -o "$OUT/$l-triple.html" >"$OUT/$l-triple-report.err" 2>&1
 	expect_match "$l triple fault: the HTML report explains it" '<h2 id="sec-crash">Why the VM ended: triple-fault</h2>' "$OUT/$l-triple.html"
 	expect_match "$l triple fault: the HTML report shows the console tail" '^cpuid ok$' "$OUT/$l-triple.html"
+
+	emufail_checks "$bin" "$l"
 
 	run "$l-prot32" "$bin" --kernel $G/prot32.elf --no-irqchip
 	j=$OUT/$l-prot32.json
