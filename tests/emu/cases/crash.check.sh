@@ -41,3 +41,7 @@ if grep -q '^kvm_inj_exception: yes' "$OUT/crash_tracefs.txt" 2>/dev/null; then
 else
 	skip "crash (Linux): L1's tracefs has no kvm:kvm_inj_exception tracepoint"
 fi
+# console=hvc0: the last lines came through the virtio console.
+expect_eq "crash (Linux, console=hvc0): ends by a triple fault (status 4)" 4 "$(rc crash_hvc)"
+expect_eq "crash (Linux, console=hvc0): the virtio console's output is in the tail" true \
+	"$(js crash_hvc '[.crash.console_tail[] | select(test("^warden-hvc-last-words"))] | length == 1')"
