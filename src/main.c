@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounting/crash.h"
 #include "accounting/exit_stats.h"
 #include "accounting/observatory.h"
 #include "accounting/advice_costs.h"
@@ -251,6 +252,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		.nested = o->nested,
 		.hyperv = o->hyperv,
 		.s3 = o->acpi_s3,
+		.exit_rip = true, /* for the crash report */
 	};
 	static struct vm vm;
 	struct host_console con;
@@ -300,6 +302,8 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	if (vm.stuck)
 		end_stuck(); /* does not return */
 	*status = vm_end_status(&vm.end);
+	if (rec->crash)
+		crash_keep_console(rec->crash, &vm.console_tail);
 	rep->wall_ns += now_ns() - t0;
 	obs_detach(obs);
 	add_device_counters(rep, &vm);
@@ -326,6 +330,7 @@ int main(int argc, char **argv)
 	struct stats_report rep = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct observatory obs;
+	static struct crash_info crash; /* a bad end: what warden can know */
 	struct obs_config ocfg;
 	struct clock_cal cal;
 	enum vm_end end;
@@ -396,7 +401,8 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	rec = (struct recorder){ .stats = stats, .nvcpus = o.cpus, .obs = &obs };
+	rec = (struct recorder){ .stats = stats, .nvcpus = o.cpus, .obs = &obs, .crash = &crash };
+	rep.crash = &crash;
 	host_console_raw();
 	do {
 		end = boot_once(&o, &spec, &rec, &rep, &obs, &status);
@@ -419,6 +425,8 @@ int main(int argc, char **argv)
 	rep.ns_per_tick = clock_cal_ns_per_cycle(&cal);
 	obs_fill_report(&obs, &rep);
 	stats_print_table(stderr, &rep);
+	if (crash_wanted(&rep))
+		crash_print(stderr, &rep);
 	if ((o.stats_json && stats_write_json(o.stats_json, &rep) < 0) || obs_finish(&obs, &rep) < 0) {
 		fprintf(stderr, "warden: %s\n", err_msg());
 		obs_destroy(&obs);

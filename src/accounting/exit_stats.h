@@ -10,12 +10,14 @@
 #include <stdio.h>
 
 #include "accounting/histogram.h"
+#include "accounting/last_exits.h"
 
 struct advice_costs;
 #include "core/device.h"
 #include "core/exit.h"
 #include "core/vm.h"
 
+struct crash_info;
 struct kvm_view;
 struct exit_trace;
 
@@ -62,6 +64,7 @@ struct exit_stats {
 	struct exit_cost unclaimed;
 	struct addr_stat addr[STATS_ADDR_SLOTS];
 	uint64_t addr_overflow; /* exits whose address did not fit the table */
+	struct last_exits last; /* for the crash report (not merged) */
 };
 
 /* The VM-wide view handed to the reporters. */
@@ -88,6 +91,7 @@ struct stats_report {
 	const struct advice_costs *costs; /* --advice-costs, or NULL */
 	const char *kvm_missing;   /* why there are no KVM stats, if so */
 	const char *trace_missing; /* why there is no exit trace, if asked and so */
+	const struct crash_info *crash; /* a vCPU's bad end and the console tail, or NULL */
 };
 
 const char *stats_reason_name(unsigned slot);

@@ -15,9 +15,10 @@
 
 #define RING_PAGES 512 /* 2 MiB per vCPU: ~14,000 exits between drains */
 
-enum { EV_EXIT, EV_ENTRY, EV_USER, EV_MSR, NEVENTS };
+enum { EV_EXIT, EV_ENTRY, EV_USER, EV_MSR, EV_EXC, EV_VIRQ, NEVENTS };
+_Static_assert(NEVENTS == TRACE_NEVENTS, "TRACE_NEVENTS");
 static const char *const ev_name[NEVENTS] = { "kvm_exit", "kvm_entry", "kvm_userspace_exit",
-					      "kvm_msr" };
+					      "kvm_msr", "kvm_inj_exception", "kvm_inj_virq" };
 
 static const char *tracefs_root(void)
 {
@@ -107,6 +108,21 @@ int exit_trace_init(struct exit_trace *t, unsigned nvcpus)
 	t->f_rip = read_field(root, "kvm_exit", "guest_rip");
 	t->f_msr_write = read_field(root, "kvm_msr", "write");
 	t->f_msr_ecx = read_field(root, "kvm_msr", "ecx");
+	/* What KVM injected, for the crash report; a host without these
+	 * tracepoints (or their fields) still traces exits. */
+	t->id_exc = read_event_id(root, ev_name[EV_EXC]);
+	t->id_virq = read_event_id(root, ev_name[EV_VIRQ]);
+	t->f_exc_nr = read_field(root, "kvm_inj_exception", "exception");
+	t->f_exc_has_error = read_field(root, "kvm_inj_exception", "has_error");
+	t->f_exc_error = read_field(root, "kvm_inj_exception", "error_code");
+	/* "irq" in older kernels, "vector" since the field was renamed. */
+	t->f_virq_irq = read_field(root, "kvm_inj_virq", "irq");
+	if (t->f_virq_irq.off < 0)
+		t->f_virq_irq = read_field(root, "kvm_inj_virq", "vector");
+	if (t->f_exc_nr.off < 0)
+		t->id_exc = -1;
+	if (t->f_virq_irq.off < 0)
+		t->id_virq = -1;
 	if (t->id_exit < 0 || t->id_entry < 0 || t->id_user < 0 || t->f_reason.off < 0 ||
 	    t->f_reason.size != 4)
 		return fail(ERR_HOST, "--exit-trace: cannot read the kvm_exit/kvm_entry/"
@@ -141,7 +157,8 @@ static int open_event(int id, int group_fd)
 int exit_trace_open_thread(struct exit_trace *t, unsigned id)
 {
 	struct trace_ring *r = &t->ring[id];
-	const int ids[NEVENTS] = { t->id_exit, t->id_entry, t->id_user, t->id_msr };
+	const int ids[NEVENTS] = { t->id_exit, t->id_entry, t->id_user, t->id_msr,
+				   t->id_exc, t->id_virq };
 	long page = sysconf(_SC_PAGESIZE);
 
 	if (!t->enabled || id >= TRACE_MAX_VCPUS)
@@ -153,7 +170,7 @@ int exit_trace_open_thread(struct exit_trace *t, unsigned id)
 		if (r->fd[e] < 0)
 			return fail_errno(ERR_HOST, "--exit-trace: perf_event_open(kvm:%s)%s", ev_name[e],
 					  errno == EACCES || errno == EPERM ? " needs root" : "");
-		/* All four events share the first one's ring, so one buffer holds
+		/* All the events share the first one's ring, so one buffer holds
 		 * this thread's events in the order they happened. */
 		if (e > 0 && ioctl(r->fd[e], PERF_EVENT_IOC_SET_OUTPUT, r->fd[0]) < 0)
 			return fail_errno(ERR_HOST, "--exit-trace: PERF_EVENT_IOC_SET_OUTPUT");
@@ -264,6 +281,29 @@ static void close_exit(struct exit_trace *t, struct trace_ring *r, uint64_t time
 		msr_add(t, (uint32_t)r->p_msr, r->p_msr_write, ns);
 }
 
+static void last_add(struct trace_ring *r, struct trace_event e)
+{
+	r->last.e[r->last.n++ % TRACE_LAST_EVENTS] = e;
+}
+
+/* An injection KVM made (exception or interrupt), for the crash report. */
+static void on_injection(struct exit_trace *t, struct trace_ring *r, int type, uint64_t time,
+			 const uint8_t *raw, uint32_t len)
+{
+	struct trace_event e = { .time = time };
+
+	if (type == t->id_exc) {
+		e.type = TEV_EXCEPTION;
+		e.code = (uint32_t)field_u(raw, len, t->f_exc_nr);
+		e.has_error = field_u(raw, len, t->f_exc_has_error) != 0;
+		e.error_code = (uint32_t)field_u(raw, len, t->f_exc_error);
+	} else {
+		e.type = TEV_VIRQ;
+		e.code = (uint32_t)field_u(raw, len, t->f_virq_irq);
+	}
+	last_add(r, e);
+}
+
 static void on_sample(struct exit_trace *t, struct trace_ring *r, uint64_t time,
 		      const uint8_t *raw, uint32_t len)
 {
@@ -272,6 +312,10 @@ static void on_sample(struct exit_trace *t, struct trace_ring *r, uint64_t time,
 	if (len < 8)
 		return;
 	type = raw[0] | raw[1] << 8; /* common_type: the tracepoint id */
+	if (type >= 0 && (type == t->id_exc || type == t->id_virq)) {
+		on_injection(t, r, type, time, raw, len);
+		return;
+	}
 	if (type == t->id_exit) {
 		if (r->pending) {
 			t->unmatched++; /* an exit without its entry (lost samples) */
@@ -288,6 +332,8 @@ static void on_sample(struct exit_trace *t, struct trace_ring *r, uint64_t time,
 				t->isa = (enum hw_isa)isa;
 		}
 		rip_add(t, r->p_code, field_u(raw, len, t->f_rip));
+		last_add(r, (struct trace_event){ .time = time, .type = TEV_EXIT, .code = r->p_code,
+						  .rip = field_u(raw, len, t->f_rip) });
 		t->exits++;
 		r->vcpu_exits++;
 	} else if (type == t->id_entry) {
@@ -402,6 +448,20 @@ unsigned exit_trace_msrs_sorted(const struct exit_trace *t, struct trace_msr *ou
 		if (t->msr[i].used)
 			out[n++] = t->msr[i];
 	qsort(out, n, sizeof(out[0]), msr_desc);
+	return n;
+}
+
+unsigned exit_trace_last_events(const struct exit_trace *t, unsigned id, struct trace_event *out)
+{
+	const struct trace_last *l;
+	unsigned n;
+
+	if (!t->enabled || id >= TRACE_MAX_VCPUS)
+		return 0;
+	l = &t->ring[id].last;
+	n = l->n < TRACE_LAST_EVENTS ? (unsigned)l->n : TRACE_LAST_EVENTS;
+	for (unsigned i = 0; i < n; i++)
+		out[i] = l->e[(l->n - n + i) % TRACE_LAST_EVENTS];
 	return n;
 }
 

@@ -22,6 +22,27 @@
 #define TRACE_MAX_MSRS 128
 #define TRACE_MAX_RIPS 256
 #define TRACE_MAX_VCPUS 256
+#define TRACE_NEVENTS 6 /* tracepoints per vCPU thread */
+#define TRACE_LAST_EVENTS 32 /* kept per vCPU for the crash report */
+
+/* What KVM did last on one vCPU (the crash report's "what KVM delivered"):
+ * a hardware exit with its guest RIP, an exception or an interrupt KVM
+ * injected (kvm:kvm_inj_exception, kvm:kvm_inj_virq). */
+enum trace_event_type { TEV_EXIT, TEV_EXCEPTION, TEV_VIRQ };
+
+struct trace_event {
+	uint64_t time;       /* CLOCK_MONOTONIC ns */
+	uint64_t rip;        /* TEV_EXIT */
+	uint32_t code;       /* exit code, vector or interrupt */
+	uint32_t error_code; /* TEV_EXCEPTION with has_error */
+	uint8_t type;        /* enum trace_event_type */
+	bool has_error;
+};
+
+struct trace_last {
+	struct trace_event e[TRACE_LAST_EVENTS];
+	uint64_t n; /* events ever added */
+};
 
 struct trace_reason {
 	uint32_t code;
@@ -49,7 +70,7 @@ struct trace_rip {
 /* One vCPU thread's ring buffer and where its last exit stands. */
 struct trace_ring {
 	_Atomic int ready; /* set by the vCPU thread once fds/ring exist */
-	int fd[4];
+	int fd[TRACE_NEVENTS];
 	void *base;
 	uint64_t size; /* data area bytes */
 	/* decoder state: the exit waiting for its entry */
@@ -60,6 +81,7 @@ struct trace_ring {
 	int64_t p_msr; /* -1: none */
 	bool p_msr_write;
 	uint64_t vcpu_in_kvm, vcpu_to_warden, vcpu_exits;
+	struct trace_last last;
 };
 
 struct tp_field {
@@ -70,8 +92,9 @@ struct exit_trace {
 	bool enabled;
 	enum hw_isa isa_default; /* when the tracepoint has no isa field */
 	unsigned nvcpus;
-	int id_exit, id_entry, id_user, id_msr;
+	int id_exit, id_entry, id_user, id_msr, id_exc, id_virq;
 	struct tp_field f_reason, f_isa, f_rip, f_msr_write, f_msr_ecx;
+	struct tp_field f_exc_nr, f_exc_has_error, f_exc_error, f_virq_irq;
 	struct trace_ring ring[TRACE_MAX_VCPUS];
 	struct trace_reason reason[TRACE_MAX_CODES];
 	struct trace_msr msr[TRACE_MAX_MSRS];
@@ -92,6 +115,10 @@ void exit_trace_close(struct exit_trace *t);
 
 /* The MSRs seen, busiest first, into OUT (room for TRACE_MAX_MSRS). */
 unsigned exit_trace_msrs_sorted(const struct exit_trace *t, struct trace_msr *out);
+
+/* Vcpu ID's last events, oldest first, into OUT (room for
+ * TRACE_LAST_EVENTS); how many. */
+unsigned exit_trace_last_events(const struct exit_trace *t, unsigned id, struct trace_event *out);
 
 const char *exit_trace_reason_name(const struct exit_trace *t, uint32_t code, char *buf,
 				   unsigned len);

@@ -1,5 +1,6 @@
 #include "accounting/recorder.h"
 
+#include "accounting/crash.h"
 #include "accounting/exit_stats.h"
 #include "accounting/observatory.h"
 #include "core/vm.h"
@@ -13,12 +14,23 @@ static void on_vcpu_start(void *ctx, unsigned vcpu)
 		obs_vcpu_thread_start(r->obs, vcpu);
 }
 
-static void on_exit(void *ctx, unsigned vcpu, const struct exit_record *e)
+static void on_vm_exit(void *ctx, unsigned vcpu, const struct exit_record *e)
 {
 	struct recorder *r = ctx;
 
-	if (invariant(vcpu < r->nvcpus))
+	if (invariant(vcpu < r->nvcpus)) {
 		stats_record(&r->stats[vcpu], e);
+		last_exits_add(&r->stats[vcpu].last, e);
+	}
+}
+
+static void on_crash(void *ctx, unsigned vcpu, const struct exit_record *e,
+		     const struct vcpu_crash *c)
+{
+	struct recorder *r = ctx;
+
+	if (r->crash)
+		crash_record(r->crash, vcpu, e, c);
 }
 
 static void on_return(void *ctx, unsigned vcpu, const struct exit_record *prev, uint64_t ticks)
@@ -32,6 +44,7 @@ static void on_return(void *ctx, unsigned vcpu, const struct exit_record *prev, 
 void recorder_observer(struct recorder *r, struct vm_observer *out)
 {
 	*out = (struct vm_observer){
-		.ctx = r, .vcpu_start = on_vcpu_start, .exit = on_exit, .exit_return = on_return,
+		.ctx = r, .vcpu_start = on_vcpu_start, .exit = on_vm_exit, .exit_return = on_return,
+		.crash = on_crash,
 	};
 }

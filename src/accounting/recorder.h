@@ -12,6 +12,7 @@ struct recorder {
 	struct exit_stats *stats; /* one per vCPU */
 	unsigned nvcpus;
 	struct observatory *obs;  /* or NULL */
+	struct crash_info *crash; /* where a bad end is recorded, or NULL */
 };
 
 /* Hooks for VM->obs that record into R (which must outlive the VM run). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "accounting/advice.h"
+#include "accounting/crash.h"
 #include "accounting/exit_split.h"
 #include "accounting/exit_trace.h"
 #include "accounting/observatory.h"
@@ -399,6 +400,8 @@ json_object *stats_json_build(const struct stats_report *r)
 	else if (r->trace_missing)
 		json_object_object_add(root, "exit_trace_missing", json_object_new_string(r->trace_missing));
 	json_object_object_add(root, "per_vcpu", per_vcpu_json(r, wall_s));
+	if (crash_wanted(r))
+		json_object_object_add(root, "crash", crash_json(r));
 	free(all);
 	return root;
 }

@@ -64,6 +64,9 @@ struct exit_record {
 	int end;            /* enum vm_end: VM_RUNNING to go on */
 	bool dump_regs;     /* the run loop should print the registers */
 	uint32_t coalesced; /* coalesced MMIO writes delivered before this exit */
+	bool has_rip;       /* KVM copied the registers (vm_config.exit_rip) */
+	uint64_t rip;       /* the guest RIP then: at, or for port I/O just
+			     * after, the exiting instruction */
 	/* Stamped by the run loop (TSC cycles). */
 	uint64_t t_enter, t_exit, t_decoded, t_done;
 };

@@ -113,6 +113,10 @@ void exit_decode(struct kvm_run *run, size_t run_size, int ret, int errno_val,
 	r->kind = EXIT_NONE;
 	if (ret != 0)
 		return;
+	if (run->kvm_valid_regs & KVM_SYNC_X86_REGS) {
+		r->has_rip = true;
+		r->rip = run->s.regs.regs.rip;
+	}
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO: decode_pio(run, run_size, r); break;
 	case KVM_EXIT_MMIO: decode_mmio(run, r); break;

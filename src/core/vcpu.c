@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/cpuid.h"
+#include "core/crash_state.h"
 #include "core/exit.h"
 #include "core/hyperv.h"
 #include "core/vcpu_reset.h"
@@ -105,6 +106,8 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned id)
 		return fail_errno(ERR_HOST, "KVM_SET_CPUID2");
 	if (vm->cfg.hyperv && vcpu_hyperv_enable(v) < 0)
 		return -1;
+	if (vm->cfg.exit_rip)
+		vcpu_exit_rip_setup(v);
 	/* No SA_RESTART: the kick must make KVM_RUN return EINTR. */
 	sigaction(SIG_KICK, &sa, NULL);
 	return setup_msrs(v);
@@ -195,6 +198,19 @@ static bool sleep_and_resume(struct vcpu *v)
 	return true;
 }
 
+/* Hand the observer what KVM still knows at the exit R that ends the VM
+ * badly: only now, on this thread, before anything resets the vCPU. */
+static void report_crash(struct vcpu *v, const struct exit_record *r)
+{
+	const struct vm_observer *obs = &v->vm->obs;
+	struct vcpu_crash c;
+
+	if (!obs->crash)
+		return;
+	vcpu_crash_capture(v, &c);
+	obs->crash(obs->ctx, v->id, r, &c);
+}
+
 /* The exit loop, the one path every exit takes.  It takes every timestamp
  * (entering KVM_RUN, back from it, decoded, emulated) and hands each
  * record to the VM's observer once; the RETURN part of an exit (back into
@@ -241,6 +257,8 @@ static void *vcpu_thread(void *arg)
 			obs->exit(obs->ctx, v->id, &r);
 		if (r.dump_regs)
 			vcpu_dump(v);
+		if (r.end == VM_END_TRIPLE_FAULT || r.end == VM_END_INTERNAL_ERROR)
+			report_crash(v, &r);
 		prev = r;
 		if (r.end != VM_RUNNING)
 			vm_request_end(vm, (enum vm_end)r.end);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/cpuid.h"
+#include "core/crash_state.h"
 #include "core/device.h"
 #include "core/kvm.h"
 #include "core/layout.h"
@@ -70,6 +71,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	unsigned max;
 
 	memset(vm, 0, sizeof(*vm));
+	text_tail_init(&vm->console_tail);
 	vm->vm_fd = vm->end.efd = -1;
 	vm->cfg = *cfg;
 	vm_sleep_init(&vm->sleep);
@@ -106,6 +108,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	/* After the PV hint (set in KVM's leaf before it moves to 0x40000101). */
 	if (cfg->hyperv && vm_hyperv_setup(vm) < 0)
 		return -1;
+	vm_crash_setup(vm);
 	vm->vcpus = calloc(cfg->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return fail(ERR_HOST, "out of memory");
@@ -151,6 +154,7 @@ void vm_destroy(struct vm *vm)
 	vm_end_close(&vm->end);
 	vm_sleep_destroy(&vm->sleep);
 	gmem_unmap(&vm->mem);
+	text_tail_destroy(&vm->console_tail);
 	memset(vm, 0, sizeof(*vm));
 	vm->vm_fd = vm->kvm_fd = vm->end.efd = -1;
 }

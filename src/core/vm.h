@@ -18,9 +18,11 @@
 #include "core/vcpu.h"
 #include "core/vm_end.h"
 #include "core/vm_sleep.h"
+#include "util/text_tail.h"
 
 struct device;
 struct exit_record;
+struct vcpu_crash;
 struct kvm_coalesced_mmio_ring;
 struct kvm_cpuid2;
 
@@ -53,6 +55,8 @@ struct vm_config {
 	bool nested;            /* SVM/VMX left in CPUID (default: hidden) */
 	bool s3;                /* --acpi-s3: the guest may suspend to S3
 				 * (core/vm_sleep.h; the ACPI PM device's PM1 blocks) */
+	bool exit_rip;          /* each exit record carries the guest RIP
+				 * (KVM_SYNC_X86_REGS, core/crash_state.h) */
 };
 
 /* Who watches the exits (the accounting): called on the vCPU threads,
@@ -67,6 +71,10 @@ struct vm_observer {
 	/* The way back into KVM_RUN after PREV took TICKS cycles. */
 	void (*exit_return)(void *ctx, unsigned vcpu, const struct exit_record *prev,
 			    uint64_t ticks);
+	/* The exit R that ends the VM badly (a triple fault, an entry
+	 * failure, an internal error), with what KVM still knew then. */
+	void (*crash)(void *ctx, unsigned vcpu, const struct exit_record *r,
+		      const struct vcpu_crash *c);
 };
 
 struct vm {
@@ -102,6 +110,10 @@ struct vm {
 	struct vm_hyperv_handler hv;
 	struct { int vcpu; unsigned sint; } hv_route[GSI_HV_SINT_COUNT];
 	struct msi_routes *msi; /* MSI routes (core/msi_routes.c), NULL until used */
+	bool triple_fault_event; /* KVM_CAP_X86_TRIPLE_FAULT_EVENT is on */
+	/* The last bytes the guest wrote to its consoles (the devices feed
+	 * it), for the crash report. */
+	struct text_tail console_tail;
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);

@@ -19,7 +19,10 @@ struct serial {
 
 static void serial_tx(void *ctx, uint8_t byte)
 {
-	(void)ctx;
+	struct serial *s = ctx;
+
+	/* Kept for the crash report: the guest's last words. */
+	text_tail_write(&s->vm->console_tail, &byte, 1);
 	/* The console is the point of this device; a short write to a
 	 * closed stdout is not worth stopping the guest for. */
 	while (write(STDOUT_FILENO, &byte, 1) < 0 && errno == EINTR)

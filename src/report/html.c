@@ -45,6 +45,7 @@ void page_write(FILE *f, const struct report_input *in)
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
 	section_header(f, in);
 	nav(f);
+	section_crash(f, in->stats);
 	section_timeline(f, in);
 	section_latency(f, in->stats);
 	section_cost(f, in->stats);

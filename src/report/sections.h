@@ -17,5 +17,7 @@ void section_cost(FILE *f, json_object *stats);
 void section_attribution(FILE *f, json_object *stats);
 void section_kvm(FILE *f, json_object *stats);
 void section_advice(FILE *f, json_object *stats);
+/* Only for a run that ended badly (the "crash" object). */
+void section_crash(FILE *f, json_object *stats);
 
 #endif

@@ -18,6 +18,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/vm.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "virtio/virtio_devices.h"
@@ -107,6 +108,9 @@ static bool write_out(const struct virtio_dev *vd, struct virtq_chain *c)
 	unsigned n = c->nout;
 	struct iovec *iov = advance(c->iov, &n, 0);
 
+	/* Kept for the crash report (the tail keeps its last 4 KiB). */
+	for (unsigned i = 0; vd->vm && i < c->nout; i++)
+		text_tail_write(&vd->vm->console_tail, c->iov[i].iov_base, c->iov[i].iov_len);
 	while (n) {
 		ssize_t w = writev(STDOUT_FILENO, iov, (int)n);
 

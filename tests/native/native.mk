@@ -6,6 +6,12 @@ NATIVE_GUESTS := $(GUEST_DIR)/long64.elf $(GUEST_DIR)/long64-triple.elf \
                  $(GUEST_DIR)/multiboot.elf $(GUEST_DIR)/multiboot-aout.bin $(GUEST_DIR)/multiboot-video.elf
 NATIVE_GUESTS += $(GUEST_DIR)/cpuid-nested.bin $(GUEST_DIR)/rtc-uie.bin
 NATIVE_GUESTS += $(GUEST_DIR)/s3-resume.elf $(GUEST_DIR)/s3-s5.elf $(GUEST_DIR)/s3-no-wake.elf
+NATIVE_GUESTS += $(GUEST_DIR)/long64-emufail.elf
+
+$(GUEST_DIR)/long64-emufail.elf: tests/native/guests/long64.S
+	@mkdir -p $(dir $@)
+	$(CC) -DEMU_FAIL -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
 
 $(GUEST_DIR)/long64.elf: tests/native/guests/long64.S
 	@mkdir -p $(dir $@)

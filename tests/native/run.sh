@@ -47,6 +47,10 @@ else
 	failed "host probe: kvm-check-ext --vm 162/15 (coalesced PIO)"
 	COALESCED_PIO=unknown
 fi
+# The crash report's KVM parts: KVM_CAP_X86_TRIPLE_FAULT_EVENT (218) and
+# KVM_CAP_SYNC_REGS (74, a mask: 1 = the general registers), on a VM.
+HOST_TF_EVENT=$("$CK" --vm 218 2>&1) || failed "host probe: kvm-check-ext --vm 218: $HOST_TF_EVENT"
+HOST_SYNC_REGS=$("$CK" --vm 74 2>&1) || failed "host probe: kvm-check-ext --vm 74: $HOST_SYNC_REGS"
 # Exits per byte a guest writes to the UART's transmit register.
 [ "$COALESCED_PIO" = yes ] && SERIAL_TX_EXITS=0 || SERIAL_TX_EXITS=1
 echo "   host: ioeventfd/irqfd: $HOST_IOEVENTFD; binary statistics: $HOST_STATS_FD; kvm_exit tracepoint: $HOST_EXIT_TRACE; coalesced PIO: $COALESCED_PIO"
@@ -63,6 +67,58 @@ run() {
 	echo $? >"$OUT/$name.rc"
 }
 rc() { cat "$OUT/$1.rc"; }
+
+# The crash report of long64-triple.elf (docs/observatory.md): the console
+# tail ends with the guest's last line, the last-exits ring is full and
+# ends with the exits the guest made (the MMIO writes, or the serial ones
+# where they exit, then the shutdown), KVM's events were read at the exit.
+crash_checks() { # LABEL OUTPUT-PREFIX
+	local l=$1 o=$2 j=$2.json last
+	local mmio_rip  # the guest's address after its MMIO write instruction
+	mmio_rip=$(printf '0x%x' "0x$(nm $G/long64-triple.elf | awk '$3 == "after_mmio_write" { print $1 }')")
+	expect_match "$l triple fault: explanation line" '^  vCPU 0 triple-faulted: .*; last exits: .*#1151 shutdown.*; the guest.s last console lines: "long64: hello \| cpuid ok"' "$o.err"
+	expect_match "$l triple fault: console tail printed" '^    \| cpuid ok$' "$o.err"
+	expect_eq "$l triple fault: console tail (JSON) ends with the last line" \
+		'["long64: hello","cpuid ok"]' "$(json $j '.crash.console_tail | tojson')"
+	expect_eq "$l triple fault: last exits bounded (32 of all)" "32 $(json $j .total_exits)" \
+		"$(json $j '"\(.crash.last_exits[0].exits | length) \(.crash.last_exits[0].total)"')"
+	expect_eq "$l triple fault: last exit is the shutdown" shutdown "$(json $j '.crash.last_exits[0].exits[-1].reason')"
+	if [ "$COALESCED_PIO" = yes ]; then last='mmio 0xd0000004 true'; else last='io 0x3f8 true'; fi
+	expect_eq "$l triple fault: the exit before it is the guest's last access" "$last" \
+		"$(json $j '.crash.last_exits[0].exits[-2] | "\(.reason) \(.addr) \(.write)"')"
+	expect_eq "$l triple fault: exit numbers end at the total" "$(json $j .total_exits)" \
+		"$(json $j '.crash.last_exits[0].exits[-1].seq')"
+	expect_eq "$l triple fault: KVM_GET_VCPU_EVENTS read at the exit" "0 shutdown" \
+		"$(json $j '"\(.crash.vcpu) \(.crash.exit)"')"
+	expect_eq "$l triple fault: KVM_GET_VCPU_EVENTS answered" false "$(json $j '.crash.kvm_events.exception.pending')"
+	if [ "$HOST_TF_EVENT" -gt 0 ] 2>/dev/null; then
+		expect_eq "$l triple fault: KVM's triple-fault event enabled" true "$(json $j .crash.kvm_events.triple_fault_event)"
+	else
+		skip "$l triple fault: KVM's triple-fault event: this host's KVM lacks KVM_CAP_X86_TRIPLE_FAULT_EVENT ($HOST_TF_EVENT)"
+	fi
+	if [ $((HOST_SYNC_REGS & 1)) = 1 ] 2>/dev/null; then
+		expect_eq "$l triple fault: MMIO write exits carry the guest RIP past the write (KVM_SYNC_X86_REGS)" "$mmio_rip" \
+			"$(json $j '[.crash.last_exits[0].exits[] | select(.reason == "mmio") | .rip] | unique | join(",")')"
+	else
+		skip "$l triple fault: exit RIPs: this host's KVM lacks KVM_SYNC_X86_REGS ($HOST_SYNC_REGS)"
+	fi
+	expect_eq "$l triple fault: no exit trace, said so" "needs --exit-trace" "$(json $j .crash.kvm_delivered_missing)"
+}
+
+# A KVM internal error (long64-emufail.elf: an x87 load from MMIO, which
+# KVM's emulator refuses) gets the crash report too: its explanation, the
+# console tail, and the failing exit last in the ring, at the instruction.
+emufail_checks() { # BIN LABEL
+	local bin=$1 l=$2 o=$OUT/$2-emufail insn
+	insn=$(printf '0x%x' "0x$(nm $G/long64-emufail.elf | awk '$3 == "emu_fail_insn" { print $1 }')")
+	run "$l-emufail" "$bin" --kernel $G/long64-emufail.elf
+	expect_eq "$l KVM internal error: exit status 5" 5 "$(rc $l-emufail)"
+	expect_match "$l KVM internal error: explanation line" '^  vCPU 0: KVM internal error \(suberror 1\): .*; last exits: .* internal_error rip '"$insn"'; the guest.s last console lines: "long64: hello \| cpuid ok"' "$o.err"
+	expect_eq "$l KVM internal error: crash object (vCPU, exit, console tail)" 'internal_error "cpuid ok"' \
+		"$(json $o.json '"\(.crash.exit) \(.crash.console_tail[-1] | tojson)"')"
+	expect_eq "$l KVM internal error: the ring ends with it, at the failing instruction" "internal_error $insn" \
+		"$(json $o.json '.crash.last_exits[0].exits[-1] | "\(.reason) \(.rip)"')"
+}
 
 guest_checks() { # BIN LABEL
 	local bin=$1 l=$2 j
@@ -95,9 +151,19 @@ guest_checks() { # BIN LABEL
 	expect_eq "$l long64: end reason" poweroff "$(json $j .end_reason)"
 	expect_match "$l long64: exit table printed" 'VM exits reached warden' "$OUT/$l-long64.err"
 
+	expect_absent "$l long64: no crash report after a poweroff" "$(json $j .crash)"
+
 	run "$l-triple" "$bin" --kernel $G/long64-triple.elf
 	expect_eq "$l triple fault: exit status 4" 4 "$(rc $l-triple)"
 	expect_eq "$l triple fault: one shutdown exit" 1 "$(json $OUT/$l-triple.json .reasons.shutdown.count)"
+	crash_checks "$l" "$OUT/$l-triple"
+	# The same in the HTML report, from the --stats-trace file.
+	run "$l-triple-trace" "$bin" --stats-trace "$OUT/$l-triple.jsonl" --kernel $G/long64-triple.elf
+	"$bin" report "$OUT/$l-triple.jsonl" -o "$OUT/$l-triple.html" >"$OUT/$l-triple-report.err" 2>&1
+	expect_match "$l triple fault: the HTML report explains it" '<h2 id="sec-crash">Why the VM ended: triple-fault</h2>' "$OUT/$l-triple.html"
+	expect_match "$l triple fault: the HTML report shows the console tail" '^cpuid ok$' "$OUT/$l-triple.html"
+
+	emufail_checks "$bin" "$l"
 
 	run "$l-prot32" "$bin" --kernel $G/prot32.elf --no-irqchip
 	j=$OUT/$l-prot32.json

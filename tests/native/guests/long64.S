@@ -9,6 +9,8 @@
  *   - poweroff via the ACPI sleep control register: 1 port write to 0x600
  * Built with -DTRIPLE_FAULT it instead loads an empty IDT and executes ud2:
  * #UD -> #DF -> triple fault, which ends the VM with status 4.
+ * Built with -DEMU_FAIL it loads an x87 value from MMIO before that, which
+ * KVM cannot emulate: a KVM internal error, status 5 (the crash report).
  */
 	.code64
 	.globl _start
@@ -29,6 +31,10 @@ _start:
 	loop 2b
 	mov $50, %ecx
 3:	movl %ecx, 4(%rbx)
+	/* An MMIO write's exit comes with RIP past the write (KVM's emulator
+	 * completed it): the crash report's RIP check (run.sh). */
+	.globl after_mmio_write
+after_mmio_write:
 	loop 3b
 
 	mov $20, %r8d
@@ -57,8 +63,18 @@ _start:
 bad:	lea badmsg(%rip), %rsi
 	call puts
 off:
+#ifdef EMU_FAIL
+	/* An x87 load from MMIO: KVM's instruction emulator cannot do it, so
+	 * KVM_RUN returns an internal error (emulation failure). */
+	mov $0xd0000000, %rbx
+	.globl emu_fail_insn
+emu_fail_insn:
+	fildl (%rbx)
+#endif
 #ifdef TRIPLE_FAULT
 	lidt empty_idt(%rip)
+	.globl triple_ud2
+triple_ud2:
 	ud2
 #endif
 	mov $0x600, %dx
