@@ -43,6 +43,9 @@ struct device_range {
 	uint64_t len;
 	uint8_t pool;  /* DEVICE_POOL_*, for DEVICE_ANY_BASE */
 };
+/* A range with every field named (every compiler's -Wextra is content). */
+#define DEVICE_RANGE(sp, b, l) { .space = (sp), .base = (b), .len = (l), .pool = DEVICE_POOL_MMIO }
+#define DEVICE_RANGE_POOL(sp, b, l, p) { .space = (sp), .base = (b), .len = (l), .pool = (p) }
 
 /* Asked for before vm_add_device(), granted (pool requests resolved)
  * after it. */

@@ -174,7 +174,7 @@ struct device *acpi_pm_create(struct vm *vm)
 		.name = "acpi-pm", .ops = &pm_ops, .priv = pm, .acpi_hid = ACPI_HID_FADT_PM,
 		/* Its only counter is guest errors: reported when there are some. */
 		.counters = &pm->counters, .counters_if_nonzero = true,
-		.res = { .nranges = 1, .range = { { BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN } },
+		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	/* The PM1a blocks (boot/acpi.c writes a full FADT when it sees them). */

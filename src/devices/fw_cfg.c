@@ -86,7 +86,7 @@ struct device *fw_cfg_create(struct vm *vm)
 	c->ram = vm->cfg.mem_bytes;
 	c->dev = (struct device){
 		.name = "fw-cfg", .ops = &fw_ops, .priv = c,
-		.res = { .nranges = 1, .range = { { BUS_PIO, PORT_FW_CFG, PORT_FW_CFG_LEN } },
+		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_FW_CFG, PORT_FW_CFG_LEN) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	if (vm_add_device(vm, &c->dev) < 0) {

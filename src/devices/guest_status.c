@@ -47,7 +47,7 @@ struct device *guest_status_create(struct vm *vm)
 	g->dev = (struct device){
 		.name = "guest-status", .ops = &gs_ops, .priv = g,
 		.res = { .nranges = 1,
-			 .range = { { BUS_PIO, PORT_GUEST_STATUS, PORT_GUEST_STATUS_LEN } },
+			 .range = { DEVICE_RANGE(BUS_PIO, PORT_GUEST_STATUS, PORT_GUEST_STATUS_LEN) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	if (vm_add_device(vm, &g->dev) < 0) {

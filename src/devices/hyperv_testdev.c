@@ -382,7 +382,7 @@ struct device *hyperv_testdev_create(struct vm *vm)
 	t->epfd = t->stopfd = -1;
 	t->dev = (struct device){ .name = "hyperv-testdev", .ops = &htd_ops, .priv = t,
 		.res = { .nranges = 1, .gsi = DEVICE_NO_GSI,
-			 .range = { { BUS_PIO, PORT_HV_TESTDEV, PORT_HV_TESTDEV_LEN } } } };
+			 .range = { DEVICE_RANGE(BUS_PIO, PORT_HV_TESTDEV, PORT_HV_TESTDEV_LEN) } } };
 	if (start(t) < 0 || vm_add_device(vm, &t->dev) < 0) {
 		htd_reset(&t->dev);
 		htd_destroy(&t->dev);

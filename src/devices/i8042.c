@@ -104,7 +104,7 @@ struct device *i8042_create(struct vm *vm)
 	 * speaker, is the in-kernel PIT's and never gets here with it.) */
 	k->dev = (struct device){
 		.name = "i8042", .ops = &i8042_ops, .priv = k,
-		.res = { .nranges = 1, .range = { { BUS_PIO, PORT_I8042_DATA, PORT_I8042_LEN } },
+		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_I8042_DATA, PORT_I8042_LEN) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	if (vm_add_device(vm, &k->dev) < 0) {

@@ -140,7 +140,7 @@ static struct pci_host *create(struct vm *vm)
 		.acpi_hid = "PNP0A03", /* a PCI root bridge: Linux scans bus 0 under it */
 		.counters = &h->counters, .counters_if_nonzero = true,
 		.res = { .nranges = 1,
-			 .range = { { BUS_PIO, PORT_PCI_CONFIG, PORT_PCI_CONFIG_LEN, 0 } },
+			 .range = { DEVICE_RANGE_POOL(BUS_PIO, PORT_PCI_CONFIG, PORT_PCI_CONFIG_LEN, 0) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	pci_cfg_init(&h->bridge.cfg, HOST_VENDOR, HOST_DEVICE, CLASS_HOST_BRIDGE, HOST_VENDOR,

@@ -297,8 +297,8 @@ struct device *regpage_create(struct vm *vm, const struct regpage_config *cfg)
 	rp->dev = (struct device){
 		.name = "regpage", .ops = &rp_ops, .priv = rp, .counters = &rp->work,
 		.res = { .nranges = 2,
-			 .range = { { BUS_PIO, PORT_REGPAGE, PORT_REGPAGE_LEN },
-				    { BUS_MMIO, LAYOUT_REGPAGE_MMIO, LAYOUT_REGPAGE_MMIO_LEN } },
+			 .range = { DEVICE_RANGE(BUS_PIO, PORT_REGPAGE, PORT_REGPAGE_LEN),
+				    DEVICE_RANGE(BUS_MMIO, LAYOUT_REGPAGE_MMIO, LAYOUT_REGPAGE_MMIO_LEN) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	if (vm_add_device(vm, &rp->dev) < 0)

@@ -75,7 +75,7 @@ struct serial *serial_create(struct vm *vm, unsigned port, int gsi)
 	s->vm = vm;
 	s->dev = (struct device){
 		.name = "serial", .ops = &serial_ops, .priv = s, .acpi_hid = "PNP0501",
-		.res = { .nranges = 1, .range = { { BUS_PIO, port, PORT_COM_LEN } }, .gsi = gsi },
+		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, port, PORT_COM_LEN) }, .gsi = gsi },
 	};
 	uart_init(&s->uart, serial_tx, serial_irq, s);
 	if (vm_add_device(vm, &s->dev) < 0) {

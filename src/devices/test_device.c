@@ -151,7 +151,7 @@ static struct device *test_iomem_create(struct vm *vm)
 	m->dev = (struct device){
 		.name = "test-iomem", .ops = &tm_ops, .priv = m,
 		.res = { .nranges = 1,
-			 .range = { { BUS_MMIO, LAYOUT_TESTDEV_IOMEM, LAYOUT_TESTDEV_IOMEM_LEN } },
+			 .range = { DEVICE_RANGE(BUS_MMIO, LAYOUT_TESTDEV_IOMEM, LAYOUT_TESTDEV_IOMEM_LEN) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	if (vm_add_device(vm, &m->dev) < 0) {
@@ -172,8 +172,8 @@ struct device *test_device_create_irq(struct vm *vm, void (*set_irq)(struct vm *
 	t->dev = (struct device){
 		.name = "test-device", .ops = &td_ops, .priv = t,
 		.res = { .nranges = 2,
-			 .range = { { BUS_PIO, PORT_TESTDEV, PORT_TESTDEV_LEN },
-				    { BUS_PIO, PORT_TESTDEV_IRQ, PORT_TESTDEV_IRQ_LEN } },
+			 .range = { DEVICE_RANGE(BUS_PIO, PORT_TESTDEV, PORT_TESTDEV_LEN),
+				    DEVICE_RANGE(BUS_PIO, PORT_TESTDEV_IRQ, PORT_TESTDEV_IRQ_LEN) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	if (vm_add_device(vm, &t->dev) < 0) {

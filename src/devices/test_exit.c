@@ -51,7 +51,7 @@ struct device *test_exit_create(struct vm *vm, uint16_t port)
 	t->vm = vm;
 	t->dev = (struct device){
 		.name = "test-exit", .ops = &te_ops, .priv = t,
-		.res = { .nranges = 1, .range = { { BUS_PIO, port, TEST_EXIT_LEN } }, .gsi = DEVICE_NO_GSI },
+		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, port, TEST_EXIT_LEN) }, .gsi = DEVICE_NO_GSI },
 	};
 	if (vm_add_device(vm, &t->dev) < 0) {
 		free(t);

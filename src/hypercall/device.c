@@ -318,7 +318,7 @@ struct device *hypercall_create(struct vm *vm, const struct hypercall_config *cf
 	hc->dev = (struct device){
 		.name = "hypercall", .ops = &hc_ops, .priv = hc,
 		.counters = &hc->counters,
-		.res = { .nranges = 1, .range = { { BUS_PIO, PORT_HYPERCALL, PORT_HYPERCALL_LEN } },
+		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_HYPERCALL, PORT_HYPERCALL_LEN) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	e = pthread_create(&hc->thread, NULL, fast_thread, hc);

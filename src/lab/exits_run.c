@@ -254,15 +254,15 @@ static int machine_create(struct machine *m, const struct lab_run_config *c, con
 	/* The devices every warden VM has, so the bus is as busy as usual. */
 	if (platform_create(&m->vm, &com1) < 0 ||
 	    !bench_add(&m->vm, "bench-port",
-		       (struct device_resources){ .nranges = 1, .range = { { BUS_PIO, PORT_LAB, PORT_LAB_LEN } },
+		       (struct device_resources){ .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_LAB, PORT_LAB_LEN) },
 						  .gsi = DEVICE_NO_GSI }) ||
 	    !(mmio = bench_add(&m->vm, "bench-mmio",
 			       (struct device_resources){ .nranges = 2,
-							  .range = { { BUS_MMIO, DEVICE_ANY_BASE, MMIO_WINDOW },
-								     { BUS_MMIO, DEVICE_ANY_BASE, MMIO_WINDOW } },
+							  .range = { DEVICE_RANGE(BUS_MMIO, DEVICE_ANY_BASE, MMIO_WINDOW),
+								     DEVICE_RANGE(BUS_MMIO, DEVICE_ANY_BASE, MMIO_WINDOW) },
 							  .gsi = DEVICE_NO_GSI })) ||
 	    !bench_add(&m->vm, "bench-msr",
-		       (struct device_resources){ .nranges = 1, .range = { { BUS_MSR, msr, 1 } },
+		       (struct device_resources){ .nranges = 1, .range = { DEVICE_RANGE(BUS_MSR, msr, 1) },
 						  .gsi = DEVICE_NO_GSI }))
 		return -1;
 	m->mmio = mmio->dev.res.range[0].base;

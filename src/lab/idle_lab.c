@@ -225,7 +225,7 @@ static int machine(struct vm *vm, struct idle_result *R, enum idle_mode mode, st
 	m->vm = vm;
 	m->stats = stats;
 	m->dev = (struct device){ .name = "lab-mark", .ops = &mark_ops, .priv = m,
-				  .res = { .nranges = 1, .range = { { BUS_PIO, PORT_LAB_MARK, 1 } }, .gsi = DEVICE_NO_GSI } };
+				  .res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_LAB_MARK, 1) }, .gsi = DEVICE_NO_GSI } };
 	if (vm_add_device(vm, &m->dev) < 0) {
 		free(m);
 		return -1;

@@ -294,7 +294,7 @@ static int run(struct sn_result_all *R, const struct boot_spec *spec, const char
 	c->stats = stats;
 	c->dev = (struct device){
 		.name = "lab-mark", .ops = &mark_ops, .priv = c,
-		.res = { .nranges = 1, .range = { { BUS_MMIO, DEVICE_ANY_BASE, 0x1000 } }, .gsi = DEVICE_NO_GSI },
+		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_MMIO, DEVICE_ANY_BASE, 0x1000) }, .gsi = DEVICE_NO_GSI },
 	};
 	if (platform_create(&vm, &com1) < 0) {
 		free(c);

@@ -215,7 +215,7 @@ static int run_vm(struct ts_result *R, struct vm *vm, const struct boot_spec *sp
 	c->R = R;
 	c->dev = (struct device){
 		.name = "lab-tsc", .ops = &ctl_ops, .priv = c,
-		.res = { .nranges = 1, .range = { { BUS_PIO, PORT_LAB_CTL, PORT_LAB_CTL_LEN } }, .gsi = DEVICE_NO_GSI },
+		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_LAB_CTL, PORT_LAB_CTL_LEN) }, .gsi = DEVICE_NO_GSI },
 	};
 	if (platform_create(vm, &com1) < 0 || vm_add_device(vm, &c->dev) < 0 || boot_load(vm, spec) < 0)
 		return -1;

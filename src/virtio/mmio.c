@@ -284,7 +284,7 @@ int virtio_mmio_create(struct vm *vm, struct virtio_dev *vd, const struct virtio
 		.acpi_hid = "LNRO0005", /* the id Linux's virtio_mmio driver matches */
 		.counters = &vd->counters,
 		.res = { .nranges = 1,
-			 .range = { { BUS_MMIO, DEVICE_ANY_BASE, VIRTIO_MMIO_WINDOW } },
+			 .range = { DEVICE_RANGE(BUS_MMIO, DEVICE_ANY_BASE, VIRTIO_MMIO_WINDOW) },
 			 .gsi = DEVICE_ANY_GSI },
 	};
 	if (virtio_dev_attach(vd, vm, opt, &mmio_transport, m) < 0 ||

@@ -577,7 +577,7 @@ static int add_isr_device(struct virtio_pci *p)
 	i->dev = (struct device){
 		.name = i->name, .ops = &isr_ops, .priv = i, .counters = &i->counters,
 		.res = { .nranges = 1,
-			 .range = { { BUS_MMIO, DEVICE_ANY_BASE, VIRTIO_PCI_ISR_SIZE, DEVICE_POOL_PCI } },
+			 .range = { DEVICE_RANGE_POOL(BUS_MMIO, DEVICE_ANY_BASE, VIRTIO_PCI_ISR_SIZE, DEVICE_POOL_PCI) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	return vm_add_device(p->vm, &i->dev);
@@ -601,7 +601,7 @@ static struct virtio_pci *alloc_function(struct vm *vm, struct virtio_dev *vd)
 		.name = vd->name, .ops = &virtio_pci_ops, .priv = p,
 		.counters = &vd->counters,
 		.res = { .nranges = 1,
-			 .range = { { BUS_MMIO, DEVICE_ANY_BASE, VIRTIO_PCI_BAR0_SIZE, DEVICE_POOL_PCI } },
+			 .range = { DEVICE_RANGE_POOL(BUS_MMIO, DEVICE_ANY_BASE, VIRTIO_PCI_BAR0_SIZE, DEVICE_POOL_PCI) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	return p;

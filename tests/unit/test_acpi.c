@@ -62,15 +62,15 @@ static struct tables walk(const uint8_t *buf, size_t len, uint64_t base, uint64_
 /* The platform devices as the allocator grants them (core/layout.h). */
 static const struct device com1 = {
 	.name = "serial", .acpi_hid = "PNP0501",
-	.res = { .nranges = 1, .range = { { BUS_PIO, PORT_COM1, PORT_COM_LEN } }, .gsi = GSI_COM1 },
+	.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_COM1, PORT_COM_LEN) }, .gsi = GSI_COM1 },
 };
 static const struct device rtc = {
 	.name = "rtc", .acpi_hid = "PNP0B00",
-	.res = { .nranges = 1, .range = { { BUS_PIO, PORT_RTC, PORT_RTC_LEN } }, .gsi = GSI_RTC },
+	.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_RTC, PORT_RTC_LEN) }, .gsi = GSI_RTC },
 };
 static const struct device pm = {
 	.name = "acpi-pm", .acpi_hid = ACPI_HID_FADT_PM,
-	.res = { .nranges = 1, .range = { { BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN } }, .gsi = DEVICE_NO_GSI },
+	.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN) }, .gsi = DEVICE_NO_GSI },
 };
 static const struct device *const platform[] = { &com1, &rtc, &pm };
 #define PLATFORM platform, 3
@@ -236,7 +236,7 @@ static struct device virtio_dev(uint64_t base, int gsi)
 {
 	return (struct device){
 		.name = "virtio", .acpi_hid = "LNRO0005",
-		.res = { .nranges = 1, .range = { { BUS_MMIO, base, 0x1000 } }, .gsi = gsi },
+		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_MMIO, base, 0x1000) }, .gsi = gsi },
 	};
 }
 
@@ -303,8 +303,8 @@ static void test_from_grants(void **state)
 /* --acpi-s3: the ACPI PM device with its PM1a blocks (devices/acpi_pm.c). */
 static const struct device pm_s3 = {
 	.name = "acpi-pm", .acpi_hid = ACPI_HID_FADT_PM,
-	.res = { .nranges = 2, .range = { { BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN },
-					  { BUS_PIO, PORT_ACPI_PM1_EVT, ACPI_PM1_EVT_LEN + ACPI_PM1_CNT_LEN } },
+	.res = { .nranges = 2, .range = { DEVICE_RANGE(BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN),
+					  DEVICE_RANGE(BUS_PIO, PORT_ACPI_PM1_EVT, ACPI_PM1_EVT_LEN + ACPI_PM1_CNT_LEN) },
 		 .gsi = DEVICE_NO_GSI },
 };
 

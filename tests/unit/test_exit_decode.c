@@ -215,10 +215,10 @@ static void test_emulate_attribution(void **state)
 
 	(void)state;
 	memset(&vm, 0, sizeof(vm));
-	probe_init(&a, "a", (struct device_resources){ .nranges = 1, .range = { { BUS_PIO, 0x70, 2 } },
+	probe_init(&a, "a", (struct device_resources){ .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, 0x70, 2) },
 						       .gsi = DEVICE_NO_GSI });
 	probe_init(&b, "b", (struct device_resources){
-		.nranges = 2, .range = { { BUS_PIO, 0x200, 8 }, { BUS_MMIO, DEVICE_ANY_BASE, 0x1000 } },
+		.nranges = 2, .range = { DEVICE_RANGE(BUS_PIO, 0x200, 8), DEVICE_RANGE(BUS_MMIO, DEVICE_ANY_BASE, 0x1000) },
 		.gsi = DEVICE_ANY_GSI });
 	assert_int_equal(vm_add_device(&vm, &a.dev), 0);
 	assert_int_equal(vm_add_device(&vm, &b.dev), 0);
@@ -319,7 +319,7 @@ static void test_msr(void **state)
 
 	/* A device claiming the MSR answers reads and takes writes. */
 	memset(&vm, 0, sizeof(vm));
-	probe_init(&m, "msr", (struct device_resources){ .nranges = 1, .range = { { BUS_MSR, 0x1a0, 1 } },
+	probe_init(&m, "msr", (struct device_resources){ .nranges = 1, .range = { DEVICE_RANGE(BUS_MSR, 0x1a0, 1) },
 							 .gsi = DEVICE_NO_GSI });
 	assert_int_equal(vm_add_device(&vm, &m.dev), 0);
 	msr_exit(0x1a0, false, 0);
@@ -445,7 +445,7 @@ static void test_coalesced_drain(void **state)
 	memset(&vm, 0, sizeof(vm));
 	memset(&ring, 0, sizeof(ring));
 	probe_init(&d, "coalesced", (struct device_resources){
-		.nranges = 1, .range = { { BUS_MMIO, 0xc0001000, 0x1000 } }, .gsi = DEVICE_NO_GSI });
+		.nranges = 1, .range = { DEVICE_RANGE(BUS_MMIO, 0xc0001000, 0x1000) }, .gsi = DEVICE_NO_GSI });
 	assert_int_equal(vm_add_device(&vm, &d.dev), 0);
 	vm.coalesced = &ring.ring;
 	vm.coalesced_max = max;

@@ -1062,7 +1062,7 @@ static int file_case(struct rig *r, const struct seed *sd, unsigned iter)
 	/* The ACPI PM registers the FADT points at, as the allocator grants them. */
 	static struct device pm = {
 		.name = "acpi-pm", .acpi_hid = ACPI_HID_FADT_PM,
-		.res = { .nranges = 1, .range = { { BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN } },
+		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_ACPI_PM, ACPI_PM_LEN) },
 			 .gsi = DEVICE_NO_GSI },
 	};
 	struct vm vm = { .mem = r->mem, .cfg = { .ncpus = 1 }, .devices = { &pm }, .ndevices = 1 };

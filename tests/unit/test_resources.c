@@ -32,13 +32,13 @@ static struct device dev(const char *name, struct device_resources res)
 
 static struct device_resources pio(uint64_t base, uint64_t len, int gsi)
 {
-	return (struct device_resources){ .nranges = 1, .range = { { BUS_PIO, base, len } }, .gsi = gsi };
+	return (struct device_resources){ .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, base, len) }, .gsi = gsi };
 }
 
 static struct device_resources window(int gsi)
 {
 	return (struct device_resources){
-		.nranges = 1, .range = { { BUS_MMIO, DEVICE_ANY_BASE, 0x1000 } }, .gsi = gsi,
+		.nranges = 1, .range = { DEVICE_RANGE(BUS_MMIO, DEVICE_ANY_BASE, 0x1000) }, .gsi = gsi,
 	};
 }
 
@@ -79,7 +79,7 @@ static void test_all_or_nothing(void **state)
 	struct device com = dev("com", pio(PORT_COM1, PORT_COM_LEN, GSI_COM1));
 	struct device clash_line = dev("x", window(GSI_COM1));
 	struct device clash_port = dev("y", (struct device_resources){
-		.nranges = 2, .range = { { BUS_MMIO, DEVICE_ANY_BASE, 0x1000 }, { BUS_PIO, PORT_COM1 + 4, 2 } },
+		.nranges = 2, .range = { DEVICE_RANGE(BUS_MMIO, DEVICE_ANY_BASE, 0x1000), DEVICE_RANGE(BUS_PIO, PORT_COM1 + 4, 2) },
 		.gsi = DEVICE_NO_GSI });
 	struct device later = dev("z", window(DEVICE_ANY_GSI));
 	unsigned nmmio, npio;
@@ -112,7 +112,7 @@ static void test_pools_run_out(void **state)
 	unsigned n = GSI_POOL_END - GSI_POOL_START;
 	struct device big = dev("big", (struct device_resources){
 		.nranges = 1,
-		.range = { { BUS_MMIO, DEVICE_ANY_BASE, LAYOUT_MMIO_POOL_END - LAYOUT_MMIO_POOL_START } },
+		.range = { DEVICE_RANGE(BUS_MMIO, DEVICE_ANY_BASE, LAYOUT_MMIO_POOL_END - LAYOUT_MMIO_POOL_START) },
 		.gsi = DEVICE_NO_GSI });
 	struct device port_pool = dev("p", pio(DEVICE_ANY_BASE, 8, DEVICE_NO_GSI));
 
