@@ -58,10 +58,11 @@ for log in "$@"; do
 	done
 done
 [ $f -eq 0 ] || st=1
-# Skipped unit tests of one binary with one reason are named once.
+# Skipped unit tests of one binary, and fuzz targets, with one reason are
+# named once.
 named=$(printf '%s\n' "${skips[@]}" | awk '
 	NF == 0 { next }
-	match($0, /^unit [^\/ ]+\/[^: ]+: /) {
+	match($0, /^(unit|fuzz-test) [^\/ ]+\/[^: ]+: /) {
 		head = substr($0, 1, RLENGTH - 2); why = substr($0, RLENGTH + 1)
 		split(head, a, "/"); key = a[1] ": " why
 		if (!(key in n)) order[++k] = key

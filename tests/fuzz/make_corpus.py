@@ -6,8 +6,11 @@ that fuzzing starts from inputs warden accepts: a valid descriptor chain, a
 request of each kind per device, a driver bringing a device up through
 its registers, a bzImage header, a Linux vmlinux, ELF64 and ELF32, a
 multiboot header, command lines, the report's JSONL fixtures, a batch of
-each hypercall.  Files named regress-* are crashes the fuzzers found
-(kept as regressions) and are never rewritten here.
+each hypercall.  Only seed-* files are written here.  Files named
+regress-* are crashes the fuzzers found (kept as regressions); files named
+by a SHA-1 are inputs the fuzzers found that reach code the seeds do not
+(libFuzzer's -merge=1 of a run's corpus into this one; docs/fuzzing.md),
+kept so that every `make test` replays them too.
 
     python3 tests/fuzz/make_corpus.py      (from the top of the tree)
 """

@@ -130,7 +130,7 @@ run_test() {
 	local why bin
 	why=$(cannot_run)
 	if [ -n "$why" ]; then
-		for bin in "$@"; do skip "fuzz $(name "$bin"): $why"; done
+		for bin in "$@"; do skip "fuzz-test targets/$(name "$bin"): $why"; done
 		finish fuzz-test
 		return
 	fi
