@@ -18,7 +18,11 @@
 #     on nested; exits: 2-5 per iteration on hardware shadow paging, none
 #     on nested or on kvm_pvm (ring 0 emulated there: no exit at all);
 #   CR3 loop: one exit per switch on hardware shadow paging, none else.
-# Slack: 10 + 1% of the window's units (the host's interrupts).
+# Slack: 10 + 1% of the window's units (the host's interrupts); where the
+# loop should make no exit at all (the remap loop on nested paging and
+# kvm_pvm) 10 + 10%: the loop runs for milliseconds on kvm_pvm and a busy
+# host's interrupts landed 12 times in it once, while shadow paging's
+# 2-5 exits per iteration stay far above either bound.
 # The checks first run on a doctored copy of the results, where each must
 # fail, so none of them can pass by construction.
 PG_SIZES=1,4
@@ -60,8 +64,9 @@ pg_json_checks() {
 			"$(json "$f" "[$q.windows[] | select(.kind == \"retouch\" and .kvm.exits > 10 + .units / 100)] | length")"
 		expect_eq "$l: $name: remap loop: INVLPG and exits as the MMU ($mmu) has them" true \
 			"$(json "$f" "\"$mmu\" as \$mmu | $q.windows[] | select(.kind == \"remap\") | (10 + .units / 100) as \$s |
-				if \$mmu == \"nested\" then .kvm.invlpg == 0 and .kvm.exits <= \$s
-				elif \$mmu == \"pvm\" then .kvm.invlpg == 2 * .units and .kvm.exits <= \$s
+				(10 + .units / 10) as \$q |
+				if \$mmu == \"nested\" then .kvm.invlpg == 0 and .kvm.exits <= \$q
+				elif \$mmu == \"pvm\" then .kvm.invlpg == 2 * .units and .kvm.exits <= \$q
 				else .kvm.invlpg == 2 * .units and .kvm.exits >= 2 * .units and .kvm.exits <= 5 * .units + \$s end")"
 		expect_eq "$l: $name: CR3 loop: exits as the MMU ($mmu) has them" true \
 			"$(json "$f" "\"$mmu\" as \$mmu | $q.windows[] | select(.kind == \"cr3\") | (10 + .units / 100) as \$s |
