@@ -10,8 +10,15 @@ expect_eq "lab interrupts in L1: avic as L1's /sys/module says" "\"$ir_avic\"" \
 for way in irqfd irq-line msi; do
 	expect_eq "lab interrupts in L1: $way: 50 interrupts, each delivered once, none to warden" "measured 50 50 0" \
 		"$(js lab_ir ".measured[\"$way\"] | \"\\(.status) \\(.injected) \\(.delivered) \\(.exits_to_warden)\"")"
-	expect_eq "lab interrupts in L1: $way: one HLT exit per interrupt" 50 \
-		"$(js lab_ir ".measured[\"$way\"].kvm_exits.halt_exits")"
+	# One HLT exit per interrupt, but an interrupt that lands while the
+	# guest is still on its way back to HLT (irqfd injects from KVM's
+	# worker, at its own time) wakes it without one: 47-50 (seen: 49 once).
+	h=$(js lab_ir ".measured[\"$way\"].kvm_exits.halt_exits")
+	if [ "$h" -ge 47 ] 2>/dev/null && [ "$h" -le 50 ]; then
+		pass "lab interrupts in L1: $way: one HLT exit per interrupt, less a few caught on the way ($h of 50)"
+	else
+		failed "lab interrupts in L1: $way: $h HLT exits for 50 interrupts (want 47-50)"
+	fi
 	case $ir_avic in
 	N|0) expect_eq "lab interrupts in L1: $way: one EOI exit per interrupt (avic off)" 1 \
 		"$(js lab_ir ".measured[\"$way\"].apic_exits_per_interrupt")" ;;
