@@ -32,6 +32,7 @@
 #include "util/log.h"
 #include "warden/hypercall.h"
 #include "lab/lab_json.h"
+#include "lab/lab_host.h"
 
 extern const unsigned char lab_batching_guest[], lab_batching_guest_end[];
 
@@ -535,9 +536,8 @@ static int parse(int argc, char **argv, struct bt_options *o)
 		case OPT_REPS: if (parse_uint(optarg, "--reps", 1, BT_REPS_MAX, &o->reps) < 0) return -1; break;
 		case OPT_SIZES: if (parse_sizes(optarg, o) < 0) return -1; break;
 		case OPT_TIER:
-			if (strcmp(optarg, "native") && strcmp(optarg, "emulated"))
-				return fail(ERR_USAGE, "--tier must be native or emulated, not '%s'", optarg);
-			o->tier = optarg;
+			if (lab_parse_tier(optarg, &o->tier) < 0)
+				return -1;
 			break;
 		case OPT_KVM: o->kvm_device = optarg; break;
 		case OPT_HELP: usage(stdout); return 1;
@@ -553,7 +553,6 @@ static int parse(int argc, char **argv, struct bt_options *o)
 int lab_batching_main(int argc, char **argv)
 {
 	struct bt_result *res = calloc(1, sizeof(*res));
-	struct caps_host h;
 	int r, st = 0;
 
 	if (!res) {
@@ -568,11 +567,7 @@ int lab_batching_main(int argc, char **argv)
 		fprintf(stderr, "warden: %s\n", err_msg());
 		return 2;
 	}
-	caps_host_detect(&h);
-	snprintf(res->tier, sizeof(res->tier), "%s",
-		 res->opt.tier ? res->opt.tier : caps_host_tier(&h));
-	snprintf(res->kvm, sizeof(res->kvm), "%s", caps_module_name(h.module));
-	snprintf(res->kernel, sizeof(res->kernel), "%s", h.kernel);
+	LAB_HOST_FACTS(res, res->opt.tier);
 	if (measure(res) < 0) {
 		fprintf(stderr, "warden: %s\n", err_msg());
 		st = err_class() == ERR_USAGE ? 2 : 1;

@@ -5,6 +5,7 @@
  * counters (binary stats), the thread's CPU clock and the monotonic clock;
  * the differences are the measured window's. */
 #include "lab/idle_lab.h"
+#include "lab/lab_host.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -392,9 +393,8 @@ static int parse(int argc, char **argv, struct idle_result *R)
 			R->wake_ipi = !strcmp(optarg, "ipi");
 			break;
 		case 't':
-			if (strcmp(optarg, "native") && strcmp(optarg, "emulated"))
-				return fail(ERR_USAGE, "--tier must be native or emulated, not '%s'", optarg);
-			R->tier_opt = optarg;
+			if (lab_parse_tier(optarg, &R->tier_opt) < 0)
+				return -1;
 			break;
 		case 'k': R->kvm_device = optarg; break;
 		case 'h': usage(stdout); return 1;
@@ -410,12 +410,8 @@ static int parse(int argc, char **argv, struct idle_result *R)
 
 static int measure(struct idle_result *R)
 {
-	struct caps_host h;
 
-	caps_host_detect(&h);
-	snprintf(R->tier, sizeof(R->tier), "%s", R->tier_opt ? R->tier_opt : caps_host_tier(&h));
-	snprintf(R->kvm, sizeof(R->kvm), "%s", caps_module_name(h.module));
-	snprintf(R->kernel, sizeof(R->kernel), "%s", h.kernel);
+	LAB_HOST_FACTS(R, R->tier_opt);
 	if (ask_kvm(R) < 0)
 		return -1;
 	for (unsigned m = 0; m < IM_N; m++) {

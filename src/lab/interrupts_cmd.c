@@ -7,6 +7,7 @@
 
 #include "core/kvm_caps.h"
 #include "lab/interrupts_lab.h"
+#include "lab/lab_host.h"
 #include "util/error.h"
 
 static void usage(FILE *f)
@@ -60,9 +61,8 @@ static int parse(int argc, char **argv, struct ir_options *o)
 			o->count = (uint32_t)v;
 			break;
 		case OPT_TIER:
-			if (strcmp(optarg, "native") && strcmp(optarg, "emulated"))
-				return fail(ERR_USAGE, "--tier must be native or emulated, not '%s'", optarg);
-			o->tier = optarg;
+			if (lab_parse_tier(optarg, &o->tier) < 0)
+				return -1;
 			break;
 		case OPT_KVM: o->kvm_device = optarg; break;
 		case OPT_HELP: usage(stdout); return 1;
@@ -79,7 +79,6 @@ static int parse(int argc, char **argv, struct ir_options *o)
 int lab_interrupts_main(int argc, char **argv)
 {
 	struct ir_result *res = calloc(1, sizeof(*res));
-	struct caps_host h;
 	int r, st = 0;
 
 	if (!res) {
@@ -94,10 +93,7 @@ int lab_interrupts_main(int argc, char **argv)
 		fprintf(stderr, "warden: %s\n", err_msg());
 		return 2;
 	}
-	caps_host_detect(&h);
-	snprintf(res->tier, sizeof(res->tier), "%s", res->opt.tier ? res->opt.tier : caps_host_tier(&h));
-	snprintf(res->kvm, sizeof(res->kvm), "%s", caps_module_name(h.module));
-	snprintf(res->kernel, sizeof(res->kernel), "%s", h.kernel);
+	LAB_HOST_FACTS(res, res->opt.tier);
 	ir_accel_probe(&res->accel, res->opt.kvm_device);
 	if (ir_measure(res) < 0) {
 		fprintf(stderr, "warden: %s\n", err_msg());

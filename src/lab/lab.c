@@ -3,6 +3,7 @@
  * msr-filter (lab/msr_lab.h), sensitive (lab/sensitive_lab.h), idle
  * (lab/idle_lab.h), interrupts (lab/interrupts_lab.h). */
 #include "lab/lab_cmd.h"
+#include "lab/lab_host.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -122,9 +123,8 @@ static int parse(int argc, char **argv, struct ev_options *o)
 			break;
 		case OPT_RATES: if (parse_rates(optarg, o) < 0) return -1; break;
 		case OPT_TIER:
-			if (strcmp(optarg, "native") && strcmp(optarg, "emulated"))
-				return fail(ERR_USAGE, "--tier must be native or emulated, not '%s'", optarg);
-			o->tier = optarg;
+			if (lab_parse_tier(optarg, &o->tier) < 0)
+				return -1;
 			break;
 		case OPT_KVM: o->kvm_device = optarg; break;
 		case OPT_HELP: usage(stdout); return 1;
@@ -140,7 +140,6 @@ static int parse(int argc, char **argv, struct ev_options *o)
 static int emulated_vs_virtio(int argc, char **argv)
 {
 	struct ev_result *res = calloc(1, sizeof(*res));
-	struct caps_host h;
 	int r, st = 0;
 
 	if (!res) {
@@ -155,11 +154,7 @@ static int emulated_vs_virtio(int argc, char **argv)
 		fprintf(stderr, "warden: %s\n", err_msg());
 		return 2;
 	}
-	caps_host_detect(&h);
-	snprintf(res->tier, sizeof(res->tier), "%s",
-		 res->opt.tier ? res->opt.tier : caps_host_tier(&h));
-	snprintf(res->kvm, sizeof(res->kvm), "%s", caps_module_name(h.module));
-	snprintf(res->kernel, sizeof(res->kernel), "%s", h.kernel);
+	LAB_HOST_FACTS(res, res->opt.tier);
 	if (ev_measure(res) < 0) {
 		fprintf(stderr, "warden: %s\n", err_msg());
 		st = err_class() == ERR_USAGE ? 2 : 1;

@@ -1,5 +1,6 @@
 /* `warden lab msr-filter` (lab/msr_lab.h). */
 #include "lab/msr_lab.h"
+#include "lab/lab_host.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -219,9 +220,8 @@ static int parse(int argc, char **argv, struct msr_opts *o)
 			o->iterations = (uint32_t)v;
 			break;
 		case OPT_TIER:
-			if (strcmp(optarg, "native") && strcmp(optarg, "emulated"))
-				return fail(ERR_USAGE, "--tier must be native or emulated, not '%s'", optarg);
-			o->tier = optarg;
+			if (lab_parse_tier(optarg, &o->tier) < 0)
+				return -1;
 			break;
 		case OPT_KVM: o->kvm_device = optarg; break;
 		case OPT_HELP: usage(stdout); return 1;

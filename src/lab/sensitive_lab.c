@@ -35,6 +35,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "lab/lab_json.h"
+#include "lab/lab_host.h"
 
 extern const unsigned char lab_sensitive_guest[], lab_sensitive_guest_end[];
 
@@ -521,7 +522,6 @@ int lab_sensitive_main(int argc, char **argv)
 	const char *json = NULL, *svg = NULL, *kvm_device = NULL, *tier = NULL;
 	size_t len = (size_t)(lab_sensitive_guest_end - lab_sensitive_guest);
 	struct boot_spec spec = { .format = KERNEL_ELF, .cmdline = "" };
-	struct caps_host h;
 	char path[64], *end;
 	unsigned long v;
 	int c, fd, st = 0;
@@ -572,11 +572,7 @@ int lab_sensitive_main(int argc, char **argv)
 		free(R);
 		return 2;
 	}
-	caps_host_detect(&h);
-	snprintf(R->tier, sizeof(R->tier), "%s",
-		 tier ? tier : caps_host_tier(&h));
-	snprintf(R->kvm, sizeof(R->kvm), "%s", caps_module_name(h.module));
-	snprintf(R->kernel, sizeof(R->kernel), "%s", h.kernel);
+	LAB_HOST_FACTS(R, tier);
 	fd = memfd_create("sensitive-guest", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, lab_sensitive_guest, len) != (ssize_t)len) {
 		fprintf(stderr, "warden: writing the built-in guest: %s\n", strerror(errno));

@@ -7,6 +7,7 @@
 
 #include "core/kvm_caps.h"
 #include "lab/tsc_lab.h"
+#include "lab/lab_host.h"
 #include "util/error.h"
 
 static void usage(FILE *f)
@@ -118,7 +119,6 @@ int lab_tsc_main(int argc, char **argv)
 {
 	struct ts_result *R = calloc(1, sizeof(*R));
 	const char *json = NULL, *svg = NULL, *tier = NULL, *kvm_device = NULL;
-	struct caps_host h;
 	int st;
 
 	if (!R) {
@@ -131,10 +131,7 @@ int lab_tsc_main(int argc, char **argv)
 		free(R);
 		return st == 1 ? 0 : 2;
 	}
-	caps_host_detect(&h);
-	snprintf(R->tier, sizeof(R->tier), "%s", tier ? tier : caps_host_tier(&h));
-	snprintf(R->kvm, sizeof(R->kvm), "%s", caps_module_name(h.module));
-	snprintf(R->kernel, sizeof(R->kernel), "%s", h.kernel);
+	LAB_HOST_FACTS(R, tier);
 	if (ts_measure(R, kvm_device) < 0) {
 		fprintf(stderr, "warden: %s\n", err_msg());
 		st = err_class() == ERR_USAGE ? 2 : 1;
