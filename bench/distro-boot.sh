@@ -79,6 +79,14 @@ HIST='hist:keys=exit_reason:vals=hitcount'
 # adding and removing it flips jump labels, which now and then hangs L1).
 echo "$HIST" >$EV/trigger
 [ -n "$EPOCHREALTIME" ] || { echo "BENCH-ERROR: sh has no \$EPOCHREALTIME"; exit 1; }
+# What KVM delivered last, for a boot that fails: the exceptions and
+# interrupts it injected (kvm:kvm_inj_exception, kvm:kvm_inj_virq) in the
+# trace ring, emptied before each boot, the last lines shown for a failed
+# one (the issue's question: whose triple faults are they?).
+TR=/sys/kernel/debug/tracing
+echo 8192 >$TR/buffer_size_kb
+echo 1 >$TR/events/kvm/kvm_inj_exception/enable
+echo 1 >$TR/events/kvm/kvm_inj_virq/enable
 IMG=/extra/rootfs.img
 e2fsck -fy $IMG >/dev/null 2>&1
 echo "BENCH-FSCK-START rc=$?"
@@ -88,6 +96,7 @@ boot() { # VMM N
 	rm -f /tmp/fifo /tmp/mu /tmp/lines
 	mkfifo /tmp/fifo
 	echo "$HIST:clear" >>$EV/trigger
+	echo >$TR/trace
 	t0=$EPOCHREALTIME
 	case $vmm in
 	qemu)
@@ -149,7 +158,8 @@ boot() { # VMM N
 	fsck=$?
 	echo "BENCH-BOOT vmm=$vmm n=$n outcome=$outcome rc=$rc state=$state multiuser_s=$mu total_s=$total exits=${exits:-NA} shutdown_exits=${shutdowns:-0} fsck=$fsck"
 	if [ $outcome != ok ]; then
-		tail -n 15 /tmp/lines | sed "s/^/BENCH-TAIL vmm=$vmm n=$n| /"
+		tail -n 30 /tmp/lines | sed "s/^/BENCH-TAIL vmm=$vmm n=$n| /"
+		grep -v '^#' $TR/trace | tail -n 20 | sed "s/^/BENCH-TRACE vmm=$vmm n=$n| /"
 		sed "s/^/BENCH-FSCKOUT vmm=$vmm n=$n| /" /tmp/fsck | tail -n 5
 	fi
 	awk -v vmm=$vmm -v n=$n '/^[{] exit_reason:/ {

@@ -52,9 +52,10 @@ def read(logs):
                 elif line.startswith("BENCH-EXIT "):
                     k = kv(line)
                     exits[(k["vmm"], i, int(k["n"]))][int(k["reason"])] = int(k["count"])
-                elif line.startswith("BENCH-TAIL "):
+                elif line.startswith("BENCH-TAIL ") or line.startswith("BENCH-TRACE "):
                     k = kv(line)
-                    tails[(k["vmm"], i, int(k["n"]))].append(line.split("| ", 1)[1] if "| " in line else "")
+                    tag = "trace: " if line.startswith("BENCH-TRACE ") else ""
+                    tails[(k["vmm"], i, int(k["n"]))].append(tag + (line.split("| ", 1)[1] if "| " in line else ""))
                 elif line.startswith("BENCH-SYSTEMD "):
                     k = kv(line)
                     sysd[(k["vmm"], i, int(k["n"]))] = systemd_seconds(line.split("| ", 1)[1])
@@ -135,7 +136,9 @@ def main(logs):
             print(f"- {k[0]} run {k[1] + 1} round {k[2]}: {b['outcome']}, status {b['rc']}, "
                   f"{b['total_s']} s, SHUTDOWN exits {b['shutdown_exits']}, e2fsck {b['fsck']}")
             print("  ```")
-            for t in tails.get(k, [])[-8:]:
+            lines = tails.get(k, [])
+            for t in [x for x in lines if not x.startswith("trace: ")][-12:] + \
+                    [x for x in lines if x.startswith("trace: ")][-8:]:
                 print("  " + t[:160])
             print("  ```")
 
