@@ -33,6 +33,9 @@
 #                          by SVM exit reason
 #   fsck                   e2fsck -fy on the image after the boot (it is
 #                          repaired, so the next boot starts clean)
+# A boot during which L1 itself failed (tests/emu/l1.sh stops an L1 whose
+# kernel reports a soft lockup) ends the run; it is reported as "L1 lost"
+# (a BENCH-START without its BENCH-BOOT) and counts for neither VMM.
 # Several runs' logs can be summed: bench/distro_boot_report.py LOG...
 # Output: build/bench/distro-boot-<stamp>.{log,md}.
 set -euo pipefail
@@ -97,6 +100,7 @@ boot() { # VMM N
 	mkfifo /tmp/fifo
 	echo "$HIST:clear" >>$EV/trigger
 	echo >$TR/trace
+	echo "BENCH-START vmm=$vmm n=$n"
 	t0=$EPOCHREALTIME
 	case $vmm in
 	qemu)

@@ -41,12 +41,15 @@ def systemd_seconds(text):
 
 
 def read(logs):
-    boots, exits, tails, sysd = {}, defaultdict(dict), defaultdict(list), {}
+    boots, exits, tails, sysd, started = {}, defaultdict(dict), defaultdict(list), {}, {}
     for i, path in enumerate(logs):
         with open(path, errors="replace") as f:
             for line in f:
                 line = line.rstrip("\r\n")
-                if line.startswith("BENCH-BOOT "):
+                if line.startswith("BENCH-START "):
+                    k = kv(line)
+                    started[(k["vmm"], i, int(k["n"]))] = True
+                elif line.startswith("BENCH-BOOT "):
                     k = kv(line)
                     boots[(k["vmm"], i, int(k["n"]))] = k
                 elif line.startswith("BENCH-EXIT "):
@@ -59,7 +62,8 @@ def read(logs):
                 elif line.startswith("BENCH-SYSTEMD "):
                     k = kv(line)
                     sysd[(k["vmm"], i, int(k["n"]))] = systemd_seconds(line.split("| ", 1)[1])
-    return boots, exits, tails, sysd
+    lost = sorted(k for k in started if k not in boots)
+    return boots, exits, tails, sysd, lost
 
 
 def med(v):
@@ -71,7 +75,7 @@ def fmt(x, d=1):
 
 
 def main(logs):
-    boots, exits, tails, sysd = read(logs)
+    boots, exits, tails, sysd, lost = read(logs)
     print(f"{len(logs)} L1 run(s); a boot counts once, in the first outcome that applies: "
           "triple-fault (L1's KVM took an SVM SHUTDOWN exit), hang (killed at the timeout), "
           "ok (verify ok, poweroff, status 0), failed (anything else).")
@@ -90,6 +94,10 @@ def main(logs):
             lo, hi = wilson(cnt[o], n)
             cell.append(f"{cnt[o]} ({100 * cnt[o] / n:.1f}%, {100 * lo:.1f}-{100 * hi:.1f}%)")
         print(f"| {v} | {n} | {cnt['ok']} | {cell[0]} | {cell[1]} | {cnt['failed']} | {dirty} |")
+    if lost:
+        print()
+        print("L1 lost (the emulated host's kernel locked up while this boot ran; tests/emu/l1.sh stopped it; "
+              "counted for neither VMM): " + ", ".join(f"{v} run {i + 1} round {n}" for v, i, n in lost))
     print()
     print("Medians over the boots that succeeded (VMM start to systemd's multi-user: "
           "`systemctl is-system-running --wait` returned in the workload):")
