@@ -12,7 +12,8 @@
 # to /tmp/NAME_l1.out (h2g-sent, g2h-recv, h2g-tries, and L1's view of the
 # tap: tap-rx-packets, tap-tx-packets), the case to /tmp/NAME.case.  While
 # the guest runs, BUSY_CASE (when set) boots a second warden on the tap.
-# NET_OPTS (",vhost=on"...) goes after --net's mac=.
+# NET_OPTS (",vhost=on"...) goes after --net's mac=; NET_BASE (default
+# $BASE) starts the guest's command line.
 net_transfer() {
 	ncase=$1 ntap=$2  # (not $name: case_run sets that)
 	shift 2
@@ -42,7 +43,7 @@ net_transfer() {
 	g="$g; timeout 60 nc 10.0.2.1 5000 </g; echo g2h-rc=\$?"
 	g="$g; timeout 60 nc -l -p 5001 >/r; echo h2g-recv=\$(wc -c </r) \$(md5sum </r)"
 	case_run $ncase --mem 512 --net tap=$ntap,mac=02:77:61:72:64:01$NET_OPTS "$@" \
-		--cmdline "$BASE warden.run=\"$g\"" >/tmp/$ncase.case 2>&1 &
+		--cmdline "${NET_BASE:-$BASE} warden.run=\"$g\"" >/tmp/$ncase.case 2>&1 &
 	wpid=$!
 
 	if [ -n "${BUSY_CASE:-}" ]; then
@@ -111,5 +112,15 @@ net_vhost_l1() {
 	cat /tmp/net_vhost_l1.out
 	echo "@@END net_vhost_l1.out"
 }
+# The same transfer over virtio-pci (MSI-X; pci=off left out).
+net_pci_l1() {
+	NET_BASE="console=ttyS0 quiet panic=-1 8250.nr_uarts=1"
+	net_transfer net_pci wtap3 --transport pci
+	NET_BASE=
+	echo "@@BEGIN net_pci_l1.out"
+	cat /tmp/net_pci_l1.out
+	echo "@@END net_pci_l1.out"
+}
 net_l1
 net_vhost_l1
+net_pci_l1
