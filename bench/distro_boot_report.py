@@ -43,9 +43,11 @@ def systemd_seconds(text):
 def read(logs):
     boots, exits, tails, sysd, started = {}, defaultdict(dict), defaultdict(list), {}, {}
     for i, path in enumerate(logs):
-        with open(path, errors="replace") as f:
+        # newline="\n": a console line's stray \r (L1's serial console) is
+        # not a line break here; it is dropped.
+        with open(path, errors="replace", newline="\n") as f:
             for line in f:
-                line = line.rstrip("\r\n")
+                line = line.rstrip("\n").replace("\r", "")
                 if line.startswith("BENCH-START "):
                     k = kv(line)
                     started[(k["vmm"], i, int(k["n"]))] = True
