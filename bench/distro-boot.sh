@@ -122,7 +122,7 @@ boot() { # VMM N
 	wd=$!
 	while IFS= read -r line; do
 		case $line in
-		*"warden-distro: system "*) [ -e /tmp/mu ] || echo "$EPOCHREALTIME ${line##*warden-distro: system }" >/tmp/mu ;;
+		*"warden-distro: system "*) [ -e /tmp/mu ] || echo "$EPOCHREALTIME ${line##*warden-distro: system }" | tr -d '\r' >/tmp/mu ;;
 		esac
 		echo "$line" >>/tmp/lines
 		echo "  $vmm#$n| $line"
