@@ -21,6 +21,7 @@ json_object *body_parse(const char *text, size_t len)
 	tok = json_tokener_new_ex(BODY_MAX_DEPTH);
 	if (!tok)
 		return fail(ERR_HOST, "out of memory"), NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* no trailing commas, as serde */
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	e = json_tokener_get_error(tok);
 	/* Nothing but white space may follow the object. */

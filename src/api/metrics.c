@@ -156,7 +156,7 @@ int api_metrics_flush(struct api *a)
 	if (m->fd < 0)
 		return fail(ERR_USAGE, "metrics are not configured (PUT /metrics first)");
 	line = metrics_line(a);
-	text = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN);
+	text = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	n = strlen(text);
 	buf = malloc(n + 1);
 	if (buf) {

@@ -49,7 +49,7 @@ struct request {
 
 static enum MHD_Result send_response(struct MHD_Connection *c, const struct api_response *r)
 {
-	const char *text = r->body ? json_object_to_json_string_ext(r->body, JSON_C_TO_STRING_PLAIN) : "";
+	const char *text = r->body ? json_object_to_json_string_ext(r->body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "";
 	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
 								   MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
