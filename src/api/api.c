@@ -80,6 +80,7 @@ void api_vm_started(struct api *a, struct vm *vm, const struct exit_stats *stats
 	a->stats = stats;
 	a->ncpus = ncpus;
 	a->paused = false;
+	a->ran = true;
 	a->phase = API_RUNNING;
 	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);
@@ -90,7 +91,7 @@ void api_vm_stopped(struct api *a)
 	if (!a)
 		return;
 	pthread_mutex_lock(&a->lock);
-	if (a->phase != API_RUNNING) /* it never ran: main's error says why */
+	if (!a->ran) /* it never ran: main's error says why */
 		snprintf(a->start_error, sizeof(a->start_error), "%s", err_msg());
 	if (a->phase != API_CONFIGURING)
 		a->phase = API_ENDED;

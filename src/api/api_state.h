@@ -33,6 +33,7 @@ struct api {
 	pthread_cond_t cond;   /* phase changes */
 	enum api_phase phase;
 	bool paused;           /* PATCH /vm Paused succeeded */
+	bool ran;              /* the VM started (it may have ended since) */
 	bool configured;       /* a boot resource was PUT: no snapshot load */
 	bool boot_source;      /* PUT /boot-source done */
 	bool from_file;        /* --config-file: starts without InstanceStart */

@@ -28,8 +28,12 @@ static int parse_net(json_object *b, struct net_spec *n)
 	if (mac && strchr(mac, ','))
 		return fail(ERR_USAGE, "/network-interfaces: guest_mac '%.32s' is not a MAC address", mac);
 	snprintf(arg, sizeof(arg), "tap=%s%s%.40s", tap, mac ? ",mac=" : "", mac ? mac : "");
-	if (virtio_parse_net(arg, n) < 0)
-		return fail(ERR_USAGE, "/network-interfaces: %s", err_msg());
+	if (virtio_parse_net(arg, n) < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err_msg()); /* fail() writes where err_msg() points */
+		return fail(ERR_USAGE, "/network-interfaces: %s", why);
+	}
 	return 0;
 }
 

@@ -299,6 +299,7 @@ thread_name_checks() {
 . tests/native/rtc.sh           # the RTC's update-ended flag
 . tests/native/rootdisk.sh      # --disk ...,root and the guest's command line
 . tests/native/s3.sh            # --acpi-s3: suspend, RTC alarm, resume
+. tests/native/api.sh           # the Firecracker-compatible API, --config-file, metrics
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -448,6 +449,7 @@ bad() { # NAME REGEX ARGS...
 multiboot_bad
 advice_costs_bad
 lab_bad_input
+api_bad_input
 lab_batching_bad_input
 lab_msr_bad_input
 lab_sensitive_bad_input
