@@ -111,6 +111,8 @@ int api_get_instance(struct api *a, const char *id, json_object *b, struct api_r
 	json_object_object_add(o, "id", json_object_new_string("anonymous-instance"));
 	json_object_object_add(o, "state", json_object_new_string(state_name(a)));
 	json_object_object_add(o, "vmm_version", json_object_new_string(WARDEN_VERSION));
+	/* Firecracker's older InstanceInfo, which Kata's driver polls. */
+	json_object_object_add(o, "started", json_object_new_boolean(a->phase == API_RUNNING));
 	return api_ok_json(r, o);
 }
 

@@ -198,7 +198,7 @@ api_bad_after() {
 	api_fault "PATCH /drives: no such drive" "there is no drive 'x'" PATCH /drives/x '{"drive_id": "x"}'
 	api_expect "SendCtrlAltDel presses the power button" 204 PUT /actions '{"action_type": "SendCtrlAltDel"}'
 	api_expect "GET / after the bad requests" 200 GET /
-	expect_eq "api: the VM still runs" Running "$(jq -r .state "$OUT/api.body")"
+	expect_eq "api: the VM still runs" "Running true" "$(jq -r '"\(.state) \(.started)"' "$OUT/api.body")"
 	api_expect "GET /exits" 200 GET /exits
 	expect_eq "api: GET /exits has the live table" true "$(jq -r '(.total >= 0) and (.vcpus | length == 1)' "$OUT/api.body")"
 	api_expect "FlushMetrics" 204 PUT /actions '{"action_type": "FlushMetrics"}'
