@@ -136,6 +136,16 @@ int body_check_id(const char *id, const char *what)
 	return 0;
 }
 
+int body_same_id(const char *path_id, json_object *o, const char *field)
+{
+	const char *body_id = body_string(o, field);
+
+	if (!body_id || strcmp(path_id, body_id) != 0)
+		return fail(ERR_USAGE, "The id from the path [%s] does not match the id from the body [%.64s]!",
+			    path_id, body_id ? body_id : "");
+	return 0;
+}
+
 int body_check_path(const char *path, const char *what)
 {
 	size_t n = strlen(path);

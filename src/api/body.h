@@ -37,6 +37,8 @@ int body_uint(json_object *o, const char *name, uint64_t min, uint64_t max, uint
 
 /* An id as Firecracker takes it: 1 to 64 of [A-Za-z0-9_]. */
 int body_check_id(const char *id, const char *what);
+/* The path's id and the body's FIELD are the same (Firecracker's message). */
+int body_same_id(const char *path_id, json_object *o, const char *field);
 /* A path: not empty, shorter than PATH_MAX, no NUL (JSON allows \u0000). */
 int body_check_path(const char *path, const char *what);
 

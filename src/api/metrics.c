@@ -224,11 +224,9 @@ int api_metrics_open(struct api *a, const char *path)
 		return fail(ERR_USAGE, "Reconfiguring the metrics system is not allowed.");
 	/* Non-blocking: a named pipe without a reader must not hold the
 	 * API's thread (the line is lost, counted in missed). */
-	m->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
-	if (m->fd < 0 && errno == ENXIO) /* a named pipe nobody reads yet */
-		m->fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	m->fd = api_open_sink(path, "metrics_path");
 	if (m->fd < 0)
-		return fail_errno(ERR_USAGE, "metrics_path %s", path);
+		return -1;
 	if (start_thread(a) < 0) {
 		close(m->fd);
 		m->fd = -1;

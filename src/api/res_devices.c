@@ -44,14 +44,8 @@ static int check_net(struct api *a, const char *id, json_object *b, int slot, st
 		{ "guest_mac", BODY_STRING, false }, { "rx_rate_limiter", BODY_OBJECT, false },
 		{ "tx_rate_limiter", BODY_OBJECT, false },
 	};
-	const char *body_id;
-
-	if (BODY_CHECK(b, fields, "/network-interfaces") < 0)
+	if (BODY_CHECK(b, fields, "/network-interfaces") < 0 || body_same_id(id, b, "iface_id") < 0)
 		return -1;
-	body_id = body_string(b, "iface_id");
-	if (strcmp(id, body_id) != 0)
-		return fail(ERR_USAGE, "The id from the path [%s] does not match the id from the body [%.64s]!",
-			    id, body_id);
 	if (json_object_object_get(b, "rx_rate_limiter") || json_object_object_get(b, "tx_rate_limiter"))
 		return fail(ERR_USAGE, "/network-interfaces: rate limiters are not supported by warden");
 	if (parse_net(b, n) < 0)

@@ -47,16 +47,6 @@ static int check_choice(json_object *b, const char *field, const char *x, const 
 	return 0;
 }
 
-static int same_id(const char *path_id, json_object *b)
-{
-	const char *body_id = body_string(b, "drive_id");
-
-	if (strcmp(path_id, body_id) != 0)
-		return fail(ERR_USAGE, "The id from the path [%s] does not match the id from the body [%.64s]!",
-			    path_id, body_id);
-	return 0;
-}
-
 /* Move slot FROM to the front (the root device is vda). */
 static void to_front(struct api *a, unsigned from)
 {
@@ -85,7 +75,7 @@ static int check_put(struct api *a, const char *id, json_object *b, int slot)
 		{ "socket", BODY_STRING, false },
 	};
 
-	if (BODY_CHECK(b, fields, "/drives") < 0 || same_id(id, b) < 0 || unsupported(b) < 0 ||
+	if (BODY_CHECK(b, fields, "/drives") < 0 || body_same_id(id, b, "drive_id") < 0 || unsupported(b) < 0 ||
 	    check_choice(b, "cache_type", "Unsafe", "Writeback") < 0 ||
 	    check_choice(b, "io_engine", "Sync", "Async") < 0 ||
 	    check_backing(body_string(b, "path_on_host"), body_bool(b, "is_read_only", false)) < 0)
@@ -136,7 +126,7 @@ int api_patch_drive(struct api *a, const char *id, json_object *b, struct api_re
 	const char *path = body_string(b, "path_on_host");
 	int slot = drive_slot(a, id);
 
-	if (BODY_CHECK(b, fields, "/drives") < 0 || same_id(id, b) < 0 || unsupported(b) < 0)
+	if (BODY_CHECK(b, fields, "/drives") < 0 || body_same_id(id, b, "drive_id") < 0 || unsupported(b) < 0)
 		return api_fault_err(r);
 	if (slot < 0)
 		return api_fault(r, "/drives: there is no drive '%s'", id);

@@ -31,12 +31,10 @@ static int log_level(const char *level, bool *verbose)
 /* warden's diagnostics (its stderr) go to PATH from now on. */
 static int redirect_log(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
+	int fd = api_open_sink(path, "log_path");
 
-	if (fd < 0 && errno == ENXIO) /* a named pipe nobody reads yet */
-		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return fail_errno(ERR_USAGE, "log_path %s", path);
+		return -1;
 	if (dup2(fd, STDERR_FILENO) < 0) {
 		close(fd);
 		return fail_errno(ERR_HOST, "log_path %s: dup2", path);

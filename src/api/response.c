@@ -1,6 +1,8 @@
 /* What every handler shares: the three kinds of answer (204, 200 with
  * JSON, 400 with Firecracker's {"fault_message": "..."}), the state
  * checks (before or after InstanceStart) and owned strings. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +63,17 @@ bool api_after_start(struct api *a, struct api_response *r)
 	api_fault(r, a->phase == API_ENDED ? "The microVM has stopped."
 					   : "The requested operation is not supported before starting the microVM.");
 	return false;
+}
+
+int api_open_sink(const char *path, const char *field)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
+
+	if (fd < 0 && errno == ENXIO) /* a pipe without a reader: O_WRONLY would fail */
+		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno(ERR_USAGE, "%s %s", field, path);
+	return fd;
 }
 
 int api_set_string(char **slot, const char *s)
