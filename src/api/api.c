@@ -30,6 +30,7 @@ struct api *api_create(struct cli_options *o, const struct api_hooks *hooks)
 	a->o = o;
 	a->hooks = *hooks;
 	a->created_ns = now_ns();
+	clock_cal_start(&a->cal);
 	api_metrics_init(&a->metrics);
 	return a;
 }
@@ -81,6 +82,7 @@ void api_vm_started(struct api *a, struct vm *vm, const struct exit_stats *stats
 	a->ncpus = ncpus;
 	a->paused = false;
 	a->ran = true;
+	a->started_ns = now_ns();
 	a->phase = API_RUNNING;
 	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);

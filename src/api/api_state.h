@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "api/metrics.h"
+#include "util/clock.h"
 #include "virtio/virtio_devices.h"
 
 /* Firecracker's limit on a request body (--http-api-max-payload-size). */
@@ -60,6 +61,8 @@ struct api {
 	struct vm *vm;
 	const struct exit_stats *stats;
 	unsigned ncpus;
+	uint64_t started_ns;   /* when it started, for GET /stats' wall_ns */
+	struct clock_cal cal;  /* TSC cycles to ns, for GET /stats */
 
 	struct api_metrics metrics;
 	struct api_server *server; /* server.c */
@@ -108,7 +111,7 @@ api_handler api_put_drive, api_patch_drive;
 api_handler api_put_network, api_put_vsock, api_put_entropy;
 api_handler api_put_actions, api_patch_vm, api_put_snapshot_create, api_put_snapshot_load;
 api_handler api_put_logger, api_put_metrics;
-api_handler api_get_instance, api_get_version, api_get_vm_config, api_get_exits;
+api_handler api_get_instance, api_get_version, api_get_vm_config, api_get_exits, api_get_stats;
 
 /* GET /vm/config's object, also the --config-file format. */
 json_object *api_vm_config(struct api *a);

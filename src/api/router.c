@@ -27,6 +27,7 @@ static api_handler *const handlers[API_NROUTES] = {
 	[ROUTE_PUT_SNAPSHOT_LOAD] = api_put_snapshot_load,
 	[ROUTE_PUT_METRICS] = api_put_metrics,
 	[ROUTE_PUT_LOGGER] = api_put_logger,
+	[ROUTE_GET_STATS] = api_get_stats,
 };
 
 int api_apply(struct api *a, int i, const char *id, json_object *body, struct api_response *r)

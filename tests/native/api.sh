@@ -21,7 +21,9 @@
 API_DIR=$(mktemp -d /tmp/warden-api.XXXXXX)
 API_GUEST=$G/long64.elf
 API_SPIN=$OUT/api-spin.bin
-printf '\xfa\xf4\xeb\xfd' >"$API_SPIN"   # cli; hlt; jmp back: runs until stopped
+# Three port writes (three exits to warden), then cli; hlt; jmp back to the
+# hlt: no more exits, it runs until stopped.
+printf '\xb0\x41\xe6\x80\xe6\x80\xe6\x80\xfa\xf4\xeb\xfd' >"$API_SPIN"
 
 # api_start NAME BIN ARGS...: warden serving $API_DIR/NAME.sock in the
 # background (API_PID), once the socket is there.
@@ -165,6 +167,7 @@ api_bad_before() {
 	api_fault "actions: InstanceStart without a kernel" 'without a boot source' PUT /actions '{"action_type": "InstanceStart"}'
 	api_fault "actions: SendCtrlAltDel before start" 'before starting the microVM' PUT /actions '{"action_type": "SendCtrlAltDel"}'
 	api_fault "actions: FlushMetrics without metrics" 'metrics are not configured' PUT /actions '{"action_type": "FlushMetrics"}'
+	api_fault "GET /stats before start" 'before starting the microVM' GET /stats
 	api_fault "vm: bad state" 'must be Paused or Resumed' PATCH /vm '{"state": "Frozen"}'
 	api_fault "vm: pause before start" 'before starting the microVM' PATCH /vm '{"state": "Paused"}'
 	api_fault "snapshot/create before start" 'before starting the microVM' PUT /snapshot/create '{"snapshot_path": "s", "mem_file_path": "m"}'
@@ -200,7 +203,15 @@ api_bad_after() {
 	api_expect "GET / after the bad requests" 200 GET /
 	expect_eq "api: the VM still runs" "Running true" "$(jq -r '"\(.state) \(.started)"' "$OUT/api.body")"
 	api_expect "GET /exits" 200 GET /exits
-	expect_eq "api: GET /exits has the live table" true "$(jq -r '(.total >= 0) and (.vcpus | length == 1)' "$OUT/api.body")"
+	expect_eq "api: GET /exits has the live table" true "$(jq -r '(.total > 0) and (.vcpus | length == 1)' "$OUT/api.body")"
+	cp "$OUT/api.body" "$OUT/api-bad-exits.json"
+	# The spin guest halts with interrupts off after its port writes: no
+	# exit between the two answers.
+	api_expect "GET /stats" 200 GET /stats
+	expect_eq "api: GET /stats is the --stats JSON of the running VM" "warden-stats/2 running" \
+		"$(jq -r '"\(.schema) \(.end_reason)"' "$OUT/api.body")"
+	expect_eq "api: GET /stats and GET /exits count the same exits" \
+		"$(json "$OUT/api-bad-exits.json" .total)" "$(json "$OUT/api.body" .total_exits)"
 	api_expect "FlushMetrics" 204 PUT /actions '{"action_type": "FlushMetrics"}'
 	api_expect "FlushMetrics again" 204 PUT /actions '{"action_type": "FlushMetrics"}'
 	# The first line counts every /actions request so far (refused ones
