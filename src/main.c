@@ -296,6 +296,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		.hyperv = o->hyperv,
 		.s3 = o->acpi_s3,
 		.exit_rip = true, /* for the crash report */
+		.fc_thread_names = o->api_sock || o->config_file, /* docs/api.md */
 	};
 	static struct vm vm;
 	struct host_console con;

@@ -199,6 +199,11 @@ api_bad_after() {
 	api_fault "snapshot/load after start" 'after starting the microVM' PUT /snapshot/load '{"snapshot_path": "s", "mem_file_path": "m"}'
 	api_fault "PATCH /drives on a running VM: not in this build" 'not supported by this build' PATCH /drives/d '{"drive_id": "d", "path_on_host": "/dev/null"}'
 	api_fault "PATCH /drives: no such drive" "there is no drive 'x'" PATCH /drives/x '{"drive_id": "x"}'
+	expect_eq "api: vCPU threads named as Firecracker's (Kata finds them so)" "fc_vcpu 0" \
+		"$(cat /proc/"$API_PID"/task/*/comm 2>/dev/null | grep -x 'fc_vcpu [0-9]*' | tr '\n' ' ' | sed 's/ $//')"
+	# (KVM's own kernel threads, kvm-*, live in the process too.)
+	expect_eq "api: threads named outside WARDEN_THREADS (tests/lib.sh)" 0 \
+		"$(cat /proc/"$API_PID"/task/*/comm 2>/dev/null | grep -v '^kvm-' | grep -Evxc "$WARDEN_THREADS")"
 	api_expect "SendCtrlAltDel presses the power button" 204 PUT /actions '{"action_type": "SendCtrlAltDel"}'
 	api_expect "GET / after the bad requests" 200 GET /
 	expect_eq "api: the VM still runs" "Running true" "$(jq -r '"\(.state) \(.started)"' "$OUT/api.body")"
