@@ -97,6 +97,9 @@ void api_vm_stopped(struct api *a)
 		snprintf(a->start_error, sizeof(a->start_error), "%s", err_msg());
 	if (a->phase != API_CONFIGURING)
 		a->phase = API_ENDED;
+	/* The last line, while the devices' counters are still there. */
+	if (a->vm && a->metrics.fd >= 0)
+		api_metrics_flush(a);
 	a->vm = NULL;
 	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);

@@ -247,10 +247,6 @@ void api_metrics_stop(struct api *a)
 		pthread_join(m->thread, NULL);
 		m->thread_running = false;
 	}
-	pthread_mutex_lock(&a->lock);
-	if (m->fd >= 0)
-		api_metrics_flush(a);
-	pthread_mutex_unlock(&a->lock);
 	if (m->stop_fd >= 0)
 		close(m->stop_fd);
 	if (m->fd >= 0)

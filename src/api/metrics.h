@@ -1,6 +1,6 @@
 /* Metrics as Firecracker writes them (PUT /metrics): one JSON line per
  * flush, every 60 s and at each FlushMetrics action, to a file or named
- * pipe.  Counters count since the previous flush (each flush resets
+ * pipe, and when the VM stops.  Counters count since the previous flush (each flush resets
  * them); every group is present in every line, with zeros for a device
  * the VM lacks.  warden adds its exit counts by reason (warden_exits). */
 #ifndef WARDEN_API_METRICS_H
@@ -42,7 +42,8 @@ void api_metrics_count(struct api_metrics *m, unsigned route, bool failed);
 int api_metrics_open(struct api *a, const char *path);
 /* One line now (FlushMetrics).  Lock held; -1 with fail() if not configured. */
 int api_metrics_flush(struct api *a);
-/* The last line and the end of the thread.  Lock NOT held. */
+/* The end of the thread and the file (api_vm_stopped wrote the last
+ * line).  Lock NOT held. */
 void api_metrics_stop(struct api *a);
 
 #endif

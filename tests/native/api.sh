@@ -138,6 +138,22 @@ api_metrics_checks() {
 		"$(jq -r '.put_api_requests | "\(.boot_source_count) \(.drive_count) \(.machine_cfg_count) \(.logger_count) \(.metrics_count)"' "$m" 2>/dev/null)"
 }
 
+# A device's counters in the metrics: virtio-hostile.elf drives the
+# entropy device (PUT /entropy, from a --config-file); the last line's
+# entropy group is what --stats counts as its work.
+api_metrics_devices() {
+	local n=api-rng
+	rm -f "$OUT/$n.metrics"
+	jq -n --arg k "$G/virtio-hostile.elf" --arg m "$OUT/$n.metrics" '{"boot-source": {kernel_image_path: $k},
+		entropy: {}, metrics: {metrics_path: $m}}' >"$OUT/$n.cfg"
+	run $n "$B/warden" --config-file "$OUT/$n.cfg"
+	expect_eq "api metrics: the entropy group is the device's work (--stats device_work)" \
+		"$(json "$OUT/$n.json" '.device_work["virtio-rng"] | "\(.requests) \(.bytes) \(.notifies) \(.interrupts) \(.errors)"')" \
+		"$(jq -s -r 'map(.entropy) | "\(map(.requests) | add) \(map(.bytes) | add) \(map(.notifies) | add) \(map(.interrupts) | add) \(map(.errors) | add)"' "$OUT/$n.metrics" 2>/dev/null)"
+	expect_eq "api metrics: a device the VM lacks is there, with zeros" "0 0" \
+		"$(jq -s -r 'map(.block) | "\(map(.requests) | add) \(map(.errors) | add)"' "$OUT/$n.metrics" 2>/dev/null)"
+}
+
 # Bad requests before the VM starts (the sanitized build).
 api_bad_before() {
 	api_fault "unknown path" 'Invalid request method and/or path: GET /nope' GET /nope
@@ -288,6 +304,7 @@ if ! command -v curl >/dev/null; then
 else
 	API_CURL=yes
 	api_getting_started
+	api_metrics_devices
 	api_bad_requests
 	api_failed_start
 	api_sigterm_before_start
