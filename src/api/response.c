@@ -35,6 +35,11 @@ int api_fault(struct api_response *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* One line of plain text, whatever a client sent that it quotes (a
+	 * path with %0A in it, bytes that are not UTF-8): found by fuzzing. */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
 	json_object_put(r->body);
 	r->status = 400;
 	r->body = json_object_new_object();
