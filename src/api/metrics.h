@@ -24,6 +24,7 @@ struct api;
 struct api_metrics {
 	int fd;               /* the metrics file, or -1 (not configured) */
 	int stop_fd;          /* eventfd ending the periodic thread */
+	int period_ms;        /* API_METRICS_PERIOD_MS, or the test hook's */
 	pthread_t thread;
 	bool thread_running;
 	uint64_t cpu_us_at_listen; /* process CPU time when the API answered */

@@ -235,16 +235,12 @@ api_bad_after() {
 		"$(json "$OUT/api-bad-exits.json" .total)" "$(json "$OUT/api.body" .total_exits)"
 	api_expect "FlushMetrics" 204 PUT /actions '{"action_type": "FlushMetrics"}'
 	api_expect "FlushMetrics again" 204 PUT /actions '{"action_type": "FlushMetrics"}'
-	# The first line counts every /actions request so far (refused ones
-	# too); the second only the FlushMetrics that wrote the first.
-	expect_eq "api metrics: counters reset at each flush (actions, failed ones)" "1 0" \
-		"$(tail -n 1 "$OUT/api-bad.metrics" | jq -r '.put_api_requests | "\(.actions_count) \(.actions_fails)"' 2>/dev/null)"
 }
 
 api_bad_requests() {
 	local n=api-bad
 	rm -f "$OUT/$n.metrics"
-	api_start $n "$B/asan/warden" --kernel-format flat --shutdown-timeout 0
+	WARDEN_TEST_METRICS_PERIOD_MS=200 api_start $n "$B/asan/warden" --kernel-format flat --shutdown-timeout 0
 	api_bad_before
 	api_expect "PUT /metrics (asan)" 204 PUT /metrics "{\"metrics_path\": \"$OUT/$n.metrics\"}"
 	api_expect "PUT /drives/d (asan)" 204 PUT /drives/d '{"drive_id": "d", "path_on_host": "/dev/null", "is_root_device": false, "is_read_only": true}'
@@ -252,9 +248,20 @@ api_bad_requests() {
 	api_expect "PUT /boot-source (asan)" 204 PUT /boot-source "{\"kernel_image_path\": \"$API_SPIN\"}"
 	api_expect "InstanceStart (asan)" 204 PUT /actions '{"action_type": "InstanceStart"}'
 	api_bad_after
+	# Lines on the period (the test hook's 200 ms): at least 4 in a second.
+	local before
+	before=$(grep -c . "$OUT/$n.metrics")
+	sleep 1
+	expect_eq "api metrics: a line every period (at least 4 in a second)" yes \
+		"$([ $(($(grep -c . "$OUT/$n.metrics") - before)) -ge 4 ] && echo yes || echo "no: $before, then $(grep -c . "$OUT/$n.metrics")")"
 	kill -TERM "$API_PID"
 	api_wait $n
 	expect_eq "api: the VM stops on SIGTERM as without the API (status 7)" 7 "$(cat "$OUT/$n.rc")"
+	# The 9 /actions requests of this run (5 refused), each in exactly one
+	# line: counters reset at each line (without, the lines would add up
+	# to far more).
+	expect_eq "api metrics: each /actions request in one line (counters reset per line)" "9 5" \
+		"$(jq -s -r '"\(map(.put_api_requests.actions_count) | add) \(map(.put_api_requests.actions_fails) | add)"' "$OUT/$n.metrics" 2>/dev/null)"
 }
 
  # Status 2 for what a user gets wrong (run.sh calls it with the other
