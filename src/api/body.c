@@ -146,6 +146,22 @@ int body_same_id(const char *path_id, json_object *o, const char *field)
 	return 0;
 }
 
+int body_no_rate_limit(json_object *o, const char *field, const char *what)
+{
+	static const struct body_field fields[] = {
+		{ "bandwidth", BODY_OBJECT, false }, { "ops", BODY_OBJECT, false },
+	};
+	json_object *rl = json_object_object_get(o, field);
+
+	if (!rl)
+		return 0;
+	if (BODY_CHECK(rl, fields, what) < 0)
+		return -1;
+	if (json_object_object_get(rl, "bandwidth") || json_object_object_get(rl, "ops"))
+		return fail(ERR_USAGE, "%s: %s: rate limits are not supported by warden", what, field);
+	return 0;
+}
+
 int body_check_path(const char *path, const char *what)
 {
 	size_t n = strlen(path);

@@ -39,6 +39,10 @@ int body_uint(json_object *o, const char *name, uint64_t min, uint64_t max, uint
 int body_check_id(const char *id, const char *what);
 /* The path's id and the body's FIELD are the same (Firecracker's message). */
 int body_same_id(const char *path_id, json_object *o, const char *field);
+/* Rate limiter FIELD of O, which warden does not have: absent, null, or
+ * one that limits nothing ({}, or bandwidth and ops null: what Kata sends
+ * for "no limit"); -1 with fail() for one that limits. */
+int body_no_rate_limit(json_object *o, const char *field, const char *what);
 /* A path: not empty, shorter than PATH_MAX, no NUL (JSON allows \u0000). */
 int body_check_path(const char *path, const char *what);
 

@@ -68,6 +68,7 @@ int api_put_machine_config(struct api *a, const char *id, json_object *b, struct
 		{ "vcpu_count", BODY_UINT, true },
 		{ "mem_size_mib", BODY_UINT, true },
 		{ "smt", BODY_BOOL, false },
+		{ "ht_enabled", BODY_BOOL, false }, /* smt's name before Firecracker 1.0 */
 		{ "track_dirty_pages", BODY_BOOL, false },
 		{ "cpu_template", BODY_STRING, false },
 		{ "huge_pages", BODY_STRING, false },
@@ -82,7 +83,7 @@ int api_put_machine_config(struct api *a, const char *id, json_object *b, struct
 	    body_uint(b, "mem_size_mib", CLI_MIN_MEM_MIB, host_mem_mib(), 0, &mib) < 0 ||
 	    only_none(b, "cpu_template") < 0 || only_none(b, "huge_pages") < 0)
 		return api_fault_err(r);
-	if (body_bool(b, "smt", false))
+	if (body_bool(b, "smt", false) || body_bool(b, "ht_enabled", false))
 		return api_fault(r, "/machine-config: smt is not supported by warden (one thread per core)");
 	a->o->cpus = (unsigned)cpus;
 	a->o->mem_mib = mib;

@@ -43,11 +43,15 @@ static int check_net(struct api *a, const char *id, json_object *b, int slot, st
 		{ "iface_id", BODY_STRING, true }, { "host_dev_name", BODY_STRING, true },
 		{ "guest_mac", BODY_STRING, false }, { "rx_rate_limiter", BODY_OBJECT, false },
 		{ "tx_rate_limiter", BODY_OBJECT, false },
+		{ "allow_mmds_requests", BODY_BOOL, false }, /* before Firecracker 1.0 */
 	};
 	if (BODY_CHECK(b, fields, "/network-interfaces") < 0 || body_same_id(id, b, "iface_id") < 0)
 		return -1;
-	if (json_object_object_get(b, "rx_rate_limiter") || json_object_object_get(b, "tx_rate_limiter"))
-		return fail(ERR_USAGE, "/network-interfaces: rate limiters are not supported by warden");
+	if (body_no_rate_limit(b, "rx_rate_limiter", "/network-interfaces") < 0 ||
+	    body_no_rate_limit(b, "tx_rate_limiter", "/network-interfaces") < 0)
+		return -1;
+	if (body_bool(b, "allow_mmds_requests", false))
+		return fail(ERR_USAGE, "/network-interfaces: warden has no MMDS (allow_mmds_requests)");
 	if (parse_net(b, n) < 0)
 		return -1;
 	for (unsigned i = 0; i < a->o->virtio.nnets; i++)
@@ -113,10 +117,8 @@ int api_put_entropy(struct api *a, const char *id, json_object *b, struct api_re
 	(void)id;
 	if (!api_before_start(a, r))
 		return -1;
-	if (BODY_CHECK(b, fields, "/entropy") < 0)
+	if (BODY_CHECK(b, fields, "/entropy") < 0 || body_no_rate_limit(b, "rate_limiter", "/entropy") < 0)
 		return api_fault_err(r);
-	if (json_object_object_get(b, "rate_limiter"))
-		return api_fault(r, "/entropy: rate_limiter is not supported by warden");
 	a->o->virtio.rng = a->configured = true;
 	return api_no_content(r);
 }

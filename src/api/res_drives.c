@@ -30,12 +30,12 @@ static int check_backing(const char *path, bool readonly)
 /* Features of Firecracker's drives warden does not have. */
 static int unsupported(json_object *b)
 {
-	static const char *const fields[] = { "rate_limiter", "socket", "partuuid" };
+	static const char *const fields[] = { "socket", "partuuid" };
 
 	for (unsigned i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (json_object_object_get(b, fields[i]))
 			return fail(ERR_USAGE, "/drives: %s is not supported by warden", fields[i]);
-	return 0;
+	return body_no_rate_limit(b, "rate_limiter", "/drives");
 }
 
 static int check_choice(json_object *b, const char *field, const char *x, const char *y)

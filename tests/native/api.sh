@@ -173,7 +173,7 @@ api_bad_before() {
 	api_fault "drives: no such file" 'path_on_host /nonexistent' PUT /drives/a '{"drive_id": "a", "path_on_host": "/nonexistent", "is_root_device": false}'
 	api_fault "drives: wrong type" "'is_root_device' must be a boolean" PUT /drives/a '{"drive_id": "a", "path_on_host": "/dev/null", "is_root_device": "yes"}'
 	api_fault "network: bad MAC" 'not a unicast MAC' PUT /network-interfaces/n '{"iface_id": "n", "host_dev_name": "tap9", "guest_mac": "zz"}'
-	api_fault "network: rate limiter" 'rate limiters are not supported' PUT /network-interfaces/n '{"iface_id": "n", "host_dev_name": "tap9", "rx_rate_limiter": {}}'
+	api_fault "network: rate limiter" "rx_rate_limiter: rate limits are not supported" PUT /network-interfaces/n '{"iface_id": "n", "host_dev_name": "tap9", "rx_rate_limiter": {"bandwidth": {"size": 1000, "refill_time": 100}}}'
 	api_fault "vsock: CID out of range" "'guest_cid' is 2" PUT /vsock '{"guest_cid": 2, "uds_path": "/tmp/v.sock"}'
 	api_fault "vsock: not in this build" 'not supported by this build' PUT /vsock '{"guest_cid": 3, "uds_path": "/tmp/v.sock"}'
 	api_fault "entropy: unknown field" "unknown field 'x'" PUT /entropy '{"x": 1}'

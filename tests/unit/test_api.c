@@ -129,6 +129,8 @@ static void test_machine_config(void **state)
 	expect_fault("PUT", "/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 1}", "'mem_size_mib' is 1");
 	expect_fault("PUT", "/machine-config", "{\"vcpu_count\": 1}", "missing field 'mem_size_mib'");
 	expect_fault("PUT", "/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64, \"smt\": true}", "smt");
+	expect_fault("PUT", "/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64, \"ht_enabled\": true}", "smt");
+	expect_status("PUT", "/machine-config", "{\"vcpu_count\": 2, \"mem_size_mib\": 64, \"ht_enabled\": false}", 204);
 	expect_fault("PUT", "/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64, \"cpu_template\": \"T2\"}",
 		     "cpu_template");
 	assert_int_equal(opts.cpus, 2); /* a refused PUT changes nothing */
@@ -155,8 +157,11 @@ static void test_drives(void **state)
 	expect_fault("PUT", "/drives/d2", body, "does not match the id from the body");
 	expect_fault("PUT", "/drives/x", "{\"drive_id\": \"x\", \"path_on_host\": \"/nonexistent\", \"is_root_device\": false}",
 		     "/nonexistent");
+	snprintf(body, sizeof(body), "{\"drive_id\": \"d1\", \"path_on_host\": \"%s\", \"rate_limiter\": {\"ops\": {}}}", saved);
+	expect_fault("PATCH", "/drives/d1", body, "rate_limiter: rate limits are not supported");
+	/* What Kata sends for no limit. */
 	snprintf(body, sizeof(body), "{\"drive_id\": \"d1\", \"path_on_host\": \"%s\", \"rate_limiter\": {}}", saved);
-	expect_fault("PATCH", "/drives/d1", body, "rate_limiter is not supported");
+	expect_status("PATCH", "/drives/d1", body, 204);
 	snprintf(body, sizeof(body), "{\"drive_id\": \"d9\", \"path_on_host\": \"%s\"}", saved);
 	expect_fault("PATCH", "/drives/d9", body, "there is no drive 'd9'");
 	assert_int_equal(opts.virtio.ndisks, 2);
@@ -178,7 +183,8 @@ static void test_state_rules(void **state)
 		     "not supported by this build");
 	expect_fault("PUT", "/vsock", "{\"guest_cid\": 2, \"uds_path\": \"/tmp/v\"}", "from 3 to");
 	expect_fault("PUT", "/vsock", "{\"guest_cid\": 3, \"uds_path\": \"/tmp/v\"}", "not supported by this build");
-	expect_fault("PUT", "/entropy", "{\"rate_limiter\": {}}", "not supported");
+	expect_fault("PUT", "/entropy", "{\"rate_limiter\": {\"bandwidth\": {\"size\": 1}}}", "not supported");
+	expect_fault("PUT", "/entropy", "{\"rate_limiter\": {\"burst\": 1}}", "unknown field 'burst'");
 	expect_status("PUT", "/entropy", "{}", 204);
 	assert_true(opts.virtio.rng);
 	expect_fault("PUT", "/logger", "{\"level\": \"Loud\"}", "level must be");
@@ -187,7 +193,11 @@ static void test_state_rules(void **state)
 	expect_fault("PUT", "/network-interfaces/n1",
 		     "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\", \"guest_mac\": \"01:00:00:00:00:00\"}",
 		     "not a unicast MAC");
-	expect_status("PUT", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\"}", 204);
+	/* Kata's interface: no-limit rate limiters, MMDS off (Firecracker 0.x). */
+	expect_status("PUT", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\", "
+		      "\"rx_rate_limiter\": {}, \"tx_rate_limiter\": {}, \"allow_mmds_requests\": false}", 204);
+	expect_fault("PUT", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\", "
+		     "\"allow_mmds_requests\": true}", "no MMDS");
 	expect_fault("PUT", "/network-interfaces/n2", "{\"iface_id\": \"n2\", \"host_dev_name\": \"tap0\"}", "in use");
 }
 
