@@ -39,7 +39,7 @@ int api_wait_start(struct api *a)
 {
 	struct pollfd p = { .events = POLLIN };
 	uint64_t v;
-	int ret = 0;
+	int ret;
 
 	if (!a)
 		return 0;
@@ -47,15 +47,14 @@ int api_wait_start(struct api *a)
 	pthread_mutex_lock(&a->lock);
 	while (a->phase == API_CONFIGURING && !a->interrupted) {
 		pthread_mutex_unlock(&a->lock);
-		/* A signal interrupts the poll (no SA_RESTART) or writes wake_fd. */
-		if (poll(&p, 1, -1) > 0 && read(a->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			ret = fail_errno(ERR_HOST, "API: eventfd read");
+		/* InstanceStart and a signal (api_interrupt) write wake_fd; a
+		 * signal also interrupts the poll (no SA_RESTART).  The phase
+		 * decides, so the eventfd's count only has to be cleared. */
+		if (poll(&p, 1, -1) > 0 && read(a->wake_fd, &v, sizeof(v)) < 0)
+			v = 0;
 		pthread_mutex_lock(&a->lock);
-		if (ret < 0)
-			break;
 	}
-	if (a->interrupted && a->phase == API_CONFIGURING)
-		ret = -1;
+	ret = a->phase == API_CONFIGURING ? -1 : 0;
 	pthread_mutex_unlock(&a->lock);
 	return ret;
 }

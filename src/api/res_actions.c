@@ -21,9 +21,9 @@ static int instance_start(struct api *a, struct api_response *r)
 		return -1;
 	if (!a->boot_source)
 		return api_fault(r, "Cannot start the microVM without a boot source: PUT /boot-source first.");
-	a->phase = API_STARTING;
 	if (write(a->wake_fd, &one, sizeof(one)) != sizeof(one))
-		return a->phase = API_CONFIGURING, api_fault(r, "cannot wake warden's main thread");
+		return api_fault(r, "cannot wake warden's main thread");
+	a->phase = API_STARTING; /* main reads it under the lock this thread holds */
 	while (a->phase == API_STARTING)
 		pthread_cond_wait(&a->cond, &a->lock);
 	if (!a->ran) /* a guest may end before this answer: it ran, 204 */
