@@ -82,9 +82,9 @@ static int check_put(struct api *a, const char *id, json_object *b, int slot)
 		return -1;
 	if (slot < 0 && a->o->virtio.ndisks == VIRTIO_MAX_DISKS)
 		return fail(ERR_USAGE, "/drives: warden takes at most %d drives", VIRTIO_MAX_DISKS);
-	if (body_bool(b, "is_root_device", false) && a->o->virtio.ndisks && a->o->virtio.disks[0].root &&
-	    slot != 0)
-		return fail(ERR_USAGE, "A root block device already exists!");
+	for (unsigned i = 0; body_bool(b, "is_root_device", false) && i < a->o->virtio.ndisks; i++)
+		if (a->o->virtio.disks[i].root && (int)i != slot) /* a --disk ...,root counts too */
+			return fail(ERR_USAGE, "A root block device already exists!");
 	return 0;
 }
 
