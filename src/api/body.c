@@ -24,9 +24,11 @@ json_object *body_parse(const char *text, size_t len)
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* no trailing commas, as serde */
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	e = json_tokener_get_error(tok);
-	/* Nothing but white space may follow the object. */
-	if (o && e == json_tokener_success && strspn(text + tok->char_offset, " \t\r\n") != len - (size_t)tok->char_offset)
-		e = json_tokener_error_parse_unexpected;
+	/* Nothing but white space may follow the object (TEXT need not end
+	 * in a NUL: a --config-file's bytes do not). */
+	for (size_t i = (size_t)tok->char_offset; o && e == json_tokener_success && i < len; i++)
+		if (!strchr(" \t\r\n", text[i]) || !text[i])
+			e = json_tokener_error_parse_unexpected;
 	json_tokener_free(tok);
 	if (e != json_tokener_success) {
 		json_object_put(o);

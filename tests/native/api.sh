@@ -139,14 +139,14 @@ api_metrics_checks() {
 }
 
 # A device's counters in the metrics: virtio-hostile.elf drives the
-# entropy device (PUT /entropy, from a --config-file); the last line's
-# entropy group is what --stats counts as its work.
+# entropy device (PUT /entropy, from a --config-file, on the sanitized
+# build); the last line's entropy group is what --stats counts as its work.
 api_metrics_devices() {
 	local n=api-rng
 	rm -f "$OUT/$n.metrics"
 	jq -n --arg k "$G/virtio-hostile.elf" --arg m "$OUT/$n.metrics" '{"boot-source": {kernel_image_path: $k},
 		entropy: {}, metrics: {metrics_path: $m}}' >"$OUT/$n.cfg"
-	run $n "$B/warden" --config-file "$OUT/$n.cfg"
+	run $n "$B/asan/warden" --config-file "$OUT/$n.cfg"
 	expect_eq "api metrics: the entropy group is the device's work (--stats device_work)" \
 		"$(json "$OUT/$n.json" '.device_work["virtio-rng"] | "\(.requests) \(.bytes) \(.notifies) \(.interrupts) \(.errors)"')" \
 		"$(jq -s -r 'map(.entropy) | "\(map(.requests) | add) \(map(.bytes) | add) \(map(.notifies) | add) \(map(.interrupts) | add) \(map(.errors) | add)"' "$OUT/$n.metrics" 2>/dev/null)"

@@ -78,6 +78,15 @@ static void test_body_parse(void **state)
 	o = body_parse("{\"a\": 1}\n", 9);
 	assert_non_null(o);
 	json_object_put(o);
+	/* A --config-file's bytes end without a NUL: nothing past LEN is read. */
+	char *exact = malloc(8);
+	assert_non_null(exact);
+	memcpy(exact, "{\"a\": 1}", 8);
+	o = body_parse(exact, 8);
+	assert_non_null(o);
+	json_object_put(o);
+	free(exact);
+	assert_null(body_parse("{} \0", 4)); /* a NUL after the object is not white space */
 }
 
 static void test_body_check(void **state)
