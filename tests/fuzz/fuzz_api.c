@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cli_options o = { .cpus = 1, .mem_mib = 256 };
 	struct fz f = { data, size };
 	const char *method = methods[fz_u8(&f) % 4];
-	char *text = malloc(f.n + 1), *body;
+	char *text = malloc(f.n + 1), *body, *exact;
+	size_t blen;
 	struct api_response r;
 	struct api *a;
 	json_object *msg;
@@ -33,7 +34,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text);
 		return 0;
 	}
-	api_route(a, method, text, body, f.n - (size_t)(body - text), &r);
+	/* The body in a buffer of its own size, no NUL after it (as a
+	 * --config-file's bytes): a read past the end is an ASan report. */
+	blen = f.n - (size_t)(body - text);
+	exact = malloc(blen ? blen : 1);
+	if (!exact)
+		abort();
+	memcpy(exact, body, blen);
+	api_route(a, method, text, exact, blen, &r);
+	free(exact);
 	msg = r.body ? json_object_object_get(r.body, "fault_message") : NULL;
 	if (r.status != 200 && r.status != 204 &&
 	    !(r.status == 400 && msg && !strchr(json_object_get_string(msg), '\n')))
