@@ -88,6 +88,9 @@ json_object *api_vm_config(struct api *a)
 {
 	json_object *o = json_object_new_object(), *logger = one("log_path", a->log_path);
 
+	if (!logger && a->log_level) /* a level without a path: stderr stays */
+		logger = json_object_new_object();
+
 	json_object_object_add(o, "boot-source", boot_source(a));
 	json_object_object_add(o, "drives", drives(a));
 	json_object_object_add(o, "machine-config", api_machine_config(a));

@@ -9,24 +9,33 @@
 static struct cli_options opts;
 static struct api *api;
 
-static int setup(void **state)
+/* A fresh API on the options of `warden run`, with NDISKS --disk
+ * /dev/null (the first one the root). */
+static int start_api(unsigned ndisks)
 {
 	static const struct api_hooks no_hooks = { 0 };
 
-	(void)state;
 	memset(&opts, 0, sizeof(opts));
 	opts.cpus = 1;
 	opts.mem_mib = 256;
+	opts.virtio.ndisks = ndisks;
+	for (unsigned i = 0; i < ndisks; i++)
+		opts.virtio.disks[i] = (struct disk_spec){ .path = "/dev/null", .root = i == 0 };
 	api = api_create(&opts, &no_hooks);
 	return api ? 0 : -1;
 }
 
-static int teardown(void **state)
+static int setup(void **state)
 {
 	(void)state;
-	api_destroy(api);
-	api = NULL;
-	return 0;
+	return start_api(0);
+}
+
+/* A --disk from the command line is drive "disk0" to the API. */
+static int setup_cli_disk(void **state)
+{
+	(void)state;
+	return start_api(1);
 }
 
 /* METHOD PATH BODY: the status, and the fault message (or "") in MSG. */
@@ -61,6 +70,26 @@ static void expect_status(const char *method, const char *path, const char *body
 
 	if (st != want)
 		fail_msg("%s %s %s: %d \"%s\", wanted %d", method, path, body ? body : "", st, msg, want);
+}
+
+static void test_cli_disk(void **state)
+{
+	char msg[600];
+
+	(void)state;
+	assert_int_equal(req("GET", "/vm/config", NULL, msg, sizeof(msg)), 200);
+	expect_status("PATCH", "/drives/disk0", "{\"drive_id\": \"disk0\", \"path_on_host\": \"/dev/zero\"}", 204);
+	assert_string_equal(opts.virtio.disks[0].path, "/dev/zero");
+	expect_fault("PUT", "/drives/r", "{\"drive_id\": \"r\", \"path_on_host\": \"/dev/null\", \"is_root_device\": true}",
+		     "A root block device already exists!");
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	api_destroy(api);
+	api = NULL;
+	return 0;
 }
 
 static void test_body_parse(void **state)
@@ -219,6 +248,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_machine_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drives, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli_disk, setup_cli_disk, teardown),
 	};
 
 	return cmocka_run_group_tests_name("api", tests, NULL, NULL);
