@@ -6,13 +6,17 @@
 #     machine-config, metrics, InstanceStart) boots long64.elf with the
 #     same console output and exit status as the command line; the same
 #     resources in a --config-file, and GET /vm/config's answer as one, too;
+#   - Kata's shape: --api-sock with --config-file, logger and metrics on
+#     named pipes (one never read), Firecracker 0.x fields;
 #   - every endpoint with bad bodies (unknown fields, wrong types, values
 #     out of range, calls in the wrong state, a body over the limit, a
 #     client that hangs up mid-request): status 400 and one JSON
 #     fault_message each, on the sanitized build, with a running guest
-#     that is still running (GET /, GET /exits) afterwards;
-#   - metrics: one JSON line per flush with every group, counters reset
-#     at each flush, and the exits of all lines add up to --stats' total;
+#     that is still running (GET /, GET /exits, GET /stats, its threads'
+#     names) afterwards;
+#   - metrics: one JSON line per flush and per period with every group,
+#     counters reset at each line, the exits of all lines add up to
+#     --stats' total, a device's group is its work as --stats counts it;
 #   - a kernel warden cannot load: InstanceStart answers 400 with why,
 #     warden ends as the command line would;
 #   - a SIGTERM before InstanceStart ends warden and removes its socket;
@@ -152,6 +156,34 @@ api_metrics_devices() {
 		"$(jq -s -r 'map(.entropy) | "\(map(.requests) | add) \(map(.bytes) | add) \(map(.notifies) | add) \(map(.interrupts) | add) \(map(.errors) | add)"' "$OUT/$n.metrics" 2>/dev/null)"
 	expect_eq "api metrics: a device the VM lacks is there, with zeros" "0 0" \
 		"$(jq -s -r 'map(.block) | "\(map(.requests) | add) \(map(.errors) | add)"' "$OUT/$n.metrics" 2>/dev/null)"
+}
+
+# The shape of Kata's configuration: --api-sock and --config-file together,
+# logger and metrics on named pipes (one read as Kata reads it, one that
+# nobody reads, which must not hold warden up), Firecracker 0.x fields and
+# rate limiters that limit nothing.
+api_kata_shape() {
+	local n=api-kata d=$API_DIR/kata reader
+	mkdir -p "$d"
+	mkfifo "$d/logs.fifo" "$d/metrics.fifo"
+	cat "$d/metrics.fifo" >"$OUT/$n.metrics-read" &
+	reader=$!
+	jq -n --arg k "$API_GUEST" --arg d "$d" '{"boot-source": {kernel_image_path: $k, boot_args: "reboot=k panic=1 pci=off"},
+		"machine-config": {vcpu_count: 1, mem_size_mib: 32, ht_enabled: false},
+		drives: [{drive_id: "rootfs", path_on_host: ($d + "/rootfs"), is_root_device: false, is_read_only: true,
+			  rate_limiter: {}}],
+		logger: {level: "Error", log_path: ($d + "/logs.fifo")}, metrics: {metrics_path: ($d + "/metrics.fifo")}}' \
+		>"$d/fcConfig.json"
+	truncate -s 1M "$d/rootfs"
+	api_start $n "$B/warden" --config-file "$d/fcConfig.json"
+	api_wait $n
+	wait $reader
+	expect_eq "api: Kata's shape (config file and socket, pipes) boots as the command line's" \
+		"$(rc api-gs-cli)" "$(cat "$OUT/$n.rc")"
+	expect_eq "api: the metrics pipe got the line" warden_exits \
+		"$(jq -r 'keys | map(select(. == "warden_exits")) | .[0]' "$OUT/$n.metrics-read" 2>/dev/null)"
+	expect_eq "api: a log pipe nobody reads does not hold warden up (the guest's output)" "long64: hello" \
+		"$(head -n 1 "$OUT/$n.out")"
 }
 
 # Bad requests before the VM starts (the sanitized build).
@@ -312,6 +344,7 @@ else
 	API_CURL=yes
 	api_getting_started
 	api_metrics_devices
+	api_kata_shape
 	api_bad_requests
 	api_failed_start
 	api_sigterm_before_start
