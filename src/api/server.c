@@ -158,12 +158,18 @@ static int bind_socket(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fail_errno(ERR_HOST, "--api-sock: socket");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, API_MAX_CONNS) < 0) {
-		int e = errno;
-
+	/* Where the socket goes is the user's choice: a path in use, a
+	 * missing or read-only directory are user errors (status 2). */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fail_errno(ERR_USAGE, "--api-sock %s", path);
 		close(fd);
-		errno = e;
-		return fail_errno(e == EADDRINUSE ? ERR_USAGE : ERR_HOST, "--api-sock %s", path);
+		return -1;
+	}
+	if (listen(fd, API_MAX_CONNS) < 0) {
+		fail_errno(ERR_HOST, "--api-sock %s: listen", path);
+		close(fd);
+		unlink(path);
+		return -1;
 	}
 	return fd;
 }

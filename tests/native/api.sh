@@ -304,6 +304,7 @@ api_bad_input() {
 	bad "--no-api with --api-sock" 'exclude each other' run --no-api --api-sock "$API_DIR/x.sock" --config-file /dev/null
 	touch "$API_DIR/taken.sock"
 	bad "--api-sock on a path in use" "--api-sock $API_DIR/taken.sock: Address already in use" run --api-sock "$API_DIR/taken.sock"
+	bad "--api-sock in a missing directory" "--api-sock $API_DIR/none/s.sock: No such file or directory" run --api-sock "$API_DIR/none/s.sock"
 	echo '{"boot-source": {"kernel_image_path": "/nonexistent"}}' >"$OUT/api-bad1.cfg"
 	bad "--config-file: a missing kernel" 'boot-source: kernel_image_path /nonexistent' run --config-file "$OUT/api-bad1.cfg"
 	echo '{"balloon": {"amount_mib": 1}}' >"$OUT/api-bad2.cfg"
