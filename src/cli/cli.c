@@ -19,6 +19,7 @@ enum {
 	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
 	OPT_SHUTDOWN_TIMEOUT, OPT_NESTED,
 	OPT_HYPERV, OPT_HYPERV_TESTDEV, OPT_ACPI_S3,
+	OPT_API_SOCK, OPT_CONFIG_FILE, OPT_NO_API,
 };
 
 static const struct option run_options[] = {
@@ -59,6 +60,9 @@ static const struct option run_options[] = {
 	{ "hyperv", no_argument, NULL, OPT_HYPERV },
 	{ "hyperv-testdev", no_argument, NULL, OPT_HYPERV_TESTDEV },
 	{ "acpi-s3", no_argument, NULL, OPT_ACPI_S3 },
+	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
+	{ "config-file", required_argument, NULL, OPT_CONFIG_FILE },
+	{ "no-api", no_argument, NULL, OPT_NO_API },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -171,6 +175,13 @@ void cli_usage(FILE *f)
 	      "                         (KVM_HINTS_REALTIME: Linux polls before it halts,\n"
 	      "                         the haltpoll cpuidle driver)\n"
 	      "  --verbose              more diagnostics\n"
+	      "\n"
+	      "Firecracker-compatible API (docs/api.md):\n"
+	      "  --api-sock PATH        serve the REST API on the Unix socket PATH; without\n"
+	      "                         --config-file, boot at its InstanceStart action\n"
+	      "  --config-file FILE     configure the VM from FILE (the API's JSON, keyed by\n"
+	      "                         resource) and boot at once\n"
+	      "  --no-api               no API socket (needs --config-file)\n"
 	      "\n"
 	      "The guest's serial console is stdin/stdout; Ctrl-A x quits on a terminal.\n"
 	      "Exit status: 0 poweroff, 1 warden/host failure, 2 bad input, 3 reboot,\n"
@@ -369,6 +380,9 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_HYPERV: o->hyperv = true; break;
 		case OPT_HYPERV_TESTDEV: o->hyperv_testdev = true; break;
 		case OPT_ACPI_S3: o->acpi_s3 = true; break;
+		case OPT_API_SOCK: o->api_sock = optarg; break;
+		case OPT_CONFIG_FILE: o->config_file = optarg; break;
+		case OPT_NO_API: o->no_api = true; break;
 		case OPT_HYPERCALL_DISK:
 			if (hypercall_parse_disk(optarg, &o->hypercall) < 0)
 				return -1;
@@ -386,6 +400,9 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		return fail(ERR_USAGE, "unexpected argument '%s' (see warden --help)", argv[optind]);
 	if (check_root_disk(&o->virtio) < 0)
 		return -1;
+	if (o->no_api && (o->api_sock || !o->config_file))
+		return fail(ERR_USAGE, o->api_sock ? "--no-api and --api-sock exclude each other"
+						   : "--no-api needs --config-file (nothing else could start the VM)");
 	if (o->hypercall.disk_path[0] && !o->hypercall.enabled)
 		return fail(ERR_USAGE, "--hypercall-disk needs --hypercall");
 	o->hypercall.ioeventfd = o->virtio.opt.ioeventfd;

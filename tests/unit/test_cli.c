@@ -411,6 +411,29 @@ static void test_acpi_s3_option(void **state)
 	BAD(0, "unknown option '--acpi-s3=1'", "run", "--acpi-s3=1");
 }
 
+/* --api-sock, --config-file, --no-api (docs/api.md). */
+static void test_api_options(void **state)
+{
+	char *none[] = { "warden", "run" };
+	char *both[] = { "warden", "run", "--api-sock", "/tmp/s", "--config-file", "c.json" };
+	char *file[] = { "warden", "run", "--config-file", "c.json", "--no-api" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(none), none, &o), CLI_RUN);
+	assert_null(o.api_sock);
+	assert_null(o.config_file);
+	assert_false(o.no_api);
+	assert_int_equal(parse(ARGC(both), both, &o), CLI_RUN);
+	assert_string_equal(o.api_sock, "/tmp/s");
+	assert_string_equal(o.config_file, "c.json");
+	assert_int_equal(parse(ARGC(file), file, &o), CLI_RUN);
+	assert_true(o.no_api);
+	BAD(0, "--no-api needs --config-file", "run", "--no-api");
+	BAD(0, "exclude each other", "run", "--no-api", "--api-sock", "s", "--config-file", "c");
+	BAD(0, "--api-sock needs a value", "run", "--api-sock");
+}
+
 static void test_no_command(void **state)
 {
 	char *argv[] = { "warden" };
@@ -593,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_idle_options),
 		cmocka_unit_test(test_hyperv_options),
 		cmocka_unit_test(test_acpi_s3_option),
+		cmocka_unit_test(test_api_options),
 		cmocka_unit_test(test_bad_idle),
 		cmocka_unit_test(test_shutdown_options),
 		cmocka_unit_test(test_bad_shutdown_timeout),
