@@ -135,13 +135,18 @@ void cli_usage(FILE *f)
 	      "                         Linux takes first, or all of it\n"
 	      "\n"
 	      "virtio devices (virtio-mmio, found by the guest through ACPI):\n"
-	      "  --disk PATH[,ro][,root][,id=NAME]  virtio-blk on a raw image file\n"
-	      "                         (repeatable; vda, vdb, ... in order); ro rejects\n"
-	      "                         writes; root (one disk): boot it as the root file\n"
-	      "                         system (root=/dev/vdX; the default initramfs\n"
-	      "                         mounts it and starts its /sbin/init)\n"
-	      "  --net tap=NAME[,mac=MAC]    virtio-net on tap device NAME (created if\n"
-	      "                         missing)\n"
+	      "  --disk PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]]  virtio-blk on a\n"
+	      "                         raw image file (repeatable; vda, vdb, ... in\n"
+	      "                         order); ro rejects writes; root (one disk): boot\n"
+	      "                         it as the root file system (root=/dev/vdX; the\n"
+	      "                         default initramfs mounts it and starts its\n"
+	      "                         /sbin/init); queues=N: N request queues (1-8, at\n"
+	      "                         most --cpus); poll: the I/O thread polls the\n"
+	      "                         queues, notifications off, until US (default 50)\n"
+	      "                         microseconds pass without work (burns a host CPU\n"
+	      "                         meanwhile)\n"
+	      "  --net tap=NAME[,mac=MAC][,poll[=US]]  virtio-net on tap device NAME\n"
+	      "                         (created if missing); poll as for --disk\n"
 	      "  --virtio-console       virtio-console (hvc0; with console=hvc0 in the\n"
 	      "                         command line it gets stdin)\n"
 	      "  --rng                  virtio-rng, fed from getrandom()\n"
@@ -382,7 +387,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	}
 	if (optind < argc)
 		return fail(ERR_USAGE, "unexpected argument '%s' (see warden --help)", argv[optind]);
-	if (check_root_disk(&o->virtio) < 0)
+	if (check_root_disk(&o->virtio) < 0 || virtio_check_config(&o->virtio, o->cpus) < 0)
 		return -1;
 	if (o->hypercall.disk_path[0] && !o->hypercall.enabled)
 		return fail(ERR_USAGE, "--hypercall-disk needs --hypercall");

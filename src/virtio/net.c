@@ -364,7 +364,7 @@ static int rx_wait(struct virtio_dev *vd, struct net *p)
 {
 	rx_starve(vd, p);
 	/* Buffers that came meanwhile get no notification: go on. */
-	return virtq_notify_on(&vd->vq[NET_RXQ]);
+	return virtio_queue_rearm(vd, NET_RXQ);
 }
 
 /* One step of receiving: true if there may be more to do. */
@@ -478,7 +478,7 @@ static void tx_pump(struct virtio_dev *vd, struct net *p)
 	virtq_notify_off(q);
 	for (;;) {
 		st = tx_batch(vd, p, &done);
-		if (st != TX_EMPTY || !virtq_notify_on(q))
+		if (st != TX_EMPTY || !virtio_queue_rearm(vd, NET_TXQ))
 			break;
 		virtq_notify_off(q); /* frames came meanwhile */
 	}
@@ -697,6 +697,7 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 	else
 		default_mac(n->tap, index, mac);
 	fill_config(vd, mac);
+	vd->poll_window_ns = (uint64_t)n->poll_us * 1000;
 	log_info("%s: %s tap %s, guest MAC %02x:%02x:%02x:%02x:%02x:%02x", vd->name,
 		 created ? "created" : "attached to existing", n->tap, mac[0], mac[1], mac[2], mac[3],
 		 mac[4], mac[5]);
