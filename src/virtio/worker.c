@@ -1,6 +1,7 @@
 #include "virtio/worker.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -87,7 +88,11 @@ static bool poll_loop(struct io_worker *w)
 				break;
 			idle_since = t; /* work came as we re-armed: poll on */
 		} else {
-			__builtin_ia32_pause(); /* a spinning loop: spare the sibling thread */
+			/* Nothing this pass: give the CPU to whoever else is ready
+			 * (returns at once when nobody is).  On a host with fewer
+			 * cores than busy threads that is often the vCPU about to
+			 * post the next request. */
+			sched_yield();
 		}
 	}
 	add_ns(w->poll_ns, now_ns() - start);
