@@ -135,10 +135,8 @@ static void poll_quiet(void *ctx)
 	struct virtio_dev *vd = ctx;
 
 	for (unsigned q = 0; q < vd->type.nqueues; q++)
-		if (vd->queue_ready[q]) {
-			vd->vq[q].polling = true;
-			virtq_notify_off(&vd->vq[q]);
-		}
+		if (vd->queue_ready[q])
+			virtq_poll_begin(&vd->vq[q]);
 }
 
 /* Serve every queue with chains no notification announced. */
@@ -156,18 +154,17 @@ static bool poll_queues(void *ctx)
 	return found;
 }
 
-/* The window passed without work: notifications on again, then one last
- * look, since chains made available before the driver saw the re-armed
- * ring get no notification.  A failed device is not polled. */
+/* The window passed without work: notifications on again where the
+ * device wants them (a net receive queue with buffers in hand does not),
+ * then one last look, since chains made available before the driver saw
+ * the re-armed ring get no notification.  A failed device is not polled. */
 static bool poll_rearm(void *ctx)
 {
 	struct virtio_dev *vd = ctx;
 
 	for (unsigned q = 0; q < vd->type.nqueues; q++)
-		if (vd->queue_ready[q]) {
-			vd->vq[q].polling = false;
-			virtq_notify_on(&vd->vq[q]);
-		}
+		if (vd->queue_ready[q])
+			virtq_poll_end(&vd->vq[q]);
 	if (virtio_failed(vd) || !poll_queues(vd))
 		return false;
 	poll_quiet(vd);

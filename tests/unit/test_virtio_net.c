@@ -44,6 +44,7 @@
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 static bool have_netns;
+static uint32_t dev_poll_us; /* poll=US for the next dev_up() */
 
 /* The driver's side of one device. */
 static struct drv {
@@ -273,7 +274,7 @@ static void queue_up(unsigned q)
  * the "driver" with FEATURES, started, its I/O thread running. */
 static void dev_up(uint64_t features)
 {
-	struct net_spec spec = { .tap = TAP, .has_mac = true };
+	struct net_spec spec = { .tap = TAP, .has_mac = true, .poll_us = dev_poll_us };
 	struct virtio_dev *vd;
 
 	memcpy(spec.mac, guest_mac, 6);
@@ -375,6 +376,56 @@ static void test_tx_malformed_dropped(void **state)
 	wait_used(TXQ, 4);
 	assert_int_equal(host_recv(buf, sizeof(buf)), 11);
 	assert_int_equal(counter(&D.vd->counters.requests), 1);
+}
+
+/* poll=US: after one notification the device finds transmit frames and
+ * receive buffers itself (notifications stay off meanwhile); once the
+ * window passes without work it asks for transmit notifications again
+ * and leaves the receive queue, which still has a buffer in hand, quiet. */
+static void test_poll_mode(void **state)
+{
+	char buf[64];
+	int i;
+
+	(void)state;
+	if (!have_netns)
+		u_skip("needs root: a network namespace and /dev/net/tun");
+	dev_poll_us = 200000; /* long: this host's CPUs are shared */
+	dev_up(F_CSUM);
+	dev_poll_us = 0;
+	tx_post("first", 5);
+	kick(TXQ);
+	wait_used(TXQ, 1);
+	tx_post("polled", 6); /* no notification */
+	wait_used(TXQ, 2);
+	assert_int_equal(__atomic_load_n(&used(TXQ)->flags, __ATOMIC_RELAXED), VIRTQ_USED_F_NO_NOTIFY);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 5);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 6);
+	assert_memory_equal(buf, "polled", 6);
+	for (D.rx_n = 0; D.rx_n < 2; D.rx_n++) { /* two buffers, no notification either */
+		D.rx_buf[D.rx_n] = galloc(2048);
+		D.rx_head[D.rx_n] = add_desc(RXQ, D.rx_buf[D.rx_n], 2048, VIRTQ_DESC_F_WRITE);
+		post(RXQ, D.rx_head[D.rx_n]);
+	}
+	usleep(20000);
+	host_send("to guest", 8);
+	wait_used(RXQ, 1);
+	assert_memory_equal(gp(D.rx_buf[0] + HDR + FRAME_HDRS, 8), "to guest", 8);
+	assert_int_equal(counter(&D.vd->counters.notifies), 1);
+	assert_true(counter(&D.vd->counters.notifies_suppressed) >= 2);
+	/* The window passes: transmit notifications back on. */
+	for (i = 0; i < 300 && __atomic_load_n(&used(TXQ)->flags, __ATOMIC_RELAXED); i++)
+		usleep(10000);
+	assert_int_equal(__atomic_load_n(&used(TXQ)->flags, __ATOMIC_RELAXED), 0);
+	assert_int_equal(__atomic_load_n(&used(RXQ)->flags, __ATOMIC_RELAXED), VIRTQ_USED_F_NO_NOTIFY);
+	usleep(20000);
+	assert_true(counter(&D.vd->counters.poll_ns) >= 200000000ULL);
+	tx_post("asleep", 6); /* waits for its notification */
+	usleep(50000);
+	assert_int_equal(used_idx(TXQ), 2);
+	kick(TXQ);
+	wait_used(TXQ, 3);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 6);
 }
 
 /* --- receive ---------------------------------------------------------------- */
@@ -632,6 +683,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_tx_frames_reach_the_host, dev_down),
 		cmocka_unit_test_teardown(test_tx_malformed_dropped, dev_down),
+		cmocka_unit_test_teardown(test_poll_mode, dev_down),
 		cmocka_unit_test_teardown(test_rx_waits_for_buffers, dev_down),
 		cmocka_unit_test_teardown(test_rx_mergeable_spans_buffers, dev_down),
 		cmocka_unit_test_teardown(test_rx_packet_waits_for_room, dev_down),

@@ -855,15 +855,15 @@ static void test_notify_suppression(void **state)
 }
 
 /* A polled queue: notify_on leaves the stale avail_event (or NO_NOTIFY)
- * in place, and poll_new reports each new batch once, never chains the
- * device already took. */
+ * in place and only records the wish, which poll_end honours; poll_new
+ * reports each new batch once, never chains the device already took. */
 static void test_polling(void **state)
 {
 	(void)state;
 	make_queue(8, false, true);
 	desc(0, BUF, 8, 0, 0);
 	assert_false(virtq_poll_new(&q)); /* empty */
-	q.polling = true;
+	virtq_poll_begin(&q);
 	post(0);
 	assert_true(virtq_notify_on(&q)); /* still says chains are there */
 	assert_int_equal(*avail_event_p(), 0); /* but asks for nothing */
@@ -880,17 +880,21 @@ static void test_polling(void **state)
 	post(0);
 	pop_ok(); /* taken before the poll looked (by a notified round) */
 	assert_false(virtq_poll_new(&q));
-	q.polling = false;
-	assert_false(virtq_notify_on(&q));
+	virtq_poll_end(&q); /* the device's last wish: notifications */
 	assert_int_equal(*avail_event_p(), 4);
-	/* Without EVENT_IDX: NO_NOTIFY stays while polled. */
+	/* Without EVENT_IDX: NO_NOTIFY while polled; after, what the device
+	 * last asked for. */
 	make_queue(8, false, false);
-	q.polling = true;
-	virtq_notify_off(&q);
+	virtq_poll_begin(&q);
+	assert_int_equal(us()->flags, VIRTQ_USED_F_NO_NOTIFY);
 	assert_false(virtq_notify_on(&q));
 	assert_int_equal(us()->flags, VIRTQ_USED_F_NO_NOTIFY);
-	q.polling = false;
+	virtq_notify_off(&q);
+	virtq_poll_end(&q);
+	assert_int_equal(us()->flags, VIRTQ_USED_F_NO_NOTIFY); /* it wants none */
+	virtq_poll_begin(&q);
 	assert_false(virtq_notify_on(&q));
+	virtq_poll_end(&q);
 	assert_int_equal(us()->flags, 0);
 }
 
