@@ -1,5 +1,5 @@
 /* virtio-net (virtio 1.2, 5.1) on a Linux tap device: queue 0 receives,
- * queue 1 transmits; no control queue, one queue pair.
+ * queue 1 transmits, queue 2 is the control queue; one queue pair.
  *
  * Every frame carries a 12-byte struct virtio_net_hdr_v1 (VERSION_1 is
  * always negotiated), and the tap is set to the same header, so frames and
@@ -12,13 +12,19 @@
  * bounce buffer and waits there for more.  While nothing can be received,
  * the tap is not watched (packets stay in its queue) and the device asks
  * for a receiveq notification, which resumes reading.  Each wake-up handles at
- * most NET_BUDGET packets per direction, so neither starves the other. */
+ * most NET_BUDGET packets per direction, so neither starves the other.
+ *
+ * The control queue takes one command class, notification coalescing
+ * (VIRTIO_NET_F_NOTF_COAL): per direction, the interrupt for used buffers
+ * waits up to usecs microseconds (a timerfd) or until max_packets are
+ * used, whichever comes first; other commands are answered VIRTIO_NET_ERR. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -30,6 +36,7 @@
 
 #define NET_RXQ 0
 #define NET_TXQ 1
+#define NET_CTRLQ 2
 
 /* Feature bits (5.1.3). */
 #define NET_F_CSUM 0
@@ -43,7 +50,16 @@
 #define NET_F_HOST_ECN 13
 #define NET_F_MRG_RXBUF 15
 #define NET_F_STATUS 16
+#define NET_F_CTRL_VQ 17
+#define NET_F_NOTF_COAL 53
 #define NET_S_LINK_UP 1
+
+/* Control commands (5.1.6.5): class, command, data; the device writes an ack. */
+#define NET_CTRL_NOTF_COAL 6
+#define NET_CTRL_NOTF_COAL_TX_SET 0
+#define NET_CTRL_NOTF_COAL_RX_SET 1
+#define NET_CTRL_OK 0
+#define NET_CTRL_ERR 1
 
 /* Config space (5.1.4): mac[6], status, max_virtqueue_pairs. */
 #define NET_CFG_MAC 0
@@ -75,9 +91,19 @@ struct rx_held {
 	uint64_t bytes;            /* writable bytes held */
 };
 
+/* Notification coalescing of one direction (set by the driver). */
+struct coal {
+	uint32_t max_packets; /* interrupt once this many are used (0: no limit) */
+	uint32_t usecs;       /* at most this late (0: no coalescing) */
+	uint32_t pending;     /* used since the last interrupt */
+	bool armed;           /* the timer runs */
+	int timer_fd;
+};
+
 struct net {
 	int tap;
 	int resume_fd;   /* eventfd: come back for more transmit work */
+	struct coal coal[2]; /* [NET_RXQ], [NET_TXQ] */
 	char ifname[16];
 	uint32_t tap_events; /* what the tap is watched for now */
 	bool mergeable;      /* VIRTIO_NET_F_MRG_RXBUF */
@@ -88,6 +114,7 @@ struct net {
 	uint64_t pending_head; /* its first bytes, in the held buffers; the rest
 				* is in bounce[] */
 	struct rx_held rx;
+	unsigned delivered;  /* packets received, for coalescing */
 	struct virtq_used_elem used[VIRTQ_MAX_SIZE];
 	struct virtq_chain chain; /* scratch for virtq_pop */
 	uint8_t bounce[NET_HDR_LEN + NET_MAX_FRAME];
@@ -125,6 +152,61 @@ static void tap_gone(struct virtio_dev *vd, struct net *p)
 	/* The I/O thread changes the config: under its lock, not the
 	 * transport's (a vCPU may be reading it). */
 	virtio_config_update(vd, NET_CFG_STATUS, &(uint8_t){ 0 }, 1);
+}
+
+/* --- interrupts, coalesced as the driver asked ------------------------------ */
+
+static void coal_disarm(struct coal *c)
+{
+	struct itimerspec off = { 0 };
+
+	if (c->armed && timerfd_settime(c->timer_fd, 0, &off, NULL) < 0)
+		log_warn("virtio-net: timerfd: %s", strerror(errno));
+	c->armed = false;
+}
+
+/* The interrupt held back for queue Q goes now. */
+static void coal_flush(struct virtio_dev *vd, struct coal *c, unsigned q)
+{
+	c->pending = 0;
+	coal_disarm(c);
+	virtio_queue_done(vd, q);
+}
+
+/* N packets were used on queue Q (receive or transmit): interrupt now, or
+ * once max_packets are used or usecs have passed since the first of them. */
+static void net_done(struct virtio_dev *vd, struct net *p, unsigned q, unsigned n)
+{
+	struct coal *c = &p->coal[q];
+	struct itimerspec t = { 0 };
+
+	if (!c->usecs) {
+		virtio_queue_done(vd, q);
+		return;
+	}
+	c->pending += n;
+	if (c->max_packets && c->pending >= c->max_packets) {
+		coal_flush(vd, c, q);
+		return;
+	}
+	virtio_count(&vd->counters.interrupts_suppressed, 1);
+	if (c->armed)
+		return;
+	t.it_value.tv_sec = c->usecs / 1000000;
+	t.it_value.tv_nsec = (long)(c->usecs % 1000000) * 1000;
+	if (timerfd_settime(c->timer_fd, 0, &t, NULL) < 0) {
+		coal_flush(vd, c, q); /* no timer: no delay */
+		return;
+	}
+	c->armed = true;
+}
+
+static void coal_reset(struct net *p)
+{
+	for (unsigned q = 0; q < 2; q++) {
+		coal_disarm(&p->coal[q]);
+		p->coal[q].max_packets = p->coal[q].usecs = p->coal[q].pending = 0;
+	}
 }
 
 /* --- receive ---------------------------------------------------------------- */
@@ -263,6 +345,7 @@ static void rx_deliver(struct virtio_dev *vd, struct net *p, uint64_t n)
 	iov_put(&h->iov[h->iov_first], h->slot[h->first].niov, NET_HDR_NUM_BUFFERS, &nbuf, sizeof(nbuf));
 	virtq_push_n(&vd->vq[NET_RXQ], p->used, k);
 	rx_release(h, k);
+	p->delivered++;
 	virtio_count(&vd->counters.requests, 1);
 	virtio_count(&vd->counters.bytes, n - NET_HDR_LEN);
 }
@@ -398,6 +481,7 @@ static void rx_pump(struct virtio_dev *vd, struct net *p)
 {
 	struct virtq *q = &vd->vq[NET_RXQ];
 	uint16_t used_before = q->used_idx;
+	unsigned delivered = p->delivered;
 
 	if (!q->active || p->tap < 0)
 		return;
@@ -407,7 +491,7 @@ static void rx_pump(struct virtio_dev *vd, struct net *p)
 		;
 	/* One interrupt for the batch. */
 	if (q->used_idx != used_before)
-		virtio_queue_done(vd, NET_RXQ);
+		net_done(vd, p, NET_RXQ, p->delivered - delivered);
 }
 
 /* --- transmit --------------------------------------------------------------- */
@@ -489,7 +573,64 @@ static void tx_pump(struct virtio_dev *vd, struct net *p)
 		tap_watch(vd, p, p->tap_events | EPOLLOUT);
 	}
 	if (q->used_idx != used_before)
-		virtio_queue_done(vd, NET_TXQ);
+		net_done(vd, p, NET_TXQ, (uint16_t)(q->used_idx - used_before));
+}
+
+/* --- the control queue -------------------------------------------------------- */
+
+/* NOTF_COAL TX_SET / RX_SET: max_packets, usecs (little-endian, as the host). */
+static uint8_t ctrl_coal(struct virtio_dev *vd, struct net *p, uint8_t cmd, const struct virtq_chain *c)
+{
+	uint32_t v[2];
+	unsigned q = cmd == NET_CTRL_NOTF_COAL_TX_SET ? NET_TXQ : NET_RXQ;
+
+	if (!virtio_has_feature(vd, NET_F_NOTF_COAL) || cmd > NET_CTRL_NOTF_COAL_RX_SET ||
+	    c->out_bytes != 2 + sizeof(v))
+		return NET_CTRL_ERR;
+	virtq_chain_read(c, 2, v, sizeof(v)); /* one copy, then use */
+	/* What the old setting held back goes now. */
+	if (p->coal[q].pending)
+		coal_flush(vd, &p->coal[q], q);
+	p->coal[q].max_packets = v[0];
+	p->coal[q].usecs = v[1];
+	return NET_CTRL_OK;
+}
+
+/* One command: class and command, their data, then the ack the device
+ * writes.  A chain too short for that is answered as far as it goes and
+ * counted as an error; a command not offered gets VIRTIO_NET_ERR. */
+static void ctrl_one(struct virtio_dev *vd, struct net *p, const struct virtq_chain *c)
+{
+	uint8_t hdr[2], ack = NET_CTRL_ERR;
+
+	if (c->out_bytes < sizeof(hdr) || c->in_bytes < 1) {
+		virtio_count(&vd->counters.errors, 1);
+		log_guest("%s: control command %u: %llu readable, %llu writable bytes (needs 2 and 1)",
+			  vd->name, c->head, (unsigned long long)c->out_bytes, (unsigned long long)c->in_bytes);
+	} else {
+		virtq_chain_read(c, 0, hdr, sizeof(hdr));
+		if (hdr[0] == NET_CTRL_NOTF_COAL)
+			ack = ctrl_coal(vd, p, hdr[1], c);
+	}
+	virtq_push(&vd->vq[NET_CTRLQ], c->head, c->in_bytes ? (uint32_t)virtq_chain_write(c, 0, &ack, 1) : 0);
+	virtio_count(&vd->counters.requests, 1);
+}
+
+static void ctrl_notify(struct virtio_dev *vd, struct net *p)
+{
+	struct virtq *q = &vd->vq[NET_CTRLQ];
+	int r;
+
+	do {
+		virtq_notify_off(q);
+		while ((r = virtq_pop(q, &p->chain)) > 0)
+			ctrl_one(vd, p, &p->chain);
+		if (r < 0) {
+			virtio_fail(vd, "controlq: %s", q->error);
+			return;
+		}
+	} while (virtio_queue_rearm(vd, NET_CTRLQ));
+	virtio_queue_done(vd, NET_CTRLQ);
 }
 
 /* --- device ops ------------------------------------------------------------- */
@@ -500,6 +641,8 @@ static void net_notify(struct virtio_dev *vd, unsigned q)
 		rx_pump(vd, net_of(vd));
 	else if (q == NET_TXQ)
 		tx_pump(vd, net_of(vd));
+	else if (q == NET_CTRLQ)
+		ctrl_notify(vd, net_of(vd));
 }
 
 static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
@@ -507,6 +650,14 @@ static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 	struct net *p = net_of(vd);
 	uint64_t n;
 
+	for (unsigned q = 0; q < 2; q++)
+		if (fd == p->coal[q].timer_fd) {
+			if (read(fd, &n, sizeof(n)) < 0)
+				n = 0; /* already drained: fine */
+			if (p->coal[q].armed)
+				coal_flush(vd, &p->coal[q], q);
+			return;
+		}
 	if (fd == p->resume_fd) {
 		if (read(fd, &n, sizeof(n)) < 0)
 			n = 0; /* already drained: fine */
@@ -569,7 +720,10 @@ static int net_start(struct virtio_dev *vd)
 	p->rx_starved = true;
 	p->tx_blocked = false;
 	p->tap_events = 0;
-	if (virtio_watch_fd(vd, p->tap, 0) < 0 || virtio_watch_fd(vd, p->resume_fd, EPOLLIN) < 0) {
+	coal_reset(p); /* a new driver starts without coalescing */
+	if (virtio_watch_fd(vd, p->tap, 0) < 0 || virtio_watch_fd(vd, p->resume_fd, EPOLLIN) < 0 ||
+	    virtio_watch_fd(vd, p->coal[NET_RXQ].timer_fd, EPOLLIN) < 0 ||
+	    virtio_watch_fd(vd, p->coal[NET_TXQ].timer_fd, EPOLLIN) < 0) {
 		log_warn("%s: %s", vd->name, err_msg());
 		return -1;
 	}
@@ -592,6 +746,7 @@ static void net_stop(struct virtio_dev *vd)
 	p->rx_starved = true;
 	p->tx_blocked = false;
 	p->tap_events = 0;
+	coal_reset(p);
 	if (p->tap >= 0 && tap_set_offload(p->tap, p->ifname, 0) < 0)
 		log_warn("%s: %s", vd->name, err_msg());
 }
@@ -606,18 +761,22 @@ static void net_destroy(struct virtio_dev *vd)
 		close(p->tap);
 	if (p->resume_fd >= 0)
 		close(p->resume_fd);
+	for (unsigned q = 0; q < 2; q++)
+		if (p->coal[q].timer_fd >= 0)
+			close(p->coal[q].timer_fd);
 	free(p);
 	vd->priv = NULL;
 }
 
 static const struct virtio_type net_type = {
 	.device_id = VIRTIO_ID_NET,
-	.nqueues = 2,
+	.nqueues = 3,
 	.features = VIRTIO_BIT(NET_F_CSUM) | VIRTIO_BIT(NET_F_GUEST_CSUM) | VIRTIO_BIT(NET_F_MAC) |
 		    VIRTIO_BIT(NET_F_GUEST_TSO4) | VIRTIO_BIT(NET_F_GUEST_TSO6) |
 		    VIRTIO_BIT(NET_F_GUEST_ECN) | VIRTIO_BIT(NET_F_HOST_TSO4) |
 		    VIRTIO_BIT(NET_F_HOST_TSO6) | VIRTIO_BIT(NET_F_HOST_ECN) |
-		    VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS),
+		    VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS) | VIRTIO_BIT(NET_F_CTRL_VQ) |
+		    VIRTIO_BIT(NET_F_NOTF_COAL),
 };
 
 static const struct virtio_dev_ops net_ops = {
@@ -664,7 +823,7 @@ static struct virtio_dev *net_alloc(void)
 		fail(ERR_HOST, "out of memory");
 		return NULL;
 	}
-	p->tap = p->resume_fd = -1;
+	p->tap = p->resume_fd = p->coal[0].timer_fd = p->coal[1].timer_fd = -1;
 	vd->priv = p;
 	vd->type = net_type;
 	vd->ops = &net_ops;
@@ -685,9 +844,11 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 	snprintf(p->ifname, sizeof(p->ifname), "%s", n->tap);
 	p->tap = tap_open(n->tap, &created);
 	p->resume_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (p->tap < 0 || p->resume_fd < 0) {
+	for (unsigned q = 0; q < 2; q++)
+		p->coal[q].timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (p->tap < 0 || p->resume_fd < 0 || p->coal[0].timer_fd < 0 || p->coal[1].timer_fd < 0) {
 		if (p->tap >= 0)
-			fail_errno(ERR_HOST, "%s: eventfd", vd->name);
+			fail_errno(ERR_HOST, "%s: eventfd/timerfd", vd->name);
 		net_destroy(vd);
 		free(vd);
 		return NULL;

@@ -31,6 +31,7 @@
 #define QSIZE 16
 #define RXQ 0
 #define TXQ 1
+#define CTRLQ 2
 #define HDR 12       /* struct virtio_net_hdr_v1 */
 #define FRAME_HDRS 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
 #define HOST_PORT 7000
@@ -40,6 +41,8 @@
 #define F_GUEST_CSUM (1ULL << 1)
 #define F_GUEST_TSO4 (1ULL << 7)
 #define F_MRG_RXBUF (1ULL << 15)
+#define F_CTRL_VQ (1ULL << 17)
+#define F_NOTF_COAL (1ULL << 53)
 #define F_VERSION_1 (1ULL << 32)
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
@@ -52,7 +55,7 @@ static struct drv {
 	struct guest_mem mem;
 	int irq_fd;      /* the stand-in transport's interrupts */
 	struct virtio_dev *vd;
-	uint16_t next_desc[2], avail_idx[2];
+	uint16_t next_desc[3], avail_idx[3];
 	uint64_t bump;   /* next free guest address for buffers */
 	int udp;         /* host socket at 10.9.0.1:HOST_PORT */
 	uint8_t tap_mac[6];
@@ -289,6 +292,7 @@ static void dev_up(uint64_t features)
 	host_net_up();
 	queue_up(RXQ);
 	queue_up(TXQ);
+	queue_up(CTRLQ);
 	vd->driver_features = features | F_VERSION_1;
 	assert_int_equal(vd->ops->start(vd), 0);
 	assert_int_equal(virtio_dev_start_worker(vd), 0);
@@ -376,6 +380,89 @@ static void test_tx_malformed_dropped(void **state)
 	wait_used(TXQ, 4);
 	assert_int_equal(host_recv(buf, sizeof(buf)), 11);
 	assert_int_equal(counter(&D.vd->counters.requests), 1);
+}
+
+/* A control command: class, command, DATA; returns the device's ack (0xee:
+ * none written). */
+static uint8_t ctrl(uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
+{
+	uint64_t b = galloc(2 + len + 1);
+	uint8_t *p = gp(b, 2 + len + 1);
+	uint16_t head, n = used_idx(CTRLQ);
+
+	p[0] = cls;
+	p[1] = cmd;
+	memcpy(p + 2, data, len);
+	p[2 + len] = 0xee;
+	head = add_desc(CTRLQ, b, 2 + len, VIRTQ_DESC_F_NEXT);
+	add_desc(CTRLQ, b + 2 + len, 1, VIRTQ_DESC_F_WRITE);
+	post(CTRLQ, head);
+	kick(CTRLQ);
+	wait_used(CTRLQ, (uint16_t)(n + 1));
+	return p[2 + len];
+}
+
+static uint64_t irqs_after(uint64_t want, int ms)
+{
+	for (int i = 0; i < ms && counter(&D.vd->counters.interrupts) < want; i++)
+		usleep(1000);
+	return counter(&D.vd->counters.interrupts);
+}
+
+/* NOTF_COAL over the control queue: transmit interrupts wait for 3
+ * frames, or 300 ms after the first; unknown commands, and coalescing
+ * the driver did not negotiate, are answered VIRTIO_NET_ERR; a command
+ * with no room for the ack is an error, not a failed device. */
+static void test_ctrl_coalescing(void **state)
+{
+	uint32_t coal[2] = { 3, 300000 }; /* max_packets, usecs */
+	uint64_t irqs;
+	char buf[64];
+	struct timespec t0, t1;
+
+	(void)state;
+	if (!have_netns)
+		u_skip("needs root: a network namespace and /dev/net/tun");
+	dev_up(F_CSUM | F_CTRL_VQ | F_NOTF_COAL);
+	assert_int_equal(D.vd->type.nqueues, 3);
+	assert_true(D.vd->type.features & F_CTRL_VQ);
+	assert_true(D.vd->type.features & F_NOTF_COAL);
+	assert_int_equal(ctrl(6, 0, coal, sizeof(coal)), 0);    /* TX_SET: OK */
+	assert_int_equal(ctrl(6, 7, coal, sizeof(coal)), 1);    /* no such command */
+	assert_int_equal(ctrl(6, 0, coal, 4), 1);               /* short */
+	assert_int_equal(ctrl(1, 0, (uint8_t[]){ 1 }, 1), 1);   /* CTRL_RX: not offered */
+	irqs = irqs_after(0, 0); /* the control queue's own interrupts */
+	tx_post("a", 1);
+	kick(TXQ);
+	wait_used(TXQ, 1);
+	tx_post("b", 1);
+	kick(TXQ);
+	wait_used(TXQ, 2);
+	assert_int_equal(counter(&D.vd->counters.interrupts), irqs); /* held back */
+	assert_true(counter(&D.vd->counters.interrupts_suppressed) >= 2);
+	tx_post("c", 1);
+	kick(TXQ);
+	wait_used(TXQ, 3);
+	assert_int_equal(irqs_after(irqs + 1, 3000), irqs + 1); /* the third: at once */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(host_recv(buf, sizeof(buf)), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tx_post("d", 1);
+	kick(TXQ);
+	wait_used(TXQ, 4);
+	assert_int_equal(irqs_after(irqs + 2, 5000), irqs + 2); /* the timer's */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 250);
+	/* No room for the ack: counted, answered empty, the device goes on. */
+	post(CTRLQ, add_desc(CTRLQ, galloc(4), 4, 0));
+	kick(CTRLQ);
+	wait_used(CTRLQ, 5);
+	assert_int_equal(counter(&D.vd->counters.errors), 1);
+	assert_false(virtio_failed(D.vd));
+	/* Without NOTF_COAL negotiated the command is refused. */
+	dev_down(NULL);
+	dev_up(F_CSUM | F_CTRL_VQ);
+	assert_int_equal(ctrl(6, 0, coal, sizeof(coal)), 1);
 }
 
 /* poll=US: after one notification the device finds transmit frames and
@@ -684,6 +771,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_tx_frames_reach_the_host, dev_down),
 		cmocka_unit_test_teardown(test_tx_malformed_dropped, dev_down),
 		cmocka_unit_test_teardown(test_poll_mode, dev_down),
+		cmocka_unit_test_teardown(test_ctrl_coalescing, dev_down),
 		cmocka_unit_test_teardown(test_rx_waits_for_buffers, dev_down),
 		cmocka_unit_test_teardown(test_rx_mergeable_spans_buffers, dev_down),
 		cmocka_unit_test_teardown(test_rx_packet_waits_for_room, dev_down),
