@@ -8,7 +8,7 @@ expect_eq "virtio-net: the guest's MAC is the mac= given" 02:77:61:72:64:01 "$(g
 
 # Negotiated features, as the guest's sysfs shows them (one 0/1 per bit).
 feat=$(gv feat)
-for fb in CSUM:0 GUEST_CSUM:1 MAC:5 GUEST_TSO4:7 GUEST_TSO6:8 HOST_TSO4:11 HOST_TSO6:12 MRG_RXBUF:15 STATUS:16 VERSION_1:32; do
+for fb in CSUM:0 GUEST_CSUM:1 MAC:5 GUEST_TSO4:7 GUEST_TSO6:8 HOST_TSO4:11 HOST_TSO6:12 MRG_RXBUF:15 STATUS:16 CTRL_VQ:17 VERSION_1:32 NOTF_COAL:53; do
 	expect_eq "virtio-net: feature ${fb%:*} negotiated" 1 "${feat:${fb#*:}:1}"
 done
 
