@@ -39,10 +39,11 @@ int virtio_stop_fd(const struct virtio_dev *vd)
 
 void virtio_queue_done(struct virtio_dev *vd, unsigned q)
 {
+	bool fresh;
+
 	if (!invariant(q < vd->type.nqueues))
 		return;
-	bool fresh = virtq_used_unsignalled(&vd->vq[q]);
-
+	fresh = virtq_used_unsignalled(&vd->vq[q]);
 	if (virtq_needs_interrupt(&vd->vq[q])) {
 		virtio_count(&vd->counters.interrupts, 1);
 		vd->transport->queue_interrupt(vd, q);
