@@ -24,13 +24,13 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "backends/tap.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "virtio/net_coal.h"
 #include "virtio/virtio_devices.h"
 #include "virtio/virtio_spec.h"
 
@@ -91,19 +91,10 @@ struct rx_held {
 	uint64_t bytes;            /* writable bytes held */
 };
 
-/* Notification coalescing of one direction (set by the driver). */
-struct coal {
-	uint32_t max_packets; /* interrupt once this many are used (0: no limit) */
-	uint32_t usecs;       /* at most this late (0: no coalescing) */
-	uint32_t pending;     /* used since the last interrupt */
-	bool armed;           /* the timer runs */
-	int timer_fd;
-};
-
 struct net {
 	int tap;
 	int resume_fd;   /* eventfd: come back for more transmit work */
-	struct coal coal[2]; /* [NET_RXQ], [NET_TXQ] */
+	struct coal coal[2]; /* [NET_RXQ], [NET_TXQ]: their interrupts (net_coal.c) */
 	char ifname[16];
 	uint32_t tap_events; /* what the tap is watched for now */
 	bool mergeable;      /* VIRTIO_NET_F_MRG_RXBUF */
@@ -152,61 +143,6 @@ static void tap_gone(struct virtio_dev *vd, struct net *p)
 	/* The I/O thread changes the config: under its lock, not the
 	 * transport's (a vCPU may be reading it). */
 	virtio_config_update(vd, NET_CFG_STATUS, &(uint8_t){ 0 }, 1);
-}
-
-/* --- interrupts, coalesced as the driver asked ------------------------------ */
-
-static void coal_disarm(struct coal *c)
-{
-	struct itimerspec off = { 0 };
-
-	if (c->armed && timerfd_settime(c->timer_fd, 0, &off, NULL) < 0)
-		log_warn("virtio-net: timerfd: %s", strerror(errno));
-	c->armed = false;
-}
-
-/* The interrupt held back for queue Q goes now. */
-static void coal_flush(struct virtio_dev *vd, struct coal *c, unsigned q)
-{
-	c->pending = 0;
-	coal_disarm(c);
-	virtio_queue_done(vd, q);
-}
-
-/* N packets were used on queue Q (receive or transmit): interrupt now, or
- * once max_packets are used or usecs have passed since the first of them. */
-static void net_done(struct virtio_dev *vd, struct net *p, unsigned q, unsigned n)
-{
-	struct coal *c = &p->coal[q];
-	struct itimerspec t = { 0 };
-
-	if (!c->usecs) {
-		virtio_queue_done(vd, q);
-		return;
-	}
-	c->pending += n;
-	if (c->max_packets && c->pending >= c->max_packets) {
-		coal_flush(vd, c, q);
-		return;
-	}
-	virtio_count(&vd->counters.interrupts_suppressed, 1);
-	if (c->armed)
-		return;
-	t.it_value.tv_sec = c->usecs / 1000000;
-	t.it_value.tv_nsec = (long)(c->usecs % 1000000) * 1000;
-	if (timerfd_settime(c->timer_fd, 0, &t, NULL) < 0) {
-		coal_flush(vd, c, q); /* no timer: no delay */
-		return;
-	}
-	c->armed = true;
-}
-
-static void coal_reset(struct net *p)
-{
-	for (unsigned q = 0; q < 2; q++) {
-		coal_disarm(&p->coal[q]);
-		p->coal[q].max_packets = p->coal[q].usecs = p->coal[q].pending = 0;
-	}
 }
 
 /* --- receive ---------------------------------------------------------------- */
@@ -491,7 +427,7 @@ static void rx_pump(struct virtio_dev *vd, struct net *p)
 		;
 	/* One interrupt for the batch. */
 	if (q->used_idx != used_before)
-		net_done(vd, p, NET_RXQ, p->delivered - delivered);
+		coal_done(vd, &p->coal[NET_RXQ], p->delivered - delivered);
 }
 
 /* --- transmit --------------------------------------------------------------- */
@@ -573,7 +509,7 @@ static void tx_pump(struct virtio_dev *vd, struct net *p)
 		tap_watch(vd, p, p->tap_events | EPOLLOUT);
 	}
 	if (q->used_idx != used_before)
-		net_done(vd, p, NET_TXQ, (uint16_t)(q->used_idx - used_before));
+		coal_done(vd, &p->coal[NET_TXQ], (uint16_t)(q->used_idx - used_before));
 }
 
 /* --- the control queue -------------------------------------------------------- */
@@ -588,11 +524,7 @@ static uint8_t ctrl_coal(struct virtio_dev *vd, struct net *p, uint8_t cmd, cons
 	    c->out_bytes != 2 + sizeof(v))
 		return NET_CTRL_ERR;
 	virtq_chain_read(c, 2, v, sizeof(v)); /* one copy, then use */
-	/* What the old setting held back goes now. */
-	if (p->coal[q].pending)
-		coal_flush(vd, &p->coal[q], q);
-	p->coal[q].max_packets = v[0];
-	p->coal[q].usecs = v[1];
+	coal_set(vd, &p->coal[q], v[0], v[1]);
 	return NET_CTRL_OK;
 }
 
@@ -652,10 +584,7 @@ static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 
 	for (unsigned q = 0; q < 2; q++)
 		if (fd == p->coal[q].timer_fd) {
-			if (read(fd, &n, sizeof(n)) < 0)
-				n = 0; /* already drained: fine */
-			if (p->coal[q].armed)
-				coal_flush(vd, &p->coal[q], q);
+			coal_timer(vd, &p->coal[q]);
 			return;
 		}
 	if (fd == p->resume_fd) {
@@ -720,7 +649,8 @@ static int net_start(struct virtio_dev *vd)
 	p->rx_starved = true;
 	p->tx_blocked = false;
 	p->tap_events = 0;
-	coal_reset(p); /* a new driver starts without coalescing */
+	coal_reset(&p->coal[NET_RXQ]); /* a new driver starts without coalescing */
+	coal_reset(&p->coal[NET_TXQ]);
 	if (virtio_watch_fd(vd, p->tap, 0) < 0 || virtio_watch_fd(vd, p->resume_fd, EPOLLIN) < 0 ||
 	    virtio_watch_fd(vd, p->coal[NET_RXQ].timer_fd, EPOLLIN) < 0 ||
 	    virtio_watch_fd(vd, p->coal[NET_TXQ].timer_fd, EPOLLIN) < 0) {
@@ -746,7 +676,8 @@ static void net_stop(struct virtio_dev *vd)
 	p->rx_starved = true;
 	p->tx_blocked = false;
 	p->tap_events = 0;
-	coal_reset(p);
+	coal_reset(&p->coal[NET_RXQ]);
+	coal_reset(&p->coal[NET_TXQ]);
 	if (p->tap >= 0 && tap_set_offload(p->tap, p->ifname, 0) < 0)
 		log_warn("%s: %s", vd->name, err_msg());
 }
@@ -761,9 +692,8 @@ static void net_destroy(struct virtio_dev *vd)
 		close(p->tap);
 	if (p->resume_fd >= 0)
 		close(p->resume_fd);
-	for (unsigned q = 0; q < 2; q++)
-		if (p->coal[q].timer_fd >= 0)
-			close(p->coal[q].timer_fd);
+	coal_close(&p->coal[NET_RXQ]);
+	coal_close(&p->coal[NET_TXQ]);
 	free(p);
 	vd->priv = NULL;
 }
@@ -844,11 +774,10 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 	snprintf(p->ifname, sizeof(p->ifname), "%s", n->tap);
 	p->tap = tap_open(n->tap, &created);
 	p->resume_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	for (unsigned q = 0; q < 2; q++)
-		p->coal[q].timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (p->tap < 0 || p->resume_fd < 0 || p->coal[0].timer_fd < 0 || p->coal[1].timer_fd < 0) {
-		if (p->tap >= 0)
-			fail_errno(ERR_HOST, "%s: eventfd/timerfd", vd->name);
+	if (p->tap < 0 || p->resume_fd < 0 || coal_init(&p->coal[NET_RXQ], NET_RXQ) < 0 ||
+	    coal_init(&p->coal[NET_TXQ], NET_TXQ) < 0) {
+		if (p->tap >= 0 && p->resume_fd < 0)
+			fail_errno(ERR_HOST, "%s: eventfd", vd->name);
 		net_destroy(vd);
 		free(vd);
 		return NULL;
