@@ -34,9 +34,11 @@
 #include "virtio/virtio_devices.h"
 #include "virtio/virtio_spec.h"
 
+/* A queue pair's two directions: pair i has receiveq 2i and transmitq 2i+1. */
 #define NET_RXQ 0
 #define NET_TXQ 1
-#define NET_CTRLQ 2
+/* queues=N: the device's queue table holds 2 N + 1 queues. */
+#define NET_MAX_PAIRS VIRTIO_NET_MAX_PAIRS
 
 /* Feature bits (5.1.3). */
 #define NET_F_CSUM 0
@@ -51,10 +53,13 @@
 #define NET_F_MRG_RXBUF 15
 #define NET_F_STATUS 16
 #define NET_F_CTRL_VQ 17
+#define NET_F_MQ 22
 #define NET_F_NOTF_COAL 53
 #define NET_S_LINK_UP 1
 
 /* Control commands (5.1.6.5): class, command, data; the device writes an ack. */
+#define NET_CTRL_MQ 4
+#define NET_CTRL_MQ_VQ_PAIRS_SET 0
 #define NET_CTRL_NOTF_COAL 6
 #define NET_CTRL_NOTF_COAL_TX_SET 0
 #define NET_CTRL_NOTF_COAL_RX_SET 1
@@ -91,7 +96,9 @@ struct rx_held {
 	uint64_t bytes;            /* writable bytes held */
 };
 
+/* One queue pair and its tap queue. */
 struct net {
+	unsigned q[2];   /* its queues: [NET_RXQ], [NET_TXQ] */
 	int tap;
 	int resume_fd;   /* eventfd: come back for more transmit work */
 	struct coal coal[2]; /* [NET_RXQ], [NET_TXQ]: their interrupts (net_coal.c) */
@@ -111,7 +118,14 @@ struct net {
 	uint8_t bounce[NET_HDR_LEN + NET_MAX_FRAME];
 };
 
-static struct net *net_of(struct virtio_dev *vd)
+/* The device: its queue pairs (each its own allocation: tens of KiB). */
+struct net_dev {
+	struct net *pair[NET_MAX_PAIRS];
+	unsigned npairs; /* offered (max_virtqueue_pairs) */
+	unsigned active; /* in use: 1 until the driver sets more (VQ_PAIRS_SET) */
+};
+
+static struct net_dev *dev_of(struct virtio_dev *vd)
 {
 	return vd->priv;
 }
@@ -207,7 +221,7 @@ enum { RX_ERROR = -1, RX_SHORT, RX_READY };
  * RX_SHORT: fewer, and the ring is empty for now. */
 static int rx_gather(struct virtio_dev *vd, struct net *p)
 {
-	struct virtq *q = &vd->vq[NET_RXQ];
+	struct virtq *q = &vd->vq[p->q[NET_RXQ]];
 	struct virtq_chain *c = &p->chain;
 	struct rx_held *h = &p->rx;
 	uint64_t want = rx_want(p);
@@ -279,7 +293,7 @@ static void rx_deliver(struct virtio_dev *vd, struct net *p, uint64_t n)
 	/* Every chain holds a whole header, so it lies in the first one. */
 	nbuf = (uint16_t)k;
 	iov_put(&h->iov[h->iov_first], h->slot[h->first].niov, NET_HDR_NUM_BUFFERS, &nbuf, sizeof(nbuf));
-	virtq_push_n(&vd->vq[NET_RXQ], p->used, k);
+	virtq_push_n(&vd->vq[p->q[NET_RXQ]], p->used, k);
 	rx_release(h, k);
 	p->delivered++;
 	virtio_count(&vd->counters.requests, 1);
@@ -374,7 +388,7 @@ static void rx_feed(struct virtio_dev *vd, struct net *p)
 	if (!p->rx_starved)
 		return;
 	p->rx_starved = false;
-	virtq_notify_off(&vd->vq[NET_RXQ]);
+	virtq_notify_off(&vd->vq[p->q[NET_RXQ]]);
 	tap_watch(vd, p, p->tap_events | EPOLLIN);
 }
 
@@ -383,7 +397,7 @@ static int rx_wait(struct virtio_dev *vd, struct net *p)
 {
 	rx_starve(vd, p);
 	/* Buffers that came meanwhile get no notification: go on. */
-	return virtio_queue_rearm(vd, NET_RXQ);
+	return virtio_queue_rearm(vd, p->q[NET_RXQ]);
 }
 
 /* One step of receiving: true if there may be more to do. */
@@ -415,7 +429,7 @@ static bool rx_step(struct virtio_dev *vd, struct net *p)
 
 static void rx_pump(struct virtio_dev *vd, struct net *p)
 {
-	struct virtq *q = &vd->vq[NET_RXQ];
+	struct virtq *q = &vd->vq[p->q[NET_RXQ]];
 	uint16_t used_before = q->used_idx;
 	unsigned delivered = p->delivered;
 
@@ -437,7 +451,7 @@ static void rx_pump(struct virtio_dev *vd, struct net *p)
 static int tx_one(struct virtio_dev *vd, struct net *p)
 {
 	const struct virtq_chain *c = &p->chain;
-	struct virtq *q = &vd->vq[NET_TXQ];
+	struct virtq *q = &vd->vq[p->q[NET_TXQ]];
 	ssize_t n;
 
 	if (c->nin || c->out_bytes < NET_HDR_LEN || c->out_bytes > NET_HDR_LEN + NET_MAX_FRAME) {
@@ -466,7 +480,7 @@ enum { TX_ERROR = -1, TX_EMPTY, TX_BUDGET, TX_BLOCKED };
 
 static int tx_batch(struct virtio_dev *vd, struct net *p, unsigned *done)
 {
-	struct virtq *q = &vd->vq[NET_TXQ];
+	struct virtq *q = &vd->vq[p->q[NET_TXQ]];
 	int r;
 
 	while (*done < NET_BUDGET) {
@@ -488,7 +502,7 @@ static int tx_batch(struct virtio_dev *vd, struct net *p, unsigned *done)
 
 static void tx_pump(struct virtio_dev *vd, struct net *p)
 {
-	struct virtq *q = &vd->vq[NET_TXQ];
+	struct virtq *q = &vd->vq[p->q[NET_TXQ]];
 	uint16_t used_before = q->used_idx;
 	unsigned done = 0;
 	int st;
@@ -498,7 +512,7 @@ static void tx_pump(struct virtio_dev *vd, struct net *p)
 	virtq_notify_off(q);
 	for (;;) {
 		st = tx_batch(vd, p, &done);
-		if (st != TX_EMPTY || !virtio_queue_rearm(vd, NET_TXQ))
+		if (st != TX_EMPTY || !virtio_queue_rearm(vd, p->q[NET_TXQ]))
 			break;
 		virtq_notify_off(q); /* frames came meanwhile */
 	}
@@ -514,24 +528,61 @@ static void tx_pump(struct virtio_dev *vd, struct net *p)
 
 /* --- the control queue -------------------------------------------------------- */
 
-/* NOTF_COAL TX_SET / RX_SET: max_packets, usecs (little-endian, as the host). */
-static uint8_t ctrl_coal(struct virtio_dev *vd, struct net *p, uint8_t cmd, const struct virtq_chain *c)
+/* With VIRTIO_NET_F_MQ the control queue comes after every pair; without,
+ * after the first (5.1.2). */
+static unsigned ctrl_queue(const struct virtio_dev *vd, const struct net_dev *d)
+{
+	return virtio_has_feature(vd, NET_F_MQ) ? 2 * d->npairs : 2;
+}
+
+/* Only the first N pairs' tap queues get packets from the host: the
+ * kernel steers flows among the attached ones. */
+static void set_active(struct virtio_dev *vd, struct net_dev *d, unsigned n)
+{
+	for (unsigned i = 1; i < d->npairs; i++) {
+		struct net *p = d->pair[i];
+
+		if (p->tap >= 0 && tap_queue_enable(p->tap, p->ifname, i < n) < 0)
+			log_warn("%s: %s", vd->name, err_msg());
+	}
+	d->active = n;
+}
+
+/* NOTF_COAL TX_SET / RX_SET: max_packets, usecs (little-endian, as the
+ * host), for that direction of every pair. */
+static uint8_t ctrl_coal(struct virtio_dev *vd, struct net_dev *d, uint8_t cmd, const struct virtq_chain *c)
 {
 	uint32_t v[2];
-	unsigned q = cmd == NET_CTRL_NOTF_COAL_TX_SET ? NET_TXQ : NET_RXQ;
+	unsigned dir = cmd == NET_CTRL_NOTF_COAL_TX_SET ? NET_TXQ : NET_RXQ;
 
 	if (!virtio_has_feature(vd, NET_F_NOTF_COAL) || cmd > NET_CTRL_NOTF_COAL_RX_SET ||
 	    c->out_bytes != 2 + sizeof(v))
 		return NET_CTRL_ERR;
 	virtq_chain_read(c, 2, v, sizeof(v)); /* one copy, then use */
-	coal_set(vd, &p->coal[q], v[0], v[1]);
+	for (unsigned i = 0; i < d->npairs; i++)
+		coal_set(vd, &d->pair[i]->coal[dir], v[0], v[1]);
+	return NET_CTRL_OK;
+}
+
+/* MQ VQ_PAIRS_SET: how many pairs the driver uses, 1 to max_virtqueue_pairs. */
+static uint8_t ctrl_mq(struct virtio_dev *vd, struct net_dev *d, uint8_t cmd, const struct virtq_chain *c)
+{
+	uint16_t n;
+
+	if (!virtio_has_feature(vd, NET_F_MQ) || cmd != NET_CTRL_MQ_VQ_PAIRS_SET ||
+	    c->out_bytes != 2 + sizeof(n))
+		return NET_CTRL_ERR;
+	virtq_chain_read(c, 2, &n, sizeof(n));
+	if (n < 1 || n > d->npairs)
+		return NET_CTRL_ERR;
+	set_active(vd, d, n);
 	return NET_CTRL_OK;
 }
 
 /* One command: class and command, their data, then the ack the device
  * writes.  A chain too short for that is answered as far as it goes and
  * counted as an error; a command not offered gets VIRTIO_NET_ERR. */
-static void ctrl_one(struct virtio_dev *vd, struct net *p, const struct virtq_chain *c)
+static void ctrl_one(struct virtio_dev *vd, struct net_dev *d, const struct virtq_chain *c)
 {
 	uint8_t hdr[2], ack = NET_CTRL_ERR;
 
@@ -542,49 +593,55 @@ static void ctrl_one(struct virtio_dev *vd, struct net *p, const struct virtq_ch
 	} else {
 		virtq_chain_read(c, 0, hdr, sizeof(hdr));
 		if (hdr[0] == NET_CTRL_NOTF_COAL)
-			ack = ctrl_coal(vd, p, hdr[1], c);
+			ack = ctrl_coal(vd, d, hdr[1], c);
+		else if (hdr[0] == NET_CTRL_MQ)
+			ack = ctrl_mq(vd, d, hdr[1], c);
 	}
-	virtq_push(&vd->vq[NET_CTRLQ], c->head, c->in_bytes ? (uint32_t)virtq_chain_write(c, 0, &ack, 1) : 0);
+	virtq_push(&vd->vq[ctrl_queue(vd, d)], c->head,
+		   c->in_bytes ? (uint32_t)virtq_chain_write(c, 0, &ack, 1) : 0);
 	virtio_count(&vd->counters.requests, 1);
 }
 
-static void ctrl_notify(struct virtio_dev *vd, struct net *p)
+static void ctrl_notify(struct virtio_dev *vd, struct net_dev *d)
 {
-	struct virtq *q = &vd->vq[NET_CTRLQ];
+	unsigned qi = ctrl_queue(vd, d);
+	struct virtq *q = &vd->vq[qi];
+	struct virtq_chain *c = &d->pair[0]->chain; /* scratch: same thread */
 	int r;
 
 	do {
 		virtq_notify_off(q);
-		while ((r = virtq_pop(q, &p->chain)) > 0)
-			ctrl_one(vd, p, &p->chain);
+		while ((r = virtq_pop(q, c)) > 0)
+			ctrl_one(vd, d, c);
 		if (r < 0) {
 			virtio_fail(vd, "controlq: %s", q->error);
 			return;
 		}
-	} while (virtio_queue_rearm(vd, NET_CTRLQ));
-	virtio_queue_done(vd, NET_CTRLQ);
+	} while (virtio_queue_rearm(vd, qi));
+	virtio_queue_done(vd, qi);
 }
 
 /* --- device ops ------------------------------------------------------------- */
 
 static void net_notify(struct virtio_dev *vd, unsigned q)
 {
-	if (q == NET_RXQ)
-		rx_pump(vd, net_of(vd));
-	else if (q == NET_TXQ)
-		tx_pump(vd, net_of(vd));
-	else if (q == NET_CTRLQ)
-		ctrl_notify(vd, net_of(vd));
+	struct net_dev *d = dev_of(vd);
+
+	if (virtio_has_feature(vd, NET_F_CTRL_VQ) && q == ctrl_queue(vd, d))
+		ctrl_notify(vd, d);
+	else if (q / 2 < d->npairs && (q & 1))
+		tx_pump(vd, d->pair[q / 2]);
+	else if (q / 2 < d->npairs)
+		rx_pump(vd, d->pair[q / 2]);
 }
 
-static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
+static void pair_fd_ready(struct virtio_dev *vd, struct net *p, int fd, uint32_t events)
 {
-	struct net *p = net_of(vd);
 	uint64_t n;
 
-	for (unsigned q = 0; q < 2; q++)
-		if (fd == p->coal[q].timer_fd) {
-			coal_timer(vd, &p->coal[q]);
+	for (unsigned dir = 0; dir < 2; dir++)
+		if (fd == p->coal[dir].timer_fd) {
+			coal_timer(vd, &p->coal[dir]);
 			return;
 		}
 	if (fd == p->resume_fd) {
@@ -594,8 +651,6 @@ static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 		rx_pump(vd, p);
 		return;
 	}
-	if (fd != p->tap)
-		return;
 	/* tun reports only this when its interface is unregistered. */
 	if (events & EPOLLERR) {
 		tap_gone(vd, p);
@@ -608,6 +663,21 @@ static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 	}
 	if (events & EPOLLIN)
 		rx_pump(vd, p);
+}
+
+static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
+{
+	struct net_dev *d = dev_of(vd);
+
+	for (unsigned i = 0; i < d->npairs; i++) {
+		struct net *p = d->pair[i];
+
+		if (fd == p->tap || fd == p->resume_fd || fd == p->coal[NET_RXQ].timer_fd ||
+		    fd == p->coal[NET_TXQ].timer_fd) {
+			pair_fd_ready(vd, p, fd, events);
+			return;
+		}
+	}
 }
 
 /* What the guest accepted to receive is what the tap may give us. */
@@ -627,11 +697,8 @@ static unsigned rx_offloads(const struct virtio_dev *vd)
 	return f;
 }
 
-static int net_start(struct virtio_dev *vd)
+static int pair_start(struct virtio_dev *vd, struct net *p, unsigned off)
 {
-	struct net *p = net_of(vd);
-	unsigned off = rx_offloads(vd);
-
 	if (p->tap < 0) {
 		log_warn("%s: tap %s is gone", vd->name, p->ifname);
 		return -1;
@@ -657,35 +724,50 @@ static int net_start(struct virtio_dev *vd)
 		log_warn("%s: %s", vd->name, err_msg());
 		return -1;
 	}
-	log_debug("%s: started, offloads to the guest 0x%x, %s receive buffers", vd->name, off,
-		  p->mergeable ? "mergeable" : "one chain per packet");
 	/* First look at both queues: buffers may be posted already. */
 	resume_later(p);
 	return 0;
 }
 
+static int net_start(struct virtio_dev *vd)
+{
+	struct net_dev *d = dev_of(vd);
+	unsigned off = rx_offloads(vd);
+
+	for (unsigned i = 0; i < d->npairs; i++)
+		if (pair_start(vd, d->pair[i], off) < 0)
+			return -1;
+	/* Multiqueue starts off: one pair until the driver asks for more. */
+	set_active(vd, d, 1);
+	log_debug("%s: started, offloads to the guest 0x%x, %s receive buffers", vd->name, off,
+		  d->pair[0]->mergeable ? "mergeable" : "one chain per packet");
+	return 0;
+}
+
 static void net_stop(struct virtio_dev *vd)
 {
-	struct net *p = net_of(vd);
+	struct net_dev *d = dev_of(vd);
 
 	/* The queues are about to be reset: held buffers are forgotten, not
 	 * used.  Until the next driver, the kernel finishes checksums and
 	 * segments itself. */
-	rx_clear(&p->rx);
-	p->pending = 0;
-	p->rx_starved = true;
-	p->tx_blocked = false;
-	p->tap_events = 0;
-	coal_reset(&p->coal[NET_RXQ]);
-	coal_reset(&p->coal[NET_TXQ]);
-	if (p->tap >= 0 && tap_set_offload(p->tap, p->ifname, 0) < 0)
-		log_warn("%s: %s", vd->name, err_msg());
+	for (unsigned i = 0; i < d->npairs; i++) {
+		struct net *p = d->pair[i];
+
+		rx_clear(&p->rx);
+		p->pending = 0;
+		p->rx_starved = true;
+		p->tx_blocked = false;
+		p->tap_events = 0;
+		coal_reset(&p->coal[NET_RXQ]);
+		coal_reset(&p->coal[NET_TXQ]);
+		if (p->tap >= 0 && tap_set_offload(p->tap, p->ifname, 0) < 0)
+			log_warn("%s: %s", vd->name, err_msg());
+	}
 }
 
-static void net_destroy(struct virtio_dev *vd)
+static void pair_free(struct net *p)
 {
-	struct net *p = net_of(vd);
-
 	if (!p)
 		return;
 	if (p->tap >= 0)
@@ -695,19 +777,26 @@ static void net_destroy(struct virtio_dev *vd)
 	coal_close(&p->coal[NET_RXQ]);
 	coal_close(&p->coal[NET_TXQ]);
 	free(p);
+}
+
+static void net_destroy(struct virtio_dev *vd)
+{
+	struct net_dev *d = dev_of(vd);
+
+	if (!d)
+		return;
+	for (unsigned i = 0; i < NET_MAX_PAIRS; i++)
+		pair_free(d->pair[i]);
+	free(d);
 	vd->priv = NULL;
 }
 
-static const struct virtio_type net_type = {
-	.device_id = VIRTIO_ID_NET,
-	.nqueues = 3,
-	.features = VIRTIO_BIT(NET_F_CSUM) | VIRTIO_BIT(NET_F_GUEST_CSUM) | VIRTIO_BIT(NET_F_MAC) |
-		    VIRTIO_BIT(NET_F_GUEST_TSO4) | VIRTIO_BIT(NET_F_GUEST_TSO6) |
-		    VIRTIO_BIT(NET_F_GUEST_ECN) | VIRTIO_BIT(NET_F_HOST_TSO4) |
-		    VIRTIO_BIT(NET_F_HOST_TSO6) | VIRTIO_BIT(NET_F_HOST_ECN) |
-		    VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS) | VIRTIO_BIT(NET_F_CTRL_VQ) |
-		    VIRTIO_BIT(NET_F_NOTF_COAL),
-};
+static const uint64_t net_features =
+	VIRTIO_BIT(NET_F_CSUM) | VIRTIO_BIT(NET_F_GUEST_CSUM) | VIRTIO_BIT(NET_F_MAC) |
+	VIRTIO_BIT(NET_F_GUEST_TSO4) | VIRTIO_BIT(NET_F_GUEST_TSO6) | VIRTIO_BIT(NET_F_GUEST_ECN) |
+	VIRTIO_BIT(NET_F_HOST_TSO4) | VIRTIO_BIT(NET_F_HOST_TSO6) | VIRTIO_BIT(NET_F_HOST_ECN) |
+	VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS) | VIRTIO_BIT(NET_F_CTRL_VQ) |
+	VIRTIO_BIT(NET_F_NOTF_COAL);
 
 static const struct virtio_dev_ops net_ops = {
 	.start = net_start,
@@ -734,62 +823,84 @@ static void default_mac(const char *tap, unsigned index, uint8_t mac[6])
 	mac[5] = (uint8_t)h;
 }
 
-static void fill_config(struct virtio_dev *vd, const uint8_t mac[6])
+static void fill_config(struct virtio_dev *vd, const uint8_t mac[6], unsigned npairs)
 {
+	uint16_t pairs = (uint16_t)npairs;
+
 	memcpy(vd->config + NET_CFG_MAC, mac, 6);
 	vd->config[NET_CFG_STATUS] = NET_S_LINK_UP;
-	vd->config[NET_CFG_MAX_PAIRS] = 1;
+	memcpy(vd->config + NET_CFG_MAX_PAIRS, &pairs, sizeof(pairs));
 	vd->config_len = NET_CFG_LEN;
 }
 
-static struct virtio_dev *net_alloc(void)
+/* Pair I on tap NAME (a queue of a multi-queue tap when MULTI). */
+static struct net *pair_open(const char *name, unsigned i, bool multi, bool *created)
 {
-	struct virtio_dev *vd = calloc(1, sizeof(*vd));
 	struct net *p = calloc(1, sizeof(*p)); /* tens of KiB: not on a stack */
 
-	if (!vd || !p) {
-		free(vd);
-		free(p);
+	if (!p) {
 		fail(ERR_HOST, "out of memory");
 		return NULL;
 	}
-	p->tap = p->resume_fd = p->coal[0].timer_fd = p->coal[1].timer_fd = -1;
-	vd->priv = p;
-	vd->type = net_type;
-	vd->ops = &net_ops;
-	return vd;
+	p->q[NET_RXQ] = 2 * i;
+	p->q[NET_TXQ] = 2 * i + 1;
+	p->tap = p->resume_fd = p->coal[NET_RXQ].timer_fd = p->coal[NET_TXQ].timer_fd = -1;
+	snprintf(p->ifname, sizeof(p->ifname), "%s", name);
+	p->tap = tap_open(name, created, multi);
+	if (p->tap < 0)
+		goto bad;
+	p->resume_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->resume_fd < 0) {
+		fail_errno(ERR_HOST, "virtio-net: eventfd");
+		goto bad;
+	}
+	if (coal_init(&p->coal[NET_RXQ], p->q[NET_RXQ]) < 0 || coal_init(&p->coal[NET_TXQ], p->q[NET_TXQ]) < 0)
+		goto bad;
+	return p;
+bad:
+	pair_free(p);
+	return NULL;
 }
 
 struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 {
-	struct virtio_dev *vd = net_alloc();
-	struct net *p;
+	struct virtio_dev *vd = calloc(1, sizeof(*vd));
+	struct net_dev *d = calloc(1, sizeof(*d));
+	unsigned npairs = n->queues ? n->queues : 1;
+	bool created = false, again;
 	uint8_t mac[6];
-	bool created = false;
 
-	if (!vd)
-		return NULL;
-	p = vd->priv;
-	snprintf(vd->name, sizeof(vd->name), "virtio-net%u", index);
-	snprintf(p->ifname, sizeof(p->ifname), "%s", n->tap);
-	p->tap = tap_open(n->tap, &created);
-	p->resume_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (p->tap < 0 || p->resume_fd < 0 || coal_init(&p->coal[NET_RXQ], NET_RXQ) < 0 ||
-	    coal_init(&p->coal[NET_TXQ], NET_TXQ) < 0) {
-		if (p->tap >= 0 && p->resume_fd < 0)
-			fail_errno(ERR_HOST, "%s: eventfd", vd->name);
-		net_destroy(vd);
+	if (!vd || !d) {
 		free(vd);
+		free(d);
+		fail(ERR_HOST, "out of memory");
 		return NULL;
 	}
+	vd->priv = d;
+	vd->ops = &net_ops;
+	snprintf(vd->name, sizeof(vd->name), "virtio-net%u", index);
+	for (unsigned i = 0; i < npairs; i++) {
+		d->pair[i] = pair_open(n->tap, i, npairs > 1, i ? &again : &created);
+		if (!d->pair[i]) {
+			net_destroy(vd);
+			free(vd);
+			return NULL;
+		}
+	}
+	d->npairs = d->active = npairs;
+	vd->type = (struct virtio_type){
+		.device_id = VIRTIO_ID_NET,
+		.nqueues = 2 * npairs + 1,
+		.features = net_features | (npairs > 1 ? VIRTIO_BIT(NET_F_MQ) : 0),
+	};
 	if (n->has_mac)
 		memcpy(mac, n->mac, 6);
 	else
 		default_mac(n->tap, index, mac);
-	fill_config(vd, mac);
+	fill_config(vd, mac, npairs);
 	vd->poll_window_ns = (uint64_t)n->poll_us * 1000;
-	log_info("%s: %s tap %s, guest MAC %02x:%02x:%02x:%02x:%02x:%02x", vd->name,
-		 created ? "created" : "attached to existing", n->tap, mac[0], mac[1], mac[2], mac[3],
-		 mac[4], mac[5]);
+	log_info("%s: %s tap %s%s, guest MAC %02x:%02x:%02x:%02x:%02x:%02x", vd->name,
+		 created ? "created" : "attached to existing", n->tap, npairs > 1 ? " (multi-queue)" : "",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	return vd;
 }

@@ -32,15 +32,16 @@ static int parse_poll(const char *tok, const char *opt, uint32_t *us)
 	return 0;
 }
 
-static int parse_queues(const char *s, unsigned *n)
+/* "queues=N" of OPT, 1 to MAX. */
+static int parse_queues(const char *s, const char *opt, unsigned max, unsigned *n)
 {
 	unsigned long v;
 	char *end;
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end || errno || v < 1 || v > VIRTIO_BLK_MAX_QUEUES)
-		return fail(ERR_USAGE, "--disk queues= takes 1 to %d, not '%s'", VIRTIO_BLK_MAX_QUEUES, s);
+	if (s[0] < '0' || s[0] > '9' || *end || errno || v < 1 || v > max)
+		return fail(ERR_USAGE, "%s queues= takes 1 to %u, not '%s'", opt, max, s);
 	*n = (unsigned)v;
 	return 0;
 }
@@ -69,7 +70,7 @@ int virtio_parse_disk(const char *arg, struct disk_spec *d)
 		else if (strncmp(tok, "id=", 3) == 0)
 			r = fail(ERR_USAGE, "--disk id= takes 1 to %zu characters", sizeof(d->id) - 1);
 		else if (strncmp(tok, "queues=", 7) == 0)
-			r = parse_queues(tok + 7, &d->queues);
+			r = parse_queues(tok + 7, "--disk", VIRTIO_BLK_MAX_QUEUES, &d->queues);
 		else if ((r = parse_poll(tok, "--disk", &d->poll_us)) > 0)
 			r = fail(ERR_USAGE, "--disk: unknown option '%s' (ro, root, id=NAME, queues=N, poll[=US])", tok);
 	}
@@ -109,8 +110,10 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 				r = fail(ERR_USAGE, "--net mac=%s is not a unicast MAC address (aa:bb:cc:dd:ee:ff)",
 					 tok + 4);
 			n->has_mac = true;
+		} else if (strncmp(tok, "queues=", 7) == 0) {
+			r = parse_queues(tok + 7, "--net", VIRTIO_NET_MAX_PAIRS, &n->queues);
 		} else if ((r = parse_poll(tok, "--net", &n->poll_us)) > 0) {
-			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, poll[=US])", tok);
+			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, queues=N, poll[=US])", tok);
 		}
 	}
 	free(copy);
@@ -119,14 +122,20 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 	return r;
 }
 
+static int too_many_queues(const char *opt, unsigned queues, unsigned cpus)
+{
+	return fail(ERR_USAGE, "%s queues=%u: more queues than the guest's %u vCPU%s can use (one per vCPU; raise --cpus)",
+		    opt, queues, cpus, cpus == 1 ? "" : "s");
+}
+
 int virtio_check_config(const struct virtio_config *cfg, unsigned cpus)
 {
 	for (unsigned i = 0; i < cfg->ndisks; i++)
 		if (cfg->disks[i].queues > cpus)
-			return fail(ERR_USAGE,
-				    "--disk queues=%u: more queues than the guest's %u vCPU%s can use "
-				    "(one per vCPU; raise --cpus)",
-				    cfg->disks[i].queues, cpus, cpus == 1 ? "" : "s");
+			return too_many_queues("--disk", cfg->disks[i].queues, cpus);
+	for (unsigned i = 0; i < cfg->nnets; i++)
+		if (cfg->nets[i].queues > cpus)
+			return too_many_queues("--net", cfg->nets[i].queues, cpus);
 	return 0;
 }
 

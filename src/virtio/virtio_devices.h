@@ -18,6 +18,9 @@
 /* queues=N of a disk: the device's queue table bounds it; the guest uses
  * at most one per vCPU (Linux's virtio_blk), so N must not exceed --cpus. */
 #define VIRTIO_BLK_MAX_QUEUES VIRTIO_MAX_QUEUES
+/* queues=N of a network: N queue pairs and a control queue in the table
+ * (2 N + 1), and at most one per vCPU, as for a disk. */
+#define VIRTIO_NET_MAX_PAIRS ((VIRTIO_MAX_QUEUES - 1) / 2)
 /* poll[=US]: the polling window, microseconds without work before
  * notifications are re-armed. */
 #define VIRTIO_POLL_DEFAULT_US 50
@@ -36,6 +39,7 @@ struct net_spec {
 	char tap[16]; /* IFNAMSIZ */
 	uint8_t mac[6];
 	bool has_mac;
+	unsigned queues;  /* queues=N: queue pairs (0: one) */
 	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
 };
 
@@ -54,11 +58,11 @@ struct virtio_config {
 };
 
 /* Parse "PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]]" and
- * "tap=NAME[,mac=MAC][,poll[=US]]" (errors: ERR_USAGE). */
+ * "tap=NAME[,mac=MAC][,queues=N][,poll[=US]]" (errors: ERR_USAGE). */
 int virtio_parse_disk(const char *arg, struct disk_spec *d);
 int virtio_parse_net(const char *arg, struct net_spec *n);
-/* The checks that need the whole command line: a disk's queues=N against
- * the vCPUs the guest has (ERR_USAGE). */
+/* The checks that need the whole command line: queues=N of a disk or a
+ * network against the vCPUs the guest has (ERR_USAGE). */
 int virtio_check_config(const struct virtio_config *cfg, unsigned cpus);
 
 /* Add the devices CFG names to VM (which owns them from then on).  The

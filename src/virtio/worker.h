@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define IO_WORKER_MAX_WATCH 16
+/* A device's queue notifications (up to 8) and its backend fds (a network:
+ * a tap, a resume eventfd and two coalescing timers per queue pair). */
+#define IO_WORKER_MAX_WATCH 32
 
 typedef void io_handler(void *ctx, int fd, uint32_t events);
 
