@@ -75,5 +75,8 @@ blk_mq_bad_input() {
 		run --kernel $G/long64.elf --disk "$img,poll=fast"
 	bad "--net poll= empty" "--net poll= takes microseconds, 1 to 1000000, not ''" \
 		run --kernel $G/long64.elf --net "tap=wtpoll0,poll="
+	bad "--net queues=0" "--net queues= takes 1 to 3, not '0'" run --kernel $G/long64.elf --net "tap=wtpoll0,queues=0"
+	bad "--net queues= more than the vCPUs" "--net queues=3: more queues than the guest's 2 vCPUs can use" \
+		run --kernel $G/long64.elf --cpus 2 --net "tap=wtpoll0,queues=3"
 	rm -f "$img"
 }

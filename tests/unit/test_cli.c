@@ -564,7 +564,7 @@ static void test_bad_virtio(void **state)
 static void test_queues_poll(void **state)
 {
 	char *ok[] = { "warden", "run", "--cpus", "4", "--disk", "a.img,queues=4,poll",
-		       "--disk", "b.img,poll=250", "--net", "tap=t0,poll=7" };
+		       "--disk", "b.img,poll=250", "--net", "tap=t0,poll=7,queues=3" };
 	char *q0[] = { "warden", "run", "--disk", "a.img,queues=0" };
 	char *q9[] = { "warden", "run", "--cpus", "16", "--disk", "a.img,queues=9" };
 	char *qx[] = { "warden", "run", "--disk", "a.img,queues=2x" };
@@ -574,6 +574,8 @@ static void test_queues_poll(void **state)
 	char *pe[] = { "warden", "run", "--disk", "a.img,poll=" };
 	char *pneg[] = { "warden", "run", "--net", "tap=t0,poll=-5" };
 	char *pbig[] = { "warden", "run", "--net", "tap=t0,poll=1000001" };
+	char *nq4[] = { "warden", "run", "--cpus", "8", "--net", "tap=t0,queues=4" };
+	char *nqcpu[] = { "warden", "run", "--net", "tap=t0,queues=2" };
 	struct cli_options o;
 
 	(void)state;
@@ -583,6 +585,7 @@ static void test_queues_poll(void **state)
 	assert_int_equal(o.virtio.disks[1].queues, 0);
 	assert_int_equal(o.virtio.disks[1].poll_us, 250);
 	assert_int_equal(o.virtio.nets[0].poll_us, 7);
+	assert_int_equal(o.virtio.nets[0].queues, 3);
 	expect_bad(ARGC(q0), q0, 0, "--disk queues= takes 1 to 8, not '0'");
 	expect_bad(ARGC(q9), q9, 0, "--disk queues= takes 1 to 8, not '9'");
 	expect_bad(ARGC(qx), qx, 0, "--disk queues= takes 1 to 8, not '2x'");
@@ -592,6 +595,8 @@ static void test_queues_poll(void **state)
 	expect_bad(ARGC(pe), pe, 0, "--disk poll= takes microseconds, 1 to 1000000, not ''");
 	expect_bad(ARGC(pneg), pneg, 0, "--net poll= takes microseconds, 1 to 1000000, not '-5'");
 	expect_bad(ARGC(pbig), pbig, 0, "--net poll= takes microseconds, 1 to 1000000, not '1000001'");
+	expect_bad(ARGC(nq4), nq4, 0, "--net queues= takes 1 to 3, not '4'");
+	expect_bad(ARGC(nqcpu), nqcpu, 0, "--net queues=2: more queues than the guest's 1 vCPU can use");
 }
 
 static int reset_getopt(void **state)

@@ -42,12 +42,14 @@
 #define F_GUEST_TSO4 (1ULL << 7)
 #define F_MRG_RXBUF (1ULL << 15)
 #define F_CTRL_VQ (1ULL << 17)
+#define F_MQ (1ULL << 22)
 #define F_NOTF_COAL (1ULL << 53)
 #define F_VERSION_1 (1ULL << 32)
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 static bool have_netns;
 static uint32_t dev_poll_us; /* poll=US for the next dev_up() */
+static unsigned dev_queues;   /* queues=N for the next dev_up() */
 
 /* The driver's side of one device. */
 static struct drv {
@@ -55,7 +57,8 @@ static struct drv {
 	struct guest_mem mem;
 	int irq_fd;      /* the stand-in transport's interrupts */
 	struct virtio_dev *vd;
-	uint16_t next_desc[3], avail_idx[3];
+	uint16_t next_desc[8], avail_idx[8];
+	unsigned ctrlq;  /* where the control queue is (2, or 2 N with MQ) */
 	uint64_t bump;   /* next free guest address for buffers */
 	int udp;         /* host socket at 10.9.0.1:HOST_PORT */
 	uint8_t tap_mac[6];
@@ -277,7 +280,7 @@ static void queue_up(unsigned q)
  * the "driver" with FEATURES, started, its I/O thread running. */
 static void dev_up(uint64_t features)
 {
-	struct net_spec spec = { .tap = TAP, .has_mac = true, .poll_us = dev_poll_us };
+	struct net_spec spec = { .tap = TAP, .has_mac = true, .poll_us = dev_poll_us, .queues = dev_queues };
 	struct virtio_dev *vd;
 
 	memcpy(spec.mac, guest_mac, 6);
@@ -290,9 +293,9 @@ static void dev_up(uint64_t features)
 	assert_non_null(vd);
 	vt_attach(vd, &D.vm, &D.irq_fd);
 	host_net_up();
-	queue_up(RXQ);
-	queue_up(TXQ);
-	queue_up(CTRLQ);
+	for (unsigned q = 0; q < vd->type.nqueues; q++)
+		queue_up(q);
+	D.ctrlq = (features & F_MQ) ? vd->type.nqueues - 1 : CTRLQ;
 	vd->driver_features = features | F_VERSION_1;
 	assert_int_equal(vd->ops->start(vd), 0);
 	assert_int_equal(virtio_dev_start_worker(vd), 0);
@@ -316,17 +319,22 @@ static int dev_down(void **state)
 
 /* --- transmit --------------------------------------------------------------- */
 
-static uint16_t tx_post(const void *payload, size_t n)
+static uint16_t tx_post_q(unsigned q, const void *payload, size_t n)
 {
 	uint64_t h = galloc(HDR), f = galloc(FRAME_HDRS + n);
 	uint16_t head;
 
 	memset(gp(h, HDR), 0, HDR);
 	guest_frame(gp(f, FRAME_HDRS + n), payload, n);
-	head = add_desc(TXQ, h, HDR, VIRTQ_DESC_F_NEXT);
-	add_desc(TXQ, f, (uint32_t)(FRAME_HDRS + n), 0);
-	post(TXQ, head);
+	head = add_desc(q, h, HDR, VIRTQ_DESC_F_NEXT);
+	add_desc(q, f, (uint32_t)(FRAME_HDRS + n), 0);
+	post(q, head);
 	return head;
+}
+
+static uint16_t tx_post(const void *payload, size_t n)
+{
+	return tx_post_q(TXQ, payload, n);
 }
 
 static void test_tx_frames_reach_the_host(void **state)
@@ -388,17 +396,17 @@ static uint8_t ctrl(uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
 {
 	uint64_t b = galloc(2 + len + 1);
 	uint8_t *p = gp(b, 2 + len + 1);
-	uint16_t head, n = used_idx(CTRLQ);
+	uint16_t head, n = used_idx(D.ctrlq);
 
 	p[0] = cls;
 	p[1] = cmd;
 	memcpy(p + 2, data, len);
 	p[2 + len] = 0xee;
-	head = add_desc(CTRLQ, b, 2 + len, VIRTQ_DESC_F_NEXT);
-	add_desc(CTRLQ, b + 2 + len, 1, VIRTQ_DESC_F_WRITE);
-	post(CTRLQ, head);
-	kick(CTRLQ);
-	wait_used(CTRLQ, (uint16_t)(n + 1));
+	head = add_desc(D.ctrlq, b, 2 + len, VIRTQ_DESC_F_NEXT);
+	add_desc(D.ctrlq, b + 2 + len, 1, VIRTQ_DESC_F_WRITE);
+	post(D.ctrlq, head);
+	kick(D.ctrlq);
+	wait_used(D.ctrlq, (uint16_t)(n + 1));
 	return p[2 + len];
 }
 
@@ -463,6 +471,101 @@ static void test_ctrl_coalescing(void **state)
 	dev_down(NULL);
 	dev_up(F_CSUM | F_CTRL_VQ);
 	assert_int_equal(ctrl(6, 0, coal, sizeof(coal)), 1);
+}
+
+/* One datagram from the host's port PORT (a flow of its own) to the guest. */
+static void host_send_from(uint16_t port)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a, to;
+
+	assert_true(s >= 0);
+	set_addr((struct sockaddr *)&a, "10.9.0.1");
+	a.sin_port = htons(port);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	set_addr((struct sockaddr *)&to, "10.9.0.2");
+	to.sin_port = htons(GUEST_PORT);
+	assert_int_equal(sendto(s, "flow", 4, 0, (struct sockaddr *)&to, sizeof(to)), 4);
+	close(s);
+}
+
+/* Receive buffers posted per queue, to keep each ring topped up. */
+static uint16_t rx_posted[8];
+
+static void rx_top_up(unsigned q)
+{
+	unsigned n = 0;
+
+	while ((uint16_t)(rx_posted[q] - used_idx(q)) < QSIZE) {
+		post(q, add_desc(q, galloc(2048), 2048, VIRTQ_DESC_F_WRITE));
+		rx_posted[q]++;
+		n++;
+	}
+	if (n)
+		kick(q);
+}
+
+/* Wait (at most 5 s, topping up) until the receive queues Q0 and Q1 used
+ * WANT buffers together (one packet each: no mergeable buffers). */
+static void rx_collect(unsigned q0, unsigned q1, unsigned want)
+{
+	for (int i = 0; i < 500 && (unsigned)(used_idx(q0) + used_idx(q1)) < want; i++) {
+		rx_top_up(q0);
+		rx_top_up(q1);
+		usleep(10000);
+	}
+	assert_int_equal(used_idx(q0) + used_idx(q1), want);
+}
+
+/* queues=2: MQ offered with max_virtqueue_pairs 2 and 5 queues (the
+ * control queue last); one pair in use until VQ_PAIRS_SET (all flows
+ * arrive on receiveq1), then the host's flows spread over both receive
+ * queues and the second pair transmits; bad pair counts are refused. */
+static void test_multiqueue(void **state)
+{
+	uint16_t two = 2, three = 3, zero = 0, one = 1;
+	unsigned base;
+	char buf[64];
+
+	(void)state;
+	if (!have_netns)
+		u_skip("needs root: a network namespace and /dev/net/tun");
+	dev_queues = 2;
+	dev_up(F_CSUM | F_CTRL_VQ | F_MQ);
+	dev_queues = 0;
+	memset(rx_posted, 0, sizeof(rx_posted));
+	assert_int_equal(D.vd->type.nqueues, 5);
+	assert_true(D.vd->type.features & F_MQ);
+	assert_int_equal(u_rd16(D.vd->config + 8), 2);
+	assert_int_equal(D.ctrlq, 4);
+	rx_top_up(0);
+	rx_top_up(2);
+	for (uint16_t i = 0; i < 8; i++)
+		host_send_from((uint16_t)(7100 + i));
+	rx_collect(0, 2, 8);
+	assert_int_equal(used_idx(2), 0); /* multiqueue not on yet */
+	assert_int_equal(ctrl(4, 0, &three, 2), 1);
+	assert_int_equal(ctrl(4, 0, &zero, 2), 1);
+	assert_int_equal(ctrl(4, 1, &two, 2), 1); /* no such command */
+	assert_int_equal(ctrl(4, 0, &two, 2), 0);
+	for (uint16_t i = 0; i < 32; i++)
+		host_send_from((uint16_t)(7200 + i));
+	rx_collect(0, 2, 8 + 32);
+	assert_true(used_idx(2) > 0);
+	assert_true(used_idx(0) > 8);
+	tx_post_q(3, "pair two", 8);
+	kick(3);
+	wait_used(3, 1);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 8);
+	assert_memory_equal(buf, "pair two", 8);
+	/* Back to one pair: every flow on receiveq1 again. */
+	assert_int_equal(ctrl(4, 0, &one, 2), 0);
+	base = used_idx(2);
+	for (uint16_t i = 0; i < 8; i++)
+		host_send_from((uint16_t)(7300 + i));
+	rx_collect(0, 2, 8 + 32 + 8);
+	assert_int_equal(used_idx(2), base);
+	assert_int_equal(counter(&D.vd->counters.errors), 0);
 }
 
 /* poll=US: after one notification the device finds transmit frames and
@@ -772,6 +875,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_tx_malformed_dropped, dev_down),
 		cmocka_unit_test_teardown(test_poll_mode, dev_down),
 		cmocka_unit_test_teardown(test_ctrl_coalescing, dev_down),
+		cmocka_unit_test_teardown(test_multiqueue, dev_down),
 		cmocka_unit_test_teardown(test_rx_waits_for_buffers, dev_down),
 		cmocka_unit_test_teardown(test_rx_mergeable_spans_buffers, dev_down),
 		cmocka_unit_test_teardown(test_rx_packet_waits_for_room, dev_down),
