@@ -60,3 +60,11 @@ expect_eq "virtio-net: no mac=: guest boots" 0 "$(rc net_nomac)"
 expect_match "virtio-net: no mac=: warden created the tap" "virtio-net0: created tap wtap1, guest MAC $want" "$OUT/net_nomac.err"
 expect_eq "virtio-net: no mac=: the guest sees the derived MAC" "$want" "$(grep -m1 -E '^([0-9a-f]{2}:){5}[0-9a-f]{2}$' "$OUT/net_nomac.out")"
 expect_eq "virtio-net: the created tap is gone after warden exits" absent "$(l1v wtap1-after)"
+
+# queues=2: a multi-queue tap, two queues each way in the guest, the pair
+# count set over the control queue without a refusal.
+expect_eq "virtio-net queues=2: guest boots" 0 "$(rc net_mq)"
+expect_match "virtio-net queues=2: warden created a multi-queue tap" 'virtio-net0: created tap wtap2 \(multi-queue\)' "$OUT/net_mq.err"
+expect_eq "virtio-net queues=2: the guest has rx-0, rx-1, tx-0, tx-1" "rx-0,rx-1,tx-0,tx-1," "$(grep -m1 -o '^netq=.*' "$OUT/net_mq.out" | cut -d= -f2)"
+expect_eq "virtio-net queues=2: the driver's VQ_PAIRS_SET was not refused" 0 "$(grep -m1 -o '^pairfail=.*' "$OUT/net_mq.out" | cut -d= -f2)"
+expect_eq "virtio-net queues=2: no errors" 0 "$(js net_mq '.device_work["virtio-net0"].errors')"
