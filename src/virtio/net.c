@@ -1,5 +1,8 @@
-/* virtio-net (virtio 1.2, 5.1) on a Linux tap device: queue 0 receives,
- * queue 1 transmits, queue 2 is the control queue; one queue pair.
+/* virtio-net (virtio 1.2, 5.1) on a Linux tap device: queue pairs (one,
+ * or with `queues=N` N of them, VIRTIO_NET_F_MQ, each on its own queue of
+ * a multi-queue tap), receiveq 2i and transmitq 2i+1 of pair i, then the
+ * control queue.  Everything below about receiving and transmitting is
+ * per pair; one I/O thread serves them all.
  *
  * Every frame carries a 12-byte struct virtio_net_hdr_v1 (VERSION_1 is
  * always negotiated), and the tap is set to the same header, so frames and
@@ -14,10 +17,10 @@
  * for a receiveq notification, which resumes reading.  Each wake-up handles at
  * most NET_BUDGET packets per direction, so neither starves the other.
  *
- * The control queue takes one command class, notification coalescing
- * (VIRTIO_NET_F_NOTF_COAL): per direction, the interrupt for used buffers
- * waits up to usecs microseconds (a timerfd) or until max_packets are
- * used, whichever comes first; other commands are answered VIRTIO_NET_ERR. */
+ * The control queue takes two command classes: multiqueue (VQ_PAIRS_SET:
+ * the tap queues of the pairs in use are attached, the others detached)
+ * and notification coalescing (VIRTIO_NET_F_NOTF_COAL, net_coal.c); other
+ * commands are answered VIRTIO_NET_ERR. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
