@@ -125,6 +125,8 @@ struct net {
 struct net_dev {
 	struct net *pair[NET_MAX_PAIRS];
 	unsigned npairs; /* offered (max_virtqueue_pairs) */
+	unsigned usable; /* npairs with VIRTIO_NET_F_MQ, else 1 (queue 2 is then
+			  * the control queue, not pair 2's receiveq) */
 	unsigned active; /* in use: 1 until the driver sets more (VQ_PAIRS_SET) */
 };
 
@@ -562,7 +564,7 @@ static uint8_t ctrl_coal(struct virtio_dev *vd, struct net_dev *d, uint8_t cmd, 
 	    c->out_bytes != 2 + sizeof(v))
 		return NET_CTRL_ERR;
 	virtq_chain_read(c, 2, v, sizeof(v)); /* one copy, then use */
-	for (unsigned i = 0; i < d->npairs; i++)
+	for (unsigned i = 0; i < d->usable; i++)
 		coal_set(vd, &d->pair[i]->coal[dir], v[0], v[1]);
 	return NET_CTRL_OK;
 }
@@ -632,9 +634,9 @@ static void net_notify(struct virtio_dev *vd, unsigned q)
 
 	if (virtio_has_feature(vd, NET_F_CTRL_VQ) && q == ctrl_queue(vd, d))
 		ctrl_notify(vd, d);
-	else if (q / 2 < d->npairs && (q & 1))
+	else if (q / 2 < d->usable && (q & 1))
 		tx_pump(vd, d->pair[q / 2]);
-	else if (q / 2 < d->npairs)
+	else if (q / 2 < d->usable)
 		rx_pump(vd, d->pair[q / 2]);
 }
 
@@ -672,7 +674,7 @@ static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 {
 	struct net_dev *d = dev_of(vd);
 
-	for (unsigned i = 0; i < d->npairs; i++) {
+	for (unsigned i = 0; i < d->usable; i++) {
 		struct net *p = d->pair[i];
 
 		if (fd == p->tap || fd == p->resume_fd || fd == p->coal[NET_RXQ].timer_fd ||
@@ -737,7 +739,8 @@ static int net_start(struct virtio_dev *vd)
 	struct net_dev *d = dev_of(vd);
 	unsigned off = rx_offloads(vd);
 
-	for (unsigned i = 0; i < d->npairs; i++)
+	d->usable = virtio_has_feature(vd, NET_F_MQ) ? d->npairs : 1;
+	for (unsigned i = 0; i < d->usable; i++)
 		if (pair_start(vd, d->pair[i], off) < 0)
 			return -1;
 	/* Multiqueue starts off: one pair until the driver asks for more. */
@@ -890,7 +893,7 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 			return NULL;
 		}
 	}
-	d->npairs = d->active = npairs;
+	d->npairs = d->usable = d->active = npairs;
 	vd->type = (struct virtio_type){
 		.device_id = VIRTIO_ID_NET,
 		.nqueues = 2 * npairs + 1,

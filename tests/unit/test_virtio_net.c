@@ -296,6 +296,9 @@ static void dev_up(uint64_t features)
 	for (unsigned q = 0; q < vd->type.nqueues; q++)
 		queue_up(q);
 	D.ctrlq = (features & F_MQ) ? vd->type.nqueues - 1 : CTRLQ;
+	if (!(features & F_MQ)) /* the driver sets up the first pair and queue 2 only */
+		for (unsigned q = 3; q < vd->type.nqueues; q++)
+			D.vd->queue_ready[q] = false;
 	vd->driver_features = features | F_VERSION_1;
 	assert_int_equal(vd->ops->start(vd), 0);
 	assert_int_equal(virtio_dev_start_worker(vd), 0);
@@ -566,6 +569,18 @@ static void test_multiqueue(void **state)
 	rx_collect(0, 2, 8 + 32 + 8);
 	assert_int_equal(used_idx(2), base);
 	assert_int_equal(counter(&D.vd->counters.errors), 0);
+	/* A driver without MQ: queue 2 is its control queue, not the second
+	 * pair's receive queue. */
+	dev_down(NULL);
+	dev_queues = 2;
+	dev_up(F_CSUM | F_CTRL_VQ | F_NOTF_COAL);
+	dev_queues = 0;
+	assert_int_equal(D.ctrlq, 2);
+	assert_int_equal(ctrl(6, 0, (uint32_t[]){ 1, 1000 }, 8), 0);
+	tx_post("one pair", 8);
+	kick(TXQ);
+	wait_used(TXQ, 1);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 8);
 }
 
 /* poll=US: after one notification the device finds transmit frames and
