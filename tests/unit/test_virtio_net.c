@@ -846,7 +846,7 @@ static void test_default_mac(void **state)
 
 static void test_open_errors(void **state)
 {
-	struct net_spec lo = { .tap = "lo" }, t = { .tap = TAP };
+	struct net_spec lo = { .tap = "lo" }, t = { .tap = TAP }, mq = { .tap = TAP, .queues = 2 };
 	struct virtio_dev *first;
 
 	(void)state;
@@ -862,6 +862,11 @@ static void test_open_errors(void **state)
 	assert_null(virtio_net_create(&t, 1));
 	assert_int_equal(err_class(), ERR_USAGE);
 	assert_contains(err_msg(), "in use");
+	/* queues=2 wants a multi-queue tap: this one is not. */
+	err_clear();
+	assert_null(virtio_net_create(&mq, 1));
+	assert_int_equal(err_class(), ERR_USAGE);
+	assert_contains(err_msg(), "is not a multi-queue tap");
 	first->ops->destroy(first);
 	free(first);
 }
