@@ -20,7 +20,16 @@
  * The control queue takes two command classes: multiqueue (VQ_PAIRS_SET:
  * the tap queues of the pairs in use are attached, the others detached)
  * and notification coalescing (VIRTIO_NET_F_NOTF_COAL, net_coal.c); other
- * commands are answered VIRTIO_NET_ERR. */
+ * commands are answered VIRTIO_NET_ERR.
+ *
+ * With vhost=on the host kernel's vhost-net moves the packets instead
+ * (backends/vhost_net.c): at DRIVER_OK the rings, the queues' notification
+ * eventfds (KVM's ioeventfds) and the tap go to the kernel, and the I/O
+ * thread only relays vhost's "used buffers" eventfds to the transport's
+ * interrupt (which, with irqfd, is one more eventfd write: no VM exit).
+ * The queues' requests and bytes counters then stay 0: warden moved
+ * nothing.  Such a device has one queue pair and no control queue: no
+ * queues=N, no coalescing, no poll (the kernel owns the rings). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +40,8 @@
 #include <unistd.h>
 
 #include "backends/tap.h"
+#include "backends/vhost_net.h"
+#include "core/vm.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "virtio/net_coal.h"
@@ -103,6 +114,10 @@ struct rx_held {
 struct net {
 	unsigned q[2];   /* its queues: [NET_RXQ], [NET_TXQ] */
 	int tap;
+	int vhost_fd;           /* /dev/vhost-net while the kernel has the rings, else -1 */
+	bool vhost_ok;          /* the host has vhost-net: it carries the data path */
+	uint64_t vhost_features;
+	int call_fd[2];         /* vhost's "used buffers" eventfds, per queue */
 	int resume_fd;   /* eventfd: come back for more transmit work */
 	struct coal coal[2]; /* [NET_RXQ], [NET_TXQ]: their interrupts (net_coal.c) */
 	char ifname[16];
@@ -645,6 +660,12 @@ static void pair_fd_ready(struct virtio_dev *vd, struct net *p, int fd, uint32_t
 	uint64_t n;
 
 	for (unsigned dir = 0; dir < 2; dir++)
+		if (fd == p->call_fd[dir]) { /* vhost used buffers on that queue */
+			if (read(fd, &n, sizeof(n)) == sizeof(n))
+				virtio_queue_interrupt(vd, p->q[dir]);
+			return;
+		}
+	for (unsigned dir = 0; dir < 2; dir++)
 		if (fd == p->coal[dir].timer_fd) {
 			coal_timer(vd, &p->coal[dir]);
 			return;
@@ -678,7 +699,7 @@ static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 		struct net *p = d->pair[i];
 
 		if (fd == p->tap || fd == p->resume_fd || fd == p->coal[NET_RXQ].timer_fd ||
-		    fd == p->coal[NET_TXQ].timer_fd) {
+		    fd == p->coal[NET_TXQ].timer_fd || fd == p->call_fd[NET_RXQ] || fd == p->call_fd[NET_TXQ]) {
 			pair_fd_ready(vd, p, fd, events);
 			return;
 		}
@@ -702,7 +723,103 @@ static unsigned rx_offloads(const struct virtio_dev *vd)
 	return f;
 }
 
-static int pair_start(struct virtio_dev *vd, struct net *p, unsigned off)
+/* --- vhost-net ---------------------------------------------------------------- */
+
+/* Feature bits that change how the rings or the header look: vhost must
+ * know each one the driver took.  (The offload bits go to the tap.) */
+#define VHOST_RING_FEATURES (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | \
+			     VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(NET_F_MRG_RXBUF))
+/* linux/vhost.h's VHOST_NET_F_VIRTIO_NET_HDR: vhost would add the header
+ * itself; here the tap does (tap_set_vnet_hdr_len), so never ask for it. */
+#define VHOST_NET_F_HDR 27
+
+/* Hand the first pair's rings to the kernel.  Its features were read at
+ * creation (or now, when a reset closed the last fd). */
+static int vhost_begin(struct virtio_dev *vd, struct net *p)
+{
+	uint64_t need = vd->driver_features & VHOST_RING_FEATURES;
+	struct vhost_ring r[2];
+
+	if (p->vhost_fd < 0 && (p->vhost_fd = vhost_net_open(VHOST_NET_DEVICE, &p->vhost_features)) < 0)
+		return -1;
+	if (need & ~p->vhost_features)
+		return fail(ERR_HOST, "%s: vhost-net lacks features 0x%llx the driver took", vd->name,
+			    (unsigned long long)(need & ~p->vhost_features));
+	for (unsigned q = 0; q < 2; q++) {
+		struct virtq *v = &vd->vq[q];
+
+		r[q] = (struct vhost_ring){ .size = v->size, .base = v->last_avail, .desc = v->desc,
+					    .avail = v->avail, .used = v->used,
+					    .kick_fd = vd->kick_fd[q], .call_fd = p->call_fd[q] };
+	}
+	if (vhost_net_start(p->vhost_fd, vd->driver_features & p->vhost_features & ~VIRTIO_BIT(VHOST_NET_F_HDR),
+			    &vd->vm->mem, r, 2, p->tap) < 0)
+		return -1;
+	vd->queues_offloaded = true;
+	for (unsigned q = 0; q < 2; q++)
+		if (virtio_watch_fd(vd, p->call_fd[q], EPOLLIN) < 0)
+			return -1;
+	log_debug("%s: data path handed to vhost-net (features 0x%llx)", vd->name,
+		  (unsigned long long)(vd->driver_features & p->vhost_features));
+	return 0;
+}
+
+/* Take the rings back: closing the fd stops the kernel's worker before it
+ * returns, so no guest buffer is touched after this. */
+static void vhost_end(struct net *p)
+{
+	if (p->vhost_fd >= 0)
+		close(p->vhost_fd);
+	p->vhost_fd = -1;
+}
+
+/* vhost=on: the host must have vhost-net (else ERR_USAGE); vhost=auto:
+ * use it when the host has it, else say so once and use warden's own
+ * path.  The call eventfds are made now, so a start cannot fail on them. */
+static int vhost_setup(struct virtio_dev *vd, struct net *p, enum net_vhost want)
+{
+	if (want == NET_VHOST_OFF)
+		return 0;
+	p->vhost_fd = vhost_net_open(VHOST_NET_DEVICE, &p->vhost_features);
+	if (p->vhost_fd < 0) {
+		char why[256];
+
+		if (want == NET_VHOST_ON) {
+			snprintf(why, sizeof(why), "%s", err_msg());
+			return fail(err_class(), "--net tap=%s,vhost=on: %s", p->ifname, why);
+		}
+		log_info("%s: vhost=auto: %s; warden's own data path instead", vd->name, err_msg());
+		err_clear();
+		return 0;
+	}
+	for (unsigned q = 0; q < 2; q++)
+		if ((p->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+			return fail_errno(ERR_HOST, "%s: eventfd", vd->name);
+	p->vhost_ok = true;
+	log_info("%s: vhost-net carries the data path (%s)", vd->name, VHOST_NET_DEVICE);
+	return 0;
+}
+
+/* vhost-net takes one queue pair per fd and owns its rings: with queues=N
+ * or poll, vhost=on is refused and vhost=auto keeps warden's path. */
+static int vhost_wanted(const struct net_spec *n, enum net_vhost *want)
+{
+	const char *why = n->queues > 1 ? "queues=N" : n->poll_us ? "poll" : NULL;
+
+	*want = n->vhost;
+	if (!why || n->vhost == NET_VHOST_OFF)
+		return 0;
+	if (n->vhost == NET_VHOST_ON)
+		return fail(ERR_USAGE, "--net tap=%s: vhost=on cannot be used with %s (vhost-net serves one "
+			    "queue pair and owns its rings)", n->tap, why);
+	log_info("--net tap=%s: vhost=auto with %s: warden's own data path", n->tap, why);
+	*want = NET_VHOST_OFF;
+	return 0;
+}
+
+/* --- lifecycle ---------------------------------------------------------------- */
+
+static int pair_tap_setup(struct virtio_dev *vd, struct net *p, unsigned off)
 {
 	if (p->tap < 0) {
 		log_warn("%s: tap %s is gone", vd->name, p->ifname);
@@ -713,6 +830,13 @@ static int pair_start(struct virtio_dev *vd, struct net *p, unsigned off)
 		log_warn("%s: %s", vd->name, err_msg());
 		return -1;
 	}
+	return 0;
+}
+
+static int pair_start(struct virtio_dev *vd, struct net *p, unsigned off)
+{
+	if (pair_tap_setup(vd, p, off) < 0)
+		return -1;
 	p->mergeable = virtio_has_feature(vd, NET_F_MRG_RXBUF);
 	p->rx_need = NET_HDR_LEN + ((off & (TAP_OFFLOAD_TSO4 | TAP_OFFLOAD_TSO6)) ? NET_MAX_FRAME : NET_MTU_FRAME);
 	rx_clear(&p->rx);
@@ -740,6 +864,14 @@ static int net_start(struct virtio_dev *vd)
 	unsigned off = rx_offloads(vd);
 
 	d->usable = virtio_has_feature(vd, NET_F_MQ) ? d->npairs : 1;
+	if (d->pair[0]->vhost_ok) {
+		if (pair_tap_setup(vd, d->pair[0], off) < 0 || vhost_begin(vd, d->pair[0]) < 0) {
+			log_warn("%s: %s", vd->name, err_msg());
+			vhost_end(d->pair[0]);
+			return -1;
+		}
+		return 0;
+	}
 	for (unsigned i = 0; i < d->usable; i++)
 		if (pair_start(vd, d->pair[i], off) < 0)
 			return -1;
@@ -760,6 +892,7 @@ static void net_stop(struct virtio_dev *vd)
 	for (unsigned i = 0; i < d->npairs; i++) {
 		struct net *p = d->pair[i];
 
+		vhost_end(p);
 		rx_clear(&p->rx);
 		p->pending = 0;
 		p->rx_starved = true;
@@ -776,10 +909,14 @@ static void pair_free(struct net *p)
 {
 	if (!p)
 		return;
+	vhost_end(p);
 	if (p->tap >= 0)
 		close(p->tap);
 	if (p->resume_fd >= 0)
 		close(p->resume_fd);
+	for (unsigned q = 0; q < 2; q++)
+		if (p->call_fd[q] >= 0)
+			close(p->call_fd[q]);
 	coal_close(&p->coal[NET_RXQ]);
 	coal_close(&p->coal[NET_TXQ]);
 	free(p);
@@ -851,6 +988,7 @@ static struct net *pair_open(const char *name, unsigned i, bool multi, bool *cre
 	p->q[NET_RXQ] = 2 * i;
 	p->q[NET_TXQ] = 2 * i + 1;
 	p->tap = p->resume_fd = p->coal[NET_RXQ].timer_fd = p->coal[NET_TXQ].timer_fd = -1;
+	p->vhost_fd = p->call_fd[0] = p->call_fd[1] = -1;
 	snprintf(p->ifname, sizeof(p->ifname), "%s", name);
 	p->tap = tap_open(name, created, multi);
 	if (p->tap < 0)
@@ -870,12 +1008,17 @@ bad:
 
 struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 {
-	struct virtio_dev *vd = calloc(1, sizeof(*vd));
-	struct net_dev *d = calloc(1, sizeof(*d));
 	unsigned npairs = n->queues ? n->queues : 1;
 	bool created = false, again;
+	struct virtio_dev *vd;
+	struct net_dev *d;
+	enum net_vhost want;
 	uint8_t mac[6];
 
+	if (vhost_wanted(n, &want) < 0)
+		return NULL;
+	vd = calloc(1, sizeof(*vd));
+	d = calloc(1, sizeof(*d));
 	if (!vd || !d) {
 		free(vd);
 		free(d);
@@ -893,12 +1036,23 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 			return NULL;
 		}
 	}
+	if (vhost_setup(vd, d->pair[0], want) < 0) {
+		net_destroy(vd);
+		free(vd);
+		return NULL;
+	}
 	d->npairs = d->usable = d->active = npairs;
 	vd->type = (struct virtio_type){
 		.device_id = VIRTIO_ID_NET,
 		.nqueues = 2 * npairs + 1,
 		.features = net_features | (npairs > 1 ? VIRTIO_BIT(NET_F_MQ) : 0),
 	};
+	/* vhost-net serves the two data queues and decides each interrupt:
+	 * no control queue, no coalescing. */
+	if (d->pair[0]->vhost_ok) {
+		vd->type.nqueues = 2;
+		vd->type.features &= ~(VIRTIO_BIT(NET_F_CTRL_VQ) | VIRTIO_BIT(NET_F_NOTF_COAL));
+	}
 	if (n->has_mac)
 		memcpy(mac, n->mac, 6);
 	else

@@ -112,6 +112,10 @@ struct virtio_dev {
 	 * thread polls the avail rings with notifications off and re-arms
 	 * them after this long without work; 0: notifications only. */
 	uint64_t poll_window_ns;
+	/* Set by a type's start(): the queues' notification eventfds belong to
+	 * the host kernel (vhost), so the I/O thread does not wait on them.
+	 * Cleared when the device stops. */
+	bool queues_offloaded;
 };
 
 /* --- for transports ------------------------------------------------------ */
@@ -156,6 +160,9 @@ void virtio_queue_done(struct virtio_dev *vd, unsigned q);
  * device polls).  True if chains came meanwhile, which the device found
  * without a notification (counted): the caller goes on with them. */
 bool virtio_queue_rearm(struct virtio_dev *vd, unsigned q);
+/* Interrupt the driver for queue Q now: whoever used the buffers (the
+ * kernel's vhost) has already checked the driver's suppression. */
+void virtio_queue_interrupt(struct virtio_dev *vd, unsigned q);
 /* The guest broke a rule: log it (rate-limited), count it, set
  * DEVICE_NEEDS_RESET and tell the driver; the device does nothing more
  * until the driver resets it. */

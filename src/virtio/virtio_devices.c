@@ -90,6 +90,21 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return (mac[0] & 1) ? -1 : 0; /* a multicast address cannot be a NIC's */
 }
 
+static int parse_vhost(const char *v, enum net_vhost *out)
+{
+	static const struct {
+		const char *word;
+		enum net_vhost mode;
+	} words[] = { { "on", NET_VHOST_ON }, { "off", NET_VHOST_OFF }, { "auto", NET_VHOST_AUTO } };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(v, words[i].word) == 0) {
+			*out = words[i].mode;
+			return 0;
+		}
+	return -1;
+}
+
 int virtio_parse_net(const char *arg, struct net_spec *n)
 {
 	char *copy = strdup(arg), *save = NULL, *tok;
@@ -112,8 +127,12 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 			n->has_mac = true;
 		} else if (strncmp(tok, "queues=", 7) == 0) {
 			r = parse_queues(tok + 7, "--net", VIRTIO_NET_MAX_PAIRS, &n->queues);
+		} else if (strncmp(tok, "vhost=", 6) == 0) {
+			if (parse_vhost(tok + 6, &n->vhost) < 0)
+				r = fail(ERR_USAGE, "--net vhost=%s: expected on, off or auto", tok + 6);
 		} else if ((r = parse_poll(tok, "--net", &n->poll_us)) > 0) {
-			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, queues=N, poll[=US])", tok);
+			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, queues=N, poll[=US], "
+				 "vhost=on|off|auto)", tok);
 		}
 	}
 	free(copy);

@@ -35,10 +35,18 @@ struct disk_spec {
 	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
 };
 
+/* vhost=: who moves the packets (virtio/net.c, backends/vhost_net.c). */
+enum net_vhost {
+	NET_VHOST_OFF,  /* warden's I/O thread (the default) */
+	NET_VHOST_ON,   /* the kernel's vhost-net, or refuse to start */
+	NET_VHOST_AUTO, /* vhost-net when the host has it, else warden */
+};
+
 struct net_spec {
 	char tap[16]; /* IFNAMSIZ */
 	uint8_t mac[6];
 	bool has_mac;
+	enum net_vhost vhost;
 	unsigned queues;  /* queues=N: queue pairs (0: one) */
 	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
 };
@@ -58,7 +66,8 @@ struct virtio_config {
 };
 
 /* Parse "PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]]" and
- * "tap=NAME[,mac=MAC][,queues=N][,poll[=US]]" (errors: ERR_USAGE). */
+ * "tap=NAME[,mac=MAC][,queues=N][,poll[=US]][,vhost=on|off|auto]" (errors:
+ * ERR_USAGE). */
 int virtio_parse_disk(const char *arg, struct disk_spec *d);
 int virtio_parse_net(const char *arg, struct net_spec *n);
 /* The checks that need the whole command line: queues=N of a disk or a
