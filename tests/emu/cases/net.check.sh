@@ -103,7 +103,7 @@ n=$(js net_pci '.device_work["virtio-net0"].requests // 0')
 # queues=2: a multi-queue tap, two queues each way in the guest, the pair
 # count set over the control queue without a refusal.
 expect_eq "virtio-net queues=2: guest boots" 0 "$(rc net_mq)"
-expect_match "virtio-net queues=2: warden created a multi-queue tap" 'virtio-net0: created tap wtap3 \(multi-queue\)' "$OUT/net_mq.err"
+expect_match "virtio-net queues=2: warden created a multi-queue tap" 'virtio-net0: created tap wtapq \(multi-queue\)' "$OUT/net_mq.err"
 expect_eq "virtio-net queues=2: the guest has rx-0, rx-1, tx-0, tx-1" "rx-0,rx-1,tx-0,tx-1," "$(grep -m1 -o '^netq=.*' "$OUT/net_mq.out" | cut -d= -f2)"
 expect_eq "virtio-net queues=2: the driver's VQ_PAIRS_SET was not refused" 0 "$(grep -m1 -o '^pairfail=.*' "$OUT/net_mq.out" | cut -d= -f2)"
 expect_eq "virtio-net queues=2: no errors" 0 "$(js net_mq '.device_work["virtio-net0"].errors')"
