@@ -211,15 +211,10 @@ static void add_device_counters(struct stats_report *rep, const struct vm *vm)
 		if (i < STATS_MAX_DEVICES)
 			rep->coalesced[i] += __atomic_load_n(&vm->devices[i]->coalesced, __ATOMIC_RELAXED);
 
-		if (!c || (vm->devices[i]->counters_if_nonzero && !c->requests && !c->bytes &&
-			   !c->notifies && !c->interrupts && !c->errors))
+		if (!c || (vm->devices[i]->counters_if_nonzero && device_counters_zero(c)))
 			continue;
 		rep->has_counters[i] = true;
-		t->requests += c->requests;
-		t->bytes += c->bytes;
-		t->notifies += c->notifies;
-		t->interrupts += c->interrupts;
-		t->errors += c->errors;
+		device_counters_add(t, c);
 	}
 }
 

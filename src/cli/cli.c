@@ -139,14 +139,22 @@ void cli_usage(FILE *f)
 	      "                         Linux takes first, or all of it\n"
 	      "\n"
 	      "virtio devices (virtio-mmio, found by the guest through ACPI):\n"
-	      "  --disk PATH[,ro][,root][,id=NAME]  virtio-blk on a raw image file\n"
-	      "                         (repeatable; vda, vdb, ... in order); ro rejects\n"
-	      "                         writes; root (one disk): boot it as the root file\n"
-	      "                         system (root=/dev/vdX; the default initramfs\n"
-	      "                         mounts it and starts its /sbin/init)\n"
-	      "  --net tap=NAME[,mac=MAC][,vhost=on|off|auto]  virtio-net on tap device\n"
-	      "                         NAME (created if missing); vhost=on: the kernel's\n"
-	      "                         vhost-net moves the packets (/dev/vhost-net), auto:\n"
+	      "  --disk PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]]  virtio-blk on a\n"
+	      "                         raw image file (repeatable; vda, vdb, ... in\n"
+	      "                         order); ro rejects writes; root (one disk): boot\n"
+	      "                         it as the root file system (root=/dev/vdX; the\n"
+	      "                         default initramfs mounts it and starts its\n"
+	      "                         /sbin/init); queues=N: N request queues (1-8, at\n"
+	      "                         most --cpus); poll: the I/O thread polls the\n"
+	      "                         queues, notifications off, until US (default 50)\n"
+	      "                         microseconds pass without work (burns a host CPU\n"
+	      "                         meanwhile)\n"
+	      "  --net tap=NAME[,mac=MAC][,queues=N][,poll[=US]][,vhost=on|off|auto]\n"
+	      "                         virtio-net on tap device NAME (created if\n"
+	      "                         missing); queues=N: N queue pairs (1-3, at most\n"
+	      "                         --cpus; a multi-queue tap); poll as for --disk;\n"
+	      "                         vhost=on: the kernel's vhost-net moves the packets\n"
+	      "                         (/dev/vhost-net; not with queues or poll), auto:\n"
 	      "                         when the host has it\n"
 	      "  --virtio-console       virtio-console (hvc0; with console=hvc0 in the\n"
 	      "                         command line it gets stdin)\n"
@@ -398,7 +406,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	}
 	if (optind < argc)
 		return fail(ERR_USAGE, "unexpected argument '%s' (see warden --help)", argv[optind]);
-	if (check_root_disk(&o->virtio) < 0)
+	if (check_root_disk(&o->virtio) < 0 || virtio_check_config(&o->virtio, o->cpus) < 0)
 		return -1;
 	if (o->no_api && (o->api_sock || !o->config_file))
 		return fail(ERR_USAGE, o->api_sock ? "--no-api and --api-sock exclude each other"

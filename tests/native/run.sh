@@ -299,6 +299,7 @@ thread_name_checks() {
 . tests/native/rtc.sh           # the RTC's update-ended flag
 . tests/native/rootdisk.sh      # --disk ...,root and the guest's command line
 . tests/native/s3.sh            # --acpi-s3: suspend, RTC alarm, resume
+. tests/native/virtio_poll.sh   # virtio-blk queues=N and poll=US
 . tests/native/vhost.sh         # --net ...,vhost=on|auto without/with vhost-net
 . tests/native/api.sh           # the Firecracker-compatible API, --config-file, metrics
 thread_name_checks
@@ -332,6 +333,7 @@ pci_checks() { # BIN LABEL
 
 virtio_checks $B/warden release
 pci_checks $B/warden release
+blk_mq_checks $B/warden release
 observatory_checks $B/warden release
 hypercall_checks $B/warden release
 hyperv_checks $B/warden release
@@ -390,6 +392,7 @@ guest_checks $B/asan/warden asan
 multiboot_checks $B/asan/warden asan
 virtio_checks $B/asan/warden asan
 pci_checks $B/asan/warden asan
+blk_mq_checks $B/asan/warden asan
 observatory_checks $B/asan/warden asan
 hypercall_checks $B/asan/warden asan
 hyperv_checks $B/asan/warden asan
@@ -457,6 +460,7 @@ lab_batching_bad_input
 lab_msr_bad_input
 lab_sensitive_bad_input
 rootdisk_bad_input
+blk_mq_bad_input
 lab_idle_bad_input
 lab_interrupts_bad_input
 lab_tsc_bad_input
