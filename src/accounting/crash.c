@@ -58,6 +58,37 @@ const char *crash_vector_name(uint32_t v, char *buf, size_t len)
 	return buf;
 }
 
+/* The interruption-information layout both vendors share: valid bit 31,
+ * type in bits 8-10, vector in 0-7, bit 11 "an error code was pushed". */
+#define INTR_INFO_VALID 0x80000000u
+#define INTR_INFO_HAS_ERROR 0x800u
+#define INTR_INFO_TYPE(i) (((i) >> 8) & 7)
+#define INTR_TYPE_EXTERNAL 0
+#define INTR_TYPE_NMI 2
+#define INTR_TYPE_EXCEPTION 3
+
+const char *crash_delivery_name(const struct trace_event *e, char *buf, size_t len)
+{
+	char nb[32];
+	uint32_t i = e->intr_info;
+
+	if (e->type != TEV_EXIT || !(i & INTR_INFO_VALID))
+		return NULL;
+	switch (INTR_INFO_TYPE(i)) {
+	case INTR_TYPE_EXTERNAL: snprintf(buf, len, "interrupt %u", i & 0xff); break;
+	case INTR_TYPE_NMI: snprintf(buf, len, "NMI"); break;
+	case INTR_TYPE_EXCEPTION:
+		crash_vector_name(i & 0xff, nb, sizeof(nb));
+		if (i & INTR_INFO_HAS_ERROR)
+			snprintf(buf, len, "%s (error code 0x%x)", nb, e->error_code);
+		else
+			snprintf(buf, len, "%s", nb);
+		break;
+	default: snprintf(buf, len, "software interrupt or exception %u", i & 0xff); break;
+	}
+	return buf;
+}
+
 /* Append to BUF (LEN bytes, NUL-terminated) at *O, never past its end. */
 static void put(char *buf, size_t len, size_t *o, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -164,10 +195,16 @@ static void explain_chain(const struct stats_report *r, unsigned id, char *buf, 
 		if (rip)
 			put(buf, len, o, " at rip 0x%llx", (unsigned long long)rip);
 	}
-	if (n && ev[n - 1].type == TEV_EXIT)
+	if (n && ev[n - 1].type == TEV_EXIT) {
+		char db[64];
+
 		put(buf, len, o, " -> hardware exit %s at rip 0x%llx",
 		    exit_trace_reason_name(r->trace, ev[n - 1].code, nb, sizeof(nb)),
 		    (unsigned long long)ev[n - 1].rip);
+		/* On a triple fault: the event whose delivery failed for good. */
+		if (crash_delivery_name(&ev[n - 1], db, sizeof(db)))
+			put(buf, len, o, " while delivering %s", db);
+	}
 }
 
 /* What KVM_GET_VCPU_EVENTS still held at the exit. */

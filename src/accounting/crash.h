@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "accounting/exit_trace.h"
 #include "core/crash_state.h"
 #include "util/text_tail.h"
 
@@ -52,6 +53,10 @@ void crash_print(FILE *f, const struct stats_report *r);
 void crash_explain(const struct stats_report *r, char *buf, size_t len);
 /* "#UD", "#PF", ... or "vector N", into BUF. */
 const char *crash_vector_name(uint32_t v, char *buf, size_t len);
+/* What a hardware exit interrupted (its intr_info): "#PF (error code
+ * 0x10)", "interrupt 236", ... into BUF; NULL when it interrupted no
+ * delivery (or the trace had no such field). */
+const char *crash_delivery_name(const struct trace_event *e, char *buf, size_t len);
 /* "io write 0x3f8 (serial) rip 0x100012" into BUF. */
 void crash_describe_exit(const struct stats_report *r, const struct last_exit *e, char *buf,
 			 size_t len);

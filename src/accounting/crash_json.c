@@ -110,7 +110,7 @@ static json_object *last_exits_json(const struct stats_report *r)
 static json_object *trace_event_json(const struct stats_report *r, const struct trace_event *e)
 {
 	json_object *o = json_object_new_object();
-	char nb[32];
+	char nb[64];
 
 	json_object_object_add(o, "time_ns", json_object_new_uint64(e->time));
 	if (e->type == TEV_EXIT) {
@@ -118,6 +118,8 @@ static json_object *trace_event_json(const struct stats_report *r, const struct 
 		add_str(o, "reason", exit_trace_reason_name(r->trace, e->code, nb, sizeof(nb)));
 		json_object_object_add(o, "code", json_object_new_int((int)e->code));
 		add_hex(o, "rip", e->rip);
+		if (crash_delivery_name(e, nb, sizeof(nb)))
+			add_str(o, "delivering", nb);
 	} else if (e->type == TEV_EXCEPTION) {
 		add_str(o, "type", "exception");
 		json_object_object_add(o, "vector", json_object_new_int((int)e->code));

@@ -100,9 +100,15 @@ static void print_event(FILE *f, const struct stats_report *r, const struct trac
 		snprintf(times, sizeof(times), "x%u", run);
 	fprintf(f, "    %10.1f us %5s  ", e->time <= t_end ? -(double)(t_end - e->time) / 1e3 : 0.0,
 		times);
-	if (e->type == TEV_EXIT)
-		fprintf(f, "exit %s rip 0x%llx\n", exit_trace_reason_name(r->trace, e->code, nb, sizeof(nb)),
+	if (e->type == TEV_EXIT) {
+		char db[64];
+
+		fprintf(f, "exit %s rip 0x%llx", exit_trace_reason_name(r->trace, e->code, nb, sizeof(nb)),
 			(unsigned long long)e->rip);
+		if (crash_delivery_name(e, db, sizeof(db)))
+			fprintf(f, " while delivering %s", db);
+		fputc('\n', f);
+	}
 	else if (e->type == TEV_EXCEPTION && e->has_error)
 		fprintf(f, "injected %s, error code 0x%x\n", crash_vector_name(e->code, nb, sizeof(nb)),
 			e->error_code);

@@ -106,6 +106,8 @@ int exit_trace_init(struct exit_trace *t, unsigned nvcpus)
 	t->f_reason = read_field(root, "kvm_exit", "exit_reason");
 	t->f_isa = read_field(root, "kvm_exit", "isa");
 	t->f_rip = read_field(root, "kvm_exit", "guest_rip");
+	t->f_intr_info = read_field(root, "kvm_exit", "intr_info");
+	t->f_exit_error = read_field(root, "kvm_exit", "error_code");
 	t->f_msr_write = read_field(root, "kvm_msr", "write");
 	t->f_msr_ecx = read_field(root, "kvm_msr", "ecx");
 	/* What KVM injected, for the crash report; a host without these
@@ -332,8 +334,10 @@ static void on_sample(struct exit_trace *t, struct trace_ring *r, uint64_t time,
 				t->isa = (enum hw_isa)isa;
 		}
 		rip_add(t, r->p_code, field_u(raw, len, t->f_rip));
-		last_add(r, (struct trace_event){ .time = time, .type = TEV_EXIT, .code = r->p_code,
-						  .rip = field_u(raw, len, t->f_rip) });
+		last_add(r, (struct trace_event){
+			.time = time, .type = TEV_EXIT, .code = r->p_code, .rip = field_u(raw, len, t->f_rip),
+			.intr_info = (uint32_t)field_u(raw, len, t->f_intr_info),
+			.error_code = (uint32_t)field_u(raw, len, t->f_exit_error) });
 		t->exits++;
 		r->vcpu_exits++;
 	} else if (type == t->id_entry) {

@@ -34,7 +34,13 @@ struct trace_event {
 	uint64_t time;       /* CLOCK_MONOTONIC ns */
 	uint64_t rip;        /* TEV_EXIT */
 	uint32_t code;       /* exit code, vector or interrupt */
-	uint32_t error_code; /* TEV_EXCEPTION with has_error */
+	uint32_t error_code; /* TEV_EXCEPTION with has_error; TEV_EXIT: the
+			      * error code of the event in delivery */
+	/* TEV_EXIT: the event the CPU was delivering when it exited (SVM's
+	 * EXITINTINFO, VMX's IDT-vectoring information; kvm_exit's intr_info):
+	 * bit 31 valid, 8-10 the type (3: exception), 0-7 the vector, bit 11
+	 * an error code.  0: none, or the tracepoint lacks the field. */
+	uint32_t intr_info;
 	uint8_t type;        /* enum trace_event_type */
 	bool has_error;
 };
@@ -93,7 +99,7 @@ struct exit_trace {
 	enum hw_isa isa_default; /* when the tracepoint has no isa field */
 	unsigned nvcpus;
 	int id_exit, id_entry, id_user, id_msr, id_exc, id_virq;
-	struct tp_field f_reason, f_isa, f_rip, f_msr_write, f_msr_ecx;
+	struct tp_field f_reason, f_isa, f_rip, f_intr_info, f_exit_error, f_msr_write, f_msr_ecx;
 	struct tp_field f_exc_nr, f_exc_has_error, f_exc_error, f_virq_irq;
 	struct trace_ring ring[TRACE_MAX_VCPUS];
 	struct trace_reason reason[TRACE_MAX_CODES];

@@ -21,6 +21,10 @@ else
 			"$(js crash_triple '.crash.kvm_delivered[0].events[-1].reason')"
 		expect_match "crash (SVM): the explanation names the chain" \
 			"triple-faulted: KVM injected #UD at rip $UD2 -> hardware exit SHUTDOWN at rip $UD2" "$OUT/crash_triple.err"
+		# SVM's EXITINTINFO at the SHUTDOWN: the exception whose delivery
+		# through the empty IDT failed for good.
+		expect_match "crash (SVM): the SHUTDOWN exit says what it was delivering" \
+			"hardware exit SHUTDOWN at rip $UD2 while delivering #" "$OUT/crash_triple.err"
 	else
 		skip "crash (SVM): L1's tracefs has no kvm:kvm_inj_exception tracepoint"
 	fi
