@@ -28,6 +28,8 @@
 #include "lab/lab.h"
 #include "lab/lab_cmd.h"
 #include "report/report.h"
+#include "sandbox/jail.h"
+#include "sandbox/seccomp.h"
 #include "virtio/virtio_devices.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -238,6 +240,37 @@ static _Noreturn void end_stuck(void)
 	_exit(1);
 }
 
+/* What the jailed VM opens, at the absolute paths the jail mounts them at
+ * (docs/security.md); the kernel and initrd are read before it closes. */
+static int jail_files(struct cli_options *o)
+{
+	struct jail_config *j = &o->jail;
+	struct hypercall_config *hc = &o->hypercall;
+	const char *p;
+
+	if (jail_check(j) < 0)
+		return -1;
+	if (!j->dir)
+		return 0;
+	if (j->netns && o->virtio.nnets)
+		return fail(ERR_USAGE, "--jail-netns: a new network namespace has no tap device for --net");
+	for (unsigned i = 0; i < o->virtio.ndisks; i++)
+		if (!(o->virtio.disks[i].path = jail_add_path(j, o->virtio.disks[i].path,
+							      !o->virtio.disks[i].readonly, false)))
+			return -1;
+	if (hc->disk_path[0]) {
+		if (!(p = jail_add_path(j, hc->disk_path, !hc->disk_ro, false)))
+			return -1;
+		snprintf(hc->disk_path, sizeof(hc->disk_path), "%s", p);
+	}
+	if (o->stats_json && !(o->stats_json = jail_add_path(j, o->stats_json, true, true)))
+		return -1;
+	if (jail_add_device(j, o->kvm_device ? o->kvm_device : KVM_DEFAULT_DEVICE) < 0 ||
+	    (o->virtio.nnets && jail_add_device(j, "/dev/net/tun") < 0))
+		return -1;
+	return 0;
+}
+
 /* One boot of the VM: create, load, run, tear down. */
 static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
 			     struct recorder *rec, struct stats_report *rep,
@@ -295,6 +328,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	if (button && o->shutdown_timeout > 0 &&
 	    guest_shutdown_start(&guest_shutdown, &vm, button, o->shutdown_timeout) < 0)
 		vm_request_end(&vm, VM_END_HOST_ERROR);
+	seccomp_enter(THREAD_MAIN); /* once: a --reboot keeps the first one */
 	if (vm_start(&vm) == 0)
 		host_console_serve(&con, vm.end.efd); /* until the VM ends */
 	end = vm_stop(&vm);
@@ -399,6 +433,13 @@ int main(int argc, char **argv)
 		boot_spec_free(&spec);
 		goto fail;
 	}
+	if (jail_files(&o) < 0 || jail_enter(&o.jail) < 0 ||
+	    seccomp_setup(o.seccomp, host_console_restore) < 0) {
+		obs_destroy(&obs);
+		free(stats);
+		boot_spec_free(&spec);
+		goto fail;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	rec = (struct recorder){ .stats = stats, .nvcpus = o.cpus, .obs = &obs, .crash = &crash };
@@ -425,6 +466,7 @@ int main(int argc, char **argv)
 	rep.ns_per_tick = clock_cal_ns_per_cycle(&cal);
 	obs_fill_report(&obs, &rep);
 	stats_print_table(stderr, &rep);
+	seccomp_report(stderr);
 	if (crash_wanted(&rep))
 		crash_print(stderr, &rep);
 	if ((o.stats_json && stats_write_json(o.stats_json, &rep) < 0) || obs_finish(&obs, &rep) < 0) {

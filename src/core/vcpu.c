@@ -17,6 +17,7 @@
 #include "core/hyperv.h"
 #include "core/vcpu_reset.h"
 #include "core/vm.h"
+#include "sandbox/seccomp.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -228,6 +229,7 @@ static void *vcpu_thread(void *arg)
 	this_vcpu = v;
 	if (obs->vcpu_start)
 		obs->vcpu_start(obs->ctx, v->id);
+	seccomp_enter(THREAD_VCPU);
 	while (vm_end_get(&vm->end) == VM_RUNNING) {
 		struct exit_record r = { .t_enter = cycles() };
 		int ret, err;

@@ -1,3 +1,4 @@
+#include "sandbox/seccomp.h"
 #include "virtio/worker.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@ static void *worker_main(void *arg)
 	/* Signals are for the vCPU threads and the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	seccomp_enter(THREAD_IO_WORKER);
 	for (;;) {
 		int n = epoll_wait(w->epoll_fd, ev, 16, -1);
 
