@@ -44,14 +44,20 @@ static const int vcpu[] = {
 /* A virtio device's I/O: tap frames, io_uring disk requests, the
  * console's pipes, the rng's getrandom. */
 static const int io[] = {
-	__NR_readv, __NR_writev, __NR_io_uring_enter, __NR_getrandom,
-	__NR_pread64, __NR_pwrite64, __NR_preadv, __NR_pwritev, __NR_fdatasync,
-	__NR_fsync, __NR_fallocate, END
+	__NR_readv, __NR_writev, __NR_io_uring_enter, __NR_getrandom, END
 };
 
-/* The statistics sampler: KVM's binary statistics (pread on its fd) and
- * the trace file it appends to. */
-static const int sampler[] = { __NR_pread64, __NR_lseek, __NR_fstat, __NR_newfstatat, END };
+/* Disk images read and written in place (the hypercall disk; virtio-blk
+ * when io_uring is refused). */
+static const int disk[] = {
+	__NR_pread64, __NR_pwrite64, __NR_preadv, __NR_pwritev, __NR_fdatasync,
+	__NR_fsync, END
+};
+
+/* The statistics sampler: KVM's binary statistics (pread on its fd), the
+ * trace file it appends to, json-c's hash seed (getrandom, at its first
+ * object). */
+static const int sampler[] = { __NR_pread64, __NR_lseek, __NR_fstat, __NR_newfstatat, __NR_getrandom, END };
 
 /* The prefault helper: idle scheduling for itself, then populating guest
  * memory. */
@@ -76,7 +82,7 @@ static const int setup[] = {
  * ptrace from a helper thread it clones. */
 #if defined(__SANITIZE_ADDRESS__)
 static const int sanitizer[] = {
-	__NR_openat, __NR_readlink, __NR_fstat, __NR_newfstatat, __NR_getdents64,
+	__NR_openat, __NR_readlink, __NR_fstat, __NR_newfstatat, __NR_getdents, __NR_getdents64,
 	__NR_sigaltstack, __NR_rt_sigaction, __NR_prctl, __NR_clone, __NR_ptrace,
 	__NR_wait4, __NR_getppid, __NR_pipe2, __NR_sched_getaffinity, __NR_lseek,
 	__NR_pread64, __NR_getrlimit, __NR_prlimit64, __NR_kill, END
@@ -95,8 +101,8 @@ const struct thread_allowlist thread_allowlists[THREAD_KINDS] = {
 			  .spawns = ~0u },
 	[THREAD_VCPU] = { "vcpu", { every, spawn, wait_fds, kvm, vcpu, sanitizer },
 			  .spawns = VCPU_SPAWNS },
-	[THREAD_IO_WORKER] = { "io-worker", { every, wait_fds, kvm, io, sanitizer } },
-	[THREAD_HYPERCALL] = { "hypercall", { every, wait_fds, kvm, sanitizer } },
+	[THREAD_IO_WORKER] = { "io-worker", { every, wait_fds, kvm, io, disk, sanitizer } },
+	[THREAD_HYPERCALL] = { "hypercall", { every, wait_fds, kvm, disk, sanitizer } },
 	[THREAD_REGPAGE] = { "regpage", { every, kvm, sanitizer } },
 	[THREAD_RTC] = { "rtc", { every, wait_fds, kvm, sanitizer } },
 	[THREAD_SHUTDOWN] = { "shutdown", { every, wait_fds, kvm, sanitizer } },

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox/allowlists.h"
@@ -145,6 +146,9 @@ int seccomp_setup(enum seccomp_mode m, void (*before_exit)(void))
 	mode = m;
 	if (m == SECCOMP_OFF)
 		return 0;
+	/* glibc reads the time zone (/etc/localtime) at a thread's first
+	 * time conversion, even gmtime_r's: now, while open is allowed. */
+	tzset();
 	for (unsigned k = 0; k < THREAD_KINDS; k++)
 		if (build(k, &progs[k]) < 0)
 			return fail(ERR_HOST, "seccomp: cannot build the %s thread's filter (libseccomp)",

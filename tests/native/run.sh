@@ -541,5 +541,6 @@ $B/warden --help | grep -q -- '--kernel' && pass "--help" || failed "--help"
 
 . tests/native/caps.sh   # warden caps against KVM asked directly
 . tests/native/bench_exits.sh   # warden bench exits at a small size
+. tests/native/sandbox.sh       # seccomp per thread, the jail
 
 finish native
