@@ -140,7 +140,8 @@ static int enter_child(const struct jail_config *j, const char *cgroup, int *fds
 
 	/* The jail ends with the process that waits for it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (jail_cgroup_join(cgroup) < 0 || build_root(j, fds, uid, gid) < 0)
+	/* In the new mount namespace: a bind mount takes only its own mounts. */
+	if (jail_cgroup_join(cgroup) < 0 || open_paths(j, fds) < 0 || build_root(j, fds, uid, gid) < 0)
 		return -1;
 	close_paths(j, fds);
 	return jail_drop(j, uid, gid);
@@ -155,7 +156,7 @@ int jail_enter(struct jail_config *j)
 	if (!j->dir)
 		return 0;
 	memset(fds, -1, sizeof(fds));
-	if (open_paths(j, fds) < 0 || jail_cgroup_create(j, cgroup, sizeof(cgroup)) < 0)
+	if (jail_cgroup_create(j, cgroup, sizeof(cgroup)) < 0)
 		goto bad;
 	if (unshare(flags) < 0) {
 		fail_errno(ERR_HOST, "jail: cannot create its namespaces (unshare)");
@@ -168,10 +169,8 @@ int jail_enter(struct jail_config *j)
 		fail_errno(ERR_HOST, "jail: fork");
 		goto bad;
 	}
-	if (jailed > 0) {
-		close_paths(j, fds);
+	if (jailed > 0)
 		wait_for_jail(cgroup);
-	}
 	return enter_child(j, cgroup, fds);
 bad:
 	close_paths(j, fds);

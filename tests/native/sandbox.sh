@@ -29,7 +29,7 @@ sandbox_bg() {
 	SB_WD=$!
 }
 sandbox_wait() { # NAME: its status into OUT/NAME.rc
-	wait $SB_PID
+	{ wait $SB_PID; } 2>/dev/null # no "Killed" notice from bash
 	echo $? >"$OUT/$1.rc"
 	kill $SB_WD 2>/dev/null
 }
@@ -59,7 +59,7 @@ seccomp_kind_check() {
 }
 
 seccomp_checks() {
-	local n pid tasks bad t
+	local n tasks bad t missing
 
 	if [ ! -x "$ASAN" ]; then
 		failed "seccomp: $ASAN is missing (make native-test builds it)"
@@ -73,7 +73,14 @@ seccomp_checks() {
 	seccomp_kind_check io-worker 3 --rng --kernel $G/virtio-hostile.elf
 	seccomp_kind_check rtc 3 --kernel $G/rtc-uie.bin --kernel-format flat --test-exit-port 0xf4
 	seccomp_kind_check hypercall 1 --hypercall --kernel $G/hypercall-test.elf
-	seccomp_kind_check hv-testdev 1 --hyperv --hyperv-testdev --kernel $G/long64.elf
+	missing=$(hyperv_missing_cap) # hyperv.sh: asks KVM
+	if [ -n "$missing" ]; then
+		skip "seccomp hv-testdev thread: this host's KVM does not offer $missing (--hyperv)"
+	else
+		seccomp_kind_check hv-testdev 1 --hyperv --hyperv-testdev --kernel $G/long64.elf
+	fi
+	# The register page's scanner runs only in `warden lab
+	# emulated-vs-virtio`, which installs no filters (docs/security.md).
 
 	# The release build has no trigger: the same request changes nothing.
 	n=sb-release-trigger
@@ -160,7 +167,8 @@ jail_checks() {
 	expect_eq "jail: its open-files limit" 200 "$(awk '/^Max open files/ { print $4 }' /proc/$cpid/limits 2>/dev/null)"
 	# It sees only the jail: /dev/kvm, and the stats file at its own path.
 	root_list=$(cd /proc/$cpid/root 2>/dev/null && find . -mindepth 1 | sort | tr '\n' ' ')
-	want_list=$(printf '%s\n' ./dev ./dev/kvm $(p=; IFS=/; for c in ${OUT#/}/$n.json; do p=$p/$c; echo ".$p"; done) | sort | tr '\n' ' ')
+	want_list=$(p=$(realpath "$OUT/$n.json"); { echo ./dev; echo ./dev/kvm
+		while [ "$p" != / ]; do echo ".$p"; p=$(dirname "$p"); done; } | sort | tr '\n' ' ')
 	expect_eq "jail: the jailed process sees only its files" "$want_list" "$root_list"
 	if [ -n "$cg" ]; then
 		expect_eq "jail: its cgroup v2 limits (memory.max, cpu.max)" "268435456 50000 100000" \
