@@ -110,3 +110,8 @@ const struct thread_allowlist thread_allowlists[THREAD_KINDS] = {
 	[THREAD_SAMPLER] = { "sampler", { every, wait_fds, kvm, sampler, sanitizer } },
 	[THREAD_HV_TESTDEV] = { "hv-testdev", { every, wait_fds, kvm, sanitizer } },
 };
+
+const char *thread_kind_name(enum thread_kind kind)
+{
+	return (unsigned)kind < THREAD_KINDS ? thread_allowlists[kind].name : "unknown";
+}

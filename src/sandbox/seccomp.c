@@ -43,11 +43,6 @@ int seccomp_parse_mode(const char *s, enum seccomp_mode *m)
 	return 0;
 }
 
-const char *thread_kind_name(enum thread_kind kind)
-{
-	return (unsigned)kind < THREAD_KINDS ? thread_allowlists[kind].name : "unknown";
-}
-
 /* KIND's calls and those of every kind it creates, transitively: a child
  * runs under its creator's filter too. */
 static unsigned closure(enum thread_kind kind)
