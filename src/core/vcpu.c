@@ -53,12 +53,13 @@ static bool test_stuck_hook(unsigned id)
 	return !*end && n == id;
 }
 
-/* The hook's hang: the kick signal interrupts pause() and nothing else. */
+/* The hook's hang: the kick signal interrupts a sleep and nothing else
+ * (sleeps, not pause(): the vCPU's seccomp list has no pause). */
 static void test_hang(struct vcpu *v)
 {
 	log_warn("vCPU %u: WARDEN_TEST_STUCK_VCPU: this thread now ignores the stop", v->id);
 	for (;;)
-		pause();
+		sleep(1);
 }
 
 static int setup_msrs(struct vcpu *v)

@@ -4,6 +4,7 @@
  * the call is remembered and made anyway, from the one instruction the
  * log mode's filters let through, and the thread runs on.  The handler
  * uses only write (and what BEFORE_EXIT does): every list allows them. */
+#include <errno.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -123,6 +124,12 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		end_warden(nr);
 	if (nr >= 0 && nr < NR_MAX)
 		atomic_fetch_or(&refused[my_kind][nr / 64], 1ULL << (nr % 64));
+	/* A new thread or process made from here would start in this
+	 * handler's frame, on a stack it does not own: refuse those. */
+	if (nr == __NR_clone || nr == __NR_clone3 || nr == __NR_fork || nr == __NR_vfork) {
+		r[REG_RAX] = -ENOSYS;
+		return;
+	}
 	r[REG_RAX] = sigsys_escape(nr, r[REG_RDI], r[REG_RSI], r[REG_RDX], r[REG_R10], r[REG_R8], r[REG_R9]);
 }
 
