@@ -254,10 +254,15 @@ static int jail_files(struct cli_options *o)
 		return 0;
 	if (j->netns && o->virtio.nnets)
 		return fail(ERR_USAGE, "--jail-netns: a new network namespace has no tap device for --net");
-	for (unsigned i = 0; i < o->virtio.ndisks; i++)
-		if (!(o->virtio.disks[i].path = jail_add_path(j, o->virtio.disks[i].path,
-							      !o->virtio.disks[i].readonly, false)))
+	for (unsigned i = 0; i < o->virtio.ndisks; i++) {
+		struct disk_spec *d = &o->virtio.disks[i];
+		char path[PATH_MAX];
+
+		/* d->path ends at its first comma (the disk's options). */
+		snprintf(path, sizeof(path), "%.*s", (int)strcspn(d->path, ","), d->path);
+		if (!(d->path = jail_add_path(j, path, !d->readonly, false)))
 			return -1;
+	}
 	if (hc->disk_path[0]) {
 		if (!(p = jail_add_path(j, hc->disk_path, !hc->disk_ro, false)))
 			return -1;

@@ -48,10 +48,13 @@ static _Noreturn void wait_for_jail(const char *cgroup)
 static int make_parents(char *path)
 {
 	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		int r;
+
 		*p = 0;
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return fail_errno(ERR_HOST, "jail: mkdir %s", path), *p = '/', -1;
+		r = mkdir(path, 0755) < 0 && errno != EEXIST ? fail_errno(ERR_HOST, "jail: mkdir %s", path) : 0;
 		*p = '/';
+		if (r < 0)
+			return -1;
 	}
 	return 0;
 }

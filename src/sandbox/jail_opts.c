@@ -114,8 +114,19 @@ const char *jail_add_path(struct jail_config *j, const char *path, bool writable
 		return fail(ERR_USAGE, "--jail: more than %d files to put in the jail", JAIL_MAX_PATHS), NULL;
 	if (output && create_output(j, path) < 0)
 		return NULL;
+	/* Absolute, but symlinks kept: a disk's default serial is the
+	 * basename the user gave. */
 	abs = abs_paths[j->npaths];
-	if (!realpath(path, abs))
+	if (path[0] != '/' && !getcwd(abs, PATH_MAX))
+		return fail_errno(ERR_HOST, "getcwd"), NULL;
+	if (path[0] == '/')
+		abs[0] = 0;
+	if (strlen(abs) + 1 + strlen(path) >= PATH_MAX)
+		return fail(ERR_USAGE, "%s: path too long", path), NULL;
+	if (path[0] != '/')
+		strcat(abs, "/");
+	strcat(abs, path);
+	if (access(abs, F_OK) < 0)
 		return fail_errno(ERR_USAGE, "%s", path), NULL;
 	j->paths[j->npaths++] = (struct jail_path){ .path = abs, .writable = writable };
 	return abs;

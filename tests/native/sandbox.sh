@@ -121,7 +121,7 @@ seccomp_checks() {
 
 # The jail: what the jailed process is, asked of the kernel.
 jail_checks() {
-	local d=$OUT/jail-root n cpid root_list want_list cg
+	local d=$OUT/jail-root n cpid root_list want_list cg disk p
 
 	if [ "$(id -u)" != 0 ]; then
 		skip "jail: needs root (namespaces, pivot_root, a uid to drop to)"
@@ -152,9 +152,11 @@ jail_checks() {
 	cg=
 	[ -f /sys/fs/cgroup/cgroup.controllers ] && cg="--jail-mem 256 --jail-cpus 0.5"
 	n=sb-jail-spin
+	disk=$OUT/jail-disk.img
+	rm -f "$disk" && truncate -s 1M "$disk" && chmod 644 "$disk"
 	# shellcheck disable=SC2086
 	sandbox_bg $n $B/warden --kernel "$SPIN" --kernel-format flat --jail "$d" --jail-uid 65534 \
-		--jail-gid 65534 --jail-netns --jail-nofile 200 $cg
+		--jail-gid 65534 --jail-netns --jail-nofile 200 --disk "$disk,ro" $cg
 	sleep 1.5
 	cpid=$(cat /proc/$SB_PID/task/$SB_PID/children 2>/dev/null | awk '{ print $1 }')
 	expect_eq "jail: the jailed process's uid and gid" "65534 65534" \
@@ -165,11 +167,16 @@ jail_checks() {
 	expect_eq "jail: its own network namespace" different \
 		"$([ -n "$cpid" ] && [ "$(readlink /proc/$cpid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && echo different || echo same)"
 	expect_eq "jail: its open-files limit" 200 "$(awk '/^Max open files/ { print $4 }' /proc/$cpid/limits 2>/dev/null)"
-	# It sees only the jail: /dev/kvm, and the stats file at its own path.
+	# It sees only the jail: /dev/kvm, the disk and the stats file at
+	# their own paths; the disk read-only.
 	root_list=$(cd /proc/$cpid/root 2>/dev/null && find . -mindepth 1 | sort | tr '\n' ' ')
-	want_list=$(p=$(realpath "$OUT/$n.json"); { echo ./dev; echo ./dev/kvm
-		while [ "$p" != / ]; do echo ".$p"; p=$(dirname "$p"); done; } | sort | tr '\n' ' ')
+	want_list=$({ echo ./dev; echo ./dev/kvm
+		for p in "$(realpath "$OUT/$n.json")" "$(realpath "$disk")"; do
+			while [ "$p" != / ]; do echo ".$p"; p=$(dirname "$p"); done
+		done; } | sort -u | tr '\n' ' ')
 	expect_eq "jail: the jailed process sees only its files" "$want_list" "$root_list"
+	expect_eq "jail: a ,ro disk is mounted read-only" ro \
+		"$(awk -v p="$(realpath "$disk")" '$5 == p { split($6, o, ","); print o[1] }' /proc/$cpid/mountinfo 2>/dev/null)"
 	if [ -n "$cg" ]; then
 		expect_eq "jail: its cgroup v2 limits (memory.max, cpu.max)" "268435456 50000 100000" \
 			"$(cat /sys/fs/cgroup/warden-$SB_PID/memory.max /sys/fs/cgroup/warden-$SB_PID/cpu.max 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"

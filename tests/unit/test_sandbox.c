@@ -168,7 +168,7 @@ static void test_jail_options(void **state)
 	assert_int_equal(j.nofile, 64);
 	/* Paths: absolute, and unchanged without a jail. */
 	assert_int_equal(jail_parse_option(&j, "jail-uid", "1000"), 0);
-	assert_string_equal(jail_add_path(&j, "/tmp/../tmp", false, false), "/tmp");
+	assert_string_equal(jail_add_path(&j, "/tmp/../tmp", false, false), "/tmp/../tmp");
 	assert_int_equal(j.npaths, 1);
 	assert_null(jail_add_path(&j, "/nonexistent/disk.img", false, false));
 	assert_int_equal(err_class(), ERR_USAGE);
