@@ -148,6 +148,13 @@ jail_checks() {
 	expect_match "jail: its console output" '^long64: hello' "$OUT/$n.out"
 	expect_eq "jail: the statistics written from inside" poweroff "$(json $OUT/$n.json .end_reason)"
 
+	# The sanitized build too: its runtime's leak check works in the jail
+	# (a /proc of the jail's PID namespace, ASan builds only).
+	n=sb-jail-boot-asan
+	run $n "$ASAN" --jail "$d" --jail-uid 65534 --kernel "$OUT/jail-long64.elf"
+	expect_eq "jail (asan): the test guest powers off, no sanitizer error" "0 0" \
+		"$(rc $n) $(grep -c 'Sanitizer' "$OUT/$n.err")"
+
 	# A running jail, asked of the kernel.
 	cg=
 	[ -f /sys/fs/cgroup/cgroup.controllers ] && cg="--jail-mem 256 --jail-cpus 0.5"
