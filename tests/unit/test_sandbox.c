@@ -91,8 +91,14 @@ static int in_child(enum seccomp_mode mode, enum thread_kind kind, void (*body)(
 		_exit(0);
 	}
 	close(p[1]);
-	n = read(p[0], err, len - 1);
-	err[n > 0 ? n : 0] = 0;
+	/* Everything the child wrote, until it ends (several writes). */
+	for (size_t at = 0;; at += (size_t)n) {
+		n = read(p[0], err + at, len - 1 - at);
+		if (n <= 0) {
+			err[at] = 0;
+			break;
+		}
+	}
 	close(p[0]);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
