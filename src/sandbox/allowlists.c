@@ -47,12 +47,9 @@ static const int io[] = {
 	__NR_readv, __NR_writev, __NR_io_uring_enter, __NR_getrandom, END
 };
 
-/* Disk images read and written in place (the hypercall disk; virtio-blk
- * when io_uring is refused). */
-static const int disk[] = {
-	__NR_pread64, __NR_pwrite64, __NR_preadv, __NR_pwritev, __NR_fdatasync,
-	__NR_fsync, END
-};
+/* The hypercall disk, read and written in place (virtio-blk's requests
+ * go through io_uring instead). */
+static const int disk[] = { __NR_pread64, __NR_pwrite64, END };
 
 /* The statistics sampler: KVM's binary statistics (pread on its fd), the
  * trace file it appends to, json-c's hash seed (getrandom, at its first
@@ -101,7 +98,7 @@ const struct thread_allowlist thread_allowlists[THREAD_KINDS] = {
 			  .spawns = ~0u },
 	[THREAD_VCPU] = { "vcpu", { every, spawn, wait_fds, kvm, vcpu, sanitizer },
 			  .spawns = VCPU_SPAWNS },
-	[THREAD_IO_WORKER] = { "io-worker", { every, wait_fds, kvm, io, disk, sanitizer } },
+	[THREAD_IO_WORKER] = { "io-worker", { every, wait_fds, kvm, io, sanitizer } },
 	[THREAD_HYPERCALL] = { "hypercall", { every, wait_fds, kvm, disk, sanitizer } },
 	[THREAD_REGPAGE] = { "regpage", { every, kvm, sanitizer } },
 	[THREAD_RTC] = { "rtc", { every, wait_fds, kvm, sanitizer } },

@@ -1,4 +1,3 @@
-#include "sandbox/seccomp.h"
 #include "virtio/worker.h"
 
 #include <errno.h>
@@ -17,6 +16,7 @@ void io_worker_init(struct io_worker *w, const char *name)
 {
 	memset(w, 0, sizeof(*w));
 	w->name = name;
+	w->kind = THREAD_IO_WORKER;
 	w->epoll_fd = w->stop_fd = -1;
 }
 
@@ -29,7 +29,7 @@ static void *worker_main(void *arg)
 	/* Signals are for the vCPU threads and the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	seccomp_enter(THREAD_IO_WORKER);
+	seccomp_enter(w->kind);
 	for (;;) {
 		int n = epoll_wait(w->epoll_fd, ev, 16, -1);
 

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sandbox/seccomp.h"
+
 #define IO_WORKER_MAX_WATCH 16
 
 typedef void io_handler(void *ctx, int fd, uint32_t events);
@@ -23,6 +25,9 @@ struct io_watch {
 
 struct io_worker {
 	const char *name; /* for messages */
+	/* Its seccomp list (sandbox/seccomp.h): THREAD_IO_WORKER unless the
+	 * device sets its own kind after io_worker_init. */
+	enum thread_kind kind;
 	pthread_t thread;
 	bool running;
 	int epoll_fd, stop_fd;
