@@ -126,9 +126,11 @@ static int build(enum thread_kind kind, struct sock_fprog *prog)
 	if (export_prog(ctx, p + head, PROG_MAX - head, &n) < 0)
 		goto out;
 	prog->len = (unsigned short)(head + n);
-	prog->filter = p;
-	p = NULL;
-	r = 0;
+	/* Kept for the process's life: as long as the program, no longer. */
+	prog->filter = realloc(p, prog->len * sizeof(*p));
+	if (prog->filter)
+		p = NULL;
+	r = prog->filter ? 0 : -1;
 out:
 	free(p);
 	if (ctx)
