@@ -80,6 +80,8 @@ int jail_check(const struct jail_config *j)
 		return fail(ERR_USAGE, "--jail %s: not a directory", j->dir);
 	if (j->uid < 0)
 		return fail(ERR_USAGE, "--jail needs --jail-uid UID: the unprivileged user the VM runs as");
+	if (geteuid() != 0)
+		return fail(ERR_USAGE, "--jail needs root: it makes namespaces, mounts and device nodes, then drops to --jail-uid");
 	if (j->uid == 0 || j->gid == 0)
 		return fail(ERR_USAGE, "--jail-%s 0: the jail drops root's privileges; give an unprivileged %s",
 			    j->uid == 0 ? "uid" : "gid", j->uid == 0 ? "uid" : "gid");

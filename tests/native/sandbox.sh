@@ -128,6 +128,12 @@ jail_checks() {
 		return
 	fi
 	rm -rf "$d" && mkdir -p "$d"
+	if command -v setpriv >/dev/null; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups $B/warden run --jail "$d" --jail-uid 65534 \
+			--kernel $G/long64.elf >"$OUT/bad.out" 2>"$OUT/bad.err" </dev/null
+		expect_eq "jail: needs root, says so (status 2, one line)" "2 1" \
+			"$? $(grep -c '^warden: --jail needs root' "$OUT/bad.err")"
+	fi
 	bad "jail: a missing directory" "--jail $OUT/no-such-dir: No such file or directory" \
 		run --jail "$OUT/no-such-dir" --jail-uid 65534 --kernel $G/long64.elf
 	bad "jail: uid 0 with the drop" "--jail-uid 0: the jail drops root's privileges" \
