@@ -74,6 +74,11 @@ static const int setup[] = {
 	END
 };
 
+/* What a vCPU thread does at its start, before its own filter, under
+ * main's: --exit-trace opens its perf events there (the observer's
+ * vcpu_start hook). Only main's filter lists it: the vCPU's own does not. */
+static const int vcpu_start[] = { __NR_perf_event_open, END };
+
 /* ASan and UBSan's runtime: reports (symbolizing reads /proc/self/maps),
  * and LeakSanitizer's check at exit, which stops the other threads with
  * ptrace from a helper thread it clones. */
@@ -94,7 +99,7 @@ static const int sanitizer[] = { END };
 #define VCPU_SPAWNS (KIND(THREAD_IO_WORKER) | KIND(THREAD_RTC))
 
 const struct thread_allowlist thread_allowlists[THREAD_KINDS] = {
-	[THREAD_MAIN] = { "main", { every, spawn, wait_fds, kvm, setup, sanitizer },
+	[THREAD_MAIN] = { "main", { every, spawn, wait_fds, kvm, setup, vcpu_start, sanitizer },
 			  .spawns = ~0u },
 	[THREAD_VCPU] = { "vcpu", { every, spawn, wait_fds, kvm, vcpu, sanitizer },
 			  .spawns = VCPU_SPAWNS },
