@@ -25,6 +25,7 @@ LAYERS = [
     ["virtio"],
     ["lab"],
     ["cli"],
+    ["api"],
 ]
 TOP = "."  # src/main.c
 
