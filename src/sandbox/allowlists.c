@@ -74,6 +74,10 @@ static const int setup[] = {
 	END
 };
 
+/* The API server's end on the main thread (libmicrohttpd's stop: its
+ * listening socket shut down). */
+static const int api_end[] = { __NR_shutdown, END };
+
 /* What a vCPU thread does at its start, before its own filter, under
  * main's: --exit-trace opens its perf events there (the observer's
  * vcpu_start hook). Only main's filter lists it: the vCPU's own does not. */
@@ -99,7 +103,7 @@ static const int sanitizer[] = { END };
 #define VCPU_SPAWNS (KIND(THREAD_IO_WORKER) | KIND(THREAD_RTC))
 
 const struct thread_allowlist thread_allowlists[THREAD_KINDS] = {
-	[THREAD_MAIN] = { "main", { every, spawn, wait_fds, kvm, setup, vcpu_start, sanitizer },
+	[THREAD_MAIN] = { "main", { every, spawn, wait_fds, kvm, setup, vcpu_start, api_end, sanitizer },
 			  .spawns = ~0u },
 	[THREAD_VCPU] = { "vcpu", { every, spawn, wait_fds, kvm, vcpu, sanitizer },
 			  .spawns = VCPU_SPAWNS },

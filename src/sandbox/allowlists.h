@@ -6,7 +6,7 @@
 #include "sandbox/seccomp.h"
 
 #define ALLOWLIST_END (-1)
-#define ALLOWLIST_GROUPS 7
+#define ALLOWLIST_GROUPS 8
 
 struct thread_allowlist {
 	const char *name;
