@@ -290,6 +290,9 @@ static int jail_files(struct cli_options *o)
 		return -1;
 	if (!j->dir)
 		return 0;
+	/* The API's threads would stay outside, in the starting process. */
+	if (o->api_sock || o->config_file)
+		return fail(ERR_USAGE, "--jail cannot be used with --api-sock or --config-file yet");
 	if (j->netns && o->virtio.nnets)
 		return fail(ERR_USAGE, "--jail-netns: a new network namespace has no tap device for --net");
 	for (unsigned i = 0; i < o->virtio.ndisks; i++) {
@@ -435,6 +438,10 @@ int main(int argc, char **argv)
 
 	if (r == CLI_EXIT_OK)
 		return 0;
+	/* The filters are built before the API's threads start: they load
+	 * theirs (api, metrics) at their start. */
+	if (r >= 0 && seccomp_setup(o.seccomp, host_console_restore) < 0)
+		r = -1;
 	if (r >= 0 && (r = api_setup(&o)) != 0) {
 		if (r < 0)
 			goto fail;
@@ -488,8 +495,7 @@ int main(int argc, char **argv)
 		boot_spec_free(&spec);
 		goto fail;
 	}
-	if (jail_files(&o) < 0 || jail_enter(&o.jail) < 0 ||
-	    seccomp_setup(o.seccomp, host_console_restore) < 0) {
+	if (jail_files(&o) < 0 || jail_enter(&o.jail) < 0) {
 		obs_destroy(&obs);
 		free(stats);
 		boot_spec_free(&spec);
@@ -521,7 +527,6 @@ int main(int argc, char **argv)
 	rep.ns_per_tick = clock_cal_ns_per_cycle(&cal);
 	obs_fill_report(&obs, &rep);
 	stats_print_table(stderr, &rep);
-	seccomp_report(stderr);
 	if (crash_wanted(&rep))
 		crash_print(stderr, &rep);
 	if ((o.stats_json && stats_write_json(o.stats_json, &rep) < 0) || obs_finish(&obs, &rep) < 0) {
@@ -535,6 +540,7 @@ int main(int argc, char **argv)
 	if (end == VM_END_HOST_ERROR || end == VM_END_BUG)
 		fprintf(stderr, "warden: %s\n", err_msg());
 	api_end();
+	seccomp_report(stderr); /* last: the API's end is checked too */
 	free(stats);
 	return end == VM_END_TEST_EXIT ? status : vm_end_exit_code(end);
 fail:

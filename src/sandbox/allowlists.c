@@ -74,6 +74,13 @@ static const int setup[] = {
 	END
 };
 
+/* The API server's connections (libmicrohttpd): accept, read and answer
+ * requests on Unix sockets. */
+static const int api[] = {
+	__NR_accept, __NR_accept4, __NR_recvfrom, __NR_recvmsg, __NR_sendto, __NR_sendmsg,
+	__NR_setsockopt, __NR_getsockopt, __NR_shutdown, __NR_fcntl, __NR_dup2, __NR_dup3, END
+};
+
 /* The API server's end on the main thread (libmicrohttpd's stop: its
  * listening socket shut down). */
 static const int api_end[] = { __NR_shutdown, END };
@@ -115,6 +122,11 @@ const struct thread_allowlist thread_allowlists[THREAD_KINDS] = {
 	[THREAD_PREFAULT] = { "prefault", { every, prefault, sanitizer } },
 	[THREAD_SAMPLER] = { "sampler", { every, wait_fds, kvm, sampler, sanitizer } },
 	[THREAD_HV_TESTDEV] = { "hv-testdev", { every, wait_fds, kvm, sanitizer } },
+	/* Requests come from the host (the socket's owner), not the guest:
+	 * its configuration checks files (setup) and starts the metrics thread. */
+	[THREAD_API] = { "api", { every, spawn, wait_fds, kvm, api, setup, sanitizer },
+			 .spawns = KIND(THREAD_METRICS) },
+	[THREAD_METRICS] = { "metrics", { every, wait_fds, sanitizer } },
 };
 
 const char *thread_kind_name(enum thread_kind kind)

@@ -27,6 +27,8 @@ enum thread_kind {
 	THREAD_PREFAULT,   /* core/prefault.c */
 	THREAD_SAMPLER,    /* accounting/observatory.c: the statistics sampler */
 	THREAD_HV_TESTDEV, /* devices/hyperv_testdev.c: SINT acknowledgements */
+	THREAD_API,        /* api/server.c: libmicrohttpd's thread, from its first connection */
+	THREAD_METRICS,    /* api/metrics.c: the periodic metrics line */
 	THREAD_KINDS
 };
 
