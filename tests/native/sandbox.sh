@@ -79,6 +79,28 @@ seccomp_checks() {
 	else
 		seccomp_kind_check hv-testdev 1 --hyperv --hyperv-testdev --kernel $G/long64.elf
 	fi
+	# The API's thread (libmicrohttpd's) loads its filter at its first
+	# connection: one request, then the trigger.
+	if command -v curl >/dev/null; then
+		local sock=$OUT/sb-api.sock
+		rm -f "$sock"
+		WARDEN_TEST_SECCOMP=api sandbox_bg sb-trigger-api "$ASAN" --api-sock "$sock"
+		for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+		# In the background: the trigger holds the connection for its second.
+		curl -s -m 5 --unix-socket "$sock" http://localhost/ -o /dev/null &
+		for i in $(seq 50); do
+			t=$(sed -nE 's/^warden: test: the api thread \(tid ([0-9]+)\) .*/\1/p' "$OUT/sb-trigger-api.err" | head -n 1)
+			[ -n "$t" ] && break
+			sleep 0.1
+		done
+		expect_eq "seccomp api thread: the kernel says its filter is in (mode 2, 1 filter)" "2 1" \
+			"$(status_field $SB_PID "$t" Seccomp) $(status_field $SB_PID "$t" Seccomp_filters)"
+		sandbox_wait sb-trigger-api
+		expect_eq "seccomp api thread: a refused call: status 9, one line" "9 1" \
+			"$(rc sb-trigger-api) $(grep -c '^warden: seccomp: the api thread made a system call its list does not allow: personality (135)' "$OUT/sb-trigger-api.err")"
+	else
+		skip "seccomp api thread: no curl on this host (make deps installs it)"
+	fi
 	# The register page's scanner runs only in `warden lab
 	# emulated-vs-virtio`, which installs no filters (docs/security.md).
 
