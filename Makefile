@@ -11,7 +11,7 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -D_GNU_SOURCE -Isrc -Iinclude -MMD -MP
-LDLIBS  := -ljson-c -luring -lpthread -lm
+LDLIBS  := -ljson-c -luring -lseccomp -lpthread -lm
 # The API server (src/api/server.c) needs libmicrohttpd, which the static
 # binary leaves out (it would pull in GnuTLS): built with WARDEN_NO_API,
 # it takes --config-file but not --api-sock (docs/api.md).
@@ -94,6 +94,10 @@ $(BUILD)/asan/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC asan $<"
 	@$(CC) $(CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+# The sanitized build is a test build: it honours the seccomp test trigger
+# (WARDEN_TEST_SECCOMP, src/sandbox/sigsys.c), which release builds lack.
+$(BUILD)/asan/obj/sandbox/%.o: CFLAGS += -DWARDEN_TEST_HOOKS
 
 static: $(BUILD)/warden-static
 $(BUILD)/warden-static: $(STATIC_OBJS)

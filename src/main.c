@@ -29,6 +29,8 @@
 #include "lab/lab.h"
 #include "lab/lab_cmd.h"
 #include "report/report.h"
+#include "sandbox/jail.h"
+#include "sandbox/seccomp.h"
 #include "virtio/virtio_devices.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -276,6 +278,45 @@ static _Noreturn void end_stuck(void)
 	_exit(1);
 }
 
+/* What the jailed VM opens, at the absolute paths the jail mounts them at
+ * (docs/security.md); the kernel and initrd are read before it closes. */
+static int jail_files(struct cli_options *o)
+{
+	struct jail_config *j = &o->jail;
+	struct hypercall_config *hc = &o->hypercall;
+	const char *p;
+
+	if (jail_check(j) < 0)
+		return -1;
+	if (!j->dir)
+		return 0;
+	/* The API's threads would stay outside, in the starting process. */
+	if (o->api_sock || o->config_file)
+		return fail(ERR_USAGE, "--jail cannot be used with --api-sock or --config-file yet");
+	if (j->netns && o->virtio.nnets)
+		return fail(ERR_USAGE, "--jail-netns: a new network namespace has no tap device for --net");
+	for (unsigned i = 0; i < o->virtio.ndisks; i++) {
+		struct disk_spec *d = &o->virtio.disks[i];
+		char path[PATH_MAX];
+
+		/* d->path ends at its first comma (the disk's options). */
+		snprintf(path, sizeof(path), "%.*s", (int)strcspn(d->path, ","), d->path);
+		if (!(d->path = jail_add_path(j, path, !d->readonly, false)))
+			return -1;
+	}
+	if (hc->disk_path[0]) {
+		if (!(p = jail_add_path(j, hc->disk_path, !hc->disk_ro, false)))
+			return -1;
+		snprintf(hc->disk_path, sizeof(hc->disk_path), "%s", p);
+	}
+	if (o->stats_json && !(o->stats_json = jail_add_path(j, o->stats_json, true, true)))
+		return -1;
+	if (jail_add_device(j, o->kvm_device ? o->kvm_device : KVM_DEFAULT_DEVICE) < 0 ||
+	    (o->virtio.nnets && jail_add_device(j, "/dev/net/tun") < 0))
+		return -1;
+	return 0;
+}
+
 /* One boot of the VM: create, load, run, tear down. */
 static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
 			     struct recorder *rec, struct stats_report *rep,
@@ -334,6 +375,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	if (button && o->shutdown_timeout > 0 &&
 	    guest_shutdown_start(&guest_shutdown, &vm, button, o->shutdown_timeout) < 0)
 		vm_request_end(&vm, VM_END_HOST_ERROR);
+	seccomp_enter(THREAD_MAIN); /* once: a --reboot keeps the first one */
 	api_button = button;
 	if (vm_start(&vm) == 0) {
 		api_vm_started(api, &vm, rec->stats, o->cpus);
@@ -396,6 +438,10 @@ int main(int argc, char **argv)
 
 	if (r == CLI_EXIT_OK)
 		return 0;
+	/* The filters are built before the API's threads start: they load
+	 * theirs (api, metrics) at their start. */
+	if (r >= 0 && seccomp_setup(o.seccomp, host_console_restore) < 0)
+		r = -1;
 	if (r >= 0 && (r = api_setup(&o)) != 0) {
 		if (r < 0)
 			goto fail;
@@ -449,6 +495,12 @@ int main(int argc, char **argv)
 		boot_spec_free(&spec);
 		goto fail;
 	}
+	if (jail_files(&o) < 0 || jail_enter(&o.jail) < 0) {
+		obs_destroy(&obs);
+		free(stats);
+		boot_spec_free(&spec);
+		goto fail;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	rec = (struct recorder){ .stats = stats, .nvcpus = o.cpus, .obs = &obs, .crash = &crash };
@@ -488,6 +540,7 @@ int main(int argc, char **argv)
 	if (end == VM_END_HOST_ERROR || end == VM_END_BUG)
 		fprintf(stderr, "warden: %s\n", err_msg());
 	api_end();
+	seccomp_report(stderr); /* last: the API's end is checked too */
 	free(stats);
 	return end == VM_END_TEST_EXIT ? status : vm_end_exit_code(end);
 fail:

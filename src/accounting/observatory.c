@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "accounting/stats_json.h"
+#include "sandbox/seccomp.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -255,6 +256,7 @@ static void *sampler_thread(void *arg)
 	uint64_t period = (uint64_t)(o->cfg.interval_s * 1e9), next = o->t_last + period;
 
 	pthread_setname_np(pthread_self(), "observatory");
+	seccomp_enter(THREAD_SAMPLER);
 	for (;;) {
 		struct pollfd p = { .fd = o->stop_efd, .events = POLLIN };
 		uint64_t now = now_ns();

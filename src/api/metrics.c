@@ -14,6 +14,7 @@
 #include "api/api_state.h"
 #include "core/vm.h"
 #include "util/error.h"
+#include "sandbox/seccomp.h"
 
 /* The device groups, Firecracker's names, by warden's device names. */
 static const struct { const char *key, *prefix; } groups[API_METRICS_NGROUPS] = {
@@ -194,6 +195,7 @@ static void *periodic(void *arg)
 	struct api *a = arg;
 	struct pollfd p = { .fd = a->metrics.stop_fd, .events = POLLIN };
 
+	seccomp_enter(THREAD_METRICS);
 	for (;;) {
 		int r = poll(&p, 1, a->metrics.period_ms);
 

@@ -1,6 +1,7 @@
 #include "api/server.h"
 
 #include "api/api_state.h"
+#include "sandbox/seccomp.h"
 #include "util/error.h"
 
 #ifdef WARDEN_NO_API
@@ -132,6 +133,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 }
 
 /* Every request ends here, answered or not (a client gone mid-request). */
+/* libmicrohttpd's thread loads the API's seccomp filter at its first
+ * connection (it runs none of warden's code before). */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	(void)c;
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		seccomp_enter(THREAD_API);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct api *a = cls;
@@ -193,6 +206,7 @@ static struct MHD_Daemon *start_daemon(struct api *a, int fd)
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, a,
 			     MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
+			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_MAX_CONNS,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
 			     MHD_OPTION_END);

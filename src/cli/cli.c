@@ -19,6 +19,7 @@ enum {
 	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
 	OPT_SHUTDOWN_TIMEOUT, OPT_NESTED,
 	OPT_HYPERV, OPT_HYPERV_TESTDEV, OPT_ACPI_S3,
+	OPT_SECCOMP, OPT_JAIL, OPT_JAIL_OPTION,
 	OPT_API_SOCK, OPT_CONFIG_FILE, OPT_NO_API,
 };
 
@@ -60,6 +61,15 @@ static const struct option run_options[] = {
 	{ "hyperv", no_argument, NULL, OPT_HYPERV },
 	{ "hyperv-testdev", no_argument, NULL, OPT_HYPERV_TESTDEV },
 	{ "acpi-s3", no_argument, NULL, OPT_ACPI_S3 },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "jail", required_argument, NULL, OPT_JAIL },
+	{ "jail-uid", required_argument, NULL, OPT_JAIL_OPTION },
+	{ "jail-gid", required_argument, NULL, OPT_JAIL_OPTION },
+	{ "jail-netns", no_argument, NULL, OPT_JAIL_OPTION },
+	{ "jail-nofile", required_argument, NULL, OPT_JAIL_OPTION },
+	{ "jail-fsize", required_argument, NULL, OPT_JAIL_OPTION },
+	{ "jail-mem", required_argument, NULL, OPT_JAIL_OPTION },
+	{ "jail-cpus", required_argument, NULL, OPT_JAIL_OPTION },
 	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 	{ "config-file", required_argument, NULL, OPT_CONFIG_FILE },
 	{ "no-api", no_argument, NULL, OPT_NO_API },
@@ -137,6 +147,14 @@ void cli_usage(FILE *f)
 	      "                         the guest runs: none (default: each page on the\n"
 	      "                         guest's first touch), the 128 MiB a booting\n"
 	      "                         Linux takes first, or all of it\n"
+	      "  --seccomp on|log|off   a seccomp filter per thread (default on); log: run\n"
+	      "                         on and list at the end what a filter would refuse\n"
+	      "  --jail DIR --jail-uid UID [--jail-gid GID] [--jail-netns] [--jail-nofile N]\n"
+	      "    [--jail-fsize MiB] [--jail-mem MiB] [--jail-cpus N]  run the VM in a jail:\n"
+	      "                         DIR as its root, holding only what it opens; new\n"
+	      "                         mount, PID (and network) namespaces; UID/GID, no\n"
+	      "                         capabilities; rlimits; a cgroup v2 group with\n"
+	      "                         memory and CPU limits (docs/security.md)\n"
 	      "\n"
 	      "virtio devices (virtio-mmio, found by the guest through ACPI):\n"
 	      "  --disk PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]]  virtio-blk on a\n"
@@ -315,11 +333,11 @@ static int check_root_disk(const struct virtio_config *v)
 static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mib)
 {
 	uint64_t v;
-	int c;
+	int c, idx = 0;
 
 	optind = 0; /* 0, not 1: glibc then fully re-initialises getopt */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", run_options, &idx)) != -1) {
 		switch (c) {
 		case OPT_KERNEL: o->kernel = optarg; break;
 		case OPT_KERNEL_FORMAT: if (parse_format(optarg, &o->format) < 0) return -1; break;
@@ -388,6 +406,15 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_HYPERV: o->hyperv = true; break;
 		case OPT_HYPERV_TESTDEV: o->hyperv_testdev = true; break;
 		case OPT_ACPI_S3: o->acpi_s3 = true; break;
+		case OPT_SECCOMP:
+			if (seccomp_parse_mode(optarg, &o->seccomp) < 0)
+				return fail(ERR_USAGE, "--seccomp takes on, log or off, not '%s'", optarg);
+			break;
+		case OPT_JAIL: o->jail.dir = optarg; break;
+		case OPT_JAIL_OPTION:
+			if (jail_parse_option(&o->jail, run_options[idx].name, optarg) < 0)
+				return -1;
+			break;
 		case OPT_API_SOCK: o->api_sock = optarg; break;
 		case OPT_CONFIG_FILE: o->config_file = optarg; break;
 		case OPT_NO_API: o->no_api = true; break;
@@ -446,6 +473,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t 
 	o->test_exit_port = -1;
 	o->shutdown_timeout = CLI_DEFAULT_SHUTDOWN_TIMEOUT;
 	o->virtio.opt = (struct virtio_options){ .ioeventfd = true, .irqfd = true, .event_idx = true };
+	o->seccomp = SECCOMP_ON;
+	jail_config_init(&o->jail);
 	if (argc < 2)
 		return fail(ERR_USAGE, "no command given (try warden --help)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {

@@ -9,6 +9,8 @@
 #include "boot/loader.h"
 #include "core/prefault.h"
 #include "hypercall/hypercall.h"
+#include "sandbox/jail.h"
+#include "sandbox/seccomp.h"
 #include "virtio/virtio_devices.h"
 
 #define CLI_DEFAULT_MEM_MIB 256
@@ -55,6 +57,8 @@ struct cli_options {
 	bool hyperv;             /* --hyperv: Hyper-V enlightenments */
 	bool hyperv_testdev;     /* --hyperv-testdev: QEMU hyperv-testdev's port */
 	bool acpi_s3;            /* --acpi-s3: full FADT, FACS, S3 (docs/acpi-s3.md) */
+	enum seccomp_mode seccomp; /* --seccomp on|log|off (default on; docs/security.md) */
+	struct jail_config jail;   /* --jail DIR and --jail-* (docs/security.md) */
 	/* The Firecracker-compatible API (docs/api.md). */
 	const char *api_sock;    /* --api-sock PATH: serve it; boot at InstanceStart */
 	const char *config_file; /* --config-file FILE: the same JSON, boot at once */

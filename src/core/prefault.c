@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "core/guest_mem.h"
+#include "sandbox/seccomp.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -59,6 +60,7 @@ static void *prefault_thread(void *arg)
 	/* Only on CPU time nobody else wants: never ahead of a vCPU or the
 	 * thread that serves its exits. */
 	pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
+	seccomp_enter(THREAD_PREFAULT);
 
 	for (unsigned i = 0; i < pf->nspans && !pf->err; i++) {
 		for (uint64_t off = 0; off < pf->spans[i].len; off += STEP) {

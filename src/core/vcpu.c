@@ -17,6 +17,7 @@
 #include "core/hyperv.h"
 #include "core/vcpu_reset.h"
 #include "core/vm.h"
+#include "sandbox/seccomp.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -52,12 +53,13 @@ static bool test_stuck_hook(unsigned id)
 	return !*end && n == id;
 }
 
-/* The hook's hang: the kick signal interrupts pause() and nothing else. */
+/* The hook's hang: the kick signal interrupts a sleep and nothing else
+ * (sleeps, not pause(): the vCPU's seccomp list has no pause). */
 static void test_hang(struct vcpu *v)
 {
 	log_warn("vCPU %u: WARDEN_TEST_STUCK_VCPU: this thread now ignores the stop", v->id);
 	for (;;)
-		pause();
+		sleep(1);
 }
 
 static int setup_msrs(struct vcpu *v)
@@ -231,6 +233,7 @@ static void *vcpu_thread(void *arg)
 	this_vcpu = v;
 	if (obs->vcpu_start)
 		obs->vcpu_start(obs->ctx, v->id);
+	seccomp_enter(THREAD_VCPU);
 	while (vm_end_get(&vm->end) == VM_RUNNING) {
 		struct exit_record r = { .t_enter = cycles() };
 		int ret, err;

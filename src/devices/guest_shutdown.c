@@ -10,6 +10,7 @@
 
 #include "core/vm.h"
 #include "devices/platform.h"
+#include "sandbox/seccomp.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -51,6 +52,7 @@ static void *shutdown_thread(void *arg)
 {
 	struct guest_shutdown *g = arg;
 
+	seccomp_enter(THREAD_SHUTDOWN);
 	/* The VM's end (readable for good once set) or a request. */
 	wait_fd(g->vm->end.efd, g->efd, -1);
 	if (atomic_load(&g->quit) || vm_end_get(&g->vm->end) != VM_RUNNING)

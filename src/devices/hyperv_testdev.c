@@ -33,6 +33,7 @@
 #include "core/vm.h"
 #include "devices/hv_synic.h"
 #include "devices/platform.h"
+#include "sandbox/seccomp.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -301,6 +302,7 @@ static void *ack_thread(void *arg)
 	struct hv_testdev *t = arg;
 	struct epoll_event ev[16];
 
+	seccomp_enter(THREAD_HV_TESTDEV);
 	for (;;) {
 		int n = epoll_wait(t->epfd, ev, 16, -1);
 

@@ -14,6 +14,7 @@
 #include "core/memslot.h"
 #include "core/vm.h"
 #include "devices/regpage_model.h"
+#include "sandbox/seccomp.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -121,6 +122,7 @@ static void *scanner(void *arg)
 	struct timespec next;
 	long step = (long)rp->cfg.scan_us * 1000;
 
+	seccomp_enter(THREAD_REGPAGE);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!rp->stop) {
 		struct timespec now;

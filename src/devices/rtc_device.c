@@ -16,6 +16,7 @@
 #include "core/vm.h"
 #include "devices/platform.h"
 #include "devices/rtc.h"
+#include "sandbox/seccomp.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -63,6 +64,7 @@ static void *ticker(void *arg)
 	struct rtc_device *r = arg;
 
 	pthread_setname_np(pthread_self(), "rtc");
+	seccomp_enter(THREAD_RTC);
 	while (next_second(r)) {
 		bool alarm;
 

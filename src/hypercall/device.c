@@ -37,6 +37,7 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "hypercall/batch.h"
+#include "sandbox/seccomp.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -88,6 +89,7 @@ static void *fast_thread(void *arg)
 	/* Signals are for the vCPU threads and the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	seccomp_enter(THREAD_HYPERCALL);
 	for (;;) {
 		struct pollfd p[2] = { { .fd = hc->kick_fd, .events = POLLIN },
 				       { .fd = hc->stop_fd, .events = POLLIN } };

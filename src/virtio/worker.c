@@ -19,6 +19,7 @@ void io_worker_init(struct io_worker *w, const char *name)
 {
 	memset(w, 0, sizeof(*w));
 	w->name = name;
+	w->kind = THREAD_IO_WORKER;
 	w->epoll_fd = w->stop_fd = -1;
 }
 
@@ -109,6 +110,7 @@ static void *worker_main(void *arg)
 	/* Signals are for the vCPU threads and the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	seccomp_enter(w->kind);
 	for (;;) {
 		int n;
 

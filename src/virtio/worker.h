@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sandbox/seccomp.h"
+
 /* A device's queue notifications (up to 8) and its backend fds (a network:
  * a tap, a resume eventfd and two coalescing timers per queue pair). */
 #define IO_WORKER_MAX_WATCH 32
@@ -39,6 +41,9 @@ struct io_poll {
 
 struct io_worker {
 	const char *name; /* for messages */
+	/* Its seccomp list (sandbox/seccomp.h): THREAD_IO_WORKER unless the
+	 * device sets its own kind after io_worker_init. */
+	enum thread_kind kind;
 	pthread_t thread;
 	bool running;
 	int epoll_fd, stop_fd;

@@ -19,6 +19,7 @@ import sys
 # each other.  The top-level main.c is above everything.
 LAYERS = [
     ["util"],
+    ["sandbox"],
     ["core"],
     ["accounting", "backends", "boot", "console", "devices", "hypercall", "report"],
     ["virtio"],

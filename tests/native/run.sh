@@ -550,5 +550,6 @@ $B/warden --help | grep -- '--kernel' >/dev/null && pass "--help" || failed "--h
 
 . tests/native/caps.sh   # warden caps against KVM asked directly
 . tests/native/bench_exits.sh   # warden bench exits at a small size
+. tests/native/sandbox.sh       # seccomp per thread, the jail
 
 finish native
