@@ -239,6 +239,13 @@ static void *vcpu_thread(void *arg)
 			prev.t_done = 0; /* the sleep is no exit's return path */
 			r.t_enter = cycles();
 		}
+		/* One more atomic load per exit: a pause parks here. */
+		if (atomic_load(&vm->pause.requested)) {
+			if (!vcpu_pause_point(v))
+				break;
+			prev.t_done = 0; /* the pause is no exit's return path */
+			r.t_enter = cycles();
+		}
 		if (prev.t_done && obs->exit_return)
 			obs->exit_return(obs->ctx, v->id, &prev, r.t_enter - prev.t_done);
 		ret = ioctl(v->fd, KVM_RUN, 0);

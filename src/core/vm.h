@@ -17,6 +17,7 @@
 #include "core/prefault.h"
 #include "core/vcpu.h"
 #include "core/vm_end.h"
+#include "core/vm_pause.h"
 #include "core/vm_sleep.h"
 #include "util/text_tail.h"
 
@@ -91,6 +92,9 @@ struct vm {
 	struct vm_observer obs;
 	struct vcpu_boot_regs boot; /* set by the loader */
 	struct vm_end_signal end;
+	struct vm_pause pause; /* vm_pause/vm_resume (core/vm_pause.h) */
+	/* The vCPUs' registers came from a snapshot: vm_start leaves them. */
+	bool restored;
 	struct vm_sleep sleep; /* S3: suspended, and how it wakes (core/vm_sleep.h) */
 	struct prefault prefault;
 	/* KVM's coalesced MMIO ring (vm_coalesced_mmio), drained at every
