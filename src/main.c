@@ -28,6 +28,8 @@
 #include "lab/lab.h"
 #include "lab/lab_cmd.h"
 #include "report/report.h"
+#include "snapshot/snapshot.h"
+#include "snapshot/trigger.h"
 #include "virtio/virtio_devices.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -238,6 +240,41 @@ static _Noreturn void end_stuck(void)
 	_exit(1);
 }
 
+/* Snapshots (docs/snapshot.md): the snapshot --restore runs (read once,
+ * used by the first boot only: a --reboot after it boots afresh), and
+ * the SIGUSR2 trigger of --snapshot-dir. */
+static struct snapshot restore_snap;
+static bool restore_pending;
+static char restore_mem[PATH_MAX];
+static struct snapshot_trigger snap_trigger;
+
+/* --restore DIR: read the snapshot, then parse its machine's arguments
+ * (with the user's new disks and taps) into *O; what the user said about
+ * reports and snapshots stays. */
+static int restore_options(struct cli_options *o)
+{
+	struct cli_options user = *o;
+	char state[PATH_MAX], **margv;
+	int margc;
+
+	if (snapshot_paths(o->restore, state, restore_mem, sizeof(state)) < 0 ||
+	    snapshot_open(&restore_snap, state, restore_mem) < 0 ||
+	    cli_restore_args(restore_snap.argc, restore_snap.argv, &user, &margv) < 0)
+		return -1;
+	margc = restore_snap.argc;
+	if (cli_parse(margc, margv, o, stdout, 0) != CLI_RUN || snapshot_set_machine(margc, margv) < 0)
+		return fail(ERR_USAGE, "snapshot %s: its machine's arguments: %s", state, err_msg());
+	o->stats_json = user.stats_json, o->stats_interval = user.stats_interval;
+	o->stats_trace = user.stats_trace, o->exit_trace = user.exit_trace;
+	o->advice_costs = user.advice_costs, o->verbose |= user.verbose;
+	o->shutdown_timeout = user.shutdown_timeout;
+	o->snapshot_dir = user.snapshot_dir, o->snapshot_exit = user.snapshot_exit;
+	o->restore = user.restore;
+	o->prefault = PREFAULT_OFF; /* the memory file is read as the guest touches it */
+	restore_pending = true;
+	return 0;
+}
+
 /* One boot of the VM: create, load, run, tear down. */
 static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
 			     struct recorder *rec, struct stats_report *rep,
@@ -265,6 +302,8 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	/* "boot" is about how Linux boots; other guests fault in themselves. */
 	if (cfg.prefault == PREFAULT_BOOT && boot_is_linux(spec) != 1)
 		cfg.prefault = PREFAULT_OFF;
+	if (restore_pending)
+		cfg.mem_file = restore_mem;
 	if (vm_create(&vm, &cfg) < 0)
 		goto out;
 	recorder_observer(rec, &vm.obs);
@@ -278,8 +317,9 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	if (o->irqchip && !(button = power_button_create(&vm)))
 		goto out;
 	s2 = now_ns();
-	if (boot_load(&vm, spec) < 0)
+	if (restore_pending ? snapshot_restore(&vm, &restore_snap) < 0 : boot_load(&vm, spec) < 0)
 		goto out;
+	restore_pending = false;
 	log_debug("set-up: VM and vCPUs %.1f ms, devices %.1f ms, guest loaded %.1f ms",
 		  (double)(s1 - s0) / 1e6, (double)(s2 - s1) / 1e6, (double)(now_ns() - s2) / 1e6);
 	record_devices(rep, &vm);
@@ -295,8 +335,12 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	if (button && o->shutdown_timeout > 0 &&
 	    guest_shutdown_start(&guest_shutdown, &vm, button, o->shutdown_timeout) < 0)
 		vm_request_end(&vm, VM_END_HOST_ERROR);
+	if (o->snapshot_dir && snapshot_trigger_start(&snap_trigger, &vm, o->snapshot_dir, o->snapshot_exit) < 0)
+		vm_request_end(&vm, VM_END_HOST_ERROR);
 	if (vm_start(&vm) == 0)
 		host_console_serve(&con, vm.end.efd); /* until the VM ends */
+	vm_pause_release(&vm); /* a snapshot being taken sees the end */
+	snapshot_trigger_stop(&snap_trigger);
 	end = vm_stop(&vm);
 	guest_shutdown_stop(&guest_shutdown);
 	if (vm.stuck)
@@ -352,6 +396,11 @@ int main(int argc, char **argv)
 
 	if (r == CLI_EXIT_OK)
 		return 0;
+	if (r >= 0 && (o.restore ? restore_options(&o) : snapshot_set_machine(argc, argv)) < 0)
+		goto fail;
+	/* Before any thread: SIGUSR2 only reaches the snapshot thread. */
+	if (r >= 0 && o.snapshot_dir && snapshot_block_signal() < 0)
+		goto fail;
 	default_kernel = r >= 0 && !o.kernel;
 	if (r < 0 || (!o.kernel && default_guest(&o, kernel, initrd, sizeof(kernel)) < 0))
 		goto fail;

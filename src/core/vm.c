@@ -26,7 +26,8 @@
 
 static int map_memory(struct vm *vm)
 {
-	if (gmem_map(&vm->mem, vm->cfg.mem_bytes) < 0)
+	if ((vm->cfg.mem_file ? gmem_map_file(&vm->mem, vm->cfg.mem_bytes, vm->cfg.mem_file)
+			      : gmem_map(&vm->mem, vm->cfg.mem_bytes)) < 0)
 		return -1;
 	for (unsigned i = 0; i < vm->mem.nregions; i++) {
 		struct kvm_userspace_memory_region r = {

@@ -38,6 +38,9 @@ struct vm_memslot {
 
 struct vm_config {
 	uint64_t mem_bytes;
+	/* A snapshot's memory file, mapped privately as guest RAM
+	 * (gmem_map_file), or NULL for fresh, zeroed RAM. */
+	const char *mem_file;
 	unsigned ncpus;
 	bool irqchip; /* in-kernel LAPIC/IOAPIC/PIC and PIT */
 	const char *kvm_device;

@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "core/device.h"
-#include "core/vcpu_reset.h"
 #include "core/vm.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -35,33 +34,6 @@ void vm_pause_destroy(struct vm_pause *p)
 static bool running(struct vm *vm)
 {
 	return vm_end_get(&vm->end) == VM_RUNNING;
-}
-
-bool vcpu_pause_point(struct vcpu *v)
-{
-	struct vm *vm = v->vm;
-	struct vm_pause *p = &vm->pause;
-
-	if (!atomic_load(&p->requested))
-		return true;
-	/* The last exit's instruction (a port read waiting for its value)
-	 * completes now, so the registers a snapshot reads are final. */
-	if (vcpu_complete_io(v) < 0) {
-		log_warn("%s", err_msg());
-		vm_request_end(vm, VM_END_HOST_ERROR);
-		return false;
-	}
-	pthread_mutex_lock(&p->lock);
-	p->parked++;
-	pthread_cond_broadcast(&p->cond);
-	while (atomic_load(&p->requested) && running(vm))
-		pthread_cond_wait(&p->cond, &p->lock);
-	p->parked--;
-	/* The pause's kick left it set; a stop's kick came after the end was
-	 * set, which the caller sees next. */
-	v->run->immediate_exit = 0;
-	pthread_mutex_unlock(&p->lock);
-	return running(vm);
 }
 
 /* Under p->lock: wait until every vCPU parked, the VM ended or the deadline. */
@@ -118,6 +90,9 @@ int vm_pause(struct vm *vm)
 	if (!ok)
 		return running(vm) ? fail(ERR_HOST, "a vCPU did not pause within %d s", VM_PAUSE_TIMEOUT_S)
 				   : fail(ERR_USAGE, "the VM ended while pausing");
+	/* Guest writes KVM queued (the UART's transmit register, the RTC's
+	 * index) reach their devices before anyone reads their state. */
+	vm_drain_coalesced(vm);
 	devices_call(vm, true);
 	return 0;
 }

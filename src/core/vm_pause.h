@@ -12,7 +12,6 @@
 #include <stdbool.h>
 
 struct vm;
-struct vcpu;
 
 struct vm_pause {
 	pthread_mutex_t lock;
@@ -41,10 +40,5 @@ bool vm_is_paused(struct vm *vm);
 void vm_kvmclock_stopped(struct vm *vm);
 /* The VM ends (vm_stop): parked vCPUs and a waiting vm_pause see it. */
 void vm_pause_release(struct vm *vm);
-
-/* On a vCPU's thread, before each KVM_RUN (core/vcpu.c): park while a
- * pause is requested.  False if the vCPU must stop (the VM ends, or
- * completing its last instruction failed). */
-bool vcpu_pause_point(struct vcpu *v);
 
 #endif

@@ -20,7 +20,7 @@ import sys
 LAYERS = [
     ["util"],
     ["core"],
-    ["accounting", "backends", "boot", "console", "devices", "hypercall", "report"],
+    ["accounting", "backends", "boot", "console", "devices", "hypercall", "report", "snapshot"],
     ["virtio"],
     ["lab"],
     ["cli"],

@@ -1,0 +1,76 @@
+#include "snapshot/mem_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/guest_mem.h"
+#include "util/error.h"
+
+/* Zero runs this size and aligned are left as holes. */
+#define CHUNK (64u << 10)
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	const uint64_t *w = (const uint64_t *)p;
+
+	for (size_t i = 0; i < n / sizeof(*w); i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+static int pwrite_all(int fd, const uint8_t *p, size_t n, off_t off)
+{
+	while (n) {
+		ssize_t k = pwrite(fd, p, n, off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+		off += k;
+	}
+	return 0;
+}
+
+/* The non-zero runs of the mapping, each with one pwrite. */
+static int write_runs(int fd, const struct guest_mem *m)
+{
+	uint64_t run = 0, off;
+	bool in_run = false;
+
+	for (off = 0; off < m->size; off += CHUNK) {
+		size_t n = m->size - off < CHUNK ? (size_t)(m->size - off) : CHUNK;
+		bool zero = all_zero(m->map + off, n);
+
+		if (!zero && !in_run) {
+			run = off;
+			in_run = true;
+		} else if (zero && in_run) {
+			if (pwrite_all(fd, m->map + run, off - run, (off_t)run) < 0)
+				return -1;
+			in_run = false;
+		}
+	}
+	return in_run ? pwrite_all(fd, m->map + run, m->size - run, (off_t)run) : 0;
+}
+
+int mem_file_write(const struct guest_mem *m, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int ret = 0;
+
+	if (fd < 0)
+		return fail_errno(ERR_USAGE, "cannot create snapshot memory file %s", path);
+	/* The guest RAM is one mapping in gpa order (core/guest_mem.c). */
+	if (ftruncate(fd, (off_t)m->size) < 0 || write_runs(fd, m) < 0 || fsync(fd) < 0)
+		ret = fail_errno(ERR_HOST, "cannot write snapshot memory file %s", path);
+	close(fd);
+	return ret;
+}
