@@ -259,25 +259,44 @@ static const struct kvm_cpuid_entry2 *saved_cpuid(const struct snap_reader *r, u
 	return p; /* 8-aligned in the reader's buffer */
 }
 
+/* The CPUID this host gives a new vCPU (KVM_GET_CPUID2 before any
+ * restore): what KVM applied of warden's leaves, asked directly; some
+ * KVMs (kvm_pvm) put the host's own bits there. */
+static struct kvm_cpuid2 *current_cpuid(struct vcpu *v)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + MAX_CPUID * sizeof(c->entries[0]));
+
+	if (!c)
+		return fail(ERR_HOST, "out of memory"), NULL;
+	c->nent = MAX_CPUID;
+	if (ioctl(v->fd, KVM_GET_CPUID2, c) < 0) {
+		free(c);
+		return fail_errno(ERR_HOST, "vCPU %u: KVM_GET_CPUID2", v->id), NULL;
+	}
+	return c;
+}
+
 static int check_cpuid(struct vm *vm, const struct snap_reader *r, unsigned id)
 {
 	unsigned n;
 	const struct kvm_cpuid_entry2 *saved = saved_cpuid(r, id, &n);
+	struct kvm_cpuid2 *host;
+	int ret = 0;
 
-	if (!saved)
+	if (!saved || !(host = current_cpuid(&vm->vcpus[id])))
 		return -1;
-	for (unsigned i = 0; i < sizeof(feature_regs) / sizeof(feature_regs[0]); i++) {
+	for (unsigned i = 0; i < sizeof(feature_regs) / sizeof(feature_regs[0]) && !ret; i++) {
 		const struct feature_reg *f = &feature_regs[i];
 		const struct kvm_cpuid_entry2 *s = cpuid_find(saved, n, f->function, f->index);
-		const struct kvm_cpuid_entry2 *h = cpuid_find(vm->cpuid->entries, vm->cpuid->nent,
-							      f->function, f->index);
+		const struct kvm_cpuid_entry2 *h = cpuid_find(host->entries, host->nent, f->function, f->index);
 		uint32_t missing = s ? cpuid_reg(s, f->reg) & ~f->dynamic & ~(h ? cpuid_reg(h, f->reg) : 0) : 0;
 
 		if (missing)
-			return fail(ERR_USAGE, "this host cannot run snapshot %s: CPUID %s bits 0x%08x "
-				    "are not offered by its KVM", r->path, f->name, missing);
+			ret = fail(ERR_USAGE, "this host cannot run snapshot %s: CPUID %s bits 0x%08x "
+				   "are not offered by its KVM", r->path, f->name, missing);
 	}
-	return 0;
+	free(host);
+	return ret;
 }
 
 int vcpu_state_check(struct vm *vm, const struct snap_reader *r, unsigned id)
