@@ -13,7 +13,7 @@
 
 #define TEST_EXIT 0xf4
 #define PERIOD_NS 5000000u
-#define COUNT_END 400
+#define COUNT_END 200
 #define PATTERN_GPA 0x800000UL
 #define PATTERN_PAGES 1024 /* 4 MiB */
 
