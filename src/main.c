@@ -246,6 +246,7 @@ static _Noreturn void end_stuck(void)
 static struct snapshot restore_snap;
 static bool restore_pending;
 static char restore_mem[PATH_MAX];
+static char **restore_argv; /* the machine's arguments: the options point into them */
 static struct snapshot_trigger snap_trigger;
 
 /* --restore DIR: read the snapshot, then parse its machine's arguments
@@ -254,15 +255,16 @@ static struct snapshot_trigger snap_trigger;
 static int restore_options(struct cli_options *o)
 {
 	struct cli_options user = *o;
-	char state[PATH_MAX], **margv;
+	char state[PATH_MAX];
 	int margc;
 
 	if (snapshot_paths(o->restore, state, restore_mem, sizeof(state)) < 0 ||
 	    snapshot_open(&restore_snap, state, restore_mem) < 0 ||
-	    cli_restore_args(restore_snap.argc, restore_snap.argv, &user, &margv) < 0)
+	    cli_restore_args(restore_snap.argc, restore_snap.argv, &user, &restore_argv) < 0)
 		return -1;
 	margc = restore_snap.argc;
-	if (cli_parse(margc, margv, o, stdout, 0) != CLI_RUN || snapshot_set_machine(margc, margv) < 0)
+	if (cli_parse(margc, restore_argv, o, stdout, 0) != CLI_RUN ||
+	    snapshot_set_machine(margc, restore_argv) < 0)
 		return fail(ERR_USAGE, "snapshot %s: its machine's arguments: %s", state, err_msg());
 	o->stats_json = user.stats_json, o->stats_interval = user.stats_interval;
 	o->stats_trace = user.stats_trace, o->exit_trace = user.exit_trace;

@@ -508,6 +508,14 @@ static char *replace_value(const char *elem, const char *val, const char *new_va
 	return out;
 }
 
+void cli_restore_args_free(char **out, int argc, char **argv)
+{
+	for (int i = 0; out && i < argc; i++)
+		if (out[i] != argv[i])
+			free(out[i]);
+	free(out);
+}
+
 int cli_restore_args(int argc, char **argv, const struct cli_options *user, char ***out)
 {
 	char **a = calloc((size_t)argc + 1, sizeof(*a));
@@ -528,12 +536,17 @@ int cli_restore_args(int argc, char **argv, const struct cli_options *user, char
 
 		disk += c == OPT_DISK;
 		net += is_net;
-		if (new_val && !(a[i] = replace_value(argv[i], optarg, new_val, is_net)))
-			return fail(ERR_HOST, "out of memory"); /* the process ends: nothing to free */
+		if (new_val && !(a[i] = replace_value(argv[i], optarg, new_val, is_net))) {
+			a[i] = argv[i];
+			cli_restore_args_free(a, argc, argv);
+			return fail(ERR_HOST, "out of memory");
+		}
 	}
-	if (user->virtio.ndisks > disk || user->virtio.nnets > net)
+	if (user->virtio.ndisks > disk || user->virtio.nnets > net) {
+		cli_restore_args_free(a, argc, argv);
 		return fail(ERR_USAGE, "--restore: %u --disk and %u --net given, the snapshot has %u and %u",
 			    user->virtio.ndisks, user->virtio.nnets, disk, net);
+	}
 	*out = a;
 	return 0;
 }

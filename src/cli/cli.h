@@ -72,5 +72,7 @@ void cli_usage(FILE *f);
  * strings live as long as ARGV's or the process).  More disks or nets
  * than the snapshot has: a user error. */
 int cli_restore_args(int argc, char **argv, const struct cli_options *user, char ***out);
+/* What cli_restore_args allocated in OUT (ARGC, ARGV as given to it). */
+void cli_restore_args_free(char **out, int argc, char **argv);
 
 #endif
