@@ -1,0 +1,25 @@
+# Snapshot checks for a Linux guest (sourced by tests/emu/run.sh).
+# snap_ticks FILE...: "N UPTIME" per tick line, the files joined.
+snap_ticks() { cat "$@" | tr -d '\r' | grep -oE '^tick [0-9]+ [0-9.]+' | cut -d' ' -f2-; }
+
+expect_eq "snapshot (Linux): SIGUSR2 with --snapshot-then exit ends warden after it (status 7)" 7 "$(rc snap_src)"
+expect_match "snapshot (Linux): warden wrote it" 'snapshot written to /tmp/snapd in [0-9.]+ ms' "$OUT/snap_src.err"
+for r in snap_restore1 snap_restore2; do
+	expect_eq "snapshot (Linux) $r: the restored guest counts on and powers off (status 0)" 0 "$(rc $r)"
+	# The count: source and restore joined are 0..60, each once, in order.
+	seq=$(snap_ticks "$OUT/snap_src.out" "$OUT/$r.out" | cut -d' ' -f1 | tr '\n' ' ')
+	if [ "$seq" = "$(seq 0 60 | tr '\n' ' ')" ]; then
+		pass "snapshot (Linux) $r: the count continued where the snapshot stopped it"
+	else
+		failed "snapshot (Linux) $r: the joined count is broken: ${seq:0:200}"
+	fi
+	# The guest's clock (uptime, kvmclock) never went back, and moved on.
+	if snap_ticks "$OUT/snap_src.out" "$OUT/$r.out" | awk '
+		NR > 1 && $2 < last { bad = 1 } { last = $2; n++ } END { exit bad || n < 2 }'; then
+		pass "snapshot (Linux) $r: the guest's uptime never went back across the restore"
+	else
+		failed "snapshot (Linux) $r: the guest's uptime went back: $(snap_ticks "$OUT/snap_src.out" "$OUT/$r.out" | tr '\n' ' ' | head -c 300)"
+	fi
+done
+expect_match "snapshot (Linux): restore time reported (process start to the vCPUs starting)" \
+	'VM set up in [0-9.]+ ms since warden started' "$OUT/snap_restore1.err"
