@@ -207,7 +207,9 @@ static int check(struct snap_reader *r)
 int snap_read(struct snap_reader *r, const char *path)
 {
 	memset(r, 0, sizeof(*r));
-	r->path = path;
+	r->path = strdup(path);
+	if (!r->path)
+		return fail(ERR_HOST, "out of memory");
 	if (read_file(r, path) < 0 || check(r) < 0) {
 		snap_reader_free(r);
 		return -1;
@@ -218,7 +220,9 @@ int snap_read(struct snap_reader *r, const char *path)
 void snap_reader_free(struct snap_reader *r)
 {
 	free(r->buf);
+	free(r->path);
 	r->buf = NULL;
+	r->path = NULL;
 	r->len = 0;
 }
 

@@ -79,7 +79,7 @@ int snap_writer_finish(struct snap_writer *w, const char *path);
 struct snap_reader {
 	uint8_t *buf;
 	size_t len;
-	const char *path;
+	char *path; /* a copy, for messages */
 };
 
 int snap_read(struct snap_reader *r, const char *path);
