@@ -1,6 +1,5 @@
 #include "snapshot/mem_file.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,6 +8,7 @@
 
 #include "core/guest_mem.h"
 #include "util/error.h"
+#include "util/file.h"
 
 /* Zero runs this size and aligned are left as holes. */
 #define CHUNK (64u << 10)
@@ -21,22 +21,6 @@ static bool all_zero(const uint8_t *p, size_t n)
 		if (w[i])
 			return false;
 	return true;
-}
-
-static int pwrite_all(int fd, const uint8_t *p, size_t n, off_t off)
-{
-	while (n) {
-		ssize_t k = pwrite(fd, p, n, off);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-		off += k;
-	}
-	return 0;
 }
 
 /* The non-zero runs of the mapping, each with one pwrite. */
@@ -53,12 +37,12 @@ static int write_runs(int fd, const struct guest_mem *m)
 			run = off;
 			in_run = true;
 		} else if (zero && in_run) {
-			if (pwrite_all(fd, m->map + run, off - run, (off_t)run) < 0)
+			if (file_pwrite_all(fd, m->map + run, off - run, run) < 0)
 				return -1;
 			in_run = false;
 		}
 	}
-	return in_run ? pwrite_all(fd, m->map + run, m->size - run, (off_t)run) : 0;
+	return in_run ? file_pwrite_all(fd, m->map + run, m->size - run, run) : 0;
 }
 
 int mem_file_write(const struct guest_mem *m, const char *path)

@@ -10,6 +10,7 @@
 
 #include "util/crc32.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/version.h"
 
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
@@ -69,21 +70,6 @@ void snap_put(struct snap_writer *w, uint32_t type, uint32_t index, const void *
 	snap_put2(w, type, index, data, len, NULL, 0);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 int snap_writer_finish(struct snap_writer *w, const char *path)
 {
 	struct snap_header h = { .magic = SNAP_MAGIC, .format = SNAP_FORMAT };
@@ -110,7 +96,7 @@ int snap_writer_finish(struct snap_writer *w, const char *path)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		ret = fail_errno(ERR_USAGE, "cannot create %s", tmp);
-	else if (write_all(fd, w->buf, w->len) < 0 || fsync(fd) < 0)
+	else if (file_pwrite_all(fd, w->buf, w->len, 0) < 0 || fsync(fd) < 0)
 		ret = fail_errno(ERR_HOST, "cannot write %s", tmp);
 	else if (rename(tmp, path) < 0)
 		ret = fail_errno(ERR_HOST, "cannot rename %s to %s", tmp, path);

@@ -155,17 +155,30 @@ static int save_msrs(struct vcpu *v, struct snap_writer *w)
 	return 0;
 }
 
-static int save_cpuid(struct vcpu *v, struct snap_writer *w)
+/* A vCPU's CPUID as KVM has it (KVM_GET_CPUID2): saved, and on a new
+ * vCPU before any restore what this host gives (what KVM applied of
+ * warden's leaves, asked directly; kvm_pvm puts the host's own bits
+ * there). */
+static struct kvm_cpuid2 *current_cpuid(struct vcpu *v)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + MAX_CPUID * sizeof(c->entries[0]));
 
 	if (!c)
-		return fail(ERR_HOST, "out of memory");
+		return fail(ERR_HOST, "out of memory"), NULL;
 	c->nent = MAX_CPUID;
 	if (ioctl(v->fd, KVM_GET_CPUID2, c) < 0) {
 		free(c);
-		return fail_errno(ERR_HOST, "vCPU %u: KVM_GET_CPUID2", v->id);
+		return fail_errno(ERR_HOST, "vCPU %u: KVM_GET_CPUID2", v->id), NULL;
 	}
+	return c;
+}
+
+static int save_cpuid(struct vcpu *v, struct snap_writer *w)
+{
+	struct kvm_cpuid2 *c = current_cpuid(v);
+
+	if (!c)
+		return -1;
 	snap_put(w, SNAP_VCPU_CPUID, v->id, c->entries, c->nent * sizeof(c->entries[0]));
 	free(c);
 	return 0;
@@ -257,23 +270,6 @@ static const struct kvm_cpuid_entry2 *saved_cpuid(const struct snap_reader *r, u
 		return fail(ERR_USAGE, "snapshot %s: vCPU %u's CPUID is missing or malformed", r->path, id), NULL;
 	*n = (unsigned)(len / sizeof(struct kvm_cpuid_entry2));
 	return p; /* 8-aligned in the reader's buffer */
-}
-
-/* The CPUID this host gives a new vCPU (KVM_GET_CPUID2 before any
- * restore): what KVM applied of warden's leaves, asked directly; some
- * KVMs (kvm_pvm) put the host's own bits there. */
-static struct kvm_cpuid2 *current_cpuid(struct vcpu *v)
-{
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + MAX_CPUID * sizeof(c->entries[0]));
-
-	if (!c)
-		return fail(ERR_HOST, "out of memory"), NULL;
-	c->nent = MAX_CPUID;
-	if (ioctl(v->fd, KVM_GET_CPUID2, c) < 0) {
-		free(c);
-		return fail_errno(ERR_HOST, "vCPU %u: KVM_GET_CPUID2", v->id), NULL;
-	}
-	return c;
 }
 
 static int check_cpuid(struct vm *vm, const struct snap_reader *r, unsigned id)

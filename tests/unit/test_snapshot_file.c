@@ -62,6 +62,16 @@ static void spit(const uint8_t *buf, size_t len)
 	fclose(f);
 }
 
+/* LEN bytes of BUF as the file: refused, a user error. */
+static void refused(const uint8_t *buf, size_t len)
+{
+	struct snap_reader r;
+
+	spit(buf, len);
+	assert_int_equal(snap_read(&r, path), -1);
+	assert_int_equal(err_class(), ERR_USAGE);
+}
+
 static void test_crc32_check_value(void **state)
 {
 	(void)state;
@@ -111,9 +121,7 @@ static void test_every_byte_flip_refused(void **state)
 	buf = slurp(&len);
 	for (size_t i = 0; i < len; i++) {
 		buf[i] ^= 0x40;
-		spit(buf, len);
-		assert_int_equal(snap_read(&r, path), -1);
-		assert_int_equal(err_class(), ERR_USAGE);
+		refused(buf, len);
 		buf[i] ^= 0x40;
 	}
 	spit(buf, len);
@@ -126,19 +134,14 @@ static void test_truncated_and_extended_refused(void **state)
 {
 	size_t len;
 	uint8_t *buf;
-	struct snap_reader r;
 
 	(void)state;
 	write_sample();
 	buf = slurp(&len);
-	for (size_t n = 0; n < len; n++) {
-		spit(buf, n);
-		assert_int_equal(snap_read(&r, path), -1);
-		assert_int_equal(err_class(), ERR_USAGE);
-	}
+	for (size_t n = 0; n < len; n++)
+		refused(buf, n);
 	buf[len] = 0;
-	spit(buf, len + 1);
-	assert_int_equal(snap_read(&r, path), -1);
+	refused(buf, len + 1);
 	assert_non_null(strstr(err_msg(), "truncated or has extra bytes"));
 	free(buf);
 }
@@ -149,40 +152,34 @@ static void reseal(uint8_t *buf, size_t len)
 	u_wr32(buf + len - 8, crc32_update(0, buf, len - 8));
 }
 
+/* The sample with the bytes at OFF replaced by LEN bytes of V, resealed:
+ * the checksum is right, only the edit is wrong; refused, saying WHY. */
+static void refused_edit(size_t off, const void *v, size_t len, const char *why)
+{
+	size_t flen;
+	uint8_t *buf;
+
+	write_sample();
+	buf = slurp(&flen);
+	memcpy(buf + off, v, len);
+	reseal(buf, flen);
+	refused(buf, flen);
+	assert_non_null(strstr(err_msg(), why));
+	free(buf);
+}
+
 static void test_version_and_sections(void **state)
 {
-	size_t len;
-	uint8_t *buf;
-	struct snap_reader r;
+	uint64_t huge = 1ULL << 40;
+	uint32_t four = 4;
 
 	(void)state;
-	write_sample();
-	buf = slurp(&len);
-	/* Another warden's version, properly sealed. */
-	memcpy(buf + 16, "9.9.9", 6);
-	reseal(buf, len);
-	spit(buf, len);
-	assert_int_equal(snap_read(&r, path), -1);
-	assert_non_null(strstr(err_msg(), "written by warden 9.9.9; this is warden " WARDEN_VERSION));
-	/* The first section's length runs past the body, sealed. */
-	free(buf);
-	write_sample();
-	buf = slurp(&len);
-	u_wr64(buf + sizeof(struct snap_header) + 8, 1ULL << 40);
-	reseal(buf, len);
-	spit(buf, len);
-	assert_int_equal(snap_read(&r, path), -1);
-	assert_non_null(strstr(err_msg(), "bad section table"));
+	/* Another warden's version. */
+	refused_edit(16, "9.9.9", 6, "written by warden 9.9.9; this is warden " WARDEN_VERSION);
+	/* The first section's length runs past the body. */
+	refused_edit(sizeof(struct snap_header) + 8, &huge, sizeof(huge), "bad section table");
 	/* A section count the body does not hold. */
-	free(buf);
-	write_sample();
-	buf = slurp(&len);
-	u_wr32(buf + 12, 4);
-	reseal(buf, len);
-	spit(buf, len);
-	assert_int_equal(snap_read(&r, path), -1);
-	assert_non_null(strstr(err_msg(), "bad section table"));
-	free(buf);
+	refused_edit(12, &four, sizeof(four), "bad section table");
 }
 
 static void test_not_a_snapshot(void **state)

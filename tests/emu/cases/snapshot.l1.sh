@@ -2,30 +2,36 @@
 # the default guest counts, one line every 0.1 s with its uptime
 # (kvmclock); SIGUSR2 with --snapshot-then exit stops warden right after
 # the snapshot; two new wardens restore it in turn, each must count on
-# from where it stopped to 60 and power off.  snap_src.time: ms from
-# SIGUSR2 to the snapshot written (warden's own line has it too).
+# from where it stopped to 60 and power off.
 SNAP_CMD='i=0; while [ $i -le 60 ]; do read u _ </proc/uptime; echo tick $i $u; i=$((i+1)); sleep 0.1; done'
-rm -rf /tmp/snapd && mkdir -p /tmp/snapd
-warden run --cmdline "$BASE warden.run=\"$SNAP_CMD\"" --snapshot-dir /tmp/snapd --snapshot-then exit \
-	>/tmp/snap_src.out 2>/tmp/snap_src.err </dev/null &
-pid=$!
-( sleep 170; kill -KILL $pid ) >/dev/null 2>&1 &
-wd=$!
-i=0
-while ! grep -q '^tick 20 ' /tmp/snap_src.out 2>/dev/null && [ $i -lt 800 ]; do
-	sleep 0.2
-	i=$((i + 1))
-done
-kill -USR2 $pid
-wait $pid
-echo "@@CASE snap_src rc=$?"
-kill $wd 2>/dev/null
-for f in out err; do
-	echo "@@BEGIN snap_src.$f"
-	cat "/tmp/snap_src.$f"
-	echo
-	echo "@@END snap_src.$f"
-done
+# snap_source NAME WAIT-REGEX DIR WARDEN-ARGS...: run warden with
+# --snapshot-dir DIR --snapshot-then exit, send SIGUSR2 once its output
+# has a line matching WAIT-REGEX, print the case as case_run does.
+snap_source() {
+	name=$1 until=$2 dir=$3
+	shift 3
+	rm -rf "$dir" && mkdir -p "$dir"
+	warden run "$@" --snapshot-dir "$dir" --snapshot-then exit >"/tmp/$name.out" 2>"/tmp/$name.err" </dev/null &
+	pid=$!
+	( sleep 170; kill -KILL $pid ) >/dev/null 2>&1 &
+	wd=$!
+	i=0
+	while ! grep -q "$until" "/tmp/$name.out" 2>/dev/null && [ $i -lt 800 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	kill -USR2 $pid
+	wait $pid
+	echo "@@CASE $name rc=$?"
+	kill $wd 2>/dev/null
+	for f in out err; do
+		echo "@@BEGIN $name.$f"
+		cat "/tmp/$name.$f"
+		echo
+		echo "@@END $name.$f"
+	done
+}
+snap_source snap_src '^tick 20 ' /tmp/snapd --cmdline "$BASE warden.run=\"$SNAP_CMD\""
 echo "@@BEGIN snap_files.out"
 ls -l /tmp/snapd
 echo "@@END snap_files.out"
@@ -40,27 +46,7 @@ case_run snap_restore2 --restore /tmp/snapd --verbose
 dd if=/dev/zero of=/tmp/snapdisk.img bs=1M count=64 2>/dev/null
 mkfs.ext4 -q -F /tmp/snapdisk.img
 DISK_CMD='mkdir -p /m; mount -t ext4 /dev/vda /m; i=0; while [ $i -le 40 ]; do echo line $i >>/m/f; sync /m/f; read u _ </proc/uptime; echo dtick $i $u; i=$((i+1)); sleep 0.1; done; umount /m; echo umount=$?'
-rm -rf /tmp/snapdd && mkdir -p /tmp/snapdd
-warden run --disk /tmp/snapdisk.img --cmdline "$BASE warden.run=\"$DISK_CMD\"" --snapshot-dir /tmp/snapdd \
-	--snapshot-then exit >/tmp/snapdisk_src.out 2>/tmp/snapdisk_src.err </dev/null &
-pid=$!
-( sleep 170; kill -KILL $pid ) >/dev/null 2>&1 &
-wd=$!
-i=0
-while ! grep -q '^dtick 15 ' /tmp/snapdisk_src.out 2>/dev/null && [ $i -lt 800 ]; do
-	sleep 0.2
-	i=$((i + 1))
-done
-kill -USR2 $pid
-wait $pid
-echo "@@CASE snapdisk_src rc=$?"
-kill $wd 2>/dev/null
-for f in out err; do
-	echo "@@BEGIN snapdisk_src.$f"
-	cat "/tmp/snapdisk_src.$f"
-	echo
-	echo "@@END snapdisk_src.$f"
-done
+snap_source snapdisk_src '^dtick 15 ' /tmp/snapdd --disk /tmp/snapdisk.img --cmdline "$BASE warden.run=\"$DISK_CMD\""
 cp /tmp/snapdisk.img /tmp/snapdisk1.img
 cp /tmp/snapdisk.img /tmp/snapdisk2.img
 case_run snapdisk_restore1 --restore /tmp/snapdd --disk /tmp/snapdisk1.img
