@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,14 +48,23 @@ static int write_runs(int fd, const struct guest_mem *m)
 
 int mem_file_write(const struct guest_mem *m, const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int ret = 0;
+	char tmp[4096];
+	int fd, ret = 0;
 
+	/* A new file renamed over the old one: a VM restored from the old one
+	 * maps it privately and reads it lazily, so it must never change. */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return fail(ERR_USAGE, "snapshot path %s is too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail_errno(ERR_USAGE, "cannot create snapshot memory file %s", path);
+		return fail_errno(ERR_USAGE, "cannot create snapshot memory file %s", tmp);
 	/* The guest RAM is one mapping in gpa order (core/guest_mem.c). */
 	if (ftruncate(fd, (off_t)m->size) < 0 || write_runs(fd, m) < 0 || fsync(fd) < 0)
-		ret = fail_errno(ERR_HOST, "cannot write snapshot memory file %s", path);
+		ret = fail_errno(ERR_HOST, "cannot write snapshot memory file %s", tmp);
 	close(fd);
+	if (ret == 0 && rename(tmp, path) < 0)
+		ret = fail_errno(ERR_HOST, "cannot rename %s to %s", tmp, path);
+	if (ret < 0)
+		unlink(tmp);
 	return ret;
 }

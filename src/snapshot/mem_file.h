@@ -7,7 +7,8 @@
 
 struct guest_mem;
 
-/* Write M to PATH (created or replaced) and fsync it. */
+/* Write M to PATH.tmp, fsync it, rename it to PATH (a file of the same
+ * name that a restored VM maps stays as it was). */
 int mem_file_write(const struct guest_mem *m, const char *path);
 
 #endif

@@ -1,6 +1,8 @@
 #include "snapshot/snapshot.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "core/device.h"
@@ -97,6 +99,10 @@ int snapshot_create(struct vm *vm, const char *state_path, const char *mem_path)
 
 	if (check_snapshottable(vm) < 0)
 		return -1;
+	/* An older state file goes first: until the new one is complete, the
+	 * directory holds no state that would pair with the new memory. */
+	if (unlink(state_path) < 0 && errno != ENOENT)
+		return fail_errno(ERR_USAGE, "cannot replace %s", state_path);
 	m.argc = machine.argc;
 	snap_writer_init(&w);
 	snap_put2(&w, SNAP_MACHINE, 0, &m, sizeof(m), machine.args, machine.len);

@@ -128,6 +128,27 @@ snapshot_checks() { # BIN LABEL
 		failed "$l restore: the two restores of one snapshot printed differently"
 	fi
 
+	# A restored VM snapshotted into the directory it was restored from:
+	# its memory is that directory's memory file, mapped privately and
+	# read lazily, so the new snapshot must not change that file under it.
+	b1=$l-snap-again
+	snap_run "$b1" "$bin" --restore "$d" --snapshot-dir "$d"
+	snap_wait_for '^count 100$' "$OUT/$b1.out" && kill -USR2 $SNAP_WPID
+	snap_wait_for 'snapshot written to' "$OUT/$b1.err" ||
+		failed "$l restore, snapshot again: no snapshot: $(tail -c 300 "$OUT/$b1.err")"
+	wait $SNAP_PID; echo $? >"$OUT/$b1.rc"
+	expect_eq "$l restore, snapshot again into its own directory: the VM ran on to its end (status 33)" 33 "$(rc "$b1")"
+	b2=$l-snap-again-restore
+	snap_run "$b2" "$bin" --restore "$d"
+	wait $SNAP_PID; echo $? >"$OUT/$b2.rc"
+	counts=$(snap_counts "$OUT/$b2.out")
+	k=${counts%% *}
+	if [ "$(rc "$b2")" = 33 ] && [ -n "$k" ] && [ "$k" -gt 100 ] && snap_consecutive "$k" 200 "$counts"; then
+		pass "$l restore of the second snapshot: continues from it ($k ... 200, status 33)"
+	else
+		failed "$l restore of the second snapshot: status $(rc "$b2"), counts ${counts:0:80}"
+	fi
+
 	# 2. --snapshot-then exit: the source stops at the snapshot (status 7);
 	# its output and the restore's are one unbroken count.
 	a=$l-snap-exit
