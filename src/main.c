@@ -401,7 +401,7 @@ int main(int argc, char **argv)
 	if (r >= 0 && (o.restore ? restore_options(&o) : snapshot_set_machine(argc, argv)) < 0)
 		goto fail;
 	/* Before any thread: SIGUSR2 only reaches the snapshot thread. */
-	if (r >= 0 && o.snapshot_dir && snapshot_block_signal() < 0)
+	if (r >= 0 && o.snapshot_dir && snapshot_trigger_prepare(o.snapshot_dir) < 0)
 		goto fail;
 	default_kernel = r >= 0 && !o.kernel;
 	if (r < 0 || (!o.kernel && default_guest(&o, kernel, initrd, sizeof(kernel)) < 0))

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/vm.h"
@@ -17,11 +18,14 @@
 #include "util/error.h"
 #include "util/log.h"
 
-int snapshot_block_signal(void)
+int snapshot_trigger_prepare(const char *dir)
 {
+	struct stat st;
 	sigset_t set;
 	int err;
 
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) < 0)
+		return fail(ERR_USAGE, "--snapshot-dir %s: not a writable directory", dir);
 	sigemptyset(&set);
 	sigaddset(&set, SNAPSHOT_SIGNAL);
 	err = pthread_sigmask(SIG_BLOCK, &set, NULL);

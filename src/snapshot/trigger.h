@@ -25,8 +25,10 @@ struct snapshot_trigger {
 	bool started;
 };
 
-/* Block SNAPSHOT_SIGNAL in this thread and all it creates from now on. */
-int snapshot_block_signal(void);
+/* --snapshot-dir DIR, before the VM runs: DIR a writable directory (a
+ * user error naming it), then SNAPSHOT_SIGNAL blocked in this thread and
+ * all it creates from now on. */
+int snapshot_trigger_prepare(const char *dir);
 /* DIR/state and DIR/memory, or a user error for a path too long. */
 int snapshot_paths(const char *dir, char *state, char *mem, unsigned long len);
 int snapshot_trigger_start(struct snapshot_trigger *t, struct vm *vm, const char *dir, bool exit_after);

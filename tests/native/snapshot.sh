@@ -221,4 +221,12 @@ for t, i, p in secs:
 	snap_refused "restore refuses more disks than the snapshot has" \
 		'1 --disk and 0 --net given, the snapshot has 0 and 0' "$good" --disk /dev/null
 	snap_refused "restore refuses a directory without a snapshot" 'snapshot state file' "$OUT"
+	local st
+	"$SNAP_BIN" run "${SNAP_GUEST[@]}" --snapshot-dir "$OUT/no-such-dir" >"$OUT/snap-nodir.out" 2>"$OUT/snap-nodir.err" </dev/null
+	st=$?
+	if [ $st = 2 ] && grep -q 'snapshot-dir .*no-such-dir: not a writable directory' "$OUT/snap-nodir.err"; then
+		pass "--snapshot-dir without such a directory: refused at the start (status 2)"
+	else
+		failed "--snapshot-dir without such a directory: status $st: $(head -c 200 "$OUT/snap-nodir.err")"
+	fi
 }
