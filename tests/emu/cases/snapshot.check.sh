@@ -13,6 +13,7 @@ for r in snap_restore1 snap_restore2; do
 	else
 		failed "snapshot (Linux) $r: the joined count is broken: ${seq:0:200}"
 	fi
+	expect_match "snapshot (Linux) $r: the restored virtio-rng answers (64 bytes from /dev/hwrng)" '^hwrng=64' "$OUT/$r.out"
 	# The guest's clock (uptime, kvmclock) never went back, and moved on.
 	if snap_ticks "$OUT/snap_src.out" "$OUT/$r.out" | awk '
 		NR > 1 && $2 < last { bad = 1 } { last = $2; n++ } END { exit bad || n < 2 }'; then
