@@ -9,7 +9,9 @@
 #     emulated tier, from the shell's exec of warden to the restored
 #     guest's first console line (its counter runs every 20 ms);
 #   - emu only: a cold boot of the same guest, process start to the init
-#     line ("warden-guest: up"), which the restore is compared with.
+#     line ("warden-guest: up"), which the restore is compared with;
+#   - native only: the cold start's own "VM set up in N ms" (the same
+#     machine booted, not restored), what the restore adds to it.
 #
 # Usage: bench/snapshot.sh [native|emu]...   (default: both; from the repo root)
 #   native: the native tier's counting guest (make native-guests) on this
@@ -41,14 +43,17 @@ native() {
 	for m in $MEMS; do
 		d=$OUT/native-$m
 		rm -rf "$d" && mkdir -p "$d"
+		: >"$d.src.out" # before the child starts: no old "count 20" to match
 		build/warden run --mem "$m" --kernel $g --test-exit-port 0xf4 --snapshot-dir "$d" \
-			--snapshot-then exit >"$d.src.out" 2>"$d.src.err" </dev/null &
+			--snapshot-then exit --verbose >"$d.src.out" 2>"$d.src.err" </dev/null &
 		pid=$!
 		for ((i = 0; i < 400; i++)); do grep -q '^count 20$' "$d.src.out" && break; sleep 0.05; done
 		kill -USR2 $pid
 		wait $pid || true
+		echo "SNAP-SETUP native $m $(grep -o 'VM set up in [0-9.]* ms' "$d.src.err" | awk '{ print $5 }')"
 		echo "SNAP-WRITE native $m $(grep -o 'snapshot written to [^ ]* in [0-9.]* ms' "$d.src.err" | awk '{ print $(NF - 1) }') $(du -k "$d/memory" | cut -f1)"
 		for ((i = 0; i < RUNS; i++)); do
+			: >"$d.r.err"
 			build/warden run --restore "$d" --verbose >"$d.r.out" 2>"$d.r.err" </dev/null &
 			pid=$!
 			for ((n = 0; n < 400; n++)); do grep -q 'VM set up in' "$d.r.err" && break; sleep 0.01; done
@@ -135,19 +140,21 @@ done
 	bench_facts $TIERS | sed 's/^/    /'
 	grep '^fact: L1' "$raw" | sed 's/^/    /' || true
 	echo
-	echo "| tier | guest MiB | snapshot written (ms) | memory file allocated (MiB) | restores | restore: start -> vCPUs run (ms, median) | restore: start -> first guest line (ms, median) | cold boot: start -> init line (ms) | restore / cold boot |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| tier | guest MiB | snapshot written (ms) | memory file allocated (MiB) | restores | restore: start -> vCPUs run (ms, median; min) | cold start -> vCPUs run (ms, one run) | restore: start -> first guest line (ms, median) | cold boot: start -> init line (ms) | restore / cold boot |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	for t in $TIERS; do
 		for m in $MEMS; do
 			w=$(awk -v t=$t -v m=$m '$1 == "SNAP-WRITE" && $2 == t && $3 == m { print $4 }' "$raw")
 			a=$(awk -v t=$t -v m=$m '$1 == "SNAP-WRITE" && $2 == t && $3 == m { printf "%.1f", $5 / 1024 }' "$raw")
 			n=$(awk -v t=$t -v m=$m '$1 == "SNAP-RESTORE" && $2 == t && $3 == m' "$raw" | grep -c . || true)
 			r=$(awk -v t=$t -v m=$m '$1 == "SNAP-RESTORE" && $2 == t && $3 == m { print $4 }' "$raw" | med)
+			lo=$(awk -v t=$t -v m=$m '$1 == "SNAP-RESTORE" && $2 == t && $3 == m { print $4 }' "$raw" | sort -n | head -1)
+			cs=$(awk -v t=$t -v m=$m '$1 == "SNAP-SETUP" && $2 == t && $3 == m { print $4 }' "$raw")
 			f=$(awk -v t=$t -v m=$m '$1 == "SNAP-RESTORE" && $2 == t && $3 == m && $5 != "" { print $5 }' "$raw" | med)
 			c=$(awk -v t=$t -v m=$m '$1 == "SNAP-COLD" && $2 == t && $3 == m { print $4 }' "$raw")
 			ratio=-
 			[ -n "$c" ] && [ "$f" != - ] && ratio=$(awk -v a="$f" -v b="$c" 'BEGIN { printf "%.1f%%", 100 * a / b }')
-			echo "| $t | $m | ${w:--} | ${a:--} | $n | $r | $f | ${c:--} | $ratio |"
+			echo "| $t | $m | ${w:--} | ${a:--} | $n | $r; ${lo:--} | ${cs:--} | $f | ${c:--} | $ratio |"
 		done
 	done
 	echo

@@ -13,6 +13,10 @@ snap_run() {
 	local n=$1 bin=$2 i
 	shift 2
 	[[ $bin == */asan/* ]] && ASAN_RUNS+=("$n")
+	# Emptied here, not by the child's redirection: a waiter must never
+	# match a line left by an earlier run and signal a warden too early.
+	: >"$OUT/$n.out"
+	: >"$OUT/$n.err"
 	timeout 60 "$bin" run "$@" >"$OUT/$n.out" 2>"$OUT/$n.err" </dev/null &
 	SNAP_PID=$!
 	SNAP_WPID=

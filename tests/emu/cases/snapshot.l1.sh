@@ -11,6 +11,7 @@ snap_source() {
 	name=$1 until=$2 dir=$3
 	shift 3
 	rm -rf "$dir" && mkdir -p "$dir"
+	: >"/tmp/$name.out"
 	warden run "$@" --snapshot-dir "$dir" --snapshot-then exit >"/tmp/$name.out" 2>"/tmp/$name.err" </dev/null &
 	pid=$!
 	( sleep 170; kill -KILL $pid ) >/dev/null 2>&1 &
