@@ -255,7 +255,7 @@ static struct snapshot_trigger snap_trigger;
 static int restore_options(struct cli_options *o)
 {
 	struct cli_options user = *o;
-	char state[PATH_MAX];
+	char state[PATH_MAX], why[512];
 	int margc;
 
 	if (snapshot_paths(o->restore, state, restore_mem, sizeof(state)) < 0 ||
@@ -264,8 +264,10 @@ static int restore_options(struct cli_options *o)
 		return -1;
 	margc = restore_snap.argc;
 	if (cli_parse(margc, restore_argv, o, stdout, 0) != CLI_RUN ||
-	    snapshot_set_machine(margc, restore_argv) < 0)
-		return fail(ERR_USAGE, "snapshot %s: its machine's arguments: %s", state, err_msg());
+	    snapshot_set_machine(margc, restore_argv) < 0) {
+		snprintf(why, sizeof(why), "%s", err_msg()); /* fail() writes where err_msg() points */
+		return fail(ERR_USAGE, "snapshot %s: its machine's arguments: %s", state, why);
+	}
 	o->stats_json = user.stats_json, o->stats_interval = user.stats_interval;
 	o->stats_trace = user.stats_trace, o->exit_trace = user.exit_trace;
 	o->advice_costs = user.advice_costs, o->verbose |= user.verbose;
