@@ -220,6 +220,14 @@ for t, i, p in secs:
 	snap_bad
 	snap_edit "$x/state" 'secs[:] = [s for s in secs if not (s[0] == 64 and s[1] == 1)]'
 	snap_refused "restore refuses a state file missing a device's state" 'no state for device 1' "$x"
+	snap_bad
+	snap_edit "$x/state" '
+for t, i, p in secs:
+    if t == 1:
+        p += b"--bogus\0"
+        struct.pack_into("<I", p, 12, struct.unpack_from("<I", p, 12)[0] + 1)'
+	snap_refused "restore refuses a snapshot whose machine arguments do not parse" \
+		"its machine's arguments: unknown option '--bogus'" "$x"
 	snap_refused "restore refuses machine options (the machine is the snapshot's)" \
 		'--mem: with --restore the machine is the snapshot' "$good" --mem 32
 	snap_refused "restore refuses more disks than the snapshot has" \
