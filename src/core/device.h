@@ -68,7 +68,8 @@ struct device_ops {
 	/* Free the device (after reset).  Required. */
 	void (*destroy)(struct device *dev);
 	/* Snapshot slot: bytes of state written to BUF (at most CAP), or -1;
-	 * restore takes what save wrote.  NULL: not snapshottable yet. */
+	 * restore takes what save wrote, or returns -1 (having recorded why
+	 * with fail(), or not).  NULL: not snapshottable yet. */
 	long (*save)(struct device *dev, void *buf, size_t cap);
 	int (*restore)(struct device *dev, const void *buf, size_t len);
 	/* vm_pause (core/vm_pause.h), after every vCPU parked: stop the

@@ -1,6 +1,7 @@
 #include "snapshot/snapshot.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -182,11 +183,18 @@ static int restore_device(struct vm *vm, const struct snapshot *s, unsigned i)
 			    s->r.path, i, name, d->name);
 	if (!d->ops->restore)
 		return fail(ERR_USAGE, "device %s cannot be restored yet", d->name);
+	err_clear(); /* a device may say why it refuses (util/error.h) */
 	pthread_mutex_lock(&d->lock);
 	ret = d->ops->restore(d, p + sizeof(name), len - sizeof(name));
 	pthread_mutex_unlock(&d->lock);
-	if (ret < 0)
-		return fail(ERR_USAGE, "snapshot %s: the state of device %s is malformed", s->r.path, d->name);
+	if (ret < 0) {
+		char why[256] = "";
+
+		if (strcmp(err_msg(), "unknown error") != 0)
+			snprintf(why, sizeof(why), ": %s", err_msg());
+		return fail(ERR_USAGE, "snapshot %s: the state of device %s is malformed%s", s->r.path,
+			    d->name, why);
+	}
 	return 0;
 }
 

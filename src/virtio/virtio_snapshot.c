@@ -115,10 +115,8 @@ static int restore_queue(struct virtio_dev *vd, unsigned q, const struct vq_save
 		return -1;
 	if (!s->ready)
 		return 0;
-	if (virtq_activate(v, &vd->vm->mem) < 0) {
-		log_warn("%s: queue %u in the snapshot: %s", vd->name, q, v->error);
-		return -1;
-	}
+	if (virtq_activate(v, &vd->vm->mem) < 0)
+		return fail(ERR_USAGE, "queue %u: %s", q, v->error);
 	/* After activate, which starts a queue at 0. */
 	v->last_avail = s->last_avail, v->used_idx = s->used_idx;
 	v->signalled_used = s->signalled_used, v->signalled_valid = s->signalled_valid;
@@ -138,9 +136,8 @@ int virtio_dev_restore(struct virtio_dev *vd, const void *buf, size_t len)
 	if (s.device_id != vd->type.device_id || s.nqueues != vd->type.nqueues ||
 	    s.offered != vd->offered || (s.driver_features & ~s.offered) || (s.status & ~STATUS_KNOWN) ||
 	    s.config_len != vd->config_len || memcmp(s.config, vd->config, vd->config_len) != 0) {
-		log_warn("%s: the snapshot's device does not match this one (type, features or "
-			 "backend: a disk of another size?)", vd->name);
-		return -1;
+		return fail(ERR_USAGE, "it does not match the device built here (type, features "
+			    "or backend: a disk of another size?)");
 	}
 	vd->driver_features = s.driver_features;
 	__atomic_store_n(&vd->status, s.status, __ATOMIC_RELAXED);

@@ -171,6 +171,22 @@ snapshot_checks() { # BIN LABEL
 		failed "$l restore after exit: the joined count is broken: ${counts:0:200}"
 	fi
 
+	# 3. A virtio-blk disk (the guest does not drive it: its state at
+	# power-on is saved), restored on a copy of the same size given with
+	# --disk, and refused on a disk of another size.
+	truncate -s 1M "$d-a.img" "$d-b.img" && truncate -s 2M "$d-c.img"
+	a=$l-snap-disk
+	snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --disk "$d-a.img" --snapshot-dir "$d-exit" --snapshot-then exit
+	snap_wait_for '^count 20$' "$OUT/$a.out" && kill -USR2 $SNAP_WPID
+	wait $SNAP_PID; echo $? >"$OUT/$a.rc"
+	expect_eq "$l snapshot with a virtio-blk disk: written, then warden ends (status 7)" 7 "$(rc "$a")"
+	b1=$l-snap-disk-restore
+	snap_run "$b1" "$bin" --restore "$d-exit" --disk "$d-b.img"
+	wait $SNAP_PID; echo $? >"$OUT/$b1.rc"
+	expect_eq "$l restore with --disk on another image of the same size: the guest ran on (status 33)" 33 "$(rc "$b1")"
+	SNAP_BIN=$bin snap_refused "$l restore with --disk on an image of another size: refused" \
+		'the state of device virtio-blk0 is malformed: it does not match the device built here' "$d-exit" --disk "$d-c.img"
+
 	[ "$l" = release ] || return 0 # the refusals read files: once is enough
 	snapshot_refusals "$d"
 	# A device without save: the snapshot is refused, the VM goes on.
