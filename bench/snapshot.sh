@@ -58,6 +58,7 @@ native() {
 			pid=$!
 			for ((n = 0; n < 400; n++)); do grep -q 'VM set up in' "$d.r.err" && break; sleep 0.01; done
 			kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null || true
+			sleep 0.5 # the killed VM's teardown is over before the next start
 			echo "SNAP-RESTORE native $m $(grep -o 'VM set up in [0-9.]* ms' "$d.r.err" | awk '{ print $5 }')"
 		done
 		rm -rf "$d"
@@ -119,6 +120,7 @@ for m in $MEMS; do
             esac
         done </tmp/fifo
         wait $pid 2>/dev/null
+        sleep 2 # the killed VM's teardown is over before the next start
         echo "SNAP-RESTORE emu $m $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup | awk '{ print $5 }') $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
     done
 done
