@@ -10,8 +10,8 @@
 #     guest's first console line (its counter runs every 20 ms);
 #   - emu only: a cold boot of the same guest, process start to the init
 #     line ("warden-guest: up"), which the restore is compared with;
-#   - native only: the cold start's own "VM set up in N ms" (the same
-#     machine booted, not restored), what the restore adds to it.
+#   - the cold start's own "VM set up in N ms" (the same machine booted,
+#     not restored), what the restore adds to it.
 #
 # Usage: bench/snapshot.sh [native|emu]...   (default: both; from the repo root)
 #   native: the native tier's counting guest (make native-guests) on this
@@ -77,32 +77,23 @@ emu() {
 		cat <<'L1'
 export WARDEN_GUEST_DIR=/guest
 CMD='i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.02; done'
-# first_line PATTERN: seconds (EPOCHREALTIME) when a line matching PATTERN
-# comes through /tmp/fifo; the rest is drained.
-first_line() {
-    t=
-    while IFS= read -r line; do
-        case $line in *$1*) [ -n "$t" ] || t=$EPOCHREALTIME ;; esac
-        case $line in *"snapshot written"*) echo "$line" >/tmp/written ;; esac
-        case $line in *"VM set up in"*) echo "$line" >/tmp/setup ;; esac
-        [ -n "$t" ] && [ -n "$2" ] && { echo "$t"; kill -$2 $pid 2>/dev/null; t=; }
-    done </tmp/fifo
-}
 for m in $MEMS; do
     rm -rf /tmp/snap && mkdir -p /tmp/snap && rm -f /tmp/fifo && mkfifo /tmp/fifo
     t0=$EPOCHREALTIME
     warden run --mem $m --cmdline "console=ttyS0 quiet panic=-1 warden.run=\"$CMD\"" \
-        --snapshot-dir /tmp/snap --snapshot-then exit </dev/null >/tmp/fifo 2>&1 &
+        --snapshot-dir /tmp/snap --snapshot-then exit --verbose </dev/null >/tmp/fifo 2>&1 &
     pid=$!
     ( while IFS= read -r line; do
         case $line in
         *"warden-guest: up"*) echo "UP $EPOCHREALTIME" >/tmp/up ;;
         *"tick 20"*) kill -USR2 $pid ;;
         *"snapshot written"*) echo "$line" >/tmp/written ;;
+        *"VM set up in"*) echo "$line" >/tmp/setup ;;
         esac
       done </tmp/fifo )
     wait $pid
     read -r _ tup </tmp/up
+    echo "SNAP-SETUP emu $m $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup | awk '{ print $5 }')"
     echo "SNAP-COLD emu $m $(awk -v a=$t0 -v b=$tup 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
     echo "SNAP-WRITE emu $m $(grep -o 'in [0-9.]* ms' /tmp/written | awk '{ print $2 }') $(du -k /tmp/snap/memory | cut -f1)"
     i=0
