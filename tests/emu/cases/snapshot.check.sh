@@ -14,7 +14,11 @@ for r in snap_restore1 snap_restore2; do
 		failed "snapshot (Linux) $r: the joined count is broken: ${seq:0:200}"
 	fi
 	expect_match "snapshot (Linux) $r: the restored virtio-rng answers (64 bytes from /dev/hwrng)" '^hwrng=64' "$OUT/$r.out"
-	# The guest's clock (uptime, kvmclock) never went back, and moved on.
+	# Which clock the uptime comes from (the TSC restore carries "tsc",
+	# the kvmclock restore "kvm-clock"): said in the check's name.
+	expect_match "snapshot (Linux) $r: the guest's clocksource is $(sed -n 's/^clocksource=//p' "$OUT/$r.out" | tr -d '\r')" \
+		'^clocksource=(kvm-clock|tsc)' "$OUT/$r.out"
+	# The guest's clock (uptime) never went back, and moved on.
 	if snap_ticks "$OUT/snap_src.out" "$OUT/$r.out" | awk '
 		NR > 1 && $2 < last { bad = 1 } { last = $2; n++ } END { exit bad || n < 2 }'; then
 		pass "snapshot (Linux) $r: the guest's uptime never went back across the restore"

@@ -1,9 +1,10 @@
 # Snapshots of a Linux guest (docs/snapshot.md), sourced by l1-tests.sh:
 # the default guest (with virtio-rng) counts, one line every 0.1 s with
-# its uptime (kvmclock), then reads 64 bytes from /dev/hwrng; SIGUSR2 with --snapshot-then exit stops warden right after
+# its uptime, then reads 64 bytes from /dev/hwrng and names its
+# clocksource; SIGUSR2 with --snapshot-then exit stops warden right after
 # the snapshot; two new wardens restore it in turn, each must count on
 # from where it stopped to 60 and power off.
-SNAP_CMD='i=0; while [ $i -le 60 ]; do read u _ </proc/uptime; echo tick $i $u; i=$((i+1)); sleep 0.1; done; echo hwrng=$(head -c 64 /dev/hwrng | wc -c)'
+SNAP_CMD='i=0; while [ $i -le 60 ]; do read u _ </proc/uptime; echo tick $i $u; i=$((i+1)); sleep 0.1; done; echo hwrng=$(head -c 64 /dev/hwrng | wc -c); echo clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)'
 # snap_source NAME WAIT-REGEX DIR WARDEN-ARGS...: run warden with
 # --snapshot-dir DIR --snapshot-then exit, send SIGUSR2 once its output
 # has a line matching WAIT-REGEX, print the case as case_run does.
