@@ -154,16 +154,17 @@ snapshot_checks() { # BIN LABEL
 	fi
 
 	# 2. --snapshot-then exit: the source stops at the snapshot (status 7);
-	# its output and the restore's are one unbroken count.
+	# its output and the restore's are one unbroken count.  Two vCPUs: the
+	# second waits for a SIPI all along, and must still be waiting.
 	a=$l-snap-exit
-	snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --snapshot-dir "$d-exit" --snapshot-then exit
+	snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --cpus 2 --snapshot-dir "$d-exit" --snapshot-then exit
 	snap_wait_for '^count 30$' "$OUT/$a.out" && kill -USR2 $SNAP_WPID
 	wait $SNAP_PID; echo $? >"$OUT/$a.rc"
 	expect_eq "$l snapshot: --snapshot-then exit ends warden after writing it (status 7)" 7 "$(rc "$a")"
 	b1=$l-snap-exit-restore
 	snap_run "$b1" "$bin" --restore "$d-exit"
 	wait $SNAP_PID; echo $? >"$OUT/$b1.rc"
-	expect_eq "$l restore after exit: the guest ran on to its end (status 33)" 33 "$(rc "$b1")"
+	expect_eq "$l restore after exit (2 vCPUs): the guest ran on to its end (status 33)" 33 "$(rc "$b1")"
 	counts=$(cat "$OUT/$a.out" "$OUT/$b1.out" | tr -d '\n' | grep -oE 'count [0-9]+' | awk '{ print $2 }' | tr '\n' ' ')
 	if snap_consecutive 1 200 "$counts"; then
 		pass "$l restore after exit: source and restore together counted 1..200 once each"
