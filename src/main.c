@@ -31,6 +31,8 @@
 #include "report/report.h"
 #include "sandbox/jail.h"
 #include "sandbox/seccomp.h"
+#include "snapshot/snapshot.h"
+#include "snapshot/trigger.h"
 #include "virtio/virtio_devices.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -317,6 +319,45 @@ static int jail_files(struct cli_options *o)
 	return 0;
 }
 
+/* Snapshots (docs/snapshot.md): the snapshot --restore runs (read once,
+ * used by the first boot only: a --reboot after it boots afresh), and
+ * the SIGUSR2 trigger of --snapshot-dir. */
+static struct snapshot restore_snap;
+static bool restore_pending;
+static char restore_mem[PATH_MAX];
+static char **restore_argv; /* the machine's arguments: the options point into them */
+static struct snapshot_trigger snap_trigger;
+
+/* --restore DIR: read the snapshot, then parse its machine's arguments
+ * (with the user's new disks and taps) into *O; what the user said about
+ * reports and snapshots stays. */
+static int restore_options(struct cli_options *o)
+{
+	struct cli_options user = *o;
+	char state[PATH_MAX], why[512];
+	int margc;
+
+	if (snapshot_paths(o->restore, state, restore_mem, sizeof(state)) < 0 ||
+	    snapshot_open(&restore_snap, state, restore_mem) < 0 ||
+	    cli_restore_args(restore_snap.argc, restore_snap.argv, &user, &restore_argv) < 0)
+		return -1;
+	margc = restore_snap.argc;
+	if (cli_parse(margc, restore_argv, o, stdout, 0) != CLI_RUN ||
+	    snapshot_set_machine(margc, restore_argv) < 0) {
+		snprintf(why, sizeof(why), "%s", err_msg()); /* fail() writes where err_msg() points */
+		return fail(ERR_USAGE, "snapshot %s: its machine's arguments: %s", state, why);
+	}
+	o->stats_json = user.stats_json, o->stats_interval = user.stats_interval;
+	o->stats_trace = user.stats_trace, o->exit_trace = user.exit_trace;
+	o->advice_costs = user.advice_costs, o->verbose |= user.verbose;
+	o->shutdown_timeout = user.shutdown_timeout;
+	o->snapshot_dir = user.snapshot_dir, o->snapshot_exit = user.snapshot_exit;
+	o->restore = user.restore;
+	o->prefault = PREFAULT_OFF; /* the memory file is read as the guest touches it */
+	restore_pending = true;
+	return 0;
+}
+
 /* One boot of the VM: create, load, run, tear down. */
 static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
 			     struct recorder *rec, struct stats_report *rep,
@@ -345,6 +386,8 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	/* "boot" is about how Linux boots; other guests fault in themselves. */
 	if (cfg.prefault == PREFAULT_BOOT && boot_is_linux(spec) != 1)
 		cfg.prefault = PREFAULT_OFF;
+	if (restore_pending)
+		cfg.mem_file = restore_mem;
 	if (vm_create(&vm, &cfg) < 0)
 		goto out;
 	recorder_observer(rec, &vm.obs);
@@ -358,8 +401,9 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	if (o->irqchip && !(button = power_button_create(&vm)))
 		goto out;
 	s2 = now_ns();
-	if (boot_load(&vm, spec) < 0)
+	if (restore_pending ? snapshot_restore(&vm, &restore_snap) < 0 : boot_load(&vm, spec) < 0)
 		goto out;
+	restore_pending = false;
 	log_debug("set-up: VM and vCPUs %.1f ms, devices %.1f ms, guest loaded %.1f ms",
 		  (double)(s1 - s0) / 1e6, (double)(s2 - s1) / 1e6, (double)(now_ns() - s2) / 1e6);
 	record_devices(rep, &vm);
@@ -377,10 +421,14 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		vm_request_end(&vm, VM_END_HOST_ERROR);
 	seccomp_enter(THREAD_MAIN); /* once: a --reboot keeps the first one */
 	api_button = button;
+	if (o->snapshot_dir && snapshot_trigger_start(&snap_trigger, &vm, o->snapshot_dir, o->snapshot_exit) < 0)
+		vm_request_end(&vm, VM_END_HOST_ERROR);
 	if (vm_start(&vm) == 0) {
 		api_vm_started(api, &vm, rec->stats, o->cpus);
 		host_console_serve(&con, vm.end.efd); /* until the VM ends */
 	}
+	vm_pause_release(&vm); /* a snapshot being taken sees the end */
+	snapshot_trigger_stop(&snap_trigger);
 	end = vm_stop(&vm);
 	guest_shutdown_stop(&guest_shutdown);
 	if (vm.stuck)
@@ -438,6 +486,11 @@ int main(int argc, char **argv)
 
 	if (r == CLI_EXIT_OK)
 		return 0;
+	if (r >= 0 && (o.restore ? restore_options(&o) : snapshot_set_machine(argc, argv)) < 0)
+		goto fail;
+	/* Before any thread: SIGUSR2 only reaches the snapshot thread. */
+	if (r >= 0 && o.snapshot_dir && snapshot_trigger_prepare(o.snapshot_dir) < 0)
+		goto fail;
 	/* The filters are built before the API's threads start: they load
 	 * theirs (api, metrics) at their start. */
 	if (r >= 0 && seccomp_setup(o.seccomp, host_console_restore) < 0)

@@ -21,6 +21,7 @@ enum {
 	OPT_HYPERV, OPT_HYPERV_TESTDEV, OPT_ACPI_S3,
 	OPT_SECCOMP, OPT_JAIL, OPT_JAIL_OPTION,
 	OPT_API_SOCK, OPT_CONFIG_FILE, OPT_NO_API,
+	OPT_SNAPSHOT_DIR, OPT_SNAPSHOT_THEN, OPT_RESTORE,
 };
 
 static const struct option run_options[] = {
@@ -73,6 +74,9 @@ static const struct option run_options[] = {
 	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 	{ "config-file", required_argument, NULL, OPT_CONFIG_FILE },
 	{ "no-api", no_argument, NULL, OPT_NO_API },
+	{ "snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR },
+	{ "snapshot-then", required_argument, NULL, OPT_SNAPSHOT_THEN },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -208,6 +212,14 @@ void cli_usage(FILE *f)
 	      "  --config-file FILE     configure the VM from FILE (the API's JSON, keyed by\n"
 	      "                         resource) and boot at once\n"
 	      "  --no-api               no API socket (needs --config-file)\n"
+	      "snapshots (docs/snapshot.md):\n"
+	      "  --snapshot-dir DIR     SIGUSR2 pauses the VM and writes DIR/state and\n"
+	      "                         DIR/memory\n"
+	      "  --snapshot-then resume|exit  after the snapshot (default resume)\n"
+	      "  --restore DIR          run the VM snapshotted in DIR from where it\n"
+	      "                         stopped; --disk PATH and --net tap=NAME replace the\n"
+	      "                         snapshot's in order; machine options are the\n"
+	      "                         snapshot's\n"
 	      "\n"
 	      "The guest's serial console is stdin/stdout; Ctrl-A x quits on a terminal.\n"
 	      "Exit status: 0 poweroff, 1 warden/host failure, 2 bad input, 3 reboot,\n"
@@ -330,6 +342,20 @@ static int check_root_disk(const struct virtio_config *v)
 	return 0;
 }
 
+/* What a --restore may say itself: where the disks and taps are now,
+ * what to report, snapshots again.  The rest is the snapshot's. */
+static bool restore_may_give(int c)
+{
+	switch (c) {
+	case OPT_DISK: case OPT_NET: case OPT_STATS: case OPT_STATS_INTERVAL: case OPT_STATS_TRACE:
+	case OPT_EXIT_TRACE: case OPT_ADVICE_COSTS: case OPT_VERBOSE: case OPT_SHUTDOWN_TIMEOUT:
+	case OPT_SNAPSHOT_DIR: case OPT_SNAPSHOT_THEN: case OPT_RESTORE: case OPT_HELP: case OPT_SECCOMP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mib)
 {
 	uint64_t v;
@@ -338,6 +364,8 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	optind = 0; /* 0, not 1: glibc then fully re-initialises getopt */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", run_options, &idx)) != -1) {
+		if (c >= OPT_KERNEL && !restore_may_give(c) && !o->machine_opt)
+			o->machine_opt = run_options[idx].name;
 		switch (c) {
 		case OPT_KERNEL: o->kernel = optarg; break;
 		case OPT_KERNEL_FORMAT: if (parse_format(optarg, &o->format) < 0) return -1; break;
@@ -422,6 +450,13 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 			if (hypercall_parse_disk(optarg, &o->hypercall) < 0)
 				return -1;
 			break;
+		case OPT_SNAPSHOT_DIR: o->snapshot_dir = optarg; break;
+		case OPT_RESTORE: o->restore = optarg; break;
+		case OPT_SNAPSHOT_THEN:
+			if (strcmp(optarg, "exit") != 0 && strcmp(optarg, "resume") != 0)
+				return fail(ERR_USAGE, "--snapshot-then takes resume or exit, not '%s'", optarg);
+			o->snapshot_exit = strcmp(optarg, "exit") == 0;
+			break;
 		case OPT_HELP: cli_usage(out); return CLI_EXIT_OK;
 		case ':':
 			return fail(ERR_USAGE, "%s needs a value", argv[optind - 1]);
@@ -433,6 +468,8 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	}
 	if (optind < argc)
 		return fail(ERR_USAGE, "unexpected argument '%s' (see warden --help)", argv[optind]);
+	if (o->restore && o->machine_opt)
+		return fail(ERR_USAGE, "--%s: with --restore the machine is the snapshot's", o->machine_opt);
 	if (check_root_disk(&o->virtio) < 0 || virtio_check_config(&o->virtio, o->cpus) < 0)
 		return -1;
 	if (o->no_api && (o->api_sock || !o->config_file))
@@ -488,4 +525,83 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t 
 	if (strcmp(argv[1], "run") == 0)
 		return parse_run(argc - 1, argv + 1, o, out, host_mem_mib);
 	return fail(ERR_USAGE, "unknown command '%s' (try warden --help)", argv[1]);
+}
+
+/* --restore: the snapshot's `warden run` arguments with the user's new
+ * disk paths and tap names put in place, in order (the flags after a
+ * disk's path and a net's mac= stay the snapshot's).  getopt finds each
+ * --disk/--net value as the parse did (also --disk=X and abbreviations). */
+static char *replace_value(const char *elem, const char *val, const char *new_val, bool net)
+{
+	size_t pre = (size_t)(val - elem), n;
+	const char *rest;
+	char *out, *tok, *copy, *save = NULL;
+
+	if (!net) { /* PATH[,flags]: the flags stay */
+		rest = strchr(val, ',');
+		rest = rest ? rest : "";
+		n = pre + strlen(new_val) + strlen(rest) + 1;
+		out = malloc(n);
+		if (out)
+			snprintf(out, n, "%.*s%s%s", (int)pre, elem, new_val, rest);
+		return out;
+	}
+	/* tap=NAME[,mac=MAC]: every other word stays. */
+	n = pre + strlen(val) + strlen(new_val) + 8;
+	out = malloc(n);
+	copy = strdup(val);
+	if (!out || !copy) {
+		free(out);
+		free(copy);
+		return NULL;
+	}
+	snprintf(out, n, "%.*stap=%s", (int)pre, elem, new_val);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (strncmp(tok, "tap=", 4) != 0)
+			snprintf(out + strlen(out), n - strlen(out), ",%s", tok);
+	free(copy);
+	return out;
+}
+
+void cli_restore_args_free(char **out, int argc, char **argv)
+{
+	for (int i = 0; out && i < argc; i++)
+		if (out[i] != argv[i])
+			free(out[i]);
+	free(out);
+}
+
+int cli_restore_args(int argc, char **argv, const struct cli_options *user, char ***out)
+{
+	char **a = calloc((size_t)argc + 1, sizeof(*a));
+	unsigned disk = 0, net = 0;
+	int c;
+
+	if (!a)
+		return fail(ERR_HOST, "out of memory");
+	for (int i = 0; i < argc; i++)
+		a[i] = argv[i];
+	optind = 0;
+	opterr = 0;
+	while (argc > 1 && (c = getopt_long(argc - 1, argv + 1, ":", run_options, NULL)) != -1) {
+		int i = optind; /* argv + 1: the value's element is argv[optind] */
+		bool is_net = c == OPT_NET;
+		const char *new_val = c == OPT_DISK && disk < user->virtio.ndisks ? user->virtio.disks[disk].path
+				    : is_net && net < user->virtio.nnets ? user->virtio.nets[net].tap : NULL;
+
+		disk += c == OPT_DISK;
+		net += is_net;
+		if (new_val && !(a[i] = replace_value(argv[i], optarg, new_val, is_net))) {
+			a[i] = argv[i];
+			cli_restore_args_free(a, argc, argv);
+			return fail(ERR_HOST, "out of memory");
+		}
+	}
+	if (user->virtio.ndisks > disk || user->virtio.nnets > net) {
+		cli_restore_args_free(a, argc, argv);
+		return fail(ERR_USAGE, "--restore: %u --disk and %u --net given, the snapshot has %u and %u",
+			    user->virtio.ndisks, user->virtio.nnets, disk, net);
+	}
+	*out = a;
+	return 0;
 }

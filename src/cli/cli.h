@@ -63,11 +63,24 @@ struct cli_options {
 	const char *api_sock;    /* --api-sock PATH: serve it; boot at InstanceStart */
 	const char *config_file; /* --config-file FILE: the same JSON, boot at once */
 	bool no_api;             /* --no-api: no socket (needs --config-file) */
+	/* Snapshots (docs/snapshot.md). */
+	const char *snapshot_dir; /* --snapshot-dir: SIGUSR2 writes DIR/state, DIR/memory */
+	bool snapshot_exit;       /* --snapshot-then exit (default resume) */
+	const char *restore;      /* --restore DIR: the machine is the snapshot's */
+	const char *machine_opt;  /* the first option given that --restore takes from the snapshot */
 };
 
 /* Parse ARGV. Returns CLI_RUN, CLI_EXIT_OK (help/version printed to OUT),
  * or -1 with a user error recorded. HOST_MEM_MIB bounds --mem (0: no bound). */
 int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mem_mib);
 void cli_usage(FILE *f);
+/* --restore: ARGV (a snapshot's `warden run ...` arguments, ARGC of them)
+ * with USER's --disk paths and --net tap names in place of the
+ * snapshot's, in order, into *OUT (malloc'd, NULL-terminated; the
+ * strings live as long as ARGV's or the process).  More disks or nets
+ * than the snapshot has: a user error. */
+int cli_restore_args(int argc, char **argv, const struct cli_options *user, char ***out);
+/* What cli_restore_args allocated in OUT (ARGC, ARGV as given to it). */
+void cli_restore_args_free(char **out, int argc, char **argv);
 
 #endif

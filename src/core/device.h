@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct device;
 
@@ -67,10 +68,46 @@ struct device_ops {
 	/* Free the device (after reset).  Required. */
 	void (*destroy)(struct device *dev);
 	/* Snapshot slot: bytes of state written to BUF (at most CAP), or -1;
-	 * restore takes what save wrote.  NULL: not snapshottable yet. */
+	 * restore takes what save wrote, or returns -1 (having recorded why
+	 * with fail(), or not).  NULL: not snapshottable yet. */
 	long (*save)(struct device *dev, void *buf, size_t cap);
 	int (*restore)(struct device *dev, const void *buf, size_t len);
+	/* vm_pause (core/vm_pause.h), after every vCPU parked: stop the
+	 * device's own threads from changing its state or guest memory;
+	 * resume lets them go on.  Called without dev->lock.  Optional (a
+	 * device without threads needs neither). */
+	void (*pause)(struct device *dev);
+	void (*resume)(struct device *dev);
 };
+
+/* The save/restore of a device whose state is one plain struct: copy it
+ * out, or take exactly that many bytes back (any other length is a
+ * snapshot from another layout).  The device validates what it took. */
+static inline long device_save_plain(void *buf, size_t cap, const void *state, size_t len)
+{
+	if (len > cap)
+		return -1;
+	memcpy(buf, state, len);
+	return (long)len;
+}
+/* A device with no state of its own (its registers only act). */
+static inline long device_save_none(struct device *dev, void *buf, size_t cap)
+{
+	(void)dev, (void)buf, (void)cap;
+	return 0;
+}
+static inline int device_restore_none(struct device *dev, const void *buf, size_t len)
+{
+	(void)dev, (void)buf;
+	return len == 0 ? 0 : -1;
+}
+static inline int device_restore_plain(void *state, size_t len, const void *buf, size_t blen)
+{
+	if (blen != len)
+		return -1;
+	memcpy(state, buf, len);
+	return 0;
+}
 
 /* What a device did besides causing exits (virtio devices): requests
  * served, payload bytes, queue notifications received (through ioeventfd

@@ -1,7 +1,10 @@
 #include "core/guest_mem.h"
 
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/error.h"
 
@@ -46,6 +49,35 @@ int gmem_map(struct guest_mem *m, uint64_t size)
 	/* Guest memory must not be copied into children (e.g. a helper fork). */
 	madvise(m->map, size, MADV_DONTFORK);
 	gmem_layout(m, size);
+	return 0;
+}
+
+int gmem_map_file(struct guest_mem *m, uint64_t size, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail_errno(ERR_USAGE, "snapshot memory file %s", path);
+	/* The size of the file actually mapped, checked on its descriptor. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
+		close(fd);
+		return fail(ERR_USAGE, "snapshot memory file %s is %lld bytes; the snapshot's machine has %llu",
+			    path, (long long)st.st_size, (unsigned long long)size);
+	}
+	/* The aligned reservation first, then the file over it. */
+	if (gmem_map(m, size) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (mmap(m->map, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, 0) ==
+	    MAP_FAILED) {
+		close(fd);
+		gmem_unmap(m);
+		return fail_errno(ERR_HOST, "cannot map snapshot memory file %s", path);
+	}
+	close(fd); /* the mapping keeps the file */
+	madvise(m->map, size, MADV_DONTFORK);
 	return 0;
 }
 

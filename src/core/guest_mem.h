@@ -34,6 +34,11 @@ struct guest_mem {
 void gmem_layout(struct guest_mem *m, uint64_t size);
 /* Allocate and lay out SIZE bytes of guest RAM (2 MiB aligned, THP advised). */
 int gmem_map(struct guest_mem *m, uint64_t size);
+/* The same, with the contents of PATH (a snapshot's memory file, exactly
+ * SIZE bytes, else a user error naming it) mapped privately: pages are
+ * read from the file when the guest first touches them, and its writes
+ * stay in this process (two VMs may run from one file). */
+int gmem_map_file(struct guest_mem *m, uint64_t size, const char *path);
 void gmem_unmap(struct guest_mem *m);
 
 /* Host pointer for [gpa, gpa+len) if it lies wholly inside one RAM region,

@@ -200,6 +200,34 @@ static bool sleep_and_resume(struct vcpu *v)
 	return true;
 }
 
+/* A pause is requested (core/vm_pause.h): park until vm_resume.  False if
+ * the vCPU must stop (the VM ends, or completing its last instruction
+ * failed). */
+static bool pause_point(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct vm_pause *p = &vm->pause;
+
+	/* The last exit's instruction (a port read waiting for its value)
+	 * completes now, so the registers a snapshot reads are final. */
+	if (vcpu_complete_io(v) < 0) {
+		log_warn("%s", err_msg());
+		vm_request_end(vm, VM_END_HOST_ERROR);
+		return false;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->parked++;
+	pthread_cond_broadcast(&p->cond);
+	while (atomic_load(&p->requested) && vm_running(vm))
+		pthread_cond_wait(&p->cond, &p->lock);
+	p->parked--;
+	/* The pause's kick left it set; a stop's kick came after the end was
+	 * set, which the caller sees next. */
+	v->run->immediate_exit = 0;
+	pthread_mutex_unlock(&p->lock);
+	return vm_running(vm);
+}
+
 /* Hand the observer what KVM still knows at the exit R that ends the VM
  * badly: only now, on this thread, before anything resets the vCPU. */
 static void report_crash(struct vcpu *v, const struct exit_record *r)
@@ -243,6 +271,13 @@ static void *vcpu_thread(void *arg)
 			if (!sleep_and_resume(v))
 				break;
 			prev.t_done = 0; /* the sleep is no exit's return path */
+			r.t_enter = cycles();
+		}
+		/* One more atomic load per exit: a pause parks here. */
+		if (atomic_load(&vm->pause.requested)) {
+			if (!pause_point(v))
+				break;
+			prev.t_done = 0; /* the pause is no exit's return path */
 			r.t_enter = cycles();
 		}
 		if (prev.t_done && obs->exit_return)

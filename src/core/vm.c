@@ -26,7 +26,8 @@
 
 static int map_memory(struct vm *vm)
 {
-	if (gmem_map(&vm->mem, vm->cfg.mem_bytes) < 0)
+	if ((vm->cfg.mem_file ? gmem_map_file(&vm->mem, vm->cfg.mem_bytes, vm->cfg.mem_file)
+			      : gmem_map(&vm->mem, vm->cfg.mem_bytes)) < 0)
 		return -1;
 	for (unsigned i = 0; i < vm->mem.nregions; i++) {
 		struct kvm_userspace_memory_region r = {
@@ -75,6 +76,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->vm_fd = vm->end.efd = -1;
 	vm->cfg = *cfg;
 	vm_sleep_init(&vm->sleep);
+	vm_pause_init(&vm->pause);
 	for (unsigned i = 0; i < GSI_HV_SINT_COUNT; i++)
 		vm->hv_route[i].vcpu = -1; /* no SINT routes */
 	vm->kvm_fd = kvm_open(cfg->kvm_device ? cfg->kvm_device : KVM_DEFAULT_DEVICE);
@@ -153,6 +155,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->kvm_fd);
 	vm_end_close(&vm->end);
 	vm_sleep_destroy(&vm->sleep);
+	vm_pause_destroy(&vm->pause);
 	gmem_unmap(&vm->mem);
 	text_tail_destroy(&vm->console_tail);
 	memset(vm, 0, sizeof(*vm));
@@ -183,7 +186,7 @@ void vm_set_irq(struct vm *vm, unsigned gsi, int level)
 
 int vm_start(struct vm *vm)
 {
-	if (vcpu_set_boot_regs(&vm->vcpus[0], &vm->boot) < 0) {
+	if (!vm->restored && vcpu_set_boot_regs(&vm->vcpus[0], &vm->boot) < 0) {
 		vm_request_end(vm, VM_END_HOST_ERROR);
 		return -1;
 	}
@@ -230,6 +233,7 @@ bool vm_suspend(struct vm *vm)
 enum vm_end vm_stop(struct vm *vm)
 {
 	vm_sleep_release(&vm->sleep); /* parked vCPUs see the end */
+	vm_pause_release(vm);
 	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	if (!join_vcpus(vm))

@@ -17,6 +17,7 @@
 #include "core/prefault.h"
 #include "core/vcpu.h"
 #include "core/vm_end.h"
+#include "core/vm_pause.h"
 #include "core/vm_sleep.h"
 #include "util/text_tail.h"
 
@@ -37,6 +38,9 @@ struct vm_memslot {
 
 struct vm_config {
 	uint64_t mem_bytes;
+	/* A snapshot's memory file, mapped privately as guest RAM
+	 * (gmem_map_file), or NULL for fresh, zeroed RAM. */
+	const char *mem_file;
 	unsigned ncpus;
 	bool irqchip; /* in-kernel LAPIC/IOAPIC/PIC and PIT */
 	const char *kvm_device;
@@ -93,6 +97,9 @@ struct vm {
 	struct vm_observer obs;
 	struct vcpu_boot_regs boot; /* set by the loader */
 	struct vm_end_signal end;
+	struct vm_pause pause; /* vm_pause/vm_resume (core/vm_pause.h) */
+	/* The vCPUs' registers came from a snapshot: vm_start leaves them. */
+	bool restored;
 	struct vm_sleep sleep; /* S3: suspended, and how it wakes (core/vm_sleep.h) */
 	struct prefault prefault;
 	/* KVM's coalesced MMIO ring (vm_coalesced_mmio), drained at every

@@ -161,7 +161,21 @@ static void pm_destroy(struct device *dev)
 	free(dev->priv);
 }
 
-static const struct device_ops pm_ops = { .read = pm_read, .write = pm_write, .destroy = pm_destroy };
+/* The snapshot: the PM1 registers (all zero without --acpi-s3). */
+static long pm_save(struct device *dev, void *buf, size_t cap)
+{
+	return device_save_plain(buf, cap, &((struct acpi_pm *)dev->priv)->pm1, sizeof(struct pm1));
+}
+
+static int pm_restore(struct device *dev, const void *buf, size_t len)
+{
+	return device_restore_plain(&((struct acpi_pm *)dev->priv)->pm1, sizeof(struct pm1), buf, len);
+}
+
+static const struct device_ops pm_ops = {
+	.read = pm_read, .write = pm_write, .destroy = pm_destroy,
+	.save = pm_save, .restore = pm_restore,
+};
 
 struct device *acpi_pm_create(struct vm *vm)
 {

@@ -18,29 +18,33 @@
 #define I8042_CMD_RESET 0xfe
 #define I8042_OUTPUT_RESET_BIT 0x01 /* 0 = CPU held in reset */
 
-struct i8042 {
-	struct device dev;
-	struct vm *vm;
+struct i8042_regs {
 	uint8_t ctr;
 	uint8_t out;
 	uint8_t out_full;
 	uint8_t pending; /* command waiting for its data byte */
 };
 
+struct i8042 {
+	struct device dev;
+	struct vm *vm;
+	struct i8042_regs r; /* all of its state: what a snapshot keeps */
+};
+
 static void put_output(struct i8042 *k, uint8_t v)
 {
-	k->out = v;
-	k->out_full = 1;
+	k->r.out = v;
+	k->r.out_full = 1;
 }
 
 static void command(struct i8042 *k, uint8_t cmd)
 {
 	switch (cmd) {
-	case I8042_CMD_READ_CTR: put_output(k, k->ctr); break;
+	case I8042_CMD_READ_CTR: put_output(k, k->r.ctr); break;
 	case I8042_CMD_SELF_TEST: put_output(k, 0x55); break;
 	case I8042_CMD_KBD_TEST: put_output(k, 0x00); break;
 	case I8042_CMD_WRITE_CTR:
-	case I8042_CMD_WRITE_OUTPUT: k->pending = cmd; break;
+	case I8042_CMD_WRITE_OUTPUT: k->r.pending = cmd; break;
 	case I8042_CMD_RESET: vm_request_end(k->vm, VM_END_REBOOT); break;
 	default: break; /* enable/disable ports and the like: nothing to do */
 	}
@@ -48,11 +52,11 @@ static void command(struct i8042 *k, uint8_t cmd)
 
 static void data_write(struct i8042 *k, uint8_t v)
 {
-	if (k->pending == I8042_CMD_WRITE_CTR)
-		k->ctr = v;
-	else if (k->pending == I8042_CMD_WRITE_OUTPUT && !(v & I8042_OUTPUT_RESET_BIT))
+	if (k->r.pending == I8042_CMD_WRITE_CTR)
+		k->r.ctr = v;
+	else if (k->r.pending == I8042_CMD_WRITE_OUTPUT && !(v & I8042_OUTPUT_RESET_BIT))
 		vm_request_end(k->vm, VM_END_REBOOT);
-	k->pending = 0;
+	k->r.pending = 0;
 }
 
 static void i8042_read(struct device *dev, unsigned range, uint64_t off, uint8_t *data, unsigned len)
@@ -63,10 +67,10 @@ static void i8042_read(struct device *dev, unsigned range, uint64_t off, uint8_t
 	for (unsigned i = 1; i < len; i++)
 		data[i] = 0xff;
 	if (off == 0) {
-		data[0] = k->out;
-		k->out_full = 0;
+		data[0] = k->r.out;
+		k->r.out_full = 0;
 	} else if (off == PORT_I8042_CMD - PORT_I8042_DATA) {
-		data[0] = I8042_STS_SYS | (k->out_full ? I8042_STS_OBF : 0);
+		data[0] = I8042_STS_SYS | (k->r.out_full ? I8042_STS_OBF : 0);
 	} else {
 		data[0] = 0xff;
 	}
@@ -89,8 +93,26 @@ static void i8042_destroy(struct device *dev)
 	free(dev->priv);
 }
 
+static long i8042_save(struct device *dev, void *buf, size_t cap)
+{
+	return device_save_plain(buf, cap, &((struct i8042 *)dev->priv)->r, sizeof(struct i8042_regs));
+}
+
+static int i8042_restore(struct device *dev, const void *buf, size_t len)
+{
+	struct i8042 *k = dev->priv;
+	struct i8042_regs r;
+
+	/* Any byte values are registers the guest could have written. */
+	if (device_restore_plain(&r, sizeof(r), buf, len) < 0 || r.out_full > 1)
+		return -1;
+	k->r = r;
+	return 0;
+}
+
 static const struct device_ops i8042_ops = {
 	.read = i8042_read, .write = i8042_write, .destroy = i8042_destroy,
+	.save = i8042_save, .restore = i8042_restore,
 };
 
 struct device *i8042_create(struct vm *vm)

@@ -118,19 +118,25 @@ static void rtc_dev_write(struct device *dev, unsigned range, uint64_t off, cons
 		start_ticker(r);
 }
 
+/* Without dev.lock (the ticker takes it). */
+static void stop_ticker(struct rtc_device *r)
+{
+	if (!r->ticking)
+		return;
+	pthread_mutex_lock(&r->stop_lock);
+	r->stop = true;
+	pthread_cond_signal(&r->stop_cond);
+	pthread_mutex_unlock(&r->stop_lock);
+	pthread_join(r->ticker, NULL);
+	r->ticking = false;
+}
+
 /* The VM's end (or a reset): the ticker stops, the line goes low. */
 static void rtc_dev_reset(struct device *dev)
 {
 	struct rtc_device *r = dev->priv;
 
-	if (r->ticking) {
-		pthread_mutex_lock(&r->stop_lock);
-		r->stop = true;
-		pthread_cond_signal(&r->stop_cond);
-		pthread_mutex_unlock(&r->stop_lock);
-		pthread_join(r->ticker, NULL);
-		r->ticking = false;
-	}
+	stop_ticker(r);
 	r->rtc.flags = 0;
 	r->line = false;
 }
@@ -144,9 +150,62 @@ static void rtc_dev_destroy(struct device *dev)
 	free(r);
 }
 
+/* A pause (core/vm_pause.h): no tick may change the flags or the line
+ * while the VM is paused or being saved. */
+static void rtc_dev_pause(struct device *dev)
+{
+	stop_ticker(dev->priv);
+}
+
+/* After a pause or a restore: the ticker again if the guest wants ticks,
+ * and the line at the level the flags say (KVM's irqchip keeps no record
+ * of which source holds a line up). */
+static void rtc_dev_resume(struct device *dev)
+{
+	struct rtc_device *r = dev->priv;
+
+	pthread_mutex_lock(&dev->lock);
+	if (r->line)
+		vm_set_irq(r->vm, (unsigned)dev->res.gsi, 1);
+	if (!r->ticking && rtc_needs_ticks(&r->rtc))
+		start_ticker(r);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* The snapshot: the index, the CMOS bytes, register C and the line.  The
+ * time itself is the host's on every read. */
+struct rtc_saved {
+	uint8_t index, flags, line, pad;
+	uint8_t cmos[128];
+};
+
+static long rtc_dev_save(struct device *dev, void *buf, size_t cap)
+{
+	struct rtc_device *r = dev->priv;
+	struct rtc_saved st = { .index = r->rtc.index, .flags = r->rtc.flags, .line = r->line };
+
+	memcpy(st.cmos, r->rtc.cmos, sizeof(st.cmos));
+	return device_save_plain(buf, cap, &st, sizeof(st));
+}
+
+static int rtc_dev_restore(struct device *dev, const void *buf, size_t len)
+{
+	struct rtc_device *r = dev->priv;
+	struct rtc_saved st;
+
+	if (device_restore_plain(&st, sizeof(st), buf, len) < 0 || st.line > 1)
+		return -1;
+	r->rtc.index = st.index; /* the model masks it at each use */
+	r->rtc.flags = st.flags;
+	r->line = st.line;
+	memcpy(r->rtc.cmos, st.cmos, sizeof(st.cmos));
+	return 0;
+}
+
 static const struct device_ops rtc_ops = {
 	.read = rtc_dev_read, .write = rtc_dev_write, .reset = rtc_dev_reset,
-	.destroy = rtc_dev_destroy,
+	.destroy = rtc_dev_destroy, .pause = rtc_dev_pause, .resume = rtc_dev_resume,
+	.save = rtc_dev_save, .restore = rtc_dev_restore,
 };
 
 struct device *rtc_device_create(struct vm *vm)

@@ -1,6 +1,7 @@
 /* COM1: the 16550A model wired to warden's stdout and to a GSI. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/device.h"
@@ -62,8 +63,58 @@ static void serial_destroy(struct device *dev)
 	free(dev->priv);
 }
 
+/* The snapshot: the registers and the receive buffer (typed input the
+ * guest has not read yet). */
+struct serial_saved {
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm, thre_pending;
+	int32_t irq_level;
+	uint32_t rx_head, rx_count;
+	uint8_t rx[UART_RX_CAP];
+};
+
+static long serial_save(struct device *dev, void *buf, size_t cap)
+{
+	const struct uart *u = &((struct serial *)dev->priv)->uart;
+	struct serial_saved st = {
+		.ier = u->ier, .lcr = u->lcr, .mcr = u->mcr, .scr = u->scr, .fcr = u->fcr,
+		.dll = u->dll, .dlm = u->dlm, .thre_pending = u->thre_pending,
+		.irq_level = u->irq_level, .rx_head = u->rx_head, .rx_count = u->rx_count,
+	};
+
+	memcpy(st.rx, u->rx, sizeof(st.rx));
+	return device_save_plain(buf, cap, &st, sizeof(st));
+}
+
+static int serial_restore(struct device *dev, const void *buf, size_t len)
+{
+	struct uart *u = &((struct serial *)dev->priv)->uart;
+	struct serial_saved st;
+
+	if (device_restore_plain(&st, sizeof(st), buf, len) < 0 || st.rx_head >= UART_RX_CAP ||
+	    st.rx_count > UART_RX_CAP || st.thre_pending > 1 || st.irq_level < 0 || st.irq_level > 1)
+		return -1;
+	u->ier = st.ier, u->lcr = st.lcr, u->mcr = st.mcr, u->scr = st.scr, u->fcr = st.fcr;
+	u->dll = st.dll, u->dlm = st.dlm, u->thre_pending = st.thre_pending;
+	u->irq_level = st.irq_level, u->rx_head = st.rx_head, u->rx_count = st.rx_count;
+	memcpy(u->rx, st.rx, sizeof(u->rx));
+	return 0;
+}
+
+/* After a restore: the line back at the level the model has (KVM's
+ * irqchip state does not say which source held it up). */
+static void serial_resume(struct device *dev)
+{
+	struct serial *s = dev->priv;
+
+	pthread_mutex_lock(&dev->lock);
+	if (s->uart.irq_level)
+		serial_irq(s, 1);
+	pthread_mutex_unlock(&dev->lock);
+}
+
 static const struct device_ops serial_ops = {
 	.read = serial_read, .write = serial_write, .destroy = serial_destroy,
+	.save = serial_save, .restore = serial_restore, .resume = serial_resume,
 };
 
 struct serial *serial_create(struct vm *vm, unsigned port, int gsi)

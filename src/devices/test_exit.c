@@ -40,7 +40,10 @@ static void te_destroy(struct device *dev)
 	free(dev->priv);
 }
 
-static const struct device_ops te_ops = { .read = te_read, .write = te_write, .destroy = te_destroy };
+static const struct device_ops te_ops = {
+	.read = te_read, .write = te_write, .destroy = te_destroy,
+	.save = device_save_none, .restore = device_restore_none,
+};
 
 struct device *test_exit_create(struct vm *vm, uint16_t port)
 {

@@ -49,3 +49,24 @@ int file_read_all(const char *path, const char *what, uint8_t **buf, size_t *len
 	*len = got;
 	return 0;
 }
+
+int file_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t k = pwrite(fd, b, n, (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (k == 0)
+				errno = EIO;
+			return -1;
+		}
+		b += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return 0;
+}

@@ -494,6 +494,18 @@ static void blk_stop(struct virtio_dev *vd)
 	reset_slots(b);
 }
 
+/* A pause: every request in flight completes and is published, so the
+ * queue's whole state is in guest memory and its indices. */
+static void blk_quiesce(struct virtio_dev *vd)
+{
+	struct blk *b = vd->priv;
+
+	disk_wait_idle(&b->disk, io_done, vd);
+	if (b->pushed) {
+		b->pushed = 0;
+		virtio_queue_done(vd, BLK_QUEUE);
+	}
+}
 
 static void blk_free(struct blk *b)
 {
@@ -516,6 +528,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.fd_ready = blk_fd_ready,
 	.stop = blk_stop,
 	.destroy = blk_destroy,
+	.quiesce = blk_quiesce,
 };
 
 static void fill_config(struct virtio_dev *vd, const struct blk *b)

@@ -266,6 +266,70 @@ static const struct device_ops virtio_mmio_ops = {
 	.destroy = mmio_destroy,
 };
 
+/* --- snapshots (docs/snapshot.md) ------------------------------------------ */
+
+static void mmio_pause(struct device *d)
+{
+	virtio_dev_pause(((struct virtio_mmio *)d->priv)->vd);
+}
+
+static void mmio_resume(struct device *d)
+{
+	struct virtio_mmio *m = d->priv;
+
+	pthread_mutex_lock(&d->lock);
+	virtio_dev_resume(m->vd);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* The transport's registers, then the device's state. */
+struct mmio_saved {
+	uint32_t dev_features_sel, drv_features_sel, queue_sel, isr;
+};
+
+static long mmio_save(struct device *d, void *buf, size_t cap)
+{
+	struct virtio_mmio *m = d->priv;
+	struct mmio_saved s = { m->dev_features_sel, m->drv_features_sel, m->queue_sel, atomic_load(&m->isr) };
+	long n;
+
+	if (cap < sizeof(s))
+		return -1;
+	memcpy(buf, &s, sizeof(s));
+	n = virtio_dev_save(m->vd, (uint8_t *)buf + sizeof(s), cap - sizeof(s));
+	return n < 0 ? -1 : n + (long)sizeof(s);
+}
+
+static int mmio_restore(struct device *d, const void *buf, size_t len)
+{
+	struct virtio_mmio *m = d->priv;
+	struct mmio_saved s;
+
+	if (len < sizeof(s))
+		return -1;
+	memcpy(&s, buf, sizeof(s));
+	if (virtio_dev_restore(m->vd, (const uint8_t *)buf + sizeof(s), len - sizeof(s)) < 0)
+		return -1;
+	/* Selectors are any values the driver could write; the ISR's bits
+	 * were delivered already (the irqchip state has them). */
+	m->dev_features_sel = s.dev_features_sel, m->drv_features_sel = s.drv_features_sel;
+	m->queue_sel = s.queue_sel;
+	atomic_store(&m->isr, s.isr & (VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG));
+	return 0;
+}
+
+/* The same for a device type that can be snapshotted (virtio_dev_snapshottable). */
+static const struct device_ops virtio_mmio_snap_ops = {
+	.read = mmio_read,
+	.write = mmio_write,
+	.reset = mmio_reset,
+	.destroy = mmio_destroy,
+	.pause = mmio_pause,
+	.resume = mmio_resume,
+	.save = mmio_save,
+	.restore = mmio_restore,
+};
+
 int virtio_mmio_create(struct vm *vm, struct virtio_dev *vd, const struct virtio_options *opt)
 {
 	struct virtio_mmio *m = calloc(1, sizeof(*m));
@@ -280,7 +344,8 @@ int virtio_mmio_create(struct vm *vm, struct virtio_dev *vd, const struct virtio
 	m->vm = vm;
 	m->irq_fd = -1;
 	m->dev = (struct device){
-		.name = vd->name, .ops = &virtio_mmio_ops, .priv = m,
+		.name = vd->name, .priv = m,
+		.ops = virtio_dev_snapshottable(vd) ? &virtio_mmio_snap_ops : &virtio_mmio_ops,
 		.acpi_hid = "LNRO0005", /* the id Linux's virtio_mmio driver matches */
 		.counters = &vd->counters,
 		.res = { .nranges = 1,

@@ -61,6 +61,13 @@ struct virtio_dev_ops {
 	void (*config_write)(struct virtio_dev *vd, uint32_t off, const uint8_t *data, unsigned len);
 	/* Free what the device type allocated (priv). */
 	void (*destroy)(struct virtio_dev *vd);
+	/* A pause (snapshots): the I/O thread has stopped; finish every request
+	 * in flight and publish it (used ring, interrupt), so that the queues'
+	 * state is all in guest memory and the indices.  A type that has it
+	 * can be snapshotted (virtio_snapshot.c); start() is called again at
+	 * the resume.  A type with host connections a snapshot cannot carry
+	 * (vsock) resets them here. */
+	void (*quiesce)(struct virtio_dev *vd);
 };
 
 /* How the core reaches the driver: the transport's interrupts. */
@@ -152,6 +159,18 @@ void virtio_dev_stop(struct virtio_dev *vd);
 void virtio_dev_reset(struct virtio_dev *vd);
 /* Stop, close the eventfds, destroy the type; VD itself stays. */
 void virtio_dev_destroy(struct virtio_dev *vd);
+
+/* Snapshots (virtio_snapshot.c), under the transport device's lock or with
+ * the VM paused: stop the I/O thread and quiesce the type; start it again
+ * (and look at every queue once: a notification the guest made before the
+ * snapshot is not in a new process's eventfds); the device's state
+ * (status, features, config, queues) as bytes, and back, checked.
+ * virtio_dev_snapshottable: the type has quiesce. */
+bool virtio_dev_snapshottable(const struct virtio_dev *vd);
+void virtio_dev_pause(struct virtio_dev *vd);
+void virtio_dev_resume(struct virtio_dev *vd);
+long virtio_dev_save(const struct virtio_dev *vd, void *buf, size_t cap);
+int virtio_dev_restore(struct virtio_dev *vd, const void *buf, size_t len);
 
 /* --- for device types, on the I/O thread ---------------------------------- */
 /* After pushing used buffers on queue Q: interrupt the driver if it wants. */

@@ -389,6 +389,27 @@ def api_seeds():
             bytes([m]) + path.encode() + b"\0" + body.encode())
 
 
+def snapshot_state(sections, version=b"0.1.0"):
+    """A state file (src/snapshot/state_file.h) around SECTIONS, a list of
+    (type, index, payload); the fuzz harness makes its CRC right."""
+    import zlib
+    body = b"".join(struct.pack("<IIQ", t, i, len(p)) + p + b"\0" * (-len(p) % 8)
+                    for t, i, p in sections)
+    hdr = b"WRDNSNAP" + struct.pack("<II", 1, len(sections)) + version.ljust(32, b"\0") + \
+        struct.pack("<Q", len(body))
+    out = hdr + body
+    return out + struct.pack("<I", zlib.crc32(out)) + b"SEND"
+
+
+def snapshot_seeds():
+    args = [b"warden", b"run", b"--mem", b"16", b"--kernel", b"k.elf"]
+    machine = struct.pack("<QII", 16 << 20, 1, len(args)) + b"".join(a + b"\0" for a in args)
+    put("snapshot", "machine", snapshot_state([(1, 0, machine)]))
+    put("snapshot", "machine-device", snapshot_state(
+        [(1, 0, machine), (64, 0, b"serial".ljust(32, b"\0") + bytes(16)), (26, 0, struct.pack("<I", 2600000))]))
+    put("snapshot", "empty", snapshot_state([]))
+
+
 if __name__ == "__main__":
     virtqueue_seeds()
     blk_seeds()
@@ -402,3 +423,4 @@ if __name__ == "__main__":
     hypercall_seeds()
     acpi_seeds()
     api_seeds()
+    snapshot_seeds()

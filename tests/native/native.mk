@@ -157,3 +157,11 @@ $(BUILD)/tests/fake-kvm-caps.so: tests/native/fake_kvm_caps.c
 	$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
 
 native-test: $(BUILD)/tests/fake-kvm-caps.so
+
+# Snapshots (tests/native/snapshot.sh): a counting guest on the runtime above.
+$(GUEST_DIR)/snapshot-counter.elf: tests/native/guests/snapshot_counter.c tests/native/guests/guest_rt.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HC_GUEST_CFLAGS) -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
+
+native-guests: $(GUEST_DIR)/snapshot-counter.elf

@@ -300,6 +300,7 @@ thread_name_checks() {
 . tests/native/rootdisk.sh      # --disk ...,root and the guest's command line
 . tests/native/s3.sh            # --acpi-s3: suspend, RTC alarm, resume
 . tests/native/virtio_poll.sh   # virtio-blk queues=N and poll=US
+. tests/native/snapshot.sh      # --snapshot-dir, SIGUSR2, --restore
 . tests/native/vhost.sh         # --net ...,vhost=on|auto without/with vhost-net
 . tests/native/api.sh           # the Firecracker-compatible API, --config-file, metrics
 thread_name_checks
@@ -362,6 +363,7 @@ shutdown_checks $B/warden release
 rtc_checks $B/warden release
 vhost_checks $B/warden release
 s3_checks $B/warden release
+snapshot_checks $B/warden release
 nested_checks $B/warden release
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
@@ -409,6 +411,7 @@ shutdown_checks $B/asan/warden asan
 rtc_checks $B/asan/warden asan
 vhost_checks $B/asan/warden asan
 s3_checks $B/asan/warden asan
+snapshot_checks $B/asan/warden asan
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"

@@ -1,0 +1,64 @@
+# Snapshots of a Linux guest (docs/snapshot.md), sourced by l1-tests.sh:
+# the default guest (with virtio-rng) counts, one line every 0.1 s with
+# its uptime, then reads 64 bytes from /dev/hwrng and names its
+# clocksource; SIGUSR2 with --snapshot-then exit stops warden right after
+# the snapshot; two new wardens restore it in turn, each must count on
+# from where it stopped to 60 and power off.
+SNAP_CMD='i=0; while [ $i -le 60 ]; do read u _ </proc/uptime; echo tick $i $u; i=$((i+1)); sleep 0.1; done; echo hwrng=$(head -c 64 /dev/hwrng | wc -c); echo clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)'
+# snap_source NAME WAIT-REGEX DIR WARDEN-ARGS...: run warden with
+# --snapshot-dir DIR --snapshot-then exit, send SIGUSR2 once its output
+# has a line matching WAIT-REGEX, print the case as case_run does.
+snap_source() {
+	name=$1 until=$2 dir=$3
+	shift 3
+	rm -rf "$dir" && mkdir -p "$dir"
+	: >"/tmp/$name.out"
+	warden run "$@" --snapshot-dir "$dir" --snapshot-then exit >"/tmp/$name.out" 2>"/tmp/$name.err" </dev/null &
+	pid=$!
+	( sleep 170; kill -KILL $pid ) >/dev/null 2>&1 &
+	wd=$!
+	i=0
+	while ! grep -q "$until" "/tmp/$name.out" 2>/dev/null && [ $i -lt 800 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	kill -USR2 $pid
+	wait $pid
+	echo "@@CASE $name rc=$?"
+	kill $wd 2>/dev/null
+	for f in out err; do
+		echo "@@BEGIN $name.$f"
+		cat "/tmp/$name.$f"
+		echo
+		echo "@@END $name.$f"
+	done
+}
+snap_source snap_src '^tick 20 ' /tmp/snapd --rng --cmdline "$BASE warden.run=\"$SNAP_CMD\""
+echo "@@BEGIN snap_files.out"
+ls -l /tmp/snapd
+echo "@@END snap_files.out"
+case_run snap_restore1 --restore /tmp/snapd --verbose
+case_run snap_restore2 --restore /tmp/snapd --verbose
+
+# With a disk: the guest appends a line to a file on ext4 and fsyncs it,
+# each 0.1 s.  The snapshot at line 15 (--snapshot-then exit), then the
+# image is copied twice and each copy restored with its own --disk: both
+# guests write on to line 40, unmount and power off; L1 checks each
+# image (e2fsck, the file's lines: snapdisk_l1.out).
+dd if=/dev/zero of=/tmp/snapdisk.img bs=1M count=64 2>/dev/null
+mkfs.ext4 -q -F /tmp/snapdisk.img
+DISK_CMD='mkdir -p /m; mount -t ext4 /dev/vda /m; i=0; while [ $i -le 40 ]; do echo line $i >>/m/f; sync /m/f; read u _ </proc/uptime; echo dtick $i $u; i=$((i+1)); sleep 0.1; done; umount /m; echo umount=$?'
+snap_source snapdisk_src '^dtick 15 ' /tmp/snapdd --disk /tmp/snapdisk.img --cmdline "$BASE warden.run=\"$DISK_CMD\""
+cp /tmp/snapdisk.img /tmp/snapdisk1.img
+cp /tmp/snapdisk.img /tmp/snapdisk2.img
+case_run snapdisk_restore1 --restore /tmp/snapdd --disk /tmp/snapdisk1.img
+case_run snapdisk_restore2 --restore /tmp/snapdd --disk /tmp/snapdisk2.img
+: >/tmp/snapdisk_l1.out
+for n in 1 2; do
+	e2fsck -fn /tmp/snapdisk$n.img >/dev/null 2>&1
+	echo "fsck$n=$?" >>/tmp/snapdisk_l1.out
+	echo "lines$n=$(debugfs -R 'cat /f' /tmp/snapdisk$n.img 2>/dev/null | tr '\n' ' ')" >>/tmp/snapdisk_l1.out
+done
+echo "@@BEGIN snapdisk_l1.out"
+cat /tmp/snapdisk_l1.out
+echo "@@END snapdisk_l1.out"

@@ -1,0 +1,95 @@
+/* --restore and the snapshot options (src/cli/cli.c): what a restore may
+ * say itself, and the snapshot's arguments with the user's new disk
+ * paths and tap names in place (cli_restore_args). */
+#include "cli/cli.h"
+#include "unit.h"
+
+static int parse(struct cli_options *o, const char *const *args)
+{
+	char *argv[32];
+	int argc = 0;
+
+	while (args[argc]) {
+		argv[argc] = (char *)args[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	return cli_parse(argc, argv, o, stdout, 0);
+}
+
+static void test_restore_takes_only_its_options(void **state)
+{
+	struct cli_options o;
+	const char *ok[] = { "warden", "run", "--restore", "D", "--disk", "new.img", "--net", "tap=t1",
+			     "--stats", "s.json", "--verbose", "--snapshot-dir", "E", "--snapshot-then", "exit", NULL };
+	const char *mem[] = { "warden", "run", "--restore", "D", "--mem", "64", NULL };
+	const char *cpus[] = { "warden", "run", "--cpus=2", "--restore", "D", NULL };
+	const char *then[] = { "warden", "run", "--snapshot-then", "later", NULL };
+
+	(void)state;
+	assert_int_equal(parse(&o, ok), CLI_RUN);
+	assert_string_equal(o.restore, "D");
+	assert_string_equal(o.snapshot_dir, "E");
+	assert_true(o.snapshot_exit);
+	assert_int_equal(parse(&o, mem), -1);
+	assert_int_equal(err_class(), ERR_USAGE);
+	assert_string_equal(err_msg(), "--mem: with --restore the machine is the snapshot's");
+	assert_int_equal(parse(&o, cpus), -1);
+	assert_string_equal(err_msg(), "--cpus: with --restore the machine is the snapshot's");
+	assert_int_equal(parse(&o, then), -1);
+	assert_non_null(strstr(err_msg(), "--snapshot-then takes resume or exit"));
+}
+
+static void test_restore_args_replace_in_order(void **state)
+{
+	struct cli_options user;
+	char *snap[] = { "warden", "run", "--mem", "64", "--disk", "a.img,ro,id=x", "--disk=b.img",
+			 "--net", "mac=02:00:00:00:00:01,tap=old0", "--cpus", "2", NULL };
+	const char *args[] = { "warden", "run", "--restore", "D", "--disk", "A.img", "--disk", "B.img",
+			       "--net", "tap=new0", NULL };
+	const char *one[] = { "warden", "run", "--restore", "D", "--disk", "A.img", NULL };
+	char **out;
+
+	(void)state;
+	assert_int_equal(parse(&user, args), CLI_RUN);
+	assert_int_equal(cli_restore_args(11, snap, &user, &out), 0);
+	assert_string_equal(out[2], "--mem");
+	assert_string_equal(out[5], "A.img,ro,id=x");  /* the flags stay */
+	assert_string_equal(out[6], "--disk=B.img");   /* the = form */
+	assert_string_equal(out[8], "tap=new0,mac=02:00:00:00:00:01");
+	assert_string_equal(out[10], "2");
+	assert_null(out[11]);
+	cli_restore_args_free(out, 11, snap);
+	/* Fewer given: the rest stay the snapshot's. */
+	assert_int_equal(parse(&user, one), CLI_RUN);
+	assert_int_equal(cli_restore_args(11, snap, &user, &out), 0);
+	assert_string_equal(out[5], "A.img,ro,id=x");
+	assert_string_equal(out[6], "--disk=b.img");
+	assert_string_equal(out[8], "mac=02:00:00:00:00:01,tap=old0");
+	cli_restore_args_free(out, 11, snap);
+}
+
+static void test_restore_args_more_than_snapshot(void **state)
+{
+	struct cli_options user;
+	char *snap[] = { "warden", "run", "--disk", "a.img", NULL };
+	const char *args[] = { "warden", "run", "--restore", "D", "--disk", "A", "--disk", "B", NULL };
+	char **out;
+
+	(void)state;
+	assert_int_equal(parse(&user, args), CLI_RUN);
+	assert_int_equal(cli_restore_args(4, snap, &user, &out), -1);
+	assert_int_equal(err_class(), ERR_USAGE);
+	assert_string_equal(err_msg(), "--restore: 2 --disk and 0 --net given, the snapshot has 1 and 0");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_restore_takes_only_its_options),
+		cmocka_unit_test(test_restore_args_replace_in_order),
+		cmocka_unit_test(test_restore_args_more_than_snapshot),
+	};
+
+	return cmocka_run_group_tests_name("cli_restore", tests, NULL, NULL);
+}

@@ -1,0 +1,163 @@
+/* A virtio device's snapshot state (src/virtio/virtio_snapshot.c): saved
+ * and restored into a device built the same way, queues active again at
+ * their indices; anything a driver could not have set up (features not
+ * offered, a ring outside RAM, another backend's config, a size other
+ * than the format's) refused. */
+#include "core/vm.h"
+#include "virtio/virtio_dev.h"
+#include "virtio/virtio_spec.h"
+#include "unit.h"
+#include "virtio_fixture.h"
+
+static void nothing(struct virtio_dev *vd)
+{
+	(void)vd;
+}
+
+static const struct virtio_dev_ops ops = { .destroy = nothing, .quiesce = nothing };
+static const struct virtio_dev_ops ops_no_quiesce = { .destroy = nothing };
+static struct vm vm;
+static uint8_t saved[8192];
+static long saved_len;
+
+static struct virtio_dev *new_dev(int *irq)
+{
+	struct virtio_dev *vd = calloc(1, sizeof(*vd));
+
+	assert_non_null(vd);
+	vd->type = (struct virtio_type){ .device_id = 2, .nqueues = 1, .features = 1ULL << 6 };
+	vd->ops = &ops;
+	vd->config_len = 8;
+	vd->config[0] = 0x42; /* a backend's fact, say a capacity */
+	snprintf(vd->name, sizeof(vd->name), "test");
+	vt_attach(vd, &vm, irq);
+	return vd;
+}
+
+/* A driver's set-up, up to FEATURES_OK, one queue ready, some traffic. */
+static void drive(struct virtio_dev *vd)
+{
+	struct virtq *q = virtio_dev_queue(vd, 0);
+
+	virtio_dev_write_status(vd, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	virtio_dev_write_driver_features(vd, 0, 1u << 6);
+	virtio_dev_write_driver_features(vd, 1, 1); /* VERSION_1 */
+	virtio_dev_write_status(vd, VIRTIO_STATUS_FEATURES_OK);
+	q->size = 16;
+	q->desc_gpa = 0x10000, q->avail_gpa = 0x11000, q->used_gpa = 0x12000;
+	virtio_dev_queue_ready(vd, 0, 1);
+	q->last_avail = 5, q->used_idx = 4, q->signalled_used = 3, q->signalled_valid = true;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return gmem_map(&vm.mem, 1 << 20);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	gmem_unmap(&vm.mem);
+	return 0;
+}
+
+static void test_round_trip(void **state)
+{
+	int irq1, irq2;
+	struct virtio_dev *a = new_dev(&irq1), *b = new_dev(&irq2);
+	struct virtq *q;
+
+	(void)state;
+	assert_true(virtio_dev_snapshottable(a));
+	drive(a);
+	saved_len = virtio_dev_save(a, saved, sizeof(saved));
+	assert_true(saved_len > 0);
+	assert_int_equal(virtio_dev_save(a, saved, 16), -1); /* no room: nothing */
+	assert_int_equal(virtio_dev_restore(b, saved, (size_t)saved_len), 0);
+	q = virtio_dev_queue(b, 0);
+	assert_int_equal(virtio_dev_status(b), virtio_dev_status(a));
+	assert_true(b->driver_features == a->driver_features);
+	assert_true(b->queue_ready[0] && q->active);
+	assert_int_equal(q->size, 16);
+	assert_true(q->used_gpa == 0x12000);
+	assert_int_equal(q->last_avail, 5);
+	assert_int_equal(q->used_idx, 4);
+	assert_int_equal(q->signalled_used, 3);
+	assert_true(q->signalled_valid);
+	/* The host pointers are this VM's memory, not the saved ones. */
+	assert_ptr_equal(q->used, gmem_ptr(&vm.mem, 0x12000, 1));
+	/* Short or long: refused. */
+	assert_int_equal(virtio_dev_restore(b, saved, (size_t)saved_len - 1), -1);
+	vt_detach(a, irq1);
+	vt_detach(b, irq2);
+}
+
+/* Edit one saved field at OFFSET (found by its value) and restore. */
+static int restore_with(uint64_t find, uint64_t put)
+{
+	uint8_t copy[sizeof(saved)];
+	int irq, r;
+	struct virtio_dev *b = new_dev(&irq);
+	bool found = false;
+
+	memcpy(copy, saved, sizeof(copy));
+	for (long i = 0; i + 8 <= saved_len && !found; i += 4)
+		if (u_rd64(copy + i) == find) {
+			u_wr64(copy + i, put);
+			found = true;
+		}
+	assert_true(found);
+	r = virtio_dev_restore(b, copy, (size_t)saved_len);
+	vt_detach(b, irq);
+	return r;
+}
+
+static void test_refused(void **state)
+{
+	int irq;
+	struct virtio_dev *a = new_dev(&irq);
+
+	(void)state;
+	drive(a);
+	saved_len = virtio_dev_save(a, saved, sizeof(saved));
+	vt_detach(a, irq);
+	assert_int_equal(restore_with(0x12000, 0x12000), 0); /* the edit itself is harmless */
+	/* The used ring beyond this VM's 1 MiB of RAM. */
+	assert_int_equal(restore_with(0x12000, 64 << 20), -1);
+	/* A ring misaligned. */
+	assert_int_equal(restore_with(0x10000, 0x10001), -1);
+	/* Driver features beyond the offered ones (bit 40). */
+	assert_int_equal(restore_with((1ULL << 32) | (1ULL << 6), (1ULL << 40) | (1ULL << 32) | (1ULL << 6)), -1);
+}
+
+static void test_other_backend_and_type(void **state)
+{
+	int irq1, irq2;
+	struct virtio_dev *a = new_dev(&irq1), *b = new_dev(&irq2), *c;
+
+	(void)state;
+	drive(a);
+	saved_len = virtio_dev_save(a, saved, sizeof(saved));
+	b->config[0] = 0x43; /* another disk size */
+	assert_int_equal(virtio_dev_restore(b, saved, (size_t)saved_len), -1);
+	vt_detach(a, irq1);
+	vt_detach(b, irq2);
+	/* A type without quiesce cannot be snapshotted. */
+	c = calloc(1, sizeof(*c));
+	assert_non_null(c);
+	c->ops = &ops_no_quiesce;
+	assert_false(virtio_dev_snapshottable(c));
+	free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_backend_and_type, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("virtio_snapshot", tests, NULL, NULL);
+}
