@@ -437,6 +437,17 @@ static void serve_queue(struct virtio_dev *vd, unsigned qi)
 }
 
 /* End of a round: one submit for everything queued, one interrupt check. */
+/* Interrupt the driver (if it wants) for each queue with used entries
+ * published since the last look. */
+static void publish(struct virtio_dev *vd, struct blk *b)
+{
+	for (unsigned q = 0; b->pushed; q++)
+		if (b->pushed & (1u << q)) {
+			b->pushed &= ~(1u << q);
+			virtio_queue_done(vd, q);
+		}
+}
+
 static void finish_round(struct virtio_dev *vd)
 {
 	struct blk *b = vd->priv;
@@ -446,11 +457,7 @@ static void finish_round(struct virtio_dev *vd)
 		log_warn("%s: io_uring_submit: %s (retried on the next event)", vd->name, strerror(-e));
 		b->warned = true;
 	}
-	for (unsigned q = 0; b->pushed; q++)
-		if (b->pushed & (1u << q)) {
-			b->pushed &= ~(1u << q);
-			virtio_queue_done(vd, q);
-		}
+	publish(vd, b);
 }
 
 static void blk_notify(struct virtio_dev *vd, unsigned qi)
@@ -501,10 +508,7 @@ static void blk_quiesce(struct virtio_dev *vd)
 	struct blk *b = vd->priv;
 
 	disk_wait_idle(&b->disk, io_done, vd);
-	if (b->pushed) {
-		b->pushed = 0;
-		virtio_queue_done(vd, BLK_QUEUE);
-	}
+	publish(vd, b);
 }
 
 static void blk_free(struct blk *b)
