@@ -19,6 +19,7 @@ enum {
 	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
 	OPT_SHUTDOWN_TIMEOUT, OPT_NESTED,
 	OPT_HYPERV, OPT_HYPERV_TESTDEV, OPT_ACPI_S3,
+	OPT_VSOCK,
 };
 
 static const struct option run_options[] = {
@@ -59,6 +60,7 @@ static const struct option run_options[] = {
 	{ "hyperv", no_argument, NULL, OPT_HYPERV },
 	{ "hyperv-testdev", no_argument, NULL, OPT_HYPERV_TESTDEV },
 	{ "acpi-s3", no_argument, NULL, OPT_ACPI_S3 },
+	{ "vsock", required_argument, NULL, OPT_VSOCK },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -145,6 +147,10 @@ void cli_usage(FILE *f)
 	      "  --virtio-console       virtio-console (hvc0; with console=hvc0 in the\n"
 	      "                         command line it gets stdin)\n"
 	      "  --rng                  virtio-rng, fed from getrandom()\n"
+	      "  --vsock cid=N,uds=PATH virtio-vsock for guest CID N (3 or more), with\n"
+	      "                         Firecracker's host side: the host connects to\n"
+	      "                         PATH and writes CONNECT <port>; the guest's\n"
+	      "                         connections to port P reach PATH_P (docs/vsock.md)\n"
 	      "  --no-ioeventfd         queue notifications exit to warden instead of\n"
 	      "                         completing in KVM\n"
 	      "  --no-irqfd             interrupts injected with an ioctl per interrupt\n"
@@ -338,6 +344,10 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 				return -1;
 			break;
 		case OPT_RNG: o->virtio.rng = true; break;
+		case OPT_VSOCK:
+			if (virtio_parse_vsock(optarg, &o->virtio.vsock) < 0)
+				return -1;
+			break;
 		case OPT_VIRTIO_CONSOLE: o->virtio.console = true; break;
 		case OPT_NO_IOEVENTFD: o->virtio.opt.ioeventfd = false; break;
 		case OPT_NO_IRQFD: o->virtio.opt.irqfd = false; break;
@@ -397,11 +407,13 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	if (!o->irqchip && (o->halt_poll_set || o->hlt_passthrough))
 		return fail(ERR_USAGE, "%s needs the in-kernel irqchip (drop --no-irqchip)",
 			    o->hlt_passthrough ? "--hlt-passthrough" : "--halt-poll-ns");
-	if (!o->irqchip && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console))
+	if (!o->irqchip && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console ||
+			    o->virtio.vsock.cid))
 		return fail(ERR_USAGE, "virtio devices need the in-kernel irqchip (drop --no-irqchip)");
 	/* Its page flush takes a page away from every thread of warden for a
 	 * moment: nothing else may touch guest memory from the host side. */
-	if (o->test_device && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console))
+	if (o->test_device && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console ||
+			       o->virtio.vsock.cid))
 		return fail(ERR_USAGE, "--test-device cannot be used with virtio devices");
 	if (o->test_device && o->prefault != PREFAULT_OFF)
 		return fail(ERR_USAGE, "--test-device cannot be used with --prefault");
