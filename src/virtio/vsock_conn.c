@@ -278,6 +278,8 @@ static void hung_up(struct virtio_dev *vd, struct vsock_conn *c)
 	epoll_ctl(v->poll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	c->hup = c->readable = true;
 	c->len = 0; /* nobody will read them */
+	if (c->host_eof)
+		c->owe |= OWE_SHUTDOWN; /* again, now saying it receives no more either */
 	if (c->close_flushed)
 		vsock_conn_reset(vd, c);
 }

@@ -60,8 +60,10 @@ static uint32_t next_control(struct vsock *v, struct vsock_conn *c, const struct
 			continue;
 		c->owe &= ~order[i].bit;
 		h = conn_hdr(v, c, order[i].op);
+		/* The host sends no more; after a hang-up it receives no
+		 * more either (a half-closed socket still does). */
 		if (order[i].op == VSOCK_OP_SHUTDOWN)
-			h.flags = VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND;
+			h.flags = VSOCK_SHUTDOWN_SEND | (c->hup ? VSOCK_SHUTDOWN_RCV : 0);
 		return put(ch, &h);
 	}
 	return 0;
