@@ -299,6 +299,7 @@ thread_name_checks() {
 . tests/native/rtc.sh           # the RTC's update-ended flag
 . tests/native/rootdisk.sh      # --disk ...,root and the guest's command line
 . tests/native/s3.sh            # --acpi-s3: suspend, RTC alarm, resume
+. tests/native/vsock.sh         # virtio-vsock with Firecracker's host side
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -357,6 +358,8 @@ lab_paging_can_fail
 shutdown_checks $B/warden release
 rtc_checks $B/warden release
 s3_checks $B/warden release
+vsock_checks $B/warden release mmio
+vsock_checks $B/warden release pci
 nested_checks $B/warden release
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
@@ -402,6 +405,7 @@ lab_paging_checks $B/asan/warden asan
 shutdown_checks $B/asan/warden asan
 rtc_checks $B/asan/warden asan
 s3_checks $B/asan/warden asan
+vsock_checks $B/asan/warden asan mmio
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
@@ -446,6 +450,7 @@ bad() { # NAME REGEX ARGS...
 	fi
 }
 multiboot_bad
+vsock_bad
 advice_costs_bad
 lab_bad_input
 lab_batching_bad_input
