@@ -507,6 +507,35 @@ static void test_guest_credit_respected(void **state)
 	close(fd);
 }
 
+/* The guest's credit comes back: once a quarter of warden's buffer has
+ * gone on to the host, a CREDIT_UPDATE says so (a guest that runs out of
+ * credit sends nothing more, and Linux does not ask). */
+static void test_credit_comes_back(void **state)
+{
+	static char chunk[4096], sink[4096];
+	struct vsock_hdr h;
+	int fd;
+
+	(void)state;
+	dev_up();
+	fd = open_from_guest(8);
+	for (unsigned i = 0; i < VSOCK_BUF_ALLOC / 4 / sizeof(chunk); i++) {
+		rx_none(); /* below the quarter: nothing yet */
+		tx(hdr(8, 5000, VSOCK_OP_RW, sizeof(chunk)), chunk);
+		assert_int_equal(host_read(fd, sink, sizeof(sink)), sizeof(sink));
+	}
+	assert_true(rx(&h, NULL));
+	assert_int_equal(h.op, VSOCK_OP_CREDIT_UPDATE);
+	assert_int_equal(h.dst_port, 8);
+	assert_int_equal(h.fwd_cnt, VSOCK_BUF_ALLOC / 4);
+	assert_int_equal(h.buf_alloc, VSOCK_BUF_ALLOC);
+	/* And on request. */
+	tx(hdr(8, 5000, VSOCK_OP_CREDIT_REQUEST, 0), NULL);
+	assert_true(rx(&h, NULL));
+	assert_int_equal(h.op, VSOCK_OP_CREDIT_UPDATE);
+	close(fd);
+}
+
 /* --- a hostile driver ------------------------------------------------------------ */
 
 /* Beyond its credit the guest is reset, and warden holds at most
@@ -785,6 +814,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_host_connects_in, dev_down),
 		cmocka_unit_test_teardown(test_guest_refuses_host, dev_down),
 		cmocka_unit_test_teardown(test_guest_credit_respected, dev_down),
+		cmocka_unit_test_teardown(test_credit_comes_back, dev_down),
 		cmocka_unit_test_teardown(test_credit_violation, dev_down),
 		cmocka_unit_test_teardown(test_malformed_packets, dev_down),
 		cmocka_unit_test_teardown(test_rst_flood_bounded, dev_down),
