@@ -44,49 +44,15 @@ static struct drv {
 
 /* --- the driver's side ----------------------------------------------------- */
 
-static uint64_t ring_gpa(unsigned q, unsigned part) /* 0 desc, 1 avail, 2 used */
-{
-	return 0x10000ULL * (q + 1) + 0x1000ULL * part;
-}
-
-static void *gp(uint64_t gpa, uint64_t len)
-{
-	void *p = gmem_ptr(&D.mem, gpa, len);
-
-	assert_non_null(p);
-	return p;
-}
-
-static struct virtq_desc *desc(unsigned q, uint16_t i)
-{
-	return (struct virtq_desc *)gp(ring_gpa(q, 0), VIRTQ_DESC_BYTES(QSIZE)) + i;
-}
-
-static struct virtq_avail *avail(unsigned q) { return gp(ring_gpa(q, 1), VIRTQ_AVAIL_BYTES(QSIZE)); }
-static struct virtq_used *used(unsigned q) { return gp(ring_gpa(q, 2), VIRTQ_USED_BYTES(QSIZE)); }
+static void *gp(uint64_t gpa, uint64_t len) { return vt_gp(&D.mem, gpa, len); }
+static struct virtq_desc *desc(unsigned q, uint16_t i) { return vt_desc(&D.mem, q, i); }
+static struct virtq_avail *avail(unsigned q) { return vt_avail(&D.mem, q); }
+static struct virtq_used *used(unsigned q) { return vt_used(&D.mem, q); }
+static uint16_t used_idx(unsigned q) { return vt_used_idx(&D.mem, q); }
+static void kick(unsigned q) { vt_kick(D.vd, q); }
+static void post(unsigned q, uint16_t head) { vt_post(&D.mem, q, QSIZE, &D.avail_idx[q], head); }
 static uint64_t rxbuf_gpa(uint16_t i) { return 0x100000ULL + 0x2000ULL * i; }
 static uint64_t txbuf_gpa(uint16_t i) { return 0x200000ULL + 0x11000ULL * (i % 2); }
-
-static uint16_t used_idx(unsigned q)
-{
-	return __atomic_load_n(&used(q)->idx, __ATOMIC_ACQUIRE);
-}
-
-static void kick(unsigned q)
-{
-	uint64_t one = 1;
-
-	assert_int_equal(write(D.vd->kick_fd[q], &one, sizeof(one)), sizeof(one));
-}
-
-static void post(unsigned q, uint16_t head)
-{
-	struct virtq_avail *a = avail(q);
-
-	a->ring[D.avail_idx[q] % QSIZE] = head;
-	D.avail_idx[q]++;
-	__atomic_store_n(&a->idx, D.avail_idx[q], __ATOMIC_RELEASE);
-}
 
 static void post_rx(uint16_t i)
 {
@@ -254,18 +220,6 @@ static bool host_eof(int fd)
 
 /* --- set-up ----------------------------------------------------------------- */
 
-static void queue_up(unsigned q)
-{
-	struct virtq *vq = &D.vd->vq[q];
-
-	vq->size = QSIZE;
-	vq->desc_gpa = ring_gpa(q, 0);
-	vq->avail_gpa = ring_gpa(q, 1);
-	vq->used_gpa = ring_gpa(q, 2);
-	assert_int_equal(virtq_activate(vq, &D.mem), 0);
-	D.vd->queue_ready[q] = true;
-}
-
 /* A device for CID on a fresh socket path, started, NPOST receive buffers posted. */
 static void dev_up_rx(unsigned npost)
 {
@@ -282,7 +236,7 @@ static void dev_up_rx(unsigned npost)
 	assert_non_null(D.vd);
 	vt_attach(D.vd, &D.vm, &D.irq_fd);
 	for (unsigned q = 0; q < 3; q++)
-		queue_up(q);
+		vt_queue_up(D.vd, &D.mem, q, QSIZE);
 	D.vd->driver_features = VIRTIO_BIT(VIRTIO_F_VERSION_1);
 	assert_int_equal(D.vd->ops->start(D.vd), 0);
 	assert_int_equal(virtio_dev_start_worker(D.vd), 0);

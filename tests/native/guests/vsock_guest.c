@@ -169,32 +169,44 @@ static void driver_features(uint32_t word, uint32_t v)
 	}
 }
 
+/* Queue registers, by what they set: the two transports' offsets. */
+enum { Q_SEL, Q_NUM, Q_DESC, Q_AVAIL, Q_USED, Q_READY };
+static const uint32_t mmio_reg[] = {
+	VIRTIO_MMIO_QUEUE_SEL, VIRTIO_MMIO_QUEUE_NUM, VIRTIO_MMIO_QUEUE_DESC_LOW,
+	VIRTIO_MMIO_QUEUE_AVAIL_LOW, VIRTIO_MMIO_QUEUE_USED_LOW, VIRTIO_MMIO_QUEUE_READY,
+};
+static const uint32_t pci_reg[] = {
+	VIRTIO_PCI_COMMON_Q_SELECT, VIRTIO_PCI_COMMON_Q_SIZE, VIRTIO_PCI_COMMON_Q_DESCLO,
+	VIRTIO_PCI_COMMON_Q_AVAILLO, VIRTIO_PCI_COMMON_Q_USEDLO, VIRTIO_PCI_COMMON_Q_ENABLE,
+};
+
+/* Write queue register R: addresses as two 32-bit halves, the others as
+ * 16 bits (PCI) or 32 (MMIO). */
+static void q_reg(unsigned r, uint64_t v)
+{
+	uint64_t at = pci ? common + pci_reg[r] : MMIO_BASE + mmio_reg[r];
+
+	if (r == Q_DESC || r == Q_AVAIL || r == Q_USED) {
+		w32(at, (uint32_t)v);
+		w32(at + 4, (uint32_t)(v >> 32));
+	} else if (pci) {
+		w16(at, (uint16_t)v);
+	} else {
+		w32(at, (uint32_t)v);
+	}
+}
+
 static void queue_setup(unsigned q)
 {
-	uint64_t d = RING_GPA(q), a = d + 0x1000, u = d + 0x2000;
+	uint64_t d = RING_GPA(q);
 
 	memset((void *)d, 0, 0x3000);
-	if (pci) {
-		w16(common + VIRTIO_PCI_COMMON_Q_SELECT, (uint16_t)q);
-		w16(common + VIRTIO_PCI_COMMON_Q_SIZE, QSIZE);
-		w32(common + VIRTIO_PCI_COMMON_Q_DESCLO, (uint32_t)d);
-		w32(common + VIRTIO_PCI_COMMON_Q_DESCHI, 0);
-		w32(common + VIRTIO_PCI_COMMON_Q_AVAILLO, (uint32_t)a);
-		w32(common + VIRTIO_PCI_COMMON_Q_AVAILHI, 0);
-		w32(common + VIRTIO_PCI_COMMON_Q_USEDLO, (uint32_t)u);
-		w32(common + VIRTIO_PCI_COMMON_Q_USEDHI, 0);
-		w16(common + VIRTIO_PCI_COMMON_Q_ENABLE, 1);
-		return;
-	}
-	w32(MMIO_BASE + VIRTIO_MMIO_QUEUE_SEL, q);
-	w32(MMIO_BASE + VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	w32(MMIO_BASE + VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)d);
-	w32(MMIO_BASE + VIRTIO_MMIO_QUEUE_DESC_HIGH, 0);
-	w32(MMIO_BASE + VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)a);
-	w32(MMIO_BASE + VIRTIO_MMIO_QUEUE_AVAIL_HIGH, 0);
-	w32(MMIO_BASE + VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)u);
-	w32(MMIO_BASE + VIRTIO_MMIO_QUEUE_USED_HIGH, 0);
-	w32(MMIO_BASE + VIRTIO_MMIO_QUEUE_READY, 1);
+	q_reg(Q_SEL, q);
+	q_reg(Q_NUM, QSIZE);
+	q_reg(Q_DESC, d);
+	q_reg(Q_AVAIL, d + 0x1000);
+	q_reg(Q_USED, d + 0x2000);
+	q_reg(Q_READY, 1);
 }
 
 static void notify(unsigned q)
