@@ -345,6 +345,8 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 			break;
 		case OPT_RNG: o->virtio.rng = true; break;
 		case OPT_VSOCK:
+			if (o->virtio.vsock.cid)
+				return fail(ERR_USAGE, "at most one --vsock option");
 			if (virtio_parse_vsock(optarg, &o->virtio.vsock) < 0)
 				return -1;
 			break;

@@ -50,8 +50,13 @@ static void deliver_event(struct virtio_dev *vd)
 		virtio_fail(vd, "event queue: %s", q->error);
 		return;
 	}
-	if (r == 0)
+	if (r == 0) {
+		/* No buffer: have the driver tell us when it posts one (with
+		 * EVENT_IDX it would not otherwise), unless one came meanwhile. */
+		if (virtq_notify_on(q))
+			deliver_event(vd);
 		return;
+	}
 	if (v->chain.nout || v->chain.in_bytes < sizeof(id)) {
 		virtio_fail(vd, "event buffer %u: %u readable parts, %llu writable bytes (needs none, and 4)",
 			    v->chain.head, v->chain.nout, (unsigned long long)v->chain.in_bytes);

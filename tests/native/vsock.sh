@@ -55,6 +55,7 @@ vsock_bad() {
 	bad "--vsock without uds=" 'needs cid=N,uds=PATH' run --vsock cid=3 --kernel $G/long64.elf
 	bad "--vsock unknown key" "unexpected 'x=1'" run --vsock cid=3,uds=$OUT/v.sock,x=1 --kernel $G/long64.elf
 	bad "--vsock uds= too long" 'longer than 96 characters' run --vsock "cid=3,uds=/$(printf 'x%.0s' $(seq 100))" --kernel $G/long64.elf
+	bad "--vsock twice" 'at most one --vsock' run --vsock cid=3,uds=$OUT/v.sock --vsock cid=4,uds=$OUT/w.sock --kernel $G/long64.elf
 	: >"$f"
 	bad "--vsock uds= exists" 'cannot bind .*remove the stale socket file' run --vsock cid=3,uds=$f --kernel $G/long64.elf
 	[ -e "$f" ] && pass "bad input: --vsock leaves an existing file at uds= alone" || failed "bad input: --vsock removed $f"

@@ -757,6 +757,15 @@ static void test_reset_connections(void **state)
 	/* The connection is forgotten: its data is answered with RST. */
 	tx(hdr(5, 5000, VSOCK_OP_RW, 3), "abc");
 	rx_expect(VSOCK_OP_RST, 5);
+	/* A reset with no event buffer posted: the event waits for one. */
+	virtio_vsock_reset_connections(D.vd);
+	usleep(100000);
+	assert_int_equal(used_idx(VSOCK_EVQ), 1);
+	*ev = 0xffffffff;
+	post(VSOCK_EVQ, 0);
+	kick(VSOCK_EVQ);
+	assert_true(wait_used(VSOCK_EVQ, 2));
+	assert_int_equal(*ev, VSOCK_EVENT_TRANSPORT_RESET);
 }
 
 int main(void)
