@@ -152,11 +152,16 @@ $(BUILD)/tests/fake-kvm-caps.so: tests/native/fake_kvm_caps.c
 
 native-test: $(BUILD)/tests/fake-kvm-caps.so
 
-# virtio-vsock (tests/native/vsock.sh): a bare-metal vsock driver whose
-# host side is tests/native/vsock_host.py.
+# virtio-vsock (tests/native/vsock.sh): a bare-metal vsock driver, and the
+# host side (static: the emulated tier runs it in L1 too, from
+# /extra/guests).
 $(GUEST_DIR)/vsock-guest.elf: tests/native/guests/vsock_guest.c tests/native/guests/guest_rt.h src/virtio/virtio_spec.h
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -Itests/native/guests -c -o $@.o $<
 	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
 
-native-guests: $(GUEST_DIR)/vsock-guest.elf
+$(GUEST_DIR)/vsock-host: tests/native/vsock_host.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $<
+
+native-guests: $(GUEST_DIR)/vsock-guest.elf $(GUEST_DIR)/vsock-host

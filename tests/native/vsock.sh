@@ -1,6 +1,6 @@
 # virtio-vsock (sourced by run.sh): guests/vsock_guest.c drives warden's
-# vsock device while tests/native/vsock_host.py plays the host with
-# Firecracker's protocol.  Data of known checksum crosses both ways on a
+# vsock device while tests/native/vsock_host.c (vsock-host) plays the host
+# with Firecracker's protocol.  Data of known checksum crosses both ways on a
 # guest-initiated connection (A) and a host-initiated one (B, an echo);
 # each side prints what it sent and got, and the two must agree.  The
 # guest's hostile packets must be answered with RST or dropped and
@@ -10,8 +10,8 @@ vsock_fields() { sed -n "s/^$2 //p" "$1" | head -n 1; }
 
 vsock_checks() { # BIN LABEL TRANSPORT
 	local bin=$1 l=$2-vsock-$3 uds out host j cid
-	if ! command -v python3 >/dev/null; then
-		skip "$l: no python3 on this host for the vsock host side"
+	if [ ! -x $G/vsock-host ]; then
+		failed "$l: $G/vsock-host is missing (make native-test builds it)"
 		return
 	fi
 	uds=$OUT/$l.sock
@@ -20,7 +20,7 @@ vsock_checks() { # BIN LABEL TRANSPORT
 	j=$OUT/$l.json
 	cid=$((RANDOM + 3))
 	rm -f "$uds" "${uds}_5000"
-	python3 tests/native/vsock_host.py "$uds" >"$host" 2>&1 &
+	$G/vsock-host "$uds" >"$host" 2>&1 &
 	local hp=$!
 	# The host side listens on PATH_5000 before the guest connects there.
 	for _ in $(seq 100); do [ -S "${uds}_5000" ] && break; sleep 0.05; done

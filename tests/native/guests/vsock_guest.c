@@ -3,7 +3,7 @@
  * transport: it finds the device at the first virtio-mmio window, or else
  * as PCI function 1af4:1053).  It polls the used rings (no interrupts).
  *
- * The host side is tests/native/vsock_host.py; between them:
+ * The host side is tests/native/vsock_host.c; between them:
  *   A  the guest connects to host port 5000 (warden connects to
  *      PATH_5000), sends OUT_BYTES of a known pattern respecting warden's
  *      credit, shuts its sending side, then reads what the host answers
