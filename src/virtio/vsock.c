@@ -279,17 +279,28 @@ int virtio_vsock_spec(struct vsock_spec *s, uint64_t cid, const char *uds)
 	return 0;
 }
 
+/* The value of a "key=value" item at P, up to the next comma, into OUT
+ * (CAP bytes); -1 if it does not fit. */
+static int item_value(const char *p, char *out, size_t cap)
+{
+	size_t n = strcspn(p, ",");
+
+	if (n >= cap)
+		return -1;
+	memcpy(out, p, n);
+	out[n] = 0;
+	return 0;
+}
+
 int virtio_parse_vsock(const char *arg, struct vsock_spec *s)
 {
 	const char *cid = NULL, *uds = NULL, *p = arg;
-	char *end;
+	char num[24], path[VSOCK_UDS_MAX + 2], *end;
 	unsigned long long v;
 
-	/* cid=N,uds=PATH in either order; the path is the rest of its
-	 * item (it may not hold a comma). */
+	/* cid=N,uds=PATH in either order; a path cannot hold a comma. */
 	while (*p) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		size_t len = strcspn(p, ",");
 
 		if (strncmp(p, "cid=", 4) == 0 && !cid)
 			cid = p + 4;
@@ -297,22 +308,16 @@ int virtio_parse_vsock(const char *arg, struct vsock_spec *s)
 			uds = p + 4;
 		else
 			return fail(ERR_USAGE, "--vsock: unexpected '%.*s' (cid=N,uds=PATH)", (int)len, p);
-		p += len + (comma ? 1 : 0);
+		p += len + (p[len] == ',');
 	}
 	if (!cid || !uds)
 		return fail(ERR_USAGE, "--vsock needs cid=N,uds=PATH");
 	errno = 0;
-	v = strtoull(cid, &end, 10);
-	if (errno || end == cid || (*end && *end != ',') || cid[0] == '-')
-		return fail(ERR_USAGE, "--vsock cid=%.*s is not a number", (int)strcspn(cid, ","), cid);
-	{
-		char path[VSOCK_UDS_MAX + 2];
-		size_t n = strcspn(uds, ",");
-
-		if (n >= sizeof(path))
-			return fail(ERR_USAGE, "--vsock uds=: longer than %d characters", VSOCK_UDS_MAX);
-		memcpy(path, uds, n);
-		path[n] = 0;
-		return virtio_vsock_spec(s, v, path);
-	}
+	if (item_value(cid, num, sizeof(num)) < 0 || num[0] < '0' || num[0] > '9' ||
+	    (v = strtoull(num, &end, 10), errno || *end))
+		return fail(ERR_USAGE, "--vsock cid=%.*s is not a number from 3 to %u", (int)strcspn(cid, ","), cid,
+			    UINT32_MAX - 1);
+	if (item_value(uds, path, sizeof(path)) < 0)
+		return fail(ERR_USAGE, "--vsock uds=: longer than %d characters", VSOCK_UDS_MAX);
+	return virtio_vsock_spec(s, v, path);
 }
