@@ -4,7 +4,7 @@
  * tier's bare-metal guest (tests/native/guests/vsock_guest.c), through
  * Linux's AF_VSOCK:
  *   B  listens on port 6000 and echoes one connection to its end;
- *   A  connects to the host (CID 2) port 5000, sends OUT_BYTES of a known
+ *   A  connects to the host (CID 2) port 5000, sends A_OUT_BYTES of a known
  *      pattern, shuts its sending side and reads the answer to its end.
  * It first loads the vsock modules the initramfs carries but does not load
  * at boot (lib/modules/<ver>/vsock-order).  Prints "vsock: linux cid N",
@@ -16,7 +16,8 @@
  * guest/build.sh with -nostdlib -static. */
 #include <stdint.h>
 
-#define OUT_BYTES (3 * 65536 + 1000)
+#include "vsock_exchange.h"
+
 #define TIMEOUT 60
 
 #define AF_VSOCK 40
@@ -110,19 +111,6 @@ static void die(const char *what, long err)
 	sys(SYS_exit, 1, 0, 0, 0, 0);
 }
 
-static uint64_t fnv(uint64_t h, const uint8_t *p, long n)
-{
-	for (long i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-#define FNV_INIT 0xcbf29ce484222325ULL
-
-static uint8_t pattern(uint64_t i)
-{
-	return (uint8_t)((i * 7 + (i >> 8) * 13) ^ (i >> 16));
-}
-
 /* --- modules ------------------------------------------------------------------ */
 
 static char path[512];
@@ -207,23 +195,36 @@ static void send_all(long fd, const uint8_t *p, long n)
 	}
 }
 
-static uint8_t buf[OUT_BYTES];
+static uint8_t buf[A_OUT_BYTES];
+
+/* Read FD to its end (echoing it back if ECHO): the bytes' checksum, their
+ * count in *TOTAL. */
+static uint64_t read_to_end(long fd, int echo, uint64_t *total, const char *what)
+{
+	uint64_t h = FNV_INIT;
+	long n;
+
+	*total = 0;
+	while ((n = sys(SYS_recvfrom, fd, (long)buf, 8192, 0, 0)) > 0) {
+		if (echo)
+			send_all(fd, buf, n);
+		h = fnv(h, buf, (uint64_t)n);
+		*total += (uint64_t)n;
+	}
+	if (n < 0)
+		die(what, n);
+	return h;
+}
 
 /* B: accept one connection on port 6000 and echo it until its end. */
 static void echo_server(long listener)
 {
-	uint64_t total = 0, h = FNV_INIT;
-	long fd = sys(SYS_accept, listener, 0, 0, 0, 0), n;
+	uint64_t total, h;
+	long fd = sys(SYS_accept, listener, 0, 0, 0, 0);
 
 	if (fd < 0)
 		die("accept on port 6000", fd);
-	while ((n = sys(SYS_recvfrom, fd, (long)buf, 8192, 0, 0)) > 0) {
-		send_all(fd, buf, n);
-		h = fnv(h, buf, n);
-		total += (uint64_t)n;
-	}
-	if (n < 0)
-		die("recv on port 6000", n);
+	h = read_to_end(fd, 1, &total, "recv on port 6000");
 	line("B echoed", total, h);
 	sys(SYS_close, fd, 0, 0, 0, 0);
 }
@@ -231,10 +232,10 @@ static void echo_server(long listener)
 /* A: connect out, send the pattern, read the answer. */
 static void client(void)
 {
-	struct sockaddr_vm host = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = 5000 };
+	struct sockaddr_vm host = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = A_HOST_PORT };
 	struct sockaddr_vm me;
 	int len = sizeof(me);
-	uint64_t total = 0, h;
+	uint64_t total, h;
 	long fd = vsock_socket(), n;
 
 	n = sys(SYS_connect, fd, (long)&host, sizeof(host), 0, 0);
@@ -246,18 +247,12 @@ static void client(void)
 	put("vsock: linux cid ");
 	put_num(me.svm_cid, 0);
 	put("\n");
-	for (uint64_t i = 0; i < OUT_BYTES; i++)
+	for (uint64_t i = 0; i < A_OUT_BYTES; i++)
 		buf[i] = pattern(i);
-	send_all(fd, buf, OUT_BYTES);
-	line("A out", OUT_BYTES, fnv(FNV_INIT, buf, OUT_BYTES));
+	send_all(fd, buf, A_OUT_BYTES);
+	line("A out", A_OUT_BYTES, fnv(FNV_INIT, buf, A_OUT_BYTES));
 	sys(SYS_shutdown, fd, SHUT_WR, 0, 0, 0);
-	h = FNV_INIT;
-	while ((n = sys(SYS_recvfrom, fd, (long)buf, sizeof(buf), 0, 0)) > 0) {
-		h = fnv(h, buf, n);
-		total += (uint64_t)n;
-	}
-	if (n < 0)
-		die("recv from host port 5000", n);
+	h = read_to_end(fd, 0, &total, "recv from host port 5000");
 	line("A in", total, h);
 	sys(SYS_close, fd, 0, 0, 0, 0);
 }
@@ -265,7 +260,7 @@ static void client(void)
 void vsock_main(void);
 void vsock_main(void)
 {
-	struct sockaddr_vm any = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = 6000 };
+	struct sockaddr_vm any = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = B_GUEST_PORT };
 	long listener, pid, r;
 	int st = 0;
 

@@ -6,7 +6,7 @@
  *
  *   vsock-host UDS
  *   A: listens on UDS_5000 for the guest's connection, reads it to the
- *      end, answers with A_REPLY random bytes and closes.
+ *      end, answers with A_REPLY_BYTES random bytes and closes.
  *   B: connects to UDS, writes "CONNECT 6000", reads "OK <port>" (tries
  *      again while the guest is not listening yet), sends B_BYTES random
  *      bytes, shuts its sending side and reads the echo to the end.
@@ -27,25 +27,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define A_REPLY 150000
-#define B_BYTES 70000
+#include "guests/vsock_exchange.h"
+
 #define MAX_IN (4 << 20)
 #define TIMEOUT 60
-
-static uint64_t fnv(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
 
 /* One whole line at a time: the two sides share stdout. */
 static void say(const char *what, size_t n, const uint8_t *p)
 {
 	char line[128];
-	int len = snprintf(line, sizeof(line), "host: %s %zu 0x%llx\n", what, n, (unsigned long long)fnv(p, n));
+	int len = snprintf(line, sizeof(line), "host: %s %zu 0x%llx\n", what, n, (unsigned long long)fnv(FNV_INIT, p, n));
 
 	if (write(STDOUT_FILENO, line, (size_t)len) != len)
 		exit(1);
@@ -113,7 +104,7 @@ static uint8_t *random_bytes(size_t n)
 
 static void side_a(int listener)
 {
-	uint8_t *in = malloc(MAX_IN), *reply = random_bytes(A_REPLY);
+	uint8_t *in = malloc(MAX_IN), *reply = random_bytes(A_REPLY_BYTES);
 	int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
 	struct timeval tv = { .tv_sec = TIMEOUT };
 	size_t n;
@@ -123,8 +114,8 @@ static void side_a(int listener)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	n = read_all(fd, in, MAX_IN);
 	say("A in", n, in);
-	send_all(fd, reply, A_REPLY);
-	say("A out", A_REPLY, reply);
+	send_all(fd, reply, A_REPLY_BYTES);
+	say("A out", A_REPLY_BYTES, reply);
 	close(fd);
 }
 
@@ -132,13 +123,16 @@ static void side_a(int listener)
  * the socket, its "OK <port>" line in LINE. */
 static int connect_guest(const char *uds, char *line, size_t cap)
 {
+	char hello[32];
+	int hl = snprintf(hello, sizeof(hello), "CONNECT %d\n", B_GUEST_PORT);
+
 	for (int tries = 0; tries < 20 * TIMEOUT; tries++, usleep(50000)) {
 		struct sockaddr_un a;
 		int fd = unix_socket(uds, &a);
 		size_t n = 0;
 
 		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-		    send(fd, "CONNECT 6000\n", 13, MSG_NOSIGNAL) != 13) {
+		    send(fd, hello, (size_t)hl, MSG_NOSIGNAL) != hl) {
 			close(fd); /* warden not up yet */
 			continue;
 		}
@@ -150,7 +144,7 @@ static int connect_guest(const char *uds, char *line, size_t cap)
 		close(fd); /* no OK: nobody listens on the guest's port yet */
 	}
 	errno = ETIMEDOUT;
-	die("CONNECT 6000");
+	die(hello);
 	return -1;
 }
 
@@ -184,7 +178,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	alarm(3 * TIMEOUT); /* whatever happens, end */
-	snprintf(path, sizeof(path), "%s_5000", argv[1]);
+	snprintf(path, sizeof(path), "%s_%d", argv[1], A_HOST_PORT);
 	listener = unix_socket(path, &a);
 	if (bind(listener, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(listener, 4) < 0)
 		die("bind _5000");

@@ -5,7 +5,7 @@
  *
  * The host side is tests/native/vsock_host.c; between them:
  *   A  the guest connects to host port 5000 (warden connects to
- *      PATH_5000), sends OUT_BYTES of a known pattern respecting warden's
+ *      PATH_5000), sends A_OUT_BYTES of a known pattern respecting warden's
  *      credit, shuts its sending side, then reads what the host answers
  *      until the host's SHUTDOWN, and resets the connection as Linux does;
  *   B  the host connects to PATH, writes "CONNECT 6000"; the guest
@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "guest_rt.h"
+#include "vsock_exchange.h"
 #include "virtio/virtio_spec.h"
 
 #define MMIO_BASE 0xc0000000UL
@@ -35,10 +36,7 @@
 #define TXQ 1
 #define EVQ 2
 #define HOST_CID 2
-#define PORT_A_HOST 5000
 #define PORT_A_GUEST 1234
-#define PORT_B_GUEST 6000
-#define OUT_BYTES (3 * 65536 + 1000) /* more than warden's credit: flow control at work */
 #define GUEST_BUF 8192               /* our receive credit */
 #define SPIN (1UL << 25)             /* bounds every wait (seconds, never endless) */
 
@@ -83,19 +81,6 @@ static void check(int ok, const char *what)
 	print("vsock: FAIL ");
 	print(what);
 	print("\n");
-}
-
-static uint64_t fnv(uint64_t h, const volatile uint8_t *p, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-#define FNV_INIT 0xcbf29ce484222325ULL
-
-static uint8_t pattern(uint64_t i)
-{
-	return (uint8_t)((i * 7 + (i >> 8) * 13) ^ (i >> 16));
 }
 
 /* --- the transport: virtio-mmio or virtio-pci, registers only ------------- */
@@ -372,10 +357,10 @@ static void on_packet(const volatile uint8_t *p, uint32_t used_len)
 		rst_cid[h.dst_port - 7000] = h.src_cid;
 		return;
 	}
-	if (h.op == OP_REQUEST && h.dst_port == PORT_B_GUEST && !B.host_port) {
+	if (h.op == OP_REQUEST && h.dst_port == B_GUEST_PORT && !B.host_port) {
 		check(h.src_cid == HOST_CID, "host connections come from CID 2");
 		B.host_port = h.src_port;
-		B.guest_port = PORT_B_GUEST;
+		B.guest_port = B_GUEST_PORT;
 		B.peer_buf_alloc = h.buf_alloc;
 		B.peer_fwd_cnt = h.fwd_cnt;
 		B.open = 1;
@@ -439,11 +424,11 @@ static void conn_a(void)
 	uint8_t chunk[4096];
 	uint64_t sent = 0, out_fnv = FNV_INIT;
 
-	A = (struct conn){ .host_port = PORT_A_HOST, .guest_port = PORT_A_GUEST, .in_fnv = FNV_INIT };
+	A = (struct conn){ .host_port = A_HOST_PORT, .guest_port = PORT_A_GUEST, .in_fnv = FNV_INIT };
 	send_op(&A, OP_REQUEST, 0);
 	check(wait_for(a_open) && A.open && !A.rst, "A: the host accepted (RESPONSE)");
-	while (A.open && !A.rst && sent < OUT_BYTES) {
-		uint32_t n = OUT_BYTES - sent > sizeof(chunk) ? sizeof(chunk) : (uint32_t)(OUT_BYTES - sent);
+	while (A.open && !A.rst && sent < A_OUT_BYTES) {
+		uint32_t n = A_OUT_BYTES - sent > sizeof(chunk) ? sizeof(chunk) : (uint32_t)(A_OUT_BYTES - sent);
 
 		for (uint32_t i = 0; i < n; i++)
 			chunk[i] = pattern(sent + i);
@@ -454,7 +439,7 @@ static void conn_a(void)
 		sent += n;
 		poll_rx();
 	}
-	check(sent == OUT_BYTES, "A: every byte sent");
+	check(sent == A_OUT_BYTES, "A: every byte sent");
 	print("vsock: A out ");
 	putu(sent);
 	print(" ");
