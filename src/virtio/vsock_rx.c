@@ -145,6 +145,8 @@ void vsock_rx_pump(struct virtio_dev *vd)
 	uint16_t used_before = q->used_idx;
 	unsigned n = 0;
 
+	if (virtio_failed(vd))
+		return; /* nothing more until the driver resets the device */
 	while (vd->queue_ready[VSOCK_RXQ] && n < VSOCK_BUDGET) {
 		int r = virtq_pop(q, ch);
 		uint32_t w;

@@ -78,7 +78,8 @@ static void on_response(struct virtio_dev *vd, const struct vsock_hdr *h, struct
 	c->state = CONN_OPEN;
 }
 
-static void on_rw(struct virtio_dev *vd, const struct vsock_hdr *h, struct vsock_conn *c)
+static void on_rw(struct virtio_dev *vd, const struct vsock_hdr *h, struct vsock_conn *c,
+		  const struct virtq_chain *ch)
 {
 	struct vsock *v = vd->priv;
 
@@ -94,7 +95,7 @@ static void on_rw(struct virtio_dev *vd, const struct vsock_hdr *h, struct vsock
 		answer_rst(vd, h, c);
 		return;
 	}
-	if (virtq_chain_read(&v->chain, sizeof(*h), v->bounce, h->len) != h->len)
+	if (virtq_chain_read(ch, sizeof(*h), v->bounce, h->len) != h->len)
 		return; /* cannot happen: the length was checked against the chain */
 	vsock_conn_from_guest(c, v->bounce, h->len);
 	virtio_count(&vd->counters.bytes, h->len);
@@ -115,12 +116,13 @@ static void on_shutdown(struct virtio_dev *vd, const struct vsock_hdr *h, struct
 	vsock_conn_flush(vd, c);
 }
 
-static void dispatch(struct virtio_dev *vd, const struct vsock_hdr *h, struct vsock_conn *c)
+static void dispatch(struct virtio_dev *vd, const struct vsock_hdr *h, struct vsock_conn *c,
+		     const struct virtq_chain *ch)
 {
 	switch (h->op) {
 	case VSOCK_OP_REQUEST: on_request(vd, h, c); break;
 	case VSOCK_OP_RESPONSE: on_response(vd, h, c); break;
-	case VSOCK_OP_RW: on_rw(vd, h, c); break;
+	case VSOCK_OP_RW: on_rw(vd, h, c, ch); break;
 	case VSOCK_OP_SHUTDOWN: on_shutdown(vd, h, c); break;
 	case VSOCK_OP_RST:
 		if (c)
@@ -185,7 +187,7 @@ static void one_packet(struct virtio_dev *vd, const struct virtq_chain *ch)
 		c->peer_buf_alloc = h.buf_alloc;
 		c->peer_fwd_cnt = h.fwd_cnt;
 	}
-	dispatch(vd, &h, c);
+	dispatch(vd, &h, c, ch);
 	virtio_count(&vd->counters.requests, 1);
 }
 
