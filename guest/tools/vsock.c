@@ -29,11 +29,12 @@
 #define SHUT_WR 1
 #define VMADDR_CID_ANY 0xffffffffu
 #define VMADDR_CID_HOST 2
+#define IOCTL_VM_SOCKETS_GET_LOCAL_CID 0x7b9 /* _IO(7, 0xb9) */
 
 enum {
-	SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_socket = 41, SYS_connect = 42,
+	SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_ioctl = 16, SYS_socket = 41, SYS_connect = 42,
 	SYS_accept = 43, SYS_sendto = 44, SYS_recvfrom = 45, SYS_shutdown = 48, SYS_bind = 49,
-	SYS_listen = 50, SYS_getsockname = 51, SYS_setsockopt = 54, SYS_fork = 57, SYS_exit = 60,
+	SYS_listen = 50, SYS_setsockopt = 54, SYS_fork = 57, SYS_exit = 60,
 	SYS_wait4 = 61, SYS_uname = 63, SYS_finit_module = 313,
 };
 
@@ -233,20 +234,12 @@ static void echo_server(long listener)
 static void client(void)
 {
 	struct sockaddr_vm host = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = A_HOST_PORT };
-	struct sockaddr_vm me;
-	int len = sizeof(me);
 	uint64_t total, h;
 	long fd = vsock_socket(), n;
 
 	n = sys(SYS_connect, fd, (long)&host, sizeof(host), 0, 0);
 	if (n < 0)
 		die("connect to host port 5000", n);
-	n = sys(SYS_getsockname, fd, (long)&me, (long)&len, 0, 0);
-	if (n < 0)
-		die("getsockname", n);
-	put("vsock: linux cid ");
-	put_num(me.svm_cid, 0);
-	put("\n");
 	for (uint64_t i = 0; i < A_OUT_BYTES; i++)
 		buf[i] = pattern(i);
 	send_all(fd, buf, A_OUT_BYTES);
@@ -257,6 +250,23 @@ static void client(void)
 	sys(SYS_close, fd, 0, 0, 0, 0);
 }
 
+/* The CID the guest's vsock transport read from the device. */
+static void print_cid(void)
+{
+	uint32_t cid = 0;
+	long fd = sys(SYS_open, (long)"/dev/vsock", 0, 0, 0, 0), r;
+
+	if (fd < 0)
+		die("/dev/vsock", fd);
+	r = sys(SYS_ioctl, fd, IOCTL_VM_SOCKETS_GET_LOCAL_CID, (long)&cid, 0, 0);
+	if (r < 0)
+		die("IOCTL_VM_SOCKETS_GET_LOCAL_CID", r);
+	sys(SYS_close, fd, 0, 0, 0, 0);
+	put("vsock: linux cid ");
+	put_num(cid, 0);
+	put("\n");
+}
+
 void vsock_main(void);
 void vsock_main(void)
 {
@@ -265,6 +275,7 @@ void vsock_main(void)
 	int st = 0;
 
 	load_modules();
+	print_cid();
 	listener = vsock_socket();
 	r = sys(SYS_bind, listener, (long)&any, sizeof(any), 0, 0);
 	if (r < 0 || (r = sys(SYS_listen, listener, 1, 0, 0, 0)) < 0)
