@@ -65,13 +65,19 @@ void *memset(void *d, int c, unsigned long n)
 	return d;
 }
 
+/* Output goes out a whole line per write: the two processes share it. */
 static void put(const char *s)
 {
-	unsigned long n = 0;
+	static char out[256];
+	static long n;
 
-	while (s[n])
-		n++;
-	sys(SYS_write, 1, (long)s, (long)n, 0, 0);
+	for (; *s; s++) {
+		out[n++] = *s;
+		if (*s == '\n' || n == sizeof(out)) {
+			sys(SYS_write, 1, (long)out, n, 0, 0);
+			n = 0;
+		}
+	}
 }
 
 static void put_num(uint64_t v, int hex)
