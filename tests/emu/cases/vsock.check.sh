@@ -8,7 +8,7 @@ else
 	expect_eq "vsock: Linux guest boots and powers off" 0 "$(rc vsock)"
 	expect_match "vsock: vsock-test ran to its end" '^vsock: all done$' "$OUT/vsock.out"
 	grep -q '^vsock: FAIL' "$OUT/vsock.out" && failed "vsock: $(grep '^vsock: FAIL' "$OUT/vsock.out" | head -n 1)"
-	expect_eq "vsock: the guest's AF_VSOCK socket has the CID given (7)" 7 "$(vsock_f vsock.out 'vsock: linux cid')"
+	expect_eq "vsock: the guest's vsock transport read the CID given (7, /dev/vsock)" 7 "$(vsock_f vsock.out 'vsock: linux cid')"
 	expect_eq "vsock: A (guest connects out): what the guest sent, the host got" \
 		"$(vsock_f vsock.out 'vsock: A out')" "$(vsock_f vsock_host.out 'host: A in')"
 	expect_eq "vsock: A: what the host answered, the guest got" \
