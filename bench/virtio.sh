@@ -12,8 +12,11 @@
 #                   --kernel) or vmlinux (the uncompressed ELF, warden's
 #                   default guest; QEMU boots it through its PVH note). The
 #                   same file for both, so the rows compare VMMs, not kernels.
-#   VARIANTS="--no-ioeventfd --no-irqfd --no-event-idx"  extra warden runs,
-#                   one per option, for the exit table
+#   VARIANTS="--no-ioeventfd --no-irqfd --no-event-idx pci vhost pci+vhost"
+#                   extra warden runs, one per word, for the exit table: an
+#                   option as given, or pci (--transport pci, the command
+#                   line without pci=off), vhost (--net ...,vhost=on: L1
+#                   loads vhost_net), pci+vhost (both)
 #   BLK_MIB=256     sequential read/write size; RAND_READS=4000 4 KiB reads
 #   NET_MIB=64      bulk TCP transfer each way
 #   WARDEN=path     static warden for L1 (default build/warden-static)
@@ -38,7 +41,7 @@ vmlinuz) ;;
 vmlinux) [ -s "$ROOT/build/guest/vmlinux" ] || { echo "bench/virtio.sh: KERNEL=vmlinux needs build/guest/vmlinux (make guest)" >&2; exit 1; } ;;
 *) echo "bench/virtio.sh: KERNEL must be vmlinuz or vmlinux" >&2; exit 1 ;;
 esac
-VARIANTS=${VARIANTS---no-ioeventfd --no-irqfd --no-event-idx}
+VARIANTS=${VARIANTS---no-ioeventfd --no-irqfd --no-event-idx pci vhost pci+vhost}
 BLK_MIB=${BLK_MIB:-256}
 RAND_READS=${RAND_READS:-4000}
 NET_MIB=${NET_MIB:-64}
@@ -78,6 +81,9 @@ echo 1 >/proc/sys/kernel/printk
 T=/sys/kernel/debug/tracing/events/kvm
 HIST='hist:keys=common_pid:vals=hitcount'
 CMDLINE="console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
+# Per run (set by the variant loop below): the command line and what
+# follows --net's tap=.
+CL=$CMDLINE NETX=
 TAP=btap0
 dd if=/dev/zero of=/tmp/disk.img bs=1M count=$((BLK_MIB + 16)) 2>/dev/null
 mkfifo /tmp/hold
@@ -106,8 +112,8 @@ run() {
 	warden)
 		setsid warden run --kernel $KERNEL --initrd /guest/initrd.cpio.gz \
 			--mem 512 --cpus 1 --stats /tmp/stats.json "$@" \
-			--disk /tmp/disk.img --net tap=$TAP \
-			--cmdline "$CMDLINE warden.run=\"$GUEST_CMD\"" </dev/null >/tmp/out 2>&1 &
+			--disk /tmp/disk.img --net tap=$TAP$NETX \
+			--cmdline "$CL warden.run=\"$GUEST_CMD\"" </dev/null >/tmp/out 2>&1 &
 		;;
 	esac
 	pid=$!
@@ -170,7 +176,13 @@ while [ $i -le $ROUNDS ]; do
 	i=$((i + 1))
 done
 for v in $VARIANTS; do
-	run warden "$v" $v
+	case $v in
+	pci) CL="${CMDLINE% pci=off*} 8250.nr_uarts=1"; run warden -pci --transport pci ;;
+	vhost) NETX=,vhost=on; run warden -vhost ;;
+	pci+vhost) CL="${CMDLINE% pci=off*} 8250.nr_uarts=1" NETX=,vhost=on; run warden -pci+vhost --transport pci ;;
+	*) run warden "$v" $v ;;
+	esac
+	CL=$CMDLINE NETX=
 done
 EOF
 } >"$SCRIPT"

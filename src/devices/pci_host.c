@@ -51,6 +51,8 @@ static void config_read(struct pci_host *h, unsigned port_off, uint8_t *data, un
 		return;
 	if (fn->dev)
 		pthread_mutex_lock(&fn->dev->lock);
+	if (fn->before_read)
+		fn->before_read(fn, reg + port_off, len);
 	pci_cfg_read(&fn->cfg, reg + port_off, data, len);
 	if (fn->dev)
 		pthread_mutex_unlock(&fn->dev->lock);

@@ -27,6 +27,10 @@ struct pci_function {
 	struct device *dev;
 	/* After a config write was applied (OFF/LEN as the guest wrote). */
 	void (*written)(struct pci_function *fn, unsigned off, unsigned len);
+	/* Before a config read of LEN bytes at OFF is answered from cfg: a
+	 * window into the function's registers (virtio's PCI_CFG capability)
+	 * fills its bytes here.  NULL: cfg alone answers. */
+	void (*before_read)(struct pci_function *fn, unsigned off, unsigned len);
 	void *priv;
 	uint64_t *errors; /* the guest's bad config accesses are counted here, or NULL */
 	const char *name;

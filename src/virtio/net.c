@@ -12,7 +12,15 @@
  * bounce buffer and waits there for more.  While nothing can be received,
  * the tap is not watched (packets stay in its queue) and the device asks
  * for a receiveq notification, which resumes reading.  Each wake-up handles at
- * most NET_BUDGET packets per direction, so neither starves the other. */
+ * most NET_BUDGET packets per direction, so neither starves the other.
+ *
+ * With vhost=on the host kernel's vhost-net moves the packets instead
+ * (backends/vhost_net.c): at DRIVER_OK the rings, the queues' notification
+ * eventfds (KVM's ioeventfds) and the tap go to the kernel, and the I/O
+ * thread only relays vhost's "used buffers" eventfds to the transport's
+ * interrupt (which, with irqfd, is one more eventfd write: no VM exit).
+ * The queues' requests and bytes counters then stay 0: warden moved
+ * nothing. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +31,8 @@
 #include <unistd.h>
 
 #include "backends/tap.h"
+#include "backends/vhost_net.h"
+#include "core/vm.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "virtio/virtio_devices.h"
@@ -77,6 +87,11 @@ struct rx_held {
 
 struct net {
 	int tap;
+	int vhost_fd;           /* /dev/vhost-net while the kernel has the rings, else -1 */
+	enum net_vhost vhost;   /* what the user asked (vhost=) */
+	bool vhost_ok;          /* the host has vhost-net: it carries the data path */
+	uint64_t vhost_features;
+	int call_fd[2];         /* vhost's "used buffers" eventfds, per queue */
 	int resume_fd;   /* eventfd: come back for more transmit work */
 	char ifname[16];
 	uint32_t tap_events; /* what the tap is watched for now */
@@ -507,6 +522,13 @@ static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 	struct net *p = net_of(vd);
 	uint64_t n;
 
+	for (unsigned q = 0; q < 2; q++)
+		if (fd == p->call_fd[q]) { /* vhost used buffers on queue q */
+			if (read(fd, &n, sizeof(n)) == sizeof(n))
+				virtio_queue_interrupt(vd, q);
+			return;
+		}
+
 	if (fd == p->resume_fd) {
 		if (read(fd, &n, sizeof(n)) < 0)
 			n = 0; /* already drained: fine */
@@ -547,6 +569,56 @@ static unsigned rx_offloads(const struct virtio_dev *vd)
 	return f;
 }
 
+/* --- vhost-net ---------------------------------------------------------------- */
+
+/* Feature bits that change how the rings or the header look: vhost must
+ * know each one the driver took.  (The offload bits go to the tap.) */
+#define VHOST_RING_FEATURES (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | \
+			     VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(NET_F_MRG_RXBUF))
+/* linux/vhost.h's VHOST_NET_F_VIRTIO_NET_HDR: vhost would add the header
+ * itself; here the tap does (tap_set_vnet_hdr_len), so never ask for it. */
+#define VHOST_NET_F_HDR 27
+
+/* Hand the rings to the kernel.  Its features were read at creation (or
+ * now, when a reset closed the last fd). */
+static int vhost_begin(struct virtio_dev *vd, struct net *p)
+{
+	uint64_t need = vd->driver_features & VHOST_RING_FEATURES;
+	struct vhost_ring r[2];
+
+	if (p->vhost_fd < 0 && (p->vhost_fd = vhost_net_open(VHOST_NET_DEVICE, &p->vhost_features)) < 0)
+		return -1;
+	if (need & ~p->vhost_features)
+		return fail(ERR_HOST, "%s: vhost-net lacks features 0x%llx the driver took", vd->name,
+			    (unsigned long long)(need & ~p->vhost_features));
+	for (unsigned q = 0; q < 2; q++) {
+		struct virtq *v = &vd->vq[q];
+
+		r[q] = (struct vhost_ring){ .size = v->size, .base = v->last_avail, .desc = v->desc,
+					    .avail = v->avail, .used = v->used,
+					    .kick_fd = vd->kick_fd[q], .call_fd = p->call_fd[q] };
+	}
+	if (vhost_net_start(p->vhost_fd, vd->driver_features & p->vhost_features & ~VIRTIO_BIT(VHOST_NET_F_HDR),
+			    &vd->vm->mem, r, 2, p->tap) < 0)
+		return -1;
+	vd->queues_offloaded = true;
+	for (unsigned q = 0; q < 2; q++)
+		if (virtio_watch_fd(vd, p->call_fd[q], EPOLLIN) < 0)
+			return -1;
+	log_debug("%s: data path handed to vhost-net (features 0x%llx)", vd->name,
+		  (unsigned long long)(vd->driver_features & p->vhost_features));
+	return 0;
+}
+
+/* Take the rings back: closing the fd stops the kernel's worker before it
+ * returns, so no guest buffer is touched after this. */
+static void vhost_end(struct net *p)
+{
+	if (p->vhost_fd >= 0)
+		close(p->vhost_fd);
+	p->vhost_fd = -1;
+}
+
 static int net_start(struct virtio_dev *vd)
 {
 	struct net *p = net_of(vd);
@@ -560,6 +632,14 @@ static int net_start(struct virtio_dev *vd)
 	    tap_set_offload(p->tap, p->ifname, off) < 0) {
 		log_warn("%s: %s", vd->name, err_msg());
 		return -1;
+	}
+	if (p->vhost_ok) {
+		if (vhost_begin(vd, p) < 0) {
+			log_warn("%s: %s", vd->name, err_msg());
+			vhost_end(p);
+			return -1;
+		}
+		return 0;
 	}
 	p->mergeable = virtio_has_feature(vd, NET_F_MRG_RXBUF);
 	p->rx_need = NET_HDR_LEN + ((off & (TAP_OFFLOAD_TSO4 | TAP_OFFLOAD_TSO6)) ? NET_MAX_FRAME : NET_MTU_FRAME);
@@ -587,6 +667,7 @@ static void net_stop(struct virtio_dev *vd)
 	/* The queues are about to be reset: held buffers are forgotten, not
 	 * used.  Until the next driver, the kernel finishes checksums and
 	 * segments itself. */
+	vhost_end(p);
 	rx_clear(&p->rx);
 	p->pending = 0;
 	p->rx_starved = true;
@@ -602,10 +683,14 @@ static void net_destroy(struct virtio_dev *vd)
 
 	if (!p)
 		return;
+	vhost_end(p);
 	if (p->tap >= 0)
 		close(p->tap);
 	if (p->resume_fd >= 0)
 		close(p->resume_fd);
+	for (unsigned q = 0; q < 2; q++)
+		if (p->call_fd[q] >= 0)
+			close(p->call_fd[q]);
 	free(p);
 	vd->priv = NULL;
 }
@@ -664,11 +749,39 @@ static struct virtio_dev *net_alloc(void)
 		fail(ERR_HOST, "out of memory");
 		return NULL;
 	}
-	p->tap = p->resume_fd = -1;
+	p->tap = p->resume_fd = p->vhost_fd = p->call_fd[0] = p->call_fd[1] = -1;
 	vd->priv = p;
 	vd->type = net_type;
 	vd->ops = &net_ops;
 	return vd;
+}
+
+/* vhost=on: the host must have vhost-net (else ERR_USAGE); vhost=auto:
+ * use it when the host has it, else say so once and use warden's own
+ * path.  The call eventfds are made now, so a start cannot fail on them. */
+static int vhost_setup(struct virtio_dev *vd, struct net *p, enum net_vhost want)
+{
+	p->vhost = want;
+	if (want == NET_VHOST_OFF)
+		return 0;
+	p->vhost_fd = vhost_net_open(VHOST_NET_DEVICE, &p->vhost_features);
+	if (p->vhost_fd < 0) {
+		char why[256];
+
+		if (want == NET_VHOST_ON) {
+			snprintf(why, sizeof(why), "%s", err_msg());
+			return fail(err_class(), "--net tap=%s,vhost=on: %s", p->ifname, why);
+		}
+		log_info("%s: vhost=auto: %s; warden's own data path instead", vd->name, err_msg());
+		err_clear();
+		return 0;
+	}
+	for (unsigned q = 0; q < 2; q++)
+		if ((p->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+			return fail_errno(ERR_HOST, "%s: eventfd", vd->name);
+	p->vhost_ok = true;
+	log_info("%s: vhost-net carries the data path (%s)", vd->name, VHOST_NET_DEVICE);
+	return 0;
 }
 
 struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
@@ -688,6 +801,11 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 	if (p->tap < 0 || p->resume_fd < 0) {
 		if (p->tap >= 0)
 			fail_errno(ERR_HOST, "%s: eventfd", vd->name);
+		net_destroy(vd);
+		free(vd);
+		return NULL;
+	}
+	if (vhost_setup(vd, p, n->vhost) < 0) {
 		net_destroy(vd);
 		free(vd);
 		return NULL;

@@ -40,6 +40,7 @@ struct virtio_pci {
 	struct vm *vm;
 	struct msix msix;
 	unsigned msix_cap; /* offset of the MSI-X capability in config space */
+	unsigned pcicfg_cap; /* offset of the PCI_CFG access window (4.1.4.9) */
 	/* Registers (under dev.lock). */
 	uint32_t dfsel, gfsel;
 	uint16_t queue_sel;
@@ -472,6 +473,76 @@ static const struct device_ops isr_ops = { .read = isr_read, .write = isr_write,
 
 /* --- config space and lifecycle --------------------------------------------- */
 
+/* --- the PCI_CFG capability: BAR registers through config space (4.1.4.9) -- */
+
+/* struct virtio_pci_cfg_cap: the driver writes bar, offset and length in
+ * the capability, then reads or writes pci_cfg_data, which is that many
+ * bytes of the BAR at that offset.  Linux does not use it (it maps the
+ * BARs); the spec requires it, for drivers that cannot map them. */
+#define PCICFG_BAR 4
+#define PCICFG_OFFSET 8
+#define PCICFG_LENGTH 12
+#define PCICFG_DATA 16
+#define PCICFG_CAP_LEN 20
+
+static bool overlaps(unsigned off, unsigned len, unsigned at, unsigned n)
+{
+	return off < at + n && off + len > at;
+}
+
+/* The window the driver set, if it is one a BAR access can take: BAR 0 or
+ * the ISR BAR, 1, 2 or 4 bytes, aligned, inside the BAR.  Else the access
+ * reads 0 and writes nothing, and counts as the driver's error. */
+static bool pcicfg_window(struct virtio_pci *p, unsigned *bar, uint32_t *off, uint32_t *len)
+{
+	const uint8_t *c = p->fn.cfg.b + p->pcicfg_cap;
+	uint32_t size;
+
+	*bar = c[PCICFG_BAR];
+	memcpy(off, c + PCICFG_OFFSET, 4);
+	memcpy(len, c + PCICFG_LENGTH, 4);
+	size = *bar == 0 ? VIRTIO_PCI_BAR0_SIZE : *bar == VIRTIO_PCI_ISR_BAR ? VIRTIO_PCI_ISR_SIZE : 0;
+	if ((*len == 1 || *len == 2 || *len == 4) && *off % *len == 0 && size && *off < size &&
+	    *len <= size - *off)
+		return true;
+	bad(p, "PCI_CFG window access", *off, *len);
+	return false;
+}
+
+static void pcicfg_before_read(struct pci_function *fn, unsigned off, unsigned len)
+{
+	struct virtio_pci *p = fn->priv;
+	uint8_t *data = fn->cfg.b + p->pcicfg_cap + PCICFG_DATA;
+	uint32_t woff, wlen;
+	unsigned bar;
+
+	if (!overlaps(off, len, p->pcicfg_cap + PCICFG_DATA, 4))
+		return;
+	memset(data, 0, 4);
+	if (!pcicfg_window(p, &bar, &woff, &wlen))
+		return;
+	/* Under the function's lock, which is BAR 0's device lock: the same
+	 * state a BAR access sees. */
+	if (bar == 0)
+		pci_read(&p->dev, 0, woff, data, wlen);
+	else
+		isr_read(&p->isr_dev.dev, 0, woff, data, wlen);
+}
+
+static void pcicfg_written(struct virtio_pci *p, unsigned off, unsigned len)
+{
+	uint8_t data[4];
+	uint32_t woff, wlen;
+	unsigned bar;
+
+	if (!overlaps(off, len, p->pcicfg_cap + PCICFG_DATA, 4) || !pcicfg_window(p, &bar, &woff, &wlen))
+		return;
+	memcpy(data, p->fn.cfg.b + p->pcicfg_cap + PCICFG_DATA, 4);
+	if (bar == 0)
+		pci_write(&p->dev, 0, woff, data, wlen);
+	/* The ISR is read-only. */
+}
+
 static void cfg_written(struct pci_function *fn, unsigned off, unsigned len)
 {
 	struct virtio_pci *p = fn->priv;
@@ -479,6 +550,7 @@ static void cfg_written(struct pci_function *fn, unsigned off, unsigned len)
 
 	if (off < ctl + 2 && off + len > ctl)
 		msix_control(&p->msix, pci_cfg_get16(&fn->cfg, ctl));
+	pcicfg_written(p, off, len);
 }
 
 static void pci_reset(struct device *d)
@@ -536,6 +608,17 @@ static int add_virtio_cap(struct pci_cfg *c, uint8_t type, uint8_t bar, uint32_t
 	return pci_cfg_add_cap(c, cap, notify ? 20 : 16, NULL);
 }
 
+/* The PCI_CFG window: bar, offset, length and the data are the driver's. */
+static int add_pcicfg_cap(struct pci_cfg *c)
+{
+	uint8_t cap[PCICFG_CAP_LEN] = { PCI_CAP_ID_VNDR, 0, PCICFG_CAP_LEN, VIRTIO_PCI_CAP_PCI_CFG };
+	uint8_t wmask[PCICFG_CAP_LEN] = { 0 };
+
+	memset(wmask + PCICFG_BAR, 0xff, 1);
+	memset(wmask + PCICFG_OFFSET, 0xff, 12); /* offset, length, pci_cfg_data */
+	return pci_cfg_add_cap(c, cap, PCICFG_CAP_LEN, wmask);
+}
+
 static int build_config_space(struct virtio_pci *p)
 {
 	struct pci_cfg *c = &p->fn.cfg;
@@ -565,6 +648,9 @@ static int build_config_space(struct virtio_pci *p)
 	    (at = pci_cfg_add_cap(c, msix, sizeof(msix), wmask)) < 0)
 		return fail(ERR_HOST, "%s: config space full", vd->name);
 	p->msix_cap = (unsigned)at;
+	if ((at = add_pcicfg_cap(c)) < 0)
+		return fail(ERR_HOST, "%s: config space full", vd->name);
+	p->pcicfg_cap = (unsigned)at;
 	return 0;
 }
 
@@ -595,7 +681,8 @@ static struct virtio_pci *alloc_function(struct vm *vm, struct virtio_dev *vd)
 		p->irq_fd[v] = p->gsi[v] = -1;
 	/* One vector per queue, one for configuration changes. */
 	msix_init(&p->msix, vd->type.nqueues + 1, &msix_ops, p);
-	p->fn = (struct pci_function){ .dev = &p->dev, .written = cfg_written, .priv = p,
+	p->fn = (struct pci_function){ .dev = &p->dev, .written = cfg_written,
+				       .before_read = pcicfg_before_read, .priv = p,
 				       .errors = &vd->counters.errors, .name = vd->name };
 	p->dev = (struct device){
 		.name = vd->name, .ops = &virtio_pci_ops, .priv = p,

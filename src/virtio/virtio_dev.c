@@ -47,6 +47,14 @@ void virtio_queue_done(struct virtio_dev *vd, unsigned q)
 	}
 }
 
+void virtio_queue_interrupt(struct virtio_dev *vd, unsigned q)
+{
+	if (!invariant(q < vd->type.nqueues))
+		return;
+	virtio_count(&vd->counters.interrupts, 1);
+	vd->transport->queue_interrupt(vd, q);
+}
+
 static void config_changed(struct virtio_dev *vd)
 {
 	atomic_fetch_add(&vd->config_generation, 1);
@@ -174,6 +182,7 @@ void virtio_dev_stop(struct virtio_dev *vd)
 			vd->ops->stop(vd);
 	}
 	io_worker_stop(&vd->worker); /* also frees an epoll set a failed start left */
+	vd->queues_offloaded = false;
 }
 
 void virtio_dev_reset(struct virtio_dev *vd)
@@ -209,7 +218,7 @@ static bool features_ok(struct virtio_dev *vd)
 
 int virtio_dev_start_worker(struct virtio_dev *vd)
 {
-	for (unsigned q = 0; q < vd->type.nqueues; q++)
+	for (unsigned q = 0; q < vd->type.nqueues && !vd->queues_offloaded; q++)
 		if (io_worker_watch(&vd->worker, vd->kick_fd[q], EPOLLIN, kicked, &vd->kick[q]) < 0)
 			return -1;
 	/* Notifications that came before the thread ran are still counted in

@@ -108,6 +108,10 @@ struct virtio_dev {
 
 	struct io_worker worker;
 	struct device_counters counters;
+	/* Set by a type's start(): the queues' notification eventfds belong to
+	 * the host kernel (vhost), so the I/O thread does not wait on them.
+	 * Cleared when the device stops. */
+	bool queues_offloaded;
 };
 
 /* --- for transports ------------------------------------------------------ */
@@ -148,6 +152,9 @@ void virtio_dev_destroy(struct virtio_dev *vd);
 /* --- for device types, on the I/O thread ---------------------------------- */
 /* After pushing used buffers on queue Q: interrupt the driver if it wants. */
 void virtio_queue_done(struct virtio_dev *vd, unsigned q);
+/* Interrupt the driver for queue Q now: whoever used the buffers (the
+ * kernel's vhost) has already checked the driver's suppression. */
+void virtio_queue_interrupt(struct virtio_dev *vd, unsigned q);
 /* The guest broke a rule: log it (rate-limited), count it, set
  * DEVICE_NEEDS_RESET and tell the driver; the device does nothing more
  * until the driver resets it. */

@@ -51,6 +51,21 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return (mac[0] & 1) ? -1 : 0; /* a multicast address cannot be a NIC's */
 }
 
+static int parse_vhost(const char *v, enum net_vhost *out)
+{
+	static const struct {
+		const char *word;
+		enum net_vhost mode;
+	} words[] = { { "on", NET_VHOST_ON }, { "off", NET_VHOST_OFF }, { "auto", NET_VHOST_AUTO } };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(v, words[i].word) == 0) {
+			*out = words[i].mode;
+			return 0;
+		}
+	return -1;
+}
+
 int virtio_parse_net(const char *arg, struct net_spec *n)
 {
 	char *copy = strdup(arg), *save = NULL, *tok;
@@ -71,8 +86,11 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 				r = fail(ERR_USAGE, "--net mac=%s is not a unicast MAC address (aa:bb:cc:dd:ee:ff)",
 					 tok + 4);
 			n->has_mac = true;
+		} else if (strncmp(tok, "vhost=", 6) == 0) {
+			if (parse_vhost(tok + 6, &n->vhost) < 0)
+				r = fail(ERR_USAGE, "--net vhost=%s: expected on, off or auto", tok + 6);
 		} else {
-			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC)", tok);
+			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, vhost=on|off|auto)", tok);
 		}
 	}
 	free(copy);

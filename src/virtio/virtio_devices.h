@@ -23,10 +23,18 @@ struct disk_spec {
 	char id[21]; /* VIRTIO_BLK_ID_BYTES + NUL; empty: derived from the path */
 };
 
+/* vhost=: who moves the packets (virtio/net.c, backends/vhost_net.c). */
+enum net_vhost {
+	NET_VHOST_OFF,  /* warden's I/O thread (the default) */
+	NET_VHOST_ON,   /* the kernel's vhost-net, or refuse to start */
+	NET_VHOST_AUTO, /* vhost-net when the host has it, else warden */
+};
+
 struct net_spec {
 	char tap[16]; /* IFNAMSIZ */
 	uint8_t mac[6];
 	bool has_mac;
+	enum net_vhost vhost;
 };
 
 /* --vsock cid=N,uds=PATH (docs/vsock.md); cid 0: no vsock device. */
@@ -50,7 +58,7 @@ struct virtio_config {
 	struct virtio_options opt;
 };
 
-/* Parse "PATH[,ro][,root][,id=NAME]" and "tap=NAME[,mac=MAC]" (errors: ERR_USAGE). */
+/* Parse "PATH[,ro][,root][,id=NAME]" and "tap=NAME[,mac=MAC][,vhost=on|off|auto]" (errors: ERR_USAGE). */
 int virtio_parse_disk(const char *arg, struct disk_spec *d);
 int virtio_parse_net(const char *arg, struct net_spec *n);
 

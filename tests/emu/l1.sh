@@ -8,7 +8,8 @@
 #                        SCRIPT [FILE...]
 #
 # L1's initramfs holds:
-#   busybox (+ applet links), irqbypass/kvm/kvm-amd/tun modules, /init (l1-init)
+#   busybox (+ applet links), irqbypass/kvm/kvm-amd/tun/vhost_net modules,
+#   /init (l1-init)
 #   mke2fs (mkfs.ext4), e2fsck, debugfs with their libraries
 #   /bin/warden                     build/warden-static, if it exists
 #   /guest/vmlinuz, /guest/initrd.cpio.gz   from guest/build.sh (`make guest`)
@@ -139,7 +140,7 @@ if stale "$STATIC" "$HERE/l1-init" "$SELF" "$ROOT/scripts/moddeps.sh" "$KDIR/ver
     ln -s ../lib "$s/usr/lib"   # /usr/bin stays a real dir: QEMU finds /usr/bin/../share/qemu
     cp "$BUSYBOX" "$s/bin/busybox"
     "$BUSYBOX" --list | while read -r a; do [ "$a" = busybox ] || ln -sf busybox "$s/bin/$a"; done
-    order=$(bash "$ROOT/scripts/moddeps.sh" "$KDIR/modules" irqbypass kvm kvm_amd tun) || die "kvm module dependencies"
+    order=$(bash "$ROOT/scripts/moddeps.sh" "$KDIR/modules" irqbypass kvm kvm_amd tun vhost_net) || die "kvm module dependencies"
     while read -r m; do
         mkdir -p "$s/lib/modules/$KVER/$(dirname "$m")"
         cp "$KDIR/modules/$m" "$s/lib/modules/$KVER/$m"

@@ -30,10 +30,16 @@ bt_json_checks() {
 	[ "$ioev" = true ] && want="0 0 0 0" || want="3 3 3 3"
 	expect_eq "$l: fast doorbell: exits as KVM_CAP_IOEVENTFD says ($ioev)" "$want" \
 		"$(json "$f" '.measured.ways.fast.exits | map(tostring) | join(" ")')"
+	# The fast doorbell's crossovers may be null: on a loaded host (seen
+	# under ASan at load 8) the noise can put its fitted slope above the
+	# trap's, and then the model has no n* (t_e <= 0) to give; the key
+	# must still be there. The port doorbell's, an exit apart, must not.
 	expect_eq "$l: JSON fields" "true true true true true true true true" \
 		"$(json "$f" '[has("tier"), (.tier.name | type == "string"), has("model"), has("measured"),
-			(.crossover_model.port | type == "number"), (.crossover_model.fast | type == "number"),
-			(.crossover_measured.port | type == "number"), (.crossover_measured.fast | type == "number")]
+			(.crossover_model.port | type == "number"),
+			(.crossover_model | has("fast") and (.fast | type == "number" or type == "null")),
+			(.crossover_measured.port | type == "number"),
+			(.crossover_measured | has("fast") and (.fast | type == "number" or type == "null"))]
 			| map(tostring) | join(" ")')"
 	expect_eq "$l: the fit: t_e, t_p, t_h per doorbell" "true" \
 		"$(json "$f" '[.model.port, .model.fast | .t_e_ns, .t_p_ns, .t_h_ns | type == "number"] | all')"

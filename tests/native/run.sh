@@ -299,6 +299,7 @@ thread_name_checks() {
 . tests/native/rtc.sh           # the RTC's update-ended flag
 . tests/native/rootdisk.sh      # --disk ...,root and the guest's command line
 . tests/native/s3.sh            # --acpi-s3: suspend, RTC alarm, resume
+. tests/native/vhost.sh         # --net ...,vhost=on|auto without/with vhost-net
 . tests/native/vsock.sh         # virtio-vsock with Firecracker's host side
 thread_name_checks
 guest_checks $B/warden release
@@ -357,6 +358,7 @@ lab_paging_checks $B/warden release
 lab_paging_can_fail
 shutdown_checks $B/warden release
 rtc_checks $B/warden release
+vhost_checks $B/warden release
 s3_checks $B/warden release
 vsock_checks $B/warden release mmio
 vsock_checks $B/warden release pci
@@ -404,6 +406,7 @@ lab_tsc_checks $B/asan/warden asan
 lab_paging_checks $B/asan/warden asan
 shutdown_checks $B/asan/warden asan
 rtc_checks $B/asan/warden asan
+vhost_checks $B/asan/warden asan
 s3_checks $B/asan/warden asan
 vsock_checks $B/asan/warden asan mmio
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.

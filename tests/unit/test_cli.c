@@ -485,7 +485,7 @@ static void test_virtio_defaults(void **state)
 static void test_virtio_options(void **state)
 {
 	char *argv[] = { "warden", "run", "--disk", "a.img", "--disk", "b.img,ro,id=data-1",
-			 "--disk", "c.img,id=x,ro", "--net", "tap=tap7,mac=52:54:00:12:34:56",
+			 "--disk", "c.img,id=x,ro", "--net", "tap=tap7,mac=52:54:00:12:34:56,vhost=auto",
 			 "--rng", "--virtio-console", "--no-ioeventfd", "--no-irqfd", "--no-event-idx" };
 	struct cli_options o;
 
@@ -506,6 +506,7 @@ static void test_virtio_options(void **state)
 	assert_true(o.virtio.nets[0].has_mac);
 	assert_int_equal(o.virtio.nets[0].mac[0], 0x52);
 	assert_int_equal(o.virtio.nets[0].mac[5], 0x56);
+	assert_int_equal(o.virtio.nets[0].vhost, NET_VHOST_AUTO);
 	assert_true(o.virtio.rng);
 	assert_true(o.virtio.console);
 	assert_false(o.virtio.opt.ioeventfd);
@@ -541,7 +542,7 @@ static void test_bad_virtio(void **state)
 	char *a6[] = { "warden", "run", "--net", "tap=t0,mac=01:00:00:00:00:01" };
 	char *a7[] = { "warden", "run", "--net", "tap=t0,mac=52:54:00:00:00" };
 	char *a8[] = { "warden", "run", "--net", "tap=0123456789abcdef" };
-	char *a9[] = { "warden", "run", "--net", "tap=t0,vhost=on" };
+	char *a9[] = { "warden", "run", "--net", "tap=t0,vhost=yes" };
 	char *a10[] = { "warden", "run", "--no-irqchip", "--rng" };
 	char *a11[] = { "warden", "run", "--disk", "1", "--disk", "2", "--disk", "3", "--disk", "4",
 			"--disk", "5", "--disk", "6", "--disk", "7" };
@@ -555,7 +556,7 @@ static void test_bad_virtio(void **state)
 	expect_bad(ARGC(a6), a6, 0, "not a unicast MAC");
 	expect_bad(ARGC(a7), a7, 0, "not a unicast MAC");
 	expect_bad(ARGC(a8), a8, 0, "1 to 15 characters");
-	expect_bad(ARGC(a9), a9, 0, "unknown option 'vhost=on'");
+	expect_bad(ARGC(a9), a9, 0, "vhost=yes: expected on, off or auto");
 	expect_bad(ARGC(a10), a10, 0, "need the in-kernel irqchip");
 	expect_bad(ARGC(a11), a11, 0, "at most 6 --disk");
 }

@@ -12,16 +12,25 @@ for way in irqfd irq-line msi; do
 		"$(js lab_ir ".measured[\"$way\"] | \"\\(.status) \\(.injected) \\(.delivered) \\(.exits_to_warden)\"")"
 	# One HLT exit per interrupt, but an interrupt that lands while the
 	# guest is still on its way back to HLT (irqfd injects from KVM's
-	# worker, at its own time) wakes it without one: 47-50 (seen: 49 once).
+	# worker, at its own time) wakes it without one, and KVM's counters are
+	# read while the guest runs: the HLT before the first interrupt and the
+	# EOI after the last may fall either side of a reading. Seen in L1: 49
+	# and 51 HLT exits, 49 EOI exits (CI, 2026-12-02). Allowed: HLT 46-52,
+	# EOI 48-51 of 50; none or two per interrupt still fail.
 	h=$(js lab_ir ".measured[\"$way\"].kvm_exits.halt_exits")
-	if [ "$h" -ge 47 ] 2>/dev/null && [ "$h" -le 50 ]; then
-		pass "lab interrupts in L1: $way: one HLT exit per interrupt, less a few caught on the way ($h of 50)"
+	if [ "$h" -ge 46 ] 2>/dev/null && [ "$h" -le 52 ]; then
+		pass "lab interrupts in L1: $way: one HLT exit per interrupt, give or take the ends ($h of 50)"
 	else
-		failed "lab interrupts in L1: $way: $h HLT exits for 50 interrupts (want 47-50)"
+		failed "lab interrupts in L1: $way: $h HLT exits for 50 interrupts (want 46-52)"
 	fi
 	case $ir_avic in
-	N|0) expect_eq "lab interrupts in L1: $way: one EOI exit per interrupt (avic off)" 1 \
-		"$(js lab_ir ".measured[\"$way\"].apic_exits_per_interrupt")" ;;
+	N|0)
+		e=$(js lab_ir ".measured[\"$way\"].apic_exits_per_interrupt * 50 | round")
+		if [ "$e" -ge 48 ] 2>/dev/null && [ "$e" -le 51 ]; then
+			pass "lab interrupts in L1: $way: one EOI exit per interrupt (avic off), give or take the last ($e of 50)"
+		else
+			failed "lab interrupts in L1: $way: $e EOI exits for 50 interrupts with avic off (want 48-51)"
+		fi ;;
 	*) skip "lab interrupts in L1: $way: EOI exits: L1's avic is '$ir_avic', not off" ;;
 	esac
 done

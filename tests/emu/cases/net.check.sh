@@ -12,28 +12,36 @@ for fb in CSUM:0 GUEST_CSUM:1 MAC:5 GUEST_TSO4:7 GUEST_TSO6:8 HOST_TSO4:11 HOST_
 	expect_eq "virtio-net: feature ${fb%:*} negotiated" 1 "${feat:${fb#*:}:1}"
 done
 
-expect_match "virtio-net: guest pings L1, 3 of 3 replies" '3 packets transmitted, 3 packets received' "$OUT/net.out"
+# transfer_checks LABEL CASE: the ping and the 8 MiB each way of
+# net_transfer (net.l1.sh), from CASE's output and /tmp/CASE_l1.out.
+transfer_checks() {
+	local L=$1 C=$2 sent recv
+	tv() { grep -m1 "^$1 " "$OUT/${C}_l1.out" 2>/dev/null | cut -d' ' -f2-; }
+	cv() { grep -m1 -o "^$1=.*" "$OUT/$C.out" 2>/dev/null | cut -d= -f2-; }
+	expect_match "$L: guest pings L1, 3 of 3 replies" '3 packets transmitted, 3 packets received' "$OUT/$C.out"
 
-# Guest -> L1: 8 MiB, same bytes on both sides.
-sent=$(gv g2h-sent | cut -d' ' -f1)
-recv=$(l1v g2h-recv)
-expect_eq "virtio-net: guest's nc to L1 exits 0" 0 "$(gv g2h-rc)"
-expect_eq "virtio-net: L1 received 8 MiB from the guest" 8388608 "${recv%% *}"
-if [ -n "$sent" ] && [ "$sent" = "${recv##* }" ]; then
-	pass "virtio-net: guest -> L1 md5 matches ($sent)"
-else
-	failed "virtio-net: guest -> L1 md5: guest sent '$sent', L1 got '${recv##* }'"
-fi
+	# Guest -> L1: 8 MiB, same bytes on both sides.
+	sent=$(cv g2h-sent | cut -d' ' -f1)
+	recv=$(tv g2h-recv)
+	expect_eq "$L: guest's nc to L1 exits 0" 0 "$(cv g2h-rc)"
+	expect_eq "$L: L1 received 8 MiB from the guest" 8388608 "${recv%% *}"
+	if [ -n "$sent" ] && [ "$sent" = "${recv##* }" ]; then
+		pass "$L: guest -> L1 md5 matches ($sent)"
+	else
+		failed "$L: guest -> L1 md5: guest sent '$sent', L1 got '${recv##* }'"
+	fi
 
-# L1 -> guest.
-sent=$(l1v h2g-sent)
-recv=$(gv h2g-recv)
-expect_eq "virtio-net: guest received 8 MiB from L1" 8388608 "$(echo "$recv" | cut -d' ' -f1)"
-if [ -n "$sent" ] && [ "$sent" = "$(echo "$recv" | cut -d' ' -f2)" ]; then
-	pass "virtio-net: L1 -> guest md5 matches ($sent)"
-else
-	failed "virtio-net: L1 -> guest md5: L1 sent '$sent', guest got '$recv'"
-fi
+	# L1 -> guest.
+	sent=$(tv h2g-sent)
+	recv=$(cv h2g-recv)
+	expect_eq "$L: guest received 8 MiB from L1" 8388608 "$(echo "$recv" | cut -d' ' -f1)"
+	if [ -n "$sent" ] && [ "$sent" = "$(echo "$recv" | cut -d' ' -f2)" ]; then
+		pass "$L: L1 -> guest md5 matches ($sent)"
+	else
+		failed "$L: L1 -> guest md5: L1 sent '$sent', guest got '$recv'"
+	fi
+}
+transfer_checks virtio-net net
 
 # Device work: 16 MiB of payload moved as frames of at most 64 KiB, so at
 # least 256 packets and 16 MiB of frame bytes (plus headers and ACKs).
@@ -60,3 +68,34 @@ expect_eq "virtio-net: no mac=: guest boots" 0 "$(rc net_nomac)"
 expect_match "virtio-net: no mac=: warden created the tap" "virtio-net0: created tap wtap1, guest MAC $want" "$OUT/net_nomac.err"
 expect_eq "virtio-net: no mac=: the guest sees the derived MAC" "$want" "$(grep -m1 -E '^([0-9a-f]{2}:){5}[0-9a-f]{2}$' "$OUT/net_nomac.out")"
 expect_eq "virtio-net: the created tap is gone after warden exits" absent "$(l1v wtap1-after)"
+
+# vhost=on (net.l1.sh's net_vhost_l1): the same transfer, moved by the
+# kernel's vhost-net: warden's I/O thread counts no packet and no byte,
+# the tap counts them all, and the interrupts go through warden's relay.
+if [ "$(grep -m1 '^vhost-dev ' "$OUT/net_vhost_l1.out" 2>/dev/null | cut -d' ' -f2)" != yes ]; then
+	skip "virtio-net vhost=on: L1 has no /dev/vhost-net (vhost_net did not load)"
+else
+	expect_eq "virtio-net vhost=on: guest boots and powers off" 0 "$(rc net_vhost)"
+	expect_match "virtio-net vhost=on: warden hands the data path to vhost-net" \
+		'virtio-net0: vhost-net carries the data path' "$OUT/net_vhost.err"
+	transfer_checks "virtio-net vhost=on" net_vhost
+	vw='.device_work["virtio-net0"]'
+	expect_eq "virtio-net vhost=on: warden's I/O thread moved no packet and no byte" "0 0" \
+		"$(js net_vhost "$vw | \"\(.requests // 0) \(.bytes // 0)\"")"
+	n=$(( $(grep -m1 '^tap-rx-packets ' "$OUT/net_vhost_l1.out" | cut -d' ' -f2) + \
+		$(grep -m1 '^tap-tx-packets ' "$OUT/net_vhost_l1.out" | cut -d' ' -f2) ))
+	[ "$n" -ge 512 ] 2>/dev/null && pass "virtio-net vhost=on: the tap moved the packets ($n)" ||
+		failed "virtio-net vhost=on: the tap moved $n packets (want at least 512)"
+	n=$(js net_vhost "$vw.interrupts // 0")
+	[ "$n" -ge 1 ] 2>/dev/null && pass "virtio-net vhost=on: vhost's interrupts relayed ($n)" ||
+		failed "virtio-net vhost=on: no interrupt relayed ($n)"
+	expect_eq "virtio-net vhost=on: no errors" 0 "$(js net_vhost "$vw.errors")"
+fi
+
+# Over virtio-pci: the transfer as on mmio, every interrupt an MSI-X
+# vector (irqfd), so no ISR read reaches warden.
+expect_eq "virtio-net over PCI: guest boots and powers off" 0 "$(rc net_pci)"
+transfer_checks "virtio-net over PCI" net_pci
+expect_eq "virtio-net over PCI: no exits at the ISR" 0 "$(js net_pci '.device_work["virtio-net0-isr"].exits')"
+n=$(js net_pci '.device_work["virtio-net0"].requests // 0')
+[ "$n" -ge 256 ] 2>/dev/null && pass "virtio-net over PCI: packets counted ($n)" || failed "virtio-net over PCI: packets counted: $n"

@@ -6,8 +6,9 @@
  *     FACS's waking vector (so CS:IP must be 0100:0000 at resume);
  *   - sets RTC_EN in PM1_EN (PM1a event block + 2);
  *   - waits for the RTC's update-in-progress bit to rise and fall, then
- *     arms the alarm for "any second" (AIE): it fires about 1 s later,
- *     at the next update (it notes the seconds register, SECONDS);
+ *     arms the alarm for the second after next (AIE; minutes and hours
+ *     "any"): it fires about 2 s later (it notes the seconds register,
+ *     SECONDS);
  *   - writes SLP_TYP=1 (\_S3) | SLP_EN to PM1a_CNT, then spins setting
  *     MARK to 1 (it must never run: the vCPU stopped at the write).
  * The resume code (real mode) ends through the test-exit port 0xf4 with
@@ -86,9 +87,34 @@ _start:
 	mov $0x0c, %al              /* clear the flags */
 	outb %al, $0x70
 	inb $0x71, %al
-	mov $0xc0, %bl              /* seconds, minutes, hours: any */
+	/* The alarm at the second after next (BCD: (seconds + 2) mod 60),
+	 * not at the next update: a vCPU that a loaded host keeps from
+	 * running for a second between here and the sleep would otherwise
+	 * see the alarm fire before it sleeps, and wake at once (as a
+	 * machine with RTC_STS already set does). */
+	mov $0x00, %al
+	outb %al, $0x70
+	inb $0x71, %al
+	movzbl %al, %eax
+	mov %eax, %ecx
+	shr $4, %ecx
+	imul $10, %ecx, %ecx
+	and $0x0f, %eax
+	add %ecx, %eax              /* binary seconds */
+	add $2, %eax
+	xor %edx, %edx
+	mov $60, %ecx
+	div %ecx                    /* edx = (seconds + 2) mod 60 */
+	mov %edx, %eax
+	xor %edx, %edx
+	mov $10, %ecx
+	div %ecx                    /* eax tens, edx units */
+	shl $4, %eax
+	or %edx, %eax
+	mov %al, %bl
 	mov $0x01, %al
 	call rtc_write
+	mov $0xc0, %bl              /* minutes, hours: any */
 	mov $0x03, %al
 	call rtc_write
 	mov $0x05, %al

@@ -35,7 +35,7 @@
 static unsigned long bad_checks, errors;
 static uint64_t bar0, common, notify_base, devcfg, table, pba, isr;
 static uint32_t notify_mult;
-static unsigned slot;
+static unsigned slot, pcicfg; /* pcicfg: the PCI_CFG capability's offset */
 static uint16_t avail_idx, used_seen;
 
 void *memset(void *d, int c, unsigned long len);
@@ -152,6 +152,7 @@ static void find_caps(void)
 			break;
 		case VIRTIO_PCI_CAP_ISR_CFG: isr = base + off; break;
 		case VIRTIO_PCI_CAP_DEVICE_CFG: devcfg = base + off; break;
+		case VIRTIO_PCI_CAP_PCI_CFG: pcicfg = at; break;
 		}
 	}
 }
@@ -285,10 +286,39 @@ static void bad_rings(void)
 	check(request() && wait_irr(V_AFTER_RESET), "recovered: 64 bytes and an MSI after the reset");
 }
 
+/* The PCI_CFG window (4.1.4.9): BAR 0's registers through config space,
+ * as a driver that cannot map BARs would reach them. */
+static uint32_t window(unsigned bar, uint32_t off, uint32_t len)
+{
+	cfg_wr(slot, pcicfg + 4, bar); /* bar; padding bytes are read-only */
+	cfg_wr(slot, pcicfg + 8, off);
+	cfg_wr(slot, pcicfg + 12, len);
+	return cfg_rd(slot, pcicfg + 16);
+}
+
+static void pci_cfg_window(void)
+{
+	uint16_t numq = r16(common + VIRTIO_PCI_COMMON_NUMQ);
+
+	check(pcicfg != 0, "the PCI_CFG capability is there");
+	check((window(0, (uint32_t)(common - bar0) + VIRTIO_PCI_COMMON_NUMQ, 2) & 0xffff) == numq && numq == 1,
+	      "PCI_CFG window reads num_queues as BAR 0 does (1)");
+	/* A write through the window: queue_select, read back from BAR 0. */
+	window(0, (uint32_t)(common - bar0) + VIRTIO_PCI_COMMON_Q_SELECT, 2);
+	cfg_wr(slot, pcicfg + 16, 0x7);
+	check(r16(common + VIRTIO_PCI_COMMON_Q_SELECT) == 0x7, "PCI_CFG window writes queue_select");
+	w16(common + VIRTIO_PCI_COMMON_Q_SELECT, 0);
+	/* A length the window cannot take reads 0 and counts one error. */
+	check(window(0, (uint32_t)(common - bar0) + VIRTIO_PCI_COMMON_NUMQ, 3) == 0, "PCI_CFG window refuses length 3 (1 error)");
+	errors++;
+}
+
 void guest_main(void);
 void guest_main(void)
 {
 	enumerate();
+	if (!bad_checks)
+		pci_cfg_window();
 	if (!bad_checks) {
 		interrupts();
 		bad_rings();
