@@ -5,7 +5,7 @@
 set -euo pipefail
 PKGS=(gcc make libc6-dev binutils libjson-c-dev liburing-dev libcmocka-dev jq
       qemu-system-x86 busybox-static cpio kmod e2fsprogs util-linux python3 lz4
-      chromium clang libclang-rt-dev)
+      chromium clang libclang-rt-dev libmicrohttpd-dev curl)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

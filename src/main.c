@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "accounting/crash.h"
+#include "api/api.h"
 #include "accounting/exit_stats.h"
 #include "accounting/observatory.h"
 #include "accounting/advice_costs.h"
@@ -38,6 +39,10 @@ static volatile sig_atomic_t stop_requested;
 static uint64_t process_start_ns;
 /* The power button press on the first signal (docs/shutdown.md). */
 static struct guest_shutdown guest_shutdown;
+/* The API (--api-sock, --config-file; docs/api.md), or NULL, and the
+ * running VM's power button for its SendCtrlAltDel. */
+static struct api *api;
+static struct device *api_button;
 
 static void on_signal(int sig)
 {
@@ -50,6 +55,53 @@ static void on_signal(int sig)
 	 * power button and a grace period; a second one stops it at once. */
 	if (vm && !(first && guest_shutdown_request(&guest_shutdown)))
 		vm_request_end(vm, VM_END_SIGNAL);
+	api_interrupt(api); /* a VM still waiting for InstanceStart never starts */
+}
+
+/* SendCtrlAltDel: warden's guests power off on the ACPI power button
+ * (Firecracker presses Ctrl-Alt-Del on its i8042; docs/api.md). */
+static int api_ctrl_alt_del(void *ctx)
+{
+	(void)ctx;
+	if (!api_button)
+		return fail(ERR_USAGE, "this VM has no power button (it runs without the in-kernel irqchip)");
+	power_button_press(api_button);
+	return 0;
+}
+
+/* PUT /vsock: the device --vsock would add (docs/vsock.md); the last one
+ * given before InstanceStart is built with the others. */
+static int api_vsock(void *ctx, uint32_t guest_cid, const char *uds_path)
+{
+	struct cli_options *o = ctx;
+
+	return virtio_vsock_spec(&o->virtio.vsock, guest_cid, uds_path);
+}
+
+/* --api-sock, --config-file: the API or the file configures O and the VM
+ * starts at InstanceStart (at once with a file).  1: a signal came first. */
+static int api_setup(struct cli_options *o)
+{
+	const struct api_hooks hooks = { .ctx = o, .ctrl_alt_del = api_ctrl_alt_del, .vsock = api_vsock };
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	if (!o->api_sock && !o->config_file)
+		return 0;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!(api = api_create(o, &hooks)) || (o->config_file && api_load_config(api, o->config_file) < 0) ||
+	    (o->api_sock && api_listen(api, o->api_sock) < 0))
+		return -1;
+	return api_wait_start(api) < 0 ? 1 : 0;
+}
+
+/* The API goes last: O's strings and the exit tables stay until then. */
+static void api_end(void)
+{
+	struct api *a = api;
+
+	api = NULL;
+	api_destroy(a);
 }
 
 static uint64_t host_mem_mib(void)
@@ -168,15 +220,10 @@ static void add_device_counters(struct stats_report *rep, const struct vm *vm)
 		if (i < STATS_MAX_DEVICES)
 			rep->coalesced[i] += __atomic_load_n(&vm->devices[i]->coalesced, __ATOMIC_RELAXED);
 
-		if (!c || (vm->devices[i]->counters_if_nonzero && !c->requests && !c->bytes &&
-			   !c->notifies && !c->interrupts && !c->errors))
+		if (!c || (vm->devices[i]->counters_if_nonzero && device_counters_zero(c)))
 			continue;
 		rep->has_counters[i] = true;
-		t->requests += c->requests;
-		t->bytes += c->bytes;
-		t->notifies += c->notifies;
-		t->interrupts += c->interrupts;
-		t->errors += c->errors;
+		device_counters_add(t, c);
 	}
 }
 
@@ -253,6 +300,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		.hyperv = o->hyperv,
 		.s3 = o->acpi_s3,
 		.exit_rip = true, /* for the crash report */
+		.fc_thread_names = o->api_sock || o->config_file, /* docs/api.md */
 	};
 	static struct vm vm;
 	struct host_console con;
@@ -295,8 +343,11 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	if (button && o->shutdown_timeout > 0 &&
 	    guest_shutdown_start(&guest_shutdown, &vm, button, o->shutdown_timeout) < 0)
 		vm_request_end(&vm, VM_END_HOST_ERROR);
-	if (vm_start(&vm) == 0)
+	api_button = button;
+	if (vm_start(&vm) == 0) {
+		api_vm_started(api, &vm, rec->stats, o->cpus);
 		host_console_serve(&con, vm.end.efd); /* until the VM ends */
+	}
 	end = vm_stop(&vm);
 	guest_shutdown_stop(&guest_shutdown);
 	if (vm.stuck)
@@ -316,6 +367,8 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	if (end == VM_END_BUG)
 		fail(ERR_HOST, "the VM stopped because of an internal error in warden (see above)");
 out:
+	api_vm_stopped(api); /* before InstanceStart's answer: err_msg() says why */
+	api_button = NULL;
 	vm_destroy(&vm);
 	return end;
 }
@@ -352,6 +405,12 @@ int main(int argc, char **argv)
 
 	if (r == CLI_EXIT_OK)
 		return 0;
+	if (r >= 0 && (r = api_setup(&o)) != 0) {
+		if (r < 0)
+			goto fail;
+		api_end();
+		return vm_end_exit_code(VM_END_SIGNAL);
+	}
 	default_kernel = r >= 0 && !o.kernel;
 	if (r < 0 || (!o.kernel && default_guest(&o, kernel, initrd, sizeof(kernel)) < 0))
 		goto fail;
@@ -430,16 +489,20 @@ int main(int argc, char **argv)
 	if ((o.stats_json && stats_write_json(o.stats_json, &rep) < 0) || obs_finish(&obs, &rep) < 0) {
 		fprintf(stderr, "warden: %s\n", err_msg());
 		obs_destroy(&obs);
+		api_end();
 		free(stats);
 		return 1;
 	}
 	obs_destroy(&obs);
 	if (end == VM_END_HOST_ERROR || end == VM_END_BUG)
 		fprintf(stderr, "warden: %s\n", err_msg());
+	api_end();
 	free(stats);
 	return end == VM_END_TEST_EXIT ? status : vm_end_exit_code(end);
 fail:
 	host_console_restore();
 	fprintf(stderr, "warden: %s\n", err_msg());
-	return err_class() == ERR_USAGE ? 2 : 1;
+	r = err_class() == ERR_USAGE ? 2 : 1;
+	api_end(); /* a waiting InstanceStart answers with the line above */
+	return r;
 }

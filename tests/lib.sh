@@ -12,11 +12,12 @@ skip() { SKIPPED=$((SKIPPED + 1)); echo "  SKIP  skipped: $*"; }
 
 # The names of warden's threads, as an extended regex: "vcpu<N>",
 # "observatory", and "warden" for the main thread and every thread that
-# keeps the process name (virtio I/O workers, prefault, parallel reads).
+# keeps the process name (virtio I/O workers, prefault, parallel reads);
+# with the API (docs/api.md), "fc_vcpu <N>" and libmicrohttpd's "MHD-single".
 # The emulated tier does not rerun L1 when its kernel reports one of them
 # stuck; the native tier checks that a running warden names no thread
 # otherwise.
-WARDEN_THREADS='warden|vcpu[0-9]+|observatory'
+WARDEN_THREADS='warden|vcpu[0-9]+|observatory|fc_vcpu [0-9]+|MHD-single'
 
 # unusable VALUE: why VALUE cannot stand in a comparison (nothing if it
 # can): empty (a command that printed nothing), null (a JSON key that is

@@ -27,7 +27,7 @@ static int open_tun(const char *name)
 }
 
 /* TUNSETIFF failed with errno: say why in the user's terms. */
-static int setiff_error(const char *name)
+static int setiff_error(const char *name, bool multi_queue)
 {
 	switch (errno) {
 	case EBUSY:
@@ -37,6 +37,9 @@ static int setiff_error(const char *name)
 		return fail(ERR_USAGE, "--net tap=%s: no permission to use or create it "
 			    "(needs CAP_NET_ADMIN, or a persistent tap owned by this user)", name);
 	case EINVAL:
+		if (multi_queue)
+			return fail(ERR_USAGE, "--net tap=%s: an interface of that name exists and is not a "
+				    "multi-queue tap (queues=N needs one, or a name that does not exist)", name);
 		return fail(ERR_USAGE, "--net tap=%s: an interface of that name exists and is not a tap device",
 			    name);
 	default:
@@ -44,7 +47,7 @@ static int setiff_error(const char *name)
 	}
 }
 
-int tap_open(const char *name, bool *created)
+int tap_open(const char *name, bool *created, bool multi_queue)
 {
 	struct ifreq ifr;
 	int fd = open_tun(name);
@@ -54,9 +57,9 @@ int tap_open(const char *name, bool *created)
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	/* No packet-information prefix; a virtio-net header instead. */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (multi_queue ? IFF_MULTI_QUEUE : 0);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		setiff_error(name);
+		setiff_error(name, multi_queue);
 		close(fd);
 		return -1;
 	}
@@ -81,6 +84,19 @@ int tap_set_vnet_hdr_len(int fd, const char *name, int len)
 {
 	if (ioctl(fd, TUNSETVNETHDRSZ, &len) < 0)
 		return fail_errno(ERR_HOST, "tap %s: TUNSETVNETHDRSZ %d", name, len);
+	return 0;
+}
+
+int tap_queue_enable(int fd, const char *name, bool on)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = on ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
+	/* Attaching an attached queue (or detaching a detached one) is EINVAL:
+	 * nothing to do. */
+	if (ioctl(fd, TUNSETQUEUE, &ifr) < 0 && errno != EINVAL)
+		return fail_errno(ERR_HOST, "tap %s: TUNSETQUEUE %s", name, on ? "attach" : "detach");
 	return 0;
 }
 

@@ -18,9 +18,13 @@ enum tap_offload {
 
 /* Attach to tap NAME, or create it (non-persistent: it goes away when the
  * fd is closed), with virtio-net headers and without offloads; the fd is
- * non-blocking.  *CREATED says which.  Errors (no /dev/net/tun, no
- * permission, NAME busy or not a tap) are ERR_USAGE; returns the fd or -1. */
-int tap_open(const char *name, bool *created);
+ * non-blocking.  *CREATED says which.  MULTI_QUEUE: NAME is (or becomes) a
+ * multi-queue tap and the fd one of its queues; open it once per queue.
+ * Errors (no /dev/net/tun, no permission, NAME busy or not a tap) are
+ * ERR_USAGE; returns the fd or -1. */
+int tap_open(const char *name, bool *created, bool multi_queue);
+/* A multi-queue tap's queue FD gets packets from the host (ON) or not. */
+int tap_queue_enable(int fd, const char *name, bool on);
 /* Bytes of virtio-net header before each frame, both ways. */
 int tap_set_vnet_hdr_len(int fd, const char *name, int len);
 /* FLAGS: enum tap_offload bits. */

@@ -19,6 +19,7 @@ enum {
 	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
 	OPT_SHUTDOWN_TIMEOUT, OPT_NESTED,
 	OPT_HYPERV, OPT_HYPERV_TESTDEV, OPT_ACPI_S3,
+	OPT_API_SOCK, OPT_CONFIG_FILE, OPT_NO_API,
 	OPT_VSOCK,
 };
 
@@ -60,6 +61,9 @@ static const struct option run_options[] = {
 	{ "hyperv", no_argument, NULL, OPT_HYPERV },
 	{ "hyperv-testdev", no_argument, NULL, OPT_HYPERV_TESTDEV },
 	{ "acpi-s3", no_argument, NULL, OPT_ACPI_S3 },
+	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
+	{ "config-file", required_argument, NULL, OPT_CONFIG_FILE },
+	{ "no-api", no_argument, NULL, OPT_NO_API },
 	{ "vsock", required_argument, NULL, OPT_VSOCK },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -137,14 +141,22 @@ void cli_usage(FILE *f)
 	      "                         Linux takes first, or all of it\n"
 	      "\n"
 	      "virtio devices (virtio-mmio, found by the guest through ACPI):\n"
-	      "  --disk PATH[,ro][,root][,id=NAME]  virtio-blk on a raw image file\n"
-	      "                         (repeatable; vda, vdb, ... in order); ro rejects\n"
-	      "                         writes; root (one disk): boot it as the root file\n"
-	      "                         system (root=/dev/vdX; the default initramfs\n"
-	      "                         mounts it and starts its /sbin/init)\n"
-	      "  --net tap=NAME[,mac=MAC][,vhost=on|off|auto]  virtio-net on tap device\n"
-	      "                         NAME (created if missing); vhost=on: the kernel's\n"
-	      "                         vhost-net moves the packets (/dev/vhost-net), auto:\n"
+	      "  --disk PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]]  virtio-blk on a\n"
+	      "                         raw image file (repeatable; vda, vdb, ... in\n"
+	      "                         order); ro rejects writes; root (one disk): boot\n"
+	      "                         it as the root file system (root=/dev/vdX; the\n"
+	      "                         default initramfs mounts it and starts its\n"
+	      "                         /sbin/init); queues=N: N request queues (1-8, at\n"
+	      "                         most --cpus); poll: the I/O thread polls the\n"
+	      "                         queues, notifications off, until US (default 50)\n"
+	      "                         microseconds pass without work (burns a host CPU\n"
+	      "                         meanwhile)\n"
+	      "  --net tap=NAME[,mac=MAC][,queues=N][,poll[=US]][,vhost=on|off|auto]\n"
+	      "                         virtio-net on tap device NAME (created if\n"
+	      "                         missing); queues=N: N queue pairs (1-3, at most\n"
+	      "                         --cpus; a multi-queue tap); poll as for --disk;\n"
+	      "                         vhost=on: the kernel's vhost-net moves the packets\n"
+	      "                         (/dev/vhost-net; not with queues or poll), auto:\n"
 	      "                         when the host has it\n"
 	      "  --virtio-console       virtio-console (hvc0; with console=hvc0 in the\n"
 	      "                         command line it gets stdin)\n"
@@ -177,6 +189,13 @@ void cli_usage(FILE *f)
 	      "                         (KVM_HINTS_REALTIME: Linux polls before it halts,\n"
 	      "                         the haltpoll cpuidle driver)\n"
 	      "  --verbose              more diagnostics\n"
+	      "\n"
+	      "Firecracker-compatible API (docs/api.md):\n"
+	      "  --api-sock PATH        serve the REST API on the Unix socket PATH; without\n"
+	      "                         --config-file, boot at its InstanceStart action\n"
+	      "  --config-file FILE     configure the VM from FILE (the API's JSON, keyed by\n"
+	      "                         resource) and boot at once\n"
+	      "  --no-api               no API socket (needs --config-file)\n"
 	      "\n"
 	      "The guest's serial console is stdin/stdout; Ctrl-A x quits on a terminal.\n"
 	      "Exit status: 0 poweroff, 1 warden/host failure, 2 bad input, 3 reboot,\n"
@@ -381,6 +400,9 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_HYPERV: o->hyperv = true; break;
 		case OPT_HYPERV_TESTDEV: o->hyperv_testdev = true; break;
 		case OPT_ACPI_S3: o->acpi_s3 = true; break;
+		case OPT_API_SOCK: o->api_sock = optarg; break;
+		case OPT_CONFIG_FILE: o->config_file = optarg; break;
+		case OPT_NO_API: o->no_api = true; break;
 		case OPT_HYPERCALL_DISK:
 			if (hypercall_parse_disk(optarg, &o->hypercall) < 0)
 				return -1;
@@ -396,8 +418,11 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	}
 	if (optind < argc)
 		return fail(ERR_USAGE, "unexpected argument '%s' (see warden --help)", argv[optind]);
-	if (check_root_disk(&o->virtio) < 0)
+	if (check_root_disk(&o->virtio) < 0 || virtio_check_config(&o->virtio, o->cpus) < 0)
 		return -1;
+	if (o->no_api && (o->api_sock || !o->config_file))
+		return fail(ERR_USAGE, o->api_sock ? "--no-api and --api-sock exclude each other"
+						   : "--no-api needs --config-file (nothing else could start the VM)");
 	if (o->hypercall.disk_path[0] && !o->hypercall.enabled)
 		return fail(ERR_USAGE, "--hypercall-disk needs --hypercall");
 	o->hypercall.ioeventfd = o->virtio.opt.ioeventfd;

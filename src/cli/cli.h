@@ -55,6 +55,10 @@ struct cli_options {
 	bool hyperv;             /* --hyperv: Hyper-V enlightenments */
 	bool hyperv_testdev;     /* --hyperv-testdev: QEMU hyperv-testdev's port */
 	bool acpi_s3;            /* --acpi-s3: full FADT, FACS, S3 (docs/acpi-s3.md) */
+	/* The Firecracker-compatible API (docs/api.md). */
+	const char *api_sock;    /* --api-sock PATH: serve it; boot at InstanceStart */
+	const char *config_file; /* --config-file FILE: the same JSON, boot at once */
+	bool no_api;             /* --no-api: no socket (needs --config-file) */
 };
 
 /* Parse ARGV. Returns CLI_RUN, CLI_EXIT_OK (help/version printed to OUT),

@@ -74,15 +74,25 @@ struct device_ops {
 
 /* What a device did besides causing exits (virtio devices): requests
  * served, payload bytes, queue notifications received (through ioeventfd
- * or an exit), interrupts sent, guest errors.  Each field has one writer
- * and is read with relaxed atomics. */
-struct device_counters {
+ * or an exit), interrupts sent, guest errors; and what the exits it
+ * avoided cost instead: notifications the guest did not send because the
+ * device had them switched off (it found the work itself: batches taken
+ * while it was busy or polling), interrupts the driver asked not to get
+ * (used buffers published without one), wall time its threads spent
+ * polling, and their CPU time.  Each field has one writer and is read
+ * with relaxed atomics. */
+struct device_counters { /* only uint64_t fields: added as an array */
 	uint64_t requests;
 	uint64_t bytes;
 	uint64_t notifies;
 	uint64_t interrupts;
 	uint64_t errors;
+	uint64_t notifies_suppressed;
+	uint64_t interrupts_suppressed;
+	uint64_t poll_ns;
+	uint64_t cpu_ns;
 };
+_Static_assert(sizeof(struct device_counters) % sizeof(uint64_t) == 0, "device_counters: uint64_t only");
 
 struct device {
 	const char *name;
@@ -105,6 +115,27 @@ struct device {
 static inline void device_count(uint64_t *c, uint64_t n)
 {
 	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+/* Add a live device's counters to a report's totals (TO += FROM). */
+static inline void device_counters_add(struct device_counters *to, const struct device_counters *from)
+{
+	const uint64_t *f = (const uint64_t *)from;
+	uint64_t *t = (uint64_t *)to;
+
+	for (size_t i = 0; i < sizeof(*to) / sizeof(uint64_t); i++)
+		t[i] += __atomic_load_n(&f[i], __ATOMIC_RELAXED);
+}
+
+/* Nothing counted yet? */
+static inline bool device_counters_zero(const struct device_counters *c)
+{
+	const uint64_t *f = (const uint64_t *)c;
+
+	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		if (__atomic_load_n(&f[i], __ATOMIC_RELAXED))
+			return false;
+	return true;
 }
 
 #endif

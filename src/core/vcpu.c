@@ -223,7 +223,10 @@ static void *vcpu_thread(void *arg)
 	struct exit_record prev = { 0 };
 	char name[16];
 
-	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	if (vm->cfg.fc_thread_names)
+		snprintf(name, sizeof(name), "fc_vcpu %u", v->id);
+	else
+		snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
 	this_vcpu = v;
 	if (obs->vcpu_start)

@@ -57,6 +57,8 @@ struct vm_config {
 				 * (core/vm_sleep.h; the ACPI PM device's PM1 blocks) */
 	bool exit_rip;          /* each exit record carries the guest RIP
 				 * (KVM_SYNC_X86_REGS, core/crash_state.h) */
+	bool fc_thread_names;   /* vCPU threads named "fc_vcpu N", as Firecracker's
+				 * (Kata's driver finds them so; docs/api.md) */
 };
 
 /* Who watches the exits (the accounting): called on the vCPU threads,

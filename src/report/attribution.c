@@ -259,7 +259,8 @@ static void unclaimed(FILE *f, json_object *stats)
 
 static void device_work(FILE *f, json_object *stats)
 {
-	static const char *const cols[] = { "exits", "requests", "bytes", "notifies", "interrupts", "errors" };
+	static const char *const cols[] = { "exits", "requests", "bytes", "notifies", "interrupts", "errors",
+					    "notifies_suppressed", "interrupts_suppressed", "poll_us", "cpu_us" };
 	json_object *dw = jobj(stats, "device_work");
 	char buf[64];
 
@@ -267,14 +268,19 @@ static void device_work(FILE *f, json_object *stats)
 		return;
 	fputs("<h3>Device work next to exits</h3>\n", f);
 	html_table_open(f, "device-work-table",
-			"device|>exits|>requests|>bytes|>notifies|>interrupts|>errors|>exits per request");
+			"device|>exits|>requests|>bytes|>notifies|>interrupts|>errors|>notifies suppressed|"
+			">interrupts suppressed|>polling us|>I/O thread CPU us|>exits per request");
 	json_object_object_foreach(dw, name, v) {
 		double req = jcount(v, "requests");
 
 		fputs("<tr>", f);
 		html_td(f, name);
-		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-			html_td_num(f, fmt_count(jcount(v, cols[i]), buf, sizeof(buf)));
+		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+			double n;
+
+			/* A file from before the cost counters: "-", not 0. */
+			html_td_num(f, jnum(v, cols[i], &n) ? fmt_count(n < 0 ? 0 : n, buf, sizeof(buf)) : "-");
+		}
 		if (req > 0)
 			snprintf(buf, sizeof(buf), "%.2f", jcount(v, "exits") / req);
 		html_td_num(f, req > 0 ? buf : "-");

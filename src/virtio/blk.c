@@ -1,5 +1,9 @@
-/* virtio-blk (virtio 1.2, 5.2): one request queue over a raw image, served
- * asynchronously through io_uring (backends/disk_uring.c).
+/* virtio-blk (virtio 1.2, 5.2): request queues over a raw image, served
+ * asynchronously through io_uring (backends/disk_uring.c).  One queue, or
+ * with `queues=N` N of them (VIRTIO_BLK_F_MQ), all served by the device's
+ * one I/O thread: a request keeps the queue it came from, each queue has
+ * its own interrupt suppression, and the VIRTQ_MAX_SIZE request slots are
+ * shared (first come, first served).
  *
  * On a notification the I/O thread pops every available chain, checks it,
  * and turns it into one io_uring request whose iovecs are the guest's own
@@ -24,13 +28,12 @@
 #include "virtio/virtio_devices.h"
 #include "virtio/virtio_spec.h"
 
-#define BLK_QUEUE 0
-
 /* Feature bits (5.2.3). */
 #define VIRTIO_BLK_F_SEG_MAX 2
 #define VIRTIO_BLK_F_RO 5
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_MQ 12
 #define VIRTIO_BLK_F_DISCARD 13
 #define VIRTIO_BLK_F_WRITE_ZEROES 14
 
@@ -104,6 +107,7 @@ struct blk_req {
 	uint64_t len;   /* data bytes */
 	uint64_t done;  /* data bytes transferred so far */
 	uint32_t extra; /* bytes written besides data and status (GET_ID) */
+	uint16_t q;     /* the queue it came from */
 };
 
 struct blk {
@@ -113,8 +117,8 @@ struct blk {
 	struct blk_req *req;       /* VIRTQ_MAX_SIZE slots, indexed by io_uring tag */
 	uint16_t free[VIRTQ_MAX_SIZE];
 	unsigned nfree;
-	unsigned pushed; /* used entries published since the last interrupt check */
-	bool stalled;    /* chains wait in the ring for a free slot */
+	uint32_t pushed;  /* queues with used entries published since the last interrupt check */
+	uint32_t stalled; /* queues whose chains wait in the ring for a free slot */
 	bool warned;     /* a host I/O error was logged */
 };
 
@@ -123,7 +127,7 @@ static void reset_slots(struct blk *b)
 	b->nfree = VIRTQ_MAX_SIZE;
 	for (unsigned i = 0; i < VIRTQ_MAX_SIZE; i++)
 		b->free[i] = (uint16_t)(VIRTQ_MAX_SIZE - 1 - i);
-	b->stalled = false;
+	b->stalled = 0;
 	b->pushed = 0;
 }
 
@@ -306,8 +310,8 @@ static void complete(struct virtio_dev *vd, struct blk_req *r, int status)
 	uint64_t written = 1 + r->extra + (r->type == VIRTIO_BLK_T_IN ? r->done : 0);
 
 	*r->status = (uint8_t)status;
-	virtq_push(&vd->vq[BLK_QUEUE], r->c.head, (uint32_t)written);
-	b->pushed++;
+	virtq_push(&vd->vq[r->q], r->c.head, (uint32_t)written);
+	b->pushed |= 1u << r->q;
 	virtio_count(&vd->counters.requests, 1);
 	if (rw)
 		virtio_count(&vd->counters.bytes, r->done);
@@ -380,12 +384,12 @@ static void io_done(void *arg, uint64_t tag, int res)
 
 /* --- the queue ------------------------------------------------------------ */
 
-/* Pop and start chains until the ring is empty or no slot is free.
- * -1 after a guest error (the device is then failed). */
-static int pop_all(struct virtio_dev *vd)
+/* Pop and start chains of queue QI until its ring is empty or no slot is
+ * free.  -1 after a guest error (the device is then failed). */
+static int pop_all(struct virtio_dev *vd, unsigned qi)
 {
 	struct blk *b = vd->priv;
-	struct virtq *q = &vd->vq[BLK_QUEUE];
+	struct virtq *q = &vd->vq[qi];
 
 	while (b->nfree) {
 		unsigned tag = b->free[b->nfree - 1];
@@ -403,6 +407,7 @@ static int pop_all(struct virtio_dev *vd)
 			return -1;
 		}
 		b->nfree--;
+		r->q = (uint16_t)qi;
 		st = start_request(vd, r, tag);
 		if (st != BLK_PENDING)
 			complete(vd, r, st);
@@ -412,23 +417,23 @@ static int pop_all(struct virtio_dev *vd)
 
 /* Notifications stay off while the device works: with EVENT_IDX the
  * driver adds requests without notifying until the ring is empty again. */
-static void serve_queue(struct virtio_dev *vd)
+static void serve_queue(struct virtio_dev *vd, unsigned qi)
 {
 	struct blk *b = vd->priv;
-	struct virtq *q = &vd->vq[BLK_QUEUE];
+	struct virtq *q = &vd->vq[qi];
 
-	b->stalled = false;
+	b->stalled &= ~(1u << qi);
 	do {
 		virtq_notify_off(q);
-		if (pop_all(vd) < 0)
+		if (pop_all(vd, qi) < 0)
 			return;
 		if (!b->nfree) {
 			/* All slots busy: the rest waits in the ring, without
 			 * notifications; a completion brings us back. */
-			b->stalled = true;
+			b->stalled |= 1u << qi;
 			return;
 		}
-	} while (virtq_notify_on(q));
+	} while (virtio_queue_rearm(vd, qi));
 }
 
 /* End of a round: one submit for everything queued, one interrupt check. */
@@ -441,16 +446,16 @@ static void finish_round(struct virtio_dev *vd)
 		log_warn("%s: io_uring_submit: %s (retried on the next event)", vd->name, strerror(-e));
 		b->warned = true;
 	}
-	if (b->pushed) {
-		b->pushed = 0;
-		virtio_queue_done(vd, BLK_QUEUE);
-	}
+	for (unsigned q = 0; b->pushed; q++)
+		if (b->pushed & (1u << q)) {
+			b->pushed &= ~(1u << q);
+			virtio_queue_done(vd, q);
+		}
 }
 
 static void blk_notify(struct virtio_dev *vd, unsigned qi)
 {
-	(void)qi; /* one queue */
-	serve_queue(vd);
+	serve_queue(vd, qi);
 	finish_round(vd);
 }
 
@@ -461,8 +466,10 @@ static void blk_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 	(void)fd;
 	(void)events;
 	disk_reap(&b->disk, io_done, vd);
-	if (b->stalled && b->nfree)
-		serve_queue(vd);
+	/* Freed slots go to the waiting queues in turn. */
+	for (unsigned q = 0; q < vd->type.nqueues && b->nfree && !virtio_failed(vd); q++)
+		if (b->stalled & (1u << q))
+			serve_queue(vd, q);
 	finish_round(vd);
 }
 
@@ -517,6 +524,7 @@ static void fill_config(struct virtio_dev *vd, const struct blk *b)
 		.capacity = b->capacity,
 		.seg_max = BLK_SEG_MAX,
 		.blk_size = DISK_SECTOR,
+		.num_queues = (uint16_t)vd->type.nqueues,
 	};
 
 	if (b->disk.can_punch) {
@@ -533,11 +541,14 @@ static void fill_config(struct virtio_dev *vd, const struct blk *b)
 	vd->config_len = sizeof(cfg);
 }
 
-static uint64_t features(const struct disk_uring *d)
+static uint64_t features(const struct disk_uring *d, unsigned nqueues)
 {
 	uint64_t f = VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) |
 		     VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
 
+	/* Offered only for several queues: a one-queue disk looks as before. */
+	if (nqueues > 1)
+		f |= VIRTIO_BIT(VIRTIO_BLK_F_MQ);
 	if (d->readonly)
 		f |= VIRTIO_BIT(VIRTIO_BLK_F_RO);
 	if (d->can_punch)
@@ -578,8 +589,10 @@ struct virtio_dev *virtio_blk_create(const struct disk_spec *d, unsigned index)
 	make_id(b, d, path);
 	reset_slots(b);
 	vd->type = (struct virtio_type){
-		.device_id = VIRTIO_ID_BLOCK, .nqueues = 1, .features = features(&b->disk),
+		.device_id = VIRTIO_ID_BLOCK, .nqueues = d->queues ? d->queues : 1,
+		.features = features(&b->disk, d->queues),
 	};
+	vd->poll_window_ns = (uint64_t)d->poll_us * 1000;
 	vd->ops = &blk_ops;
 	vd->priv = b;
 	fill_config(vd, b);

@@ -152,7 +152,7 @@ static void tx_notify(struct virtio_dev *vd)
 			guest_error(vd, "transmitq: %s", q->error);
 			return;
 		}
-	} while (virtq_notify_on(q));
+	} while (virtio_queue_rearm(vd, TX_QUEUE));
 	virtio_queue_done(vd, TX_QUEUE);
 }
 
@@ -199,7 +199,7 @@ static void rx_fill(struct virtio_dev *vd)
 			return;
 		}
 		if (r == 0) {
-			if (virtq_notify_on(q))
+			if (virtio_queue_rearm(vd, RX_QUEUE))
 				continue; /* buffers came meanwhile: no notification for them */
 			rx_arm(vd, false);
 			break;

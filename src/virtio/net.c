@@ -1,5 +1,8 @@
-/* virtio-net (virtio 1.2, 5.1) on a Linux tap device: queue 0 receives,
- * queue 1 transmits; no control queue, one queue pair.
+/* virtio-net (virtio 1.2, 5.1) on a Linux tap device: queue pairs (one,
+ * or with `queues=N` N of them, VIRTIO_NET_F_MQ, each on its own queue of
+ * a multi-queue tap), receiveq 2i and transmitq 2i+1 of pair i, then the
+ * control queue.  Everything below about receiving and transmitting is
+ * per pair; one I/O thread serves them all.
  *
  * Every frame carries a 12-byte struct virtio_net_hdr_v1 (VERSION_1 is
  * always negotiated), and the tap is set to the same header, so frames and
@@ -14,13 +17,19 @@
  * for a receiveq notification, which resumes reading.  Each wake-up handles at
  * most NET_BUDGET packets per direction, so neither starves the other.
  *
+ * The control queue takes two command classes: multiqueue (VQ_PAIRS_SET:
+ * the tap queues of the pairs in use are attached, the others detached)
+ * and notification coalescing (VIRTIO_NET_F_NOTF_COAL, net_coal.c); other
+ * commands are answered VIRTIO_NET_ERR.
+ *
  * With vhost=on the host kernel's vhost-net moves the packets instead
  * (backends/vhost_net.c): at DRIVER_OK the rings, the queues' notification
  * eventfds (KVM's ioeventfds) and the tap go to the kernel, and the I/O
  * thread only relays vhost's "used buffers" eventfds to the transport's
  * interrupt (which, with irqfd, is one more eventfd write: no VM exit).
  * The queues' requests and bytes counters then stay 0: warden moved
- * nothing. */
+ * nothing.  Such a device has one queue pair and no control queue: no
+ * queues=N, no coalescing, no poll (the kernel owns the rings). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,11 +44,15 @@
 #include "core/vm.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "virtio/net_coal.h"
 #include "virtio/virtio_devices.h"
 #include "virtio/virtio_spec.h"
 
+/* A queue pair's two directions: pair i has receiveq 2i and transmitq 2i+1. */
 #define NET_RXQ 0
 #define NET_TXQ 1
+/* queues=N: the device's queue table holds 2 N + 1 queues. */
+#define NET_MAX_PAIRS VIRTIO_NET_MAX_PAIRS
 
 /* Feature bits (5.1.3). */
 #define NET_F_CSUM 0
@@ -53,7 +66,19 @@
 #define NET_F_HOST_ECN 13
 #define NET_F_MRG_RXBUF 15
 #define NET_F_STATUS 16
+#define NET_F_CTRL_VQ 17
+#define NET_F_MQ 22
+#define NET_F_NOTF_COAL 53
 #define NET_S_LINK_UP 1
+
+/* Control commands (5.1.6.5): class, command, data; the device writes an ack. */
+#define NET_CTRL_MQ 4
+#define NET_CTRL_MQ_VQ_PAIRS_SET 0
+#define NET_CTRL_NOTF_COAL 6
+#define NET_CTRL_NOTF_COAL_TX_SET 0
+#define NET_CTRL_NOTF_COAL_RX_SET 1
+#define NET_CTRL_OK 0
+#define NET_CTRL_ERR 1
 
 /* Config space (5.1.4): mac[6], status, max_virtqueue_pairs. */
 #define NET_CFG_MAC 0
@@ -85,14 +110,16 @@ struct rx_held {
 	uint64_t bytes;            /* writable bytes held */
 };
 
+/* One queue pair and its tap queue. */
 struct net {
+	unsigned q[2];   /* its queues: [NET_RXQ], [NET_TXQ] */
 	int tap;
 	int vhost_fd;           /* /dev/vhost-net while the kernel has the rings, else -1 */
-	enum net_vhost vhost;   /* what the user asked (vhost=) */
 	bool vhost_ok;          /* the host has vhost-net: it carries the data path */
 	uint64_t vhost_features;
 	int call_fd[2];         /* vhost's "used buffers" eventfds, per queue */
 	int resume_fd;   /* eventfd: come back for more transmit work */
+	struct coal coal[2]; /* [NET_RXQ], [NET_TXQ]: their interrupts (net_coal.c) */
 	char ifname[16];
 	uint32_t tap_events; /* what the tap is watched for now */
 	bool mergeable;      /* VIRTIO_NET_F_MRG_RXBUF */
@@ -103,12 +130,22 @@ struct net {
 	uint64_t pending_head; /* its first bytes, in the held buffers; the rest
 				* is in bounce[] */
 	struct rx_held rx;
+	unsigned delivered;  /* packets received, for coalescing */
 	struct virtq_used_elem used[VIRTQ_MAX_SIZE];
 	struct virtq_chain chain; /* scratch for virtq_pop */
 	uint8_t bounce[NET_HDR_LEN + NET_MAX_FRAME];
 };
 
-static struct net *net_of(struct virtio_dev *vd)
+/* The device: its queue pairs (each its own allocation: tens of KiB). */
+struct net_dev {
+	struct net *pair[NET_MAX_PAIRS];
+	unsigned npairs; /* offered (max_virtqueue_pairs) */
+	unsigned usable; /* npairs with VIRTIO_NET_F_MQ, else 1 (queue 2 is then
+			  * the control queue, not pair 2's receiveq) */
+	unsigned active; /* in use: 1 until the driver sets more (VQ_PAIRS_SET) */
+};
+
+static struct net_dev *dev_of(struct virtio_dev *vd)
 {
 	return vd->priv;
 }
@@ -204,7 +241,7 @@ enum { RX_ERROR = -1, RX_SHORT, RX_READY };
  * RX_SHORT: fewer, and the ring is empty for now. */
 static int rx_gather(struct virtio_dev *vd, struct net *p)
 {
-	struct virtq *q = &vd->vq[NET_RXQ];
+	struct virtq *q = &vd->vq[p->q[NET_RXQ]];
 	struct virtq_chain *c = &p->chain;
 	struct rx_held *h = &p->rx;
 	uint64_t want = rx_want(p);
@@ -276,8 +313,9 @@ static void rx_deliver(struct virtio_dev *vd, struct net *p, uint64_t n)
 	/* Every chain holds a whole header, so it lies in the first one. */
 	nbuf = (uint16_t)k;
 	iov_put(&h->iov[h->iov_first], h->slot[h->first].niov, NET_HDR_NUM_BUFFERS, &nbuf, sizeof(nbuf));
-	virtq_push_n(&vd->vq[NET_RXQ], p->used, k);
+	virtq_push_n(&vd->vq[p->q[NET_RXQ]], p->used, k);
 	rx_release(h, k);
+	p->delivered++;
 	virtio_count(&vd->counters.requests, 1);
 	virtio_count(&vd->counters.bytes, n - NET_HDR_LEN);
 }
@@ -370,7 +408,7 @@ static void rx_feed(struct virtio_dev *vd, struct net *p)
 	if (!p->rx_starved)
 		return;
 	p->rx_starved = false;
-	virtq_notify_off(&vd->vq[NET_RXQ]);
+	virtq_notify_off(&vd->vq[p->q[NET_RXQ]]);
 	tap_watch(vd, p, p->tap_events | EPOLLIN);
 }
 
@@ -379,7 +417,7 @@ static int rx_wait(struct virtio_dev *vd, struct net *p)
 {
 	rx_starve(vd, p);
 	/* Buffers that came meanwhile get no notification: go on. */
-	return virtq_notify_on(&vd->vq[NET_RXQ]);
+	return virtio_queue_rearm(vd, p->q[NET_RXQ]);
 }
 
 /* One step of receiving: true if there may be more to do. */
@@ -411,8 +449,9 @@ static bool rx_step(struct virtio_dev *vd, struct net *p)
 
 static void rx_pump(struct virtio_dev *vd, struct net *p)
 {
-	struct virtq *q = &vd->vq[NET_RXQ];
+	struct virtq *q = &vd->vq[p->q[NET_RXQ]];
 	uint16_t used_before = q->used_idx;
+	unsigned delivered = p->delivered;
 
 	if (!q->active || p->tap < 0)
 		return;
@@ -422,7 +461,7 @@ static void rx_pump(struct virtio_dev *vd, struct net *p)
 		;
 	/* One interrupt for the batch. */
 	if (q->used_idx != used_before)
-		virtio_queue_done(vd, NET_RXQ);
+		coal_done(vd, &p->coal[NET_RXQ], p->delivered - delivered);
 }
 
 /* --- transmit --------------------------------------------------------------- */
@@ -432,7 +471,7 @@ static void rx_pump(struct virtio_dev *vd, struct net *p)
 static int tx_one(struct virtio_dev *vd, struct net *p)
 {
 	const struct virtq_chain *c = &p->chain;
-	struct virtq *q = &vd->vq[NET_TXQ];
+	struct virtq *q = &vd->vq[p->q[NET_TXQ]];
 	ssize_t n;
 
 	if (c->nin || c->out_bytes < NET_HDR_LEN || c->out_bytes > NET_HDR_LEN + NET_MAX_FRAME) {
@@ -461,7 +500,7 @@ enum { TX_ERROR = -1, TX_EMPTY, TX_BUDGET, TX_BLOCKED };
 
 static int tx_batch(struct virtio_dev *vd, struct net *p, unsigned *done)
 {
-	struct virtq *q = &vd->vq[NET_TXQ];
+	struct virtq *q = &vd->vq[p->q[NET_TXQ]];
 	int r;
 
 	while (*done < NET_BUDGET) {
@@ -483,7 +522,7 @@ static int tx_batch(struct virtio_dev *vd, struct net *p, unsigned *done)
 
 static void tx_pump(struct virtio_dev *vd, struct net *p)
 {
-	struct virtq *q = &vd->vq[NET_TXQ];
+	struct virtq *q = &vd->vq[p->q[NET_TXQ]];
 	uint16_t used_before = q->used_idx;
 	unsigned done = 0;
 	int st;
@@ -493,7 +532,7 @@ static void tx_pump(struct virtio_dev *vd, struct net *p)
 	virtq_notify_off(q);
 	for (;;) {
 		st = tx_batch(vd, p, &done);
-		if (st != TX_EMPTY || !virtq_notify_on(q))
+		if (st != TX_EMPTY || !virtio_queue_rearm(vd, p->q[NET_TXQ]))
 			break;
 		virtq_notify_off(q); /* frames came meanwhile */
 	}
@@ -504,31 +543,133 @@ static void tx_pump(struct virtio_dev *vd, struct net *p)
 		tap_watch(vd, p, p->tap_events | EPOLLOUT);
 	}
 	if (q->used_idx != used_before)
-		virtio_queue_done(vd, NET_TXQ);
+		coal_done(vd, &p->coal[NET_TXQ], (uint16_t)(q->used_idx - used_before));
+}
+
+/* --- the control queue -------------------------------------------------------- */
+
+/* With VIRTIO_NET_F_MQ the control queue comes after every pair; without,
+ * after the first (5.1.2). */
+static unsigned ctrl_queue(const struct virtio_dev *vd, const struct net_dev *d)
+{
+	return virtio_has_feature(vd, NET_F_MQ) ? 2 * d->npairs : 2;
+}
+
+/* Only the first N pairs' tap queues get packets from the host: the
+ * kernel steers flows among the attached ones. */
+static void set_active(struct virtio_dev *vd, struct net_dev *d, unsigned n)
+{
+	for (unsigned i = 1; i < d->npairs; i++) {
+		struct net *p = d->pair[i];
+
+		if (p->tap >= 0 && tap_queue_enable(p->tap, p->ifname, i < n) < 0)
+			log_warn("%s: %s", vd->name, err_msg());
+	}
+	d->active = n;
+}
+
+/* NOTF_COAL TX_SET / RX_SET: max_packets, usecs (little-endian, as the
+ * host), for that direction of every pair. */
+static uint8_t ctrl_coal(struct virtio_dev *vd, struct net_dev *d, uint8_t cmd, const struct virtq_chain *c)
+{
+	uint32_t v[2];
+	unsigned dir = cmd == NET_CTRL_NOTF_COAL_TX_SET ? NET_TXQ : NET_RXQ;
+
+	if (!virtio_has_feature(vd, NET_F_NOTF_COAL) || cmd > NET_CTRL_NOTF_COAL_RX_SET ||
+	    c->out_bytes != 2 + sizeof(v))
+		return NET_CTRL_ERR;
+	virtq_chain_read(c, 2, v, sizeof(v)); /* one copy, then use */
+	for (unsigned i = 0; i < d->usable; i++)
+		coal_set(vd, &d->pair[i]->coal[dir], v[0], v[1]);
+	return NET_CTRL_OK;
+}
+
+/* MQ VQ_PAIRS_SET: how many pairs the driver uses, 1 to max_virtqueue_pairs. */
+static uint8_t ctrl_mq(struct virtio_dev *vd, struct net_dev *d, uint8_t cmd, const struct virtq_chain *c)
+{
+	uint16_t n;
+
+	if (!virtio_has_feature(vd, NET_F_MQ) || cmd != NET_CTRL_MQ_VQ_PAIRS_SET ||
+	    c->out_bytes != 2 + sizeof(n))
+		return NET_CTRL_ERR;
+	virtq_chain_read(c, 2, &n, sizeof(n));
+	if (n < 1 || n > d->npairs)
+		return NET_CTRL_ERR;
+	set_active(vd, d, n);
+	return NET_CTRL_OK;
+}
+
+/* One command: class and command, their data, then the ack the device
+ * writes.  A chain too short for that is answered as far as it goes and
+ * counted as an error; a command not offered gets VIRTIO_NET_ERR. */
+static void ctrl_one(struct virtio_dev *vd, struct net_dev *d, const struct virtq_chain *c)
+{
+	uint8_t hdr[2], ack = NET_CTRL_ERR;
+
+	if (c->out_bytes < sizeof(hdr) || c->in_bytes < 1) {
+		virtio_count(&vd->counters.errors, 1);
+		log_guest("%s: control command %u: %llu readable, %llu writable bytes (needs 2 and 1)",
+			  vd->name, c->head, (unsigned long long)c->out_bytes, (unsigned long long)c->in_bytes);
+	} else {
+		virtq_chain_read(c, 0, hdr, sizeof(hdr));
+		if (hdr[0] == NET_CTRL_NOTF_COAL)
+			ack = ctrl_coal(vd, d, hdr[1], c);
+		else if (hdr[0] == NET_CTRL_MQ)
+			ack = ctrl_mq(vd, d, hdr[1], c);
+	}
+	virtq_push(&vd->vq[ctrl_queue(vd, d)], c->head,
+		   c->in_bytes ? (uint32_t)virtq_chain_write(c, 0, &ack, 1) : 0);
+	virtio_count(&vd->counters.requests, 1);
+}
+
+static void ctrl_notify(struct virtio_dev *vd, struct net_dev *d)
+{
+	unsigned qi = ctrl_queue(vd, d);
+	struct virtq *q = &vd->vq[qi];
+	struct virtq_chain *c = &d->pair[0]->chain; /* scratch: same thread */
+	int r;
+
+	do {
+		virtq_notify_off(q);
+		while ((r = virtq_pop(q, c)) > 0)
+			ctrl_one(vd, d, c);
+		if (r < 0) {
+			virtio_fail(vd, "controlq: %s", q->error);
+			return;
+		}
+	} while (virtio_queue_rearm(vd, qi));
+	virtio_queue_done(vd, qi);
 }
 
 /* --- device ops ------------------------------------------------------------- */
 
 static void net_notify(struct virtio_dev *vd, unsigned q)
 {
-	if (q == NET_RXQ)
-		rx_pump(vd, net_of(vd));
-	else if (q == NET_TXQ)
-		tx_pump(vd, net_of(vd));
+	struct net_dev *d = dev_of(vd);
+
+	if (virtio_has_feature(vd, NET_F_CTRL_VQ) && q == ctrl_queue(vd, d))
+		ctrl_notify(vd, d);
+	else if (q / 2 < d->usable && (q & 1))
+		tx_pump(vd, d->pair[q / 2]);
+	else if (q / 2 < d->usable)
+		rx_pump(vd, d->pair[q / 2]);
 }
 
-static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
+static void pair_fd_ready(struct virtio_dev *vd, struct net *p, int fd, uint32_t events)
 {
-	struct net *p = net_of(vd);
 	uint64_t n;
 
-	for (unsigned q = 0; q < 2; q++)
-		if (fd == p->call_fd[q]) { /* vhost used buffers on queue q */
+	for (unsigned dir = 0; dir < 2; dir++)
+		if (fd == p->call_fd[dir]) { /* vhost used buffers on that queue */
 			if (read(fd, &n, sizeof(n)) == sizeof(n))
-				virtio_queue_interrupt(vd, q);
+				virtio_queue_interrupt(vd, p->q[dir]);
 			return;
 		}
-
+	for (unsigned dir = 0; dir < 2; dir++)
+		if (fd == p->coal[dir].timer_fd) {
+			coal_timer(vd, &p->coal[dir]);
+			return;
+		}
 	if (fd == p->resume_fd) {
 		if (read(fd, &n, sizeof(n)) < 0)
 			n = 0; /* already drained: fine */
@@ -536,8 +677,6 @@ static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 		rx_pump(vd, p);
 		return;
 	}
-	if (fd != p->tap)
-		return;
 	/* tun reports only this when its interface is unregistered. */
 	if (events & EPOLLERR) {
 		tap_gone(vd, p);
@@ -550,6 +689,21 @@ static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 	}
 	if (events & EPOLLIN)
 		rx_pump(vd, p);
+}
+
+static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
+{
+	struct net_dev *d = dev_of(vd);
+
+	for (unsigned i = 0; i < d->usable; i++) {
+		struct net *p = d->pair[i];
+
+		if (fd == p->tap || fd == p->resume_fd || fd == p->coal[NET_RXQ].timer_fd ||
+		    fd == p->coal[NET_TXQ].timer_fd || fd == p->call_fd[NET_RXQ] || fd == p->call_fd[NET_TXQ]) {
+			pair_fd_ready(vd, p, fd, events);
+			return;
+		}
+	}
 }
 
 /* What the guest accepted to receive is what the tap may give us. */
@@ -579,8 +733,8 @@ static unsigned rx_offloads(const struct virtio_dev *vd)
  * itself; here the tap does (tap_set_vnet_hdr_len), so never ask for it. */
 #define VHOST_NET_F_HDR 27
 
-/* Hand the rings to the kernel.  Its features were read at creation (or
- * now, when a reset closed the last fd). */
+/* Hand the first pair's rings to the kernel.  Its features were read at
+ * creation (or now, when a reset closed the last fd). */
 static int vhost_begin(struct virtio_dev *vd, struct net *p)
 {
 	uint64_t need = vd->driver_features & VHOST_RING_FEATURES;
@@ -619,11 +773,54 @@ static void vhost_end(struct net *p)
 	p->vhost_fd = -1;
 }
 
-static int net_start(struct virtio_dev *vd)
+/* vhost=on: the host must have vhost-net (else ERR_USAGE); vhost=auto:
+ * use it when the host has it, else say so once and use warden's own
+ * path.  The call eventfds are made now, so a start cannot fail on them. */
+static int vhost_setup(struct virtio_dev *vd, struct net *p, enum net_vhost want)
 {
-	struct net *p = net_of(vd);
-	unsigned off = rx_offloads(vd);
+	if (want == NET_VHOST_OFF)
+		return 0;
+	p->vhost_fd = vhost_net_open(VHOST_NET_DEVICE, &p->vhost_features);
+	if (p->vhost_fd < 0) {
+		char why[256];
 
+		if (want == NET_VHOST_ON) {
+			snprintf(why, sizeof(why), "%s", err_msg());
+			return fail(err_class(), "--net tap=%s,vhost=on: %s", p->ifname, why);
+		}
+		log_info("%s: vhost=auto: %s; warden's own data path instead", vd->name, err_msg());
+		err_clear();
+		return 0;
+	}
+	for (unsigned q = 0; q < 2; q++)
+		if ((p->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+			return fail_errno(ERR_HOST, "%s: eventfd", vd->name);
+	p->vhost_ok = true;
+	log_info("%s: vhost-net carries the data path (%s)", vd->name, VHOST_NET_DEVICE);
+	return 0;
+}
+
+/* vhost-net takes one queue pair per fd and owns its rings: with queues=N
+ * or poll, vhost=on is refused and vhost=auto keeps warden's path. */
+static int vhost_wanted(const struct net_spec *n, enum net_vhost *want)
+{
+	const char *why = n->queues > 1 ? "queues=N" : n->poll_us ? "poll" : NULL;
+
+	*want = n->vhost;
+	if (!why || n->vhost == NET_VHOST_OFF)
+		return 0;
+	if (n->vhost == NET_VHOST_ON)
+		return fail(ERR_USAGE, "--net tap=%s: vhost=on cannot be used with %s (vhost-net serves one "
+			    "queue pair and owns its rings)", n->tap, why);
+	log_info("--net tap=%s: vhost=auto with %s: warden's own data path", n->tap, why);
+	*want = NET_VHOST_OFF;
+	return 0;
+}
+
+/* --- lifecycle ---------------------------------------------------------------- */
+
+static int pair_tap_setup(struct virtio_dev *vd, struct net *p, unsigned off)
+{
 	if (p->tap < 0) {
 		log_warn("%s: tap %s is gone", vd->name, p->ifname);
 		return -1;
@@ -633,14 +830,13 @@ static int net_start(struct virtio_dev *vd)
 		log_warn("%s: %s", vd->name, err_msg());
 		return -1;
 	}
-	if (p->vhost_ok) {
-		if (vhost_begin(vd, p) < 0) {
-			log_warn("%s: %s", vd->name, err_msg());
-			vhost_end(p);
-			return -1;
-		}
-		return 0;
-	}
+	return 0;
+}
+
+static int pair_start(struct virtio_dev *vd, struct net *p, unsigned off)
+{
+	if (pair_tap_setup(vd, p, off) < 0)
+		return -1;
 	p->mergeable = virtio_has_feature(vd, NET_F_MRG_RXBUF);
 	p->rx_need = NET_HDR_LEN + ((off & (TAP_OFFLOAD_TSO4 | TAP_OFFLOAD_TSO6)) ? NET_MAX_FRAME : NET_MTU_FRAME);
 	rx_clear(&p->rx);
@@ -649,38 +845,68 @@ static int net_start(struct virtio_dev *vd)
 	p->rx_starved = true;
 	p->tx_blocked = false;
 	p->tap_events = 0;
-	if (virtio_watch_fd(vd, p->tap, 0) < 0 || virtio_watch_fd(vd, p->resume_fd, EPOLLIN) < 0) {
+	coal_reset(&p->coal[NET_RXQ]); /* a new driver starts without coalescing */
+	coal_reset(&p->coal[NET_TXQ]);
+	if (virtio_watch_fd(vd, p->tap, 0) < 0 || virtio_watch_fd(vd, p->resume_fd, EPOLLIN) < 0 ||
+	    virtio_watch_fd(vd, p->coal[NET_RXQ].timer_fd, EPOLLIN) < 0 ||
+	    virtio_watch_fd(vd, p->coal[NET_TXQ].timer_fd, EPOLLIN) < 0) {
 		log_warn("%s: %s", vd->name, err_msg());
 		return -1;
 	}
-	log_debug("%s: started, offloads to the guest 0x%x, %s receive buffers", vd->name, off,
-		  p->mergeable ? "mergeable" : "one chain per packet");
 	/* First look at both queues: buffers may be posted already. */
 	resume_later(p);
 	return 0;
 }
 
+static int net_start(struct virtio_dev *vd)
+{
+	struct net_dev *d = dev_of(vd);
+	unsigned off = rx_offloads(vd);
+
+	d->usable = virtio_has_feature(vd, NET_F_MQ) ? d->npairs : 1;
+	if (d->pair[0]->vhost_ok) {
+		if (pair_tap_setup(vd, d->pair[0], off) < 0 || vhost_begin(vd, d->pair[0]) < 0) {
+			log_warn("%s: %s", vd->name, err_msg());
+			vhost_end(d->pair[0]);
+			return -1;
+		}
+		return 0;
+	}
+	for (unsigned i = 0; i < d->usable; i++)
+		if (pair_start(vd, d->pair[i], off) < 0)
+			return -1;
+	/* Multiqueue starts off: one pair until the driver asks for more. */
+	set_active(vd, d, 1);
+	log_debug("%s: started, offloads to the guest 0x%x, %s receive buffers", vd->name, off,
+		  d->pair[0]->mergeable ? "mergeable" : "one chain per packet");
+	return 0;
+}
+
 static void net_stop(struct virtio_dev *vd)
 {
-	struct net *p = net_of(vd);
+	struct net_dev *d = dev_of(vd);
 
 	/* The queues are about to be reset: held buffers are forgotten, not
 	 * used.  Until the next driver, the kernel finishes checksums and
 	 * segments itself. */
-	vhost_end(p);
-	rx_clear(&p->rx);
-	p->pending = 0;
-	p->rx_starved = true;
-	p->tx_blocked = false;
-	p->tap_events = 0;
-	if (p->tap >= 0 && tap_set_offload(p->tap, p->ifname, 0) < 0)
-		log_warn("%s: %s", vd->name, err_msg());
+	for (unsigned i = 0; i < d->npairs; i++) {
+		struct net *p = d->pair[i];
+
+		vhost_end(p);
+		rx_clear(&p->rx);
+		p->pending = 0;
+		p->rx_starved = true;
+		p->tx_blocked = false;
+		p->tap_events = 0;
+		coal_reset(&p->coal[NET_RXQ]);
+		coal_reset(&p->coal[NET_TXQ]);
+		if (p->tap >= 0 && tap_set_offload(p->tap, p->ifname, 0) < 0)
+			log_warn("%s: %s", vd->name, err_msg());
+	}
 }
 
-static void net_destroy(struct virtio_dev *vd)
+static void pair_free(struct net *p)
 {
-	struct net *p = net_of(vd);
-
 	if (!p)
 		return;
 	vhost_end(p);
@@ -691,19 +917,29 @@ static void net_destroy(struct virtio_dev *vd)
 	for (unsigned q = 0; q < 2; q++)
 		if (p->call_fd[q] >= 0)
 			close(p->call_fd[q]);
+	coal_close(&p->coal[NET_RXQ]);
+	coal_close(&p->coal[NET_TXQ]);
 	free(p);
+}
+
+static void net_destroy(struct virtio_dev *vd)
+{
+	struct net_dev *d = dev_of(vd);
+
+	if (!d)
+		return;
+	for (unsigned i = 0; i < NET_MAX_PAIRS; i++)
+		pair_free(d->pair[i]);
+	free(d);
 	vd->priv = NULL;
 }
 
-static const struct virtio_type net_type = {
-	.device_id = VIRTIO_ID_NET,
-	.nqueues = 2,
-	.features = VIRTIO_BIT(NET_F_CSUM) | VIRTIO_BIT(NET_F_GUEST_CSUM) | VIRTIO_BIT(NET_F_MAC) |
-		    VIRTIO_BIT(NET_F_GUEST_TSO4) | VIRTIO_BIT(NET_F_GUEST_TSO6) |
-		    VIRTIO_BIT(NET_F_GUEST_ECN) | VIRTIO_BIT(NET_F_HOST_TSO4) |
-		    VIRTIO_BIT(NET_F_HOST_TSO6) | VIRTIO_BIT(NET_F_HOST_ECN) |
-		    VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS),
-};
+static const uint64_t net_features =
+	VIRTIO_BIT(NET_F_CSUM) | VIRTIO_BIT(NET_F_GUEST_CSUM) | VIRTIO_BIT(NET_F_MAC) |
+	VIRTIO_BIT(NET_F_GUEST_TSO4) | VIRTIO_BIT(NET_F_GUEST_TSO6) | VIRTIO_BIT(NET_F_GUEST_ECN) |
+	VIRTIO_BIT(NET_F_HOST_TSO4) | VIRTIO_BIT(NET_F_HOST_TSO6) | VIRTIO_BIT(NET_F_HOST_ECN) |
+	VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS) | VIRTIO_BIT(NET_F_CTRL_VQ) |
+	VIRTIO_BIT(NET_F_NOTF_COAL);
 
 static const struct virtio_dev_ops net_ops = {
 	.start = net_start,
@@ -730,93 +966,101 @@ static void default_mac(const char *tap, unsigned index, uint8_t mac[6])
 	mac[5] = (uint8_t)h;
 }
 
-static void fill_config(struct virtio_dev *vd, const uint8_t mac[6])
+static void fill_config(struct virtio_dev *vd, const uint8_t mac[6], unsigned npairs)
 {
+	uint16_t pairs = (uint16_t)npairs;
+
 	memcpy(vd->config + NET_CFG_MAC, mac, 6);
 	vd->config[NET_CFG_STATUS] = NET_S_LINK_UP;
-	vd->config[NET_CFG_MAX_PAIRS] = 1;
+	memcpy(vd->config + NET_CFG_MAX_PAIRS, &pairs, sizeof(pairs));
 	vd->config_len = NET_CFG_LEN;
 }
 
-static struct virtio_dev *net_alloc(void)
+/* Pair I on tap NAME (a queue of a multi-queue tap when MULTI). */
+static struct net *pair_open(const char *name, unsigned i, bool multi, bool *created)
 {
-	struct virtio_dev *vd = calloc(1, sizeof(*vd));
 	struct net *p = calloc(1, sizeof(*p)); /* tens of KiB: not on a stack */
 
-	if (!vd || !p) {
-		free(vd);
-		free(p);
+	if (!p) {
 		fail(ERR_HOST, "out of memory");
 		return NULL;
 	}
-	p->tap = p->resume_fd = p->vhost_fd = p->call_fd[0] = p->call_fd[1] = -1;
-	vd->priv = p;
-	vd->type = net_type;
-	vd->ops = &net_ops;
-	return vd;
-}
-
-/* vhost=on: the host must have vhost-net (else ERR_USAGE); vhost=auto:
- * use it when the host has it, else say so once and use warden's own
- * path.  The call eventfds are made now, so a start cannot fail on them. */
-static int vhost_setup(struct virtio_dev *vd, struct net *p, enum net_vhost want)
-{
-	p->vhost = want;
-	if (want == NET_VHOST_OFF)
-		return 0;
-	p->vhost_fd = vhost_net_open(VHOST_NET_DEVICE, &p->vhost_features);
-	if (p->vhost_fd < 0) {
-		char why[256];
-
-		if (want == NET_VHOST_ON) {
-			snprintf(why, sizeof(why), "%s", err_msg());
-			return fail(err_class(), "--net tap=%s,vhost=on: %s", p->ifname, why);
-		}
-		log_info("%s: vhost=auto: %s; warden's own data path instead", vd->name, err_msg());
-		err_clear();
-		return 0;
+	p->q[NET_RXQ] = 2 * i;
+	p->q[NET_TXQ] = 2 * i + 1;
+	p->tap = p->resume_fd = p->coal[NET_RXQ].timer_fd = p->coal[NET_TXQ].timer_fd = -1;
+	p->vhost_fd = p->call_fd[0] = p->call_fd[1] = -1;
+	snprintf(p->ifname, sizeof(p->ifname), "%s", name);
+	p->tap = tap_open(name, created, multi);
+	if (p->tap < 0)
+		goto bad;
+	p->resume_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->resume_fd < 0) {
+		fail_errno(ERR_HOST, "virtio-net: eventfd");
+		goto bad;
 	}
-	for (unsigned q = 0; q < 2; q++)
-		if ((p->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
-			return fail_errno(ERR_HOST, "%s: eventfd", vd->name);
-	p->vhost_ok = true;
-	log_info("%s: vhost-net carries the data path (%s)", vd->name, VHOST_NET_DEVICE);
-	return 0;
+	if (coal_init(&p->coal[NET_RXQ], p->q[NET_RXQ]) < 0 || coal_init(&p->coal[NET_TXQ], p->q[NET_TXQ]) < 0)
+		goto bad;
+	return p;
+bad:
+	pair_free(p);
+	return NULL;
 }
 
 struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 {
-	struct virtio_dev *vd = net_alloc();
-	struct net *p;
+	unsigned npairs = n->queues ? n->queues : 1;
+	bool created = false, again;
+	struct virtio_dev *vd;
+	struct net_dev *d;
+	enum net_vhost want;
 	uint8_t mac[6];
-	bool created = false;
 
-	if (!vd)
+	if (vhost_wanted(n, &want) < 0)
 		return NULL;
-	p = vd->priv;
+	vd = calloc(1, sizeof(*vd));
+	d = calloc(1, sizeof(*d));
+	if (!vd || !d) {
+		free(vd);
+		free(d);
+		fail(ERR_HOST, "out of memory");
+		return NULL;
+	}
+	vd->priv = d;
+	vd->ops = &net_ops;
 	snprintf(vd->name, sizeof(vd->name), "virtio-net%u", index);
-	snprintf(p->ifname, sizeof(p->ifname), "%s", n->tap);
-	p->tap = tap_open(n->tap, &created);
-	p->resume_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (p->tap < 0 || p->resume_fd < 0) {
-		if (p->tap >= 0)
-			fail_errno(ERR_HOST, "%s: eventfd", vd->name);
+	for (unsigned i = 0; i < npairs; i++) {
+		d->pair[i] = pair_open(n->tap, i, npairs > 1, i ? &again : &created);
+		if (!d->pair[i]) {
+			net_destroy(vd);
+			free(vd);
+			return NULL;
+		}
+	}
+	if (vhost_setup(vd, d->pair[0], want) < 0) {
 		net_destroy(vd);
 		free(vd);
 		return NULL;
 	}
-	if (vhost_setup(vd, p, n->vhost) < 0) {
-		net_destroy(vd);
-		free(vd);
-		return NULL;
+	d->npairs = d->usable = d->active = npairs;
+	vd->type = (struct virtio_type){
+		.device_id = VIRTIO_ID_NET,
+		.nqueues = 2 * npairs + 1,
+		.features = net_features | (npairs > 1 ? VIRTIO_BIT(NET_F_MQ) : 0),
+	};
+	/* vhost-net serves the two data queues and decides each interrupt:
+	 * no control queue, no coalescing. */
+	if (d->pair[0]->vhost_ok) {
+		vd->type.nqueues = 2;
+		vd->type.features &= ~(VIRTIO_BIT(NET_F_CTRL_VQ) | VIRTIO_BIT(NET_F_NOTF_COAL));
 	}
 	if (n->has_mac)
 		memcpy(mac, n->mac, 6);
 	else
 		default_mac(n->tap, index, mac);
-	fill_config(vd, mac);
-	log_info("%s: %s tap %s, guest MAC %02x:%02x:%02x:%02x:%02x:%02x", vd->name,
-		 created ? "created" : "attached to existing", n->tap, mac[0], mac[1], mac[2], mac[3],
-		 mac[4], mac[5]);
+	fill_config(vd, mac, npairs);
+	vd->poll_window_ns = (uint64_t)n->poll_us * 1000;
+	log_info("%s: %s tap %s%s, guest MAC %02x:%02x:%02x:%02x:%02x:%02x", vd->name,
+		 created ? "created" : "attached to existing", n->tap, npairs > 1 ? " (multi-queue)" : "",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	return vd;
 }

@@ -54,7 +54,7 @@ static void rng_notify(struct virtio_dev *vd, unsigned qi)
 			virtio_fail(vd, "%s", q->error);
 			return;
 		}
-	} while (virtq_notify_on(q));
+	} while (virtio_queue_rearm(vd, qi));
 	virtio_queue_done(vd, qi);
 }
 

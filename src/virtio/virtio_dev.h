@@ -108,6 +108,10 @@ struct virtio_dev {
 
 	struct io_worker worker;
 	struct device_counters counters;
+	/* Polling mode (`poll[=US]`, set by the type's constructor): the I/O
+	 * thread polls the avail rings with notifications off and re-arms
+	 * them after this long without work; 0: notifications only. */
+	uint64_t poll_window_ns;
 	/* Set by a type's start(): the queues' notification eventfds belong to
 	 * the host kernel (vhost), so the I/O thread does not wait on them.
 	 * Cleared when the device stops. */
@@ -152,6 +156,10 @@ void virtio_dev_destroy(struct virtio_dev *vd);
 /* --- for device types, on the I/O thread ---------------------------------- */
 /* After pushing used buffers on queue Q: interrupt the driver if it wants. */
 void virtio_queue_done(struct virtio_dev *vd, unsigned q);
+/* Done with queue Q for now: ask for notifications again (unless the
+ * device polls).  True if chains came meanwhile, which the device found
+ * without a notification (counted): the caller goes on with them. */
+bool virtio_queue_rearm(struct virtio_dev *vd, unsigned q);
 /* Interrupt the driver for queue Q now: whoever used the buffers (the
  * kernel's vhost) has already checked the driver's suppression. */
 void virtio_queue_interrupt(struct virtio_dev *vd, unsigned q);

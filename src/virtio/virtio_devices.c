@@ -1,5 +1,6 @@
 #include "virtio/virtio_devices.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,42 @@
 #include "util/error.h"
 #include "virtio/mmio.h"
 #include "virtio/pci.h"
+
+/* "poll" or "poll=US" (OPT names the option in messages).  1: TOK is
+ * not a poll token; 0: parsed; -1: bad (ERR_USAGE). */
+static int parse_poll(const char *tok, const char *opt, uint32_t *us)
+{
+	unsigned long v;
+	char *end;
+
+	if (strcmp(tok, "poll") == 0) {
+		*us = VIRTIO_POLL_DEFAULT_US;
+		return 0;
+	}
+	if (strncmp(tok, "poll=", 5) != 0)
+		return 1;
+	errno = 0;
+	v = strtoul(tok + 5, &end, 10);
+	if (tok[5] < '0' || tok[5] > '9' || *end || errno || v < 1 || v > VIRTIO_POLL_MAX_US)
+		return fail(ERR_USAGE, "%s poll= takes microseconds, 1 to %d, not '%s'", opt,
+			    VIRTIO_POLL_MAX_US, tok + 5);
+	*us = (uint32_t)v;
+	return 0;
+}
+
+/* "queues=N" of OPT, 1 to MAX. */
+static int parse_queues(const char *s, const char *opt, unsigned max, unsigned *n)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end || errno || v < 1 || v > max)
+		return fail(ERR_USAGE, "%s queues= takes 1 to %u, not '%s'", opt, max, s);
+	*n = (unsigned)v;
+	return 0;
+}
 
 int virtio_parse_disk(const char *arg, struct disk_spec *d)
 {
@@ -32,8 +69,10 @@ int virtio_parse_disk(const char *arg, struct disk_spec *d)
 			memcpy(d->id, tok + 3, strlen(tok + 3) + 1);
 		else if (strncmp(tok, "id=", 3) == 0)
 			r = fail(ERR_USAGE, "--disk id= takes 1 to %zu characters", sizeof(d->id) - 1);
-		else
-			r = fail(ERR_USAGE, "--disk: unknown option '%s' (ro, root, id=NAME)", tok);
+		else if (strncmp(tok, "queues=", 7) == 0)
+			r = parse_queues(tok + 7, "--disk", VIRTIO_BLK_MAX_QUEUES, &d->queues);
+		else if ((r = parse_poll(tok, "--disk", &d->poll_us)) > 0)
+			r = fail(ERR_USAGE, "--disk: unknown option '%s' (ro, root, id=NAME, queues=N, poll[=US])", tok);
 	}
 	free(copy);
 	return r;
@@ -86,17 +125,37 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 				r = fail(ERR_USAGE, "--net mac=%s is not a unicast MAC address (aa:bb:cc:dd:ee:ff)",
 					 tok + 4);
 			n->has_mac = true;
+		} else if (strncmp(tok, "queues=", 7) == 0) {
+			r = parse_queues(tok + 7, "--net", VIRTIO_NET_MAX_PAIRS, &n->queues);
 		} else if (strncmp(tok, "vhost=", 6) == 0) {
 			if (parse_vhost(tok + 6, &n->vhost) < 0)
 				r = fail(ERR_USAGE, "--net vhost=%s: expected on, off or auto", tok + 6);
-		} else {
-			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, vhost=on|off|auto)", tok);
+		} else if ((r = parse_poll(tok, "--net", &n->poll_us)) > 0) {
+			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, queues=N, poll[=US], "
+				 "vhost=on|off|auto)", tok);
 		}
 	}
 	free(copy);
 	if (r == 0 && !n->tap[0])
 		r = fail(ERR_USAGE, "--net needs tap=NAME");
 	return r;
+}
+
+static int too_many_queues(const char *opt, unsigned queues, unsigned cpus)
+{
+	return fail(ERR_USAGE, "%s queues=%u: more queues than the guest's %u vCPU%s can use (one per vCPU; raise --cpus)",
+		    opt, queues, cpus, cpus == 1 ? "" : "s");
+}
+
+int virtio_check_config(const struct virtio_config *cfg, unsigned cpus)
+{
+	for (unsigned i = 0; i < cfg->ndisks; i++)
+		if (cfg->disks[i].queues > cpus)
+			return too_many_queues("--disk", cfg->disks[i].queues, cpus);
+	for (unsigned i = 0; i < cfg->nnets; i++)
+		if (cfg->nets[i].queues > cpus)
+			return too_many_queues("--net", cfg->nets[i].queues, cpus);
+	return 0;
 }
 
 static int attach(struct vm *vm, struct virtio_dev *vd, enum virtio_transport_kind t,

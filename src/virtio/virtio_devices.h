@@ -15,12 +15,24 @@
 #define VIRTIO_MAX_NETS 2
 /* As many as the layout's pool has interrupt lines. */
 #define VIRTIO_MAX_DEVICES 8
+/* queues=N of a disk: the device's queue table bounds it; the guest uses
+ * at most one per vCPU (Linux's virtio_blk), so N must not exceed --cpus. */
+#define VIRTIO_BLK_MAX_QUEUES VIRTIO_MAX_QUEUES
+/* queues=N of a network: N queue pairs and a control queue in the table
+ * (2 N + 1), and at most one per vCPU, as for a disk. */
+#define VIRTIO_NET_MAX_PAIRS ((VIRTIO_MAX_QUEUES - 1) / 2)
+/* poll[=US]: the polling window, microseconds without work before
+ * notifications are re-armed. */
+#define VIRTIO_POLL_DEFAULT_US 50
+#define VIRTIO_POLL_MAX_US 1000000
 
 struct disk_spec {
 	const char *path;
 	bool readonly;
 	bool root; /* ,root: the guest's root file system (root=/dev/vdX) */
 	char id[21]; /* VIRTIO_BLK_ID_BYTES + NUL; empty: derived from the path */
+	unsigned queues;  /* queues=N: request queues (0: one) */
+	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
 };
 
 /* vhost=: who moves the packets (virtio/net.c, backends/vhost_net.c). */
@@ -35,6 +47,8 @@ struct net_spec {
 	uint8_t mac[6];
 	bool has_mac;
 	enum net_vhost vhost;
+	unsigned queues;  /* queues=N: queue pairs (0: one) */
+	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
 };
 
 /* --vsock cid=N,uds=PATH (docs/vsock.md); cid 0: no vsock device. */
@@ -58,9 +72,14 @@ struct virtio_config {
 	struct virtio_options opt;
 };
 
-/* Parse "PATH[,ro][,root][,id=NAME]" and "tap=NAME[,mac=MAC][,vhost=on|off|auto]" (errors: ERR_USAGE). */
+/* Parse "PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]]" and
+ * "tap=NAME[,mac=MAC][,queues=N][,poll[=US]][,vhost=on|off|auto]" (errors:
+ * ERR_USAGE). */
 int virtio_parse_disk(const char *arg, struct disk_spec *d);
 int virtio_parse_net(const char *arg, struct net_spec *n);
+/* The checks that need the whole command line: queues=N of a disk or a
+ * network against the vCPUs the guest has (ERR_USAGE). */
+int virtio_check_config(const struct virtio_config *cfg, unsigned cpus);
 
 /* virtio-vsock: "cid=N,uds=PATH" from the command line, or the two values
  * (Firecracker's PUT /vsock guest_cid, uds_path) checked into S (errors:

@@ -55,6 +55,8 @@ int virtq_activate(struct virtq *q, const struct guest_mem *mem)
 	q->mem = mem;
 	q->last_avail = q->used_idx = 0; /* a new queue starts at 0 (2.7.13) */
 	q->signalled_valid = false;
+	q->poll_seen = 0;
+	q->want_notify = true; /* a new ring asks for notifications */
 	q->error[0] = 0;
 	q->active = true;
 	return 0;
@@ -227,22 +229,66 @@ bool virtq_needs_interrupt(struct virtq *q)
 
 void virtq_notify_off(struct virtq *q)
 {
+	q->want_notify = false;
 	/* With EVENT_IDX the driver only notifies when it passes avail_event,
 	 * which we leave behind while we work: nothing to write. */
 	if (!q->event_idx)
 		__atomic_store_n(&q->used->flags, VIRTQ_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
 }
 
-bool virtq_notify_on(struct virtq *q)
+static void arm(struct virtq *q)
 {
 	if (q->event_idx)
 		__atomic_store_n(avail_event(q), q->last_avail, __ATOMIC_RELAXED);
 	else
 		__atomic_store_n(&q->used->flags, 0, __ATOMIC_RELAXED);
+}
+
+bool virtq_notify_on(struct virtq *q)
+{
+	/* A polled queue keeps a stale avail_event (or NO_NOTIFY): the
+	 * driver, past it, does not notify. */
+	q->want_notify = true;
+	if (!q->polling)
+		arm(q);
 	/* Publish before re-reading avail->idx, or a chain added in between
 	 * would get neither a notification nor our attention. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return load_acquire16(&q->avail->idx) != q->last_avail;
+}
+
+void virtq_poll_begin(struct virtq *q)
+{
+	q->polling = true;
+	if (!q->event_idx)
+		__atomic_store_n(&q->used->flags, VIRTQ_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
+}
+
+void virtq_poll_end(struct virtq *q)
+{
+	q->polling = false;
+	if (q->want_notify)
+		arm(q);
+	/* Published before the caller's last look at avail->idx. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+bool virtq_poll_new(struct virtq *q)
+{
+	uint16_t idx;
+
+	if (!q->active)
+		return false;
+	idx = load_acquire16(&q->avail->idx);
+	if (idx == q->poll_seen)
+		return false;
+	q->poll_seen = idx;
+	return idx != q->last_avail;
+}
+
+bool virtq_used_unsignalled(const struct virtq *q)
+{
+	return !q->signalled_valid || q->used_idx != q->signalled_used;
 }
 
 static size_t chain_copy(const struct virtq_chain *c, unsigned first, unsigned n, size_t off,

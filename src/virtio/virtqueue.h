@@ -39,6 +39,12 @@ struct virtq {
 	uint16_t used_idx;       /* next used entry the device fills */
 	uint16_t signalled_used; /* used_idx when the driver was last interrupted */
 	bool signalled_valid;
+	/* Polling mode (virtq_poll_begin/end): notifications stay off;
+	 * virtq_notify_on() only records that the device wants them back
+	 * (want_notify), which virtq_poll_end() then honours. */
+	bool polling;
+	bool want_notify;
+	uint16_t poll_seen; /* avail->idx at the last virtq_poll_new() */
 	char error[128]; /* why the last call failed */
 };
 
@@ -73,10 +79,20 @@ void virtq_push_n(struct virtq *q, const struct virtq_used_elem *elems, unsigned
 bool virtq_needs_interrupt(struct virtq *q);
 /* Ask the driver not to notify (the device is processing the queue). */
 void virtq_notify_off(struct virtq *q);
-/* Ask for notifications again (avail_event = last_avail with EVENT_IDX).
- * Returns true if chains arrived meanwhile: the caller must process them,
- * since no notification will come for them. */
+/* Ask for notifications again (avail_event = last_avail with EVENT_IDX),
+ * unless the queue is polled.  Returns true if chains arrived meanwhile:
+ * the caller must process them, since no notification will come for them. */
 bool virtq_notify_on(struct virtq *q);
+/* Polling mode: notifications off (a stale avail_event with EVENT_IDX,
+ * VIRTQ_USED_F_NO_NOTIFY without) until virtq_poll_end(), which asks for
+ * them again if the device last wanted them (virtq_notify_on). */
+void virtq_poll_begin(struct virtq *q);
+void virtq_poll_end(struct virtq *q);
+/* Polling: have chains been made available since the last call that
+ * the device has not taken yet?  What a notification would have said. */
+bool virtq_poll_new(struct virtq *q);
+/* Used entries published since the last virtq_needs_interrupt()? */
+bool virtq_used_unsignalled(const struct virtq *q);
 /* Chains available and not yet taken (0 on a bad avail index). */
 uint16_t virtq_pending(const struct virtq *q);
 

@@ -11,13 +11,29 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define IO_WORKER_MAX_WATCH 16
+/* A device's queue notifications (up to 8) and its backend fds (a network:
+ * a tap, a resume eventfd and two coalescing timers per queue pair). */
+#define IO_WORKER_MAX_WATCH 32
 
 typedef void io_handler(void *ctx, int fd, uint32_t events);
 
 struct io_watch {
 	int fd;
 	io_handler *fn;
+	void *ctx;
+};
+
+/* Polling mode: after handling its events the thread keeps looking for
+ * work without waiting for a notification (quiet() first asks the guest
+ * not to send any), and only when poll() has found nothing for window_ns
+ * does rearm() ask for notifications again; rearm() returns true if work
+ * came meanwhile (the thread then polls on).  All three run on the thread;
+ * poll() and rearm() do the work they find. */
+struct io_poll {
+	uint64_t window_ns; /* 0: no polling, the thread sleeps in epoll_wait */
+	void (*quiet)(void *ctx);
+	bool (*poll)(void *ctx);
+	bool (*rearm)(void *ctx);
 	void *ctx;
 };
 
@@ -28,6 +44,10 @@ struct io_worker {
 	int epoll_fd, stop_fd;
 	struct io_watch watch[IO_WORKER_MAX_WATCH];
 	unsigned nwatch;
+	struct io_poll poll;
+	/* Where the thread adds its CPU time and its polling time, in ns
+	 * (atomic adds; NULL: not counted).  Set before it starts. */
+	uint64_t *cpu_ns, *poll_ns;
 };
 
 void io_worker_init(struct io_worker *w, const char *name);

@@ -369,6 +369,26 @@ def acpi_seeds():
     put("acpi", "too-small", struct.pack("<BHB", 4, 200, len(devs)) + b"".join(devs))
 
 
+def api_seeds():
+    reqs = [
+        (0, "/", ""), (0, "/vm/config", ""), (0, "/machine-config", ""), (0, "/exits", ""),
+        (1, "/machine-config", '{"vcpu_count": 2, "mem_size_mib": 128, "smt": false}'),
+        (1, "/boot-source", '{"kernel_image_path": "/nonexistent", "boot_args": "console=ttyS0"}'),
+        (1, "/drives/rootfs", '{"drive_id": "rootfs", "path_on_host": "/dev/null", "is_root_device": true}'),
+        (2, "/drives/rootfs", '{"drive_id": "rootfs", "path_on_host": "/dev/null"}'),
+        (1, "/network-interfaces/eth0", '{"iface_id": "eth0", "host_dev_name": "tap0", "guest_mac": "06:00:ac:10:00:02"}'),
+        (1, "/vsock", '{"guest_cid": 3, "uds_path": "/tmp/v.sock"}'),
+        (1, "/entropy", '{}'),
+        (1, "/actions", '{"action_type": "InstanceStart"}'),
+        (2, "/vm", '{"state": "Paused"}'),
+        (1, "/snapshot/create", '{"snapshot_type": "Full", "snapshot_path": "s", "mem_file_path": "m"}'),
+        (1, "/snapshot/load", '{"snapshot_path": "s", "mem_backend": {"backend_type": "Uffd", "backend_path": "u"}}'),
+    ]
+    for i, (m, path, body) in enumerate(reqs):
+        put("api", "%02d-%s" % (i, path.strip("/").replace("/", "-") or "root"),
+            bytes([m]) + path.encode() + b"\0" + body.encode())
+
+
 if __name__ == "__main__":
     virtqueue_seeds()
     blk_seeds()
@@ -381,3 +401,4 @@ if __name__ == "__main__":
     report_seeds()
     hypercall_seeds()
     acpi_seeds()
+    api_seeds()

@@ -24,6 +24,7 @@ LAYERS = [
     ["virtio"],
     ["lab"],
     ["cli"],
+    ["api"],
 ]
 TOP = "."  # src/main.c
 

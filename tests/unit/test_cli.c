@@ -411,6 +411,29 @@ static void test_acpi_s3_option(void **state)
 	BAD(0, "unknown option '--acpi-s3=1'", "run", "--acpi-s3=1");
 }
 
+/* --api-sock, --config-file, --no-api (docs/api.md). */
+static void test_api_options(void **state)
+{
+	char *none[] = { "warden", "run" };
+	char *both[] = { "warden", "run", "--api-sock", "/tmp/s", "--config-file", "c.json" };
+	char *file[] = { "warden", "run", "--config-file", "c.json", "--no-api" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(none), none, &o), CLI_RUN);
+	assert_null(o.api_sock);
+	assert_null(o.config_file);
+	assert_false(o.no_api);
+	assert_int_equal(parse(ARGC(both), both, &o), CLI_RUN);
+	assert_string_equal(o.api_sock, "/tmp/s");
+	assert_string_equal(o.config_file, "c.json");
+	assert_int_equal(parse(ARGC(file), file, &o), CLI_RUN);
+	assert_true(o.no_api);
+	BAD(0, "--no-api needs --config-file", "run", "--no-api");
+	BAD(0, "exclude each other", "run", "--no-api", "--api-sock", "s", "--config-file", "c");
+	BAD(0, "--api-sock needs a value", "run", "--api-sock");
+}
+
 static void test_no_command(void **state)
 {
 	char *argv[] = { "warden" };
@@ -529,7 +552,7 @@ static void test_root_disk(void **state)
 	assert_true(o.virtio.disks[1].readonly);
 	assert_int_equal(strcspn(o.virtio.disks[1].path, ","), 5);
 	expect_bad(ARGC(two), two, 0, "2 disks have the root flag; at most one");
-	expect_bad(ARGC(bad), bad, 0, "unknown option 'roots' (ro, root, id=NAME)");
+	expect_bad(ARGC(bad), bad, 0, "unknown option 'roots' (ro, root, id=NAME, queues=N, poll[=US])");
 }
 
 static void test_bad_virtio(void **state)
@@ -559,6 +582,45 @@ static void test_bad_virtio(void **state)
 	expect_bad(ARGC(a9), a9, 0, "vhost=yes: expected on, off or auto");
 	expect_bad(ARGC(a10), a10, 0, "need the in-kernel irqchip");
 	expect_bad(ARGC(a11), a11, 0, "at most 6 --disk");
+}
+
+/* queues=N and poll[=US]: parsed values, and each bad form one line. */
+static void test_queues_poll(void **state)
+{
+	char *ok[] = { "warden", "run", "--cpus", "4", "--disk", "a.img,queues=4,poll",
+		       "--disk", "b.img,poll=250", "--net", "tap=t0,poll=7,queues=3" };
+	char *q0[] = { "warden", "run", "--disk", "a.img,queues=0" };
+	char *q9[] = { "warden", "run", "--cpus", "16", "--disk", "a.img,queues=9" };
+	char *qx[] = { "warden", "run", "--disk", "a.img,queues=2x" };
+	char *qcpu[] = { "warden", "run", "--cpus", "2", "--disk", "a.img,queues=3" };
+	char *p0[] = { "warden", "run", "--disk", "a.img,poll=0" };
+	char *pg[] = { "warden", "run", "--disk", "a.img,poll=fast" };
+	char *pe[] = { "warden", "run", "--disk", "a.img,poll=" };
+	char *pneg[] = { "warden", "run", "--net", "tap=t0,poll=-5" };
+	char *pbig[] = { "warden", "run", "--net", "tap=t0,poll=1000001" };
+	char *nq4[] = { "warden", "run", "--cpus", "8", "--net", "tap=t0,queues=4" };
+	char *nqcpu[] = { "warden", "run", "--net", "tap=t0,queues=2" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(ok), ok, &o), CLI_RUN);
+	assert_int_equal(o.virtio.disks[0].queues, 4);
+	assert_int_equal(o.virtio.disks[0].poll_us, VIRTIO_POLL_DEFAULT_US);
+	assert_int_equal(o.virtio.disks[1].queues, 0);
+	assert_int_equal(o.virtio.disks[1].poll_us, 250);
+	assert_int_equal(o.virtio.nets[0].poll_us, 7);
+	assert_int_equal(o.virtio.nets[0].queues, 3);
+	expect_bad(ARGC(q0), q0, 0, "--disk queues= takes 1 to 8, not '0'");
+	expect_bad(ARGC(q9), q9, 0, "--disk queues= takes 1 to 8, not '9'");
+	expect_bad(ARGC(qx), qx, 0, "--disk queues= takes 1 to 8, not '2x'");
+	expect_bad(ARGC(qcpu), qcpu, 0, "queues=3: more queues than the guest's 2 vCPUs can use");
+	expect_bad(ARGC(p0), p0, 0, "--disk poll= takes microseconds, 1 to 1000000, not '0'");
+	expect_bad(ARGC(pg), pg, 0, "--disk poll= takes microseconds, 1 to 1000000, not 'fast'");
+	expect_bad(ARGC(pe), pe, 0, "--disk poll= takes microseconds, 1 to 1000000, not ''");
+	expect_bad(ARGC(pneg), pneg, 0, "--net poll= takes microseconds, 1 to 1000000, not '-5'");
+	expect_bad(ARGC(pbig), pbig, 0, "--net poll= takes microseconds, 1 to 1000000, not '1000001'");
+	expect_bad(ARGC(nq4), nq4, 0, "--net queues= takes 1 to 3, not '4'");
+	expect_bad(ARGC(nqcpu), nqcpu, 0, "--net queues=2: more queues than the guest's 1 vCPU can use");
 }
 
 static int reset_getopt(void **state)
@@ -593,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_idle_options),
 		cmocka_unit_test(test_hyperv_options),
 		cmocka_unit_test(test_acpi_s3_option),
+		cmocka_unit_test(test_api_options),
 		cmocka_unit_test(test_bad_idle),
 		cmocka_unit_test(test_shutdown_options),
 		cmocka_unit_test(test_bad_shutdown_timeout),
@@ -601,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_virtio_options),
 		cmocka_unit_test(test_root_disk),
 		cmocka_unit_test(test_bad_virtio),
+		cmocka_unit_test(test_queues_poll),
 		cmocka_unit_test_teardown(test_unknown_short_option_cluster_named, reset_getopt),
 		cmocka_unit_test_teardown(test_parse_after_short_cluster_error, reset_getopt),
 	};

@@ -43,7 +43,9 @@ struct fx {
 	struct virtio_dev *vd;
 	int irq_fd; /* the stand-in transport's interrupts */
 	char dir[64], path[96];
-	uint16_t next_desc, avail_idx;
+	uint16_t next_desc, avail_idx; /* of queue qi */
+	unsigned qi;                   /* the queue post() and run_until() use */
+	struct { uint16_t next_desc, avail_idx; } other[4]; /* the other queues' */
 	uint64_t next_gpa; /* bump allocator for request buffers */
 };
 
@@ -89,24 +91,46 @@ static void read_image(const char *path, uint64_t off, void *buf, size_t len)
 	close(fd);
 }
 
+/* Queue QI's rings: three pages each, from DESC_GPA up. */
+#define QUEUE_GPA(qi, ring) (DESC_GPA + 0x3000ULL * (qi) + (ring) * 0x1000ULL)
+
+/* Make queue QI the one post() and run_until() use. */
+static void use_queue(struct fx *f, unsigned qi)
+{
+	f->other[f->qi].next_desc = f->next_desc;
+	f->other[f->qi].avail_idx = f->avail_idx;
+	f->qi = qi;
+	f->next_desc = f->other[qi].next_desc;
+	f->avail_idx = f->other[qi].avail_idx;
+}
+
+/* The driver sets up queue QI (and makes it current). */
+static void activate_queue(struct fx *f, unsigned qi, uint16_t qsize)
+{
+	struct virtq *q = &f->vd->vq[qi];
+
+	virtq_reset(q);
+	q->size = qsize;
+	q->desc_gpa = QUEUE_GPA(qi, 0);
+	q->avail_gpa = QUEUE_GPA(qi, 1);
+	q->used_gpa = QUEUE_GPA(qi, 2);
+	q->event_idx = false;
+	q->indirect = false;
+	memset(g(f, q->desc_gpa), 0, 0x3000);
+	assert_int_equal(virtq_activate(q, &f->vm.mem), 0);
+	f->vd->queue_ready[qi] = true;
+	f->other[qi].next_desc = f->other[qi].avail_idx = 0;
+	f->qi = qi;
+	f->next_desc = f->avail_idx = 0;
+}
+
 /* Bring the device up as the transport would at DRIVER_OK. */
 static void activate(struct fx *f, uint16_t qsize, uint64_t drop_features)
 {
 	struct virtio_dev *vd = f->vd;
-	struct virtq *q = &vd->vq[0];
 
 	vd->driver_features = (vd->type.features | VIRTIO_BIT(VIRTIO_F_VERSION_1)) & ~drop_features;
-	virtq_reset(q);
-	q->size = qsize;
-	q->desc_gpa = DESC_GPA;
-	q->avail_gpa = AVAIL_GPA;
-	q->used_gpa = USED_GPA;
-	q->event_idx = false;
-	q->indirect = false;
-	memset(g(f, DESC_GPA), 0, 0x3000);
-	assert_int_equal(virtq_activate(q, &f->vm.mem), 0);
-	vd->queue_ready[0] = true;
-	f->next_desc = f->avail_idx = 0;
+	activate_queue(f, 0, qsize);
 	assert_int_equal(vd->ops->start(vd), 0);
 	assert_int_equal(vd->worker.nwatch, 1);
 }
@@ -226,7 +250,7 @@ static int teardown(void **state)
 /* Put a chain of N buffers in the ring (not yet notified); returns its head. */
 static uint16_t post(struct fx *f, const struct seg *s, unsigned n)
 {
-	struct virtq *q = &f->vd->vq[0];
+	struct virtq *q = &f->vd->vq[f->qi];
 	uint16_t head = f->next_desc % q->size;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -248,10 +272,10 @@ static uint16_t post(struct fx *f, const struct seg *s, unsigned n)
 static void run_until(struct fx *f, uint16_t want)
 {
 	struct virtio_dev *vd = f->vd;
-	struct virtq *q = &vd->vq[0];
+	struct virtq *q = &vd->vq[f->qi];
 	int spins = 0;
 
-	vd->ops->queue_notify(vd, 0);
+	vd->ops->queue_notify(vd, f->qi);
 	while (__atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) != want) {
 		struct pollfd p = { .fd = vd->worker.watch[0].fd, .events = POLLIN };
 
@@ -282,7 +306,7 @@ static uint64_t header(struct fx *f, uint32_t type, uint64_t sector)
 static uint8_t simple(struct fx *f, uint32_t type, uint64_t sector, uint64_t data_gpa, uint32_t len,
 		      uint32_t *used_len)
 {
-	struct virtq *q = &f->vd->vq[0];
+	struct virtq *q = &f->vd->vq[f->qi];
 	uint64_t st = galloc(f, 1);
 	struct seg s[3];
 	unsigned n = 0;
@@ -335,6 +359,46 @@ static void test_config_and_features(void **state)
 	assert_int_equal(u_rd32(c + 40) == 1, !!(f->vd->type.features & (1ULL << F_DISCARD)));
 	assert_int_equal(u_rd32(c + 52) == 1, !!(f->vd->type.features & (1ULL << F_WRITE_ZEROES)));
 	assert_int_equal(u_rd32(c + 36) != 0, !!(f->vd->type.features & (1ULL << F_DISCARD)));
+}
+
+/* queues=3: VIRTIO_BLK_F_MQ and num_queues; a request is answered on the
+ * queue it came from, and each queue's interrupt follows its own
+ * suppression (queue 2's driver asks for none: NO_INTERRUPT). */
+static void test_multiqueue(void **state)
+{
+	struct fx *f = *state;
+	uint64_t buf = galloc(f, 4096), back = galloc(f, 4096), irqs = 0;
+	struct virtq *q0, *q2;
+	char spec[128];
+
+	snprintf(spec, sizeof(spec), "%s,queues=3", f->path);
+	open_dev(f, spec);
+	assert_int_equal(f->vd->type.nqueues, 3);
+	assert_true(f->vd->type.features & (1ULL << 12)); /* VIRTIO_BLK_F_MQ */
+	assert_int_equal(u_rd16(f->vd->config + 34), 3);  /* num_queues */
+	activate(f, 16, 0);
+	activate_queue(f, 2, 16);
+	q0 = &f->vd->vq[0];
+	q2 = &f->vd->vq[2];
+	q2->avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	fill(f, buf, 4096, 3);
+	assert_int_equal(simple(f, T_OUT, 8, buf, 4096, NULL), S_OK); /* on queue 2 */
+	assert_int_equal(q2->used->idx, 1);
+	assert_int_equal(q0->used->idx, 0);
+	assert_int_equal(f->vd->counters.interrupts, 0);
+	assert_int_equal(f->vd->counters.interrupts_suppressed, 1);
+	use_queue(f, 0);
+	assert_int_equal(simple(f, T_IN, 8, back, 4096, NULL), S_OK);
+	assert_int_equal(q0->used->idx, 1);
+	assert_int_equal(q2->used->idx, 1);
+	assert_memory_equal(g(f, back), g(f, buf), 4096);
+	assert_int_equal(f->vd->counters.interrupts, 1);
+	assert_int_equal(read(f->irq_fd, &irqs, sizeof(irqs)), sizeof(irqs));
+	assert_int_equal(irqs, 1);
+	/* A one-queue disk does not offer MQ. */
+	close_dev(f);
+	open_dev(f, f->path);
+	assert_false(f->vd->type.features & (1ULL << 12));
 }
 
 static void test_write_then_read(void **state)
@@ -737,6 +801,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_config_and_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_then_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multiqueue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_negotiated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_status_byte, setup, teardown),

@@ -31,6 +31,7 @@
 #define QSIZE 16
 #define RXQ 0
 #define TXQ 1
+#define CTRLQ 2
 #define HDR 12       /* struct virtio_net_hdr_v1 */
 #define FRAME_HDRS 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
 #define HOST_PORT 7000
@@ -40,10 +41,15 @@
 #define F_GUEST_CSUM (1ULL << 1)
 #define F_GUEST_TSO4 (1ULL << 7)
 #define F_MRG_RXBUF (1ULL << 15)
+#define F_CTRL_VQ (1ULL << 17)
+#define F_MQ (1ULL << 22)
+#define F_NOTF_COAL (1ULL << 53)
 #define F_VERSION_1 (1ULL << 32)
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 static bool have_netns;
+static uint32_t dev_poll_us; /* poll=US for the next dev_up() */
+static unsigned dev_queues;   /* queues=N for the next dev_up() */
 
 /* The driver's side of one device. */
 static struct drv {
@@ -51,7 +57,8 @@ static struct drv {
 	struct guest_mem mem;
 	int irq_fd;      /* the stand-in transport's interrupts */
 	struct virtio_dev *vd;
-	uint16_t next_desc[2], avail_idx[2];
+	uint16_t next_desc[8], avail_idx[8];
+	unsigned ctrlq;  /* where the control queue is (2, or 2 N with MQ) */
 	uint64_t bump;   /* next free guest address for buffers */
 	int udp;         /* host socket at 10.9.0.1:HOST_PORT */
 	uint8_t tap_mac[6];
@@ -229,7 +236,7 @@ static void queue_up(unsigned q)
  * the "driver" with FEATURES, started, its I/O thread running. */
 static void dev_up(uint64_t features)
 {
-	struct net_spec spec = { .tap = TAP, .has_mac = true };
+	struct net_spec spec = { .tap = TAP, .has_mac = true, .poll_us = dev_poll_us, .queues = dev_queues };
 	struct virtio_dev *vd;
 
 	memcpy(spec.mac, guest_mac, 6);
@@ -242,8 +249,12 @@ static void dev_up(uint64_t features)
 	assert_non_null(vd);
 	vt_attach(vd, &D.vm, &D.irq_fd);
 	host_net_up();
-	queue_up(RXQ);
-	queue_up(TXQ);
+	for (unsigned q = 0; q < vd->type.nqueues; q++)
+		queue_up(q);
+	D.ctrlq = (features & F_MQ) ? vd->type.nqueues - 1 : CTRLQ;
+	if (!(features & F_MQ)) /* the driver sets up the first pair and queue 2 only */
+		for (unsigned q = 3; q < vd->type.nqueues; q++)
+			D.vd->queue_ready[q] = false;
 	vd->driver_features = features | F_VERSION_1;
 	assert_int_equal(vd->ops->start(vd), 0);
 	assert_int_equal(virtio_dev_start_worker(vd), 0);
@@ -267,17 +278,22 @@ static int dev_down(void **state)
 
 /* --- transmit --------------------------------------------------------------- */
 
-static uint16_t tx_post(const void *payload, size_t n)
+static uint16_t tx_post_q(unsigned q, const void *payload, size_t n)
 {
 	uint64_t h = galloc(HDR), f = galloc(FRAME_HDRS + n);
 	uint16_t head;
 
 	memset(gp(h, HDR), 0, HDR);
 	guest_frame(gp(f, FRAME_HDRS + n), payload, n);
-	head = add_desc(TXQ, h, HDR, VIRTQ_DESC_F_NEXT);
-	add_desc(TXQ, f, (uint32_t)(FRAME_HDRS + n), 0);
-	post(TXQ, head);
+	head = add_desc(q, h, HDR, VIRTQ_DESC_F_NEXT);
+	add_desc(q, f, (uint32_t)(FRAME_HDRS + n), 0);
+	post(q, head);
 	return head;
+}
+
+static uint16_t tx_post(const void *payload, size_t n)
+{
+	return tx_post_q(TXQ, payload, n);
 }
 
 static void test_tx_frames_reach_the_host(void **state)
@@ -331,6 +347,246 @@ static void test_tx_malformed_dropped(void **state)
 	wait_used(TXQ, 4);
 	assert_int_equal(host_recv(buf, sizeof(buf)), 11);
 	assert_int_equal(counter(&D.vd->counters.requests), 1);
+}
+
+/* A control command: class, command, DATA; returns the device's ack (0xee:
+ * none written). */
+static uint8_t ctrl(uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
+{
+	uint64_t b = galloc(2 + len + 1);
+	uint8_t *p = gp(b, 2 + len + 1);
+	uint16_t head, n = used_idx(D.ctrlq);
+
+	p[0] = cls;
+	p[1] = cmd;
+	memcpy(p + 2, data, len);
+	p[2 + len] = 0xee;
+	head = add_desc(D.ctrlq, b, 2 + len, VIRTQ_DESC_F_NEXT);
+	add_desc(D.ctrlq, b + 2 + len, 1, VIRTQ_DESC_F_WRITE);
+	post(D.ctrlq, head);
+	kick(D.ctrlq);
+	wait_used(D.ctrlq, (uint16_t)(n + 1));
+	return p[2 + len];
+}
+
+static uint64_t irqs_after(uint64_t want, int ms)
+{
+	for (int i = 0; i < ms && counter(&D.vd->counters.interrupts) < want; i++)
+		usleep(1000);
+	return counter(&D.vd->counters.interrupts);
+}
+
+/* NOTF_COAL over the control queue: transmit interrupts wait for 3
+ * frames, or 300 ms after the first; unknown commands, and coalescing
+ * the driver did not negotiate, are answered VIRTIO_NET_ERR; a command
+ * with no room for the ack is an error, not a failed device. */
+static void test_ctrl_coalescing(void **state)
+{
+	uint32_t coal[2] = { 3, 300000 }; /* max_packets, usecs */
+	uint64_t irqs;
+	char buf[64];
+	struct timespec t0, t1;
+
+	(void)state;
+	if (!have_netns)
+		u_skip("needs root: a network namespace and /dev/net/tun");
+	dev_up(F_CSUM | F_CTRL_VQ | F_NOTF_COAL);
+	assert_int_equal(D.vd->type.nqueues, 3);
+	assert_true(D.vd->type.features & F_CTRL_VQ);
+	assert_true(D.vd->type.features & F_NOTF_COAL);
+	assert_int_equal(ctrl(6, 0, coal, sizeof(coal)), 0);    /* TX_SET: OK */
+	assert_int_equal(ctrl(6, 7, coal, sizeof(coal)), 1);    /* no such command */
+	assert_int_equal(ctrl(6, 0, coal, 4), 1);               /* short */
+	assert_int_equal(ctrl(1, 0, (uint8_t[]){ 1 }, 1), 1);   /* CTRL_RX: not offered */
+	irqs = irqs_after(0, 0); /* the control queue's own interrupts */
+	tx_post("a", 1);
+	kick(TXQ);
+	wait_used(TXQ, 1);
+	tx_post("b", 1);
+	kick(TXQ);
+	wait_used(TXQ, 2);
+	assert_int_equal(counter(&D.vd->counters.interrupts), irqs); /* held back */
+	assert_true(counter(&D.vd->counters.interrupts_suppressed) >= 2);
+	tx_post("c", 1);
+	kick(TXQ);
+	wait_used(TXQ, 3);
+	assert_int_equal(irqs_after(irqs + 1, 3000), irqs + 1); /* the third: at once */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(host_recv(buf, sizeof(buf)), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tx_post("d", 1);
+	kick(TXQ);
+	wait_used(TXQ, 4);
+	assert_int_equal(irqs_after(irqs + 2, 5000), irqs + 2); /* the timer's */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 250);
+	/* No room for the ack: counted, answered empty, the device goes on. */
+	post(CTRLQ, add_desc(CTRLQ, galloc(4), 4, 0));
+	kick(CTRLQ);
+	wait_used(CTRLQ, 5);
+	assert_int_equal(counter(&D.vd->counters.errors), 1);
+	assert_false(virtio_failed(D.vd));
+	/* Without NOTF_COAL negotiated the command is refused. */
+	dev_down(NULL);
+	dev_up(F_CSUM | F_CTRL_VQ);
+	assert_int_equal(ctrl(6, 0, coal, sizeof(coal)), 1);
+}
+
+/* One datagram from the host's port PORT (a flow of its own) to the guest. */
+static void host_send_from(uint16_t port)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a, to;
+
+	assert_true(s >= 0);
+	set_addr((struct sockaddr *)&a, "10.9.0.1");
+	a.sin_port = htons(port);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	set_addr((struct sockaddr *)&to, "10.9.0.2");
+	to.sin_port = htons(GUEST_PORT);
+	assert_int_equal(sendto(s, "flow", 4, 0, (struct sockaddr *)&to, sizeof(to)), 4);
+	close(s);
+}
+
+/* Receive buffers posted per queue, to keep each ring topped up. */
+static uint16_t rx_posted[8];
+
+static void rx_top_up(unsigned q)
+{
+	unsigned n = 0;
+
+	while ((uint16_t)(rx_posted[q] - used_idx(q)) < QSIZE) {
+		post(q, add_desc(q, galloc(2048), 2048, VIRTQ_DESC_F_WRITE));
+		rx_posted[q]++;
+		n++;
+	}
+	if (n)
+		kick(q);
+}
+
+/* Wait (at most 5 s, topping up) until the receive queues Q0 and Q1 used
+ * WANT buffers together (one packet each: no mergeable buffers). */
+static void rx_collect(unsigned q0, unsigned q1, unsigned want)
+{
+	for (int i = 0; i < 500 && (unsigned)(used_idx(q0) + used_idx(q1)) < want; i++) {
+		rx_top_up(q0);
+		rx_top_up(q1);
+		usleep(10000);
+	}
+	assert_int_equal(used_idx(q0) + used_idx(q1), want);
+}
+
+/* queues=2: MQ offered with max_virtqueue_pairs 2 and 5 queues (the
+ * control queue last); one pair in use until VQ_PAIRS_SET (all flows
+ * arrive on receiveq1), then the host's flows spread over both receive
+ * queues and the second pair transmits; bad pair counts are refused. */
+static void test_multiqueue(void **state)
+{
+	uint16_t two = 2, three = 3, zero = 0, one = 1;
+	unsigned base;
+	char buf[64];
+
+	(void)state;
+	if (!have_netns)
+		u_skip("needs root: a network namespace and /dev/net/tun");
+	dev_queues = 2;
+	dev_up(F_CSUM | F_CTRL_VQ | F_MQ);
+	dev_queues = 0;
+	memset(rx_posted, 0, sizeof(rx_posted));
+	assert_int_equal(D.vd->type.nqueues, 5);
+	assert_true(D.vd->type.features & F_MQ);
+	assert_int_equal(u_rd16(D.vd->config + 8), 2);
+	assert_int_equal(D.ctrlq, 4);
+	rx_top_up(0);
+	rx_top_up(2);
+	for (uint16_t i = 0; i < 8; i++)
+		host_send_from((uint16_t)(7100 + i));
+	rx_collect(0, 2, 8);
+	assert_int_equal(used_idx(2), 0); /* multiqueue not on yet */
+	assert_int_equal(ctrl(4, 0, &three, 2), 1);
+	assert_int_equal(ctrl(4, 0, &zero, 2), 1);
+	assert_int_equal(ctrl(4, 1, &two, 2), 1); /* no such command */
+	assert_int_equal(ctrl(4, 0, &two, 2), 0);
+	for (uint16_t i = 0; i < 32; i++)
+		host_send_from((uint16_t)(7200 + i));
+	rx_collect(0, 2, 8 + 32);
+	assert_true(used_idx(2) > 0);
+	assert_true(used_idx(0) > 8);
+	tx_post_q(3, "pair two", 8);
+	kick(3);
+	wait_used(3, 1);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 8);
+	assert_memory_equal(buf, "pair two", 8);
+	/* Back to one pair: every flow on receiveq1 again. */
+	assert_int_equal(ctrl(4, 0, &one, 2), 0);
+	base = used_idx(2);
+	for (uint16_t i = 0; i < 8; i++)
+		host_send_from((uint16_t)(7300 + i));
+	rx_collect(0, 2, 8 + 32 + 8);
+	assert_int_equal(used_idx(2), base);
+	assert_int_equal(counter(&D.vd->counters.errors), 0);
+	/* A driver without MQ: queue 2 is its control queue, not the second
+	 * pair's receive queue. */
+	dev_down(NULL);
+	dev_queues = 2;
+	dev_up(F_CSUM | F_CTRL_VQ | F_NOTF_COAL);
+	dev_queues = 0;
+	assert_int_equal(D.ctrlq, 2);
+	assert_int_equal(ctrl(6, 0, (uint32_t[]){ 1, 1000 }, 8), 0);
+	tx_post("one pair", 8);
+	kick(TXQ);
+	wait_used(TXQ, 1);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 8);
+}
+
+/* poll=US: after one notification the device finds transmit frames and
+ * receive buffers itself (notifications stay off meanwhile); once the
+ * window passes without work it asks for transmit notifications again
+ * and leaves the receive queue, which still has a buffer in hand, quiet. */
+static void test_poll_mode(void **state)
+{
+	char buf[64];
+	int i;
+
+	(void)state;
+	if (!have_netns)
+		u_skip("needs root: a network namespace and /dev/net/tun");
+	dev_poll_us = 200000; /* long: this host's CPUs are shared */
+	dev_up(F_CSUM);
+	dev_poll_us = 0;
+	tx_post("first", 5);
+	kick(TXQ);
+	wait_used(TXQ, 1);
+	tx_post("polled", 6); /* no notification */
+	wait_used(TXQ, 2);
+	assert_int_equal(__atomic_load_n(&used(TXQ)->flags, __ATOMIC_RELAXED), VIRTQ_USED_F_NO_NOTIFY);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 5);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 6);
+	assert_memory_equal(buf, "polled", 6);
+	for (D.rx_n = 0; D.rx_n < 2; D.rx_n++) { /* two buffers, no notification either */
+		D.rx_buf[D.rx_n] = galloc(2048);
+		D.rx_head[D.rx_n] = add_desc(RXQ, D.rx_buf[D.rx_n], 2048, VIRTQ_DESC_F_WRITE);
+		post(RXQ, D.rx_head[D.rx_n]);
+	}
+	usleep(20000);
+	host_send("to guest", 8);
+	wait_used(RXQ, 1);
+	assert_memory_equal(gp(D.rx_buf[0] + HDR + FRAME_HDRS, 8), "to guest", 8);
+	assert_int_equal(counter(&D.vd->counters.notifies), 1);
+	assert_true(counter(&D.vd->counters.notifies_suppressed) >= 2);
+	/* The window passes: transmit notifications back on. */
+	for (i = 0; i < 300 && __atomic_load_n(&used(TXQ)->flags, __ATOMIC_RELAXED); i++)
+		usleep(10000);
+	assert_int_equal(__atomic_load_n(&used(TXQ)->flags, __ATOMIC_RELAXED), 0);
+	assert_int_equal(__atomic_load_n(&used(RXQ)->flags, __ATOMIC_RELAXED), VIRTQ_USED_F_NO_NOTIFY);
+	usleep(20000);
+	assert_true(counter(&D.vd->counters.poll_ns) >= 200000000ULL);
+	tx_post("asleep", 6); /* waits for its notification */
+	usleep(50000);
+	assert_int_equal(used_idx(TXQ), 2);
+	kick(TXQ);
+	wait_used(TXQ, 3);
+	assert_int_equal(host_recv(buf, sizeof(buf)), 6);
 }
 
 /* --- receive ---------------------------------------------------------------- */
@@ -546,7 +802,7 @@ static void test_default_mac(void **state)
 
 static void test_open_errors(void **state)
 {
-	struct net_spec lo = { .tap = "lo" }, t = { .tap = TAP };
+	struct net_spec lo = { .tap = "lo" }, t = { .tap = TAP }, mq = { .tap = TAP, .queues = 2 };
 	struct virtio_dev *first;
 
 	(void)state;
@@ -562,6 +818,11 @@ static void test_open_errors(void **state)
 	assert_null(virtio_net_create(&t, 1));
 	assert_int_equal(err_class(), ERR_USAGE);
 	assert_contains(err_msg(), "in use");
+	/* queues=2 wants a multi-queue tap: this one is not. */
+	err_clear();
+	assert_null(virtio_net_create(&mq, 1));
+	assert_int_equal(err_class(), ERR_USAGE);
+	assert_contains(err_msg(), "is not a multi-queue tap");
 	first->ops->destroy(first);
 	free(first);
 }
@@ -588,6 +849,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_tx_frames_reach_the_host, dev_down),
 		cmocka_unit_test_teardown(test_tx_malformed_dropped, dev_down),
+		cmocka_unit_test_teardown(test_poll_mode, dev_down),
+		cmocka_unit_test_teardown(test_ctrl_coalescing, dev_down),
+		cmocka_unit_test_teardown(test_multiqueue, dev_down),
 		cmocka_unit_test_teardown(test_rx_waits_for_buffers, dev_down),
 		cmocka_unit_test_teardown(test_rx_mergeable_spans_buffers, dev_down),
 		cmocka_unit_test_teardown(test_rx_packet_waits_for_room, dev_down),

@@ -854,6 +854,50 @@ static void test_notify_suppression(void **state)
 	assert_int_equal(*avail_event_p(), 0); /* not used without EVENT_IDX */
 }
 
+/* A polled queue: notify_on leaves the stale avail_event (or NO_NOTIFY)
+ * in place and only records the wish, which poll_end honours; poll_new
+ * reports each new batch once, never chains the device already took. */
+static void test_polling(void **state)
+{
+	(void)state;
+	make_queue(8, false, true);
+	desc(0, BUF, 8, 0, 0);
+	assert_false(virtq_poll_new(&q)); /* empty */
+	virtq_poll_begin(&q);
+	post(0);
+	assert_true(virtq_notify_on(&q)); /* still says chains are there */
+	assert_int_equal(*avail_event_p(), 0); /* but asks for nothing */
+	assert_true(virtq_poll_new(&q));
+	assert_false(virtq_poll_new(&q)); /* seen: not new again */
+	pop_ok();
+	post(0);
+	post(0);
+	assert_true(virtq_poll_new(&q));
+	pop_ok();
+	pop_ok();
+	assert_false(virtq_notify_on(&q));
+	assert_int_equal(*avail_event_p(), 0); /* stale: the driver passed it */
+	post(0);
+	pop_ok(); /* taken before the poll looked (by a notified round) */
+	assert_false(virtq_poll_new(&q));
+	virtq_poll_end(&q); /* the device's last wish: notifications */
+	assert_int_equal(*avail_event_p(), 4);
+	/* Without EVENT_IDX: NO_NOTIFY while polled; after, what the device
+	 * last asked for. */
+	make_queue(8, false, false);
+	virtq_poll_begin(&q);
+	assert_int_equal(us()->flags, VIRTQ_USED_F_NO_NOTIFY);
+	assert_false(virtq_notify_on(&q));
+	assert_int_equal(us()->flags, VIRTQ_USED_F_NO_NOTIFY);
+	virtq_notify_off(&q);
+	virtq_poll_end(&q);
+	assert_int_equal(us()->flags, VIRTQ_USED_F_NO_NOTIFY); /* it wants none */
+	virtq_poll_begin(&q);
+	assert_false(virtq_notify_on(&q));
+	virtq_poll_end(&q);
+	assert_int_equal(us()->flags, 0);
+}
+
 static void test_notify_event_idx(void **state)
 {
 	struct virtq_used *u;
@@ -1045,6 +1089,7 @@ int main(void)
 		T(test_interrupt_event_idx_wrap),
 		T(test_notify_suppression),
 		T(test_notify_event_idx),
+		T(test_polling),
 		T(test_pending),
 		T(test_chain_copies),
 		T(test_chain_copies_empty_side),

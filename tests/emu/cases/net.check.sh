@@ -8,7 +8,7 @@ expect_eq "virtio-net: the guest's MAC is the mac= given" 02:77:61:72:64:01 "$(g
 
 # Negotiated features, as the guest's sysfs shows them (one 0/1 per bit).
 feat=$(gv feat)
-for fb in CSUM:0 GUEST_CSUM:1 MAC:5 GUEST_TSO4:7 GUEST_TSO6:8 HOST_TSO4:11 HOST_TSO6:12 MRG_RXBUF:15 STATUS:16 VERSION_1:32; do
+for fb in CSUM:0 GUEST_CSUM:1 MAC:5 GUEST_TSO4:7 GUEST_TSO6:8 HOST_TSO4:11 HOST_TSO6:12 MRG_RXBUF:15 STATUS:16 CTRL_VQ:17 VERSION_1:32 NOTF_COAL:53; do
 	expect_eq "virtio-net: feature ${fb%:*} negotiated" 1 "${feat:${fb#*:}:1}"
 done
 
@@ -99,3 +99,11 @@ transfer_checks "virtio-net over PCI" net_pci
 expect_eq "virtio-net over PCI: no exits at the ISR" 0 "$(js net_pci '.device_work["virtio-net0-isr"].exits')"
 n=$(js net_pci '.device_work["virtio-net0"].requests // 0')
 [ "$n" -ge 256 ] 2>/dev/null && pass "virtio-net over PCI: packets counted ($n)" || failed "virtio-net over PCI: packets counted: $n"
+
+# queues=2: a multi-queue tap, two queues each way in the guest, the pair
+# count set over the control queue without a refusal.
+expect_eq "virtio-net queues=2: guest boots" 0 "$(rc net_mq)"
+expect_match "virtio-net queues=2: warden created a multi-queue tap" 'virtio-net0: created tap wtapq \(multi-queue\)' "$OUT/net_mq.err"
+expect_eq "virtio-net queues=2: the guest has rx-0, rx-1, tx-0, tx-1" "rx-0,rx-1,tx-0,tx-1," "$(grep -m1 -o '^netq=.*' "$OUT/net_mq.out" | cut -d= -f2)"
+expect_eq "virtio-net queues=2: the driver's VQ_PAIRS_SET was not refused" 0 "$(grep -m1 -o '^pairfail=.*' "$OUT/net_mq.out" | cut -d= -f2)"
+expect_eq "virtio-net queues=2: no errors" 0 "$(js net_mq '.device_work["virtio-net0"].errors')"

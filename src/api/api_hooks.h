@@ -1,0 +1,41 @@
+/* What the API asks of features that live elsewhere in warden (pause,
+ * snapshots, vsock, a drive's new backing file): main fills a table of
+ * function pointers, and a hook left NULL makes its request answer 400
+ * "not supported by this build".  The API has validated every argument
+ * before a hook sees it.  A hook returns 0, or -1 with fail() saying why
+ * (the client gets that line as its fault_message). */
+#ifndef WARDEN_API_API_HOOKS_H
+#define WARDEN_API_API_HOOKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+
+/* PUT /snapshot/load, as Firecracker's LoadSnapshotParams. */
+struct api_snapshot_load {
+	const char *snapshot_path;
+	const char *mem_path;      /* mem_file_path, or mem_backend's backend_path */
+	bool mem_uffd;             /* mem_backend.backend_type "Uffd" */
+	bool enable_diff_snapshots;
+	bool resume_vm;
+};
+
+struct api_hooks {
+	void *ctx; /* handed to the hooks that run before the VM exists */
+	/* PATCH /vm: the running VM.  The signatures are src/snapshot's. */
+	int (*pause)(struct vm *vm);
+	int (*resume)(struct vm *vm);
+	/* PUT /snapshot/create (a paused VM; snapshot_type Full). */
+	int (*snapshot_create)(struct vm *vm, const char *state_path, const char *mem_path);
+	/* PUT /snapshot/load (before the VM is configured or started). */
+	int (*snapshot_load)(void *ctx, const struct api_snapshot_load *req);
+	/* PUT /vsock (before start): guest CID >= 3, the host's Unix socket. */
+	int (*vsock)(void *ctx, uint32_t guest_cid, const char *uds_path);
+	/* PATCH /drives/{id} on a running VM: a new backing file. */
+	int (*drive_update)(struct vm *vm, const char *drive_id, const char *path);
+	/* PUT /actions SendCtrlAltDel on a running VM. */
+	int (*ctrl_alt_del)(void *ctx);
+};
+
+#endif

@@ -1,0 +1,86 @@
+# virtio-blk with several queues and in polling mode (guests/virtio_blk_mq.c;
+# sourced by tests/native/run.sh, which defines run, rc, bad, OUT, G, B).
+# The guest sets up every queue the disk offers, moves blocks through each,
+# then streams requests one at a time, notifying only when the device's
+# avail_event asks (as Linux does), and prints exact counts of what it did.
+# With --no-ioeventfd each register access is an exit to warden, so the
+# exits warden counts at the disk are the guest's accesses, and those at
+# QueueNotify its notifications.  Without polling the device re-arms after
+# each request: one notification per request, exactly.  With poll=US it
+# finds the requests itself: the stream's notifications stay near zero
+# (bounded generously: a vCPU descheduled for longer than the window
+# costs one), and the device reports the polling time it paid for that.
+blk_mq_count() { # FILE KEY: a number from the guest's "counts" line
+	awk -v k="$2" '/^virtio-blk: counts / { for (i = 3; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$1"
+}
+blk_mq_checks() { # BIN LABEL
+	local bin=$1 l=$2 img=$OUT/blk-mq.img mode name j out dw n kicks
+	for mode in notify poll; do
+		name=$l-blk-mq-$mode
+		rm -f "$img" && truncate -s 8M "$img"
+		if [ $mode = poll ]; then
+			run "$name" "$bin" --cpus 4 --disk "$img,queues=4,poll=200000" --no-ioeventfd --kernel $G/virtio-blk-mq.elf
+		else
+			run "$name" "$bin" --cpus 4 --disk "$img,queues=4" --no-ioeventfd --kernel $G/virtio-blk-mq.elf
+		fi
+		j=$OUT/$name.json
+		out=$OUT/$name.out
+		dw='.device_work["virtio-blk0"]'
+		expect_eq "$l blk queues=4 ($mode): poweroff exit status" 0 "$(rc $name)"
+		expect_match "$l blk queues=4 ($mode): every guest check passed" '^virtio-blk: all checks passed$' "$out"
+		grep -q '^virtio-blk: FAIL ' "$out" &&
+			failed "$l blk queues=4 ($mode): $(grep '^virtio-blk: FAIL ' "$out" | head -n 5 | tr '\n' ';')"
+		expect_eq "$l blk queues=4 ($mode): the guest sees 4 queues" 4 "$(awk '/^virtio-blk: queues / { print $3 }' "$out")"
+		expect_eq "$l blk queues=4 ($mode): requests as the guest counted" "$(blk_mq_count "$out" requests)" "$(json $j "$dw.requests")"
+		expect_eq "$l blk queues=4 ($mode): bytes as the guest counted" "$(blk_mq_count "$out" bytes)" "$(json $j "$dw.bytes")"
+		expect_eq "$l blk queues=4 ($mode): exits at the disk = the guest's register accesses" \
+			"$(blk_mq_count "$out" accesses)" "$(json $j "$dw.exits")"
+		kicks=$(blk_mq_count "$out" kicks)
+		expect_eq "$l blk queues=4 ($mode): QueueNotify exits = the guest's notifications" "$kicks" \
+			"$(json $j '[.attribution.mmio[] | select(.addr == "0xc0000050") | .count] | add // 0')"
+		expect_eq "$l blk queues=4 ($mode): notifications received = sent" "$kicks" "$(json $j "$dw.notifies")"
+		[ "$(json $j "$dw.interrupts_suppressed")" -gt 0 ] 2>/dev/null &&
+			pass "$l blk queues=4 ($mode): interrupts the guest declined are counted as suppressed" ||
+			failed "$l blk queues=4 ($mode): interrupts_suppressed $(json $j "$dw.interrupts_suppressed")"
+		[ "$(json $j "$dw.cpu_us")" -gt 0 ] 2>/dev/null &&
+			pass "$l blk queues=4 ($mode): the I/O thread's CPU time is reported" ||
+			failed "$l blk queues=4 ($mode): cpu_us $(json $j "$dw.cpu_us")"
+		n=$(blk_mq_count "$out" stream_requests)
+		kicks=$(blk_mq_count "$out" stream_kicks)
+		if [ $mode = notify ]; then
+			expect_eq "$l blk queues=4 (notify): stream: one notification per request" "$n" "$kicks"
+			expect_eq "$l blk queues=4 (notify): no polling time" 0 "$(json $j "$dw.poll_us")"
+		else
+			[ "$n" -gt 0 ] 2>/dev/null && [ "$kicks" -le $((n / 10)) ] &&
+				pass "$l blk queues=4 (poll): stream: $kicks notifications for $n requests (at most 10%)" ||
+				failed "$l blk queues=4 (poll): stream: $kicks notifications for $n requests (more than 10%)"
+			[ $(($(json $j "$dw.notifies_suppressed") + kicks)) -ge "$n" ] 2>/dev/null &&
+				pass "$l blk queues=4 (poll): every request announced or found by polling (notifies_suppressed)" ||
+				failed "$l blk queues=4 (poll): notifies_suppressed $(json $j "$dw.notifies_suppressed") + $kicks < $n"
+			[ "$(json $j "$dw.poll_us")" -gt 0 ] 2>/dev/null &&
+				pass "$l blk queues=4 (poll): polling time reported ($(json $j "$dw.poll_us") us)" ||
+				failed "$l blk queues=4 (poll): poll_us $(json $j "$dw.poll_us")"
+		fi
+	done
+	rm -f "$img"
+}
+blk_mq_bad_input() {
+	local img=$OUT/blk-mq-bad.img
+	truncate -s 1M "$img"
+	bad "--disk queues=0" "--disk queues= takes 1 to 8, not '0'" run --kernel $G/long64.elf --disk "$img,queues=0"
+	bad "--disk queues=9" "--disk queues= takes 1 to 8, not '9'" run --kernel $G/long64.elf --cpus 16 --disk "$img,queues=9"
+	bad "--disk queues= more than the vCPUs" "queues=4: more queues than the guest's 2 vCPUs can use" \
+		run --kernel $G/long64.elf --cpus 2 --disk "$img,queues=4"
+	bad "--disk poll=garbage" "--disk poll= takes microseconds, 1 to 1000000, not 'fast'" \
+		run --kernel $G/long64.elf --disk "$img,poll=fast"
+	bad "--net poll= empty" "--net poll= takes microseconds, 1 to 1000000, not ''" \
+		run --kernel $G/long64.elf --net "tap=wtpoll0,poll="
+	bad "--net queues=0" "--net queues= takes 1 to 3, not '0'" run --kernel $G/long64.elf --net "tap=wtpoll0,queues=0"
+	bad "--net poll with vhost=on" "--net tap=wtpoll0: vhost=on cannot be used with poll" \
+		run --kernel $G/long64.elf --net "tap=wtpoll0,poll,vhost=on"
+	bad "--net queues=2 with vhost=on" "--net tap=wtpoll0: vhost=on cannot be used with queues=N" \
+		run --kernel $G/long64.elf --cpus 2 --net "tap=wtpoll0,queues=2,vhost=on"
+	bad "--net queues= more than the vCPUs" "--net queues=3: more queues than the guest's 2 vCPUs can use" \
+		run --kernel $G/long64.elf --cpus 2 --net "tap=wtpoll0,queues=3"
+	rm -f "$img"
+}
