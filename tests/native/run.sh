@@ -365,6 +365,7 @@ vhost_checks $B/warden release
 s3_checks $B/warden release
 vsock_checks $B/warden release mmio
 vsock_checks $B/warden release pci
+vsock_api_checks $B/warden release
 nested_checks $B/warden release
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast

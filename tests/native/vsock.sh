@@ -8,28 +8,14 @@
 # vsock_fields FILE REGEX: the words after the prefix REGEX on its line.
 vsock_fields() { sed -n "s/^$2 //p" "$1" | head -n 1; }
 
-vsock_checks() { # BIN LABEL TRANSPORT
-	local bin=$1 l=$2-vsock-$3 uds out host j cid
-	if [ ! -x $G/vsock-host ]; then
-		failed "$l: $G/vsock-host is missing (make native-test builds it)"
-		return
-	fi
-	uds=$OUT/$l.sock
-	out=$OUT/$l.out
-	host=$OUT/$l.host
-	j=$OUT/$l.json
-	cid=$((RANDOM + 3))
-	rm -f "$uds" "${uds}_5000"
-	$G/vsock-host "$uds" >"$host" 2>&1 &
-	local hp=$!
-	# The host side listens on PATH_5000 before the guest connects there.
-	for _ in $(seq 100); do [ -S "${uds}_5000" ] && break; sleep 0.05; done
-	run "$l" "$bin" --vsock "cid=$cid,uds=$uds" --transport "$3" --kernel $G/vsock-guest.elf
-	wait $hp
+# vsock_compare LABEL TRANSPORT CID: what the guest (LABEL.out) and the host
+# (LABEL.host) printed must agree, and warden's stats (LABEL.json) with both.
+vsock_compare() {
+	local l=$1 out=$OUT/$1.out host=$OUT/$1.host j=$OUT/$1.json
 	expect_eq "$l: poweroff exit status" 0 "$(rc $l)"
 	expect_match "$l: every guest check passed" '^vsock: all checks passed$' "$out"
 	grep -q '^vsock: FAIL ' "$out" && failed "$l: $(grep '^vsock: FAIL ' "$out" | head -n 5 | tr '\n' ';')"
-	expect_eq "$l: the guest found it on $3 and read its CID" "vsock: $3 cid $cid" \
+	expect_eq "$l: the guest found it on $2 and read its CID" "vsock: $2 cid $3" \
 		"$(grep -E '^vsock: (mmio|pci) cid' "$out")"
 	expect_eq "$l: A (guest connects out): what the guest sent, the host got" \
 		"$(vsock_fields "$out" 'vsock: A out')" "$(vsock_fields "$host" 'host: A in')"
@@ -43,8 +29,61 @@ vsock_checks() { # BIN LABEL TRANSPORT
 		"$(vsock_fields "$host" 'host: B sent')" "$(vsock_fields "$host" 'host: B echo')"
 	expect_eq "$l: warden counted the guest's errors" \
 		"$(vsock_fields "$out" 'vsock: counts errors')" "$(json $j '.device_work["virtio-vsock"].errors')"
+}
+
+# vsock_host_start LABEL UDS: the host side in the background (VSOCK_HOST),
+# listening on UDS_5000 before the guest connects there.
+vsock_host_start() {
+	rm -f "$2" "${2}_5000"
+	$G/vsock-host "$2" >"$OUT/$1.host" 2>&1 &
+	VSOCK_HOST=$!
+	for _ in $(seq 100); do [ -S "${2}_5000" ] && break; sleep 0.05; done
+}
+
+vsock_checks() { # BIN LABEL TRANSPORT
+	local bin=$1 l=$2-vsock-$3 uds cid
+	if [ ! -x $G/vsock-host ]; then
+		failed "$l: $G/vsock-host is missing (make native-test builds it)"
+		return
+	fi
+	uds=$OUT/$l.sock
+	cid=$((RANDOM + 3))
+	vsock_host_start "$l" "$uds"
+	run "$l" "$bin" --vsock "cid=$cid,uds=$uds" --transport "$3" --kernel $G/vsock-guest.elf
+	wait $VSOCK_HOST
+	vsock_compare "$l" "$3" "$cid"
 	[ "$(rc $l)" = 0 ] && [ ! -e "$uds" ] && pass "$l: the socket at uds= is removed at the end" ||
 		failed "$l: $uds is still there after warden ended"
+}
+
+# The same device added by Firecracker's PUT /vsock (src/api) instead of
+# --vsock: the API's hook must build what the option builds.
+vsock_api_checks() { # BIN LABEL
+	local bin=$1 l=$2-vsock-api uds=$OUT/$2-vsock-api.sock cid=$((RANDOM + 3)) st
+	if ! command -v curl >/dev/null; then
+		skip "$l: no curl on this host to speak to the API"
+		return
+	fi
+	vsock_host_start "$l" "$uds"
+	API_SOCK=$OUT/$l.api
+	rm -f "$API_SOCK"
+	timeout 60 "$bin" run --stats "$OUT/$l.json" --api-sock "$API_SOCK" >"$OUT/$l.out" 2>"$OUT/$l.err" </dev/null &
+	st=$!
+	for _ in $(seq 200); do [ -S "$API_SOCK" ] && break; sleep 0.05; done
+	vsock_api_put "$l" /boot-source "{\"kernel_image_path\": \"$G/vsock-guest.elf\"}"
+	vsock_api_put "$l" /machine-config '{"vcpu_count": 1, "mem_size_mib": 16}'
+	vsock_api_put "$l" /vsock "{\"guest_cid\": $cid, \"uds_path\": \"$uds\"}"
+	vsock_api_put "$l" /actions '{"action_type": "InstanceStart"}'
+	wait $st
+	echo $? >"$OUT/$l.rc"
+	wait $VSOCK_HOST
+	vsock_compare "$l" mmio "$cid"
+}
+vsock_api_put() { # LABEL PATH BODY: 204, or a failure naming the answer
+	local code
+	code=$(curl -s --max-time 10 -o "$OUT/$1.body" -w '%{http_code}' --unix-socket "$API_SOCK" -X PUT \
+		-H 'Content-Type: application/json' --data-binary "$3" "http://localhost$2")
+	[ "$code" = 204 ] || failed "$1: PUT $2: $code $(head -c 200 "$OUT/$1.body" 2>/dev/null)"
 }
 
 # --vsock's mistakes: one line, status 2.
