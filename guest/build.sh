@@ -27,6 +27,9 @@ MODULES=(virtio virtio_ring virtio_mmio virtio_pci virtio_console virtio_blk
 # The ACPI power button (warden's SIGTERM, docs/shutdown.md): its driver, and
 # evdev for the /dev/input/event* that busybox acpid reads.
 MODULES+=(button evdev)
+# Carried but not loaded at boot: vsock-test (guest/tools/vsock.c) loads
+# them, in lib/modules/<ver>/vsock-order, for the emulated tier's vsock case.
+VSOCK_MODULES=(vmw_vsock_virtio_transport)
 
 DIED=0
 die() { DIED=1; echo "guest/build.sh: error: $*" >&2; exit 1; }
@@ -105,7 +108,7 @@ INITRD="${WARDEN_GUEST_INITRD:-$OUT/initrd.cpio.gz}"
 EXTRA_KO=${WARDEN_GUEST_KO:-}
 [ -z "$EXTRA_KO" ] || [ -n "${WARDEN_GUEST_INITRD:-}" ] || die "WARDEN_GUEST_KO needs WARDEN_GUEST_INITRD (not the default initramfs)"
 [ -z "$EXTRA_KO" ] || [ -f "$EXTRA_KO" ] || die "WARDEN_GUEST_KO: no file $EXTRA_KO"
-inputs=(${EXTRA_KO:+"$EXTRA_KO"} "$ROOT/guest/init" "$ROOT/guest/root.sh" "$ROOT/guest/tools/warden-fail.c" "$ROOT/guest/tools/randread.c" "$ROOT/guest/tools/recwriter.c" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
+inputs=(${EXTRA_KO:+"$EXTRA_KO"} "$ROOT/guest/init" "$ROOT/guest/root.sh" "$ROOT/guest/tools/warden-fail.c" "$ROOT/guest/tools/randread.c" "$ROOT/guest/tools/recwriter.c" "$ROOT/guest/tools/vsock.c" "$ROOT/tests/native/guests/vsock_exchange.h" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
 stale=${FORCE:-0}
 if [ "$stale" != 1 ] && [ -s "$INITRD" ]; then
     for f in "${inputs[@]}"; do
@@ -148,6 +151,12 @@ if [ -n "$EXTRA_KO" ]; then
     order+=$'\n'"extra/$(basename "$EXTRA_KO")"
 fi
 printf '%s\n' "$order" >"$STAGE/lib/modules/$KVER/load-order"
+vorder=$(bash "$ROOT/scripts/moddeps.sh" "$moddir" "${VSOCK_MODULES[@]}") || die "vsock module dependency resolution failed"
+while read -r m; do
+    mkdir -p "$STAGE/lib/modules/$KVER/$(dirname "$m")"
+    cp "$moddir/$m" "$STAGE/lib/modules/$KVER/$m"
+done <<<"$vorder"
+printf '%s\n' "$vorder" >"$STAGE/lib/modules/$KVER/vsock-order"
 
 install -m 0755 "$ROOT/guest/init" "$STAGE/init"
 # Root disk support (root=), sourced by /init.
@@ -160,6 +169,9 @@ gcc -O2 -static -s -o "$STAGE/bin/randread" "$ROOT/guest/tools/randread.c" || di
 # Crash-consistency workload and checker (tests/emu/cases/durability.l1.sh).
 gcc -O2 -static -s -Wall -Wextra -Werror -o "$STAGE/bin/recwriter" "$ROOT/guest/tools/recwriter.c" ||
     die "cannot build guest/tools/recwriter.c"
+# The emulated tier's vsock case (freestanding too: a few KiB).
+gcc -Os -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie -s -Wall -Wextra -Werror \
+    -I"$ROOT/tests/native/guests" -o "$STAGE/bin/vsock-test" "$ROOT/guest/tools/vsock.c" || die "cannot build guest/tools/vsock.c"
 
 # /dev/console must exist in the initramfs itself, or the kernel starts /init
 # without stdin/stdout. We are root (apt-get needs it too), so mknod works.

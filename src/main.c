@@ -73,11 +73,20 @@ static int api_ctrl_alt_del(void *ctx)
 	return 0;
 }
 
+/* PUT /vsock: the device --vsock would add (docs/vsock.md); the last one
+ * given before InstanceStart is built with the others. */
+static int api_vsock(void *ctx, uint32_t guest_cid, const char *uds_path)
+{
+	struct cli_options *o = ctx;
+
+	return virtio_vsock_spec(&o->virtio.vsock, guest_cid, uds_path);
+}
+
 /* --api-sock, --config-file: the API or the file configures O and the VM
  * starts at InstanceStart (at once with a file).  1: a signal came first. */
 static int api_setup(struct cli_options *o)
 {
-	static const struct api_hooks hooks = { .ctrl_alt_del = api_ctrl_alt_del };
+	const struct api_hooks hooks = { .ctx = o, .ctrl_alt_del = api_ctrl_alt_del, .vsock = api_vsock };
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	if (!o->api_sock && !o->config_file)

@@ -22,6 +22,7 @@ enum {
 	OPT_SECCOMP, OPT_JAIL, OPT_JAIL_OPTION,
 	OPT_API_SOCK, OPT_CONFIG_FILE, OPT_NO_API,
 	OPT_SNAPSHOT_DIR, OPT_SNAPSHOT_THEN, OPT_RESTORE,
+	OPT_VSOCK,
 };
 
 static const struct option run_options[] = {
@@ -77,6 +78,7 @@ static const struct option run_options[] = {
 	{ "snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR },
 	{ "snapshot-then", required_argument, NULL, OPT_SNAPSHOT_THEN },
 	{ "restore", required_argument, NULL, OPT_RESTORE },
+	{ "vsock", required_argument, NULL, OPT_VSOCK },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -181,6 +183,10 @@ void cli_usage(FILE *f)
 	      "  --virtio-console       virtio-console (hvc0; with console=hvc0 in the\n"
 	      "                         command line it gets stdin)\n"
 	      "  --rng                  virtio-rng, fed from getrandom()\n"
+	      "  --vsock cid=N,uds=PATH virtio-vsock for guest CID N (3 or more), with\n"
+	      "                         Firecracker's host side: the host connects to\n"
+	      "                         PATH and writes CONNECT <port>; the guest's\n"
+	      "                         connections to port P reach PATH_P (docs/vsock.md)\n"
 	      "  --no-ioeventfd         queue notifications exit to warden instead of\n"
 	      "                         completing in KVM\n"
 	      "  --no-irqfd             interrupts injected with an ioctl per interrupt\n"
@@ -405,6 +411,12 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 				return -1;
 			break;
 		case OPT_RNG: o->virtio.rng = true; break;
+		case OPT_VSOCK:
+			if (o->virtio.vsock.cid)
+				return fail(ERR_USAGE, "at most one --vsock option");
+			if (virtio_parse_vsock(optarg, &o->virtio.vsock) < 0)
+				return -1;
+			break;
 		case OPT_VIRTIO_CONSOLE: o->virtio.console = true; break;
 		case OPT_NO_IOEVENTFD: o->virtio.opt.ioeventfd = false; break;
 		case OPT_NO_IRQFD: o->virtio.opt.irqfd = false; break;
@@ -488,11 +500,13 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	if (!o->irqchip && (o->halt_poll_set || o->hlt_passthrough))
 		return fail(ERR_USAGE, "%s needs the in-kernel irqchip (drop --no-irqchip)",
 			    o->hlt_passthrough ? "--hlt-passthrough" : "--halt-poll-ns");
-	if (!o->irqchip && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console))
+	if (!o->irqchip && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console ||
+			    o->virtio.vsock.cid))
 		return fail(ERR_USAGE, "virtio devices need the in-kernel irqchip (drop --no-irqchip)");
 	/* Its page flush takes a page away from every thread of warden for a
 	 * moment: nothing else may touch guest memory from the host side. */
-	if (o->test_device && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console))
+	if (o->test_device && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console ||
+			       o->virtio.vsock.cid))
 		return fail(ERR_USAGE, "--test-device cannot be used with virtio devices");
 	if (o->test_device && o->prefault != PREFAULT_OFF)
 		return fail(ERR_USAGE, "--test-device cannot be used with --prefault");

@@ -158,10 +158,16 @@ int virtio_check_config(const struct virtio_config *cfg, unsigned cpus)
 	return 0;
 }
 
+static int attach(struct vm *vm, struct virtio_dev *vd, enum virtio_transport_kind t,
+		  const struct virtio_options *opt)
+{
+	if (t == VIRTIO_TRANSPORT_PCI)
+		return virtio_pci_create(vm, vd, opt);
+	return virtio_mmio_create(vm, vd, opt);
+}
+
 static int add(struct vm *vm, unsigned *n, struct virtio_dev *vd, const struct virtio_config *cfg)
 {
-	const struct virtio_options *opt = &cfg->opt;
-
 	if (!vd)
 		return -1;
 	if (*n == VIRTIO_MAX_DEVICES) {
@@ -171,14 +177,24 @@ static int add(struct vm *vm, unsigned *n, struct virtio_dev *vd, const struct v
 		return fail(ERR_USAGE, "at most %d virtio devices", VIRTIO_MAX_DEVICES);
 	}
 	(*n)++;
-	if (cfg->transport == VIRTIO_TRANSPORT_PCI)
-		return virtio_pci_create(vm, vd, opt);
-	return virtio_mmio_create(vm, vd, opt);
+	return attach(vm, vd, cfg->transport, &cfg->opt);
+}
+
+int virtio_vsock_add(struct vm *vm, enum virtio_transport_kind t, const struct virtio_options *opt,
+		     uint64_t cid, const char *uds)
+{
+	struct vsock_spec s;
+	struct virtio_dev *vd;
+
+	if (virtio_vsock_spec(&s, cid, uds) < 0)
+		return -1;
+	vd = virtio_vsock_create(&s);
+	return vd ? attach(vm, vd, t, opt) : -1;
 }
 
 int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg, int *console_in)
 {
-	unsigned want = cfg->ndisks + cfg->nnets + cfg->console + cfg->rng, n = 0;
+	unsigned want = cfg->ndisks + cfg->nnets + cfg->console + cfg->rng + (cfg->vsock.cid != 0), n = 0;
 	int r = 0;
 
 	*console_in = -1;
@@ -202,5 +218,7 @@ int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg, int *c
 	}
 	if (r == 0 && cfg->rng)
 		r = add(vm, &n, virtio_rng_create(), cfg);
+	if (r == 0 && cfg->vsock.cid)
+		r = add(vm, &n, virtio_vsock_create(&cfg->vsock), cfg);
 	return r;
 }

@@ -51,6 +51,12 @@ struct net_spec {
 	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
 };
 
+/* --vsock cid=N,uds=PATH (docs/vsock.md); cid 0: no vsock device. */
+struct vsock_spec {
+	uint64_t cid;
+	char uds[108]; /* sun_path's size */
+};
+
 enum virtio_transport_kind { VIRTIO_TRANSPORT_MMIO, VIRTIO_TRANSPORT_PCI };
 
 struct virtio_config {
@@ -62,6 +68,7 @@ struct virtio_config {
 	bool console; /* virtio-console (hvc0) */
 	bool console_input; /* it takes host input (console=hvc0) */
 	bool rng;     /* virtio-rng */
+	struct vsock_spec vsock; /* virtio-vsock, if vsock.cid */
 	struct virtio_options opt;
 };
 
@@ -74,6 +81,20 @@ int virtio_parse_net(const char *arg, struct net_spec *n);
  * network against the vCPUs the guest has (ERR_USAGE). */
 int virtio_check_config(const struct virtio_config *cfg, unsigned cpus);
 
+/* virtio-vsock: "cid=N,uds=PATH" from the command line, or the two values
+ * (Firecracker's PUT /vsock guest_cid, uds_path) checked into S (errors:
+ * ERR_USAGE, one line). */
+int virtio_parse_vsock(const char *arg, struct vsock_spec *s);
+int virtio_vsock_spec(struct vsock_spec *s, uint64_t cid, const char *uds);
+/* Add a vsock device for guest CID on the host socket UDS to VM, on
+ * transport T (what --vsock does at start-up, for an API to call). */
+int virtio_vsock_add(struct vm *vm, enum virtio_transport_kind t, const struct virtio_options *opt,
+		     uint64_t cid, const char *uds);
+/* End every vsock connection, and send the guest the TRANSPORT_RESET
+ * event (5.10.6.7): what a snapshot does to them.  From any thread; done
+ * by the device's I/O thread (at its next start if it is not running). */
+void virtio_vsock_reset_connections(struct virtio_dev *vd);
+
 /* Add the devices CFG names to VM (which owns them from then on).  The
  * console's input fd (for the host console) goes to *CONSOLE_IN, or -1. */
 int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg, int *console_in);
@@ -85,6 +106,8 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index);
 /* INPUT: the console takes host input, written to virtio_console_input_fd. */
 struct virtio_dev *virtio_console_create(bool input);
 struct virtio_dev *virtio_rng_create(void);
+/* Binds S->uds now (the host may connect before the guest is up). */
+struct virtio_dev *virtio_vsock_create(const struct vsock_spec *s);
 /* The non-blocking fd host input for the guest's console goes to, or -1. */
 int virtio_console_input_fd(const struct virtio_dev *vd);
 

@@ -165,3 +165,18 @@ $(GUEST_DIR)/snapshot-counter.elf: tests/native/guests/snapshot_counter.c tests/
 	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
 
 native-guests: $(GUEST_DIR)/snapshot-counter.elf
+
+# virtio-vsock (tests/native/vsock.sh): a bare-metal vsock driver, and the
+# host side (static: the emulated tier runs it in L1 too, from
+# /extra/guests).
+$(GUEST_DIR)/vsock-guest.elf: tests/native/guests/vsock_guest.c tests/native/guests/guest_rt.h \
+		tests/native/guests/vsock_exchange.h src/virtio/virtio_spec.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -Itests/native/guests -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
+
+$(GUEST_DIR)/vsock-host: tests/native/vsock_host.c tests/native/guests/vsock_exchange.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -D_GNU_SOURCE -Wall -Wextra -Werror -Itests/native -o $@ $<
+
+native-guests: $(GUEST_DIR)/vsock-guest.elf $(GUEST_DIR)/vsock-host

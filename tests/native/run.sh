@@ -303,6 +303,7 @@ thread_name_checks() {
 . tests/native/snapshot.sh      # --snapshot-dir, SIGUSR2, --restore
 . tests/native/vhost.sh         # --net ...,vhost=on|auto without/with vhost-net
 . tests/native/api.sh           # the Firecracker-compatible API, --config-file, metrics
+. tests/native/vsock.sh         # virtio-vsock with Firecracker's host side
 thread_name_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
@@ -364,6 +365,9 @@ rtc_checks $B/warden release
 vhost_checks $B/warden release
 s3_checks $B/warden release
 snapshot_checks $B/warden release
+vsock_checks $B/warden release mmio
+vsock_checks $B/warden release pci
+vsock_api_checks $B/warden release
 nested_checks $B/warden release
 obs_bad "--stats-interval 0" 'between 0.01 and 3600' --stats-interval 0
 obs_bad "--stats-interval not a number" 'between 0.01 and 3600' --stats-interval fast
@@ -412,6 +416,7 @@ rtc_checks $B/asan/warden asan
 vhost_checks $B/asan/warden asan
 s3_checks $B/asan/warden asan
 snapshot_checks $B/asan/warden asan
+vsock_checks $B/asan/warden asan mmio
 # sanitizer_report FILE: the first line of a sanitizer report in FILE.
 sanitizer_report() {
 	grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$1"
@@ -456,6 +461,7 @@ bad() { # NAME REGEX ARGS...
 	fi
 }
 multiboot_bad
+vsock_bad
 advice_costs_bad
 lab_bad_input
 api_bad_input

@@ -1,7 +1,7 @@
 /* A hostile guest, at random, through the one exit dispatch path: a VM
  * without KVM (a fake struct vm with real guest memory, the platform
- * devices and three virtio devices: a disk on a temporary image, the
- * console and the entropy device) takes hundreds of thousands of port and
+ * devices and four virtio devices: a disk on a temporary image, the
+ * console, the entropy device and vsock on a temporary socket) takes hundreds of thousands of port and
  * MMIO exits built the way KVM hands them over, with random ports,
  * addresses, sizes, string counts and data, while the guest's memory (its
  * rings and buffers) changes under the devices' I/O threads. Now and then
@@ -39,7 +39,9 @@
 #define RUN_SIZE 8192
 #define PIO_DATA 4096        /* where string I/O data sits in the run area */
 #define RING_AREA (1 * GMEM_MIB) /* rings and buffers: the first MiB */
-#define NDEV 3               /* disk, console, rng: the order of virtio_devices_create */
+#define NDEV 4               /* disk, console, rng, vsock: the order of virtio_devices_create */
+#define VSOCK_DEV 3
+#define VSOCK_CID 3
 #define STEPS 150000
 /* Heap warden may gain over the second half of a run, when every device
  * has long been set up: what a hostile guest can make it allocate without
@@ -55,6 +57,7 @@ static struct vm vm;
 static struct vcpu cpu;
 static uint64_t vbase[NDEV]; /* the virtio windows the allocator granted */
 static char image[64];
+static char vsock_dir[64], vsock_uds[96];
 static uint64_t rng;
 static char failure[256]; /* set in the random phase, reported after it */
 static unsigned ends;      /* VM ends the guest asked for (and got) */
@@ -83,6 +86,10 @@ static int setup(void **state)
 	(void)state;
 	make_image();
 	cfg.disks[0].path = image;
+	snprintf(vsock_dir, sizeof(vsock_dir), "/tmp/warden-random.XXXXXX");
+	assert_non_null(mkdtemp(vsock_dir));
+	snprintf(vsock_uds, sizeof(vsock_uds), "%s/v.sock", vsock_dir);
+	assert_int_equal(virtio_vsock_spec(&cfg.vsock, VSOCK_CID, vsock_uds), 0);
 	memset(&vm, 0, sizeof(vm));
 	vm.kvm_fd = vm.vm_fd = -1;
 	vm.run_size = RUN_SIZE;
@@ -108,6 +115,7 @@ static int teardown(void **state)
 	vm_destroy(&vm); /* every device reset and destroyed */
 	free(cpu.run);
 	unlink(image);
+	rmdir(vsock_dir); /* the device removed its socket */
 	return 0;
 }
 
@@ -267,7 +275,8 @@ static unsigned random_len(void)
 /* A request a device of type DEV can serve, at descriptor I of D: the
  * disk takes a header, data and a status byte (virtio_blk_outhdr: type,
  * reserved, sector), the console's even queues receive and odd ones send,
- * the entropy device fills writable buffers. Returns descriptors used. */
+ * the entropy device fills writable buffers, vsock receives on queue 0 and
+ * events on 2, and sends packets on 1. Returns descriptors used. */
 static unsigned plausible_chain(struct virtq_desc *d, unsigned i, unsigned size, unsigned dev,
 				unsigned q)
 {
@@ -289,8 +298,24 @@ static unsigned plausible_chain(struct virtq_desc *d, unsigned i, unsigned size,
 		d[i + 2] = (struct virtq_desc){ buf + 0x1fff, 1, w, 0 };
 		return 3;
 	}
+	if (dev == VSOCK_DEV && q == 1 && chance(50)) {
+		/* A vsock packet from the guest's CID to the host: random op,
+		 * ports, length and credit (virtio_vsock_hdr). */
+		uint8_t *h = gmem_ptr(&vm.mem, buf, 44);
+		uint64_t cids[2] = { VSOCK_CID, 2 };
+		uint32_t f[3] = { (uint32_t)pick(4), 5000 + (uint32_t)pick(2), (uint32_t)pick(80) };
+		uint16_t t[2] = { 1, (uint16_t)pick(9) };
+
+		memcpy(h, cids, 16);
+		memcpy(h + 16, f, 12);
+		memcpy(h + 28, t, 4);
+		for (unsigned k = 32; k < 44; k++)
+			h[k] = (uint8_t)u_rand(&rng);
+		d[i] = (struct virtq_desc){ buf, 44 + (uint32_t)pick(80), 0, 0 };
+		return 1;
+	}
 	d[i] = (struct virtq_desc){ buf, 1 + (uint32_t)pick(0x1000),
-				    (uint16_t)(dev == 1 && (q & 1) ? 0 : w), 0 };
+				    (uint16_t)((dev == 1 || dev == VSOCK_DEV) && (q & 1) ? 0 : w), 0 };
 	return 1;
 }
 

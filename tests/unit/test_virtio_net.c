@@ -67,17 +67,9 @@ static struct drv {
 	unsigned rx_n;
 } D;
 
-static uint64_t ring_gpa(unsigned q, unsigned part) /* 0 desc, 1 avail, 2 used */
-{
-	return 0x10000ULL * (q + 1) + 0x1000ULL * part;
-}
-
 static void *gp(uint64_t gpa, uint64_t len)
 {
-	void *p = gmem_ptr(&D.mem, gpa, len);
-
-	assert_non_null(p);
-	return p;
+	return vt_gp(&D.mem, gpa, len);
 }
 
 static uint64_t galloc(uint64_t len)
@@ -89,20 +81,8 @@ static uint64_t galloc(uint64_t len)
 	return a;
 }
 
-static struct virtq_desc *desc(unsigned q, uint16_t i)
-{
-	return (struct virtq_desc *)gp(ring_gpa(q, 0), VIRTQ_DESC_BYTES(QSIZE)) + i;
-}
-
-static struct virtq_avail *avail(unsigned q)
-{
-	return gp(ring_gpa(q, 1), VIRTQ_AVAIL_BYTES(QSIZE));
-}
-
-static struct virtq_used *used(unsigned q)
-{
-	return gp(ring_gpa(q, 2), VIRTQ_USED_BYTES(QSIZE));
-}
+static struct virtq_desc *desc(unsigned q, uint16_t i) { return vt_desc(&D.mem, q, i); }
+static struct virtq_used *used(unsigned q) { return vt_used(&D.mem, q); }
 
 /* One descriptor; NEXT links it to the one allocated after it. */
 static uint16_t add_desc(unsigned q, uint64_t gpa, uint32_t len, uint16_t flags)
@@ -114,26 +94,9 @@ static uint16_t add_desc(unsigned q, uint64_t gpa, uint32_t len, uint16_t flags)
 	return i;
 }
 
-static void post(unsigned q, uint16_t head)
-{
-	struct virtq_avail *a = avail(q);
-
-	a->ring[D.avail_idx[q] % QSIZE] = head;
-	D.avail_idx[q]++;
-	__atomic_store_n(&a->idx, D.avail_idx[q], __ATOMIC_RELEASE);
-}
-
-static void kick(unsigned q)
-{
-	uint64_t one = 1;
-
-	assert_int_equal(write(D.vd->kick_fd[q], &one, sizeof(one)), sizeof(one));
-}
-
-static uint16_t used_idx(unsigned q)
-{
-	return __atomic_load_n(&used(q)->idx, __ATOMIC_ACQUIRE);
-}
+static void post(unsigned q, uint16_t head) { vt_post(&D.mem, q, QSIZE, &D.avail_idx[q], head); }
+static void kick(unsigned q) { vt_kick(D.vd, q); }
+static uint16_t used_idx(unsigned q) { return vt_used_idx(&D.mem, q); }
 
 /* Wait (at most 3 s) until the device has used N chains of queue Q. */
 static void wait_used(unsigned q, uint16_t n)
@@ -266,14 +229,7 @@ static size_t guest_frame(uint8_t *f, const void *payload, size_t n)
 
 static void queue_up(unsigned q)
 {
-	struct virtq *vq = &D.vd->vq[q];
-
-	vq->size = QSIZE;
-	vq->desc_gpa = ring_gpa(q, 0);
-	vq->avail_gpa = ring_gpa(q, 1);
-	vq->used_gpa = ring_gpa(q, 2);
-	assert_int_equal(virtq_activate(vq, &D.mem), 0);
-	D.vd->queue_ready[q] = true;
+	vt_queue_up(D.vd, &D.mem, q, QSIZE);
 }
 
 /* A device on TAP as the transport would make it, its queues activated by
