@@ -250,7 +250,10 @@ api_bad_after() {
 	api_fault "boot-source after start" 'after starting the microVM' PUT /boot-source "{\"kernel_image_path\": \"$API_SPIN\"}"
 	api_fault "machine-config after start" 'after starting the microVM' PUT /machine-config '{"vcpu_count": 1, "mem_size_mib": 32}'
 	api_fault "a second InstanceStart" 'after starting the microVM' PUT /actions '{"action_type": "InstanceStart"}'
-	api_fault "pause: not in this build" 'not supported by this build' PATCH /vm '{"state": "Paused"}'
+	api_expect "pause: PATCH /vm Paused" 204 PATCH /vm '{"state": "Paused"}'
+	api_fault "snapshot/create: not in this build (a VM configured through the API)" 'not supported by this build' \
+		PUT /snapshot/create '{"snapshot_type": "Full", "snapshot_path": "s", "mem_file_path": "m"}'
+	api_expect "resume: PATCH /vm Resumed" 204 PATCH /vm '{"state": "Resumed"}'
 	api_fault "snapshot of a running VM" 'running microVM' PUT /snapshot/create '{"snapshot_type": "Full", "snapshot_path": "s", "mem_file_path": "m"}'
 	api_fault "snapshot/load after start" 'after starting the microVM' PUT /snapshot/load '{"snapshot_path": "s", "mem_file_path": "m"}'
 	api_fault "PATCH /drives on a running VM: not in this build" 'not supported by this build' PATCH /drives/d '{"drive_id": "d", "path_on_host": "/dev/null"}'
