@@ -433,10 +433,12 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	if (button && o->shutdown_timeout > 0 &&
 	    guest_shutdown_start(&guest_shutdown, &vm, button, o->shutdown_timeout) < 0)
 		vm_request_end(&vm, VM_END_HOST_ERROR);
-	seccomp_enter(THREAD_MAIN); /* once: a --reboot keeps the first one */
-	api_button = button;
+	/* Before main's filter: the snapshot thread's signalfd; the thread
+	 * loads its own filter at its start. */
 	if (o->snapshot_dir && snapshot_trigger_start(&snap_trigger, &vm, o->snapshot_dir, o->snapshot_exit) < 0)
 		vm_request_end(&vm, VM_END_HOST_ERROR);
+	seccomp_enter(THREAD_MAIN); /* once: a --reboot keeps the first one */
+	api_button = button;
 	if (vm_start(&vm) == 0) {
 		api_vm_started(api, &vm, rec->stats, o->cpus);
 		host_console_serve(&con, vm.end.efd); /* until the VM ends */

@@ -71,6 +71,7 @@ static const int setup[] = {
 	__NR_getrandom, __NR_rt_sigaction, __NR_kill, __NR_sysinfo, __NR_getrusage,
 	__NR_sched_getaffinity, __NR_uname, __NR_ftruncate, __NR_rename, __NR_unlink,
 	__NR_fdatasync, __NR_fsync, __NR_getdents64, __NR_mremap, __NR_readv, __NR_writev,
+	__NR_signalfd4, /* the snapshot thread's, made anew on each boot of --reboot */
 	END
 };
 
@@ -80,6 +81,19 @@ static const int api[] = {
 	__NR_accept, __NR_accept4, __NR_recvfrom, __NR_recvmsg, __NR_sendto, __NR_sendmsg,
 	__NR_setsockopt, __NR_getsockopt, __NR_shutdown, __NR_fcntl, __NR_dup2, __NR_dup3, END
 };
+
+/* virtio-vsock's host side (backends/vsock_host.c): the listener's
+ * connections, guest-initiated connections to <uds>_<port>, data both
+ * ways, half-closes. */
+static const int vsock[] = {
+	__NR_socket, __NR_connect, __NR_accept, __NR_accept4, __NR_recvfrom, __NR_recvmsg,
+	__NR_sendto, __NR_sendmsg, __NR_shutdown, __NR_getsockopt, __NR_setsockopt,
+	__NR_epoll_create1, __NR_fcntl, END
+};
+
+/* The snapshot thread (snapshot/trigger.c): waits on its signalfd, pauses
+ * the VM, reads KVM's state and writes the memory and state files (the
+ * main thread's file calls), resumes or ends the VM. */
 
 /* The API server's end on the main thread (libmicrohttpd's stop: its
  * listening socket shut down). */
@@ -107,7 +121,7 @@ static const int sanitizer[] = { END };
 #define KIND(k) (1u << (k))
 /* Threads a vCPU starts: a virtio device's worker at DRIVER_OK, the RTC's
  * clock when the guest enables its interrupts. */
-#define VCPU_SPAWNS (KIND(THREAD_IO_WORKER) | KIND(THREAD_RTC))
+#define VCPU_SPAWNS (KIND(THREAD_IO_WORKER) | KIND(THREAD_RTC) | KIND(THREAD_VSOCK))
 
 const struct thread_allowlist thread_allowlists[THREAD_KINDS] = {
 	[THREAD_MAIN] = { "main", { every, spawn, wait_fds, kvm, setup, vcpu_start, api_end, sanitizer },
@@ -127,6 +141,8 @@ const struct thread_allowlist thread_allowlists[THREAD_KINDS] = {
 	[THREAD_API] = { "api", { every, spawn, wait_fds, kvm, api, setup, sanitizer },
 			 .spawns = KIND(THREAD_METRICS) },
 	[THREAD_METRICS] = { "metrics", { every, wait_fds, sanitizer } },
+	[THREAD_VSOCK] = { "vsock", { every, wait_fds, kvm, io, vsock, sanitizer } },
+	[THREAD_SNAPSHOT] = { "snapshot", { every, wait_fds, kvm, setup, sanitizer } },
 };
 
 const char *thread_kind_name(enum thread_kind kind)

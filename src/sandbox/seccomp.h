@@ -29,6 +29,8 @@ enum thread_kind {
 	THREAD_HV_TESTDEV, /* devices/hyperv_testdev.c: SINT acknowledgements */
 	THREAD_API,        /* api/server.c: libmicrohttpd's thread, from its first connection */
 	THREAD_METRICS,    /* api/metrics.c: the periodic metrics line */
+	THREAD_VSOCK,      /* virtio/vsock.c: the vsock device's I/O thread (host sockets) */
+	THREAD_SNAPSHOT,   /* snapshot/trigger.c: SIGUSR2 -> pause, write, resume */
 	THREAD_KINDS
 };
 

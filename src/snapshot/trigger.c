@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/vm.h"
+#include "sandbox/seccomp.h"
 #include "snapshot/snapshot.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -74,6 +75,7 @@ static void *trigger_thread(void *arg)
 	struct snapshot_trigger *t = arg;
 
 	/* Unnamed: it keeps "warden", a name tests/lib.sh's WARDEN_THREADS knows. */
+	seccomp_enter(THREAD_SNAPSHOT);
 	for (;;) {
 		struct pollfd p[2] = { { .fd = t->sfd, .events = POLLIN }, { .fd = t->stop_efd, .events = POLLIN } };
 		struct signalfd_siginfo si;

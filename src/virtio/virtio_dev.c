@@ -201,6 +201,8 @@ int virtio_dev_attach(struct virtio_dev *vd, struct vm *vm, const struct virtio_
 	vd->transport_priv = transport_priv;
 	pthread_mutex_init(&vd->config_lock, NULL);
 	io_worker_init(&vd->worker, vd->name);
+	if (vd->type.worker_kind != THREAD_MAIN)
+		vd->worker.kind = vd->type.worker_kind;
 	vd->worker.cpu_ns = &vd->counters.cpu_ns;
 	vd->worker.poll_ns = &vd->counters.poll_ns;
 	if (vd->poll_window_ns)

@@ -42,6 +42,9 @@ struct virtio_type {
 	uint32_t device_id; /* VIRTIO_ID_* */
 	unsigned nqueues;
 	uint64_t features;  /* device-specific bits offered (transport bits added) */
+	/* The seccomp kind of its I/O thread (sandbox/seccomp.h); 0
+	 * (THREAD_MAIN, which no I/O thread is) means THREAD_IO_WORKER. */
+	enum thread_kind worker_kind;
 };
 
 /* What a device type does: code only. */

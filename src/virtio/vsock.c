@@ -239,7 +239,7 @@ struct virtio_dev *virtio_vsock_create(const struct vsock_spec *s)
 	v->next_host_port = VSOCK_FIRST_HOST_PORT;
 	snprintf(v->uds, sizeof(v->uds), "%s", s->uds);
 	vd->priv = v;
-	vd->type = (struct virtio_type){ .device_id = VIRTIO_ID_VSOCK, .nqueues = 3 };
+	vd->type = (struct virtio_type){ .device_id = VIRTIO_ID_VSOCK, .nqueues = 3, .worker_kind = THREAD_VSOCK };
 	vd->ops = &vsock_ops;
 	snprintf(vd->name, sizeof(vd->name), "virtio-vsock");
 	if (open_host(v) < 0) {
