@@ -82,14 +82,20 @@ HIST='hist:keys=exit_reason:vals=hitcount'
 # adding and removing it flips jump labels, which now and then hangs L1).
 echo "$HIST" >$EV/trigger
 [ -n "$EPOCHREALTIME" ] || { echo "BENCH-ERROR: sh has no \$EPOCHREALTIME"; exit 1; }
-# What KVM delivered last, for a boot that fails: the exceptions and
-# interrupts it injected (kvm:kvm_inj_exception, kvm:kvm_inj_virq) in the
-# trace ring, emptied before each boot, the last lines shown for a failed
-# one (the issue's question: whose triple faults are they?).
+# What KVM delivered last, for a boot that fails: the SHUTDOWN exit (with
+# the event in delivery), the exceptions and interrupts KVM injected
+# (kvm:kvm_inj_exception, kvm:kvm_inj_virq) in the trace ring, emptied
+# before each boot, shown for a failed one (the issue's question: whose
+# triple faults are they?).
 TR=/sys/kernel/debug/tracing
 echo 8192 >$TR/buffer_size_kb
 echo 1 >$TR/events/kvm/kvm_inj_exception/enable
 echo 1 >$TR/events/kvm/kvm_inj_virq/enable
+# And the SHUTDOWN exit itself, with SVM's exit_int_info: the event the
+# CPU was delivering when it gave up (a filter on the ring buffer only;
+# the hist trigger still counts every exit).
+echo 'exit_reason == 127' >$TR/events/kvm/kvm_exit/filter
+echo 1 >$TR/events/kvm/kvm_exit/enable
 IMG=/extra/rootfs.img
 e2fsck -fy $IMG >/dev/null 2>&1
 echo "BENCH-FSCK-START rc=$?"
@@ -163,7 +169,8 @@ boot() { # VMM N
 	echo "BENCH-BOOT vmm=$vmm n=$n outcome=$outcome rc=$rc state=$state multiuser_s=$mu total_s=$total exits=${exits:-NA} shutdown_exits=${shutdowns:-0} fsck=$fsck"
 	if [ $outcome != ok ]; then
 		tail -n 30 /tmp/lines | sed "s/^/BENCH-TAIL vmm=$vmm n=$n| /"
-		grep -v '^#' $TR/trace | tail -n 20 | sed "s/^/BENCH-TRACE vmm=$vmm n=$n| /"
+		{ grep ' kvm_exit: ' $TR/trace; grep ' kvm_inj_exception: ' $TR/trace | tail -n 10
+		  grep ' kvm_inj_virq: ' $TR/trace | tail -n 10; } | sed "s/^/BENCH-TRACE vmm=$vmm n=$n| /"
 		sed "s/^/BENCH-FSCKOUT vmm=$vmm n=$n| /" /tmp/fsck | tail -n 5
 	fi
 	awk -v vmm=$vmm -v n=$n '/^[{] exit_reason:/ {

@@ -149,7 +149,8 @@ def main(logs):
             print("  ```")
             lines = tails.get(k, [])
             for t in [x for x in lines if not x.startswith("trace: ")][-12:] + \
-                    [x for x in lines if x.startswith("trace: ")][-8:]:
+                    [x for x in lines if x.startswith("trace: ") and " kvm_exit: " in x] + \
+                    [x for x in lines if x.startswith("trace: ") and " kvm_exit: " not in x][-8:]:
                 print("  " + t[:160])
             print("  ```")
 
