@@ -192,8 +192,9 @@ snapshot_checks() { # BIN LABEL
 	snapshot_refusals "$d"
 	# A device without save: the snapshot is refused, the VM goes on.
 	a=$l-snap-nosave
+	rm -rf "$d-nosave"
+	mkdir -p "$d-nosave" # before warden starts: it checks the directory then
 	snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --virtio-console --snapshot-dir "$d-nosave"
-	mkdir -p "$d-nosave"
 	snap_wait_for '^count 20$' "$OUT/$a.out" && kill -USR2 $SNAP_WPID
 	wait $SNAP_PID; echo $? >"$OUT/$a.rc"
 	expect_match "$l snapshot: a device without save refuses it, naming the device" \
