@@ -124,25 +124,25 @@ static const int sanitizer[] = { END };
 #define VCPU_SPAWNS (KIND(THREAD_IO_WORKER) | KIND(THREAD_RTC) | KIND(THREAD_VSOCK))
 
 const struct thread_allowlist thread_allowlists[THREAD_KINDS] = {
-	[THREAD_MAIN] = { "main", { every, spawn, wait_fds, kvm, setup, vcpu_start, api_end, sanitizer },
+	[THREAD_MAIN] = { .name = "main", .groups = { every, spawn, wait_fds, kvm, setup, vcpu_start, api_end, sanitizer },
 			  .spawns = ~0u },
-	[THREAD_VCPU] = { "vcpu", { every, spawn, wait_fds, kvm, vcpu, sanitizer },
+	[THREAD_VCPU] = { .name = "vcpu", .groups = { every, spawn, wait_fds, kvm, vcpu, sanitizer },
 			  .spawns = VCPU_SPAWNS },
-	[THREAD_IO_WORKER] = { "io-worker", { every, wait_fds, kvm, io, sanitizer } },
-	[THREAD_HYPERCALL] = { "hypercall", { every, wait_fds, kvm, disk, sanitizer } },
-	[THREAD_REGPAGE] = { "regpage", { every, kvm, sanitizer } },
-	[THREAD_RTC] = { "rtc", { every, wait_fds, kvm, sanitizer } },
-	[THREAD_SHUTDOWN] = { "shutdown", { every, wait_fds, kvm, sanitizer } },
-	[THREAD_PREFAULT] = { "prefault", { every, prefault, sanitizer } },
-	[THREAD_SAMPLER] = { "sampler", { every, wait_fds, kvm, sampler, sanitizer } },
-	[THREAD_HV_TESTDEV] = { "hv-testdev", { every, wait_fds, kvm, sanitizer } },
+	[THREAD_IO_WORKER] = { .name = "io-worker", .groups = { every, wait_fds, kvm, io, sanitizer } },
+	[THREAD_HYPERCALL] = { .name = "hypercall", .groups = { every, wait_fds, kvm, disk, sanitizer } },
+	[THREAD_REGPAGE] = { .name = "regpage", .groups = { every, kvm, sanitizer } },
+	[THREAD_RTC] = { .name = "rtc", .groups = { every, wait_fds, kvm, sanitizer } },
+	[THREAD_SHUTDOWN] = { .name = "shutdown", .groups = { every, wait_fds, kvm, sanitizer } },
+	[THREAD_PREFAULT] = { .name = "prefault", .groups = { every, prefault, sanitizer } },
+	[THREAD_SAMPLER] = { .name = "sampler", .groups = { every, wait_fds, kvm, sampler, sanitizer } },
+	[THREAD_HV_TESTDEV] = { .name = "hv-testdev", .groups = { every, wait_fds, kvm, sanitizer } },
 	/* Requests come from the host (the socket's owner), not the guest:
 	 * its configuration checks files (setup) and starts the metrics thread. */
-	[THREAD_API] = { "api", { every, spawn, wait_fds, kvm, api, setup, sanitizer },
+	[THREAD_API] = { .name = "api", .groups = { every, spawn, wait_fds, kvm, api, setup, sanitizer },
 			 .spawns = KIND(THREAD_METRICS) },
-	[THREAD_METRICS] = { "metrics", { every, wait_fds, sanitizer } },
-	[THREAD_VSOCK] = { "vsock", { every, wait_fds, kvm, io, vsock, sanitizer } },
-	[THREAD_SNAPSHOT] = { "snapshot", { every, wait_fds, kvm, setup, sanitizer } },
+	[THREAD_METRICS] = { .name = "metrics", .groups = { every, wait_fds, sanitizer } },
+	[THREAD_VSOCK] = { .name = "vsock", .groups = { every, wait_fds, kvm, io, vsock, sanitizer } },
+	[THREAD_SNAPSHOT] = { .name = "snapshot", .groups = { every, wait_fds, kvm, setup, sanitizer } },
 };
 
 const char *thread_kind_name(enum thread_kind kind)
