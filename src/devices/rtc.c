@@ -37,9 +37,9 @@ static uint8_t encode(const struct rtc *r, unsigned v)
 	return (uint8_t)(((v / 10) << 4) | (v % 10));
 }
 
-static uint8_t clock_reg(const struct rtc *r, unsigned reg)
+/* Time register REG as it reads at second T. */
+static uint8_t clock_reg_at(const struct rtc *r, unsigned reg, time_t t)
 {
-	time_t t = r->now();
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
@@ -62,6 +62,11 @@ static uint8_t clock_reg(const struct rtc *r, unsigned reg)
 	return 0;
 }
 
+static uint8_t clock_reg(const struct rtc *r, unsigned reg)
+{
+	return clock_reg_at(r, reg, r->now());
+}
+
 static void update_irqf(struct rtc *r)
 {
 	uint8_t on = r->flags & r->cmos[RTC_REG_B] & (RTC_C_UF | RTC_C_AF);
@@ -69,19 +74,24 @@ static void update_irqf(struct rtc *r)
 	r->flags = (uint8_t)((r->flags & ~RTC_C_IRQF) | (on ? RTC_C_IRQF : 0));
 }
 
-/* An alarm register against the time register it watches. */
-static bool alarm_matches(const struct rtc *r, unsigned alarm, unsigned reg)
+/* An alarm register against the time register it watches, at second T. */
+static bool alarm_matches(const struct rtc *r, unsigned alarm, unsigned reg, time_t t)
 {
 	uint8_t a = r->cmos[alarm];
 
-	return a >= RTC_ALARM_ANY || a == clock_reg(r, reg);
+	return a >= RTC_ALARM_ANY || a == clock_reg_at(r, reg, t);
 }
 
 bool rtc_tick(struct rtc *r)
 {
-	bool alarm = alarm_matches(r, RTC_SECONDS_ALARM, RTC_SECONDS) &&
-		     alarm_matches(r, RTC_MINUTES_ALARM, RTC_MINUTES) &&
-		     alarm_matches(r, RTC_HOURS_ALARM, RTC_HOURS);
+	return rtc_tick_at(r, r->now());
+}
+
+bool rtc_tick_at(struct rtc *r, time_t t)
+{
+	bool alarm = alarm_matches(r, RTC_SECONDS_ALARM, RTC_SECONDS, t) &&
+		     alarm_matches(r, RTC_MINUTES_ALARM, RTC_MINUTES, t) &&
+		     alarm_matches(r, RTC_HOURS_ALARM, RTC_HOURS, t);
 
 	r->flags |= RTC_C_UF;
 	if (alarm)

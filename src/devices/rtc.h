@@ -63,6 +63,10 @@ void rtc_write(struct rtc *r, unsigned port, uint8_t val);
 /* One second has passed (the clock was updated): UF, AF on an alarm match.
  * True when this tick raised AF (the alarm fired: a wake event). */
 bool rtc_tick(struct rtc *r);
+/* The update that ended second T (the ticker's, one per second it saw
+ * pass: a tick that comes late still matches the alarm against each
+ * second it covers, so an alarm for an exact second is never skipped). */
+bool rtc_tick_at(struct rtc *r, time_t t);
 /* The interrupt line's level: IRQF. */
 bool rtc_irq(const struct rtc *r);
 /* The guest enabled an interrupt that needs rtc_tick() (UIE or AIE). */

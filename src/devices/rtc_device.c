@@ -63,13 +63,22 @@ static void *ticker(void *arg)
 {
 	struct rtc_device *r = arg;
 
+	time_t last = time(NULL);
+
 	pthread_setname_np(pthread_self(), "rtc");
 	seccomp_enter(THREAD_RTC);
 	while (next_second(r)) {
-		bool alarm;
+		time_t now = time(NULL);
+		bool alarm = false;
 
+		/* A late wake-up (a loaded host) covers several seconds: each
+		 * gets its update, so an exact-second alarm is not skipped.  A
+		 * clock step back or far ahead counts as one second. */
+		if (now <= last || now - last > 60)
+			last = now - 1;
 		pthread_mutex_lock(&r->dev.lock);
-		alarm = rtc_tick(&r->rtc);
+		while (last < now)
+			alarm |= rtc_tick_at(&r->rtc, ++last);
 		sync_line(r);
 		pthread_mutex_unlock(&r->dev.lock);
 		/* The platform's wake logic (--acpi-s3: RTC_STS, the resume

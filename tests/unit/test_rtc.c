@@ -186,6 +186,29 @@ static void test_update_interrupt(void **state)
 
 /* Alarm: AF when seconds, minutes and hours match (BCD, as the guest
  * wrote them), 0xC0-0xFF matching anything; IRQF with AIE. */
+/* A tick that comes late (a loaded host: the clock thread woke in the
+ * second after the alarm's) still matches the alarm: the ticker calls
+ * rtc_tick_at() for every second it saw pass, not only for "now". */
+static void test_late_tick_keeps_alarm(void **state)
+{
+	struct rtc r;
+
+	(void)state;
+	fixed_now = T_2024_02_29_13_45_59;
+	rtc_init(&r, fake_now);
+	wr(&r, RTC_SECONDS_ALARM, 0x01);
+	wr(&r, RTC_MINUTES_ALARM, 0x46);
+	wr(&r, RTC_HOURS_ALARM, 0x13);
+	wr(&r, RTC_REG_B, RTC_B_24H | RTC_B_AIE);
+	fixed_now = T_2024_02_29_13_45_59 + 3; /* 13:46:02: 13:46:01 went by */
+	assert_false(rtc_tick(&r)); /* "now" alone misses it */
+	assert_false(rtc_irq(&r));
+	assert_false(rtc_tick_at(&r, T_2024_02_29_13_45_59 + 1)); /* 13:46:00 */
+	assert_true(rtc_tick_at(&r, T_2024_02_29_13_45_59 + 2));  /* 13:46:01 */
+	assert_true(rtc_irq(&r));
+	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_IRQF | RTC_C_AF | RTC_C_UF);
+}
+
 static void test_alarm_interrupt(void **state)
 {
 	struct rtc r;
@@ -286,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_default_clock_is_host_time),
 		cmocka_unit_test(test_update_interrupt),
 		cmocka_unit_test(test_alarm_interrupt),
+		cmocka_unit_test(test_late_tick_keeps_alarm),
 		cmocka_unit_test(test_tick_reports_alarm),
 		cmocka_unit_test(test_update_in_progress),
 	};
