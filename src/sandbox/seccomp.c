@@ -110,6 +110,9 @@ static int build(enum thread_kind kind, struct sock_fprog *prog)
 {
 	struct sock_filter *p = calloc(PROG_MAX, sizeof(*p));
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	/* ioctl(fd, TCSETS, ...) only (every field named: clang's -Wextra
+	 * refuses SCMP_A1()'s two-field initializer). */
+	const struct scmp_arg_cmp tcsets = { .arg = 1, .op = SCMP_CMP_EQ, .datum_a = TCSETS, .datum_b = 0 };
 	unsigned set = closure(kind), head = 0, n = 0;
 	int r = -1;
 
@@ -119,7 +122,7 @@ static int build(enum thread_kind kind, struct sock_fprog *prog)
 		if ((set & (1u << k)) && add_kind(ctx, k) < 0)
 			goto out;
 	/* The terminal, restored by the SIGSYS handler of any thread. */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCSETS)) < 0)
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, tcsets) < 0)
 		goto out;
 	if (mode == SECCOMP_LOG)
 		head = escape_hatch(p);
