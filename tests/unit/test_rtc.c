@@ -184,8 +184,17 @@ static void test_update_interrupt(void **state)
 	assert_false(rtc_needs_ticks(&r));
 }
 
-/* Alarm: AF when seconds, minutes and hours match (BCD, as the guest
- * wrote them), 0xC0-0xFF matching anything; IRQF with AIE. */
+/* An RTC at 13:45:59 with its alarm set for 13:46:01 (BCD, as a guest
+ * writes it), not yet enabled. */
+static void alarm_at_13_46_01(struct rtc *r)
+{
+	fixed_now = T_2024_02_29_13_45_59;
+	rtc_init(r, fake_now);
+	wr(r, RTC_SECONDS_ALARM, 0x01);
+	wr(r, RTC_MINUTES_ALARM, 0x46);
+	wr(r, RTC_HOURS_ALARM, 0x13);
+}
+
 /* A tick that comes late (a loaded host: the clock thread woke in the
  * second after the alarm's) still matches the alarm: the ticker calls
  * rtc_tick_at() for every second it saw pass, not only for "now". */
@@ -194,11 +203,7 @@ static void test_late_tick_keeps_alarm(void **state)
 	struct rtc r;
 
 	(void)state;
-	fixed_now = T_2024_02_29_13_45_59;
-	rtc_init(&r, fake_now);
-	wr(&r, RTC_SECONDS_ALARM, 0x01);
-	wr(&r, RTC_MINUTES_ALARM, 0x46);
-	wr(&r, RTC_HOURS_ALARM, 0x13);
+	alarm_at_13_46_01(&r);
 	wr(&r, RTC_REG_B, RTC_B_24H | RTC_B_AIE);
 	fixed_now = T_2024_02_29_13_45_59 + 3; /* 13:46:02: 13:46:01 went by */
 	assert_false(rtc_tick(&r)); /* "now" alone misses it */
@@ -209,16 +214,14 @@ static void test_late_tick_keeps_alarm(void **state)
 	assert_int_equal(rd(&r, RTC_REG_C), RTC_C_IRQF | RTC_C_AF | RTC_C_UF);
 }
 
+/* Alarm: AF when seconds, minutes and hours match (BCD, as the guest
+ * wrote them), 0xC0-0xFF matching anything; IRQF with AIE. */
 static void test_alarm_interrupt(void **state)
 {
 	struct rtc r;
 
 	(void)state;
-	fixed_now = T_2024_02_29_13_45_59;
-	rtc_init(&r, fake_now);
-	wr(&r, RTC_SECONDS_ALARM, 0x01);
-	wr(&r, RTC_MINUTES_ALARM, 0x46);
-	wr(&r, RTC_HOURS_ALARM, 0x13);
+	alarm_at_13_46_01(&r);
 	assert_int_equal(rd(&r, RTC_SECONDS_ALARM), 0x01);
 	wr(&r, RTC_REG_B, RTC_B_24H | RTC_B_AIE);
 	assert_true(rtc_needs_ticks(&r));
