@@ -51,7 +51,7 @@ echo WB-STATS-BEGIN; cat /tmp/wb.json; echo; echo WB-STATS-END
 EOF
 } >"$OUT/l1-script.sh"
 rc=0
-flock /tmp/tcg.lock nice -n 10 bash tests/emu/l1.sh --timeout 2400 "$OUT/l1-script.sh" \
+bash "$(dirname "${BASH_SOURCE[0]}")/tcg-lock.sh" nice -n 10 bash tests/emu/l1.sh --timeout 2400 "$OUT/l1-script.sh" \
     build/guest-module/initrd-whc.cpio.gz >"$OUT/emu.log" 2>&1 || rc=$?
 [ $rc -eq 0 ] || die "L1 run failed (status $rc, log $OUT/emu.log)"
 tr -d '\r' <"$OUT/emu.log" >"$OUT/emu.clean.log"

@@ -192,7 +192,7 @@ EOF
 l1_timeout=$(( BOOTS * 2 * (BOOT_TIMEOUT + 60) + 600 ))
 echo "bench/distro-boot.sh: $BOOTS rounds of warden and QEMU microvm, $CPUS vCPUs, $MEM MiB; log ${LOG#"$ROOT"/}"
 set +e
-flock /tmp/tcg.lock nice -n 10 bash "$ROOT/tests/emu/l1.sh" --with-qemu --mem 4096 --timeout "$l1_timeout" \
+bash "$(dirname "${BASH_SOURCE[0]}")/tcg-lock.sh" nice -n 10 bash "$ROOT/tests/emu/l1.sh" --with-qemu --mem 4096 --timeout "$l1_timeout" \
     "$SCRIPT" "$IMG" >"$LOG" 2>&1
 l1rc=$?
 set -e

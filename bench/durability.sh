@@ -43,7 +43,7 @@ SCRIPT=$OUT/l1-durability.sh LOG=$OUT/durability-$stamp.log REPORT=$OUT/durabili
     echo "done"
 } >"$SCRIPT"
 set +e
-flock /tmp/tcg.lock nice -n 10 bash tests/emu/l1.sh --timeout $((TRIALS * $(wc -w <<<"$MODES") * 240 + 300)) "$SCRIPT" >"$LOG" 2>&1
+bash "$(dirname "${BASH_SOURCE[0]}")/tcg-lock.sh" nice -n 10 bash tests/emu/l1.sh --timeout $((TRIALS * $(wc -w <<<"$MODES") * 240 + 300)) "$SCRIPT" >"$LOG" 2>&1
 rc=$?
 set -e
 [ "$rc" = 0 ] || echo "bench/durability.sh: L1 ended with status $rc (the trials it finished still count), see $LOG" >&2

@@ -63,7 +63,7 @@ SCRIPT=$OUT/l1-lab.sh
     echo "exit 0"
 } >"$SCRIPT"
 set +e
-flock /tmp/tcg.lock nice -n 10 bash tests/emu/l1.sh --timeout 2400 "$SCRIPT" >"$base.log" 2>&1
+bash "$(dirname "${BASH_SOURCE[0]}")/tcg-lock.sh" nice -n 10 bash tests/emu/l1.sh --timeout 2400 "$SCRIPT" >"$base.log" 2>&1
 rc=$?
 set -e
 [ "$rc" = 0 ] || die "L1 run failed (tests/emu/l1.sh exit $rc), see $base.log"

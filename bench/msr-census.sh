@@ -104,7 +104,7 @@ EOF
 
 echo "bench/msr-census.sh: one boot of the default guest in L1, cmdline '$CMDLINE'; log $LOG"
 set +e
-flock /tmp/tcg.lock nice -n 10 bash "$ROOT/tests/emu/l1.sh" --timeout $((BOOT_TIMEOUT + ITERATIONS + 900)) \
+bash "$(dirname "${BASH_SOURCE[0]}")/tcg-lock.sh" nice -n 10 bash "$ROOT/tests/emu/l1.sh" --timeout $((BOOT_TIMEOUT + ITERATIONS + 900)) \
     "$SCRIPT" >"$LOG" 2>&1
 l1rc=$?
 set -e

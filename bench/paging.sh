@@ -62,7 +62,7 @@ for npt in $NPTS; do
         fi
     } >"$OUT/l1-script-npt$npt.sh"
     rc=0
-    L1_KVM_AMD_ARGS="npt=$npt" flock /tmp/tcg.lock nice -n 10 bash tests/emu/l1.sh --timeout 900 \
+    L1_KVM_AMD_ARGS="npt=$npt" bash "$(dirname "${BASH_SOURCE[0]}")/tcg-lock.sh" nice -n 10 bash tests/emu/l1.sh --timeout 900 \
         "$OUT/l1-script-npt$npt.sh" >"$OUT/emu-npt$npt.log" 2>&1 || rc=$?
     [ $rc -eq 0 ] || die "L1 (npt=$npt) failed (status $rc, log $OUT/emu-npt$npt.log)"
     tr -d '\r' <"$OUT/emu-npt$npt.log" >"$OUT/emu-npt$npt.clean.log"
