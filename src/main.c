@@ -82,6 +82,12 @@ static int api_vsock(void *ctx, uint32_t guest_cid, const char *uds_path)
 	return virtio_vsock_spec(&o->virtio.vsock, guest_cid, uds_path);
 }
 
+/* PATCH /drives/{id} on a running VM (Kata's placeholder drives). */
+static int api_drive_update(struct vm *vm, unsigned index, const char *path)
+{
+	return virtio_disk_replace(vm, index, path);
+}
+
 /* --api-sock, --config-file: the API or the file configures O and the VM
  * starts at InstanceStart (at once with a file).  1: a signal came first. */
 static int api_setup(struct cli_options *o)
@@ -91,7 +97,7 @@ static int api_setup(struct cli_options *o)
 	 * `warden run` arguments, which a VM configured through the API does
 	 * not have yet. */
 	const struct api_hooks hooks = { .ctx = o, .ctrl_alt_del = api_ctrl_alt_del, .vsock = api_vsock,
-					 .pause = vm_pause, .resume = vm_resume };
+					 .pause = vm_pause, .resume = vm_resume, .drive_update = api_drive_update };
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	if (!o->api_sock && !o->config_file)

@@ -32,8 +32,9 @@ struct api_hooks {
 	int (*snapshot_load)(void *ctx, const struct api_snapshot_load *req);
 	/* PUT /vsock (before start): guest CID >= 3, the host's Unix socket. */
 	int (*vsock)(void *ctx, uint32_t guest_cid, const char *uds_path);
-	/* PATCH /drives/{id} on a running VM: a new backing file. */
-	int (*drive_update)(struct vm *vm, const char *drive_id, const char *path);
+	/* PATCH /drives/{id} on a running VM: a new backing file for the
+	 * drive's disk, INDEX in the order the VM's disks were made. */
+	int (*drive_update)(struct vm *vm, unsigned index, const char *path);
 	/* PUT /actions SendCtrlAltDel on a running VM. */
 	int (*ctrl_alt_del)(void *ctx);
 };

@@ -105,8 +105,10 @@ int api_put_drive(struct api *a, const char *id, json_object *b, struct api_resp
 	if (slot < 0)
 		v->ndisks++;
 	d = &v->disks[i];
+	/* An empty file is a placeholder, as Firecracker takes it: a disk of
+	 * no sectors until PATCH gives it a real file (Kata's hot plug). */
 	*d = (struct disk_spec){ .path = a->disk_path[i], .readonly = body_bool(b, "is_read_only", false),
-				 .root = body_bool(b, "is_root_device", false) };
+				 .root = body_bool(b, "is_root_device", false), .empty_ok = true };
 	/* The guest sees the id as the disk's serial when it fits. */
 	if (strlen(id) < sizeof(d->id))
 		memcpy(d->id, id, strlen(id) + 1);
@@ -135,13 +137,13 @@ int api_patch_drive(struct api *a, const char *id, json_object *b, struct api_re
 	if (a->phase == API_RUNNING) {
 		if (!a->hooks.drive_update)
 			return api_fault(r, "PATCH /drives on a running VM is not supported by this build");
-		if (path && a->hooks.drive_update(a->vm, id, path) < 0)
+		if (path && a->hooks.drive_update(a->vm, (unsigned)slot, path) < 0)
 			return api_fault_err(r);
-		return api_no_content(r);
-	}
-	if (!api_before_start(a, r))
+	} else if (!api_before_start(a, r)) {
 		return -1;
-	/* Before start, warden takes the new path at once (Firecracker
+	}
+	/* GET /vm/config and a snapshot name the file the disk has now.
+	 * Before start, warden takes the new path at once (Firecracker
 	 * answers 400 there; Kata patches only running VMs). */
 	if (path && api_set_string(&a->disk_path[slot], path) < 0)
 		return api_fault_err(r);

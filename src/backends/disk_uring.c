@@ -24,7 +24,7 @@ static int open_error(const char *path, bool readonly)
 }
 
 /* The size in bytes, which must be a whole number of sectors. */
-static int find_size(struct disk_uring *d, const char *path, const struct stat *st)
+static int find_size(struct disk_uring *d, const char *path, const struct stat *st, bool empty_ok)
 {
 	if (S_ISREG(st->st_mode)) {
 		d->size = (uint64_t)st->st_size;
@@ -35,7 +35,7 @@ static int find_size(struct disk_uring *d, const char *path, const struct stat *
 	} else {
 		return fail(ERR_USAGE, "--disk %s: not a regular file or block device", path);
 	}
-	if (d->size == 0)
+	if (d->size == 0 && !empty_ok)
 		return fail(ERR_USAGE, "--disk %s: the image is empty", path);
 	if (d->size % DISK_SECTOR)
 		return fail(ERR_USAGE, "--disk %s: size %llu bytes is not a multiple of %d", path,
@@ -88,7 +88,7 @@ static int setup_ring(struct disk_uring *d, const char *path, unsigned depth)
 	return 0;
 }
 
-int disk_open(struct disk_uring *d, const char *path, bool readonly, unsigned depth)
+int disk_open(struct disk_uring *d, const char *path, bool readonly, bool empty_ok, unsigned depth)
 {
 	struct stat st;
 
@@ -102,7 +102,7 @@ int disk_open(struct disk_uring *d, const char *path, bool readonly, unsigned de
 		fail(ERR_USAGE, "--disk %s: %s", path, strerror(errno));
 		goto bad;
 	}
-	if (find_size(d, path, &st) < 0 || lock_image(d, path) < 0)
+	if (find_size(d, path, &st, empty_ok) < 0 || lock_image(d, path) < 0)
 		goto bad;
 	/* Block devices fail the probe (past their end): no discard there. */
 	if (!readonly && S_ISREG(st.st_mode)) {

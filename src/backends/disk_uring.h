@@ -18,7 +18,7 @@
 struct disk_uring {
 	int fd;            /* the image */
 	int efd;           /* eventfd: signalled for every completion */
-	uint64_t size;     /* bytes, a non-zero multiple of DISK_SECTOR */
+	uint64_t size;     /* bytes, a multiple of DISK_SECTOR (0 only if EMPTY_OK) */
 	bool readonly;
 	bool can_punch;    /* FALLOC_FL_PUNCH_HOLE works here: discard */
 	bool can_zero;     /* FALLOC_FL_ZERO_RANGE works here: write zeroes */
@@ -30,9 +30,12 @@ struct disk_uring {
 };
 
 /* Open PATH (read-only if READONLY) for requests of up to DEPTH at once.
- * User errors (missing, unreadable, read-only, wrong type or size, in use)
- * are ERR_USAGE, io_uring set-up failures ERR_HOST; -1 with fail(). */
-int disk_open(struct disk_uring *d, const char *path, bool readonly, unsigned depth);
+ * An empty file is a mistake on the command line but a placeholder for
+ * an orchestrator (Firecracker's API takes it as a disk of no sectors, to
+ * be replaced while the VM runs): EMPTY_OK accepts it.  User errors
+ * (missing, unreadable, read-only, wrong type or size, in use) are
+ * ERR_USAGE, io_uring set-up failures ERR_HOST; -1 with fail(). */
+int disk_open(struct disk_uring *d, const char *path, bool readonly, bool empty_ok, unsigned depth);
 /* Wait for what is in flight, then release everything (safe on a failed
  * or never opened disk whose fds are -1). */
 void disk_close(struct disk_uring *d);

@@ -72,6 +72,7 @@ static const int setup[] = {
 	__NR_sched_getaffinity, __NR_uname, __NR_ftruncate, __NR_rename, __NR_unlink,
 	__NR_fdatasync, __NR_fsync, __NR_getdents64, __NR_mremap, __NR_readv, __NR_writev,
 	__NR_signalfd4, /* the snapshot thread's, made anew on each boot of --reboot */
+	__NR_flock, __NR_fallocate, /* a disk's image lock and discard probe (disk_open) */
 	END
 };
 
@@ -137,9 +138,10 @@ const struct thread_allowlist thread_allowlists[THREAD_KINDS] = {
 	[THREAD_SAMPLER] = { .name = "sampler", .groups = { every, wait_fds, kvm, sampler, sanitizer } },
 	[THREAD_HV_TESTDEV] = { .name = "hv-testdev", .groups = { every, wait_fds, kvm, sanitizer } },
 	/* Requests come from the host (the socket's owner), not the guest:
-	 * its configuration checks files (setup) and starts the metrics thread. */
+	 * its configuration checks files (setup) and starts the metrics thread;
+	 * PATCH /drives opens a disk's new file and restarts its I/O thread. */
 	[THREAD_API] = { .name = "api", .groups = { every, spawn, wait_fds, kvm, api, setup, sanitizer },
-			 .spawns = KIND(THREAD_METRICS) },
+			 .spawns = KIND(THREAD_METRICS) | KIND(THREAD_IO_WORKER) },
 	[THREAD_METRICS] = { .name = "metrics", .groups = { every, wait_fds, sanitizer } },
 	[THREAD_VSOCK] = { .name = "vsock", .groups = { every, wait_fds, kvm, io, vsock, sanitizer } },
 	[THREAD_SNAPSHOT] = { .name = "snapshot", .groups = { every, wait_fds, kvm, setup, sanitizer } },

@@ -24,6 +24,7 @@
 
 #include "backends/disk_uring.h"
 #include "util/error.h"
+#include "util/invariant.h"
 #include "util/log.h"
 #include "virtio/virtio_devices.h"
 #include "virtio/virtio_spec.h"
@@ -535,6 +536,43 @@ static const struct virtio_dev_ops blk_ops = {
 	.quiesce = blk_quiesce,
 };
 
+/* --- a new backing file while the guest runs ------------------------------ */
+
+/* What the device offered the driver must still work on the new file:
+ * the offer cannot be taken back from a driver that accepted it. */
+static int same_abilities(const struct virtio_dev *vd, const struct disk_uring *nd, const char *path)
+{
+	if ((vd->type.features & VIRTIO_BIT(VIRTIO_BLK_F_DISCARD)) && !nd->can_punch)
+		return fail(ERR_USAGE, "%s: cannot punch holes, and the disk was offered discard", path);
+	if ((vd->type.features & VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES)) && !nd->can_zero)
+		return fail(ERR_USAGE, "%s: cannot zero ranges, and the disk was offered write zeroes", path);
+	return 0;
+}
+
+int virtio_blk_replace(struct virtio_dev *vd, const char *path)
+{
+	struct blk *b = vd->priv;
+	struct disk_uring nd;
+	uint64_t capacity;
+
+	if (!invariant(vd->ops == &blk_ops && !vd->worker.running))
+		return -1;
+	if (disk_open(&nd, path, b->disk.readonly, true, VIRTQ_MAX_SIZE) < 0)
+		return -1;
+	if (same_abilities(vd, &nd, path) < 0) {
+		disk_close(&nd);
+		return -1;
+	}
+	/* Paused: nothing is in flight on the old file, and no slot is busy. */
+	disk_close(&b->disk);
+	b->disk = nd; /* struct io_uring holds no pointer into itself */
+	b->capacity = capacity = nd.size / DISK_SECTOR;
+	/* The driver re-reads the capacity on the configuration interrupt
+	 * (Linux: "new size" and a change event for udev). */
+	virtio_config_update(vd, offsetof(struct blk_config, capacity), &capacity, sizeof(capacity));
+	return 0;
+}
+
 static void fill_config(struct virtio_dev *vd, const struct blk *b)
 {
 	struct blk_config cfg = {
@@ -600,7 +638,7 @@ struct virtio_dev *virtio_blk_create(const struct disk_spec *d, unsigned index)
 		fail(ERR_HOST, "out of memory");
 		goto bad;
 	}
-	if (disk_open(&b->disk, path, d->readonly, VIRTQ_MAX_SIZE) < 0)
+	if (disk_open(&b->disk, path, d->readonly, d->empty_ok, VIRTQ_MAX_SIZE) < 0)
 		goto bad;
 	b->capacity = b->disk.size / DISK_SECTOR;
 	make_id(b, d, path);

@@ -330,6 +330,13 @@ static const struct device_ops virtio_mmio_snap_ops = {
 	.restore = mmio_restore,
 };
 
+struct virtio_dev *virtio_mmio_of(const struct device *d)
+{
+	if (d->ops != &virtio_mmio_ops && d->ops != &virtio_mmio_snap_ops)
+		return NULL;
+	return ((const struct virtio_mmio *)d->priv)->vd;
+}
+
 int virtio_mmio_create(struct vm *vm, struct virtio_dev *vd, const struct virtio_options *opt)
 {
 	struct virtio_mmio *m = calloc(1, sizeof(*m));

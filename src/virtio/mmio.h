@@ -6,11 +6,14 @@
 
 #include "virtio/virtio_dev.h"
 
+struct device;
 struct vm;
 
 /* Put VD (from a device type's constructor) on VM behind a virtio-mmio
  * window.  The VM owns it from then on (its destroy frees VD); on failure
  * VD is freed too. */
 int virtio_mmio_create(struct vm *vm, struct virtio_dev *vd, const struct virtio_options *opt);
+/* The virtio device behind D, or NULL if D is not a virtio-mmio window. */
+struct virtio_dev *virtio_mmio_of(const struct device *d);
 
 #endif

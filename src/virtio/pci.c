@@ -694,6 +694,13 @@ static struct virtio_pci *alloc_function(struct vm *vm, struct virtio_dev *vd)
 	return p;
 }
 
+struct virtio_dev *virtio_pci_of(const struct device *d)
+{
+	if (d->ops != &virtio_pci_ops)
+		return NULL;
+	return ((const struct virtio_pci *)d->priv)->vd;
+}
+
 int virtio_pci_create(struct vm *vm, struct virtio_dev *vd, const struct virtio_options *opt)
 {
 	struct pci_host *host = pci_host_get(vm);

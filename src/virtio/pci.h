@@ -14,6 +14,7 @@
 
 #include "virtio/virtio_dev.h"
 
+struct device;
 struct vm;
 
 #define VIRTIO_PCI_BAR0_SIZE 0x4000
@@ -29,5 +30,7 @@ struct vm;
 /* Put VD (from a device type's constructor) on VM's PCI bus.  The VM owns
  * it from then on; on failure VD is freed too. */
 int virtio_pci_create(struct vm *vm, struct virtio_dev *vd, const struct virtio_options *opt);
+/* The virtio device behind D, or NULL if D is not a virtio-pci BAR. */
+struct virtio_dev *virtio_pci_of(const struct device *d);
 
 #endif

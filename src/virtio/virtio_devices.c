@@ -192,6 +192,43 @@ int virtio_vsock_add(struct vm *vm, enum virtio_transport_kind t, const struct v
 	return vd ? attach(vm, vd, t, opt) : -1;
 }
 
+/* Disk INDEX's device, by the name virtio_blk_create gave it. */
+static struct device *find_disk(struct vm *vm, unsigned index, struct virtio_dev **vd)
+{
+	char name[sizeof(((struct virtio_dev *)0)->name)];
+
+	snprintf(name, sizeof(name), "virtio-blk%u", index);
+	for (unsigned i = 0; i < vm->ndevices; i++) {
+		struct device *d = vm->devices[i];
+
+		*vd = virtio_mmio_of(d);
+		if (!*vd)
+			*vd = virtio_pci_of(d);
+		if (*vd && strcmp((*vd)->name, name) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+int virtio_disk_replace(struct vm *vm, unsigned index, const char *path)
+{
+	struct virtio_dev *vd;
+	struct device *d = find_disk(vm, index, &vd);
+	int r;
+
+	if (!d)
+		return fail(ERR_USAGE, "there is no disk %u", index);
+	/* The transport's lock keeps the driver's register accesses out while
+	 * the I/O thread is stopped; its notifications wait in the eventfds,
+	 * and the resume looks at every queue once. */
+	pthread_mutex_lock(&d->lock);
+	virtio_dev_pause(vd);
+	r = virtio_blk_replace(vd, path);
+	virtio_dev_resume(vd);
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
 int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg, int *console_in)
 {
 	unsigned want = cfg->ndisks + cfg->nnets + cfg->console + cfg->rng + (cfg->vsock.cid != 0), n = 0;

@@ -33,6 +33,7 @@ struct disk_spec {
 	char id[21]; /* VIRTIO_BLK_ID_BYTES + NUL; empty: derived from the path */
 	unsigned queues;  /* queues=N: request queues (0: one) */
 	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
+	bool empty_ok;    /* an empty file is a disk of no sectors (the API's placeholders) */
 };
 
 /* vhost=: who moves the packets (virtio/net.c, backends/vhost_net.c). */
@@ -102,6 +103,15 @@ int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg, int *c
 /* Device types: each returns a device ready for a transport, or NULL with
  * the error recorded (fail()). */
 struct virtio_dev *virtio_blk_create(const struct disk_spec *d, unsigned index);
+/* A paused disk (virtio_dev_pause) takes PATH as its new backing file,
+ * with the same read-only setting; its capacity changes and the driver
+ * gets a configuration interrupt.  On failure (ERR_USAGE: PATH cannot be
+ * opened, or lacks discard / write zeroes the driver was offered) the old
+ * file stays.  virtio_disk_replace does the pausing. */
+int virtio_blk_replace(struct virtio_dev *vd, const char *path);
+/* PATCH /drives on a running VM: disk INDEX (in --disk order) of VM
+ * swaps its backing file for PATH under the transport's lock. */
+int virtio_disk_replace(struct vm *vm, unsigned index, const char *path);
 struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index);
 /* INPUT: the console takes host input, written to virtio_console_input_fd. */
 struct virtio_dev *virtio_console_create(bool input);
