@@ -214,17 +214,21 @@ int virtio_disk_replace(struct vm *vm, unsigned index, const char *path)
 {
 	struct virtio_dev *vd;
 	struct device *d = find_disk(vm, index, &vd);
+	bool running;
 	int r;
 
 	if (!d)
 		return fail(ERR_USAGE, "there is no disk %u", index);
 	/* The transport's lock keeps the driver's register accesses out while
 	 * the I/O thread is stopped; its notifications wait in the eventfds,
-	 * and the resume looks at every queue once. */
+	 * and the resume looks at every queue once.  A device that was not
+	 * running (a paused VM, a driver not at DRIVER_OK) stays so. */
 	pthread_mutex_lock(&d->lock);
+	running = vd->worker.running;
 	virtio_dev_pause(vd);
 	r = virtio_blk_replace(vd, path);
-	virtio_dev_resume(vd);
+	if (running)
+		virtio_dev_resume(vd);
 	pthread_mutex_unlock(&d->lock);
 	return r;
 }

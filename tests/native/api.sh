@@ -19,6 +19,9 @@
 #     --stats' total, a device's group is its work as --stats counts it;
 #   - a kernel warden cannot load: InstanceStart answers 400 with why,
 #     warden ends as the command line would;
+#   - Kata's placeholder drives: an empty file is a disk of no sectors and
+#     PATCH /drives on the running VM gives the guest a new file
+#     (guests/virtio_blk_swap.c sees the interrupt, capacity and data);
 #   - a SIGTERM before InstanceStart ends warden and removes its socket;
 #     --no-api, a socket path in use, a bad --config-file: status 2
 #     (api_bad_input, with run.sh's other bad-input checks).
@@ -256,7 +259,7 @@ api_bad_after() {
 	api_expect "resume: PATCH /vm Resumed" 204 PATCH /vm '{"state": "Resumed"}'
 	api_fault "snapshot of a running VM" 'running microVM' PUT /snapshot/create '{"snapshot_type": "Full", "snapshot_path": "s", "mem_file_path": "m"}'
 	api_fault "snapshot/load after start" 'after starting the microVM' PUT /snapshot/load '{"snapshot_path": "s", "mem_file_path": "m"}'
-	api_fault "PATCH /drives on a running VM: not in this build" 'not supported by this build' PATCH /drives/d '{"drive_id": "d", "path_on_host": "/dev/null"}'
+	api_fault "PATCH /drives on a running VM: a file that is no disk" 'not a regular file or block device' PATCH /drives/d '{"drive_id": "d", "path_on_host": "/dev/null"}'
 	api_fault "PATCH /drives: no such drive" "there is no drive 'x'" PATCH /drives/x '{"drive_id": "x"}'
 	expect_eq "api: vCPU threads named as Firecracker's (Kata finds them so)" "fc_vcpu 0" \
 		"$(cat /proc/"$API_PID"/task/*/comm 2>/dev/null | grep -x 'fc_vcpu [0-9]*' | tr '\n' ' ' | sed 's/ $//')"
@@ -349,6 +352,38 @@ api_sigterm_before_start() {
 	[ -e "$API_SOCK" ] && failed "api: SIGTERM before InstanceStart left the socket" || pass "api: SIGTERM before InstanceStart removes the socket"
 }
 
+# Kata's placeholder drives: an empty file put before boot is a disk of
+# no sectors; PATCH /drives on the running VM gives it a real file, and
+# the guest (guests/virtio_blk_swap.c, waiting on ConfigGeneration) sees
+# the configuration interrupt, the new capacity and the new file's data.
+# A file that is not there is refused and the disk keeps its old one.
+api_drive_swap() {
+	local n=api-swap ph=$OUT/api-swap-ph.img data=$OUT/api-swap-data.img
+	: >"$ph"
+	printf 'warden-swap-data' >"$data"
+	truncate -s 4096 "$data"
+	api_start $n "$B/warden"
+	api_expect "PUT /boot-source (the drive-swap guest)" 204 PUT /boot-source \
+		"{\"kernel_image_path\": \"$G/virtio-blk-swap.elf\", \"boot_args\": \"console=ttyS0\"}"
+	api_expect "PUT /drives with an empty placeholder file" 204 PUT /drives/ph \
+		"{\"drive_id\": \"ph\", \"path_on_host\": \"$ph\", \"is_root_device\": false}"
+	api_expect "InstanceStart with a placeholder drive" 204 PUT /actions '{"action_type": "InstanceStart"}'
+	for _ in $(seq 200); do
+		grep -q 'virtio-blk-swap: waiting' "$OUT/$n.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	api_fault "PATCH /drives to a file that is not there" "api-swap-missing.img" PATCH /drives/ph \
+		"{\"drive_id\": \"ph\", \"path_on_host\": \"$OUT/api-swap-missing.img\"}"
+	api_expect "PATCH /drives on the running VM" 204 PATCH /drives/ph \
+		"{\"drive_id\": \"ph\", \"path_on_host\": \"$data\"}"
+	api_wait $n
+	expect_eq "api: the drive-swap guest ends with status 0" 0 "$(cat "$OUT/$n.rc")"
+	expect_match "api: a placeholder drive has no sectors" '^virtio-blk-swap: capacity 0$' "$OUT/$n.out"
+	expect_match "api: PATCH /drives sends a configuration interrupt" '^virtio-blk-swap: config interrupt$' "$OUT/$n.out"
+	expect_match "api: the guest sees the new file's capacity" '^virtio-blk-swap: capacity 8$' "$OUT/$n.out"
+	expect_match "api: the guest reads the new file's data" '^virtio-blk-swap: data warden-swap-data$' "$OUT/$n.out"
+}
+
 API_CURL=no
 if ! command -v curl >/dev/null; then
 	skip "api: no curl on this host (make deps installs it)"
@@ -360,4 +395,5 @@ else
 	api_bad_requests
 	api_failed_start
 	api_sigterm_before_start
+	api_drive_swap
 fi
