@@ -30,6 +30,7 @@
 #include "lab/lab_cmd.h"
 #include "report/report.h"
 #include "sandbox/jail.h"
+#include "sandbox/jailer.h"
 #include "sandbox/seccomp.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/trigger.h"
@@ -312,9 +313,16 @@ static int jail_files(struct cli_options *o)
 		return -1;
 	if (!j->dir)
 		return 0;
+	/* --jail-root: the files are in DIR already, at the paths the VM is
+	 * given; the devices are added (tun where the host has it: an API's
+	 * network interface comes later). */
+	if (j->as_root)
+		return jail_add_device(j, o->kvm_device ? o->kvm_device : KVM_DEFAULT_DEVICE) < 0 ||
+		       (access("/dev/net/tun", F_OK) == 0 && jail_add_device(j, "/dev/net/tun") < 0) ? -1 : 0;
 	/* The API's threads would stay outside, in the starting process. */
 	if (o->api_sock || o->config_file)
-		return fail(ERR_USAGE, "--jail cannot be used with --api-sock or --config-file yet");
+		return fail(ERR_USAGE, "--jail with --api-sock or --config-file needs --jail-root (the files "
+				       "are not known before the API gives them)");
 	if (j->netns && o->virtio.nnets)
 		return fail(ERR_USAGE, "--jail-netns: a new network namespace has no tap device for --net");
 	for (unsigned i = 0; i < o->virtio.ndisks; i++) {
@@ -504,6 +512,8 @@ int main(int argc, char **argv)
 		return lab_bench_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "lab") == 0)
 		return lab_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "jailer") == 0)
+		return jailer_main(argc - 1, argv + 1);
 	r = cli_parse(argc, argv, &o, stdout, host_mem_mib());
 
 	if (r == CLI_EXIT_OK)
@@ -517,6 +527,10 @@ int main(int argc, char **argv)
 	 * theirs (api, metrics) at their start. */
 	if (r >= 0 && seccomp_setup(o.seccomp, host_console_restore) < 0)
 		r = -1;
+	/* A jail whose root holds the files already is entered first: the
+	 * API's threads and every path it is given are inside. */
+	if (r >= 0 && o.jail.as_root && (jail_files(&o) < 0 || jail_enter(&o.jail) < 0))
+		goto fail;
 	if (r >= 0 && (r = api_setup(&o)) != 0) {
 		if (r < 0)
 			goto fail;
@@ -570,7 +584,7 @@ int main(int argc, char **argv)
 		boot_spec_free(&spec);
 		goto fail;
 	}
-	if (jail_files(&o) < 0 || jail_enter(&o.jail) < 0) {
+	if (!o.jail.as_root && (jail_files(&o) < 0 || jail_enter(&o.jail) < 0)) {
 		obs_destroy(&obs);
 		free(stats);
 		boot_spec_free(&spec);

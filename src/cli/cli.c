@@ -72,6 +72,8 @@ static const struct option run_options[] = {
 	{ "jail-fsize", required_argument, NULL, OPT_JAIL_OPTION },
 	{ "jail-mem", required_argument, NULL, OPT_JAIL_OPTION },
 	{ "jail-cpus", required_argument, NULL, OPT_JAIL_OPTION },
+	{ "jail-root", no_argument, NULL, OPT_JAIL_OPTION },
+	{ "jail-netns-path", required_argument, NULL, OPT_JAIL_OPTION },
 	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 	{ "config-file", required_argument, NULL, OPT_CONFIG_FILE },
 	{ "no-api", no_argument, NULL, OPT_NO_API },
@@ -91,6 +93,8 @@ void cli_usage(FILE *f)
 	      "       warden bench exits [--json FILE] [--rounds N] [--iterations N]\n"
 	      "                                           what each kind of exit costs here\n"
 	      "       warden lab emulated-vs-virtio [--json F] [--svg F]   the exit lab (warden lab --help)\n"
+	      "       warden jailer --id ID --exec-file PATH --uid UID --gid GID [-- run options]\n"
+	      "                                           Firecracker's jailer (warden jailer --help)\n"
 	      "       warden --help | --version\n"
 	      "\n"
 	      "Runs a virtual machine on KVM and reports every VM exit when it ends.\n"
@@ -161,6 +165,10 @@ void cli_usage(FILE *f)
 	      "                         mount, PID (and network) namespaces; UID/GID, no\n"
 	      "                         capabilities; rlimits; a cgroup v2 group with\n"
 	      "                         memory and CPU limits (docs/security.md)\n"
+	      "    [--jail-root] [--jail-netns-path PATH]  DIR is the root as prepared by an\n"
+	      "                         orchestrator (Firecracker's jailer layout: every path,\n"
+	      "                         the API's too, is inside it; `warden jailer`); join\n"
+	      "                         the network namespace at PATH\n"
 	      "\n"
 	      "virtio devices (virtio-mmio, found by the guest through ACPI):\n"
 	      "  --disk PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]]  virtio-blk on a\n"

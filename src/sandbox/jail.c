@@ -1,6 +1,7 @@
 /* Entering the jail: namespaces, the jailed process and the one that
  * waits for it, the jail's root (docs/security.md). */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -22,6 +23,7 @@
 #include "util/error.h"
 
 static pid_t jailed = -1;
+static bool entered; /* this process is the jailed one */
 
 /* The starting process passes SIGTERM on (SIGINT from the terminal
  * reaches the jailed process itself: it is in the same process group). */
@@ -139,6 +141,53 @@ static int build_root(const struct jail_config *j, const int *fds, uid_t uid, gi
 	return 0;
 }
 
+/* --jail-root: DIR as the orchestrator prepared it becomes the root, with
+ * the devices and a /run for the jail's uid (the API socket goes there).
+ * It stays writable: the orchestrator adds files from outside while the
+ * VM runs (a bind mount shows them). */
+static int build_root_as_is(const struct jail_config *j, uid_t uid, gid_t gid)
+{
+	char run[PATH_MAX];
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail_errno(ERR_HOST, "jail: cannot make the mounts private");
+	/* pivot_root needs a mount point. */
+	if (mount(j->dir, j->dir, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return fail_errno(ERR_HOST, "jail: cannot bind %s on itself", j->dir);
+	for (unsigned i = 0; i < j->ndevices; i++) {
+		char node[PATH_MAX * 2];
+
+		snprintf(node, sizeof(node), "%s%s", j->dir, j->devices[i]);
+		unlink(node); /* a node left by an earlier run of the same id */
+		if (make_device(j->dir, j->devices[i], uid, gid) < 0)
+			return -1;
+	}
+	snprintf(run, sizeof(run), "%s/run", j->dir);
+	if ((mkdir(run, 0755) < 0 && errno != EEXIST) || chown(run, uid, gid) < 0)
+		return fail_errno(ERR_HOST, "jail: cannot make %s for uid %u", run, (unsigned)uid);
+	if (sanitizer_proc(j->dir) < 0)
+		return -1;
+	if (chdir(j->dir) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+	    chdir("/") < 0)
+		return fail_errno(ERR_HOST, "jail: cannot make %s the root (pivot_root)", j->dir);
+	return 0;
+}
+
+/* --jail-netns-path: the network namespace the orchestrator made. */
+static int join_netns(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail_errno(ERR_USAGE, "--jail-netns-path %s", path);
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		close(fd);
+		return fail_errno(ERR_HOST, "--jail-netns-path %s: cannot join it (setns)", path);
+	}
+	close(fd);
+	return 0;
+}
+
 /* Every file, opened now: one inside DIR would be hidden by the tmpfs. */
 static int open_paths(const struct jail_config *j, int *fds)
 {
@@ -165,8 +214,12 @@ static int enter_child(const struct jail_config *j, const char *cgroup, int *fds
 	/* The jail ends with the process that waits for it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* In the new mount namespace: a bind mount takes only its own mounts. */
-	if (jail_cgroup_join(cgroup) < 0 || open_paths(j, fds) < 0 || build_root(j, fds, uid, gid) < 0)
+	if (jail_cgroup_join(cgroup) < 0)
 		return -1;
+	if (j->as_root ? build_root_as_is(j, uid, gid) < 0
+		       : open_paths(j, fds) < 0 || build_root(j, fds, uid, gid) < 0)
+		return -1;
+	entered = true;
 	close_paths(j, fds);
 	return jail_drop(j, uid, gid);
 }
@@ -177,9 +230,11 @@ int jail_enter(struct jail_config *j)
 	int fds[JAIL_MAX_PATHS];
 	int flags = CLONE_NEWNS | CLONE_NEWPID | (j->netns ? CLONE_NEWNET : 0);
 
-	if (!j->dir)
+	if (!j->dir || entered)
 		return 0;
 	memset(fds, -1, sizeof(fds));
+	if (j->netns_path && join_netns(j->netns_path) < 0)
+		return -1;
 	if (jail_cgroup_create(j, cgroup, sizeof(cgroup)) < 0)
 		goto bad;
 	if (unshare(flags) < 0) {

@@ -27,6 +27,12 @@ struct jail_config {
 	long uid, gid;       /* --jail-uid, --jail-gid (-1: not given; gid defaults to uid) */
 	bool options_given;  /* any --jail-* (they need --jail) */
 	bool netns;          /* --jail-netns */
+	/* --jail-root: DIR is the jail's root as it stands, prepared by an
+	 * orchestrator (Firecracker's jailer layout, `warden jailer`): every
+	 * path the VM is given (the API's included) is inside it; warden adds
+	 * /dev/kvm, /dev/net/tun and /run (for the API socket). */
+	bool as_root;
+	const char *netns_path; /* --jail-netns-path PATH: join that network namespace */
 	uint64_t nofile;     /* --jail-nofile N (0: 1024) */
 	uint64_t fsize_mib;  /* --jail-fsize MiB (0: no limit) */
 	uint64_t mem_mib;    /* --jail-mem MiB: cgroup memory.max (0: none) */
@@ -50,7 +56,7 @@ const char *jail_add_path(struct jail_config *j, const char *path, bool writable
 /* A character device the jail gets a node of, owned by its uid. */
 int jail_add_device(struct jail_config *j, const char *path);
 
-/* Enter the jail. Returns 0 in the jailed process (warden goes on setting
+/* Enter the jail (once: a second call does nothing). Returns 0 in the jailed process (warden goes on setting
  * up the VM there); in the process that started it, it waits for the
  * jailed one and exits with its status. -1 with fail() before anything
  * changed on the host, or on a host failure. */

@@ -45,6 +45,14 @@ int jail_parse_option(struct jail_config *j, const char *name, const char *value
 		j->netns = true;
 		return 0;
 	}
+	if (strcmp(name, "jail-root") == 0) {
+		j->as_root = true;
+		return 0;
+	}
+	if (strcmp(name, "jail-netns-path") == 0) {
+		j->netns_path = value;
+		return 0;
+	}
 	if (strcmp(name, "jail-cpus") == 0) {
 		j->cpus = strtod(value, &end);
 		if (end == value || *end || !(j->cpus >= 0.01 && j->cpus <= 4096))
@@ -85,6 +93,10 @@ int jail_check(const struct jail_config *j)
 	if (j->uid == 0 || j->gid == 0)
 		return fail(ERR_USAGE, "--jail-%s 0: the jail drops root's privileges; give an unprivileged %s",
 			    j->uid == 0 ? "uid" : "gid", j->uid == 0 ? "uid" : "gid");
+	if (j->netns && j->netns_path)
+		return fail(ERR_USAGE, "--jail-netns and --jail-netns-path: a new network namespace or an existing one, not both");
+	if (j->netns_path && stat(j->netns_path, &st) < 0)
+		return fail_errno(ERR_USAGE, "--jail-netns-path %s", j->netns_path);
 	if ((j->mem_mib || j->cpus > 0) && jail_cgroup_check(j->mem_mib > 0, j->cpus > 0) < 0)
 		return -1;
 	return 0;

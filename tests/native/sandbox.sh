@@ -228,6 +228,57 @@ jail_checks() {
 		"$([ -d /sys/fs/cgroup/warden-$SB_PID ] && echo present || echo gone)"
 }
 
+# `warden jailer`: Firecracker's jailer command line.  The jail's root is
+# <base>/warden/<id>/root as the orchestrator fills it; the API socket is
+# its /run/firecracker.socket; a kernel copied in after the start is booted
+# by its path inside the jail, by a process of uid 65534 that sees only
+# that directory.
+jailer_checks() {
+	local base=$OUT/jailer-base n=sb-jailer root cpid s i want
+	if [ "$(id -u)" != 0 ]; then
+		skip "jailer: needs root (namespaces, pivot_root, a uid to drop to)"
+		return
+	fi
+	bad "jailer: an id with a slash" "jailer: --id may hold only letters, digits and '-'" \
+		jailer --id a/b --exec-file $B/warden --uid 65534 --gid 65534 --chroot-base-dir "$base"
+	bad "jailer: no --uid" "jailer: --id, --exec-file, --uid and --gid are required" \
+		jailer --id a --exec-file $B/warden --gid 65534 --chroot-base-dir "$base"
+	bad "jailer: a NUMA node it does not know" "jailer: --node 1: only node 0 is supported" \
+		jailer --id a --node 1 --exec-file $B/warden --uid 65534 --gid 65534 --chroot-base-dir "$base"
+	bad "jailer: a Firecracker option warden lacks" "jailer: unknown or incomplete option '--cgroup-version'" \
+		jailer --id a --cgroup-version 2 --exec-file $B/warden --uid 65534 --gid 65534
+	rm -rf "$base"
+	root=$base/warden/$n/root
+	s=$root/run/firecracker.socket
+	$B/warden jailer --id $n --node 0 --exec-file $B/warden --uid 65534 --gid 65534 --chroot-base-dir "$base" \
+		-- --mem 16 --stats /run/stats.json >"$OUT/$n.out" 2>"$OUT/$n.err" </dev/null &
+	SB_PID=$!
+	( sleep 60; kill -KILL $SB_PID ) >/dev/null 2>&1 &
+	SB_WD=$!
+	for i in $(seq 200); do [ -S "$s" ] && break; sleep 0.05; done
+	expect_eq "jailer: the API socket is <base>/warden/<id>/root/run/firecracker.socket" yes "$([ -S "$s" ] && echo yes || echo no)"
+	cpid=$(cat /proc/$SB_PID/task/$SB_PID/children 2>/dev/null | awk '{ print $1 }')
+	expect_eq "jailer: the jailed process's uid and gid" "65534 65534" \
+		"$(awk '$1 == "Uid:" { u = $2 } $1 == "Gid:" { g = $2 } END { print u, g }' /proc/$cpid/status 2>/dev/null)"
+	cp $G/long64.elf "$root/long64.elf"
+	want="./dev ./dev/kvm"
+	[ -c /dev/net/tun ] && want="$want ./dev/net ./dev/net/tun"
+	expect_eq "jailer: the jailed process's root is the jail's directory" \
+		"$want ./long64.elf ./run ./run/firecracker.socket" \
+		"$(cd /proc/$cpid/root 2>/dev/null && find . -mindepth 1 | sort | tr '\n' ' ' | sed 's/ $//')"
+	expect_eq "jailer: PUT /boot-source with the kernel's path inside the jail" 204 \
+		"$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$s" -X PUT http://localhost/boot-source \
+			-H 'Content-Type: application/json' -d '{"kernel_image_path": "/long64.elf"}')"
+	expect_eq "jailer: InstanceStart" 204 \
+		"$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$s" -X PUT http://localhost/actions \
+			-H 'Content-Type: application/json' -d '{"action_type": "InstanceStart"}')"
+	sandbox_wait $n
+	expect_eq "jailer: the guest powers off, status 0" 0 "$(rc $n)"
+	expect_match "jailer: its console output" '^long64: hello' "$OUT/$n.out"
+	expect_eq "jailer: the statistics written inside the jail" poweroff "$(json "$root/run/stats.json" .end_reason)"
+}
+
 ASAN=$B/asan/warden
 seccomp_checks
 jail_checks
+jailer_checks

@@ -1,0 +1,14 @@
+/* `warden jailer`: Firecracker's jailer command line in front of warden's
+ * own jail (docs/security.md), for orchestrators that start Firecracker
+ * through its jailer (Kata Containers, firecracker-containerd). */
+#ifndef WARDEN_SANDBOX_JAILER_H
+#define WARDEN_SANDBOX_JAILER_H
+
+/* ARGV[0] is "jailer".  Makes <chroot-base-dir>/<exec-file's name>/<id>/root
+ * and execs `warden run --jail THAT --jail-root --jail-uid UID --jail-gid
+ * GID [--jail-netns-path NETNS] [--api-sock /run/firecracker.socket] ARGS`
+ * with the arguments after "--".  Returns only on an error: status 2 for
+ * a bad command line, 1 for a host failure. */
+int jailer_main(int argc, char **argv);
+
+#endif
