@@ -237,8 +237,11 @@ static void test_dma_plan_bounds(void **state)
 	r.dma_dst = EDU_DMA_BASE;
 	r.dma_count = EDU_DMA_SIZE + 1;
 	assert_int_equal(edu_dma_plan(&r, &d), -1);
-	r.dma_count = 0xffffffffffffffffULL; /* wraps */
+	r.dma_count = 0xffffffffffffffffULL;
 	assert_int_equal(edu_dma_plan(&r, &d), -1);
+	r.dma_dst = EDU_DMA_BASE + 1; /* offset + count wraps to 0 */
+	assert_int_equal(edu_dma_plan(&r, &d), -1);
+	r.dma_dst = EDU_DMA_BASE;
 	r.dma_dst = EDU_DMA_BASE - 1;
 	r.dma_count = 1;
 	assert_int_equal(edu_dma_plan(&r, &d), -1);
