@@ -49,6 +49,11 @@
 #              [--hyperv-testdev]  where QEMU_PARAMS has -device hyperv-testdev
 #              [--acpi-s3]         for the s3 entry (QEMU's pc machine has S3
 #                                  by default; warden's platform only when asked)
+#              [--intel-iommu]     where QEMU_PARAMS has -device intel-iommu
+#                                  (intremap=on,eim=off: what warden's is)
+#              [--edu]             where QEMU_PARAMS has -device edu; for these
+#                                  two, no --test-device (warden refuses it next
+#                                  to them: its page flush and their DMA)
 #   qemu-system-x86_64 -enable-kvm -machine pc,accel=kvm --no-reboot
 #       -nodefaults -global kvm-pit.lost_tick_policy=discard
 #       -device pc-testdev -device isa-debug-exit,iobase=0xf4,iosize=0x4
@@ -189,7 +194,10 @@ while IFS=$'\037' read -r name file smp args qparams arch groups check tmo; do
         # warden's --hyperv (-cpu host is warden's CPUID anyway) and
         # --hyperv-testdev, given by run() below from the same qemu_params.
         -cpu) if [ "${2:-}" = host,hv_passthrough ]; then shift 2; else wonly="$wonly $1 ${2:-}"; shift 2 || shift; fi ;;
-        -device) if [ "${2:-}" = hyperv-testdev ]; then shift 2; else wonly="$wonly $1 ${2:-}"; shift 2 || shift; fi ;;
+        # (and --intel-iommu, --edu: QEMU's intel-iommu with the options
+        # warden's has, and edu)
+        -device) case ${2:-} in hyperv-testdev|edu|intel-iommu|intel-iommu,intremap=on,eim=off) shift 2 ;;
+                 *) wonly="$wonly $1 ${2:-}"; shift 2 || shift ;; esac ;;
         -*) if [ $# -ge 2 ] && [[ $2 != -* ]]; then wonly="$wonly $1 $2"; shift 2; else wonly="$wonly $1"; shift; fi ;;
         *) wonly="$wonly $1"; shift ;;
         esac
@@ -269,6 +277,16 @@ s3_opts() {
 	[ -n "$WARDEN_S3" ] || return 0
 	case $1 in s3) printf ' --acpi-s3' ;; esac
 }
+# VT-d (2026-12-02): --intel-iommu and --edu where an entry's qemu_params
+# add QEMU's intel-iommu and edu devices (intel_iommu); warden refuses
+# --test-device next to them, and the test does not use pc-testdev.
+WARDEN_IOMMU=
+if warden --help 2>&1 | grep -q -e '--intel-iommu'; then WARDEN_IOMMU=1; fi
+iommu_opts() {
+	[ -n "$WARDEN_IOMMU" ] || return 0
+	case " $1 " in *" -device intel-iommu"*) printf ' --intel-iommu' ;; esac
+	case " $1 " in *" -device edu "*) printf ' --edu' ;; esac
+}
 # run VMM NAME FILE SMP MEM ARGS QPARAMS: one run, one KUT-RUN line.
 run() {
 	vmm=$1 name=$2 file=$3 smp=$4 mem=$5 args=$6 qp=$7
@@ -277,7 +295,9 @@ run() {
 	case $vmm in
 	warden)
 		# shellcheck disable=SC2046
-		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $WARDEN_DEV $(hv_opts "$qp")$(s3_opts "$name") --cpus $smp \
+		io=$(iommu_opts "$qp") dev=$WARDEN_DEV
+		[ -z "$io" ] || dev=
+		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $dev $(hv_opts "$qp")$(s3_opts "$name")$io --cpus $smp \
 			--mem $mem --cmdline "$args" </dev/null >/tmp/out 2>/tmp/err &
 		;;
 	bare)

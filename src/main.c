@@ -22,8 +22,10 @@
 #include "core/kvm.h"
 #include "core/layout.h"
 #include "core/vm.h"
+#include "devices/edu.h"
 #include "devices/guest_shutdown.h"
 #include "devices/guest_status.h"
+#include "devices/intel_iommu.h"
 #include "devices/platform.h"
 #include "hypercall/hypercall.h"
 #include "lab/lab.h"
@@ -270,7 +272,7 @@ static void wire_console(struct host_console *con, struct vm *vm, struct serial 
 	}
 }
 
-/* The firmware interface of multiboot kernels, the test device and the
+/* The firmware interface of multiboot kernels, the test devices and the
  * test-exit port. */
 static int add_optional_devices(struct vm *vm, const struct cli_options *o,
 				const struct boot_spec *spec)
@@ -282,6 +284,11 @@ static int add_optional_devices(struct vm *vm, const struct cli_options *o,
 	if (o->test_device && !test_device_create(vm))
 		return -1;
 	if (o->hyperv_testdev && !hyperv_testdev_create(vm))
+		return -1;
+	struct intel_iommu *iommu = NULL;
+	if (o->intel_iommu && !(iommu = intel_iommu_create(vm)))
+		return -1;
+	if (o->edu && !edu_create(vm, iommu))
 		return -1;
 	if (o->test_exit_port >= 0 && !test_exit_create(vm, (uint16_t)o->test_exit_port)) {
 		char why[256];

@@ -18,7 +18,7 @@ enum {
 	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_ADVICE_COSTS,
 	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
 	OPT_SHUTDOWN_TIMEOUT, OPT_NESTED,
-	OPT_HYPERV, OPT_HYPERV_TESTDEV, OPT_ACPI_S3,
+	OPT_HYPERV, OPT_HYPERV_TESTDEV, OPT_ACPI_S3, OPT_INTEL_IOMMU, OPT_EDU,
 	OPT_SECCOMP, OPT_JAIL, OPT_JAIL_OPTION,
 	OPT_API_SOCK, OPT_CONFIG_FILE, OPT_NO_API,
 	OPT_SNAPSHOT_DIR, OPT_SNAPSHOT_THEN, OPT_RESTORE,
@@ -63,6 +63,8 @@ static const struct option run_options[] = {
 	{ "hyperv", no_argument, NULL, OPT_HYPERV },
 	{ "hyperv-testdev", no_argument, NULL, OPT_HYPERV_TESTDEV },
 	{ "acpi-s3", no_argument, NULL, OPT_ACPI_S3 },
+	{ "intel-iommu", no_argument, NULL, OPT_INTEL_IOMMU },
+	{ "edu", no_argument, NULL, OPT_EDU },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "jail", required_argument, NULL, OPT_JAIL },
 	{ "jail-uid", required_argument, NULL, OPT_JAIL_OPTION },
@@ -153,6 +155,12 @@ void cli_usage(FILE *f)
 	      "                         move to 0x40000100), SynIC and synthetic timers\n"
 	      "  --hyperv-testdev       QEMU hyperv-testdev's port 0x3000 (SINT routes,\n"
 	      "                         message and event connections; needs --hyperv)\n"
+	      "  --intel-iommu          a VT-d remapping unit's registers at 0xfed90000, as\n"
+	      "                         QEMU's q35 intel-iommu (intremap=on, eim=off): DMA\n"
+	      "                         translation and interrupt remapping for --edu (test\n"
+	      "                         kernels: no DMAR table; docs/benchmarks.md)\n"
+	      "  --edu                  QEMU's educational PCI device (1234:11e8): DMA, INTx\n"
+	      "                         and MSI, behind --intel-iommu when given\n"
 	      "  --prefault off|boot|all  populate guest RAM on a helper thread while\n"
 	      "                         the guest runs: none (default: each page on the\n"
 	      "                         guest's first touch), the 128 MiB a booting\n"
@@ -370,6 +378,25 @@ static bool restore_may_give(int c)
 	}
 }
 
+/* --intel-iommu and --edu: test-kernel devices that need the in-kernel
+ * IOAPIC and LAPICs, touch guest memory from vCPU threads (so not next to
+ * --test-device's page flush), and translate and remap only --edu. */
+static int check_iommu_edu(const struct cli_options *o)
+{
+	const char *opt = o->intel_iommu ? "--intel-iommu" : "--edu";
+
+	if (!o->intel_iommu && !o->edu)
+		return 0;
+	if (!o->irqchip)
+		return fail(ERR_USAGE, "%s needs the in-kernel irqchip (drop --no-irqchip)", opt);
+	if (o->test_device)
+		return fail(ERR_USAGE, "%s cannot be used with --test-device", opt);
+	if (o->intel_iommu && o->virtio.transport == VIRTIO_TRANSPORT_PCI &&
+	    (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console || o->virtio.vsock.cid))
+		return fail(ERR_USAGE, "--intel-iommu: virtio-pci devices are not behind it (use --transport mmio)");
+	return 0;
+}
+
 static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mib)
 {
 	uint64_t v;
@@ -454,6 +481,8 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_HYPERV: o->hyperv = true; break;
 		case OPT_HYPERV_TESTDEV: o->hyperv_testdev = true; break;
 		case OPT_ACPI_S3: o->acpi_s3 = true; break;
+		case OPT_INTEL_IOMMU: o->intel_iommu = true; break;
+		case OPT_EDU: o->edu = true; break;
 		case OPT_SECCOMP:
 			if (seccomp_parse_mode(optarg, &o->seccomp) < 0)
 				return fail(ERR_USAGE, "--seccomp takes on, log or off, not '%s'", optarg);
@@ -518,6 +547,8 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		return fail(ERR_USAGE, "--test-device cannot be used with virtio devices");
 	if (o->test_device && o->prefault != PREFAULT_OFF)
 		return fail(ERR_USAGE, "--test-device cannot be used with --prefault");
+	if (check_iommu_edu(o) < 0)
+		return -1;
 	return CLI_RUN;
 }
 

@@ -57,6 +57,8 @@ struct cli_options {
 	bool hyperv;             /* --hyperv: Hyper-V enlightenments */
 	bool hyperv_testdev;     /* --hyperv-testdev: QEMU hyperv-testdev's port */
 	bool acpi_s3;            /* --acpi-s3: full FADT, FACS, S3 (docs/acpi-s3.md) */
+	bool intel_iommu;        /* --intel-iommu: VT-d registers at 0xfed90000 */
+	bool edu;                /* --edu: QEMU's educational PCI device */
 	enum seccomp_mode seccomp; /* --seccomp on|log|off (default on; docs/security.md) */
 	struct jail_config jail;   /* --jail DIR and --jail-* (docs/security.md) */
 	/* The Firecracker-compatible API (docs/api.md). */

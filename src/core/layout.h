@@ -48,6 +48,11 @@
 #define LAYOUT_REGPAGE_MMIO 0xc0210000ULL
 #define LAYOUT_REGPAGE_MMIO_LEN 0x1000ULL
 #define LAYOUT_IOAPIC 0xfec00000ULL
+/* --intel-iommu: the VT-d remapping unit's register page, where QEMU's
+ * q35 machine puts it (the kvm-unit-tests intel_iommu test reads it there,
+ * without a DMAR table; devices/intel_iommu.c). */
+#define LAYOUT_VTD 0xfed90000ULL
+#define LAYOUT_VTD_LEN 0x1000ULL
 #define LAYOUT_LAPIC 0xfee00000ULL
 /* Pages KVM needs for Intel's real-mode emulation (unused on AMD). */
 #define LAYOUT_TESTDEV_IOMEM 0xff000000ULL /* --test-device's scratch MMIO (pc-testdev's) */

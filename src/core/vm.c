@@ -184,6 +184,33 @@ void vm_set_irq(struct vm *vm, unsigned gsi, int level)
 		log_warn("KVM_IRQ_LINE gsi %u: %s", gsi, strerror(errno));
 }
 
+int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data)
+{
+	struct kvm_msi msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32),
+			       .data = data };
+
+	if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0) {
+		log_warn("KVM_SIGNAL_MSI 0x%llx/0x%x: %s", (unsigned long long)addr, data,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int vm_ioapic_rte(struct vm *vm, unsigned pin, uint64_t *rte)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+
+	if (!vm->cfg.irqchip || pin >= KVM_IOAPIC_NUM_PINS)
+		return -1;
+	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip) < 0) {
+		log_warn("KVM_GET_IRQCHIP (IOAPIC): %s", strerror(errno));
+		return -1;
+	}
+	*rte = chip.chip.ioapic.redirtbl[pin].bits;
+	return 0;
+}
+
 int vm_start(struct vm *vm)
 {
 	if (!vm->restored && vcpu_set_boot_regs(&vm->vcpus[0], &vm->boot) < 0) {

@@ -134,6 +134,14 @@ void vm_destroy(struct vm *vm);
 int vm_add_device(struct vm *vm, struct device *dev);
 /* Raise/lower an interrupt line (GSI) on the in-kernel irqchip. */
 void vm_set_irq(struct vm *vm, unsigned gsi, int level);
+/* Send one MSI (KVM_SIGNAL_MSI): ADDR/DATA in the compatibility format
+ * KVM's LAPICs understand.  -1 if KVM refused it (logged, not recorded:
+ * the guest's message, not a host failure). */
+int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
+/* The in-kernel IOAPIC's redirection entry for PIN as the guest wrote it
+ * (KVM_GET_IRQCHIP), in *RTE.  -1 without the irqchip, for a pin it does
+ * not have, or if KVM refused (logged). */
+int vm_ioapic_rte(struct vm *vm, unsigned pin, uint64_t *rte);
 /* Ask the VM to stop with REASON; the first request wins.  Thread-safe
  * and async-signal-safe. */
 static inline void vm_request_end(struct vm *vm, enum vm_end reason)

@@ -17,6 +17,11 @@
 struct pci_host {
 	struct device dev;
 	uint32_t address; /* the 0xcf8 register */
+	/* Bits 1:0 of the last address written: they read back 0, but, as
+	 * QEMU's host bridges do, they are ORed into the data port's offset.
+	 * The kvm-unit-tests library depends on it: it writes register 2's
+	 * address and reads a word at 0xcfc for a device id. */
+	uint8_t low_bits;
 	struct pci_function bridge;
 	struct pci_function *slot[PCI_MAX_SLOTS];
 	struct device_counters counters;
@@ -46,6 +51,7 @@ static void config_read(struct pci_host *h, unsigned port_off, uint8_t *data, un
 	unsigned reg;
 	struct pci_function *fn = selected(h, &reg);
 
+	port_off |= h->low_bits;
 	memset(data, 0xff, len); /* no device: all ones, as a master abort reads */
 	if (!fn || !pci_cfg_access_ok(reg + port_off, len))
 		return;
@@ -64,6 +70,7 @@ static void config_write(struct pci_host *h, unsigned port_off, const uint8_t *d
 	struct pci_function *fn = selected(h, &reg);
 	int r;
 
+	port_off |= h->low_bits;
 	if (!fn)
 		return;
 	if (fn->dev)
@@ -104,6 +111,7 @@ static void host_write(struct device *d, unsigned range, uint64_t off, const uin
 	/* Byte and word writes here are mechanism #2's probe: not ours. */
 	if (off == 0 && len == 4) {
 		memcpy(&h->address, data, 4);
+		h->low_bits = h->address & 3;
 		h->address &= 0x80fffffcu; /* reserved bits and the low two read 0 */
 	}
 }
@@ -114,6 +122,7 @@ static void host_reset(struct device *d)
 
 	pthread_mutex_lock(&d->lock);
 	h->address = 0;
+	h->low_bits = 0;
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -169,7 +178,7 @@ int pci_host_add(struct pci_host *h, struct pci_function *fn)
 	for (unsigned s = 1; s < PCI_MAX_SLOTS; s++)
 		if (!h->slot[s]) {
 			h->slot[s] = fn;
-			return 0;
+			return (int)s;
 		}
 	return fail(ERR_HOST, "%s: the PCI bus is full", fn->name);
 }

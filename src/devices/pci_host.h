@@ -38,7 +38,8 @@ struct pci_function {
 
 /* The bus of VM, created on first use (the VM owns it as a device). */
 struct pci_host *pci_host_get(struct vm *vm);
-/* Put FN in the next free slot; -1 when the bus is full (error recorded). */
+/* Put FN in the next free slot: its number (1-31), or -1 when the bus is
+ * full (error recorded). */
 int pci_host_add(struct pci_host *h, struct pci_function *fn);
 
 #endif

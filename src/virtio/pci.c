@@ -723,5 +723,5 @@ int virtio_pci_create(struct vm *vm, struct virtio_dev *vd, const struct virtio_
 	write_status(p, 0);
 	if (add_isr_device(p) < 0 || build_config_space(p) < 0 || setup_notification(p) < 0)
 		return -1;
-	return pci_host_add(host, &p->fn);
+	return pci_host_add(host, &p->fn) < 0 ? -1 : 0;
 }

@@ -395,6 +395,35 @@ static void test_hyperv_options(void **state)
 	BAD(0, "--hyperv needs the in-kernel irqchip (drop --no-irqchip)", "run", "--hyperv", "--no-irqchip");
 }
 
+/* --intel-iommu and --edu: off by default, each alone or both; refused
+ * without the in-kernel irqchip, next to --test-device (its page flush
+ * and their DMA), and --intel-iommu next to virtio-pci functions (not
+ * behind it). */
+static void test_iommu_edu_options(void **state)
+{
+	char *none[] = { "warden", "run" };
+	char *both[] = { "warden", "run", "--intel-iommu", "--edu" };
+	char *edu[] = { "warden", "run", "--edu", "--rng", "--transport", "pci" };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(ARGC(none), none, &o), CLI_RUN);
+	assert_false(o.intel_iommu);
+	assert_false(o.edu);
+	assert_int_equal(parse(ARGC(both), both, &o), CLI_RUN);
+	assert_true(o.intel_iommu);
+	assert_true(o.edu);
+	assert_int_equal(parse(ARGC(edu), edu, &o), CLI_RUN);
+	BAD(0, "--intel-iommu needs the in-kernel irqchip (drop --no-irqchip)", "run", "--intel-iommu",
+	    "--no-irqchip");
+	BAD(0, "--edu needs the in-kernel irqchip", "run", "--no-irqchip", "--edu");
+	BAD(0, "--edu cannot be used with --test-device", "run", "--edu", "--test-device");
+	BAD(0, "--intel-iommu cannot be used with --test-device", "run", "--test-device", "--intel-iommu");
+	BAD(0, "--intel-iommu: virtio-pci devices are not behind it", "run", "--intel-iommu", "--rng",
+	    "--transport", "pci");
+	BAD(0, "unknown option", "run", "--edu=1");
+}
+
 /* --acpi-s3: off by default (every other guest keeps the hardware-reduced
  * platform), a flag without a value. */
 static void test_acpi_s3_option(void **state)
@@ -654,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_no_command),
 		cmocka_unit_test(test_idle_options),
 		cmocka_unit_test(test_hyperv_options),
+		cmocka_unit_test(test_iommu_edu_options),
 		cmocka_unit_test(test_acpi_s3_option),
 		cmocka_unit_test(test_api_options),
 		cmocka_unit_test(test_bad_idle),
