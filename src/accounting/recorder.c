@@ -33,12 +33,12 @@ static void on_crash(void *ctx, unsigned vcpu, const struct exit_record *e,
 		crash_record(r->crash, vcpu, e, c);
 }
 
-static void on_return(void *ctx, unsigned vcpu, const struct exit_record *prev, uint64_t ticks)
+static void on_return(void *ctx, unsigned vcpu, uint64_t ticks)
 {
 	struct recorder *r = ctx;
 
 	if (invariant(vcpu < r->nvcpus))
-		stats_record_return(&r->stats[vcpu], prev, ticks);
+		stats_record_last_return(&r->stats[vcpu], ticks);
 }
 
 void recorder_observer(struct recorder *r, struct vm_observer *out)

@@ -14,7 +14,8 @@
 
 struct fx {
 	struct exit_stats vcpu[NVCPUS];
-	struct exit_stats merged;
+	struct exit_view merged;
+	struct exit_view view; /* one vCPU's, as the reporters read it */
 	char path[64];
 };
 
@@ -73,20 +74,27 @@ static void rec_addr(struct exit_stats *s, uint8_t space, uint64_t addr, int dev
 	stats_record(s, &e);
 }
 
-static const struct addr_stat *find_addr(const struct exit_stats *s, uint8_t space, uint64_t addr)
+/* The tables are summed when read: vCPU S's as the reporters see it. */
+static const struct exit_view *view_of(struct fx *f, const struct exit_stats *s)
+{
+	stats_view(s, &f->view);
+	return &f->view;
+}
+
+static const struct addr_stat *find_addr(const struct addr_stat *tab, uint8_t space, uint64_t addr)
 {
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
-		if (s->addr[i].used && s->addr[i].space == space && s->addr[i].addr == addr)
-			return &s->addr[i];
+		if (tab[i].used && tab[i].space == space && tab[i].addr == addr)
+			return &tab[i];
 	return NULL;
 }
 
-static unsigned addrs_used(const struct exit_stats *s)
+static unsigned addrs_used(const struct addr_stat *tab)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
-		n += s->addr[i].used;
+		n += tab[i].used;
 	return n;
 }
 
@@ -106,23 +114,25 @@ static void test_record_by_slot_and_device(void **state)
 {
 	struct fx *f = *state;
 	struct exit_stats *s = &f->vcpu[0];
+	const struct exit_view *v;
 
 	rec(s, KVM_EXIT_IO, 2, 100, 10);
 	rec(s, KVM_EXIT_IO, 2, 200, 20);
 	rec(s, KVM_EXIT_IO, 5, 300, 30);
 	rec(s, KVM_EXIT_HLT, STATS_DEV_NONE, 400, 40);
 	rec(s, KVM_EXIT_MMIO, STATS_MAX_DEVICES, 500, 50); /* out of range: no device */
-	assert_int_equal(s->reason[KVM_EXIT_IO].handle.count, 3);
-	assert_int_equal(s->reason[KVM_EXIT_IO].handle.sum, 60);
-	assert_int_equal(s->reason[KVM_EXIT_IO].handle.max, 30);
-	assert_int_equal(s->reason[KVM_EXIT_HLT].handle.count, 1);
-	assert_int_equal(s->reason[KVM_EXIT_MMIO].handle.count, 1);
-	assert_int_equal(s->device[2].handle.count, 2);
-	assert_int_equal(s->device[2].handle.sum, 30);
-	assert_int_equal(s->device[5].handle.count, 1);
+	v = view_of(f, s);
+	assert_int_equal(v->reason[KVM_EXIT_IO].handle.count, 3);
+	assert_int_equal(v->reason[KVM_EXIT_IO].handle.sum, 60);
+	assert_int_equal(v->reason[KVM_EXIT_IO].handle.max, 30);
+	assert_int_equal(v->reason[KVM_EXIT_HLT].handle.count, 1);
+	assert_int_equal(v->reason[KVM_EXIT_MMIO].handle.count, 1);
+	assert_int_equal(v->device[2].handle.count, 2);
+	assert_int_equal(v->device[2].handle.sum, 30);
+	assert_int_equal(v->device[5].handle.count, 1);
 	for (unsigned i = 0; i < STATS_MAX_DEVICES; i++)
 		if (i != 2 && i != 5)
-			assert_int_equal(s->device[i].handle.count, 0);
+			assert_int_equal(v->device[i].handle.count, 0);
 	assert_int_equal(s->run_ticks, 1500);
 	assert_int_equal(stats_total(s), 5);
 	/* The live counters (read by the sampler) follow. */
@@ -137,13 +147,14 @@ static void test_cost_parts(void **state)
 	struct fx *f = *state;
 	struct exit_stats *s = &f->vcpu[0];
 	struct exit_record e = sample(KVM_EXIT_IO, 3, 5000, 40, 700);
-	const struct exit_cost *c = &s->reason[KVM_EXIT_IO];
+	const struct exit_cost *c = &f->view.reason[KVM_EXIT_IO];
 
 	stats_record(s, &e);
 	stats_record_return(s, &e, 90);
 	e = sample(KVM_EXIT_IO, 3, 7000, 60, 300);
 	stats_record(s, &e);
 	stats_record_return(s, &e, 110);
+	view_of(f, s);
 	assert_int_equal(c->part[PART_RUN].sum, 12000);
 	assert_int_equal(c->part[PART_RUN].max, 7000);
 	assert_int_equal(c->part[PART_DECODE].sum, 100);
@@ -153,8 +164,8 @@ static void test_cost_parts(void **state)
 	assert_int_equal(c->handle.sum, 1100);
 	assert_int_equal(c->handle.max, 740);
 	/* The same parts for the device. */
-	assert_int_equal(s->device[3].part[PART_EMULATE].sum, 1000);
-	assert_int_equal(s->device[3].part[PART_RETURN].sum, 200);
+	assert_int_equal(f->view.device[3].part[PART_EMULATE].sum, 1000);
+	assert_int_equal(f->view.device[3].part[PART_RETURN].sum, 200);
 	/* A return never counts as an exit. */
 	assert_int_equal(stats_total(s), 2);
 }
@@ -168,7 +179,7 @@ static void test_total_is_sum_of_reasons(void **state)
 	for (unsigned i = 0; i < 5000; i++)
 		rec(s, (unsigned)(u_rand(&seed) % STATS_NREASONS), -1, 1, u_rand(&seed) % 100000);
 	for (unsigned i = 0; i < STATS_NREASONS; i++)
-		sum += s->reason[i].handle.count;
+		sum += view_of(f, s)->reason[i].handle.count;
 	assert_int_equal(sum, 5000);
 	assert_int_equal(stats_total(s), sum);
 }
@@ -184,21 +195,21 @@ static void test_addresses_per_space_and_owner(void **state)
 	rec_addr(s, BUS_PIO, 0x80, STATS_DEV_NONE, 5);
 	rec_addr(s, BUS_MMIO, 0x80, STATS_DEV_NONE, 7); /* same address, other space */
 	rec_addr(s, BUS_PIO, 0x3f8, 0, 9);               /* claimed by device 0 */
-	assert_int_equal(addrs_used(s), 3);
-	u = find_addr(s, BUS_PIO, 0x80);
+	assert_int_equal(addrs_used(s->addr), 3);
+	u = find_addr(s->addr, BUS_PIO, 0x80);
 	assert_non_null(u);
 	assert_int_equal(u->count, 3);
 	assert_int_equal(u->ticks, 15);
 	assert_int_equal(u->dev, STATS_DEV_NONE);
-	u = find_addr(s, BUS_MMIO, 0x80);
+	u = find_addr(s->addr, BUS_MMIO, 0x80);
 	assert_non_null(u);
 	assert_int_equal(u->count, 1);
-	u = find_addr(s, BUS_PIO, 0x3f8);
+	u = find_addr(s->addr, BUS_PIO, 0x3f8);
 	assert_non_null(u);
 	assert_int_equal(u->dev, 0);
-	assert_int_equal(s->unclaimed.handle.count, 4);
-	assert_int_equal(s->unclaimed.handle.sum, 22);
-	assert_int_equal(s->device[0].handle.count, 1);
+	assert_int_equal(view_of(f, s)->unclaimed.handle.count, 4);
+	assert_int_equal(f->view.unclaimed.handle.sum, 22);
+	assert_int_equal(f->view.device[0].handle.count, 1);
 	assert_int_equal(s->addr_overflow, 0);
 }
 
@@ -210,7 +221,7 @@ static void test_address_overflow(void **state)
 	/* Exactly as many distinct addresses as slots: all fit. */
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
 		rec_addr(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * i, STATS_DEV_NONE, 1);
-	assert_int_equal(addrs_used(s), STATS_ADDR_SLOTS);
+	assert_int_equal(addrs_used(s->addr), STATS_ADDR_SLOTS);
 	assert_int_equal(s->addr_overflow, 0);
 	/* More distinct ones overflow, one count per exit. */
 	for (unsigned i = 0; i < 10; i++)
@@ -219,9 +230,9 @@ static void test_address_overflow(void **state)
 	assert_int_equal(s->addr_overflow, 11);
 	/* Known addresses are still counted in their slots. */
 	rec_addr(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63, STATS_DEV_NONE, 1);
-	assert_int_equal(find_addr(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63)->count, 2);
+	assert_int_equal(find_addr(s->addr, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63)->count, 2);
 	assert_int_equal(s->addr_overflow, 11);
-	assert_int_equal(s->unclaimed.handle.count, STATS_ADDR_SLOTS + 12);
+	assert_int_equal(view_of(f, s)->unclaimed.handle.count, STATS_ADDR_SLOTS + 12);
 }
 
 /* Three vCPUs with different activity; returns the report. */
@@ -264,7 +275,7 @@ static void test_merge_all(void **state)
 {
 	struct fx *f = *state;
 	struct stats_report r = fill_three(f);
-	struct exit_stats *m = &f->merged;
+	struct exit_view *m = &f->merged;
 	const struct addr_stat *u;
 
 	memset(m, 0xab, sizeof(*m)); /* merge must start from zero */
@@ -279,16 +290,16 @@ static void test_merge_all(void **state)
 	assert_int_equal(m->device[1].handle.count, 5);
 	assert_int_equal(m->device[2].handle.count, 1);
 	assert_int_equal(m->run_ticks, RUN_NS_THREE);
-	assert_int_equal(stats_total(m), stats_total(&f->vcpu[0]) + stats_total(&f->vcpu[1]) +
+	assert_int_equal(stats_view_total(m), stats_total(&f->vcpu[0]) + stats_total(&f->vcpu[1]) +
 					 stats_total(&f->vcpu[2]));
-	assert_int_equal(stats_total(m), 30);
-	u = find_addr(m, BUS_PIO, 0x80);
+	assert_int_equal(stats_view_total(m), 30);
+	u = find_addr(m->addr, BUS_PIO, 0x80);
 	assert_non_null(u);
 	assert_int_equal(u->count, 3);
-	u = find_addr(m, BUS_MMIO, 0xfed00000);
+	u = find_addr(m->addr, BUS_MMIO, 0xfed00000);
 	assert_non_null(u);
 	assert_int_equal(u->count, 1);
-	assert_int_equal(addrs_used(m), 2);
+	assert_int_equal(addrs_used(m->addr), 2);
 	assert_int_equal(m->unclaimed.handle.count, 4);
 	assert_int_equal(m->addr_overflow, 2);
 }
@@ -304,7 +315,7 @@ static void test_merge_all_address_overflow(void **state)
 		for (unsigned i = 0; i < 100; i++)
 			rec_addr(&f->vcpu[c], BUS_PIO, 0x1000 * c + i, STATS_DEV_NONE, 1);
 	stats_merge_all(&r, &f->merged);
-	assert_int_equal(addrs_used(&f->merged), STATS_ADDR_SLOTS);
+	assert_int_equal(addrs_used(f->merged.addr), STATS_ADDR_SLOTS);
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
 		total += f->merged.addr[i].count;
 	assert_int_equal(total + f->merged.addr_overflow, NVCPUS * 100);
