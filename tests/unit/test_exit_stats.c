@@ -450,6 +450,98 @@ static void test_write_json_bad_path(void **state)
 			  "cannot write stats");
 }
 
+/* The run loop hands an exit's way back into KVM_RUN with the next exit
+ * (has_return): it belongs to the earlier exit's reason and owner, never
+ * to the exit that carries it; a first exit carries none. */
+static void test_return_carried_by_next_exit(void **state)
+{
+	struct fx *f = *state;
+	struct exit_stats *s = &f->vcpu[0];
+	struct exit_record e = sample(KVM_EXIT_IO, 4, 100, 10, 20);
+	const struct exit_view *v;
+
+	stats_record(s, &e);
+	e = sample(KVM_EXIT_HLT, STATS_DEV_NONE, 100, 10, 20);
+	e.has_return = true;
+	e.return_ticks = 77;
+	stats_record(s, &e);
+	e = sample(KVM_EXIT_MMIO, STATS_DEV_NONE, 100, 10, 20);
+	e.unclaimed = true;
+	e.has_return = true;
+	e.return_ticks = 55;
+	stats_record(s, &e);
+	/* KVM_RUN failed after the last exit: its return comes alone. */
+	stats_record_last_return(s, 33);
+	v = view_of(f, s);
+	assert_int_equal(v->reason[KVM_EXIT_IO].part[PART_RETURN].count, 1);
+	assert_int_equal(v->reason[KVM_EXIT_IO].part[PART_RETURN].sum, 77);
+	assert_int_equal(v->device[4].part[PART_RETURN].sum, 77);
+	assert_int_equal(v->reason[KVM_EXIT_HLT].part[PART_RETURN].sum, 55);
+	assert_int_equal(v->reason[KVM_EXIT_MMIO].part[PART_RETURN].sum, 33);
+	assert_int_equal(v->unclaimed.part[PART_RETURN].sum, 33);
+	assert_int_equal(v->unclaimed.handle.count, 1);
+	assert_int_equal(stats_total(s), 3);
+}
+
+/* Random exits over every reason and owner, more (reason, owner) pairs
+ * than there are pair cells: the views by reason, by device and
+ * unclaimed hold exactly what was recorded (counts, sums, maxima, each
+ * part), whether an exit got a pair cell or spilled. */
+static void test_views_exact_past_the_pair_cells(void **state)
+{
+	struct fx *f = *state;
+	struct exit_stats *s = &f->vcpu[0];
+	static uint64_t count[STATS_NREASONS], sum[STATS_NREASONS], dcount[STATS_MAX_DEVICES + 1],
+		dsum[STATS_MAX_DEVICES + 1], dret[STATS_MAX_DEVICES + 1];
+	int last_owner = -2;
+	uint64_t seed = 7;
+	const struct exit_view *v;
+
+	memset(count, 0, sizeof(count));
+	memset(sum, 0, sizeof(sum));
+	memset(dcount, 0, sizeof(dcount));
+	memset(dsum, 0, sizeof(dsum));
+	memset(dret, 0, sizeof(dret));
+	for (unsigned i = 0; i < 20000; i++) {
+		unsigned slot = (unsigned)(u_rand(&seed) % STATS_NREASONS);
+		int owner = (int)(u_rand(&seed) % (STATS_MAX_DEVICES + 2)) - 1; /* -1: none */
+		uint64_t handle = u_rand(&seed) % 5000, ret = 1 + u_rand(&seed) % 300;
+		struct exit_record e = sample(slot, owner < STATS_MAX_DEVICES ? owner : STATS_DEV_NONE, 9,
+					      handle / 2, handle - handle / 2);
+
+		e.unclaimed = owner == STATS_MAX_DEVICES;
+		e.has_return = i > 0;
+		e.return_ticks = ret;
+		if (i > 0 && last_owner >= 0)
+			dret[last_owner] += ret;
+		stats_record(s, &e);
+		count[slot]++;
+		sum[slot] += handle;
+		if (owner >= 0) {
+			dcount[owner]++;
+			dsum[owner] += handle;
+		}
+		last_owner = owner;
+	}
+	assert_int_equal(atomic_load(&s->npairs), STATS_PAIRS); /* some spilled */
+	v = view_of(f, s);
+	for (unsigned i = 0; i < STATS_NREASONS; i++) {
+		assert_int_equal(v->reason[i].handle.count, count[i]);
+		assert_int_equal(v->reason[i].handle.sum, sum[i]);
+		assert_int_equal(v->reason[i].part[PART_RUN].sum, 9 * count[i]);
+	}
+	for (unsigned d = 0; d < STATS_MAX_DEVICES; d++) {
+		assert_int_equal(v->device[d].handle.count, dcount[d]);
+		assert_int_equal(v->device[d].handle.sum, dsum[d]);
+		assert_int_equal(v->device[d].part[PART_RETURN].sum, dret[d]);
+		assert_int_equal(stats_device_count(s, (int)d), dcount[d]);
+	}
+	assert_int_equal(v->unclaimed.handle.count, dcount[STATS_MAX_DEVICES]);
+	assert_int_equal(v->unclaimed.handle.sum, dsum[STATS_MAX_DEVICES]);
+	assert_int_equal(v->unclaimed.part[PART_RETURN].sum, dret[STATS_MAX_DEVICES]);
+	assert_int_equal(stats_view_total(v), 20000);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -458,6 +550,8 @@ int main(void)
 		cmocka_unit_test(test_reason_names),
 		T(test_record_by_slot_and_device),
 		T(test_cost_parts),
+		T(test_return_carried_by_next_exit),
+		T(test_views_exact_past_the_pair_cells),
 		T(test_total_is_sum_of_reasons),
 		T(test_addresses_per_space_and_owner),
 		T(test_address_overflow),
