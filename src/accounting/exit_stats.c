@@ -51,16 +51,6 @@ static uint64_t part_run(const struct exit_record *e) { return e->t_exit - e->t_
 static uint64_t part_decode(const struct exit_record *e) { return e->t_decoded - e->t_exit; }
 static uint64_t part_emulate(const struct exit_record *e) { return e->t_done - e->t_decoded; }
 
-static void cost_add(struct exit_cost *c, const struct exit_record *e)
-{
-	uint64_t decode = part_decode(e), emulate = part_emulate(e);
-
-	hist_add(&c->handle, decode + emulate);
-	hist_add(&c->part[PART_RUN], part_run(e));
-	hist_add(&c->part[PART_DECODE], decode);
-	hist_add(&c->part[PART_EMULATE], emulate);
-}
-
 static void cost_merge(struct exit_cost *dst, const struct exit_cost *src)
 {
 	if (!src->handle.count && !src->part[PART_RETURN].count)
@@ -114,91 +104,147 @@ static unsigned slot_of(const struct exit_record *e)
 	return e->slot < STATS_NREASONS ? e->slot : KVM_EXIT_UNKNOWN;
 }
 
-/* The cell of (SLOT, OWNER), made at the pair's first exit; NULL when
- * pair[] is full (the caller spills). */
-static struct exit_cost *pair_cell(struct exit_stats *s, unsigned slot, unsigned owner, bool make)
+/* Cell ids: the pair cells, then the unowned cells by reason, then the
+ * spill cells by owner. */
+#define ID_UNOWNED(slot) (STATS_PAIRS + (slot))
+#define ID_SPILL(owner) (STATS_PAIRS + STATS_NREASONS + (owner))
+
+static struct exit_cost *cell_of(struct exit_stats *s, unsigned id)
+{
+	if (id < STATS_PAIRS)
+		return &s->pair[id];
+	if (id < ID_SPILL(0))
+		return &s->unowned[id - STATS_PAIRS];
+	if (id < ID_SPILL(STATS_OWNERS))
+		return &s->spill[id - ID_SPILL(0)];
+	return NULL; /* STATS_NO_CELL */
+}
+
+/* The id of (SLOT, OWNER)'s pair cell, made at the pair's first exit;
+ * STATS_NO_CELL when it has none and pair[] is full (or MAKE is false). */
+static unsigned pair_id(struct exit_stats *s, unsigned slot, unsigned owner, bool make)
 {
 	unsigned i = s->pair_of[slot][owner], n;
 
 	if (i)
-		return &s->pair[i - 1];
+		return i - 1;
 	n = atomic_load_explicit(&s->npairs, memory_order_relaxed);
 	if (!make || n >= STATS_PAIRS)
-		return NULL;
+		return STATS_NO_CELL;
 	s->pair_key[n] = (uint16_t)(slot * STATS_OWNERS + owner);
 	s->pair_of[slot][owner] = (uint8_t)(n + 1);
 	atomic_store_explicit(&s->npairs, n + 1, memory_order_release);
-	return &s->pair[n];
+	return n;
 }
 
 /* The address of an access exit; the last one's slot is tried first,
  * since a busy guest hits the same port or register exit after exit. */
-static void addr_record(struct exit_stats *s, const struct exit_record *e, int dev, uint64_t ticks)
+static void addr_record(struct exit_stats *s, const struct exit_sample *x, uint64_t ticks)
 {
 	struct addr_stat *a = &s->addr[s->addr_hint % STATS_ADDR_SLOTS];
 
-	if (a->used && a->addr == e->addr && a->space == e->space) {
+	if (a->used && a->addr == x->addr && a->space == x->space) {
 		a->count++;
 		a->ticks += ticks;
 		return;
 	}
-	s->addr_hint = addr_add(s->addr, &s->addr_overflow, e->space, e->addr, dev, 1, ticks);
+	s->addr_hint = addr_add(s->addr, &s->addr_overflow, x->space, x->addr, x->dev, 1, ticks);
 }
 
-static void return_add(struct exit_cost *cell, struct exit_cost *spill, uint64_t ticks)
+static void return_add(struct exit_stats *s, unsigned cell, unsigned spill, uint64_t ticks)
 {
-	if (cell)
-		hist_add(&cell->part[PART_RETURN], ticks);
-	if (spill)
-		hist_add(&spill->part[PART_RETURN], ticks);
+	struct exit_cost *c = cell_of(s, cell), *sp = cell_of(s, spill);
+
+	if (c)
+		hist_add(&c->part[PART_RETURN], ticks);
+	if (sp)
+		hist_add(&sp->part[PART_RETURN], ticks);
+}
+
+static void cell_add(struct exit_cost *c, const struct exit_sample *x)
+{
+	hist_add(&c->handle, x->decode + x->emulate);
+	hist_add(&c->part[PART_RUN], x->run);
+	hist_add(&c->part[PART_DECODE], x->decode);
+	hist_add(&c->part[PART_EMULATE], x->emulate);
+}
+
+/* A cell id kept as 1 + id (0: no exit yet, a zeroed exit_stats). */
+static unsigned last_id(uint16_t kept)
+{
+	return kept ? kept - 1u : STATS_NO_CELL;
+}
+
+void stats_flush(struct exit_stats *s)
+{
+	for (unsigned i = 0; i < s->npending && i < STATS_PENDING; i++) {
+		const struct exit_sample *x = &s->pending[i];
+		struct exit_cost *c = cell_of(s, x->cell), *sp = cell_of(s, x->spill);
+
+		return_add(s, x->ret_cell, x->ret_spill, x->ret);
+		if (c)
+			cell_add(c, x);
+		if (sp)
+			cell_add(sp, x);
+		if (x->access)
+			addr_record(s, x, x->decode + x->emulate);
+	}
+	s->npending = 0;
 }
 
 void stats_record(struct exit_stats *s, const struct exit_record *e)
 {
-	unsigned slot = slot_of(e);
+	unsigned slot = slot_of(e), cell = STATS_NO_CELL, spill = STATS_NO_CELL;
 	int owner = owner_of(e);
-	struct exit_cost *c = NULL;
+	struct exit_sample *x;
 
-	if (e->has_return)
-		return_add(s->ret_cell, s->ret_spill, e->return_ticks);
 	s->run_ticks += part_run(e);
 	atomic_store_explicit(&s->live[slot],
 			      atomic_load_explicit(&s->live[slot], memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	if (owner >= 0)
-		c = pair_cell(s, slot, (unsigned)owner, true);
-	s->ret_spill = NULL;
-	if (!c) {
+		cell = pair_id(s, slot, (unsigned)owner, true);
+	if (cell == STATS_NO_CELL) {
 		/* No owner, or (never in practice) no pair cell left: the
 		 * reason's cell, and the owner's spill cell. */
-		c = &s->unowned[slot];
-		if (owner >= 0) {
-			s->ret_spill = &s->spill[owner];
-			cost_add(s->ret_spill, e);
-		}
+		cell = ID_UNOWNED(slot);
+		if (owner >= 0)
+			spill = ID_SPILL((unsigned)owner);
 	}
-	cost_add(c, e);
-	s->ret_cell = c;
-	if (e->kind == EXIT_ACCESS || e->kind == EXIT_MSR)
-		addr_record(s, e, valid_dev(e->dev) ? e->dev : STATS_DEV_NONE,
-			    part_decode(e) + part_emulate(e));
+	if (s->npending >= STATS_PENDING)
+		stats_flush(s);
+	x = &s->pending[s->npending++];
+	*x = (struct exit_sample){
+		.run = part_run(e), .decode = part_decode(e), .emulate = part_emulate(e),
+		.ret = e->return_ticks, .addr = e->addr,
+		.cell = (uint16_t)cell, .spill = (uint16_t)spill,
+		.ret_cell = e->has_return ? last_id(s->last_cell) : STATS_NO_CELL,
+		.ret_spill = e->has_return ? last_id(s->last_spill) : STATS_NO_CELL,
+		.dev = (int16_t)(valid_dev(e->dev) ? e->dev : STATS_DEV_NONE), .space = e->space,
+		.access = e->kind == EXIT_ACCESS || e->kind == EXIT_MSR,
+	};
+	s->last_cell = (uint16_t)(cell + 1);
+	s->last_spill = (uint16_t)(spill + 1);
 }
 
 void stats_record_return(struct exit_stats *s, const struct exit_record *e, uint64_t ticks)
 {
-	unsigned slot = slot_of(e);
+	unsigned slot = slot_of(e), id;
 	int owner = owner_of(e);
-	struct exit_cost *c = owner >= 0 ? pair_cell(s, slot, (unsigned)owner, false) : NULL;
 
-	if (c)
-		return_add(c, NULL, ticks);
+	stats_flush(s);
+	id = owner >= 0 ? pair_id(s, slot, (unsigned)owner, false) : STATS_NO_CELL;
+	if (id != STATS_NO_CELL)
+		return_add(s, id, STATS_NO_CELL, ticks);
 	else
-		return_add(&s->unowned[slot], owner >= 0 ? &s->spill[owner] : NULL, ticks);
+		return_add(s, ID_UNOWNED(slot), owner >= 0 ? ID_SPILL((unsigned)owner) : STATS_NO_CELL,
+			   ticks);
 }
 
 void stats_record_last_return(struct exit_stats *s, uint64_t ticks)
 {
-	return_add(s->ret_cell, s->ret_spill, ticks);
+	stats_flush(s);
+	return_add(s, last_id(s->last_cell), last_id(s->last_spill), ticks);
 }
 
 uint64_t stats_live_count(const struct exit_stats *s, unsigned slot)
@@ -216,6 +262,9 @@ uint64_t stats_device_count(const struct exit_stats *s, int dev)
 	for (unsigned i = 0; i < n; i++)
 		if (s->pair_key[i] % STATS_OWNERS == (unsigned)dev)
 			t += s->pair[i].handle.count;
+	for (unsigned i = 0; i < s->npending && i < STATS_PENDING; i++)
+		if (s->pending[i].dev == dev)
+			t++;
 	return t + s->spill[dev].handle.count;
 }
 

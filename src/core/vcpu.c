@@ -311,6 +311,8 @@ static void *vcpu_thread(void *arg)
 		if (r.end != VM_RUNNING)
 			vm_request_end(vm, (enum vm_end)r.end);
 	}
+	if (obs->vcpu_end)
+		obs->vcpu_end(obs->ctx, v->id);
 	if (v->test_stuck)
 		test_hang(v);
 	return NULL;

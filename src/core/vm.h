@@ -70,8 +70,10 @@ struct vm_config {
 struct msi_routes;
 struct vm_observer {
 	void *ctx;
-	/* On vCPU VCPU's thread before its first KVM_RUN. */
+	/* On vCPU VCPU's thread before its first KVM_RUN, and after its
+	 * last exit (the thread ends). */
 	void (*vcpu_start)(void *ctx, unsigned vcpu);
+	void (*vcpu_end)(void *ctx, unsigned vcpu);
 	/* Every return from KVM_RUN, decoded, emulated and timed; R also
 	 * carries the way back into KVM_RUN of the exit before it. */
 	void (*exit)(void *ctx, unsigned vcpu, const struct exit_record *r);

@@ -435,6 +435,14 @@ static void add_return(struct watch *w, unsigned vcpu, uint64_t ticks)
 	}
 }
 
+static void watch_end(void *ctx, unsigned vcpu)
+{
+	struct watch *w = ctx;
+
+	if (w->inner.vcpu_end)
+		w->inner.vcpu_end(w->inner.ctx, vcpu);
+}
+
 static void watch_exit(void *ctx, unsigned vcpu, const struct exit_record *r)
 {
 	struct watch *w = ctx;
@@ -503,7 +511,8 @@ static int run_warden(struct machine *m, const struct lab_run_config *c, struct 
 	}
 	if (!c->no_accounting)
 		recorder_observer(&rec, &w->inner);
-	m->vm.obs = (struct vm_observer){ .ctx = w, .vcpu_start = watch_start, .exit = watch_exit,
+	m->vm.obs = (struct vm_observer){ .ctx = w, .vcpu_start = watch_start,
+					  .vcpu_end = watch_end, .exit = watch_exit,
 					  .exit_return = watch_return };
 	if (vm_start(&m->vm) == 0) {
 		do

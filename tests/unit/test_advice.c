@@ -16,6 +16,7 @@ static struct exit_view all;
 /* The exits recorded so far, summed as the reporters read them. */
 static const struct exit_view *view(void)
 {
+	stats_flush(vcpu);
 	stats_merge_all(&rep, &all);
 	return &all;
 }
@@ -29,6 +30,7 @@ static void exits(uint8_t space, uint64_t addr, int dev, unsigned n)
 					 .unclaimed = dev < 0 };
 		stats_record(vcpu, &e);
 	}
+	stats_flush(vcpu); /* as the vCPU thread's end does */
 }
 
 static int setup(void **state)

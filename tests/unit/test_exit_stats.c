@@ -74,9 +74,11 @@ static void rec_addr(struct exit_stats *s, uint8_t space, uint64_t addr, int dev
 	stats_record(s, &e);
 }
 
-/* The tables are summed when read: vCPU S's as the reporters see it. */
-static const struct exit_view *view_of(struct fx *f, const struct exit_stats *s)
+/* The tables are summed when read: vCPU S's as the reporters see it,
+ * once its pending exits are in the cells (as its thread's end does). */
+static const struct exit_view *view_of(struct fx *f, struct exit_stats *s)
 {
+	stats_flush(s);
 	stats_view(s, &f->view);
 	return &f->view;
 }
@@ -195,6 +197,7 @@ static void test_addresses_per_space_and_owner(void **state)
 	rec_addr(s, BUS_PIO, 0x80, STATS_DEV_NONE, 5);
 	rec_addr(s, BUS_MMIO, 0x80, STATS_DEV_NONE, 7); /* same address, other space */
 	rec_addr(s, BUS_PIO, 0x3f8, 0, 9);               /* claimed by device 0 */
+	stats_flush(s);
 	assert_int_equal(addrs_used(s->addr), 3);
 	u = find_addr(s->addr, BUS_PIO, 0x80);
 	assert_non_null(u);
@@ -221,15 +224,18 @@ static void test_address_overflow(void **state)
 	/* Exactly as many distinct addresses as slots: all fit. */
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
 		rec_addr(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * i, STATS_DEV_NONE, 1);
+	stats_flush(s);
 	assert_int_equal(addrs_used(s->addr), STATS_ADDR_SLOTS);
 	assert_int_equal(s->addr_overflow, 0);
 	/* More distinct ones overflow, one count per exit. */
 	for (unsigned i = 0; i < 10; i++)
 		rec_addr(s, BUS_PIO, 0x1000 + i, STATS_DEV_NONE, 1);
 	rec_addr(s, BUS_PIO, 0x1000, STATS_DEV_NONE, 1);
+	stats_flush(s);
 	assert_int_equal(s->addr_overflow, 11);
 	/* Known addresses are still counted in their slots. */
 	rec_addr(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63, STATS_DEV_NONE, 1);
+	stats_flush(s);
 	assert_int_equal(find_addr(s->addr, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63)->count, 2);
 	assert_int_equal(s->addr_overflow, 11);
 	assert_int_equal(view_of(f, s)->unclaimed.handle.count, STATS_ADDR_SLOTS + 12);
@@ -266,6 +272,8 @@ static struct stats_report fill_three(struct fx *f)
 	rec(&f->vcpu[2], KVM_EXIT_SHUTDOWN, STATS_DEV_NONE, 1, 1);
 	rec_addr(&f->vcpu[2], BUS_PIO, 0x80, STATS_DEV_NONE, 3);
 	f->vcpu[2].addr_overflow = 2;
+	for (unsigned c = 0; c < NVCPUS; c++)
+		stats_flush(&f->vcpu[c]); /* as each vCPU thread's end does */
 	return r;
 }
 
@@ -314,6 +322,8 @@ static void test_merge_all_address_overflow(void **state)
 	for (unsigned c = 0; c < NVCPUS; c++)
 		for (unsigned i = 0; i < 100; i++)
 			rec_addr(&f->vcpu[c], BUS_PIO, 0x1000 * c + i, STATS_DEV_NONE, 1);
+	for (unsigned c = 0; c < NVCPUS; c++)
+		stats_flush(&f->vcpu[c]);
 	stats_merge_all(&r, &f->merged);
 	assert_int_equal(addrs_used(f->merged.addr), STATS_ADDR_SLOTS);
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
