@@ -177,7 +177,9 @@ static unsigned last_id(uint16_t kept)
 
 void stats_flush(struct exit_stats *s)
 {
-	for (unsigned i = 0; i < s->npending && i < STATS_PENDING; i++) {
+	unsigned n = atomic_load_explicit(&s->npending, memory_order_relaxed);
+
+	for (unsigned i = 0; i < n && i < STATS_PENDING; i++) {
 		const struct exit_sample *x = &s->pending[i];
 		struct exit_cost *c = cell_of(s, x->cell), *sp = cell_of(s, x->spill);
 
@@ -189,7 +191,7 @@ void stats_flush(struct exit_stats *s)
 		if (x->access)
 			addr_record(s, x, x->decode + x->emulate);
 	}
-	s->npending = 0;
+	atomic_store_explicit(&s->npending, 0, memory_order_release);
 }
 
 void stats_record(struct exit_stats *s, const struct exit_record *e)
@@ -197,6 +199,7 @@ void stats_record(struct exit_stats *s, const struct exit_record *e)
 	unsigned slot = slot_of(e), cell = STATS_NO_CELL, spill = STATS_NO_CELL;
 	int owner = owner_of(e);
 	struct exit_sample *x;
+	unsigned n;
 
 	s->run_ticks += part_run(e);
 	atomic_store_explicit(&s->live[slot],
@@ -211,9 +214,10 @@ void stats_record(struct exit_stats *s, const struct exit_record *e)
 		if (owner >= 0)
 			spill = ID_SPILL((unsigned)owner);
 	}
-	if (s->npending >= STATS_PENDING)
+	if (atomic_load_explicit(&s->npending, memory_order_relaxed) >= STATS_PENDING)
 		stats_flush(s);
-	x = &s->pending[s->npending++];
+	n = atomic_load_explicit(&s->npending, memory_order_relaxed);
+	x = &s->pending[n];
 	*x = (struct exit_sample){
 		.run = part_run(e), .decode = part_decode(e), .emulate = part_emulate(e),
 		.ret = e->return_ticks, .addr = e->addr,
@@ -223,6 +227,7 @@ void stats_record(struct exit_stats *s, const struct exit_record *e)
 		.dev = (int16_t)(valid_dev(e->dev) ? e->dev : STATS_DEV_NONE), .space = e->space,
 		.access = e->kind == EXIT_ACCESS || e->kind == EXIT_MSR,
 	};
+	atomic_store_explicit(&s->npending, n + 1, memory_order_release);
 	s->last_cell = (uint16_t)(cell + 1);
 	s->last_spill = (uint16_t)(spill + 1);
 }
@@ -262,7 +267,7 @@ uint64_t stats_device_count(const struct exit_stats *s, int dev)
 	for (unsigned i = 0; i < n; i++)
 		if (s->pair_key[i] % STATS_OWNERS == (unsigned)dev)
 			t += s->pair[i].handle.count;
-	for (unsigned i = 0; i < s->npending && i < STATS_PENDING; i++)
+	for (unsigned i = 0; i < atomic_load_explicit(&s->npending, memory_order_relaxed) && i < STATS_PENDING; i++)
 		if (s->pending[i].dev == dev)
 			t++;
 	return t + s->spill[dev].handle.count;
@@ -308,6 +313,71 @@ uint64_t stats_view_total(const struct exit_view *v)
 	return t;
 }
 
+/* The view's costs that cell ID of S adds to (its reason's, its owner's:
+ * either may be NULL). */
+static void view_costs(struct exit_view *out, const struct exit_stats *s, unsigned id,
+		       struct exit_cost **reason, struct exit_cost **owner)
+{
+	unsigned slot = STATS_NREASONS, o = STATS_OWNERS;
+
+	if (id < STATS_PAIRS) {
+		slot = s->pair_key[id] / STATS_OWNERS;
+		o = s->pair_key[id] % STATS_OWNERS;
+	} else if (id < ID_SPILL(0)) {
+		slot = id - STATS_PAIRS;
+	} else if (id < ID_SPILL(STATS_OWNERS)) {
+		o = id - ID_SPILL(0);
+	}
+	*reason = slot < STATS_NREASONS ? &out->reason[slot] : NULL;
+	*owner = o == STATS_OWNER_UNCLAIMED ? &out->unclaimed : o < STATS_MAX_DEVICES ? &out->device[o] : NULL;
+}
+
+static void view_hist(struct exit_cost *c, const struct exit_sample *x)
+{
+	if (c) {
+		hist_add(&c->handle, x->decode + x->emulate);
+		hist_add(&c->part[PART_RUN], x->run);
+		hist_add(&c->part[PART_DECODE], x->decode);
+		hist_add(&c->part[PART_EMULATE], x->emulate);
+	}
+}
+
+static void view_return(struct exit_view *out, const struct exit_stats *s, unsigned id, uint64_t ticks)
+{
+	struct exit_cost *r, *o;
+
+	view_costs(out, s, id, &r, &o);
+	if (r)
+		hist_add(&r->part[PART_RETURN], ticks);
+	if (o)
+		hist_add(&o->part[PART_RETURN], ticks);
+}
+
+/* The samples S's thread has not put in its cells yet, as the flush would
+ * put them.  Read from another thread while that one runs, a sample can
+ * be half written or already flushed (an answer a few exits off); its
+ * ids are checked like any other value. */
+static void view_add_pending(struct exit_view *out, const struct exit_stats *s)
+{
+	unsigned n = atomic_load_explicit(&s->npending, memory_order_acquire);
+
+	for (unsigned i = 0; i < n && i < STATS_PENDING; i++) {
+		const struct exit_sample *x = &s->pending[i];
+		struct exit_cost *r, *o;
+
+		view_return(out, s, x->ret_cell, x->ret);
+		view_return(out, s, x->ret_spill, x->ret);
+		view_costs(out, s, x->cell, &r, &o);
+		view_hist(r, x);
+		view_hist(o, x);
+		view_costs(out, s, x->spill, &r, &o);
+		view_hist(o, x); /* a spilled exit's reason part is in its cell */
+		if (x->access)
+			addr_add(out->addr, &out->addr_overflow, x->space, x->addr, x->dev, 1,
+				 x->decode + x->emulate);
+	}
+}
+
 /* Add one vCPU's cells to OUT: each pair cell to its reason and to its
  * owner; the unowned cells to their reason; the spill cells to their
  * owner (their reason's part is in unowned). */
@@ -334,6 +404,7 @@ static void view_add(struct exit_view *out, const struct exit_stats *s)
 			addr_add(out->addr, &out->addr_overflow, a->space, a->addr, a->dev, a->count, a->ticks);
 	}
 	out->addr_overflow += s->addr_overflow;
+	view_add_pending(out, s);
 }
 
 void stats_view(const struct exit_stats *s, struct exit_view *out)

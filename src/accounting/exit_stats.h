@@ -95,7 +95,10 @@ struct exit_stats {
 	/* The last exit's cells (1 + id; 0: none): where its RETURN part
 	 * goes when the next exit brings it. */
 	uint16_t last_cell, last_spill;
-	unsigned npending;
+	/* Samples not yet in the cells; published (release) after the
+	 * sample, so that a reader on another thread (GET /stats) can add
+	 * them to its view: an idle vCPU's last exits are not left out. */
+	_Atomic unsigned npending;
 	struct exit_sample pending[STATS_PENDING];
 	struct last_exits last; /* for the crash report (not merged) */
 	/* Pair cells: pair_of[reason][owner] is 1 + the index in pair[], or
