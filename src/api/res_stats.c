@@ -1,8 +1,7 @@
 /* GET /stats: the --stats JSON (schema warden-stats/2) of the VM as it
  * runs, on demand.  The exit tables are read while the vCPUs write them
  * (no vCPU is stopped): counts can be a few exits apart between two
- * parts of one answer (the tables up to STATS_PENDING exits per vCPU
- * behind the live counts); every array read is a fixed-size one. */
+ * parts of one answer; every array read is a fixed-size one. */
 #include <stdio.h>
 #include <stdlib.h>
 
