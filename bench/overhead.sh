@@ -31,7 +31,7 @@ ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o "$OUT/pio_loop.e
 rm -f "$OUT/libwarden.a"
 ar rcs "$OUT/libwarden.a" $(find "$BUILD/obj" -name '*.o' ! -name main.o | sort)
 gcc -O2 -g -std=gnu11 -D_GNU_SOURCE -Isrc -Iinclude -o "$OUT/bare_loop" bench/bare_loop.c \
-	"$OUT/libwarden.a" -ljson-c -luring -lpthread -lm
+	"$OUT/libwarden.a" -ljson-c -luring -lseccomp -lpthread -lm
 
 bare() {
 	"$OUT/bare_loop" "$OUT/pio_loop.elf" | awk -F'[= ]' '{ printf "%.1f\n", $4 / $2 }'

@@ -78,7 +78,7 @@ static bool matches(const struct rule *ru, const struct stats_report *r, const s
 }
 
 static uint64_t count_of(const struct rule *ru, const struct stats_report *r,
-			 const struct exit_stats *all)
+			 const struct exit_view *all)
 {
 	uint64_t n = 0;
 
@@ -104,11 +104,11 @@ static void price(struct advice *a, const struct rule *ru, const struct advice_c
 	a->saving_ns = a->exit_ns > a->instead_ns ? (double)a->exits * (a->exit_ns - a->instead_ns) : 0;
 }
 
-unsigned advice_collect(const struct stats_report *r, const struct exit_stats *all,
+unsigned advice_collect(const struct stats_report *r, const struct exit_view *all,
 			struct advice *out)
 {
 	struct exit_split x = exit_split_of(r, -1);
-	uint64_t total = x.total ? x.total : stats_total(all);
+	uint64_t total = x.total ? x.total : stats_view_total(all);
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < NRULES && total; i++) {

@@ -29,7 +29,7 @@ struct advice {
 
 /* The sources of ALL (merged over vCPUs) in R worth advice, biggest
  * first, into OUT; returns how many (at most ADVICE_MAX). */
-unsigned advice_collect(const struct stats_report *r, const struct exit_stats *all,
+unsigned advice_collect(const struct stats_report *r, const struct exit_view *all,
 			struct advice *out);
 
 #endif

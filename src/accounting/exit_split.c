@@ -7,8 +7,8 @@ uint64_t stats_hw_exits(const struct exit_stats *s)
 {
 	/* A signal (EINTR) or AP wake-up (EAGAIN) return is not an exit
 	 * warden handled: KVM stopped for its own reasons. */
-	return stats_total(s) - s->reason[STATS_REASON_EINTR].handle.count -
-	       s->reason[STATS_REASON_EAGAIN].handle.count;
+	return stats_total(s) - stats_live_count(s, STATS_REASON_EINTR) -
+	       stats_live_count(s, STATS_REASON_EAGAIN);
 }
 
 static struct exit_split one_vcpu(const struct stats_report *r, unsigned c)

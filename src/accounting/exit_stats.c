@@ -51,30 +51,26 @@ static uint64_t part_run(const struct exit_record *e) { return e->t_exit - e->t_
 static uint64_t part_decode(const struct exit_record *e) { return e->t_decoded - e->t_exit; }
 static uint64_t part_emulate(const struct exit_record *e) { return e->t_done - e->t_decoded; }
 
-static void cost_add(struct exit_cost *c, const struct exit_record *e)
-{
-	hist_add(&c->handle, part_decode(e) + part_emulate(e));
-	hist_add(&c->part[PART_RUN], part_run(e));
-	hist_add(&c->part[PART_DECODE], part_decode(e));
-	hist_add(&c->part[PART_EMULATE], part_emulate(e));
-}
-
 static void cost_merge(struct exit_cost *dst, const struct exit_cost *src)
 {
+	if (!src->handle.count && !src->part[PART_RETURN].count)
+		return; /* most cells are empty: skip their buckets */
 	hist_merge(&dst->handle, &src->handle);
 	for (unsigned p = 0; p < STATS_NPARTS; p++)
 		hist_merge(&dst->part[p], &src->part[p]);
 }
 
-/* Add COUNT exits at (SPACE, ADDR) to the open-addressing table of S; a
- * full table counts them as overflow. */
-static void addr_add(struct exit_stats *s, uint8_t space, uint64_t addr, int dev, uint64_t count,
-		     uint64_t ns)
+/* Add COUNT exits at (SPACE, ADDR) to the open-addressing table of an
+ * address array (TAB, with its OVERFLOW); a full table counts them as
+ * overflow. Returns the slot, or STATS_ADDR_SLOTS. */
+static unsigned addr_add(struct addr_stat *tab, uint64_t *overflow, uint8_t space, uint64_t addr,
+			 int dev, uint64_t count, uint64_t ticks)
 {
 	unsigned h = (unsigned)((addr * 0x9E3779B97F4A7C15ULL) >> 56) ^ space;
 
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++) {
-		struct addr_stat *a = &s->addr[(h + i) % STATS_ADDR_SLOTS];
+		unsigned k = (h + i) % STATS_ADDR_SLOTS;
+		struct addr_stat *a = &tab[k];
 
 		if (!a->used) {
 			*a = (struct addr_stat){ .addr = addr, .space = space, .used = 1,
@@ -82,11 +78,12 @@ static void addr_add(struct exit_stats *s, uint8_t space, uint64_t addr, int dev
 		}
 		if (a->addr == addr && a->space == space) {
 			a->count += count;
-			a->ticks += ns;
-			return;
+			a->ticks += ticks;
+			return k;
 		}
 	}
-	s->addr_overflow += count;
+	*overflow += count;
+	return STATS_ADDR_SLOTS;
 }
 
 static bool valid_dev(int dev)
@@ -94,38 +91,186 @@ static bool valid_dev(int dev)
 	return dev >= 0 && dev < STATS_MAX_DEVICES;
 }
 
+/* E's owner (a device slot or STATS_OWNER_UNCLAIMED), or -1 for none. */
+static int owner_of(const struct exit_record *e)
+{
+	if (valid_dev(e->dev))
+		return e->dev;
+	return e->unclaimed ? STATS_OWNER_UNCLAIMED : -1;
+}
+
+static unsigned slot_of(const struct exit_record *e)
+{
+	return e->slot < STATS_NREASONS ? e->slot : KVM_EXIT_UNKNOWN;
+}
+
+/* Cell ids: the pair cells, then the unowned cells by reason, then the
+ * spill cells by owner. */
+#define ID_UNOWNED(slot) (STATS_PAIRS + (slot))
+#define ID_SPILL(owner) (STATS_PAIRS + STATS_NREASONS + (owner))
+
+static struct exit_cost *cell_of(struct exit_stats *s, unsigned id)
+{
+	if (id < STATS_PAIRS)
+		return &s->pair[id];
+	if (id < ID_SPILL(0))
+		return &s->unowned[id - STATS_PAIRS];
+	if (id < ID_SPILL(STATS_OWNERS))
+		return &s->spill[id - ID_SPILL(0)];
+	return NULL; /* STATS_NO_CELL */
+}
+
+/* The id of (SLOT, OWNER)'s pair cell, made at the pair's first exit;
+ * STATS_NO_CELL when it has none and pair[] is full (or MAKE is false). */
+static unsigned pair_id(struct exit_stats *s, unsigned slot, unsigned owner, bool make)
+{
+	unsigned i = s->pair_of[slot][owner], n;
+
+	if (i)
+		return i - 1;
+	n = atomic_load_explicit(&s->npairs, memory_order_relaxed);
+	if (!make || n >= STATS_PAIRS)
+		return STATS_NO_CELL;
+	s->pair_key[n] = (uint16_t)(slot * STATS_OWNERS + owner);
+	s->pair_of[slot][owner] = (uint8_t)(n + 1);
+	atomic_store_explicit(&s->npairs, n + 1, memory_order_release);
+	return n;
+}
+
+/* The address of an access exit; the last one's slot is tried first,
+ * since a busy guest hits the same port or register exit after exit. */
+static void addr_record(struct exit_stats *s, const struct exit_sample *x, uint64_t ticks)
+{
+	struct addr_stat *a = &s->addr[s->addr_hint % STATS_ADDR_SLOTS];
+
+	if (a->used && a->addr == x->addr && a->space == x->space) {
+		a->count++;
+		a->ticks += ticks;
+		return;
+	}
+	s->addr_hint = addr_add(s->addr, &s->addr_overflow, x->space, x->addr, x->dev, 1, ticks);
+}
+
+static void return_add(struct exit_stats *s, unsigned cell, unsigned spill, uint64_t ticks)
+{
+	struct exit_cost *c = cell_of(s, cell), *sp = cell_of(s, spill);
+
+	if (c)
+		hist_add(&c->part[PART_RETURN], ticks);
+	if (sp)
+		hist_add(&sp->part[PART_RETURN], ticks);
+}
+
+static void cell_add(struct exit_cost *c, const struct exit_sample *x)
+{
+	hist_add(&c->handle, x->decode + x->emulate);
+	hist_add(&c->part[PART_RUN], x->run);
+	hist_add(&c->part[PART_DECODE], x->decode);
+	hist_add(&c->part[PART_EMULATE], x->emulate);
+}
+
+/* A cell id kept as 1 + id (0: no exit yet, a zeroed exit_stats). */
+static unsigned last_id(uint16_t kept)
+{
+	return kept ? kept - 1u : STATS_NO_CELL;
+}
+
+void stats_flush(struct exit_stats *s)
+{
+	unsigned n = atomic_load_explicit(&s->npending, memory_order_relaxed);
+
+	for (unsigned i = 0; i < n && i < STATS_PENDING; i++) {
+		const struct exit_sample *x = &s->pending[i];
+		struct exit_cost *c = cell_of(s, x->cell), *sp = cell_of(s, x->spill);
+
+		return_add(s, x->ret_cell, x->ret_spill, x->ret);
+		if (c)
+			cell_add(c, x);
+		if (sp)
+			cell_add(sp, x);
+		if (x->access)
+			addr_record(s, x, x->decode + x->emulate);
+	}
+	atomic_store_explicit(&s->npending, 0, memory_order_release);
+}
+
 void stats_record(struct exit_stats *s, const struct exit_record *e)
 {
-	unsigned slot = e->slot < STATS_NREASONS ? e->slot : KVM_EXIT_UNKNOWN;
+	unsigned slot = slot_of(e), cell = STATS_NO_CELL, spill = STATS_NO_CELL;
+	int owner = owner_of(e);
+	struct exit_sample *x;
+	unsigned n;
 
 	s->run_ticks += part_run(e);
 	atomic_store_explicit(&s->live[slot],
 			      atomic_load_explicit(&s->live[slot], memory_order_relaxed) + 1,
 			      memory_order_relaxed);
-	cost_add(&s->reason[slot], e);
-	if (valid_dev(e->dev))
-		cost_add(&s->device[e->dev], e);
-	if (e->unclaimed)
-		cost_add(&s->unclaimed, e);
-	if (e->kind == EXIT_ACCESS || e->kind == EXIT_MSR)
-		addr_add(s, e->space, e->addr, valid_dev(e->dev) ? e->dev : STATS_DEV_NONE, 1,
-			 part_decode(e) + part_emulate(e));
+	if (owner >= 0)
+		cell = pair_id(s, slot, (unsigned)owner, true);
+	if (cell == STATS_NO_CELL) {
+		/* No owner, or (never in practice) no pair cell left: the
+		 * reason's cell, and the owner's spill cell. */
+		cell = ID_UNOWNED(slot);
+		if (owner >= 0)
+			spill = ID_SPILL((unsigned)owner);
+	}
+	if (atomic_load_explicit(&s->npending, memory_order_relaxed) >= STATS_PENDING)
+		stats_flush(s);
+	n = atomic_load_explicit(&s->npending, memory_order_relaxed);
+	x = &s->pending[n];
+	*x = (struct exit_sample){
+		.run = part_run(e), .decode = part_decode(e), .emulate = part_emulate(e),
+		.ret = e->return_ticks, .addr = e->addr,
+		.cell = (uint16_t)cell, .spill = (uint16_t)spill,
+		.ret_cell = e->has_return ? last_id(s->last_cell) : STATS_NO_CELL,
+		.ret_spill = e->has_return ? last_id(s->last_spill) : STATS_NO_CELL,
+		.dev = (int16_t)(valid_dev(e->dev) ? e->dev : STATS_DEV_NONE), .space = e->space,
+		.access = e->kind == EXIT_ACCESS || e->kind == EXIT_MSR,
+	};
+	atomic_store_explicit(&s->npending, n + 1, memory_order_release);
+	s->last_cell = (uint16_t)(cell + 1);
+	s->last_spill = (uint16_t)(spill + 1);
 }
 
-void stats_record_return(struct exit_stats *s, const struct exit_record *e, uint64_t ns)
+void stats_record_return(struct exit_stats *s, const struct exit_record *e, uint64_t ticks)
 {
-	unsigned slot = e->slot < STATS_NREASONS ? e->slot : KVM_EXIT_UNKNOWN;
+	unsigned slot = slot_of(e), id;
+	int owner = owner_of(e);
 
-	hist_add(&s->reason[slot].part[PART_RETURN], ns);
-	if (valid_dev(e->dev))
-		hist_add(&s->device[e->dev].part[PART_RETURN], ns);
-	if (e->unclaimed)
-		hist_add(&s->unclaimed.part[PART_RETURN], ns);
+	stats_flush(s);
+	id = owner >= 0 ? pair_id(s, slot, (unsigned)owner, false) : STATS_NO_CELL;
+	if (id != STATS_NO_CELL)
+		return_add(s, id, STATS_NO_CELL, ticks);
+	else
+		return_add(s, ID_UNOWNED(slot), owner >= 0 ? ID_SPILL((unsigned)owner) : STATS_NO_CELL,
+			   ticks);
+}
+
+void stats_record_last_return(struct exit_stats *s, uint64_t ticks)
+{
+	stats_flush(s);
+	return_add(s, last_id(s->last_cell), last_id(s->last_spill), ticks);
 }
 
 uint64_t stats_live_count(const struct exit_stats *s, unsigned slot)
 {
 	return slot < STATS_NREASONS ? atomic_load_explicit(&s->live[slot], memory_order_relaxed) : 0;
+}
+
+uint64_t stats_device_count(const struct exit_stats *s, int dev)
+{
+	unsigned n = atomic_load_explicit(&s->npairs, memory_order_acquire);
+	uint64_t t = 0;
+
+	if (!valid_dev(dev))
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (s->pair_key[i] % STATS_OWNERS == (unsigned)dev)
+			t += s->pair[i].handle.count;
+	for (unsigned i = 0; i < atomic_load_explicit(&s->npending, memory_order_relaxed) && i < STATS_PENDING; i++)
+		if (s->pending[i].dev == dev)
+			t++;
+	return t + s->spill[dev].handle.count;
 }
 
 static int addr_desc(const void *a, const void *b)
@@ -137,15 +282,15 @@ static int addr_desc(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-unsigned stats_addrs_sorted(const struct exit_stats *s, int space, bool unclaimed_only,
+unsigned stats_addrs_sorted(const struct exit_view *v, int space, bool unclaimed_only,
 			    struct addr_stat *out)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
-		if (s->addr[i].used && (space < 0 || s->addr[i].space == space) &&
-		    (!unclaimed_only || s->addr[i].dev < 0))
-			out[n++] = s->addr[i];
+		if (v->addr[i].used && (space < 0 || v->addr[i].space == space) &&
+		    (!unclaimed_only || v->addr[i].dev < 0))
+			out[n++] = v->addr[i];
 	qsort(out, n, sizeof(out[0]), addr_desc);
 	return n;
 }
@@ -155,27 +300,122 @@ uint64_t stats_total(const struct exit_stats *s)
 	uint64_t t = 0;
 
 	for (unsigned i = 0; i < STATS_NREASONS; i++)
-		t += s->reason[i].handle.count;
+		t += stats_live_count(s, i);
 	return t;
 }
 
-void stats_merge_all(const struct stats_report *r, struct exit_stats *out)
+uint64_t stats_view_total(const struct exit_view *v)
+{
+	uint64_t t = 0;
+
+	for (unsigned i = 0; i < STATS_NREASONS; i++)
+		t += v->reason[i].handle.count;
+	return t;
+}
+
+/* The view's costs that cell ID of S adds to (its reason's, its owner's:
+ * either may be NULL). */
+static void view_costs(struct exit_view *out, const struct exit_stats *s, unsigned id,
+		       struct exit_cost **reason, struct exit_cost **owner)
+{
+	unsigned slot = STATS_NREASONS, o = STATS_OWNERS;
+
+	if (id < STATS_PAIRS) {
+		slot = s->pair_key[id] / STATS_OWNERS;
+		o = s->pair_key[id] % STATS_OWNERS;
+	} else if (id < ID_SPILL(0)) {
+		slot = id - STATS_PAIRS;
+	} else if (id < ID_SPILL(STATS_OWNERS)) {
+		o = id - ID_SPILL(0);
+	}
+	*reason = slot < STATS_NREASONS ? &out->reason[slot] : NULL;
+	*owner = o == STATS_OWNER_UNCLAIMED ? &out->unclaimed : o < STATS_MAX_DEVICES ? &out->device[o] : NULL;
+}
+
+static void view_hist(struct exit_cost *c, const struct exit_sample *x)
+{
+	if (c) {
+		hist_add(&c->handle, x->decode + x->emulate);
+		hist_add(&c->part[PART_RUN], x->run);
+		hist_add(&c->part[PART_DECODE], x->decode);
+		hist_add(&c->part[PART_EMULATE], x->emulate);
+	}
+}
+
+static void view_return(struct exit_view *out, const struct exit_stats *s, unsigned id, uint64_t ticks)
+{
+	struct exit_cost *r, *o;
+
+	view_costs(out, s, id, &r, &o);
+	if (r)
+		hist_add(&r->part[PART_RETURN], ticks);
+	if (o)
+		hist_add(&o->part[PART_RETURN], ticks);
+}
+
+/* The samples S's thread has not put in its cells yet, as the flush would
+ * put them.  Read from another thread while that one runs, a sample can
+ * be half written or already flushed (an answer a few exits off); its
+ * ids are checked like any other value. */
+static void view_add_pending(struct exit_view *out, const struct exit_stats *s)
+{
+	unsigned n = atomic_load_explicit(&s->npending, memory_order_acquire);
+
+	for (unsigned i = 0; i < n && i < STATS_PENDING; i++) {
+		const struct exit_sample *x = &s->pending[i];
+		struct exit_cost *r, *o;
+
+		view_return(out, s, x->ret_cell, x->ret);
+		view_return(out, s, x->ret_spill, x->ret);
+		view_costs(out, s, x->cell, &r, &o);
+		view_hist(r, x);
+		view_hist(o, x);
+		view_costs(out, s, x->spill, &r, &o);
+		view_hist(o, x); /* a spilled exit's reason part is in its cell */
+		if (x->access)
+			addr_add(out->addr, &out->addr_overflow, x->space, x->addr, x->dev, 1,
+				 x->decode + x->emulate);
+	}
+}
+
+/* Add one vCPU's cells to OUT: each pair cell to its reason and to its
+ * owner; the unowned cells to their reason; the spill cells to their
+ * owner (their reason's part is in unowned). */
+static void view_add(struct exit_view *out, const struct exit_stats *s)
+{
+	unsigned n = atomic_load_explicit(&s->npairs, memory_order_acquire);
+
+	out->run_ticks += s->run_ticks;
+	for (unsigned i = 0; i < STATS_NREASONS; i++)
+		cost_merge(&out->reason[i], &s->unowned[i]);
+	for (unsigned i = 0; i < n && i < STATS_PAIRS; i++) {
+		unsigned slot = s->pair_key[i] / STATS_OWNERS, owner = s->pair_key[i] % STATS_OWNERS;
+
+		if (slot >= STATS_NREASONS)
+			continue;
+		cost_merge(&out->reason[slot], &s->pair[i]);
+		cost_merge(owner == STATS_OWNER_UNCLAIMED ? &out->unclaimed : &out->device[owner], &s->pair[i]);
+	}
+	for (unsigned o = 0; o < STATS_OWNERS; o++)
+		cost_merge(o == STATS_OWNER_UNCLAIMED ? &out->unclaimed : &out->device[o], &s->spill[o]);
+	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++) {
+		const struct addr_stat *a = &s->addr[i];
+		if (a->used)
+			addr_add(out->addr, &out->addr_overflow, a->space, a->addr, a->dev, a->count, a->ticks);
+	}
+	out->addr_overflow += s->addr_overflow;
+	view_add_pending(out, s);
+}
+
+void stats_view(const struct exit_stats *s, struct exit_view *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (unsigned c = 0; c < r->nvcpus; c++) {
-		const struct exit_stats *s = &r->vcpu[c];
+	view_add(out, s);
+}
 
-		out->run_ticks += s->run_ticks;
-		for (unsigned i = 0; i < STATS_NREASONS; i++)
-			cost_merge(&out->reason[i], &s->reason[i]);
-		for (unsigned i = 0; i < STATS_MAX_DEVICES; i++)
-			cost_merge(&out->device[i], &s->device[i]);
-		cost_merge(&out->unclaimed, &s->unclaimed);
-		for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++) {
-			const struct addr_stat *a = &s->addr[i];
-			if (a->used)
-				addr_add(out, a->space, a->addr, a->dev, a->count, a->ticks);
-		}
-		out->addr_overflow += s->addr_overflow;
-	}
+void stats_merge_all(const struct stats_report *r, struct exit_view *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned c = 0; c < r->nvcpus; c++)
+		view_add(out, &r->vcpu[c]);
 }

@@ -1,6 +1,7 @@
 /* Exit accounting: every return from KVM_RUN is recorded here, once, from
- * the record the vCPU loop hands its observer (core/exit.h).  Each vCPU thread owns one exit_stats (no locking on the
- * hot path); they are merged when the VM ends. */
+ * the record the vCPU loop hands its observer (core/exit.h).  Each vCPU
+ * thread owns one exit_stats (no locking on the hot path); the reporters
+ * read views of them, summed when read. */
 #ifndef WARDEN_ACCOUNTING_EXIT_STATS_H
 #define WARDEN_ACCOUNTING_EXIT_STATS_H
 
@@ -52,19 +53,79 @@ struct addr_stat {
 	uint8_t used;
 };
 
-/* All times in exit_stats are TSC cycles (see util/clock.h); reporters
- * convert them with stats_report.ns_per_tick. */
+/* Who an exit is charged to besides its reason: a device slot, or
+ * "unclaimed" (an access nobody owns). Exits of neither kind (a halt, a
+ * signal) have no owner. */
+#define STATS_OWNER_UNCLAIMED STATS_MAX_DEVICES
+#define STATS_OWNERS (STATS_MAX_DEVICES + 1)
+/* (reason, owner) pairs with a cell of their own, per vCPU: real exits
+ * make at most 4 reasons x STATS_OWNERS of them (only port, MMIO and
+ * MSR exits have an owner), usually a handful. */
+#define STATS_PAIRS 64
+
+/* An exit's figures, kept until the cells are updated (stats_flush). */
+struct exit_sample {
+	uint64_t run, decode, emulate;
+	uint64_t ret;       /* the RETURN part of the exit before, if ret_cell */
+	uint64_t addr;      /* port, MMIO address or MSR, if access */
+	uint16_t cell, spill;         /* this exit's cells (STATS_NO_CELL: none) */
+	uint16_t ret_cell, ret_spill; /* the exit before's, for RET */
+	int16_t dev;
+	uint8_t space;
+	bool access;
+};
+
+/* Exits recorded before their cells are updated: a vCPU thread writes one
+ * sample (one cache line) per exit and updates the cells STATS_PENDING
+ * exits at a time, so each exit no longer touches the cells' pages. */
+#define STATS_PENDING 32
+#define STATS_NO_CELL 0xffff
+
+/* One vCPU's exits, as its thread records them (no locking: one writer).
+ * Each exit is charged to ONE exit_cost, the cell of its (reason, owner)
+ * pair; the tables by reason, by device and "unclaimed" are sums of
+ * cells, made when read (stats_view, stats_merge_all): histograms add up
+ * exactly, so they hold what per-grouping updates held.  The hot fields
+ * come first, so that an exit touches few pages. */
 struct exit_stats {
 	uint64_t run_ticks; /* time spent inside KVM_RUN */
 	/* Exit counts by reason, readable by the sampler while the vCPU runs
 	 * (single writer, relaxed atomics: plain moves on x86). */
 	_Atomic uint64_t live[STATS_NREASONS];
+	/* The last exit's cells (1 + id; 0: none): where its RETURN part
+	 * goes when the next exit brings it. */
+	uint16_t last_cell, last_spill;
+	/* Samples not yet in the cells; published (release) after the
+	 * sample, so that a reader on another thread (GET /stats) can add
+	 * them to its view: an idle vCPU's last exits are not left out. */
+	_Atomic unsigned npending;
+	struct exit_sample pending[STATS_PENDING];
+	struct last_exits last; /* for the crash report (not merged) */
+	/* Pair cells: pair_of[reason][owner] is 1 + the index in pair[], or
+	 * 0 before the pair's first exit; pair_key[i] = reason *
+	 * STATS_OWNERS + owner. npairs is published (release) after its key. */
+	_Atomic unsigned npairs;
+	uint8_t pair_of[STATS_NREASONS][STATS_OWNERS];
+	uint16_t pair_key[STATS_PAIRS];
+	unsigned addr_hint; /* the last address's slot: a hot port is found first */
+	struct exit_cost pair[STATS_PAIRS];
+	/* Exits without an owner, by reason; and, should pair[] ever be
+	 * full, owned exits too, with their owner's part in spill[]. */
+	struct exit_cost unowned[STATS_NREASONS];
+	struct exit_cost spill[STATS_OWNERS];
+	struct addr_stat addr[STATS_ADDR_SLOTS];
+	uint64_t addr_overflow; /* exits whose address did not fit the table */
+};
+
+/* What the reporters read: exits by reason, by device and unclaimed, and
+ * by address; one vCPU's (stats_view) or all of them (stats_merge_all). */
+struct exit_view {
+	uint64_t run_ticks;
 	struct exit_cost reason[STATS_NREASONS];
 	struct exit_cost device[STATS_MAX_DEVICES];
 	struct exit_cost unclaimed;
 	struct addr_stat addr[STATS_ADDR_SLOTS];
-	uint64_t addr_overflow; /* exits whose address did not fit the table */
-	struct last_exits last; /* for the crash report (not merged) */
+	uint64_t addr_overflow;
 };
 
 /* The VM-wide view handed to the reporters. */
@@ -96,21 +157,37 @@ struct stats_report {
 
 const char *stats_reason_name(unsigned slot);
 
+/* Record the exit E: its cell, its address, and the RETURN part of the
+ * exit before it, which E carries (e->has_return).  The counts by reason
+ * (live) and run_ticks follow at once; the cells and addresses at the
+ * next stats_flush, which it makes every STATS_PENDING exits. */
 void stats_record(struct exit_stats *s, const struct exit_record *e);
-/* The RETURN part of the exit E, known when the loop re-enters KVM_RUN. */
+/* Bring the cells and addresses up to date; on the vCPU's own thread
+ * (the recorder does it when the thread ends), or once it has ended. */
+void stats_flush(struct exit_stats *s);
+/* The RETURN part of the exit E, when no exit follows to carry it. */
 void stats_record_return(struct exit_stats *s, const struct exit_record *e, uint64_t ticks);
+/* The same for the last exit recorded. */
+void stats_record_last_return(struct exit_stats *s, uint64_t ticks);
 /* Exits that reached warden, by reason, from the live counters. */
 uint64_t stats_live_count(const struct exit_stats *s, unsigned slot);
+/* Exits charged to device DEV so far, those pending included (on the
+ * vCPU's own thread). */
+uint64_t stats_device_count(const struct exit_stats *s, int dev);
 
-/* The used address slots of S in SPACE (-1: both), only unclaimed ones
+/* The used address slots of V in SPACE (-1: both), only unclaimed ones
  * if UNCLAIMED_ONLY, busiest first (ties by address), into OUT (room for
  * STATS_ADDR_SLOTS); returns how many. Shared by the table and JSON. */
-unsigned stats_addrs_sorted(const struct exit_stats *s, int space, bool unclaimed_only,
+unsigned stats_addrs_sorted(const struct exit_view *v, int space, bool unclaimed_only,
 			    struct addr_stat *out);
 
+/* Exits that reached warden: of one vCPU, and of a view. */
 uint64_t stats_total(const struct exit_stats *s);
+uint64_t stats_view_total(const struct exit_view *v);
+/* One vCPU's exits as the reporters read them, into OUT. */
+void stats_view(const struct exit_stats *s, struct exit_view *out);
 /* Sum of all vCPUs into OUT. */
-void stats_merge_all(const struct stats_report *r, struct exit_stats *out);
+void stats_merge_all(const struct stats_report *r, struct exit_view *out);
 
 void stats_print_table(FILE *f, const struct stats_report *r);
 int stats_write_json(const char *path, const struct stats_report *r);

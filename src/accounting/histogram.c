@@ -1,16 +1,5 @@
 #include "accounting/histogram.h"
 
-unsigned hist_bucket_of(uint64_t v)
-{
-	unsigned msb, sub;
-
-	if (v < HIST_LINEAR)
-		return (unsigned)v;
-	msb = 63 - (unsigned)__builtin_clzll(v);
-	sub = (unsigned)(v >> (msb - HIST_SUB_BITS)) & ((1u << HIST_SUB_BITS) - 1);
-	return HIST_LINEAR + (msb - 4) * (1u << HIST_SUB_BITS) + sub;
-}
-
 uint64_t hist_bucket_low(unsigned i)
 {
 	unsigned msb, sub;
@@ -27,15 +16,6 @@ uint64_t hist_bucket_high(unsigned i)
 	if (i + 1 >= HIST_BUCKETS)
 		return UINT64_MAX;
 	return hist_bucket_low(i + 1) - 1;
-}
-
-void hist_add(struct histogram *h, uint64_t v)
-{
-	h->count++;
-	h->sum += v;
-	if (v > h->max)
-		h->max = v;
-	h->bucket[hist_bucket_of(v)]++;
 }
 
 void hist_merge(struct histogram *dst, const struct histogram *src)

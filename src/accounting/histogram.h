@@ -16,12 +16,29 @@ struct histogram {
 	uint32_t bucket[HIST_BUCKETS];
 };
 
-unsigned hist_bucket_of(uint64_t v);
+static inline unsigned hist_bucket_of(uint64_t v)
+{
+	unsigned msb, sub;
+
+	if (v < HIST_LINEAR)
+		return (unsigned)v;
+	msb = 63 - (unsigned)__builtin_clzll(v);
+	sub = (unsigned)(v >> (msb - HIST_SUB_BITS)) & ((1u << HIST_SUB_BITS) - 1);
+	return HIST_LINEAR + (msb - 4) * (1u << HIST_SUB_BITS) + sub;
+}
 /* Smallest and largest value that falls in bucket I. */
 uint64_t hist_bucket_low(unsigned i);
 uint64_t hist_bucket_high(unsigned i);
 
-void hist_add(struct histogram *h, uint64_t v);
+/* Inline: the exit accounting adds five values per exit. */
+static inline void hist_add(struct histogram *h, uint64_t v)
+{
+	h->count++;
+	h->sum += v;
+	if (v > h->max)
+		h->max = v;
+	h->bucket[hist_bucket_of(v)]++;
+}
 void hist_merge(struct histogram *dst, const struct histogram *src);
 /* Upper bound of the bucket holding the P-th percentile (0 < P <= 100),
  * capped at the observed maximum; 0 when empty. */

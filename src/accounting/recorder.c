@@ -14,6 +14,16 @@ static void on_vcpu_start(void *ctx, unsigned vcpu)
 		obs_vcpu_thread_start(r->obs, vcpu);
 }
 
+/* The thread's last exits are still pending (exit_stats.h): into the
+ * cells, before anyone reads them. */
+static void on_vcpu_end(void *ctx, unsigned vcpu)
+{
+	struct recorder *r = ctx;
+
+	if (invariant(vcpu < r->nvcpus))
+		stats_flush(&r->stats[vcpu]);
+}
+
 static void on_vm_exit(void *ctx, unsigned vcpu, const struct exit_record *e)
 {
 	struct recorder *r = ctx;
@@ -33,18 +43,18 @@ static void on_crash(void *ctx, unsigned vcpu, const struct exit_record *e,
 		crash_record(r->crash, vcpu, e, c);
 }
 
-static void on_return(void *ctx, unsigned vcpu, const struct exit_record *prev, uint64_t ticks)
+static void on_return(void *ctx, unsigned vcpu, uint64_t ticks)
 {
 	struct recorder *r = ctx;
 
 	if (invariant(vcpu < r->nvcpus))
-		stats_record_return(&r->stats[vcpu], prev, ticks);
+		stats_record_last_return(&r->stats[vcpu], ticks);
 }
 
 void recorder_observer(struct recorder *r, struct vm_observer *out)
 {
 	*out = (struct vm_observer){
-		.ctx = r, .vcpu_start = on_vcpu_start, .exit = on_vm_exit, .exit_return = on_return,
-		.crash = on_crash,
+		.ctx = r, .vcpu_start = on_vcpu_start, .vcpu_end = on_vcpu_end, .exit = on_vm_exit,
+		.exit_return = on_return, .crash = on_crash,
 	};
 }

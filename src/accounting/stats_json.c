@@ -102,7 +102,7 @@ static json_object *cost_json(const struct exit_cost *c, double wall_s)
 	return o;
 }
 
-static json_object *reasons_json(const struct exit_stats *s, double wall_s)
+static json_object *reasons_json(const struct exit_view *s, double wall_s)
 {
 	json_object *o = json_object_new_object();
 
@@ -112,7 +112,7 @@ static json_object *reasons_json(const struct exit_stats *s, double wall_s)
 	return o;
 }
 
-static json_object *devices_json(const struct stats_report *r, const struct exit_stats *s, double wall_s)
+static json_object *devices_json(const struct stats_report *r, const struct exit_view *s, double wall_s)
 {
 	json_object *o = json_object_new_object();
 
@@ -123,7 +123,7 @@ static json_object *devices_json(const struct stats_report *r, const struct exit
 }
 
 /* Work next to exits: what each device did for the exits it caused. */
-static json_object *device_work_json(const struct stats_report *r, const struct exit_stats *s)
+static json_object *device_work_json(const struct stats_report *r, const struct exit_view *s)
 {
 	json_object *o = json_object_new_object();
 
@@ -163,7 +163,7 @@ static json_object *coalesced_json(const struct stats_report *r)
 
 /* Ports (SPACE 0) or MMIO addresses (1), busiest first. UNCLAIMED_ONLY
  * gives the "unclaimed" list. */
-static json_object *addrs_json(const struct stats_report *r, const struct exit_stats *s,
+static json_object *addrs_json(const struct stats_report *r, const struct exit_view *s,
 			       int space, bool unclaimed_only)
 {
 	struct addr_stat *v = malloc(sizeof(s->addr));
@@ -212,7 +212,7 @@ static json_object *msrs_json(const struct exit_trace *t)
 	return a;
 }
 
-static json_object *attribution_json(const struct stats_report *r, const struct exit_stats *all)
+static json_object *attribution_json(const struct stats_report *r, const struct exit_view *all)
 {
 	json_object *o = json_object_new_object();
 
@@ -313,16 +313,20 @@ static json_object *kvm_json(const struct kvm_view *k)
 static json_object *per_vcpu_json(const struct stats_report *r, double wall_s)
 {
 	json_object *vcpus = json_object_new_array();
+	struct exit_view *one = malloc(sizeof(*one));
 
-	for (unsigned c = 0; c < r->nvcpus; c++) {
+	for (unsigned c = 0; one && c < r->nvcpus; c++) {
 		json_object *v = json_object_new_object();
+
+		stats_view(&r->vcpu[c], one);
 		json_object_object_add(v, "id", json_object_new_int((int)c));
 		add_u64(v, "total_exits", stats_total(&r->vcpu[c]));
 		add_u64(v, "run_ns", to_ns((double)r->vcpu[c].run_ticks, tick_ns));
-		json_object_object_add(v, "reasons", reasons_json(&r->vcpu[c], wall_s));
+		json_object_object_add(v, "reasons", reasons_json(one, wall_s));
 		json_object_object_add(v, "exits", split_json(exit_split_of(r, (int)c)));
 		json_object_array_add(vcpus, v);
 	}
+	free(one);
 	return vcpus;
 }
 
@@ -347,7 +351,7 @@ static json_object *saving_json(const struct stats_report *r, const struct advic
 }
 
 /* The biggest exit sources with what they are and what removes them. */
-static json_object *advice_json(const struct stats_report *r, const struct exit_stats *all)
+static json_object *advice_json(const struct stats_report *r, const struct exit_view *all)
 {
 	struct advice a[ADVICE_MAX];
 	unsigned n = advice_collect(r, all, a);
@@ -369,7 +373,7 @@ static json_object *advice_json(const struct stats_report *r, const struct exit_
 
 json_object *stats_json_build(const struct stats_report *r)
 {
-	struct exit_stats *all = calloc(1, sizeof(*all));
+	struct exit_view *all = calloc(1, sizeof(*all));
 	double wall_s = (double)r->wall_ns / 1e9;
 	json_object *root;
 
@@ -385,7 +389,7 @@ json_object *stats_json_build(const struct stats_report *r)
 	if (r->cmdline) /* what the guest got, after warden's defaults (boot/cmdline.h) */
 		json_object_object_add(root, "cmdline", json_object_new_string(r->cmdline));
 	json_object_object_add(root, "exits", split_json(exit_split_of(r, -1)));
-	add_u64(root, "total_exits", stats_total(all));
+	add_u64(root, "total_exits", stats_view_total(all));
 	add_u64(root, "run_ns", to_ns((double)all->run_ticks, tick_ns));
 	json_object_object_add(root, "reasons", reasons_json(all, wall_s));
 	json_object_object_add(root, "devices", devices_json(r, all, wall_s));

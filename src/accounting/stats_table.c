@@ -88,7 +88,7 @@ static void print_split(FILE *f, const struct stats_report *r)
 		}
 }
 
-static void print_reasons(FILE *f, const struct stats_report *r, const struct exit_stats *all,
+static void print_reasons(FILE *f, const struct stats_report *r, const struct exit_view *all,
 			  uint64_t total, double wall_s)
 {
 	unsigned idx[STATS_NREASONS > STATS_MAX_DEVICES ? STATS_NREASONS : STATS_MAX_DEVICES], n = 0;
@@ -117,7 +117,7 @@ static void print_reasons(FILE *f, const struct stats_report *r, const struct ex
 }
 
 /* Busiest ports or MMIO addresses, with their owner. */
-static void print_addrs(FILE *f, const struct stats_report *r, const struct exit_stats *all, int space)
+static void print_addrs(FILE *f, const struct stats_report *r, const struct exit_view *all, int space)
 {
 	struct addr_stat v[STATS_ADDR_SLOTS];
 	unsigned n = stats_addrs_sorted(all, space, false, v);
@@ -139,7 +139,7 @@ static void print_addrs(FILE *f, const struct stats_report *r, const struct exit
  * notifications received and interrupts sent; then what avoiding exits
  * cost: notifications and interrupts suppressed, time spent polling and
  * the CPU time of the device's threads. */
-static void print_device_work(FILE *f, const struct stats_report *r, const struct exit_stats *all)
+static void print_device_work(FILE *f, const struct stats_report *r, const struct exit_view *all)
 {
 	bool any = false;
 
@@ -256,7 +256,7 @@ static void print_trace(FILE *f, const struct stats_report *r)
 }
 
 /* The biggest sources, what they are, and what would remove them. */
-static void print_advice(FILE *f, const struct stats_report *r, const struct exit_stats *all)
+static void print_advice(FILE *f, const struct stats_report *r, const struct exit_view *all)
 {
 	struct advice a[ADVICE_MAX];
 	unsigned n = advice_collect(r, all, a);
@@ -278,7 +278,7 @@ static void print_advice(FILE *f, const struct stats_report *r, const struct exi
 
 void stats_print_table(FILE *f, const struct stats_report *r)
 {
-	struct exit_stats *all = calloc(1, sizeof(*all));
+	struct exit_view *all = calloc(1, sizeof(*all));
 	double wall_s = (double)r->wall_ns / 1e9;
 	uint64_t total;
 
@@ -286,7 +286,7 @@ void stats_print_table(FILE *f, const struct stats_report *r)
 		return;
 	tick_ns = r->ns_per_tick > 0 ? r->ns_per_tick : 1.0;
 	stats_merge_all(r, all);
-	total = stats_total(all);
+	total = stats_view_total(all);
 	fprintf(f, "\nwarden: %llu VM exits reached warden in %.3f s (%u vCPU%s, ended by %s)\n",
 		(unsigned long long)total, wall_s, r->nvcpus, r->nvcpus == 1 ? "" : "s",
 		r->end_reason ? r->end_reason : "-");

@@ -69,6 +69,12 @@ struct exit_record {
 			     * after, the exiting instruction */
 	/* Stamped by the run loop (TSC cycles). */
 	uint64_t t_enter, t_exit, t_decoded, t_done;
+	/* The way back into KVM_RUN of this vCPU's exit before this one
+	 * (from its t_done to this t_enter), known only now: the run loop
+	 * hands it with this exit, so an exit costs one observer call.
+	 * False after a start, a sleep or a pause (no exit's way back). */
+	bool has_return;
+	uint64_t return_ticks;
 };
 
 /* Fill R (its decoded part) from RUN, the kvm_run page of RUN_SIZE bytes,

@@ -244,13 +244,14 @@ static void report_crash(struct vcpu *v, const struct exit_record *r)
 /* The exit loop, the one path every exit takes.  It takes every timestamp
  * (entering KVM_RUN, back from it, decoded, emulated) and hands each
  * record to the VM's observer once; the RETURN part of an exit (back into
- * KVM_RUN) is known only when the loop gets there again. */
+ * KVM_RUN) is known only when the loop gets there again, so the next
+ * exit's record carries it. */
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 	const struct vm_observer *obs = &vm->obs;
-	struct exit_record prev = { 0 };
+	uint64_t prev_done = 0; /* the last exit's t_done; 0: no way back to time */
 	char name[16];
 
 	if (vm->cfg.fc_thread_names)
@@ -263,34 +264,40 @@ static void *vcpu_thread(void *arg)
 		obs->vcpu_start(obs->ctx, v->id);
 	seccomp_enter(THREAD_VCPU);
 	while (vm_end_get(&vm->end) == VM_RUNNING) {
-		struct exit_record r = { .t_enter = cycles() };
+		/* exit_decode fills the record; only the stamps come first. */
+		struct exit_record r;
+		uint64_t t_enter = cycles(), t_exit;
 		int ret, err;
 
 		/* One atomic load per exit; a suspend bumps the epoch. */
 		if (atomic_load(&vm->sleep.epoch) != v->sleep_epoch) {
 			if (!sleep_and_resume(v))
 				break;
-			prev.t_done = 0; /* the sleep is no exit's return path */
-			r.t_enter = cycles();
+			prev_done = 0; /* the sleep is no exit's return path */
+			t_enter = cycles();
 		}
 		/* One more atomic load per exit: a pause parks here. */
 		if (atomic_load(&vm->pause.requested)) {
 			if (!pause_point(v))
 				break;
-			prev.t_done = 0; /* the pause is no exit's return path */
-			r.t_enter = cycles();
+			prev_done = 0; /* the pause is no exit's return path */
+			t_enter = cycles();
 		}
-		if (prev.t_done && obs->exit_return)
-			obs->exit_return(obs->ctx, v->id, &prev, r.t_enter - prev.t_done);
 		ret = ioctl(v->fd, KVM_RUN, 0);
 		err = errno;
-		r.t_exit = cycles();
+		t_exit = cycles();
 		if (ret < 0 && err != EINTR && err != EAGAIN) {
+			if (prev_done && obs->exit_return)
+				obs->exit_return(obs->ctx, v->id, t_enter - prev_done);
 			log_warn("vCPU %u: KVM_RUN: %s", v->id, strerror(err));
 			vm_request_end(vm, VM_END_HOST_ERROR);
 			break;
 		}
+		r.t_enter = t_enter;
+		r.t_exit = t_exit;
 		exit_decode(v->run, (size_t)vm->run_size, ret, err, &r);
+		r.has_return = prev_done != 0;
+		r.return_ticks = prev_done ? t_enter - prev_done : 0;
 		r.t_decoded = cycles();
 		exit_emulate(vm, v->id, &r);
 		r.t_done = cycles();
@@ -300,10 +307,12 @@ static void *vcpu_thread(void *arg)
 			vcpu_dump(v);
 		if (r.end == VM_END_TRIPLE_FAULT || r.end == VM_END_INTERNAL_ERROR)
 			report_crash(v, &r);
-		prev = r;
+		prev_done = r.t_done;
 		if (r.end != VM_RUNNING)
 			vm_request_end(vm, (enum vm_end)r.end);
 	}
+	if (obs->vcpu_end)
+		obs->vcpu_end(obs->ctx, v->id);
 	if (v->test_stuck)
 		test_hang(v);
 	return NULL;

@@ -70,13 +70,16 @@ struct vm_config {
 struct msi_routes;
 struct vm_observer {
 	void *ctx;
-	/* On vCPU VCPU's thread before its first KVM_RUN. */
+	/* On vCPU VCPU's thread before its first KVM_RUN, and after its
+	 * last exit (the thread ends). */
 	void (*vcpu_start)(void *ctx, unsigned vcpu);
-	/* Every return from KVM_RUN, decoded, emulated and timed. */
+	void (*vcpu_end)(void *ctx, unsigned vcpu);
+	/* Every return from KVM_RUN, decoded, emulated and timed; R also
+	 * carries the way back into KVM_RUN of the exit before it. */
 	void (*exit)(void *ctx, unsigned vcpu, const struct exit_record *r);
-	/* The way back into KVM_RUN after PREV took TICKS cycles. */
-	void (*exit_return)(void *ctx, unsigned vcpu, const struct exit_record *prev,
-			    uint64_t ticks);
+	/* The way back into KVM_RUN of the last exit, TICKS cycles, when no
+	 * exit follows to carry it (KVM_RUN failed). */
+	void (*exit_return)(void *ctx, unsigned vcpu, uint64_t ticks);
 	/* The exit R that ends the VM badly (a triple fault, an entry
 	 * failure, an internal error), with what KVM still knew then. */
 	void (*crash)(void *ctx, unsigned vcpu, const struct exit_record *r,

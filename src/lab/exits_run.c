@@ -402,6 +402,7 @@ struct watch {
 	struct {
 		_Alignas(64) bool counted; /* the last exit was inside the marks
 					    * (a cache line per vCPU thread) */
+		uint64_t handled; /* its decode + emulate, until its return comes */
 		uint64_t exits, decode, emulate, ret, coalesced;
 		uint64_t *shares; /* per exit, room for CAP */
 		uint32_t nshares, cap;
@@ -424,6 +425,24 @@ static void watch_start(void *ctx, unsigned vcpu)
 		w->inner.vcpu_start(w->inner.ctx, vcpu);
 }
 
+/* The way back into KVM_RUN of VCPU's last exit: the rest of its share. */
+static void add_return(struct watch *w, unsigned vcpu, uint64_t ticks)
+{
+	if (vcpu < LAB_MAX_VCPUS && w->v[vcpu].counted) {
+		w->v[vcpu].ret += ticks;
+		if (w->v[vcpu].nshares < w->v[vcpu].cap)
+			w->v[vcpu].shares[w->v[vcpu].nshares++] = w->v[vcpu].handled + ticks;
+	}
+}
+
+static void watch_end(void *ctx, unsigned vcpu)
+{
+	struct watch *w = ctx;
+
+	if (w->inner.vcpu_end)
+		w->inner.vcpu_end(w->inner.ctx, vcpu);
+}
+
 static void watch_exit(void *ctx, unsigned vcpu, const struct exit_record *r)
 {
 	struct watch *w = ctx;
@@ -433,6 +452,8 @@ static void watch_exit(void *ctx, unsigned vcpu, const struct exit_record *r)
 		w->inner.exit(w->inner.ctx, vcpu, r);
 	if (vcpu >= LAB_MAX_VCPUS)
 		return;
+	if (r->has_return)
+		add_return(w, vcpu, r->return_ticks);
 	mark = mark_of(r);
 	w->v[vcpu].counted = false;
 	if (mark == LAB_MARK_BEGIN) {
@@ -446,21 +467,18 @@ static void watch_exit(void *ctx, unsigned vcpu, const struct exit_record *r)
 		w->v[vcpu].exits++;
 		w->v[vcpu].decode += r->t_decoded - r->t_exit;
 		w->v[vcpu].emulate += r->t_done - r->t_decoded;
+		w->v[vcpu].handled = r->t_done - r->t_exit;
 		w->v[vcpu].coalesced += r->coalesced;
 	}
 }
 
-static void watch_return(void *ctx, unsigned vcpu, const struct exit_record *prev, uint64_t ticks)
+static void watch_return(void *ctx, unsigned vcpu, uint64_t ticks)
 {
 	struct watch *w = ctx;
 
 	if (w->inner.exit_return)
-		w->inner.exit_return(w->inner.ctx, vcpu, prev, ticks);
-	if (vcpu < LAB_MAX_VCPUS && w->v[vcpu].counted) {
-		w->v[vcpu].ret += ticks;
-		if (w->v[vcpu].nshares < w->v[vcpu].cap)
-			w->v[vcpu].shares[w->v[vcpu].nshares++] = prev->t_done - prev->t_exit + ticks;
-	}
+		w->inner.exit_return(w->inner.ctx, vcpu, ticks);
+	add_return(w, vcpu, ticks);
 }
 
 static int run_warden(struct machine *m, const struct lab_run_config *c, struct lab_result *out)
@@ -493,7 +511,8 @@ static int run_warden(struct machine *m, const struct lab_run_config *c, struct 
 	}
 	if (!c->no_accounting)
 		recorder_observer(&rec, &w->inner);
-	m->vm.obs = (struct vm_observer){ .ctx = w, .vcpu_start = watch_start, .exit = watch_exit,
+	m->vm.obs = (struct vm_observer){ .ctx = w, .vcpu_start = watch_start,
+					  .vcpu_end = watch_end, .exit = watch_exit,
 					  .exit_return = watch_return };
 	if (vm_start(&m->vm) == 0) {
 		do

@@ -54,7 +54,7 @@ struct ev_ctl {
 static void take(struct ev_ctl *c, struct ev_snap *s)
 {
 	s->exits = stats_total(c->stats);
-	s->dev_exits = c->stats->device[c->rp->id].handle.count;
+	s->dev_exits = stats_device_count(c->stats, c->rp->id);
 	regpage_counts(c->rp, &s->rp);
 	s->kvm_ok = c->have_ks && kvm_stats_read(&c->ks, &s->kvm) == 0;
 	s->t_ns = now_ns();

@@ -14,7 +14,8 @@
 
 struct fx {
 	struct exit_stats vcpu[NVCPUS];
-	struct exit_stats merged;
+	struct exit_view merged;
+	struct exit_view view; /* one vCPU's, as the reporters read it */
 	char path[64];
 };
 
@@ -73,20 +74,29 @@ static void rec_addr(struct exit_stats *s, uint8_t space, uint64_t addr, int dev
 	stats_record(s, &e);
 }
 
-static const struct addr_stat *find_addr(const struct exit_stats *s, uint8_t space, uint64_t addr)
+/* The tables are summed when read: vCPU S's as the reporters see it,
+ * once its pending exits are in the cells (as its thread's end does). */
+static const struct exit_view *view_of(struct fx *f, struct exit_stats *s)
+{
+	stats_flush(s);
+	stats_view(s, &f->view);
+	return &f->view;
+}
+
+static const struct addr_stat *find_addr(const struct addr_stat *tab, uint8_t space, uint64_t addr)
 {
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
-		if (s->addr[i].used && s->addr[i].space == space && s->addr[i].addr == addr)
-			return &s->addr[i];
+		if (tab[i].used && tab[i].space == space && tab[i].addr == addr)
+			return &tab[i];
 	return NULL;
 }
 
-static unsigned addrs_used(const struct exit_stats *s)
+static unsigned addrs_used(const struct addr_stat *tab)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
-		n += s->addr[i].used;
+		n += tab[i].used;
 	return n;
 }
 
@@ -106,23 +116,25 @@ static void test_record_by_slot_and_device(void **state)
 {
 	struct fx *f = *state;
 	struct exit_stats *s = &f->vcpu[0];
+	const struct exit_view *v;
 
 	rec(s, KVM_EXIT_IO, 2, 100, 10);
 	rec(s, KVM_EXIT_IO, 2, 200, 20);
 	rec(s, KVM_EXIT_IO, 5, 300, 30);
 	rec(s, KVM_EXIT_HLT, STATS_DEV_NONE, 400, 40);
 	rec(s, KVM_EXIT_MMIO, STATS_MAX_DEVICES, 500, 50); /* out of range: no device */
-	assert_int_equal(s->reason[KVM_EXIT_IO].handle.count, 3);
-	assert_int_equal(s->reason[KVM_EXIT_IO].handle.sum, 60);
-	assert_int_equal(s->reason[KVM_EXIT_IO].handle.max, 30);
-	assert_int_equal(s->reason[KVM_EXIT_HLT].handle.count, 1);
-	assert_int_equal(s->reason[KVM_EXIT_MMIO].handle.count, 1);
-	assert_int_equal(s->device[2].handle.count, 2);
-	assert_int_equal(s->device[2].handle.sum, 30);
-	assert_int_equal(s->device[5].handle.count, 1);
+	v = view_of(f, s);
+	assert_int_equal(v->reason[KVM_EXIT_IO].handle.count, 3);
+	assert_int_equal(v->reason[KVM_EXIT_IO].handle.sum, 60);
+	assert_int_equal(v->reason[KVM_EXIT_IO].handle.max, 30);
+	assert_int_equal(v->reason[KVM_EXIT_HLT].handle.count, 1);
+	assert_int_equal(v->reason[KVM_EXIT_MMIO].handle.count, 1);
+	assert_int_equal(v->device[2].handle.count, 2);
+	assert_int_equal(v->device[2].handle.sum, 30);
+	assert_int_equal(v->device[5].handle.count, 1);
 	for (unsigned i = 0; i < STATS_MAX_DEVICES; i++)
 		if (i != 2 && i != 5)
-			assert_int_equal(s->device[i].handle.count, 0);
+			assert_int_equal(v->device[i].handle.count, 0);
 	assert_int_equal(s->run_ticks, 1500);
 	assert_int_equal(stats_total(s), 5);
 	/* The live counters (read by the sampler) follow. */
@@ -137,13 +149,14 @@ static void test_cost_parts(void **state)
 	struct fx *f = *state;
 	struct exit_stats *s = &f->vcpu[0];
 	struct exit_record e = sample(KVM_EXIT_IO, 3, 5000, 40, 700);
-	const struct exit_cost *c = &s->reason[KVM_EXIT_IO];
+	const struct exit_cost *c = &f->view.reason[KVM_EXIT_IO];
 
 	stats_record(s, &e);
 	stats_record_return(s, &e, 90);
 	e = sample(KVM_EXIT_IO, 3, 7000, 60, 300);
 	stats_record(s, &e);
 	stats_record_return(s, &e, 110);
+	view_of(f, s);
 	assert_int_equal(c->part[PART_RUN].sum, 12000);
 	assert_int_equal(c->part[PART_RUN].max, 7000);
 	assert_int_equal(c->part[PART_DECODE].sum, 100);
@@ -153,8 +166,8 @@ static void test_cost_parts(void **state)
 	assert_int_equal(c->handle.sum, 1100);
 	assert_int_equal(c->handle.max, 740);
 	/* The same parts for the device. */
-	assert_int_equal(s->device[3].part[PART_EMULATE].sum, 1000);
-	assert_int_equal(s->device[3].part[PART_RETURN].sum, 200);
+	assert_int_equal(f->view.device[3].part[PART_EMULATE].sum, 1000);
+	assert_int_equal(f->view.device[3].part[PART_RETURN].sum, 200);
 	/* A return never counts as an exit. */
 	assert_int_equal(stats_total(s), 2);
 }
@@ -168,7 +181,7 @@ static void test_total_is_sum_of_reasons(void **state)
 	for (unsigned i = 0; i < 5000; i++)
 		rec(s, (unsigned)(u_rand(&seed) % STATS_NREASONS), -1, 1, u_rand(&seed) % 100000);
 	for (unsigned i = 0; i < STATS_NREASONS; i++)
-		sum += s->reason[i].handle.count;
+		sum += view_of(f, s)->reason[i].handle.count;
 	assert_int_equal(sum, 5000);
 	assert_int_equal(stats_total(s), sum);
 }
@@ -184,21 +197,22 @@ static void test_addresses_per_space_and_owner(void **state)
 	rec_addr(s, BUS_PIO, 0x80, STATS_DEV_NONE, 5);
 	rec_addr(s, BUS_MMIO, 0x80, STATS_DEV_NONE, 7); /* same address, other space */
 	rec_addr(s, BUS_PIO, 0x3f8, 0, 9);               /* claimed by device 0 */
-	assert_int_equal(addrs_used(s), 3);
-	u = find_addr(s, BUS_PIO, 0x80);
+	stats_flush(s);
+	assert_int_equal(addrs_used(s->addr), 3);
+	u = find_addr(s->addr, BUS_PIO, 0x80);
 	assert_non_null(u);
 	assert_int_equal(u->count, 3);
 	assert_int_equal(u->ticks, 15);
 	assert_int_equal(u->dev, STATS_DEV_NONE);
-	u = find_addr(s, BUS_MMIO, 0x80);
+	u = find_addr(s->addr, BUS_MMIO, 0x80);
 	assert_non_null(u);
 	assert_int_equal(u->count, 1);
-	u = find_addr(s, BUS_PIO, 0x3f8);
+	u = find_addr(s->addr, BUS_PIO, 0x3f8);
 	assert_non_null(u);
 	assert_int_equal(u->dev, 0);
-	assert_int_equal(s->unclaimed.handle.count, 4);
-	assert_int_equal(s->unclaimed.handle.sum, 22);
-	assert_int_equal(s->device[0].handle.count, 1);
+	assert_int_equal(view_of(f, s)->unclaimed.handle.count, 4);
+	assert_int_equal(f->view.unclaimed.handle.sum, 22);
+	assert_int_equal(f->view.device[0].handle.count, 1);
 	assert_int_equal(s->addr_overflow, 0);
 }
 
@@ -210,18 +224,21 @@ static void test_address_overflow(void **state)
 	/* Exactly as many distinct addresses as slots: all fit. */
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
 		rec_addr(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * i, STATS_DEV_NONE, 1);
-	assert_int_equal(addrs_used(s), STATS_ADDR_SLOTS);
+	stats_flush(s);
+	assert_int_equal(addrs_used(s->addr), STATS_ADDR_SLOTS);
 	assert_int_equal(s->addr_overflow, 0);
 	/* More distinct ones overflow, one count per exit. */
 	for (unsigned i = 0; i < 10; i++)
 		rec_addr(s, BUS_PIO, 0x1000 + i, STATS_DEV_NONE, 1);
 	rec_addr(s, BUS_PIO, 0x1000, STATS_DEV_NONE, 1);
+	stats_flush(s);
 	assert_int_equal(s->addr_overflow, 11);
 	/* Known addresses are still counted in their slots. */
 	rec_addr(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63, STATS_DEV_NONE, 1);
-	assert_int_equal(find_addr(s, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63)->count, 2);
+	stats_flush(s);
+	assert_int_equal(find_addr(s->addr, BUS_MMIO, 0xd0000000ULL + 4096ULL * 63)->count, 2);
 	assert_int_equal(s->addr_overflow, 11);
-	assert_int_equal(s->unclaimed.handle.count, STATS_ADDR_SLOTS + 12);
+	assert_int_equal(view_of(f, s)->unclaimed.handle.count, STATS_ADDR_SLOTS + 12);
 }
 
 /* Three vCPUs with different activity; returns the report. */
@@ -255,6 +272,8 @@ static struct stats_report fill_three(struct fx *f)
 	rec(&f->vcpu[2], KVM_EXIT_SHUTDOWN, STATS_DEV_NONE, 1, 1);
 	rec_addr(&f->vcpu[2], BUS_PIO, 0x80, STATS_DEV_NONE, 3);
 	f->vcpu[2].addr_overflow = 2;
+	for (unsigned c = 0; c < NVCPUS; c++)
+		stats_flush(&f->vcpu[c]); /* as each vCPU thread's end does */
 	return r;
 }
 
@@ -264,7 +283,7 @@ static void test_merge_all(void **state)
 {
 	struct fx *f = *state;
 	struct stats_report r = fill_three(f);
-	struct exit_stats *m = &f->merged;
+	struct exit_view *m = &f->merged;
 	const struct addr_stat *u;
 
 	memset(m, 0xab, sizeof(*m)); /* merge must start from zero */
@@ -279,16 +298,16 @@ static void test_merge_all(void **state)
 	assert_int_equal(m->device[1].handle.count, 5);
 	assert_int_equal(m->device[2].handle.count, 1);
 	assert_int_equal(m->run_ticks, RUN_NS_THREE);
-	assert_int_equal(stats_total(m), stats_total(&f->vcpu[0]) + stats_total(&f->vcpu[1]) +
+	assert_int_equal(stats_view_total(m), stats_total(&f->vcpu[0]) + stats_total(&f->vcpu[1]) +
 					 stats_total(&f->vcpu[2]));
-	assert_int_equal(stats_total(m), 30);
-	u = find_addr(m, BUS_PIO, 0x80);
+	assert_int_equal(stats_view_total(m), 30);
+	u = find_addr(m->addr, BUS_PIO, 0x80);
 	assert_non_null(u);
 	assert_int_equal(u->count, 3);
-	u = find_addr(m, BUS_MMIO, 0xfed00000);
+	u = find_addr(m->addr, BUS_MMIO, 0xfed00000);
 	assert_non_null(u);
 	assert_int_equal(u->count, 1);
-	assert_int_equal(addrs_used(m), 2);
+	assert_int_equal(addrs_used(m->addr), 2);
 	assert_int_equal(m->unclaimed.handle.count, 4);
 	assert_int_equal(m->addr_overflow, 2);
 }
@@ -303,8 +322,10 @@ static void test_merge_all_address_overflow(void **state)
 	for (unsigned c = 0; c < NVCPUS; c++)
 		for (unsigned i = 0; i < 100; i++)
 			rec_addr(&f->vcpu[c], BUS_PIO, 0x1000 * c + i, STATS_DEV_NONE, 1);
+	for (unsigned c = 0; c < NVCPUS; c++)
+		stats_flush(&f->vcpu[c]);
 	stats_merge_all(&r, &f->merged);
-	assert_int_equal(addrs_used(&f->merged), STATS_ADDR_SLOTS);
+	assert_int_equal(addrs_used(f->merged.addr), STATS_ADDR_SLOTS);
 	for (unsigned i = 0; i < STATS_ADDR_SLOTS; i++)
 		total += f->merged.addr[i].count;
 	assert_int_equal(total + f->merged.addr_overflow, NVCPUS * 100);
@@ -439,6 +460,144 @@ static void test_write_json_bad_path(void **state)
 			  "cannot write stats");
 }
 
+/* The run loop hands an exit's way back into KVM_RUN with the next exit
+ * (has_return): it belongs to the earlier exit's reason and owner, never
+ * to the exit that carries it; a first exit carries none. */
+static void test_return_carried_by_next_exit(void **state)
+{
+	struct fx *f = *state;
+	struct exit_stats *s = &f->vcpu[0];
+	struct exit_record e = sample(KVM_EXIT_IO, 4, 100, 10, 20);
+	const struct exit_view *v;
+
+	stats_record(s, &e);
+	e = sample(KVM_EXIT_HLT, STATS_DEV_NONE, 100, 10, 20);
+	e.has_return = true;
+	e.return_ticks = 77;
+	stats_record(s, &e);
+	e = sample(KVM_EXIT_MMIO, STATS_DEV_NONE, 100, 10, 20);
+	e.unclaimed = true;
+	e.has_return = true;
+	e.return_ticks = 55;
+	stats_record(s, &e);
+	/* KVM_RUN failed after the last exit: its return comes alone. */
+	stats_record_last_return(s, 33);
+	v = view_of(f, s);
+	assert_int_equal(v->reason[KVM_EXIT_IO].part[PART_RETURN].count, 1);
+	assert_int_equal(v->reason[KVM_EXIT_IO].part[PART_RETURN].sum, 77);
+	assert_int_equal(v->device[4].part[PART_RETURN].sum, 77);
+	assert_int_equal(v->reason[KVM_EXIT_HLT].part[PART_RETURN].sum, 55);
+	assert_int_equal(v->reason[KVM_EXIT_MMIO].part[PART_RETURN].sum, 33);
+	assert_int_equal(v->unclaimed.part[PART_RETURN].sum, 33);
+	assert_int_equal(v->unclaimed.handle.count, 1);
+	assert_int_equal(stats_total(s), 3);
+}
+
+/* Random exits over every reason and owner, more (reason, owner) pairs
+ * than there are pair cells: the views by reason, by device and
+ * unclaimed hold exactly what was recorded (counts, sums, maxima, each
+ * part), whether an exit got a pair cell or spilled. */
+static void test_views_exact_past_the_pair_cells(void **state)
+{
+	struct fx *f = *state;
+	struct exit_stats *s = &f->vcpu[0];
+	static uint64_t count[STATS_NREASONS], sum[STATS_NREASONS], dcount[STATS_MAX_DEVICES + 1],
+		dsum[STATS_MAX_DEVICES + 1], dret[STATS_MAX_DEVICES + 1];
+	int last_owner = -2;
+	uint64_t seed = 7;
+	const struct exit_view *v;
+
+	memset(count, 0, sizeof(count));
+	memset(sum, 0, sizeof(sum));
+	memset(dcount, 0, sizeof(dcount));
+	memset(dsum, 0, sizeof(dsum));
+	memset(dret, 0, sizeof(dret));
+	for (unsigned i = 0; i < 20000; i++) {
+		unsigned slot = (unsigned)(u_rand(&seed) % STATS_NREASONS);
+		int owner = (int)(u_rand(&seed) % (STATS_MAX_DEVICES + 2)) - 1; /* -1: none */
+		uint64_t handle = u_rand(&seed) % 5000, ret = 1 + u_rand(&seed) % 300;
+		struct exit_record e = sample(slot, owner < STATS_MAX_DEVICES ? owner : STATS_DEV_NONE, 9,
+					      handle / 2, handle - handle / 2);
+
+		e.unclaimed = owner == STATS_MAX_DEVICES;
+		e.has_return = i > 0;
+		e.return_ticks = ret;
+		if (i > 0 && last_owner >= 0)
+			dret[last_owner] += ret;
+		stats_record(s, &e);
+		count[slot]++;
+		sum[slot] += handle;
+		if (owner >= 0) {
+			dcount[owner]++;
+			dsum[owner] += handle;
+		}
+		last_owner = owner;
+	}
+	assert_int_equal(atomic_load(&s->npairs), STATS_PAIRS); /* some spilled */
+	v = view_of(f, s);
+	for (unsigned i = 0; i < STATS_NREASONS; i++) {
+		assert_int_equal(v->reason[i].handle.count, count[i]);
+		assert_int_equal(v->reason[i].handle.sum, sum[i]);
+		assert_int_equal(v->reason[i].part[PART_RUN].sum, 9 * count[i]);
+	}
+	for (unsigned d = 0; d < STATS_MAX_DEVICES; d++) {
+		assert_int_equal(v->device[d].handle.count, dcount[d]);
+		assert_int_equal(v->device[d].handle.sum, dsum[d]);
+		assert_int_equal(v->device[d].part[PART_RETURN].sum, dret[d]);
+		assert_int_equal(stats_device_count(s, (int)d), dcount[d]);
+	}
+	assert_int_equal(v->unclaimed.handle.count, dcount[STATS_MAX_DEVICES]);
+	assert_int_equal(v->unclaimed.handle.sum, dsum[STATS_MAX_DEVICES]);
+	assert_int_equal(v->unclaimed.part[PART_RETURN].sum, dret[STATS_MAX_DEVICES]);
+	assert_int_equal(stats_view_total(v), 20000);
+}
+
+/* Exits not yet in the cells (fewer than STATS_PENDING since the last
+ * flush: an idle vCPU's last ones) are in a view all the same, as the
+ * flush puts them there: GET /stats of an idle VM misses none. */
+static void test_view_includes_pending(void **state)
+{
+	struct fx *f = *state;
+	struct exit_stats *s = &f->vcpu[0];
+	struct exit_view *before = calloc(1, sizeof(*before));
+	uint64_t seed = 3;
+
+	assert_non_null(before);
+	for (unsigned i = 0; i < STATS_PENDING + 20; i++) {
+		unsigned slot = i % 3 ? KVM_EXIT_IO : KVM_EXIT_HLT;
+		int dev = slot == KVM_EXIT_IO ? (int)(u_rand(&seed) % 3) - 1 : STATS_DEV_NONE;
+		struct exit_record e = sample(slot, dev, 50 + i, 10 + i, 20 + i);
+
+		e.kind = slot == KVM_EXIT_IO ? EXIT_ACCESS : EXIT_HLT;
+		e.unclaimed = slot == KVM_EXIT_IO && dev < 0;
+		e.space = BUS_PIO;
+		e.addr = 0x80 + (uint64_t)(dev + 1);
+		e.has_return = i > 0;
+		e.return_ticks = 5 + i;
+		stats_record(s, &e);
+	}
+	assert_int_not_equal(atomic_load(&s->npending), 0); /* some still pending */
+	stats_view(s, before);
+	stats_flush(s);
+	stats_view(s, &f->view);
+	assert_int_equal(stats_view_total(before), STATS_PENDING + 20);
+	for (unsigned i = 0; i < STATS_NREASONS; i++)
+		for (unsigned p = 0; p < STATS_NPARTS; p++) {
+			assert_int_equal(before->reason[i].part[p].count, f->view.reason[i].part[p].count);
+			assert_int_equal(before->reason[i].part[p].sum, f->view.reason[i].part[p].sum);
+		}
+	for (unsigned d = 0; d < STATS_MAX_DEVICES; d++) {
+		assert_int_equal(before->device[d].handle.count, f->view.device[d].handle.count);
+		assert_int_equal(before->device[d].part[PART_RETURN].sum, f->view.device[d].part[PART_RETURN].sum);
+	}
+	assert_int_equal(before->unclaimed.handle.sum, f->view.unclaimed.handle.sum);
+	assert_int_equal(before->unclaimed.part[PART_RETURN].sum, f->view.unclaimed.part[PART_RETURN].sum);
+	for (uint64_t a = 0x80; a < 0x83; a++)
+		assert_int_equal(find_addr(before->addr, BUS_PIO, a)->count,
+				 find_addr(f->view.addr, BUS_PIO, a)->count);
+	free(before);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -447,6 +606,9 @@ int main(void)
 		cmocka_unit_test(test_reason_names),
 		T(test_record_by_slot_and_device),
 		T(test_cost_parts),
+		T(test_return_carried_by_next_exit),
+		T(test_views_exact_past_the_pair_cells),
+		T(test_view_includes_pending),
 		T(test_total_is_sum_of_reasons),
 		T(test_addresses_per_space_and_owner),
 		T(test_address_overflow),
