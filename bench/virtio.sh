@@ -14,7 +14,10 @@
 #                               an iothread with adaptive polling
 #                               (poll-max-ns=32768) and aio=io_uring, the
 #                               network on vhost-net
-#                   warden      warden's defaults (virtio-mmio)
+#                   warden      warden's defaults (virtio-pci since
+#                               2026-12-02; virtio-mmio before: logs of
+#                               older runs have that under "warden")
+#                   warden-mmio --transport mmio
 #                   warden-pci  --transport pci
 #                   warden-pci-poll        and the disk and network polled
 #                                          (poll, warden's own net path)
@@ -22,7 +25,8 @@
 #                   warden-pci-poll-vhost  the disk polled, the network on
 #                                          vhost-net (vhost owns its rings:
 #                                          warden cannot poll them)
-#                   the pci ones (and qemu-best) boot without pci=off
+#                   warden's command line has no pci=off (warden adds it
+#                   where the guest has no PCI bus); qemu's has it
 #   KERNEL=vmlinuz  the guest kernel both VMMs boot, from `make guest`:
 #                   vmlinuz (the bzImage; QEMU loads it as usual, warden with
 #                   --kernel) or vmlinux (the uncompressed ELF, warden's
@@ -30,9 +34,9 @@
 #                   same file for both, so the rows compare VMMs, not kernels.
 #   VARIANTS="--no-ioeventfd --no-irqfd --no-event-idx pci vhost pci+vhost"
 #                   extra warden runs, one per word, for the exit table: an
-#                   option as given, or pci (--transport pci, the command
-#                   line without pci=off), vhost (--net ...,vhost=on: L1
-#                   loads vhost_net), pci+vhost (both)
+#                   option as given, or pci (--transport pci), vhost
+#                   (--net ...,vhost=on: L1 loads vhost_net), pci+vhost
+#                   (both)
 #   BLK_MIB=256     sequential read/write size; RAND_READS=4000 4 KiB reads
 #   NET_MIB=64      bulk TCP transfer each way
 #   WARDEN=path     static warden for L1 (default build/warden-static)
@@ -59,7 +63,7 @@ ROUNDS=${ROUNDS:-3}
 CONFIGS=${CONFIGS:-qemu warden}
 for c in $CONFIGS; do
     case $c in
-    qemu | qemu-best | warden | warden-pci | warden-pci-poll | warden-pci-vhost | warden-pci-poll-vhost) ;;
+    qemu | qemu-best | warden | warden-mmio | warden-pci | warden-pci-poll | warden-pci-vhost | warden-pci-poll-vhost) ;;
     *) echo "bench/virtio.sh: unknown configuration '$c' in CONFIGS" >&2; exit 2 ;;
     esac
 done
@@ -115,9 +119,10 @@ HIST='hist:keys=common_pid:vals=hitcount'
 RHIST='hist:keys=exit_reason:vals=hitcount:size=256'
 CMDLINE="console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
 NOPCI_CMDLINE="console=ttyS0 quiet panic=-1 8250.nr_uarts=1"
-# Per run (set by config() and the variant loop below): the command line
-# and what follows --disk's path and --net's tap=.
-CL=$CMDLINE NETX= DISKX=
+# Per run (set by config() and the variant loop below): what follows
+# --disk's path and --net's tap=.  warden's command line has no pci=off:
+# warden adds it itself when its devices are not on PCI.
+CL=$NOPCI_CMDLINE NETX= DISKX=
 TAP=btap0
 dd if=/dev/zero of=/tmp/disk.img bs=1M count=$((BLK_MIB + 16)) 2>/dev/null
 mkfifo /tmp/hold
@@ -218,12 +223,13 @@ run() {
 config() {
 	case $1 in
 	qemu | qemu-best | warden) run $1 "" ;;
-	warden-pci) CL=$NOPCI_CMDLINE; run warden -pci --transport pci ;;
-	warden-pci-poll) CL=$NOPCI_CMDLINE DISKX=,poll NETX=,poll; run warden -pci-poll --transport pci ;;
-	warden-pci-vhost) CL=$NOPCI_CMDLINE NETX=,vhost=on; run warden -pci-vhost --transport pci ;;
-	warden-pci-poll-vhost) CL=$NOPCI_CMDLINE DISKX=,poll NETX=,vhost=on; run warden -pci-poll-vhost --transport pci ;;
+	warden-mmio) run warden -mmio --transport mmio ;;
+	warden-pci) run warden -pci --transport pci ;;
+	warden-pci-poll) DISKX=,poll NETX=,poll; run warden -pci-poll --transport pci ;;
+	warden-pci-vhost) NETX=,vhost=on; run warden -pci-vhost --transport pci ;;
+	warden-pci-poll-vhost) DISKX=,poll NETX=,vhost=on; run warden -pci-poll-vhost --transport pci ;;
 	esac
-	CL=$CMDLINE NETX= DISKX=
+	NETX= DISKX=
 }
 REVERSED=
 for c in $CONFIGS; do REVERSED="$c $REVERSED"; done
@@ -237,12 +243,12 @@ while [ $i -le $ROUNDS ]; do
 done
 for v in $VARIANTS; do
 	case $v in
-	pci) CL="${CMDLINE% pci=off*} 8250.nr_uarts=1"; run warden -pci --transport pci ;;
+	pci) run warden -pci --transport pci ;;
 	vhost) NETX=,vhost=on; run warden -vhost ;;
-	pci+vhost) CL="${CMDLINE% pci=off*} 8250.nr_uarts=1" NETX=,vhost=on; run warden -pci+vhost --transport pci ;;
+	pci+vhost) NETX=,vhost=on; run warden -pci+vhost --transport pci ;;
 	*) run warden "$v" $v ;;
 	esac
-	CL=$CMDLINE NETX=
+	NETX=
 done
 EOF
 } >"$SCRIPT"
