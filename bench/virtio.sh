@@ -117,6 +117,8 @@ T=/sys/kernel/debug/tracing/events/kvm
 HIST='hist:keys=common_pid:vals=hitcount'
 # Every exit of the VM, by reason (SVM exit code): the totals and the split.
 RHIST='hist:keys=exit_reason:vals=hitcount:size=256'
+# MSR accesses KVM handled or passed on (kvm:kvm_msr), by MSR and direction.
+MHIST='hist:keys=ecx,write:vals=hitcount:size=256'
 CMDLINE="console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
 NOPCI_CMDLINE="console=ttyS0 quiet panic=-1 8250.nr_uarts=1"
 # Per run (set by config() and the variant loop below): what follows
@@ -132,7 +134,10 @@ hits() { awk '/^Totals:/{t=1} t && /Hits:/{print $2; exit}' $T/$1/hist; }
 # reason:count,... of the kvm_exit hist (one word).
 reasons() { awk '/^\{ *exit_reason:/{r=$0; sub(/.*exit_reason: */, "", r); sub(/ .*/, "", r); printf "%s:%s,", r, $NF}' $T/kvm_exit/hist; }
 pkts() { r=0; t=0; read -r r </sys/class/net/$TAP/statistics/rx_packets; read -r t </sys/class/net/$TAP/statistics/tx_packets; echo $((r + t)); }
-snap() { echo "$EPOCHREALTIME $(hits kvm_exit) $(hits kvm_userspace_exit) $(pkts 2>/dev/null || echo 0) $(reasons)"; }
+# msr-hex/r|w:count,... of the kvm_msr hist (one word).
+msrs() { awk '/^\{ *ecx:/{m=$0; sub(/.*ecx: */, "", m); sub(/[ ,].*/, "", m); w=$0; sub(/.*write: */, "", w); sub(/[ }].*/, "", w);
+	printf "%x/%s:%s,", m, (w == 1 ? "w" : "r"), $NF}' $T/kvm_msr/hist 2>/dev/null; }
+snap() { echo "$EPOCHREALTIME $(hits kvm_exit) $(hits kvm_userspace_exit) $(pkts 2>/dev/null || echo 0) $(reasons) $(msrs)"; }
 
 # run VMM TAG [warden options]: one VM with the workload; prints BENCH-RESULT lines.
 run() {
@@ -140,6 +145,7 @@ run() {
 	shift 2
 	rm -f /tmp/out /tmp/stats.json
 	echo "$RHIST" >$T/kvm_exit/trigger
+	echo "$MHIST" >$T/kvm_msr/trigger 2>/dev/null
 	echo "$HIST" >$T/kvm_userspace_exit/trigger
 	case $vmm in
 	qemu)
@@ -197,6 +203,7 @@ run() {
 	rc=$?
 	kill $ncpid 2>/dev/null
 	echo "!$RHIST" >$T/kvm_exit/trigger
+	echo "!$MHIST" >$T/kvm_msr/trigger 2>/dev/null
 	echo "!$HIST" >$T/kvm_userspace_exit/trigger
 	sed "s/^/  $vmm$tag| /" /tmp/out | grep -v '^ *$' | tail -40
 	# Per workload: guest-timed seconds, all exits, userspace exits, packets.
@@ -204,7 +211,8 @@ run() {
 	awk -v vmm=$vmm -v tag="$tag" -v rc=$rc '
 		FILENAME == "/tmp/ends" { gs[$2] = $4 - $3; next }
 		/^SNAP BENCH-BEGIN_/ { w=substr($2, 13); e[w]=$4; u[w]=$5; p[w]=$6
-			n = split($7, rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) r0[w, kv[1]] = kv[2] }
+			n = split($7, rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) r0[w, kv[1]] = kv[2]
+			n = split($8, rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) m0[w, kv[1]] = kv[2] }
 		/^L1SEND/ { printf "BENCH-L1SEND vmm=%s%s rc=%d s=%s\n", vmm, tag, rc, $2 }
 		/^SNAP BENCH-END_/ { w=substr($2, 11);
 			printf "BENCH-RESULT vmm=%s%s work=%s s=%.4f exits=%d uexits=%d pkts=%d rc=%d\n",
@@ -212,7 +220,11 @@ run() {
 			line = ""; n = split($7, rs, ",")
 			for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2 && kv[2] - r0[w, kv[1]] > 0)
 				line = line " " kv[1] "=" (kv[2] - r0[w, kv[1]])
-			printf "BENCH-REASONS vmm=%s%s work=%s rc=%d%s\n", vmm, tag, w, rc, line }' /tmp/ends /tmp/snaps
+			printf "BENCH-REASONS vmm=%s%s work=%s rc=%d%s\n", vmm, tag, w, rc, line
+			line = ""; n = split($8, rs, ",")
+			for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2 && kv[2] - m0[w, kv[1]] > 0)
+				line = line " " kv[1] "=" (kv[2] - m0[w, kv[1]])
+			printf "BENCH-MSRS vmm=%s%s work=%s rc=%d%s\n", vmm, tag, w, rc, line }' /tmp/ends /tmp/snaps
 	grep -o 'randread: .*' /tmp/out | sed "s/^/BENCH-RAND vmm=$vmm$tag rc=$rc /"
 	echo "BENCH-RUN vmm=$vmm$tag kernel=$KERNEL rc=$rc"
 	[ -f /tmp/stats.json ] && { echo "BENCH-JSON vmm=$vmm$tag"; cat /tmp/stats.json | tr -d '\n '; echo; }

@@ -32,6 +32,8 @@ if not logs:
 res = defaultdict(lambda: defaultdict(list))   # vmm -> work -> [dict]
 reasons = defaultdict(lambda: defaultdict(list))  # (vmm, work) -> code -> [count per run]
 nreasons = defaultdict(int)                     # (vmm, work) -> runs with a BENCH-REASONS line
+msrs = defaultdict(lambda: defaultdict(list))   # (vmm, work) -> "msr/r|w" -> [count per run]
+nmsrs = defaultdict(int)
 rand = defaultdict(list)
 l1send = defaultdict(list)
 runs = defaultdict(int)
@@ -73,6 +75,17 @@ for log in logs:
                     seen[int(k)] = int(v)
             for k, v in seen.items():
                 reasons[key][k].append(v)
+            continue
+        m = re.match(r"BENCH-MSRS vmm=(\S+) work=(\S+) rc=(\d+)(.*)", line)
+        if m:
+            if m.group(3) != "0":
+                continue
+            key = (m.group(1), m.group(2))
+            nmsrs[key] += 1
+            for kv in m.group(4).split():
+                k, _, v = kv.partition("=")
+                if v.isdigit():
+                    msrs[key][k].append(int(v))
             continue
         m = re.match(r"BENCH-RAND vmm=(\S+) rc=(\d+) randread: .* ([\d.]+) IOPS", line)
         if m:
@@ -164,6 +177,28 @@ if reasons:
             meds = {k: med(v + [0] * (n - len(v))) for k, v in reasons[key].items()}
             top = sorted(meds.items(), key=lambda kv: -kv[1])[:5]
             cells = ", ".join(f"{SVM.get(k, hex(k))} {v:.0f}" for k, v in top if v > 0)
+            print(f"| {vmm} | {work} | {cells or '-'} |")
+
+# Names of the MSRs a Linux guest touches on an I/O path.
+MSR_NAMES = {"6e0": "TSC_DEADLINE", "80b": "x2APIC_EOI", "830": "x2APIC_ICR", "838": "x2APIC_TMICT",
+             "48": "SPEC_CTRL", "49": "PRED_CMD", "4b564d03": "KVM_STEAL_TIME", "4b564d02": "KVM_ASYNC_PF",
+             "4b564d04": "KVM_PV_EOI"}
+if msrs:
+    print()
+    print("MSR accesses (kvm:kvm_msr by MSR, r/w; median per run; the five largest):")
+    print()
+    print("| VMM | workload | MSR accesses |")
+    print("|---|---|---|")
+    for vmm in vmms:
+        for work in WORKS:
+            key = (vmm, work)
+            if key not in nmsrs:
+                continue
+            n = nmsrs[key]
+            meds = {k: med(v + [0] * (n - len(v))) for k, v in msrs[key].items()}
+            top = sorted(meds.items(), key=lambda kv: -kv[1])[:5]
+            cells = ", ".join(f"{MSR_NAMES.get(k.split('/')[0], '0x' + k.split('/')[0])}/{k.split('/')[1]} {v:.0f}"
+                              for k, v in top if v > 0)
             print(f"| {vmm} | {work} | {cells or '-'} |")
 
 
