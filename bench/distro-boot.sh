@@ -14,7 +14,9 @@
 #   CPUS=2 MEM=1024   the L2's vCPUs and MiB (the issue's triple faults
 #                     were seen with two vCPUs)
 #   CMDLINE=...       the whole guest command line for both VMMs (warden's
-#                     own default with --disk IMG,root, word for word)
+#                     own default with --disk IMG,root --transport mmio,
+#                     word for word: warden runs the disk on virtio-mmio,
+#                     as QEMU microvm does, not on its default virtio-pci)
 #   BOOT_TIMEOUT=300  seconds before one boot counts as a hang and is killed
 #   WARDEN=path       static warden for L1 (default build/warden-static)
 #
@@ -119,7 +121,7 @@ boot() { # VMM N
 		;;
 	warden)
 		setsid warden run --kernel /guest/vmlinuz --initrd /guest/initrd.cpio.gz \
-			--disk $IMG,root --cmdline "$CMDLINE" --mem $MEM --cpus $CPUS \
+			--disk $IMG,root --transport mmio --cmdline "$CMDLINE" --mem $MEM --cpus $CPUS \
 			</dev/null >/tmp/fifo 2>&1 &
 		;;
 	esac

@@ -31,7 +31,7 @@ mkdir -p "$OUT"
 stamp=$(date -u +%Y%m%d-%H%M%S)
 SCRIPT=$OUT/l1-durability.sh LOG=$OUT/durability-$stamp.log REPORT=$OUT/durability-$stamp.md
 {
-    echo 'BASE="console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"'
+    echo 'BASE="console=ttyS0 quiet panic=-1 8250.nr_uarts=1"'
     echo 'DUR_LIB_ONLY=1'
     cat tests/emu/cases/durability.l1.sh
     bench_l1_facts_sh

@@ -28,7 +28,7 @@ one() {
 	local v=$1 opts=$2 t0 t1 j=$OUT/$1.json
 	rm -f "$OUT/disk.img" && truncate -s 8M "$OUT/disk.img"
 	t0=$(date +%s%N)
-	"$BUILD/warden" run --mem 16 --cpus 4 --disk "$OUT/disk.img,queues=4$opts" --no-ioeventfd \
+	"$BUILD/warden" run --mem 16 --cpus 4 --disk "$OUT/disk.img,queues=4$opts" --transport mmio --no-ioeventfd \
 		--kernel "$GUEST" --stats "$j" >"$OUT/$v.out" 2>"$OUT/$v.err" </dev/null
 	t1=$(date +%s%N)
 	grep -q '^virtio-blk: all checks passed$' "$OUT/$v.out" || { echo "poll.sh: $v: the guest failed" >&2; exit 1; }

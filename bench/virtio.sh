@@ -5,8 +5,28 @@
 #
 # Usage: bench/virtio.sh          (from the repo root)
 # Env:
-#   ROUNDS=3        measured runs per VMM: odd rounds qemu then warden, even
-#                   rounds warden then qemu
+#   ROUNDS=3        measured runs per configuration: odd rounds run CONFIGS
+#                   in order, even rounds in reverse order
+#   CONFIGS="qemu warden"
+#                   the VM configurations of each round:
+#                   qemu        QEMU -M microvm, virtio-mmio (QEMU's defaults)
+#                   qemu-best   QEMU -M q35, virtio-pci (MSI-X), the disk on
+#                               an iothread with adaptive polling
+#                               (poll-max-ns=32768) and aio=io_uring, the
+#                               network on vhost-net
+#                   warden      warden's defaults (virtio-pci since
+#                               2026-12-02; virtio-mmio before: logs of
+#                               older runs have that under "warden")
+#                   warden-mmio --transport mmio
+#                   warden-pci  --transport pci
+#                   warden-pci-poll        and the disk and network polled
+#                                          (poll, warden's own net path)
+#                   warden-pci-vhost       and the network on vhost-net
+#                   warden-pci-poll-vhost  the disk polled, the network on
+#                                          vhost-net (vhost owns its rings:
+#                                          warden cannot poll them)
+#                   warden's command line has no pci=off (warden adds it
+#                   where the guest has no PCI bus); qemu's has it
 #   KERNEL=vmlinuz  the guest kernel both VMMs boot, from `make guest`:
 #                   vmlinuz (the bzImage; QEMU loads it as usual, warden with
 #                   --kernel) or vmlinux (the uncompressed ELF, warden's
@@ -14,9 +34,9 @@
 #                   same file for both, so the rows compare VMMs, not kernels.
 #   VARIANTS="--no-ioeventfd --no-irqfd --no-event-idx pci vhost pci+vhost"
 #                   extra warden runs, one per word, for the exit table: an
-#                   option as given, or pci (--transport pci, the command
-#                   line without pci=off), vhost (--net ...,vhost=on: L1
-#                   loads vhost_net), pci+vhost (both)
+#                   option as given, or pci (--transport pci), vhost
+#                   (--net ...,vhost=on: L1 loads vhost_net), pci+vhost
+#                   (both)
 #   BLK_MIB=256     sequential read/write size; RAND_READS=4000 4 KiB reads
 #   NET_MIB=64      bulk TCP transfer each way
 #   WARDEN=path     static warden for L1 (default build/warden-static)
@@ -25,16 +45,28 @@
 # the console; L1 snapshots, at each line, the kvm:kvm_exit count (a hist
 # trigger: every exit of the VM, handled in KVM or not), the
 # kvm:kvm_userspace_exit count (exits that reached the VMM) and the tap's
-# packet counters.  So the figures are for the workload only (steady state),
-# not the boot. A run whose VMM did not exit with status 0 is listed and
+# packet counters; the kvm_exit trigger is keyed by exit reason, so each
+# workload's exits are also listed by reason (BENCH-REASONS lines, SVM exit
+# codes).  So the figures are for the workload only (steady state), not
+# the boot. A run whose VMM did not exit with status 0 is listed and
 # left out of the medians (bench/virtio_report.py). Output: host, tier and
 # guest-kernel facts, then the tables: build/bench/virtio-<date>.md and .log.
+# Several shorter L1 runs (L1 has died in long ones) are summed by giving
+# their logs to the report: python3 bench/virtio_report.py LOG... (each log
+# names its sizes; logs of different sizes are refused).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/bench/facts.sh"
 OUT="$ROOT/build/bench"
 ROUNDS=${ROUNDS:-3}
+CONFIGS=${CONFIGS:-qemu warden}
+for c in $CONFIGS; do
+    case $c in
+    qemu | qemu-best | warden | warden-mmio | warden-pci | warden-pci-poll | warden-pci-vhost | warden-pci-poll-vhost) ;;
+    *) echo "bench/virtio.sh: unknown configuration '$c' in CONFIGS" >&2; exit 2 ;;
+    esac
+done
 KERNEL=${KERNEL:-vmlinuz}
 case $KERNEL in
 vmlinuz) ;;
@@ -68,7 +100,9 @@ GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </
 {
     cat <<EOF
 ROUNDS=$ROUNDS
+CONFIGS='$CONFIGS'
 VARIANTS='$VARIANTS'
+RAND_READS=$RAND_READS
 KERNEL=/guest/$KERNEL
 BLK_MIB=$BLK_MIB
 NET_MIB=$NET_MIB
@@ -78,27 +112,40 @@ EOF
     bench_l1_facts_sh
     cat <<'EOF'
 echo 1 >/proc/sys/kernel/printk
+echo "BENCH-SIZES blk=$BLK_MIB net=$NET_MIB rand=$RAND_READS"
 T=/sys/kernel/debug/tracing/events/kvm
 HIST='hist:keys=common_pid:vals=hitcount'
+# Every exit of the VM, by reason (SVM exit code): the totals and the split.
+RHIST='hist:keys=exit_reason:vals=hitcount:size=256'
+# MSR accesses KVM handled or passed on (kvm:kvm_msr), by MSR and direction.
+MHIST='hist:keys=ecx,write:vals=hitcount:size=256'
 CMDLINE="console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
-# Per run (set by the variant loop below): the command line and what
-# follows --net's tap=.
-CL=$CMDLINE NETX=
+NOPCI_CMDLINE="console=ttyS0 quiet panic=-1 8250.nr_uarts=1"
+# Per run (set by config() and the variant loop below): what follows
+# --disk's path and --net's tap=.  warden's command line has no pci=off:
+# warden adds it itself when its devices are not on PCI.
+CL=$NOPCI_CMDLINE NETX= DISKX=
 TAP=btap0
 dd if=/dev/zero of=/tmp/disk.img bs=1M count=$((BLK_MIB + 16)) 2>/dev/null
 mkfifo /tmp/hold
 sleep 100000 >/tmp/hold &
 
 hits() { awk '/^Totals:/{t=1} t && /Hits:/{print $2; exit}' $T/$1/hist; }
+# reason:count,... of the kvm_exit hist (one word).
+reasons() { awk '/^\{ *exit_reason:/{r=$0; sub(/.*exit_reason: */, "", r); sub(/ .*/, "", r); printf "%s:%s,", r, $NF}' $T/kvm_exit/hist; }
 pkts() { r=0; t=0; read -r r </sys/class/net/$TAP/statistics/rx_packets; read -r t </sys/class/net/$TAP/statistics/tx_packets; echo $((r + t)); }
-snap() { echo "$EPOCHREALTIME $(hits kvm_exit) $(hits kvm_userspace_exit) $(pkts 2>/dev/null || echo 0)"; }
+# msr-hex/r|w:count,... of the kvm_msr hist (one word).
+msrs() { awk '/^\{ *ecx:/{m=$0; sub(/.*ecx: */, "", m); sub(/[ ,].*/, "", m); w=$0; sub(/.*write: */, "", w); sub(/[ }].*/, "", w);
+	printf "%x/%s:%s,", m, (w == 1 ? "w" : "r"), $NF}' $T/kvm_msr/hist 2>/dev/null; }
+snap() { echo "$EPOCHREALTIME $(hits kvm_exit) $(hits kvm_userspace_exit) $(pkts 2>/dev/null || echo 0) $(reasons) $(msrs)"; }
 
 # run VMM TAG [warden options]: one VM with the workload; prints BENCH-RESULT lines.
 run() {
 	vmm=$1 tag=$2
 	shift 2
 	rm -f /tmp/out /tmp/stats.json
-	echo "$HIST" >$T/kvm_exit/trigger
+	echo "$RHIST" >$T/kvm_exit/trigger
+	echo "$MHIST" >$T/kvm_msr/trigger 2>/dev/null
 	echo "$HIST" >$T/kvm_userspace_exit/trigger
 	case $vmm in
 	qemu)
@@ -109,10 +156,19 @@ run() {
 			-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no -device virtio-net-device,netdev=n0 \
 			</dev/null >/tmp/out 2>&1 &
 		;;
+	qemu-best)
+		setsid qemu-system-x86_64 -enable-kvm -M q35 -cpu host -m 512 -smp 1 \
+			-nodefaults -display none -serial stdio -no-reboot -kernel $KERNEL -initrd /guest/initrd.cpio.gz \
+			-append "$NOPCI_CMDLINE warden.run=\"$GUEST_CMD\"" \
+			-object iothread,id=io0,poll-max-ns=32768 \
+			-drive id=d0,file=/tmp/disk.img,format=raw,if=none,aio=io_uring -device virtio-blk-pci,drive=d0,iothread=io0 \
+			-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on -device virtio-net-pci,netdev=n0,romfile= \
+			</dev/null >/tmp/out 2>&1 &
+		;;
 	warden)
 		setsid warden run --kernel $KERNEL --initrd /guest/initrd.cpio.gz \
 			--mem 512 --cpus 1 --stats /tmp/stats.json "$@" \
-			--disk /tmp/disk.img --net tap=$TAP$NETX \
+			--disk /tmp/disk.img$DISKX --net tap=$TAP$NETX \
 			--cmdline "$CL warden.run=\"$GUEST_CMD\"" </dev/null >/tmp/out 2>&1 &
 		;;
 	esac
@@ -146,48 +202,70 @@ run() {
 	wait $pid
 	rc=$?
 	kill $ncpid 2>/dev/null
-	echo "!$HIST" >$T/kvm_exit/trigger
+	echo "!$RHIST" >$T/kvm_exit/trigger
+	echo "!$MHIST" >$T/kvm_msr/trigger 2>/dev/null
 	echo "!$HIST" >$T/kvm_userspace_exit/trigger
 	sed "s/^/  $vmm$tag| /" /tmp/out | grep -v '^ *$' | tail -40
 	# Per workload: guest-timed seconds, all exits, userspace exits, packets.
 	tr -d '\r' </tmp/out | grep '^BENCH-END ' >/tmp/ends
 	awk -v vmm=$vmm -v tag="$tag" -v rc=$rc '
 		FILENAME == "/tmp/ends" { gs[$2] = $4 - $3; next }
-		/^SNAP BENCH-BEGIN_/ { w=substr($2, 13); e[w]=$4; u[w]=$5; p[w]=$6 }
+		/^SNAP BENCH-BEGIN_/ { w=substr($2, 13); e[w]=$4; u[w]=$5; p[w]=$6
+			n = split($7, rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) r0[w, kv[1]] = kv[2]
+			n = split($8, rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) m0[w, kv[1]] = kv[2] }
 		/^L1SEND/ { printf "BENCH-L1SEND vmm=%s%s rc=%d s=%s\n", vmm, tag, rc, $2 }
 		/^SNAP BENCH-END_/ { w=substr($2, 11);
 			printf "BENCH-RESULT vmm=%s%s work=%s s=%.4f exits=%d uexits=%d pkts=%d rc=%d\n",
-				vmm, tag, w, gs[w], $4-e[w], $5-u[w], $6-p[w], rc }' /tmp/ends /tmp/snaps
+				vmm, tag, w, gs[w], $4-e[w], $5-u[w], $6-p[w], rc
+			line = ""; n = split($7, rs, ",")
+			for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2 && kv[2] - r0[w, kv[1]] > 0)
+				line = line " " kv[1] "=" (kv[2] - r0[w, kv[1]])
+			printf "BENCH-REASONS vmm=%s%s work=%s rc=%d%s\n", vmm, tag, w, rc, line
+			line = ""; n = split($8, rs, ",")
+			for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2 && kv[2] - m0[w, kv[1]] > 0)
+				line = line " " kv[1] "=" (kv[2] - m0[w, kv[1]])
+			printf "BENCH-MSRS vmm=%s%s work=%s rc=%d%s\n", vmm, tag, w, rc, line }' /tmp/ends /tmp/snaps
 	grep -o 'randread: .*' /tmp/out | sed "s/^/BENCH-RAND vmm=$vmm$tag rc=$rc /"
 	echo "BENCH-RUN vmm=$vmm$tag kernel=$KERNEL rc=$rc"
 	[ -f /tmp/stats.json ] && { echo "BENCH-JSON vmm=$vmm$tag"; cat /tmp/stats.json | tr -d '\n '; echo; }
 	rm -f /tmp/snaps
 }
 
+# config NAME: one run of a configuration of CONFIGS.
+config() {
+	case $1 in
+	qemu | qemu-best | warden) run $1 "" ;;
+	warden-mmio) run warden -mmio --transport mmio ;;
+	warden-pci) run warden -pci --transport pci ;;
+	warden-pci-poll) DISKX=,poll NETX=,poll; run warden -pci-poll --transport pci ;;
+	warden-pci-vhost) NETX=,vhost=on; run warden -pci-vhost --transport pci ;;
+	warden-pci-poll-vhost) DISKX=,poll NETX=,vhost=on; run warden -pci-poll-vhost --transport pci ;;
+	esac
+	NETX= DISKX=
+}
+REVERSED=
+for c in $CONFIGS; do REVERSED="$c $REVERSED"; done
 i=1
 while [ $i -le $ROUNDS ]; do
-	if [ $((i % 2)) = 1 ]; then
-		run qemu ""
-		run warden ""
-	else
-		run warden ""
-		run qemu ""
-	fi
+	if [ $((i % 2)) = 1 ]; then order=$CONFIGS; else order=$REVERSED; fi
+	for c in $order; do
+		config $c
+	done
 	i=$((i + 1))
 done
 for v in $VARIANTS; do
 	case $v in
-	pci) CL="${CMDLINE% pci=off*} 8250.nr_uarts=1"; run warden -pci --transport pci ;;
+	pci) run warden -pci --transport pci ;;
 	vhost) NETX=,vhost=on; run warden -vhost ;;
-	pci+vhost) CL="${CMDLINE% pci=off*} 8250.nr_uarts=1" NETX=,vhost=on; run warden -pci+vhost --transport pci ;;
+	pci+vhost) NETX=,vhost=on; run warden -pci+vhost --transport pci ;;
 	*) run warden "$v" $v ;;
 	esac
-	CL=$CMDLINE NETX=
+	NETX=
 done
 EOF
 } >"$SCRIPT"
 
-echo "bench/virtio.sh: $ROUNDS rounds, kernel $KERNEL for both VMMs, variants '$VARIANTS'; log $LOG"
+echo "bench/virtio.sh: $ROUNDS rounds of '$CONFIGS', kernel $KERNEL for both VMMs, variants '$VARIANTS'; log $LOG"
 bench_facts emu
 set +e
 bash "$ROOT/tests/emu/l1.sh" --with-qemu --smp 2 --mem 4096 --timeout 5400 "$SCRIPT" 2>&1 | tee "$LOG"
@@ -196,12 +274,12 @@ set -e
 {
     echo "### virtio benchmark ($(date -u +%Y-%m-%dT%H:%MZ), emulated AMD-V tier, guest kernel $(bench_guest_kernel) as $KERNEL under both VMMs)"
     echo
-    echo "Command: \`ROUNDS=$ROUNDS KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
+    echo "Command: \`ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
     echo
     bench_facts emu | sed 's/^/    /'
     tr -d '\r' <"$LOG" | grep '^fact: L1' | sed 's/^/    /' || true
     echo
-    python3 "$ROOT/bench/virtio_report.py" "$LOG" "$BLK_MIB" "$NET_MIB" "$RAND_READS"
+    python3 "$ROOT/bench/virtio_report.py" "$LOG"
 } >"$REPORT"
 cat "$REPORT"
 echo "bench/virtio.sh: report $REPORT"

@@ -1,65 +1,136 @@
 #!/usr/bin/env python3
-"""Summarise a bench/virtio.sh log as markdown: per VMM (median over rounds)
-throughput and VM exits per unit of work, then the warden variants.
+"""Summarise bench/virtio.sh logs as markdown: per configuration (median over
+runs) throughput and VM exits per unit of work, QD1 latency of the random
+reads, then each workload's exits by reason (SVM exit codes).
+
+Usage: virtio_report.py LOG [LOG...]
+Several logs (shorter L1 runs of the same sizes) are summed: their runs are
+pooled before the medians.  Each log names its sizes (BENCH-SIZES); logs of
+different sizes are refused.  (Old logs without that line: give the sizes
+as BLK_MIB=N NET_MIB=N RAND_READS=N words among the arguments.)
 A run whose VMM exited with a status other than 0 is listed and left out of
-every median (its BENCH-RESULT, BENCH-RAND and BENCH-L1SEND lines carry
-rc=)."""
+every median (its BENCH-RESULT, BENCH-RAND, BENCH-L1SEND and BENCH-REASONS
+lines carry rc=)."""
+import os
 import re
 import statistics
 import sys
 from collections import defaultdict
 
-log, blk_mib, net_mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-RAND_READS = int(sys.argv[4]) if len(sys.argv) > 4 else 4000
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svm_names import SVM  # noqa: E402
+
+logs = [a for a in sys.argv[1:] if "=" not in a]
+given = dict(a.split("=", 1) for a in sys.argv[1:] if "=" in a)
+# Old calling convention: LOG BLK NET [RAND].
+if len(logs) >= 3 and all(x.isdigit() for x in logs[1:]):
+    given = {"BLK_MIB": logs[1], "NET_MIB": logs[2], "RAND_READS": logs[3] if len(logs) > 3 else "4000"}
+    logs = logs[:1]
+if not logs:
+    sys.exit("usage: virtio_report.py LOG [LOG...]")
+
 res = defaultdict(lambda: defaultdict(list))   # vmm -> work -> [dict]
+reasons = defaultdict(lambda: defaultdict(list))  # (vmm, work) -> code -> [count per run]
+nreasons = defaultdict(int)                     # (vmm, work) -> runs with a BENCH-REASONS line
+msrs = defaultdict(lambda: defaultdict(list))   # (vmm, work) -> "msr/r|w" -> [count per run]
+nmsrs = defaultdict(int)
 rand = defaultdict(list)
 l1send = defaultdict(list)
 runs = defaultdict(int)
 failed = []
 kernels = defaultdict(set)
-for line in open(log, errors="replace"):
-    line = line.strip().replace("\r", "")
-    m = re.match(r"BENCH-RUN vmm=(\S+) kernel=(\S+) rc=(\d+)", line)
-    if m:
-        runs[m.group(1)] += 1
-        kernels[m.group(1)].add(m.group(2))
-        if m.group(3) != "0":
-            failed.append(f"{m.group(1)} (status {m.group(3)})")
-        continue
-    m = re.match(r"BENCH-RESULT vmm=(\S+) work=(\S+) s=([\d.]+) exits=(-?\d+) uexits=(-?\d+) pkts=(-?\d+) rc=(\d+)", line)
-    if m:
-        vmm, work = m.group(1), m.group(2)
-        if m.group(7) != "0":
+sizes = set()
+for log in logs:
+    for line in open(log, errors="replace"):
+        line = line.strip().replace("\r", "")
+        m = re.match(r"BENCH-SIZES blk=(\d+) net=(\d+) rand=(\d+)", line)
+        if m:
+            sizes.add((int(m.group(1)), int(m.group(2)), int(m.group(3))))
             continue
-        res[vmm][work].append(dict(s=float(m.group(3)), exits=int(m.group(4)),
-                                   uexits=int(m.group(5)), pkts=int(m.group(6))))
-        continue
-    m = re.match(r"BENCH-RAND vmm=(\S+) rc=(\d+) randread: .* ([\d.]+) IOPS", line)
-    if m:
-        if m.group(2) == "0":
-            rand[m.group(1)].append(float(m.group(3)))
-        continue
-    m = re.match(r"BENCH-L1SEND vmm=(\S+) rc=(\d+) s=([\d.]+)", line)
-    if m:
-        if m.group(2) == "0":
-            l1send[m.group(1)].append(float(m.group(3)))
+        m = re.match(r"BENCH-RUN vmm=(\S+) kernel=(\S+) rc=(\d+)", line)
+        if m:
+            runs[m.group(1)] += 1
+            kernels[m.group(1)].add(m.group(2))
+            if m.group(3) != "0":
+                failed.append(f"{m.group(1)} (status {m.group(3)}, {os.path.basename(log)})")
+            continue
+        m = re.match(r"BENCH-RESULT vmm=(\S+) work=(\S+) s=([\d.]+) exits=(-?\d+) uexits=(-?\d+) pkts=(-?\d+) rc=(\d+)", line)
+        if m:
+            vmm, work = m.group(1), m.group(2)
+            if m.group(7) != "0":
+                continue
+            res[vmm][work].append(dict(s=float(m.group(3)), exits=int(m.group(4)),
+                                       uexits=int(m.group(5)), pkts=int(m.group(6))))
+            continue
+        m = re.match(r"BENCH-REASONS vmm=(\S+) work=(\S+) rc=(\d+)(.*)", line)
+        if m:
+            if m.group(3) != "0":
+                continue
+            key = (m.group(1), m.group(2))
+            nreasons[key] += 1
+            seen = {}
+            for kv in m.group(4).split():
+                k, _, v = kv.partition("=")
+                if k.isdigit() and v.isdigit():
+                    seen[int(k)] = int(v)
+            for k, v in seen.items():
+                reasons[key][k].append(v)
+            continue
+        m = re.match(r"BENCH-MSRS vmm=(\S+) work=(\S+) rc=(\d+)(.*)", line)
+        if m:
+            if m.group(3) != "0":
+                continue
+            key = (m.group(1), m.group(2))
+            nmsrs[key] += 1
+            for kv in m.group(4).split():
+                k, _, v = kv.partition("=")
+                if v.isdigit():
+                    msrs[key][k].append(int(v))
+            continue
+        m = re.match(r"BENCH-RAND vmm=(\S+) rc=(\d+) randread: .* ([\d.]+) IOPS", line)
+        if m:
+            if m.group(2) == "0":
+                rand[m.group(1)].append(float(m.group(3)))
+            continue
+        m = re.match(r"BENCH-L1SEND vmm=(\S+) rc=(\d+) s=([\d.]+)", line)
+        if m:
+            if m.group(2) == "0":
+                l1send[m.group(1)].append(float(m.group(3)))
+
+if len(sizes) > 1:
+    sys.exit(f"virtio_report.py: the logs have different sizes {sorted(sizes)}: they cannot be summed")
+if sizes:
+    blk_mib, net_mib, RAND_READS = sizes.pop()
+elif {"BLK_MIB", "NET_MIB"} <= given.keys():
+    blk_mib, net_mib = int(given["BLK_MIB"]), int(given["NET_MIB"])
+    RAND_READS = int(given.get("RAND_READS", 4000))
+else:
+    sys.exit("virtio_report.py: no BENCH-SIZES line in the logs: give BLK_MIB=N NET_MIB=N RAND_READS=N")
+
 
 def med(xs):
     return statistics.median(xs) if xs else float("nan")
+
 
 def per(vmm, work, key, unit):
     rs = res[vmm][work]
     vals = [r[key] / unit(r) for r in rs if unit(r) > 0 and r[key] >= 0]
     return med(vals)
 
+
 units = {
     "seqwrite": ("per 100 MiB", lambda r: blk_mib / 100.0),
     "seqread": ("per 100 MiB", lambda r: blk_mib / 100.0),
-    "randread": ("per 1000 reads", lambda r: None),
+    "randread": ("per 1000 reads", lambda r: RAND_READS / 1000.0),
     "nettx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
     "netrx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
 }
-vmms = [v for v in ["qemu", "warden"] if v in res] + sorted(v for v in res if v not in ("qemu", "warden"))
+WORKS = ["seqwrite", "seqread", "randread", "nettx", "netrx"]
+order = ["qemu", "qemu-best", "warden", "warden-pci", "warden-pci-poll", "warden-pci-vhost",
+         "warden-pci-poll-vhost"]
+vmms = [v for v in order if v in res] + sorted(v for v in res if v not in order)
+print(f"- sizes: {blk_mib} MiB sequential, {RAND_READS} random 4 KiB reads, {net_mib} MiB TCP each way; "
+      f"{len(logs)} log(s): {', '.join(os.path.basename(x) for x in logs)}")
 for v in sorted(runs):
     print(f"- {v}: {runs[v]} runs, kernel {', '.join(sorted(kernels[v]))}")
 if failed:
@@ -68,21 +139,20 @@ print()
 print("| VMM | workload | throughput | all VM exits (median) | exits to the VMM | exits per unit (all / to VMM) | runs |")
 print("|---|---|---|---|---|---|---|")
 for vmm in vmms:
-    for work in ["seqwrite", "seqread", "randread", "nettx", "netrx"]:
+    for work in WORKS:
         rs = res[vmm][work]
         if not rs:
             continue
         if work in ("seqwrite", "seqread"):
             tp = f"{med([blk_mib / r['s'] for r in rs if r['s'] > 0]):.1f} MiB/s"
         elif work == "randread":
-            tp = f"{med(rand[vmm]):.0f} IOPS"
+            iops = med(rand[vmm])
+            tp = f"{iops:.0f} IOPS ({1e6 / iops:.0f} us per read)" if rand[vmm] else "-"
         elif work == "nettx":
             tp = f"{med([net_mib / r['s'] for r in rs if r['s'] > 0]):.1f} MiB/s"
         else:
             tp = f"{med([net_mib / x for x in l1send[vmm] if x > 0]):.1f} MiB/s" if l1send[vmm] else "-"
         label, unit = units[work]
-        if work == "randread":
-            unit = lambda r: RAND_READS / 1000.0
         e = med([r["exits"] for r in rs])
         u = med([r["uexits"] for r in rs])
         pe = per(vmm, work, "exits", unit)
@@ -90,3 +160,99 @@ for vmm in vmms:
         pk = med([r["pkts"] for r in rs])
         extra = f", {pk:.0f} packets" if work.startswith("net") else ""
         print(f"| {vmm} | {work} | {tp} | {e:.0f} | {u:.0f} | {pe:.2f} / {pu:.2f} {label}{extra} | {len(rs)} |")
+
+if reasons:
+    print()
+    print("Exits by reason (kvm:kvm_exit keyed by SVM exit code; median per run over the runs "
+          "that listed them, a reason absent from a run counting 0; the five largest):")
+    print()
+    print("| VMM | workload | exits by reason |")
+    print("|---|---|---|")
+    for vmm in vmms:
+        for work in WORKS:
+            key = (vmm, work)
+            if key not in nreasons:
+                continue
+            n = nreasons[key]
+            meds = {k: med(v + [0] * (n - len(v))) for k, v in reasons[key].items()}
+            top = sorted(meds.items(), key=lambda kv: -kv[1])[:5]
+            cells = ", ".join(f"{SVM.get(k, hex(k))} {v:.0f}" for k, v in top if v > 0)
+            print(f"| {vmm} | {work} | {cells or '-'} |")
+
+# Names of the MSRs a Linux guest touches on an I/O path.
+MSR_NAMES = {"6e0": "TSC_DEADLINE", "80b": "x2APIC_EOI", "830": "x2APIC_ICR", "838": "x2APIC_TMICT",
+             "48": "SPEC_CTRL", "49": "PRED_CMD", "4b564d03": "KVM_STEAL_TIME", "4b564d02": "KVM_ASYNC_PF",
+             "4b564d04": "KVM_PV_EOI"}
+if msrs:
+    print()
+    print("MSR accesses (kvm:kvm_msr by MSR, r/w; median per run; the five largest):")
+    print()
+    print("| VMM | workload | MSR accesses |")
+    print("|---|---|---|")
+    for vmm in vmms:
+        for work in WORKS:
+            key = (vmm, work)
+            if key not in nmsrs:
+                continue
+            n = nmsrs[key]
+            meds = {k: med(v + [0] * (n - len(v))) for k, v in msrs[key].items()}
+            top = sorted(meds.items(), key=lambda kv: -kv[1])[:5]
+            cells = ", ".join(f"{MSR_NAMES.get(k.split('/')[0], '0x' + k.split('/')[0])}/{k.split('/')[1]} {v:.0f}"
+                              for k, v in top if v > 0)
+            print(f"| {vmm} | {work} | {cells or '-'} |")
+
+
+# Issue 14's targets, where the configurations that measure them ran.
+def tput(vmm, work):
+    rs = res[vmm][work]
+    if work in ("seqwrite", "seqread"):
+        return med([blk_mib / r["s"] for r in rs if r["s"] > 0]) if rs else float("nan")
+    if work == "randread":
+        return med(rand[vmm])
+    if work == "nettx":
+        return med([net_mib / r["s"] for r in rs if r["s"] > 0]) if rs else float("nan")
+    return med([net_mib / x for x in l1send[vmm] if x > 0])
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+lines = []
+for v in ("warden-pci-poll", "warden-pci-poll-vhost"):
+    for w in ("seqwrite", "seqread"):
+        if res[v][w]:
+            x = per(v, w, "exits", units[w][1])
+            lines.append(f"| (a) polled sequential block I/O, at most 2 exits per 100 MiB | {v} {w} | "
+                         f"{x:.0f} per 100 MiB | {verdict(x <= 2)} |")
+for v in ("warden-pci-poll-vhost",):
+    for w in ("nettx", "netrx"):
+        if res[v][w]:
+            x = per(v, w, "exits", units[w][1])
+            lines.append(f"| (b) polling + vhost-net bulk TCP, at most 2 exits per 1000 packets | {v} {w} | "
+                         f"{x:.0f} per 1000 packets | {verdict(x <= 2)} |")
+for v in ("warden-pci", "warden-pci-vhost"):
+    if res[v]["randread"]:
+        x = per(v, "randread", "exits", units["randread"][1]) / 1000.0
+        lines.append(f"| (c) interrupt-driven 4 KiB random reads at QD1, at most 3 exits per request | {v} | "
+                     f"{x:.2f} per read | {verdict(x <= 3)} |")
+if "qemu-best" in res:
+    for v in ("warden-pci", "warden-pci-vhost", "warden-pci-poll", "warden-pci-poll-vhost"):
+        if v not in res:
+            continue
+        for w in WORKS:
+            q, me = tput("qemu-best", w), tput(v, w)
+            if q == q and me == me and q > 0:
+                lines.append(f"| (d) throughput at least 1.2x QEMU's best | {v} {w} | {me / q:.2f}x |"
+                             f" {verdict(me / q >= 1.2)} |")
+        q, me = tput("qemu-best", "randread"), tput(v, "randread")
+        if q == q and me == me and q > 0 and me > 0:
+            lines.append(f"| (d) QD1 latency at most QEMU's best | {v} randread | {1e6 / me:.0f} us against "
+                         f"{1e6 / q:.0f} us | {verdict(me >= q)} |")
+if lines:
+    print()
+    print("Issue 14's targets (medians above; all VM exits):")
+    print()
+    print("| target | configuration | measured | |")
+    print("|---|---|---|---|")
+    print("\n".join(lines))

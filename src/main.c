@@ -184,7 +184,8 @@ static int guest_cmdline(const struct cli_options *o, struct boot_spec *spec, bo
 	struct cmdline_machine m = {
 		.default_guest = default_kernel, .root_disk = root,
 		.root_ro = root >= 0 && o->virtio.disks[root].readonly,
-		.pci_bus = o->virtio.transport == VIRTIO_TRANSPORT_PCI,
+		/* A PCI bus only where there are PCI functions (pci=off otherwise). */
+		.pci_bus = o->virtio.transport == VIRTIO_TRANSPORT_PCI && virtio_config_has_devices(&o->virtio),
 	};
 
 	if (linux_kernel < 0)

@@ -207,7 +207,9 @@ void cli_usage(FILE *f)
 	      "                         completing in KVM\n"
 	      "  --no-irqfd             interrupts injected with an ioctl per interrupt\n"
 	      "  --transport mmio|pci   how virtio devices appear: virtio-mmio windows\n"
-	      "                         (default) or PCI functions with MSI-X\n"
+	      "                         or PCI functions with MSI-X (default: pci,\n"
+	      "                         fewer exits per request; mmio with\n"
+	      "                         --snapshot-dir, --api-sock, --config-file)\n"
 	      "  --no-event-idx         do not offer VIRTIO_F_EVENT_IDX (no notification\n"
 	      "                         or interrupt suppression by index)\n"
 	      "\n"
@@ -401,6 +403,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 {
 	uint64_t v;
 	int c, idx = 0;
+	bool transport_given = false;
 
 	optind = 0; /* 0, not 1: glibc then fully re-initialises getopt */
 	opterr = 0;
@@ -456,6 +459,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_NO_IOEVENTFD: o->virtio.opt.ioeventfd = false; break;
 		case OPT_NO_IRQFD: o->virtio.opt.irqfd = false; break;
 		case OPT_TRANSPORT:
+			transport_given = true;
 			if (strcmp(optarg, "pci") == 0)
 				o->virtio.transport = VIRTIO_TRANSPORT_PCI;
 			else if (strcmp(optarg, "mmio") == 0)
@@ -517,6 +521,16 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	}
 	if (optind < argc)
 		return fail(ERR_USAGE, "unexpected argument '%s' (see warden --help)", argv[optind]);
+	/* The default transport is the one that takes fewer exits per request:
+	 * virtio-pci, whose MSI-X interrupts need no InterruptStatus read and
+	 * no InterruptACK write (docs/benchmarks.md, "mmio against pci").  A
+	 * VM that may be snapshotted stays on virtio-mmio, as the PCI
+	 * transport cannot be saved yet (docs/snapshot.md), and so does one
+	 * configured through Firecracker's API: its guests expect
+	 * Firecracker's virtio-mmio (their kernels often have no PCI). */
+	if (!transport_given)
+		o->virtio.transport = o->snapshot_dir || o->api_sock || o->config_file ? VIRTIO_TRANSPORT_MMIO
+											: VIRTIO_TRANSPORT_PCI;
 	if (o->restore && o->machine_opt)
 		return fail(ERR_USAGE, "--%s: with --restore the machine is the snapshot's", o->machine_opt);
 	if (check_root_disk(&o->virtio) < 0 || virtio_check_config(&o->virtio, o->cpus) < 0)
@@ -537,13 +551,11 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 	if (!o->irqchip && (o->halt_poll_set || o->hlt_passthrough))
 		return fail(ERR_USAGE, "%s needs the in-kernel irqchip (drop --no-irqchip)",
 			    o->hlt_passthrough ? "--hlt-passthrough" : "--halt-poll-ns");
-	if (!o->irqchip && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console ||
-			    o->virtio.vsock.cid))
+	if (!o->irqchip && virtio_config_has_devices(&o->virtio))
 		return fail(ERR_USAGE, "virtio devices need the in-kernel irqchip (drop --no-irqchip)");
 	/* Its page flush takes a page away from every thread of warden for a
 	 * moment: nothing else may touch guest memory from the host side. */
-	if (o->test_device && (o->virtio.ndisks || o->virtio.nnets || o->virtio.rng || o->virtio.console ||
-			       o->virtio.vsock.cid))
+	if (o->test_device && virtio_config_has_devices(&o->virtio))
 		return fail(ERR_USAGE, "--test-device cannot be used with virtio devices");
 	if (o->test_device && o->prefault != PREFAULT_OFF)
 		return fail(ERR_USAGE, "--test-device cannot be used with --prefault");

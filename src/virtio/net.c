@@ -20,7 +20,8 @@
  * The control queue takes two command classes: multiqueue (VQ_PAIRS_SET:
  * the tap queues of the pairs in use are attached, the others detached)
  * and notification coalescing (VIRTIO_NET_F_NOTF_COAL, net_coal.c); other
- * commands are answered VIRTIO_NET_ERR.
+ * commands, and bad ones, are answered VIRTIO_NET_ERR and count as the
+ * guest's errors, each logged with why and how its chain was laid out.
  *
  * With vhost=on the host kernel's vhost-net moves the packets instead
  * (backends/vhost_net.c): at DRIVER_OK the rings, the queues' notification
@@ -566,18 +567,40 @@ static void set_active(struct virtio_dev *vd, struct net_dev *d, unsigned n)
 			log_warn("%s: %s", vd->name, err_msg());
 	}
 	d->active = n;
+	log_debug("%s: %u of %u queue pairs in use", vd->name, n, d->npairs);
+}
+
+/* Why a command was refused, for the guest error line: its class and
+ * command and how the driver laid the chain out. */
+static void ctrl_refused(struct virtio_dev *vd, const struct virtq_chain *c, const uint8_t hdr[2],
+			 const char *why)
+{
+	virtio_count(&vd->counters.errors, 1);
+	log_guest("%s: control command class %u command %u refused: %s (%u readable descriptors, "
+		  "%llu bytes; %u writable, %llu bytes)", vd->name, hdr[0], hdr[1], why, c->nout,
+		  (unsigned long long)c->out_bytes, c->nin, (unsigned long long)c->in_bytes);
 }
 
 /* NOTF_COAL TX_SET / RX_SET: max_packets, usecs (little-endian, as the
  * host), for that direction of every pair. */
-static uint8_t ctrl_coal(struct virtio_dev *vd, struct net_dev *d, uint8_t cmd, const struct virtq_chain *c)
+static uint8_t ctrl_coal(struct virtio_dev *vd, struct net_dev *d, const uint8_t hdr[2],
+			 const struct virtq_chain *c)
 {
 	uint32_t v[2];
-	unsigned dir = cmd == NET_CTRL_NOTF_COAL_TX_SET ? NET_TXQ : NET_RXQ;
+	unsigned dir = hdr[1] == NET_CTRL_NOTF_COAL_TX_SET ? NET_TXQ : NET_RXQ;
 
-	if (!virtio_has_feature(vd, NET_F_NOTF_COAL) || cmd > NET_CTRL_NOTF_COAL_RX_SET ||
-	    c->out_bytes != 2 + sizeof(v))
+	if (!virtio_has_feature(vd, NET_F_NOTF_COAL)) {
+		ctrl_refused(vd, c, hdr, "VIRTIO_NET_F_NOTF_COAL not negotiated");
 		return NET_CTRL_ERR;
+	}
+	if (hdr[1] > NET_CTRL_NOTF_COAL_RX_SET) {
+		ctrl_refused(vd, c, hdr, "no such command");
+		return NET_CTRL_ERR;
+	}
+	if (c->out_bytes != 2 + sizeof(v)) {
+		ctrl_refused(vd, c, hdr, "data is not 8 bytes");
+		return NET_CTRL_ERR;
+	}
 	virtq_chain_read(c, 2, v, sizeof(v)); /* one copy, then use */
 	for (unsigned i = 0; i < d->usable; i++)
 		coal_set(vd, &d->pair[i]->coal[dir], v[0], v[1]);
@@ -585,16 +608,28 @@ static uint8_t ctrl_coal(struct virtio_dev *vd, struct net_dev *d, uint8_t cmd, 
 }
 
 /* MQ VQ_PAIRS_SET: how many pairs the driver uses, 1 to max_virtqueue_pairs. */
-static uint8_t ctrl_mq(struct virtio_dev *vd, struct net_dev *d, uint8_t cmd, const struct virtq_chain *c)
+static uint8_t ctrl_mq(struct virtio_dev *vd, struct net_dev *d, const uint8_t hdr[2],
+		       const struct virtq_chain *c)
 {
 	uint16_t n;
 
-	if (!virtio_has_feature(vd, NET_F_MQ) || cmd != NET_CTRL_MQ_VQ_PAIRS_SET ||
-	    c->out_bytes != 2 + sizeof(n))
+	if (!virtio_has_feature(vd, NET_F_MQ)) {
+		ctrl_refused(vd, c, hdr, "VIRTIO_NET_F_MQ not negotiated");
 		return NET_CTRL_ERR;
+	}
+	if (hdr[1] != NET_CTRL_MQ_VQ_PAIRS_SET) {
+		ctrl_refused(vd, c, hdr, "no such command");
+		return NET_CTRL_ERR;
+	}
+	if (c->out_bytes != 2 + sizeof(n)) {
+		ctrl_refused(vd, c, hdr, "data is not 2 bytes");
+		return NET_CTRL_ERR;
+	}
 	virtq_chain_read(c, 2, &n, sizeof(n));
-	if (n < 1 || n > d->npairs)
+	if (n < 1 || n > d->npairs) {
+		ctrl_refused(vd, c, hdr, n ? "more pairs than max_virtqueue_pairs" : "0 pairs");
 		return NET_CTRL_ERR;
+	}
 	set_active(vd, d, n);
 	return NET_CTRL_OK;
 }
@@ -613,9 +648,11 @@ static void ctrl_one(struct virtio_dev *vd, struct net_dev *d, const struct virt
 	} else {
 		virtq_chain_read(c, 0, hdr, sizeof(hdr));
 		if (hdr[0] == NET_CTRL_NOTF_COAL)
-			ack = ctrl_coal(vd, d, hdr[1], c);
+			ack = ctrl_coal(vd, d, hdr, c);
 		else if (hdr[0] == NET_CTRL_MQ)
-			ack = ctrl_mq(vd, d, hdr[1], c);
+			ack = ctrl_mq(vd, d, hdr, c);
+		else
+			ctrl_refused(vd, c, hdr, "class not offered");
 	}
 	virtq_push(&vd->vq[ctrl_queue(vd, d)], c->head,
 		   c->in_bytes ? (uint32_t)virtq_chain_write(c, 0, &ack, 1) : 0);

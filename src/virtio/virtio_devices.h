@@ -61,7 +61,9 @@ struct vsock_spec {
 enum virtio_transport_kind { VIRTIO_TRANSPORT_MMIO, VIRTIO_TRANSPORT_PCI };
 
 struct virtio_config {
-	enum virtio_transport_kind transport; /* --transport */
+	/* --transport; without it virtio-pci, or virtio-mmio with
+	 * --snapshot-dir (the PCI transport cannot be snapshotted yet) */
+	enum virtio_transport_kind transport;
 	struct disk_spec disks[VIRTIO_MAX_DISKS];
 	unsigned ndisks;
 	struct net_spec nets[VIRTIO_MAX_NETS];
@@ -72,6 +74,12 @@ struct virtio_config {
 	struct vsock_spec vsock; /* virtio-vsock, if vsock.cid */
 	struct virtio_options opt;
 };
+
+/* Does CFG ask for any virtio device? */
+static inline bool virtio_config_has_devices(const struct virtio_config *c)
+{
+	return c->ndisks || c->nnets || c->console || c->rng || c->vsock.cid;
+}
 
 /* Parse "PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]]" and
  * "tap=NAME[,mac=MAC][,queues=N][,poll[=US]][,vhost=on|off|auto]" (errors:

@@ -188,8 +188,13 @@ if [ $WITH_QEMU = 1 ] && stale "$QPART" "$QEMU_BIN" "$SELF"; then
     # Firmware and option ROMs that -M microvm loads (found with strace: the
     # BIOS bios-microvm.bin, a link to qboot.rom, and linuxboot_dma.bin for
     # -kernel); the rest are small and keep other machine types working.
+    # (QEMU also looks in /usr/share/seabios, where Debian may keep
+    # bios-256k.bin, the BIOS of -M q35 that bench/virtio.sh's qemu-best
+    # boots: the first one found goes to L1's /usr/share/qemu.)
     for f in bios-microvm.bin qboot.rom linuxboot_dma.bin linuxboot.bin pvh.bin kvmvapic.bin bios-256k.bin; do
-        if [ -e "/usr/share/qemu/$f" ]; then cp -L "/usr/share/qemu/$f" "$s/usr/share/qemu/"; fi
+        for d in /usr/share/qemu /usr/share/seabios; do
+            if [ -e "$d/$f" ]; then cp -L "$d/$f" "$s/usr/share/qemu/"; break; fi
+        done
     done
     [ -e "$s/usr/share/qemu/bios-microvm.bin" ] || die "/usr/share/qemu/bios-microvm.bin missing"
     # TCG accelerator module (KVM needs none; this allows -accel tcg in L1 too).

@@ -9,7 +9,7 @@ advice_costs_checks() { # BIN
 		>"$OUT/advice-costs.out" 2>&1 </dev/null
 	expect_eq "advice costs: the two rows measured" "measured measured" \
 		"$(json "$c" '[.rows[] | select(.name == "loop" or .name == "pio-warden") | .status] | join(" ")')"
-	run advice-virtio "$bin" --rng --no-coalesced-pio --kernel $G/virtio-hostile.elf --advice-costs "$c"
+	run advice-virtio "$bin" --rng --transport mmio --no-coalesced-pio --kernel $G/virtio-hostile.elf --advice-costs "$c"
 	j=$OUT/advice-virtio.json
 	expect_eq "advice costs: guest ran" 0 "$(rc advice-virtio)"
 	expect_eq "advice costs: the serial console (every byte an exit) priced by its rows" \
@@ -23,7 +23,7 @@ advice_costs_checks() { # BIN
 		"$(json $j '.advice[0].saving.ns | floor')"
 	expect_match "advice costs: the saving in the exit table" \
 		'saving measured on this host: [0-9]+ x .* pio-warden - loop' "$OUT/advice-virtio.err"
-	run advice-virtio-none "$bin" --rng --no-coalesced-pio --kernel $G/virtio-hostile.elf
+	run advice-virtio-none "$bin" --rng --transport mmio --no-coalesced-pio --kernel $G/virtio-hostile.elf
 	expect_eq "advice without --advice-costs: no saving claimed" "serial console (COM1) null" \
 		"$(json $OUT/advice-virtio-none.json '.advice[0] | "\(.source) \(.saving)"')"
 	expect_match "advice without --advice-costs: says how to get the saving" \

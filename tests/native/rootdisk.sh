@@ -20,7 +20,7 @@ rootdisk_bad_input() {
 			--cmdline 'panic=0 "warden.run=echo panic=1" x=1' >"$OUT/rootdisk-cmdline.out" \
 			2>"$OUT/rootdisk-cmdline.err" </dev/null
 		expect_eq "command line: defaults, root=, the user's words; panic=0 replaces panic=-1" \
-			'warden: debug: guest command line: console=ttyS0 pci=off 8250.nr_uarts=1 root=/dev/vda panic=0 "warden.run=echo panic=1" x=1' \
+			'warden: debug: guest command line: console=ttyS0 8250.nr_uarts=1 root=/dev/vda panic=0 "warden.run=echo panic=1" x=1' \
 			"$(grep -m1 'guest command line' "$OUT/rootdisk-cmdline.err")"
 	else
 		skip "the command line of a Linux kernel is checked here only on a kvm_pvm host (elsewhere it boots: the emulated tier checks it)"

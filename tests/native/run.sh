@@ -209,9 +209,9 @@ virtio_checks() { # BIN LABEL
 			continue
 		fi
 		if [ $mode = ioeventfd ]; then
-			run "$name" "$bin" --rng --kernel $G/virtio-hostile.elf
+			run "$name" "$bin" --rng --transport mmio --kernel $G/virtio-hostile.elf
 		else
-			run "$name" "$bin" --rng --no-ioeventfd --no-irqfd --kernel $G/virtio-hostile.elf
+			run "$name" "$bin" --rng --transport mmio --no-ioeventfd --no-irqfd --kernel $G/virtio-hostile.elf
 		fi
 		j=$OUT/$name.json
 		out=$OUT/$name.out
@@ -268,7 +268,7 @@ thread_name_checks() {
 		failed "thread names: $B/tests/thread-names.so is missing (make native-test builds it)"
 		return
 	fi
-	WARDEN_THREAD_NAMES=$log LD_PRELOAD=$B/tests/thread-names.so timeout 60 $B/warden run --mem 16 --cpus 2 --rng \
+	WARDEN_THREAD_NAMES=$log LD_PRELOAD=$B/tests/thread-names.so timeout 60 $B/warden run --mem 16 --cpus 2 --rng --transport mmio \
 		--kernel $G/virtio-hostile.elf --stats-trace "$OUT/thread-names.jsonl" \
 		>"$OUT/thread-names.out" 2>"$OUT/thread-names.err" </dev/null
 	expect_eq "thread names: the shim saw both vCPU threads named" "vcpu0 vcpu1" \

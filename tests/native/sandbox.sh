@@ -70,7 +70,7 @@ seccomp_checks() {
 	seccomp_kind_check shutdown 1 --kernel "$SPIN" --kernel-format flat
 	seccomp_kind_check sampler 1 --kernel "$SPIN" --kernel-format flat --stats-interval 1
 	seccomp_kind_check prefault 2 --kernel "$SPIN" --kernel-format flat --prefault all
-	seccomp_kind_check io-worker 3 --rng --kernel $G/virtio-hostile.elf
+	seccomp_kind_check io-worker 3 --rng --transport mmio --kernel $G/virtio-hostile.elf
 	seccomp_kind_check rtc 3 --kernel $G/rtc-uie.bin --kernel-format flat --test-exit-port 0xf4
 	seccomp_kind_check hypercall 1 --hypercall --kernel $G/hypercall-test.elf
 	missing=$(hyperv_missing_cap) # hyperv.sh: asks KVM

@@ -19,9 +19,9 @@ blk_mq_checks() { # BIN LABEL
 		name=$l-blk-mq-$mode
 		rm -f "$img" && truncate -s 8M "$img"
 		if [ $mode = poll ]; then
-			run "$name" "$bin" --cpus 4 --disk "$img,queues=4,poll=200000" --no-ioeventfd --kernel $G/virtio-blk-mq.elf
+			run "$name" "$bin" --cpus 4 --disk "$img,queues=4,poll=200000" --transport mmio --no-ioeventfd --kernel $G/virtio-blk-mq.elf
 		else
-			run "$name" "$bin" --cpus 4 --disk "$img,queues=4" --no-ioeventfd --kernel $G/virtio-blk-mq.elf
+			run "$name" "$bin" --cpus 4 --disk "$img,queues=4" --transport mmio --no-ioeventfd --kernel $G/virtio-blk-mq.elf
 		fi
 		j=$OUT/$name.json
 		out=$OUT/$name.out

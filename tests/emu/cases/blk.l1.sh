@@ -13,7 +13,10 @@ blk_md5() { md5sum | cut -c1-32; }
 dd if=/dev/zero of=/tmp/blk-a.img bs=1M count=64 2>/dev/null
 mkfs.ext4 -q -F /tmp/blk-a.img
 # In the guest: h = md5 of stdin; every result is printed as key=value.
-case_run blk_ext4 --disk /tmp/blk-a.img,id=warden-disk-a --cmdline "$BASE warden.run=\"h(){ md5sum|cut -c1-32;}; \
+# (On virtio-mmio: blk.check.sh weighs its exits against the transport's
+# two register accesses per interrupt; the pci case covers a disk on the
+# default transport.)
+case_run blk_ext4 --transport mmio --disk /tmp/blk-a.img,id=warden-disk-a --cmdline "$BASE warden.run=\"h(){ md5sum|cut -c1-32;}; \
 echo serial=\$(cat /sys/block/vda/serial); echo ro=\$(cat /sys/block/vda/ro); mkdir /m; mount -t ext4 /dev/vda /m; \
 head -c 4194304 /dev/urandom >/m/big; echo hello-warden-blk >/m/small.txt; sync; echo big=\$(h </m/big); umount /m; \
 d=\$(basename \$(readlink /sys/block/vda/device)); echo \$d >/sys/bus/virtio/drivers/virtio_blk/unbind; \

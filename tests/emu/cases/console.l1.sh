@@ -1,6 +1,6 @@
 # virtio-console (sourced by l1-tests.sh): hvc0 as the guest's console, typed
 # input through it (also across a driver reset), and hvc0 beside ttyS0.
-HVC="console=hvc0 quiet panic=-1 pci=off 8250.nr_uarts=1"
+HVC="console=hvc0 quiet panic=-1 8250.nr_uarts=1"
 
 # typed_case NAME WAIT1 LINE1 WAIT2 LINE2 warden-args...: like case_run, but
 # stdin is a fifo; LINEn is typed once WAITn is on warden's stdout (as a

@@ -19,4 +19,4 @@ done
 echo
 echo "@@END crash_tracefs.txt"
 # The virtio console feeds the tail too: the guest's console is hvc0.
-case_run crash_hvc --virtio-console --cmdline "console=hvc0 quiet panic=-1 pci=off 8250.nr_uarts=1 reboot=t warden.run=\"echo warden-hvc-last-words; reboot -f\""
+case_run crash_hvc --virtio-console --cmdline "console=hvc0 quiet panic=-1 8250.nr_uarts=1 reboot=t warden.run=\"echo warden-hvc-last-words; reboot -f\""
