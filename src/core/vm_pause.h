@@ -33,6 +33,11 @@ void vm_pause_destroy(struct vm_pause *p);
  * recorded: not running, already paused, suspended to S3, or a vCPU that
  * did not park within VM_PAUSE_TIMEOUT_S (the VM is resumed then). */
 int vm_pause(struct vm *vm);
+/* A VM that starts paused (a snapshot loaded without resume_vm):
+ * vm_pause_before_start before vm_start, so no vCPU enters KVM_RUN, then
+ * vm_pause_started after it (the same result as vm_pause). */
+void vm_pause_before_start(struct vm *vm);
+int vm_pause_started(struct vm *vm);
 /* Let the devices and vCPUs go on; -1 if the VM was not paused. */
 int vm_resume(struct vm *vm);
 bool vm_is_paused(struct vm *vm);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <string.h>
 
@@ -147,13 +148,27 @@ static int read_machine(struct snapshot *s)
 	return 0;
 }
 
+/* The memory file is there and of the machine's size: said now, before
+ * anything is built (gmem_map_file checks it again as it maps it). */
+static int check_memory(const struct snapshot *s)
+{
+	struct stat st;
+
+	if (stat(s->mem_path, &st) < 0)
+		return fail_errno(ERR_USAGE, "snapshot memory file %s", s->mem_path);
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != s->mem_bytes)
+		return fail(ERR_USAGE, "snapshot memory file %s is %lld bytes; the snapshot's machine has %llu",
+			    s->mem_path, (long long)st.st_size, (unsigned long long)s->mem_bytes);
+	return 0;
+}
+
 int snapshot_open(struct snapshot *s, const char *state_path, const char *mem_path)
 {
 	memset(s, 0, sizeof(*s));
 	s->mem_path = mem_path;
 	if (snap_read(&s->r, state_path) < 0)
 		return -1;
-	if (read_machine(s) < 0) {
+	if (read_machine(s) < 0 || check_memory(s) < 0) {
 		snap_reader_free(&s->r);
 		return -1;
 	}

@@ -55,7 +55,7 @@ struct snapshot {
 };
 
 /* Read and check STATE_PATH (magic, size, warden's version, checksum,
- * sections, the machine); MEM_PATH is checked when it is mapped.  User
+ * sections, the machine) and MEM_PATH's size (again when mapped).  User
  * errors (status 2) name what is wrong. */
 int snapshot_open(struct snapshot *s, const char *state_path, const char *mem_path);
 void snapshot_close(struct snapshot *s);

@@ -274,6 +274,8 @@ int virtio_vsock_spec(struct vsock_spec *s, uint64_t cid, const char *uds)
 		return fail(ERR_USAGE, "vsock needs uds=PATH (the host's Unix socket)");
 	if (strlen(uds) > VSOCK_UDS_MAX)
 		return fail(ERR_USAGE, "vsock uds=%s: longer than %d characters", uds, VSOCK_UDS_MAX);
+	if (strchr(uds, ',')) /* --vsock's values end at a comma: a snapshot's arguments could not carry it */
+		return fail(ERR_USAGE, "vsock uds=%s: warden takes no comma in the socket's path", uds);
 	s->cid = cid;
 	memcpy(s->uds, uds, strlen(uds) + 1);
 	return 0;
