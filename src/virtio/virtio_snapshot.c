@@ -99,6 +99,12 @@ long virtio_dev_save(const struct virtio_dev *vd, void *buf, size_t cap)
 		};
 	}
 	memcpy(buf, &s, sizeof(s));
+	/* The type's own state follows the common part. */
+	if (vd->ops->save) {
+		long n = vd->ops->save(vd, (uint8_t *)buf + sizeof(s), cap - sizeof(s));
+
+		return n < 0 ? -1 : (long)sizeof(s) + n;
+	}
 	return (long)sizeof(s);
 }
 
@@ -128,7 +134,7 @@ int virtio_dev_restore(struct virtio_dev *vd, const void *buf, size_t len)
 {
 	struct virtio_saved s;
 
-	if (len != sizeof(s))
+	if (len < sizeof(s) || (len > sizeof(s) && !vd->ops->restore))
 		return -1;
 	memcpy(&s, buf, sizeof(s));
 	/* The same type over the same backend: its config space (a disk's
@@ -145,5 +151,7 @@ int virtio_dev_restore(struct virtio_dev *vd, const void *buf, size_t len)
 	for (unsigned q = 0; q < vd->type.nqueues; q++)
 		if (restore_queue(vd, q, &s.vq[q]) < 0)
 			return -1;
+	if (vd->ops->restore)
+		return vd->ops->restore(vd, (const uint8_t *)buf + sizeof(s), len - sizeof(s));
 	return 0;
 }
