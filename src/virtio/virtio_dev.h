@@ -116,6 +116,10 @@ struct virtio_dev {
 	uint8_t config[VIRTIO_CONFIG_MAX];
 	uint32_t config_len;
 	_Atomic uint32_t config_generation;
+	/* The first bytes of the config a snapshot's restore takes as saved
+	 * instead of comparing them with the device built here: virtio-net's
+	 * MAC, the guest's identity, whichever tap it is on now. */
+	uint32_t config_from_snapshot;
 
 	/* Queues: set up by the driver through the transport until ready. */
 	struct virtq vq[VIRTIO_MAX_QUEUES];

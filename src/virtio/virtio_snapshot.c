@@ -141,10 +141,13 @@ int virtio_dev_restore(struct virtio_dev *vd, const void *buf, size_t len)
 	 * capacity and limits, a MAC) and offered features as built now. */
 	if (s.device_id != vd->type.device_id || s.nqueues != vd->type.nqueues ||
 	    s.offered != vd->offered || (s.driver_features & ~s.offered) || (s.status & ~STATUS_KNOWN) ||
-	    s.config_len != vd->config_len || memcmp(s.config, vd->config, vd->config_len) != 0) {
+	    s.config_len != vd->config_len || vd->config_from_snapshot > vd->config_len ||
+	    memcmp(s.config + vd->config_from_snapshot, vd->config + vd->config_from_snapshot,
+		   vd->config_len - vd->config_from_snapshot) != 0) {
 		return fail(ERR_USAGE, "it does not match the device built here (type, features "
 			    "or backend: a disk of another size?)");
 	}
+	memcpy(vd->config, s.config, vd->config_from_snapshot);
 	vd->driver_features = s.driver_features;
 	__atomic_store_n(&vd->status, s.status, __ATOMIC_RELAXED);
 	atomic_store(&vd->config_generation, s.config_generation);

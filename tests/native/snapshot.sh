@@ -213,21 +213,31 @@ snapshot_checks() { # BIN LABEL
 # devices on each transport (the guest does not drive them: their state
 # at power-on, and the PCI bus's, is what is saved), snapshotted at count
 # 20 with --snapshot-then exit; the restore counts on to 200.
+# virtio-net joins when the host has /dev/net/tun (asked of the host): on
+# tap A (warden creates it), restored on tap B (--net tap=B: the backend
+# replaced, the MAC the snapshot's), queues=2 over PCI.
 snapshot_devices_checks() {
-	local bin=$1 l=$2 d=$3 t a b counts
+	local bin=$1 l=$2 d=$3 t a b counts net=() rnet=() what="virtio-console, -rng, -blk"
 	for t in mmio pci; do
-		a=$l-snap-dev-$t b=$l-snap-dev-$t-restore
+		a=$l-snap-dev-$t b=$l-snap-dev-$t-restore net=() rnet=() what="virtio-console, -rng, -blk"
+		if [ -c /dev/net/tun ]; then
+			net=(--net "tap=wsa$$$t$([ $t = pci ] && echo ,queues=2)" --cpus 2)
+			rnet=(--net "tap=wsb$$$t")
+			what="$what, -net"
+		elif [ $t = mmio ]; then
+			skip "$l snapshot of virtio-net: no /dev/net/tun on this host: no tap to attach"
+		fi
 		rm -rf "$d-dev-$t" && mkdir -p "$d-dev-$t" && truncate -s 1M "$d-dev-$t.img"
 		snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --transport $t --virtio-console --rng --disk "$d-dev-$t.img" \
-			--snapshot-dir "$d-dev-$t" --snapshot-then exit
+			"${net[@]}" --snapshot-dir "$d-dev-$t" --snapshot-then exit
 		snap_wait_for '^count 20$' "$OUT/$a.out" && kill -USR2 $SNAP_WPID
 		wait $SNAP_PID; echo $? >"$OUT/$a.rc"
-		expect_eq "$l snapshot over $t with virtio-console, -rng, -blk: written, then warden ends (status 7)" 7 "$(rc "$a")"
-		snap_run "$b" "$bin" --restore "$d-dev-$t"
+		expect_eq "$l snapshot over $t with $what: written, then warden ends (status 7)" 7 "$(rc "$a")"
+		snap_run "$b" "$bin" --restore "$d-dev-$t" "${rnet[@]}"
 		wait $SNAP_PID; echo $? >"$OUT/$b.rc"
 		counts=$(cat "$OUT/$a.out" "$OUT/$b.out" | tr -d '\n' | grep -oE 'count [0-9]+' | awk '{ print $2 }' | tr '\n' ' ')
 		if [ "$(rc "$b")" = 33 ] && snap_consecutive 1 200 "$counts"; then
-			pass "$l restore over $t with virtio-console, -rng, -blk: the count went on (1..200 once each, status 33)"
+			pass "$l restore over $t with $what${rnet[*]:+ (on another tap)}: the count went on (1..200 once each, status 33)"
 		else
 			failed "$l restore over $t: status $(rc "$b"): $(tail -c 200 "$OUT/$b.err"); counts ${counts:0:120}"
 		fi
