@@ -217,9 +217,9 @@ snapshot_checks() { # BIN LABEL
 # tap A (warden creates it), restored on tap B (--net tap=B: the backend
 # replaced, the MAC the snapshot's), queues=2 over PCI.
 snapshot_devices_checks() {
-	local bin=$1 l=$2 d=$3 t a b counts net=() rnet=() what="virtio-console, -rng, -blk"
+	local bin=$1 l=$2 d=$3 t a b counts net rnet what
 	for t in mmio pci; do
-		a=$l-snap-dev-$t b=$l-snap-dev-$t-restore net=() rnet=() what="virtio-console, -rng, -blk"
+		a=$l-snap-dev-$t b=$l-snap-dev-$t-restore net=() rnet=() what="virtio-console, -rng, -blk, -vsock"
 		if [ -c /dev/net/tun ]; then
 			net=(--net "tap=wsa$$$t$([ $t = pci ] && echo ,queues=2)" --cpus 2)
 			rnet=(--net "tap=wsb$$$t")
@@ -229,7 +229,7 @@ snapshot_devices_checks() {
 		fi
 		rm -rf "$d-dev-$t" && mkdir -p "$d-dev-$t" && truncate -s 1M "$d-dev-$t.img"
 		snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --transport $t --virtio-console --rng --disk "$d-dev-$t.img" \
-			"${net[@]}" --snapshot-dir "$d-dev-$t" --snapshot-then exit
+			--vsock "cid=$((RANDOM + 3)),uds=$d-dev-$t.vsock" "${net[@]}" --snapshot-dir "$d-dev-$t" --snapshot-then exit
 		snap_wait_for '^count 20$' "$OUT/$a.out" && kill -USR2 $SNAP_WPID
 		wait $SNAP_PID; echo $? >"$OUT/$a.rc"
 		expect_eq "$l snapshot over $t with $what: written, then warden ends (status 7)" 7 "$(rc "$a")"
