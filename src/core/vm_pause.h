@@ -2,10 +2,9 @@
  * pause): every vCPU parks between two KVM_RUNs, with the instruction of
  * its last exit completed (so its registers are the whole truth), and
  * every device with a pause hook quiesces its threads (device_ops.pause:
- * all the devices a snapshot can save).  Devices without one (virtio-net,
- * -console today) keep theirs: host input may still reach guest memory
- * through them while paused.  vm_resume lets everything go on.  The VM's
- * end still stops paused vCPUs. */
+ * every virtio device's I/O thread, the RTC's clock), so no host input
+ * reaches guest memory while paused.  vm_resume lets everything go on.
+ * The VM's end still stops paused vCPUs. */
 #ifndef WARDEN_CORE_VM_PAUSE_H
 #define WARDEN_CORE_VM_PAUSE_H
 
