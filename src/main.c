@@ -413,7 +413,7 @@ static int restore_options(struct cli_options *o)
 	char state[PATH_MAX];
 
 	if (snapshot_paths(o->restore, state, restore_mem, sizeof(state)) < 0 ||
-	    snapshot_open(&restore_snap, state, restore_mem) < 0)
+	    snapshot_open(&restore_snap, state, restore_mem) < 0 || snapshot_check_memory(&restore_snap) < 0)
 		return -1;
 	return snapshot_options(o, o);
 }
@@ -431,6 +431,10 @@ static int api_snapshot_load(void *ctx, const struct api_snapshot_load *req)
 		return fail(ERR_USAGE, "the memory file's path is too long");
 	if (snapshot_open(&restore_snap, req->snapshot_path, restore_mem) < 0)
 		return -1;
+	if (snapshot_check_memory(&restore_snap) < 0) {
+		snapshot_close(&restore_snap);
+		return -1;
+	}
 	user.virtio.ndisks = user.virtio.nnets = 0; /* the snapshot's, as they were */
 	if (snapshot_options(o, &user) < 0) {
 		snapshot_close(&restore_snap);
