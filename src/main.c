@@ -91,16 +91,28 @@ static int api_drive_update(struct vm *vm, unsigned index, const char *path)
 	return virtio_disk_replace(vm, index, path);
 }
 
+static int api_snapshot_load(void *ctx, const struct api_snapshot_load *req);
+
+/* PUT /snapshot/create: the snapshot SIGUSR2 writes, at the client's
+ * paths; the VM is paused (the API checked). */
+static int api_snapshot_create(struct vm *vm, const char *state_path, const char *mem_path)
+{
+	if (snapshot_create(vm, state_path, mem_path) < 0)
+		return -1;
+	log_info("snapshot written to %s and %s", state_path, mem_path);
+	return 0;
+}
+
 /* --api-sock, --config-file: the API or the file configures O and the VM
- * starts at InstanceStart (at once with a file).  1: a signal came first. */
+ * starts at InstanceStart (at once with a file), or at a snapshot's load.
+ * 1: a signal came first. */
 static int api_setup(struct cli_options *o)
 {
-	/* PATCH /vm: core's pause (docs/snapshot.md).  PUT /snapshot/create
-	 * stays unset: a snapshot restores by re-running the machine's
-	 * `warden run` arguments, which a VM configured through the API does
-	 * not have yet. */
+	/* PATCH /vm: core's pause; the snapshots of docs/snapshot.md. */
 	const struct api_hooks hooks = { .ctx = o, .ctrl_alt_del = api_ctrl_alt_del, .vsock = api_vsock,
-					 .pause = vm_pause, .resume = vm_resume, .drive_update = api_drive_update };
+					 .pause = vm_pause, .resume = vm_resume, .drive_update = api_drive_update,
+					 .snapshot_create = api_snapshot_create,
+					 .snapshot_load = api_snapshot_load };
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	if (!o->api_sock && !o->config_file)
@@ -111,6 +123,23 @@ static int api_setup(struct cli_options *o)
 	    (o->api_sock && api_listen(api, o->api_sock) < 0))
 		return -1;
 	return api_wait_start(api) < 0 ? 1 : 0;
+}
+
+/* A VM the API configured: the arguments a snapshot keeps are the
+ * command line's with the API's resources in (cli_machine_args), so a
+ * snapshot of it restores as any other (docs/snapshot.md). */
+static int api_machine(int argc, char **argv, const struct cli_options *o)
+{
+	char **args;
+	int n, ret;
+
+	if (!o->api_sock && !o->config_file)
+		return 0;
+	if (cli_machine_args(argc, argv, o, &args, &n) < 0)
+		return -1;
+	ret = snapshot_set_machine(n, args);
+	cli_machine_args_free(args, n);
+	return ret;
 }
 
 /* The API goes last: O's strings and the exit tables stay until then. */
@@ -364,33 +393,76 @@ static char restore_mem[PATH_MAX];
 static char **restore_argv; /* the machine's arguments: the options point into them */
 static struct snapshot_trigger snap_trigger;
 
-/* --restore DIR: read the snapshot, then parse its machine's arguments
- * (with the user's new disks and taps) into *O; what the user said about
- * reports and snapshots stays. */
-static int restore_options(struct cli_options *o)
-{
-	struct cli_options user = *o;
-	char state[PATH_MAX], why[512];
-	int margc;
+static bool restore_paused; /* PUT /snapshot/load without resume_vm */
 
-	if (snapshot_paths(o->restore, state, restore_mem, sizeof(state)) < 0 ||
-	    snapshot_open(&restore_snap, state, restore_mem) < 0 ||
-	    cli_restore_args(restore_snap.argc, restore_snap.argv, &user, &restore_argv) < 0)
+/* The snapshot opened in restore_snap: parse its machine's arguments
+ * (with the new disks and taps USER gives) into *O; what USER said about
+ * reports, snapshots and the API stays. */
+static int snapshot_options(struct cli_options *o, const struct cli_options *user)
+{
+	const struct cli_options u = *user; /* USER may be O */
+	struct cli_options m;
+	char why[512];
+	int margc = restore_snap.argc;
+
+	if (cli_restore_args(margc, restore_snap.argv, &u, &restore_argv) < 0)
 		return -1;
-	margc = restore_snap.argc;
-	if (cli_parse(margc, restore_argv, o, stdout, 0) != CLI_RUN ||
+	/* Into M first: a refused snapshot leaves O as it was (the API's
+	 * configuration goes on). */
+	if (cli_parse(margc, restore_argv, &m, stdout, 0) != CLI_RUN ||
 	    snapshot_set_machine(margc, restore_argv) < 0) {
 		snprintf(why, sizeof(why), "%s", err_msg()); /* fail() writes where err_msg() points */
-		return fail(ERR_USAGE, "snapshot %s: its machine's arguments: %s", state, why);
+		cli_restore_args_free(restore_argv, margc, restore_snap.argv);
+		restore_argv = NULL;
+		return fail(ERR_USAGE, "snapshot %s: its machine's arguments: %s", restore_snap.r.path, why);
 	}
-	o->stats_json = user.stats_json, o->stats_interval = user.stats_interval;
-	o->stats_trace = user.stats_trace, o->exit_trace = user.exit_trace;
-	o->advice_costs = user.advice_costs, o->verbose |= user.verbose;
-	o->shutdown_timeout = user.shutdown_timeout;
-	o->snapshot_dir = user.snapshot_dir, o->snapshot_exit = user.snapshot_exit;
-	o->restore = user.restore;
+	*o = m;
+	o->stats_json = u.stats_json, o->stats_interval = u.stats_interval;
+	o->stats_trace = u.stats_trace, o->exit_trace = u.exit_trace;
+	o->advice_costs = u.advice_costs, o->verbose |= u.verbose;
+	o->shutdown_timeout = u.shutdown_timeout;
+	o->snapshot_dir = u.snapshot_dir, o->snapshot_exit = u.snapshot_exit;
+	o->restore = u.restore;
+	o->api_sock = u.api_sock, o->config_file = u.config_file, o->no_api = u.no_api;
 	o->prefault = PREFAULT_OFF; /* the memory file is read as the guest touches it */
 	restore_pending = true;
+	return 0;
+}
+
+/* --restore DIR: read the snapshot and take its machine. */
+static int restore_options(struct cli_options *o)
+{
+	char state[PATH_MAX];
+
+	if (snapshot_paths(o->restore, state, restore_mem, sizeof(state)) < 0 ||
+	    snapshot_open(&restore_snap, state, restore_mem) < 0 || snapshot_check_memory(&restore_snap) < 0)
+		return -1;
+	return snapshot_options(o, o);
+}
+
+/* PUT /snapshot/load (on the API's thread, while main waits for the
+ * start): the same as --restore with the client's two paths, no new
+ * disks or taps; the API then starts the VM. */
+static int api_snapshot_load(void *ctx, const struct api_snapshot_load *req)
+{
+	struct cli_options *o = ctx, user = *o;
+
+	if (restore_pending)
+		return fail(ERR_USAGE, "a snapshot is loaded already");
+	if (snprintf(restore_mem, sizeof(restore_mem), "%s", req->mem_path) >= (int)sizeof(restore_mem))
+		return fail(ERR_USAGE, "the memory file's path is too long");
+	if (snapshot_open(&restore_snap, req->snapshot_path, restore_mem) < 0)
+		return -1;
+	if (snapshot_check_memory(&restore_snap) < 0) {
+		snapshot_close(&restore_snap);
+		return -1;
+	}
+	user.virtio.ndisks = user.virtio.nnets = 0; /* the snapshot's, as they were */
+	if (snapshot_options(o, &user) < 0) {
+		snapshot_close(&restore_snap);
+		return -1;
+	}
+	restore_paused = !req->resume_vm;
 	return 0;
 }
 
@@ -461,7 +533,14 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		vm_request_end(&vm, VM_END_HOST_ERROR);
 	seccomp_enter(THREAD_MAIN); /* once: a --reboot keeps the first one */
 	api_button = button;
+	if (restore_paused)
+		vm_pause_before_start(&vm);
 	if (vm_start(&vm) == 0) {
+		if (restore_paused && vm_pause_started(&vm) < 0) {
+			log_warn("%s", err_msg());
+			vm_request_end(&vm, VM_END_HOST_ERROR);
+		}
+		restore_paused = false;
 		api_vm_started(api, &vm, rec->stats, o->cpus);
 		host_console_serve(&con, vm.end.efd); /* until the VM ends */
 	}
@@ -545,6 +624,8 @@ int main(int argc, char **argv)
 		api_end();
 		return vm_end_exit_code(VM_END_SIGNAL);
 	}
+	if (r >= 0 && !restore_pending && api_machine(argc, argv, &o) < 0)
+		goto fail;
 	default_kernel = r >= 0 && !o.kernel;
 	if (r < 0 || (!o.kernel && default_guest(&o, kernel, initrd, sizeof(kernel)) < 0))
 		goto fail;

@@ -29,12 +29,7 @@ struct api *api_create(struct cli_options *o, const struct api_hooks *hooks)
 	pthread_cond_init(&a->cond, NULL);
 	a->o = o;
 	a->hooks = *hooks;
-	/* Disks and interfaces from the command line get ids, so that the
-	 * API can name them (GET /vm/config, PATCH /drives/disk0). */
-	for (unsigned i = 0; i < o->virtio.ndisks && i < VIRTIO_MAX_DISKS; i++)
-		snprintf(a->drive_id[i], sizeof(a->drive_id[i]), "disk%u", i);
-	for (unsigned i = 0; i < o->virtio.nnets && i < VIRTIO_MAX_NETS; i++)
-		snprintf(a->iface_id[i], sizeof(a->iface_id[i]), "net%u", i);
+	api_name_devices(a);
 	a->created_ns = now_ns();
 	clock_cal_start(&a->cal);
 	api_metrics_init(&a->metrics);

@@ -113,6 +113,9 @@ api_handler api_put_actions, api_patch_vm, api_put_snapshot_create, api_put_snap
 api_handler api_put_logger, api_put_metrics;
 api_handler api_get_instance, api_get_version, api_get_vm_config, api_get_exits, api_get_stats;
 
+/* Ids for the disks and interfaces that have none (disk0, net0, ...). */
+void api_name_devices(struct api *a);
+
 /* GET /vm/config's object, also the --config-file format. */
 json_object *api_vm_config(struct api *a);
 json_object *api_machine_config(struct api *a);

@@ -8,19 +8,16 @@
 #include "api/api_state.h"
 #include "api/body.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #define NOT_IN_BUILD(what) api_fault(r, "%s is not supported by this build", what)
 
-/* Hand the start to main (api_wait_start) and answer once it has either
- * the VM running or a reason it could not. */
-static int instance_start(struct api *a, struct api_response *r)
+/* Hand the start to main (api_wait_start) and wait until it has either
+ * the VM running or a reason it could not (then a fault). */
+static int start_vm(struct api *a, struct api_response *r)
 {
 	uint64_t one = 1;
 
-	if (!api_before_start(a, r))
-		return -1;
-	if (!a->boot_source)
-		return api_fault(r, "Cannot start the microVM without a boot source: PUT /boot-source first.");
 	if (write(a->wake_fd, &one, sizeof(one)) != sizeof(one))
 		return api_fault(r, "cannot wake warden's main thread");
 	a->phase = API_STARTING; /* main reads it under the lock this thread holds */
@@ -28,7 +25,16 @@ static int instance_start(struct api *a, struct api_response *r)
 		pthread_cond_wait(&a->cond, &a->lock);
 	if (!a->ran) /* a guest may end before this answer: it ran, 204 */
 		return api_fault(r, "%s", a->start_error);
-	return api_no_content(r);
+	return 0;
+}
+
+static int instance_start(struct api *a, struct api_response *r)
+{
+	if (!api_before_start(a, r))
+		return -1;
+	if (!a->boot_source)
+		return api_fault(r, "Cannot start the microVM without a boot source: PUT /boot-source first.");
+	return start_vm(a, r) < 0 ? -1 : api_no_content(r);
 }
 
 int api_put_actions(struct api *a, const char *id, json_object *b, struct api_response *r)
@@ -149,6 +155,11 @@ int api_put_snapshot_load(struct api *a, const char *id, json_object *b, struct 
 	req.resume_vm = body_bool(b, "resume_vm", false);
 	if (body_check_path(req.snapshot_path, "snapshot_path") < 0)
 		return api_fault_err(r);
+	if (req.mem_uffd)
+		return api_fault(r, "/snapshot/load: backend_type Uffd is not supported by warden (File only)");
+	if (req.enable_diff_snapshots)
+		return api_fault(r, "/snapshot/load: diff snapshots (enable_diff_snapshots, track_dirty_pages) "
+				 "are not supported by warden");
 	if (!api_before_start(a, r))
 		return -1;
 	if (a->configured)
@@ -157,6 +168,15 @@ int api_put_snapshot_load(struct api *a, const char *id, json_object *b, struct 
 		return NOT_IN_BUILD("/snapshot/load");
 	if (a->hooks.snapshot_load(a->hooks.ctx, &req) < 0)
 		return api_fault_err(r);
-	a->configured = true;
+	/* The machine is the snapshot's: main builds and starts it as at
+	 * InstanceStart (paused, without resume_vm, as Firecracker loads). */
+	a->configured = a->boot_source = true;
+	api_name_devices(a);
+	if (api_set_string(&a->kernel, a->o->kernel) < 0 || api_set_string(&a->initrd, a->o->initrd) < 0 ||
+	    api_set_string(&a->boot_args, a->o->cmdline) < 0)
+		log_warn("/snapshot/load: %s", err_msg()); /* GET /vm/config only */
+	if (start_vm(a, r) < 0)
+		return -1;
+	a->paused = !req.resume_vm;
 	return api_no_content(r);
 }

@@ -22,6 +22,10 @@ static int check_backing(const char *path, bool readonly)
 {
 	if (body_check_path(path, "path_on_host") < 0)
 		return -1;
+	/* A --disk's path ends at its first comma: such a path would be
+	 * another file to the device and to a snapshot's arguments. */
+	if (strchr(path, ','))
+		return fail(ERR_USAGE, "path_on_host %.64s: warden takes no comma in a drive's path", path);
 	if (access(path, readonly ? R_OK : R_OK | W_OK) != 0)
 		return fail_errno(ERR_USAGE, "path_on_host %s", path);
 	return 0;

@@ -1,6 +1,7 @@
 /* GET /vm/config: everything configured, in the --config-file format
  * (Firecracker's FullVmConfiguration), so its answer boots the same VM. */
 #include <stdio.h>
+#include <string.h>
 
 #include "api/api_state.h"
 
@@ -32,7 +33,9 @@ static json_object *drives(const struct api *a)
 		json_object *o = json_object_new_object();
 
 		add_str(o, "drive_id", a->drive_id[i]);
-		add_str(o, "path_on_host", d->path);
+		/* A --disk's path ends at its first comma (its flags follow). */
+		json_object_object_add(o, "path_on_host",
+				       json_object_new_string_len(d->path, (int)strcspn(d->path, ",")));
 		json_object_object_add(o, "is_root_device", json_object_new_boolean(d->root));
 		json_object_object_add(o, "is_read_only", json_object_new_boolean(d->readonly));
 		json_object_array_add(arr, o);

@@ -100,3 +100,16 @@ int vhost_net_busyloop(int fd, unsigned n, unsigned us)
 	}
 	return 0;
 }
+
+int vhost_net_stop(int fd, unsigned n, uint16_t *base)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct vhost_vring_file detach = { .index = i, .fd = -1 };
+		struct vhost_vring_state st = { .index = i };
+
+		if (ioctl(fd, VHOST_NET_SET_BACKEND, &detach) < 0 || ioctl(fd, VHOST_GET_VRING_BASE, &st) < 0)
+			return fail_errno(ERR_HOST, "vhost-net: ring %u: stopping it", i);
+		base[i] = (uint16_t)st.num;
+	}
+	return 0;
+}

@@ -36,6 +36,11 @@ int vhost_net_open(const char *device, uint64_t *features);
  * the kernel refused a step. */
 int vhost_net_start(int fd, uint64_t features, const struct guest_mem *mem,
 		    const struct vhost_ring *ring, unsigned n, int tap);
+/* Detach rings 0..N-1 from the tap (the kernel's worker stops moving
+ * packets) and read back where each stopped: BASE[i] is ring i's next
+ * available index (VHOST_GET_VRING_BASE), as a snapshot keeps it and a
+ * later vhost_net_start takes it.  -1 (ERR_HOST) if the kernel refused. */
+int vhost_net_stop(int fd, unsigned n, uint16_t *base);
 /* Busy-poll the rings for up to US microseconds before sleeping (0: off);
  * -1 if the kernel has no VHOST_SET_VRING_BUSYLOOP_TIMEOUT. */
 int vhost_net_busyloop(int fd, unsigned n, unsigned us);

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -668,5 +670,137 @@ int cli_restore_args(int argc, char **argv, const struct cli_options *user, char
 			    user->virtio.ndisks, user->virtio.nnets, disk, net);
 	}
 	*out = a;
+	return 0;
+}
+
+/* The options the API configures, or that only say how it is served:
+ * left out of cli_machine_args's copy of the command line. */
+static bool api_may_set(int c)
+{
+	switch (c) {
+	case OPT_KERNEL: case OPT_INITRD: case OPT_CMDLINE: case OPT_MEM: case OPT_CPUS: case OPT_DISK:
+	case OPT_NET: case OPT_RNG: case OPT_VSOCK: case OPT_API_SOCK: case OPT_CONFIG_FILE: case OPT_NO_API:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The arguments being built: each one malloc'd, at most CAP. */
+struct arg_list {
+	char **v;
+	int n, cap;
+	bool failed;
+};
+
+static void arg_add(struct arg_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void arg_add(struct arg_list *l, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	if (l->n >= l->cap) {
+		l->failed = true;
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		l->failed = true;
+	else
+		l->v[l->n++] = s;
+}
+
+/* ",queues=N,poll=US" as the parsers read them back (0: not given). */
+static void queue_words(char *buf, size_t len, unsigned queues, uint32_t poll_us)
+{
+	int n = 0;
+
+	buf[0] = 0;
+	if (queues)
+		n = snprintf(buf, len, ",queues=%u", queues);
+	if (poll_us && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ",poll=%u", (unsigned)poll_us);
+}
+
+/* --disk and --net values from what virtio_parse_disk/_net filled (a
+ * disk's path ends at its first comma: the API refuses paths with one). */
+static void device_args(struct arg_list *l, const struct virtio_config *v)
+{
+	static const char *const vhost[] = { [NET_VHOST_OFF] = "", [NET_VHOST_ON] = ",vhost=on",
+					     [NET_VHOST_AUTO] = ",vhost=auto" };
+	char q[48];
+
+	for (unsigned i = 0; i < v->ndisks; i++) {
+		const struct disk_spec *d = &v->disks[i];
+
+		queue_words(q, sizeof(q), d->queues, d->poll_us);
+		arg_add(l, "--disk");
+		arg_add(l, "%.*s%s%s%s%s%s", (int)strcspn(d->path, ","), d->path, d->readonly ? ",ro" : "",
+			d->root ? ",root" : "", d->id[0] ? ",id=" : "", d->id, q);
+	}
+	for (unsigned i = 0; i < v->nnets; i++) {
+		const struct net_spec *n = &v->nets[i];
+		const uint8_t *m = n->mac;
+		char mac[32] = "";
+
+		if (n->has_mac)
+			snprintf(mac, sizeof(mac), ",mac=%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+		queue_words(q, sizeof(q), n->queues, n->poll_us);
+		arg_add(l, "--net");
+		arg_add(l, "tap=%s%s%s%s", n->tap, mac, q, vhost[n->vhost]);
+	}
+	if (v->rng)
+		arg_add(l, "--rng");
+	if (v->vsock.cid) {
+		arg_add(l, "--vsock");
+		arg_add(l, "cid=%llu,uds=%s", (unsigned long long)v->vsock.cid, v->vsock.uds);
+	}
+}
+
+void cli_machine_args_free(char **out, int outc)
+{
+	for (int i = 0; out && i < outc; i++)
+		free(out[i]);
+	free(out);
+}
+
+int cli_machine_args(int argc, char **argv, const struct cli_options *o, char ***out, int *outc)
+{
+	/* The command line's own, the API's resources (two each), "run". */
+	struct arg_list l = { .cap = argc + 2 * (8 + VIRTIO_MAX_DISKS + VIRTIO_MAX_NETS) + 2 };
+	int c, prev = 1;
+
+	l.v = calloc((size_t)l.cap + 1, sizeof(*l.v));
+	if (!l.v)
+		return fail(ERR_HOST, "out of memory");
+	arg_add(&l, "%s", argc > 0 ? argv[0] : "warden");
+	arg_add(&l, "run");
+	/* Each option's elements are argv[prev .. optind) (argv + 1 to
+	 * getopt: "run" is its argv[0]). */
+	optind = 0;
+	opterr = 0;
+	while (argc > 2 && (c = getopt_long(argc - 1, argv + 1, ":", run_options, NULL)) != -1) {
+		for (int i = prev; !api_may_set(c) && i < optind && i < argc - 1; i++)
+			arg_add(&l, "%s", argv[1 + i]);
+		prev = optind;
+	}
+	if (o->kernel)
+		arg_add(&l, "--kernel=%s", o->kernel);
+	if (o->initrd)
+		arg_add(&l, "--initrd=%s", o->initrd);
+	if (o->cmdline)
+		arg_add(&l, "--cmdline=%s", o->cmdline);
+	arg_add(&l, "--mem=%llu", (unsigned long long)o->mem_mib);
+	arg_add(&l, "--cpus=%u", o->cpus);
+	device_args(&l, &o->virtio);
+	if (l.failed) {
+		cli_machine_args_free(l.v, l.n);
+		return fail(ERR_HOST, "out of memory");
+	}
+	*out = l.v;
+	*outc = l.n;
 	return 0;
 }

@@ -85,4 +85,16 @@ int cli_restore_args(int argc, char **argv, const struct cli_options *user, char
 /* What cli_restore_args allocated in OUT (ARGC, ARGV as given to it). */
 void cli_restore_args_free(char **out, int argc, char **argv);
 
+/* The `warden run` arguments that build the machine O describes, for a
+ * snapshot of a VM the API configured (--api-sock, --config-file): ARGV
+ * (the process's own, ARGC of them) without the API's options and
+ * without what the API may have changed (kernel, initrd, command line,
+ * memory, vCPUs, disks, nets, rng, vsock), then those as O has them
+ * now.  The one representation a snapshot keeps, whichever way the VM
+ * was configured.  *OUT (malloc'd, NULL-terminated, *OUTC elements) is
+ * freed with cli_machine_args_free.  A value a --disk or --net could not
+ * carry (a path with a comma): a user error naming it. */
+int cli_machine_args(int argc, char **argv, const struct cli_options *o, char ***out, int *outc);
+void cli_machine_args_free(char **out, int outc);
+
 #endif

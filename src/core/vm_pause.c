@@ -61,24 +61,13 @@ static void devices_call(struct vm *vm, bool pause)
 	}
 }
 
-int vm_pause(struct vm *vm)
+/* The pause is requested: wait for every vCPU to park, then quiesce the
+ * devices (or undo the request). */
+static int park_all(struct vm *vm)
 {
 	struct vm_pause *p = &vm->pause;
 	bool ok;
 
-	if (!running(vm) || !vm->vcpus || !vm->vcpus[0].started)
-		return fail(ERR_USAGE, "the VM is not running");
-	if (vm_sleep_is_suspended(&vm->sleep))
-		return fail(ERR_USAGE, "the VM is suspended (S3): it cannot be paused");
-	pthread_mutex_lock(&p->lock);
-	if (p->paused || atomic_load(&p->requested)) {
-		pthread_mutex_unlock(&p->lock);
-		return fail(ERR_USAGE, "the VM is already paused");
-	}
-	atomic_store(&p->requested, true);
-	pthread_mutex_unlock(&p->lock);
-	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
-		vcpu_kick(&vm->vcpus[i]);
 	pthread_mutex_lock(&p->lock);
 	ok = wait_parked(vm);
 	if (!ok) {
@@ -96,6 +85,39 @@ int vm_pause(struct vm *vm)
 	devices_call(vm, true);
 	return 0;
 }
+
+int vm_pause(struct vm *vm)
+{
+	struct vm_pause *p = &vm->pause;
+
+	if (!running(vm) || !vm->vcpus || !vm->vcpus[0].started)
+		return fail(ERR_USAGE, "the VM is not running");
+	if (vm_sleep_is_suspended(&vm->sleep))
+		return fail(ERR_USAGE, "the VM is suspended (S3): it cannot be paused");
+	pthread_mutex_lock(&p->lock);
+	if (p->paused || atomic_load(&p->requested)) {
+		pthread_mutex_unlock(&p->lock);
+		return fail(ERR_USAGE, "the VM is already paused");
+	}
+	atomic_store(&p->requested, true);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	return park_all(vm);
+}
+
+void vm_pause_before_start(struct vm *vm)
+{
+	atomic_store(&vm->pause.requested, true);
+}
+
+int vm_pause_started(struct vm *vm)
+{
+	if (!running(vm) || !atomic_load(&vm->pause.requested))
+		return fail(ERR_USAGE, "the VM is not running");
+	return park_all(vm);
+}
+
 
 /* Tell the guest each vCPU was stopped by the host (its pvclock's
  * PVCLOCK_GUEST_STOPPED flag), so its soft-lockup watchdog does not

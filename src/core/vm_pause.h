@@ -2,10 +2,9 @@
  * pause): every vCPU parks between two KVM_RUNs, with the instruction of
  * its last exit completed (so its registers are the whole truth), and
  * every device with a pause hook quiesces its threads (device_ops.pause:
- * all the devices a snapshot can save).  Devices without one (virtio-net,
- * -console today) keep theirs: host input may still reach guest memory
- * through them while paused.  vm_resume lets everything go on.  The VM's
- * end still stops paused vCPUs. */
+ * every virtio device's I/O thread, the RTC's clock), so no host input
+ * reaches guest memory while paused.  vm_resume lets everything go on.
+ * The VM's end still stops paused vCPUs. */
 #ifndef WARDEN_CORE_VM_PAUSE_H
 #define WARDEN_CORE_VM_PAUSE_H
 
@@ -33,6 +32,11 @@ void vm_pause_destroy(struct vm_pause *p);
  * recorded: not running, already paused, suspended to S3, or a vCPU that
  * did not park within VM_PAUSE_TIMEOUT_S (the VM is resumed then). */
 int vm_pause(struct vm *vm);
+/* A VM that starts paused (a snapshot loaded without resume_vm):
+ * vm_pause_before_start before vm_start, so no vCPU enters KVM_RUN, then
+ * vm_pause_started after it (the same result as vm_pause). */
+void vm_pause_before_start(struct vm *vm);
+int vm_pause_started(struct vm *vm);
 /* Let the devices and vCPUs go on; -1 if the VM was not paused. */
 int vm_resume(struct vm *vm);
 bool vm_is_paused(struct vm *vm);

@@ -156,3 +156,37 @@ void msix_notify(struct msix *m, unsigned v)
 	atomic_store(&m->pending[v], true);
 	flush(m, v);
 }
+
+void msix_save(struct msix *m, struct msix_saved *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->n = m->n;
+	pthread_mutex_lock(&m->lock);
+	memcpy(s->entry, m->entry, sizeof(s->entry));
+	pthread_mutex_unlock(&m->lock);
+	s->enabled = m->enabled;
+	s->fmask = m->fmask;
+	for (unsigned v = 0; v < m->n; v++)
+		s->pending[v] = atomic_load(&m->pending[v]);
+}
+
+int msix_restore(struct msix *m, const struct msix_saved *s)
+{
+	if (s->n != m->n || s->enabled > 1 || s->fmask > 1)
+		return -1;
+	for (unsigned v = 0; v < MSIX_MAX_VECTORS; v++)
+		if ((s->entry[v][E_CTRL] & ~MSIX_CTRL_MASKBIT) || s->pending[v] > 1 || (v >= m->n && s->pending[v]))
+			return -1;
+	msix_reset(m);
+	pthread_mutex_lock(&m->lock);
+	memcpy(m->entry, s->entry, sizeof(m->entry));
+	pthread_mutex_unlock(&m->lock);
+	for (unsigned v = 0; v < m->n; v++)
+		atomic_store(&m->pending[v], s->pending[v]);
+	m->enabled = s->enabled;
+	m->fmask = s->fmask;
+	/* From all blocked (the reset): each deliverable vector is routed. */
+	for (unsigned v = 0; v < m->n; v++)
+		update(m, v, true);
+	return 0;
+}

@@ -67,4 +67,20 @@ bool msix_enabled(const struct msix *m);
  * Out-of-range vectors are ignored (the transport never maps them). */
 void msix_notify(struct msix *m, unsigned v);
 
+/* The table, the PBA and the capability's enable and mask bits in a
+ * snapshot. */
+struct msix_saved {
+	uint32_t n;
+	uint32_t entry[MSIX_MAX_VECTORS][4];
+	uint8_t enabled, fmask;
+	uint8_t pending[MSIX_MAX_VECTORS];
+	uint8_t pad[6];
+};
+void msix_save(struct msix *m, struct msix_saved *s);
+/* Take S into M (the same vector count; flags 0 or 1, no reserved
+ * control bit: else -1, nothing changed), then route every vector that
+ * is deliverable (the owner's route: KVM's GSI routes made again) and
+ * send what the PBA held for an unmasked one. */
+int msix_restore(struct msix *m, const struct msix_saved *s);
+
 #endif

@@ -131,3 +131,25 @@ int pci_cfg_write(struct pci_cfg *c, unsigned off, const uint8_t *data, unsigned
 					  (data[i] & c->wmask[off + i]));
 	return 0;
 }
+
+void pci_cfg_save(const struct pci_cfg *c, struct pci_cfg_saved *s)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->b, c->b, sizeof(s->b));
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		s->bar_sizing[i] = c->bar_sizing[i];
+}
+
+int pci_cfg_restore(struct pci_cfg *c, const struct pci_cfg_saved *s)
+{
+	for (unsigned i = 0; i < PCI_CFG_SIZE; i++)
+		if ((s->b[i] ^ c->b[i]) & ~c->wmask[i])
+			return -1;
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		if (s->bar_sizing[i] > 1 || (s->bar_sizing[i] && !c->bar_size[i]))
+			return -1;
+	memcpy(c->b, s->b, sizeof(c->b));
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		c->bar_sizing[i] = s->bar_sizing[i];
+	return 0;
+}

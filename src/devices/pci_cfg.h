@@ -70,4 +70,16 @@ void pci_cfg_read(const struct pci_cfg *c, unsigned off, uint8_t *data, unsigned
 int pci_cfg_write(struct pci_cfg *c, unsigned off, const uint8_t *data, unsigned len);
 uint16_t pci_cfg_get16(const struct pci_cfg *c, unsigned off);
 
+/* A function's config space in a snapshot: its bytes and the BARs'
+ * sizing state (the bases are fixed: the allocator's, built again). */
+struct pci_cfg_saved {
+	uint8_t b[PCI_CFG_SIZE];
+	uint8_t bar_sizing[PCI_NUM_BARS];
+	uint8_t pad[2];
+};
+void pci_cfg_save(const struct pci_cfg *c, struct pci_cfg_saved *s);
+/* Take S into C (built the same way): every bit the guest cannot write
+ * must equal C's, the sizing flags 0 or 1; -1 (nothing changed) if not. */
+int pci_cfg_restore(struct pci_cfg *c, const struct pci_cfg_saved *s);
+
 #endif

@@ -126,6 +126,34 @@ static void host_reset(struct device *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* A snapshot: the 0xcf8 latch and the bridge's own config space (each
+ * function's is its device's). */
+struct host_saved {
+	uint32_t address, pad;
+	struct pci_cfg_saved bridge;
+};
+
+static long host_save(struct device *d, void *buf, size_t cap)
+{
+	struct pci_host *h = d->priv;
+	struct host_saved s = { .address = h->address };
+
+	pci_cfg_save(&h->bridge.cfg, &s.bridge);
+	return device_save_plain(buf, cap, &s, sizeof(s));
+}
+
+static int host_restore(struct device *d, const void *buf, size_t len)
+{
+	struct pci_host *h = d->priv;
+	struct host_saved s;
+
+	if (device_restore_plain(&s, sizeof(s), buf, len) < 0 || (s.address & ~0x80fffffcu) ||
+	    pci_cfg_restore(&h->bridge.cfg, &s.bridge) < 0)
+		return -1;
+	h->address = s.address;
+	return 0;
+}
+
 static void host_destroy(struct device *d)
 {
 	free(d->priv);
@@ -136,6 +164,8 @@ static const struct device_ops pci_host_ops = {
 	.write = host_write,
 	.reset = host_reset,
 	.destroy = host_destroy,
+	.save = host_save,
+	.restore = host_restore,
 };
 
 static struct pci_host *create(struct vm *vm)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <string.h>
 
@@ -144,6 +145,18 @@ static int read_machine(struct snapshot *s)
 	s->argc = (int)m.argc;
 	s->mem_bytes = m.mem_bytes;
 	s->ncpus = m.ncpus;
+	return 0;
+}
+
+int snapshot_check_memory(const struct snapshot *s)
+{
+	struct stat st;
+
+	if (stat(s->mem_path, &st) < 0)
+		return fail_errno(ERR_USAGE, "snapshot memory file %s", s->mem_path);
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != s->mem_bytes)
+		return fail(ERR_USAGE, "snapshot memory file %s is %lld bytes; the snapshot's machine has %llu",
+			    s->mem_path, (long long)st.st_size, (unsigned long long)s->mem_bytes);
 	return 0;
 }
 

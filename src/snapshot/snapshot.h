@@ -58,6 +58,9 @@ struct snapshot {
  * sections, the machine); MEM_PATH is checked when it is mapped.  User
  * errors (status 2) name what is wrong. */
 int snapshot_open(struct snapshot *s, const char *state_path, const char *mem_path);
+/* S's memory file is there and of its machine's size: said before
+ * anything is built (an API's load answers 400 and waits on). */
+int snapshot_check_memory(const struct snapshot *s);
 void snapshot_close(struct snapshot *s);
 /* Put S's state into VM, built from S's machine with its memory file and
  * devices and never run: checks that this host can run it (CPUID, XSAVE

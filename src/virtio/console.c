@@ -31,10 +31,25 @@
 #define CONSOLE_ROWS 25
 #define CONSOLE_CONFIG_LEN 4 /* le16 cols, le16 rows; the rest needs multiport */
 
+/* Bytes a pause holds between the host and the guest, each way: typed
+ * input taken out of the pipe, output stdout did not take yet.  A
+ * snapshot carries them; more than this is left in the pipe (input, for
+ * a resume in this process) or dropped and counted (output). */
+#define CONSOLE_PENDING_MAX 4096
+
 struct console {
 	int in_rd, in_wr; /* the input pipe; -1 when input goes to COM1 */
 	bool rx_armed;    /* the I/O thread waits for input-pipe data */
 	struct virtq_chain chain; /* too big for the stack of a loop */
+	/* Pending bytes (docs/snapshot.md): input before the pipe's, output
+	 * before the transmitq's next. */
+	uint32_t in_len, out_len;
+	uint8_t in_pend[CONSOLE_PENDING_MAX], out_pend[CONSOLE_PENDING_MAX];
+};
+
+/* The pending bytes in a snapshot: the lengths, then those bytes. */
+struct console_saved {
+	uint32_t in_len, out_len;
 };
 
 /* Watch the pipe for data (ON) or not: without a receive buffer, a readable
@@ -100,32 +115,81 @@ static struct iovec *advance(struct iovec *iov, unsigned *n, size_t done)
 	return iov;
 }
 
-/* Write the chain's readable bytes to stdout (partial writes, a
- * non-blocking stdout).  False if some were dropped: stdout is closed or
- * broken, or warden is stopping. */
-static bool write_out(const struct virtio_dev *vd, struct virtq_chain *c)
+/* Keep IOV[0..N) as pending output (the I/O thread is being stopped:
+ * a pause), as much as fits.  False if some did not. */
+static bool keep_out(struct console *con, const struct iovec *iov, unsigned n)
 {
-	unsigned n = c->nout;
-	struct iovec *iov = advance(c->iov, &n, 0);
+	for (unsigned i = 0; i < n; i++) {
+		size_t room = sizeof(con->out_pend) - con->out_len, k = iov[i].iov_len < room ? iov[i].iov_len : room;
 
-	/* Kept for the crash report (the tail keeps its last 4 KiB). */
-	for (unsigned i = 0; vd->vm && i < c->nout; i++)
-		text_tail_write(&vd->vm->console_tail, c->iov[i].iov_base, c->iov[i].iov_len);
-	while (n) {
-		ssize_t w = writev(STDOUT_FILENO, iov, (int)n);
+		memcpy(con->out_pend + con->out_len, iov[i].iov_base, k);
+		con->out_len += (uint32_t)k;
+		if (k < iov[i].iov_len)
+			return false;
+	}
+	return true;
+}
+
+/* Write IOV[0..N) to stdout (partial writes, a non-blocking stdout).  0:
+ * written; 1: warden is stopping the I/O thread (*IOV, *N: what is left);
+ * -1: stdout is closed or broken. */
+static int write_iov(const struct virtio_dev *vd, struct iovec **iov, unsigned *n)
+{
+	while (*n) {
+		ssize_t w = writev(STDOUT_FILENO, *iov, (int)*n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			if (!wait_stdout(vd))
-				return false;
+				return 1;
 			continue;
 		}
 		if (w <= 0)
-			return false;
-		iov = advance(iov, &n, (size_t)w);
+			return -1;
+		*iov = advance(*iov, n, (size_t)w);
 	}
-	return true;
+	return 0;
+}
+
+/* The chain's readable bytes to stdout.  False if some were dropped:
+ * stdout is closed or broken, or a stop (not a pause) came first. */
+static bool write_out(struct virtio_dev *vd, struct virtq_chain *c)
+{
+	struct console *con = vd->priv;
+	unsigned n = c->nout;
+	struct iovec *iov = advance(c->iov, &n, 0);
+	int r;
+
+	/* Kept for the crash report (the tail keeps its last 4 KiB). */
+	for (unsigned i = 0; vd->vm && i < c->nout; i++)
+		text_tail_write(&vd->vm->console_tail, c->iov[i].iov_base, c->iov[i].iov_len);
+	/* Output a pause left pending goes first: the order is the guest's. */
+	if (con->out_len)
+		return keep_out(con, iov, n);
+	r = write_iov(vd, &iov, &n);
+	/* Stopped with bytes left (a pause, or the VM's end): kept, so that
+	 * a resume or a snapshot's restore writes them. */
+	return r == 0 || (r == 1 && keep_out(con, iov, n));
+}
+
+/* Pending output first (after a pause or a restore).  False: stdout does
+ * not take it now and the I/O thread is being stopped. */
+static bool flush_out(struct virtio_dev *vd)
+{
+	struct console *con = vd->priv;
+	struct iovec one = { .iov_base = con->out_pend, .iov_len = con->out_len }, *iov = &one;
+	unsigned n = con->out_len ? 1 : 0;
+	int r = write_iov(vd, &iov, &n);
+	size_t left = n ? iov->iov_len : 0;
+
+	if (r < 0) { /* stdout is gone: nothing will take them */
+		virtio_count(&vd->counters.errors, 1);
+		left = 0;
+	}
+	memmove(con->out_pend, con->out_pend + con->out_len - left, left);
+	con->out_len = (uint32_t)left;
+	return left == 0;
 }
 
 static void tx_notify(struct virtio_dev *vd)
@@ -135,6 +199,7 @@ static void tx_notify(struct virtio_dev *vd)
 	struct virtq_chain *c = &con->chain;
 	int r;
 
+	flush_out(vd); /* what stays pending keeps its place before the queue's */
 	do {
 		virtq_notify_off(q);
 		while ((r = virtq_pop(q, c)) > 0) {
@@ -158,6 +223,22 @@ static void tx_notify(struct virtio_dev *vd)
 
 /* --- input: the pipe to receiveq ------------------------------------------- */
 
+/* Copy pending input into IOV[0..N): the bytes copied. */
+static size_t take_pending(struct console *con, const struct iovec *iov, unsigned n)
+{
+	size_t done = 0;
+
+	for (unsigned i = 0; i < n && done < con->in_len; i++) {
+		size_t k = iov[i].iov_len < con->in_len - done ? iov[i].iov_len : con->in_len - done;
+
+		memcpy(iov[i].iov_base, con->in_pend + done, k);
+		done += k;
+	}
+	memmove(con->in_pend, con->in_pend + done, con->in_len - done);
+	con->in_len -= (uint32_t)done;
+	return done;
+}
+
 /* Fill one receive chain from the pipe: 1 if it was used, 0 if there is no
  * input now (the chain is given back). */
 static int rx_one(struct virtio_dev *vd, struct virtq_chain *c)
@@ -166,8 +247,11 @@ static int rx_one(struct virtio_dev *vd, struct virtq_chain *c)
 	ssize_t n = 0;
 
 	/* A zero-length buffer is used at once: given back, it would be
-	 * popped again for as long as input is waiting. */
-	if (c->in_bytes)
+	 * popped again for as long as input is waiting.  Input a pause took
+	 * out of the pipe goes before the pipe's. */
+	if (c->in_bytes && con->in_len)
+		n = (ssize_t)take_pending(con, c->iov + c->nout, c->nin);
+	else if (c->in_bytes)
 		n = readv(con->in_rd, c->iov + c->nout, (int)c->nin);
 	if (n < 0 || (n == 0 && c->in_bytes)) {
 		/* EAGAIN: the pipe is empty.  EOF cannot happen: we hold
@@ -255,6 +339,57 @@ static int console_start(struct virtio_dev *vd)
 	return 0;
 }
 
+/* A pause (snapshots): the I/O thread has stopped between two
+ * notifications, so every chain it took is used and published.  Typed
+ * input still in the pipe is taken into the device (as much as fits), so
+ * a snapshot carries it; output stdout had not taken is pending already
+ * (write_out). */
+static void console_quiesce(struct virtio_dev *vd)
+{
+	struct console *con = vd->priv;
+	ssize_t n;
+
+	if (con->in_rd < 0 || con->in_len == sizeof(con->in_pend))
+		return;
+	n = read(con->in_rd, con->in_pend + con->in_len, sizeof(con->in_pend) - con->in_len);
+	if (n > 0)
+		con->in_len += (uint32_t)n;
+}
+
+static long console_save(const struct virtio_dev *vd, void *buf, size_t cap)
+{
+	const struct console *con = vd->priv;
+	struct console_saved s = { .in_len = con->in_len, .out_len = con->out_len };
+	uint8_t *p = buf;
+
+	if (sizeof(s) + s.in_len + s.out_len > cap)
+		return -1;
+	memcpy(p, &s, sizeof(s));
+	memcpy(p + sizeof(s), con->in_pend, s.in_len);
+	memcpy(p + sizeof(s) + s.in_len, con->out_pend, s.out_len);
+	return (long)(sizeof(s) + s.in_len + s.out_len);
+}
+
+static int console_restore(struct virtio_dev *vd, const void *buf, size_t len)
+{
+	struct console *con = vd->priv;
+	struct console_saved s;
+	const uint8_t *p = buf;
+
+	if (len < sizeof(s))
+		return fail(ERR_USAGE, "no pending bytes");
+	memcpy(&s, p, sizeof(s));
+	if (s.in_len > sizeof(con->in_pend) || s.out_len > sizeof(con->out_pend) ||
+	    len != sizeof(s) + s.in_len + s.out_len)
+		return fail(ERR_USAGE, "pending bytes of %u and %u, or the wrong length", s.in_len, s.out_len);
+	if (s.in_len && con->in_rd < 0)
+		return fail(ERR_USAGE, "pending input for a console that takes none here");
+	memcpy(con->in_pend, p + sizeof(s), s.in_len);
+	memcpy(con->out_pend, p + sizeof(s) + s.in_len, s.out_len);
+	con->in_len = s.in_len, con->out_len = s.out_len;
+	return 0;
+}
+
 static void console_destroy(struct virtio_dev *vd)
 {
 	struct console *con = vd->priv;
@@ -274,6 +409,9 @@ static const struct virtio_dev_ops console_ops = {
 	.queue_notify = console_notify,
 	.fd_ready = console_fd_ready,
 	.destroy = console_destroy,
+	.quiesce = console_quiesce,
+	.save = console_save,
+	.restore = console_restore,
 };
 
 static void put_le16(uint8_t *p, uint16_t v)

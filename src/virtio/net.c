@@ -144,6 +144,18 @@ struct net_dev {
 	unsigned usable; /* npairs with VIRTIO_NET_F_MQ, else 1 (queue 2 is then
 			  * the control queue, not pair 2's receiveq) */
 	unsigned active; /* in use: 1 until the driver sets more (VQ_PAIRS_SET) */
+	/* The next start() continues a driver's session (after a pause or a
+	 * restore): its pairs in use and coalescing stay as they were. */
+	bool resuming;
+};
+
+/* virtio-net's own state in a snapshot, after the common part (queues,
+ * features, config with MAC and link status): the control queue's
+ * settings.  The tap's name is the backend's identity (--net tap=NEW on
+ * a restore replaces it). */
+struct net_saved {
+	uint32_t active, npairs;
+	uint32_t coal[NET_MAX_PAIRS][2][2]; /* [pair][NET_RXQ/TXQ]: max_packets, usecs */
 };
 
 static struct net_dev *dev_of(struct virtio_dev *vd)
@@ -882,8 +894,10 @@ static int pair_start(struct virtio_dev *vd, struct net *p, unsigned off)
 	p->rx_starved = true;
 	p->tx_blocked = false;
 	p->tap_events = 0;
-	coal_reset(&p->coal[NET_RXQ]); /* a new driver starts without coalescing */
-	coal_reset(&p->coal[NET_TXQ]);
+	if (!dev_of(vd)->resuming) { /* a new driver starts without coalescing */
+		coal_reset(&p->coal[NET_RXQ]);
+		coal_reset(&p->coal[NET_TXQ]);
+	}
 	if (virtio_watch_fd(vd, p->tap, 0) < 0 || virtio_watch_fd(vd, p->resume_fd, EPOLLIN) < 0 ||
 	    virtio_watch_fd(vd, p->coal[NET_RXQ].timer_fd, EPOLLIN) < 0 ||
 	    virtio_watch_fd(vd, p->coal[NET_TXQ].timer_fd, EPOLLIN) < 0) {
@@ -900,8 +914,12 @@ static int net_start(struct virtio_dev *vd)
 	struct net_dev *d = dev_of(vd);
 	unsigned off = rx_offloads(vd);
 
+	bool resuming = d->resuming;
+
 	d->usable = virtio_has_feature(vd, NET_F_MQ) ? d->npairs : 1;
 	if (d->pair[0]->vhost_ok) {
+		/* From the rings' indices (a resume's or a restore's included). */
+		d->resuming = false;
 		if (pair_tap_setup(vd, d->pair[0], off) < 0 || vhost_begin(vd, d->pair[0]) < 0) {
 			log_warn("%s: %s", vd->name, err_msg());
 			vhost_end(d->pair[0]);
@@ -912,10 +930,115 @@ static int net_start(struct virtio_dev *vd)
 	for (unsigned i = 0; i < d->usable; i++)
 		if (pair_start(vd, d->pair[i], off) < 0)
 			return -1;
-	/* Multiqueue starts off: one pair until the driver asks for more. */
-	set_active(vd, d, 1);
+	/* Multiqueue starts off: one pair until the driver asks for more
+	 * (a resumed session keeps what its driver set). */
+	set_active(vd, d, resuming ? d->active : 1);
+	d->resuming = false;
 	log_debug("%s: started, offloads to the guest 0x%x, %s receive buffers", vd->name, off,
 		  d->pair[0]->mergeable ? "mergeable" : "one chain per packet");
+	return 0;
+}
+
+/* --- snapshots (docs/snapshot.md) ----------------------------------------- */
+
+/* vhost: the kernel stops and says where each ring's available side
+ * stopped; the used side is in guest memory.  The fd is closed (the
+ * resume opens the rings again from these indices). */
+static void vhost_quiesce(struct virtio_dev *vd, struct net *p)
+{
+	uint16_t base[2];
+
+	if (p->vhost_fd < 0)
+		return;
+	if (vhost_net_stop(p->vhost_fd, 2, base) < 0) {
+		log_warn("%s: %s", vd->name, err_msg());
+		virtio_fail(vd, "vhost-net did not stop for a pause");
+	} else {
+		for (unsigned q = 0; q < 2; q++) {
+			struct virtq *v = &vd->vq[q];
+
+			v->last_avail = base[q];
+			v->used_idx = __atomic_load_n(&v->used->idx, __ATOMIC_ACQUIRE);
+			v->signalled_valid = false; /* the kernel signalled what it did */
+		}
+	}
+	vhost_end(p);
+	vd->queues_offloaded = false;
+	/* A "used" signal the I/O thread had not relayed yet: relayed now. */
+	for (unsigned q = 0; q < 2; q++) {
+		uint64_t n;
+
+		if (read(p->call_fd[q], &n, sizeof(n)) == sizeof(n))
+			virtio_queue_interrupt(vd, p->q[q]);
+	}
+}
+
+/* A pause: the I/O thread has stopped.  Transmits are whole (a chain the
+ * tap refused went back to the ring).  Receive buffers held for a packet
+ * go back to the ring too (still the driver's: not used); a packet that
+ * had only part of its buffers is dropped (counted, as a full queue
+ * drops it).  Interrupts coalescing held back are sent.  Then every
+ * queue's state is its ring and indices. */
+static void net_quiesce(struct virtio_dev *vd)
+{
+	struct net_dev *d = dev_of(vd);
+
+	vhost_quiesce(vd, d->pair[0]);
+	for (unsigned i = 0; i < d->usable; i++) {
+		struct net *p = d->pair[i];
+
+		if (p->pending) {
+			virtio_count(&vd->counters.errors, 1);
+			log_debug("%s: a pause dropped a %llu-byte packet waiting for buffers", vd->name,
+				  (unsigned long long)p->pending);
+		}
+		if (p->rx.n)
+			virtq_unpop(&vd->vq[p->q[NET_RXQ]], p->rx.n);
+		rx_clear(&p->rx);
+		p->pending = 0;
+		/* Interrupts held back go now (the timer, if armed, fires on
+		 * the resumed I/O thread: one more interrupt, harmless). */
+		for (unsigned dir = 0; dir < 2; dir++)
+			if (p->coal[dir].pending) {
+				p->coal[dir].pending = 0;
+				virtio_queue_done(vd, p->q[dir]);
+			}
+	}
+	d->resuming = true;
+}
+
+static long net_save(const struct virtio_dev *vd, void *buf, size_t cap)
+{
+	const struct net_dev *d = vd->priv;
+	struct net_saved s = { .active = d->active, .npairs = d->npairs };
+
+	for (unsigned i = 0; i < d->npairs; i++)
+		for (unsigned dir = 0; dir < 2; dir++) {
+			s.coal[i][dir][0] = d->pair[i]->coal[dir].max_packets;
+			s.coal[i][dir][1] = d->pair[i]->coal[dir].usecs;
+		}
+	return device_save_plain(buf, cap, &s, sizeof(s));
+}
+
+static int net_restore(struct virtio_dev *vd, const void *buf, size_t len)
+{
+	struct net_dev *d = dev_of(vd);
+	struct net_saved s;
+
+	if (device_restore_plain(&s, sizeof(s), buf, len) < 0)
+		return fail(ERR_USAGE, "its control state is %zu bytes, not %zu", len, sizeof(s));
+	if (s.npairs != d->npairs || s.active < 1 || s.active > d->npairs)
+		return fail(ERR_USAGE, "%u of %u queue pairs in use; this device has %u", s.active, s.npairs,
+			    d->npairs);
+	/* Coalescing values are any the driver could set (coal_set takes any). */
+	for (unsigned i = 0; i < d->npairs; i++)
+		for (unsigned dir = 0; dir < 2; dir++) {
+			coal_reset(&d->pair[i]->coal[dir]);
+			d->pair[i]->coal[dir].max_packets = s.coal[i][dir][0];
+			d->pair[i]->coal[dir].usecs = s.coal[i][dir][1];
+		}
+	d->active = s.active;
+	d->resuming = true;
 	return 0;
 }
 
@@ -984,6 +1107,9 @@ static const struct virtio_dev_ops net_ops = {
 	.fd_ready = net_fd_ready,
 	.stop = net_stop,
 	.destroy = net_destroy,
+	.quiesce = net_quiesce,
+	.save = net_save,
+	.restore = net_restore,
 };
 
 /* Without mac=: the same address for the same tap and index on every run,
@@ -1095,6 +1221,7 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 	else
 		default_mac(n->tap, index, mac);
 	fill_config(vd, mac, npairs);
+	vd->config_from_snapshot = 6; /* the MAC: the guest's, on any tap (restore) */
 	vd->poll_window_ns = (uint64_t)n->poll_us * 1000;
 	log_info("%s: %s tap %s%s, guest MAC %02x:%02x:%02x:%02x:%02x:%02x", vd->name,
 		 created ? "created" : "attached to existing", n->tap, npairs > 1 ? " (multi-queue)" : "",

@@ -468,8 +468,10 @@ static void isr_destroy(struct device *d)
 	(void)d; /* part of the function: freed with BAR 0's device */
 }
 
+/* Its state (the ISR bits) is the function's, saved with BAR 0. */
 static const struct device_ops isr_ops = { .read = isr_read, .write = isr_write,
-					   .destroy = isr_destroy };
+					   .destroy = isr_destroy, .save = device_save_none,
+					   .restore = device_restore_none };
 
 /* --- config space and lifecycle --------------------------------------------- */
 
@@ -584,6 +586,102 @@ static const struct device_ops virtio_pci_ops = {
 	.destroy = pci_destroy,
 };
 
+/* --- snapshots (docs/snapshot.md) ------------------------------------------ */
+
+static void vpci_pause(struct device *d)
+{
+	virtio_dev_pause(((struct virtio_pci *)d->priv)->vd);
+}
+
+static void vpci_resume(struct device *d)
+{
+	struct virtio_pci *p = d->priv;
+
+	pthread_mutex_lock(&d->lock);
+	virtio_dev_resume(p->vd);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* The function's registers, its config space (command register, BAR
+ * sizing, the MSI-X control word, the PCI_CFG window), the MSI-X table
+ * and PBA; then the device's state. */
+struct vpci_saved {
+	uint32_t dfsel, gfsel;
+	uint16_t queue_sel, config_vec;
+	uint16_t queue_vec[VIRTIO_MAX_QUEUES];
+	uint32_t isr;
+	struct pci_cfg_saved cfg;
+	struct msix_saved msix;
+};
+
+static long vpci_save(struct device *d, void *buf, size_t cap)
+{
+	struct virtio_pci *p = d->priv;
+	struct vpci_saved s = {
+		.dfsel = p->dfsel, .gfsel = p->gfsel, .queue_sel = p->queue_sel,
+		.config_vec = atomic_load(&p->config_vec), .isr = atomic_load(&p->isr),
+	};
+	long n;
+
+	if (cap < sizeof(s))
+		return -1;
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		s.queue_vec[q] = atomic_load(&p->queue_vec[q]);
+	pci_cfg_save(&p->fn.cfg, &s.cfg);
+	msix_save(&p->msix, &s.msix);
+	memcpy(buf, &s, sizeof(s));
+	n = virtio_dev_save(p->vd, (uint8_t *)buf + sizeof(s), cap - sizeof(s));
+	return n < 0 ? -1 : n + (long)sizeof(s);
+}
+
+/* A vector the driver could have set: one the function has, or none. */
+static bool vector_ok(const struct virtio_pci *p, uint16_t v)
+{
+	return v == VIRTIO_PCI_NO_VECTOR || v < p->msix.n;
+}
+
+static int vpci_restore(struct device *d, const void *buf, size_t len)
+{
+	struct virtio_pci *p = d->priv;
+	struct vpci_saved s;
+
+	if (len < sizeof(s))
+		return -1;
+	memcpy(&s, buf, sizeof(s));
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		if (!vector_ok(p, s.queue_vec[q]))
+			return fail(ERR_USAGE, "queue %u's MSI-X vector %u: the function has %u", q,
+				    s.queue_vec[q], p->msix.n);
+	if (!vector_ok(p, s.config_vec) || (s.isr & ~(VIRTIO_PCI_ISR_QUEUE | VIRTIO_PCI_ISR_CONFIG)))
+		return fail(ERR_USAGE, "the configuration vector or the ISR is out of range");
+	if (pci_cfg_restore(&p->fn.cfg, &s.cfg) < 0)
+		return fail(ERR_USAGE, "its config space differs from the function built here in a read-only bit");
+	if (virtio_dev_restore(p->vd, (const uint8_t *)buf + sizeof(s), len - sizeof(s)) < 0)
+		return -1;
+	p->dfsel = s.dfsel, p->gfsel = s.gfsel, p->queue_sel = s.queue_sel;
+	atomic_store(&p->config_vec, s.config_vec);
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		atomic_store(&p->queue_vec[q], s.queue_vec[q]);
+	atomic_store(&p->isr, s.isr);
+	/* Last: its routes go to KVM (msi_route_set through route()), and a
+	 * message the PBA held for an unmasked vector is sent. */
+	if (msix_restore(&p->msix, &s.msix) < 0)
+		return fail(ERR_USAGE, "its MSI-X table or control word is malformed");
+	return 0;
+}
+
+/* The same for a device type that can be snapshotted (virtio_dev_snapshottable). */
+static const struct device_ops virtio_pci_snap_ops = {
+	.read = pci_read,
+	.write = pci_write,
+	.reset = pci_reset,
+	.destroy = pci_destroy,
+	.pause = vpci_pause,
+	.resume = vpci_resume,
+	.save = vpci_save,
+	.restore = vpci_restore,
+};
+
 static uint32_t class_of(uint32_t device_id)
 {
 	switch (device_id) {
@@ -685,7 +783,8 @@ static struct virtio_pci *alloc_function(struct vm *vm, struct virtio_dev *vd)
 				       .before_read = pcicfg_before_read, .priv = p,
 				       .errors = &vd->counters.errors, .name = vd->name };
 	p->dev = (struct device){
-		.name = vd->name, .ops = &virtio_pci_ops, .priv = p,
+		.name = vd->name, .ops = virtio_dev_snapshottable(vd) ? &virtio_pci_snap_ops : &virtio_pci_ops,
+		.priv = p,
 		.counters = &vd->counters,
 		.res = { .nranges = 1,
 			 .range = { DEVICE_RANGE_POOL(BUS_MMIO, DEVICE_ANY_BASE, VIRTIO_PCI_BAR0_SIZE, DEVICE_POOL_PCI) },

@@ -71,6 +71,13 @@ struct virtio_dev_ops {
 	 * the resume.  A type with host connections a snapshot cannot carry
 	 * (vsock) resets them here. */
 	void (*quiesce)(struct virtio_dev *vd);
+	/* A snapshot of the type's own state beyond queues and config (bytes
+	 * held between the host and the guest: the console's pending input
+	 * and output), after quiesce: bytes written to BUF (at most CAP), or
+	 * -1.  restore takes exactly what save wrote and checks it (-1, with
+	 * fail() saying why).  NULL: the type has none. */
+	long (*save)(const struct virtio_dev *vd, void *buf, size_t cap);
+	int (*restore)(struct virtio_dev *vd, const void *buf, size_t len);
 };
 
 /* How the core reaches the driver: the transport's interrupts. */
@@ -109,6 +116,10 @@ struct virtio_dev {
 	uint8_t config[VIRTIO_CONFIG_MAX];
 	uint32_t config_len;
 	_Atomic uint32_t config_generation;
+	/* The first bytes of the config a snapshot's restore takes as saved
+	 * instead of comparing them with the device built here: virtio-net's
+	 * MAC, the guest's identity, whichever tap it is on now. */
+	uint32_t config_from_snapshot;
 
 	/* Queues: set up by the driver through the transport until ready. */
 	struct virtq vq[VIRTIO_MAX_QUEUES];

@@ -99,6 +99,12 @@ long virtio_dev_save(const struct virtio_dev *vd, void *buf, size_t cap)
 		};
 	}
 	memcpy(buf, &s, sizeof(s));
+	/* The type's own state follows the common part. */
+	if (vd->ops->save) {
+		long n = vd->ops->save(vd, (uint8_t *)buf + sizeof(s), cap - sizeof(s));
+
+		return n < 0 ? -1 : (long)sizeof(s) + n;
+	}
 	return (long)sizeof(s);
 }
 
@@ -128,22 +134,27 @@ int virtio_dev_restore(struct virtio_dev *vd, const void *buf, size_t len)
 {
 	struct virtio_saved s;
 
-	if (len != sizeof(s))
+	if (len < sizeof(s) || (len > sizeof(s) && !vd->ops->restore))
 		return -1;
 	memcpy(&s, buf, sizeof(s));
 	/* The same type over the same backend: its config space (a disk's
 	 * capacity and limits, a MAC) and offered features as built now. */
 	if (s.device_id != vd->type.device_id || s.nqueues != vd->type.nqueues ||
 	    s.offered != vd->offered || (s.driver_features & ~s.offered) || (s.status & ~STATUS_KNOWN) ||
-	    s.config_len != vd->config_len || memcmp(s.config, vd->config, vd->config_len) != 0) {
+	    s.config_len != vd->config_len || vd->config_from_snapshot > vd->config_len ||
+	    memcmp(s.config + vd->config_from_snapshot, vd->config + vd->config_from_snapshot,
+		   vd->config_len - vd->config_from_snapshot) != 0) {
 		return fail(ERR_USAGE, "it does not match the device built here (type, features "
 			    "or backend: a disk of another size?)");
 	}
+	memcpy(vd->config, s.config, vd->config_from_snapshot);
 	vd->driver_features = s.driver_features;
 	__atomic_store_n(&vd->status, s.status, __ATOMIC_RELAXED);
 	atomic_store(&vd->config_generation, s.config_generation);
 	for (unsigned q = 0; q < vd->type.nqueues; q++)
 		if (restore_queue(vd, q, &s.vq[q]) < 0)
 			return -1;
+	if (vd->ops->restore)
+		return vd->ops->restore(vd, (const uint8_t *)buf + sizeof(s), len - sizeof(s));
 	return 0;
 }

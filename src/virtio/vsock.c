@@ -168,6 +168,41 @@ static void vsock_stop(struct virtio_dev *vd)
 	v->rx_room = false;
 }
 
+/* A pause (snapshots), as Firecracker does at a snapshot's creation:
+ * a host connection cannot be carried into another process, so every
+ * connection ends now (host sockets closed) and the guest is owed a
+ * TRANSPORT_RESET event, given now if it has posted an event buffer, else
+ * when it posts one (the resume's kick looks at the event queue).  The
+ * listening socket and the guest's listening ports stay. */
+static void vsock_quiesce(struct virtio_dev *vd)
+{
+	struct vsock *v = vd->priv;
+
+	vsock_conn_close_all(v);
+	v->event_owed = true;
+	deliver_event(vd);
+}
+
+/* The event still owed (no buffer yet) travels with the snapshot. */
+static long vsock_save(const struct virtio_dev *vd, void *buf, size_t cap)
+{
+	const struct vsock *v = vd->priv;
+	uint32_t owed = v->event_owed;
+
+	return device_save_plain(buf, cap, &owed, sizeof(owed));
+}
+
+static int vsock_restore(struct virtio_dev *vd, const void *buf, size_t len)
+{
+	struct vsock *v = vd->priv;
+	uint32_t owed;
+
+	if (device_restore_plain(&owed, sizeof(owed), buf, len) < 0 || owed > 1)
+		return fail(ERR_USAGE, "its reset event state is malformed");
+	v->event_owed = owed;
+	return 0;
+}
+
 static void vsock_destroy(struct virtio_dev *vd)
 {
 	struct vsock *v = vd->priv;
@@ -195,6 +230,9 @@ static const struct virtio_dev_ops vsock_ops = {
 	.fd_ready = vsock_fd_ready,
 	.stop = vsock_stop,
 	.destroy = vsock_destroy,
+	.quiesce = vsock_quiesce,
+	.save = vsock_save,
+	.restore = vsock_restore,
 };
 
 static int poll_add(struct vsock *v, int fd, uint64_t tag)
@@ -274,6 +312,8 @@ int virtio_vsock_spec(struct vsock_spec *s, uint64_t cid, const char *uds)
 		return fail(ERR_USAGE, "vsock needs uds=PATH (the host's Unix socket)");
 	if (strlen(uds) > VSOCK_UDS_MAX)
 		return fail(ERR_USAGE, "vsock uds=%s: longer than %d characters", uds, VSOCK_UDS_MAX);
+	if (strchr(uds, ',')) /* --vsock's values end at a comma: a snapshot's arguments could not carry it */
+		return fail(ERR_USAGE, "vsock uds=%s: warden takes no comma in the socket's path", uds);
 	s->cid = cid;
 	memcpy(s->uds, uds, strlen(uds) + 1);
 	return 0;

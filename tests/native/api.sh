@@ -256,8 +256,8 @@ api_bad_after() {
 	api_fault "machine-config after start" 'after starting the microVM' PUT /machine-config '{"vcpu_count": 1, "mem_size_mib": 32}'
 	api_fault "a second InstanceStart" 'after starting the microVM' PUT /actions '{"action_type": "InstanceStart"}'
 	api_expect "pause: PATCH /vm Paused" 204 PATCH /vm '{"state": "Paused"}'
-	api_fault "snapshot/create: not in this build (a VM configured through the API)" 'not supported by this build' \
-		PUT /snapshot/create '{"snapshot_type": "Full", "snapshot_path": "s", "mem_file_path": "m"}'
+	api_fault "snapshot/create: a path warden cannot write" "$OUT/api-nodir/" \
+		PUT /snapshot/create "{\"snapshot_type\": \"Full\", \"snapshot_path\": \"$OUT/api-nodir/s\", \"mem_file_path\": \"$OUT/api-nodir/m\"}"
 	api_expect "resume: PATCH /vm Resumed" 204 PATCH /vm '{"state": "Resumed"}'
 	api_fault "snapshot of a running VM" 'running microVM' PUT /snapshot/create '{"snapshot_type": "Full", "snapshot_path": "s", "mem_file_path": "m"}'
 	api_fault "snapshot/load after start" 'after starting the microVM' PUT /snapshot/load '{"snapshot_path": "s", "mem_file_path": "m"}'
@@ -398,4 +398,6 @@ else
 	api_failed_start
 	api_sigterm_before_start
 	api_drive_swap
+	api_snapshot_checks "$B/warden" release
+	api_snapshot_checks "$B/asan/warden" asan
 fi

@@ -302,6 +302,7 @@ thread_name_checks() {
 . tests/native/virtio_poll.sh   # virtio-blk queues=N and poll=US
 . tests/native/snapshot.sh      # --snapshot-dir, SIGUSR2, --restore
 . tests/native/vhost.sh         # --net ...,vhost=on|auto without/with vhost-net
+. tests/native/api_snapshot.sh  # PUT /snapshot/create and /snapshot/load (api.sh calls it)
 . tests/native/api.sh           # the Firecracker-compatible API, --config-file, metrics
 . tests/native/vsock.sh         # virtio-vsock with Firecracker's host side
 thread_name_checks

@@ -188,20 +188,60 @@ snapshot_checks() { # BIN LABEL
 	SNAP_BIN=$bin snap_refused "$l restore with --disk on an image of another size: refused" \
 		'the state of device virtio-blk0 is malformed: it does not match the device built here' "$d-exit" --disk "$d-c.img"
 
+	# 4. virtio-console, -blk and -rng over virtio-mmio, then the same over
+	# the PCI transport (the host bridge, each function's config space
+	# and MSI-X table): snapshotted, restored, the guest runs on.
+	snapshot_devices_checks "$bin" "$l" "$d"
+
 	[ "$l" = release ] || return 0 # the refusals read files: once is enough
 	snapshot_refusals "$d"
 	# A device without save: the snapshot is refused, the VM goes on.
 	a=$l-snap-nosave
 	rm -rf "$d-nosave"
 	mkdir -p "$d-nosave" # before warden starts: it checks the directory then
-	snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --virtio-console --snapshot-dir "$d-nosave"
+	snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --test-device --snapshot-dir "$d-nosave"
 	snap_wait_for '^count 20$' "$OUT/$a.out" && kill -USR2 $SNAP_WPID
 	wait $SNAP_PID; echo $? >"$OUT/$a.rc"
 	expect_match "$l snapshot: a device without save refuses it, naming the device" \
-		'snapshot not taken: cannot snapshot this VM: device virtio-console cannot be saved yet' "$OUT/$a.err"
+		'snapshot not taken: cannot snapshot this VM: device test-device cannot be saved yet' "$OUT/$a.err"
 	expect_eq "$l snapshot: after the refusal the VM ran on to its end (status 33)" 33 "$(rc "$a")"
 	[ ! -e "$d-nosave/state" ] && pass "$l snapshot: no state file left by the refusal" ||
 		failed "$l snapshot: a refused snapshot left $d-nosave/state"
+}
+
+# snapshot_devices_checks BIN LABEL DIR: the counting guest with virtio
+# devices on each transport (the guest does not drive them: their state
+# at power-on, and the PCI bus's, is what is saved), snapshotted at count
+# 20 with --snapshot-then exit; the restore counts on to 200.
+# virtio-net joins when the host has /dev/net/tun (asked of the host): on
+# tap A (warden creates it), restored on tap B (--net tap=B: the backend
+# replaced, the MAC the snapshot's), queues=2 over PCI.
+snapshot_devices_checks() {
+	local bin=$1 l=$2 d=$3 t a b counts net rnet what
+	for t in mmio pci; do
+		a=$l-snap-dev-$t b=$l-snap-dev-$t-restore net=() rnet=() what="virtio-console, -rng, -blk, -vsock"
+		if [ -c /dev/net/tun ]; then
+			net=(--net "tap=wsa$$$t$([ $t = pci ] && echo ,queues=2)" --cpus 2)
+			rnet=(--net "tap=wsb$$$t")
+			what="$what, -net"
+		elif [ $t = mmio ]; then
+			skip "$l snapshot of virtio-net: no /dev/net/tun on this host: no tap to attach"
+		fi
+		rm -rf "$d-dev-$t" && mkdir -p "$d-dev-$t" && truncate -s 1M "$d-dev-$t.img"
+		snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --transport $t --virtio-console --rng --disk "$d-dev-$t.img" \
+			--vsock "cid=$((RANDOM + 3)),uds=$d-dev-$t.vsock" "${net[@]}" --snapshot-dir "$d-dev-$t" --snapshot-then exit
+		snap_wait_for '^count 20$' "$OUT/$a.out" && kill -USR2 $SNAP_WPID
+		wait $SNAP_PID; echo $? >"$OUT/$a.rc"
+		expect_eq "$l snapshot over $t with $what: written, then warden ends (status 7)" 7 "$(rc "$a")"
+		snap_run "$b" "$bin" --restore "$d-dev-$t" "${rnet[@]}"
+		wait $SNAP_PID; echo $? >"$OUT/$b.rc"
+		counts=$(cat "$OUT/$a.out" "$OUT/$b.out" | tr -d '\n' | grep -oE 'count [0-9]+' | awk '{ print $2 }' | tr '\n' ' ')
+		if [ "$(rc "$b")" = 33 ] && snap_consecutive 1 200 "$counts"; then
+			pass "$l restore over $t with $what${rnet[*]:+ (on another tap)}: the count went on (1..200 once each, status 33)"
+		else
+			failed "$l restore over $t: status $(rc "$b"): $(tail -c 200 "$OUT/$b.err"); counts ${counts:0:120}"
+		fi
+	done
 }
 
 # Each bad snapshot is a copy of the good one with one thing wrong.

@@ -83,12 +83,62 @@ static void test_restore_args_more_than_snapshot(void **state)
 	assert_string_equal(err_msg(), "--restore: 2 --disk and 0 --net given, the snapshot has 1 and 0");
 }
 
+/* cli_machine_args: the command line without what the API sets, then the
+ * options as the API left them; parsed again, the same machine. */
+static void test_machine_args_round_trip(void **state)
+{
+	struct cli_options o, back;
+	char *argv[] = { "warden", "run", "--api-sock", "/s", "--mem", "64", "--nested", "--disk=old.img",
+			 "--transport", "pci", "--cmdline", "a b", "--stats", "x.json", NULL };
+	char **out;
+	int n;
+
+	(void)state;
+	assert_int_equal(cli_parse(14, argv, &o, stdout, 0), CLI_RUN);
+	/* What the API's PUTs would do. */
+	o.kernel = "/k";
+	o.cmdline = NULL;
+	o.cpus = 2;
+	o.mem_mib = 32;
+	o.virtio.disks[0] = (struct disk_spec){ .path = "root.img", .root = true, .readonly = true, .id = "rootfs" };
+	o.virtio.disks[1] = (struct disk_spec){ .path = "b.img", .queues = 2, .poll_us = 7 };
+	o.virtio.ndisks = 2;
+	assert_int_equal(virtio_parse_net("tap=t0,mac=02:00:00:00:00:09,vhost=auto", &o.virtio.nets[0]), 0);
+	o.virtio.nnets = 1;
+	o.virtio.rng = true;
+	assert_int_equal(virtio_vsock_spec(&o.virtio.vsock, 7, "/v.sock"), 0);
+	assert_int_equal(cli_machine_args(14, argv, &o, &out, &n), 0);
+	assert_null(out[n]);
+	for (int i = 0; i < n; i++) /* the API's own options are gone */
+		assert_null(strstr(out[i], "api-sock"));
+	assert_int_equal(cli_parse(n, out, &back, stdout, 0), CLI_RUN);
+	assert_string_equal(back.kernel, "/k");
+	assert_null(back.cmdline);
+	assert_null(back.api_sock);
+	assert_true(back.nested);
+	assert_int_equal(back.virtio.transport, VIRTIO_TRANSPORT_PCI);
+	assert_string_equal(back.stats_json, "x.json");
+	assert_int_equal(back.cpus, 2);
+	assert_int_equal(back.mem_mib, 32);
+	assert_int_equal(back.virtio.ndisks, 2);
+	assert_string_equal(back.virtio.disks[0].path, "root.img,ro,root,id=rootfs");
+	assert_true(back.virtio.disks[0].root && back.virtio.disks[0].readonly);
+	assert_string_equal(back.virtio.disks[0].id, "rootfs");
+	assert_int_equal(back.virtio.disks[1].queues, 2);
+	assert_int_equal(back.virtio.disks[1].poll_us, 7);
+	assert_memory_equal(&back.virtio.nets[0], &o.virtio.nets[0], sizeof(struct net_spec));
+	assert_true(back.virtio.rng);
+	assert_memory_equal(&back.virtio.vsock, &o.virtio.vsock, sizeof(struct vsock_spec));
+	cli_machine_args_free(out, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restore_takes_only_its_options),
 		cmocka_unit_test(test_restore_args_replace_in_order),
 		cmocka_unit_test(test_restore_args_more_than_snapshot),
+		cmocka_unit_test(test_machine_args_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("cli_restore", tests, NULL, NULL);

@@ -5,6 +5,7 @@
  * than the format's) refused. */
 #include "core/vm.h"
 #include "virtio/virtio_dev.h"
+#include "virtio/virtio_devices.h"
 #include "virtio/virtio_spec.h"
 #include "unit.h"
 #include "virtio_fixture.h"
@@ -151,12 +152,130 @@ static void test_other_backend_and_type(void **state)
 	free(c);
 }
 
+/* virtio-console: typed input a pause took out of the pipe travels in
+ * the snapshot and comes back in a console built the same way; pending
+ * bytes beyond the bound, a wrong length, or input for a console that
+ * takes none here are refused with a reason. */
+static struct virtio_dev *new_console(bool input, int *irq)
+{
+	struct virtio_dev *vd = virtio_console_create(input);
+
+	assert_non_null(vd);
+	vt_attach(vd, &vm, irq);
+	return vd;
+}
+
+static void test_console_pending(void **state)
+{
+	int irq1, irq2, irq3;
+	struct virtio_dev *a = new_console(true, &irq1), *b = new_console(true, &irq2), *c;
+	static uint8_t again[sizeof(saved)];
+	size_t base;
+	long n;
+
+	(void)state;
+	assert_true(virtio_dev_snapshottable(a));
+	assert_int_equal(write(virtio_console_input_fd(a), "typed", 5), 5);
+	a->ops->quiesce(a); /* the pause: the pipe's bytes into the device */
+	saved_len = virtio_dev_save(a, saved, sizeof(saved));
+	base = (size_t)virtio_dev_save(b, again, sizeof(again)); /* nothing pending */
+	assert_int_equal((size_t)saved_len, base + 5);
+	assert_memory_equal(saved + saved_len - 5, "typed", 5);
+	assert_int_equal(virtio_dev_restore(b, saved, (size_t)saved_len), 0);
+	n = virtio_dev_save(b, again, sizeof(again));
+	assert_int_equal(n, saved_len);
+	assert_memory_equal(again, saved, (size_t)n);
+	/* Input for a console without input here. */
+	c = new_console(false, &irq3);
+	assert_int_equal(virtio_dev_restore(c, saved, (size_t)saved_len), -1);
+	assert_non_null(strstr(err_msg(), "pending input for a console that takes none"));
+	/* One byte short, and a length past the bound. */
+	assert_int_equal(virtio_dev_restore(b, saved, (size_t)saved_len - 1), -1);
+	memcpy(again, saved, (size_t)saved_len);
+	{
+		uint32_t big = 1u << 20;
+
+		memcpy(again + base - 8, &big, 4); /* in_len, the first of the two */
+	}
+	assert_int_equal(virtio_dev_restore(b, again, (size_t)saved_len), -1);
+	assert_non_null(strstr(err_msg(), "pending bytes of 1048576"));
+	vt_detach(a, irq1);
+	vt_detach(b, irq2);
+	vt_detach(c, irq3);
+}
+
+/* virtio-vsock: a pause resets every connection and owes the guest a
+ * TRANSPORT_RESET event (Firecracker's behaviour at a snapshot), given at
+ * once into a posted event buffer; owed without one, it travels in the
+ * snapshot; a malformed owed flag is refused. */
+static struct virtio_dev *new_vsock(const char *uds, int *irq)
+{
+	struct vsock_spec spec;
+	struct virtio_dev *vd;
+
+	unlink(uds);
+	assert_int_equal(virtio_vsock_spec(&spec, 3, uds), 0);
+	vd = virtio_vsock_create(&spec);
+	assert_non_null(vd);
+	vt_attach(vd, &vm, irq);
+	for (unsigned q = 0; q < 3; q++)
+		vt_queue_up(vd, &vm.mem, q, 16);
+	return vd;
+}
+
+static void test_vsock_reset_on_pause(void **state)
+{
+	int irq1, irq2;
+	char uds1[64], uds2[64];
+	struct virtio_dev *a, *b;
+	static uint8_t again[sizeof(saved)];
+	uint16_t avail = 0;
+	uint32_t id = 0xffffffff, owed;
+	long n;
+
+	(void)state;
+	snprintf(uds1, sizeof(uds1), "/tmp/wt-vsock-a.%d", (int)getpid());
+	snprintf(uds2, sizeof(uds2), "/tmp/wt-vsock-b.%d", (int)getpid());
+	a = new_vsock(uds1, &irq1);
+	b = new_vsock(uds2, &irq2);
+	assert_true(virtio_dev_snapshottable(a));
+	/* No event buffer yet: owed, and saved so. */
+	a->ops->quiesce(a);
+	saved_len = virtio_dev_save(a, saved, sizeof(saved));
+	memcpy(&owed, saved + saved_len - 4, 4);
+	assert_int_equal(owed, 1);
+	assert_int_equal(virtio_dev_restore(b, saved, (size_t)saved_len), 0);
+	n = virtio_dev_save(b, again, sizeof(again));
+	assert_int_equal(n, saved_len);
+	assert_memory_equal(again, saved, (size_t)n);
+	/* An event buffer: the reset event is written at the pause. */
+	*vt_desc(&vm.mem, 2, 0) = (struct virtq_desc){ .addr = 0x80000, .len = 4, .flags = VIRTQ_DESC_F_WRITE };
+	memcpy(vt_gp(&vm.mem, 0x80000, 4), &id, 4);
+	vt_post(&vm.mem, 2, 16, &avail, 0);
+	a->ops->quiesce(a);
+	assert_int_equal(vt_used_idx(&vm.mem, 2), 1);
+	memcpy(&id, vt_gp(&vm.mem, 0x80000, 4), 4);
+	assert_int_equal(id, 0); /* VIRTIO_VSOCK_EVENT_TRANSPORT_RESET */
+	saved_len = virtio_dev_save(a, saved, sizeof(saved));
+	memcpy(&owed, saved + saved_len - 4, 4);
+	assert_int_equal(owed, 0);
+	/* A flag that is no boolean. */
+	owed = 2;
+	memcpy(saved + saved_len - 4, &owed, 4);
+	assert_int_equal(virtio_dev_restore(b, saved, (size_t)saved_len), -1);
+	assert_non_null(strstr(err_msg(), "reset event state is malformed"));
+	vt_detach(a, irq1);
+	vt_detach(b, irq2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_backend_and_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_console_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vsock_reset_on_pause, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("virtio_snapshot", tests, NULL, NULL);

@@ -54,3 +54,29 @@ for n in 1 2; do
 	expect_eq "snapshot (Linux, disk) restore $n: the file has lines 0..40 once each, fsynced before and after" \
 		"$(for i in $(seq 0 40); do printf 'line %s ' $i; done)" "$(sed -n "s/^lines$n=//p" "$OUT/snapdisk_l1.out")"
 done
+
+# Devices busy across the snapshot (virtio-console as hvc0 over PCI with
+# virtio-rng; virtio-net and the console over mmio, restored on another tap).
+expect_eq "snapshot (Linux, hvc0 over PCI): written, then warden ends (status 7)" 7 "$(rc snaphvc_pci)"
+expect_eq "snapshot (Linux, hvc0 over PCI): the restored guest counts on and powers off (status 0)" 0 "$(rc snaphvc_pci_restore)"
+seq=$(snap_ticks "$OUT/snaphvc_pci.out" "$OUT/snaphvc_pci_restore.out" | cut -d' ' -f1 | tr '\n' ' ')
+if [ "$seq" = "$(seq 0 60 | tr '\n' ' ')" ]; then
+	pass "snapshot (Linux, hvc0 over PCI): the console's count continued where the snapshot stopped it"
+else
+	failed "snapshot (Linux, hvc0 over PCI): the joined count is broken: ${seq:0:200}"
+fi
+expect_match "snapshot (Linux, hvc0 over PCI): virtio-rng answers after the restore (its MSI-X route made again)" \
+	'^hwrng=64' "$OUT/snaphvc_pci_restore.out"
+expect_eq "snapshot (Linux, net): written, then warden ends (status 7)" 7 "$(rc snapnet_src)"
+expect_match "snapshot (Linux, net): the guest pinged L1 before the snapshot" '^ping1=ok' "$OUT/snapnet_src.out"
+expect_eq "snapshot (Linux, net): restored on another tap, the guest runs on and powers off (status 0)" 0 "$(rc snapnet_restore)"
+expect_match "snapshot (Linux, net): the restored guest pings L1 through the new tap" '^ping2=ok' "$OUT/snapnet_restore.out"
+seq=$(cat "$OUT/snapnet_src.out" "$OUT/snapnet_restore.out" | tr -d '\r' | grep -oE '^tick [0-9]+$' | cut -d' ' -f2 | tr '\n' ' ')
+if [ "$seq" = "$(seq 0 40 | tr '\n' ' ')" ]; then
+	pass "snapshot (Linux, net): the count continued where the snapshot stopped it"
+else
+	failed "snapshot (Linux, net): the joined count is broken: ${seq:0:200}"
+fi
+expect_eq "snapshot (Linux, net): the guest's MAC is the snapshot's on the new tap" \
+	"$(tr -d '\r' <"$OUT/snapnet_src.out" | sed -n 's/^mac=//p' | head -n 1)" \
+	"$(tr -d '\r' <"$OUT/snapnet_restore.out" | sed -n 's/^mac=//p' | head -n 1)"

@@ -62,3 +62,28 @@ done
 echo "@@BEGIN snapdisk_l1.out"
 cat /tmp/snapdisk_l1.out
 echo "@@END snapdisk_l1.out"
+
+# Devices busy across the snapshot: the guest's console is hvc0, so every
+# tick goes through virtio-console.  Over PCI (MSI-X: the restore makes
+# the routes again) with virtio-rng; then over virtio-mmio with virtio-net
+# on a tap: the guest pings L1 before and after, the restore runs on
+# another tap (--net tap=) with the first one's MAC on L1's side, so the
+# guest's ARP entry stays right; the guest's MAC is the snapshot's.
+HVC_SNAP="console=hvc0 quiet panic=-1 8250.nr_uarts=1"
+snap_source snaphvc_pci '^tick 20 ' /tmp/snaphp --transport pci --virtio-console --rng \
+	--cmdline "$HVC_SNAP warden.run=\"$SNAP_CMD\""
+case_run snaphvc_pci_restore --restore /tmp/snaphp
+tunctl -t snt1 >/dev/null 2>&1
+ip addr add 10.0.3.1/24 dev snt1
+ip link set snt1 up
+NET_SNAP_CMD='ip addr add 10.0.3.15/24 dev eth0; ip link set eth0 up; ping -c 1 -w 20 10.0.3.1 >/dev/null && echo ping1=ok || echo ping1=fail; echo mac=$(cat /sys/class/net/eth0/address); i=0; while [ $i -le 40 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done; ping -c 1 -w 20 10.0.3.1 >/dev/null && echo ping2=ok || echo ping2=fail; echo mac=$(cat /sys/class/net/eth0/address)'
+snap_source snapnet_src '^tick 20' /tmp/snapn --net tap=snt1 --virtio-console \
+	--cmdline "$HVC_SNAP pci=off warden.run=\"$NET_SNAP_CMD\""
+snt_mac=$(cat /sys/class/net/snt1/address)
+tunctl -d snt1 >/dev/null 2>&1
+tunctl -t snt2 >/dev/null 2>&1
+ip link set snt2 address "$snt_mac"
+ip addr add 10.0.3.1/24 dev snt2
+ip link set snt2 up
+case_run snapnet_restore --restore /tmp/snapn --net tap=snt2
+tunctl -d snt2 >/dev/null 2>&1
