@@ -146,6 +146,59 @@ def rng_seeds():
     put("virtio_rng", "two-buffers", dev_input(0, 1, r))
 
 
+def vsock_hdr(op, src_port, dst_port, length=0, src_cid=3, dst_cid=2, buf_alloc=65536, fwd_cnt=0,
+              flags=0):
+    return struct.pack("<QQIIIHHIII", src_cid, dst_cid, src_port, dst_port, length, 1, op, flags,
+                       buf_alloc, fwd_cnt)
+
+
+def vsock_seeds():
+    """fuzz_virtio_vsock.c: rx, tx and event queues; host records (kind,
+    length, bytes) are host connections to the device's socket."""
+    rx, tx, ev = rings([8, 8, 8])
+    REQ, RESP, RST, SHUT, RW, CUPD, CREQ = 1, 2, 3, 4, 5, 6, 7
+    host_port = 1 << 30
+
+    def ram(tx_pkts):
+        r = Ram(0x8000)
+        r.chain(rx, [(i, 0x4000 + 0x800 * i, 0x800, F_WRITE, 0) for i in range(4)], [0, 1, 2, 3])
+        r.chain(ev, [(0, 0x3f00, 8, F_WRITE, 0)], [0])
+        at, descs, heads = 0x1000, [], []
+        for k, pkt in enumerate(tx_pkts):
+            r.put(at, pkt)
+            descs.append((k, at, len(pkt), 0, 0))
+            heads.append(k)
+            at += align(len(pkt), 16)
+        r.chain(tx, descs, heads)
+        return r
+
+    def rec(kind, data):
+        return bytes([kind, len(data)]) + data
+
+    # The guest connects to host port 1024 (the harness listens), sends,
+    # asks for credit, shuts down and resets.
+    r = ram([vsock_hdr(REQ, 1000, 1024), vsock_hdr(RW, 1000, 1024, 5) + b"hello",
+             vsock_hdr(CREQ, 1000, 1024), vsock_hdr(SHUT, 1000, 1024, flags=3),
+             vsock_hdr(RST, 1000, 1024)])
+    put("virtio_vsock", "guest-connects", dev_input(0, 3, r, rounds=3))
+    # A REQUEST to a port nobody listens on: the device answers RST.
+    put("virtio_vsock", "guest-refused", dev_input(0, 3, ram([vsock_hdr(REQ, 1001, 7)]), rounds=2))
+    # The host connects ("CONNECT 1000\n" and stream bytes after it); the
+    # guest accepts (RESPONSE from its port 1000 to the host's port) and
+    # sends data and a credit update back.
+    r = ram([vsock_hdr(RESP, 1000, host_port), vsock_hdr(RW, 1000, host_port, 3) + b"abc",
+             vsock_hdr(CUPD, 1000, host_port)])
+    put("virtio_vsock", "host-connects",
+        dev_input(0, 3, r, rec(0, b"CONNECT 1000\n") + rec(3, b"data from the host"), rounds=3))
+    # Lines the host side must refuse: no newline, a non-number, too long.
+    bad = rec(0, b"CONNECT 1000") + rec(1, b"CONNECT x\n") + rec(2, b"CONNECT " + b"9" * 40 + b"\n")
+    put("virtio_vsock", "host-bad-lines", dev_input(0, 3, ram([]), bad, rounds=2))
+    # A line split over two writes.
+    put("virtio_vsock", "host-split-line",
+        dev_input(0, 3, ram([vsock_hdr(RESP, 1000, host_port)]), rec(0, b"CONN") + rec(3, b"ECT 1000\n"),
+                  rounds=3))
+
+
 # --- virtio-mmio: register accesses (fuzz_virtio_mmio.c) ------------------
 
 MMIO = dict(magic=0x000, version=0x004, device_id=0x008, dev_features=0x010, dev_features_sel=0x014,
@@ -417,6 +470,7 @@ if __name__ == "__main__":
     console_seeds()
     rng_seeds()
     mmio_seeds()
+    vsock_seeds()
     kernel_seeds()
     cli_seeds()
     report_seeds()
