@@ -33,12 +33,15 @@ SCRIPT=$OUT/l1-durability.sh LOG=$OUT/durability-$stamp.log REPORT=$OUT/durabili
 {
     echo 'BASE="console=ttyS0 quiet panic=-1 8250.nr_uarts=1"'
     echo 'DUR_LIB_ONLY=1'
+    echo 'export WARDEN_GUEST_DIR=/guest' # warden run's default guest, as l1-tests.sh sets it
     cat tests/emu/cases/durability.l1.sh
     bench_l1_facts_sh
     echo 'dur_tool || { echo "DUR-NOTOOL"; exit 1; }'
     echo "for t in \$(seq $TRIALS); do"
     for m in $MODES; do
         echo "	dur_trial ${m%%:*} \$t '$( [[ $m == *:* ]] && echo "${m#*:}")'"
+        # What warden said, when it said anything (why a trial failed).
+        echo "	sed -n '1,3s/^/DUR-ERR: /p' /tmp/dur.err"
     done
     echo "done"
 } >"$SCRIPT"
@@ -56,19 +59,23 @@ tr -d '\r' <"$LOG" | grep '^DUR-TRIAL ' >"$LOG.trials" || die "no trial finished
     bench_facts emu | sed 's/^/    /'
     tr -d '\r' <"$LOG" | grep '^fact: L1' | sed 's/^/    /' || true
     echo
-    echo "| mode | disk options | trials | records acknowledged (total) | records lost or torn | e2fsck clean after replay |"
-    echo "|---|---|---|---|---|---|"
+    echo "A trial counts when warden was running the guest's writes when it was killed (at least one record acknowledged, and killed by SIGKILL: status 137); a failed trial (warden ended by itself, or no record acknowledged) is listed apart and left out of the records counted."
+    echo
+    echo "| mode | disk options | trials counted | failed trials | records acknowledged (total) | records lost or torn | e2fsck clean after replay |"
+    echo "|---|---|---|---|---|---|---|"
     awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-           k = v["mode"] " | " v["opts"]; if (!(k in n)) order[++no] = k
+           k = v["mode"] " | " v["opts"]; if (!(k in n)) { order[++no] = k; n[k] = 0; bad[k] = 0 }
+           if (v["acked"] < 0 || v["rc"] != 137) { bad[k]++; next }
            n[k]++; ack[k] += v["acked"] + 1
            lost[k] += (v["intact"] == "NA") ? v["acked"] + 1 : v["acked"] + 1 - v["intact"]
            if (v["mode"] == "ext4") { e4[k] = 1; if (v["fsck2"] == "0" && (v["fsck1"] == "0" || v["fsck1"] == "1")) clean[k]++ } }
          END { for (i = 1; i <= no; i++) { k = order[i]
-               printf "| %s | %d | %d | %d | %s |\n", k, n[k], ack[k], lost[k], (k in e4) ? (clean[k] + 0) " of " n[k] : "-" } }' "$LOG.trials"
+               printf "| %s | %d | %d | %d | %d | %s |\n", k, n[k], bad[k], ack[k], lost[k], (k in e4) ? (clean[k] + 0) " of " n[k] : "-" } }' "$LOG.trials"
     echo
     echo "Per trial:"
     echo '```'
     cat "$LOG.trials"
+    tr -d '\r' <"$LOG" | grep '^DUR-ERR: ' | sort | uniq -c | sort -rn | head -n 5 || true
     echo '```'
 } >"$REPORT"
 cat "$REPORT"

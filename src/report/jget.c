@@ -47,6 +47,17 @@ bool jnum(json_object *o, const char *key, double *v)
 	return true;
 }
 
+bool juint(json_object *o, const char *key, uint64_t max, uint64_t *v)
+{
+	double d;
+
+	/* 0x1p64 is the first double a uint64_t cannot hold. */
+	if (!jnum(o, key, &d) || d < 0 || d >= 0x1p64 || d != floor(d) || (uint64_t)d > max)
+		return false;
+	*v = (uint64_t)d;
+	return true;
+}
+
 double jcount(json_object *o, const char *key)
 {
 	double v = 0;

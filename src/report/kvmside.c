@@ -60,13 +60,14 @@ static void exit_trace_table(FILE *f, const char **names, json_object **vals, si
 			"reason|>code|>exits|>share|>in KVM|>to warden|>p50 in KVM|>p99 in KVM");
 	for (size_t i = 0; i < n; i++) {
 		json_object *lat = jobj(vals[i], "latency");
-		double code;
+		uint64_t code;
+		bool has_code = juint(vals[i], "code", UINT64_MAX, &code);
 
 		fputs("<tr>", f);
 		html_td(f, names[i]);
-		if (jnum(vals[i], "code", &code))
-			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)(code >= 0 ? code : 0));
-		html_td_num(f, jnum(vals[i], "code", &code) ? buf : "-");
+		if (has_code)
+			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)code);
+		html_td_num(f, has_code ? buf : "-");
 		html_td_num(f, fmt_count(hw_total(vals[i]), buf, sizeof(buf)));
 		html_td_num(f, fmt_pct(hw_total(vals[i]), total, buf, sizeof(buf)));
 		html_td_num(f, fmt_count(jcount(vals[i], "in_kvm"), buf, sizeof(buf)));
@@ -154,12 +155,14 @@ static void per_vcpu(FILE *f, json_object *stats)
 	for (size_t i = 0; i < n; i++) {
 		json_object *v = json_object_array_get_idx(a, i), *k = jobj(v, "exits");
 		const char *all = "total";
-		double id;
+		uint64_t id;
 
 		if (!k) /* the first draft of the schema named it "kvm" */
 			k = jobj(v, "kvm"), all = "exits";
 		fputs("<tr>", f);
-		snprintf(buf, sizeof(buf), "%lld", jnum(v, "id", &id) ? (long long)id : (long long)i);
+		/* The file's vCPU id when it is one, else the row's index. */
+		snprintf(buf, sizeof(buf), "%llu", juint(v, "id", UINT32_MAX, &id) ? (unsigned long long)id
+										: (unsigned long long)i);
 		html_td(f, buf);
 		html_td_num(f, fmt_count(jcount(v, "total_exits"), buf, sizeof(buf)));
 		html_td_num(f, fmt_ns(jcount(v, "run_ns"), buf, sizeof(buf)));

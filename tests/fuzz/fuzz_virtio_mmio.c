@@ -13,9 +13,8 @@
  * bits 3-4 which device), u16 offset in the 4 KiB window, u64 value; then
  * guest RAM from address 0 (rings and buffers the driver points at).
  *
- * virtio-pci, when it lands, gets its own targets next to this one: the
- * PCI config space (fuzz_pci_config.c) and the MSI-X table
- * (fuzz_msix.c), driven the same way through the device's ops. */
+ * The same devices on virtio-pci (config space, BARs, MSI-X) are
+ * fuzz_virtio_pci.c's. */
 #include <fcntl.h>
 #include <unistd.h>
 

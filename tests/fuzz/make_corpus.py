@@ -146,6 +146,59 @@ def rng_seeds():
     put("virtio_rng", "two-buffers", dev_input(0, 1, r))
 
 
+def vsock_hdr(op, src_port, dst_port, length=0, src_cid=3, dst_cid=2, buf_alloc=65536, fwd_cnt=0,
+              flags=0):
+    return struct.pack("<QQIIIHHIII", src_cid, dst_cid, src_port, dst_port, length, 1, op, flags,
+                       buf_alloc, fwd_cnt)
+
+
+def vsock_seeds():
+    """fuzz_virtio_vsock.c: rx, tx and event queues; host records (kind,
+    length, bytes) are host connections to the device's socket."""
+    rx, tx, ev = rings([8, 8, 8])
+    REQ, RESP, RST, SHUT, RW, CUPD, CREQ = 1, 2, 3, 4, 5, 6, 7
+    host_port = 1 << 30
+
+    def ram(tx_pkts):
+        r = Ram(0x8000)
+        r.chain(rx, [(i, 0x4000 + 0x800 * i, 0x800, F_WRITE, 0) for i in range(4)], [0, 1, 2, 3])
+        r.chain(ev, [(0, 0x3f00, 8, F_WRITE, 0)], [0])
+        at, descs, heads = 0x1000, [], []
+        for k, pkt in enumerate(tx_pkts):
+            r.put(at, pkt)
+            descs.append((k, at, len(pkt), 0, 0))
+            heads.append(k)
+            at += align(len(pkt), 16)
+        r.chain(tx, descs, heads)
+        return r
+
+    def rec(kind, data):
+        return bytes([kind, len(data)]) + data
+
+    # The guest connects to host port 1024 (the harness listens), sends,
+    # asks for credit, shuts down and resets.
+    r = ram([vsock_hdr(REQ, 1000, 1024), vsock_hdr(RW, 1000, 1024, 5) + b"hello",
+             vsock_hdr(CREQ, 1000, 1024), vsock_hdr(SHUT, 1000, 1024, flags=3),
+             vsock_hdr(RST, 1000, 1024)])
+    put("virtio_vsock", "guest-connects", dev_input(0, 3, r, rounds=3))
+    # A REQUEST to a port nobody listens on: the device answers RST.
+    put("virtio_vsock", "guest-refused", dev_input(0, 3, ram([vsock_hdr(REQ, 1001, 7)]), rounds=2))
+    # The host connects ("CONNECT 1000\n" and stream bytes after it); the
+    # guest accepts (RESPONSE from its port 1000 to the host's port) and
+    # sends data and a credit update back.
+    r = ram([vsock_hdr(RESP, 1000, host_port), vsock_hdr(RW, 1000, host_port, 3) + b"abc",
+             vsock_hdr(CUPD, 1000, host_port)])
+    put("virtio_vsock", "host-connects",
+        dev_input(0, 3, r, rec(0, b"CONNECT 1000\n") + rec(3, b"data from the host"), rounds=3))
+    # Lines the host side must refuse: no newline, a non-number, too long.
+    bad = rec(0, b"CONNECT 1000") + rec(1, b"CONNECT x\n") + rec(2, b"CONNECT " + b"9" * 40 + b"\n")
+    put("virtio_vsock", "host-bad-lines", dev_input(0, 3, ram([]), bad, rounds=2))
+    # A line split over two writes.
+    put("virtio_vsock", "host-split-line",
+        dev_input(0, 3, ram([vsock_hdr(RESP, 1000, host_port)]), rec(0, b"CONN") + rec(3, b"ECT 1000\n"),
+                  rounds=3))
+
+
 # --- virtio-mmio: register accesses (fuzz_virtio_mmio.c) ------------------
 
 MMIO = dict(magic=0x000, version=0x004, device_id=0x008, dev_features=0x010, dev_features_sel=0x014,
@@ -195,6 +248,92 @@ def mmio_seeds():
     # console (device 1): config read, two queues up.
     a = driver_up(1, 2) + [acc(1, 0, 0x100, 0, 4), acc(1, 1, 0x100, 0x50, 2)]
     put("virtio_mmio", "console-driver", bytes([len(a)]) + b"".join(a))
+
+
+# --- virtio-pci: config space and BARs (fuzz_virtio_pci.c) ----------------
+
+PCI_CFG, PCI_BAR0, PCI_ISR, PCI_PORT = 0, 1, 2, 3
+COMMON = dict(dfselect=0x00, df=0x04, gfselect=0x08, gf=0x0c, msix=0x10, numq=0x12, status=0x14,
+              generation=0x15, q_select=0x16, q_size=0x18, q_msix=0x1a, q_enable=0x1c, q_noff=0x1e,
+              q_desclo=0x20, q_deschi=0x24, q_availlo=0x28, q_availhi=0x2c, q_usedlo=0x30, q_usedhi=0x34)
+MSIX_CAP = 0x84  # after the four virtio capabilities (16, 20, 16, 16 bytes from 0x40)
+PCICFG_CAP = 0x90  # after MSI-X's 12: bar at +4, offset +8, length +12, data +16
+
+
+def pacc(where, fn, write, off, val=0, size=4):
+    op = (1 if write else 0) | ({1: 0, 2: 1, 4: 2, 8: 3}[size] << 1) | (where << 3) | (fn << 5)
+    off = COMMON[off] if isinstance(off, str) else off
+    return struct.pack("<BHQ", op, off, val)
+
+
+def pci_driver_up(fn, nq):
+    """What Linux's virtio-pci does: walk the config space, size BAR 0,
+    enable memory decode and MSI-X, program one vector per queue and the
+    config vector, negotiate, set the queues up, DRIVER_OK."""
+    a = [pacc(PCI_CFG, fn, 0, 0x00), pacc(PCI_CFG, fn, 0, 0x34, size=1), pacc(PCI_CFG, fn, 0, 0x40),
+         pacc(PCI_CFG, fn, 0, 0x4c), pacc(PCI_CFG, fn, 0, MSIX_CAP),
+         pacc(PCI_CFG, fn, 1, 0x10, 0xffffffff), pacc(PCI_CFG, fn, 0, 0x10)]
+    # Sizing leaves the BAR reading its mask: the harness puts it back
+    # after the input; the guest's driver would write the address.
+    a += [pacc(PCI_CFG, fn, 1, 0x04, 0x6, size=2),
+          pacc(PCI_CFG, fn, 1, MSIX_CAP + 2, 0x8000, size=2)]
+    for v in range(nq + 1):
+        t = 0x2000 + 16 * v
+        a += [pacc(PCI_BAR0, fn, 1, t, 0xfee00000), pacc(PCI_BAR0, fn, 1, t + 4, 0),
+              pacc(PCI_BAR0, fn, 1, t + 8, 0x30 + v), pacc(PCI_BAR0, fn, 1, t + 12, 0)]
+    a += [pacc(PCI_BAR0, fn, 1, "status", 0, 1), pacc(PCI_BAR0, fn, 1, "status", 1, 1),
+          pacc(PCI_BAR0, fn, 1, "status", 3, 1), pacc(PCI_BAR0, fn, 1, "dfselect", 1),
+          pacc(PCI_BAR0, fn, 0, "df"), pacc(PCI_BAR0, fn, 1, "gfselect", 1),
+          pacc(PCI_BAR0, fn, 1, "gf", 1), pacc(PCI_BAR0, fn, 1, "status", 0xb, 1),
+          pacc(PCI_BAR0, fn, 0, "status", 0, 1), pacc(PCI_BAR0, fn, 1, "msix", nq, 2)]
+    for qi, (d, av, u) in enumerate(rings([8] * nq)):
+        a += [pacc(PCI_BAR0, fn, 1, "q_select", qi, 2), pacc(PCI_BAR0, fn, 0, "q_size", 0, 2),
+              pacc(PCI_BAR0, fn, 1, "q_size", 8, 2), pacc(PCI_BAR0, fn, 1, "q_msix", qi, 2),
+              pacc(PCI_BAR0, fn, 1, "q_desclo", d, 8), pacc(PCI_BAR0, fn, 1, "q_availlo", av, 8),
+              pacc(PCI_BAR0, fn, 1, "q_usedlo", u, 8), pacc(PCI_BAR0, fn, 1, "q_enable", 1, 2)]
+    a += [pacc(PCI_BAR0, fn, 1, "status", 0xf, 1)]
+    return a
+
+
+def pci_seeds():
+    q = rings([8])[0]
+    # rng (function 2): one writable buffer, notified (its vector fires).
+    r = Ram()
+    r.chain(q, [(0, 0x1000, 64, F_WRITE, 0)], [0])
+    a = pci_driver_up(2, 1) + [pacc(PCI_BAR0, 2, 1, 0x1000, 0, 2), pacc(PCI_BAR0, 2, 0, 0x3000, 0, 8),
+                               pacc(PCI_ISR, 2, 0, 0, 0, 1)]
+    put("virtio_pci", "rng-driver", bytes([len(a)]) + b"".join(a) + r.bytes())
+    # The same with its queue's vector masked while the request completes,
+    # then the PBA read and the vector unmasked (the held message goes).
+    a = pci_driver_up(2, 1) + [pacc(PCI_BAR0, 2, 1, 0x200c, 1), pacc(PCI_BAR0, 2, 1, 0x1000, 0, 2),
+                               pacc(PCI_BAR0, 2, 0, 0x3000, 0, 8), pacc(PCI_BAR0, 2, 1, 0x200c, 0),
+                               pacc(PCI_CFG, 2, 1, MSIX_CAP + 2, 0xc000, 2),
+                               pacc(PCI_CFG, 2, 1, MSIX_CAP + 2, 0x8000, 2)]
+    put("virtio_pci", "rng-masked-pending", bytes([len(a)]) + b"".join(a) + r.bytes())
+    # disk (function 0): a read request; config space read at each width;
+    # a vector out of range.
+    r = Ram()
+    r.put(0x1000, struct.pack("<IIQ", 0, 0, 0))
+    r.chain(q, [(0, 0x1000, 16, F_NEXT, 1), (1, 0x2000, 512, F_NEXT | F_WRITE, 2),
+                (2, 0x3000, 1, F_WRITE, 0)], [0])
+    a = pci_driver_up(0, 1) + [pacc(PCI_BAR0, 0, 0, 0x800, 0, 8), pacc(PCI_BAR0, 0, 0, 0x808, 0, 1),
+                               pacc(PCI_BAR0, 0, 0, 0x814, 0, 2), pacc(PCI_BAR0, 0, 1, "q_msix", 40, 2),
+                               pacc(PCI_BAR0, 0, 1, 0x1000, 0, 2)]
+    put("virtio_pci", "disk-driver", bytes([len(a)]) + b"".join(a) + r.bytes())
+    # console (function 1): two queues up, the PCI_CFG window reading the
+    # common config's device features through config space, then writing
+    # the status through it.
+    w = PCICFG_CAP
+    a = pci_driver_up(1, 2) + [pacc(PCI_CFG, 1, 1, w + 4, 0, 1), pacc(PCI_CFG, 1, 1, w + 8, 0x04),
+                               pacc(PCI_CFG, 1, 1, w + 12, 4), pacc(PCI_CFG, 1, 0, w + 16),
+                               pacc(PCI_CFG, 1, 1, w + 8, 0x14), pacc(PCI_CFG, 1, 1, w + 12, 1),
+                               pacc(PCI_CFG, 1, 1, w + 16, 0, 1)]
+    put("virtio_pci", "console-pcicfg", bytes([len(a)]) + b"".join(a))
+    # The host bridge, absent slots and functions, the address register.
+    a = [pacc(PCI_CFG, 3, 0, 0x000), pacc(PCI_CFG, 3, 0, 0x1f00), pacc(PCI_CFG, 3, 1, 0x004, 0xffff),
+         pacc(PCI_PORT, 0, 1, 0, 0x80000100), pacc(PCI_PORT, 0, 0, 4), pacc(PCI_PORT, 0, 1, 0, 0x80010000),
+         pacc(PCI_PORT, 0, 0, 4), pacc(PCI_PORT, 0, 1, 2, 0x1234, 2), pacc(PCI_PORT, 0, 0, 0)]
+    put("virtio_pci", "bus-probe", bytes([len(a)]) + b"".join(a))
 
 
 # --- kernels --------------------------------------------------------------
@@ -417,6 +556,8 @@ if __name__ == "__main__":
     console_seeds()
     rng_seeds()
     mmio_seeds()
+    vsock_seeds()
+    pci_seeds()
     kernel_seeds()
     cli_seeds()
     report_seeds()

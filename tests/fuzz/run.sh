@@ -40,7 +40,9 @@ fuzz_one() {
 	RC=$?
 	SECS=$(($(date +%s) - start))
 	EXECS=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-	CORP=$(grep -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+	# -a: a log may hold bytes that make grep call it binary (a guest's
+	# output, or a hole where another run truncated it) and print no match.
+	CORP=$(grep -a -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	CRASHES=$(($(find "$crashdir" -type f | wc -l) - before))
 	LOG=$log
 }
