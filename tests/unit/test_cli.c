@@ -189,7 +189,7 @@ static void test_help(void **state)
 	char **all[] = { a1, a2, a3, a4 };
 	int counts[] = { 2, 2, 2, 5 };
 	struct cli_options o;
-	char out[8192];
+	char out[16384];
 
 	(void)state;
 	for (unsigned i = 0; i < 4; i++) {
