@@ -795,6 +795,9 @@ int cli_machine_args(int argc, char **argv, const struct cli_options *o, char **
 		arg_add(&l, "--cmdline=%s", o->cmdline);
 	arg_add(&l, "--mem=%llu", (unsigned long long)o->mem_mib);
 	arg_add(&l, "--cpus=%u", o->cpus);
+	/* Said outright: the default transport depends on options a restore
+	 * does not have (--api-sock, --snapshot-dir). */
+	arg_add(&l, "--transport=%s", o->virtio.transport == VIRTIO_TRANSPORT_PCI ? "pci" : "mmio");
 	device_args(&l, &o->virtio);
 	if (l.failed) {
 		cli_machine_args_free(l.v, l.n);

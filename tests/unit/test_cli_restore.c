@@ -132,6 +132,26 @@ static void test_machine_args_round_trip(void **state)
 	cli_machine_args_free(out, n);
 }
 
+/* The default transport depends on --api-sock (mmio) and is pci without
+ * it: the arguments a restore parses, which have no --api-sock, must
+ * still say mmio. */
+static void test_machine_args_keep_transport(void **state)
+{
+	struct cli_options o, back;
+	char *argv[] = { "warden", "run", "--api-sock", "/s", NULL };
+	char **out;
+	int n;
+
+	(void)state;
+	assert_int_equal(cli_parse(4, argv, &o, stdout, 0), CLI_RUN);
+	assert_int_equal(o.virtio.transport, VIRTIO_TRANSPORT_MMIO);
+	o.kernel = "/k";
+	assert_int_equal(cli_machine_args(4, argv, &o, &out, &n), 0);
+	assert_int_equal(cli_parse(n, out, &back, stdout, 0), CLI_RUN);
+	assert_int_equal(back.virtio.transport, VIRTIO_TRANSPORT_MMIO);
+	cli_machine_args_free(out, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_restore_args_replace_in_order),
 		cmocka_unit_test(test_restore_args_more_than_snapshot),
 		cmocka_unit_test(test_machine_args_round_trip),
+		cmocka_unit_test(test_machine_args_keep_transport),
 	};
 
 	return cmocka_run_group_tests_name("cli_restore", tests, NULL, NULL);
