@@ -136,9 +136,9 @@ snapshot_checks() { # BIN LABEL
 	# its memory is that directory's memory file, mapped privately and
 	# read lazily, so the new snapshot must not change that file under it.
 	b1=$l-snap-again
-	# Up to three tries: on a busy host the restored guest (1.0 s of its
-	# timer from count 60 to the end) may finish before this script sees
-	# count 100 and signals it; the checks below judge the last try.
+	# Up to three tries: on a busy host the restored guest (0.5 s of its
+	# 5 ms timer from count 100 to the end) may finish before this script
+	# sees count 100 and signals it; the checks below judge the last try.
 	for _ in 1 2 3; do
 		snap_run "$b1" "$bin" --restore "$d" --snapshot-dir "$d"
 		snap_wait_for '^count 100$' "$OUT/$b1.out" && kill -USR2 $SNAP_WPID 2>/dev/null && break
