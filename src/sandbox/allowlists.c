@@ -42,9 +42,10 @@ static const int vcpu[] = {
 };
 
 /* A virtio device's I/O: tap frames, io_uring disk requests, the
- * console's pipes, the rng's getrandom. */
+ * console's pipes, the rng's getrandom, virtio-net's coalescing timer
+ * (the guest sets VIRTIO_NET_F_NOTF_COAL's parameters at any time). */
 static const int io[] = {
-	__NR_readv, __NR_writev, __NR_io_uring_enter, __NR_getrandom, END
+	__NR_readv, __NR_writev, __NR_io_uring_enter, __NR_getrandom, __NR_timerfd_settime, END
 };
 
 /* The hypercall disk, read and written in place (virtio-blk's requests
