@@ -303,6 +303,9 @@ run() {
 		# shellcheck disable=SC2046
 		io=$(iommu_opts "$qp") dev=$WARDEN_DEV
 		[ -z "$io" ] || dev=
+		# (the options this entry got where they are not the usual ones)
+		wo="$dev$(hv_opts "$qp")$(s3_opts "$name")$io"
+		[ "$wo" = "$WARDEN_DEV" ] || echo "KUT-WARDEN-ENTRY|$name|${wo# }"
 		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $dev $(hv_opts "$qp")$(s3_opts "$name")$io --cpus $smp \
 			--mem $mem --cmdline "$args" </dev/null >/tmp/out 2>/tmp/err &
 		;;
@@ -537,6 +540,8 @@ vmexit_table() {
     echo "    fact: suite $(git -C "$KUT_DIR" log -1 --format='%h %cs' 2>/dev/null || echo '(not a git tree)') at KUT_DIR"
     tr -d '\r' <"$LOG" | grep -E '^fact: L1' | sort -u | sed 's/^/    /' || true
     tr -d '\r' <"$LOG" | sed -n 's/^KUT-WARDEN-OPTS /    fact: warden options besides the per-entry ones: --test-exit-port 0xf4 /p' | sort -u
+    tr -d '\r' <"$LOG" | awk -F'|' '$1 == "KUT-WARDEN-ENTRY" && !s[$2]++ { l = l (l == "" ? "" : "; ") $2 ": " $3 }
+        END { if (l != "") print "    fact: entries run with other warden options (besides --test-exit-port 0xf4): " l }'
     echo
     table
     vmexit_table

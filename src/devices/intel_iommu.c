@@ -48,11 +48,16 @@ static void send_events(struct intel_iommu *u, unsigned events)
 	}
 }
 
+/* A fault of source SID at ADDR (an IOVA, or an interrupt index << 48 as
+ * the recording register holds it). */
 static void fault(struct intel_iommu *u, enum vtd_fault f, uint16_t sid, uint64_t addr, bool write,
 		  bool fpd)
 {
-	log_guest("intel-iommu: %02x:%02x.%u: fault 0x%x at 0x%llx (%s)%s", sid >> 8, (sid >> 3) & 0x1f,
-		  sid & 7, (unsigned)f, (unsigned long long)addr, vtd_fault_name(f),
+	bool ir = f >= VTD_FR_IR_REQ_RSVD;
+
+	log_guest("intel-iommu: %02x:%02x.%u: fault 0x%x at %s 0x%llx (%s)%s", sid >> 8,
+		  (sid >> 3) & 0x1f, sid & 7, (unsigned)f, ir ? "interrupt index" : "IOVA",
+		  (unsigned long long)(ir ? addr >> 48 : addr), vtd_fault_name(f),
 		  fpd ? ", not recorded (FPD)" : "");
 	device_count(&u->counters.errors, 1);
 	send_events(u, vtd_fault(&u->vtd, f, sid, addr, write, fpd));

@@ -334,6 +334,46 @@ def pci_seeds():
          pacc(PCI_PORT, 0, 1, 0, 0x80000100), pacc(PCI_PORT, 0, 0, 4), pacc(PCI_PORT, 0, 1, 0, 0x80010000),
          pacc(PCI_PORT, 0, 0, 4), pacc(PCI_PORT, 0, 1, 2, 0x1234, 2), pacc(PCI_PORT, 0, 0, 0)]
     put("virtio_pci", "bus-probe", bytes([len(a)]) + b"".join(a))
+# --- --intel-iommu, --edu (fuzz_intel_iommu.c) ---------------------------
+
+def iommu_seeds():
+    def a(target, write, off, val=0, size=4):
+        return struct.pack("<BHQ", (1 if write else 0) | ({1: 0, 2: 1, 4: 2, 8: 3}[size] << 1) | (target << 3),
+                           off, val)
+    vtd = lambda off, val, size=4: a(0, 1, off, val, size)
+    edu = lambda off, val, size=4: a(1, 1, off, val, size)
+    cfg = lambda off, val, size=4: a(2, 1, off, val, size)
+    ram = bytearray(0xa000)
+    def q(gpa, v):
+        ram[gpa:gpa + 8] = struct.pack("<Q", v)
+    # The suite's tables: root -> context (00:01.0) -> 3 levels, IOVA 0 ->
+    # 0x9000; IRTE 1 and 2; a queue with an IOTLB and a wait descriptor.
+    q(0x1000, 0x2000 | 1)
+    q(0x2000 + 8 * 16, 0x3000 | 2 | 1)
+    q(0x2000 + 8 * 16 + 8, 1 | 8 << 8)
+    q(0x3000, 0x4000 | 3)
+    q(0x4000, 0x5000 | 3)
+    q(0x5000, 0x9000 | 3)
+    for i, vec in ((1, 0xed), (2, 0xee)):
+        q(0x6000 + i * 16, 1 | 2 | vec << 16)
+        q(0x6000 + i * 16 + 8, 8 | 1 << 18)
+    q(0x7000, 0x2 | 1 << 4)
+    q(0x7010, 0x5 | 1 << 5 | 1 << 4 | 0x1234 << 32)
+    q(0x7018, 0x8000)
+    q(0x9000, 0x12345678)
+    init = [vtd(0x90, 0x7000, 8), vtd(0x18, 1 << 26), vtd(0x20, 0x1000, 8), vtd(0x18, 1 << 26 | 1 << 30),
+            vtd(0xb8, 0x6000 | 0xf, 8), vtd(0x18, 1 << 26 | 1 << 30 | 1 << 24),
+            vtd(0x18, 1 << 31 | 1 << 26), vtd(0x18, 1 << 31 | 1 << 26 | 1 << 25), vtd(0x88, 2 << 4, 8),
+            a(0, 0, 0x34), a(0, 0, 0x1c)]
+    dma = [cfg(0x04, 6, 2), edu(0x80, 0, 8), edu(0x88, 0x40000, 8), edu(0x90, 4, 8), edu(0x98, 1),
+           edu(0x80, 0x40000, 8), edu(0x88, 4, 8), edu(0x98, 3), edu(0x88, 0x5000, 8), edu(0x98, 3),
+           a(0, 0, 0x228, 0, 8)]
+    msi = [cfg(0x44, 0xfee00000 | 2 << 5 | 1 << 4), cfg(0x48, 0), cfg(0x4c, 0), cfg(0x42, 1, 2),
+           edu(0x60, 1), edu(0x64, 1), cfg(0x44, 0xfee00000 | 7 << 5 | 1 << 4), edu(0x60, 1)]
+    intx = [cfg(0x42, 0, 2), edu(0x64, 0xffffffff), edu(0x60, 1), edu(0x64, 1)]
+    rte = 0xed | 1 << 48 | 1 << 49
+    for name, acc_list in (("init-dma", init + dma), ("init-msi-intx", init + dma + msi + intx)):
+        put("intel_iommu", name, bytes([len(acc_list)]) + struct.pack("<Q", rte) + b"".join(acc_list) + bytes(ram))
 
 
 # --- kernels --------------------------------------------------------------
@@ -558,6 +598,7 @@ if __name__ == "__main__":
     mmio_seeds()
     vsock_seeds()
     pci_seeds()
+    iommu_seeds()
     kernel_seeds()
     cli_seeds()
     report_seeds()

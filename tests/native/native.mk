@@ -9,6 +9,7 @@ NATIVE_GUESTS += $(GUEST_DIR)/s3-resume.elf $(GUEST_DIR)/s3-s5.elf $(GUEST_DIR)/
 NATIVE_GUESTS += $(GUEST_DIR)/long64-emufail.elf
 NATIVE_GUESTS += $(GUEST_DIR)/virtio-blk-mq.elf
 NATIVE_GUESTS += $(GUEST_DIR)/virtio-blk-swap.elf
+NATIVE_GUESTS += $(GUEST_DIR)/edu-iommu.elf
 
 $(GUEST_DIR)/long64-emufail.elf: tests/native/guests/long64.S
 	@mkdir -p $(dir $@)
@@ -82,6 +83,11 @@ $(GUEST_DIR)/virtio-blk-mq.elf: tests/native/guests/virtio_blk_mq.c tests/native
 	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
 
 $(GUEST_DIR)/virtio-blk-swap.elf: tests/native/guests/virtio_blk_swap.c tests/native/guests/guest_rt.h src/virtio/virtio_spec.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
+
+$(GUEST_DIR)/edu-iommu.elf: tests/native/guests/edu_iommu.c tests/native/guests/guest_rt.h
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -c -o $@.o $<
 	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o

@@ -299,6 +299,7 @@ thread_name_checks() {
 . tests/native/rtc.sh           # the RTC's update-ended flag
 . tests/native/rootdisk.sh      # --disk ...,root and the guest's command line
 . tests/native/s3.sh            # --acpi-s3: suspend, RTC alarm, resume
+. tests/native/edu_iommu.sh     # --intel-iommu, --edu: DMA and interrupts remapped
 . tests/native/virtio_poll.sh   # virtio-blk queues=N and poll=US
 . tests/native/snapshot.sh      # --snapshot-dir, SIGUSR2, --restore
 . tests/native/vhost.sh         # --net ...,vhost=on|auto without/with vhost-net
@@ -365,6 +366,7 @@ shutdown_checks $B/warden release
 rtc_checks $B/warden release
 vhost_checks $B/warden release
 s3_checks $B/warden release
+edu_iommu_checks $B/warden release
 snapshot_checks $B/warden release
 vsock_checks $B/warden release mmio
 vsock_checks $B/warden release pci
@@ -403,6 +405,7 @@ blk_mq_checks $B/asan/warden asan
 observatory_checks $B/asan/warden asan
 hypercall_checks $B/asan/warden asan
 hyperv_checks $B/asan/warden asan
+edu_iommu_checks $B/asan/warden asan
 lab_regpage_checks $B/asan/warden asan
 lab_batching_checks $B/asan/warden asan
 lab_msr_checks $B/asan/warden asan
