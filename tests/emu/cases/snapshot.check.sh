@@ -67,16 +67,21 @@ else
 fi
 expect_match "snapshot (Linux, hvc0 over PCI): virtio-rng answers after the restore (its MSI-X route made again)" \
 	'^hwrng=64' "$OUT/snaphvc_pci_restore.out"
-expect_eq "snapshot (Linux, net): written, then warden ends (status 7)" 7 "$(rc snapnet_src)"
-expect_match "snapshot (Linux, net): the guest pinged L1 before the snapshot" '^ping1=ok' "$OUT/snapnet_src.out"
-expect_eq "snapshot (Linux, net): restored on another tap, the guest runs on and powers off (status 0)" 0 "$(rc snapnet_restore)"
-expect_match "snapshot (Linux, net): the restored guest pings L1 through the new tap" '^ping2=ok' "$OUT/snapnet_restore.out"
-seq=$(cat "$OUT/snapnet_src.out" "$OUT/snapnet_restore.out" | tr -d '\r' | grep -oE '^tick [0-9]+$' | cut -d' ' -f2 | tr '\n' ' ')
-if [ "$seq" = "$(seq 0 40 | tr '\n' ' ')" ]; then
-	pass "snapshot (Linux, net): the count continued where the snapshot stopped it"
-else
-	failed "snapshot (Linux, net): the joined count is broken: ${seq:0:200}"
-fi
-expect_eq "snapshot (Linux, net): the guest's MAC is the snapshot's on the new tap" \
-	"$(tr -d '\r' <"$OUT/snapnet_src.out" | sed -n 's/^mac=//p' | head -n 1)" \
-	"$(tr -d '\r' <"$OUT/snapnet_restore.out" | sed -n 's/^mac=//p' | head -n 1)"
+for n in snapnet snapnetv; do
+	w="snapshot (Linux, net$([ $n = snapnetv ] && echo ', vhost-net'))"
+	expect_eq "$w: written, then warden ends (status 7)" 7 "$(rc ${n}_src)"
+	expect_match "$w: the guest pinged L1 before the snapshot" '^ping1=ok' "$OUT/${n}_src.out"
+	expect_eq "$w: restored on another tap, the guest runs on and powers off (status 0)" 0 "$(rc ${n}_restore)"
+	expect_match "$w: the restored guest pings L1 through the new tap" '^ping2=ok' "$OUT/${n}_restore.out"
+	seq=$(cat "$OUT/${n}_src.out" "$OUT/${n}_restore.out" | tr -d '\r' | grep -oE '^tick [0-9]+$' | cut -d' ' -f2 | tr '\n' ' ')
+	if [ "$seq" = "$(seq 0 40 | tr '\n' ' ')" ]; then
+		pass "$w: the count continued where the snapshot stopped it"
+	else
+		failed "$w: the joined count is broken: ${seq:0:200}"
+	fi
+	expect_eq "$w: the guest's MAC is the snapshot's on the new tap" \
+		"$(tr -d '\r' <"$OUT/${n}_src.out" | sed -n 's/^mac=//p' | head -n 1)" \
+		"$(tr -d '\r' <"$OUT/${n}_restore.out" | sed -n 's/^mac=//p' | head -n 1)"
+done
+expect_match "snapshot (Linux, net, vhost-net): vhost-net carried the data path" 'vhost-net carries the data path' \
+	"$OUT/snapnetv_restore.err"
