@@ -34,6 +34,9 @@
 #                       inl_from_qemu is `inl` from port 0x1234, which no
 #                       device of either VMM claims: the round trip through
 #                       the VMM's user space.
+#   WARDEN_EXTRA=""     more options for every warden run (e.g. "--seccomp
+#                       off", to see what the vCPU thread's filter costs);
+#                       named in the report's facts
 #   VMEXIT_VMMS="warden qemu bare"  the VMMs of those runs: also "bare",
 #                       bench/bare_mb.c, the floor: warden's set-up code
 #                       and a bare KVM_RUN loop (no dispatch path, no
@@ -84,6 +87,7 @@ VMEXIT_RUNS=${VMEXIT_RUNS:-0}
 VMEXIT_CASES=${VMEXIT_CASES:-inl_from_qemu outl_to_kernel inl_from_kernel cpuid}
 VMEXIT_VMMS=${VMEXIT_VMMS:-warden qemu bare}
 L1_MEM=${L1_MEM:-6144}
+WARDEN_EXTRA=${WARDEN_EXTRA:-}
 
 usage_err() { echo "bench/kvm-unit-tests.sh: $*" >&2; exit 2; }
 die() { echo "bench/kvm-unit-tests.sh: error: $*" >&2; exit 1; }
@@ -96,6 +100,7 @@ ls "$KUT_DIR"/x86/*.flat >/dev/null 2>&1 || usage_err "no x86/*.flat in KUT_DIR=
 [[ $VMEXIT_RUNS =~ ^[0-9]+$ ]] || usage_err "VMEXIT_RUNS must be a number"
 [[ $L1_MEM =~ ^[1-9][0-9]*$ ]] || usage_err "L1_MEM must be a number of MiB"
 [[ $VMEXIT_CASES =~ ^[a-z0-9_\ -]+$ ]] || usage_err "VMEXIT_CASES: names of the vmexit test's cases, separated by spaces"
+[[ $WARDEN_EXTRA =~ ^[a-z0-9=,\ -]*$ ]] || usage_err "WARDEN_EXTRA: warden options (letters, digits, '-', '=', ',' and spaces)"
 VMMS=$(echo $VMMS)
 [ -n "$VMMS" ] || usage_err "VMMS is empty"
 for v in $VMMS; do case $v in warden|qemu) ;; *) usage_err "unknown VMM '$v' in VMMS (warden, qemu)" ;; esac; done
@@ -257,6 +262,7 @@ VMMS='$VMMS'
 T=$ENTRY_TIMEOUT
 VMEXIT_RUNS=$VMEXIT_RUNS
 VMEXIT_CASES='$VMEXIT_CASES'
+WARDEN_EXTRA='$WARDEN_EXTRA'
 EOF
     bench_l1_facts_sh
     cat <<'EOF'
@@ -265,7 +271,7 @@ F=/extra/flat
 # A warden from before --test-device (2026-12-02) runs without it.
 WARDEN_DEV=
 if warden --help 2>&1 | grep -q -e '--test-device'; then WARDEN_DEV=--test-device; fi
-echo "KUT-WARDEN-OPTS ${WARDEN_DEV:-(none)}"
+echo "KUT-WARDEN-OPTS ${WARDEN_DEV:-(none)}${WARDEN_EXTRA:+ $WARDEN_EXTRA}"
 # Hyper-V (2026-12-02): --hyperv where an entry's qemu_params ask for hv_*
 # enlightenments, --hyperv-testdev where they add QEMU's hyperv-testdev.
 WARDEN_HV=
@@ -301,12 +307,16 @@ run() {
 	case $vmm in
 	warden)
 		# shellcheck disable=SC2046
+<<<<<<< HEAD
 		io=$(iommu_opts "$qp") dev=$WARDEN_DEV
 		[ -z "$io" ] || dev=
 		# (the options this entry got where they are not the usual ones)
 		wo="$dev$(hv_opts "$qp")$(s3_opts "$name")$io"
 		[ "$wo" = "$WARDEN_DEV" ] || echo "KUT-WARDEN-ENTRY|$name|${wo# }"
 		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $dev $(hv_opts "$qp")$(s3_opts "$name")$io --cpus $smp \
+=======
+		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $WARDEN_DEV $WARDEN_EXTRA $(hv_opts "$qp")$(s3_opts "$name") --cpus $smp \
+>>>>>>> acct
 			--mem $mem --cmdline "$args" </dev/null >/tmp/out 2>/tmp/err &
 		;;
 	bare)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hot.h"
+
 const char *stats_reason_name(unsigned slot)
 {
 	static const char *const names[STATS_NREASONS] = {
@@ -175,7 +177,7 @@ static unsigned last_id(uint16_t kept)
 	return kept ? kept - 1u : STATS_NO_CELL;
 }
 
-void stats_flush(struct exit_stats *s)
+EXIT_PATH void stats_flush(struct exit_stats *s)
 {
 	unsigned n = atomic_load_explicit(&s->npending, memory_order_relaxed);
 
@@ -194,7 +196,7 @@ void stats_flush(struct exit_stats *s)
 	atomic_store_explicit(&s->npending, 0, memory_order_release);
 }
 
-void stats_record(struct exit_stats *s, const struct exit_record *e)
+EXIT_PATH void stats_record(struct exit_stats *s, const struct exit_record *e)
 {
 	unsigned slot = slot_of(e), cell = STATS_NO_CELL, spill = STATS_NO_CELL;
 	int owner = owner_of(e);

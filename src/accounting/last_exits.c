@@ -1,8 +1,9 @@
 #include "accounting/last_exits.h"
 
 #include "core/exit.h"
+#include "util/hot.h"
 
-void last_exits_add(struct last_exits *l, const struct exit_record *r)
+EXIT_PATH void last_exits_add(struct last_exits *l, const struct exit_record *r)
 {
 	struct last_exit *e = &l->e[l->n % LAST_EXITS];
 	bool access = r->kind == EXIT_ACCESS || r->kind == EXIT_MSR || r->kind == EXIT_MALFORMED;

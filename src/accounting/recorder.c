@@ -4,6 +4,7 @@
 #include "accounting/exit_stats.h"
 #include "accounting/observatory.h"
 #include "core/vm.h"
+#include "util/hot.h"
 #include "util/invariant.h"
 
 static void on_vcpu_start(void *ctx, unsigned vcpu)
@@ -24,7 +25,7 @@ static void on_vcpu_end(void *ctx, unsigned vcpu)
 		stats_flush(&r->stats[vcpu]);
 }
 
-static void on_vm_exit(void *ctx, unsigned vcpu, const struct exit_record *e)
+EXIT_PATH static void on_vm_exit(void *ctx, unsigned vcpu, const struct exit_record *e)
 {
 	struct recorder *r = ctx;
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/hot.h"
 
 int bus_register(struct bus *b, uint64_t base, uint64_t len, struct device *dev, unsigned index)
 {
@@ -56,7 +57,7 @@ uint64_t bus_free_base(const struct bus *b, uint64_t start, uint64_t end, uint64
 	return len && at >= start && at <= end && len <= end - at ? at : 0;
 }
 
-const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsigned len)
+EXIT_PATH const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsigned len)
 {
 	unsigned lo = 0, hi = b->n;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/bus.h"
+#include "util/hot.h"
 
 static unsigned reason_slot(int ret, int errno_val, uint32_t reason)
 {
@@ -101,8 +102,8 @@ static void decode_system_event(const struct kvm_run *run, struct exit_record *r
 		r->kind = EXIT_BAD_EVENT;
 }
 
-void exit_decode(struct kvm_run *run, size_t run_size, int ret, int errno_val,
-		 struct exit_record *r)
+EXIT_PATH void exit_decode(struct kvm_run *run, size_t run_size, int ret, int errno_val,
+			   struct exit_record *r)
 {
 	uint64_t t_enter = r->t_enter, t_exit = r->t_exit;
 

@@ -6,11 +6,12 @@
 #include "core/bus.h"
 #include "core/device.h"
 #include "core/vm.h"
+#include "util/hot.h"
 #include "util/invariant.h"
 #include "util/log.h"
 
 /* One access of LEN bytes at ADDR, routed to its owner. */
-static void route(struct vm *vm, struct exit_record *r, uint8_t *data)
+EXIT_PATH static void route(struct vm *vm, struct exit_record *r, uint8_t *data)
 {
 	/* An MSR access covers one index, whatever its 8 bytes of data. */
 	const struct bus_range *br = bus_find(&vm->bus[r->space], r->addr,
@@ -58,7 +59,7 @@ static void msr(struct vm *vm, unsigned vcpu, struct exit_record *r)
  * devices first, in order, so that this exit sees their effect.  The ring
  * is the VM's, shared by all vCPUs: one thread drains at a time.  Returns
  * how many it delivered. */
-static uint32_t drain_coalesced(struct vm *vm)
+EXIT_PATH static uint32_t drain_coalesced(struct vm *vm)
 {
 	struct kvm_coalesced_mmio_ring *ring = vm->coalesced;
 	uint32_t max = vm->coalesced_max, first, last, n = 0;
@@ -110,7 +111,7 @@ static void hyperv(struct vm *vm, unsigned vcpu, struct exit_record *r)
 				 : HV_STATUS_INVALID_HYPERCALL_CODE;
 }
 
-void exit_emulate(struct vm *vm, unsigned vcpu, struct exit_record *r)
+EXIT_PATH void exit_emulate(struct vm *vm, unsigned vcpu, struct exit_record *r)
 {
 	if (vm->coalesced)
 		r->coalesced += drain_coalesced(vm);

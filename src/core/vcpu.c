@@ -20,6 +20,7 @@
 #include "sandbox/seccomp.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/hot.h"
 #include "util/log.h"
 
 #define SIG_KICK SIGUSR1
@@ -246,7 +247,7 @@ static void report_crash(struct vcpu *v, const struct exit_record *r)
  * record to the VM's observer once; the RETURN part of an exit (back into
  * KVM_RUN) is known only when the loop gets there again, so the next
  * exit's record carries it. */
-static void *vcpu_thread(void *arg)
+EXIT_PATH static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;

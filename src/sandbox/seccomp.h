@@ -46,6 +46,11 @@ int seccomp_parse_mode(const char *s, enum seccomp_mode *mode);
  * fail() on a host failure. */
 int seccomp_setup(enum seccomp_mode mode, void (*before_exit)(void));
 
+/* KIND's filter as seccomp_setup built it, or NULL (off, not built):
+ * for the tests. */
+struct sock_fprog;
+const struct sock_fprog *seccomp_program(enum thread_kind kind);
+
 /* In the calling thread: install KIND's filter (nothing when off, or when
  * this thread already has one). A host that refuses it ends warden
  * (status 1): a thread never runs unfiltered when filters are on. */
