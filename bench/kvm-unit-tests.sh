@@ -307,16 +307,12 @@ run() {
 	case $vmm in
 	warden)
 		# shellcheck disable=SC2046
-<<<<<<< HEAD
 		io=$(iommu_opts "$qp") dev=$WARDEN_DEV
 		[ -z "$io" ] || dev=
 		# (the options this entry got where they are not the usual ones)
 		wo="$dev$(hv_opts "$qp")$(s3_opts "$name")$io"
 		[ "$wo" = "$WARDEN_DEV" ] || echo "KUT-WARDEN-ENTRY|$name|${wo# }"
-		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $dev $(hv_opts "$qp")$(s3_opts "$name")$io --cpus $smp \
-=======
-		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $WARDEN_DEV $WARDEN_EXTRA $(hv_opts "$qp")$(s3_opts "$name") --cpus $smp \
->>>>>>> acct
+		setsid warden run --kernel $F/$file --test-exit-port 0xf4 $dev $WARDEN_EXTRA $(hv_opts "$qp")$(s3_opts "$name")$io --cpus $smp \
 			--mem $mem --cmdline "$args" </dev/null >/tmp/out 2>/tmp/err &
 		;;
 	bare)
