@@ -40,8 +40,10 @@ SCRIPT=$OUT/l1-durability.sh LOG=$OUT/durability-$stamp.log REPORT=$OUT/durabili
     echo "for t in \$(seq $TRIALS); do"
     for m in $MODES; do
         echo "	dur_trial ${m%%:*} \$t '$( [[ $m == *:* ]] && echo "${m#*:}")'"
-        # What warden said, when it said anything (why a trial failed).
+        # What warden said, when it said anything (why a trial failed),
+        # and the guest's last lines when it acknowledged nothing.
         echo "	sed -n '1,3s/^/DUR-ERR: /p' /tmp/dur.err"
+        echo "	grep -q '^warden-rec: ack ' /tmp/dur-${m%%:*}-\$t.out || tail -n 3 /tmp/dur-${m%%:*}-\$t.out | sed 's/^/DUR-NOACK ${m%%:*} '\$t': /'"
     done
     echo "done"
 } >"$SCRIPT"
@@ -76,6 +78,7 @@ tr -d '\r' <"$LOG" | grep '^DUR-TRIAL ' >"$LOG.trials" || die "no trial finished
     echo '```'
     cat "$LOG.trials"
     tr -d '\r' <"$LOG" | grep '^DUR-ERR: ' | sort | uniq -c | sort -rn | head -n 5 || true
+    tr -d '\r' <"$LOG" | grep '^DUR-NOACK ' || true
     echo '```'
 } >"$REPORT"
 cat "$REPORT"
