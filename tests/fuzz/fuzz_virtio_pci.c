@@ -35,7 +35,6 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "core/layout.h"
