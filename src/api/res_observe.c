@@ -106,7 +106,8 @@ int api_get_instance(struct api *a, const char *id, json_object *b, struct api_r
 	(void)id;
 	(void)b;
 	json_object_object_add(o, "app_name", json_object_new_string("warden"));
-	json_object_object_add(o, "id", json_object_new_string("anonymous-instance"));
+	json_object_object_add(o, "id", json_object_new_string(a->o->instance_id ? a->o->instance_id
+										  : "anonymous-instance"));
 	json_object_object_add(o, "state", json_object_new_string(state_name(a)));
 	json_object_object_add(o, "vmm_version", json_object_new_string(WARDEN_VERSION));
 	/* Firecracker's older InstanceInfo, which Kata's driver polls. */

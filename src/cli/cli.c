@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -22,7 +23,7 @@ enum {
 	OPT_SHUTDOWN_TIMEOUT, OPT_NESTED,
 	OPT_HYPERV, OPT_HYPERV_TESTDEV, OPT_ACPI_S3, OPT_INTEL_IOMMU, OPT_EDU,
 	OPT_SECCOMP, OPT_JAIL, OPT_JAIL_OPTION,
-	OPT_API_SOCK, OPT_CONFIG_FILE, OPT_NO_API,
+	OPT_API_SOCK, OPT_CONFIG_FILE, OPT_NO_API, OPT_ID,
 	OPT_SNAPSHOT_DIR, OPT_SNAPSHOT_THEN, OPT_RESTORE,
 	OPT_VSOCK,
 };
@@ -81,6 +82,7 @@ static const struct option run_options[] = {
 	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 	{ "config-file", required_argument, NULL, OPT_CONFIG_FILE },
 	{ "no-api", no_argument, NULL, OPT_NO_API },
+	{ "id", required_argument, NULL, OPT_ID },
 	{ "snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR },
 	{ "snapshot-then", required_argument, NULL, OPT_SNAPSHOT_THEN },
 	{ "restore", required_argument, NULL, OPT_RESTORE },
@@ -238,6 +240,9 @@ void cli_usage(FILE *f)
 	      "  --config-file FILE     configure the VM from FILE (the API's JSON, keyed by\n"
 	      "                         resource) and boot at once\n"
 	      "  --no-api               no API socket (needs --config-file)\n"
+	      "  --id ID                the instance id GET / reports (Firecracker's --id:\n"
+	      "                         1 to 64 letters, digits and '-'; `warden jailer`\n"
+	      "                         passes its own)\n"
 	      "snapshots (docs/snapshot.md):\n"
 	      "  --snapshot-dir DIR     SIGUSR2 pauses the VM and writes DIR/state and\n"
 	      "                         DIR/memory\n"
@@ -401,6 +406,19 @@ static int check_iommu_edu(const struct cli_options *o)
 	return 0;
 }
 
+/* Firecracker's rule for an instance id: 1 to 64 letters, digits, '-'. */
+static int check_instance_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 64)
+		return fail(ERR_USAGE, "--id must be 1 to 64 characters");
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && id[i] != '-')
+			return fail(ERR_USAGE, "--id may hold only letters, digits and '-'");
+	return 0;
+}
+
 static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mib)
 {
 	uint64_t v;
@@ -501,6 +519,11 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_API_SOCK: o->api_sock = optarg; break;
 		case OPT_CONFIG_FILE: o->config_file = optarg; break;
 		case OPT_NO_API: o->no_api = true; break;
+		case OPT_ID:
+			if (check_instance_id(optarg) < 0)
+				return -1;
+			o->instance_id = optarg;
+			break;
 		case OPT_HYPERCALL_DISK:
 			if (hypercall_parse_disk(optarg, &o->hypercall) < 0)
 				return -1;

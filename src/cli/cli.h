@@ -65,6 +65,7 @@ struct cli_options {
 	const char *api_sock;    /* --api-sock PATH: serve it; boot at InstanceStart */
 	const char *config_file; /* --config-file FILE: the same JSON, boot at once */
 	bool no_api;             /* --no-api: no socket (needs --config-file) */
+	const char *instance_id; /* --id ID: Firecracker's instance id (GET /), or NULL */
 	/* Snapshots (docs/snapshot.md). */
 	const char *snapshot_dir; /* --snapshot-dir: SIGUSR2 writes DIR/state, DIR/memory */
 	bool snapshot_exit;       /* --snapshot-then exit (default resume) */

@@ -160,7 +160,7 @@ int jailer_main(int argc, char **argv)
 	}
 	if (make_dirs(root) < 0)
 		goto fail;
-	args = calloc((size_t)rest + 16, sizeof(*args));
+	args = calloc((size_t)rest + 20, sizeof(*args));
 	if (!args) {
 		fail(ERR_HOST, "out of memory");
 		goto fail;
@@ -178,6 +178,9 @@ int jailer_main(int argc, char **argv)
 		args[n++] = "--jail-netns-path";
 		args[n++] = (char *)o.netns;
 	}
+	/* Firecracker's jailer hands its --id on to the VMM. */
+	args[n++] = "--id";
+	args[n++] = (char *)o.id;
 	if (!names_api(rest, argv + optind)) {
 		args[n++] = "--api-sock";
 		args[n++] = JAILER_API_SOCK;

@@ -260,6 +260,8 @@ jailer_checks() {
 	cpid=$(cat /proc/$SB_PID/task/$SB_PID/children 2>/dev/null | awk '{ print $1 }')
 	expect_eq "jailer: the jailed process's uid and gid" "65534 65534" \
 		"$(awk '$1 == "Uid:" { u = $2 } $1 == "Gid:" { g = $2 } END { print u, g }' /proc/$cpid/status 2>/dev/null)"
+	expect_eq "jailer: GET / reports the jailer's --id" $n \
+		"$(curl -s --unix-socket "$s" http://localhost/ | jq -r .id 2>/dev/null)"
 	cp $G/long64.elf "$root/long64.elf"
 	want="./dev ./dev/kvm"
 	[ -c /dev/net/tun ] && want="$want ./dev/net ./dev/net/tun"

@@ -491,6 +491,16 @@ static void test_api_options(void **state)
 	BAD(0, "--no-api needs --config-file", "run", "--no-api");
 	BAD(0, "exclude each other", "run", "--no-api", "--api-sock", "s", "--config-file", "c");
 	BAD(0, "--api-sock needs a value", "run", "--api-sock");
+	/* --id: Firecracker's instance id rule. */
+	assert_null(o.instance_id);
+	{
+		char *id[] = { "warden", "run", "--api-sock", "/tmp/s", "--id", "vm-01" };
+
+		assert_int_equal(parse(ARGC(id), id, &o), CLI_RUN);
+		assert_string_equal(o.instance_id, "vm-01");
+	}
+	BAD(0, "--id may hold only letters, digits and '-'", "run", "--id", "a/b");
+	BAD(0, "--id must be 1 to 64 characters", "run", "--id", "");
 }
 
 static void test_no_command(void **state)
