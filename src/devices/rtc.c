@@ -2,16 +2,23 @@
 
 #include <string.h>
 
+/* The seconds and the microseconds (UIP) from one clock: glibc's time()
+ * reads the coarse clock, which can still show the old second a tick
+ * after CLOCK_REALTIME has passed it, so a guest that saw UIP fall would
+ * read the second before and arm its alarm a second early. */
 static time_t host_now(void)
 {
-	return time(NULL);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
 }
 
 static unsigned host_usec(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts); /* time()'s clock */
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (unsigned)(ts.tv_nsec / 1000);
 }
 

@@ -49,7 +49,7 @@ static bool next_second(struct rtc_device *r)
 	struct timespec next;
 	int err = 0;
 
-	clock_gettime(CLOCK_REALTIME, &next); /* the condition's clock, and time()'s */
+	clock_gettime(CLOCK_REALTIME, &next); /* the condition's clock, and the RTC's */
 	next.tv_sec++;
 	next.tv_nsec = 0;
 	pthread_mutex_lock(&r->stop_lock);
@@ -63,12 +63,12 @@ static void *ticker(void *arg)
 {
 	struct rtc_device *r = arg;
 
-	time_t last = time(NULL);
+	time_t last = r->rtc.now();
 
 	pthread_setname_np(pthread_self(), "rtc");
 	seccomp_enter(THREAD_RTC);
 	while (next_second(r)) {
-		time_t now = time(NULL);
+		time_t now = r->rtc.now();
 		bool alarm = false;
 
 		/* A late wake-up (a loaded host) covers several seconds: each
