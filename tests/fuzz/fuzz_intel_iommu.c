@@ -71,16 +71,6 @@ static void make_vm(void)
 	host = by_name("pci-host");
 }
 
-static void op(struct device *d, uint64_t off, uint8_t *data, unsigned len, bool write)
-{
-	pthread_mutex_lock(&d->lock);
-	if (write)
-		d->ops->write(d, 0, off, data, len);
-	else
-		d->ops->read(d, 0, off, data, len);
-	pthread_mutex_unlock(&d->lock);
-}
-
 static void one_access(struct fz *f)
 {
 	uint8_t o = fz_u8(f), data[8];
@@ -90,8 +80,8 @@ static void one_access(struct fz *f)
 
 	memcpy(data, &v, sizeof(data));
 	switch ((o >> 3) & 3) {
-	case 0: op(vtd, off % 0x1000, data, len, o & 1); break;
-	case 1: op(edu, off % 0x1000, data, len, o & 1); break;
+	case 0: fz_device_access(vtd, off % 0x1000, data, len, o & 1); break;
+	case 1: fz_device_access(edu, off % 0x1000, data, len, o & 1); break;
 	default: { /* config: address (slot 1, the offset's low bits too), then data */
 		uint32_t a = 0x80000000u | 1u << 11 | (off & 0xff);
 		unsigned port = 4 + ((off >> 8) & 3);
@@ -100,8 +90,8 @@ static void one_access(struct fz *f)
 		len = len > 4 ? 4 : len;
 		port = port + len > 8 ? 8 - len : port; /* inside 0xcfc-0xcff, as the bus gives it */
 		memcpy(ab, &a, 4);
-		op(host, 0, ab, 4, true);
-		op(host, port, data, len, o & 1);
+		fz_device_access(host, 0, ab, 4, true);
+		fz_device_access(host, port, data, len, o & 1);
 	}
 	}
 }

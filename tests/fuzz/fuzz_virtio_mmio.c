@@ -68,13 +68,8 @@ static void reg_access(struct fz *f)
 	struct device *d = dev[((op >> 3) & 3) % NDEV];
 
 	memcpy(data, &v, sizeof(data));
-	pthread_mutex_lock(&d->lock);
-	if (op & 1)
-		d->ops->write(d, 0, off, data, len);
-	else
-		d->ops->read(d, 0, off, data, len);
+	fz_device_access(d, off, data, len, op & 1);
 	notified |= (op & 1) && off == VIRTIO_MMIO_QUEUE_NOTIFY;
-	pthread_mutex_unlock(&d->lock);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

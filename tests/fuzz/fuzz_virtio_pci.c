@@ -126,12 +126,7 @@ static void make_vm(void)
 
 static void port(bool write, unsigned off, uint8_t *data, unsigned len)
 {
-	pthread_mutex_lock(&host->lock);
-	if (write)
-		host->ops->write(host, 0, off, data, len);
-	else
-		host->ops->read(host, 0, off, data, len);
-	pthread_mutex_unlock(&host->lock);
+	fz_device_access(host, off, data, len, write);
 }
 
 static void config(bool write, unsigned slot, unsigned off, uint8_t *data, unsigned len)
@@ -144,12 +139,7 @@ static void config(bool write, unsigned slot, unsigned off, uint8_t *data, unsig
 
 static void bar(struct device *d, bool write, uint64_t off, uint8_t *data, unsigned len)
 {
-	pthread_mutex_lock(&d->lock);
-	if (write)
-		d->ops->write(d, 0, off, data, len);
-	else
-		d->ops->read(d, 0, off, data, len);
-	pthread_mutex_unlock(&d->lock);
+	fz_device_access(d, off, data, len, write);
 }
 
 /* Whether the input wrote a queue's notification address. */

@@ -7,14 +7,29 @@
 #ifndef WARDEN_TESTS_VIRTIO_FUZZ_H
 #define WARDEN_TESTS_VIRTIO_FUZZ_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
+#include "core/device.h"
 #include "core/guest_mem.h"
 #include "virtio/virtqueue.h"
 #include "fuzz.h"
 
 #define FZ_RAM (2 * GMEM_MIB)
 #define FZ_COPY_MAX (64 * 1024) /* input bytes copied into RAM at most */
+
+/* One guest access to D's window at OFF, under the device's lock, as a
+ * vCPU's exit makes it (core/exit_emulate.c). */
+static inline void fz_device_access(struct device *d, uint64_t off, uint8_t *data, unsigned len, bool write)
+{
+	pthread_mutex_lock(&d->lock);
+	if (write)
+		d->ops->write(d, 0, off, data, len);
+	else
+		d->ops->read(d, 0, off, data, len);
+	pthread_mutex_unlock(&d->lock);
+}
 
 static inline uint64_t fz_align(uint64_t v, uint64_t a)
 {
