@@ -1,6 +1,5 @@
 #include "cli/cli.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 
 #include "boot/cmdline.h"
+#include "sandbox/jailer.h"
 #include "util/error.h"
 #include "util/version.h"
 
@@ -406,19 +406,6 @@ static int check_iommu_edu(const struct cli_options *o)
 	return 0;
 }
 
-/* Firecracker's rule for an instance id: 1 to 64 letters, digits, '-'. */
-static int check_instance_id(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n > 64)
-		return fail(ERR_USAGE, "--id must be 1 to 64 characters");
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)id[i]) && id[i] != '-')
-			return fail(ERR_USAGE, "--id may hold only letters, digits and '-'");
-	return 0;
-}
-
 static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mib)
 {
 	uint64_t v;
@@ -520,7 +507,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_CONFIG_FILE: o->config_file = optarg; break;
 		case OPT_NO_API: o->no_api = true; break;
 		case OPT_ID:
-			if (check_instance_id(optarg) < 0)
+			if (jailer_check_id(optarg, "") < 0)
 				return -1;
 			o->instance_id = optarg;
 			break;

@@ -52,16 +52,15 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* Firecracker's rule: letters, digits and '-', 1 to 64 of them. */
-static int check_id(const char *id)
+int jailer_check_id(const char *id, const char *prefix)
 {
 	size_t n = strlen(id);
 
 	if (n == 0 || n > JAILER_MAX_ID)
-		return fail(ERR_USAGE, "jailer: --id must be 1 to %d characters", JAILER_MAX_ID);
+		return fail(ERR_USAGE, "%s--id must be 1 to %d characters", prefix, JAILER_MAX_ID);
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)id[i]) && id[i] != '-')
-			return fail(ERR_USAGE, "jailer: --id may hold only letters, digits and '-'");
+			return fail(ERR_USAGE, "%s--id may hold only letters, digits and '-'", prefix);
 	return 0;
 }
 
@@ -93,7 +92,7 @@ static int parse(int argc, char **argv, struct jailer_opts *o)
 	}
 	if (!o->id || !o->exec_file || !o->uid || !o->gid)
 		return fail(ERR_USAGE, "jailer: --id, --exec-file, --uid and --gid are required");
-	if (check_id(o->id) < 0)
+	if (jailer_check_id(o->id, "jailer: ") < 0)
 		return -1;
 	if (access(o->exec_file, X_OK) < 0)
 		return fail_errno(ERR_USAGE, "jailer: --exec-file %s", o->exec_file);

@@ -11,4 +11,9 @@
  * a bad command line, 1 for a host failure. */
 int jailer_main(int argc, char **argv);
 
+/* Firecracker's rule for a VM's id (the jailer's --id, the VMM's --id):
+ * 1 to 64 letters, digits and '-' (it becomes a directory name).  -1
+ * with fail(ERR_USAGE), the message starting with PREFIX. */
+int jailer_check_id(const char *id, const char *prefix);
+
 #endif
