@@ -440,9 +440,49 @@ static int restore_options(struct cli_options *o)
 	return snapshot_options(o, o);
 }
 
+/* PUT /snapshot/load's network_overrides: each names one of the opened
+ * snapshot's interfaces as the API names them (api_iface_name: its
+ * iface_id, kept in the snapshot, or netN) and gives it a new tap.  Into
+ * USER's nets, one per interface of the snapshot (the others keep their
+ * taps), as --restore's --net tap=NEW list. */
+static int net_overrides(const struct api_snapshot_load *req, struct cli_options *user)
+{
+	struct virtio_config *v = &user->virtio;
+	char *argv[SNAPSHOT_MAX_ARGS + 1], name[72];
+	bool used[API_MAX_NET_OVERRIDES] = { false };
+	struct cli_options m;
+
+	v->ndisks = v->nnets = 0; /* the snapshot's, as they were */
+	if (!req->nnet_overrides)
+		return 0;
+	/* A copy of the pointers: getopt may reorder what it parses. */
+	memcpy(argv, restore_snap.argv, sizeof(argv[0]) * ((size_t)restore_snap.argc + 1));
+	if (cli_parse(restore_snap.argc, argv, &m, stdout, 0) != CLI_RUN)
+		return -1;
+	for (unsigned i = 0; i < m.virtio.nnets; i++) {
+		v->nets[i] = m.virtio.nets[i];
+		api_iface_name(&m.virtio.nets[i], i, name, sizeof(name));
+		for (unsigned k = 0; k < req->nnet_overrides; k++)
+			if (strcmp(req->net_overrides[k].iface_id, name) == 0) {
+				snprintf(v->nets[i].tap, sizeof(v->nets[i].tap), "%s", req->net_overrides[k].host_dev_name);
+				used[k] = true;
+			}
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(v->nets[j].tap, v->nets[i].tap) == 0)
+				return fail(ERR_USAGE, "/snapshot/load: network_overrides would put two interfaces on tap %s",
+					    v->nets[i].tap);
+	}
+	v->nnets = m.virtio.nnets;
+	for (unsigned k = 0; k < req->nnet_overrides; k++)
+		if (!used[k])
+			return fail(ERR_USAGE, "/snapshot/load: network_overrides: the snapshot has no network interface '%s'",
+				    req->net_overrides[k].iface_id);
+	return 0;
+}
+
 /* PUT /snapshot/load (on the API's thread, while main waits for the
- * start): the same as --restore with the client's two paths, no new
- * disks or taps; the API then starts the VM. */
+ * start): the same as --restore with the client's two paths and new
+ * taps (network_overrides), no new disks; the API then starts the VM. */
 static int api_snapshot_load(void *ctx, const struct api_snapshot_load *req)
 {
 	struct cli_options *o = ctx, user = *o;
@@ -457,8 +497,7 @@ static int api_snapshot_load(void *ctx, const struct api_snapshot_load *req)
 		snapshot_close(&restore_snap);
 		return -1;
 	}
-	user.virtio.ndisks = user.virtio.nnets = 0; /* the snapshot's, as they were */
-	if (snapshot_options(o, &user) < 0) {
+	if (net_overrides(req, &user) < 0 || snapshot_options(o, &user) < 0) {
 		snapshot_close(&restore_snap);
 		return -1;
 	}

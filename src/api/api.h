@@ -37,4 +37,9 @@ void api_vm_stopped(struct api *a);
 /* Flush the metrics a last time, stop serving, remove the socket. */
 void api_destroy(struct api *a);
 
+/* The name the API gives interface INDEX (N) of a machine: its id=
+ * (the iface_id of the PUT that made it, kept in a snapshot), else
+ * netINDEX.  A load's network_overrides name interfaces so. */
+void api_iface_name(const struct net_spec *n, unsigned index, char *buf, size_t len);
+
 #endif

@@ -12,6 +12,18 @@
 
 struct vm;
 
+/* network_overrides: at most this many (one per interface warden can
+ * have: more would name one twice or one that is not there). */
+#define API_MAX_NET_OVERRIDES 2
+
+/* One of network_overrides (Firecracker's NetworkOverride): the snapshot's
+ * interface IFACE_ID (its iface_id, or netN for one the command line
+ * gave) runs on tap HOST_DEV_NAME (an interface name, checked). */
+struct api_net_override {
+	const char *iface_id;
+	const char *host_dev_name;
+};
+
 /* PUT /snapshot/load, as Firecracker's LoadSnapshotParams. */
 struct api_snapshot_load {
 	const char *snapshot_path;
@@ -19,6 +31,8 @@ struct api_snapshot_load {
 	bool mem_uffd;             /* mem_backend.backend_type "Uffd" */
 	bool enable_diff_snapshots;
 	bool resume_vm;
+	struct api_net_override net_overrides[API_MAX_NET_OVERRIDES]; /* distinct iface_ids */
+	unsigned nnet_overrides;
 };
 
 struct api_hooks {

@@ -49,6 +49,7 @@ static const char *type_name(enum body_type t)
 	case BODY_BOOL: return "a boolean";
 	case BODY_UINT: return "a non-negative integer";
 	case BODY_OBJECT: return "an object";
+	case BODY_ARRAY: return "an array";
 	}
 	return "?";
 }
@@ -61,6 +62,7 @@ static bool has_type(json_object *v, enum body_type t)
 	/* json-c reads 2^63 and above as uint64, negative numbers as int64 < 0. */
 	case BODY_UINT: return json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0;
 	case BODY_OBJECT: return json_object_is_type(v, json_type_object);
+	case BODY_ARRAY: return json_object_is_type(v, json_type_array);
 	}
 	return false;
 }

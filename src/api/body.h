@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum body_type { BODY_STRING, BODY_BOOL, BODY_UINT, BODY_OBJECT };
+enum body_type { BODY_STRING, BODY_BOOL, BODY_UINT, BODY_OBJECT, BODY_ARRAY };
 
 struct body_field {
 	const char *name;

@@ -19,5 +19,14 @@ void api_name_devices(struct api *a)
 			snprintf(a->drive_id[i], sizeof(a->drive_id[i]), "disk%u", i);
 	for (unsigned i = 0; i < v->nnets && i < VIRTIO_MAX_NETS; i++)
 		if (!a->iface_id[i][0])
-			snprintf(a->iface_id[i], sizeof(a->iface_id[i]), "net%u", i);
+			api_iface_name(&v->nets[i], i, a->iface_id[i], sizeof(a->iface_id[i]));
+}
+
+/* Its id= (the API's iface_id, which a snapshot keeps), else netN. */
+void api_iface_name(const struct net_spec *n, unsigned index, char *buf, size_t len)
+{
+	if (n->id[0])
+		snprintf(buf, len, "%s", n->id);
+	else
+		snprintf(buf, len, "net%u", index);
 }

@@ -2,6 +2,7 @@
  * (Paused, Resumed), PUT /snapshot/create and /snapshot/load.  What warden
  * does elsewhere (pause, snapshots, the power button) is reached through
  * the hook table; a missing hook is a 400. */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -137,17 +138,68 @@ static int load_memory(json_object *b, struct api_snapshot_load *req)
 	return body_check_path(req->mem_path, "the memory file's path");
 }
 
+/* One of network_overrides: {iface_id, host_dev_name}, both required;
+ * the tap's name as /network-interfaces takes it (no comma or '=' that
+ * would smuggle an option into --net). */
+static int net_override(json_object *o, unsigned i, struct api_net_override *out)
+{
+	static const struct body_field fields[] = {
+		{ "iface_id", BODY_STRING, true }, { "host_dev_name", BODY_STRING, true },
+	};
+	char what[64];
+	const char *tap;
+
+	snprintf(what, sizeof(what), "/snapshot/load network_overrides[%u]", i);
+	if (!json_object_is_type(o, json_type_object))
+		return fail(ERR_USAGE, "%s must be an object", what);
+	if (BODY_CHECK(o, fields, what) < 0)
+		return -1;
+	out->iface_id = body_string(o, "iface_id");
+	tap = out->host_dev_name = body_string(o, "host_dev_name");
+	if (body_check_id(out->iface_id, "iface_id") < 0)
+		return -1;
+	if (!tap[0] || strpbrk(tap, ",=/ \t") || strlen(tap) >= sizeof(((struct net_spec *)0)->tap))
+		return fail(ERR_USAGE, "%s: host_dev_name '%.32s' is not an interface name", what, tap);
+	return 0;
+}
+
+/* network_overrides: an array of distinct interfaces, at most as many as
+ * a machine can have (absent or null: none). */
+static int load_net_overrides(json_object *b, struct api_snapshot_load *req)
+{
+	json_object *arr = json_object_object_get(b, "network_overrides");
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	if (n > API_MAX_NET_OVERRIDES)
+		return fail(ERR_USAGE, "/snapshot/load: network_overrides has %zu entries; a machine has at most %d "
+			    "interfaces", n, API_MAX_NET_OVERRIDES);
+	for (unsigned i = 0; i < n; i++) {
+		struct api_net_override *o = &req->net_overrides[i];
+
+		if (net_override(json_object_array_get_idx(arr, i), i, o) < 0)
+			return -1;
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(req->net_overrides[j].iface_id, o->iface_id) == 0)
+				return fail(ERR_USAGE, "/snapshot/load: network_overrides names iface_id %s twice",
+					    o->iface_id);
+	}
+	req->nnet_overrides = (unsigned)n;
+	return 0;
+}
+
 int api_put_snapshot_load(struct api *a, const char *id, json_object *b, struct api_response *r)
 {
 	static const struct body_field fields[] = {
 		{ "snapshot_path", BODY_STRING, true }, { "mem_file_path", BODY_STRING, false },
 		{ "mem_backend", BODY_OBJECT, false }, { "enable_diff_snapshots", BODY_BOOL, false },
 		{ "resume_vm", BODY_BOOL, false }, { "track_dirty_pages", BODY_BOOL, false },
+		{ "network_overrides", BODY_ARRAY, false },
 	};
 	struct api_snapshot_load req = { 0 };
 
 	(void)id;
-	if (BODY_CHECK(b, fields, "/snapshot/load") < 0 || load_memory(b, &req) < 0)
+	if (BODY_CHECK(b, fields, "/snapshot/load") < 0 || load_memory(b, &req) < 0 ||
+	    load_net_overrides(b, &req) < 0)
 		return api_fault_err(r);
 	req.snapshot_path = body_string(b, "snapshot_path");
 	req.enable_diff_snapshots = body_bool(b, "enable_diff_snapshots", false) ||

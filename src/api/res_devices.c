@@ -75,6 +75,7 @@ int api_put_network(struct api *a, const char *id, json_object *b, struct api_re
 	if (check_net(a, id, b, slot, &n) < 0)
 		return api_fault_err(r);
 	i = slot >= 0 ? (unsigned)slot : v->nnets++;
+	snprintf(n.id, sizeof(n.id), "%s", id); /* kept in a snapshot: a load's network_overrides name it */
 	v->nets[i] = n;
 	snprintf(a->iface_id[i], sizeof(a->iface_id[i]), "%s", id);
 	a->configured = true;

@@ -199,7 +199,8 @@ void cli_usage(FILE *f)
 	      "                         --cpus; a multi-queue tap); poll as for --disk;\n"
 	      "                         vhost=on: the kernel's vhost-net moves the packets\n"
 	      "                         (/dev/vhost-net; not with queues or poll), auto:\n"
-	      "                         when the host has it\n"
+	      "                         when the host has it; id=NAME: the API's\n"
+	      "                         iface_id for it (kept in a snapshot)\n"
 	      "  --virtio-console       virtio-console (hvc0; with console=hvc0 in the\n"
 	      "                         command line it gets stdin)\n"
 	      "  --rng                  virtio-rng, fed from getrandom()\n"
@@ -760,7 +761,7 @@ static void device_args(struct arg_list *l, const struct virtio_config *v)
 			snprintf(mac, sizeof(mac), ",mac=%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 		queue_words(q, sizeof(q), n->queues, n->poll_us);
 		arg_add(l, "--net");
-		arg_add(l, "tap=%s%s%s%s", n->tap, mac, q, vhost[n->vhost]);
+		arg_add(l, "tap=%s%s%s%s%s%s", n->tap, mac, n->id[0] ? ",id=" : "", n->id, q, vhost[n->vhost]);
 	}
 	if (v->rng)
 		arg_add(l, "--rng");

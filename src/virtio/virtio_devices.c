@@ -125,14 +125,19 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 				r = fail(ERR_USAGE, "--net mac=%s is not a unicast MAC address (aa:bb:cc:dd:ee:ff)",
 					 tok + 4);
 			n->has_mac = true;
+		} else if (strncmp(tok, "id=", 3) == 0) {
+			if (strlen(tok + 3) == 0 || strlen(tok + 3) >= sizeof(n->id))
+				r = fail(ERR_USAGE, "--net id= takes 1 to %zu characters", sizeof(n->id) - 1);
+			else
+				memcpy(n->id, tok + 3, strlen(tok + 3) + 1);
 		} else if (strncmp(tok, "queues=", 7) == 0) {
 			r = parse_queues(tok + 7, "--net", VIRTIO_NET_MAX_PAIRS, &n->queues);
 		} else if (strncmp(tok, "vhost=", 6) == 0) {
 			if (parse_vhost(tok + 6, &n->vhost) < 0)
 				r = fail(ERR_USAGE, "--net vhost=%s: expected on, off or auto", tok + 6);
 		} else if ((r = parse_poll(tok, "--net", &n->poll_us)) > 0) {
-			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, queues=N, poll[=US], "
-				 "vhost=on|off|auto)", tok);
+			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, id=NAME, queues=N, "
+				 "poll[=US], vhost=on|off|auto)", tok);
 		}
 	}
 	free(copy);

@@ -50,6 +50,7 @@ struct net_spec {
 	enum net_vhost vhost;
 	unsigned queues;  /* queues=N: queue pairs (0: one) */
 	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
+	char id[65];      /* id=NAME: the API's iface_id (at most 64), so a snapshot keeps it */
 };
 
 /* --vsock cid=N,uds=PATH (docs/vsock.md); cid 0: no vsock device. */
@@ -82,7 +83,7 @@ static inline bool virtio_config_has_devices(const struct virtio_config *c)
 }
 
 /* Parse "PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]]" and
- * "tap=NAME[,mac=MAC][,queues=N][,poll[=US]][,vhost=on|off|auto]" (errors:
+ * "tap=NAME[,mac=MAC][,id=NAME][,queues=N][,poll[=US]][,vhost=on|off|auto]" (errors:
  * ERR_USAGE). */
 int virtio_parse_disk(const char *arg, struct disk_spec *d);
 int virtio_parse_net(const char *arg, struct net_spec *n);

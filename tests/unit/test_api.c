@@ -206,6 +206,43 @@ static void test_drives(void **state)
 	unlink(saved);
 }
 
+/* PUT /snapshot/load's network_overrides (Firecracker's NetworkOverride
+ * array): every malformed one refused before the load is tried. */
+static void net_override_fault(const char *overrides, const char *substr)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body), "{\"snapshot_path\": \"s\", \"mem_file_path\": \"m\", \"network_overrides\": %s}",
+		 overrides);
+	expect_fault("PUT", "/snapshot/load", body, substr);
+}
+
+static void test_net_overrides_bodies(void)
+{
+	net_override_fault("{}", "'network_overrides' must be an array");
+	net_override_fault("[1]", "network_overrides[0] must be an object");
+	net_override_fault("[{\"iface_id\": \"eth0\"}]", "missing field 'host_dev_name'");
+	net_override_fault("[{\"host_dev_name\": \"t1\"}]", "missing field 'iface_id'");
+	net_override_fault("[{\"iface_id\": \"eth0\", \"host_dev_name\": \"t1\", \"mac\": \"x\"}]",
+			   "network_overrides[0]: unknown field 'mac'");
+	net_override_fault("[{\"iface_id\": \"eth0\", \"host_dev_name\": 7}]", "'host_dev_name' must be a string");
+	net_override_fault("[{\"iface_id\": \"eth0\", \"host_dev_name\": \"t1,mac=02:00:00:00:00:01\"}]",
+			   "not an interface name");
+	net_override_fault("[{\"iface_id\": \"eth0\", \"host_dev_name\": \"\"}]", "not an interface name");
+	net_override_fault("[{\"iface_id\": \"eth0\", \"host_dev_name\": \"a23456789012345678\"}]",
+			   "not an interface name");
+	net_override_fault("[{\"iface_id\": \"eth-0\", \"host_dev_name\": \"t1\"}]", "not 1 to 64 letters");
+	net_override_fault("[{\"iface_id\": \"eth0\", \"host_dev_name\": \"t1\"}, "
+			   "{\"iface_id\": \"eth0\", \"host_dev_name\": \"t2\"}]", "names iface_id eth0 twice");
+	net_override_fault("[{\"iface_id\": \"a\", \"host_dev_name\": \"t1\"}, {\"iface_id\": \"b\", "
+			   "\"host_dev_name\": \"t2\"}, {\"iface_id\": \"c\", \"host_dev_name\": \"t3\"}]",
+			   "has 3 entries");
+	/* Well-formed: on to the load itself (no hook in this test). */
+	net_override_fault("[{\"iface_id\": \"eth0\", \"host_dev_name\": \"t1\"}]", "not supported by this build");
+	net_override_fault("[]", "not supported by this build");
+	net_override_fault("null", "not supported by this build");
+}
+
 static void test_state_rules(void **state)
 {
 	(void)state;
@@ -219,6 +256,7 @@ static void test_state_rules(void **state)
 	expect_fault("PUT", "/snapshot/load", "{\"snapshot_path\": \"s\"}", "exactly one of mem_file_path and mem_backend");
 	expect_fault("PUT", "/snapshot/load", "{\"snapshot_path\": \"s\", \"mem_file_path\": \"m\"}",
 		     "not supported by this build");
+	test_net_overrides_bodies();
 	expect_fault("PUT", "/vsock", "{\"guest_cid\": 2, \"uds_path\": \"/tmp/v\"}", "from 3 to");
 	expect_fault("PUT", "/vsock", "{\"guest_cid\": 3, \"uds_path\": \"/tmp/v\"}", "not supported by this build");
 	expect_fault("PUT", "/entropy", "{\"rate_limiter\": {\"bandwidth\": {\"size\": 1}}}", "not supported");

@@ -103,7 +103,7 @@ static void test_machine_args_round_trip(void **state)
 	o.virtio.disks[0] = (struct disk_spec){ .path = "root.img", .root = true, .readonly = true, .id = "rootfs" };
 	o.virtio.disks[1] = (struct disk_spec){ .path = "b.img", .queues = 2, .poll_us = 7 };
 	o.virtio.ndisks = 2;
-	assert_int_equal(virtio_parse_net("tap=t0,mac=02:00:00:00:00:09,vhost=auto", &o.virtio.nets[0]), 0);
+	assert_int_equal(virtio_parse_net("tap=t0,mac=02:00:00:00:00:09,id=eth_0,vhost=auto", &o.virtio.nets[0]), 0);
 	o.virtio.nnets = 1;
 	o.virtio.rng = true;
 	assert_int_equal(virtio_vsock_spec(&o.virtio.vsock, 7, "/v.sock"), 0);
