@@ -127,4 +127,65 @@ api_snapshot_checks() { # BIN LABEL
 	snap_run "$b-sig" "$bin" --restore "$d-sig"
 	wait $SNAP_PID; echo $? >"$OUT/$b-sig.rc"
 	api_snap_continues "$l: SIGUSR2's snapshot of an API-configured VM restored" "$OUT/$a-sig.out" "$OUT/$b-sig.out" "$(rc "$b-sig")"
+
+	# 6. network_overrides: a new tap for an interface at the load.
+	api_snapshot_net_checks "$bin" "$2" "$d"
+}
+
+# api_snapshot_net_checks BIN LABEL DIR: Firecracker's network_overrides.
+# The counting guest with an interface the API named eth0 on tap A
+# (warden creates it) is snapshotted; a fresh process loads it with
+# network_overrides moving eth0 to tap B.  The host is asked directly
+# which taps exist (warden's taps are not persistent: each lives while a
+# warden holds it).  Malformed overrides, an iface_id the snapshot lacks
+# and two interfaces on one tap are refused (400) and the load after them
+# works.
+api_snapshot_net_checks() {
+	local bin=$1 l="api snapshot network_overrides ($2)" d=$3-net a="api-snap-$2-net" b="api-snap-$2-net-load"
+	local ta="wna$$${2:0:1}" tb="wnb$$${2:0:1}" body ov
+	if [ ! -c /dev/net/tun ]; then
+		skip "$l: no /dev/net/tun on this host: no tap to attach"
+		return
+	fi
+	rm -rf "$d" && mkdir -p "$d" && truncate -s 1M "$d/disk.img"
+	api_start "$a" "$bin" --test-exit-port 0xf4
+	api_snap_configure "$d/disk.img"
+	api_expect "$l: PUT /network-interfaces/eth0 on tap $ta" 204 PUT /network-interfaces/eth0 \
+		"{\"iface_id\": \"eth0\", \"host_dev_name\": \"$ta\", \"guest_mac\": \"02:00:00:00:00:07\"}"
+	api_expect "$l: InstanceStart" 204 PUT /actions '{"action_type": "InstanceStart"}'
+	if ! snap_wait_for '^count 30$' "$OUT/$a.out"; then
+		failed "$l: the guest never counted to 30: $(tail -c 300 "$OUT/$a.err")"
+		kill -KILL "$API_PID"
+		return
+	fi
+	api_expect "$l: PATCH /vm Paused" 204 PATCH /vm '{"state": "Paused"}'
+	api_expect "$l: PUT /snapshot/create" 204 PUT /snapshot/create \
+		"{\"snapshot_path\": \"$d/state\", \"mem_file_path\": \"$d/memory\"}"
+	kill -KILL "$API_PID"
+	api_wait "$a"
+
+	api_start "$b" "$bin"
+	body="\"snapshot_path\": \"$d/state\", \"mem_file_path\": \"$d/memory\""
+	api_fault "$l: an iface_id the snapshot does not have" "has no network interface 'eth9'" PUT /snapshot/load \
+		"{$body, \"network_overrides\": [{\"iface_id\": \"eth9\", \"host_dev_name\": \"$tb\"}]}"
+	api_fault "$l: the interface's position name when it has an id" "has no network interface 'net0'" \
+		PUT /snapshot/load "{$body, \"network_overrides\": [{\"iface_id\": \"net0\", \"host_dev_name\": \"$tb\"}]}"
+	api_fault "$l: not an array" "'network_overrides' must be an array" PUT /snapshot/load \
+		"{$body, \"network_overrides\": {\"iface_id\": \"eth0\", \"host_dev_name\": \"$tb\"}}"
+	api_fault "$l: a tap name with an option in it" "not an interface name" PUT /snapshot/load \
+		"{$body, \"network_overrides\": [{\"iface_id\": \"eth0\", \"host_dev_name\": \"$tb,mac=02:00:00:00:00:01\"}]}"
+	api_fault "$l: without host_dev_name" "missing field 'host_dev_name'" PUT /snapshot/load \
+		"{$body, \"network_overrides\": [{\"iface_id\": \"eth0\"}]}"
+	expect_eq "$l: a refused load made no tap" no "$([ -e "/sys/class/net/$tb" ] && echo yes || echo no)"
+	ov="[{\"iface_id\": \"eth0\", \"host_dev_name\": \"$tb\"}]"
+	api_expect "$l: PUT /snapshot/load with network_overrides (eth0 -> $tb)" 204 PUT /snapshot/load \
+		"{$body, \"network_overrides\": $ov}"
+	expect_eq "$l: the loaded VM holds tap $tb (the host has it), not $ta" "yes no" \
+		"$([ -e "/sys/class/net/$tb" ] && echo yes || echo no) $([ -e "/sys/class/net/$ta" ] && echo yes || echo no)"
+	api_expect "$l: GET /vm/config" 200 GET /vm/config
+	expect_eq "$l: the interface keeps its id and MAC, on the new tap" "eth0 $tb 02:00:00:00:00:07" \
+		"$(jq -r '.["network-interfaces"][0] | "\(.iface_id) \(.host_dev_name) \(.guest_mac)"' "$OUT/api.body")"
+	api_expect "$l: PATCH /vm Resumed" 204 PATCH /vm '{"state": "Resumed"}'
+	api_wait "$b"
+	api_snap_continues "$l: loaded on the new tap" "$OUT/$a.out" "$OUT/$b.out" "$(cat "$OUT/$b.rc")"
 }
