@@ -585,6 +585,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	}
 	vm_pause_release(&vm); /* a snapshot being taken sees the end */
 	snapshot_trigger_stop(&snap_trigger);
+	snapshot_restore_end();
 	end = vm_stop(&vm);
 	guest_shutdown_stop(&guest_shutdown);
 	if (vm.stuck)

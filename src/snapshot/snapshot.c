@@ -9,6 +9,7 @@
 
 #include "core/device.h"
 #include "core/vm.h"
+#include "snapshot/hot_pages.h"
 #include "snapshot/mem_file.h"
 #include "snapshot/vcpu_state.h"
 #include "snapshot/vm_state.h"
@@ -101,6 +102,7 @@ int snapshot_create(struct vm *vm, const char *state_path, const char *mem_path)
 
 	if (check_snapshottable(vm) < 0)
 		return -1;
+	hot_forget(mem_path); /* it describes the memory file this one replaces */
 	/* An older state file goes first: until the new one is complete, the
 	 * directory holds no state that would pair with the new memory. */
 	if (unlink(state_path) < 0 && errno != ENOENT)
@@ -228,8 +230,15 @@ static int restore_devices(struct vm *vm, const struct snapshot *s)
 	return 0;
 }
 
+/* The working set a restore records for the ones after it
+ * (snapshot/hot_pages.h). */
+static struct hot_recorder hot_recorder;
+static bool hot_recording;
+
 int snapshot_restore(struct vm *vm, const struct snapshot *s)
 {
+	int hot;
+
 	if (vm->cfg.mem_bytes != s->mem_bytes || vm->cfg.ncpus != s->ncpus)
 		return fail(ERR_USAGE, "snapshot %s: the machine built (%u vCPUs, %llu MiB) is not the "
 			    "snapshot's (%u, %llu MiB)", s->r.path, vm->cfg.ncpus,
@@ -244,7 +253,23 @@ int snapshot_restore(struct vm *vm, const struct snapshot *s)
 	if (vm_state_restore(vm, &s->r) < 0 || restore_devices(vm, s) < 0)
 		return -1;
 	vm_kvmclock_stopped(vm);
+	/* The pages the guest will touch first, if an earlier restore said
+	 * which; else this one records them. */
+	hot = hot_prefetch(&vm->mem, s->mem_path);
+	if (hot < 0)
+		return -1;
+	if (hot == 0 && !hot_recording) {
+		hot_record_start(&hot_recorder, &vm->mem, s->mem_path);
+		hot_recording = true;
+	}
 	vm->restored = true;
 	log_debug("restored snapshot %s: %u vCPUs, %u devices", s->r.path, vm->cfg.ncpus, vm->ndevices);
 	return 0;
+}
+
+void snapshot_restore_end(void)
+{
+	if (hot_recording)
+		hot_record_stop(&hot_recorder);
+	hot_recording = false;
 }

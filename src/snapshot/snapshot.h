@@ -68,5 +68,9 @@ void snapshot_close(struct snapshot *s);
  * name), and the devices' resume; vm_start then starts the vCPUs where
  * they stopped. */
 int snapshot_restore(struct vm *vm, const struct snapshot *s);
+/* The restored VM ends: stop what the restore left running (the
+ * recording of its working set, snapshot/hot_pages.h).  Before its
+ * memory is unmapped; harmless after any other VM. */
+void snapshot_restore_end(void);
 
 #endif

@@ -194,7 +194,10 @@ snapshot_checks() { # BIN LABEL
 	SNAP_BIN=$bin snap_refused "$l restore with --disk on an image of another size: refused" \
 		'the state of device virtio-blk0 is malformed: it does not match the device built here' "$d-exit" --disk "$d-c.img"
 
-	# 4. virtio-console, -blk and -rng over virtio-mmio, then the same over
+	# 4. The working set a restore records for the next (MEM.hot).
+	snapshot_hot_checks "$bin" "$l" "$d-hot"
+
+	# 5. virtio-console, -blk and -rng over virtio-mmio, then the same over
 	# the PCI transport (the host bridge, each function's config space
 	# and MSI-X table): snapshotted, restored, the guest runs on.
 	snapshot_devices_checks "$bin" "$l" "$d"
@@ -213,6 +216,78 @@ snapshot_checks() { # BIN LABEL
 	expect_eq "$l snapshot: after the refusal the VM ran on to its end (status 33)" 33 "$(rc "$a")"
 	[ ! -e "$d-nosave/state" ] && pass "$l snapshot: no state file left by the refusal" ||
 		failed "$l snapshot: a refused snapshot left $d-nosave/state"
+}
+
+# snap_restored_ok LABEL NAME SOURCE-OUT: restore NAME ended as the guest
+# does (33: its RAM pattern checked at every tick) and counted on from
+# the source's last count to 200, once each.
+snap_restored_ok() {
+	local counts k
+	counts=$(snap_counts "$OUT/$2.out")
+	k=${counts%% *}
+	if [ "$(rc "$2")" = 33 ] && [ -n "$k" ] && grep -qx "count $((k - 1))" "$3" && snap_consecutive "$k" 200 "$counts"; then
+		pass "$1: the count went on ($((k - 1)) -> $k ... 200, RAM pattern intact, status 33)"
+	else
+		failed "$1: status $(rc "$2"), counts ${counts:0:80}; $(tail -c 200 "$OUT/$2.err")"
+	fi
+}
+
+# snapshot_hot_checks BIN LABEL DIR: a restore records its guest's
+# working set next to the memory file (DIR/memory.hot, taken 0.5 s after
+# its start: the counting guest runs about 1 s); the next restore brings
+# those pages in before its vCPUs start and its guest runs on as before
+# (the guest checks its RAM pattern at every tick).  A hint that is
+# corrupt or older than its memory file is not used, and a new snapshot
+# removes the old hint.
+snapshot_hot_checks() {
+	local bin=$1 l="$2 restore working set" d=$3 a="$2-hot-src" n used
+	rm -rf "$d" && mkdir -p "$d"
+	snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --mem 64 --snapshot-dir "$d" --snapshot-then exit
+	snap_wait_for '^count 20$' "$OUT/$a.out" && kill -USR2 $SNAP_WPID
+	wait $SNAP_PID; echo $? >"$OUT/$a.rc"
+	expect_eq "$l: snapshot written (status 7)" 7 "$(rc "$a")"
+	expect_eq "$l: no hint before the first restore" no "$([ -e "$d/memory.hot" ] && echo yes || echo no)"
+
+	snap_run "$2-hot-1" "$bin" --restore "$d" --verbose
+	wait $SNAP_PID; echo $? >"$OUT/$2-hot-1.rc"
+	snap_restored_ok "$l: the first restore (no hint)" "$2-hot-1" "$OUT/$a.out"
+	n=$(grep -oE 'working set recorded in [^ ]*: [0-9]+ pages' "$OUT/$2-hot-1.err" | awk '{ print $(NF - 1) }')
+	if [ -s "$d/memory.hot" ] && [ -n "$n" ] && [ "$n" -gt 0 ]; then
+		pass "$l: the first restore recorded its guest's working set ($n pages in $d/memory.hot)"
+	else
+		failed "$l: no working set recorded: $(grep 'working set' "$OUT/$2-hot-1.err")"
+	fi
+
+	snap_run "$2-hot-2" "$bin" --restore "$d" --verbose
+	wait $SNAP_PID; echo $? >"$OUT/$2-hot-2.rc"
+	snap_restored_ok "$l: the next restore (with the hint)" "$2-hot-2" "$OUT/$a.out"
+	used=$(grep -oE 'working set from [^ ]*: [0-9]+ runs of 2 MiB copied, [0-9]+ pages populated' "$OUT/$2-hot-2.err")
+	if [ -n "$used" ] && [ "$(awk '{ print $5 + $11 }' <<<"$used")" -gt 0 ]; then
+		pass "$l: the next restore brought the working set in before its vCPUs ran ($used)"
+	else
+		failed "$l: the next restore did not use the hint: $(grep 'working set' "$OUT/$2-hot-2.err")"
+	fi
+
+	# One byte changed: the checksum no longer matches; not used, and
+	# that restore, having none, records a new one.
+	printf '\x5a' | dd of="$d/memory.hot" bs=1 seek=40 conv=notrunc status=none
+	snap_run "$2-hot-bad" "$bin" --restore "$d" --verbose
+	wait $SNAP_PID; echo $? >"$OUT/$2-hot-bad.rc"
+	snap_restored_ok "$l: a restore with a corrupt hint" "$2-hot-bad" "$OUT/$a.out"
+	expect_eq "$l: a corrupt hint is not used" 0 "$(grep -c 'working set from' "$OUT/$2-hot-bad.err")"
+	expect_match "$l: ... and a new one is recorded" 'working set recorded in' "$OUT/$2-hot-bad.err"
+	# The memory file newer than its hint (a hint taken from another file).
+	touch "$d/memory"
+	snap_run "$2-hot-old" "$bin" --restore "$d" --verbose
+	wait $SNAP_PID; echo $? >"$OUT/$2-hot-old.rc"
+	snap_restored_ok "$l: a restore with a hint older than the memory file" "$2-hot-old" "$OUT/$a.out"
+	expect_match "$l: a hint that does not match its memory file is not used" 'memory.hot does not match' "$OUT/$2-hot-old.err"
+	# A new snapshot into the directory: the old hint goes.
+	snap_run "$2-hot-again" "$bin" --restore "$d" --snapshot-dir "$d" --snapshot-then exit
+	snap_wait_for '^count 120$' "$OUT/$2-hot-again.out" && kill -USR2 $SNAP_WPID
+	wait $SNAP_PID; echo $? >"$OUT/$2-hot-again.rc"
+	expect_eq "$l: a new snapshot into the directory (status 7)" 7 "$(rc "$2-hot-again")"
+	expect_eq "$l: ... removed the old memory's hint" no "$([ -e "$d/memory.hot" ] && echo yes || echo no)"
 }
 
 # snapshot_devices_checks BIN LABEL DIR: the counting guest with virtio

@@ -1,0 +1,383 @@
+#include "snapshot/hot_pages.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/guest_mem.h"
+#include "sandbox/seccomp.h"
+#include "util/clock.h"
+#include "util/crc32.h"
+#include "util/error.h"
+#include "util/file.h"
+#include "util/log.h"
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+#define PAGE 4096ULL
+#define CHUNK GMEM_ALIGN
+#define CHUNK_PAGES (CHUNK / PAGE)
+/* A 2 MiB run with at least this many working-set pages is copied whole
+ * into a huge page: one nested fault for all of it then, where page by
+ * page each would be one. */
+#define HOT_DENSE_PAGES 64
+/* More runs than this is no hint warden wrote (a 64 GiB guest with
+ * every other page touched would need 8 Mi). */
+#define HOT_MAX_RUNS (1u << 22)
+
+#define HOT_MAGIC "WRDNHOT"
+#define HOT_VERSION 1
+
+/* The hint file: this header, NRUNS runs, CRC-32 of all before it. */
+struct hot_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t nruns;
+	uint64_t mem_bytes; /* the memory file it was taken from: */
+	uint64_t mem_ino;
+	uint64_t mem_dev;
+	int64_t mem_mtime_ns;
+};
+
+/* NPAGES pages from PAGE that the guest read (WRITTEN 0) or wrote (1). */
+struct hot_run {
+	uint64_t page;
+	uint32_t npages;
+	uint32_t written;
+};
+
+int hot_path(const char *mem_path, char *out, unsigned long len)
+{
+	return (unsigned long)snprintf(out, len, "%s.hot", mem_path) < len ? 0 : -1;
+}
+
+static int identity(const char *mem_path, struct hot_header *h)
+{
+	struct stat st;
+
+	if (stat(mem_path, &st) < 0)
+		return -1;
+	h->mem_bytes = (uint64_t)st.st_size;
+	h->mem_ino = (uint64_t)st.st_ino;
+	h->mem_dev = (uint64_t)st.st_dev;
+	h->mem_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return 0;
+}
+
+/* The hint of MEM_PATH for a memory of SIZE bytes, checked whole: its
+ * runs (malloc'd) and their count, or -1 (no usable hint). */
+static long hint_read(const char *mem_path, uint64_t size, struct hot_run **out)
+{
+	char path[4096];
+	struct hot_header h, want;
+	struct stat st;
+	uint8_t *buf = NULL;
+	uint32_t crc;
+	size_t len;
+	int fd;
+	long n = -1;
+
+	if (hot_path(mem_path, path, sizeof(path)) < 0 || identity(mem_path, &want) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)(sizeof(h) + 4) ||
+	    st.st_size > (off_t)(sizeof(h) + (uint64_t)HOT_MAX_RUNS * sizeof(struct hot_run) + 4))
+		goto out;
+	len = (size_t)st.st_size;
+	buf = malloc(len);
+	if (!buf || pread(fd, buf, len, 0) != (ssize_t)len)
+		goto out;
+	memcpy(&h, buf, sizeof(h));
+	memcpy(&crc, buf + len - 4, 4);
+	if (crc32_update(0, buf, len - 4) != crc || memcmp(h.magic, HOT_MAGIC, 8) != 0 || h.version != HOT_VERSION ||
+	    len != sizeof(h) + (size_t)h.nruns * sizeof(struct hot_run) + 4 || h.mem_bytes != size ||
+	    h.mem_bytes != want.mem_bytes || h.mem_ino != want.mem_ino || h.mem_dev != want.mem_dev ||
+	    h.mem_mtime_ns != want.mem_mtime_ns) {
+		log_debug("restore: %s does not match %s: not used", path, mem_path);
+		goto out;
+	}
+	/* The runs, in place: each must lie inside the memory. */
+	memmove(buf, buf + sizeof(h), (size_t)h.nruns * sizeof(struct hot_run));
+	*out = (struct hot_run *)buf;
+	for (uint32_t i = 0; i < h.nruns; i++)
+		if ((*out)[i].npages == 0 || (*out)[i].page > size / PAGE ||
+		    (*out)[i].npages > size / PAGE - (*out)[i].page)
+			goto out;
+	n = (long)h.nruns;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return n;
+}
+
+static int pread_all(int fd, uint8_t *p, size_t n, uint64_t off)
+{
+	while (n) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += r, n -= (size_t)r, off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* Chunk OFF of M as anonymous memory (a huge page where the host gives
+ * one) holding the file's bytes.  If the read fails the file is mapped
+ * there again (lazy, as before); -1 only when even that fails. */
+static int copy_chunk(struct guest_mem *m, int fd, uint64_t off)
+{
+	size_t n = m->size - off < CHUNK ? (size_t)(m->size - off) : (size_t)CHUNK;
+	void *p = mmap(m->map + off, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return 0; /* the file's mapping is still there */
+	madvise(p, n, MADV_HUGEPAGE);
+	madvise(p, n, MADV_DONTFORK);
+	if (pread_all(fd, p, n, off) == 0)
+		return 0;
+	if (mmap(m->map + off, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, (off_t)off) ==
+	    MAP_FAILED)
+		return fail_errno(ERR_HOST, "restore: cannot map the memory file again after a failed read");
+	madvise(m->map + off, n, MADV_DONTFORK);
+	return 0;
+}
+
+struct prefetch {
+	uint64_t budget;
+	unsigned chunks;
+	uint64_t pages;
+};
+
+/* The pages of run R outside the chunks copied whole (DENSE), populated. */
+static void populate_run(struct guest_mem *m, const struct hot_run *r, const uint8_t *dense, struct prefetch *p)
+{
+	uint64_t page = r->page, end = r->page + r->npages;
+
+	while (page < end && p->budget >= PAGE) {
+		uint64_t c = page / CHUNK_PAGES, stop = (c + 1) * CHUNK_PAGES < end ? (c + 1) * CHUNK_PAGES : end;
+		uint64_t len = (stop - page) * PAGE;
+
+		if (!dense[c]) {
+			len = len < p->budget ? len : p->budget & ~(PAGE - 1);
+			/* A page that cannot be populated stays lazy. */
+			madvise(m->map + page * PAGE, len, r->written ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+			p->budget -= len;
+			p->pages += len / PAGE;
+		}
+		page = stop;
+	}
+}
+
+int hot_prefetch(struct guest_mem *m, const char *mem_path)
+{
+	struct hot_run *runs = NULL;
+	long n = hint_read(mem_path, m->size, &runs);
+	uint64_t nchunks = (m->size + CHUNK - 1) / CHUNK, t0 = now_ns();
+	struct prefetch p = { .budget = HOT_MAX_BYTES };
+	uint16_t *count;
+	uint8_t *dense;
+	int fd, ret = 1;
+
+	if (n < 0)
+		return 0;
+	count = calloc(nchunks, sizeof(*count));
+	dense = calloc(nchunks, 1);
+	fd = open(mem_path, O_RDONLY | O_CLOEXEC);
+	if (!count || !dense || fd < 0)
+		goto out;
+	for (long i = 0; i < n; i++)
+		for (uint64_t pg = runs[i].page; pg < runs[i].page + runs[i].npages; pg++)
+			count[pg / CHUNK_PAGES]++;
+	for (uint64_t c = 0; c < nchunks && p.budget >= CHUNK; c++) {
+		if (count[c] < HOT_DENSE_PAGES)
+			continue;
+		if (copy_chunk(m, fd, c * CHUNK) < 0) {
+			ret = -1;
+			goto out;
+		}
+		dense[c] = 1;
+		p.chunks++;
+		p.budget -= CHUNK;
+	}
+	for (long i = 0; i < n; i++)
+		populate_run(m, &runs[i], dense, &p);
+	log_debug("restore: working set from %s.hot: %u runs of 2 MiB copied, %llu pages populated, in %.1f ms",
+		  mem_path, p.chunks, (unsigned long long)p.pages, (double)(now_ns() - t0) / 1e6);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(count);
+	free(dense);
+	free(runs);
+	return ret;
+}
+
+/* --- recording --- */
+
+struct run_list {
+	struct hot_run *v;
+	uint32_t n, cap;
+};
+
+static int run_add(struct run_list *l, uint64_t page, bool written)
+{
+	struct hot_run *last = l->n ? &l->v[l->n - 1] : NULL;
+
+	if (last && last->page + last->npages == page && last->written == written && last->npages < UINT32_MAX) {
+		last->npages++;
+		return 0;
+	}
+	if (l->n == HOT_MAX_RUNS)
+		return -1;
+	if (l->n == l->cap) {
+		uint32_t cap = l->cap ? l->cap * 2 : 1024;
+		struct hot_run *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		l->v = v, l->cap = cap;
+	}
+	l->v[l->n++] = (struct hot_run){ .page = page, .npages = 1, .written = written };
+	return 0;
+}
+
+/* The pages of R's mapping that are present in this process (bit 63 of
+ * /proc/self/pagemap), written where they are no longer the file's (bit
+ * 61 clear: the guest's write made them anonymous). */
+static int scan(const struct hot_recorder *r, struct run_list *l)
+{
+	uint64_t e[4096]; /* 32 KiB of the thread's stack */
+	uint64_t npages = r->size / PAGE, first = (uintptr_t)r->map / PAGE;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -1;
+	for (uint64_t pg = 0; ret == 0 && pg < npages; pg += 4096) {
+		uint64_t k = npages - pg < 4096 ? npages - pg : 4096;
+
+		if (pread_all(fd, (uint8_t *)e, k * 8, (first + pg) * 8) < 0) {
+			ret = -1;
+			break;
+		}
+		for (uint64_t i = 0; ret == 0 && i < k; i++)
+			if (e[i] >> 63)
+				ret = run_add(l, pg + i, !((e[i] >> 61) & 1));
+	}
+	close(fd);
+	return ret;
+}
+
+static int hint_write(const struct hot_recorder *r, const struct hot_header *id, const struct run_list *l)
+{
+	char path[4096], tmp[4200];
+	struct hot_header h = *id;
+	size_t len = sizeof(h) + (size_t)l->n * sizeof(*l->v);
+	uint8_t *buf = malloc(len + 4);
+	uint32_t crc;
+	int fd, ret = -1;
+
+	memcpy(h.magic, HOT_MAGIC, 8);
+	h.version = HOT_VERSION;
+	h.nruns = l->n;
+	if (!buf || hot_path(r->path, path, sizeof(path)) < 0 ||
+	    (unsigned long)snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= sizeof(tmp)) {
+		free(buf);
+		return -1;
+	}
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), l->v, (size_t)l->n * sizeof(*l->v));
+	crc = crc32_update(0, buf, len);
+	memcpy(buf + len, &crc, 4);
+	/* Another restore's hint may be renamed in meanwhile: either is whole. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		ret = file_pwrite_all(fd, buf, len + 4, 0);
+		close(fd);
+		if (ret == 0)
+			ret = rename(tmp, path);
+		if (ret < 0)
+			unlink(tmp);
+	}
+	free(buf);
+	return ret;
+}
+
+static void *record_thread(void *arg)
+{
+	struct hot_recorder *r = arg;
+	struct pollfd p = { .fd = r->stop_efd, .events = POLLIN };
+	struct run_list l = { 0 };
+	struct hot_header id = { 0 };
+	uint64_t pages = 0, written = 0;
+
+	seccomp_enter(THREAD_SNAPSHOT);
+	if (poll(&p, 1, HOT_WINDOW_MS) != 0)
+		return NULL; /* stopped: the VM ended first */
+	if (identity(r->path, &id) < 0 || id.mem_bytes != r->size || scan(r, &l) < 0 || hint_write(r, &id, &l) < 0) {
+		log_debug("restore: no working set recorded for %s: %s", r->path, strerror(errno));
+	} else {
+		for (uint32_t i = 0; i < l.n; i++) {
+			pages += l.v[i].npages;
+			written += l.v[i].written ? l.v[i].npages : 0;
+		}
+		log_debug("restore: working set recorded in %s.hot: %llu pages (%llu written) in %u runs", r->path,
+			  (unsigned long long)pages, (unsigned long long)written, l.n);
+	}
+	free(l.v);
+	return NULL;
+}
+
+void hot_record_start(struct hot_recorder *r, const struct guest_mem *m, const char *mem_path)
+{
+	*r = (struct hot_recorder){ .stop_efd = -1, .map = m->map, .size = m->size };
+	if (snprintf(r->path, sizeof(r->path), "%s", mem_path) >= (int)sizeof(r->path))
+		return;
+	r->stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (r->stop_efd < 0)
+		return;
+	if (pthread_create(&r->thread, NULL, record_thread, r) == 0)
+		r->started = true;
+}
+
+void hot_record_stop(struct hot_recorder *r)
+{
+	uint64_t one = 1;
+
+	if (r->started) {
+		if (write(r->stop_efd, &one, sizeof(one)) < 0)
+			log_warn("restore: cannot stop the working set recorder: %s", strerror(errno));
+		pthread_join(r->thread, NULL);
+		r->started = false;
+	}
+	if (r->stop_efd >= 0)
+		close(r->stop_efd);
+	r->stop_efd = -1;
+}
+
+void hot_forget(const char *mem_path)
+{
+	char path[4096];
+
+	if (hot_path(mem_path, path, sizeof(path)) == 0 && unlink(path) < 0 && errno != ENOENT)
+		log_warn("cannot remove the old working set hint %s: %s", path, strerror(errno));
+}

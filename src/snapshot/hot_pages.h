@@ -1,0 +1,63 @@
+/* A restored guest's working set (docs/snapshot.md, "Restore time").
+ *
+ * A restore maps the memory file privately and lazily: each page the
+ * guest touches first is a nested page fault that maps 4 KiB of the
+ * file (and a second one, with a copy, when the guest writes it), where a
+ * booted guest's RAM is anonymous memory in 2 MiB pages.  Nested, those
+ * faults are what a restored guest spends its first few hundred
+ * milliseconds on.
+ *
+ * So a restore records what its guest touched in its first
+ * HOT_WINDOW_MS (the pages present in warden's mapping of the file, and
+ * which of them the guest wrote), next to the memory file as MEM.hot;
+ * the restores after it bring those pages in before the vCPUs start: a
+ * 2 MiB run with many of them as one anonymous (huge) page filled from
+ * the file, a sparse one page by page (MADV_POPULATE_WRITE for what the
+ * guest wrote, MADV_POPULATE_READ for what it read).  Bounded: at most
+ * HOT_MAX_BYTES whatever the guest's size, and the rest stays lazy.  A
+ * hint that does not match its memory file (another size, inode or
+ * modification time: a newer snapshot) is ignored; a snapshot removes
+ * the old one. */
+#ifndef WARDEN_SNAPSHOT_HOT_PAGES_H
+#define WARDEN_SNAPSHOT_HOT_PAGES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct guest_mem;
+
+/* How long after the start the working set is taken. */
+#define HOT_WINDOW_MS 500
+/* At most this much is brought in before the vCPUs start. */
+#define HOT_MAX_BYTES (64ULL << 20)
+
+/* MEM_PATH's hint file name into OUT (LEN bytes): -1 if too long. */
+int hot_path(const char *mem_path, char *out, unsigned long len);
+
+/* Before the vCPUs start: bring in what MEM_PATH's hint names, into M
+ * (mapped from MEM_PATH).  Returns 1 when a hint was used, 0 when there
+ * was none that matches (nothing done; a missing or stale hint is no
+ * error), never fails: what it cannot bring in stays lazy. */
+int hot_prefetch(struct guest_mem *m, const char *mem_path);
+
+struct hot_recorder {
+	pthread_t thread;
+	bool started;
+	int stop_efd;
+	uint8_t *map;
+	uint64_t size;
+	char path[4096]; /* the memory file */
+};
+
+/* Record M's working set in HOT_WINDOW_MS from now into MEM_PATH's hint,
+ * on a thread of its own (the snapshot thread's seccomp kind).  Nothing
+ * to do, or no thread: no hint, no error. */
+void hot_record_start(struct hot_recorder *r, const struct guest_mem *m, const char *mem_path);
+/* Stop it (a VM that ended within the window leaves no hint) and wait. */
+void hot_record_stop(struct hot_recorder *r);
+
+/* A new memory file at MEM_PATH: its old hint goes first. */
+void hot_forget(const char *mem_path);
+
+#endif
