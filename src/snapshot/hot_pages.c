@@ -27,12 +27,6 @@
 #endif
 
 #define PAGE 4096ULL
-#define CHUNK GMEM_ALIGN
-#define CHUNK_PAGES (CHUNK / PAGE)
-/* A 2 MiB run with at least this many working-set pages is copied whole
- * into a huge page: one nested fault for all of it then, where page by
- * page each would be one. */
-#define HOT_DENSE_PAGES 64
 /* More runs than this is no hint warden wrote (a 64 GiB guest with
  * every other page touched would need 8 Mi). */
 #define HOT_MAX_RUNS (1u << 22)
@@ -140,96 +134,28 @@ static int pread_all(int fd, uint8_t *p, size_t n, uint64_t off)
 	return 0;
 }
 
-/* Chunk OFF of M as anonymous memory (a huge page where the host gives
- * one) holding the file's bytes.  If the read fails the file is mapped
- * there again (lazy, as before); -1 only when even that fails. */
-static int copy_chunk(struct guest_mem *m, int fd, uint64_t off)
-{
-	size_t n = m->size - off < CHUNK ? (size_t)(m->size - off) : (size_t)CHUNK;
-	void *p = mmap(m->map + off, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-		       -1, 0);
-
-	if (p == MAP_FAILED)
-		return 0; /* the file's mapping is still there */
-	madvise(p, n, MADV_HUGEPAGE);
-	madvise(p, n, MADV_DONTFORK);
-	if (pread_all(fd, p, n, off) == 0)
-		return 0;
-	if (mmap(m->map + off, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, (off_t)off) ==
-	    MAP_FAILED)
-		return fail_errno(ERR_HOST, "restore: cannot map the memory file again after a failed read");
-	madvise(m->map + off, n, MADV_DONTFORK);
-	return 0;
-}
-
-struct prefetch {
-	uint64_t budget;
-	unsigned chunks;
-	uint64_t pages;
-};
-
-/* The pages of run R outside the chunks copied whole (DENSE), populated. */
-static void populate_run(struct guest_mem *m, const struct hot_run *r, const uint8_t *dense, struct prefetch *p)
-{
-	uint64_t page = r->page, end = r->page + r->npages;
-
-	while (page < end && p->budget >= PAGE) {
-		uint64_t c = page / CHUNK_PAGES, stop = (c + 1) * CHUNK_PAGES < end ? (c + 1) * CHUNK_PAGES : end;
-		uint64_t len = (stop - page) * PAGE;
-
-		if (!dense[c]) {
-			len = len < p->budget ? len : p->budget & ~(PAGE - 1);
-			/* A page that cannot be populated stays lazy. */
-			madvise(m->map + page * PAGE, len, r->written ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
-			p->budget -= len;
-			p->pages += len / PAGE;
-		}
-		page = stop;
-	}
-}
-
 int hot_prefetch(struct guest_mem *m, const char *mem_path)
 {
 	struct hot_run *runs = NULL;
 	long n = hint_read(mem_path, m->size, &runs);
-	uint64_t nchunks = (m->size + CHUNK - 1) / CHUNK, t0 = now_ns();
-	struct prefetch p = { .budget = HOT_MAX_BYTES };
-	uint16_t *count;
-	uint8_t *dense;
-	int fd, ret = 1;
+	uint64_t budget = HOT_MAX_BYTES / PAGE, pages = 0, t0 = now_ns();
 
 	if (n < 0)
 		return 0;
-	count = calloc(nchunks, sizeof(*count));
-	dense = calloc(nchunks, 1);
-	fd = open(mem_path, O_RDONLY | O_CLOEXEC);
-	if (!count || !dense || fd < 0)
-		goto out;
-	for (long i = 0; i < n; i++)
-		for (uint64_t pg = runs[i].page; pg < runs[i].page + runs[i].npages; pg++)
-			count[pg / CHUNK_PAGES]++;
-	for (uint64_t c = 0; c < nchunks && p.budget >= CHUNK; c++) {
-		if (count[c] < HOT_DENSE_PAGES)
-			continue;
-		if (copy_chunk(m, fd, c * CHUNK) < 0) {
-			ret = -1;
-			goto out;
-		}
-		dense[c] = 1;
-		p.chunks++;
-		p.budget -= CHUNK;
+	/* Each run mapped into this process now, from the page cache: what
+	 * the guest read as the file's pages, what it wrote as private
+	 * copies.  A run that cannot be populated stays lazy. */
+	for (long i = 0; i < n && budget; i++) {
+		uint64_t k = runs[i].npages < budget ? runs[i].npages : budget;
+
+		madvise(m->map + runs[i].page * PAGE, k * PAGE, runs[i].written ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+		budget -= k;
+		pages += k;
 	}
-	for (long i = 0; i < n; i++)
-		populate_run(m, &runs[i], dense, &p);
-	log_debug("restore: working set from %s.hot: %u runs of 2 MiB copied, %llu pages populated, in %.1f ms",
-		  mem_path, p.chunks, (unsigned long long)p.pages, (double)(now_ns() - t0) / 1e6);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(count);
-	free(dense);
+	log_debug("restore: working set from %s.hot: %llu pages populated in %.1f ms", mem_path,
+		  (unsigned long long)pages, (double)(now_ns() - t0) / 1e6);
 	free(runs);
-	return ret;
+	return 1;
 }
 
 /* --- recording --- */

@@ -1,23 +1,29 @@
 /* A restored guest's working set (docs/snapshot.md, "Restore time").
  *
- * A restore maps the memory file privately and lazily: each page the
- * guest touches first is a nested page fault that maps 4 KiB of the
- * file (and a second one, with a copy, when the guest writes it), where a
- * booted guest's RAM is anonymous memory in 2 MiB pages.  Nested, those
- * faults are what a restored guest spends its first few hundred
- * milliseconds on.
+ * A restore maps the memory file privately and lazily: the first touch
+ * of each page is a fault in warden's process (the page cache's page
+ * mapped, 16 at a time; a private copy when the guest writes it) inside
+ * a nested page fault, on the vCPU's time.  Measured in the emulated
+ * tier: ~470 such faults on the vCPU thread before the restored guest's
+ * first line, most of the ~100 ms from its vCPUs' start to that line
+ * that is not the guest's own work.
  *
  * So a restore records what its guest touched in its first
  * HOT_WINDOW_MS (the pages present in warden's mapping of the file, and
- * which of them the guest wrote), next to the memory file as MEM.hot;
- * the restores after it bring those pages in before the vCPUs start: a
- * 2 MiB run with many of them as one anonymous (huge) page filled from
- * the file, a sparse one page by page (MADV_POPULATE_WRITE for what the
- * guest wrote, MADV_POPULATE_READ for what it read).  Bounded: at most
- * HOT_MAX_BYTES whatever the guest's size, and the rest stays lazy.  A
- * hint that does not match its memory file (another size, inode or
- * modification time: a newer snapshot) is ignored; a snapshot removes
- * the old one. */
+ * which of them the guest wrote: no longer the file's), next to the
+ * memory file as MEM.hot; the restores after it map those pages before
+ * the vCPUs start (MADV_POPULATE_READ, and MADV_POPULATE_WRITE for what
+ * the guest wrote), so that the guest's first touches only take KVM's
+ * nested fault.  Bounded: at most HOT_MAX_BYTES whatever the guest's
+ * size; the rest stays lazy.  The hint only says what to bring in early:
+ * every byte still comes from the memory file, so a wrong hint costs
+ * time, never correctness.  One that does not match its memory file
+ * (another size, inode or modification time) is ignored; a snapshot
+ * removes the old one.
+ *
+ * Not done: copying the working set's 2 MiB runs into anonymous huge
+ * pages (fewer nested faults): in the emulated tier each 2 MiB copy cost
+ * 6-9 ms, more than the faults it saved (docs/benchmarks.md). */
 #ifndef WARDEN_SNAPSHOT_HOT_PAGES_H
 #define WARDEN_SNAPSHOT_HOT_PAGES_H
 
@@ -35,10 +41,10 @@ struct guest_mem;
 /* MEM_PATH's hint file name into OUT (LEN bytes): -1 if too long. */
 int hot_path(const char *mem_path, char *out, unsigned long len);
 
-/* Before the vCPUs start: bring in what MEM_PATH's hint names, into M
- * (mapped from MEM_PATH).  Returns 1 when a hint was used, 0 when there
- * was none that matches (nothing done; a missing or stale hint is no
- * error), never fails: what it cannot bring in stays lazy. */
+/* Before the vCPUs start: map what MEM_PATH's hint names into M (mapped
+ * from MEM_PATH).  Returns 1 when a hint was used, 0 when there was none
+ * that matches (nothing done; a missing or stale hint is no error);
+ * never fails: what it cannot bring in stays lazy. */
 int hot_prefetch(struct guest_mem *m, const char *mem_path);
 
 struct hot_recorder {

@@ -256,8 +256,6 @@ int snapshot_restore(struct vm *vm, const struct snapshot *s)
 	/* The pages the guest will touch first, if an earlier restore said
 	 * which; else this one records them. */
 	hot = hot_prefetch(&vm->mem, s->mem_path);
-	if (hot < 0)
-		return -1;
 	if (hot == 0 && !hot_recording) {
 		hot_record_start(&hot_recorder, &vm->mem, s->mem_path);
 		hot_recording = true;
