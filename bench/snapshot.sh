@@ -8,6 +8,10 @@
 #     "VM set up in N ms since warden started" with --verbose, and, in the
 #     emulated tier, from the shell's exec of warden to the restored
 #     guest's first console line (its counter runs every 20 ms);
+#     each size's first restore runs long enough to record its guest's
+#     working set (DIR/memory.hot, docs/snapshot.md); then RUNS pairs,
+#     alternating: a restore without it ("lazy": the hint removed) and
+#     one with it ("working set": the recorded hint put back);
 #   - emu only: a cold boot of the same guest, process start to the init
 #     line ("warden-guest: up"), which the restore is compared with;
 #   - the cold start's own "VM set up in N ms" (the same machine booted,
@@ -52,14 +56,21 @@ native() {
 		wait $pid || true
 		echo "SNAP-SETUP native $m $(grep -o 'VM set up in [0-9.]* ms' "$d.src.err" | awk '{ print $5 }')"
 		echo "SNAP-WRITE native $m $(grep -o 'snapshot written to [^ ]* in [0-9.]* ms' "$d.src.err" | awk '{ print $(NF - 1) }') $(du -k "$d/memory" | cut -f1)"
-		for ((i = 0; i < RUNS; i++)); do
+		# The learning restore: the guest runs to its end (about 1 s).
+		build/warden run --restore "$d" --verbose >"$d.r.out" 2>"$d.r.err" </dev/null || true
+		echo "SNAP-HINT native $m $(grep -oE 'working set recorded in [^ ]*: [0-9]+ pages' "$d.r.err" | awk '{ print $(NF - 1) }')"
+		cp "$d/memory.hot" "$d.hot" 2>/dev/null || rm -f "$d.hot"
+		for ((i = 0; i < 2 * RUNS; i++)); do
+			mode=lazy
+			rm -f "$d/memory.hot"
+			((i % 2)) && mode=hot && { cp "$d.hot" "$d/memory.hot" 2>/dev/null || true; }
 			: >"$d.r.err"
 			build/warden run --restore "$d" --verbose >"$d.r.out" 2>"$d.r.err" </dev/null &
 			pid=$!
 			for ((n = 0; n < 400; n++)); do grep -q 'VM set up in' "$d.r.err" && break; sleep 0.01; done
 			kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null || true
 			sleep 0.5 # the killed VM's teardown is over before the next start
-			echo "SNAP-RESTORE native $m $(grep -o 'VM set up in [0-9.]* ms' "$d.r.err" | awk '{ print $5 }')"
+			echo "SNAP-RESTORE native $m $mode $(grep -o 'VM set up in [0-9.]* ms' "$d.r.err" | awk '{ print $5 }')"
 		done
 		rm -rf "$d"
 	done
@@ -96,9 +107,26 @@ for m in $MEMS; do
     echo "SNAP-SETUP emu $m $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup | awk '{ print $5 }')"
     echo "SNAP-COLD emu $m $(awk -v a=$t0 -v b=$tup 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
     echo "SNAP-WRITE emu $m $(grep -o 'in [0-9.]* ms' /tmp/written | awk '{ print $2 }') $(du -k /tmp/snap/memory | cut -f1)"
+    # The learning restore: on to tick 40 (past the 0.5 s in which it
+    # records its guest's working set).
+    rm -f /tmp/fifo && mkfifo /tmp/fifo
+    warden run --restore /tmp/snap --verbose </dev/null >/tmp/fifo 2>&1 &
+    pid=$!
+    while IFS= read -r line; do
+        case $line in
+        *"working set recorded"*) echo "SNAP-HINT emu $m $(echo "$line" | grep -oE '[0-9]+ pages' | awk '{ print $1 }')" ;;
+        "tick 40"*) kill -KILL $pid ;;
+        esac
+    done </tmp/fifo
+    wait $pid 2>/dev/null
+    cp /tmp/snap/memory.hot /tmp/hint.keep 2>/dev/null || rm -f /tmp/hint.keep
+    sleep 2
     i=0
-    while [ $i -lt $RUNS ]; do
+    while [ $i -lt $((2 * RUNS)) ]; do
         i=$((i + 1))
+        mode=lazy
+        rm -f /tmp/snap/memory.hot
+        if [ $((i % 2)) = 0 ]; then mode=hot; cp /tmp/hint.keep /tmp/snap/memory.hot 2>/dev/null; fi
         rm -f /tmp/fifo /tmp/setup && mkfifo /tmp/fifo
         t0=$EPOCHREALTIME
         warden run --restore /tmp/snap --verbose </dev/null >/tmp/fifo 2>&1 &
@@ -112,7 +140,7 @@ for m in $MEMS; do
         done </tmp/fifo
         wait $pid 2>/dev/null
         sleep 2 # the killed VM's teardown is over before the next start
-        echo "SNAP-RESTORE emu $m $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup | awk '{ print $5 }') $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
+        echo "SNAP-RESTORE emu $m $mode $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup | awk '{ print $5 }') $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
     done
 done
 L1
@@ -133,21 +161,27 @@ done
 	bench_facts $TIERS | sed 's/^/    /'
 	grep '^fact: L1' "$raw" | sed 's/^/    /' || true
 	echo
-	echo "| tier | guest MiB | snapshot written (ms) | memory file allocated (MiB) | restores | restore: start -> vCPUs run (ms, median; min) | cold start -> vCPUs run (ms, one run) | restore: start -> first guest line (ms, median) | cold boot: start -> init line (ms) | restore / cold boot |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
+	echo "| tier | guest MiB | snapshot written (ms) | memory file allocated (MiB) | working set recorded (pages) | restore | restores | restore: start -> vCPUs run (ms, median; min) | cold start -> vCPUs run (ms, one run) | restore: start -> first guest line (ms, median; min) | cold boot: start -> init line (ms) | restore / cold boot |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for t in $TIERS; do
 		for m in $MEMS; do
-			w=$(awk -v t=$t -v m=$m '$1 == "SNAP-WRITE" && $2 == t && $3 == m { print $4 }' "$raw")
-			a=$(awk -v t=$t -v m=$m '$1 == "SNAP-WRITE" && $2 == t && $3 == m { printf "%.1f", $5 / 1024 }' "$raw")
-			n=$(awk -v t=$t -v m=$m '$1 == "SNAP-RESTORE" && $2 == t && $3 == m' "$raw" | grep -c . || true)
-			r=$(awk -v t=$t -v m=$m '$1 == "SNAP-RESTORE" && $2 == t && $3 == m { print $4 }' "$raw" | med)
-			lo=$(awk -v t=$t -v m=$m '$1 == "SNAP-RESTORE" && $2 == t && $3 == m { print $4 }' "$raw" | sort -n | head -1)
-			cs=$(awk -v t=$t -v m=$m '$1 == "SNAP-SETUP" && $2 == t && $3 == m { print $4 }' "$raw")
-			f=$(awk -v t=$t -v m=$m '$1 == "SNAP-RESTORE" && $2 == t && $3 == m && $5 != "" { print $5 }' "$raw" | med)
-			c=$(awk -v t=$t -v m=$m '$1 == "SNAP-COLD" && $2 == t && $3 == m { print $4 }' "$raw")
-			ratio=-
-			[ -n "$c" ] && [ "$f" != - ] && ratio=$(awk -v a="$f" -v b="$c" 'BEGIN { printf "%.1f%%", 100 * a / b }')
-			echo "| $t | $m | ${w:--} | ${a:--} | $n | $r; ${lo:--} | ${cs:--} | $f | ${c:--} | $ratio |"
+			for mode in lazy hot; do
+				sel() { awk -v t=$t -v m=$m -v o=$mode -v c="$1" '$1 == "SNAP-RESTORE" && $2 == t && $3 == m && $4 == o && $c != "" { print $c }' "$raw"; }
+				w=$(awk -v t=$t -v m=$m '$1 == "SNAP-WRITE" && $2 == t && $3 == m { print $4 }' "$raw")
+				a=$(awk -v t=$t -v m=$m '$1 == "SNAP-WRITE" && $2 == t && $3 == m { printf "%.1f", $5 / 1024 }' "$raw")
+				h=$(awk -v t=$t -v m=$m '$1 == "SNAP-HINT" && $2 == t && $3 == m { print $4 }' "$raw")
+				n=$(sel 5 | grep -c . || true)
+				r=$(sel 5 | med)
+				lo=$(sel 5 | sort -n | head -1)
+				cs=$(awk -v t=$t -v m=$m '$1 == "SNAP-SETUP" && $2 == t && $3 == m { print $4 }' "$raw")
+				f=$(sel 6 | med)
+				flo=$(sel 6 | sort -n | head -1)
+				c=$(awk -v t=$t -v m=$m '$1 == "SNAP-COLD" && $2 == t && $3 == m { print $4 }' "$raw")
+				ratio=-
+				[ -n "$c" ] && [ "$f" != - ] && ratio=$(awk -v a="$f" -v b="$c" 'BEGIN { printf "%.1f%%", 100 * a / b }')
+				[ $mode = hot ] && mode="working set" || mode="lazy (no hint)"
+				echo "| $t | $m | ${w:--} | ${a:--} | ${h:--} | $mode | $n | $r; ${lo:--} | ${cs:--} | $f; ${flo:--} | ${c:--} | $ratio |"
+			done
 		done
 	done
 	echo
