@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Where a restore's time goes, in the emulated AMD-V tier (a diagnostic
+# for docs/benchmarks.md's "Snapshot and restore"; the timed table is
+# bench/snapshot.sh's).  One L1: the default Linux guest is booted with
+# --snapshot-dir, snapshotted at its 20th tick (it prints one every
+# 20 ms), then restored once per word of VARIANTS:
+#   learn  no hint; runs past 0.5 s, so it records the working set
+#          (DIR/memory.hot, docs/snapshot.md), which is kept for "hot"
+#   lazy   the hint removed: every page comes in on the guest's touch
+#   hot    the recorded hint put back: its pages mapped before the vCPUs run
+# Each restore runs with --stats (KVM's own counters: pf_taken, pages_4k,
+# pages_2m, exits) and is stopped (SIGTERM, --shutdown-timeout 0) at its
+# 30th line; warden's threads' page faults and CPU time (/proc/PID/task/*/
+# stat: minflt, utime, stime, guest_time in clock ticks) are read at the
+# vCPUs' start, at the first line and at the 30th.
+#
+# Usage: bash bench/restore-phases.sh   (from the repo root; make static
+#        guest first; takes /tmp/tcg.lock through bench/tcg-lock.sh)
+# Env: MEM=256 (MiB), VARIANTS="learn lazy hot lazy hot lazy hot".
+# Output: the L1 log's lines on stdout, the whole log in
+# build/bench/restore-phases/emu.log.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+. "$ROOT/bench/facts.sh"
+MEM=${MEM:-256}
+VARIANTS=${VARIANTS:-learn lazy hot lazy hot lazy hot}
+OUT=$ROOT/build/bench/restore-phases
+[ -x build/warden-static ] && [ -s build/guest/vmlinux ] || { echo "bench/restore-phases.sh: make static guest first" >&2; exit 1; }
+[[ $MEM =~ ^[1-9][0-9]*$ ]] || { echo "bench/restore-phases.sh: MEM must be MiB" >&2; exit 1; }
+mkdir -p "$OUT"
+{
+	echo '#!/bin/sh'
+	bench_l1_facts_sh
+	echo "m=$MEM; VARIANTS='$VARIANTS'"
+	cat <<'L1'
+export WARDEN_GUEST_DIR=/guest
+CMD='i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.02; done'
+threads() { # PID: per task, then the process: page faults and CPU ticks
+    for t in /proc/$1/task/*; do
+        echo "TASK $(cat $t/comm 2>/dev/null) $(sed 's/^.*) //' $t/stat 2>/dev/null |
+            awk '{ print "minflt=" $8, "majflt=" $10, "utime=" $12, "stime=" $13, "guest=" $41 }')"
+    done
+    echo "PROC $(sed 's/^.*) //' /proc/$1/stat | awk '{ print "minflt=" $8, "majflt=" $10, "utime=" $12, "stime=" $13, "guest=" $41 }')"
+}
+kstats() { # FILE: KVM's counters (the VM's, then each vCPU's) from --stats
+    tr ',{}' '\n\n\n' <$1 | grep -E '"(pages_4k|pages_2m|pf_taken|pf_fixed|exits|halt_exits|io_exits|total_exits)"' | tr -d ' \n'
+    echo
+}
+rm -rf /tmp/snap && mkdir -p /tmp/snap && rm -f /tmp/fifo && mkfifo /tmp/fifo
+t0=$EPOCHREALTIME
+warden run --mem $m --cmdline "console=ttyS0 quiet panic=-1 warden.run=\"$CMD\"" \
+    --snapshot-dir /tmp/snap --snapshot-then exit --verbose --stats /tmp/cold.json </dev/null >/tmp/fifo 2>&1 &
+pid=$!
+( while IFS= read -r line; do
+    case $line in
+    *"warden-guest: up"*) echo "UP $EPOCHREALTIME" >/tmp/up ;;
+    *"tick 20"*) kill -USR2 $pid ;;
+    *"VM set up in"*) echo "$line" >/tmp/setup ;;
+    esac
+  done </tmp/fifo )
+wait $pid
+read -r _ tup </tmp/up
+echo "COLD $m: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); init line $(awk -v a=$t0 -v b=$tup 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms"
+echo "COLD kvm: $(kstats /tmp/cold.json)"
+for v in $VARIANTS; do
+    rm -f /tmp/fifo /tmp/setup /tmp/r.json && mkfifo /tmp/fifo
+    [ $v = hot ] && cp /tmp/hint.keep /tmp/snap/memory.hot || rm -f /tmp/snap/memory.hot
+    t0=$EPOCHREALTIME
+    warden run --restore /tmp/snap --verbose --stats /tmp/r.json --shutdown-timeout 0 </dev/null >/tmp/fifo 2>&1 &
+    pid=$!
+    t1=; n=0
+    while IFS= read -r line; do
+        case $line in
+        *"VM set up in"*) echo "$line" >/tmp/setup; threads $pid >/tmp/setup.threads ;;
+        *"working set"*) echo "LOG $line" ;;
+        "tick "*) n=$((n + 1))
+                  if [ -z "$t1" ]; then t1=$EPOCHREALTIME; threads $pid >/tmp/first.threads; fi
+                  if [ $n = 30 ]; then threads $pid >/tmp/last.threads; t30=$EPOCHREALTIME; kill -TERM $pid; fi ;;
+        esac
+    done </tmp/fifo
+    wait $pid 2>/dev/null
+    [ $v = learn ] && cp /tmp/snap/memory.hot /tmp/hint.keep
+    echo "RESTORE $v $m: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); first line $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms; line 30 $(awk -v a=$t0 -v b=$t30 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms"
+    echo " at the vCPUs' start:"; cat /tmp/setup.threads
+    echo " at the first line:"; cat /tmp/first.threads
+    echo " at line 30:"; cat /tmp/last.threads
+    echo " kvm: $(kstats /tmp/r.json)"
+    sleep 2
+done
+L1
+} >"$OUT/l1-script.sh"
+bash "$ROOT/bench/tcg-lock.sh" nice -n 10 bash tests/emu/l1.sh --mem 4096 --timeout 900 "$OUT/l1-script.sh" >"$OUT/emu.log" 2>&1 ||
+	{ echo "bench/restore-phases.sh: L1 run failed (log $OUT/emu.log)" >&2; exit 1; }
+tr -d '\r' <"$OUT/emu.log" | grep -E '^(fact: |COLD|RESTORE|LOG| at|TASK|PROC| kvm)'
