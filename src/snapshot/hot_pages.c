@@ -259,7 +259,9 @@ static void *record_thread(void *arg)
 	seccomp_enter(THREAD_SNAPSHOT);
 	if (poll(&p, 1, HOT_WINDOW_MS) != 0)
 		return NULL; /* stopped: the VM ended first */
-	if (identity(r->path, &id) < 0 || id.mem_bytes != r->size || scan(r, &l) < 0 || hint_write(r, &id, &l) < 0) {
+	/* Nothing touched (a VM loaded paused that stayed so): no hint. */
+	if (identity(r->path, &id) < 0 || id.mem_bytes != r->size || scan(r, &l) < 0 || l.n == 0 ||
+	    hint_write(r, &id, &l) < 0) {
 		log_debug("restore: no working set recorded for %s: %s", r->path, strerror(errno));
 	} else {
 		for (uint32_t i = 0; i < l.n; i++) {
