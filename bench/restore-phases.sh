@@ -8,6 +8,8 @@
 #          (DIR/memory.hot, docs/snapshot.md), which is kept for "hot"
 #   lazy   the hint removed: every page comes in on the guest's touch
 #   hot    the recorded hint put back: its pages mapped before the vCPUs run
+# warden's own split of its set-up (VM and vCPUs, devices, the restore
+# itself, --verbose) is printed for each.
 # Each restore runs with --stats (KVM's own counters: pf_taken, pages_4k,
 # pages_2m, exits) and is stopped (SIGTERM, --shutdown-timeout 0) at its
 # 30th line; warden's threads' page faults and CPU time (/proc/PID/task/*/
@@ -73,7 +75,7 @@ for v in $VARIANTS; do
     while IFS= read -r line; do
         case $line in
         *"VM set up in"*) echo "$line" >/tmp/setup; threads $pid >/tmp/setup.threads ;;
-        *"working set"*) echo "LOG $line" ;;
+        *"working set"*|*"set-up:"*) echo "LOG $line" ;;
         "tick "*) n=$((n + 1))
                   if [ -z "$t1" ]; then t1=$EPOCHREALTIME; threads $pid >/tmp/first.threads; fi
                   if [ $n = 30 ]; then threads $pid >/tmp/last.threads; t30=$EPOCHREALTIME; kill -TERM $pid; fi ;;
