@@ -137,12 +137,12 @@ api_snapshot_checks() { # BIN LABEL
 # (warden creates it) is snapshotted; a fresh process loads it with
 # network_overrides moving eth0 to tap B.  The host is asked directly
 # which taps exist (warden's taps are not persistent: each lives while a
-# warden holds it).  Malformed overrides, an iface_id the snapshot lacks
-# and two interfaces on one tap are refused (400) and the load after them
-# works.
+# warden holds it); a second interface (eth1) keeps its tap.  Malformed
+# overrides, an iface_id the snapshot lacks and two interfaces on one tap
+# are refused (400) and the load after them works.
 api_snapshot_net_checks() {
 	local bin=$1 l="api snapshot network_overrides ($2)" d=$3-net a="api-snap-$2-net" b="api-snap-$2-net-load"
-	local ta="wna$$${2:0:1}" tb="wnb$$${2:0:1}" body ov
+	local ta="wna$$${2:0:1}" tb="wnb$$${2:0:1}" tc="wnc$$${2:0:1}" body ov
 	if [ ! -c /dev/net/tun ]; then
 		skip "$l: no /dev/net/tun on this host: no tap to attach"
 		return
@@ -152,6 +152,8 @@ api_snapshot_net_checks() {
 	api_snap_configure "$d/disk.img"
 	api_expect "$l: PUT /network-interfaces/eth0 on tap $ta" 204 PUT /network-interfaces/eth0 \
 		"{\"iface_id\": \"eth0\", \"host_dev_name\": \"$ta\", \"guest_mac\": \"02:00:00:00:00:07\"}"
+	api_expect "$l: PUT /network-interfaces/eth1 on tap $tc" 204 PUT /network-interfaces/eth1 \
+		"{\"iface_id\": \"eth1\", \"host_dev_name\": \"$tc\"}"
 	api_expect "$l: InstanceStart" 204 PUT /actions '{"action_type": "InstanceStart"}'
 	if ! snap_wait_for '^count 30$' "$OUT/$a.out"; then
 		failed "$l: the guest never counted to 30: $(tail -c 300 "$OUT/$a.err")"
@@ -176,6 +178,8 @@ api_snapshot_net_checks() {
 		"{$body, \"network_overrides\": [{\"iface_id\": \"eth0\", \"host_dev_name\": \"$tb,mac=02:00:00:00:00:01\"}]}"
 	api_fault "$l: without host_dev_name" "missing field 'host_dev_name'" PUT /snapshot/load \
 		"{$body, \"network_overrides\": [{\"iface_id\": \"eth0\"}]}"
+	api_fault "$l: two interfaces on one tap" "would put two interfaces on tap $tc" PUT /snapshot/load \
+		"{$body, \"network_overrides\": [{\"iface_id\": \"eth0\", \"host_dev_name\": \"$tc\"}]}"
 	expect_eq "$l: a refused load made no tap" no "$([ -e "/sys/class/net/$tb" ] && echo yes || echo no)"
 	ov="[{\"iface_id\": \"eth0\", \"host_dev_name\": \"$tb\"}]"
 	api_expect "$l: PUT /snapshot/load with network_overrides (eth0 -> $tb)" 204 PUT /snapshot/load \
@@ -183,8 +187,8 @@ api_snapshot_net_checks() {
 	expect_eq "$l: the loaded VM holds tap $tb (the host has it), not $ta" "yes no" \
 		"$([ -e "/sys/class/net/$tb" ] && echo yes || echo no) $([ -e "/sys/class/net/$ta" ] && echo yes || echo no)"
 	api_expect "$l: GET /vm/config" 200 GET /vm/config
-	expect_eq "$l: the interface keeps its id and MAC, on the new tap" "eth0 $tb 02:00:00:00:00:07" \
-		"$(jq -r '.["network-interfaces"][0] | "\(.iface_id) \(.host_dev_name) \(.guest_mac)"' "$OUT/api.body")"
+	expect_eq "$l: the interface keeps its id and MAC, on the new tap; the other stays" "eth0 $tb 02:00:00:00:00:07 eth1 $tc" \
+		"$(jq -r '.["network-interfaces"] | "\(.[0].iface_id) \(.[0].host_dev_name) \(.[0].guest_mac) \(.[1].iface_id) \(.[1].host_dev_name)"' "$OUT/api.body")"
 	api_expect "$l: PATCH /vm Resumed" 204 PATCH /vm '{"state": "Resumed"}'
 	api_wait "$b"
 	api_snap_continues "$l: loaded on the new tap" "$OUT/$a.out" "$OUT/$b.out" "$(cat "$OUT/$b.rc")"
