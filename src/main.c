@@ -17,6 +17,7 @@
 #include "boot/loader.h"
 #include "cli/caps.h"
 #include "cli/cli.h"
+#include "cli/fc_names.h"
 #include "console/host_console.h"
 #include "core/device.h"
 #include "core/kvm.h"
@@ -624,12 +625,22 @@ int main(int argc, char **argv)
 	static struct crash_info crash; /* a bad end: what warden can know */
 	struct obs_config ocfg;
 	struct clock_cal cal;
+	static char **fc_argv; /* argv as `warden run`/`jailer` reads it: kept to the end */
 	enum vm_end end;
 	int r, status = 1;
 	bool default_kernel;
 
 	process_start_ns = now_ns();
 	clock_cal_start(&cal);
+	/* Started as `firecracker` or `jailer` (symbolic links, as Kata's
+	 * driver needs them): the same as `warden run` or `warden jailer`. */
+	fc_argv = calloc((size_t)argc + 2, sizeof(*fc_argv));
+	if (!fc_argv) {
+		fprintf(stderr, "warden: out of memory\n");
+		return 1;
+	}
+	if (fc_names(&argc, &argv, fc_argv, stdout) == FC_NAMES_DONE)
+		return 0;
 	/* Subcommands besides `run` have their own option parsers. */
 	if (argc > 1 && strcmp(argv[1], "caps") == 0)
 		return caps_main(argc - 1, argv + 1);

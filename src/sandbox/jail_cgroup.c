@@ -10,6 +10,7 @@
 
 #include "sandbox/jail_cgroup.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 /* cpu.max's period, microseconds (the kernel's default). */
@@ -87,6 +88,13 @@ static int set_limits(const struct jail_config *j, const char *path)
 	return 0;
 }
 
+/* The hierarchy's root, held by the process that waits for the jail: the
+ * jailed child's pivot_root moves the root of every process in their
+ * shared mount namespace, the waiting one's too, so by the end
+ * CGROUP_ROOT's path names nothing there.  The child closes it (it must
+ * hold nothing outside its root). */
+static int root_fd = -1;
+
 int jail_cgroup_create(const struct jail_config *j, char *path, size_t len)
 {
 	char list[512];
@@ -94,6 +102,8 @@ int jail_cgroup_create(const struct jail_config *j, char *path, size_t len)
 	path[0] = 0;
 	if (read_controllers(list, sizeof(list)) < 0)
 		return 0; /* no cgroup v2: jail_check refused limits already */
+	if (root_fd < 0 && (root_fd = open(CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail_errno(ERR_HOST, "cgroup: %s", CGROUP_ROOT);
 	/* The controllers the limits need, for the root's children. */
 	if ((j->mem_mib && write_file(CGROUP_ROOT, "cgroup.subtree_control", "+memory") < 0) ||
 	    (j->cpus > 0 && write_file(CGROUP_ROOT, "cgroup.subtree_control", "+cpu") < 0))
@@ -114,12 +124,24 @@ int jail_cgroup_create(const struct jail_config *j, char *path, size_t len)
 
 int jail_cgroup_join(const char *path)
 {
+	int r;
+
 	/* "0": the writing process, whatever its PID namespace calls it. */
-	return path[0] ? write_file(path, "cgroup.procs", "0") : 0;
+	r = path[0] ? write_file(path, "cgroup.procs", "0") : 0;
+	if (root_fd >= 0)
+		close(root_fd);
+	root_fd = -1;
+	return r;
 }
 
+/* Remove the group once its processes are gone (the waiting process, by
+ * the root it opened: its own root is the jail's by now). */
 void jail_cgroup_remove(const char *path)
 {
-	if (path[0])
-		rmdir(path);
+	const char *name = strrchr(path, '/');
+
+	if (!path[0] || !name || root_fd < 0)
+		return;
+	if (unlinkat(root_fd, name + 1, AT_REMOVEDIR) < 0)
+		log_warn("jail: cannot remove the cgroup %s: %s", path, strerror(errno));
 }

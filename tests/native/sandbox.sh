@@ -228,13 +228,15 @@ jail_checks() {
 		"$([ -d /sys/fs/cgroup/warden-$SB_PID ] && echo present || echo gone)"
 }
 
-# `warden jailer`: Firecracker's jailer command line.  The jail's root is
-# <base>/warden/<id>/root as the orchestrator fills it; the API socket is
-# its /run/firecracker.socket; a kernel copied in after the start is booted
-# by its path inside the jail, by a process of uid 65534 that sees only
-# that directory.
+# `warden jailer`: Firecracker's jailer command line, started as Kata
+# starts it: a binary named `jailer` with `--exec-file` a binary named
+# `firecracker` (both symbolic links to warden: src/cli/fc_names.c).  The
+# jail's root is <base>/firecracker/<id>/root as the orchestrator fills it;
+# the API socket is its /run/firecracker.socket; a kernel copied in after
+# the start is booted by its path inside the jail, by a process of uid
+# 65534 that sees only that directory.
 jailer_checks() {
-	local base=$OUT/jailer-base n=sb-jailer root cpid s i want
+	local base=$OUT/jailer-base n=sb-jailer root cpid s i want bin=$OUT/kata-bin
 	if [ "$(id -u)" != 0 ]; then
 		skip "jailer: needs root (namespaces, pivot_root, a uid to drop to)"
 		return
@@ -247,16 +249,22 @@ jailer_checks() {
 		jailer --id a --node 1 --exec-file $B/warden --uid 65534 --gid 65534 --chroot-base-dir "$base"
 	bad "jailer: a Firecracker option warden lacks" "jailer: unknown or incomplete option '--cgroup-version'" \
 		jailer --id a --cgroup-version 2 --exec-file $B/warden --uid 65534 --gid 65534
-	rm -rf "$base"
-	root=$base/warden/$n/root
+	rm -rf "$base" "$bin"
+	mkdir -p "$bin"
+	ln -s "$(realpath "$B/warden")" "$bin/jailer"
+	ln -s "$(realpath "$B/warden")" "$bin/firecracker"
+	"$bin/firecracker" --version 2>&1 | head -n 1 >"$OUT/fc-version.out"
+	expect_match "jailer: warden as \`firecracker --version\`: Firecracker's line format, which Kata parses" \
+		'^Firecracker v[1-9][0-9]*\.[0-9]+\.[0-9]+$' "$OUT/fc-version.out"
+	root=$base/firecracker/$n/root
 	s=$root/run/firecracker.socket
-	$B/warden jailer --id $n --node 0 --exec-file $B/warden --uid 65534 --gid 65534 --chroot-base-dir "$base" \
+	"$bin/jailer" --id $n --node 0 --exec-file "$bin/firecracker" --uid 65534 --gid 65534 --chroot-base-dir "$base" \
 		-- --mem 16 --stats /run/stats.json >"$OUT/$n.out" 2>"$OUT/$n.err" </dev/null &
 	SB_PID=$!
 	( sleep 60; kill -KILL $SB_PID ) >/dev/null 2>&1 &
 	SB_WD=$!
 	for i in $(seq 200); do [ -S "$s" ] && break; sleep 0.05; done
-	expect_eq "jailer: the API socket is <base>/warden/<id>/root/run/firecracker.socket" yes "$([ -S "$s" ] && echo yes || echo no)"
+	expect_eq "jailer: the API socket is <base>/firecracker/<id>/root/run/firecracker.socket" yes "$([ -S "$s" ] && echo yes || echo no)"
 	cpid=$(cat /proc/$SB_PID/task/$SB_PID/children 2>/dev/null | awk '{ print $1 }')
 	expect_eq "jailer: the jailed process's uid and gid" "65534 65534" \
 		"$(awk '$1 == "Uid:" { u = $2 } $1 == "Gid:" { g = $2 } END { print u, g }' /proc/$cpid/status 2>/dev/null)"
