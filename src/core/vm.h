@@ -94,23 +94,26 @@ struct vm {
 	struct guest_mem mem;
 	struct kvm_cpuid2 *cpuid; /* host-supported leaves, adjusted per vCPU */
 	struct vcpu *vcpus;
-	struct bus bus[BUS_NSPACES]; /* indexed by enum bus_space */
-	struct device *devices[VM_MAX_DEVICES];
-	unsigned ndevices;
-	struct vm_observer obs;
-	struct vcpu_boot_regs boot; /* set by the loader */
+	/* What every exit reads, from here to the first bus ranges, kept
+	 * together near the start: in a page-aligned VM (warden run's is)
+	 * port and MMIO exits then touch one page of it (util/hot.h). */
 	struct vm_end_signal end;
-	struct vm_pause pause; /* vm_pause/vm_resume (core/vm_pause.h) */
-	/* The vCPUs' registers came from a snapshot: vm_start leaves them. */
-	bool restored;
 	struct vm_sleep sleep; /* S3: suspended, and how it wakes (core/vm_sleep.h) */
-	struct prefault prefault;
+	struct vm_pause pause; /* vm_pause/vm_resume (core/vm_pause.h) */
 	/* KVM's coalesced MMIO ring (vm_coalesced_mmio), drained at every
 	 * exit; NULL while no zone is registered. */
 	struct kvm_coalesced_mmio_ring *coalesced;
 	uint32_t coalesced_max; /* entries in the ring */
 	pthread_mutex_t coalesced_lock; /* one vCPU drains at a time */
 	unsigned coalesced_ports; /* ports whose writes KVM queues */
+	struct bus bus[BUS_NSPACES]; /* indexed by enum bus_space */
+	struct device *devices[VM_MAX_DEVICES];
+	unsigned ndevices;
+	struct vm_observer obs;
+	struct vcpu_boot_regs boot; /* set by the loader */
+	/* The vCPUs' registers came from a snapshot: vm_start leaves them. */
+	bool restored;
+	struct prefault prefault;
 	struct vm_memslot extra_slot[VM_MAX_EXTRA_SLOTS]; /* core/memslot.h */
 	unsigned nextra_slots;
 	/* vm_stop: a vCPU thread did not end in time (its id in stuck_vcpu);
