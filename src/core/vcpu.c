@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,14 +67,20 @@ static void test_hang(struct vcpu *v)
 
 static int setup_msrs(struct vcpu *v)
 {
+	/* struct kvm_msrs with its entries: the same layout, spelled out
+	 * (a struct ending in a flexible array may not head another). */
 	struct {
-		struct kvm_msrs hdr;
+		uint32_t nmsrs, pad;
 		struct kvm_msr_entry e[3];
-	} m = { .hdr.nmsrs = 3,
+	} m = { .nmsrs = 3,
 		.e = { { .index = MSR_IA32_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING },
 		       { .index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WB },
 		       { .index = MSR_IA32_TSC, .data = 0 } } };
-	int n = ioctl(v->fd, KVM_SET_MSRS, &m);
+	int n;
+
+	_Static_assert(offsetof(__typeof__(m), e) == offsetof(struct kvm_msrs, entries),
+		       "kvm_msrs layout");
+	n = ioctl(v->fd, KVM_SET_MSRS, &m);
 
 	/* KVM stops at the first MSR it does not know; that is not fatal. */
 	if (n < 0)
