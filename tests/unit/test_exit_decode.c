@@ -169,6 +169,7 @@ struct probe {
 	unsigned range;
 	uint64_t off;
 	uint8_t last[8];
+	unsigned writes_before_read; /* writes seen when the last read came */
 };
 
 static void probe_read(struct device *d, unsigned range, uint64_t off, uint8_t *data, unsigned len)
@@ -176,6 +177,7 @@ static void probe_read(struct device *d, unsigned range, uint64_t off, uint8_t *
 	struct probe *p = d->priv;
 
 	p->reads++;
+	p->writes_before_read = p->writes;
 	p->range = range;
 	p->off = off;
 	memset(data, 0x5a, len);
@@ -430,6 +432,37 @@ static void test_hyperv(void **state)
 	assert_int_equal(decode(0, 0).kind, EXIT_UNHANDLED);
 }
 
+/* Unclaimed reads float high: exactly the access's bytes, whatever its
+ * size, and nothing past them (exit_emulate answers them without a
+ * variable-size memset). */
+static void test_unclaimed_reads(void **state)
+{
+	static struct vm vm;
+	struct exit_record r;
+
+	(void)state;
+	memset(&vm, 0, sizeof(vm));
+	for (unsigned len = 1; len <= 8; len++) {
+		mmio_exit(0xe0000000, len, false);
+		memset(page.run.mmio.data, 0x11, sizeof(page.run.mmio.data));
+		r = decode(0, 0);
+		exit_emulate(&vm, 0, &r);
+		assert_true(r.unclaimed);
+		for (unsigned i = 0; i < sizeof(page.run.mmio.data); i++)
+			assert_int_equal(page.run.mmio.data[i], i < len ? 0xff : 0x11);
+	}
+	/* rep insw/insl of three: each access's bytes, not one more. */
+	for (unsigned size = 2; size <= 4; size += 2) {
+		pio_exit(0x512, size, 3, 1024, false);
+		memset(&page.bytes[1024], 0x11, 16);
+		r = decode(0, 0);
+		exit_emulate(&vm, 0, &r);
+		assert_true(r.unclaimed);
+		for (unsigned i = 0; i < 16; i++)
+			assert_int_equal(page.bytes[1024 + i], i < 3 * size ? 0xff : 0x11);
+	}
+}
+
 static void test_coalesced_drain(void **state)
 {
 	static struct vm vm;
@@ -452,7 +485,7 @@ static void test_coalesced_drain(void **state)
 	pthread_mutex_init(&vm.coalesced_lock, NULL);
 
 	/* Three queued writes, wrapping around the ring's end; the third is
-	 * nobody's.  All reach their owners before this exit is handled. */
+	 * nobody's. */
 	ring.ring.first = max - 1;
 	ring.ring.last = 2;
 	ring.ring.coalesced_mmio[max - 1] = (struct kvm_coalesced_mmio){ .phys_addr = 0xc0001008, .len = 4,
@@ -460,17 +493,28 @@ static void test_coalesced_drain(void **state)
 	ring.ring.coalesced_mmio[0] = (struct kvm_coalesced_mmio){ .phys_addr = 0xc0001010, .len = 2,
 								   .data = { 9, 8 } };
 	ring.ring.coalesced_mmio[1] = (struct kvm_coalesced_mmio){ .phys_addr = 0xd0000000, .len = 4 };
+	/* An access nobody owns has no effect to see: they stay queued. */
 	pio_exit(0x510, 1, 1, 1024, true);
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_true(r.unclaimed); /* port 0x510 is nobody's */
+	assert_int_equal(r.coalesced, 0);
+	assert_int_equal(d.writes, 0);
+	assert_int_equal(ring.ring.first, max - 1);
+	/* An access with an owner: all reach their owners first, in order. */
+	mmio_exit(0xc0001020, 4, false);
 	r = decode(0, 0);
 	exit_emulate(&vm, 0, &r);
 	assert_int_equal(r.coalesced, 3);
 	assert_int_equal(d.writes, 2);
-	assert_int_equal(d.off, 0x10);
+	assert_int_equal(d.reads, 1);
+	assert_int_equal(d.writes_before_read, 2); /* the queued writes came first */
+	assert_int_equal(d.off, 0x20);
 	assert_int_equal(d.last[0], 9);
 	assert_int_equal(d.last[1], 8);
 	assert_int_equal(ring.ring.first, 2);
 	assert_int_equal(d.dev.coalesced, 2); /* the owner's count; nobody's write is not */
-	assert_true(r.unclaimed); /* the exit itself: port 0x510 is nobody's */
+	assert_int_equal(r.dev, d.dev.id);
 
 	/* Empty ring: nothing delivered. */
 	r = decode(0, 0);
@@ -478,9 +522,12 @@ static void test_coalesced_drain(void **state)
 	assert_int_equal(r.coalesced, 0);
 	assert_int_equal(d.writes, 2);
 
-	/* A bad length from KVM is skipped, not copied. */
+	/* A bad length from KVM is skipped, not copied; an exit that is no
+	 * access (here an interrupt's) drains the ring as well. */
 	ring.ring.coalesced_mmio[2] = (struct kvm_coalesced_mmio){ .phys_addr = 0xc0001000, .len = 9 };
 	ring.ring.last = 3;
+	memset(&page, 0, sizeof(page));
+	page.run.exit_reason = KVM_EXIT_INTR;
 	r = decode(0, 0);
 	exit_emulate(&vm, 0, &r);
 	assert_int_equal(r.coalesced, 1);
@@ -512,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_emulate_attribution),
 		cmocka_unit_test(test_msr),
 		cmocka_unit_test(test_hyperv),
+		cmocka_unit_test(test_unclaimed_reads),
 		cmocka_unit_test(test_coalesced_drain),
 	};
 
