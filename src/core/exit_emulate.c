@@ -56,9 +56,9 @@ EXIT_PATH static void route(struct vm *vm, struct exit_record *r, uint8_t *data,
 	r->dev = d->id;
 	pthread_mutex_lock(&d->lock);
 	if (r->write)
-		d->ops->write(d, br->index, r->addr - br->base, data, r->size);
+		d->exit_write(d, br->index, r->addr - br->base, data, r->size);
 	else
-		d->ops->read(d, br->index, r->addr - br->base, data, r->size);
+		d->exit_read(d, br->index, r->addr - br->base, data, r->size);
 	pthread_mutex_unlock(&d->lock);
 }
 
