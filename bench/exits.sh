@@ -78,10 +78,21 @@ REPORT=$ROOT/build/bench/exits-$stamp.md
 RUNS=("${ROWS:+--rows $ROWS }$EXTRA")
 [ "$ALSO_NO_ACCOUNTING" = 0 ] || RUNS+=("--rows $WARDEN_ROWS --no-accounting")
 
+# Built first, so that the facts name the binaries that run.
+for t in $TIERS; do
+    case $t in
+    native) make --no-print-directory all >/dev/null ;;
+    emu) make --no-print-directory static >/dev/null ;;
+    esac
+done
 {
     echo "warden bench exits, $(date -u +%F): \`TIERS=\"$TIERS\" ROUNDS=$ROUNDS ITERATIONS=$ITERATIONS EMU_ROUNDS=$EMU_ROUNDS EMU_ITERATIONS=$EMU_ITERATIONS${ROWS:+ ROWS=$ROWS}${EXTRA:+ EXTRA=\"$EXTRA\"} ALSO_NO_ACCOUNTING=$ALSO_NO_ACCOUNTING${BASELINE:+ BASELINE=$BASELINE PASSES=$PASSES} bash bench/exits.sh\`"
     echo
     bench_facts $TIERS | sed 's/^/    /'
+    for t in $TIERS; do
+        b=build/warden; [ "$t" = emu ] && b=build/warden-static
+        [ ! -f "$b" ] || echo "    fact: $t tier's warden: $b, sha256 $(sha256sum "$b" | cut -c1-16)"
+    done
     [ -z "$BASELINE" ] || echo "    fact: BASELINE $BASELINE ($(stat -c '%y' "$BASELINE" | cut -d. -f1), sha256 $(sha256sum "$BASELINE" | cut -c1-16))"
     echo "    fact: guest: warden's built-in bench guest (guest/lab/exits.c), no Linux kernel"
 } >"$REPORT"
@@ -100,7 +111,6 @@ for tier in $TIERS; do
     case $tier in
     native)
         [ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "bench/exits.sh: skipped native tier: no usable /dev/kvm" | tee -a "$REPORT" >&2; continue; }
-        make --no-print-directory all >/dev/null
         for k in "${!RUNS[@]}"; do
             for w in "${WHO[@]}"; do
                 rc=0
@@ -116,7 +126,6 @@ for tier in $TIERS; do
         done
         ;;
     emu)
-        [ -f build/warden-static ] && [ build/warden-static -nt build/warden ] || make --no-print-directory static >/dev/null
         {
             bench_l1_facts_sh
             for k in "${!RUNS[@]}"; do

@@ -100,8 +100,9 @@ struct vm {
 	struct vm_end_signal end;
 	struct vm_sleep sleep; /* S3: suspended, and how it wakes (core/vm_sleep.h) */
 	struct vm_pause pause; /* vm_pause/vm_resume (core/vm_pause.h) */
-	/* KVM's coalesced MMIO ring (vm_coalesced_mmio), drained at every
-	 * exit; NULL while no zone is registered. */
+	/* KVM's coalesced MMIO ring (vm_coalesced_mmio), drained before
+	 * every exit that reaches a device or is no access
+	 * (core/exit_emulate.c); NULL while no zone is registered. */
 	struct kvm_coalesced_mmio_ring *coalesced;
 	uint32_t coalesced_max; /* entries in the ring */
 	pthread_mutex_t coalesced_lock; /* one vCPU drains at a time */
@@ -167,13 +168,13 @@ bool vm_suspend(struct vm *vm);
 int vm_msr_filter(struct vm *vm, const uint32_t *msrs, unsigned n);
 /* Let KVM queue guest writes to [GPA, GPA+LEN) in its coalesced MMIO ring
  * instead of exiting (KVM_REGISTER_COALESCED_MMIO); they reach their
- * device, in order, at the next exit of any vCPU (a full ring is an
- * ordinary MMIO exit).  After vm_create, before vm_start. */
+ * device, in order, at the next exit of any vCPU that reaches a device or
+ * is no access (a full ring is an ordinary MMIO exit).  After vm_create, before vm_start. */
 int vm_coalesced_mmio(struct vm *vm, uint64_t gpa, uint64_t len);
 /* The same for guest writes to ports [PORT, PORT+LEN) (KVM_CAP_COALESCED_PIO),
  * for a device's registers whose writes only matter once the guest looks
- * (a read, or another register's write: every exit drains the ring
- * first), e.g. the RTC's index port.  Only where cfg.coalesced_pio asks
+ * (a read, or another register's write: every exit to a device drains
+ * the ring first), e.g. the RTC's index port.  Only where cfg.coalesced_pio asks
  * for it and KVM offers it: 1 queued, 0 not (every write exits, as
  * without), -1 host error.  After vm_create. */
 int vm_coalesce_port_writes(struct vm *vm, uint16_t port, unsigned len);
