@@ -17,6 +17,9 @@
 #                  kvm-unit-tests' vmexit inl_from_qemu)
 #   unclaimed-out  outb to port 0x530, nobody's (bench/overhead.sh's loop)
 #   claimed-out    outb to port 0x3ff, the UART's scratch register
+#   lab-pio-warden `warden bench exits --rounds 1 --rows pio-warden`: the
+#                  row of bench/exits.sh (its port device, the lab's
+#                  observer around the accounting)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -54,10 +57,16 @@ for w in "$@"; do
     m=$(marker "$w")
     [ -n "$m" ] || die "$w: no KVM_RUN system call found"
     echo "== $w (sha256 $(sha256sum "$w" | cut -c1-16), marker 0x$m)"
-    for c in unclaimed-in unclaimed-out claimed-out; do
+    for c in unclaimed-in unclaimed-out claimed-out lab-pio-warden; do
         printf '%-14s ' "$c"
-        valgrind --tool=lackey --trace-mem=yes --log-file=/dev/stdout \
-            "$w" run --mem 16 --kernel "$OUT/$c.elf" --seccomp off 2>/dev/null |
-            python3 bench/exit_pages.py "$m" "$w" "${LISTOPT[@]}"
+        if [ "$c" = lab-pio-warden ]; then
+            args=(bench exits --rounds 1 --iterations "$EXITS" --rows pio-warden)
+        else
+            args=(run --mem 16 --kernel "$OUT/$c.elf" --seccomp off)
+        fi
+        # --only vcpu_thread: where the marker is libc's ioctl(), the
+        # stretches of the run loop, not the set-up's or the floor's.
+        valgrind --tool=lackey --trace-mem=yes --log-file=/dev/stdout "$w" "${args[@]}" 2>/dev/null |
+            python3 bench/exit_pages.py "$m" "$w" --only vcpu_thread "${LISTOPT[@]}"
     done
 done

@@ -4,12 +4,14 @@ trace (bench/exit-pages.sh): instructions, and distinct 4 KiB pages of code
 and of data, from one return of KVM_RUN to the next.
 
 Usage: valgrind --tool=lackey --trace-mem=yes --log-file=/dev/stdout \\
-           WARDEN run ... | exit_pages.py MARKER BINARY [--list]
+           WARDEN run ... | exit_pages.py MARKER BINARY [--list] [--only FUNC]
 MARKER: the hex address of the instruction after KVM_RUN's `syscall` (each
 exit starts there). BINARY: the static warden traced (its symbols name the
 functions that touched each page with --list). Prints one line: the
 medians over the exits (the first 50 and the last 5 left out: start-up and
-the end), and with --list the pages of the middle exit."""
+the end), and with --list the pages of the middle exit.  --only FUNC:
+only the stretches that ran FUNC (with a MARKER in libc's ioctl(), which
+every ioctl passes, --only vcpu_thread keeps the run loop's exits)."""
 import bisect
 import collections
 import statistics
@@ -32,6 +34,7 @@ def main():
     syms = symbols(sys.argv[2])
     addrs = [a for a, _ in syms]
     listing = '--list' in sys.argv[3:]
+    only = sys.argv[sys.argv.index('--only') + 1] if '--only' in sys.argv[3:] else None
 
     def sym(a):
         i = bisect.bisect_right(addrs, a) - 1
@@ -58,6 +61,8 @@ def main():
             cur['code'][addr >> 12].add(sym(addr))
         elif cur is not None:
             cur['data'][addr >> 12].add(sym(last_i))
+    if only:
+        exits = [e for e in exits if any(only in fns for fns in e['code'].values())]
     exits = exits[50:-5]
     if not exits:
         sys.exit('exit_pages.py: fewer than 56 exits in the trace (is MARKER right?)')
