@@ -37,10 +37,17 @@ static uint32_t drain_coalesced(struct vm *vm);
 EXIT_PATH static void route(struct vm *vm, struct exit_record *r, uint8_t *data, bool drain)
 {
 	/* An MSR access covers one index, whatever its 8 bytes of data. */
-	const struct bus_range *br = bus_find(&vm->bus[r->space], r->addr,
-					      r->space == BUS_MSR ? 1 : r->size);
+	unsigned len = r->space == BUS_MSR ? 1 : r->size;
+	const struct bus_range *br = bus_find(&vm->bus[r->space], r->addr, len);
 	struct device *d;
+	uint32_t n;
 
+	if (br && drain && vm->coalesced && (n = drain_coalesced(vm)) > 0) {
+		/* What was delivered may have moved a device's range (a BAR):
+		 * the owner is looked up again. */
+		r->coalesced += n;
+		br = bus_find(&vm->bus[r->space], r->addr, len);
+	}
 	if (!br) {
 		/* Unclaimed: reads float high, writes vanish, as on a PC bus. */
 		if (!r->write)
@@ -51,8 +58,6 @@ EXIT_PATH static void route(struct vm *vm, struct exit_record *r, uint8_t *data,
 	d = br->dev;
 	if (!invariant(br->index < d->res.nranges))
 		return;
-	if (drain && vm->coalesced)
-		r->coalesced += drain_coalesced(vm);
 	r->dev = d->id;
 	pthread_mutex_lock(&d->lock);
 	if (r->write)

@@ -548,6 +548,75 @@ static void test_coalesced_drain(void **state)
 	pthread_mutex_destroy(&vm.coalesced_lock);
 }
 
+/* A queued write that moves another device's range (as a BAR write
+ * would): the access that drained it goes where the bus says after the
+ * drain, not where it said before. */
+static struct vm *mover_vm;
+static struct probe *mover_target;
+
+static void mover_write(struct device *d, unsigned range, uint64_t off, const uint8_t *data,
+			unsigned len)
+{
+	struct probe *t = mover_target;
+
+	probe_write(d, range, off, data, len);
+	bus_unregister(&mover_vm->bus[BUS_MMIO], t->dev.res.range[0].base);
+	t->dev.res.range[0].base = 0xc0200000;
+	assert_int_equal(bus_register(&mover_vm->bus[BUS_MMIO], 0xc0200000, 0x1000, &t->dev, 0), 0);
+}
+
+static const struct device_ops mover_ops = {
+	.read = probe_read, .write = mover_write, .destroy = probe_destroy,
+};
+
+static void test_drain_moves_range(void **state)
+{
+	static struct vm vm;
+	static union {
+		struct kvm_coalesced_mmio_ring ring;
+		uint8_t bytes[4096];
+	} ring;
+	struct probe mover, target;
+	struct exit_record r;
+	uint32_t max = (uint32_t)((sizeof(ring) - sizeof(ring.ring)) / sizeof(struct kvm_coalesced_mmio));
+
+	(void)state;
+	memset(&vm, 0, sizeof(vm));
+	memset(&ring, 0, sizeof(ring));
+	probe_init(&mover, "mover", (struct device_resources){
+		.nranges = 1, .range = { DEVICE_RANGE(BUS_MMIO, 0xc0000000, 0x1000) }, .gsi = DEVICE_NO_GSI });
+	mover.dev.ops = &mover_ops;
+	probe_init(&target, "target", (struct device_resources){
+		.nranges = 1, .range = { DEVICE_RANGE(BUS_MMIO, 0xc0100000, 0x1000) }, .gsi = DEVICE_NO_GSI });
+	assert_int_equal(vm_add_device(&vm, &mover.dev), 0);
+	assert_int_equal(vm_add_device(&vm, &target.dev), 0);
+	mover_vm = &vm;
+	mover_target = &target;
+	vm.coalesced = &ring.ring;
+	vm.coalesced_max = max;
+	pthread_mutex_init(&vm.coalesced_lock, NULL);
+
+	/* The mover's queued write moves the target away; the read of the
+	 * target's old address that drains it then has no owner. */
+	ring.ring.coalesced_mmio[0] = (struct kvm_coalesced_mmio){ .phys_addr = 0xc0000000, .len = 4 };
+	ring.ring.last = 1;
+	mmio_exit(0xc0100010, 4, false);
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_int_equal(r.coalesced, 1);
+	assert_int_equal(mover.writes, 1);
+	assert_int_equal(target.reads, 0);
+	assert_true(r.unclaimed);
+	assert_int_equal(page.run.mmio.data[0], 0xff);
+	/* At its new address it answers. */
+	mmio_exit(0xc0200010, 4, false);
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_int_equal(target.reads, 1);
+	assert_int_equal(r.dev, target.dev.id);
+	pthread_mutex_destroy(&vm.coalesced_lock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_hyperv),
 		cmocka_unit_test(test_unclaimed_reads),
 		cmocka_unit_test(test_coalesced_drain),
+		cmocka_unit_test(test_drain_moves_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
