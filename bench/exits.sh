@@ -16,6 +16,13 @@
 #                           reach warden with --no-accounting (the same
 #                           size, in the same L1): how much of warden's
 #                           share is its exit accounting
+#   BASELINE=               another warden binary (another tree's; static
+#                           for the emulated tier): every run is made by
+#                           this tree's warden and by BASELINE, alternating
+#                           (this tree first), in the same L1 session:
+#                           before against after on one host and hour
+#   PASSES=1                with BASELINE: how many such pairs per run
+# The emulated tier waits for the TCG lock (bench/tcg-lock.sh).
 # The emulated tier's QEMU runs niced (nice -n 10): it shares the host's
 # cores.
 # Output: a markdown report with each run's table, also written to
@@ -32,15 +39,36 @@ EMU_ITERATIONS=${EMU_ITERATIONS:-100}
 ROWS=${ROWS:-}
 EXTRA=${EXTRA:-}
 ALSO_NO_ACCOUNTING=${ALSO_NO_ACCOUNTING:-0}
+BASELINE=${BASELINE:-}
+PASSES=${PASSES:-1}
 WARDEN_ROWS=loop,pio-warden,mmio-write-warden,mmio-read-warden,rdmsr-warden,wrmsr-warden
 OUT=$ROOT/build/bench/exits
 die() { echo "bench/exits.sh: error: $*" >&2; exit 1; }
 
-for v in ROUNDS ITERATIONS EMU_ROUNDS EMU_ITERATIONS; do
+for v in ROUNDS ITERATIONS EMU_ROUNDS EMU_ITERATIONS PASSES; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive number"
 done
 for t in $TIERS; do case $t in native|emu) ;; *) die "unknown tier '$t' in TIERS" ;; esac; done
 case $ALSO_NO_ACCOUNTING in 0|1) ;; *) die "ALSO_NO_ACCOUNTING must be 0 or 1" ;; esac
+if [ -n "$BASELINE" ]; then
+    [ -x "$BASELINE" ] || die "BASELINE $BASELINE is not an executable"
+    BASELINE=$(cd "$(dirname "$BASELINE")" && pwd)/$(basename "$BASELINE")
+fi
+# The binaries of each run, in the order they run: "this" (this tree's
+# warden), then, with BASELINE, "base", PASSES times.
+WHO=(this)
+if [ -n "$BASELINE" ]; then
+    WHO=()
+    for ((p = 1; p <= PASSES; p++)); do WHO+=("this$p" "base$p"); done
+fi
+# label WHO: how a report names that binary's run.
+label() {
+    case $1 in
+    this) echo "" ;;
+    this*) echo " [this tree, pass ${1#this}]" ;;
+    base*) echo " [BASELINE $BASELINE, pass ${1#base}]" ;;
+    esac
+}
 mkdir -p "$OUT"
 stamp=$(date -u +%Y%m%d-%H%M%S)
 REPORT=$ROOT/build/bench/exits-$stamp.md
@@ -50,10 +78,22 @@ REPORT=$ROOT/build/bench/exits-$stamp.md
 RUNS=("${ROWS:+--rows $ROWS }$EXTRA")
 [ "$ALSO_NO_ACCOUNTING" = 0 ] || RUNS+=("--rows $WARDEN_ROWS --no-accounting")
 
+# Built first, so that the facts name the binaries that run.
+for t in $TIERS; do
+    case $t in
+    native) make --no-print-directory all >/dev/null ;;
+    emu) make --no-print-directory static >/dev/null ;;
+    esac
+done
 {
-    echo "warden bench exits, $(date -u +%F): \`TIERS=\"$TIERS\" ROUNDS=$ROUNDS ITERATIONS=$ITERATIONS EMU_ROUNDS=$EMU_ROUNDS EMU_ITERATIONS=$EMU_ITERATIONS${ROWS:+ ROWS=$ROWS}${EXTRA:+ EXTRA=\"$EXTRA\"} ALSO_NO_ACCOUNTING=$ALSO_NO_ACCOUNTING bash bench/exits.sh\`"
+    echo "warden bench exits, $(date -u +%F): \`TIERS=\"$TIERS\" ROUNDS=$ROUNDS ITERATIONS=$ITERATIONS EMU_ROUNDS=$EMU_ROUNDS EMU_ITERATIONS=$EMU_ITERATIONS${ROWS:+ ROWS=$ROWS}${EXTRA:+ EXTRA=\"$EXTRA\"} ALSO_NO_ACCOUNTING=$ALSO_NO_ACCOUNTING${BASELINE:+ BASELINE=$BASELINE PASSES=$PASSES} bash bench/exits.sh\`"
     echo
     bench_facts $TIERS | sed 's/^/    /'
+    for t in $TIERS; do
+        b=build/warden; [ "$t" = emu ] && b=build/warden-static
+        [ ! -f "$b" ] || echo "    fact: $t tier's warden: $b, sha256 $(sha256sum "$b" | cut -c1-16)"
+    done
+    [ -z "$BASELINE" ] || echo "    fact: BASELINE $BASELINE ($(stat -c '%y' "$BASELINE" | cut -d. -f1), sha256 $(sha256sum "$BASELINE" | cut -c1-16))"
     echo "    fact: guest: warden's built-in bench guest (guest/lab/exits.c), no Linux kernel"
 } >"$REPORT"
 
@@ -71,42 +111,52 @@ for tier in $TIERS; do
     case $tier in
     native)
         [ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "bench/exits.sh: skipped native tier: no usable /dev/kvm" | tee -a "$REPORT" >&2; continue; }
-        make --no-print-directory all >/dev/null
         for k in "${!RUNS[@]}"; do
-            rc=0
-            # shellcheck disable=SC2086
-            build/warden bench exits --rounds "$ROUNDS" --iterations "$ITERATIONS" ${RUNS[$k]} \
-                --json "$OUT/native-$k.json" >"$OUT/native-$k.txt" 2>&1 || rc=$?
-            section "native tier" "warden bench exits --rounds $ROUNDS --iterations $ITERATIONS ${RUNS[$k]}" $rc \
-                "$OUT/native-$k.txt" >>"$REPORT"
-            cp "$OUT/native-$k.json" "${REPORT%.md}-native-$k.json" 2>/dev/null || true
+            for w in "${WHO[@]}"; do
+                rc=0
+                bin=build/warden
+                case $w in base*) bin=$BASELINE ;; esac
+                # shellcheck disable=SC2086
+                "$bin" bench exits --rounds "$ROUNDS" --iterations "$ITERATIONS" ${RUNS[$k]} \
+                    --json "$OUT/native-$k$w.json" >"$OUT/native-$k$w.txt" 2>&1 || rc=$?
+                section "native tier$(label "$w")" "warden bench exits --rounds $ROUNDS --iterations $ITERATIONS ${RUNS[$k]}" $rc \
+                    "$OUT/native-$k$w.txt" >>"$REPORT"
+                cp "$OUT/native-$k$w.json" "${REPORT%.md}-native-$k$w.json" 2>/dev/null || true
+            done
         done
         ;;
     emu)
-        [ -f build/warden-static ] && [ build/warden-static -nt build/warden ] || make --no-print-directory static >/dev/null
         {
             bench_l1_facts_sh
             for k in "${!RUNS[@]}"; do
-                echo "rc=0"
-                echo "warden bench exits --rounds $EMU_ROUNDS --iterations $EMU_ITERATIONS ${RUNS[$k]} --json /tmp/bx.json >/tmp/bx.txt 2>&1 || rc=\$?"
-                echo "echo \"BX$k-STATUS \$rc\""
-                echo "echo BX$k-TABLE-BEGIN; cat /tmp/bx.txt; echo BX$k-TABLE-END"
-                echo "echo BX$k-JSON-BEGIN; cat /tmp/bx.json; echo BX$k-JSON-END"
+                for w in "${WHO[@]}"; do
+                    bin=warden
+                    case $w in base*) bin=/extra/$(basename "$BASELINE") ;; esac
+                    echo "rc=0"
+                    echo "$bin bench exits --rounds $EMU_ROUNDS --iterations $EMU_ITERATIONS ${RUNS[$k]} --json /tmp/bx.json >/tmp/bx.txt 2>&1 || rc=\$?"
+                    echo "echo \"BX$k$w-STATUS \$rc\""
+                    echo "echo BX$k$w-TABLE-BEGIN; cat /tmp/bx.txt; echo BX$k$w-TABLE-END"
+                    echo "echo BX$k$w-JSON-BEGIN; cat /tmp/bx.json; echo BX$k$w-JSON-END"
+                done
             done
         } >"$OUT/l1-script.sh"
         rc=0
-        nice -n 10 bash tests/emu/l1.sh --timeout 2400 "$OUT/l1-script.sh" >"$OUT/emu.log" 2>&1 || rc=$?
+        bash bench/tcg-lock.sh nice -n 10 bash tests/emu/l1.sh --timeout 2400 "$OUT/l1-script.sh" ${BASELINE:+"$BASELINE"} \
+            >"$OUT/emu.log" 2>&1 || rc=$?
         [ $rc -eq 0 ] || die "L1 run failed (status $rc, log $OUT/emu.log)"
         tr -d '\r' <"$OUT/emu.log" >"$OUT/emu.clean.log"
         { echo; grep '^fact: L1' "$OUT/emu.clean.log" | sed 's/^/    /' || true; } >>"$REPORT"
         for k in "${!RUNS[@]}"; do
-            sed -n "/^BX$k-JSON-BEGIN\$/,/^BX$k-JSON-END\$/p" "$OUT/emu.clean.log" | sed '1d;$d' >"$OUT/emu-$k.json"
-            sed -n "/^BX$k-TABLE-BEGIN\$/,/^BX$k-TABLE-END\$/p" "$OUT/emu.clean.log" | sed '1d;$d' >"$OUT/emu-$k.txt"
-            section "emulated tier (L2 in L1)" \
-                "warden bench exits --rounds $EMU_ROUNDS --iterations $EMU_ITERATIONS ${RUNS[$k]}" \
-                "$(sed -n "s/^BX$k-STATUS //p" "$OUT/emu.clean.log")" "$OUT/emu-$k.txt" >>"$REPORT"
-            cp "$OUT/emu-$k.json" "${REPORT%.md}-emu-$k.json"
-            jq -e .rows "$OUT/emu-$k.json" >/dev/null 2>&1 || die "no JSON from the emulated tier's run $k (log $OUT/emu.log)"
+            for w in "${WHO[@]}"; do
+                id=$k$w
+                sed -n "/^BX$id-JSON-BEGIN\$/,/^BX$id-JSON-END\$/p" "$OUT/emu.clean.log" | sed '1d;$d' >"$OUT/emu-$id.json"
+                sed -n "/^BX$id-TABLE-BEGIN\$/,/^BX$id-TABLE-END\$/p" "$OUT/emu.clean.log" | sed '1d;$d' >"$OUT/emu-$id.txt"
+                section "emulated tier (L2 in L1)$(label "$w")" \
+                    "warden bench exits --rounds $EMU_ROUNDS --iterations $EMU_ITERATIONS ${RUNS[$k]}" \
+                    "$(sed -n "s/^BX$id-STATUS //p" "$OUT/emu.clean.log")" "$OUT/emu-$id.txt" >>"$REPORT"
+                cp "$OUT/emu-$id.json" "${REPORT%.md}-emu-$id.json"
+                jq -e .rows "$OUT/emu-$id.json" >/dev/null 2>&1 || die "no JSON from the emulated tier's run $id (log $OUT/emu.log)"
+            done
         done
         ;;
     esac

@@ -523,7 +523,8 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		.exit_rip = true, /* for the crash report */
 		.fc_thread_names = o->api_sock || o->config_file, /* docs/api.md */
 	};
-	static struct vm vm;
+	/* Page-aligned: what every exit reads of it is then one page (core/vm.h). */
+	static struct vm vm __attribute__((aligned(4096)));
 	struct host_console con;
 	struct serial *com1;
 	struct device *button = NULL;

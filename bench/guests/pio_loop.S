@@ -9,6 +9,12 @@
 #ifndef N
 #define N 200000
 #endif
+/* -DPORT=p: the loop's port instead of 0x530; -DREAD: `inl` from it
+ * instead of `outb` (bench/exit-pages.sh: 0x1234 is the port
+ * kvm-unit-tests' vmexit reads, 0x3ff the UART's scratch register). */
+#ifndef PORT
+#define PORT 0x530
+#endif
 #ifdef TSC_REPORT
 #include "tsc_report.inc"
 #endif
@@ -20,8 +26,12 @@ _start:
 	TSC_READ %r12
 #endif
 	mov $N, %ecx
-	mov $0x530, %dx
+	mov $PORT, %dx
+#ifdef READ
+1:	inl %dx, %eax
+#else
 1:	outb %al, %dx
+#endif
 	dec %ecx
 	jnz 1b
 #ifdef TSC_REPORT

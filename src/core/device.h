@@ -141,6 +141,13 @@ struct device {
 	struct device_resources res;
 	pthread_mutex_t lock;
 	int id; /* accounting slot, set when added to the VM */
+	/* ops->read and ops->write, copied by vm_add_device (a device's ops
+	 * do not change once it is added): an exit calls them from here, next
+	 * to the lock it takes anyway, instead of reading one more page, the
+	 * ops table's (util/hot.h). */
+	void (*exit_read)(struct device *dev, unsigned range, uint64_t off, uint8_t *data, unsigned len);
+	void (*exit_write)(struct device *dev, unsigned range, uint64_t off, const uint8_t *data,
+			   unsigned len);
 	struct device_counters *counters; /* work done, or NULL */
 	bool counters_if_nonzero; /* reported only once something was counted */
 	/* Guest writes KVM queued in the coalesced ring instead of exiting,

@@ -10,18 +10,48 @@
 #include "util/invariant.h"
 #include "util/log.h"
 
-/* One access of LEN bytes at ADDR, routed to its owner. */
-EXIT_PATH static void route(struct vm *vm, struct exit_record *r, uint8_t *data)
+/* SIZE (1-8) bytes of all ones: an unclaimed read's answer.  Fixed-size
+ * copies, two of them overlapping for the odd sizes, which the compiler
+ * turns into plain stores: memset() with a variable size is a call into
+ * libc through its PLT, three more pages touched at every such exit. */
+static inline void all_ones(uint8_t *data, unsigned size)
+{
+	const uint64_t ones = ~0ULL;
+
+	if (size >= 4) {
+		memcpy(data, &ones, 4);
+		memcpy(data + size - 4, &ones, 4);
+	} else if (size >= 2) {
+		memcpy(data, &ones, 2);
+		memcpy(data + size - 2, &ones, 2);
+	} else if (size == 1) {
+		data[0] = 0xff;
+	}
+}
+
+static uint32_t drain_coalesced(struct vm *vm);
+
+/* One access of LEN bytes at ADDR, routed to its owner.  DRAIN: first
+ * deliver what KVM queued in the coalesced ring, when the access has an
+ * owner (drain_coalesced says why). */
+EXIT_PATH static void route(struct vm *vm, struct exit_record *r, uint8_t *data, bool drain)
 {
 	/* An MSR access covers one index, whatever its 8 bytes of data. */
-	const struct bus_range *br = bus_find(&vm->bus[r->space], r->addr,
-					      r->space == BUS_MSR ? 1 : r->size);
+	unsigned len = r->space == BUS_MSR ? 1 : r->size;
+	const struct bus_range *br = bus_find(&vm->bus[r->space], r->addr, len);
 	struct device *d;
+	uint32_t n;
 
+	if (br && drain && vm->coalesced && (n = drain_coalesced(vm)) > 0) {
+		/* What was delivered may have moved a device's range (a BAR):
+		 * the owner is looked up again. */
+		r->coalesced += n;
+		br = bus_find(&vm->bus[r->space], r->addr, len);
+	}
 	if (!br) {
 		/* Unclaimed: reads float high, writes vanish, as on a PC bus. */
 		if (!r->write)
-			memset(data, 0xff, r->size);
+			all_ones(data, r->size);
 		r->unclaimed = true;
 		return;
 	}
@@ -31,9 +61,9 @@ EXIT_PATH static void route(struct vm *vm, struct exit_record *r, uint8_t *data)
 	r->dev = d->id;
 	pthread_mutex_lock(&d->lock);
 	if (r->write)
-		d->ops->write(d, br->index, r->addr - br->base, data, r->size);
+		d->exit_write(d, br->index, r->addr - br->base, data, r->size);
 	else
-		d->ops->read(d, br->index, r->addr - br->base, data, r->size);
+		d->exit_read(d, br->index, r->addr - br->base, data, r->size);
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -41,14 +71,14 @@ static void access(struct vm *vm, struct exit_record *r)
 {
 	/* String I/O (rep ins/outs) arrives as COUNT accesses in one exit. */
 	for (uint32_t i = 0; i < r->count; i++)
-		route(vm, r, r->data + (size_t)i * r->size);
+		route(vm, r, r->data + (size_t)i * r->size, true);
 }
 
 /* An MSR a filter sent us: its device answers; nobody's gets #GP, as
  * from KVM for an MSR it does not know. */
 static void msr(struct vm *vm, unsigned vcpu, struct exit_record *r)
 {
-	route(vm, r, r->data);
+	route(vm, r, r->data, true);
 	*r->status = r->unclaimed;
 	if (r->unclaimed)
 		log_guest("vCPU %u: %s of MSR 0x%llx, which no device handles: #GP", vcpu,
@@ -56,9 +86,14 @@ static void msr(struct vm *vm, unsigned vcpu, struct exit_record *r)
 }
 
 /* Writes KVM queued in the coalesced ring since the last exit go to their
- * devices first, in order, so that this exit sees their effect.  The ring
- * is the VM's, shared by all vCPUs: one thread drains at a time.  Returns
- * how many it delivered. */
+ * devices first, in order, so that this exit sees their effect: before an
+ * access that has an owner, and before any exit other than an access.  An
+ * access nobody owns has no effect to see, so it leaves them queued for
+ * the next exit (or the console thread's drain every 50 ms, or vm_stop's):
+ * checking the ring is one more page touched at every exit (util/hot.h),
+ * and an unclaimed port is what a guest's busy loop often reads.  The
+ * ring is the VM's, shared by all vCPUs: one thread drains at a time.
+ * Returns how many it delivered. */
 EXIT_PATH static uint32_t drain_coalesced(struct vm *vm)
 {
 	struct kvm_coalesced_mmio_ring *ring = vm->coalesced;
@@ -81,7 +116,7 @@ EXIT_PATH static uint32_t drain_coalesced(struct vm *vm)
 		c.addr = e.phys_addr;
 		c.size = e.len;
 		if (e.len >= 1 && e.len <= sizeof(e.data))
-			route(vm, &c, e.data);
+			route(vm, &c, e.data, false);
 		if (c.dev >= 0 && (unsigned)c.dev < vm->ndevices)
 			__atomic_fetch_add(&vm->devices[c.dev]->coalesced, 1, __ATOMIC_RELAXED);
 		n++;
@@ -113,13 +148,18 @@ static void hyperv(struct vm *vm, unsigned vcpu, struct exit_record *r)
 
 EXIT_PATH void exit_emulate(struct vm *vm, unsigned vcpu, struct exit_record *r)
 {
-	if (vm->coalesced)
+	/* The common exit first, by compare: the switch's jump table is one
+	 * more page of .rodata at every exit (util/hot.h).  Accesses drain
+	 * the coalesced ring in route(), once their owner is known. */
+	if (r->kind == EXIT_ACCESS) {
+		access(vm, r);
+		return;
+	}
+	if (r->kind != EXIT_MSR && vm->coalesced)
 		r->coalesced += drain_coalesced(vm);
 	switch (r->kind) {
 	case EXIT_NONE:
-		break;
 	case EXIT_ACCESS:
-		access(vm, r);
 		break;
 	case EXIT_MSR:
 		msr(vm, vcpu, r);

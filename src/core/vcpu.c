@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,14 +67,20 @@ static void test_hang(struct vcpu *v)
 
 static int setup_msrs(struct vcpu *v)
 {
+	/* struct kvm_msrs with its entries: the same layout, spelled out
+	 * (a struct ending in a flexible array may not head another). */
 	struct {
-		struct kvm_msrs hdr;
+		uint32_t nmsrs, pad;
 		struct kvm_msr_entry e[3];
-	} m = { .hdr.nmsrs = 3,
+	} m = { .nmsrs = 3,
 		.e = { { .index = MSR_IA32_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING },
 		       { .index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WB },
 		       { .index = MSR_IA32_TSC, .data = 0 } } };
-	int n = ioctl(v->fd, KVM_SET_MSRS, &m);
+	int n;
+
+	_Static_assert(offsetof(__typeof__(m), e) == offsetof(struct kvm_msrs, entries),
+		       "kvm_msrs layout");
+	n = ioctl(v->fd, KVM_SET_MSRS, &m);
 
 	/* KVM stops at the first MSR it does not know; that is not fatal. */
 	if (n < 0)
@@ -242,16 +250,41 @@ static void report_crash(struct vcpu *v, const struct exit_record *r)
 	obs->crash(obs->ctx, v->id, r, &c);
 }
 
+/* KVM_RUN as one system call of our own instead of libc's ioctl():
+ * 0, or -errno.  After an exit every page warden touches costs a page
+ * walk (util/hot.h); libc's wrapper and errno's lookup were two pages of
+ * code of their own at every exit (docs/benchmarks.md, "The exit path in
+ * pages").  The call is the same ioctl(2), so the seccomp filters see
+ * nothing new. */
+static inline int kvm_run_enter(int fd)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"((long)SYS_ioctl), "D"((long)fd), "S"((long)KVM_RUN), "d"(0L)
+			 : "rcx", "r11", "memory");
+	return (int)ret;
+}
+
 /* The exit loop, the one path every exit takes.  It takes every timestamp
  * (entering KVM_RUN, back from it, decoded, emulated) and hands each
  * record to the VM's observer once; the RETURN part of an exit (back into
  * KVM_RUN) is known only when the loop gets there again, so the next
- * exit's record carries it. */
+ * exit's record carries it.  What every exit reads of the vCPU and the
+ * observer is copied to the stack first (they do not change while the
+ * vCPU runs), so an exit touches the stack, kvm_run and the VM's hot
+ * part, not the vcpu struct's page too. */
 EXIT_PATH static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
-	const struct vm_observer *obs = &vm->obs;
+	const struct vm_observer obs = vm->obs;
+	struct kvm_run *const run = v->run;
+	const size_t run_size = (size_t)vm->run_size;
+	const int fd = v->fd;
+	const unsigned id = v->id;
+	unsigned epoch = v->sleep_epoch; /* v->sleep_epoch, kept here */
 	uint64_t prev_done = 0; /* the last exit's t_done; 0: no way back to time */
 	char name[16];
 
@@ -261,8 +294,8 @@ EXIT_PATH static void *vcpu_thread(void *arg)
 		snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
 	this_vcpu = v;
-	if (obs->vcpu_start)
-		obs->vcpu_start(obs->ctx, v->id);
+	if (obs.vcpu_start)
+		obs.vcpu_start(obs.ctx, v->id);
 	seccomp_enter(THREAD_VCPU);
 	while (vm_end_get(&vm->end) == VM_RUNNING) {
 		/* exit_decode fills the record; only the stamps come first. */
@@ -271,9 +304,10 @@ EXIT_PATH static void *vcpu_thread(void *arg)
 		int ret, err;
 
 		/* One atomic load per exit; a suspend bumps the epoch. */
-		if (atomic_load(&vm->sleep.epoch) != v->sleep_epoch) {
+		if (atomic_load(&vm->sleep.epoch) != epoch) {
 			if (!sleep_and_resume(v))
 				break;
+			epoch = v->sleep_epoch;
 			prev_done = 0; /* the sleep is no exit's return path */
 			t_enter = cycles();
 		}
@@ -284,26 +318,27 @@ EXIT_PATH static void *vcpu_thread(void *arg)
 			prev_done = 0; /* the pause is no exit's return path */
 			t_enter = cycles();
 		}
-		ret = ioctl(v->fd, KVM_RUN, 0);
-		err = errno;
+		ret = kvm_run_enter(fd);
 		t_exit = cycles();
+		err = ret < 0 ? -ret : 0;
+		ret = ret < 0 ? -1 : ret;
 		if (ret < 0 && err != EINTR && err != EAGAIN) {
-			if (prev_done && obs->exit_return)
-				obs->exit_return(obs->ctx, v->id, t_enter - prev_done);
-			log_warn("vCPU %u: KVM_RUN: %s", v->id, strerror(err));
+			if (prev_done && obs.exit_return)
+				obs.exit_return(obs.ctx, id, t_enter - prev_done);
+			log_warn("vCPU %u: KVM_RUN: %s", id, strerror(err));
 			vm_request_end(vm, VM_END_HOST_ERROR);
 			break;
 		}
 		r.t_enter = t_enter;
 		r.t_exit = t_exit;
-		exit_decode(v->run, (size_t)vm->run_size, ret, err, &r);
+		exit_decode(run, run_size, ret, err, &r);
 		r.has_return = prev_done != 0;
 		r.return_ticks = prev_done ? t_enter - prev_done : 0;
 		r.t_decoded = cycles();
-		exit_emulate(vm, v->id, &r);
+		exit_emulate(vm, id, &r);
 		r.t_done = cycles();
-		if (obs->exit)
-			obs->exit(obs->ctx, v->id, &r);
+		if (obs.exit)
+			obs.exit(obs.ctx, id, &r);
 		if (r.dump_regs)
 			vcpu_dump(v);
 		if (r.end == VM_END_TRIPLE_FAULT || r.end == VM_END_INTERNAL_ERROR)
@@ -312,8 +347,8 @@ EXIT_PATH static void *vcpu_thread(void *arg)
 		if (r.end != VM_RUNNING)
 			vm_request_end(vm, (enum vm_end)r.end);
 	}
-	if (obs->vcpu_end)
-		obs->vcpu_end(obs->ctx, v->id);
+	if (obs.vcpu_end)
+		obs.vcpu_end(obs.ctx, v->id);
 	if (v->test_stuck)
 		test_hang(v);
 	return NULL;

@@ -171,6 +171,8 @@ int vm_add_device(struct vm *vm, struct device *dev)
 	if (resources_grant(vm->bus, vm->devices, vm->ndevices, dev) < 0)
 		return -1;
 	pthread_mutex_init(&dev->lock, NULL);
+	dev->exit_read = dev->ops->read;
+	dev->exit_write = dev->ops->write;
 	dev->id = (int)vm->ndevices;
 	vm->devices[vm->ndevices++] = dev;
 	return 0;

@@ -94,23 +94,27 @@ struct vm {
 	struct guest_mem mem;
 	struct kvm_cpuid2 *cpuid; /* host-supported leaves, adjusted per vCPU */
 	struct vcpu *vcpus;
+	/* What every exit reads, from here to the first bus ranges, kept
+	 * together near the start: in a page-aligned VM (warden run's is)
+	 * port and MMIO exits then touch one page of it (util/hot.h). */
+	struct vm_end_signal end;
+	struct vm_sleep sleep; /* S3: suspended, and how it wakes (core/vm_sleep.h) */
+	struct vm_pause pause; /* vm_pause/vm_resume (core/vm_pause.h) */
+	/* KVM's coalesced MMIO ring (vm_coalesced_mmio), drained before
+	 * every exit that reaches a device or is no access
+	 * (core/exit_emulate.c); NULL while no zone is registered. */
+	struct kvm_coalesced_mmio_ring *coalesced;
+	uint32_t coalesced_max; /* entries in the ring */
+	pthread_mutex_t coalesced_lock; /* one vCPU drains at a time */
+	unsigned coalesced_ports; /* ports whose writes KVM queues */
 	struct bus bus[BUS_NSPACES]; /* indexed by enum bus_space */
 	struct device *devices[VM_MAX_DEVICES];
 	unsigned ndevices;
 	struct vm_observer obs;
 	struct vcpu_boot_regs boot; /* set by the loader */
-	struct vm_end_signal end;
-	struct vm_pause pause; /* vm_pause/vm_resume (core/vm_pause.h) */
 	/* The vCPUs' registers came from a snapshot: vm_start leaves them. */
 	bool restored;
-	struct vm_sleep sleep; /* S3: suspended, and how it wakes (core/vm_sleep.h) */
 	struct prefault prefault;
-	/* KVM's coalesced MMIO ring (vm_coalesced_mmio), drained at every
-	 * exit; NULL while no zone is registered. */
-	struct kvm_coalesced_mmio_ring *coalesced;
-	uint32_t coalesced_max; /* entries in the ring */
-	pthread_mutex_t coalesced_lock; /* one vCPU drains at a time */
-	unsigned coalesced_ports; /* ports whose writes KVM queues */
 	struct vm_memslot extra_slot[VM_MAX_EXTRA_SLOTS]; /* core/memslot.h */
 	unsigned nextra_slots;
 	/* vm_stop: a vCPU thread did not end in time (its id in stuck_vcpu);
@@ -164,13 +168,13 @@ bool vm_suspend(struct vm *vm);
 int vm_msr_filter(struct vm *vm, const uint32_t *msrs, unsigned n);
 /* Let KVM queue guest writes to [GPA, GPA+LEN) in its coalesced MMIO ring
  * instead of exiting (KVM_REGISTER_COALESCED_MMIO); they reach their
- * device, in order, at the next exit of any vCPU (a full ring is an
- * ordinary MMIO exit).  After vm_create, before vm_start. */
+ * device, in order, at the next exit of any vCPU that reaches a device or
+ * is no access (a full ring is an ordinary MMIO exit).  After vm_create, before vm_start. */
 int vm_coalesced_mmio(struct vm *vm, uint64_t gpa, uint64_t len);
 /* The same for guest writes to ports [PORT, PORT+LEN) (KVM_CAP_COALESCED_PIO),
  * for a device's registers whose writes only matter once the guest looks
- * (a read, or another register's write: every exit drains the ring
- * first), e.g. the RTC's index port.  Only where cfg.coalesced_pio asks
+ * (a read, or another register's write: every exit to a device drains
+ * the ring first), e.g. the RTC's index port.  Only where cfg.coalesced_pio asks
  * for it and KVM offers it: 1 queued, 0 not (every write exits, as
  * without), -1 host error.  After vm_create. */
 int vm_coalesce_port_writes(struct vm *vm, uint16_t port, unsigned len);

@@ -169,6 +169,7 @@ struct probe {
 	unsigned range;
 	uint64_t off;
 	uint8_t last[8];
+	unsigned writes_before_read; /* writes seen when the last read came */
 };
 
 static void probe_read(struct device *d, unsigned range, uint64_t off, uint8_t *data, unsigned len)
@@ -176,6 +177,7 @@ static void probe_read(struct device *d, unsigned range, uint64_t off, uint8_t *
 	struct probe *p = d->priv;
 
 	p->reads++;
+	p->writes_before_read = p->writes;
 	p->range = range;
 	p->off = off;
 	memset(data, 0x5a, len);
@@ -430,6 +432,37 @@ static void test_hyperv(void **state)
 	assert_int_equal(decode(0, 0).kind, EXIT_UNHANDLED);
 }
 
+/* Unclaimed reads float high: exactly the access's bytes, whatever its
+ * size, and nothing past them (exit_emulate answers them without a
+ * variable-size memset). */
+static void test_unclaimed_reads(void **state)
+{
+	static struct vm vm;
+	struct exit_record r;
+
+	(void)state;
+	memset(&vm, 0, sizeof(vm));
+	for (unsigned len = 1; len <= 8; len++) {
+		mmio_exit(0xe0000000, len, false);
+		memset(page.run.mmio.data, 0x11, sizeof(page.run.mmio.data));
+		r = decode(0, 0);
+		exit_emulate(&vm, 0, &r);
+		assert_true(r.unclaimed);
+		for (unsigned i = 0; i < sizeof(page.run.mmio.data); i++)
+			assert_int_equal(page.run.mmio.data[i], i < len ? 0xff : 0x11);
+	}
+	/* rep insw/insl of three: each access's bytes, not one more. */
+	for (unsigned size = 2; size <= 4; size += 2) {
+		pio_exit(0x512, size, 3, 1024, false);
+		memset(&page.bytes[1024], 0x11, 16);
+		r = decode(0, 0);
+		exit_emulate(&vm, 0, &r);
+		assert_true(r.unclaimed);
+		for (unsigned i = 0; i < 16; i++)
+			assert_int_equal(page.bytes[1024 + i], i < 3 * size ? 0xff : 0x11);
+	}
+}
+
 static void test_coalesced_drain(void **state)
 {
 	static struct vm vm;
@@ -452,7 +485,7 @@ static void test_coalesced_drain(void **state)
 	pthread_mutex_init(&vm.coalesced_lock, NULL);
 
 	/* Three queued writes, wrapping around the ring's end; the third is
-	 * nobody's.  All reach their owners before this exit is handled. */
+	 * nobody's. */
 	ring.ring.first = max - 1;
 	ring.ring.last = 2;
 	ring.ring.coalesced_mmio[max - 1] = (struct kvm_coalesced_mmio){ .phys_addr = 0xc0001008, .len = 4,
@@ -460,17 +493,28 @@ static void test_coalesced_drain(void **state)
 	ring.ring.coalesced_mmio[0] = (struct kvm_coalesced_mmio){ .phys_addr = 0xc0001010, .len = 2,
 								   .data = { 9, 8 } };
 	ring.ring.coalesced_mmio[1] = (struct kvm_coalesced_mmio){ .phys_addr = 0xd0000000, .len = 4 };
+	/* An access nobody owns has no effect to see: they stay queued. */
 	pio_exit(0x510, 1, 1, 1024, true);
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_true(r.unclaimed); /* port 0x510 is nobody's */
+	assert_int_equal(r.coalesced, 0);
+	assert_int_equal(d.writes, 0);
+	assert_int_equal(ring.ring.first, max - 1);
+	/* An access with an owner: all reach their owners first, in order. */
+	mmio_exit(0xc0001020, 4, false);
 	r = decode(0, 0);
 	exit_emulate(&vm, 0, &r);
 	assert_int_equal(r.coalesced, 3);
 	assert_int_equal(d.writes, 2);
-	assert_int_equal(d.off, 0x10);
+	assert_int_equal(d.reads, 1);
+	assert_int_equal(d.writes_before_read, 2); /* the queued writes came first */
+	assert_int_equal(d.off, 0x20);
 	assert_int_equal(d.last[0], 9);
 	assert_int_equal(d.last[1], 8);
 	assert_int_equal(ring.ring.first, 2);
 	assert_int_equal(d.dev.coalesced, 2); /* the owner's count; nobody's write is not */
-	assert_true(r.unclaimed); /* the exit itself: port 0x510 is nobody's */
+	assert_int_equal(r.dev, d.dev.id);
 
 	/* Empty ring: nothing delivered. */
 	r = decode(0, 0);
@@ -478,9 +522,12 @@ static void test_coalesced_drain(void **state)
 	assert_int_equal(r.coalesced, 0);
 	assert_int_equal(d.writes, 2);
 
-	/* A bad length from KVM is skipped, not copied. */
+	/* A bad length from KVM is skipped, not copied; an exit that is no
+	 * access (here an interrupt's) drains the ring as well. */
 	ring.ring.coalesced_mmio[2] = (struct kvm_coalesced_mmio){ .phys_addr = 0xc0001000, .len = 9 };
 	ring.ring.last = 3;
+	memset(&page, 0, sizeof(page));
+	page.run.exit_reason = KVM_EXIT_INTR;
 	r = decode(0, 0);
 	exit_emulate(&vm, 0, &r);
 	assert_int_equal(r.coalesced, 1);
@@ -501,6 +548,75 @@ static void test_coalesced_drain(void **state)
 	pthread_mutex_destroy(&vm.coalesced_lock);
 }
 
+/* A queued write that moves another device's range (as a BAR write
+ * would): the access that drained it goes where the bus says after the
+ * drain, not where it said before. */
+static struct vm *mover_vm;
+static struct probe *mover_target;
+
+static void mover_write(struct device *d, unsigned range, uint64_t off, const uint8_t *data,
+			unsigned len)
+{
+	struct probe *t = mover_target;
+
+	probe_write(d, range, off, data, len);
+	bus_unregister(&mover_vm->bus[BUS_MMIO], t->dev.res.range[0].base);
+	t->dev.res.range[0].base = 0xc0200000;
+	assert_int_equal(bus_register(&mover_vm->bus[BUS_MMIO], 0xc0200000, 0x1000, &t->dev, 0), 0);
+}
+
+static const struct device_ops mover_ops = {
+	.read = probe_read, .write = mover_write, .destroy = probe_destroy,
+};
+
+static void test_drain_moves_range(void **state)
+{
+	static struct vm vm;
+	static union {
+		struct kvm_coalesced_mmio_ring ring;
+		uint8_t bytes[4096];
+	} ring;
+	struct probe mover, target;
+	struct exit_record r;
+	uint32_t max = (uint32_t)((sizeof(ring) - sizeof(ring.ring)) / sizeof(struct kvm_coalesced_mmio));
+
+	(void)state;
+	memset(&vm, 0, sizeof(vm));
+	memset(&ring, 0, sizeof(ring));
+	probe_init(&mover, "mover", (struct device_resources){
+		.nranges = 1, .range = { DEVICE_RANGE(BUS_MMIO, 0xc0000000, 0x1000) }, .gsi = DEVICE_NO_GSI });
+	mover.dev.ops = &mover_ops;
+	probe_init(&target, "target", (struct device_resources){
+		.nranges = 1, .range = { DEVICE_RANGE(BUS_MMIO, 0xc0100000, 0x1000) }, .gsi = DEVICE_NO_GSI });
+	assert_int_equal(vm_add_device(&vm, &mover.dev), 0);
+	assert_int_equal(vm_add_device(&vm, &target.dev), 0);
+	mover_vm = &vm;
+	mover_target = &target;
+	vm.coalesced = &ring.ring;
+	vm.coalesced_max = max;
+	pthread_mutex_init(&vm.coalesced_lock, NULL);
+
+	/* The mover's queued write moves the target away; the read of the
+	 * target's old address that drains it then has no owner. */
+	ring.ring.coalesced_mmio[0] = (struct kvm_coalesced_mmio){ .phys_addr = 0xc0000000, .len = 4 };
+	ring.ring.last = 1;
+	mmio_exit(0xc0100010, 4, false);
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_int_equal(r.coalesced, 1);
+	assert_int_equal(mover.writes, 1);
+	assert_int_equal(target.reads, 0);
+	assert_true(r.unclaimed);
+	assert_int_equal(page.run.mmio.data[0], 0xff);
+	/* At its new address it answers. */
+	mmio_exit(0xc0200010, 4, false);
+	r = decode(0, 0);
+	exit_emulate(&vm, 0, &r);
+	assert_int_equal(target.reads, 1);
+	assert_int_equal(r.dev, target.dev.id);
+	pthread_mutex_destroy(&vm.coalesced_lock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,7 +628,9 @@ int main(void)
 		cmocka_unit_test(test_emulate_attribution),
 		cmocka_unit_test(test_msr),
 		cmocka_unit_test(test_hyperv),
+		cmocka_unit_test(test_unclaimed_reads),
 		cmocka_unit_test(test_coalesced_drain),
+		cmocka_unit_test(test_drain_moves_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
