@@ -25,12 +25,17 @@
  *
  * With vhost=on the host kernel's vhost-net moves the packets instead
  * (backends/vhost_net.c): at DRIVER_OK the rings, the queues' notification
- * eventfds (KVM's ioeventfds) and the tap go to the kernel, and the I/O
- * thread only relays vhost's "used buffers" eventfds to the transport's
- * interrupt (which, with irqfd, is one more eventfd write: no VM exit).
- * The queues' requests and bytes counters then stay 0: warden moved
- * nothing.  Such a device has one queue pair and no control queue: no
- * queues=N, no coalescing, no poll (the kernel owns the rings). */
+ * eventfds (KVM's ioeventfds) and the tap go to the kernel.  vhost's "used
+ * buffers" signal goes straight to KVM when the transport has an irqfd
+ * for the queue's interrupt (virtio-pci, MSI-X on, the vector unmasked):
+ * no warden thread wakes.  Otherwise (virtio-mmio, a masked vector, MSI-X
+ * off, --no-irqfd) it goes to an eventfd of warden's, which the I/O thread
+ * relays to the transport's interrupt; the transport says when that
+ * changes (irq_changed) and the ring is pointed at the other eventfd.
+ * The queues' requests and bytes counters stay 0 (warden moved nothing),
+ * and so does interrupts while they go straight to KVM (warden does not
+ * see them).  Such a device has one queue pair and no control queue: no
+ * queues=N, no coalescing; poll is vhost's own busy polling. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +48,10 @@
 #include "backends/tap.h"
 #include "backends/vhost_net.h"
 #include "core/vm.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/ratelimit.h"
 #include "virtio/net_coal.h"
 #include "virtio/virtio_devices.h"
 #include "virtio/virtio_spec.h"
@@ -118,7 +125,10 @@ struct net {
 	int vhost_fd;           /* /dev/vhost-net while the kernel has the rings, else -1 */
 	bool vhost_ok;          /* the host has vhost-net: it carries the data path */
 	uint64_t vhost_features;
-	int call_fd[2];         /* vhost's "used buffers" eventfds, per queue */
+	int call_fd[2];         /* warden's relay of vhost's "used buffers", per queue */
+	int call_now[2];        /* what vhost signals now: call_fd[], or the
+				 * transport's irqfd (virtio_queue_irqfd) */
+	uint32_t busyloop_us;   /* poll with vhost: the kernel's worker polls */
 	int resume_fd;   /* eventfd: come back for more transmit work */
 	struct coal coal[2]; /* [NET_RXQ], [NET_TXQ]: their interrupts (net_coal.c) */
 	char ifname[16];
@@ -782,6 +792,26 @@ static unsigned rx_offloads(const struct virtio_dev *vd)
  * itself; here the tap does (tap_set_vnet_hdr_len), so never ask for it. */
 #define VHOST_NET_F_HDR 27
 
+/* Where ring DIR of P signals "used buffers": the transport's irqfd, so
+ * that KVM injects the interrupt with no warden thread involved (vhost
+ * has checked the driver's suppression), when the transport has one for
+ * the queue now (virtio-pci: MSI-X on, the vector unmasked, irqfd on);
+ * else warden's relay eventfd, which its I/O thread turns into the
+ * transport's interrupt (virtio-mmio's InterruptStatus, a masked vector's
+ * pending bit, the ISR without MSI-X). */
+static int vhost_call_target(struct virtio_dev *vd, const struct net *p, unsigned dir)
+{
+	int fd = virtio_queue_irqfd(vd, p->q[dir]);
+
+	return fd >= 0 ? fd : p->call_fd[dir];
+}
+
+static const char *vhost_call_how(const struct net *p, unsigned dir)
+{
+	return p->call_now[dir] == p->call_fd[dir] ? "relayed by warden's I/O thread"
+						   : "straight to KVM (irqfd; warden does not count them)";
+}
+
 /* Hand the first pair's rings to the kernel.  Its features were read at
  * creation (or now, when a reset closed the last fd). */
 static int vhost_begin(struct virtio_dev *vd, struct net *p)
@@ -797,20 +827,59 @@ static int vhost_begin(struct virtio_dev *vd, struct net *p)
 	for (unsigned q = 0; q < 2; q++) {
 		struct virtq *v = &vd->vq[q];
 
+		p->call_now[q] = vhost_call_target(vd, p, q);
 		r[q] = (struct vhost_ring){ .size = v->size, .base = v->last_avail, .desc = v->desc,
 					    .avail = v->avail, .used = v->used,
-					    .kick_fd = vd->kick_fd[q], .call_fd = p->call_fd[q] };
+					    .kick_fd = vd->kick_fd[q], .call_fd = p->call_now[q] };
 	}
 	if (vhost_net_start(p->vhost_fd, vd->driver_features & p->vhost_features & ~VIRTIO_BIT(VHOST_NET_F_HDR),
 			    &vd->vm->mem, r, 2, p->tap) < 0)
+		return -1;
+	if (p->busyloop_us && vhost_net_busyloop(p->vhost_fd, 2, p->busyloop_us) < 0)
 		return -1;
 	vd->queues_offloaded = true;
 	for (unsigned q = 0; q < 2; q++)
 		if (virtio_watch_fd(vd, p->call_fd[q], EPOLLIN) < 0)
 			return -1;
-	log_debug("%s: data path handed to vhost-net (features 0x%llx)", vd->name,
-		  (unsigned long long)(vd->driver_features & p->vhost_features));
+	log_debug("%s: data path handed to vhost-net (features 0x%llx, busy polling %u us); "
+		  "interrupts: receiveq %s, transmitq %s", vd->name,
+		  (unsigned long long)(vd->driver_features & p->vhost_features), p->busyloop_us,
+		  vhost_call_how(p, NET_RXQ), vhost_call_how(p, NET_TXQ));
 	return 0;
+}
+
+/* The transport's irqfds changed (a vector masked or unmasked, MSI-X
+ * switched, a queue moved to another vector): point each ring's signal
+ * where vhost_call_target says now.  After VHOST_SET_VRING_CALL returns
+ * the kernel signals only the new eventfd (it swaps it under the ring's
+ * lock, which its worker holds while it signals); an interrupt KVM had
+ * already taken from the irqfd may still arrive just after a masking
+ * write, as it may under QEMU, which switches the same way.  A signal
+ * the relay still holds from before an unmask is relayed (one spare
+ * interrupt, harmless). */
+static void net_irq_changed(struct virtio_dev *vd)
+{
+	static struct ratelimit rl;
+	struct net *p = dev_of(vd)->pair[0];
+	uint64_t dropped;
+
+	if (p->vhost_fd < 0)
+		return;
+	for (unsigned q = 0; q < 2; q++) {
+		int fd = vhost_call_target(vd, p, q);
+
+		if (fd == p->call_now[q])
+			continue;
+		if (vhost_net_set_call(p->vhost_fd, q, fd) < 0) {
+			log_warn("%s: %s", vd->name, err_msg());
+			virtio_fail(vd, "vhost-net refused to change queue %u's interrupt eventfd", q);
+			return;
+		}
+		p->call_now[q] = fd;
+		/* The driver decides how often this happens: rate-limited. */
+		if (log_verbose && ratelimit_allow(&rl, now_ns(), &dropped))
+			log_debug("%s: queue %u's interrupts now %s", vd->name, p->q[q], vhost_call_how(p, q));
+	}
 }
 
 /* Take the rings back: closing the fd stops the kernel's worker before it
@@ -819,7 +888,7 @@ static void vhost_end(struct net *p)
 {
 	if (p->vhost_fd >= 0)
 		close(p->vhost_fd);
-	p->vhost_fd = -1;
+	p->vhost_fd = p->call_now[0] = p->call_now[1] = -1;
 }
 
 /* vhost=on: the host must have vhost-net (else ERR_USAGE); vhost=auto:
@@ -849,18 +918,19 @@ static int vhost_setup(struct virtio_dev *vd, struct net *p, enum net_vhost want
 	return 0;
 }
 
-/* vhost-net takes one queue pair per fd and owns its rings: with queues=N
- * or poll, vhost=on is refused and vhost=auto keeps warden's path. */
+/* vhost-net takes one queue pair per fd: with queues=N, vhost=on is
+ * refused and vhost=auto keeps warden's path.  (poll goes to vhost's own
+ * busy polling.) */
 static int vhost_wanted(const struct net_spec *n, enum net_vhost *want)
 {
-	const char *why = n->queues > 1 ? "queues=N" : n->poll_us ? "poll" : NULL;
+	const char *why = n->queues > 1 ? "queues=N" : NULL;
 
 	*want = n->vhost;
 	if (!why || n->vhost == NET_VHOST_OFF)
 		return 0;
 	if (n->vhost == NET_VHOST_ON)
 		return fail(ERR_USAGE, "--net tap=%s: vhost=on cannot be used with %s (vhost-net serves one "
-			    "queue pair and owns its rings)", n->tap, why);
+			    "queue pair here)", n->tap, why);
 	log_info("--net tap=%s: vhost=auto with %s: warden's own data path", n->tap, why);
 	*want = NET_VHOST_OFF;
 	return 0;
@@ -1110,6 +1180,7 @@ static const struct virtio_dev_ops net_ops = {
 	.quiesce = net_quiesce,
 	.save = net_save,
 	.restore = net_restore,
+	.irq_changed = net_irq_changed,
 };
 
 /* Without mac=: the same address for the same tap and index on every run,
@@ -1151,7 +1222,7 @@ static struct net *pair_open(const char *name, unsigned i, bool multi, bool *cre
 	p->q[NET_RXQ] = 2 * i;
 	p->q[NET_TXQ] = 2 * i + 1;
 	p->tap = p->resume_fd = p->coal[NET_RXQ].timer_fd = p->coal[NET_TXQ].timer_fd = -1;
-	p->vhost_fd = p->call_fd[0] = p->call_fd[1] = -1;
+	p->vhost_fd = p->call_fd[0] = p->call_fd[1] = p->call_now[0] = p->call_now[1] = -1;
 	snprintf(p->ifname, sizeof(p->ifname), "%s", name);
 	p->tap = tap_open(name, created, multi);
 	if (p->tap < 0)
@@ -1222,7 +1293,13 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 		default_mac(n->tap, index, mac);
 	fill_config(vd, mac, npairs);
 	vd->config_from_snapshot = 6; /* the MAC: the guest's, on any tap (restore) */
-	vd->poll_window_ns = (uint64_t)n->poll_us * 1000;
+	/* poll: warden's I/O thread polls the rings, or with vhost-net the
+	 * kernel's worker does (VHOST_SET_VRING_BUSYLOOP_TIMEOUT at each
+	 * start): warden's thread must not touch rings the kernel owns. */
+	if (d->pair[0]->vhost_ok)
+		d->pair[0]->busyloop_us = n->poll_us;
+	else
+		vd->poll_window_ns = (uint64_t)n->poll_us * 1000;
 	log_info("%s: %s tap %s%s, guest MAC %02x:%02x:%02x:%02x:%02x:%02x", vd->name,
 		 created ? "created" : "attached to existing", n->tap, npairs > 1 ? " (multi-queue)" : "",
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);

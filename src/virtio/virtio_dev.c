@@ -70,6 +70,19 @@ void virtio_queue_interrupt(struct virtio_dev *vd, unsigned q)
 	vd->transport->queue_interrupt(vd, q);
 }
 
+int virtio_queue_irqfd(struct virtio_dev *vd, unsigned q)
+{
+	if (q >= vd->type.nqueues || !vd->transport->queue_irqfd)
+		return -1;
+	return vd->transport->queue_irqfd(vd, q);
+}
+
+void virtio_dev_irq_changed(struct virtio_dev *vd)
+{
+	if (vd->ops && vd->ops->irq_changed)
+		vd->ops->irq_changed(vd);
+}
+
 static void config_changed(struct virtio_dev *vd)
 {
 	atomic_fetch_add(&vd->config_generation, 1);
