@@ -23,8 +23,12 @@
 #                                          (poll, warden's own net path)
 #                   warden-pci-vhost       and the network on vhost-net
 #                   warden-pci-poll-vhost  the disk polled, the network on
-#                                          vhost-net (vhost owns its rings:
-#                                          warden cannot poll them)
+#                                          vhost-net with vhost's own busy
+#                                          polling (--net ...,vhost=on,poll:
+#                                          VHOST_SET_VRING_BUSYLOOP_TIMEOUT,
+#                                          50 us); logs before 2026-12-02
+#                                          23:30 UTC had the network on
+#                                          vhost-net unpolled under this name
 #                   warden's command line has no pci=off (warden adds it
 #                   where the guest has no PCI bus); qemu's has it
 #   KERNEL=vmlinuz  the guest kernel both VMMs boot, from `make guest`:
@@ -37,6 +41,9 @@
 #                   option as given, or pci (--transport pci), vhost
 #                   (--net ...,vhost=on: L1 loads vhost_net), pci+vhost
 #                   (both)
+#   WORKLOADS="seqwrite seqread randread nettx netrx"
+#                   the guest's workloads, in this order (a subset keeps a
+#                   run short: WORKLOADS="nettx netrx" for the network)
 #   BLK_MIB=256     sequential read/write size; RAND_READS=4000 4 KiB reads
 #   NET_MIB=64      bulk TCP transfer each way
 #   WARDEN=path     static warden for L1 (default build/warden-static)
@@ -77,6 +84,14 @@ VARIANTS=${VARIANTS---no-ioeventfd --no-irqfd --no-event-idx pci vhost pci+vhost
 BLK_MIB=${BLK_MIB:-256}
 RAND_READS=${RAND_READS:-4000}
 NET_MIB=${NET_MIB:-64}
+WORKLOADS=${WORKLOADS:-seqwrite seqread randread nettx netrx}
+for w in $WORKLOADS; do
+    case $w in
+    seqwrite | seqread | randread | nettx | netrx) ;;
+    *) echo "bench/virtio.sh: unknown workload '$w' in WORKLOADS" >&2; exit 2 ;;
+    esac
+done
+has() { case " $WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}
 export WARDEN=${WARDEN:-$ROOT/build/warden-static}
 [ -f "$WARDEN" ] || { echo "bench/virtio.sh: $WARDEN missing (make static)" >&2; exit 1; }
@@ -91,11 +106,12 @@ REPORT="$OUT/virtio-$stamp.md"
 # bb/be frame a workload and time it with the guest's clock.
 GUEST_CMD='bb() { echo BENCH-BEGIN $1; T=$EPOCHREALTIME; }; be() { echo BENCH-END $1 $T $EPOCHREALTIME; };'
 GUEST_CMD+=' ip link set lo up; ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up; sleep 1;'
-GUEST_CMD+=" bb seqwrite; dd if=/dev/zero of=/dev/vda bs=1M count=$BLK_MIB oflag=direct; be seqwrite;"
-GUEST_CMD+=" bb seqread; dd if=/dev/vda of=/dev/null bs=1M count=$BLK_MIB iflag=direct; be seqread;"
-GUEST_CMD+=" bb randread; randread /dev/vda $RAND_READS; be randread;"
-GUEST_CMD+=" bb nettx; dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) | nc 10.0.2.1 5001; be nettx;"
-GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </tmp/h >/dev/null; be netrx; kill $s; sleep 1'
+has seqwrite && GUEST_CMD+=" bb seqwrite; dd if=/dev/zero of=/dev/vda bs=1M count=$BLK_MIB oflag=direct; be seqwrite;"
+has seqread && GUEST_CMD+=" bb seqread; dd if=/dev/vda of=/dev/null bs=1M count=$BLK_MIB iflag=direct; be seqread;"
+has randread && GUEST_CMD+=" bb randread; randread /dev/vda $RAND_READS; be randread;"
+has nettx && GUEST_CMD+=" bb nettx; dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) | nc 10.0.2.1 5001; be nettx;"
+has netrx && GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </tmp/h >/dev/null; be netrx; kill $s;'
+GUEST_CMD+=' sleep 1'
 
 {
     cat <<EOF
@@ -239,7 +255,7 @@ config() {
 	warden-pci) run warden -pci --transport pci ;;
 	warden-pci-poll) DISKX=,poll NETX=,poll; run warden -pci-poll --transport pci ;;
 	warden-pci-vhost) NETX=,vhost=on; run warden -pci-vhost --transport pci ;;
-	warden-pci-poll-vhost) DISKX=,poll NETX=,vhost=on; run warden -pci-poll-vhost --transport pci ;;
+	warden-pci-poll-vhost) DISKX=,poll NETX=,vhost=on,poll; run warden -pci-poll-vhost --transport pci ;;
 	esac
 	NETX= DISKX=
 }
@@ -274,7 +290,7 @@ set -e
 {
     echo "### virtio benchmark ($(date -u +%Y-%m-%dT%H:%MZ), emulated AMD-V tier, guest kernel $(bench_guest_kernel) as $KERNEL under both VMMs)"
     echo
-    echo "Command: \`ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
+    echo "Command: \`ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" WORKLOADS=\"$WORKLOADS\" KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
     echo
     bench_facts emu | sed 's/^/    /'
     tr -d '\r' <"$LOG" | grep '^fact: L1' | sed 's/^/    /' || true

@@ -119,7 +119,7 @@ static void config_interrupt(struct virtio_dev *vd)
 
 int virtio_pci_direct_fd(struct msix *m, uint16_t vec, const int *irq_fd)
 {
-	if (vec >= m->n || !msix_enabled(m) || atomic_load(&m->blocked[vec]))
+	if (vec >= m->n || atomic_load(&m->blocked[vec])) /* off, function-masked or masked */
 		return -1;
 	return irq_fd[vec];
 }
