@@ -812,8 +812,9 @@ static const char *vhost_call_how(const struct net *p, unsigned dir)
 						   : "straight to KVM (irqfd; warden does not count them)";
 }
 
-/* Hand the first pair's rings to the kernel.  Its features were read at
- * creation (or now, when a reset closed the last fd). */
+/* Hand pair P's rings to the kernel (its own vhost-net fd: the kernel
+ * takes one queue pair per fd, rings 0 and 1 of it).  Its features were
+ * read at creation (or now, when a reset closed the fd). */
 static int vhost_begin(struct virtio_dev *vd, struct net *p)
 {
 	uint64_t need = vd->driver_features & VHOST_RING_FEATURES;
@@ -824,25 +825,25 @@ static int vhost_begin(struct virtio_dev *vd, struct net *p)
 	if (need & ~p->vhost_features)
 		return fail(ERR_HOST, "%s: vhost-net lacks features 0x%llx the driver took", vd->name,
 			    (unsigned long long)(need & ~p->vhost_features));
-	for (unsigned q = 0; q < 2; q++) {
-		struct virtq *v = &vd->vq[q];
+	for (unsigned dir = 0; dir < 2; dir++) {
+		struct virtq *v = &vd->vq[p->q[dir]];
 
-		p->call_now[q] = vhost_call_target(vd, p, q);
-		r[q] = (struct vhost_ring){ .size = v->size, .base = v->last_avail, .desc = v->desc,
-					    .avail = v->avail, .used = v->used,
-					    .kick_fd = vd->kick_fd[q], .call_fd = p->call_now[q] };
+		p->call_now[dir] = vhost_call_target(vd, p, dir);
+		r[dir] = (struct vhost_ring){ .size = v->size, .base = v->last_avail, .desc = v->desc,
+					      .avail = v->avail, .used = v->used,
+					      .kick_fd = vd->kick_fd[p->q[dir]], .call_fd = p->call_now[dir] };
 	}
 	if (vhost_net_start(p->vhost_fd, vd->driver_features & p->vhost_features & ~VIRTIO_BIT(VHOST_NET_F_HDR),
 			    &vd->vm->mem, r, 2, p->tap) < 0)
 		return -1;
 	if (p->busyloop_us && vhost_net_busyloop(p->vhost_fd, 2, p->busyloop_us) < 0)
 		return -1;
-	vd->queues_offloaded = true;
+	vd->queues_offloaded |= (1u << p->q[NET_RXQ]) | (1u << p->q[NET_TXQ]);
 	for (unsigned q = 0; q < 2; q++)
 		if (virtio_watch_fd(vd, p->call_fd[q], EPOLLIN) < 0)
 			return -1;
-	log_debug("%s: data path handed to vhost-net (features 0x%llx, busy polling %u us); "
-		  "interrupts: receiveq %s, transmitq %s", vd->name,
+	log_debug("%s: data path handed to vhost-net (pair %u, features 0x%llx, busy polling %u us); "
+		  "interrupts: receiveq %s, transmitq %s", vd->name, p->q[NET_RXQ] / 2,
 		  (unsigned long long)(vd->driver_features & p->vhost_features), p->busyloop_us,
 		  vhost_call_how(p, NET_RXQ), vhost_call_how(p, NET_TXQ));
 	return 0;
@@ -857,10 +858,9 @@ static int vhost_begin(struct virtio_dev *vd, struct net *p)
  * write, as it may under QEMU, which switches the same way.  A signal
  * the relay still holds from before an unmask is relayed (one spare
  * interrupt, harmless). */
-static void net_irq_changed(struct virtio_dev *vd)
+static void pair_irq_changed(struct virtio_dev *vd, struct net *p)
 {
 	static struct ratelimit rl;
-	struct net *p = dev_of(vd)->pair[0];
 	uint64_t dropped;
 
 	if (p->vhost_fd < 0)
@@ -882,6 +882,14 @@ static void net_irq_changed(struct virtio_dev *vd)
 	}
 }
 
+static void net_irq_changed(struct virtio_dev *vd)
+{
+	struct net_dev *d = dev_of(vd);
+
+	for (unsigned i = 0; i < d->npairs && !virtio_failed(vd); i++)
+		pair_irq_changed(vd, d->pair[i]);
+}
+
 /* Take the rings back: closing the fd stops the kernel's worker before it
  * returns, so no guest buffer is touched after this. */
 static void vhost_end(struct net *p)
@@ -893,46 +901,35 @@ static void vhost_end(struct net *p)
 
 /* vhost=on: the host must have vhost-net (else ERR_USAGE); vhost=auto:
  * use it when the host has it, else say so once and use warden's own
- * path.  The call eventfds are made now, so a start cannot fail on them. */
-static int vhost_setup(struct virtio_dev *vd, struct net *p, enum net_vhost want)
+ * path.  One vhost-net fd per queue pair; the call eventfds are made now,
+ * so a start cannot fail on them. */
+static int vhost_setup(struct virtio_dev *vd, struct net_dev *d, unsigned npairs, enum net_vhost want)
 {
 	if (want == NET_VHOST_OFF)
 		return 0;
-	p->vhost_fd = vhost_net_open(VHOST_NET_DEVICE, &p->vhost_features);
-	if (p->vhost_fd < 0) {
+	for (unsigned i = 0; i < npairs; i++) {
+		struct net *p = d->pair[i];
 		char why[256];
 
-		if (want == NET_VHOST_ON) {
-			snprintf(why, sizeof(why), "%s", err_msg());
-			return fail(err_class(), "--net tap=%s,vhost=on: %s", p->ifname, why);
+		p->vhost_fd = vhost_net_open(VHOST_NET_DEVICE, &p->vhost_features);
+		if (p->vhost_fd < 0 && i == 0 && want == NET_VHOST_AUTO) {
+			log_info("%s: vhost=auto: %s; warden's own data path instead", vd->name, err_msg());
+			err_clear();
+			return 0;
 		}
-		log_info("%s: vhost=auto: %s; warden's own data path instead", vd->name, err_msg());
-		err_clear();
-		return 0;
+		if (p->vhost_fd < 0) {
+			snprintf(why, sizeof(why), "%s", err_msg());
+			return fail(err_class(), "--net tap=%s,vhost=%s: %s", p->ifname,
+				    want == NET_VHOST_ON ? "on" : "auto", why);
+		}
+		for (unsigned q = 0; q < 2; q++)
+			if ((p->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+				return fail_errno(ERR_HOST, "%s: eventfd", vd->name);
 	}
-	for (unsigned q = 0; q < 2; q++)
-		if ((p->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
-			return fail_errno(ERR_HOST, "%s: eventfd", vd->name);
-	p->vhost_ok = true;
-	log_info("%s: vhost-net carries the data path (%s)", vd->name, VHOST_NET_DEVICE);
-	return 0;
-}
-
-/* vhost-net takes one queue pair per fd: with queues=N, vhost=on is
- * refused and vhost=auto keeps warden's path.  (poll goes to vhost's own
- * busy polling.) */
-static int vhost_wanted(const struct net_spec *n, enum net_vhost *want)
-{
-	const char *why = n->queues > 1 ? "queues=N" : NULL;
-
-	*want = n->vhost;
-	if (!why || n->vhost == NET_VHOST_OFF)
-		return 0;
-	if (n->vhost == NET_VHOST_ON)
-		return fail(ERR_USAGE, "--net tap=%s: vhost=on cannot be used with %s (vhost-net serves one "
-			    "queue pair here)", n->tap, why);
-	log_info("--net tap=%s: vhost=auto with %s: warden's own data path", n->tap, why);
-	*want = NET_VHOST_OFF;
+	for (unsigned i = 0; i < npairs; i++)
+		d->pair[i]->vhost_ok = true;
+	log_info("%s: vhost-net carries the data path (%s%s)", vd->name, VHOST_NET_DEVICE,
+		 npairs > 1 ? ", one per queue pair" : "");
 	return 0;
 }
 
@@ -989,12 +986,15 @@ static int net_start(struct virtio_dev *vd)
 	d->usable = virtio_has_feature(vd, NET_F_MQ) ? d->npairs : 1;
 	if (d->pair[0]->vhost_ok) {
 		/* From the rings' indices (a resume's or a restore's included). */
+		for (unsigned i = 0; i < d->usable; i++)
+			if (pair_tap_setup(vd, d->pair[i], off) < 0 || vhost_begin(vd, d->pair[i]) < 0) {
+				log_warn("%s: %s", vd->name, err_msg());
+				for (unsigned j = 0; j <= i; j++)
+					vhost_end(d->pair[j]);
+				return -1;
+			}
+		set_active(vd, d, resuming ? d->active : 1);
 		d->resuming = false;
-		if (pair_tap_setup(vd, d->pair[0], off) < 0 || vhost_begin(vd, d->pair[0]) < 0) {
-			log_warn("%s: %s", vd->name, err_msg());
-			vhost_end(d->pair[0]);
-			return -1;
-		}
 		return 0;
 	}
 	for (unsigned i = 0; i < d->usable; i++)
@@ -1025,7 +1025,7 @@ static void vhost_quiesce(struct virtio_dev *vd, struct net *p)
 		virtio_fail(vd, "vhost-net did not stop for a pause");
 	} else {
 		for (unsigned q = 0; q < 2; q++) {
-			struct virtq *v = &vd->vq[q];
+			struct virtq *v = &vd->vq[p->q[q]];
 
 			v->last_avail = base[q];
 			v->used_idx = __atomic_load_n(&v->used->idx, __ATOMIC_ACQUIRE);
@@ -1033,7 +1033,6 @@ static void vhost_quiesce(struct virtio_dev *vd, struct net *p)
 		}
 	}
 	vhost_end(p);
-	vd->queues_offloaded = false;
 	/* A "used" signal the I/O thread had not relayed yet: relayed now. */
 	for (unsigned q = 0; q < 2; q++) {
 		uint64_t n;
@@ -1053,7 +1052,9 @@ static void net_quiesce(struct virtio_dev *vd)
 {
 	struct net_dev *d = dev_of(vd);
 
-	vhost_quiesce(vd, d->pair[0]);
+	for (unsigned i = 0; i < d->usable; i++)
+		vhost_quiesce(vd, d->pair[i]);
+	vd->queues_offloaded = 0;
 	for (unsigned i = 0; i < d->usable; i++) {
 		struct net *p = d->pair[i];
 
@@ -1249,8 +1250,7 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 	enum net_vhost want;
 	uint8_t mac[6];
 
-	if (vhost_wanted(n, &want) < 0)
-		return NULL;
+	want = n->vhost;
 	vd = calloc(1, sizeof(*vd));
 	d = calloc(1, sizeof(*d));
 	if (!vd || !d) {
@@ -1270,7 +1270,7 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 			return NULL;
 		}
 	}
-	if (vhost_setup(vd, d->pair[0], want) < 0) {
+	if (vhost_setup(vd, d, npairs, want) < 0) {
 		net_destroy(vd);
 		free(vd);
 		return NULL;
@@ -1281,11 +1281,15 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 		.nqueues = 2 * npairs + 1,
 		.features = net_features | (npairs > 1 ? VIRTIO_BIT(NET_F_MQ) : 0),
 	};
-	/* vhost-net serves the two data queues and decides each interrupt:
-	 * no control queue, no coalescing. */
+	/* vhost-net serves the data queues and decides each interrupt: no
+	 * coalescing; with one pair no control queue either (with more,
+	 * warden's I/O thread keeps it, for VQ_PAIRS_SET). */
 	if (d->pair[0]->vhost_ok) {
-		vd->type.nqueues = 2;
-		vd->type.features &= ~(VIRTIO_BIT(NET_F_CTRL_VQ) | VIRTIO_BIT(NET_F_NOTF_COAL));
+		vd->type.features &= ~VIRTIO_BIT(NET_F_NOTF_COAL);
+		if (npairs == 1) {
+			vd->type.nqueues = 2;
+			vd->type.features &= ~VIRTIO_BIT(NET_F_CTRL_VQ);
+		}
 	}
 	if (n->has_mac)
 		memcpy(mac, n->mac, 6);

@@ -149,10 +149,10 @@ struct virtio_dev {
 	 * thread polls the avail rings with notifications off and re-arms
 	 * them after this long without work; 0: notifications only. */
 	uint64_t poll_window_ns;
-	/* Set by a type's start(): the queues' notification eventfds belong to
-	 * the host kernel (vhost), so the I/O thread does not wait on them.
-	 * Cleared when the device stops. */
-	bool queues_offloaded;
+	/* Set by a type's start(), bit q for queue q: that queue's
+	 * notification eventfd belongs to the host kernel (vhost), so the I/O
+	 * thread does not wait on it.  Cleared when the device stops. */
+	uint32_t queues_offloaded;
 };
 
 /* --- for transports ------------------------------------------------------ */

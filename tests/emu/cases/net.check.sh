@@ -129,6 +129,39 @@ else
 	expect_eq "$L: no exits at the ISR" 0 "$(js net_pci_vhost '.device_work["virtio-net0-isr"].exits // 0')"
 fi
 
+# vhost=on,queues=2 on 2 vCPUs over virtio-pci (net_mq_vhost_l1): a
+# vhost-net per pair, the control queue served by warden: the guest has
+# two queues each way, the driver's VQ_PAIRS_SET was taken, both pairs
+# went to vhost, and the transfer moved through the tap with no byte
+# through warden (its requests are the control commands; each interrupt
+# it sent was a control queue's, none relayed from vhost).
+if [ "$(grep -m1 '^vhost-dev ' "$OUT/net_mq_vhost_l1.out" 2>/dev/null | cut -d' ' -f2)" != yes ]; then
+	skip "virtio-net vhost=on,queues=2: L1 has no /dev/vhost-net (vhost_net did not load)"
+else
+	L="virtio-net vhost=on,queues=2"
+	expect_eq "$L: guest boots and powers off" 0 "$(rc net_mq_vhost)"
+	expect_match "$L: one vhost-net per queue pair" \
+		'virtio-net0: vhost-net carries the data path \(/dev/vhost-net, one per queue pair\)' "$OUT/net_mq_vhost.err"
+	expect_match "$L: pair 0 handed to vhost-net, interrupts straight to KVM" \
+		'data path handed to vhost-net \(pair 0,.*receiveq straight to KVM.*transmitq straight to KVM' "$OUT/net_mq_vhost.err"
+	expect_match "$L: pair 1 handed to vhost-net, interrupts straight to KVM" \
+		'data path handed to vhost-net \(pair 1,.*receiveq straight to KVM.*transmitq straight to KVM' "$OUT/net_mq_vhost.err"
+	expect_eq "$L: the guest has rx-0, rx-1, tx-0, tx-1" "rx-0,rx-1,tx-0,tx-1," \
+		"$(grep -m1 -o '^netq=.*' "$OUT/net_mq_vhost.out" | cut -d= -f2)"
+	expect_eq "$L: the driver's VQ_PAIRS_SET was not refused" 0 \
+		"$(grep -m1 -o '^pairfail=.*' "$OUT/net_mq_vhost.out" | cut -d= -f2)"
+	expect_match "$L: warden put both pairs in use" 'virtio-net0: 2 of 2 queue pairs in use' "$OUT/net_mq_vhost.err"
+	transfer_checks "$L" net_mq_vhost
+	vw='.device_work["virtio-net0"]'
+	r=$(js net_mq_vhost "$vw.requests // 0")
+	i=$(js net_mq_vhost "$vw.interrupts // -1")
+	expect_eq "$L: no byte through warden" 0 "$(js net_mq_vhost "$vw.bytes // 0")"
+	[ "$r" -ge 1 ] 2>/dev/null && [ "$i" -ge 0 ] 2>/dev/null && [ "$i" -le "$r" ] &&
+		pass "$L: warden served the control queue ($r commands) and relayed nothing from vhost ($i interrupts)" ||
+		failed "$L: warden's requests $r, interrupts $i (want at least 1 command, interrupts at most that)"
+	expect_eq "$L: no errors" 0 "$(js net_mq_vhost "$vw.errors")"
+fi
+
 # Over virtio-pci: the transfer as on mmio, every interrupt an MSI-X
 # vector (irqfd), so no ISR read reaches warden.
 expect_eq "virtio-net over PCI: guest boots and powers off" 0 "$(rc net_pci)"

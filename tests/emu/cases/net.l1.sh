@@ -37,13 +37,14 @@ net_transfer() {
 	) &
 
 	# The guest's own count of its virtio-pci queue interrupts (MSI-X
-	# vectors virtioN-input.0 / -output.0; 1 vCPU: column 2), receive
-	# and transmit, before and after the transfers (0 0 on virtio-mmio,
-	# whose one line is virtioN).
-	gi="awk '/virtio[0-9]+-input/ {i+=\$2} /virtio[0-9]+-output/ {o+=\$2} END {print i+0, o+0}' /proc/interrupts"
+	# vectors virtioN-input.I / -output.I; columns 2 and 3 are the counts
+	# of CPUs 0 and 1, a text column counting 0), receive and transmit,
+	# before and after the transfers (0 0 on virtio-mmio, whose one line
+	# is virtioN).  NET_GEXTRA: more guest commands, before the ping.
+	gi="awk '/virtio[0-9]+-input/ {i+=\$2+\$3} /virtio[0-9]+-output/ {o+=\$2+\$3} END {print i+0, o+0}' /proc/interrupts"
 	g="ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up"
 	g="$g; echo mac=\$(cat /sys/class/net/eth0/address); echo feat=\$(cat /sys/class/net/eth0/device/features)"
-	g="$g; echo irqs-before=\$($gi)"
+	g="$g; echo irqs-before=\$($gi)${NET_GEXTRA:-}"
 	g="$g; ping -c 3 -w 30 10.0.2.1 | grep transmitted"
 	g="$g; dd if=/dev/urandom of=/g bs=1M count=8 2>/dev/null; echo g2h-sent=\$(md5sum </g)"
 	g="$g; timeout 60 nc 10.0.2.1 5000 </g; echo g2h-rc=\$?"
@@ -144,6 +145,20 @@ net_pci_vhost_l1() {
 	cat /tmp/net_pci_vhost_l1.out
 	echo "@@END net_pci_vhost_l1.out"
 }
+# vhost=on with queues=2 on 2 vCPUs over virtio-pci: one vhost-net per
+# queue pair, the control queue kept by warden (the driver's VQ_PAIRS_SET
+# at probe attaches the second tap queue).
+net_mq_vhost_l1() {
+	NET_OPTS=,vhost=on,queues=2
+	NET_BASE="console=ttyS0 quiet panic=-1 8250.nr_uarts=1"
+	NET_GEXTRA="; echo netq=\$(ls /sys/class/net/eth0/queues | tr '\n' ,); echo pairfail=\$(dmesg | grep -c 'Fail to set num of queue pair[s]')"
+	net_transfer net_mq_vhost wtap5 --transport pci --cpus 2 --verbose
+	NET_OPTS= NET_BASE= NET_GEXTRA=
+	cat /tmp/net_vhost_l1.dev >>/tmp/net_mq_vhost_l1.out
+	echo "@@BEGIN net_mq_vhost_l1.out"
+	cat /tmp/net_mq_vhost_l1.out
+	echo "@@END net_mq_vhost_l1.out"
+}
 # The same transfer over virtio-pci (MSI-X; pci=off left out).
 net_pci_l1() {
 	NET_BASE="console=ttyS0 quiet panic=-1 8250.nr_uarts=1"
@@ -156,4 +171,5 @@ net_pci_l1() {
 net_l1
 net_vhost_l1
 net_pci_vhost_l1
+net_mq_vhost_l1
 net_pci_l1
