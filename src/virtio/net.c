@@ -863,7 +863,8 @@ static void pair_irq_changed(struct virtio_dev *vd, struct net *p)
 	static struct ratelimit rl;
 	uint64_t dropped;
 
-	if (p->vhost_fd < 0)
+	/* Only rings the kernel has now (a start set their eventfds). */
+	if (p->vhost_fd < 0 || !(vd->queues_offloaded & (1u << p->q[NET_RXQ])))
 		return;
 	for (unsigned q = 0; q < 2; q++) {
 		int fd = vhost_call_target(vd, p, q);
