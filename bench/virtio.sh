@@ -29,6 +29,9 @@
 #                                          50 us); logs before 2026-12-02
 #                                          23:30 UTC had the network on
 #                                          vhost-net unpolled under this name
+#                   warden-base-pci-vhost  as warden-pci-vhost, run by the
+#                                          static warden WARDEN_BASE (another
+#                                          tree: the same L1, another warden)
 #                   warden's command line has no pci=off (warden adds it
 #                   where the guest has no PCI bus); qemu's has it
 #   KERNEL=vmlinuz  the guest kernel both VMMs boot, from `make guest`:
@@ -47,6 +50,8 @@
 #   BLK_MIB=256     sequential read/write size; RAND_READS=4000 4 KiB reads
 #   NET_MIB=64      bulk TCP transfer each way
 #   WARDEN=path     static warden for L1 (default build/warden-static)
+#   WARDEN_BASE=path  a second static warden, for warden-base-* (given to
+#                   L1 as /extra/warden-base)
 #
 # Inside the guest each workload is framed by BENCH-BEGIN/BENCH-END lines on
 # the console; L1 snapshots, at each line, the kvm:kvm_exit count (a hist
@@ -71,6 +76,7 @@ CONFIGS=${CONFIGS:-qemu warden}
 for c in $CONFIGS; do
     case $c in
     qemu | qemu-best | warden | warden-mmio | warden-pci | warden-pci-poll | warden-pci-vhost | warden-pci-poll-vhost) ;;
+    warden-base-pci-vhost) [ -f "${WARDEN_BASE:-}" ] || { echo "bench/virtio.sh: $c needs WARDEN_BASE=path (a static warden)" >&2; exit 2; } ;;
     *) echo "bench/virtio.sh: unknown configuration '$c' in CONFIGS" >&2; exit 2 ;;
     esac
 done
@@ -182,7 +188,7 @@ run() {
 			</dev/null >/tmp/out 2>&1 &
 		;;
 	warden)
-		setsid warden run --kernel $KERNEL --initrd /guest/initrd.cpio.gz \
+		setsid ${WBIN:-warden} run --kernel $KERNEL --initrd /guest/initrd.cpio.gz \
 			--mem 512 --cpus 1 --stats /tmp/stats.json "$@" \
 			--disk /tmp/disk.img$DISKX --net tap=$TAP$NETX \
 			--cmdline "$CL warden.run=\"$GUEST_CMD\"" </dev/null >/tmp/out 2>&1 &
@@ -255,9 +261,10 @@ config() {
 	warden-pci) run warden -pci --transport pci ;;
 	warden-pci-poll) DISKX=,poll NETX=,poll; run warden -pci-poll --transport pci ;;
 	warden-pci-vhost) NETX=,vhost=on; run warden -pci-vhost --transport pci ;;
+	warden-base-pci-vhost) NETX=,vhost=on WBIN=/extra/warden-base; run warden -base-pci-vhost --transport pci ;;
 	warden-pci-poll-vhost) DISKX=,poll NETX=,vhost=on,poll; run warden -pci-poll-vhost --transport pci ;;
 	esac
-	NETX= DISKX=
+	NETX= DISKX= WBIN=
 }
 REVERSED=
 for c in $CONFIGS; do REVERSED="$c $REVERSED"; done
@@ -284,7 +291,13 @@ EOF
 echo "bench/virtio.sh: $ROUNDS rounds of '$CONFIGS', kernel $KERNEL for both VMMs, variants '$VARIANTS'; log $LOG"
 bench_facts emu
 set +e
-bash "$ROOT/tests/emu/l1.sh" --with-qemu --smp 2 --mem 4096 --timeout 5400 "$SCRIPT" 2>&1 | tee "$LOG"
+BASE_EXTRA=()
+if [ -n "${WARDEN_BASE:-}" ]; then
+    cp "$WARDEN_BASE" "$OUT/warden-base"
+    BASE_EXTRA=("$OUT/warden-base")
+    echo "bench/virtio.sh: warden-base-* run $WARDEN_BASE ($($WARDEN_BASE --version 2>&1 | head -1))"
+fi
+bash "$ROOT/tests/emu/l1.sh" --with-qemu --smp 2 --mem 4096 --timeout 5400 "$SCRIPT" "${BASE_EXTRA[@]}" 2>&1 | tee "$LOG"
 l1=${PIPESTATUS[0]}
 set -e
 {

@@ -25,9 +25,14 @@ net_transfer() {
 	dd if=/dev/urandom of=/tmp/net-h2g bs=1M count=8 2>/dev/null
 	echo "h2g-sent $(md5sum </tmp/net-h2g | cut -d' ' -f1)" >>"$netres"
 
-	tunctl -t $ntap >/dev/null 2>&1 || echo "tunctl failed" >>"$netres"
-	ip addr add 10.0.2.1/24 dev $ntap
-	ip link set $ntap up
+	# NET_WARDEN_TAP=1: warden creates the tap (a multi-queue one for
+	# queues=N; busybox's tunctl makes single-queue taps), configured
+	# here once it exists.
+	if [ -z "${NET_WARDEN_TAP:-}" ]; then
+		tunctl -t $ntap >/dev/null 2>&1 || echo "tunctl failed" >>"$netres"
+		ip addr add 10.0.2.1/24 dev $ntap
+		ip link set $ntap up
+	fi
 	# (busybox timeout runs the command in its own pid: $! is nc's.)
 	(
 		timeout 150 nc -l -p 5000 <&3 >/tmp/net-g2h 2>/dev/null &
@@ -53,6 +58,15 @@ net_transfer() {
 	case_run $ncase --mem 512 --net tap=$ntap,mac=02:77:61:72:64:01$NET_OPTS "$@" \
 		--cmdline "${NET_BASE:-$BASE} warden.run=\"$g\"" >/tmp/$ncase.case 2>&1 &
 	wpid=$!
+	if [ -n "${NET_WARDEN_TAP:-}" ]; then
+		i=0
+		while [ ! -e /sys/class/net/$ntap ] && [ $i -lt 300 ] && kill -0 $wpid 2>/dev/null; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		ip addr add 10.0.2.1/24 dev $ntap
+		ip link set $ntap up
+	fi
 
 	if [ -n "${BUSY_CASE:-}" ]; then
 		# While warden holds the tap, a second one must be refused.
@@ -83,8 +97,8 @@ net_transfer() {
 	echo "h2g-tries $i" >>"$netres"
 	wait $wpid
 	exec 3>&-
-	echo "tap-rx-packets $(cat /sys/class/net/$ntap/statistics/rx_packets)" >>"$netres"
-	echo "tap-tx-packets $(cat /sys/class/net/$ntap/statistics/tx_packets)" >>"$netres"
+	echo "tap-rx-packets $(cat /sys/class/net/$ntap/statistics/rx_packets 2>/dev/null)" >>"$netres"
+	echo "tap-tx-packets $(cat /sys/class/net/$ntap/statistics/tx_packets 2>/dev/null)" >>"$netres"
 	cat /tmp/$ncase.case
 	[ -z "${BUSY_CASE:-}" ] || cat /tmp/$BUSY_CASE.case
 	tunctl -d $ntap >/dev/null 2>&1
@@ -149,11 +163,11 @@ net_pci_vhost_l1() {
 # queue pair, the control queue kept by warden (the driver's VQ_PAIRS_SET
 # at probe attaches the second tap queue).
 net_mq_vhost_l1() {
-	NET_OPTS=,vhost=on,queues=2
+	NET_OPTS=,vhost=on,queues=2 NET_WARDEN_TAP=1
 	NET_BASE="console=ttyS0 quiet panic=-1 8250.nr_uarts=1"
 	NET_GEXTRA="; echo netq=\$(ls /sys/class/net/eth0/queues | tr '\n' ,); echo pairfail=\$(dmesg | grep -c 'Fail to set num of queue pair[s]')"
 	net_transfer net_mq_vhost wtap5 --transport pci --cpus 2 --verbose
-	NET_OPTS= NET_BASE= NET_GEXTRA=
+	NET_OPTS= NET_BASE= NET_GEXTRA= NET_WARDEN_TAP=
 	cat /tmp/net_vhost_l1.dev >>/tmp/net_mq_vhost_l1.out
 	echo "@@BEGIN net_mq_vhost_l1.out"
 	cat /tmp/net_mq_vhost_l1.out
