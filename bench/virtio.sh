@@ -208,7 +208,10 @@ run() {
 		if awk -v a=$t0 -v b=$now 'BEGIN{exit !(b-a > '$RUN_TIMEOUT')}'; then
 			echo "BENCH-ERROR $vmm $tag: killed after ${RUN_TIMEOUT}s"; kill -KILL -$pid; break
 		fi
-		for m in $(grep -o 'BENCH-[A-Z]* [a-z]*' /tmp/out | tr ' ' '_'); do
+		# Whole workload names only: the guest's line may be half
+		# written when we look ("BENCH-BEGIN ne" was once taken for a
+		# workload of its own).
+		for m in $(grep -oE 'BENCH-(BEGIN|END) (seqwrite|seqread|randread|nettx|netrx)\b' /tmp/out | tr ' ' '_'); do
 			case " $seen " in *" $m "*) continue ;; esac
 			seen="$seen $m"
 			echo "SNAP $m $(snap)" >>/tmp/snaps

@@ -49,7 +49,7 @@ sizes = set()
 for log in logs:
     for line in open(log, errors="replace"):
         line = line.strip().replace("\r", "")
-        if json_vmm:
+        if json_vmm and line.startswith("{"):
             vmm, json_vmm = json_vmm, None
             try:
                 dw = json.loads(line).get("device_work", {}).get("virtio-net0")
@@ -58,6 +58,7 @@ for log in logs:
             if dw is not None:
                 netdev[vmm].append(dw)
             continue
+        json_vmm = None  # (its JSON line is the next one, if it was kept)
         m = re.match(r"BENCH-JSON vmm=(\S+)$", line)
         if m:
             json_vmm = m.group(1)
