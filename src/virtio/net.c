@@ -34,8 +34,9 @@
  * changes (irq_changed) and the ring is pointed at the other eventfd.
  * The queues' requests and bytes counters stay 0 (warden moved nothing),
  * and so does interrupts while they go straight to KVM (warden does not
- * see them).  Such a device has one queue pair and no control queue: no
- * queues=N, no coalescing; poll is vhost's own busy polling. */
+ * see them).  Each queue pair has its own vhost-net fd; with one pair
+ * there is no control queue, with queues=N warden's I/O thread keeps it
+ * (VQ_PAIRS_SET).  No coalescing; poll is vhost's own busy polling. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
