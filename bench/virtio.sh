@@ -23,8 +23,15 @@
 #                                          (poll, warden's own net path)
 #                   warden-pci-vhost       and the network on vhost-net
 #                   warden-pci-poll-vhost  the disk polled, the network on
-#                                          vhost-net (vhost owns its rings:
-#                                          warden cannot poll them)
+#                                          vhost-net with vhost's own busy
+#                                          polling (--net ...,vhost=on,poll:
+#                                          VHOST_SET_VRING_BUSYLOOP_TIMEOUT,
+#                                          50 us); logs before 2026-12-02
+#                                          23:30 UTC had the network on
+#                                          vhost-net unpolled under this name
+#                   warden-base-pci-vhost  as warden-pci-vhost, run by the
+#                                          static warden WARDEN_BASE (another
+#                                          tree: the same L1, another warden)
 #                   warden's command line has no pci=off (warden adds it
 #                   where the guest has no PCI bus); qemu's has it
 #   KERNEL=vmlinuz  the guest kernel both VMMs boot, from `make guest`:
@@ -37,9 +44,14 @@
 #                   option as given, or pci (--transport pci), vhost
 #                   (--net ...,vhost=on: L1 loads vhost_net), pci+vhost
 #                   (both)
+#   WORKLOADS="seqwrite seqread randread nettx netrx"
+#                   the guest's workloads, in this order (a subset keeps a
+#                   run short: WORKLOADS="nettx netrx" for the network)
 #   BLK_MIB=256     sequential read/write size; RAND_READS=4000 4 KiB reads
 #   NET_MIB=64      bulk TCP transfer each way
 #   WARDEN=path     static warden for L1 (default build/warden-static)
+#   WARDEN_BASE=path  a second static warden, for warden-base-* (given to
+#                   L1 as /extra/warden-base)
 #
 # Inside the guest each workload is framed by BENCH-BEGIN/BENCH-END lines on
 # the console; L1 snapshots, at each line, the kvm:kvm_exit count (a hist
@@ -64,6 +76,7 @@ CONFIGS=${CONFIGS:-qemu warden}
 for c in $CONFIGS; do
     case $c in
     qemu | qemu-best | warden | warden-mmio | warden-pci | warden-pci-poll | warden-pci-vhost | warden-pci-poll-vhost) ;;
+    warden-base-pci-vhost) [ -f "${WARDEN_BASE:-}" ] || { echo "bench/virtio.sh: $c needs WARDEN_BASE=path (a static warden)" >&2; exit 2; } ;;
     *) echo "bench/virtio.sh: unknown configuration '$c' in CONFIGS" >&2; exit 2 ;;
     esac
 done
@@ -77,6 +90,14 @@ VARIANTS=${VARIANTS---no-ioeventfd --no-irqfd --no-event-idx pci vhost pci+vhost
 BLK_MIB=${BLK_MIB:-256}
 RAND_READS=${RAND_READS:-4000}
 NET_MIB=${NET_MIB:-64}
+WORKLOADS=${WORKLOADS:-seqwrite seqread randread nettx netrx}
+for w in $WORKLOADS; do
+    case $w in
+    seqwrite | seqread | randread | nettx | netrx) ;;
+    *) echo "bench/virtio.sh: unknown workload '$w' in WORKLOADS" >&2; exit 2 ;;
+    esac
+done
+has() { case " $WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}
 export WARDEN=${WARDEN:-$ROOT/build/warden-static}
 [ -f "$WARDEN" ] || { echo "bench/virtio.sh: $WARDEN missing (make static)" >&2; exit 1; }
@@ -91,11 +112,12 @@ REPORT="$OUT/virtio-$stamp.md"
 # bb/be frame a workload and time it with the guest's clock.
 GUEST_CMD='bb() { echo BENCH-BEGIN $1; T=$EPOCHREALTIME; }; be() { echo BENCH-END $1 $T $EPOCHREALTIME; };'
 GUEST_CMD+=' ip link set lo up; ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up; sleep 1;'
-GUEST_CMD+=" bb seqwrite; dd if=/dev/zero of=/dev/vda bs=1M count=$BLK_MIB oflag=direct; be seqwrite;"
-GUEST_CMD+=" bb seqread; dd if=/dev/vda of=/dev/null bs=1M count=$BLK_MIB iflag=direct; be seqread;"
-GUEST_CMD+=" bb randread; randread /dev/vda $RAND_READS; be randread;"
-GUEST_CMD+=" bb nettx; dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) | nc 10.0.2.1 5001; be nettx;"
-GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </tmp/h >/dev/null; be netrx; kill $s; sleep 1'
+has seqwrite && GUEST_CMD+=" bb seqwrite; dd if=/dev/zero of=/dev/vda bs=1M count=$BLK_MIB oflag=direct; be seqwrite;"
+has seqread && GUEST_CMD+=" bb seqread; dd if=/dev/vda of=/dev/null bs=1M count=$BLK_MIB iflag=direct; be seqread;"
+has randread && GUEST_CMD+=" bb randread; randread /dev/vda $RAND_READS; be randread;"
+has nettx && GUEST_CMD+=" bb nettx; dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) | nc 10.0.2.1 5001; be nettx;"
+has netrx && GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </tmp/h >/dev/null; be netrx; kill $s;'
+GUEST_CMD+=' sleep 1'
 
 {
     cat <<EOF
@@ -166,7 +188,7 @@ run() {
 			</dev/null >/tmp/out 2>&1 &
 		;;
 	warden)
-		setsid warden run --kernel $KERNEL --initrd /guest/initrd.cpio.gz \
+		setsid ${WBIN:-warden} run --kernel $KERNEL --initrd /guest/initrd.cpio.gz \
 			--mem 512 --cpus 1 --stats /tmp/stats.json "$@" \
 			--disk /tmp/disk.img$DISKX --net tap=$TAP$NETX \
 			--cmdline "$CL warden.run=\"$GUEST_CMD\"" </dev/null >/tmp/out 2>&1 &
@@ -186,7 +208,10 @@ run() {
 		if awk -v a=$t0 -v b=$now 'BEGIN{exit !(b-a > '$RUN_TIMEOUT')}'; then
 			echo "BENCH-ERROR $vmm $tag: killed after ${RUN_TIMEOUT}s"; kill -KILL -$pid; break
 		fi
-		for m in $(grep -o 'BENCH-[A-Z]* [a-z]*' /tmp/out | tr ' ' '_'); do
+		# Whole workload names only: the guest's line may be half
+		# written when we look ("BENCH-BEGIN ne" was once taken for a
+		# workload of its own).
+		for m in $(grep -oE 'BENCH-(BEGIN|END) (seqwrite|seqread|randread|nettx|netrx)\b' /tmp/out | tr ' ' '_'); do
 			case " $seen " in *" $m "*) continue ;; esac
 			seen="$seen $m"
 			echo "SNAP $m $(snap)" >>/tmp/snaps
@@ -239,9 +264,10 @@ config() {
 	warden-pci) run warden -pci --transport pci ;;
 	warden-pci-poll) DISKX=,poll NETX=,poll; run warden -pci-poll --transport pci ;;
 	warden-pci-vhost) NETX=,vhost=on; run warden -pci-vhost --transport pci ;;
-	warden-pci-poll-vhost) DISKX=,poll NETX=,vhost=on; run warden -pci-poll-vhost --transport pci ;;
+	warden-base-pci-vhost) NETX=,vhost=on WBIN=/extra/warden-base; run warden -base-pci-vhost --transport pci ;;
+	warden-pci-poll-vhost) DISKX=,poll NETX=,vhost=on,poll; run warden -pci-poll-vhost --transport pci ;;
 	esac
-	NETX= DISKX=
+	NETX= DISKX= WBIN=
 }
 REVERSED=
 for c in $CONFIGS; do REVERSED="$c $REVERSED"; done
@@ -268,13 +294,19 @@ EOF
 echo "bench/virtio.sh: $ROUNDS rounds of '$CONFIGS', kernel $KERNEL for both VMMs, variants '$VARIANTS'; log $LOG"
 bench_facts emu
 set +e
-bash "$ROOT/tests/emu/l1.sh" --with-qemu --smp 2 --mem 4096 --timeout 5400 "$SCRIPT" 2>&1 | tee "$LOG"
+BASE_EXTRA=()
+if [ -n "${WARDEN_BASE:-}" ]; then
+    cp "$WARDEN_BASE" "$OUT/warden-base"
+    BASE_EXTRA=("$OUT/warden-base")
+    echo "bench/virtio.sh: warden-base-* run $WARDEN_BASE ($($WARDEN_BASE --version 2>&1 | head -1))"
+fi
+bash "$ROOT/tests/emu/l1.sh" --with-qemu --smp 2 --mem 4096 --timeout 5400 "$SCRIPT" "${BASE_EXTRA[@]}" 2>&1 | tee "$LOG"
 l1=${PIPESTATUS[0]}
 set -e
 {
     echo "### virtio benchmark ($(date -u +%Y-%m-%dT%H:%MZ), emulated AMD-V tier, guest kernel $(bench_guest_kernel) as $KERNEL under both VMMs)"
     echo
-    echo "Command: \`ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
+    echo "Command: \`ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" WORKLOADS=\"$WORKLOADS\" KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
     echo
     bench_facts emu | sed 's/^/    /'
     tr -d '\r' <"$LOG" | grep '^fact: L1' | sed 's/^/    /' || true

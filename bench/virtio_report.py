@@ -11,6 +11,7 @@ as BLK_MIB=N NET_MIB=N RAND_READS=N words among the arguments.)
 A run whose VMM exited with a status other than 0 is listed and left out of
 every median (its BENCH-RESULT, BENCH-RAND, BENCH-L1SEND and BENCH-REASONS
 lines carry rc=)."""
+import json
 import os
 import re
 import statistics
@@ -37,12 +38,31 @@ nmsrs = defaultdict(int)
 rand = defaultdict(list)
 l1send = defaultdict(list)
 runs = defaultdict(int)
+# warden's virtio-net device counters over a whole run (its stats JSON, the
+# BENCH-JSON line after "BENCH-JSON vmm=X"): interrupts warden sent (with
+# vhost-net: relayed; those vhost sent straight to KVM are not counted).
+netdev = defaultdict(list)                      # vmm -> [device_work dict per run]
+json_vmm = None
 failed = []
 kernels = defaultdict(set)
 sizes = set()
 for log in logs:
     for line in open(log, errors="replace"):
         line = line.strip().replace("\r", "")
+        if json_vmm and line.startswith("{"):
+            vmm, json_vmm = json_vmm, None
+            try:
+                dw = json.loads(line).get("device_work", {}).get("virtio-net0")
+            except ValueError:
+                dw = None
+            if dw is not None:
+                netdev[vmm].append(dw)
+            continue
+        json_vmm = None  # (its JSON line is the next one, if it was kept)
+        m = re.match(r"BENCH-JSON vmm=(\S+)$", line)
+        if m:
+            json_vmm = m.group(1)
+            continue
         m = re.match(r"BENCH-SIZES blk=(\d+) net=(\d+) rand=(\d+)", line)
         if m:
             sizes.add((int(m.group(1)), int(m.group(2)), int(m.group(3))))
@@ -178,6 +198,20 @@ if reasons:
             top = sorted(meds.items(), key=lambda kv: -kv[1])[:5]
             cells = ", ".join(f"{SVM.get(k, hex(k))} {v:.0f}" for k, v in top if v > 0)
             print(f"| {vmm} | {work} | {cells or '-'} |")
+
+if netdev:
+    print()
+    print("warden's virtio-net0 over the whole run (its stats JSON; median per run): interrupts warden "
+          "sent, with vhost-net those it relayed from vhost (vhost's interrupts sent straight to KVM "
+          "through the MSI-X irqfd are not seen by warden), and the packets its own thread moved:")
+    print()
+    print("| VMM | interrupts sent by warden | packets moved by warden | runs |")
+    print("|---|---|---|---|")
+    for vmm in vmms:
+        ds = netdev.get(vmm)
+        if ds:
+            print(f"| {vmm} | {med([d.get('interrupts', 0) for d in ds]):.0f} | "
+                  f"{med([d.get('requests', 0) for d in ds]):.0f} | {len(ds)} |")
 
 # Names of the MSRs a Linux guest touches on an I/O path.
 MSR_NAMES = {"6e0": "TSC_DEADLINE", "80b": "x2APIC_EOI", "830": "x2APIC_ICR", "838": "x2APIC_TMICT",

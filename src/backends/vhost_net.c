@@ -90,13 +90,22 @@ int vhost_net_start(int fd, uint64_t features, const struct guest_mem *mem,
 	return 0;
 }
 
+int vhost_net_set_call(int fd, unsigned i, int call_fd)
+{
+	struct vhost_vring_file call = { .index = i, .fd = call_fd };
+
+	if (ioctl(fd, VHOST_SET_VRING_CALL, &call) < 0)
+		return fail_errno(ERR_HOST, "vhost: VHOST_SET_VRING_CALL ring %u", i);
+	return 0;
+}
+
 int vhost_net_busyloop(int fd, unsigned n, unsigned us)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct vhost_vring_state s = { .index = i, .num = us };
 
 		if (ioctl(fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &s) < 0)
-			return fail_errno(ERR_HOST, "vhost: VHOST_SET_VRING_BUSYLOOP_TIMEOUT");
+			return fail_errno(ERR_HOST, "vhost: VHOST_SET_VRING_BUSYLOOP_TIMEOUT ring %u", i);
 	}
 	return 0;
 }

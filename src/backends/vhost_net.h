@@ -41,6 +41,10 @@ int vhost_net_start(int fd, uint64_t features, const struct guest_mem *mem,
  * available index (VHOST_GET_VRING_BASE), as a snapshot keeps it and a
  * later vhost_net_start takes it.  -1 (ERR_HOST) if the kernel refused. */
 int vhost_net_stop(int fd, unsigned n, uint16_t *base);
+/* Ring I signals CALL_FD from now on when it used buffers (another
+ * eventfd than vhost_net_start gave it: KVM's irqfd for the queue's
+ * interrupt, or warden's own to relay).  -1 (ERR_HOST) if refused. */
+int vhost_net_set_call(int fd, unsigned i, int call_fd);
 /* Busy-poll the rings for up to US microseconds before sleeping (0: off);
  * -1 if the kernel has no VHOST_SET_VRING_BUSYLOOP_TIMEOUT. */
 int vhost_net_busyloop(int fd, unsigned n, unsigned us);

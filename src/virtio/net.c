@@ -25,12 +25,18 @@
  *
  * With vhost=on the host kernel's vhost-net moves the packets instead
  * (backends/vhost_net.c): at DRIVER_OK the rings, the queues' notification
- * eventfds (KVM's ioeventfds) and the tap go to the kernel, and the I/O
- * thread only relays vhost's "used buffers" eventfds to the transport's
- * interrupt (which, with irqfd, is one more eventfd write: no VM exit).
- * The queues' requests and bytes counters then stay 0: warden moved
- * nothing.  Such a device has one queue pair and no control queue: no
- * queues=N, no coalescing, no poll (the kernel owns the rings). */
+ * eventfds (KVM's ioeventfds) and the tap go to the kernel.  vhost's "used
+ * buffers" signal goes straight to KVM when the transport has an irqfd
+ * for the queue's interrupt (virtio-pci, MSI-X on, the vector unmasked):
+ * no warden thread wakes.  Otherwise (virtio-mmio, a masked vector, MSI-X
+ * off, --no-irqfd) it goes to an eventfd of warden's, which the I/O thread
+ * relays to the transport's interrupt; the transport says when that
+ * changes (irq_changed) and the ring is pointed at the other eventfd.
+ * The queues' requests and bytes counters stay 0 (warden moved nothing),
+ * and so does interrupts while they go straight to KVM (warden does not
+ * see them).  Each queue pair has its own vhost-net fd; with one pair
+ * there is no control queue, with queues=N warden's I/O thread keeps it
+ * (VQ_PAIRS_SET).  No coalescing; poll is vhost's own busy polling. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +49,10 @@
 #include "backends/tap.h"
 #include "backends/vhost_net.h"
 #include "core/vm.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/ratelimit.h"
 #include "virtio/net_coal.h"
 #include "virtio/virtio_devices.h"
 #include "virtio/virtio_spec.h"
@@ -118,7 +126,10 @@ struct net {
 	int vhost_fd;           /* /dev/vhost-net while the kernel has the rings, else -1 */
 	bool vhost_ok;          /* the host has vhost-net: it carries the data path */
 	uint64_t vhost_features;
-	int call_fd[2];         /* vhost's "used buffers" eventfds, per queue */
+	int call_fd[2];         /* warden's relay of vhost's "used buffers", per queue */
+	int call_now[2];        /* what vhost signals now: call_fd[], or the
+				 * transport's irqfd (virtio_queue_irqfd) */
+	uint32_t busyloop_us;   /* poll with vhost: the kernel's worker polls */
 	int resume_fd;   /* eventfd: come back for more transmit work */
 	struct coal coal[2]; /* [NET_RXQ], [NET_TXQ]: their interrupts (net_coal.c) */
 	char ifname[16];
@@ -782,8 +793,29 @@ static unsigned rx_offloads(const struct virtio_dev *vd)
  * itself; here the tap does (tap_set_vnet_hdr_len), so never ask for it. */
 #define VHOST_NET_F_HDR 27
 
-/* Hand the first pair's rings to the kernel.  Its features were read at
- * creation (or now, when a reset closed the last fd). */
+/* Where ring DIR of P signals "used buffers": the transport's irqfd, so
+ * that KVM injects the interrupt with no warden thread involved (vhost
+ * has checked the driver's suppression), when the transport has one for
+ * the queue now (virtio-pci: MSI-X on, the vector unmasked, irqfd on);
+ * else warden's relay eventfd, which its I/O thread turns into the
+ * transport's interrupt (virtio-mmio's InterruptStatus, a masked vector's
+ * pending bit, the ISR without MSI-X). */
+static int vhost_call_target(struct virtio_dev *vd, const struct net *p, unsigned dir)
+{
+	int fd = virtio_queue_irqfd(vd, p->q[dir]);
+
+	return fd >= 0 ? fd : p->call_fd[dir];
+}
+
+static const char *vhost_call_how(const struct net *p, unsigned dir)
+{
+	return p->call_now[dir] == p->call_fd[dir] ? "relayed by warden's I/O thread"
+						   : "straight to KVM (irqfd; warden does not count them)";
+}
+
+/* Hand pair P's rings to the kernel (its own vhost-net fd: the kernel
+ * takes one queue pair per fd, rings 0 and 1 of it).  Its features were
+ * read at creation (or now, when a reset closed the fd). */
 static int vhost_begin(struct virtio_dev *vd, struct net *p)
 {
 	uint64_t need = vd->driver_features & VHOST_RING_FEATURES;
@@ -794,23 +826,70 @@ static int vhost_begin(struct virtio_dev *vd, struct net *p)
 	if (need & ~p->vhost_features)
 		return fail(ERR_HOST, "%s: vhost-net lacks features 0x%llx the driver took", vd->name,
 			    (unsigned long long)(need & ~p->vhost_features));
-	for (unsigned q = 0; q < 2; q++) {
-		struct virtq *v = &vd->vq[q];
+	for (unsigned dir = 0; dir < 2; dir++) {
+		struct virtq *v = &vd->vq[p->q[dir]];
 
-		r[q] = (struct vhost_ring){ .size = v->size, .base = v->last_avail, .desc = v->desc,
-					    .avail = v->avail, .used = v->used,
-					    .kick_fd = vd->kick_fd[q], .call_fd = p->call_fd[q] };
+		p->call_now[dir] = vhost_call_target(vd, p, dir);
+		r[dir] = (struct vhost_ring){ .size = v->size, .base = v->last_avail, .desc = v->desc,
+					      .avail = v->avail, .used = v->used,
+					      .kick_fd = vd->kick_fd[p->q[dir]], .call_fd = p->call_now[dir] };
 	}
 	if (vhost_net_start(p->vhost_fd, vd->driver_features & p->vhost_features & ~VIRTIO_BIT(VHOST_NET_F_HDR),
 			    &vd->vm->mem, r, 2, p->tap) < 0)
 		return -1;
-	vd->queues_offloaded = true;
+	if (p->busyloop_us && vhost_net_busyloop(p->vhost_fd, 2, p->busyloop_us) < 0)
+		return -1;
+	vd->queues_offloaded |= (1u << p->q[NET_RXQ]) | (1u << p->q[NET_TXQ]);
 	for (unsigned q = 0; q < 2; q++)
 		if (virtio_watch_fd(vd, p->call_fd[q], EPOLLIN) < 0)
 			return -1;
-	log_debug("%s: data path handed to vhost-net (features 0x%llx)", vd->name,
-		  (unsigned long long)(vd->driver_features & p->vhost_features));
+	log_debug("%s: data path handed to vhost-net (pair %u, features 0x%llx, busy polling %u us); "
+		  "interrupts: receiveq %s, transmitq %s", vd->name, p->q[NET_RXQ] / 2,
+		  (unsigned long long)(vd->driver_features & p->vhost_features), p->busyloop_us,
+		  vhost_call_how(p, NET_RXQ), vhost_call_how(p, NET_TXQ));
 	return 0;
+}
+
+/* The transport's irqfds changed (a vector masked or unmasked, MSI-X
+ * switched, a queue moved to another vector): point each ring's signal
+ * where vhost_call_target says now.  After VHOST_SET_VRING_CALL returns
+ * the kernel signals only the new eventfd (it swaps it under the ring's
+ * lock, which its worker holds while it signals); an interrupt KVM had
+ * already taken from the irqfd may still arrive just after a masking
+ * write, as it may under QEMU, which switches the same way.  A signal
+ * the relay still holds from before an unmask is relayed (one spare
+ * interrupt, harmless). */
+static void pair_irq_changed(struct virtio_dev *vd, struct net *p)
+{
+	static struct ratelimit rl;
+	uint64_t dropped;
+
+	/* Only rings the kernel has now (a start set their eventfds). */
+	if (p->vhost_fd < 0 || !(vd->queues_offloaded & (1u << p->q[NET_RXQ])))
+		return;
+	for (unsigned q = 0; q < 2; q++) {
+		int fd = vhost_call_target(vd, p, q);
+
+		if (fd == p->call_now[q])
+			continue;
+		if (vhost_net_set_call(p->vhost_fd, q, fd) < 0) {
+			log_warn("%s: %s", vd->name, err_msg());
+			virtio_fail(vd, "vhost-net refused to change queue %u's interrupt eventfd", q);
+			return;
+		}
+		p->call_now[q] = fd;
+		/* The driver decides how often this happens: rate-limited. */
+		if (log_verbose && ratelimit_allow(&rl, now_ns(), &dropped))
+			log_debug("%s: queue %u's interrupts now %s", vd->name, p->q[q], vhost_call_how(p, q));
+	}
+}
+
+static void net_irq_changed(struct virtio_dev *vd)
+{
+	struct net_dev *d = dev_of(vd);
+
+	for (unsigned i = 0; i < d->npairs && !virtio_failed(vd); i++)
+		pair_irq_changed(vd, d->pair[i]);
 }
 
 /* Take the rings back: closing the fd stops the kernel's worker before it
@@ -819,50 +898,40 @@ static void vhost_end(struct net *p)
 {
 	if (p->vhost_fd >= 0)
 		close(p->vhost_fd);
-	p->vhost_fd = -1;
+	p->vhost_fd = p->call_now[0] = p->call_now[1] = -1;
 }
 
 /* vhost=on: the host must have vhost-net (else ERR_USAGE); vhost=auto:
  * use it when the host has it, else say so once and use warden's own
- * path.  The call eventfds are made now, so a start cannot fail on them. */
-static int vhost_setup(struct virtio_dev *vd, struct net *p, enum net_vhost want)
+ * path.  One vhost-net fd per queue pair; the call eventfds are made now,
+ * so a start cannot fail on them. */
+static int vhost_setup(struct virtio_dev *vd, struct net_dev *d, unsigned npairs, enum net_vhost want)
 {
 	if (want == NET_VHOST_OFF)
 		return 0;
-	p->vhost_fd = vhost_net_open(VHOST_NET_DEVICE, &p->vhost_features);
-	if (p->vhost_fd < 0) {
+	for (unsigned i = 0; i < npairs; i++) {
+		struct net *p = d->pair[i];
 		char why[256];
 
-		if (want == NET_VHOST_ON) {
-			snprintf(why, sizeof(why), "%s", err_msg());
-			return fail(err_class(), "--net tap=%s,vhost=on: %s", p->ifname, why);
+		p->vhost_fd = vhost_net_open(VHOST_NET_DEVICE, &p->vhost_features);
+		if (p->vhost_fd < 0 && i == 0 && want == NET_VHOST_AUTO) {
+			log_info("%s: vhost=auto: %s; warden's own data path instead", vd->name, err_msg());
+			err_clear();
+			return 0;
 		}
-		log_info("%s: vhost=auto: %s; warden's own data path instead", vd->name, err_msg());
-		err_clear();
-		return 0;
+		if (p->vhost_fd < 0) {
+			snprintf(why, sizeof(why), "%s", err_msg());
+			return fail(err_class(), "--net tap=%s,vhost=%s: %s", p->ifname,
+				    want == NET_VHOST_ON ? "on" : "auto", why);
+		}
+		for (unsigned q = 0; q < 2; q++)
+			if ((p->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+				return fail_errno(ERR_HOST, "%s: eventfd", vd->name);
 	}
-	for (unsigned q = 0; q < 2; q++)
-		if ((p->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
-			return fail_errno(ERR_HOST, "%s: eventfd", vd->name);
-	p->vhost_ok = true;
-	log_info("%s: vhost-net carries the data path (%s)", vd->name, VHOST_NET_DEVICE);
-	return 0;
-}
-
-/* vhost-net takes one queue pair per fd and owns its rings: with queues=N
- * or poll, vhost=on is refused and vhost=auto keeps warden's path. */
-static int vhost_wanted(const struct net_spec *n, enum net_vhost *want)
-{
-	const char *why = n->queues > 1 ? "queues=N" : n->poll_us ? "poll" : NULL;
-
-	*want = n->vhost;
-	if (!why || n->vhost == NET_VHOST_OFF)
-		return 0;
-	if (n->vhost == NET_VHOST_ON)
-		return fail(ERR_USAGE, "--net tap=%s: vhost=on cannot be used with %s (vhost-net serves one "
-			    "queue pair and owns its rings)", n->tap, why);
-	log_info("--net tap=%s: vhost=auto with %s: warden's own data path", n->tap, why);
-	*want = NET_VHOST_OFF;
+	for (unsigned i = 0; i < npairs; i++)
+		d->pair[i]->vhost_ok = true;
+	log_info("%s: vhost-net carries the data path (%s%s)", vd->name, VHOST_NET_DEVICE,
+		 npairs > 1 ? ", one per queue pair" : "");
 	return 0;
 }
 
@@ -919,12 +988,15 @@ static int net_start(struct virtio_dev *vd)
 	d->usable = virtio_has_feature(vd, NET_F_MQ) ? d->npairs : 1;
 	if (d->pair[0]->vhost_ok) {
 		/* From the rings' indices (a resume's or a restore's included). */
+		for (unsigned i = 0; i < d->usable; i++)
+			if (pair_tap_setup(vd, d->pair[i], off) < 0 || vhost_begin(vd, d->pair[i]) < 0) {
+				log_warn("%s: %s", vd->name, err_msg());
+				for (unsigned j = 0; j <= i; j++)
+					vhost_end(d->pair[j]);
+				return -1;
+			}
+		set_active(vd, d, resuming ? d->active : 1);
 		d->resuming = false;
-		if (pair_tap_setup(vd, d->pair[0], off) < 0 || vhost_begin(vd, d->pair[0]) < 0) {
-			log_warn("%s: %s", vd->name, err_msg());
-			vhost_end(d->pair[0]);
-			return -1;
-		}
 		return 0;
 	}
 	for (unsigned i = 0; i < d->usable; i++)
@@ -955,7 +1027,7 @@ static void vhost_quiesce(struct virtio_dev *vd, struct net *p)
 		virtio_fail(vd, "vhost-net did not stop for a pause");
 	} else {
 		for (unsigned q = 0; q < 2; q++) {
-			struct virtq *v = &vd->vq[q];
+			struct virtq *v = &vd->vq[p->q[q]];
 
 			v->last_avail = base[q];
 			v->used_idx = __atomic_load_n(&v->used->idx, __ATOMIC_ACQUIRE);
@@ -963,7 +1035,6 @@ static void vhost_quiesce(struct virtio_dev *vd, struct net *p)
 		}
 	}
 	vhost_end(p);
-	vd->queues_offloaded = false;
 	/* A "used" signal the I/O thread had not relayed yet: relayed now. */
 	for (unsigned q = 0; q < 2; q++) {
 		uint64_t n;
@@ -983,7 +1054,9 @@ static void net_quiesce(struct virtio_dev *vd)
 {
 	struct net_dev *d = dev_of(vd);
 
-	vhost_quiesce(vd, d->pair[0]);
+	for (unsigned i = 0; i < d->usable; i++)
+		vhost_quiesce(vd, d->pair[i]);
+	vd->queues_offloaded = 0;
 	for (unsigned i = 0; i < d->usable; i++) {
 		struct net *p = d->pair[i];
 
@@ -1110,6 +1183,7 @@ static const struct virtio_dev_ops net_ops = {
 	.quiesce = net_quiesce,
 	.save = net_save,
 	.restore = net_restore,
+	.irq_changed = net_irq_changed,
 };
 
 /* Without mac=: the same address for the same tap and index on every run,
@@ -1151,7 +1225,7 @@ static struct net *pair_open(const char *name, unsigned i, bool multi, bool *cre
 	p->q[NET_RXQ] = 2 * i;
 	p->q[NET_TXQ] = 2 * i + 1;
 	p->tap = p->resume_fd = p->coal[NET_RXQ].timer_fd = p->coal[NET_TXQ].timer_fd = -1;
-	p->vhost_fd = p->call_fd[0] = p->call_fd[1] = -1;
+	p->vhost_fd = p->call_fd[0] = p->call_fd[1] = p->call_now[0] = p->call_now[1] = -1;
 	snprintf(p->ifname, sizeof(p->ifname), "%s", name);
 	p->tap = tap_open(name, created, multi);
 	if (p->tap < 0)
@@ -1178,8 +1252,7 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 	enum net_vhost want;
 	uint8_t mac[6];
 
-	if (vhost_wanted(n, &want) < 0)
-		return NULL;
+	want = n->vhost;
 	vd = calloc(1, sizeof(*vd));
 	d = calloc(1, sizeof(*d));
 	if (!vd || !d) {
@@ -1199,7 +1272,7 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 			return NULL;
 		}
 	}
-	if (vhost_setup(vd, d->pair[0], want) < 0) {
+	if (vhost_setup(vd, d, npairs, want) < 0) {
 		net_destroy(vd);
 		free(vd);
 		return NULL;
@@ -1210,11 +1283,15 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 		.nqueues = 2 * npairs + 1,
 		.features = net_features | (npairs > 1 ? VIRTIO_BIT(NET_F_MQ) : 0),
 	};
-	/* vhost-net serves the two data queues and decides each interrupt:
-	 * no control queue, no coalescing. */
+	/* vhost-net serves the data queues and decides each interrupt: no
+	 * coalescing; with one pair no control queue either (with more,
+	 * warden's I/O thread keeps it, for VQ_PAIRS_SET). */
 	if (d->pair[0]->vhost_ok) {
-		vd->type.nqueues = 2;
-		vd->type.features &= ~(VIRTIO_BIT(NET_F_CTRL_VQ) | VIRTIO_BIT(NET_F_NOTF_COAL));
+		vd->type.features &= ~VIRTIO_BIT(NET_F_NOTF_COAL);
+		if (npairs == 1) {
+			vd->type.nqueues = 2;
+			vd->type.features &= ~VIRTIO_BIT(NET_F_CTRL_VQ);
+		}
 	}
 	if (n->has_mac)
 		memcpy(mac, n->mac, 6);
@@ -1222,7 +1299,13 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 		default_mac(n->tap, index, mac);
 	fill_config(vd, mac, npairs);
 	vd->config_from_snapshot = 6; /* the MAC: the guest's, on any tap (restore) */
-	vd->poll_window_ns = (uint64_t)n->poll_us * 1000;
+	/* poll: warden's I/O thread polls the rings, or with vhost-net the
+	 * kernel's worker does (VHOST_SET_VRING_BUSYLOOP_TIMEOUT at each
+	 * start): warden's thread must not touch rings the kernel owns. */
+	if (d->pair[0]->vhost_ok)
+		d->pair[0]->busyloop_us = n->poll_us;
+	else
+		vd->poll_window_ns = (uint64_t)n->poll_us * 1000;
 	log_info("%s: %s tap %s%s, guest MAC %02x:%02x:%02x:%02x:%02x:%02x", vd->name,
 		 created ? "created" : "attached to existing", n->tap, npairs > 1 ? " (multi-queue)" : "",
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);

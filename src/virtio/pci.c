@@ -117,9 +117,27 @@ static void config_interrupt(struct virtio_dev *vd)
 	send(p, atomic_load(&p->config_vec));
 }
 
+int virtio_pci_direct_fd(struct msix *m, uint16_t vec, const int *irq_fd)
+{
+	if (vec >= m->n || atomic_load(&m->blocked[vec])) /* off, function-masked or masked */
+		return -1;
+	return irq_fd[vec];
+}
+
+/* A queue's interrupt can bypass warden only as an MSI-X message KVM
+ * sends from an irqfd: the ISR (MSI-X off) and the PBA (masked) are
+ * warden's to set. */
+static int queue_irqfd(struct virtio_dev *vd, unsigned q)
+{
+	struct virtio_pci *p = vd->transport_priv;
+
+	return virtio_pci_direct_fd(&p->msix, atomic_load(&p->queue_vec[q]), p->irq_fd);
+}
+
 static const struct virtio_transport pci_transport = {
 	.queue_interrupt = queue_interrupt,
 	.config_interrupt = config_interrupt,
+	.queue_irqfd = queue_irqfd,
 };
 
 /* --- the notification path ------------------------------------------------ */
@@ -294,6 +312,7 @@ static void write_queue_reg(struct virtio_pci *p, uint64_t off, uint32_t v)
 		return;
 	if (off == VIRTIO_PCI_COMMON_Q_MSIX) {
 		atomic_store(&p->queue_vec[p->queue_sel], checked_vector(p, v, off));
+		virtio_dev_irq_changed(p->vd);
 		return;
 	}
 	if (off == VIRTIO_PCI_COMMON_Q_ENABLE) {
@@ -440,6 +459,8 @@ static void pci_write(struct device *d, unsigned range, uint64_t off, const uint
 	else if (in(off, 1, VIRTIO_PCI_MSIX_TABLE_OFF, msix_table_size(m->n))) {
 		if (msix_table_write(m, off - VIRTIO_PCI_MSIX_TABLE_OFF, data, len) < 0)
 			bad(p, "MSI-X table write", off, len);
+		else
+			virtio_dev_irq_changed(p->vd); /* (un)masked, perhaps */
 	} else {
 		bad(p, "write", off, len); /* the PBA is read-only; holes take nothing */
 	}
@@ -550,8 +571,10 @@ static void cfg_written(struct pci_function *fn, unsigned off, unsigned len)
 	struct virtio_pci *p = fn->priv;
 	unsigned ctl = p->msix_cap + 2;
 
-	if (off < ctl + 2 && off + len > ctl)
+	if (off < ctl + 2 && off + len > ctl) {
 		msix_control(&p->msix, pci_cfg_get16(&fn->cfg, ctl));
+		virtio_dev_irq_changed(p->vd);
+	}
 	pcicfg_written(p, off, len);
 }
 

@@ -15,6 +15,7 @@
 #include "virtio/virtio_dev.h"
 
 struct device;
+struct msix;
 struct vm;
 
 #define VIRTIO_PCI_BAR0_SIZE 0x4000
@@ -30,6 +31,11 @@ struct vm;
 /* Put VD (from a device type's constructor) on VM's PCI bus.  The VM owns
  * it from then on; on failure VD is freed too. */
 int virtio_pci_create(struct vm *vm, struct virtio_dev *vd, const struct virtio_options *opt);
+/* The eventfd through which KVM delivers vector VEC of M as it stands:
+ * IRQ_FD[VEC] if M is enabled, not function-masked, and VEC is in range
+ * and unmasked; else -1 (the interrupt must go through msix_notify, which
+ * keeps it pending while masked).  Under the function's lock. */
+int virtio_pci_direct_fd(struct msix *m, uint16_t vec, const int *irq_fd);
 /* The virtio device behind D, or NULL if D is not a virtio-pci BAR. */
 struct virtio_dev *virtio_pci_of(const struct device *d);
 

@@ -70,6 +70,19 @@ void virtio_queue_interrupt(struct virtio_dev *vd, unsigned q)
 	vd->transport->queue_interrupt(vd, q);
 }
 
+int virtio_queue_irqfd(struct virtio_dev *vd, unsigned q)
+{
+	if (q >= vd->type.nqueues || !vd->transport->queue_irqfd)
+		return -1;
+	return vd->transport->queue_irqfd(vd, q);
+}
+
+void virtio_dev_irq_changed(struct virtio_dev *vd)
+{
+	if (vd->ops && vd->ops->irq_changed)
+		vd->ops->irq_changed(vd);
+}
+
 static void config_changed(struct virtio_dev *vd)
 {
 	atomic_fetch_add(&vd->config_generation, 1);
@@ -249,7 +262,7 @@ void virtio_dev_stop(struct virtio_dev *vd)
 			vd->ops->stop(vd);
 	}
 	io_worker_stop(&vd->worker); /* also frees an epoll set a failed start left */
-	vd->queues_offloaded = false;
+	vd->queues_offloaded = 0;
 }
 
 void virtio_dev_reset(struct virtio_dev *vd)
@@ -285,9 +298,12 @@ static bool features_ok(struct virtio_dev *vd)
 
 int virtio_dev_start_worker(struct virtio_dev *vd)
 {
-	for (unsigned q = 0; q < vd->type.nqueues && !vd->queues_offloaded; q++)
+	for (unsigned q = 0; q < vd->type.nqueues; q++) {
+		if (vd->queues_offloaded & (1u << q))
+			continue;
 		if (io_worker_watch(&vd->worker, vd->kick_fd[q], EPOLLIN, kicked, &vd->kick[q]) < 0)
 			return -1;
+	}
 	/* Notifications that came before the thread ran are still counted in
 	 * the eventfds, so the thread sees them on its first epoll_wait. */
 	return io_worker_start(&vd->worker);

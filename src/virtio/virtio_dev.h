@@ -78,6 +78,13 @@ struct virtio_dev_ops {
 	 * fail() saying why).  NULL: the type has none. */
 	long (*save)(const struct virtio_dev *vd, void *buf, size_t cap);
 	int (*restore)(struct virtio_dev *vd, const void *buf, size_t len);
+	/* On a vCPU thread, under the transport device's lock: what
+	 * virtio_queue_irqfd() answers for some queue may have changed (the
+	 * driver masked or unmasked a vector, switched MSI-X, or moved a
+	 * queue to another vector).  A type that lets another signaller
+	 * raise its interrupts (vhost) asks again.  NULL: the type does not
+	 * care (its interrupts all go through virtio_queue_done/interrupt). */
+	void (*irq_changed)(struct virtio_dev *vd);
 };
 
 /* How the core reaches the driver: the transport's interrupts. */
@@ -86,6 +93,15 @@ struct virtio_transport {
 	void (*queue_interrupt)(struct virtio_dev *vd, unsigned q);
 	/* The config space or the status (DEVICE_NEEDS_RESET) changed. */
 	void (*config_interrupt)(struct virtio_dev *vd);
+	/* An eventfd which, written, has KVM raise queue Q's interrupt with no
+	 * VMM thread involved and nothing else to do for it (virtio-pci: the
+	 * irqfd of Q's MSI-X vector while MSI-X is on and the vector is
+	 * deliverable); -1 while the interrupt needs queue_interrupt (a masked
+	 * vector whose pending bit must be kept, MSI-X off, no vector, no
+	 * irqfd; virtio-mmio's InterruptStatus).  NULL: always -1.  The
+	 * transport calls virtio_dev_irq_changed() when the answer may have
+	 * changed. */
+	int (*queue_irqfd)(struct virtio_dev *vd, unsigned q);
 };
 
 /* An eventfd handler's context: which queue of which device. */
@@ -133,10 +149,10 @@ struct virtio_dev {
 	 * thread polls the avail rings with notifications off and re-arms
 	 * them after this long without work; 0: notifications only. */
 	uint64_t poll_window_ns;
-	/* Set by a type's start(): the queues' notification eventfds belong to
-	 * the host kernel (vhost), so the I/O thread does not wait on them.
-	 * Cleared when the device stops. */
-	bool queues_offloaded;
+	/* Set by a type's start(), bit q for queue q: that queue's
+	 * notification eventfd belongs to the host kernel (vhost), so the I/O
+	 * thread does not wait on it.  Cleared when the device stops. */
+	uint32_t queues_offloaded;
 };
 
 /* --- for transports ------------------------------------------------------ */
@@ -159,6 +175,9 @@ bool virtio_dev_queue_writable(const struct virtio_dev *vd, uint32_t q);
 void virtio_dev_queue_ready(struct virtio_dev *vd, uint32_t q, uint32_t v);
 /* The driver notified queue Q through an exit (no ioeventfd). */
 void virtio_dev_notify(struct virtio_dev *vd, uint32_t q);
+/* What queue_irqfd answers may have changed (under the transport's lock):
+ * tells the type (ops->irq_changed). */
+void virtio_dev_irq_changed(struct virtio_dev *vd);
 /* Config space access by the driver, bounds-checked here; reads outside
  * the config read 0. */
 void virtio_dev_config_read(struct virtio_dev *vd, uint64_t off, uint8_t *data, unsigned len);
@@ -196,6 +215,10 @@ bool virtio_queue_rearm(struct virtio_dev *vd, unsigned q);
 /* Interrupt the driver for queue Q now: whoever used the buffers (the
  * kernel's vhost) has already checked the driver's suppression. */
 void virtio_queue_interrupt(struct virtio_dev *vd, unsigned q);
+/* The eventfd that raises queue Q's interrupt in KVM directly, or -1: see
+ * virtio_transport.queue_irqfd.  (Whoever writes it must have checked the
+ * driver's suppression itself, as vhost does.) */
+int virtio_queue_irqfd(struct virtio_dev *vd, unsigned q);
 /* The guest broke a rule: log it (rate-limited), count it, set
  * DEVICE_NEEDS_RESET and tell the driver; the device does nothing more
  * until the driver resets it. */

@@ -23,6 +23,18 @@ vhost_checks() { # BIN LABEL
 		else
 			failed "$l vhost: vhost=on without /dev/vhost-net: status $(rc $l-vhost-on), want 2 and one line: $(head -c 300 "$OUT/$l-vhost-on.err")"
 		fi
+		# poll goes to vhost's busy polling, queues=N to one vhost-net per
+		# pair: without vhost-net, the same refusal.
+		local v
+		for v in poll=20 queues=2; do
+			run "$l-vhost-${v%%=*}" "$bin" --kernel $G/long64.elf --cpus 2 --net tap=$tap,vhost=on,$v
+			if [ "$(rc $l-vhost-${v%%=*})" = 2 ] && [ "$(grep -c . "$OUT/$l-vhost-${v%%=*}.err")" -eq 1 ] &&
+				grep -Eq '^warden: --net tap=wvh[0-9]+,vhost=on: /dev/vhost-net: no such device on this host' "$OUT/$l-vhost-${v%%=*}.err"; then
+				pass "$l vhost: vhost=on,$v without /dev/vhost-net: one line, status 2"
+			else
+				failed "$l vhost: vhost=on,$v without /dev/vhost-net: status $(rc $l-vhost-${v%%=*}), want 2 and one line: $(head -c 300 "$OUT/$l-vhost-${v%%=*}.err")"
+			fi
+		done
 		expect_eq "$l vhost: vhost=auto without /dev/vhost-net runs the guest" 0 "$(rc $l-vhost-auto)"
 		expect_match "$l vhost: vhost=auto says it falls back, once" \
 			'^warden: virtio-net0: vhost=auto: /dev/vhost-net: no such device on this host .*; warden.s own data path instead$' \

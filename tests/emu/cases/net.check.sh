@@ -92,6 +92,76 @@ else
 	expect_eq "virtio-net vhost=on: no errors" 0 "$(js net_vhost "$vw.errors")"
 fi
 
+# vhost=on,poll=50 over virtio-pci (net_pci_vhost_l1): vhost-net's
+# interrupts go straight to KVM through each queue's MSI-X irqfd.  warden
+# relays none (its device's interrupts counter, which counts each relay,
+# stays 0: the relay thread never woke for one) while the guest's own
+# count of its receive and transmit vector interrupts rises.
+if [ "$(grep -m1 '^vhost-dev ' "$OUT/net_pci_vhost_l1.out" 2>/dev/null | cut -d' ' -f2)" != yes ]; then
+	skip "virtio-net vhost=on over PCI: L1 has no /dev/vhost-net (vhost_net did not load)"
+else
+	L="virtio-net vhost=on,poll over PCI"
+	expect_eq "$L: guest boots and powers off" 0 "$(rc net_pci_vhost)"
+	expect_match "$L: warden hands the data path to vhost-net" \
+		'virtio-net0: vhost-net carries the data path' "$OUT/net_pci_vhost.err"
+	expect_match "$L: both queues' interrupts go straight to KVM, vhost busy-polls 50 us" \
+		'virtio-net0: data path handed to vhost-net .*busy polling 50 us.*receiveq straight to KVM.*transmitq straight to KVM' \
+		"$OUT/net_pci_vhost.err"
+	transfer_checks "$L" net_pci_vhost
+	vw='.device_work["virtio-net0"]'
+	expect_eq "$L: warden's I/O thread moved no packet and relayed no interrupt (requests bytes interrupts)" "0 0 0" \
+		"$(js net_pci_vhost "$vw | \"\(.requests // 0) \(.bytes // 0) \(.interrupts // -1)\"")"
+	n=$(( $(grep -m1 '^tap-rx-packets ' "$OUT/net_pci_vhost_l1.out" | cut -d' ' -f2) + \
+		$(grep -m1 '^tap-tx-packets ' "$OUT/net_pci_vhost_l1.out" | cut -d' ' -f2) ))
+	[ "$n" -ge 512 ] 2>/dev/null && pass "$L: the tap moved the packets ($n)" ||
+		failed "$L: the tap moved $n packets (want at least 512)"
+	b=$(grep -m1 -o '^irqs-before=.*' "$OUT/net_pci_vhost.out" | cut -d= -f2)
+	a=$(grep -m1 -o '^irqs-after=.*' "$OUT/net_pci_vhost.out" | cut -d= -f2)
+	# Each way moved 8 MiB (and ACKs the other way): both vectors fired.
+	read -r b1 b2 <<<"${b:-0 0}"
+	read -r a1 a2 <<<"${a:-0 0}"
+	if [ $((a1 - b1)) -ge 1 ] 2>/dev/null && [ $((a2 - b2)) -ge 1 ] 2>/dev/null; then
+		pass "$L: the guest's receive and transmit vectors fired during the transfers (+$((a1 - b1)), +$((a2 - b2)))"
+	else
+		failed "$L: the guest's virtio interrupts (receive, transmit) before '$b', after '$a' (want both up)"
+	fi
+	expect_eq "$L: no errors" 0 "$(js net_pci_vhost "$vw.errors")"
+	expect_eq "$L: no exits at the ISR" 0 "$(js net_pci_vhost '.device_work["virtio-net0-isr"].exits // 0')"
+fi
+
+# vhost=on,queues=2 on 2 vCPUs over virtio-pci (net_mq_vhost_l1): a
+# vhost-net per pair, the control queue served by warden: the guest has
+# two queues each way, the driver's VQ_PAIRS_SET was taken, both pairs
+# went to vhost, and the transfer moved through the tap with no byte
+# through warden (its requests are the control commands; each interrupt
+# it sent was a control queue's, none relayed from vhost).
+if [ "$(grep -m1 '^vhost-dev ' "$OUT/net_mq_vhost_l1.out" 2>/dev/null | cut -d' ' -f2)" != yes ]; then
+	skip "virtio-net vhost=on,queues=2: L1 has no /dev/vhost-net (vhost_net did not load)"
+else
+	L="virtio-net vhost=on,queues=2"
+	expect_eq "$L: guest boots and powers off" 0 "$(rc net_mq_vhost)"
+	expect_match "$L: one vhost-net per queue pair" \
+		'virtio-net0: vhost-net carries the data path \(/dev/vhost-net, one per queue pair\)' "$OUT/net_mq_vhost.err"
+	expect_match "$L: pair 0 handed to vhost-net, interrupts straight to KVM" \
+		'data path handed to vhost-net \(pair 0,.*receiveq straight to KVM.*transmitq straight to KVM' "$OUT/net_mq_vhost.err"
+	expect_match "$L: pair 1 handed to vhost-net, interrupts straight to KVM" \
+		'data path handed to vhost-net \(pair 1,.*receiveq straight to KVM.*transmitq straight to KVM' "$OUT/net_mq_vhost.err"
+	expect_eq "$L: the guest has rx-0, rx-1, tx-0, tx-1" "rx-0,rx-1,tx-0,tx-1," \
+		"$(grep -m1 -o '^netq=.*' "$OUT/net_mq_vhost.out" | cut -d= -f2)"
+	expect_eq "$L: the driver's VQ_PAIRS_SET was not refused" 0 \
+		"$(grep -m1 -o '^pairfail=.*' "$OUT/net_mq_vhost.out" | cut -d= -f2)"
+	expect_match "$L: warden put both pairs in use" 'virtio-net0: 2 of 2 queue pairs in use' "$OUT/net_mq_vhost.err"
+	transfer_checks "$L" net_mq_vhost
+	vw='.device_work["virtio-net0"]'
+	r=$(js net_mq_vhost "$vw.requests // 0")
+	i=$(js net_mq_vhost "$vw.interrupts // -1")
+	expect_eq "$L: no byte through warden" 0 "$(js net_mq_vhost "$vw.bytes // 0")"
+	[ "$r" -ge 1 ] 2>/dev/null && [ "$i" -ge 0 ] 2>/dev/null && [ "$i" -le "$r" ] &&
+		pass "$L: warden served the control queue ($r commands) and relayed nothing from vhost ($i interrupts)" ||
+		failed "$L: warden's requests $r, interrupts $i (want at least 1 command, interrupts at most that)"
+	expect_eq "$L: no errors" 0 "$(js net_mq_vhost "$vw.errors")"
+fi
+
 # Over virtio-pci: the transfer as on mmio, every interrupt an MSI-X
 # vector (irqfd), so no ISR read reaches warden.
 expect_eq "virtio-net over PCI: guest boots and powers off" 0 "$(rc net_pci)"
