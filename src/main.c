@@ -613,6 +613,19 @@ out:
 	return end;
 }
 
+/* argv as `warden run` or `warden jailer` reads it when warden was started
+ * as `firecracker` or `jailer` (cli/fc_names.h): the options point into it
+ * until the end.  Freed at exit, so that no sanitizer build reports it (a
+ * pointer kept in a static variable is not enough: the compiler may drop a
+ * store that nothing reads). */
+static char **fc_argv;
+
+static void fc_argv_free(void)
+{
+	free(fc_argv);
+	fc_argv = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_options o;
@@ -626,7 +639,6 @@ int main(int argc, char **argv)
 	static struct crash_info crash; /* a bad end: what warden can know */
 	struct obs_config ocfg;
 	struct clock_cal cal;
-	static char **fc_argv; /* argv as `warden run`/`jailer` reads it: kept to the end */
 	enum vm_end end;
 	int r, status = 1;
 	bool default_kernel;
@@ -636,7 +648,7 @@ int main(int argc, char **argv)
 	/* Started as `firecracker` or `jailer` (symbolic links, as Kata's
 	 * driver needs them): the same as `warden run` or `warden jailer`. */
 	fc_argv = calloc((size_t)argc + 2, sizeof(*fc_argv));
-	if (!fc_argv) {
+	if (!fc_argv || atexit(fc_argv_free) != 0) {
 		fprintf(stderr, "warden: out of memory\n");
 		return 1;
 	}
