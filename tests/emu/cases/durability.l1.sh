@@ -31,12 +31,18 @@ dur_trial() {
 		run="recwriter write /dev/vda 4000"
 	fi
 	kill_at=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d " ") % 150 + 10 ))
+	# The output file exists before the loop reads it: the background
+	# job's redirection may come after the loop's first look, and a count
+	# read from no file was no number, which ended the loop at once (the
+	# trials that "acknowledged nothing": killed before the guest ran).
+	: >$out
 	warden run --mem 256 --disk $img$dopts --cmdline "$BASE warden.run=\"$run\"" \
-		</dev/null >$out 2>/tmp/dur.err &
+		</dev/null >>$out 2>/tmp/dur.err &
 	dpid=$!
 	i=0
-	while kill -0 $dpid 2>/dev/null && [ $i -lt 1800 ] &&
-		[ "$(grep -c '^warden-rec: ack ' $out 2>/dev/null)" -lt $kill_at ]; do
+	while kill -0 $dpid 2>/dev/null && [ $i -lt 1800 ]; do
+		acks=$(grep -c '^warden-rec: ack ' $out 2>/dev/null)
+		[ "${acks:-0}" -ge $kill_at ] && break
 		sleep 0.1
 		i=$((i + 1))
 	done
