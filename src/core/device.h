@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "util/futex_mutex.h"
+
 struct device;
 
 /* The pseudo hardware id of the ACPI PM registers: not a DSDT device, the
@@ -139,7 +141,10 @@ struct device {
 	 * DSDT with its granted resources), or NULL. */
 	const char *acpi_hid;
 	struct device_resources res;
-	pthread_mutex_t lock;
+	/* Held while the device runs a guest access or changes state the
+	 * accesses see (I/O threads take it too).  A futex_mutex, not a
+	 * pthread mutex: every exit to the device takes it (util/futex_mutex.h). */
+	struct futex_mutex lock;
 	int id; /* accounting slot, set when added to the VM */
 	/* ops->read and ops->write, copied by vm_add_device (a device's ops
 	 * do not change once it is added): an exit calls them from here, next

@@ -59,12 +59,12 @@ EXIT_PATH static void route(struct vm *vm, struct exit_record *r, uint8_t *data,
 	if (!invariant(br->index < d->res.nranges))
 		return;
 	r->dev = d->id;
-	pthread_mutex_lock(&d->lock);
+	futex_mutex_lock(&d->lock);
 	if (r->write)
 		d->exit_write(d, br->index, r->addr - br->base, data, r->size);
 	else
 		d->exit_read(d, br->index, r->addr - br->base, data, r->size);
-	pthread_mutex_unlock(&d->lock);
+	futex_mutex_unlock(&d->lock);
 }
 
 static void access(struct vm *vm, struct exit_record *r)

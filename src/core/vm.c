@@ -137,7 +137,6 @@ void vm_destroy(struct vm *vm)
 	for (unsigned i = vm->ndevices; i-- > 0;) {
 		struct device *d = vm->devices[i];
 
-		pthread_mutex_destroy(&d->lock);
 		d->ops->destroy(d);
 	}
 	if (vm->vcpus)
@@ -170,7 +169,7 @@ int vm_add_device(struct vm *vm, struct device *dev)
 		return fail(ERR_HOST, "%s: incomplete device", dev->name);
 	if (resources_grant(vm->bus, vm->devices, vm->ndevices, dev) < 0)
 		return -1;
-	pthread_mutex_init(&dev->lock, NULL);
+	futex_mutex_init(&dev->lock);
 	dev->exit_read = dev->ops->read;
 	dev->exit_write = dev->ops->write;
 	dev->id = (int)vm->ndevices;

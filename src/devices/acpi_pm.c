@@ -150,10 +150,10 @@ static void pm_wake(void *ctx, enum vm_wake_source src)
 {
 	struct acpi_pm *pm = ctx;
 
-	pthread_mutex_lock(&pm->dev.lock);
+	futex_mutex_lock(&pm->dev.lock);
 	if (src == VM_WAKE_RTC && pm1_rtc_alarm(&pm->pm1) && vm_sleep_is_suspended(&pm->vm->sleep))
 		resume(pm);
-	pthread_mutex_unlock(&pm->dev.lock);
+	futex_mutex_unlock(&pm->dev.lock);
 }
 
 static void pm_destroy(struct device *dev)

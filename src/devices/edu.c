@@ -245,13 +245,13 @@ static void edu_reset(struct device *d)
 {
 	struct edu *e = d->priv;
 
-	pthread_mutex_lock(&d->lock);
+	futex_mutex_lock(&d->lock);
 	edu_regs_reset(&e->regs);
 	if (e->intx)
 		e->env.set_irq(e->vm, (unsigned)d->res.gsi, 0);
 	e->intx = false;
 	setup_cfg(e);
-	pthread_mutex_unlock(&d->lock);
+	futex_mutex_unlock(&d->lock);
 }
 
 static void edu_destroy(struct device *d)

@@ -223,11 +223,11 @@ static void htd_synic(void *ctx, unsigned vcpu, uint32_t msr, uint64_t control, 
 	(void)msr;
 	if (vcpu >= MAX_VCPUS)
 		return;
-	pthread_mutex_lock(&t->dev.lock);
+	futex_mutex_lock(&t->dev.lock);
 	/* A disabled SynIC delivers nothing: as if both pages were off. */
 	t->synic[vcpu].simp = (control & 1) ? msg : 0;
 	t->synic[vcpu].siefp = (control & 1) ? evt : 0;
-	pthread_mutex_unlock(&t->dev.lock);
+	futex_mutex_unlock(&t->dev.lock);
 }
 
 static uint64_t post_message(struct hv_testdev *t, uint64_t gpa)
@@ -284,14 +284,14 @@ static uint64_t htd_hcall(void *ctx, unsigned vcpu, uint64_t input, const uint64
 	const uint64_t *slow;
 
 	(void)vcpu;
-	pthread_mutex_lock(&t->dev.lock);
+	futex_mutex_lock(&t->dev.lock);
 	if (code == HVCALL_POST_MESSAGE) {
 		status = fast ? HV_STATUS_INVALID_HYPERCALL_INPUT : post_message(t, arg);
 	} else if (code == HVCALL_SIGNAL_EVENT) {
 		slow = fast ? &arg : gmem_ptr(&t->vm->mem, arg, sizeof(uint64_t));
 		status = slow ? signal_event(t, *slow) : HV_STATUS_INVALID_HYPERCALL_INPUT;
 	}
-	pthread_mutex_unlock(&t->dev.lock);
+	futex_mutex_unlock(&t->dev.lock);
 	return status;
 }
 
@@ -316,11 +316,11 @@ static void *ack_thread(void *arg)
 
 			if (ev[i].data.u32 == UINT32_MAX)
 				return NULL; /* reset */
-			pthread_mutex_lock(&t->dev.lock);
+			futex_mutex_lock(&t->dev.lock);
 			r = &t->route[ev[i].data.u32 % GSI_HV_SINT_COUNT];
 			if (r->owner != OWNER_NONE && read(r->rfd, &v, sizeof(v)) == sizeof(v) && r->staged)
 				route_deliver(t, r);
-			pthread_mutex_unlock(&t->dev.lock);
+			futex_mutex_unlock(&t->dev.lock);
 		}
 	}
 }

@@ -100,9 +100,9 @@ static void iommu_reset(struct device *d)
 {
 	struct intel_iommu *u = d->priv;
 
-	pthread_mutex_lock(&d->lock);
+	futex_mutex_lock(&d->lock);
 	vtd_init(&u->vtd, &u->vm->mem);
-	pthread_mutex_unlock(&d->lock);
+	futex_mutex_unlock(&d->lock);
 }
 
 static void iommu_destroy(struct device *d)
@@ -177,10 +177,10 @@ int intel_iommu_dma(struct intel_iommu *u, uint16_t sid, uint64_t iova, void *bu
 {
 	int r = 0;
 
-	pthread_mutex_lock(&u->dev.lock);
+	futex_mutex_lock(&u->dev.lock);
 	for (size_t off = 0, done = 0; off < len && r == 0; off += done)
 		r = dma_page(u, sid, iova + off, (uint8_t *)buf + off, len - off, to_memory, &done);
-	pthread_mutex_unlock(&u->dev.lock);
+	futex_mutex_unlock(&u->dev.lock);
 	return r;
 }
 
@@ -193,7 +193,7 @@ static int remap_send(struct intel_iommu *u, uint16_t sid, bool verify, uint64_t
 	enum vtd_fault f;
 	int r = 0;
 
-	pthread_mutex_lock(&u->dev.lock);
+	futex_mutex_lock(&u->dev.lock);
 	f = vtd_remap(&u->vtd, sid, verify, addr, data, &out_addr, &out_data, &index, &fpd);
 	if (f != VTD_OK) {
 		fault(u, f, sid, (uint64_t)index << 48, true, fpd);
@@ -203,7 +203,7 @@ static int remap_send(struct intel_iommu *u, uint16_t sid, bool verify, uint64_t
 			device_count(&u->counters.requests, 1);
 		r = u->send_msi(u->vm, out_addr, out_data);
 	}
-	pthread_mutex_unlock(&u->dev.lock);
+	futex_mutex_unlock(&u->dev.lock);
 	return r;
 }
 
@@ -216,9 +216,9 @@ bool intel_iommu_remapping(struct intel_iommu *u)
 {
 	bool on;
 
-	pthread_mutex_lock(&u->dev.lock);
+	futex_mutex_lock(&u->dev.lock);
 	on = u->vtd.gsts & VTD_GCMD_IRE;
-	pthread_mutex_unlock(&u->dev.lock);
+	futex_mutex_unlock(&u->dev.lock);
 	return on;
 }
 

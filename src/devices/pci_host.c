@@ -56,12 +56,12 @@ static void config_read(struct pci_host *h, unsigned port_off, uint8_t *data, un
 	if (!fn || !pci_cfg_access_ok(reg + port_off, len))
 		return;
 	if (fn->dev)
-		pthread_mutex_lock(&fn->dev->lock);
+		futex_mutex_lock(&fn->dev->lock);
 	if (fn->before_read)
 		fn->before_read(fn, reg + port_off, len);
 	pci_cfg_read(&fn->cfg, reg + port_off, data, len);
 	if (fn->dev)
-		pthread_mutex_unlock(&fn->dev->lock);
+		futex_mutex_unlock(&fn->dev->lock);
 }
 
 static void config_write(struct pci_host *h, unsigned port_off, const uint8_t *data, unsigned len)
@@ -74,12 +74,12 @@ static void config_write(struct pci_host *h, unsigned port_off, const uint8_t *d
 	if (!fn)
 		return;
 	if (fn->dev)
-		pthread_mutex_lock(&fn->dev->lock);
+		futex_mutex_lock(&fn->dev->lock);
 	r = pci_cfg_write(&fn->cfg, reg + port_off, data, len);
 	if (r == 0 && fn->written)
 		fn->written(fn, reg + port_off, len);
 	if (fn->dev)
-		pthread_mutex_unlock(&fn->dev->lock);
+		futex_mutex_unlock(&fn->dev->lock);
 	if (r < 0)
 		count_bad(h, fn, "write", reg + port_off, len);
 }
@@ -120,10 +120,10 @@ static void host_reset(struct device *d)
 {
 	struct pci_host *h = d->priv;
 
-	pthread_mutex_lock(&d->lock);
+	futex_mutex_lock(&d->lock);
 	h->address = 0;
 	h->low_bits = 0;
-	pthread_mutex_unlock(&d->lock);
+	futex_mutex_unlock(&d->lock);
 }
 
 /* A snapshot: the 0xcf8 latch and the bridge's own config space (each

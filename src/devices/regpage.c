@@ -75,17 +75,17 @@ static void scan_once(struct regpage *rp)
 	bool cleared;
 
 	if (vm_dirty_log_get(rp->vm, (unsigned)rp->slot, bm) < 0) {
-		pthread_mutex_lock(&rp->dev.lock);
+		futex_mutex_lock(&rp->dev.lock);
 		if (!rp->n.host_errors++) /* once: the next scans would say the same */
 			log_warn("register page: %s", err_msg());
-		pthread_mutex_unlock(&rp->dev.lock);
+		futex_mutex_unlock(&rp->dev.lock);
 		return;
 	}
 	nd = dirty_pages(bm, REGPAGE_NPAGES, idx, REGPAGE_NPAGES);
 	/* Protect again before reading: a write after this is in the next scan. */
 	cleared = !nd || !rp->n.manual ||
 		  vm_dirty_log_clear(rp->vm, (unsigned)rp->slot, 0, REGPAGE_NPAGES, bm) == 0;
-	pthread_mutex_lock(&rp->dev.lock);
+	futex_mutex_lock(&rp->dev.lock);
 	if (!cleared && !rp->n.host_errors++)
 		log_warn("register page: %s", err_msg());
 	rp->n.scans++;
@@ -113,7 +113,7 @@ static void scan_once(struct regpage *rp)
 	}
 	if (nd)
 		publish(rp);
-	pthread_mutex_unlock(&rp->dev.lock);
+	futex_mutex_unlock(&rp->dev.lock);
 }
 
 static void *scanner(void *arg)
@@ -324,9 +324,9 @@ void regpage_counts(struct device *dev, struct regpage_counts *out)
 {
 	struct regpage *rp = dev->priv;
 
-	pthread_mutex_lock(&dev->lock);
+	futex_mutex_lock(&dev->lock);
 	*out = rp->n;
 	out->count = rp->model.count;
 	out->errors += rp->model.errors;
-	pthread_mutex_unlock(&dev->lock);
+	futex_mutex_unlock(&dev->lock);
 }

@@ -76,11 +76,11 @@ static void *ticker(void *arg)
 		 * clock step back or far ahead counts as one second. */
 		if (now <= last || now - last > 60)
 			last = now - 1;
-		pthread_mutex_lock(&r->dev.lock);
+		futex_mutex_lock(&r->dev.lock);
 		while (last < now)
 			alarm |= rtc_tick_at(&r->rtc, ++last);
 		sync_line(r);
-		pthread_mutex_unlock(&r->dev.lock);
+		futex_mutex_unlock(&r->dev.lock);
 		/* The platform's wake logic (--acpi-s3: RTC_STS, the resume
 		 * from S3), outside this device's lock. */
 		if (alarm)
@@ -173,12 +173,12 @@ static void rtc_dev_resume(struct device *dev)
 {
 	struct rtc_device *r = dev->priv;
 
-	pthread_mutex_lock(&dev->lock);
+	futex_mutex_lock(&dev->lock);
 	if (r->line)
 		vm_set_irq(r->vm, (unsigned)dev->res.gsi, 1);
 	if (!r->ticking && rtc_needs_ticks(&r->rtc))
 		start_ticker(r);
-	pthread_mutex_unlock(&dev->lock);
+	futex_mutex_unlock(&dev->lock);
 }
 
 /* The snapshot: the index, the CMOS bytes, register C and the line.  The

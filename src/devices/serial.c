@@ -106,10 +106,10 @@ static void serial_resume(struct device *dev)
 {
 	struct serial *s = dev->priv;
 
-	pthread_mutex_lock(&dev->lock);
+	futex_mutex_lock(&dev->lock);
 	if (s->uart.irq_level)
 		serial_irq(s, 1);
-	pthread_mutex_unlock(&dev->lock);
+	futex_mutex_unlock(&dev->lock);
 }
 
 static const struct device_ops serial_ops = {
@@ -149,8 +149,8 @@ unsigned serial_input(void *serial, const uint8_t *buf, unsigned n)
 	struct serial *s = serial;
 	unsigned taken;
 
-	pthread_mutex_lock(&s->dev.lock);
+	futex_mutex_lock(&s->dev.lock);
 	taken = uart_receive(&s->uart, buf, n);
-	pthread_mutex_unlock(&s->dev.lock);
+	futex_mutex_unlock(&s->dev.lock);
 	return taken;
 }

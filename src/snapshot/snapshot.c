@@ -82,9 +82,9 @@ static int save_devices(struct vm *vm, struct snap_writer *w)
 		long n;
 
 		strncpy(name, d->name, sizeof(name) - 1);
-		pthread_mutex_lock(&d->lock);
+		futex_mutex_lock(&d->lock);
 		n = d->ops->save(d, buf, DEVICE_STATE_MAX);
-		pthread_mutex_unlock(&d->lock);
+		futex_mutex_unlock(&d->lock);
 		if (n < 0) {
 			free(buf);
 			return fail(ERR_HOST, "device %s could not save its state", d->name);
@@ -199,9 +199,9 @@ static int restore_device(struct vm *vm, const struct snapshot *s, unsigned i)
 	if (!d->ops->restore)
 		return fail(ERR_USAGE, "device %s cannot be restored yet", d->name);
 	err_clear(); /* a device may say why it refuses (util/error.h) */
-	pthread_mutex_lock(&d->lock);
+	futex_mutex_lock(&d->lock);
 	ret = d->ops->restore(d, p + sizeof(name), len - sizeof(name));
-	pthread_mutex_unlock(&d->lock);
+	futex_mutex_unlock(&d->lock);
 	if (ret < 0) {
 		char why[256] = "";
 

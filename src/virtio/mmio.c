@@ -244,9 +244,9 @@ static void mmio_reset(struct device *d)
 {
 	struct virtio_mmio *m = d->priv;
 
-	pthread_mutex_lock(&d->lock);
+	futex_mutex_lock(&d->lock);
 	write_status(m, 0);
-	pthread_mutex_unlock(&d->lock);
+	futex_mutex_unlock(&d->lock);
 }
 
 static void mmio_destroy(struct device *d)
@@ -277,9 +277,9 @@ static void mmio_resume(struct device *d)
 {
 	struct virtio_mmio *m = d->priv;
 
-	pthread_mutex_lock(&d->lock);
+	futex_mutex_lock(&d->lock);
 	virtio_dev_resume(m->vd);
-	pthread_mutex_unlock(&d->lock);
+	futex_mutex_unlock(&d->lock);
 }
 
 /* The transport's registers, then the device's state. */

@@ -583,12 +583,12 @@ static void pci_reset(struct device *d)
 	struct virtio_pci *p = d->priv;
 	uint16_t off = 0;
 
-	pthread_mutex_lock(&d->lock);
+	futex_mutex_lock(&d->lock);
 	write_status(p, 0);
 	msix_reset(&p->msix);
 	pci_cfg_write(&p->fn.cfg, PCI_CFG_COMMAND, (const uint8_t *)&off, 2);
 	pci_cfg_write(&p->fn.cfg, p->msix_cap + 2, (const uint8_t *)&off, 2);
-	pthread_mutex_unlock(&d->lock);
+	futex_mutex_unlock(&d->lock);
 }
 
 static void pci_destroy(struct device *d)
@@ -620,9 +620,9 @@ static void vpci_resume(struct device *d)
 {
 	struct virtio_pci *p = d->priv;
 
-	pthread_mutex_lock(&d->lock);
+	futex_mutex_lock(&d->lock);
 	virtio_dev_resume(p->vd);
-	pthread_mutex_unlock(&d->lock);
+	futex_mutex_unlock(&d->lock);
 }
 
 /* The function's registers, its config space (command register, BAR

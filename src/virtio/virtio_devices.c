@@ -228,13 +228,13 @@ int virtio_disk_replace(struct vm *vm, unsigned index, const char *path)
 	 * the I/O thread is stopped; its notifications wait in the eventfds,
 	 * and the resume looks at every queue once.  A device that was not
 	 * running (a paused VM, a driver not at DRIVER_OK) stays so. */
-	pthread_mutex_lock(&d->lock);
+	futex_mutex_lock(&d->lock);
 	running = vd->worker.running;
 	virtio_dev_pause(vd);
 	r = virtio_blk_replace(vd, path);
 	if (running)
 		virtio_dev_resume(vd);
-	pthread_mutex_unlock(&d->lock);
+	futex_mutex_unlock(&d->lock);
 	return r;
 }
 

@@ -23,12 +23,12 @@
  * vCPU's exit makes it (core/exit_emulate.c). */
 static inline void fz_device_access(struct device *d, uint64_t off, uint8_t *data, unsigned len, bool write)
 {
-	pthread_mutex_lock(&d->lock);
+	futex_mutex_lock(&d->lock);
 	if (write)
 		d->ops->write(d, 0, off, data, len);
 	else
 		d->ops->read(d, 0, off, data, len);
-	pthread_mutex_unlock(&d->lock);
+	futex_mutex_unlock(&d->lock);
 }
 
 static inline uint64_t fz_align(uint64_t v, uint64_t a)
