@@ -42,11 +42,18 @@ for c in unclaimed-in unclaimed-out claimed-out; do
     ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o "$OUT/$c.elf" "$OUT/$c.o"
 done
 
+# loop_func BINARY: the function of the exit loop: vcpu_loop (its own
+# function since its stack was moved under a page's top), vcpu_thread
+# in older binaries.
+loop_func() {
+    if nm "$1" | grep -w vcpu_loop >/dev/null; then echo vcpu_loop; else echo vcpu_thread; fi
+}
+
 # marker BINARY: the address of the instruction after KVM_RUN's syscall:
 # in the run loop (its own system call), else in libc's ioctl().
 marker() {
     local m
-    m=$(objdump -d --no-show-raw-insn "$1" | awk '/<vcpu_thread>:/,/^$/' | grep -A1 -w syscall | sed -n 2p | awk '{print $1}' | tr -d :)
+    m=$(objdump -d --no-show-raw-insn "$1" | awk "/<$(loop_func "$1")>:/,/^\$/" | grep -A1 -w syscall | sed -n 2p | awk '{print $1}' | tr -d :)
     [ -n "$m" ] || m=$(objdump -d --no-show-raw-insn "$1" | awk '/<(__)?ioctl>:/,/^$/' | grep -A1 -w syscall | sed -n 2p | awk '{print $1}' | tr -d :)
     echo "$m"
 }
@@ -64,9 +71,9 @@ for w in "$@"; do
         else
             args=(run --mem 16 --kernel "$OUT/$c.elf" --seccomp off)
         fi
-        # --only vcpu_thread: where the marker is libc's ioctl(), the
+        # --only the loop: where the marker is libc's ioctl(), the
         # stretches of the run loop, not the set-up's or the floor's.
         valgrind --tool=lackey --trace-mem=yes --log-file=/dev/stdout "$w" "${args[@]}" 2>/dev/null |
-            python3 bench/exit_pages.py "$m" "$w" --only vcpu_thread "${LISTOPT[@]}"
+            python3 bench/exit_pages.py "$m" "$w" --only "$(loop_func "$w")" "${LISTOPT[@]}"
     done
 done

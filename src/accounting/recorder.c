@@ -7,34 +7,20 @@
 #include "util/hot.h"
 #include "util/invariant.h"
 
-/* The vCPU thread's own exit_stats, found at its start: an exit then
- * reads a thread-local pointer next to the thread's stack instead of the
- * recorder, which lives wherever its owner put it (warden run: its main
- * thread's stack), one more page touched at every exit (util/hot.h). */
-static __thread struct {
-	const struct recorder *r;
-	struct exit_stats *stats;
-} mine;
-
-static void on_vcpu_start(void *ctx, unsigned vcpu)
+/* A vCPU's exits are handed its own exit_stats (vcpu_start returns it:
+ * core/vm.h), which its thread keeps on its stack: an exit does not read
+ * the recorder, which lives wherever its owner put it (warden run: its
+ * main thread's stack), nor a thread-local pointer, which sits in a page
+ * of its own above the thread's stack (util/hot.h). */
+static void *on_vcpu_start(void *ctx, unsigned vcpu)
 {
 	struct recorder *r = ctx;
 
-	if (invariant(vcpu < r->nvcpus)) {
-		mine.r = r;
-		mine.stats = &r->stats[vcpu];
-	}
 	if (r->obs)
 		obs_vcpu_thread_start(r->obs, vcpu);
-}
-
-/* VCPU's exit_stats, from the thread's pointer when it is this
- * recorder's, else NULL for a vCPU number out of range. */
-static inline struct exit_stats *stats_of(struct recorder *r, unsigned vcpu)
-{
-	if (mine.r == r)
-		return mine.stats;
-	return invariant(vcpu < r->nvcpus) ? &r->stats[vcpu] : NULL;
+	if (!invariant(vcpu < r->nvcpus))
+		return NULL;
+	return &r->stats[vcpu];
 }
 
 /* The thread's last exits are still pending (exit_stats.h): into the
@@ -45,18 +31,19 @@ static void on_vcpu_end(void *ctx, unsigned vcpu)
 
 	if (invariant(vcpu < r->nvcpus))
 		stats_flush(&r->stats[vcpu]);
-	mine.r = NULL;
-	mine.stats = NULL;
 }
 
-EXIT_PATH static void on_vm_exit(void *ctx, unsigned vcpu, const struct exit_record *e)
+/* VCTX: the vCPU's exit_stats (on_vcpu_start), NULL for a vCPU out of
+ * the recorder's range, whose exits are not counted. */
+EXIT_PATH static void on_vm_exit(void *vctx, unsigned vcpu, const struct exit_record *e)
 {
-	struct exit_stats *s = stats_of(ctx, vcpu);
+	struct exit_stats *s = vctx;
 
-	if (s) {
-		stats_record(s, e);
-		last_exits_add(&s->last, e);
-	}
+	(void)vcpu;
+	if (!s)
+		return;
+	stats_record(s, e);
+	last_exits_add(&s->last, e);
 }
 
 static void on_crash(void *ctx, unsigned vcpu, const struct exit_record *e,

@@ -71,12 +71,16 @@ struct msi_routes;
 struct vm_observer {
 	void *ctx;
 	/* On vCPU VCPU's thread before its first KVM_RUN, and after its
-	 * last exit (the thread ends). */
-	void (*vcpu_start)(void *ctx, unsigned vcpu);
+	 * last exit (the thread ends).  vcpu_start returns the context that
+	 * this vCPU's exit calls get (without vcpu_start they get CTX): the
+	 * thread keeps it on its stack, so an exit need not look its vCPU's
+	 * state up in a page of its own (util/hot.h). */
+	void *(*vcpu_start)(void *ctx, unsigned vcpu);
 	void (*vcpu_end)(void *ctx, unsigned vcpu);
 	/* Every return from KVM_RUN, decoded, emulated and timed; R also
-	 * carries the way back into KVM_RUN of the exit before it. */
-	void (*exit)(void *ctx, unsigned vcpu, const struct exit_record *r);
+	 * carries the way back into KVM_RUN of the exit before it.  VCTX:
+	 * what vcpu_start returned for this vCPU (without it, CTX). */
+	void (*exit)(void *vctx, unsigned vcpu, const struct exit_record *r);
 	/* The way back into KVM_RUN of the last exit, TICKS cycles, when no
 	 * exit follows to carry it (KVM_RUN failed). */
 	void (*exit_return)(void *ctx, unsigned vcpu, uint64_t ticks);

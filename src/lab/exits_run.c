@@ -399,9 +399,11 @@ struct watch {
 	_Atomic bool measuring;
 	bool kvm_ok;
 	uint64_t kvm_begin, kvm_end;
-	struct {
+	struct watch_vcpu {
 		_Alignas(64) bool counted; /* the last exit was inside the marks
 					    * (a cache line per vCPU thread) */
+		struct watch *w;   /* this vCPU's exits get this entry (watch_start) */
+		void *inner_vctx;  /* and hand the accounting its own context */
 		uint64_t handled; /* its decode + emulate, until its return comes */
 		uint64_t exits, decode, emulate, ret, coalesced;
 		uint64_t *shares; /* per exit, room for CAP */
@@ -417,12 +419,16 @@ static int mark_of(const struct exit_record *r)
 	return 0;
 }
 
-static void watch_start(void *ctx, unsigned vcpu)
+static void *watch_start(void *ctx, unsigned vcpu)
 {
 	struct watch *w = ctx;
+	void *inner = w->inner.vcpu_start ? w->inner.vcpu_start(w->inner.ctx, vcpu) : w->inner.ctx;
 
-	if (w->inner.vcpu_start)
-		w->inner.vcpu_start(w->inner.ctx, vcpu);
+	if (vcpu >= LAB_MAX_VCPUS) /* never: a lab machine has at most 2 */
+		return NULL;
+	w->v[vcpu].w = w;
+	w->v[vcpu].inner_vctx = inner;
+	return &w->v[vcpu];
 }
 
 /* The way back into KVM_RUN of VCPU's last exit: the rest of its share. */
@@ -443,15 +449,18 @@ static void watch_end(void *ctx, unsigned vcpu)
 		w->inner.vcpu_end(w->inner.ctx, vcpu);
 }
 
-static void watch_exit(void *ctx, unsigned vcpu, const struct exit_record *r)
+/* VCTX: the vCPU's entry (watch_start). */
+static void watch_exit(void *vctx, unsigned vcpu, const struct exit_record *r)
 {
-	struct watch *w = ctx;
+	struct watch_vcpu *wv = vctx;
+	struct watch *w;
 	int mark;
 
-	if (w->inner.exit)
-		w->inner.exit(w->inner.ctx, vcpu, r);
-	if (vcpu >= LAB_MAX_VCPUS)
+	if (!wv)
 		return;
+	w = wv->w;
+	if (w->inner.exit)
+		w->inner.exit(wv->inner_vctx, vcpu, r);
 	if (r->has_return)
 		add_return(w, vcpu, r->return_ticks);
 	mark = mark_of(r);

@@ -93,8 +93,9 @@ static void hw_end(struct pg_state *c, struct pg_window_result *w)
 	}
 }
 
-/* On the vCPU thread before its first KVM_RUN: its trace events. */
-static void pg_vcpu_start(void *ctx, unsigned vcpu)
+/* On the vCPU thread before its first KVM_RUN: its trace events.  (This
+ * observer has no exit call: the context it returns is not used.) */
+static void *pg_vcpu_start(void *ctx, unsigned vcpu)
 {
 	struct pg_state *c = ctx;
 
@@ -104,6 +105,7 @@ static void pg_vcpu_start(void *ctx, unsigned vcpu)
 		free(c->trace);
 		c->trace = NULL;
 	}
+	return c;
 }
 
 /* The kept counters now; KNOWN says which KVM has. */

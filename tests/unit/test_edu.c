@@ -108,7 +108,7 @@ static uint64_t bus_access(enum bus_space sp, uint64_t addr, unsigned len, uint6
 	uint64_t out = 0;
 
 	assert_non_null(r);
-	pthread_mutex_lock(&r->dev->lock);
+	futex_mutex_lock(&r->dev->lock);
 	if (write) {
 		memcpy(buf, &val, len);
 		r->dev->ops->write(r->dev, r->index, addr - r->base, buf, len);
@@ -116,7 +116,7 @@ static uint64_t bus_access(enum bus_space sp, uint64_t addr, unsigned len, uint6
 		r->dev->ops->read(r->dev, r->index, addr - r->base, buf, len);
 		memcpy(&out, buf, len);
 	}
-	pthread_mutex_unlock(&r->dev->lock);
+	futex_mutex_unlock(&r->dev->lock);
 	return out;
 }
 
