@@ -18,7 +18,10 @@
 #     on nested; exits: 2-5 per iteration on hardware shadow paging, none
 #     on nested or on kvm_pvm (ring 0 emulated there: no exit at all);
 #   CR3 loop: one exit per switch on hardware shadow paging, none else.
-# Slack: 10 + 1% of the window's units (the host's interrupts); where the
+# Slack: 10 + 1% of the window's units (the host's interrupts), 10 + 2% for
+# the first touch, the longest window (with the emulated tier's QEMU on
+# both cores it once saw 21 interrupts in 1024 touches, all faults
+# exactly one per page); where the
 # loop should make no exit at all (the remap loop on nested paging and
 # kvm_pvm) 10 + 10%: the loop runs for milliseconds on kvm_pvm and a busy
 # host's interrupts landed 12 times in it once, while shadow paging's
@@ -56,7 +59,7 @@ pg_json_checks() {
 			"$(json "$f" "\"$mmu\" as \$mmu | $q as \$r | (\$mmu == \"nested\" or \$r.guest_map == \"2M\") as \$can |
 				(\$can and \$r.host_pages.huge_fraction == 1) as \$big |
 				(\$can and \$r.host_pages.huge_fraction > 0 and \$r.host_pages.huge_fraction < 1) as \$part |
-				[\$r.windows[] | select(.kind == \"first\") | (10 + .units / 100) as \$s |
+				[\$r.windows[] | select(.kind == \"first\") | (10 + .units / 50) as \$s |
 				 select(.kvm.exits > .units + \$s or
 					(\$big or \$part | not) and (.kvm.exits < .units / 8 or .kvm.pages_2m != 0) or
 					\$big and (.kvm.exits > (.units / 512 | ceil) + \$s or .kvm.pages_2m <= 0))] | length")"
