@@ -23,6 +23,7 @@
 #include "util/error.h"
 #include "util/invariant.h"
 #include "util/log.h"
+#include "util/stamp.h"
 
 static int map_memory(struct vm *vm)
 {
@@ -82,23 +83,30 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->kvm_fd = kvm_open(cfg->kvm_device ? cfg->kvm_device : KVM_DEFAULT_DEVICE);
 	if (vm->kvm_fd < 0)
 		return -1;
+	stamp("kvm opened");
 	max = kvm_max_vcpus(vm->kvm_fd);
 	if (cfg->ncpus > max)
 		return fail(ERR_USAGE, "--cpus %u is above this host's KVM limit of %u", cfg->ncpus, max);
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return fail_errno(ERR_HOST, "KVM_CREATE_VM");
+	stamp("KVM_CREATE_VM");
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size <= 0)
 		return fail_errno(ERR_HOST, "KVM_GET_VCPU_MMAP_SIZE");
 	if (vm_end_init(&vm->end) < 0)
 		return -1;
 	invariant_set_handler(end_on_bug, vm);
-	if (map_memory(vm) < 0 || create_irqchip(vm) < 0)
+	if (map_memory(vm) < 0)
 		return -1;
+	stamp("guest memory");
+	if (create_irqchip(vm) < 0)
+		return -1;
+	stamp("irqchip");
 	vm->cpuid = cpuid_supported(vm->kvm_fd);
 	if (!vm->cpuid)
 		return -1;
+	stamp("cpuid");
 	if (!cfg->nested)
 		cpuid_hide_nested(vm->cpuid);
 	/* The LAPIC's TSC-deadline mode, which KVM emulates but leaves for the
@@ -114,9 +122,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->vcpus = calloc(cfg->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return fail(ERR_HOST, "out of memory");
-	for (unsigned i = 0; i < cfg->ncpus; i++)
+	stamp("idle and crash settings");
+	for (unsigned i = 0; i < cfg->ncpus; i++) {
 		if (vcpu_create(&vm->vcpus[i], vm, i) < 0)
 			return -1;
+		stamp("vCPU CPUID, MSRs");
+	}
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "snapshot/vm_state.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/stamp.h"
 
 /* A device's saved bytes: at most this (the largest today is the
  * serial's receive buffer, about 1 KiB). */
@@ -247,12 +248,20 @@ int snapshot_restore(struct vm *vm, const struct snapshot *s)
 	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
 		if (vcpu_state_check(vm, &s->r, i) < 0)
 			return -1;
-	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
+	stamp("vCPU state checked");
+	for (unsigned i = 0; i < vm->cfg.ncpus; i++) {
 		if (vcpu_state_restore(&vm->vcpus[i], &s->r) < 0)
 			return -1;
-	if (vm_state_restore(vm, &s->r) < 0 || restore_devices(vm, s) < 0)
+		stamp("vCPU state set");
+	}
+	if (vm_state_restore(vm, &s->r) < 0)
 		return -1;
+	stamp("VM state set");
+	if (restore_devices(vm, s) < 0)
+		return -1;
+	stamp("devices restored");
 	vm_kvmclock_stopped(vm);
+	stamp("KVM_KVMCLOCK_CTRL");
 	/* The pages the guest will touch first, if an earlier restore said
 	 * which; else this one records them. */
 	hot = hot_prefetch(&vm->mem, s->mem_path);
@@ -260,6 +269,7 @@ int snapshot_restore(struct vm *vm, const struct snapshot *s)
 		hot_record_start(&hot_recorder, &vm->mem, s->mem_path);
 		hot_recording = true;
 	}
+	stamp("working set");
 	vm->restored = true;
 	log_debug("restored snapshot %s: %u vCPUs, %u devices", s->r.path, vm->cfg.ncpus, vm->ndevices);
 	return 0;
