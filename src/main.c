@@ -554,8 +554,11 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	/* "boot" is about how Linux boots; other guests fault in themselves. */
 	if (cfg.prefault == PREFAULT_BOOT && boot_is_linux(spec) != 1)
 		cfg.prefault = PREFAULT_OFF;
-	if (restore_pending)
+	if (restore_pending) {
 		cfg.mem_file = restore_mem;
+		cfg.mem_ready = snapshot_mem_ready;
+		cfg.mem_ready_ctx = &restore_snap;
+	}
 	if (vm_create(&vm, &cfg) < 0)
 		goto out;
 	recorder_observer(rec, &vm.obs);
@@ -635,6 +638,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 out:
 	api_vm_stopped(api); /* before InstanceStart's answer: err_msg() says why */
 	api_button = NULL;
+	snapshot_restore_end(); /* a set-up that failed: its threads end before the VM */
 	vm_destroy(&vm);
 	return end;
 }
@@ -652,7 +656,9 @@ int main(int argc, char **argv)
 	static struct crash_info crash; /* a bad end: what warden can know */
 	struct obs_config ocfg;
 	struct clock_cal cal;
-	static char **fc_argv; /* argv as `warden run`/`jailer` reads it: kept to the end */
+	/* argv as `warden run`/`jailer` reads it: kept to the end (volatile: the
+	 * store stays, so LeakSanitizer sees it held, whatever argv then is) */
+	static char **volatile fc_argv;
 	enum vm_end end;
 	int r, status = 1;
 	bool default_kernel;

@@ -100,6 +100,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (map_memory(vm) < 0)
 		return -1;
 	stamp("guest memory");
+	if (cfg->mem_ready)
+		cfg->mem_ready(cfg->mem_ready_ctx, &vm->mem);
 	if (create_irqchip(vm) < 0)
 		return -1;
 	stamp("irqchip");

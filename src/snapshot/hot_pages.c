@@ -158,6 +158,35 @@ int hot_prefetch(struct guest_mem *m, const char *mem_path)
 	return 1;
 }
 
+static void *prefetch_thread(void *arg)
+{
+	struct hot_prefetcher *p = arg;
+
+	seccomp_enter(THREAD_SNAPSHOT);
+	p->result = hot_prefetch(p->m, p->path);
+	return NULL;
+}
+
+void hot_prefetch_start(struct hot_prefetcher *p, struct guest_mem *m, const char *mem_path)
+{
+	*p = (struct hot_prefetcher){ .m = m, .armed = true };
+	if (snprintf(p->path, sizeof(p->path), "%s", mem_path) >= (int)sizeof(p->path)) {
+		p->armed = false; /* no hint for a path this long (hot_path) */
+		return;
+	}
+	p->started = pthread_create(&p->thread, NULL, prefetch_thread, p) == 0;
+	if (!p->started)
+		p->result = hot_prefetch(m, p->path);
+}
+
+int hot_prefetch_wait(struct hot_prefetcher *p)
+{
+	if (p->started)
+		pthread_join(p->thread, NULL);
+	p->started = p->armed = false;
+	return p->result;
+}
+
 /* --- recording --- */
 
 struct run_list {

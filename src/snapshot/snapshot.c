@@ -235,6 +235,14 @@ static int restore_devices(struct vm *vm, const struct snapshot *s)
  * (snapshot/hot_pages.h). */
 static struct hot_recorder hot_recorder;
 static bool hot_recording;
+static struct hot_prefetcher prefetcher;
+
+void snapshot_mem_ready(void *ctx, struct guest_mem *mem)
+{
+	const struct snapshot *s = ctx;
+
+	hot_prefetch_start(&prefetcher, mem, s->mem_path);
+}
 
 int snapshot_restore(struct vm *vm, const struct snapshot *s)
 {
@@ -263,8 +271,9 @@ int snapshot_restore(struct vm *vm, const struct snapshot *s)
 	vm_kvmclock_stopped(vm);
 	stamp("KVM_KVMCLOCK_CTRL");
 	/* The pages the guest will touch first, if an earlier restore said
-	 * which; else this one records them. */
-	hot = hot_prefetch(&vm->mem, s->mem_path);
+	 * which (brought in since the memory was mapped: snapshot_mem_ready);
+	 * else this one records them. */
+	hot = prefetcher.armed ? hot_prefetch_wait(&prefetcher) : hot_prefetch(&vm->mem, s->mem_path);
 	if (hot == 0 && !hot_recording) {
 		hot_record_start(&hot_recorder, &vm->mem, s->mem_path);
 		hot_recording = true;
@@ -277,6 +286,10 @@ int snapshot_restore(struct vm *vm, const struct snapshot *s)
 
 void snapshot_restore_end(void)
 {
+	/* A set-up that failed before the restore: the thread is done
+	 * before the memory goes. */
+	if (prefetcher.armed)
+		hot_prefetch_wait(&prefetcher);
 	if (hot_recording)
 		hot_record_stop(&hot_recorder);
 	hot_recording = false;
