@@ -40,6 +40,7 @@
 #include "virtio/virtio_devices.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/stamp.h"
 
@@ -525,6 +526,16 @@ static int api_snapshot_load(void *ctx, const struct api_snapshot_load *req)
 	return 0;
 }
 
+/* A restored guest that reboots boots afresh: with its initrd, which the
+ * restore did not read. */
+static int restored_initrd(const struct cli_options *o, struct boot_spec *spec)
+{
+	if (!o->initrd || spec->initrd)
+		return 0;
+	spec->initrd = o->initrd;
+	return file_read_all(spec->initrd, "initrd", &spec->initrd_img, &spec->initrd_len);
+}
+
 /* One boot of the VM: create, load, run, tear down. */
 static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
 			     struct recorder *rec, struct stats_report *rep,
@@ -724,7 +735,10 @@ int main(int argc, char **argv)
 			goto fail;
 		rep.costs = &costs;
 	}
-	spec = (struct boot_spec){ .kernel = o.kernel, .initrd = o.initrd, .format = o.format };
+	/* A restore loads nothing into the guest: its initrd (the default
+	 * guest's is 1.9 MiB) is read only if the restored guest reboots. */
+	spec = (struct boot_spec){ .kernel = o.kernel, .initrd = restore_pending ? NULL : o.initrd,
+				   .format = o.format };
 	if (boot_spec_read(&spec) < 0)
 		goto fail;
 	stamp("kernel's headers read");
@@ -778,6 +792,8 @@ int main(int argc, char **argv)
 		end = boot_once(&o, &spec, &rec, &rep, &obs, &status);
 		if (end == VM_END_REBOOT && o.reboot)
 			log_info("guest rebooted; starting it again");
+		if (end == VM_END_REBOOT && o.reboot && !stop_requested && restored_initrd(&o, &spec) < 0)
+			end = VM_END_HOST_ERROR; /* said at the end, with the statistics */
 	} while (end == VM_END_REBOOT && o.reboot && !stop_requested);
 	if (end == VM_END_REBOOT && stop_requested)
 		end = VM_END_SIGNAL;
