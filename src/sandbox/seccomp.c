@@ -181,11 +181,16 @@ static void *build_all(void *arg)
 {
 	(void)arg;
 	build_failed = -1;
-	for (unsigned k = 0; k < THREAD_KINDS; k++)
+	for (unsigned k = 0; k < THREAD_KINDS; k++) {
+		/* An earlier set-up's (the unit tests make several): loaded
+		 * filters are the kernel's copies. */
+		free(progs[k].filter);
+		progs[k] = (struct sock_fprog){ 0 };
 		if (build(k, &progs[k]) < 0) {
 			build_failed = (int)k;
 			break;
 		}
+	}
 	stamp("(seccomp's thread: filters built)");
 	return NULL;
 }
