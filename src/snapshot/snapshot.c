@@ -246,8 +246,17 @@ void snapshot_mem_ready(void *ctx, struct guest_mem *mem)
 
 int snapshot_restore(struct vm *vm, const struct snapshot *s)
 {
-	int hot;
+	int hot = -1;
 
+	/* The working set's pages came in since the memory was mapped
+	 * (snapshot_mem_ready), alongside KVM's irqchip and vCPUs; they are
+	 * all in before the vCPUs' state goes in: in the emulated tier,
+	 * setting the state while a populate still ran stalled both, up to
+	 * ~0.9 s instead of ~15 ms (docs/benchmarks.md). */
+	if (prefetcher.armed) {
+		hot = hot_prefetch_wait(&prefetcher);
+		stamp("working set in");
+	}
 	if (vm->cfg.mem_bytes != s->mem_bytes || vm->cfg.ncpus != s->ncpus)
 		return fail(ERR_USAGE, "snapshot %s: the machine built (%u vCPUs, %llu MiB) is not the "
 			    "snapshot's (%u, %llu MiB)", s->r.path, vm->cfg.ncpus,
@@ -271,9 +280,10 @@ int snapshot_restore(struct vm *vm, const struct snapshot *s)
 	vm_kvmclock_stopped(vm);
 	stamp("KVM_KVMCLOCK_CTRL");
 	/* The pages the guest will touch first, if an earlier restore said
-	 * which (brought in since the memory was mapped: snapshot_mem_ready);
-	 * else this one records them. */
-	hot = prefetcher.armed ? hot_prefetch_wait(&prefetcher) : hot_prefetch(&vm->mem, s->mem_path);
+	 * which (above, or now without snapshot_mem_ready); else this one
+	 * records them. */
+	if (hot < 0)
+		hot = hot_prefetch(&vm->mem, s->mem_path);
 	if (hot == 0 && !hot_recording) {
 		hot_record_start(&hot_recorder, &vm->mem, s->mem_path);
 		hot_recording = true;
