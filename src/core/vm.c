@@ -25,11 +25,17 @@
 #include "util/log.h"
 #include "util/stamp.h"
 
+/* Guest RAM in this process: before KVM_CREATE_VM, so that a restore's
+ * working set (vm_config.mem_ready) comes in while KVM creates the VM. */
 static int map_memory(struct vm *vm)
 {
-	if ((vm->cfg.mem_file ? gmem_map_file(&vm->mem, vm->cfg.mem_bytes, vm->cfg.mem_file)
-			      : gmem_map(&vm->mem, vm->cfg.mem_bytes)) < 0)
-		return -1;
+	return vm->cfg.mem_file ? gmem_map_file(&vm->mem, vm->cfg.mem_bytes, vm->cfg.mem_file)
+				: gmem_map(&vm->mem, vm->cfg.mem_bytes);
+}
+
+/* Guest RAM given to KVM, one slot per region. */
+static int register_memory(struct vm *vm)
+{
 	for (unsigned i = 0; i < vm->mem.nregions; i++) {
 		struct kvm_userspace_memory_region r = {
 			.slot = i,
@@ -87,6 +93,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	max = kvm_max_vcpus(vm->kvm_fd);
 	if (cfg->ncpus > max)
 		return fail(ERR_USAGE, "--cpus %u is above this host's KVM limit of %u", cfg->ncpus, max);
+	if (map_memory(vm) < 0)
+		return -1;
+	if (cfg->mem_ready)
+		cfg->mem_ready(cfg->mem_ready_ctx, &vm->mem);
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return fail_errno(ERR_HOST, "KVM_CREATE_VM");
@@ -97,11 +107,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (vm_end_init(&vm->end) < 0)
 		return -1;
 	invariant_set_handler(end_on_bug, vm);
-	if (map_memory(vm) < 0)
+	if (register_memory(vm) < 0)
 		return -1;
-	stamp("guest memory");
-	if (cfg->mem_ready)
-		cfg->mem_ready(cfg->mem_ready_ctx, &vm->mem);
+	stamp("memory slots");
 	if (create_irqchip(vm) < 0)
 		return -1;
 	stamp("irqchip");
