@@ -613,7 +613,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	api_button = button;
 	if (restore_paused)
 		vm_pause_before_start(&vm);
-	stamp("snapshot trigger, seccomp");
+	stamp("snapshot trigger and main's filter");
 	if (vm_start(&vm) == 0) {
 		stamp("vCPU threads started");
 		log_set_up_phases();
@@ -787,7 +787,7 @@ int main(int argc, char **argv)
 	rec = (struct recorder){ .stats = stats, .nvcpus = o.cpus, .obs = &obs, .crash = &crash };
 	rep.crash = &crash;
 	host_console_raw();
-	stamp("jail, console");
+	stamp("jail and console");
 	do {
 		end = boot_once(&o, &spec, &rec, &rep, &obs, &status);
 		if (end == VM_END_REBOOT && o.reboot)

@@ -136,7 +136,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	for (unsigned i = 0; i < cfg->ncpus; i++) {
 		if (vcpu_create(&vm->vcpus[i], vm, i) < 0)
 			return -1;
-		stamp("vCPU CPUID, MSRs");
+		stamp("vCPU CPUID and MSRs");
 	}
 	return 0;
 }
