@@ -191,6 +191,7 @@ static void *build_all(void *arg)
 			break;
 		}
 	}
+	sigsys_names(); /* also before any filter goes in */
 	stamp("(seccomp's thread: filters built)");
 	return NULL;
 }
