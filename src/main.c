@@ -736,8 +736,10 @@ int main(int argc, char **argv)
 		rep.costs = &costs;
 	}
 	/* A restore loads nothing into the guest: its initrd (the default
-	 * guest's is 1.9 MiB) is read only if the restored guest reboots. */
-	spec = (struct boot_spec){ .kernel = o.kernel, .initrd = restore_pending ? NULL : o.initrd,
+	 * guest's is 1.9 MiB) is read only if the restored guest reboots
+	 * (--reboot), now if it will be jailed by then. */
+	spec = (struct boot_spec){ .kernel = o.kernel,
+				   .initrd = restore_pending && !(o.reboot && o.jail.dir) ? NULL : o.initrd,
 				   .format = o.format };
 	if (boot_spec_read(&spec) < 0)
 		goto fail;

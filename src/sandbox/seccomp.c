@@ -74,9 +74,8 @@ static unsigned closure(enum thread_kind kind)
 
 /* The calls of every kind in SET, each once: the lists overlap (every
  * kind has `every`, main's closure holds all of them), and libseccomp
- * merges a rule it has already at a cost that made building the
- * filters most of a restore's set-up in the emulated tier
- * (docs/snapshot.md); the program is the same. */
+ * merges a rule it has already at a cost: building the filters took
+ * half the time this way (docs/snapshot.md); the program is the same. */
 static int add_kinds(scmp_filter_ctx ctx, unsigned set)
 {
 	uint64_t seen[SYSCALL_NR_MAX / 64] = { 0 };
