@@ -8,8 +8,14 @@
 #          (DIR/memory.hot, docs/snapshot.md), which is kept for "hot"
 #   lazy   the hint removed: every page comes in on the guest's touch
 #   hot    the recorded hint put back: its pages mapped before the vCPUs run
-# warden's own split of its set-up (VM and vCPUs, devices, the restore
-# itself, --verbose) is printed for each.
+# warden's own split of its set-up (--verbose: "set-up phases", each
+# phase's ms, and the wall-clock time of main's start, from which the time
+# from the shell's exec of warden to main is computed: "before main") is
+# printed for each.
+# With WARDEN_B=PATH (another static build of warden), every variant runs
+# twice in a row, with build/warden-static ("A", or WARDEN) and with
+# PATH ("B"): the two builds' set-up compared in one L1 (the snapshot is
+# A's; both must be the same version).
 # Each restore runs with --stats (KVM's own counters: pf_taken, pages_4k,
 # pages_2m, exits) and is stopped (SIGTERM, --shutdown-timeout 0) at its
 # 30th line; warden's threads' page faults and CPU time (/proc/PID/task/*/
@@ -18,7 +24,8 @@
 #
 # Usage: bash bench/restore-phases.sh   (from the repo root; make static
 #        guest first; takes /tmp/tcg.lock through bench/tcg-lock.sh)
-# Env: MEM=256 (MiB), VARIANTS="learn lazy hot lazy hot lazy hot".
+# Env: MEM=256 (MiB), VARIANTS="learn lazy hot lazy hot lazy hot",
+#      WARDEN (build A, default build/warden-static), WARDEN_B (build B).
 # Output: the L1 log's lines on stdout, the whole log in
 # build/bench/restore-phases/emu.log.
 set -euo pipefail
@@ -27,14 +34,23 @@ cd "$ROOT"
 . "$ROOT/bench/facts.sh"
 MEM=${MEM:-256}
 VARIANTS=${VARIANTS:-learn lazy hot lazy hot lazy hot}
+WARDEN_A=${WARDEN:-$ROOT/build/warden-static}
+EXTRA=()
+BUILDS=A
+if [ -n "${WARDEN_B:-}" ]; then
+	[ -x "$WARDEN_B" ] || { echo "bench/restore-phases.sh: WARDEN_B=$WARDEN_B is not a program" >&2; exit 1; }
+	mkdir -p "$ROOT/build/bench/restore-phases/b" && cp "$WARDEN_B" "$ROOT/build/bench/restore-phases/b/warden"
+	EXTRA=("$ROOT/build/bench/restore-phases/b")
+	BUILDS="A B"
+fi
 OUT=$ROOT/build/bench/restore-phases
-[ -x build/warden-static ] && [ -s build/guest/vmlinux ] || { echo "bench/restore-phases.sh: make static guest first" >&2; exit 1; }
+[ -x "$WARDEN_A" ] && [ -s build/guest/vmlinux ] || { echo "bench/restore-phases.sh: make static guest first" >&2; exit 1; }
 [[ $MEM =~ ^[1-9][0-9]*$ ]] || { echo "bench/restore-phases.sh: MEM must be MiB" >&2; exit 1; }
 mkdir -p "$OUT"
 {
 	echo '#!/bin/sh'
 	bench_l1_facts_sh
-	echo "m=$MEM; VARIANTS='$VARIANTS'"
+	echo "m=$MEM; VARIANTS='$VARIANTS'; BUILDS='$BUILDS'"
 	cat <<'L1'
 export WARDEN_GUEST_DIR=/guest
 CMD='i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.02; done'
@@ -66,15 +82,20 @@ read -r _ tup </tmp/up
 echo "COLD $m: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); init line $(awk -v a=$t0 -v b=$tup 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms"
 echo "COLD kvm: $(kstats /tmp/cold.json)"
 for v in $VARIANTS; do
+  for b in $BUILDS; do
+    w=warden; [ $b = B ] && w=/extra/b/warden
     rm -f /tmp/fifo /tmp/setup /tmp/r.json && mkfifo /tmp/fifo
     [ $v = hot ] && cp /tmp/hint.keep /tmp/snap/memory.hot || rm -f /tmp/snap/memory.hot
     t0=$EPOCHREALTIME
-    warden run --restore /tmp/snap --verbose --stats /tmp/r.json --shutdown-timeout 0 </dev/null >/tmp/fifo 2>&1 &
+    $w run --restore /tmp/snap --verbose --stats /tmp/r.json --shutdown-timeout 0 </dev/null >/tmp/fifo 2>&1 &
     pid=$!
     t1=; n=0
     while IFS= read -r line; do
         case $line in
         *"VM set up in"*) echo "$line" >/tmp/setup; threads $pid >/tmp/setup.threads ;;
+        *"set-up phases"*) echo "LOG $line"
+                           m0=$(echo "$line" | sed -n 's/.*main started at \([0-9.]*\)).*/\1/p')
+                           echo "LOG before main (the shell's exec of warden to main): $(awk -v a=$t0 -v b=$m0 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms" ;;
         *"working set"*|*"set-up:"*) echo "LOG $line" ;;
         "tick "*) n=$((n + 1))
                   if [ -z "$t1" ]; then t1=$EPOCHREALTIME; threads $pid >/tmp/first.threads; fi
@@ -82,16 +103,18 @@ for v in $VARIANTS; do
         esac
     done </tmp/fifo
     wait $pid 2>/dev/null
-    [ $v = learn ] && cp /tmp/snap/memory.hot /tmp/hint.keep
-    echo "RESTORE $v $m: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); first line $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms; line 30 $(awk -v a=$t0 -v b=$t30 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms"
+    [ $v = learn ] && [ $b = A ] && cp /tmp/snap/memory.hot /tmp/hint.keep
+    echo "RESTORE $v $m build $b: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); first line $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms; line 30 $(awk -v a=$t0 -v b=$t30 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms"
     echo " at the vCPUs' start:"; cat /tmp/setup.threads
     echo " at the first line:"; cat /tmp/first.threads
     echo " at line 30:"; cat /tmp/last.threads
     echo " kvm: $(kstats /tmp/r.json)"
     sleep 2
+  done
 done
 L1
 } >"$OUT/l1-script.sh"
-bash "$ROOT/bench/tcg-lock.sh" nice -n 10 bash tests/emu/l1.sh --mem 4096 --timeout 900 "$OUT/l1-script.sh" >"$OUT/emu.log" 2>&1 ||
+WARDEN=$WARDEN_A bash "$ROOT/bench/tcg-lock.sh" nice -n 10 bash tests/emu/l1.sh --mem 4096 --timeout 900 \
+	"$OUT/l1-script.sh" "${EXTRA[@]}" >"$OUT/emu.log" 2>&1 ||
 	{ echo "bench/restore-phases.sh: L1 run failed (log $OUT/emu.log)" >&2; exit 1; }
 tr -d '\r' <"$OUT/emu.log" | grep -E '^(fact: |COLD|RESTORE|LOG| at|TASK|PROC| kvm)'

@@ -15,7 +15,10 @@
 #   - emu only: a cold boot of the same guest, process start to the init
 #     line ("warden-guest: up"), which the restore is compared with;
 #   - the cold start's own "VM set up in N ms" (the same machine booted,
-#     not restored), what the restore adds to it.
+#     not restored), what the restore adds to it;
+#   - emu: each restore's own split of its set-up (--verbose's "set-up
+#     phases" and the working set's populate time) as SNAP-PHASES lines
+#     among the raw lines, to tell a slow run's cause.
 #
 # Usage: bench/snapshot.sh [native|emu]...   (default: both; from the repo root)
 #   native: the native tier's counting guest (make native-guests) on this
@@ -135,6 +138,7 @@ for m in $MEMS; do
         while IFS= read -r line; do
             case $line in
             *"VM set up in"*) echo "$line" >/tmp/setup ;;
+            *"set-up phases"*|*"pages populated in"*) echo "SNAP-PHASES emu $m $mode ${line#warden: debug: }" ;;
             "tick "*) [ -n "$t1" ] || { t1=$EPOCHREALTIME; kill -KILL $pid; } ;;
             esac
         done </tmp/fifo

@@ -40,7 +40,9 @@
 #include "virtio/virtio_devices.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/log.h"
+#include "util/stamp.h"
 
 static struct vm *_Atomic running_vm;
 static volatile sig_atomic_t stop_requested;
@@ -150,6 +152,22 @@ static void api_end(void)
 
 	api = NULL;
 	api_destroy(a);
+}
+
+/* --verbose: where the set-up's time went (util/stamp.h), and the wall
+ * clock's time at main's start, from which a script tells the time
+ * before main (its exec of warden to here). */
+static void log_set_up_phases(void)
+{
+	char line[2048];
+	uint64_t real = stamp_start_realtime_ns();
+
+	if (!log_verbose)
+		return;
+	stamp_format(line, sizeof(line));
+	log_debug("set-up phases (ms, each from the one before; main started at %llu.%06llu): %s",
+		  (unsigned long long)(real / 1000000000ULL), (unsigned long long)(real % 1000000000ULL / 1000),
+		  line);
 }
 
 static uint64_t host_mem_mib(void)
@@ -418,6 +436,7 @@ static int snapshot_options(struct cli_options *o, const struct cli_options *use
 		return fail(ERR_USAGE, "snapshot %s: its machine's arguments: %s", restore_snap.r.path, why);
 	}
 	*o = m;
+	stamp("snapshot's options parsed");
 	o->stats_json = u.stats_json, o->stats_interval = u.stats_interval;
 	o->stats_trace = u.stats_trace, o->exit_trace = u.exit_trace;
 	o->advice_costs = u.advice_costs, o->verbose |= u.verbose;
@@ -438,6 +457,7 @@ static int restore_options(struct cli_options *o)
 	if (snapshot_paths(o->restore, state, restore_mem, sizeof(state)) < 0 ||
 	    snapshot_open(&restore_snap, state, restore_mem) < 0 || snapshot_check_memory(&restore_snap) < 0)
 		return -1;
+	stamp("state file read");
 	return snapshot_options(o, o);
 }
 
@@ -506,6 +526,16 @@ static int api_snapshot_load(void *ctx, const struct api_snapshot_load *req)
 	return 0;
 }
 
+/* A restored guest that reboots boots afresh: with its initrd, which the
+ * restore did not read. */
+static int restored_initrd(const struct cli_options *o, struct boot_spec *spec)
+{
+	if (!o->initrd || spec->initrd)
+		return 0;
+	spec->initrd = o->initrd;
+	return file_read_all(spec->initrd, "initrd", &spec->initrd_img, &spec->initrd_len);
+}
+
 /* One boot of the VM: create, load, run, tear down. */
 static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec *spec,
 			     struct recorder *rec, struct stats_report *rep,
@@ -535,15 +565,21 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	/* "boot" is about how Linux boots; other guests fault in themselves. */
 	if (cfg.prefault == PREFAULT_BOOT && boot_is_linux(spec) != 1)
 		cfg.prefault = PREFAULT_OFF;
-	if (restore_pending)
+	if (restore_pending) {
 		cfg.mem_file = restore_mem;
+		cfg.mem_ready = snapshot_mem_ready;
+		cfg.mem_ready_ctx = &restore_snap;
+	}
 	if (vm_create(&vm, &cfg) < 0)
 		goto out;
 	recorder_observer(rec, &vm.obs);
 	s1 = now_ns();
-	if (platform_create(&vm, &com1) < 0 || add_optional_devices(&vm, o, spec) < 0 ||
-	    virtio_devices_create(&vm, &o->virtio, &console_in) < 0)
+	if (platform_create(&vm, &com1) < 0 || add_optional_devices(&vm, o, spec) < 0)
 		goto out;
+	stamp("platform devices");
+	if (virtio_devices_create(&vm, &o->virtio, &console_in) < 0)
+		goto out;
+	stamp("virtio devices");
 	if (o->hypercall.enabled && !hypercall_create(&vm, &o->hypercall))
 		goto out;
 	/* The power button's line needs the in-kernel irqchip. */
@@ -563,6 +599,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	for (unsigned i = 0; i < o->cpus; i++)
 		vcpu_fds[i] = vm.vcpus[i].fd;
 	obs_attach(obs, vm.vm_fd, vcpu_fds);
+	stamp("observatory attached");
 	t0 = now_ns();
 	log_debug("VM set up in %.1f ms since warden started", (double)(t0 - process_start_ns) / 1e6);
 	if (button && o->shutdown_timeout > 0 &&
@@ -576,7 +613,10 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	api_button = button;
 	if (restore_paused)
 		vm_pause_before_start(&vm);
+	stamp("snapshot trigger and main's filter");
 	if (vm_start(&vm) == 0) {
+		stamp("vCPU threads started");
+		log_set_up_phases();
 		if (restore_paused && vm_pause_started(&vm) < 0) {
 			log_warn("%s", err_msg());
 			vm_request_end(&vm, VM_END_HOST_ERROR);
@@ -609,6 +649,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 out:
 	api_vm_stopped(api); /* before InstanceStart's answer: err_msg() says why */
 	api_button = NULL;
+	snapshot_restore_end(); /* a set-up that failed: its threads end before the VM */
 	vm_destroy(&vm);
 	return end;
 }
@@ -643,7 +684,8 @@ int main(int argc, char **argv)
 	int r, status = 1;
 	bool default_kernel;
 
-	process_start_ns = now_ns();
+	stamp_start();
+	process_start_ns = stamp_start_ns();
 	clock_cal_start(&cal);
 	/* Started as `firecracker` or `jailer` (symbolic links, as Kata's
 	 * driver needs them): the same as `warden run` or `warden jailer`. */
@@ -666,6 +708,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "jailer") == 0)
 		return jailer_main(argc - 1, argv + 1);
 	r = cli_parse(argc, argv, &o, stdout, host_mem_mib());
+	stamp("options parsed");
 
 	if (r == CLI_EXIT_OK)
 		return 0;
@@ -678,6 +721,7 @@ int main(int argc, char **argv)
 	 * theirs (api, metrics) at their start. */
 	if (r >= 0 && seccomp_setup(o.seccomp, host_console_restore) < 0)
 		r = -1;
+	stamp("seccomp filters started");
 	/* A jail whose root holds the files already is entered first: the
 	 * API's threads and every path it is given are inside. */
 	if (r >= 0 && o.jail.as_root && (jail_files(&o) < 0 || jail_enter(&o.jail) < 0))
@@ -701,9 +745,15 @@ int main(int argc, char **argv)
 			goto fail;
 		rep.costs = &costs;
 	}
-	spec = (struct boot_spec){ .kernel = o.kernel, .initrd = o.initrd, .format = o.format };
+	/* A restore loads nothing into the guest: its initrd (the default
+	 * guest's is 1.9 MiB) is read only if the restored guest reboots
+	 * (--reboot), now if it will be jailed by then. */
+	spec = (struct boot_spec){ .kernel = o.kernel,
+				   .initrd = restore_pending && !(o.reboot && o.jail.dir) ? NULL : o.initrd,
+				   .format = o.format };
 	if (boot_spec_read(&spec) < 0)
 		goto fail;
+	stamp("kernel's headers read");
 	if (guest_cmdline(&o, &spec, default_kernel) < 0) {
 		boot_spec_free(&spec);
 		goto fail;
@@ -731,6 +781,7 @@ int main(int argc, char **argv)
 		boot_spec_free(&spec);
 		goto fail;
 	}
+	stamp("observatory");
 	if (guest_shutdown_init(&guest_shutdown) < 0) {
 		obs_destroy(&obs);
 		free(stats);
@@ -748,10 +799,13 @@ int main(int argc, char **argv)
 	rec = (struct recorder){ .stats = stats, .nvcpus = o.cpus, .obs = &obs, .crash = &crash };
 	rep.crash = &crash;
 	host_console_raw();
+	stamp("jail and console");
 	do {
 		end = boot_once(&o, &spec, &rec, &rep, &obs, &status);
 		if (end == VM_END_REBOOT && o.reboot)
 			log_info("guest rebooted; starting it again");
+		if (end == VM_END_REBOOT && o.reboot && !stop_requested && restored_initrd(&o, &spec) < 0)
+			end = VM_END_HOST_ERROR; /* said at the end, with the statistics */
 	} while (end == VM_END_REBOOT && o.reboot && !stop_requested);
 	if (end == VM_END_REBOOT && stop_requested)
 		end = VM_END_SIGNAL;

@@ -25,6 +25,7 @@
 #include "util/error.h"
 #include "util/hot.h"
 #include "util/log.h"
+#include "util/stamp.h"
 
 #define SIG_KICK SIGUSR1
 
@@ -109,6 +110,7 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned id)
 		v->run = NULL;
 		return fail_errno(ERR_HOST, "mmap kvm_run");
 	}
+	stamp("KVM_CREATE_VCPU");
 	cpuid = cpuid_for_vcpu(vm->cpuid, id);
 	if (!cpuid)
 		return -1;

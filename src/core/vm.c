@@ -23,12 +23,19 @@
 #include "util/error.h"
 #include "util/invariant.h"
 #include "util/log.h"
+#include "util/stamp.h"
 
+/* Guest RAM in this process: before KVM_CREATE_VM, so that a restore's
+ * working set (vm_config.mem_ready) comes in while KVM creates the VM. */
 static int map_memory(struct vm *vm)
 {
-	if ((vm->cfg.mem_file ? gmem_map_file(&vm->mem, vm->cfg.mem_bytes, vm->cfg.mem_file)
-			      : gmem_map(&vm->mem, vm->cfg.mem_bytes)) < 0)
-		return -1;
+	return vm->cfg.mem_file ? gmem_map_file(&vm->mem, vm->cfg.mem_bytes, vm->cfg.mem_file)
+				: gmem_map(&vm->mem, vm->cfg.mem_bytes);
+}
+
+/* Guest RAM given to KVM, one slot per region. */
+static int register_memory(struct vm *vm)
+{
 	for (unsigned i = 0; i < vm->mem.nregions; i++) {
 		struct kvm_userspace_memory_region r = {
 			.slot = i,
@@ -82,23 +89,34 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->kvm_fd = kvm_open(cfg->kvm_device ? cfg->kvm_device : KVM_DEFAULT_DEVICE);
 	if (vm->kvm_fd < 0)
 		return -1;
+	stamp("kvm opened");
 	max = kvm_max_vcpus(vm->kvm_fd);
 	if (cfg->ncpus > max)
 		return fail(ERR_USAGE, "--cpus %u is above this host's KVM limit of %u", cfg->ncpus, max);
+	if (map_memory(vm) < 0)
+		return -1;
+	if (cfg->mem_ready)
+		cfg->mem_ready(cfg->mem_ready_ctx, &vm->mem);
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return fail_errno(ERR_HOST, "KVM_CREATE_VM");
+	stamp("KVM_CREATE_VM");
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size <= 0)
 		return fail_errno(ERR_HOST, "KVM_GET_VCPU_MMAP_SIZE");
 	if (vm_end_init(&vm->end) < 0)
 		return -1;
 	invariant_set_handler(end_on_bug, vm);
-	if (map_memory(vm) < 0 || create_irqchip(vm) < 0)
+	if (register_memory(vm) < 0)
 		return -1;
+	stamp("memory slots");
+	if (create_irqchip(vm) < 0)
+		return -1;
+	stamp("irqchip");
 	vm->cpuid = cpuid_supported(vm->kvm_fd);
 	if (!vm->cpuid)
 		return -1;
+	stamp("cpuid");
 	if (!cfg->nested)
 		cpuid_hide_nested(vm->cpuid);
 	/* The LAPIC's TSC-deadline mode, which KVM emulates but leaves for the
@@ -114,9 +132,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->vcpus = calloc(cfg->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return fail(ERR_HOST, "out of memory");
-	for (unsigned i = 0; i < cfg->ncpus; i++)
+	stamp("idle and crash settings");
+	for (unsigned i = 0; i < cfg->ncpus; i++) {
 		if (vcpu_create(&vm->vcpus[i], vm, i) < 0)
 			return -1;
+		stamp("vCPU CPUID and MSRs");
+	}
 	return 0;
 }
 

@@ -63,6 +63,12 @@ struct vm_config {
 				 * (KVM_SYNC_X86_REGS, core/crash_state.h) */
 	bool fc_thread_names;   /* vCPU threads named "fc_vcpu N", as Firecracker's
 				 * (Kata's driver finds them so; docs/api.md) */
+	/* Called once guest RAM is mapped in this process, before
+	 * KVM_CREATE_VM: a restore starts bringing in its working set there,
+	 * alongside KVM's creation of the VM, irqchip and vCPUs
+	 * (docs/snapshot.md).  NULL: nothing. */
+	void (*mem_ready)(void *ctx, struct guest_mem *mem);
+	void *mem_ready_ctx;
 };
 
 /* Who watches the exits (the accounting): called on the vCPU threads,

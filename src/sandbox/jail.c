@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sandbox/jail.h"
+#include "sandbox/seccomp.h"
 #include "sandbox/jail_cgroup.h"
 #include "sandbox/jail_creds.h"
 #include "util/error.h"
@@ -232,6 +233,10 @@ int jail_enter(struct jail_config *j)
 
 	if (!j->dir || entered)
 		return 0;
+	/* unshare(CLONE_NEWNS) refuses a process with threads, and a fork
+	 * would not take the filters' builder along. */
+	if (seccomp_wait() < 0)
+		return -1;
 	memset(fds, -1, sizeof(fds));
 	if (j->netns_path && join_netns(j->netns_path) < 0)
 		return -1;

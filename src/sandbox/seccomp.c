@@ -1,6 +1,7 @@
 /* seccomp filters per thread kind: built once with libseccomp, loaded by
  * each thread itself (docs/security.md). */
 #include <errno.h>
+#include <pthread.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -21,14 +22,27 @@
 #include "sandbox/sigsys.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/stamp.h"
 
 /* Filters are at most this long (BPF instructions); the kernel's limit
  * is 4096 per filter. */
 #define PROG_MAX 4096
+/* x86-64's system call numbers are below this (the highest today is
+ * in the 450s). */
+#define SYSCALL_NR_MAX 1024
 
 static enum seccomp_mode mode = SECCOMP_OFF;
 static struct sock_fprog progs[THREAD_KINDS];
 static __thread bool filtered;
+
+/* The filters are built on a thread of their own while main goes on with
+ * the VM's set-up (in the emulated tier, libseccomp's work was a large
+ * part of a restore's set-up: docs/snapshot.md); whoever needs them
+ * first waits (seccomp_wait). */
+static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t builder;
+static bool building;          /* a builder thread to join */
+static int build_failed = -1;  /* the kind whose filter failed, or -1 */
 
 int seccomp_parse_mode(const char *s, enum seccomp_mode *m)
 {
@@ -58,14 +72,30 @@ static unsigned closure(enum thread_kind kind)
 	return set;
 }
 
-static int add_kind(scmp_filter_ctx ctx, enum thread_kind kind)
+/* The calls of every kind in SET, each once: the lists overlap (every
+ * kind has `every`, main's closure holds all of them), and libseccomp
+ * merges a rule it has already at a cost: building the filters took
+ * half the time this way (docs/snapshot.md); the program is the same. */
+static int add_kinds(scmp_filter_ctx ctx, unsigned set)
 {
-	for (unsigned g = 0; g < ALLOWLIST_GROUPS; g++) {
-		const int *nr = thread_allowlists[kind].groups[g];
+	uint64_t seen[SYSCALL_NR_MAX / 64] = { 0 };
 
-		for (; nr && *nr != ALLOWLIST_END; nr++)
-			if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, *nr, 0) < 0)
-				return -1;
+	for (unsigned k = 0; k < THREAD_KINDS; k++) {
+		if (!(set & (1u << k)))
+			continue;
+		for (unsigned g = 0; g < ALLOWLIST_GROUPS; g++) {
+			const int *nr = thread_allowlists[k].groups[g];
+
+			for (; nr && *nr != ALLOWLIST_END; nr++) {
+				if (*nr < 0 || *nr >= SYSCALL_NR_MAX)
+					return -1;
+				if (seen[*nr / 64] & (1ull << (*nr % 64)))
+					continue;
+				seen[*nr / 64] |= 1ull << (*nr % 64);
+				if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, *nr, 0) < 0)
+					return -1;
+			}
+		}
 	}
 	return 0;
 }
@@ -124,9 +154,8 @@ static int build(enum thread_kind kind, struct sock_fprog *prog)
 	 * put ioctl 43rd of the vCPU list's 54. The same calls are allowed. */
 	if (seccomp_syscall_priority(ctx, SCMP_SYS(ioctl), 255) < 0)
 		goto out;
-	for (unsigned k = 0; k < THREAD_KINDS; k++)
-		if ((set & (1u << k)) && add_kind(ctx, k) < 0)
-			goto out;
+	if (add_kinds(ctx, set) < 0)
+		goto out;
 	/* The terminal, restored by the SIGSYS handler of any thread. */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, tcsets) < 0)
 		goto out;
@@ -147,23 +176,74 @@ out:
 	return r;
 }
 
+static void *build_all(void *arg)
+{
+	(void)arg;
+	build_failed = -1;
+	for (unsigned k = 0; k < THREAD_KINDS; k++) {
+		/* An earlier set-up's (the unit tests make several): loaded
+		 * filters are the kernel's copies. */
+		free(progs[k].filter);
+		progs[k] = (struct sock_fprog){ 0 };
+		if (build(k, &progs[k]) < 0) {
+			build_failed = (int)k;
+			break;
+		}
+	}
+	sigsys_names(); /* also before any filter goes in */
+	stamp("(seccomp's thread: filters built)");
+	return NULL;
+}
+
+int seccomp_wait(void)
+{
+	int failed;
+
+	pthread_mutex_lock(&build_lock);
+	if (building) {
+		pthread_join(builder, NULL);
+		building = false;
+		stamp("seccomp filters joined");
+	}
+	failed = build_failed;
+	pthread_mutex_unlock(&build_lock);
+	if (failed >= 0)
+		return fail(ERR_HOST, "seccomp: cannot build the %s thread's filter (libseccomp)",
+			    thread_kind_name((enum thread_kind)failed));
+	return 0;
+}
+
 int seccomp_setup(enum seccomp_mode m, void (*before_exit)(void))
 {
+	sigset_t all, old;
+
+	seccomp_wait(); /* an earlier set-up's (the unit tests make several) */
 	mode = m;
 	if (m == SECCOMP_OFF)
 		return 0;
 	/* glibc reads the time zone (/etc/localtime) at a thread's first
 	 * time conversion, even gmtime_r's: now, while open is allowed. */
 	tzset();
-	for (unsigned k = 0; k < THREAD_KINDS; k++)
-		if (build(k, &progs[k]) < 0)
-			return fail(ERR_HOST, "seccomp: cannot build the %s thread's filter (libseccomp)",
-				    thread_kind_name(k));
+	/* No signal for the builder: main's handlers are for the threads
+	 * that run the VM. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_mutex_lock(&build_lock);
+	building = pthread_create(&builder, NULL, build_all, NULL) == 0;
+	pthread_mutex_unlock(&build_lock);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!building) { /* no thread: built here, as before */
+		build_all(NULL);
+		if (seccomp_wait() < 0)
+			return -1;
+	}
 	return sigsys_install(m == SECCOMP_LOG, before_exit);
 }
 
 const struct sock_fprog *seccomp_program(enum thread_kind kind)
 {
+	if (seccomp_wait() < 0)
+		return NULL;
 	return (unsigned)kind < THREAD_KINDS && progs[kind].filter ? &progs[kind] : NULL;
 }
 
@@ -171,6 +251,12 @@ void seccomp_enter(enum thread_kind kind)
 {
 	if (mode == SECCOMP_OFF || filtered || (unsigned)kind >= THREAD_KINDS)
 		return;
+	/* A thread never runs unfiltered when filters are on: without its
+	 * program warden ends, as when the host refuses it (below). */
+	if (seccomp_wait() < 0) {
+		fprintf(stderr, "warden: %s\n", err_msg());
+		_exit(1);
+	}
 	sigsys_thread(kind);
 	/* no_new_privs is what lets an unprivileged process load a filter. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||

@@ -40,11 +40,18 @@ enum thread_kind {
 /* "on", "log" or "off" into *MODE; -1 for anything else. */
 int seccomp_parse_mode(const char *s, enum seccomp_mode *mode);
 
-/* Builds every kind's filter and installs the SIGSYS handler. BEFORE_EXIT
+/* Starts building every kind's filter (on a thread of its own: main's
+ * set-up goes on meanwhile) and installs the SIGSYS handler. BEFORE_EXIT
  * (may be NULL) runs in the handler before warden ends: it may only make
  * the system calls every list allows (write, ioctl TCSETS). -1 with
  * fail() on a host failure. */
 int seccomp_setup(enum seccomp_mode mode, void (*before_exit)(void));
+
+/* Waits until the filters are built: 0, or -1 with fail() if one could
+ * not be (a host failure).  seccomp_enter() and seccomp_program() wait
+ * themselves; a process that must be single-threaded again (the jail's
+ * unshare and fork) calls this first. */
+int seccomp_wait(void);
 
 /* KIND's filter as seccomp_setup built it, or NULL (off, not built):
  * for the tests. */

@@ -139,14 +139,19 @@ int sigsys_install(bool log, void (*exit_hook)(void))
 
 	log_only = log;
 	before_exit = exit_hook;
-	/* Names now: the handler must not allocate (the refused call may be
-	 * malloc's own mmap, under malloc's lock). */
-	for (int nr = 0; nr < NR_MAX; nr++)
-		names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) < 0)
 		return fail_errno(ERR_HOST, "seccomp: cannot install the SIGSYS handler");
 	return 0;
+}
+
+void sigsys_names(void)
+{
+	/* Before any filter: the handler must not allocate (the refused
+	 * call may be malloc's own mmap, under malloc's lock). */
+	for (int nr = 0; nr < NR_MAX; nr++)
+		if (!names[nr])
+			names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
 }
 
 void sigsys_thread(enum thread_kind kind)

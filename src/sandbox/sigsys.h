@@ -10,6 +10,10 @@
 /* The handler for every thread; LOG_ONLY: let refused calls through and
  * remember them. -1 with fail() when the host refuses. */
 int sigsys_install(bool log_only, void (*before_exit)(void));
+/* The system calls' names for the handler's lines, looked up now (it must
+ * not allocate); once, before any filter goes in (seccomp.c's builder
+ * thread does it: the filters wait for it). */
+void sigsys_names(void);
 /* The calling thread's kind, for the handler's line; SIGSYS unblocked. */
 void sigsys_thread(enum thread_kind kind);
 /* The address the log mode's filters let through (after its syscall). */

@@ -47,6 +47,22 @@ int hot_path(const char *mem_path, char *out, unsigned long len);
  * never fails: what it cannot bring in stays lazy. */
 int hot_prefetch(struct guest_mem *m, const char *mem_path);
 
+/* The same on a thread of its own, started as soon as M is mapped, so
+ * that it runs alongside the rest of the set-up (KVM's irqchip and
+ * vCPUs, the state); hot_prefetch_wait() joins it, before any vCPU runs,
+ * and returns what hot_prefetch() would have.  Without a thread it runs
+ * here.  The thread is a helper without a seccomp filter of its own
+ * (docs/security.md): it would otherwise wait for the filters' builder. */
+struct hot_prefetcher {
+	pthread_t thread;
+	bool started, armed;
+	int result;
+	struct guest_mem *m;
+	char path[4096]; /* the memory file */
+};
+void hot_prefetch_start(struct hot_prefetcher *p, struct guest_mem *m, const char *mem_path);
+int hot_prefetch_wait(struct hot_prefetcher *p);
+
 struct hot_recorder {
 	pthread_t thread;
 	bool started;

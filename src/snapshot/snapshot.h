@@ -73,4 +73,10 @@ int snapshot_restore(struct vm *vm, const struct snapshot *s);
  * memory is unmapped; harmless after any other VM. */
 void snapshot_restore_end(void);
 
+/* For vm_config.mem_ready of the VM a restore builds (CTX: the opened
+ * snapshot): its working set starts coming in at once, on a thread of
+ * its own; snapshot_restore() waits for it. */
+struct guest_mem;
+void snapshot_mem_ready(void *ctx, struct guest_mem *mem);
+
 #endif
