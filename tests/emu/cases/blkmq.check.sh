@@ -26,3 +26,41 @@ expect_eq "virtio-blk queues=2: no polling time without poll" 0 "$(js blkmq_noti
 p=$(js blkmq_poll '.device_work["virtio-blk0"].poll_us // 0')
 [ "$p" -gt 0 ] 2>/dev/null && pass "virtio-blk poll: polling time reported ($p us, cpu $(js blkmq_poll '.device_work["virtio-blk0"].cpu_us') us)" ||
 	failed "virtio-blk poll: poll_us '$p'"
+
+# The polling recipe (blkmq_iopoll): io_uring IOPOLL on a poll queue moves
+# a known amount of data, checked word by word, with few VM exits.  The
+# exits are L1's kvm:kvm_exit histogram, switched on and off by the tool's
+# port writes (blkmq.l1.sh); the bound is generous (the target, 2 per
+# 100 MiB, is for bench/virtio.sh; interrupt-driven I/O takes hundreds).
+BIO_MAX_PER_128MIB=${BIO_MAX_PER_128MIB:-400}
+bio=$OUT/blkmq_iopoll_exits.txt
+if grep -q '^skipped:' "$bio" 2>/dev/null; then
+	skip "virtio-blk IOPOLL: $(sed 's/^skipped: //' "$bio")"
+else
+	expect_eq "virtio-blk IOPOLL: guest boots and powers off" 0 "$(rc blkmq_iopoll)"
+	expect_eq "virtio-blk IOPOLL: virtio_blk reloaded with poll_queues=1, a queue polls" "0 1" \
+		"$(bmq_v blkmq_iopoll insmod) $(bmq_v blkmq_iopoll iopoll)"
+	expect_eq "virtio-blk IOPOLL: uringio write and read-back ended with status 0" "0 0" \
+		"$(bmq_v blkmq_iopoll uw) $(bmq_v blkmq_iopoll ur)"
+	expect_match "virtio-blk IOPOLL: 64 MiB written in 512 polled completions" \
+		'^uringio: write 67108864 bytes .* 512 completions, qd 8, bs 131072, iopoll 1, verify pattern' "$OUT/blkmq_iopoll.out"
+	expect_match "virtio-blk IOPOLL: 64 MiB read back in 512 polled completions, every word as written" \
+		'^uringio: read 67108864 bytes .* 512 completions, qd 8, bs 131072, iopoll 1, verify ok' "$OUT/blkmq_iopoll.out"
+	i0=$(bmq_v blkmq_iopoll irq0) i1=$(bmq_v blkmq_iopoll irq1)
+	[ -n "$i0" ] && [ "$i0" = "$i1" ] &&
+		pass "virtio-blk IOPOLL: no disk interrupt during the polled I/O ($i0 before and after)" ||
+		failed "virtio-blk IOPOLL: the disk's interrupts went from '$i0' to '$i1'"
+	# { vcpu_id: N, exit_reason: CODE } hitcount: COUNT
+	read -r total ioio <<<"$(awk '/exit_reason:/ { n = $NF; t += n; if ($0 ~ /exit_reason: *123 /) io += n }
+		END { print t + 0, io + 0 }' "$bio")"
+	# Each window ends with the tool's own port write (IOIO, code 123):
+	# without two of them the windows were never switched on.
+	[ "$ioio" -ge 2 ] 2>/dev/null &&
+		pass "virtio-blk IOPOLL: L1 counted the windows (their closing port writes: $ioio IOIO exits)" ||
+		failed "virtio-blk IOPOLL: L1's window histogram has $ioio IOIO exits: not switched on"
+	by=$(awk '/exit_reason:/ { v = $0; sub(/.*vcpu_id: */, "", v); sub(/[ ,].*/, "", v);
+		r = $0; sub(/.*exit_reason: */, "", r); sub(/ .*/, "", r); printf "vcpu%s/%s=%s ", v, r, $NF }' "$bio")
+	[ "$total" -le "$BIO_MAX_PER_128MIB" ] 2>/dev/null &&
+		pass "virtio-blk IOPOLL: $total VM exits for 128 MiB (at most $BIO_MAX_PER_128MIB; by vCPU/SVM code: $by)" ||
+		failed "virtio-blk IOPOLL: $total VM exits for 128 MiB, more than $BIO_MAX_PER_128MIB (by vCPU/SVM code: $by)"
+fi
