@@ -38,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -225,8 +226,11 @@ static void mark_port(const struct opts *o, unsigned char v)
 
 	if (!o->mark)
 		return;
-	if (ok < 0)
+	if (ok < 0) {
 		ok = ioperm(MARK_PORT, 1, 1) == 0;
+		if (!ok)
+			fprintf(stderr, "uringio: no marker port writes: ioperm: %s\n", strerror(errno));
+	}
 	if (ok)
 		outb(v, MARK_PORT);
 }
@@ -300,6 +304,10 @@ int main(int argc, char **argv)
 	if (o.mark) {
 		printf("BENCH-BEGIN %s\n", o.mark);
 		fflush(stdout);
+		/* Let the console send the line before the window opens: the
+		 * serial port's own exits are not the I/O's. */
+		if (isatty(STDOUT_FILENO))
+			tcdrain(STDOUT_FILENO);
 	}
 	r0 = now(CLOCK_REALTIME);
 	t0 = now(CLOCK_MONOTONIC);
