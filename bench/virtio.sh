@@ -217,17 +217,23 @@ snap() { echo "$EPOCHREALTIME $(hits kvm_exit) $(hits kvm_userspace_exit) $(pkts
 
 # The polled workloads' windows (WINDOW=1): paused histograms that the
 # tool's port writes (1: open, 2: close; COM1's scratch register, 0x3ff =
-# 1023) switch on and off, so they count exactly the exits in between.
-# Their keys differ from RHIST's and MHIST's (one event takes one
-# histogram per key set); enable_hist/disable_hist act on every
-# histogram of the event, hence WINDOW runs have no others.
+# 1023) switch on and off, so they count exactly the exits in between:
+# kvm:kvm_pio with the value 1 switches them on; kvm:kvm_exit of an IOIO
+# exit on port 0x3ff (EXITINFO1 bits 31:16: 67043328 <= info1 < 67108864)
+# switches them off, before the histograms see that exit (one event
+# cannot hold an enable_hist and a disable_hist for the same histogram).
+# The opening write's own exit comes before the switch, the closing one's
+# after it: a window is the exits strictly between the two.
+# enable_hist/disable_hist act on every histogram of the event, hence
+# WINDOW runs have no others.  Triggers are added with >>: opening a
+# trigger file with O_TRUNC removes the event's triggers.
 WX='hist:keys=vcpu_id,exit_reason:vals=hitcount:size=256:pause'
 WM='hist:keys=write,ecx:vals=hitcount:size=256:pause'
 WU='hist:keys=reason:vals=hitcount:size=64:pause'
-wtriggers() { # wtriggers [!]: the six kvm_pio triggers, set or removed
+wtriggers() { # wtriggers [!]: the six switches, set or removed
 	for e in kvm_exit kvm_msr kvm_userspace_exit; do
-		echo "$1enable_hist:kvm:$e if port == 1023 && val == 1" >$T/kvm_pio/trigger
-		echo "$1disable_hist:kvm:$e if port == 1023 && val == 2" >$T/kvm_pio/trigger
+		echo "$1enable_hist:kvm:$e if port == 1023 && val == 1" >>$T/kvm_pio/trigger
+		echo "$1disable_hist:kvm:$e if exit_reason == 123 && info1 >= 67043328 && info1 < 67108864" >>$T/kvm_exit/trigger
 	done
 }
 hsum() { awk '/hitcount:/{s += $NF} END{print s + 0}' $T/$1/hist; }
@@ -346,9 +352,9 @@ run() {
 	kill $ncpid 2>/dev/null
 	if [ $WINDOW = 1 ]; then
 		wtriggers "!"
-		echo "!$WX" >$T/kvm_exit/trigger
-		echo "!$WM" >$T/kvm_msr/trigger
-		echo "!$WU" >$T/kvm_userspace_exit/trigger
+		echo "!$WX" >>$T/kvm_exit/trigger
+		echo "!$WM" >>$T/kvm_msr/trigger
+		echo "!$WU" >>$T/kvm_userspace_exit/trigger
 	else
 		echo "!$RHIST" >$T/kvm_exit/trigger
 		echo "!$MHIST" >$T/kvm_msr/trigger 2>/dev/null

@@ -51,14 +51,14 @@ else
 		pass "virtio-blk IOPOLL: no disk interrupt during the polled I/O ($i0 before and after)" ||
 		failed "virtio-blk IOPOLL: the disk's interrupts went from '$i0' to '$i1'"
 	# { vcpu_id: N, exit_reason: CODE } hitcount: COUNT
-	read -r total ioio <<<"$(awk '/exit_reason:/ { n = $NF; t += n; if ($0 ~ /exit_reason: *123 /) io += n }
+	read -r total ioio <<<"$(awk '/^\{.*exit_reason:/ { n = $NF; t += n; if ($0 ~ /exit_reason: *123 /) io += n }
 		END { print t + 0, io + 0 }' "$bio")"
-	# Each window ends with the tool's own port write (IOIO, code 123):
-	# without two of them the windows were never switched on.
-	[ "$ioio" -ge 2 ] 2>/dev/null &&
-		pass "virtio-blk IOPOLL: L1 counted the windows (their closing port writes: $ioio IOIO exits)" ||
-		failed "virtio-blk IOPOLL: L1's window histogram has $ioio IOIO exits: not switched on"
-	by=$(awk '/exit_reason:/ { v = $0; sub(/.*vcpu_id: */, "", v); sub(/[ ,].*/, "", v);
+	# A window that was switched on counts something: the tool's own
+	# timer and scheduling at least (0 means it never opened).
+	[ "$total" -ge 1 ] 2>/dev/null &&
+		pass "virtio-blk IOPOLL: L1 counted the windows ($total exits, $ioio of them IOIO)" ||
+		failed "virtio-blk IOPOLL: L1's window histogram is empty: never switched on"
+	by=$(awk '/^\{.*exit_reason:/ { v = $0; sub(/.*vcpu_id: */, "", v); sub(/[ ,].*/, "", v);
 		r = $0; sub(/.*exit_reason: */, "", r); sub(/ .*/, "", r); printf "vcpu%s/%s=%s ", v, r, $NF }' "$bio")
 	[ "$total" -le "$BIO_MAX_PER_128MIB" ] 2>/dev/null &&
 		pass "virtio-blk IOPOLL: $total VM exits for 128 MiB (at most $BIO_MAX_PER_128MIB; by vCPU/SVM code: $by)" ||
