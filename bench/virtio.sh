@@ -62,12 +62,12 @@
 #                   written or read with io_uring IOPOLL, O_DIRECT, blocks
 #                   of IOPOLL_BS (128K), queue depth 1 or 32, on vCPU 1,
 #                   after virtio_blk is reloaded with poll_queues=1).  Those
-#                   are counted exactly: the tool writes 1 and 2 to COM1's
-#                   scratch register (port 0x3ff) around its timed loop,
-#                   and those port writes (kvm:kvm_pio triggers) switch
-#                   paused kvm_exit/kvm_msr/kvm_userspace_exit histograms
-#                   on and off in L1; the window's own closing port write
-#                   is one of its exits.  Needs a configuration with 2 vCPUs
+#                   are counted exactly: the tool executes a CPUID of its
+#                   own leaf and a VMMCALL with its own number around its
+#                   timed loop, and those exits (kvm:kvm_cpuid and
+#                   kvm:kvm_hypercall triggers) switch paused
+#                   kvm_exit/kvm_msr/kvm_userspace_exit histograms on and
+#                   off in L1; the closing VMMCALL is one of the exits.  Needs a configuration with 2 vCPUs
 #                   and a poll queue (warden-pci-iopoll, qemu-best-iopoll)
 #   PIN_VCPU1=1     in L1, put every thread of the VM on L1's CPU 0 and the
 #                   guest's vCPU 1 (warden's "vcpu1", QEMU's "CPU 1/KVM")
@@ -216,14 +216,12 @@ msrs() { awk '/^\{ *ecx:/{m=$0; sub(/.*ecx: */, "", m); sub(/[ ,].*/, "", m); w=
 snap() { echo "$EPOCHREALTIME $(hits kvm_exit) $(hits kvm_userspace_exit) $(pkts 2>/dev/null || echo 0) $(reasons) $(msrs)"; }
 
 # The polled workloads' windows (WINDOW=1): paused histograms that the
-# tool's port writes (1: open, 2: close; COM1's scratch register, 0x3ff =
-# 1023) switch on and off, so they count exactly the exits in between:
-# kvm:kvm_pio with the value 1 switches them on; kvm:kvm_exit of an IOIO
-# exit on port 0x3ff (EXITINFO1 bits 31:16: 67043328 <= info1 < 67108864)
-# switches them off, before the histograms see that exit (one event
-# cannot hold an enable_hist and a disable_hist for the same histogram).
-# The opening write's own exit comes before the switch, the closing one's
-# after it: a window is the exits strictly between the two.
+# tool's markers switch on and off, so they count exactly the exits in
+# between: its CPUID of leaf 0x57415201 (kvm:kvm_cpuid) switches them on,
+# its VMMCALL with RAX 0x57415244 (kvm:kvm_hypercall) off (one event
+# cannot hold an enable_hist and a disable_hist of the same histogram).
+# The CPUID's own exit comes before the switch, the VMMCALL's after it:
+# a window is the exits between the two and the closing VMMCALL.
 # enable_hist/disable_hist act on every histogram of the event, hence
 # WINDOW runs have no others.  Triggers are added with >>: opening a
 # trigger file with O_TRUNC removes the event's triggers.
@@ -232,8 +230,8 @@ WM='hist:keys=write,ecx:vals=hitcount:size=256:pause'
 WU='hist:keys=reason:vals=hitcount:size=64:pause'
 wtriggers() { # wtriggers [!]: the six switches, set or removed
 	for e in kvm_exit kvm_msr kvm_userspace_exit; do
-		echo "$1enable_hist:kvm:$e if port == 1023 && val == 1" >>$T/kvm_pio/trigger
-		echo "$1disable_hist:kvm:$e if exit_reason == 123 && info1 >= 67043328 && info1 < 67108864" >>$T/kvm_exit/trigger
+		echo "$1enable_hist:kvm:$e if function == 1463898625" >>$T/kvm_cpuid/trigger
+		echo "$1disable_hist:kvm:$e if nr == 1463898692" >>$T/kvm_hypercall/trigger
 	done
 }
 hsum() { awk '/hitcount:/{s += $NF} END{print s + 0}' $T/$1/hist; }
@@ -245,8 +243,11 @@ wvcpus() { awk '/vcpu_id:/{v=$0; sub(/.*vcpu_id: */, "", v); sub(/[ ,].*/, "", v
 # The same fields as snap(), from the window histograms (cumulative over
 # the windows so far), and the vCPU split as a ninth.
 snapw() { echo "$EPOCHREALTIME $(hsum kvm_exit) $(hsum kvm_userspace_exit) 0 $(wreasons), $(msrs), $(wvcpus),"; }
-# pin PID: every thread of the VM on L1's CPU 0, its vCPU 1 alone on CPU 1.
+# pin PID: every thread of the VM on L1's CPU 0, its vCPU 1 alone on CPU 1;
+# false while the VM has no vCPU 1 thread yet (QEMU names its threads
+# with -name debug-threads=on).
 pin() {
+	[ -n "$(grep -lxE 'vcpu1|CPU 1/KVM' /proc/$1/task/*/comm 2>/dev/null)" ] || return 1
 	for t in /proc/$1/task/*; do
 		case "$(cat $t/comm 2>/dev/null)" in
 		vcpu1 | "CPU 1/KVM") taskset -p 2 ${t##*/} >/dev/null && echo "BENCH-PIN vmm=$vmm$tag thread ${t##*/} on CPU 1" ;;
@@ -290,7 +291,7 @@ run() {
 			</dev/null >/tmp/out 2>&1 &
 		;;
 	qemu-best-iopoll)
-		setsid qemu-system-x86_64 -enable-kvm -M q35 -cpu host,kvm-hint-dedicated=on -m 512 -smp 2 \
+		setsid qemu-system-x86_64 -enable-kvm -M q35 -cpu host,kvm-hint-dedicated=on -m 512 -smp 2 -name q,debug-threads=on \
 			-nodefaults -display none -serial stdio -no-reboot -kernel $KERNEL -initrd /guest/initrd.cpio.gz \
 			-append "$NOPCI_CMDLINE $IOPOLL_CMDLINE warden.run=\"$GUEST_CMD\"" \
 			-object iothread,id=io0,poll-max-ns=32768 \
@@ -324,8 +325,7 @@ run() {
 		# Whole workload names only: the guest's line may be half
 		# written when we look ("BENCH-BEGIN ne" was once taken for a
 		# workload of its own).
-		# vCPU 1's thread exists once the guest runs (its first line).
-		if [ $PIN_VCPU1 = 1 ] && [ $pinned = 0 ] && [ -s /tmp/out ]; then pin $pid; pinned=1; fi
+		if [ $PIN_VCPU1 = 1 ] && [ $pinned = 0 ] && pin $pid; then pinned=1; fi
 		for m in $(grep -oE 'BENCH-(BEGIN|END) (seqwrite|seqread|randread|nettx|netrx|iopoll[rw](1|32))\b' /tmp/out | tr ' ' '_'); do
 			case " $seen " in *" $m "*) continue ;; esac
 			seen="$seen $m"
