@@ -186,6 +186,7 @@ EOF
     bench_l1_facts_sh
     cat <<'EOF'
 echo 1 >/proc/sys/kernel/printk
+echo "fact: L1 kernel command line: $(cat /proc/cmdline)"
 echo "BENCH-SIZES blk=$BLK_MIB net=$NET_MIB rand=$RAND_READS"
 T=/sys/kernel/debug/tracing/events/kvm
 HIST='hist:keys=common_pid:vals=hitcount'
@@ -449,7 +450,7 @@ set -e
 {
     echo "### virtio benchmark ($(date -u +%Y-%m-%dT%H:%MZ), emulated AMD-V tier, guest kernel $(bench_guest_kernel) as $KERNEL under both VMMs)"
     echo
-    echo "Command: \`ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" WORKLOADS=\"$WORKLOADS\" KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
+    echo "Command: \`${L1_APPEND:+L1_APPEND=\"$L1_APPEND\" }PIN_VCPU1=$PIN_VCPU1 IOPOLL_BS=$IOPOLL_BS ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" WORKLOADS=\"$WORKLOADS\" KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
     echo
     bench_facts emu | sed 's/^/    /'
     tr -d '\r' <"$LOG" | grep '^fact: L1' | sed 's/^/    /' || true
