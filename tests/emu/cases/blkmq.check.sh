@@ -29,10 +29,19 @@ p=$(js blkmq_poll '.device_work["virtio-blk0"].poll_us // 0')
 
 # The polling recipe (blkmq_iopoll): io_uring IOPOLL on a poll queue moves
 # a known amount of data, checked word by word, with few VM exits.  The
-# exits are L1's kvm:kvm_exit histogram, switched on and off by the tool's
-# port writes (blkmq.l1.sh); the bound is generous (the target, 2 per
-# 100 MiB, is for bench/virtio.sh; interrupt-driven I/O takes hundreds).
-BIO_MAX_PER_128MIB=${BIO_MAX_PER_128MIB:-400}
+# exits are L1's kvm:kvm_exit histogram, switched on and off by the
+# tool's CPUID and VMMCALL (blkmq.l1.sh).  The bounds are generous (the
+# target, 2 per 100 MiB, is for bench/virtio.sh, docs/benchmarks.md):
+# - the I/O vCPU (1) takes at most one exit per 16 requests (64 for the
+#   1,024), not counting INTR (L1's own interrupts, which the polled
+#   guest does not cause): measured 11-38; the device not polling (no
+#   poll=) gave 130 (a notification per io_uring_enter of 8 requests),
+#   interrupt-driven completions 145 (HLT while waiting);
+# - the whole VM at most BIO_MAX (2000) for the 128 MiB: most of what
+#   remains is time, not I/O (vCPU 0 keeps the guest's 250 Hz tick as
+#   nohz_full's timekeeper: HLT and TSC-deadline writes; measured 340 and
+#   1,029 in 2 s of windows).
+BIO_MAX=${BIO_MAX:-2000}
 bio=$OUT/blkmq_iopoll_exits.txt
 if grep -q '^skipped:' "$bio" 2>/dev/null; then
 	skip "virtio-blk IOPOLL: $(sed 's/^skipped: //' "$bio")"
@@ -51,16 +60,21 @@ else
 		pass "virtio-blk IOPOLL: no disk interrupt during the polled I/O ($i0 before and after)" ||
 		failed "virtio-blk IOPOLL: the disk's interrupts went from '$i0' to '$i1'"
 	# { vcpu_id: N, exit_reason: CODE } hitcount: COUNT
-	read -r total vmmcall <<<"$(awk '/^\{.*exit_reason:/ { n = $NF; t += n; if ($0 ~ /exit_reason: *129 /) v += n }
-		END { print t + 0, v + 0 }' "$bio")"
+	read -r total vmmcall io_vcpu <<<"$(awk '/^\{.*exit_reason:/ { n = $NF; t += n
+			if ($0 ~ /exit_reason: *129 /) v += n
+			if ($0 ~ /vcpu_id: *1,/ && $0 !~ /exit_reason: *96 /) io += n }
+		END { print t + 0, v + 0, io + 0 }' "$bio")"
+	by=$(awk '/^\{.*exit_reason:/ { v = $0; sub(/.*vcpu_id: */, "", v); sub(/[ ,].*/, "", v);
+		r = $0; sub(/.*exit_reason: */, "", r); sub(/ .*/, "", r); printf "vcpu%s/%s=%s ", v, r, $NF }' "$bio")
 	# Each window's closing VMMCALL (SVM code 129) is counted in it: two
 	# of them, or the windows never opened.
 	[ "$vmmcall" = 2 ] &&
 		pass "virtio-blk IOPOLL: L1 counted both windows ($total exits, their closing VMMCALLs among them)" ||
 		failed "virtio-blk IOPOLL: L1's window histogram has $vmmcall VMMCALL exits, not 2: the windows did not open and close"
-	by=$(awk '/^\{.*exit_reason:/ { v = $0; sub(/.*vcpu_id: */, "", v); sub(/[ ,].*/, "", v);
-		r = $0; sub(/.*exit_reason: */, "", r); sub(/ .*/, "", r); printf "vcpu%s/%s=%s ", v, r, $NF }' "$bio")
-	[ "$total" -le "$BIO_MAX_PER_128MIB" ] 2>/dev/null &&
-		pass "virtio-blk IOPOLL: $total VM exits for 128 MiB (at most $BIO_MAX_PER_128MIB; by vCPU/SVM code: $by)" ||
-		failed "virtio-blk IOPOLL: $total VM exits for 128 MiB, more than $BIO_MAX_PER_128MIB (by vCPU/SVM code: $by)"
+	[ "$io_vcpu" -le 64 ] 2>/dev/null &&
+		pass "virtio-blk IOPOLL: the I/O vCPU took $io_vcpu exits besides L1's interrupts for 1,024 requests (at most 64)" ||
+		failed "virtio-blk IOPOLL: the I/O vCPU took $io_vcpu exits besides L1's interrupts for 1,024 requests (more than 64; by vCPU/SVM code: $by)"
+	[ "$total" -le "$BIO_MAX" ] 2>/dev/null &&
+		pass "virtio-blk IOPOLL: $total VM exits for 128 MiB (at most $BIO_MAX; by vCPU/SVM code: $by)" ||
+		failed "virtio-blk IOPOLL: $total VM exits for 128 MiB, more than $BIO_MAX (by vCPU/SVM code: $by)"
 fi
