@@ -212,7 +212,7 @@ hits() { awk '/^Totals:/{t=1} t && /Hits:/{print $2; exit}' $T/$1/hist; }
 reasons() { awk '/^\{ *exit_reason:/{r=$0; sub(/.*exit_reason: */, "", r); sub(/ .*/, "", r); printf "%s:%s,", r, $NF}' $T/kvm_exit/hist; }
 pkts() { r=0; t=0; read -r r </sys/class/net/$TAP/statistics/rx_packets; read -r t </sys/class/net/$TAP/statistics/tx_packets; echo $((r + t)); }
 # msr-hex/r|w:count,... of the kvm_msr hist (one word).
-msrs() { awk '/^\{ *ecx:/{m=$0; sub(/.*ecx: */, "", m); sub(/[ ,].*/, "", m); w=$0; sub(/.*write: */, "", w); sub(/[ ,}].*/, "", w);
+msrs() { awk '/^\{.*ecx:/{m=$0; sub(/.*ecx: */, "", m); sub(/[ ,].*/, "", m); w=$0; sub(/.*write: */, "", w); sub(/[ ,}].*/, "", w);
 	printf "%x/%s:%s,", m, (w == 1 ? "w" : "r"), $NF}' $T/kvm_msr/hist 2>/dev/null; }
 snap() { echo "$EPOCHREALTIME $(hits kvm_exit) $(hits kvm_userspace_exit) $(pkts 2>/dev/null || echo 0) $(reasons) $(msrs)"; }
 
@@ -228,7 +228,7 @@ snap() { echo "$EPOCHREALTIME $(hits kvm_exit) $(hits kvm_userspace_exit) $(pkts
 # trigger file with O_TRUNC removes the event's triggers.
 WX='hist:keys=vcpu_id,exit_reason:vals=hitcount:size=256:pause'
 WM='hist:keys=write,ecx:vals=hitcount:size=256:pause'
-WU='hist:keys=reason:vals=hitcount:size=64:pause'
+WU='hist:keys=reason:vals=hitcount:size=128:pause'
 wtriggers() { # wtriggers [!]: the six switches, set or removed
 	for e in kvm_exit kvm_msr kvm_userspace_exit; do
 		echo "$1enable_hist:kvm:$e if function == 1463898625" >>$T/kvm_cpuid/trigger
@@ -241,6 +241,7 @@ wreasons() { awk '/exit_reason:/{r=$0; sub(/.*exit_reason: */, "", r); sub(/ .*/
 	END{for (r in n) printf "%s:%s,", r, n[r]}' $T/kvm_exit/hist; }
 wvcpus() { awk '/vcpu_id:/{v=$0; sub(/.*vcpu_id: */, "", v); sub(/[ ,].*/, "", v); n[v] += $NF}
 	END{for (v in n) printf "vcpu%s:%s,", v, n[v]}' $T/kvm_exit/hist; }
+# (size: 128 is the smallest a histogram takes.)
 # The same fields as snap(), from the window histograms (cumulative over
 # the windows so far), and the vCPU split as a ninth.
 snapw() { echo "$EPOCHREALTIME $(hsum kvm_exit) $(hsum kvm_userspace_exit) 0 $(wreasons), $(msrs), $(wvcpus),"; }
