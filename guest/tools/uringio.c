@@ -339,13 +339,16 @@ int main(int argc, char **argv)
 			queue(&r, &o, fd, slot, buf[slot], at[slot]);
 			next += o.bs, pending++;
 		}
-		if (syscall(__NR_io_uring_enter, r.fd, pending, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) {
+		long n = syscall(__NR_io_uring_enter, r.fd, pending, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "uringio: io_uring_enter: %s\n", strerror(errno));
 			return 1;
 		}
-		pending = 0;
+		/* Entries the kernel did not take yet stay queued for the next call. */
+		pending -= (unsigned)n < pending ? (unsigned)n : pending;
 		for (unsigned h = *r.cq_head; h != __atomic_load_n(r.cq_tail, __ATOMIC_ACQUIRE); h++) {
 			struct io_uring_cqe *c = &r.cqes[h & *r.cq_mask];
 			unsigned slot = (unsigned)c->user_data;
