@@ -32,6 +32,16 @@
 #                   warden-base-pci-vhost  as warden-pci-vhost, run by the
 #                                          static warden WARDEN_BASE (another
 #                                          tree: the same L1, another warden)
+#                   qemu-best-iopoll   the polling recipe under QEMU: as
+#                               qemu-best, and 2 vCPUs, the disk with
+#                               num-queues=2, -cpu host,kvm-hint-dedicated=on
+#                               (KVM_HINTS_REALTIME), the guest command line
+#                               of warden-pci-iopoll
+#                   warden-pci-iopoll  the polling recipe (docs/virtio.md,
+#                               "The guest's side"): --cpus 2, --disk
+#                               IMG,queues=2,poll=10000, --kvm-hint-realtime,
+#                               the guest command line with nohz_full=1
+#                               rcu_nocbs=1; for the iopoll* workloads
 #                   warden's command line has no pci=off (warden adds it
 #                   where the guest has no PCI bus); qemu's has it
 #   KERNEL=vmlinuz  the guest kernel both VMMs boot, from `make guest`:
@@ -46,7 +56,24 @@
 #                   (both)
 #   WORKLOADS="seqwrite seqread randread nettx netrx"
 #                   the guest's workloads, in this order (a subset keeps a
-#                   run short: WORKLOADS="nettx netrx" for the network)
+#                   run short: WORKLOADS="nettx netrx" for the network);
+#                   or the polled ones, alone: iopollw1 iopollr1 iopollw32
+#                   iopollr32 (guest/tools/uringio: BLK_MIB sequential
+#                   written or read with io_uring IOPOLL, O_DIRECT, blocks
+#                   of IOPOLL_BS (128K), queue depth 1 or 32, on vCPU 1,
+#                   after virtio_blk is reloaded with poll_queues=1).  Those
+#                   are counted exactly: the tool executes a CPUID of its
+#                   own leaf and a VMMCALL with its own number around its
+#                   timed loop, and those exits (kvm:kvm_cpuid and
+#                   kvm:kvm_hypercall triggers) switch paused
+#                   kvm_exit/kvm_msr/kvm_userspace_exit histograms on and
+#                   off in L1; the closing VMMCALL is one of the exits.  Needs a configuration with 2 vCPUs
+#                   and a poll queue (warden-pci-iopoll, qemu-best-iopoll)
+#   PIN_VCPU1=1     in L1, put every thread of the VM on L1's CPU 0 and the
+#                   guest's vCPU 1 (warden's "vcpu1", QEMU's "CPU 1/KVM")
+#                   alone on CPU 1; with L1_APPEND="nohz_full=1 isolcpus=1
+#                   rcu_nocbs=1" (tests/emu/l1.sh) L1's tick and its other
+#                   tasks stay off that CPU too
 #   BLK_MIB=256     sequential read/write size; RAND_READS=4000 4 KiB reads
 #   NET_MIB=64      bulk TCP transfer each way
 #   WARDEN=path     static warden for L1 (default build/warden-static)
@@ -75,7 +102,8 @@ ROUNDS=${ROUNDS:-3}
 CONFIGS=${CONFIGS:-qemu warden}
 for c in $CONFIGS; do
     case $c in
-    qemu | qemu-best | warden | warden-mmio | warden-pci | warden-pci-poll | warden-pci-vhost | warden-pci-poll-vhost) ;;
+    qemu | qemu-best | qemu-best-iopoll | warden | warden-mmio | warden-pci | warden-pci-poll | warden-pci-vhost | \
+        warden-pci-poll-vhost | warden-pci-iopoll) ;;
     warden-base-pci-vhost) [ -f "${WARDEN_BASE:-}" ] || { echo "bench/virtio.sh: $c needs WARDEN_BASE=path (a static warden)" >&2; exit 2; } ;;
     *) echo "bench/virtio.sh: unknown configuration '$c' in CONFIGS" >&2; exit 2 ;;
     esac
@@ -91,12 +119,19 @@ BLK_MIB=${BLK_MIB:-256}
 RAND_READS=${RAND_READS:-4000}
 NET_MIB=${NET_MIB:-64}
 WORKLOADS=${WORKLOADS:-seqwrite seqread randread nettx netrx}
+IOPOLL_BS=${IOPOLL_BS:-128K}
+PIN_VCPU1=${PIN_VCPU1:-0}
+WINDOW=0 OTHER=0
 for w in $WORKLOADS; do
     case $w in
-    seqwrite | seqread | randread | nettx | netrx) ;;
+    seqwrite | seqread | randread | nettx | netrx) OTHER=1 ;;
+    iopollw1 | iopollr1 | iopollw32 | iopollr32) WINDOW=1 ;;
     *) echo "bench/virtio.sh: unknown workload '$w' in WORKLOADS" >&2; exit 2 ;;
     esac
 done
+# The windows' triggers pause every histogram of kvm_exit between windows,
+# so the others' counts would be wrong in the same run.
+[ "$WINDOW$OTHER" != 11 ] || { echo "bench/virtio.sh: the iopoll* workloads run apart from the others (one WORKLOADS or the other)" >&2; exit 2; }
 has() { case " $WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}
 export WARDEN=${WARDEN:-$ROOT/build/warden-static}
@@ -117,6 +152,21 @@ has seqread && GUEST_CMD+=" bb seqread; dd if=/dev/vda of=/dev/null bs=1M count=
 has randread && GUEST_CMD+=" bb randread; randread /dev/vda $RAND_READS; be randread;"
 has nettx && GUEST_CMD+=" bb nettx; dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) | nc 10.0.2.1 5001; be nettx;"
 has netrx && GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </tmp/h >/dev/null; be netrx; kill $s;'
+# The polled workloads: virtio_blk reloaded with one poll queue (busybox
+# insmod: the kernel command line does not reach a module loaded so), the
+# disk's interrupts before and after (the polled queue has none), each
+# run framed by uringio itself (--mark), then 2 s for L1 to read the
+# histograms before the next window opens.
+if [ $WINDOW = 1 ]; then
+    GUEST_CMD+=' m=/lib/modules/$(uname -r)/$(grep virtio_blk /lib/modules/$(uname -r)/load-order); rmmod virtio_blk; insmod $m poll_queues=1; sleep 1;'
+    GUEST_CMD+=' irq() { s=0; for x in $(grep virtio.-req /proc/interrupts); do case $x in *[!0-9]*) ;; *) s=$((s + x)) ;; esac; done; echo $s; };'
+    GUEST_CMD+=' echo BENCH-IOPOLL io_poll=$(cat /sys/block/vda/queue/io_poll) hwq=$(ls /sys/block/vda/mq | wc -l) irq0=$(irq);'
+    for w in $WORKLOADS; do
+        case $w in iopollw*) op=write ;; *) op=read ;; esac
+        GUEST_CMD+=" uringio $op /dev/vda --size ${BLK_MIB}M --bs $IOPOLL_BS --qd ${w#iopoll?} --iopoll --cpu 1 --mark $w; sleep 2;"
+    done
+    GUEST_CMD+=' echo BENCH-IOPOLL irq1=$(irq);'
+fi
 GUEST_CMD+=' sleep 1'
 
 {
@@ -130,10 +180,13 @@ BLK_MIB=$BLK_MIB
 NET_MIB=$NET_MIB
 RUN_TIMEOUT=$RUN_TIMEOUT
 GUEST_CMD='$GUEST_CMD'
+WINDOW=$WINDOW
+PIN_VCPU1=$PIN_VCPU1
 EOF
     bench_l1_facts_sh
     cat <<'EOF'
 echo 1 >/proc/sys/kernel/printk
+echo "fact: L1 kernel command line: $(cat /proc/cmdline)"
 echo "BENCH-SIZES blk=$BLK_MIB net=$NET_MIB rand=$RAND_READS"
 T=/sys/kernel/debug/tracing/events/kvm
 HIST='hist:keys=common_pid:vals=hitcount'
@@ -143,6 +196,8 @@ RHIST='hist:keys=exit_reason:vals=hitcount:size=256'
 MHIST='hist:keys=ecx,write:vals=hitcount:size=256'
 CMDLINE="console=ttyS0 quiet panic=-1 pci=off 8250.nr_uarts=1"
 NOPCI_CMDLINE="console=ttyS0 quiet panic=-1 8250.nr_uarts=1"
+# The polling recipe's vCPU 1: no tick, no RCU callbacks.
+IOPOLL_CMDLINE="nohz_full=1 rcu_nocbs=1"
 # Per run (set by config() and the variant loop below): what follows
 # --disk's path and --net's tap=.  warden's command line has no pci=off:
 # warden adds it itself when its devices are not on PCI.
@@ -157,18 +212,68 @@ hits() { awk '/^Totals:/{t=1} t && /Hits:/{print $2; exit}' $T/$1/hist; }
 reasons() { awk '/^\{ *exit_reason:/{r=$0; sub(/.*exit_reason: */, "", r); sub(/ .*/, "", r); printf "%s:%s,", r, $NF}' $T/kvm_exit/hist; }
 pkts() { r=0; t=0; read -r r </sys/class/net/$TAP/statistics/rx_packets; read -r t </sys/class/net/$TAP/statistics/tx_packets; echo $((r + t)); }
 # msr-hex/r|w:count,... of the kvm_msr hist (one word).
-msrs() { awk '/^\{ *ecx:/{m=$0; sub(/.*ecx: */, "", m); sub(/[ ,].*/, "", m); w=$0; sub(/.*write: */, "", w); sub(/[ }].*/, "", w);
+msrs() { awk '/^\{.*ecx:/{m=$0; sub(/.*ecx: */, "", m); sub(/[ ,].*/, "", m); w=$0; sub(/.*write: */, "", w); sub(/[ ,}].*/, "", w);
 	printf "%x/%s:%s,", m, (w == 1 ? "w" : "r"), $NF}' $T/kvm_msr/hist 2>/dev/null; }
 snap() { echo "$EPOCHREALTIME $(hits kvm_exit) $(hits kvm_userspace_exit) $(pkts 2>/dev/null || echo 0) $(reasons) $(msrs)"; }
+
+# The polled workloads' windows (WINDOW=1): paused histograms that the
+# tool's markers switch on and off, so they count exactly the exits in
+# between: its CPUID of leaf 0x57415201 (kvm:kvm_cpuid) switches them on,
+# its VMMCALL with RAX 0x57415244 (kvm:kvm_hypercall) off (one event
+# cannot hold an enable_hist and a disable_hist of the same histogram).
+# The CPUID's own exit comes before the switch, the VMMCALL's after it:
+# a window is the exits between the two and the closing VMMCALL.
+# enable_hist/disable_hist act on every histogram of the event, hence
+# WINDOW runs have no others.  Triggers are added with >>: opening a
+# trigger file with O_TRUNC removes the event's triggers.
+WX='hist:keys=vcpu_id,exit_reason:vals=hitcount:size=256:pause'
+WM='hist:keys=write,ecx:vals=hitcount:size=256:pause'
+WU='hist:keys=reason:vals=hitcount:size=128:pause'
+wtriggers() { # wtriggers [!]: the six switches, set or removed
+	for e in kvm_exit kvm_msr kvm_userspace_exit; do
+		echo "$1enable_hist:kvm:$e if function == 1463898625" >>$T/kvm_cpuid/trigger
+		echo "$1disable_hist:kvm:$e if nr == 1463898692" >>$T/kvm_hypercall/trigger
+	done
+}
+hsum() { awk '/hitcount:/{s += $NF} END{print s + 0}' $T/$1/hist; }
+# As reasons(), summed over the vCPUs; and the split by vCPU (vcpuN:count,...).
+wreasons() { awk '/exit_reason:/{r=$0; sub(/.*exit_reason: */, "", r); sub(/ .*/, "", r); n[r] += $NF}
+	END{for (r in n) printf "%s:%s,", r, n[r]}' $T/kvm_exit/hist; }
+wvcpus() { awk '/vcpu_id:/{v=$0; sub(/.*vcpu_id: */, "", v); sub(/[ ,].*/, "", v); n[v] += $NF}
+	END{for (v in n) printf "vcpu%s:%s,", v, n[v]}' $T/kvm_exit/hist; }
+# (size: 128 is the smallest a histogram takes.)
+# The same fields as snap(), from the window histograms (cumulative over
+# the windows so far), and the vCPU split as a ninth.
+snapw() { echo "$EPOCHREALTIME $(hsum kvm_exit) $(hsum kvm_userspace_exit) 0 $(wreasons), $(msrs), $(wvcpus),"; }
+# pin PID: every thread of the VM on L1's CPU 0, its vCPU 1 alone on CPU 1;
+# false while the VM has no vCPU 1 thread yet (QEMU names its threads
+# with -name debug-threads=on).
+pin() {
+	[ -n "$(grep -lxE 'vcpu1|CPU 1/KVM' /proc/$1/task/*/comm 2>/dev/null)" ] || return 1
+	for t in /proc/$1/task/*; do
+		case "$(cat $t/comm 2>/dev/null)" in
+		vcpu1 | "CPU 1/KVM") taskset -p 2 ${t##*/} >/dev/null && echo "BENCH-PIN vmm=$vmm$tag thread ${t##*/} on CPU 1" ;;
+		*) taskset -p 1 ${t##*/} >/dev/null ;;
+		esac
+	done
+}
 
 # run VMM TAG [warden options]: one VM with the workload; prints BENCH-RESULT lines.
 run() {
 	vmm=$1 tag=$2
 	shift 2
 	rm -f /tmp/out /tmp/stats.json
-	echo "$RHIST" >$T/kvm_exit/trigger
-	echo "$MHIST" >$T/kvm_msr/trigger 2>/dev/null
-	echo "$HIST" >$T/kvm_userspace_exit/trigger
+	if [ $WINDOW = 1 ]; then
+		echo "$WX" >$T/kvm_exit/trigger
+		echo "$WM" >$T/kvm_msr/trigger
+		echo "$WU" >$T/kvm_userspace_exit/trigger
+		wtriggers ""
+		wlast="0 0 0 0 , , ,"
+	else
+		echo "$RHIST" >$T/kvm_exit/trigger
+		echo "$MHIST" >$T/kvm_msr/trigger 2>/dev/null
+		echo "$HIST" >$T/kvm_userspace_exit/trigger
+	fi
 	case $vmm in
 	qemu)
 		setsid qemu-system-x86_64 -enable-kvm -M microvm,rtc=on -cpu host -m 512 -smp 1 \
@@ -187,15 +292,26 @@ run() {
 			-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on -device virtio-net-pci,netdev=n0,romfile= \
 			</dev/null >/tmp/out 2>&1 &
 		;;
+	qemu-best-iopoll)
+		setsid qemu-system-x86_64 -enable-kvm -M q35 -cpu host,kvm-hint-dedicated=on -m 512 -smp 2 -name q,debug-threads=on \
+			-nodefaults -display none -serial stdio -no-reboot -kernel $KERNEL -initrd /guest/initrd.cpio.gz \
+			-append "$NOPCI_CMDLINE $IOPOLL_CMDLINE warden.run=\"$GUEST_CMD\"" \
+			-object iothread,id=io0,poll-max-ns=32768 \
+			-drive id=d0,file=/tmp/disk.img,format=raw,if=none,aio=io_uring \
+			-device virtio-blk-pci,drive=d0,iothread=io0,num-queues=2 \
+			-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on -device virtio-net-pci,netdev=n0,romfile= \
+			</dev/null >/tmp/out 2>&1 &
+		;;
 	warden)
 		setsid ${WBIN:-warden} run --kernel $KERNEL --initrd /guest/initrd.cpio.gz \
-			--mem 512 --cpus 1 --stats /tmp/stats.json "$@" \
+			--mem 512 --cpus ${WCPUS:-1} --stats /tmp/stats.json "$@" \
 			--disk /tmp/disk.img$DISKX --net tap=$TAP$NETX \
 			--cmdline "$CL warden.run=\"$GUEST_CMD\"" </dev/null >/tmp/out 2>&1 &
 		;;
 	esac
 	pid=$!
 	t0=$EPOCHREALTIME
+	pinned=0
 	k=0  # (not i: the round loop below uses it)
 	while [ ! -e /sys/class/net/$TAP ] && [ $k -lt 200 ]; do sleep 0.05; k=$((k + 1)); done
 	ip addr add 10.0.2.1/24 dev $TAP 2>/dev/null
@@ -211,9 +327,18 @@ run() {
 		# Whole workload names only: the guest's line may be half
 		# written when we look ("BENCH-BEGIN ne" was once taken for a
 		# workload of its own).
-		for m in $(grep -oE 'BENCH-(BEGIN|END) (seqwrite|seqread|randread|nettx|netrx)\b' /tmp/out | tr ' ' '_'); do
+		if [ $PIN_VCPU1 = 1 ] && [ $pinned = 0 ] && pin $pid; then pinned=1; fi
+		for m in $(grep -oE 'BENCH-(BEGIN|END) (seqwrite|seqread|randread|nettx|netrx|iopoll[rw](1|32))\b' /tmp/out | tr ' ' '_'); do
 			case " $seen " in *" $m "*) continue ;; esac
 			seen="$seen $m"
+			if [ $WINDOW = 1 ]; then
+				# Paused between windows: a window's start is the last one's end.
+				case $m in
+				BENCH-BEGIN_*) echo "SNAP $m $wlast" >>/tmp/snaps ;;
+				*) wlast=$(snapw); echo "SNAP $m $wlast" >>/tmp/snaps ;;
+				esac
+				continue
+			fi
 			echo "SNAP $m $(snap)" >>/tmp/snaps
 			if [ "$m" = BENCH-BEGIN_netrx ]; then
 				sleep 1
@@ -227,9 +352,16 @@ run() {
 	wait $pid
 	rc=$?
 	kill $ncpid 2>/dev/null
-	echo "!$RHIST" >$T/kvm_exit/trigger
-	echo "!$MHIST" >$T/kvm_msr/trigger 2>/dev/null
-	echo "!$HIST" >$T/kvm_userspace_exit/trigger
+	if [ $WINDOW = 1 ]; then
+		wtriggers "!"
+		echo "!$WX" >>$T/kvm_exit/trigger
+		echo "!$WM" >>$T/kvm_msr/trigger
+		echo "!$WU" >>$T/kvm_userspace_exit/trigger
+	else
+		echo "!$RHIST" >$T/kvm_exit/trigger
+		echo "!$MHIST" >$T/kvm_msr/trigger 2>/dev/null
+		echo "!$HIST" >$T/kvm_userspace_exit/trigger
+	fi
 	sed "s/^/  $vmm$tag| /" /tmp/out | grep -v '^ *$' | tail -40
 	# Per workload: guest-timed seconds, all exits, userspace exits, packets.
 	tr -d '\r' </tmp/out | grep '^BENCH-END ' >/tmp/ends
@@ -237,7 +369,8 @@ run() {
 		FILENAME == "/tmp/ends" { gs[$2] = $4 - $3; next }
 		/^SNAP BENCH-BEGIN_/ { w=substr($2, 13); e[w]=$4; u[w]=$5; p[w]=$6
 			n = split($7, rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) r0[w, kv[1]] = kv[2]
-			n = split($8, rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) m0[w, kv[1]] = kv[2] }
+			n = split($8, rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) m0[w, kv[1]] = kv[2]
+			w0[w] = NF >= 9 ? $9 : "" }
 		/^L1SEND/ { printf "BENCH-L1SEND vmm=%s%s rc=%d s=%s\n", vmm, tag, rc, $2 }
 		/^SNAP BENCH-END_/ { w=substr($2, 11);
 			printf "BENCH-RESULT vmm=%s%s work=%s s=%.4f exits=%d uexits=%d pkts=%d rc=%d\n",
@@ -249,7 +382,15 @@ run() {
 			line = ""; n = split($8, rs, ",")
 			for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2 && kv[2] - m0[w, kv[1]] > 0)
 				line = line " " kv[1] "=" (kv[2] - m0[w, kv[1]])
-			printf "BENCH-MSRS vmm=%s%s work=%s rc=%d%s\n", vmm, tag, w, rc, line }' /tmp/ends /tmp/snaps
+			printf "BENCH-MSRS vmm=%s%s work=%s rc=%d%s\n", vmm, tag, w, rc, line
+			if (NF >= 9) { # a window: its exits by vCPU
+				n = split(w0[w], rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) v0[kv[1]] = kv[2]
+				line = ""; n = split($9, rs, ",")
+				for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) line = line " " kv[1] "=" (kv[2] - v0[kv[1]])
+				printf "BENCH-VCPUS vmm=%s%s work=%s rc=%d%s\n", vmm, tag, w, rc, line
+				delete v0 } }' /tmp/ends /tmp/snaps
+	grep -o 'BENCH-IOPOLL .*' /tmp/out | tr -d '\r' | sed "s/^BENCH-IOPOLL /BENCH-IOPOLL vmm=$vmm$tag rc=$rc /"
+	grep -o 'uringio: .*' /tmp/out | tr -d '\r' | sed "s/^/BENCH-URING vmm=$vmm$tag rc=$rc /"
 	grep -o 'randread: .*' /tmp/out | sed "s/^/BENCH-RAND vmm=$vmm$tag rc=$rc /"
 	echo "BENCH-RUN vmm=$vmm$tag kernel=$KERNEL rc=$rc"
 	[ -f /tmp/stats.json ] && { echo "BENCH-JSON vmm=$vmm$tag"; cat /tmp/stats.json | tr -d '\n '; echo; }
@@ -266,8 +407,12 @@ config() {
 	warden-pci-vhost) NETX=,vhost=on; run warden -pci-vhost --transport pci ;;
 	warden-base-pci-vhost) NETX=,vhost=on WBIN=/extra/warden-base; run warden -base-pci-vhost --transport pci ;;
 	warden-pci-poll-vhost) DISKX=,poll NETX=,vhost=on,poll; run warden -pci-poll-vhost --transport pci ;;
+	qemu-best-iopoll) run qemu-best-iopoll "" ;;
+	warden-pci-iopoll)
+		DISKX=,queues=2,poll=10000 WCPUS=2 CL="$NOPCI_CMDLINE $IOPOLL_CMDLINE"
+		run warden -pci-iopoll --transport pci --kvm-hint-realtime ;;
 	esac
-	NETX= DISKX= WBIN=
+	NETX= DISKX= WBIN= WCPUS= CL=$NOPCI_CMDLINE
 }
 REVERSED=
 for c in $CONFIGS; do REVERSED="$c $REVERSED"; done
@@ -306,7 +451,7 @@ set -e
 {
     echo "### virtio benchmark ($(date -u +%Y-%m-%dT%H:%MZ), emulated AMD-V tier, guest kernel $(bench_guest_kernel) as $KERNEL under both VMMs)"
     echo
-    echo "Command: \`ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" WORKLOADS=\"$WORKLOADS\" KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
+    echo "Command: \`${L1_APPEND:+L1_APPEND=\"$L1_APPEND\" }PIN_VCPU1=$PIN_VCPU1 IOPOLL_BS=$IOPOLL_BS ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" WORKLOADS=\"$WORKLOADS\" KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
     echo
     bench_facts emu | sed 's/^/    /'
     tr -d '\r' <"$LOG" | grep '^fact: L1' | sed 's/^/    /' || true

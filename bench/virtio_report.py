@@ -38,6 +38,10 @@ nmsrs = defaultdict(int)
 rand = defaultdict(list)
 l1send = defaultdict(list)
 runs = defaultdict(int)
+# The polled workloads (iopoll*): exits by vCPU, and the guest's checks
+# (io_poll, the disk's interrupts before and after).
+vcpus = defaultdict(lambda: defaultdict(list))  # (vmm, work) -> "vcpuN" -> [count per run]
+iopoll = defaultdict(list)                      # vmm -> [dict of the BENCH-IOPOLL words per run]
 # warden's virtio-net device counters over a whole run (its stats JSON, the
 # BENCH-JSON line after "BENCH-JSON vmm=X"): interrupts warden sent (with
 # vhost-net: relayed; those vhost sent straight to KVM are not counted).
@@ -107,6 +111,23 @@ for log in logs:
                 if v.isdigit():
                     msrs[key][k].append(int(v))
             continue
+        m = re.match(r"BENCH-VCPUS vmm=(\S+) work=(\S+) rc=(\d+)(.*)", line)
+        if m:
+            if m.group(3) == "0":
+                for kv in m.group(4).split():
+                    k, _, v = kv.partition("=")
+                    if v.lstrip("-").isdigit():
+                        vcpus[(m.group(1), m.group(2))][k].append(int(v))
+            continue
+        m = re.match(r"BENCH-IOPOLL vmm=(\S+) rc=(\d+) (.*)", line)
+        if m:
+            if m.group(2) == "0":
+                words = dict(kv.partition("=")[::2] for kv in m.group(3).split())
+                if "io_poll" in words:
+                    iopoll[m.group(1)].append(words)
+                elif iopoll[m.group(1)]:
+                    iopoll[m.group(1)][-1].update(words)
+            continue
         m = re.match(r"BENCH-RAND vmm=(\S+) rc=(\d+) randread: .* ([\d.]+) IOPS", line)
         if m:
             if m.group(2) == "0":
@@ -145,9 +166,13 @@ units = {
     "nettx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
     "netrx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
 }
-WORKS = ["seqwrite", "seqread", "randread", "nettx", "netrx"]
+# uringio with IOPOLL (bench/virtio.sh): BLK_MIB each, counted in windows.
+IOPOLL_WORKS = ["iopollw1", "iopollr1", "iopollw32", "iopollr32"]
+for w in IOPOLL_WORKS:
+    units[w] = ("per 100 MiB", lambda r: blk_mib / 100.0)
+WORKS = ["seqwrite", "seqread", "randread", "nettx", "netrx"] + IOPOLL_WORKS
 order = ["qemu", "qemu-best", "warden", "warden-pci", "warden-pci-poll", "warden-pci-vhost",
-         "warden-pci-poll-vhost"]
+         "warden-pci-poll-vhost", "qemu-best-iopoll", "warden-pci-iopoll"]
 vmms = [v for v in order if v in res] + sorted(v for v in res if v not in order)
 print(f"- sizes: {blk_mib} MiB sequential, {RAND_READS} random 4 KiB reads, {net_mib} MiB TCP each way; "
       f"{len(logs)} log(s): {', '.join(os.path.basename(x) for x in logs)}")
@@ -163,7 +188,7 @@ for vmm in vmms:
         rs = res[vmm][work]
         if not rs:
             continue
-        if work in ("seqwrite", "seqread"):
+        if work in ("seqwrite", "seqread") or work in IOPOLL_WORKS:
             tp = f"{med([blk_mib / r['s'] for r in rs if r['s'] > 0]):.1f} MiB/s"
         elif work == "randread":
             iops = med(rand[vmm])
@@ -198,6 +223,29 @@ if reasons:
             top = sorted(meds.items(), key=lambda kv: -kv[1])[:5]
             cells = ", ".join(f"{SVM.get(k, hex(k))} {v:.0f}" for k, v in top if v > 0)
             print(f"| {vmm} | {work} | {cells or '-'} |")
+
+if vcpus:
+    print()
+    print("The polled workloads' exits by vCPU (uringio runs on vCPU 1; median per run):")
+    print()
+    print("| VMM | workload | exits by vCPU |")
+    print("|---|---|---|")
+    for vmm in vmms:
+        for work in IOPOLL_WORKS:
+            d = vcpus.get((vmm, work))
+            if d:
+                print(f"| {vmm} | {work} | {', '.join(f'{k} {med(v):.0f}' for k, v in sorted(d.items()))} |")
+if iopoll:
+    print()
+    print("The guest's checks of the polled runs (/sys/block/vda/queue/io_poll, hardware queues, "
+          "the disk's interrupts in /proc/interrupts before and after the workloads):")
+    print()
+    print("| VMM | run | io_poll | queues | disk interrupts before / after |")
+    print("|---|---|---|---|---|")
+    for vmm in vmms:
+        for i, d in enumerate(iopoll.get(vmm, []), 1):
+            print(f"| {vmm} | {i} | {d.get('io_poll', '?')} | {d.get('hwq', '?')} | "
+                  f"{d.get('irq0', '?')} / {d.get('irq1', '?')} |")
 
 if netdev:
     print()
@@ -239,7 +287,7 @@ if msrs:
 # Issue 14's targets, where the configurations that measure them ran.
 def tput(vmm, work):
     rs = res[vmm][work]
-    if work in ("seqwrite", "seqread"):
+    if work in ("seqwrite", "seqread") or work in IOPOLL_WORKS:
         return med([blk_mib / r["s"] for r in rs if r["s"] > 0]) if rs else float("nan")
     if work == "randread":
         return med(rand[vmm])
@@ -259,6 +307,18 @@ for v in ("warden-pci-poll", "warden-pci-poll-vhost"):
             x = per(v, w, "exits", units[w][1])
             lines.append(f"| (a) polled sequential block I/O, at most 2 exits per 100 MiB | {v} {w} | "
                          f"{x:.0f} per 100 MiB | {verdict(x <= 2)} |")
+for v in ("warden-pci-iopoll", "qemu-best-iopoll"):
+    for w in IOPOLL_WORKS:
+        if res[v][w]:
+            x = per(v, w, "exits", units[w][1])
+            lines.append(f"| (a) polled sequential block I/O, at most 2 exits per 100 MiB | {v} {w} (uringio, IOPOLL) | "
+                         f"{x:.1f} per 100 MiB | {verdict(x <= 2)} |")
+if "qemu-best-iopoll" in res and "warden-pci-iopoll" in res:
+    for w in IOPOLL_WORKS:
+        q, me = tput("qemu-best-iopoll", w), tput("warden-pci-iopoll", w)
+        if q == q and me == me and q > 0:
+            lines.append(f"| (d) throughput at least 1.2x QEMU's best | warden-pci-iopoll {w} against qemu-best-iopoll | "
+                         f"{me / q:.2f}x | {verdict(me / q >= 1.2)} |")
 for v in ("warden-pci-poll-vhost",):
     for w in ("nettx", "netrx"):
         if res[v][w]:

@@ -108,7 +108,7 @@ INITRD="${WARDEN_GUEST_INITRD:-$OUT/initrd.cpio.gz}"
 EXTRA_KO=${WARDEN_GUEST_KO:-}
 [ -z "$EXTRA_KO" ] || [ -n "${WARDEN_GUEST_INITRD:-}" ] || die "WARDEN_GUEST_KO needs WARDEN_GUEST_INITRD (not the default initramfs)"
 [ -z "$EXTRA_KO" ] || [ -f "$EXTRA_KO" ] || die "WARDEN_GUEST_KO: no file $EXTRA_KO"
-inputs=(${EXTRA_KO:+"$EXTRA_KO"} "$ROOT/guest/init" "$ROOT/guest/root.sh" "$ROOT/guest/tools/warden-fail.c" "$ROOT/guest/tools/randread.c" "$ROOT/guest/tools/recwriter.c" "$ROOT/guest/tools/vsock.c" "$ROOT/tests/native/guests/vsock_exchange.h" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
+inputs=(${EXTRA_KO:+"$EXTRA_KO"} "$ROOT/guest/init" "$ROOT/guest/root.sh" "$ROOT/guest/tools/warden-fail.c" "$ROOT/guest/tools/randread.c" "$ROOT/guest/tools/uringio.c" "$ROOT/guest/tools/recwriter.c" "$ROOT/guest/tools/vsock.c" "$ROOT/tests/native/guests/vsock_exchange.h" "$ROOT/guest/build.sh" "$ROOT/scripts/moddeps.sh" "$KDIR/version" "$BUSYBOX")
 stale=${FORCE:-0}
 if [ "$stale" != 1 ] && [ -s "$INITRD" ]; then
     for f in "${inputs[@]}"; do
@@ -166,6 +166,9 @@ gcc -Os -static -nostdlib -fno-stack-protector -fno-pie -no-pie -s -Wall -Wextra
     -o "$STAGE/bin/warden-fail" "$ROOT/guest/tools/warden-fail.c" || die "cannot build guest/tools/warden-fail.c"
 # Benchmark tool (static: the guest has no C library).
 gcc -O2 -static -s -o "$STAGE/bin/randread" "$ROOT/guest/tools/randread.c" || die "cannot build guest/tools/randread.c"
+# io_uring with IOPOLL for the polling recipe (docs/virtio.md, "The guest's side").
+gcc -O2 -static -s -Wall -Wextra -Werror -o "$STAGE/bin/uringio" "$ROOT/guest/tools/uringio.c" ||
+    die "cannot build guest/tools/uringio.c"
 # Crash-consistency workload and checker (tests/emu/cases/durability.l1.sh).
 gcc -O2 -static -s -Wall -Wextra -Werror -o "$STAGE/bin/recwriter" "$ROOT/guest/tools/recwriter.c" ||
     die "cannot build guest/tools/recwriter.c"

@@ -17,3 +17,47 @@ case_run blkmq_notify --transport pci --cpus 2 --disk /tmp/blkmq.img,queues=2 \
 case_run blkmq_poll --transport pci --cpus 2 --disk /tmp/blkmq.img,queues=2,poll=10000 \
 	--cmdline "console=ttyS0 quiet panic=-1 8250.nr_uarts=1 warden.run=\"$BMQ_RUN\""
 rm -f /tmp/blkmq.img
+
+# The polling recipe end to end (docs/virtio.md, "The guest's side"): a
+# polled disk with 2 queues, 2 vCPUs with vCPU 1 off the tick and RCU
+# (nohz_full, rcu_nocbs), KVM_HINTS_REALTIME, virtio_blk reloaded with
+# poll_queues=1, then guest/tools/uringio on vCPU 1 writes 64 MiB of a
+# pattern and reads it back (checked word by word) with io_uring IOPOLL,
+# QD 8.  Around each timed loop the tool executes a CPUID of its own leaf
+# (0x57415201) and a VMMCALL with RAX 0x57415244; L1's KVM traces both
+# (kvm:kvm_cpuid, kvm:kvm_hypercall), and they switch a paused
+# kvm:kvm_exit histogram (by vCPU and SVM exit code) on and off, so L1's
+# KVM counts the exits of the two windows itself, nothing of warden's.
+# (Two events: one cannot hold an enable_hist and a disable_hist of the
+# same histogram.)  The closing VMMCALL's own exit is counted.  The guest
+# prints its disk interrupts before and after (the polled queue has none).
+T=/sys/kernel/debug/tracing/events/kvm
+[ -d $T ] || T=/sys/kernel/tracing/events/kvm
+BIO_HIST='hist:keys=vcpu_id,exit_reason:vals=hitcount:size=256:pause'
+BIO_ON='enable_hist:kvm:kvm_exit if function == 1463898625'
+BIO_OFF='disable_hist:kvm:kvm_exit if nr == 1463898692'
+BIO_RUN="m=/lib/modules/\$(uname -r)/\$(grep virtio_blk /lib/modules/\$(uname -r)/load-order); rmmod virtio_blk; \
+insmod \$m poll_queues=1; echo insmod=\$?; sleep 1; echo iopoll=\$(cat /sys/block/vda/queue/io_poll); \
+irq() { grep 'virtio[0-9]-req' /proc/interrupts | tr -s ' ' | cut -d' ' -f3,4 | tr ' \n' '++'; echo 0; }; \
+echo irq0=\$((\$(irq))); \
+uringio write /dev/vda --size 64M --bs 128K --qd 8 --iopoll --cpu 1 --verify --mark bio_w; echo uw=\$?; \
+uringio read /dev/vda --size 64M --bs 128K --qd 8 --iopoll --cpu 1 --verify --mark bio_r; echo ur=\$?; \
+echo irq1=\$((\$(irq)))"
+dd if=/dev/zero of=/tmp/blkmq.img bs=1M count=80 2>/dev/null
+# (>> : opening a trigger file with O_TRUNC removes the event's triggers.)
+if echo "$BIO_HIST" >>$T/kvm_exit/trigger && echo "$BIO_ON" >>$T/kvm_cpuid/trigger && echo "$BIO_OFF" >>$T/kvm_hypercall/trigger &&
+	grep -q '^enable_hist' $T/kvm_cpuid/trigger && grep -q '^disable_hist' $T/kvm_hypercall/trigger; then
+	case_run blkmq_iopoll --transport pci --cpus 2 --disk /tmp/blkmq.img,queues=2,poll=10000 --kvm-hint-realtime \
+		--cmdline "console=ttyS0 quiet panic=-1 8250.nr_uarts=1 nohz_full=1 rcu_nocbs=1 warden.run=\"$BIO_RUN\""
+	echo "@@BEGIN blkmq_iopoll_exits.txt"
+	cat $T/kvm_exit/hist
+	echo "@@END blkmq_iopoll_exits.txt"
+else
+	echo "@@BEGIN blkmq_iopoll_exits.txt"
+	echo "skipped: L1's tracefs took no enable_hist trigger on kvm:kvm_cpuid or disable_hist on kvm:kvm_hypercall"
+	echo "@@END blkmq_iopoll_exits.txt"
+fi
+echo "!$BIO_OFF" >>$T/kvm_hypercall/trigger 2>/dev/null
+echo "!$BIO_ON" >>$T/kvm_cpuid/trigger 2>/dev/null
+echo "!$BIO_HIST" >>$T/kvm_exit/trigger 2>/dev/null
+rm -f /tmp/blkmq.img
