@@ -151,9 +151,12 @@ l1_checks() {
 	done
 }
 
-# run_l1 DIR: L1 runs the cases once; its console in DIR/l1.log.
+# run_l1 DIR: L1 runs the cases once; its console in DIR/l1.log.  Under
+# the TCG lock, as the bench scripts' L1s (bench/tcg-lock.sh, re-entrant):
+# two L1s at once on a 2-core host slow both and spoil any figure taken
+# meanwhile.
 run_l1() {
-	bash tests/emu/l1.sh --smp 4 --mem 6144 --timeout 1200 tests/emu/l1-tests.sh "${extras[@]}" >"$1/l1.log" 2>&1
+	bash bench/tcg-lock.sh bash tests/emu/l1.sh --smp 4 --mem 6144 --timeout 1200 tests/emu/l1-tests.sh "${extras[@]}" >"$1/l1.log" 2>&1
 }
 # l1_with_rerun DIR: runs L1, and once more if l1.sh stopped it (status
 # 126) and l1_stop_decision says rerun; sets st (l1.sh's last status) and
