@@ -26,12 +26,31 @@
 static pid_t jailed = -1;
 static bool entered; /* this process is the jailed one */
 
+/* Seconds the jailed process has to end after a second SIGTERM (which
+ * tells warden to stop at once: docs/shutdown.md) before the starting
+ * process kills it. */
+#define JAIL_STOP_GRACE_S 5
+
 /* The starting process passes SIGTERM on (SIGINT from the terminal
- * reaches the jailed process itself: it is in the same process group). */
+ * reaches the jailed process itself: it is in the same process group).
+ * The jailed process is its PID namespace's init, which no signal of
+ * ours can end unless it handles it: one that hangs (stopped, or stuck
+ * in a sanitizer's crash report) would keep warden running forever.  So
+ * a second SIGTERM also starts a grace period, after which SIGALRM kills
+ * the jail. */
 static void pass_on(int sig)
 {
-	if (jailed > 0)
-		kill(jailed, sig);
+	static volatile sig_atomic_t terms;
+
+	if (jailed <= 0)
+		return;
+	if (sig == SIGALRM) {
+		kill(jailed, SIGKILL);
+		return;
+	}
+	kill(jailed, sig);
+	if (++terms == 2)
+		alarm(JAIL_STOP_GRACE_S);
 }
 
 static _Noreturn void wait_for_jail(const char *cgroup)
@@ -40,9 +59,12 @@ static _Noreturn void wait_for_jail(const char *cgroup)
 	int st = 0;
 
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGINT, SIG_IGN);
 	while (waitpid(jailed, &st, 0) < 0 && errno == EINTR)
 		;
+	alarm(0); /* reaped: its pid may be anyone's now */
+	jailed = -1;
 	jail_cgroup_remove(cgroup);
 	/* _exit: nothing to flush here, and a sanitizer's leak check at exit
 	 * could not clone its tracer into the jail's PID namespace, now gone. */

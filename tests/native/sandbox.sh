@@ -226,6 +226,24 @@ jail_checks() {
 	expect_eq "jail: SIGTERM reaches the jailed warden; its status is passed on (7)" 7 "$(rc $n)"
 	[ -n "$cg" ] && expect_eq "jail: the cgroup is removed at the end" gone \
 		"$([ -d /sys/fs/cgroup/warden-$SB_PID ] && echo present || echo gone)"
+
+	# A jailed process that cannot end (stopped here; a hang, in life) is
+	# its PID namespace's init, which SIGTERM cannot end: the starting
+	# process kills it 5 s after the second SIGTERM (without that, only
+	# sandbox_bg's watchdog would end it, at 60 s).
+	n=sb-jail-stuck
+	sandbox_bg $n $B/warden --kernel "$SPIN" --kernel-format flat --jail "$d" --jail-uid 65534
+	sleep 1.5
+	cpid=$(cat /proc/$SB_PID/task/$SB_PID/children 2>/dev/null | awk '{ print $1 }')
+	[ -n "$cpid" ] && kill -STOP "$cpid"
+	t=$(date +%s)
+	kill -TERM $SB_PID
+	sleep 0.5
+	kill -TERM $SB_PID
+	sandbox_wait $n
+	t=$(($(date +%s) - t))
+	expect_eq "jail: a jailed process that hangs is killed after the second SIGTERM's grace (status 137, in 4-15 s)" \
+		"137 yes" "$(rc $n) $([ "$t" -ge 4 ] && [ "$t" -le 15 ] && echo yes || echo "no: $t s")"
 }
 
 # `warden jailer`: Firecracker's jailer command line, started as Kata
