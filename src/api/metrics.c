@@ -14,6 +14,7 @@
 #include "api/api_state.h"
 #include "core/vm.h"
 #include "util/error.h"
+#include "util/thread.h"
 #include "sandbox/seccomp.h"
 
 /* The device groups, Firecracker's names, by warden's device names. */
@@ -213,7 +214,6 @@ static void *periodic(void *arg)
 static int start_thread(struct api *a)
 {
 	struct api_metrics *m = &a->metrics;
-	sigset_t all, old;
 	int e;
 
 	m->period_ms = period_ms();
@@ -221,10 +221,7 @@ static int start_thread(struct api *a)
 	if (m->stop_fd < 0)
 		return fail_errno(ERR_HOST, "metrics: eventfd");
 	/* Signals are for the main thread (a first SIGTERM asks the guest). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	e = pthread_create(&m->thread, NULL, periodic, a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	e = thread_start_unsignalled(&m->thread, periodic, a);
 	if (e) {
 		errno = e;
 		return fail_errno(ERR_HOST, "metrics: thread");

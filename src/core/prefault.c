@@ -11,6 +11,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
@@ -84,18 +85,12 @@ out:
 
 void prefault_start(struct prefault *pf, const struct guest_mem *mem, enum prefault_mode mode)
 {
-	sigset_t all, old;
-
 	memset(pf, 0, sizeof(*pf));
 	atomic_init(&pf->stop, false);
 	pf->nspans = prefault_plan(mem, mode, pf->spans);
 	if (pf->nspans == 0)
 		return;
-	/* Signals are for the vCPU and main threads: the helper blocks them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	pf->running = pthread_create(&pf->thread, NULL, prefault_thread, pf) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pf->running = thread_start_unsignalled(&pf->thread, prefault_thread, pf) == 0;
 	if (!pf->running)
 		log_debug("prefault: no helper thread; the guest faults its memory in itself");
 }

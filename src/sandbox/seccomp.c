@@ -23,6 +23,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/stamp.h"
+#include "util/thread.h"
 
 /* Filters are at most this long (BPF instructions); the kernel's limit
  * is 4096 per filter. */
@@ -215,8 +216,6 @@ int seccomp_wait(void)
 
 int seccomp_setup(enum seccomp_mode m, void (*before_exit)(void))
 {
-	sigset_t all, old;
-
 	seccomp_wait(); /* an earlier set-up's (the unit tests make several) */
 	mode = m;
 	if (m == SECCOMP_OFF)
@@ -224,14 +223,9 @@ int seccomp_setup(enum seccomp_mode m, void (*before_exit)(void))
 	/* glibc reads the time zone (/etc/localtime) at a thread's first
 	 * time conversion, even gmtime_r's: now, while open is allowed. */
 	tzset();
-	/* No signal for the builder: main's handlers are for the threads
-	 * that run the VM. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	pthread_mutex_lock(&build_lock);
-	building = pthread_create(&builder, NULL, build_all, NULL) == 0;
+	building = thread_start_unsignalled(&builder, build_all, NULL) == 0;
 	pthread_mutex_unlock(&build_lock);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!building) { /* no thread: built here, as before */
 		build_all(NULL);
 		if (seccomp_wait() < 0)

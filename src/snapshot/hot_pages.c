@@ -19,6 +19,7 @@
 #include "util/error.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22 /* Linux 5.14 */
@@ -173,19 +174,12 @@ static void *prefetch_thread(void *arg)
 
 void hot_prefetch_start(struct hot_prefetcher *p, struct guest_mem *m, const char *mem_path)
 {
-	sigset_t all, old;
-
 	*p = (struct hot_prefetcher){ .m = m, .armed = true };
 	if (snprintf(p->path, sizeof(p->path), "%s", mem_path) >= (int)sizeof(p->path)) {
 		p->armed = false; /* no hint for a path this long (hot_path) */
 		return;
 	}
-	/* No signal for it: main's handlers are for the threads that run
-	 * the VM. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	p->started = pthread_create(&p->thread, NULL, prefetch_thread, p) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	p->started = thread_start_unsignalled(&p->thread, prefetch_thread, p) == 0;
 	if (!p->started)
 		p->result = hot_prefetch(m, p->path);
 }
