@@ -133,8 +133,8 @@ static int api_setup(struct cli_options *o)
  * snapshot of it restores as any other (docs/snapshot.md). */
 static int api_machine(int argc, char **argv, const struct cli_options *o)
 {
-	char **args;
-	int n, ret;
+	char **args = NULL;
+	int n = 0, ret;
 
 	if (!o->api_sock && !o->config_file)
 		return 0;

@@ -181,7 +181,11 @@ EXIT_PATH void stats_flush(struct exit_stats *s)
 {
 	unsigned n = atomic_load_explicit(&s->npending, memory_order_relaxed);
 
-	for (unsigned i = 0; i < n && i < STATS_PENDING; i++) {
+	if (n > STATS_PENDING)
+		n = STATS_PENDING;
+	if (s->sink && n)
+		s->sink(s->sink_ctx, s->pending, n);
+	for (unsigned i = 0; i < n; i++) {
 		const struct exit_sample *x = &s->pending[i];
 		struct exit_cost *c = cell_of(s, x->cell), *sp = cell_of(s, x->spill);
 

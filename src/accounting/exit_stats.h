@@ -81,6 +81,14 @@ struct exit_sample {
 #define STATS_PENDING 32
 #define STATS_NO_CELL 0xffff
 
+/* Another reader of each exit's sample, handed the samples in order at
+ * every flush (every STATS_PENDING exits, and when the vCPU's thread
+ * ends), on the vCPU's thread, before they go into the cells: for a
+ * measurement that must not add work of its own to every exit (the lab's
+ * `bench exits`, src/lab/exits_run.c).  An exit's RETURN part comes with
+ * the next exit's sample (ret, ret_cell != STATS_NO_CELL). */
+typedef void stats_sample_sink(void *ctx, const struct exit_sample *x, unsigned n);
+
 /* One vCPU's exits, as its thread records them (no locking: one writer).
  * Each exit is charged to ONE exit_cost, the cell of its (reason, owner)
  * pair; the tables by reason, by device and "unclaimed" are sums of
@@ -99,6 +107,8 @@ struct exit_stats {
 	 * sample, so that a reader on another thread (GET /stats) can add
 	 * them to its view: an idle vCPU's last exits are not left out. */
 	_Atomic unsigned npending;
+	stats_sample_sink *sink; /* NULL: none; set before the vCPU runs */
+	void *sink_ctx;
 	struct exit_sample pending[STATS_PENDING];
 	struct last_exits last; /* for the crash report (not merged) */
 	/* Pair cells: pair_of[reason][owner] is 1 + the index in pair[], or

@@ -33,8 +33,9 @@ static uint32_t drain_coalesced(struct vm *vm);
 
 /* One access of LEN bytes at ADDR, routed to its owner.  DRAIN: first
  * deliver what KVM queued in the coalesced ring, when the access has an
- * owner (drain_coalesced says why). */
-EXIT_PATH static void route(struct vm *vm, struct exit_record *r, uint8_t *data, bool drain)
+ * owner (drain_coalesced says why).  Inlined into its callers: a call and
+ * its return are two jump-target lookups in the emulated tier (util/hot.h). */
+EXIT_PATH static inline __attribute__((always_inline)) void route(struct vm *vm, struct exit_record *r, uint8_t *data, bool drain)
 {
 	/* An MSR access covers one index, whatever its 8 bytes of data. */
 	unsigned len = r->space == BUS_MSR ? 1 : r->size;

@@ -39,10 +39,15 @@
 
 /* --- the bench devices: a port range, an MMIO window, an MSR --------------- */
 
+struct machine;
+
 struct bench_dev {
 	struct device dev;
 	uint64_t msr_value; /* the MSR device's register */
+	struct machine *marks; /* the port device: whose marks it answers */
 };
+
+static void bench_mark(struct machine *m, uint8_t what);
 
 static void bench_read(struct device *d, unsigned range, uint64_t off, uint8_t *data, unsigned len)
 {
@@ -59,9 +64,10 @@ static void bench_write(struct device *d, unsigned range, uint64_t off, const ui
 	struct bench_dev *b = d->priv;
 
 	(void)range;
-	(void)off;
 	if (d->res.range[0].space == BUS_MSR && len == sizeof(b->msr_value))
 		memcpy(&b->msr_value, data, len);
+	else if (b->marks && off == PORT_LAB_MARK - PORT_LAB && len == 1)
+		bench_mark(b->marks, data[0]);
 }
 
 static void bench_destroy(struct device *d)
@@ -89,9 +95,21 @@ static struct bench_dev *bench_add(struct vm *vm, const char *name, struct devic
 
 /* --- the machine ------------------------------------------------------------ */
 
+/* What the guest's marks saw, read by the bench port device on the mark's
+ * own exit: KVM's exit counter (all vCPUs) and the writes delivered from
+ * the coalesced ring so far (the ring is drained before the mark reaches
+ * the device). */
+struct marks {
+	_Atomic bool inside; /* between the marks */
+	bool kvm_ok;
+	uint64_t kvm_begin, kvm_end;
+	uint64_t coalesced_begin, coalesced_end;
+};
+
 struct machine {
 	struct vm vm;
 	bool created;
+	struct marks marks;
 	uint64_t mmio;      /* the bench MMIO device's window */
 	uint64_t coalesced; /* and its coalesced page */
 	int efd;            /* the ioeventfd's eventfd, or -1 */
@@ -189,6 +207,31 @@ static bool kvm_exits(struct machine *m, uint64_t *sum)
 	return true;
 }
 
+/* The writes delivered from the coalesced ring to M's devices so far. */
+static uint64_t coalesced_delivered(struct machine *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < m->vm.ndevices; i++)
+		n += __atomic_load_n(&m->vm.devices[i]->coalesced, __ATOMIC_RELAXED);
+	return n;
+}
+
+static void bench_mark(struct machine *m, uint8_t what)
+{
+	struct marks *k = &m->marks;
+
+	if (what == LAB_MARK_BEGIN) {
+		k->kvm_ok = kvm_exits(m, &k->kvm_begin);
+		k->coalesced_begin = coalesced_delivered(m);
+		atomic_store(&k->inside, true);
+	} else if (what == LAB_MARK_END) {
+		atomic_store(&k->inside, false);
+		k->kvm_ok = k->kvm_ok && kvm_exits(m, &k->kvm_end);
+		k->coalesced_end = coalesced_delivered(m);
+	}
+}
+
 static uint64_t guest_mem_mib(uint32_t iterations)
 {
 	uint64_t need = LAYOUT_LAB_SAMPLES + (uint64_t)iterations * sizeof(uint64_t);
@@ -240,7 +283,7 @@ static int machine_create(struct machine *m, const struct lab_run_config *c, con
 		.kernel = "warden bench exits' built-in guest", .format = KERNEL_ELF,
 		.kernel_img = (uint8_t *)lab_exits_guest, .kernel_len = lab_exits_guest_size(), .kernel_fd = -1,
 	};
-	struct bench_dev *mmio;
+	struct bench_dev *port, *mmio;
 	struct serial *com1;
 	uint32_t msr = c->msr ? c->msr : LAB_MSR;
 
@@ -253,9 +296,9 @@ static int machine_create(struct machine *m, const struct lab_run_config *c, con
 	m->created = true;
 	/* The devices every warden VM has, so the bus is as busy as usual. */
 	if (platform_create(&m->vm, &com1) < 0 ||
-	    !bench_add(&m->vm, "bench-port",
+	    !(port = bench_add(&m->vm, "bench-port",
 		       (struct device_resources){ .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_LAB, PORT_LAB_LEN) },
-						  .gsi = DEVICE_NO_GSI }) ||
+						  .gsi = DEVICE_NO_GSI })) ||
 	    !(mmio = bench_add(&m->vm, "bench-mmio",
 			       (struct device_resources){ .nranges = 2,
 							  .range = { DEVICE_RANGE(BUS_MMIO, DEVICE_ANY_BASE, MMIO_WINDOW),
@@ -265,6 +308,7 @@ static int machine_create(struct machine *m, const struct lab_run_config *c, con
 		       (struct device_resources){ .nranges = 1, .range = { DEVICE_RANGE(BUS_MSR, msr, 1) },
 						  .gsi = DEVICE_NO_GSI }))
 		return -1;
+	port->marks = m;
 	m->mmio = mmio->dev.res.range[0].base;
 	m->coalesced = mmio->dev.res.range[1].base;
 	if (boot_load(&m->vm, &spec) < 0)
@@ -391,32 +435,73 @@ static void timed_out(struct machine *m, const struct lab_run_config *c, struct 
 		snprintf(out->error, sizeof(out->error), "timed out after %.0f s", c->timeout_s);
 }
 
-/* --- warden: the one exit path, watched through the observer hooks ------- */
+/* --- warden: the one exit path, and each exit's share ------------------- */
 
+/* One vCPU's exits between the guest's marks, and each one's share. */
+struct window {
+	bool counted;     /* the last exit was inside (its return is to come) */
+	unsigned marks;   /* marks seen (the accounting's samples) */
+	uint64_t handled; /* the last counted exit's decode + emulate */
+	uint64_t exits, decode, emulate, ret;
+	uint64_t *shares; /* per exit, room for CAP */
+	uint32_t nshares, cap;
+};
+
+/* The next exit of a vCPU, in order: its decode and emulate, and the
+ * return of the exit before it (HAS_RET), which completes that one's share
+ * if it was counted.  INSIDE: between the marks; MARK: a mark itself,
+ * never counted. */
+static void window_exit(struct window *w, bool inside, bool mark, bool has_ret, uint64_t ret,
+			uint64_t decode, uint64_t emulate)
+{
+	if (has_ret && w->counted) {
+		w->ret += ret;
+		if (w->nshares < w->cap)
+			w->shares[w->nshares++] = w->handled + ret;
+	}
+	w->counted = inside && !mark;
+	if (!w->counted)
+		return;
+	w->exits++;
+	w->decode += decode;
+	w->emulate += emulate;
+	w->handled = decode + emulate;
+}
+
+/* With the accounting on and one vCPU, the shares come from the
+ * accounting's own samples, handed over every STATS_PENDING exits
+ * (stats_sample_sink): the exit path runs as in `warden run`, with no
+ * observer of the lab's around it (one more call, its code and data
+ * pages at every exit, which the share measured would include). */
+static void window_sink(void *ctx, const struct exit_sample *x, unsigned n)
+{
+	struct window *w = ctx;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool mark = x[i].access && x[i].space == BUS_PIO && x[i].addr == PORT_LAB_MARK;
+
+		window_exit(w, w->marks == 1, mark, x[i].ret_cell != STATS_NO_CELL, x[i].ret,
+			    x[i].decode, x[i].emulate);
+		w->marks += mark;
+	}
+}
+
+/* Otherwise (--no-accounting, or two vCPUs) an observer of the lab's sees
+ * each exit as it comes, around the accounting if there is one. */
 struct watch {
-	struct vm_observer inner; /* warden's accounting (the recorder) */
+	struct vm_observer inner; /* warden's accounting (the recorder), or none */
 	struct machine *m;
-	_Atomic bool measuring;
-	bool kvm_ok;
-	uint64_t kvm_begin, kvm_end;
 	struct watch_vcpu {
-		_Alignas(64) bool counted; /* the last exit was inside the marks
-					    * (a cache line per vCPU thread) */
+		_Alignas(64) struct window win; /* a cache line per vCPU thread */
 		struct watch *w;   /* this vCPU's exits get this entry (watch_start) */
 		void *inner_vctx;  /* and hand the accounting its own context */
-		uint64_t handled; /* its decode + emulate, until its return comes */
-		uint64_t exits, decode, emulate, ret, coalesced;
-		uint64_t *shares; /* per exit, room for CAP */
-		uint32_t nshares, cap;
 	} v[LAB_MAX_VCPUS];
 };
 
-static int mark_of(const struct exit_record *r)
+static bool is_mark(const struct exit_record *r)
 {
-	if (r->kind == EXIT_ACCESS && r->space == BUS_PIO && r->addr == PORT_LAB_MARK && r->write &&
-	    r->size == 1 && r->count == 1)
-		return r->data[0];
-	return 0;
+	return r->kind == EXIT_ACCESS && r->space == BUS_PIO && r->addr == PORT_LAB_MARK && r->write &&
+	       r->size == 1 && r->count == 1;
 }
 
 static void *watch_start(void *ctx, unsigned vcpu)
@@ -431,16 +516,6 @@ static void *watch_start(void *ctx, unsigned vcpu)
 	return &w->v[vcpu];
 }
 
-/* The way back into KVM_RUN of VCPU's last exit: the rest of its share. */
-static void add_return(struct watch *w, unsigned vcpu, uint64_t ticks)
-{
-	if (vcpu < LAB_MAX_VCPUS && w->v[vcpu].counted) {
-		w->v[vcpu].ret += ticks;
-		if (w->v[vcpu].nshares < w->v[vcpu].cap)
-			w->v[vcpu].shares[w->v[vcpu].nshares++] = w->v[vcpu].handled + ticks;
-	}
-}
-
 static void watch_end(void *ctx, unsigned vcpu)
 {
 	struct watch *w = ctx;
@@ -449,45 +524,52 @@ static void watch_end(void *ctx, unsigned vcpu)
 		w->inner.vcpu_end(w->inner.ctx, vcpu);
 }
 
-/* VCTX: the vCPU's entry (watch_start). */
+/* VCTX: the vCPU's entry (watch_start).  The marks' device has already
+ * run: INSIDE is true from the begin mark's own exit on. */
 static void watch_exit(void *vctx, unsigned vcpu, const struct exit_record *r)
 {
 	struct watch_vcpu *wv = vctx;
-	struct watch *w;
-	int mark;
 
 	if (!wv)
 		return;
-	w = wv->w;
-	if (w->inner.exit)
-		w->inner.exit(wv->inner_vctx, vcpu, r);
-	if (r->has_return)
-		add_return(w, vcpu, r->return_ticks);
-	mark = mark_of(r);
-	w->v[vcpu].counted = false;
-	if (mark == LAB_MARK_BEGIN) {
-		w->kvm_ok = kvm_exits(w->m, &w->kvm_begin);
-		atomic_store(&w->measuring, true);
-	} else if (mark == LAB_MARK_END) {
-		atomic_store(&w->measuring, false);
-		w->kvm_ok = w->kvm_ok && kvm_exits(w->m, &w->kvm_end);
-	} else if (atomic_load_explicit(&w->measuring, memory_order_relaxed)) {
-		w->v[vcpu].counted = true;
-		w->v[vcpu].exits++;
-		w->v[vcpu].decode += r->t_decoded - r->t_exit;
-		w->v[vcpu].emulate += r->t_done - r->t_decoded;
-		w->v[vcpu].handled = r->t_done - r->t_exit;
-		w->v[vcpu].coalesced += r->coalesced;
-	}
+	if (wv->w->inner.exit)
+		wv->w->inner.exit(wv->inner_vctx, vcpu, r);
+	window_exit(&wv->win, atomic_load_explicit(&wv->w->m->marks.inside, memory_order_relaxed),
+		    is_mark(r), r->has_return, r->return_ticks, r->t_decoded - r->t_exit,
+		    r->t_done - r->t_decoded);
 }
 
+/* A way back into KVM_RUN with no exit after it (the VM's end). */
 static void watch_return(void *ctx, unsigned vcpu, uint64_t ticks)
 {
 	struct watch *w = ctx;
 
 	if (w->inner.exit_return)
 		w->inner.exit_return(w->inner.ctx, vcpu, ticks);
-	add_return(w, vcpu, ticks);
+	if (vcpu < LAB_MAX_VCPUS)
+		window_exit(&w->v[vcpu].win, false, false, true, ticks, 0, 0);
+}
+
+/* The observer of M's VM: the accounting (RECORDER, or NULL for none)
+ * alone, its samples handed to W's windows, where it can (window_sink);
+ * else the lab's watch. */
+static void observe(struct machine *m, struct watch *w, struct recorder *recorder)
+{
+	struct vm_observer rec = { 0 };
+
+	w->m = m;
+	if (recorder)
+		recorder_observer(recorder, &rec);
+	if (recorder && m->vm.cfg.ncpus == 1) {
+		recorder->stats[0].sink = window_sink;
+		recorder->stats[0].sink_ctx = &w->v[0].win;
+		m->vm.obs = rec;
+		return;
+	}
+	w->inner = rec;
+	m->vm.obs = (struct vm_observer){ .ctx = w, .vcpu_start = watch_start,
+					  .vcpu_end = watch_end, .exit = watch_exit,
+					  .exit_return = watch_return };
 }
 
 static int run_warden(struct machine *m, const struct lab_run_config *c, struct lab_result *out)
@@ -505,24 +587,19 @@ static int run_warden(struct machine *m, const struct lab_run_config *c, struct 
 		free(w);
 		return fail(ERR_HOST, "out of memory");
 	}
-	w->m = m;
 	/* A row has at most one exit to warden per iteration. */
 	for (unsigned i = 0; i < n && i < LAB_MAX_VCPUS; i++) {
-		w->v[i].cap = c->iterations + 64;
-		w->v[i].shares = malloc(w->v[i].cap * sizeof(uint64_t));
-		if (!w->v[i].shares) {
+		w->v[i].win.cap = c->iterations + 64;
+		w->v[i].win.shares = malloc(w->v[i].win.cap * sizeof(uint64_t));
+		if (!w->v[i].win.shares) {
 			for (unsigned k = 0; k < i; k++)
-				free(w->v[k].shares);
+				free(w->v[k].win.shares);
 			free(stats);
 			free(w);
 			return fail(ERR_HOST, "out of memory");
 		}
 	}
-	if (!c->no_accounting)
-		recorder_observer(&rec, &w->inner);
-	m->vm.obs = (struct vm_observer){ .ctx = w, .vcpu_start = watch_start,
-					  .vcpu_end = watch_end, .exit = watch_exit,
-					  .exit_return = watch_return };
+	observe(m, w, c->no_accounting ? NULL : &rec);
 	if (vm_start(&m->vm) == 0) {
 		do
 			r = poll(&pfd, 1, (int)(c->timeout_s * 1000));
@@ -533,22 +610,25 @@ static int run_warden(struct machine *m, const struct lab_run_config *c, struct 
 	end = vm_stop(&m->vm);
 	if (r == 0)
 		timed_out(m, c, out);
-	out->shares = malloc(((size_t)w->v[0].nshares + (n > 1 ? w->v[1].nshares : 0) + 1) * sizeof(uint64_t));
+	out->shares = malloc(((size_t)w->v[0].win.nshares + (n > 1 ? w->v[1].win.nshares : 0) + 1) *
+			     sizeof(uint64_t));
 	for (unsigned i = 0; i < n && i < LAB_MAX_VCPUS; i++) {
+		const struct window *win = &w->v[i].win;
+
 		if (out->shares) {
-			memcpy(out->shares + out->nshares, w->v[i].shares, w->v[i].nshares * sizeof(uint64_t));
-			out->nshares += w->v[i].nshares;
+			memcpy(out->shares + out->nshares, win->shares, win->nshares * sizeof(uint64_t));
+			out->nshares += win->nshares;
 		}
-		free(w->v[i].shares);
-		out->exits += w->v[i].exits;
-		out->decode += w->v[i].decode;
-		out->emulate += w->v[i].emulate;
-		out->ret += w->v[i].ret;
-		out->coalesced += w->v[i].coalesced;
+		free(win->shares);
+		out->exits += win->exits;
+		out->decode += win->decode;
+		out->emulate += win->emulate;
+		out->ret += win->ret;
 	}
+	out->coalesced = m->marks.coalesced_end - m->marks.coalesced_begin;
 	/* Read during the marks' own exits: the end mark's is counted. */
-	out->kvm_exits_known = w->kvm_ok && w->kvm_end > w->kvm_begin;
-	out->kvm_exits = out->kvm_exits_known ? w->kvm_end - w->kvm_begin - 1 : 0;
+	out->kvm_exits_known = m->marks.kvm_ok && m->marks.kvm_end > m->marks.kvm_begin;
+	out->kvm_exits = out->kvm_exits_known ? m->marks.kvm_end - m->marks.kvm_begin - 1 : 0;
 	free(w);
 	free(stats);
 	if (!out->error[0] && end != VM_END_POWEROFF)

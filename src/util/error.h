@@ -9,12 +9,13 @@ enum err_class {
 	ERR_USAGE = 2, /* the user gave something we cannot use */
 };
 
-/* Record an error message (printf-style) of class CLS; returns -1. */
+/* Record an error message (printf-style) of class CLS; returns -1.
+ * cold: the paths that fail are moved out of line (util/log.h). */
 int fail(enum err_class cls, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3), cold));
 /* Same, appending ": strerror(errno)". */
 int fail_errno(enum err_class cls, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3), cold));
 
 const char *err_msg(void);
 enum err_class err_class(void);
