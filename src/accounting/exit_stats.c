@@ -1,12 +1,19 @@
 #include "accounting/exit_stats.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/hot.h"
+
+/* What an exit touches of its exit_stats, up to the end of the last exits'
+ * ring, in one page when the array starts near a page's start (a large
+ * calloc: mmap'ed, 16 bytes of header). */
+_Static_assert(offsetof(struct exit_stats, pair_key) <= 4096 - 16,
+	       "an exit's fields of exit_stats fit in one page");
 
 const char *stats_reason_name(unsigned slot)
 {
@@ -124,17 +131,36 @@ static struct exit_cost *cell_of(struct exit_stats *s, unsigned id)
 
 /* The id of (SLOT, OWNER)'s pair cell, made at the pair's first exit;
  * STATS_NO_CELL when it has none and pair[] is full (or MAKE is false). */
+/* SLOT's row of pair_of, or -1 for a reason whose exits have no owner.
+ * By compare: a switch would be a jump table in .rodata (util/hot.h). */
+static int owned_row(unsigned slot)
+{
+	if (slot == KVM_EXIT_IO)
+		return 0;
+	if (slot == KVM_EXIT_MMIO)
+		return 1;
+	if (slot == KVM_EXIT_X86_RDMSR)
+		return 2;
+	if (slot == KVM_EXIT_X86_WRMSR)
+		return 3;
+	return -1;
+}
+
 static unsigned pair_id(struct exit_stats *s, unsigned slot, unsigned owner, bool make)
 {
-	unsigned i = s->pair_of[slot][owner], n;
+	int row = owned_row(slot);
+	unsigned i, n;
 
+	if (row < 0)
+		return STATS_NO_CELL;
+	i = s->pair_of[row][owner];
 	if (i)
 		return i - 1;
 	n = atomic_load_explicit(&s->npairs, memory_order_relaxed);
 	if (!make || n >= STATS_PAIRS)
 		return STATS_NO_CELL;
 	s->pair_key[n] = (uint16_t)(slot * STATS_OWNERS + owner);
-	s->pair_of[slot][owner] = (uint8_t)(n + 1);
+	s->pair_of[row][owner] = (uint8_t)(n + 1);
 	atomic_store_explicit(&s->npairs, n + 1, memory_order_release);
 	return n;
 }

@@ -62,6 +62,9 @@ struct addr_stat {
  * make at most 4 reasons x STATS_OWNERS of them (only port, MMIO and
  * MSR exits have an owner), usually a handful. */
 #define STATS_PAIRS 64
+/* The reasons whose exits have an owner (port, MMIO, RDMSR, WRMSR): the
+ * rows of pair_of. */
+#define STATS_OWNED_ROWS 4
 
 /* An exit's figures, kept until the cells are updated (stats_flush). */
 struct exit_sample {
@@ -109,13 +112,16 @@ struct exit_stats {
 	_Atomic unsigned npending;
 	stats_sample_sink *sink; /* NULL: none; set before the vCPU runs */
 	void *sink_ctx;
+	/* Pair cells: pair_of[row][owner] is 1 + the index in pair[], or 0
+	 * before the pair's first exit, for the reasons that have an owner
+	 * (STATS_OWNED_ROWS; others with one go to unowned[] and spill[]);
+	 * pair_key[i] = reason * STATS_OWNERS + owner. npairs is published
+	 * (release) after its key.  Everything an exit touches, from the
+	 * start to the end of last.e[], fits in one page (util/hot.h). */
+	_Atomic unsigned npairs;
+	uint8_t pair_of[STATS_OWNED_ROWS][STATS_OWNERS];
 	struct exit_sample pending[STATS_PENDING];
 	struct last_exits last; /* for the crash report (not merged) */
-	/* Pair cells: pair_of[reason][owner] is 1 + the index in pair[], or
-	 * 0 before the pair's first exit; pair_key[i] = reason *
-	 * STATS_OWNERS + owner. npairs is published (release) after its key. */
-	_Atomic unsigned npairs;
-	uint8_t pair_of[STATS_NREASONS][STATS_OWNERS];
 	uint16_t pair_key[STATS_PAIRS];
 	unsigned addr_hint; /* the last address's slot: a hot port is found first */
 	struct exit_cost pair[STATS_PAIRS];

@@ -20,7 +20,11 @@ struct bus_range {
 	unsigned index; /* which of the device's ranges this is */
 };
 
-#define BUS_MAX_RANGES 64
+/* Ranges per address space.  warden's largest machine has well under 32
+ * in each (6 disks, 2 nets and the rest: at most two ranges a device);
+ * 32 keeps the three buses, which sit in the VM's first page, small
+ * enough that every space's lookup stays in that page (util/hot.h). */
+#define BUS_MAX_RANGES 32
 
 struct bus {
 	unsigned n;

@@ -49,8 +49,11 @@ struct exit_record {
 	uint8_t space;      /* enum bus_space */
 	bool write;
 	unsigned size;      /* bytes per access: 1, 2, 4 (port) or 1-8 (MMIO) */
-	uint32_t count;     /* accesses in this exit (string port I/O), >= 1 */
 	uint64_t addr;      /* port, guest-physical address or MSR index */
+	/* Not next to size: the compiler would merge an MSR's constant size
+	 * and count into one 8-byte constant in .rodata, one more page
+	 * touched at every MSR exit (util/hot.h). */
+	uint32_t count;     /* accesses in this exit (string port I/O), >= 1 */
 	uint8_t *data;      /* COUNT * SIZE bytes inside kvm_run */
 	uint8_t *status;    /* EXIT_MSR: kvm_run's msr.error (1: KVM injects #GP) */
 	/* EXIT_HYPERV: detail is KVM_EXIT_HYPERV_SYNIC (addr the MSR, hv[] its

@@ -129,9 +129,11 @@ EXIT_PATH void exit_decode(struct kvm_run *run, size_t run_size, int ret, int er
 		decode_mmio(run, r);
 		return;
 	}
+	if (run->exit_reason == KVM_EXIT_X86_RDMSR || run->exit_reason == KVM_EXIT_X86_WRMSR) {
+		decode_msr(run, r);
+		return;
+	}
 	switch (run->exit_reason) {
-	case KVM_EXIT_X86_RDMSR:
-	case KVM_EXIT_X86_WRMSR: decode_msr(run, r); break;
 	case KVM_EXIT_HLT: r->kind = EXIT_HLT; break;
 	case KVM_EXIT_SHUTDOWN: r->kind = EXIT_SHUTDOWN; break;
 	case KVM_EXIT_SYSTEM_EVENT: decode_system_event(run, r); break;

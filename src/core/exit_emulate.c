@@ -156,14 +156,16 @@ EXIT_PATH void exit_emulate(struct vm *vm, unsigned vcpu, struct exit_record *r)
 		access(vm, r);
 		return;
 	}
-	if (r->kind != EXIT_MSR && vm->coalesced)
+	if (r->kind == EXIT_MSR) {
+		msr(vm, vcpu, r);
+		return;
+	}
+	if (vm->coalesced)
 		r->coalesced += drain_coalesced(vm);
 	switch (r->kind) {
 	case EXIT_NONE:
 	case EXIT_ACCESS:
-		break;
 	case EXIT_MSR:
-		msr(vm, vcpu, r);
 		break;
 	case EXIT_HYPERV:
 		hyperv(vm, vcpu, r);

@@ -60,7 +60,7 @@ static bool test_stuck_hook(unsigned id)
 
 /* The hook's hang: the kick signal interrupts a sleep and nothing else
  * (sleeps, not pause(): the vCPU's seccomp list has no pause). */
-static void test_hang(struct vcpu *v)
+static COLD_PATH void test_hang(struct vcpu *v)
 {
 	log_warn("vCPU %u: WARDEN_TEST_STUCK_VCPU: this thread now ignores the stop", v->id);
 	for (;;)
@@ -193,7 +193,7 @@ static int resume_state(struct vcpu *v, uint32_t vector)
 /* The VM suspended (core/vm_sleep.h): park until the resume, then start
  * again from the power-on state.  False when the VM ends meanwhile (or
  * the reset failed, a host error). */
-static bool sleep_and_resume(struct vcpu *v)
+static COLD_PATH bool sleep_and_resume(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	uint32_t vector = 0;
@@ -215,7 +215,7 @@ static bool sleep_and_resume(struct vcpu *v)
 /* A pause is requested (core/vm_pause.h): park until vm_resume.  False if
  * the vCPU must stop (the VM ends, or completing its last instruction
  * failed). */
-static bool pause_point(struct vcpu *v)
+static COLD_PATH bool pause_point(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct vm_pause *p = &vm->pause;
@@ -242,7 +242,7 @@ static bool pause_point(struct vcpu *v)
 
 /* Hand the observer what KVM still knows at the exit R that ends the VM
  * badly: only now, on this thread, before anything resets the vCPU. */
-static void report_crash(struct vcpu *v, const struct exit_record *r)
+static COLD_PATH void report_crash(struct vcpu *v, const struct exit_record *r)
 {
 	const struct vm_observer *obs = &v->vm->obs;
 	struct vcpu_crash c;
@@ -277,8 +277,10 @@ static inline int kvm_run_enter(int fd)
  * exit's record carries it.  What every exit reads of the vCPU and the
  * observer is copied to the stack first (they do not change while the
  * vCPU runs), so an exit touches the stack, kvm_run and the VM's hot
- * part, not the vcpu struct's page too. */
-EXIT_PATH __attribute__((noinline)) static void vcpu_loop(struct vcpu *v)
+ * part, not the vcpu struct's page too.  Page-aligned: what an exit runs
+ * of it (about 3 KiB, its rare paths out of line) is then one page of
+ * code, where it straddled two wherever the linker put it. */
+EXIT_PATH __attribute__((noinline, aligned(4096))) static void vcpu_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	const struct vm_observer obs = vm->obs;
@@ -342,12 +344,12 @@ EXIT_PATH __attribute__((noinline)) static void vcpu_loop(struct vcpu *v)
 		r.t_done = cycles();
 		if (obs.exit)
 			obs.exit(vctx, id, &r);
-		if (r.dump_regs)
+		if (__builtin_expect(r.dump_regs, 0))
 			vcpu_dump(v);
 		if (r.end == VM_END_TRIPLE_FAULT || r.end == VM_END_INTERNAL_ERROR)
 			report_crash(v, &r);
 		prev_done = r.t_done;
-		if (r.end != VM_RUNNING)
+		if (__builtin_expect(r.end != VM_RUNNING, 0))
 			vm_request_end(vm, (enum vm_end)r.end);
 	}
 	if (obs.vcpu_end)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+#include "util/hot.h"
 
 struct vm;
 
@@ -48,7 +49,7 @@ void vcpu_join(struct vcpu *v);
  * still running then (it stays started, and is not detached). */
 int vcpu_join_until(struct vcpu *v, const struct timespec *deadline);
 /* Registers to stderr, for internal errors. */
-void vcpu_dump(struct vcpu *v);
+COLD_PATH void vcpu_dump(struct vcpu *v);
 /* For a device handler on a vCPU thread (a paravirtual idle call): once
  * this exit is handled, the vCPU waits inside KVM until an interrupt can
  * be delivered to it, as after a HLT (KVM_MP_STATE_HALTED), using no host

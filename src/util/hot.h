@@ -10,4 +10,9 @@
 
 #define EXIT_PATH __attribute__((hot))
 
+/* What the exit loop calls only rarely (a pause, a suspend, a crash): out
+ * of line and out of the hot pages, and the paths to it laid out apart,
+ * so the common exit's code stays dense. */
+#define COLD_PATH __attribute__((cold, noinline))
+
 #endif
