@@ -35,7 +35,7 @@ static void on_vcpu_end(void *ctx, unsigned vcpu)
 
 /* VCTX: the vCPU's exit_stats (on_vcpu_start), NULL for a vCPU out of
  * the recorder's range, whose exits are not counted. */
-EXIT_PATH static void on_vm_exit(void *vctx, unsigned vcpu, const struct exit_record *e)
+EXIT_PATH_PAGE static void on_vm_exit(void *vctx, unsigned vcpu, const struct exit_record *e)
 {
 	struct exit_stats *s = vctx;
 

@@ -31,6 +31,17 @@ static inline void all_ones(uint8_t *data, unsigned size)
 
 static uint32_t drain_coalesced(struct vm *vm);
 
+/* Whether KVM queued writes the devices have not had yet: checked inline,
+ * so the common exit, with the ring empty, makes no call for it (a call
+ * and its return are two jump-target lookups in the emulated tier, and
+ * drain_coalesced's code one more page: util/hot.h). */
+static inline bool coalesced_pending(const struct vm *vm)
+{
+	const struct kvm_coalesced_mmio_ring *ring = vm->coalesced;
+
+	return ring && __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE) != ring->first;
+}
+
 /* One access of LEN bytes at ADDR, routed to its owner.  DRAIN: first
  * deliver what KVM queued in the coalesced ring, when the access has an
  * owner (drain_coalesced says why).  Inlined into its callers: a call and
@@ -43,7 +54,7 @@ EXIT_PATH static inline __attribute__((always_inline)) void route(struct vm *vm,
 	struct device *d;
 	uint32_t n;
 
-	if (br && drain && vm->coalesced && (n = drain_coalesced(vm)) > 0) {
+	if (br && drain && coalesced_pending(vm) && (n = drain_coalesced(vm)) > 0) {
 		/* What was delivered may have moved a device's range (a BAR):
 		 * the owner is looked up again. */
 		r->coalesced += n;
@@ -160,7 +171,7 @@ EXIT_PATH void exit_emulate(struct vm *vm, unsigned vcpu, struct exit_record *r)
 		msr(vm, vcpu, r);
 		return;
 	}
-	if (vm->coalesced)
+	if (coalesced_pending(vm))
 		r->coalesced += drain_coalesced(vm);
 	switch (r->kind) {
 	case EXIT_NONE:

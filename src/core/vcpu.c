@@ -280,7 +280,7 @@ static inline int kvm_run_enter(int fd)
  * part, not the vcpu struct's page too.  Page-aligned: what an exit runs
  * of it (about 3 KiB, its rare paths out of line) is then one page of
  * code, where it straddled two wherever the linker put it. */
-EXIT_PATH __attribute__((noinline, aligned(4096))) static void vcpu_loop(struct vcpu *v)
+EXIT_PATH_PAGE static void vcpu_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	const struct vm_observer obs = vm->obs;

@@ -119,7 +119,8 @@ static const struct device_ops serial_ops = {
 
 struct serial *serial_create(struct vm *vm, unsigned port, int gsi)
 {
-	struct serial *s = calloc(1, sizeof(*s));
+	/* The console's every exit reads it: in one page (util/hot.h). */
+	struct serial *s = calloc_in_page(sizeof(*s));
 
 	if (!s)
 		return fail(ERR_HOST, "out of memory"), NULL;

@@ -10,9 +10,34 @@
 
 #define EXIT_PATH __attribute__((hot))
 
+/* An exit path function that starts a page: what an exit runs of it (well
+ * under 4 KiB) is then one page of code wherever the linker puts it, where
+ * it may otherwise straddle two.  For the run loop and the accounting's
+ * per-exit hook, the two every exit calls. */
+#define EXIT_PATH_PAGE __attribute__((hot, noinline, aligned(4096)))
+
 /* What the exit loop calls only rarely (a pause, a suspend, a crash): out
  * of line and out of the hot pages, and the paths to it laid out apart,
  * so the common exit's code stays dense. */
 #define COLD_PATH __attribute__((cold, noinline))
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Zeroed memory for a structure an exit reads, placed so that it never
+ * straddles two pages: aligned to the power of two at or above its size
+ * (a page at most).  Freed with free(). */
+static inline void *calloc_in_page(size_t size)
+{
+	size_t align = 64;
+	void *p;
+
+	while (align < size && align < 4096)
+		align *= 2;
+	p = aligned_alloc(align, (size + align - 1) / align * align);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
 
 #endif
