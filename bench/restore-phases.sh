@@ -32,6 +32,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 . "$ROOT/bench/facts.sh"
+. "$ROOT/bench/snapshot_l1.sh"
 MEM=${MEM:-256}
 VARIANTS=${VARIANTS:-learn lazy hot lazy hot lazy hot}
 WARDEN_A=${WARDEN:-$ROOT/build/warden-static}
@@ -50,10 +51,9 @@ mkdir -p "$OUT"
 {
 	echo '#!/bin/sh'
 	bench_l1_facts_sh
+	bench_snapshot_l1_sh
 	echo "m=$MEM; VARIANTS='$VARIANTS'; BUILDS='$BUILDS'"
 	cat <<'L1'
-export WARDEN_GUEST_DIR=/guest
-CMD='i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.02; done'
 threads() { # PID: per task, then the process: page faults and CPU ticks
     for t in /proc/$1/task/*; do
         echo "TASK $(cat $t/comm 2>/dev/null) $(sed 's/^.*) //' $t/stat 2>/dev/null |
@@ -65,37 +65,22 @@ kstats() { # FILE: KVM's counters (the VM's, then each vCPU's) from --stats
     tr ',{}' '\n\n\n' <$1 | grep -E '"(pages_4k|pages_2m|pf_taken|pf_fixed|exits|halt_exits|io_exits|total_exits)"' | tr -d ' \n'
     echo
 }
-rm -rf /tmp/snap && mkdir -p /tmp/snap && rm -f /tmp/fifo && mkfifo /tmp/fifo
-t0=$EPOCHREALTIME
-warden run --mem $m --cmdline "console=ttyS0 quiet panic=-1 warden.run=\"$CMD\"" \
-    --snapshot-dir /tmp/snap --snapshot-then exit --verbose --stats /tmp/cold.json </dev/null >/tmp/fifo 2>&1 &
-pid=$!
-( while IFS= read -r line; do
-    case $line in
-    *"warden-guest: up"*) echo "UP $EPOCHREALTIME" >/tmp/up ;;
-    *"tick 20"*) kill -USR2 $pid ;;
-    *"VM set up in"*) echo "$line" >/tmp/setup ;;
-    esac
-  done </tmp/fifo )
-wait $pid
-read -r _ tup </tmp/up
-echo "COLD $m: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); init line $(awk -v a=$t0 -v b=$tup 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms"
+snap_cold $m --stats /tmp/cold.json
+echo "COLD $m: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); init line $(ms_between $t0 $tup) ms"
 echo "COLD kvm: $(kstats /tmp/cold.json)"
 for v in $VARIANTS; do
   for b in $BUILDS; do
     w=warden; [ $b = B ] && w=/extra/b/warden
-    rm -f /tmp/fifo /tmp/setup /tmp/r.json && mkfifo /tmp/fifo
-    [ $v = hot ] && cp /tmp/hint.keep /tmp/snap/memory.hot || rm -f /tmp/snap/memory.hot
-    t0=$EPOCHREALTIME
-    $w run --restore /tmp/snap --verbose --stats /tmp/r.json --shutdown-timeout 0 </dev/null >/tmp/fifo 2>&1 &
-    pid=$!
+    rm -f /tmp/r.json
+    snap_hint $v
+    snap_restore $w --stats /tmp/r.json --shutdown-timeout 0
     t1=; n=0
     while IFS= read -r line; do
         case $line in
         *"VM set up in"*) echo "$line" >/tmp/setup; threads $pid >/tmp/setup.threads ;;
         *"set-up phases"*) echo "LOG $line"
                            m0=$(echo "$line" | sed -n 's/.*main started at \([0-9.]*\)).*/\1/p')
-                           echo "LOG before main (the shell's exec of warden to main): $(awk -v a=$t0 -v b=$m0 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms" ;;
+                           echo "LOG before main (the shell's exec of warden to main): $(ms_between $t0 $m0) ms" ;;
         *"working set"*|*"set-up:"*) echo "LOG $line" ;;
         "tick "*) n=$((n + 1))
                   if [ -z "$t1" ]; then t1=$EPOCHREALTIME; threads $pid >/tmp/first.threads; fi
@@ -103,8 +88,8 @@ for v in $VARIANTS; do
         esac
     done </tmp/fifo
     wait $pid 2>/dev/null
-    [ $v = learn ] && [ $b = A ] && cp /tmp/snap/memory.hot /tmp/hint.keep
-    echo "RESTORE $v $m build $b: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); first line $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms; line 30 $(awk -v a=$t0 -v b=$t30 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms"
+    if [ $v = learn ] && [ $b = A ]; then snap_keep_hint; fi
+    echo "RESTORE $v $m build $b: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); first line $(ms_between $t0 $t1) ms; line 30 $(ms_between $t0 $t30) ms"
     echo " at the vCPUs' start:"; cat /tmp/setup.threads
     echo " at the first line:"; cat /tmp/first.threads
     echo " at line 30:"; cat /tmp/last.threads

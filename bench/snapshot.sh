@@ -32,6 +32,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 . "$ROOT/bench/facts.sh"
+. "$ROOT/bench/snapshot_l1.sh"
 RUNS=${RUNS:-5}
 MEMS=${MEMS:-256 2048}
 TIERS=${*:-native emu}
@@ -87,34 +88,17 @@ emu() {
 	{
 		echo '#!/bin/sh'
 		bench_l1_facts_sh
+		bench_snapshot_l1_sh
 		echo "RUNS=$RUNS; MEMS='$MEMS'"
 		cat <<'L1'
-export WARDEN_GUEST_DIR=/guest
-CMD='i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.02; done'
 for m in $MEMS; do
-    rm -rf /tmp/snap && mkdir -p /tmp/snap && rm -f /tmp/fifo && mkfifo /tmp/fifo
-    t0=$EPOCHREALTIME
-    warden run --mem $m --cmdline "console=ttyS0 quiet panic=-1 warden.run=\"$CMD\"" \
-        --snapshot-dir /tmp/snap --snapshot-then exit --verbose </dev/null >/tmp/fifo 2>&1 &
-    pid=$!
-    ( while IFS= read -r line; do
-        case $line in
-        *"warden-guest: up"*) echo "UP $EPOCHREALTIME" >/tmp/up ;;
-        *"tick 20"*) kill -USR2 $pid ;;
-        *"snapshot written"*) echo "$line" >/tmp/written ;;
-        *"VM set up in"*) echo "$line" >/tmp/setup ;;
-        esac
-      done </tmp/fifo )
-    wait $pid
-    read -r _ tup </tmp/up
+    snap_cold $m
     echo "SNAP-SETUP emu $m $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup | awk '{ print $5 }')"
-    echo "SNAP-COLD emu $m $(awk -v a=$t0 -v b=$tup 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
+    echo "SNAP-COLD emu $m $(ms_between $t0 $tup)"
     echo "SNAP-WRITE emu $m $(grep -o 'in [0-9.]* ms' /tmp/written | awk '{ print $2 }') $(du -k /tmp/snap/memory | cut -f1)"
     # The learning restore: on to tick 40 (past the 0.5 s in which it
     # records its guest's working set).
-    rm -f /tmp/fifo && mkfifo /tmp/fifo
-    warden run --restore /tmp/snap --verbose </dev/null >/tmp/fifo 2>&1 &
-    pid=$!
+    snap_restore warden
     while IFS= read -r line; do
         case $line in
         *"working set recorded"*) echo "SNAP-HINT emu $m $(echo "$line" | grep -oE '[0-9]+ pages' | awk '{ print $1 }')" ;;
@@ -122,18 +106,15 @@ for m in $MEMS; do
         esac
     done </tmp/fifo
     wait $pid 2>/dev/null
-    cp /tmp/snap/memory.hot /tmp/hint.keep 2>/dev/null || rm -f /tmp/hint.keep
+    snap_keep_hint
     sleep 2
     i=0
     while [ $i -lt $((2 * RUNS)) ]; do
         i=$((i + 1))
         mode=lazy
-        rm -f /tmp/snap/memory.hot
-        if [ $((i % 2)) = 0 ]; then mode=hot; cp /tmp/hint.keep /tmp/snap/memory.hot 2>/dev/null; fi
-        rm -f /tmp/fifo /tmp/setup && mkfifo /tmp/fifo
-        t0=$EPOCHREALTIME
-        warden run --restore /tmp/snap --verbose </dev/null >/tmp/fifo 2>&1 &
-        pid=$!
+        [ $((i % 2)) != 0 ] || mode=hot
+        snap_hint $mode
+        snap_restore warden
         t1=
         while IFS= read -r line; do
             case $line in
@@ -144,7 +125,7 @@ for m in $MEMS; do
         done </tmp/fifo
         wait $pid 2>/dev/null
         sleep 2 # the killed VM's teardown is over before the next start
-        echo "SNAP-RESTORE emu $m $mode $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup | awk '{ print $5 }') $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
+        echo "SNAP-RESTORE emu $m $mode $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup | awk '{ print $5 }') $(ms_between $t0 $t1)"
     done
 done
 L1

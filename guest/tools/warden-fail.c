@@ -15,13 +15,7 @@
 #define SYS_ioperm 173
 #define SYS_nanosleep 35
 
-static long syscall3(long n, long a, long b, long c)
-{
-	long r;
-
-	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-	return r;
-}
+#include "freestanding.h"
 
 /* A decimal CODE from 1 to 255, or 0. */
 static int parse_code(const char *s)
@@ -53,6 +47,4 @@ void fail_main(long argc, char **argv)
 	syscall3(SYS_exit, 1, 0, 0);
 }
 
-/* The kernel starts us with argc, argv[] on the stack. */
-__asm__(".globl _start\n_start:\n\txor %ebp, %ebp\n\tmov (%rsp), %rdi\n\tlea 8(%rsp), %rsi\n"
-	"\tand $-16, %rsp\n\tcall fail_main\n\thlt\n");
+FREESTANDING_START(fail_main);
