@@ -198,9 +198,14 @@ else
 	r=$(js net_mq_vhost "$vw.requests // 0")
 	i=$(js net_mq_vhost "$vw.interrupts // -1")
 	expect_eq "$L: no byte through warden" 0 "$(js net_mq_vhost "$vw.bytes // 0")"
-	[ "$r" -ge 1 ] 2>/dev/null && [ "$i" -ge 0 ] 2>/dev/null && [ "$i" -le "$r" ] &&
-		pass "$L: warden served the control queue ($r commands) and relayed nothing from vhost ($i interrupts)" ||
-		failed "$L: warden's requests $r, interrupts $i (want at least 1 command, interrupts at most that)"
+	# Its interrupts: the control queue's, and the few vhost signalled
+	# while the guest had a queue's vector masked (it masks one to move
+	# the IRQ to the other vCPU; warden then relays, by design: net.c,
+	# pair_irq_changed).  The transfer itself takes thousands: were they
+	# relayed, this bound would be far exceeded.
+	[ "$r" -ge 1 ] 2>/dev/null && [ "$i" -ge 0 ] 2>/dev/null && [ "$i" -le $((r + 16)) ] &&
+		pass "$L: warden served the control queue ($r commands) and relayed nothing of the transfer from vhost ($i interrupts)" ||
+		failed "$L: warden's requests $r, interrupts $i (want at least 1 command, interrupts at most that plus 16)"
 	expect_eq "$L: no errors" 0 "$(js net_mq_vhost "$vw.errors")"
 fi
 
