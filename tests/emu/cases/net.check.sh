@@ -201,7 +201,7 @@ else
 	# Its interrupts: the control queue's, and the few vhost signalled
 	# while the guest had a queue's vector masked (it masks one to move
 	# the IRQ to the other vCPU; warden then relays, by design: net.c,
-	# pair_irq_changed).  The transfer itself takes thousands: were they
+	# pair_irq_changed).  The transfer itself takes hundreds: were they
 	# relayed, this bound would be far exceeded.
 	[ "$r" -ge 1 ] 2>/dev/null && [ "$i" -ge 0 ] 2>/dev/null && [ "$i" -le $((r + 16)) ] &&
 		pass "$L: warden served the control queue ($r commands) and relayed nothing of the transfer from vhost ($i interrupts)" ||
