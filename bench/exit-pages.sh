@@ -18,8 +18,13 @@
 #   unclaimed-out  outb to port 0x530, nobody's (bench/overhead.sh's loop)
 #   claimed-out    outb to port 0x3ff, the UART's scratch register
 #   lab-pio-warden `warden bench exits --rounds 1 --rows pio-warden`: the
-#                  row of bench/exits.sh (its port device, the lab's
-#                  observer around the accounting)
+#                  row of bench/exits.sh (its port device and warden's
+#                  accounting, whose samples the lab reads every 32 exits)
+#   lab-rdmsr-warden the same with an RDMSR an MSR filter sends to warden
+# Besides instructions and pages: "lookups", the transfers of control that
+# leave a basic block for a computed target (ret, indirect call or jump)
+# or for another page: each is a jump-target lookup in QEMU's TCG, whose
+# jump cache every CR3 load (so every world switch of L1) empties.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -64,10 +69,10 @@ for w in "$@"; do
     m=$(marker "$w")
     [ -n "$m" ] || die "$w: no KVM_RUN system call found"
     echo "== $w (sha256 $(sha256sum "$w" | cut -c1-16), marker 0x$m)"
-    for c in unclaimed-in unclaimed-out claimed-out lab-pio-warden; do
-        printf '%-14s ' "$c"
-        if [ "$c" = lab-pio-warden ]; then
-            args=(bench exits --rounds 1 --iterations "$EXITS" --rows pio-warden)
+    for c in unclaimed-in unclaimed-out claimed-out lab-pio-warden lab-rdmsr-warden; do
+        printf '%-16s ' "$c"
+        if [[ $c == lab-* ]]; then
+            args=(bench exits --rounds 1 --iterations "$EXITS" --rows "${c#lab-}")
         else
             args=(run --mem 16 --kernel "$OUT/$c.elf" --seccomp off)
         fi
