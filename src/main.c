@@ -764,7 +764,7 @@ int main(int argc, char **argv)
 		boot_spec_free(&spec);
 		goto fail;
 	}
-	stats = calloc(o.cpus, sizeof(*stats));
+	stats = stats_alloc(o.cpus);
 	if (!stats) {
 		boot_spec_free(&spec);
 		fail(ERR_HOST, "out of memory");

@@ -10,10 +10,19 @@
 #include "util/hot.h"
 
 /* What an exit touches of its exit_stats, up to the end of the last exits'
- * ring, in one page when the array starts near a page's start (a large
- * calloc: mmap'ed, 16 bytes of header). */
-_Static_assert(offsetof(struct exit_stats, pair_key) <= 4096 - 16,
+ * ring, in its first page. */
+_Static_assert(offsetof(struct exit_stats, pair_key) <= 4096,
 	       "an exit's fields of exit_stats fit in one page");
+
+struct exit_stats *stats_alloc(unsigned n)
+{
+	size_t size = (size_t)(n ? n : 1) * sizeof(struct exit_stats);
+	struct exit_stats *s = aligned_alloc(_Alignof(struct exit_stats), size);
+
+	if (s)
+		memset(s, 0, size);
+	return s;
+}
 
 const char *stats_reason_name(unsigned slot)
 {

@@ -97,8 +97,10 @@ typedef void stats_sample_sink(void *ctx, const struct exit_sample *x, unsigned 
  * pair; the tables by reason, by device and "unclaimed" are sums of
  * cells, made when read (stats_view, stats_merge_all): histograms add up
  * exactly, so they hold what per-grouping updates held.  The hot fields
- * come first, so that an exit touches few pages. */
-struct exit_stats {
+ * come first, so that an exit touches few pages: each vCPU's starts a page
+ * (the type is page-aligned, so an array's every element does too; get
+ * them from stats_alloc), and what an exit touches fits in it. */
+struct __attribute__((aligned(4096))) exit_stats {
 	uint64_t run_ticks; /* time spent inside KVM_RUN */
 	/* Exit counts by reason, readable by the sampler while the vCPU runs
 	 * (single writer, relaxed atomics: plain moves on x86). */
@@ -170,6 +172,10 @@ struct stats_report {
 	const char *trace_missing; /* why there is no exit trace, if asked and so */
 	const struct crash_info *crash; /* a vCPU's bad end and the console tail, or NULL */
 };
+
+/* N zeroed exit_stats, each on a page of its own; freed with free().
+ * NULL when out of memory. */
+struct exit_stats *stats_alloc(unsigned n);
 
 const char *stats_reason_name(unsigned slot);
 

@@ -144,7 +144,7 @@ static int run(struct bt_result *res, const struct boot_spec *spec)
 	struct vm_config cfg = { .mem_bytes = 16ULL << 20, .ncpus = 1, .irqchip = true, .kvm_device = o->kvm_device };
 	struct hypercall_config hcfg = { .enabled = true, .ioeventfd = true };
 	static struct vm vm;
-	struct exit_stats *stats = calloc(1, sizeof(*stats));
+	struct exit_stats *stats = stats_alloc(1);
 	struct recorder rec = { .stats = stats, .nvcpus = 1 };
 	struct bt_ctl *c = calloc(1, sizeof(*c));
 	volatile struct bt_params *p;

@@ -575,7 +575,7 @@ static void observe(struct machine *m, struct watch *w, struct recorder *recorde
 static int run_warden(struct machine *m, const struct lab_run_config *c, struct lab_result *out)
 {
 	unsigned n = m->vm.cfg.ncpus;
-	struct exit_stats *stats = calloc(n, sizeof(*stats));
+	struct exit_stats *stats = stats_alloc(n);
 	struct recorder rec = { .stats = stats, .nvcpus = n };
 	struct watch *w = calloc(1, sizeof(*w));
 	struct pollfd pfd = { .fd = m->vm.end.efd, .events = POLLIN };

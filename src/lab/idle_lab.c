@@ -248,7 +248,7 @@ static int run_mode(struct idle_result *R, enum idle_mode mode)
 {
 	struct idle_run *r = &R->run[mode];
 	struct vm *vm = calloc(1, sizeof(*vm));
-	struct exit_stats *stats = calloc(2, sizeof(*stats));
+	struct exit_stats *stats = stats_alloc(2);
 	struct recorder rec = { .stats = stats, .nvcpus = R->wake_ipi ? 2 : 1 };
 	struct idle_mark *m = NULL;
 	struct pollfd pfd;

@@ -305,7 +305,7 @@ static int run(struct ir_result *res, const struct boot_spec *spec)
 	struct vm_config cfg = { .mem_bytes = 16ULL << 20, .ncpus = 1, .irqchip = true,
 				 .kvm_device = res->opt.kvm_device };
 	static struct vm vm;
-	struct exit_stats *stats = calloc(1, sizeof(*stats));
+	struct exit_stats *stats = stats_alloc(1);
 	struct recorder rec = { .stats = stats, .nvcpus = 1 };
 	struct ir_line *l = calloc(1, sizeof(*l));
 	volatile struct ir_params *p;

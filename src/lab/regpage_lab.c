@@ -148,7 +148,7 @@ static int run_one(struct ev_result *res, const struct boot_spec *spec, enum ev_
 				 .kvm_device = o->kvm_device };
 	struct regpage_config rpc = { .scan_us = o->scan_us, .ring_gpa = LAYOUT_LAB_RING };
 	static struct vm vm;
-	struct exit_stats *stats = calloc(1, sizeof(*stats));
+	struct exit_stats *stats = stats_alloc(1);
 	struct recorder rec = { .stats = stats, .nvcpus = 1 };
 	struct ev_ctl *c = calloc(1, sizeof(*c));
 	volatile struct ev_params *p;

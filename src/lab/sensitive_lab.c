@@ -271,7 +271,7 @@ static int run(struct sn_result_all *R, const struct boot_spec *spec, const char
 {
 	struct vm_config cfg = { .mem_bytes = 16ULL << 20, .ncpus = 1, .irqchip = true, .kvm_device = kvm_device };
 	static struct vm vm;
-	struct exit_stats *stats = calloc(1, sizeof(*stats));
+	struct exit_stats *stats = stats_alloc(1);
 	struct recorder rec = { .stats = stats, .nvcpus = 1 };
 	struct sn_state *c = calloc(1, sizeof(*c));
 	volatile struct sn_params *p;

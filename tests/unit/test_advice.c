@@ -36,7 +36,7 @@ static void exits(uint8_t space, uint64_t addr, int dev, unsigned n)
 static int setup(void **state)
 {
 	(void)state;
-	vcpu = calloc(1, sizeof(*vcpu));
+	vcpu = stats_alloc(1);
 	memset(&rep, 0, sizeof(rep));
 	rep.nvcpus = 1;
 	rep.vcpu = vcpu;

@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <linux/kvm.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "accounting/exit_stats.h"
@@ -21,10 +24,12 @@ struct fx {
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	/* exit_stats is page-aligned (its type says so): so is the fixture. */
+	struct fx *f = aligned_alloc(_Alignof(struct fx), (sizeof(*f) + 4095) / 4096 * 4096);
 
 	if (!f)
 		return -1;
+	memset(f, 0, sizeof(*f));
 	*state = f;
 	return 0;
 }
@@ -598,12 +603,29 @@ static void test_view_includes_pending(void **state)
 	free(before);
 }
 
+/* Each vCPU's statistics start a page, so an exit's fields of them are
+ * one page for every vCPU (not only the first, as a plain calloc gave). */
+static void test_alloc_each_on_a_page(void **state)
+{
+	struct exit_stats *s = stats_alloc(3);
+
+	(void)state;
+	assert_non_null(s);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal((uintptr_t)&s[i] % 4096, 0);
+		assert_int_equal(stats_total(&s[i]), 0);
+		assert_null(s[i].sink);
+	}
+	free(s);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reason_names),
+		cmocka_unit_test(test_alloc_each_on_a_page),
 		T(test_record_by_slot_and_device),
 		T(test_cost_parts),
 		T(test_return_carried_by_next_exit),
