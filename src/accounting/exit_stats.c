@@ -14,14 +14,11 @@
 _Static_assert(offsetof(struct exit_stats, pair_key) <= 4096,
 	       "an exit's fields of exit_stats fit in one page");
 
+/* sizeof is a multiple of a page (the type's alignment), so
+ * calloc_in_page aligns the array, and with it every element, to a page. */
 struct exit_stats *stats_alloc(unsigned n)
 {
-	size_t size = (size_t)(n ? n : 1) * sizeof(struct exit_stats);
-	struct exit_stats *s = aligned_alloc(_Alignof(struct exit_stats), size);
-
-	if (s)
-		memset(s, 0, size);
-	return s;
+	return calloc_in_page((size_t)(n ? n : 1) * sizeof(struct exit_stats));
 }
 
 const char *stats_reason_name(unsigned slot)
