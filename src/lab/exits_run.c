@@ -44,7 +44,7 @@ struct machine;
 struct bench_dev {
 	struct device dev;
 	uint64_t msr_value; /* the MSR device's register */
-	struct machine *marks; /* the port device: whose marks it answers */
+	struct machine *mark_machine; /* the port device: the machine whose marks it answers */
 };
 
 static void bench_mark(struct machine *m, uint8_t what);
@@ -66,8 +66,8 @@ static void bench_write(struct device *d, unsigned range, uint64_t off, const ui
 	(void)range;
 	if (d->res.range[0].space == BUS_MSR && len == sizeof(b->msr_value))
 		memcpy(&b->msr_value, data, len);
-	else if (b->marks && off == PORT_LAB_MARK - PORT_LAB && len == 1)
-		bench_mark(b->marks, data[0]);
+	else if (b->mark_machine && off == PORT_LAB_MARK - PORT_LAB && len == 1)
+		bench_mark(b->mark_machine, data[0]);
 }
 
 static void bench_destroy(struct device *d)
@@ -308,7 +308,7 @@ static int machine_create(struct machine *m, const struct lab_run_config *c, con
 		       (struct device_resources){ .nranges = 1, .range = { DEVICE_RANGE(BUS_MSR, msr, 1) },
 						  .gsi = DEVICE_NO_GSI }))
 		return -1;
-	port->marks = m;
+	port->mark_machine = m;
 	m->mmio = mmio->dev.res.range[0].base;
 	m->coalesced = mmio->dev.res.range[1].base;
 	if (boot_load(&m->vm, &spec) < 0)
