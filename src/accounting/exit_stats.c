@@ -62,9 +62,9 @@ const char *stats_reason_name(unsigned slot)
 }
 
 /* The parts of E, from the run loop's stamps. */
-static uint64_t part_run(const struct exit_record *e) { return e->t_exit - e->t_enter; }
-static uint64_t part_decode(const struct exit_record *e) { return e->t_decoded - e->t_exit; }
-static uint64_t part_emulate(const struct exit_record *e) { return e->t_done - e->t_decoded; }
+static uint64_t part_run(const struct exit_note *e) { return e->t_exit - e->t_enter; }
+static uint64_t part_decode(const struct exit_note *e) { return e->t_decoded - e->t_exit; }
+static uint64_t part_emulate(const struct exit_note *e) { return e->t_done - e->t_decoded; }
 
 static void cost_merge(struct exit_cost *dst, const struct exit_cost *src)
 {
@@ -107,14 +107,14 @@ static bool valid_dev(int dev)
 }
 
 /* E's owner (a device slot or STATS_OWNER_UNCLAIMED), or -1 for none. */
-static int owner_of(const struct exit_record *e)
+static int owner_of(const struct exit_note *e)
 {
 	if (valid_dev(e->dev))
 		return e->dev;
 	return e->unclaimed ? STATS_OWNER_UNCLAIMED : -1;
 }
 
-static unsigned slot_of(const struct exit_record *e)
+static unsigned slot_of(const struct exit_note *e)
 {
 	return e->slot < STATS_NREASONS ? e->slot : KVM_EXIT_UNKNOWN;
 }
@@ -232,7 +232,7 @@ EXIT_PATH void stats_flush(struct exit_stats *s)
 	atomic_store_explicit(&s->npending, 0, memory_order_release);
 }
 
-EXIT_PATH void stats_record(struct exit_stats *s, const struct exit_record *e)
+EXIT_PATH void stats_record(struct exit_stats *s, const struct exit_note *e)
 {
 	unsigned slot = slot_of(e), cell = STATS_NO_CELL, spill = STATS_NO_CELL;
 	int owner = owner_of(e);
@@ -270,7 +270,7 @@ EXIT_PATH void stats_record(struct exit_stats *s, const struct exit_record *e)
 	s->last_spill = (uint16_t)(spill + 1);
 }
 
-void stats_record_return(struct exit_stats *s, const struct exit_record *e, uint64_t ticks)
+void stats_record_return(struct exit_stats *s, const struct exit_note *e, uint64_t ticks)
 {
 	unsigned slot = slot_of(e), id;
 	int owner = owner_of(e);

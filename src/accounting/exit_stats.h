@@ -1,7 +1,8 @@
 /* Exit accounting: every return from KVM_RUN is recorded here, once, from
- * the record the vCPU loop hands its observer (core/exit.h).  Each vCPU
- * thread owns one exit_stats (no locking on the hot path); the reporters
- * read views of them, summed when read. */
+ * the notes the vCPU loop hands its observer in batches (core/exit.h,
+ * core/vm.h).  Each vCPU has one exit_stats with one writer at a time:
+ * whoever holds that vCPU's notes lock, usually its own thread (no lock
+ * on an exit's path); the reporters read views of them, summed when read. */
 #ifndef WARDEN_ACCOUNTING_EXIT_STATS_H
 #define WARDEN_ACCOUNTING_EXIT_STATS_H
 
@@ -86,13 +87,14 @@ struct exit_sample {
 
 /* Another reader of each exit's sample, handed the samples in order at
  * every flush (every STATS_PENDING exits, and when the vCPU's thread
- * ends), on the vCPU's thread, before they go into the cells: for a
- * measurement that must not add work of its own to every exit (the lab's
- * `bench exits`, src/lab/exits_run.c).  An exit's RETURN part comes with
- * the next exit's sample (ret, ret_cell != STATS_NO_CELL). */
+ * ends), by the writer (usually the vCPU's thread), before they go into
+ * the cells: for a measurement that must not add work of its own to
+ * every exit (the lab's `bench exits`, src/lab/exits_run.c).  An exit's
+ * RETURN part comes with the next exit's sample (ret, ret_cell !=
+ * STATS_NO_CELL). */
 typedef void stats_sample_sink(void *ctx, const struct exit_sample *x, unsigned n);
 
-/* One vCPU's exits, as its thread records them (no locking: one writer).
+/* One vCPU's exits, as its notes are handed over (one writer at a time).
  * Each exit is charged to ONE exit_cost, the cell of its (reason, owner)
  * pair; the tables by reason, by device and "unclaimed" are sums of
  * cells, made when read (stats_view, stats_merge_all): histograms add up
@@ -183,18 +185,18 @@ const char *stats_reason_name(unsigned slot);
  * exit before it, which E carries (e->has_return).  The counts by reason
  * (live) and run_ticks follow at once; the cells and addresses at the
  * next stats_flush, which it makes every STATS_PENDING exits. */
-void stats_record(struct exit_stats *s, const struct exit_record *e);
-/* Bring the cells and addresses up to date; on the vCPU's own thread
- * (the recorder does it when the thread ends), or once it has ended. */
+void stats_record(struct exit_stats *s, const struct exit_note *e);
+/* Bring the cells and addresses up to date; by the writer (the recorder
+ * does it when the vCPU's thread ends), or once the thread has ended. */
 void stats_flush(struct exit_stats *s);
 /* The RETURN part of the exit E, when no exit follows to carry it. */
-void stats_record_return(struct exit_stats *s, const struct exit_record *e, uint64_t ticks);
+void stats_record_return(struct exit_stats *s, const struct exit_note *e, uint64_t ticks);
 /* The same for the last exit recorded. */
 void stats_record_last_return(struct exit_stats *s, uint64_t ticks);
 /* Exits that reached warden, by reason, from the live counters. */
 uint64_t stats_live_count(const struct exit_stats *s, unsigned slot);
-/* Exits charged to device DEV so far, those pending included (on the
- * vCPU's own thread). */
+/* Exits charged to device DEV so far, those pending included (by the
+ * writer, after vm_sync_observer on a vCPU's thread). */
 uint64_t stats_device_count(const struct exit_stats *s, int dev);
 
 /* The used address slots of V in SPACE (-1: both), only unclaimed ones

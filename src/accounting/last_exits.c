@@ -3,7 +3,7 @@
 #include "core/exit.h"
 #include "util/hot.h"
 
-EXIT_PATH void last_exits_add(struct last_exits *l, const struct exit_record *r)
+EXIT_PATH void last_exits_add(struct last_exits *l, const struct exit_note *r)
 {
 	struct last_exit *e = &l->e[l->n % LAST_EXITS];
 	bool access = r->kind == EXIT_ACCESS || r->kind == EXIT_MSR || r->kind == EXIT_MALFORMED;

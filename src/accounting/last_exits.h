@@ -1,14 +1,14 @@
 /* The last exits of one vCPU that reached warden, for the crash report: a
- * ring of LAST_EXITS records, written by the vCPU's own thread (the
- * recorder, on every exit: a few stores, no lock) and read once the
- * thread has ended. */
+ * ring of LAST_EXITS records, written as the vCPU's notes are handed over
+ * (the recorder: a few stores per exit) and read once the vCPU's thread
+ * has ended. */
 #ifndef WARDEN_ACCOUNTING_LAST_EXITS_H
 #define WARDEN_ACCOUNTING_LAST_EXITS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-struct exit_record;
+struct exit_note;
 
 #define LAST_EXITS 32
 
@@ -30,7 +30,7 @@ struct last_exits {
 	uint64_t n; /* exits ever added */
 };
 
-void last_exits_add(struct last_exits *l, const struct exit_record *r);
+void last_exits_add(struct last_exits *l, const struct exit_note *r);
 /* The kept exits, oldest first, into OUT (room for LAST_EXITS); how many. */
 unsigned last_exits_get(const struct last_exits *l, struct last_exit *out);
 

@@ -115,6 +115,8 @@ static void add_exits(json_object *line, struct api *a)
 	json_object *o = json_object_new_object();
 	uint64_t total = 0;
 
+	if (a->vm)
+		vm_sync_observer(a->vm); /* an idle vCPU's last exits too */
 	for (unsigned s = 0; s < STATS_NREASONS; s++) {
 		const char *name = stats_reason_name(s);
 		uint64_t now = 0;

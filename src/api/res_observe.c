@@ -11,6 +11,7 @@
 #include "accounting/exit_stats.h"
 #include "api/api_state.h"
 #include "api/body.h"
+#include "core/vm.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/version.h"
@@ -143,6 +144,8 @@ int api_get_exits(struct api *a, const char *id, json_object *b, struct api_resp
 
 	(void)id;
 	(void)b;
+	if (a->vm)
+		vm_sync_observer(a->vm); /* an idle vCPU's last exits too */
 	for (unsigned s = 0; s < STATS_NREASONS; s++) {
 		uint64_t n = 0;
 

@@ -46,6 +46,8 @@ int api_get_stats(struct api *a, const char *id, json_object *b, struct api_resp
 	rep = calloc(1, sizeof(*rep));
 	if (!rep)
 		return api_fault(r, "out of memory");
+	if (a->vm)
+		vm_sync_observer(a->vm); /* an idle vCPU's last exits too */
 	rep->nvcpus = a->ncpus;
 	rep->vcpu = a->stats;
 	rep->wall_ns = now_ns() - a->started_ns;

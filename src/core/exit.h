@@ -80,6 +80,38 @@ struct exit_record {
 	uint64_t return_ticks;
 };
 
+/* An exit as observers get it in batches (vm_observer.exits, core/vm.h):
+ * what its record says that outlives the exit, with no pointer into
+ * kvm_run.  The fields mean what the record's of the same names mean. */
+struct exit_note {
+	uint64_t t_enter, t_exit, t_decoded, t_done;
+	uint64_t return_ticks;
+	uint64_t addr;
+	uint64_t rip;
+	uint64_t detail;
+	uint32_t count, coalesced;
+	uint16_t slot;
+	uint16_t size;
+	int16_t dev;
+	uint8_t kind;  /* enum exit_kind */
+	uint8_t space; /* enum bus_space */
+	uint8_t end;   /* enum vm_end */
+	bool write, unclaimed, has_rip, has_return;
+};
+
+static inline void exit_note_of(const struct exit_record *r, struct exit_note *n)
+{
+	*n = (struct exit_note){
+		.t_enter = r->t_enter, .t_exit = r->t_exit, .t_decoded = r->t_decoded,
+		.t_done = r->t_done, .return_ticks = r->return_ticks, .addr = r->addr,
+		.rip = r->rip, .detail = r->detail, .count = r->count, .coalesced = r->coalesced,
+		.slot = (uint16_t)r->slot, .size = (uint16_t)r->size, .dev = (int16_t)r->dev,
+		.kind = (uint8_t)r->kind, .space = r->space, .end = (uint8_t)r->end,
+		.write = r->write, .unclaimed = r->unclaimed, .has_rip = r->has_rip,
+		.has_return = r->has_return,
+	};
+}
+
 /* Fill R (its decoded part) from RUN, the kvm_run page of RUN_SIZE bytes,
  * after KVM_RUN returned RET with ERRNO_VAL. Pure: reads RUN only. */
 void exit_decode(struct kvm_run *run, size_t run_size, int ret, int errno_val,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "sandbox/seccomp.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/futex_mutex.h"
 #include "util/hot.h"
 #include "util/log.h"
 #include "util/stamp.h"
@@ -190,6 +192,87 @@ static int resume_state(struct vcpu *v, uint32_t vector)
 	return vcpu_set_mp_state(v, KVM_MP_STATE_RUNNABLE);
 }
 
+/* The exits a vCPU noted for its observer's batches (vm_observer.exits).
+ * One producer, the vCPU's thread, adds a note at every exit without a
+ * lock; whoever holds the vCPU's notes lock hands the notes over (the
+ * thread itself when the ring is full, or another thread:
+ * vcpu_sync_notes).  It lives in the run loop's frame, so an exit writes
+ * its note into the stack's page, which it touches anyway (util/hot.h). */
+struct exit_notes {
+	_Atomic unsigned head; /* notes ever added (the vCPU's thread) */
+	_Atomic unsigned tail; /* notes ever handed over (under the lock) */
+	void *vctx;            /* the observer's context for this vCPU */
+	struct exit_note n[VCPU_NOTES];
+};
+
+/* Under V's notes lock: the notes not handed over yet, in order. */
+static void notes_hand_over(struct vcpu *v)
+{
+	struct exit_notes *g = v->notes;
+	void (*exits)(void *, unsigned, const struct exit_note *, unsigned);
+	unsigned t, h;
+
+	if (!g || !(exits = v->vm->obs.exits))
+		return;
+	t = atomic_load_explicit(&g->tail, memory_order_relaxed);
+	h = atomic_load_explicit(&g->head, memory_order_acquire);
+	while (t != h) {
+		unsigned i = t % VCPU_NOTES, k = h - t;
+
+		if (k > VCPU_NOTES - i)
+			k = VCPU_NOTES - i; /* the ring wraps: two calls */
+		exits(g->vctx, v->id, &g->n[i], k);
+		t += k;
+	}
+	/* Release: the producer reuses a slot only once it was read. */
+	atomic_store_explicit(&g->tail, t, memory_order_release);
+}
+
+/* Out of line: every VCPU_NOTES exits, not every exit. */
+__attribute__((noinline)) void vcpu_sync_notes(struct vcpu *v)
+{
+	futex_mutex_lock(&v->notes_lock);
+	notes_hand_over(v);
+	futex_mutex_unlock(&v->notes_lock);
+}
+
+/* The exit R's note, into the ring G (the run loop's).  The slot written
+ * is free: after every note a full ring is handed over, so at most
+ * VCPU_NOTES - 1 wait. */
+static inline __attribute__((always_inline)) void note_exit(struct vcpu *v, struct exit_notes *g,
+							    const struct exit_record *r)
+{
+	unsigned h = atomic_load_explicit(&g->head, memory_order_relaxed);
+
+	exit_note_of(r, &g->n[h % VCPU_NOTES]);
+	atomic_store_explicit(&g->head, h + 1, memory_order_release);
+	if (h + 1 - atomic_load_explicit(&g->tail, memory_order_acquire) >= VCPU_NOTES)
+		vcpu_sync_notes(v);
+}
+
+/* The ring G in the run loop's frame becomes V's (NULL: none, the thread
+ * ends): the notes it still has are handed over first. */
+static void notes_publish(struct vcpu *v, struct exit_notes *g)
+{
+	futex_mutex_lock(&v->notes_lock);
+	notes_hand_over(v);
+	v->notes = g;
+	futex_mutex_unlock(&v->notes_lock);
+}
+
+/* KVM_RUN failed: the way back of the last exit, TICKS, with no exit to
+ * carry it, after the notes (the observer's last exit is that one). */
+static COLD_PATH void return_without_exit(struct vcpu *v, uint64_t ticks)
+{
+	const struct vm_observer *obs = &v->vm->obs;
+
+	futex_mutex_lock(&v->notes_lock);
+	notes_hand_over(v);
+	if (obs->exit_return)
+		obs->exit_return(obs->ctx, v->id, ticks);
+	futex_mutex_unlock(&v->notes_lock);
+}
+
 /* The VM suspended (core/vm_sleep.h): park until the resume, then start
  * again from the power-on state.  False when the VM ends meanwhile (or
  * the reset failed, a host error). */
@@ -199,6 +282,7 @@ static COLD_PATH bool sleep_and_resume(struct vcpu *v)
 	uint32_t vector = 0;
 	unsigned e;
 
+	vcpu_sync_notes(v); /* what was seen before the sleep is complete */
 	while ((e = atomic_load(&vm->sleep.epoch)) != v->sleep_epoch) {
 		v->sleep_epoch = e;
 		if (!vm_sleep_wait(&vm->sleep, e, vm_running, vm, &vector))
@@ -220,6 +304,8 @@ static COLD_PATH bool pause_point(struct vcpu *v)
 	struct vm *vm = v->vm;
 	struct vm_pause *p = &vm->pause;
 
+	/* A paused VM's statistics are complete. */
+	vcpu_sync_notes(v);
 	/* The last exit's instruction (a port read waiting for its value)
 	 * completes now, so the registers a snapshot reads are final. */
 	if (vcpu_complete_io(v) < 0) {
@@ -247,6 +333,7 @@ static COLD_PATH void report_crash(struct vcpu *v, const struct exit_record *r)
 	const struct vm_observer *obs = &v->vm->obs;
 	struct vcpu_crash c;
 
+	vcpu_sync_notes(v); /* the last exits, this one included */
 	if (!obs->crash)
 		return;
 	vcpu_crash_capture(v, &c);
@@ -272,9 +359,11 @@ static inline int kvm_run_enter(int fd)
 
 /* The exit loop, the one path every exit takes.  It takes every timestamp
  * (entering KVM_RUN, back from it, decoded, emulated) and hands each
- * record to the VM's observer once; the RETURN part of an exit (back into
- * KVM_RUN) is known only when the loop gets there again, so the next
- * exit's record carries it.  What every exit reads of the vCPU and the
+ * record to the VM's observer once: as it comes (obs.exit), or as a note
+ * in the batches of obs.exits (the accounting's way: no call per exit);
+ * the RETURN part of an exit (back into KVM_RUN) is known only when the
+ * loop gets there again, so the next exit's record carries it.  What
+ * every exit reads of the vCPU and the
  * observer is copied to the stack first (they do not change while the
  * vCPU runs), so an exit touches the stack, kvm_run and the VM's hot
  * part, not the vcpu struct's page too.  Page-aligned: what an exit runs
@@ -291,6 +380,7 @@ EXIT_PATH_PAGE static void vcpu_loop(struct vcpu *v)
 	unsigned epoch = v->sleep_epoch; /* v->sleep_epoch, kept here */
 	uint64_t prev_done = 0; /* the last exit's t_done; 0: no way back to time */
 	void *vctx = obs.ctx; /* the observer's context for this vCPU's exits */
+	struct exit_notes notes = { 0 }; /* for obs.exits: on the stack's page */
 	char name[16];
 
 	if (vm->cfg.fc_thread_names)
@@ -301,6 +391,9 @@ EXIT_PATH_PAGE static void vcpu_loop(struct vcpu *v)
 	this_vcpu = v;
 	if (obs.vcpu_start)
 		vctx = obs.vcpu_start(obs.ctx, v->id);
+	notes.vctx = vctx;
+	if (obs.exits)
+		notes_publish(v, &notes);
 	seccomp_enter(THREAD_VCPU);
 	while (vm_end_get(&vm->end) == VM_RUNNING) {
 		/* exit_decode fills the record; only the stamps come first. */
@@ -328,8 +421,8 @@ EXIT_PATH_PAGE static void vcpu_loop(struct vcpu *v)
 		err = ret < 0 ? -ret : 0;
 		ret = ret < 0 ? -1 : ret;
 		if (ret < 0 && err != EINTR && err != EAGAIN) {
-			if (prev_done && obs.exit_return)
-				obs.exit_return(obs.ctx, id, t_enter - prev_done);
+			if (prev_done)
+				return_without_exit(v, t_enter - prev_done);
 			log_warn("vCPU %u: KVM_RUN: %s", id, strerror(err));
 			vm_request_end(vm, VM_END_HOST_ERROR);
 			break;
@@ -344,6 +437,8 @@ EXIT_PATH_PAGE static void vcpu_loop(struct vcpu *v)
 		r.t_done = cycles();
 		if (obs.exit)
 			obs.exit(vctx, id, &r);
+		if (obs.exits)
+			note_exit(v, &notes, &r);
 		if (__builtin_expect(r.dump_regs, 0))
 			vcpu_dump(v);
 		if (r.end == VM_END_TRIPLE_FAULT || r.end == VM_END_INTERNAL_ERROR)
@@ -352,6 +447,8 @@ EXIT_PATH_PAGE static void vcpu_loop(struct vcpu *v)
 		if (__builtin_expect(r.end != VM_RUNNING, 0))
 			vm_request_end(vm, (enum vm_end)r.end);
 	}
+	if (obs.exits)
+		notes_publish(v, NULL);
 	if (obs.vcpu_end)
 		obs.vcpu_end(obs.ctx, v->id);
 	if (v->test_stuck)

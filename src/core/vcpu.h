@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+#include "util/futex_mutex.h"
 #include "util/hot.h"
 
 struct vm;
@@ -36,7 +37,17 @@ struct vcpu {
 	bool test_stuck;
 	/* The last suspend (core/vm_sleep.h) this vCPU handled. */
 	unsigned sleep_epoch;
+	/* The exits noted for the observer's batches (vm_observer.exits): a
+	 * ring in the run loop's frame while the thread runs, NULL otherwise.
+	 * NOTES_LOCK guards the pointer and the handing over, which any
+	 * thread may do (vcpu_sync_notes); the vCPU's thread adds a note
+	 * without it. */
+	struct futex_mutex notes_lock;
+	struct exit_notes *notes;
 };
+
+/* Exits per batch handed to the observer (vm_observer.exits). */
+#define VCPU_NOTES 16
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned id);
 void vcpu_destroy(struct vcpu *v);
@@ -48,6 +59,9 @@ void vcpu_join(struct vcpu *v);
 /* The same, giving up at DEADLINE (CLOCK_REALTIME): -1 if the thread is
  * still running then (it stays started, and is not detached). */
 int vcpu_join_until(struct vcpu *v, const struct timespec *deadline);
+/* Hand V's observer the exits V noted and has not handed over yet
+ * (vm_sync_observer, for one vCPU). */
+void vcpu_sync_notes(struct vcpu *v);
 /* Registers to stderr, for internal errors. */
 COLD_PATH void vcpu_dump(struct vcpu *v);
 /* For a device handler on a vCPU thread (a paravirtual idle call): once

@@ -292,3 +292,9 @@ enum vm_end vm_stop(struct vm *vm)
 	reset_devices(vm);
 	return vm_end_get(&vm->end);
 }
+
+void vm_sync_observer(struct vm *vm)
+{
+	for (unsigned i = 0; vm->vcpus && i < vm->cfg.ncpus; i++)
+		vcpu_sync_notes(&vm->vcpus[i]);
+}

@@ -23,6 +23,7 @@
 
 struct device;
 struct exit_record;
+struct exit_note;
 struct vcpu_crash;
 struct kvm_coalesced_mmio_ring;
 struct kvm_cpuid2;
@@ -87,6 +88,15 @@ struct vm_observer {
 	 * carries the way back into KVM_RUN of the exit before it.  VCTX:
 	 * what vcpu_start returned for this vCPU (without it, CTX). */
 	void (*exit)(void *vctx, unsigned vcpu, const struct exit_record *r);
+	/* The same exits in batches, in order (the accounting's hook): the
+	 * run loop keeps each exit's note in a ring on its stack's page and
+	 * hands over VCPU_NOTES at a time, so that an exit makes no call,
+	 * and touches no page, of the observer's (util/hot.h).  Also handed
+	 * over before anything that reads what the observer made of them:
+	 * the vCPU's end, a pause, a suspend, a crash, a failed KVM_RUN, and
+	 * vm_sync_observer (from any thread).  Never two calls at once for
+	 * one vCPU (they hold its notes lock); VCTX as for exit. */
+	void (*exits)(void *vctx, unsigned vcpu, const struct exit_note *n, unsigned count);
 	/* The way back into KVM_RUN of the last exit, TICKS cycles, when no
 	 * exit follows to carry it (KVM_RUN failed). */
 	void (*exit_return)(void *ctx, unsigned vcpu, uint64_t ticks);
@@ -198,6 +208,13 @@ void vm_drain_coalesced(struct vm *vm);
 int vm_idle_setup(struct vm *vm);
 /* This VM's halt-polling limit (KVM_CAP_HALT_POLL), at any time. */
 int vm_halt_poll(struct vm *vm, uint32_t ns);
+
+/* Hand the observer every exit the vCPUs have noted and not yet handed
+ * over (vm_observer.exits), on this thread: before a live view is read
+ * (GET /stats), so that a vCPU idle in KVM after its last exits is not
+ * behind.  Any thread, a vCPU's own in a device handler included (the
+ * exit being handled comes later). */
+void vm_sync_observer(struct vm *vm);
 
 /* Start the vCPUs at the loader's boot registers, then the prefault helper.
  * The caller waits for vm->end.efd (serving host input), then vm_stop(). */

@@ -106,11 +106,13 @@ static void ctl_write(struct device *dev, unsigned range, uint64_t off, const ui
 		c->open = true;
 		c->way = (v >> 4) & 0xf;
 		c->si = v & 0xf;
+		vm_sync_observer(c->vm); /* the accounting's count is complete */
 		c->begin_exits = stats_total(c->stats);
 		c->traps = 0;
 	} else if (v == BT_MARK_END && c->open) {
 		/* The begin mark's own exit is recorded after its snapshot; this
 		 * one is not recorded yet. */
+		vm_sync_observer(c->vm);
 		c->res->exits[c->way][c->si] = stats_total(c->stats) - c->begin_exits - 1;
 		c->res->traps[c->way][c->si] = c->traps;
 		c->res->seen[c->way][c->si] = true;

@@ -530,13 +530,22 @@ static void watch_exit(void *vctx, unsigned vcpu, const struct exit_record *r)
 {
 	struct watch_vcpu *wv = vctx;
 
+	(void)vcpu;
 	if (!wv)
 		return;
-	if (wv->w->inner.exit)
-		wv->w->inner.exit(wv->inner_vctx, vcpu, r);
 	window_exit(&wv->win, atomic_load_explicit(&wv->w->m->marks.inside, memory_order_relaxed),
 		    is_mark(r), r->has_return, r->return_ticks, r->t_decoded - r->t_exit,
 		    r->t_done - r->t_decoded);
+}
+
+/* The accounting's batches of the same exits (core/vm.h), to the
+ * accounting with its own context. */
+static void watch_exits(void *vctx, unsigned vcpu, const struct exit_note *n, unsigned count)
+{
+	struct watch_vcpu *wv = vctx;
+
+	if (wv && wv->w->inner.exits)
+		wv->w->inner.exits(wv->inner_vctx, vcpu, n, count);
 }
 
 /* A way back into KVM_RUN with no exit after it (the VM's end). */
@@ -569,6 +578,7 @@ static void observe(struct machine *m, struct watch *w, struct recorder *recorde
 	w->inner = rec;
 	m->vm.obs = (struct vm_observer){ .ctx = w, .vcpu_start = watch_start,
 					  .vcpu_end = watch_end, .exit = watch_exit,
+					  .exits = rec.exits ? watch_exits : NULL,
 					  .exit_return = watch_return };
 }
 

@@ -79,6 +79,7 @@ static void mark_write(struct device *dev, unsigned range, uint64_t off, const u
 		return;
 	}
 	s = &m->at[m->seen++];
+	vm_sync_observer(m->vm); /* the accounting's count is complete */
 	s->exits = stats_total(m->stats);
 	s->kvm_ok = m->have_ks && kvm_stats_read(&m->ks, &s->kvm) == 0;
 	s->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);

@@ -135,6 +135,7 @@ static void kvm_now(struct kvm_stats *ks, bool *have, uint64_t out[IR_NKVM])
 struct mode_ctx {
 	const struct injector *in;
 	volatile struct ir_params *p;
+	struct vm *vm;
 	const struct exit_stats *stats;
 	struct kvm_stats *ks;
 	bool have_ks;
@@ -159,12 +160,14 @@ static void run_mode(struct mode_ctx *c, enum ir_mode m, uint32_t n, struct ir_r
 {
 	unsigned slot = m == IR_MSI ? 1 : 0;
 	volatile uint64_t *count = &c->p->count[slot];
-	uint64_t base = *count, k0[IR_NKVM] = { 0 }, k1[IR_NKVM] = { 0 }, w0 = stats_total(c->stats), nlat = 0;
+	uint64_t base = *count, k0[IR_NKVM] = { 0 }, k1[IR_NKVM] = { 0 }, w0, nlat = 0;
 	uint64_t outside = 0; /* handler times outside [injection, acknowledgement seen] */
 	bool have_kvm = c->have_ks;
 	int64_t cpu = 0;
 	struct timespec settle = { 0, SETTLE_NS };
 
+	vm_sync_observer(c->vm); /* the accounting's count is complete */
+	w0 = stats_total(c->stats);
 	r->ran = true;
 	kvm_now(c->ks, &have_kvm, k0);
 	for (uint32_t i = 0; i < n; i++) {
@@ -197,6 +200,7 @@ static void run_mode(struct mode_ctx *c, enum ir_mode m, uint32_t n, struct ir_r
 	nanosleep(&settle, NULL);
 	r->injected = n;
 	r->delivered = *count - base;
+	vm_sync_observer(c->vm);
 	r->exits_warden = stats_total(c->stats) - w0;
 	kvm_now(c->ks, &have_kvm, k1);
 	r->have_kvm = have_kvm;
@@ -258,7 +262,7 @@ static void run_modes(struct ir_result *res, struct vm *vm, struct ir_line *l, c
 {
 	uint32_t n = res->opt.count;
 	struct injector in = { .vm = vm, .gsi = res->gsi, .efd = -1 };
-	struct mode_ctx c = { .in = &in, .p = p, .stats = stats, .tsc_offset = l->tsc_offset,
+	struct mode_ctx c = { .in = &in, .p = p, .vm = vm, .stats = stats, .tsc_offset = l->tsc_offset,
 			      .have_offset = l->have_offset };
 	struct kvm_irqfd fd = { .gsi = (uint32_t)res->gsi };
 

@@ -53,6 +53,7 @@ struct ev_ctl {
 
 static void take(struct ev_ctl *c, struct ev_snap *s)
 {
+	vm_sync_observer(c->vm); /* the accounting's counts are complete */
 	s->exits = stats_total(c->stats);
 	s->dev_exits = stats_device_count(c->stats, c->rp->id);
 	regpage_counts(c->rp, &s->rp);

@@ -113,6 +113,7 @@ static void mark_write(struct device *dev, unsigned range, uint64_t off, const u
 			c->exp[c->ctx].have = true;
 			c->exp[c->ctx].rflags = regs.rflags;
 		}
+		vm_sync_observer(c->vm); /* the accounting's count is complete */
 		c->b_exits = stats_total(c->stats);
 		c->b_kvm_ok = kvm_exits_now(c, &c->b_kvm);
 	} else if (v == SN_MARK_END && c->open) {
@@ -120,6 +121,7 @@ static void mark_write(struct device *dev, unsigned range, uint64_t off, const u
 
 		/* Warden has not recorded this exit yet, the begin mark's it
 		 * has; KVM has counted both. */
+		vm_sync_observer(c->vm);
 		c->exits[c->ctx][c->op] = stats_total(c->stats) - c->b_exits - 1;
 		c->kvm_known[c->ctx][c->op] = c->b_kvm_ok && kvm_exits_now(c, &k);
 		if (c->kvm_known[c->ctx][c->op])

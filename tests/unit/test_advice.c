@@ -25,7 +25,7 @@ static const struct exit_view *view(void)
 static void exits(uint8_t space, uint64_t addr, int dev, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct exit_record e = { .slot = space == BUS_PIO ? KVM_EXIT_IO : KVM_EXIT_MMIO,
+		struct exit_note e = { .slot = space == BUS_PIO ? KVM_EXIT_IO : KVM_EXIT_MMIO,
 					 .kind = EXIT_ACCESS, .space = space, .addr = addr, .dev = dev,
 					 .unclaimed = dev < 0 };
 		stats_record(vcpu, &e);

@@ -46,10 +46,10 @@ static int teardown(void **state)
 
 /* An exit record as the run loop stamps it: RUN in the guest, then DECODE,
  * then EMULATE (cycles). */
-static struct exit_record sample(unsigned slot, int dev, uint64_t run, uint64_t decode,
-				 uint64_t emulate)
+static struct exit_note sample(unsigned slot, int dev, uint64_t run, uint64_t decode,
+			       uint64_t emulate)
 {
-	struct exit_record e = { .slot = slot, .dev = dev, .t_enter = 1000 };
+	struct exit_note e = { .slot = slot, .dev = dev, .t_enter = 1000 };
 
 	e.t_exit = e.t_enter + run;
 	e.t_decoded = e.t_exit + decode;
@@ -61,7 +61,7 @@ static struct exit_record sample(unsigned slot, int dev, uint64_t run, uint64_t 
  * HANDLE ns of handling, split evenly into decode and emulate when even. */
 static void rec(struct exit_stats *s, unsigned slot, int dev, uint64_t run, uint64_t handle)
 {
-	struct exit_record e = sample(slot, dev, run, handle / 2, handle - handle / 2);
+	struct exit_note e = sample(slot, dev, run, handle / 2, handle - handle / 2);
 
 	stats_record(s, &e);
 }
@@ -69,7 +69,7 @@ static void rec(struct exit_stats *s, unsigned slot, int dev, uint64_t run, uint
 /* One port (BUS_PIO) or MMIO access exit at ADDR, owned by DEV or nobody. */
 static void rec_addr(struct exit_stats *s, uint8_t space, uint64_t addr, int dev, uint64_t handle)
 {
-	struct exit_record e = sample(space == BUS_PIO ? KVM_EXIT_IO : KVM_EXIT_MMIO, dev, 1, handle, 0);
+	struct exit_note e = sample(space == BUS_PIO ? KVM_EXIT_IO : KVM_EXIT_MMIO, dev, 1, handle, 0);
 
 	e.kind = EXIT_ACCESS;
 	e.unclaimed = dev < 0;
@@ -153,7 +153,7 @@ static void test_cost_parts(void **state)
 {
 	struct fx *f = *state;
 	struct exit_stats *s = &f->vcpu[0];
-	struct exit_record e = sample(KVM_EXIT_IO, 3, 5000, 40, 700);
+	struct exit_note e = sample(KVM_EXIT_IO, 3, 5000, 40, 700);
 	const struct exit_cost *c = &f->view.reason[KVM_EXIT_IO];
 
 	stats_record(s, &e);
@@ -472,7 +472,7 @@ static void test_return_carried_by_next_exit(void **state)
 {
 	struct fx *f = *state;
 	struct exit_stats *s = &f->vcpu[0];
-	struct exit_record e = sample(KVM_EXIT_IO, 4, 100, 10, 20);
+	struct exit_note e = sample(KVM_EXIT_IO, 4, 100, 10, 20);
 	const struct exit_view *v;
 
 	stats_record(s, &e);
@@ -521,7 +521,7 @@ static void test_views_exact_past_the_pair_cells(void **state)
 		unsigned slot = (unsigned)(u_rand(&seed) % STATS_NREASONS);
 		int owner = (int)(u_rand(&seed) % (STATS_MAX_DEVICES + 2)) - 1; /* -1: none */
 		uint64_t handle = u_rand(&seed) % 5000, ret = 1 + u_rand(&seed) % 300;
-		struct exit_record e = sample(slot, owner < STATS_MAX_DEVICES ? owner : STATS_DEV_NONE, 9,
+		struct exit_note e = sample(slot, owner < STATS_MAX_DEVICES ? owner : STATS_DEV_NONE, 9,
 					      handle / 2, handle - handle / 2);
 
 		e.unclaimed = owner == STATS_MAX_DEVICES;
@@ -571,7 +571,7 @@ static void test_view_includes_pending(void **state)
 	for (unsigned i = 0; i < STATS_PENDING + 20; i++) {
 		unsigned slot = i % 3 ? KVM_EXIT_IO : KVM_EXIT_HLT;
 		int dev = slot == KVM_EXIT_IO ? (int)(u_rand(&seed) % 3) - 1 : STATS_DEV_NONE;
-		struct exit_record e = sample(slot, dev, 50 + i, 10 + i, 20 + i);
+		struct exit_note e = sample(slot, dev, 50 + i, 10 + i, 20 + i);
 
 		e.kind = slot == KVM_EXIT_IO ? EXIT_ACCESS : EXIT_HLT;
 		e.unclaimed = slot == KVM_EXIT_IO && dev < 0;

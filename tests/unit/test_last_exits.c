@@ -7,7 +7,7 @@
 
 static void add_port(struct last_exits *l, uint64_t port, uint64_t rip)
 {
-	struct exit_record r = { .kind = EXIT_ACCESS, .slot = 2, .space = BUS_PIO, .addr = port,
+	struct exit_note r = { .kind = EXIT_ACCESS, .slot = 2, .space = BUS_PIO, .addr = port,
 				 .write = true, .size = 1, .dev = EXIT_DEV_NONE, .has_rip = true,
 				 .rip = rip };
 
@@ -58,7 +58,7 @@ static void test_non_access(void **state)
 {
 	struct last_exits *l = calloc(1, sizeof(*l));
 	struct last_exit out[LAST_EXITS];
-	struct exit_record r = { .kind = EXIT_SHUTDOWN, .slot = 8, .addr = 0x1234,
+	struct exit_note r = { .kind = EXIT_SHUTDOWN, .slot = 8, .addr = 0x1234,
 				 .dev = EXIT_DEV_NONE };
 
 	(void)state;
