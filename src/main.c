@@ -559,7 +559,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	struct serial *com1;
 	struct device *button = NULL;
 	enum vm_end end = VM_END_HOST_ERROR;
-	int vcpu_fds[o->cpus], console_in;
+	int console_in;
 	uint64_t t0, s0 = now_ns(), s1, s2;
 
 	/* "boot" is about how Linux boots; other guests fault in themselves. */
@@ -596,9 +596,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 	running_vm = &vm;
 	if (stop_requested)
 		vm_request_end(&vm, VM_END_SIGNAL); /* the signal came during set-up */
-	for (unsigned i = 0; i < o->cpus; i++)
-		vcpu_fds[i] = vm.vcpus[i].fd;
-	obs_attach(obs, vm.vm_fd, vcpu_fds);
+	obs_attach(obs, &vm);
 	stamp("observatory attached");
 	t0 = now_ns();
 	log_debug("VM set up in %.1f ms since warden started", (double)(t0 - process_start_ns) / 1e6);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "accounting/stats_json.h"
+#include "core/vm.h"
 #include "sandbox/seccomp.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -51,16 +52,16 @@ int obs_init(struct observatory *o, const struct obs_config *cfg, unsigned nvcpu
 	return 0;
 }
 
-static void open_kvm_stats(struct observatory *o, int vm_fd, const int *vcpu_fds)
+static void open_kvm_stats(struct observatory *o, const struct vm *vm)
 {
 	o->kvm_ok = false;
-	if (kvm_stats_open(&o->vm_stats, vm_fd) < 0) {
+	if (kvm_stats_open(&o->vm_stats, vm->vm_fd) < 0) {
 		snprintf(o->kvm_missing, sizeof(o->kvm_missing),
 			 "this host's KVM has no binary statistics (KVM_GET_STATS_FD: %s)", strerror(errno));
 		return;
 	}
 	for (unsigned i = 0; i < o->nvcpus; i++) {
-		if (kvm_stats_open(&o->vcpu_stats[i], vcpu_fds[i]) < 0 ||
+		if (kvm_stats_open(&o->vcpu_stats[i], vm->vcpus[i].fd) < 0 ||
 		    kvm_stats_read(&o->vcpu_stats[i], &o->vcpu_start[i]) < 0) {
 			snprintf(o->kvm_missing, sizeof(o->kvm_missing),
 				 "cannot read KVM's vCPU %u statistics: %s", i, strerror(errno));
@@ -96,6 +97,8 @@ struct interval {
 
 static void sample_warden(struct observatory *o, struct interval *iv)
 {
+	if (o->vm)
+		vm_sync_observer(o->vm);
 	for (unsigned r = 0; r < STATS_NREASONS; r++) {
 		uint64_t now = 0;
 
@@ -278,10 +281,11 @@ static void *sampler_thread(void *arg)
 	return NULL;
 }
 
-void obs_attach(struct observatory *o, int vm_fd, const int *vcpu_fds)
+void obs_attach(struct observatory *o, struct vm *vm)
 {
 	o->attached = true;
-	open_kvm_stats(o, vm_fd, vcpu_fds);
+	o->vm = vm;
+	open_kvm_stats(o, vm);
 	if (!o->t_start)
 		o->t_start = now_ns();
 	o->t_last = o->t_last ? o->t_last : o->t_start;
@@ -333,6 +337,7 @@ void obs_detach(struct observatory *o)
 		kvm_stats_close(&o->vm_stats);
 	}
 	o->attached = false;
+	o->vm = NULL;
 }
 
 void obs_fill_report(struct observatory *o, struct stats_report *r)

@@ -29,11 +29,16 @@ struct kvm_view {
 	struct kvm_stat_values *vcpu; /* nvcpus entries */
 };
 
+struct vm;
+
 struct observatory {
 	struct obs_config cfg;
 	unsigned nvcpus;
 	const struct exit_stats *stats; /* the vCPUs' own accounting, nvcpus entries */
 	bool attached; /* to a VM, between obs_attach and obs_detach */
+	/* That VM: before each sample its vCPUs' exit notes are handed to
+	 * the accounting (vm_sync_observer), so a line misses none. */
+	struct vm *vm;
 	/* KVM binary stats of the attached VM */
 	bool kvm_ok;
 	char kvm_missing[160];
@@ -60,9 +65,9 @@ struct observatory {
  * --stats-trace). A missing host source is not an error: it is reported. */
 int obs_init(struct observatory *o, const struct obs_config *cfg, unsigned nvcpus,
 	     const struct exit_stats *stats);
-/* Each boot: after the VM (VM_FD) and its vCPUs (VCPU_FDS, nvcpus of them)
- * exist, before they run. */
-void obs_attach(struct observatory *o, int vm_fd, const int *vcpu_fds);
+/* Each boot: after VM and its vCPUs (nvcpus of them) exist, before they
+ * run. */
+void obs_attach(struct observatory *o, struct vm *vm);
 /* From each vCPU thread before its first KVM_RUN. */
 void obs_vcpu_thread_start(struct observatory *o, unsigned id);
 /* Each boot: after the vCPU threads ended, before the VM is destroyed. */

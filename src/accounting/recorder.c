@@ -35,7 +35,7 @@ static void on_vcpu_end(void *ctx, unsigned vcpu)
 
 /* VCTX: the vCPU's exit_stats (on_vcpu_start), NULL for a vCPU out of
  * the recorder's range, whose exits are not counted.  The run loop hands
- * over its notes VCPU_NOTES at a time (core/vm.h), so an exit makes no
+ * over its notes EXIT_NOTES at a time (core/vm.h), so an exit makes no
  * call here and touches neither this code's page nor its exit_stats'. */
 EXIT_PATH static void on_vm_exits(void *vctx, unsigned vcpu, const struct exit_note *e, unsigned n)
 {

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "core/cpuid.h"
 #include "core/crash_state.h"
 #include "core/exit.h"
+#include "core/exit_notes.h"
 #include "core/hyperv.h"
 #include "core/vcpu_reset.h"
 #include "core/vm.h"
@@ -192,62 +192,21 @@ static int resume_state(struct vcpu *v, uint32_t vector)
 	return vcpu_set_mp_state(v, KVM_MP_STATE_RUNNABLE);
 }
 
-/* The exits a vCPU noted for its observer's batches (vm_observer.exits).
- * One producer, the vCPU's thread, adds a note at every exit without a
- * lock; whoever holds the vCPU's notes lock hands the notes over (the
- * thread itself when the ring is full, or another thread:
- * vcpu_sync_notes).  It lives in the run loop's frame, so an exit writes
- * its note into the stack's page, which it touches anyway (util/hot.h). */
-struct exit_notes {
-	_Atomic unsigned head; /* notes ever added (the vCPU's thread) */
-	_Atomic unsigned tail; /* notes ever handed over (under the lock) */
-	void *vctx;            /* the observer's context for this vCPU */
-	struct exit_note n[VCPU_NOTES];
-};
-
 /* Under V's notes lock: the notes not handed over yet, in order. */
 static void notes_hand_over(struct vcpu *v)
 {
-	struct exit_notes *g = v->notes;
-	void (*exits)(void *, unsigned, const struct exit_note *, unsigned);
-	unsigned t, h;
+	exit_notes_fn *exits;
 
-	if (!g || !(exits = v->vm->obs.exits))
-		return;
-	t = atomic_load_explicit(&g->tail, memory_order_relaxed);
-	h = atomic_load_explicit(&g->head, memory_order_acquire);
-	while (t != h) {
-		unsigned i = t % VCPU_NOTES, k = h - t;
-
-		if (k > VCPU_NOTES - i)
-			k = VCPU_NOTES - i; /* the ring wraps: two calls */
-		exits(g->vctx, v->id, &g->n[i], k);
-		t += k;
-	}
-	/* Release: the producer reuses a slot only once it was read. */
-	atomic_store_explicit(&g->tail, t, memory_order_release);
+	if (v->notes && (exits = v->vm->obs.exits))
+		exit_notes_hand_over(v->notes, exits, v->id);
 }
 
-/* Out of line: every VCPU_NOTES exits, not every exit. */
+/* Out of line: every EXIT_NOTES exits, not every exit. */
 __attribute__((noinline)) void vcpu_sync_notes(struct vcpu *v)
 {
 	futex_mutex_lock(&v->notes_lock);
 	notes_hand_over(v);
 	futex_mutex_unlock(&v->notes_lock);
-}
-
-/* The exit R's note, into the ring G (the run loop's).  The slot written
- * is free: after every note a full ring is handed over, so at most
- * VCPU_NOTES - 1 wait. */
-static inline __attribute__((always_inline)) void note_exit(struct vcpu *v, struct exit_notes *g,
-							    const struct exit_record *r)
-{
-	unsigned h = atomic_load_explicit(&g->head, memory_order_relaxed);
-
-	exit_note_of(r, &g->n[h % VCPU_NOTES]);
-	atomic_store_explicit(&g->head, h + 1, memory_order_release);
-	if (h + 1 - atomic_load_explicit(&g->tail, memory_order_acquire) >= VCPU_NOTES)
-		vcpu_sync_notes(v);
 }
 
 /* The ring G in the run loop's frame becomes V's (NULL: none, the thread
@@ -437,8 +396,8 @@ EXIT_PATH_PAGE static void vcpu_loop(struct vcpu *v)
 		r.t_done = cycles();
 		if (obs.exit)
 			obs.exit(vctx, id, &r);
-		if (obs.exits)
-			note_exit(v, &notes, &r);
+		if (obs.exits && exit_notes_put(&notes, &r))
+			vcpu_sync_notes(v);
 		if (__builtin_expect(r.dump_regs, 0))
 			vcpu_dump(v);
 		if (r.end == VM_END_TRIPLE_FAULT || r.end == VM_END_INTERNAL_ERROR)

@@ -13,6 +13,7 @@
 #include "util/hot.h"
 
 struct vm;
+struct exit_notes;
 
 /* The registers the boot vCPU starts with, as the loader decided them (it
  * has already written any GDT and page tables they point at into guest
@@ -37,17 +38,14 @@ struct vcpu {
 	bool test_stuck;
 	/* The last suspend (core/vm_sleep.h) this vCPU handled. */
 	unsigned sleep_epoch;
-	/* The exits noted for the observer's batches (vm_observer.exits): a
-	 * ring in the run loop's frame while the thread runs, NULL otherwise.
-	 * NOTES_LOCK guards the pointer and the handing over, which any
-	 * thread may do (vcpu_sync_notes); the vCPU's thread adds a note
-	 * without it. */
+	/* The exits noted for the observer's batches (vm_observer.exits,
+	 * core/exit_notes.h): a ring in the run loop's frame while the thread
+	 * runs, NULL otherwise.  NOTES_LOCK guards the pointer and the
+	 * handing over, which any thread may do (vcpu_sync_notes); the
+	 * vCPU's thread adds a note without it. */
 	struct futex_mutex notes_lock;
 	struct exit_notes *notes;
 };
-
-/* Exits per batch handed to the observer (vm_observer.exits). */
-#define VCPU_NOTES 16
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned id);
 void vcpu_destroy(struct vcpu *v);

@@ -90,8 +90,9 @@ struct vm_observer {
 	void (*exit)(void *vctx, unsigned vcpu, const struct exit_record *r);
 	/* The same exits in batches, in order (the accounting's hook): the
 	 * run loop keeps each exit's note in a ring on its stack's page and
-	 * hands over VCPU_NOTES at a time, so that an exit makes no call,
-	 * and touches no page, of the observer's (util/hot.h).  Also handed
+	 * hands over EXIT_NOTES at a time (core/exit_notes.h), so that an
+	 * exit makes no call, and touches no page, of the observer's
+	 * (util/hot.h).  Also handed
 	 * over before anything that reads what the observer made of them:
 	 * the vCPU's end, a pause, a suspend, a crash, a failed KVM_RUN, and
 	 * vm_sync_observer (from any thread).  Never two calls at once for
