@@ -135,8 +135,6 @@ static struct exit_cost *cell_of(struct exit_stats *s, unsigned id)
 	return NULL; /* STATS_NO_CELL */
 }
 
-/* The id of (SLOT, OWNER)'s pair cell, made at the pair's first exit;
- * STATS_NO_CELL when it has none and pair[] is full (or MAKE is false). */
 /* SLOT's row of pair_of, or -1 for a reason whose exits have no owner.
  * By compare: a switch would be a jump table in .rodata (util/hot.h). */
 static int owned_row(unsigned slot)
@@ -152,6 +150,8 @@ static int owned_row(unsigned slot)
 	return -1;
 }
 
+/* The id of (SLOT, OWNER)'s pair cell, made at the pair's first exit;
+ * STATS_NO_CELL when it has none and pair[] is full (or MAKE is false). */
 static unsigned pair_id(struct exit_stats *s, unsigned slot, unsigned owner, bool make)
 {
 	int row = owned_row(slot);

@@ -322,12 +322,12 @@ static inline int kvm_run_enter(int fd)
  * in the batches of obs.exits (the accounting's way: no call per exit);
  * the RETURN part of an exit (back into KVM_RUN) is known only when the
  * loop gets there again, so the next exit's record carries it.  What
- * every exit reads of the vCPU and the
- * observer is copied to the stack first (they do not change while the
- * vCPU runs), so an exit touches the stack, kvm_run and the VM's hot
- * part, not the vcpu struct's page too.  Page-aligned: what an exit runs
- * of it (about 3 KiB, its rare paths out of line) is then one page of
- * code, where it straddled two wherever the linker put it. */
+ * every exit reads of the vCPU and the observer is copied to the stack
+ * first (they do not change while the vCPU runs), so an exit touches the
+ * stack, kvm_run and the VM's hot part, not the vcpu struct's page too.
+ * Page-aligned: what an exit runs of it (about 3 KiB, its rare paths out
+ * of line) is then one page of code, where it straddled two wherever the
+ * linker put it. */
 EXIT_PATH_PAGE static void vcpu_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;

@@ -12,8 +12,8 @@
 
 /* An exit path function that starts a page: what an exit runs of it (well
  * under 4 KiB) is then one page of code wherever the linker puts it, where
- * it may otherwise straddle two.  For the run loop and the accounting's
- * per-exit hook, the two every exit calls. */
+ * it may otherwise straddle two.  For the run loop, which every exit
+ * runs (the accounting's work comes in batches: core/exit_notes.h). */
 #define EXIT_PATH_PAGE __attribute__((hot, noinline, aligned(4096)))
 
 /* What the exit loop calls only rarely (a pause, a suspend, a crash): out
