@@ -114,6 +114,7 @@ static int api_setup(struct cli_options *o)
 	/* PATCH /vm: core's pause; the snapshots of docs/snapshot.md. */
 	const struct api_hooks hooks = { .ctx = o, .ctrl_alt_del = api_ctrl_alt_del, .vsock = api_vsock,
 					 .pause = vm_pause, .resume = vm_resume, .drive_update = api_drive_update,
+					 .rate_update = virtio_rate_update,
 					 .snapshot_create = api_snapshot_create,
 					 .snapshot_load = api_snapshot_load };
 	struct sigaction sa = { .sa_handler = on_signal };

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct vm;
+struct rate_update;
 
 /* network_overrides: at most this many (one per interface warden can
  * have: more would name one twice or one that is not there). */
@@ -49,6 +50,9 @@ struct api_hooks {
 	/* PATCH /drives/{id} on a running VM: a new backing file for the
 	 * drive's disk, INDEX in the order the VM's disks were made. */
 	int (*drive_update)(struct vm *vm, unsigned index, const char *path);
+	/* PATCH /drives or /network-interfaces on a running VM: new rate
+	 * limits for the limiter WHICH (VIRTIO_RATE_RX/TX) of DEVICE. */
+	int (*rate_update)(struct vm *vm, const char *device, unsigned which, const struct rate_update *u);
 	/* PUT /actions SendCtrlAltDel on a running VM. */
 	int (*ctrl_alt_del)(void *ctx);
 };

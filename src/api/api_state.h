@@ -108,7 +108,7 @@ int api_set_string(char **slot, const char *s);
 /* Resource groups, one file each. */
 api_handler api_put_boot_source, api_put_machine_config, api_get_machine_config;
 api_handler api_put_drive, api_patch_drive;
-api_handler api_put_network, api_put_vsock, api_put_entropy;
+api_handler api_patch_network, api_put_network, api_put_vsock, api_put_entropy;
 api_handler api_put_actions, api_patch_vm, api_put_snapshot_create, api_put_snapshot_load;
 api_handler api_put_logger, api_put_metrics;
 api_handler api_get_instance, api_get_version, api_get_vm_config, api_get_exits, api_get_stats;

@@ -1,6 +1,7 @@
 #include "api/body.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/error.h"
@@ -150,19 +151,50 @@ int body_same_id(const char *path_id, json_object *o, const char *field)
 	return 0;
 }
 
-int body_no_rate_limit(json_object *o, const char *field, const char *what)
+static int token_bucket(json_object *tb, const char *where, struct bucket_spec *b)
+{
+	static const struct body_field fields[] = {
+		{ "size", BODY_UINT, true }, { "one_time_burst", BODY_UINT, false },
+		{ "refill_time", BODY_UINT, true },
+	};
+
+	char why[160];
+
+	if (BODY_CHECK(tb, fields, where) < 0)
+		return -1;
+	if (body_uint(tb, "size", 0, BUCKET_MAX_TOKENS, 0, &b->size) < 0 ||
+	    body_uint(tb, "one_time_burst", 0, BUCKET_MAX_TOKENS, 0, &b->burst) < 0 ||
+	    body_uint(tb, "refill_time", 0, BUCKET_MAX_REFILL_MS, 0, &b->refill_ms) < 0) {
+		snprintf(why, sizeof(why), "%s", err_msg()); /* fail() writes where err_msg() points */
+		return fail(ERR_USAGE, "%s: %s", where, why);
+	}
+	return 0;
+}
+
+int body_rate_limiter(json_object *o, const char *field, const char *what, struct rate_update *u)
 {
 	static const struct body_field fields[] = {
 		{ "bandwidth", BODY_OBJECT, false }, { "ops", BODY_OBJECT, false },
 	};
-	json_object *rl = json_object_object_get(o, field);
+	json_object *rl = json_object_object_get(o, field), *bw, *ops;
+	char where[96];
 
+	*u = (struct rate_update){ 0 };
 	if (!rl)
 		return 0;
-	if (BODY_CHECK(rl, fields, what) < 0)
+	snprintf(where, sizeof(where), "%s: %s", what, field);
+	if (BODY_CHECK(rl, fields, where) < 0)
 		return -1;
-	if (json_object_object_get(rl, "bandwidth") || json_object_object_get(rl, "ops"))
-		return fail(ERR_USAGE, "%s: %s: rate limits are not supported by warden", what, field);
+	bw = json_object_object_get(rl, "bandwidth");
+	ops = json_object_object_get(rl, "ops");
+	snprintf(where, sizeof(where), "%s: %s.bandwidth", what, field);
+	if (bw && token_bucket(bw, where, &u->v.bw) < 0)
+		return -1;
+	snprintf(where, sizeof(where), "%s: %s.ops", what, field);
+	if (ops && token_bucket(ops, where, &u->v.ops) < 0)
+		return -1;
+	u->set_bw = bw != NULL;
+	u->set_ops = ops != NULL;
 	return 0;
 }
 

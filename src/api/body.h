@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "virtio/rate_limit.h"
+
 enum body_type { BODY_STRING, BODY_BOOL, BODY_UINT, BODY_OBJECT, BODY_ARRAY };
 
 struct body_field {
@@ -39,10 +41,12 @@ int body_uint(json_object *o, const char *name, uint64_t min, uint64_t max, uint
 int body_check_id(const char *id, const char *what);
 /* The path's id and the body's FIELD are the same (Firecracker's message). */
 int body_same_id(const char *path_id, json_object *o, const char *field);
-/* Rate limiter FIELD of O, which warden does not have: absent, null, or
- * one that limits nothing ({}, or bandwidth and ops null: what Kata sends
- * for "no limit"); -1 with fail() for one that limits. */
-int body_no_rate_limit(json_object *o, const char *field, const char *what);
+/* Rate limiter FIELD of O, Firecracker's RateLimiter: {"bandwidth":
+ * TokenBucket, "ops": TokenBucket}, each {"size", "refill_time" (ms),
+ * "one_time_burst"}.  A bucket given sets U's (size or refill_time 0: no
+ * limit); one absent or null (what Kata sends for "no limit") leaves it
+ * unset, as does a FIELD absent or null.  -1 with fail() otherwise. */
+int body_rate_limiter(json_object *o, const char *field, const char *what, struct rate_update *u);
 /* A path: not empty, shorter than PATH_MAX, no NUL (JSON allows \u0000). */
 int body_check_path(const char *path, const char *what);
 

@@ -22,7 +22,9 @@ static const struct { const char *key, *prefix; } groups[API_METRICS_NGROUPS] = 
 	{ "block", "virtio-blk" }, { "net", "virtio-net" },
 	{ "entropy", "virtio-rng" }, { "vsock", "virtio-vsock" },
 };
-static const char *const counter_names[5] = { "requests", "bytes", "notifies", "interrupts", "errors" };
+/* The last is Firecracker's own key for requests a rate limiter delayed. */
+static const char *const counter_names[API_METRICS_NCOUNTERS] = { "requests", "bytes", "notifies", "interrupts",
+								  "errors", "rate_limiter_throttled_events" };
 
 void api_metrics_init(struct api_metrics *m)
 {
@@ -80,13 +82,13 @@ static uint64_t since(uint64_t now, uint64_t *last)
 static void add_devices(json_object *line, struct api *a)
 {
 	struct api_metrics *m = &a->metrics;
-	uint64_t sum[API_METRICS_NGROUPS][5] = { { 0 } };
+	uint64_t sum[API_METRICS_NGROUPS][API_METRICS_NCOUNTERS] = { { 0 } };
 	unsigned n = a->vm ? a->vm->ndevices : 0;
 
 	for (unsigned i = 0; i < n && i < VM_MAX_DEVICES; i++) {
 		const struct device *d = a->vm->devices[i];
 		const struct device_counters *c = d->counters;
-		uint64_t now[5];
+		uint64_t now[API_METRICS_NCOUNTERS];
 
 		if (!c)
 			continue;
@@ -95,15 +97,16 @@ static void add_devices(json_object *line, struct api *a)
 		now[2] = __atomic_load_n(&c->notifies, __ATOMIC_RELAXED);
 		now[3] = __atomic_load_n(&c->interrupts, __ATOMIC_RELAXED);
 		now[4] = __atomic_load_n(&c->errors, __ATOMIC_RELAXED);
+		now[5] = __atomic_load_n(&c->throttled, __ATOMIC_RELAXED);
 		for (unsigned g = 0; g < API_METRICS_NGROUPS; g++)
 			if (strncmp(d->name, groups[g].prefix, strlen(groups[g].prefix)) == 0)
-				for (unsigned k = 0; k < 5; k++)
+				for (unsigned k = 0; k < API_METRICS_NCOUNTERS; k++)
 					sum[g][k] += since(now[k], &m->last_dev[i][k]);
 	}
 	for (unsigned g = 0; g < API_METRICS_NGROUPS; g++) {
 		json_object *o = json_object_new_object();
 
-		for (unsigned k = 0; k < 5; k++)
+		for (unsigned k = 0; k < API_METRICS_NCOUNTERS; k++)
 			add_u64(o, counter_names[k], sum[g][k]);
 		json_object_object_add(line, groups[g].key, o);
 	}

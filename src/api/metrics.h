@@ -18,6 +18,7 @@
 #define API_METRICS_PERIOD_MS 60000
 /* The device groups of a line, by device name prefix. */
 #define API_METRICS_NGROUPS 4
+#define API_METRICS_NCOUNTERS 6 /* per device group (metrics.c) */
 
 struct api;
 
@@ -33,7 +34,7 @@ struct api_metrics {
 	_Atomic uint64_t count[API_NROUTES], fails[API_NROUTES];
 	/* What the previous flush saw, to count since then. */
 	uint64_t last_exits[STATS_NREASONS];
-	uint64_t last_dev[VM_MAX_DEVICES][5];
+	uint64_t last_dev[VM_MAX_DEVICES][API_METRICS_NCOUNTERS];
 	uint64_t lines, missed; /* written, and lost (a full pipe) */
 };
 

@@ -1,5 +1,5 @@
-/* PUT /network-interfaces/{id}, PUT /vsock, PUT /entropy: the VM's other
- * virtio devices (--net, the vsock hook, --rng). */
+/* PUT and PATCH /network-interfaces/{id}, PUT /vsock, PUT /entropy: the
+ * VM's other virtio devices (--net, the vsock hook, --rng). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
@@ -45,15 +45,19 @@ static int check_net(struct api *a, const char *id, json_object *b, int slot, st
 		{ "tx_rate_limiter", BODY_OBJECT, false },
 		{ "allow_mmds_requests", BODY_BOOL, false }, /* before Firecracker 1.0 */
 	};
+	struct rate_update rx, tx;
+
 	if (BODY_CHECK(b, fields, "/network-interfaces") < 0 || body_same_id(id, b, "iface_id") < 0)
 		return -1;
-	if (body_no_rate_limit(b, "rx_rate_limiter", "/network-interfaces") < 0 ||
-	    body_no_rate_limit(b, "tx_rate_limiter", "/network-interfaces") < 0)
+	if (body_rate_limiter(b, "rx_rate_limiter", "/network-interfaces", &rx) < 0 ||
+	    body_rate_limiter(b, "tx_rate_limiter", "/network-interfaces", &tx) < 0)
 		return -1;
 	if (body_bool(b, "allow_mmds_requests", false))
 		return fail(ERR_USAGE, "/network-interfaces: warden has no MMDS (allow_mmds_requests)");
 	if (parse_net(b, n) < 0)
 		return -1;
+	n->rx_rate = rx.v;
+	n->tx_rate = tx.v;
 	for (unsigned i = 0; i < a->o->virtio.nnets; i++)
 		if ((int)i != slot && strcmp(a->o->virtio.nets[i].tap, n->tap) == 0)
 			return fail(ERR_USAGE, "/network-interfaces: host_dev_name %s is in use by %s", n->tap,
@@ -79,6 +83,41 @@ int api_put_network(struct api *a, const char *id, json_object *b, struct api_re
 	v->nets[i] = n;
 	snprintf(a->iface_id[i], sizeof(a->iface_id[i]), "%s", id);
 	a->configured = true;
+	return api_no_content(r);
+}
+
+/* Firecracker's PartialNetworkInterface: new rate limits, each way, for
+ * a running VM (or, before start, for the one it will be). */
+int api_patch_network(struct api *a, const char *id, json_object *b, struct api_response *r)
+{
+	static const struct body_field fields[] = {
+		{ "iface_id", BODY_STRING, true }, { "rx_rate_limiter", BODY_OBJECT, false },
+		{ "tx_rate_limiter", BODY_OBJECT, false },
+	};
+	struct rate_update u[2];
+	int slot = iface_slot(a, id);
+	struct net_spec *n;
+	char dev[32];
+
+	if (BODY_CHECK(b, fields, "/network-interfaces") < 0 || body_same_id(id, b, "iface_id") < 0 ||
+	    body_rate_limiter(b, "rx_rate_limiter", "/network-interfaces", &u[VIRTIO_RATE_RX]) < 0 ||
+	    body_rate_limiter(b, "tx_rate_limiter", "/network-interfaces", &u[VIRTIO_RATE_TX]) < 0)
+		return api_fault_err(r);
+	if (slot < 0)
+		return api_fault(r, "/network-interfaces: there is no interface '%s'", id);
+	n = &a->o->virtio.nets[slot];
+	if (a->phase == API_RUNNING) {
+		if (!a->hooks.rate_update)
+			return api_fault(r, "PATCH /network-interfaces on a running VM is not supported by this build");
+		snprintf(dev, sizeof(dev), "virtio-net%d", slot);
+		for (unsigned w = VIRTIO_RATE_RX; w <= VIRTIO_RATE_TX; w++)
+			if ((u[w].set_bw || u[w].set_ops) && a->hooks.rate_update(a->vm, dev, w, &u[w]) < 0)
+				return api_fault_err(r);
+	} else if (!api_before_start(a, r)) {
+		return -1;
+	}
+	rate_spec_apply(&n->rx_rate, &u[VIRTIO_RATE_RX]);
+	rate_spec_apply(&n->tx_rate, &u[VIRTIO_RATE_TX]);
 	return api_no_content(r);
 }
 
@@ -114,12 +153,14 @@ int api_put_vsock(struct api *a, const char *id, json_object *b, struct api_resp
 int api_put_entropy(struct api *a, const char *id, json_object *b, struct api_response *r)
 {
 	static const struct body_field fields[] = { { "rate_limiter", BODY_OBJECT, false } };
+	struct rate_update u;
 
 	(void)id;
 	if (!api_before_start(a, r))
 		return -1;
-	if (BODY_CHECK(b, fields, "/entropy") < 0 || body_no_rate_limit(b, "rate_limiter", "/entropy") < 0)
+	if (BODY_CHECK(b, fields, "/entropy") < 0 || body_rate_limiter(b, "rate_limiter", "/entropy", &u) < 0)
 		return api_fault_err(r);
+	a->o->virtio.rng_rate = u.v;
 	a->o->virtio.rng = a->configured = true;
 	return api_no_content(r);
 }

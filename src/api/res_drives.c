@@ -39,7 +39,7 @@ static int unsupported(json_object *b)
 	for (unsigned i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (json_object_object_get(b, fields[i]))
 			return fail(ERR_USAGE, "/drives: %s is not supported by warden", fields[i]);
-	return body_no_rate_limit(b, "rate_limiter", "/drives");
+	return 0;
 }
 
 static int check_choice(json_object *b, const char *field, const char *x, const char *y)
@@ -69,7 +69,7 @@ static void to_front(struct api *a, unsigned from)
 	memcpy(a->drive_id[0], id, sizeof(id));
 }
 
-static int check_put(struct api *a, const char *id, json_object *b, int slot)
+static int check_put(struct api *a, const char *id, json_object *b, int slot, struct rate_update *rate)
 {
 	static const struct body_field fields[] = {
 		{ "drive_id", BODY_STRING, true }, { "path_on_host", BODY_STRING, true },
@@ -80,6 +80,7 @@ static int check_put(struct api *a, const char *id, json_object *b, int slot)
 	};
 
 	if (BODY_CHECK(b, fields, "/drives") < 0 || body_same_id(id, b, "drive_id") < 0 || unsupported(b) < 0 ||
+	    body_rate_limiter(b, "rate_limiter", "/drives", rate) < 0 ||
 	    check_choice(b, "cache_type", "Unsafe", "Writeback") < 0 ||
 	    check_choice(b, "io_engine", "Sync", "Async") < 0 ||
 	    check_backing(body_string(b, "path_on_host"), body_bool(b, "is_read_only", false)) < 0)
@@ -96,12 +97,13 @@ int api_put_drive(struct api *a, const char *id, json_object *b, struct api_resp
 {
 	struct virtio_config *v = &a->o->virtio;
 	int slot = drive_slot(a, id);
+	struct rate_update rate;
 	struct disk_spec *d;
 	unsigned i;
 
 	if (!api_before_start(a, r))
 		return -1;
-	if (check_put(a, id, b, slot) < 0)
+	if (check_put(a, id, b, slot, &rate) < 0)
 		return api_fault_err(r);
 	i = slot >= 0 ? (unsigned)slot : v->ndisks;
 	if (api_set_string(&a->disk_path[i], body_string(b, "path_on_host")) < 0)
@@ -112,7 +114,8 @@ int api_put_drive(struct api *a, const char *id, json_object *b, struct api_resp
 	/* An empty file is a placeholder, as Firecracker takes it: a disk of
 	 * no sectors until PATCH gives it a real file (Kata's hot plug). */
 	*d = (struct disk_spec){ .path = a->disk_path[i], .readonly = body_bool(b, "is_read_only", false),
-				 .root = body_bool(b, "is_root_device", false), .empty_ok = true };
+				 .root = body_bool(b, "is_root_device", false), .empty_ok = true,
+				 .rate = rate.v };
 	/* The guest sees the id as the disk's serial when it fits. */
 	if (strlen(id) < sizeof(d->id))
 		memcpy(d->id, id, strlen(id) + 1);
@@ -131,21 +134,28 @@ int api_patch_drive(struct api *a, const char *id, json_object *b, struct api_re
 	};
 	const char *path = body_string(b, "path_on_host");
 	int slot = drive_slot(a, id);
+	struct rate_update rate;
+	char dev[32];
 
-	if (BODY_CHECK(b, fields, "/drives") < 0 || body_same_id(id, b, "drive_id") < 0 || unsupported(b) < 0)
+	if (BODY_CHECK(b, fields, "/drives") < 0 || body_same_id(id, b, "drive_id") < 0 || unsupported(b) < 0 ||
+	    body_rate_limiter(b, "rate_limiter", "/drives", &rate) < 0)
 		return api_fault_err(r);
 	if (slot < 0)
 		return api_fault(r, "/drives: there is no drive '%s'", id);
 	if (path && check_backing(path, a->o->virtio.disks[slot].readonly) < 0)
 		return api_fault_err(r);
 	if (a->phase == API_RUNNING) {
-		if (!a->hooks.drive_update)
+		if (!a->hooks.drive_update || !a->hooks.rate_update)
 			return api_fault(r, "PATCH /drives on a running VM is not supported by this build");
 		if (path && a->hooks.drive_update(a->vm, (unsigned)slot, path) < 0)
+			return api_fault_err(r);
+		snprintf(dev, sizeof(dev), "virtio-blk%d", slot);
+		if ((rate.set_bw || rate.set_ops) && a->hooks.rate_update(a->vm, dev, VIRTIO_RATE_RX, &rate) < 0)
 			return api_fault_err(r);
 	} else if (!api_before_start(a, r)) {
 		return -1;
 	}
+	rate_spec_apply(&a->o->virtio.disks[slot].rate, &rate);
 	/* GET /vm/config and a snapshot name the file the disk has now.
 	 * Before start, warden takes the new path at once (Firecracker
 	 * answers 400 there; Kata patches only running VMs). */

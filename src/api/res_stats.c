@@ -30,6 +30,7 @@ static void add_devices(struct stats_report *rep, const struct vm *vm)
 			.notifies = __atomic_load_n(&c->notifies, __ATOMIC_RELAXED),
 			.interrupts = __atomic_load_n(&c->interrupts, __ATOMIC_RELAXED),
 			.errors = __atomic_load_n(&c->errors, __ATOMIC_RELAXED),
+			.throttled = __atomic_load_n(&c->throttled, __ATOMIC_RELAXED),
 		};
 	}
 }

@@ -18,6 +18,7 @@ static api_handler *const handlers[API_NROUTES] = {
 	[ROUTE_PUT_MACHINE_CONFIG] = api_put_machine_config,
 	[ROUTE_PUT_DRIVE] = api_put_drive,
 	[ROUTE_PATCH_DRIVE] = api_patch_drive,
+	[ROUTE_PATCH_NETWORK] = api_patch_network,
 	[ROUTE_PUT_NETWORK] = api_put_network,
 	[ROUTE_PUT_VSOCK] = api_put_vsock,
 	[ROUTE_PUT_ENTROPY] = api_put_entropy,

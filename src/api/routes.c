@@ -22,6 +22,7 @@ const struct api_route api_routes[API_NROUTES] = {
 	[ROUTE_PUT_METRICS] = { "PUT", "/metrics", false, "metrics" },
 	[ROUTE_PUT_LOGGER] = { "PUT", "/logger", false, "logger" },
 	[ROUTE_GET_STATS] = { "GET", "/stats", false, "stats" },
+	[ROUTE_PATCH_NETWORK] = { "PATCH", "/network-interfaces/", true, "network" },
 };
 
 int api_route_find(const char *method, const char *path, const char **id)

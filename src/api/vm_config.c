@@ -24,6 +24,32 @@ static json_object *boot_source(const struct api *a)
 	return o;
 }
 
+static json_object *bucket(const struct bucket_spec *b)
+{
+	json_object *o;
+
+	if (!bucket_spec_limits(b))
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "size", json_object_new_uint64(b->size));
+	json_object_object_add(o, "one_time_burst", json_object_new_uint64(b->burst));
+	json_object_object_add(o, "refill_time", json_object_new_uint64(b->refill_ms));
+	return o;
+}
+
+/* Firecracker's RateLimiter, or null when S limits nothing. */
+static json_object *rate_limiter(const struct rate_spec *s)
+{
+	json_object *o;
+
+	if (!rate_spec_limits(s))
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "bandwidth", bucket(&s->bw));
+	json_object_object_add(o, "ops", bucket(&s->ops));
+	return o;
+}
+
 static json_object *drives(const struct api *a)
 {
 	json_object *arr = json_object_new_array();
@@ -38,6 +64,7 @@ static json_object *drives(const struct api *a)
 				       json_object_new_string_len(d->path, (int)strcspn(d->path, ",")));
 		json_object_object_add(o, "is_root_device", json_object_new_boolean(d->root));
 		json_object_object_add(o, "is_read_only", json_object_new_boolean(d->readonly));
+		json_object_object_add(o, "rate_limiter", rate_limiter(&d->rate));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -58,6 +85,8 @@ static json_object *interfaces(const struct api *a)
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 		if (n->has_mac)
 			add_str(o, "guest_mac", mac);
+		json_object_object_add(o, "rx_rate_limiter", rate_limiter(&n->rx_rate));
+		json_object_object_add(o, "tx_rate_limiter", rate_limiter(&n->tx_rate));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -72,6 +101,17 @@ static json_object *vsock(const struct api *a)
 	o = json_object_new_object();
 	json_object_object_add(o, "guest_cid", json_object_new_uint64(a->vsock_cid));
 	add_str(o, "uds_path", a->vsock_uds);
+	return o;
+}
+
+static json_object *entropy(const struct api *a)
+{
+	json_object *o;
+
+	if (!a->o->virtio.rng)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "rate_limiter", rate_limiter(&a->o->virtio.rng_rate));
 	return o;
 }
 
@@ -99,7 +139,7 @@ json_object *api_vm_config(struct api *a)
 	json_object_object_add(o, "machine-config", api_machine_config(a));
 	json_object_object_add(o, "network-interfaces", interfaces(a));
 	json_object_object_add(o, "vsock", vsock(a));
-	json_object_object_add(o, "entropy", a->o->virtio.rng ? json_object_new_object() : NULL);
+	json_object_object_add(o, "entropy", entropy(a));
 	if (logger && a->log_level)
 		add_str(logger, "level", a->log_level);
 	json_object_object_add(o, "logger", logger);

@@ -50,7 +50,7 @@ static const struct option run_options[] = {
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
-	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "rng", optional_argument, NULL, OPT_RNG },
 	{ "virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE },
 	{ "no-ioeventfd", no_argument, NULL, OPT_NO_IOEVENTFD },
 	{ "no-irqfd", no_argument, NULL, OPT_NO_IRQFD },
@@ -192,7 +192,10 @@ void cli_usage(FILE *f)
 	      "                         most --cpus); poll: the I/O thread polls the\n"
 	      "                         queues, notifications off, until US (default 50)\n"
 	      "                         microseconds pass without work (burns a host CPU\n"
-	      "                         meanwhile)\n"
+	      "                         meanwhile); bw=SIZE/MS[/BURST]: at most SIZE\n"
+	      "                         bytes per MS milliseconds, after a one-time\n"
+	      "                         BURST; ops=SIZE/MS[/BURST]: the same in requests\n"
+	      "                         (Firecracker's rate_limiter; docs/api.md)\n"
 	      "  --net tap=NAME[,mac=MAC][,queues=N][,poll[=US]][,vhost=on|off|auto]\n"
 	      "                         virtio-net on tap device NAME (created if\n"
 	      "                         missing); queues=N: N queue pairs (1-3, at most\n"
@@ -201,10 +204,14 @@ void cli_usage(FILE *f)
 	      "                         vhost=on: the kernel's vhost-net moves the packets\n"
 	      "                         (/dev/vhost-net, one per queue pair), auto:\n"
 	      "                         when the host has it; id=NAME: the API's\n"
-	      "                         iface_id for it (kept in a snapshot)\n"
+	      "                         iface_id for it (kept in a snapshot);\n"
+	      "                         rx-bw=, rx-ops=, tx-bw=, tx-ops=SIZE/MS[/BURST]:\n"
+	      "                         rate limits as for --disk, each way (not with\n"
+	      "                         vhost)\n"
 	      "  --virtio-console       virtio-console (hvc0; with console=hvc0 in the\n"
 	      "                         command line it gets stdin)\n"
-	      "  --rng                  virtio-rng, fed from getrandom()\n"
+	      "  --rng[=bw=SIZE/MS[/BURST],ops=SIZE/MS[/BURST]]  virtio-rng, fed from\n"
+	      "                         getrandom(); limits as for --disk\n"
 	      "  --vsock cid=N,uds=PATH virtio-vsock for guest CID N (3 or more), with\n"
 	      "                         Firecracker's host side: the host connects to\n"
 	      "                         PATH and writes CONNECT <port>; the guest's\n"
@@ -457,7 +464,11 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 			if (virtio_parse_net(optarg, &o->virtio.nets[o->virtio.nnets++]) < 0)
 				return -1;
 			break;
-		case OPT_RNG: o->virtio.rng = true; break;
+		case OPT_RNG:
+			o->virtio.rng = true;
+			if (optarg && virtio_parse_rng(optarg, &o->virtio.rng_rate) < 0)
+				return -1;
+			break;
 		case OPT_VSOCK:
 			if (o->virtio.vsock.cid)
 				return fail(ERR_USAGE, "at most one --vsock option");
@@ -743,15 +754,16 @@ static void device_args(struct arg_list *l, const struct virtio_config *v)
 {
 	static const char *const vhost[] = { [NET_VHOST_OFF] = "", [NET_VHOST_ON] = ",vhost=on",
 					     [NET_VHOST_AUTO] = ",vhost=auto" };
-	char q[48];
+	char q[48], rx[RATE_WORDS_MAX], tx[RATE_WORDS_MAX];
 
 	for (unsigned i = 0; i < v->ndisks; i++) {
 		const struct disk_spec *d = &v->disks[i];
 
 		queue_words(q, sizeof(q), d->queues, d->poll_us);
+		rate_spec_words(rx, sizeof(rx), "", &d->rate);
 		arg_add(l, "--disk");
-		arg_add(l, "%.*s%s%s%s%s%s", (int)strcspn(d->path, ","), d->path, d->readonly ? ",ro" : "",
-			d->root ? ",root" : "", d->id[0] ? ",id=" : "", d->id, q);
+		arg_add(l, "%.*s%s%s%s%s%s%s", (int)strcspn(d->path, ","), d->path, d->readonly ? ",ro" : "",
+			d->root ? ",root" : "", d->id[0] ? ",id=" : "", d->id, q, rx);
 	}
 	for (unsigned i = 0; i < v->nnets; i++) {
 		const struct net_spec *n = &v->nets[i];
@@ -761,11 +773,18 @@ static void device_args(struct arg_list *l, const struct virtio_config *v)
 		if (n->has_mac)
 			snprintf(mac, sizeof(mac), ",mac=%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 		queue_words(q, sizeof(q), n->queues, n->poll_us);
+		rate_spec_words(rx, sizeof(rx), "rx-", &n->rx_rate);
+		rate_spec_words(tx, sizeof(tx), "tx-", &n->tx_rate);
 		arg_add(l, "--net");
-		arg_add(l, "tap=%s%s%s%s%s%s", n->tap, mac, n->id[0] ? ",id=" : "", n->id, q, vhost[n->vhost]);
+		arg_add(l, "tap=%s%s%s%s%s%s%s%s", n->tap, mac, n->id[0] ? ",id=" : "", n->id, q, vhost[n->vhost],
+			rx, tx);
 	}
-	if (v->rng)
+	if (v->rng && rate_spec_limits(&v->rng_rate)) {
+		rate_spec_words(rx, sizeof(rx), "", &v->rng_rate);
+		arg_add(l, "--rng=%s", rx + 1); /* without its leading comma */
+	} else if (v->rng) {
 		arg_add(l, "--rng");
+	}
 	if (v->vsock.cid) {
 		arg_add(l, "--vsock");
 		arg_add(l, "cid=%llu,uds=%s", (unsigned long long)v->vsock.cid, v->vsock.uds);

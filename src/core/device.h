@@ -118,8 +118,9 @@ static inline int device_restore_plain(void *state, size_t len, const void *buf,
  * device had them switched off (it found the work itself: batches taken
  * while it was busy or polling), interrupts the driver asked not to get
  * (used buffers published without one), wall time its threads spent
- * polling, and their CPU time.  Each field has one writer and is read
- * with relaxed atomics. */
+ * polling, and their CPU time; and requests its rate limiter made wait
+ * (virtio/rate_limit.h).  Each field has one writer and is read with
+ * relaxed atomics. */
 struct device_counters { /* only uint64_t fields: added as an array */
 	uint64_t requests;
 	uint64_t bytes;
@@ -130,6 +131,7 @@ struct device_counters { /* only uint64_t fields: added as an array */
 	uint64_t interrupts_suppressed;
 	uint64_t poll_ns;
 	uint64_t cpu_ns;
+	uint64_t throttled;
 };
 _Static_assert(sizeof(struct device_counters) % sizeof(uint64_t) == 0, "device_counters: uint64_t only");
 

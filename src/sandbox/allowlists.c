@@ -74,6 +74,9 @@ static const int setup[] = {
 	__NR_fdatasync, __NR_fsync, __NR_getdents64, __NR_mremap, __NR_readv, __NR_writev,
 	__NR_signalfd4, /* the snapshot thread's, made anew on each boot of --reboot */
 	__NR_flock, __NR_fallocate, /* a disk's image lock and discard probe (disk_open) */
+	/* a device's timers (rate limits, coalescing), made anew on each boot
+	 * of --reboot; the API thread's PATCH wakes a limited device */
+	__NR_timerfd_create, __NR_timerfd_settime,
 	END
 };
 

@@ -14,7 +14,11 @@
  *
  * Every request occupies one of VIRTQ_MAX_SIZE slots from pop to push, so
  * at most that many are in flight whatever the guest does; when all are
- * busy, chains stay in the ring until a completion frees a slot. */
+ * busy, chains stay in the ring until a completion frees a slot.
+ *
+ * With bw= or ops= (Firecracker's rate_limiter) each request takes its
+ * tokens before it starts; one that cannot is given back to the ring,
+ * and the queue waits, notifications off, for the limiter's timer. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -119,8 +123,9 @@ struct blk {
 	uint16_t free[VIRTQ_MAX_SIZE];
 	unsigned nfree;
 	uint32_t pushed;  /* queues with used entries published since the last interrupt check */
-	uint32_t stalled; /* queues whose chains wait in the ring for a free slot */
+	uint32_t stalled; /* queues whose chains wait in the ring for a free slot or tokens */
 	bool warned;     /* a host I/O error was logged */
+	struct rate_limit rl;
 };
 
 static void reset_slots(struct blk *b)
@@ -385,8 +390,17 @@ static void io_done(void *arg, uint64_t tag, int res)
 
 /* --- the queue ------------------------------------------------------------ */
 
+/* What a request costs the bandwidth bucket: the bytes its buffers hold
+ * besides the header and the status, as popped (the guest cannot change
+ * them after the pop, so it cannot pass as smaller than it is). */
+static uint64_t chain_bytes(const struct virtq_chain *c)
+{
+	return c->in_bytes + (c->out_bytes > BLK_HDR_BYTES ? c->out_bytes - BLK_HDR_BYTES : 0);
+}
+
 /* Pop and start chains of queue QI until its ring is empty or no slot is
- * free.  -1 after a guest error (the device is then failed). */
+ * free: 0; 1 when the rate limiter holds the next chain back (it stays in
+ * the ring); -1 after a guest error (the device is then failed). */
 static int pop_all(struct virtio_dev *vd, unsigned qi)
 {
 	struct blk *b = vd->priv;
@@ -407,6 +421,10 @@ static int pop_all(struct virtio_dev *vd, unsigned qi)
 			virtio_fail(vd, "request (head %u) has no device-writable status byte", r->c.head);
 			return -1;
 		}
+		if (!rate_limit_take(&b->rl, chain_bytes(&r->c))) {
+			virtq_unpop(q, 1);
+			return 1;
+		}
 		b->nfree--;
 		r->q = (uint16_t)qi;
 		st = start_request(vd, r, tag);
@@ -425,12 +443,16 @@ static void serve_queue(struct virtio_dev *vd, unsigned qi)
 
 	b->stalled &= ~(1u << qi);
 	do {
+		int r;
+
 		virtq_notify_off(q);
-		if (pop_all(vd, qi) < 0)
+		r = pop_all(vd, qi);
+		if (r < 0)
 			return;
-		if (!b->nfree) {
-			/* All slots busy: the rest waits in the ring, without
-			 * notifications; a completion brings us back. */
+		if (r > 0 || !b->nfree) {
+			/* All slots busy, or no tokens: the rest waits in the
+			 * ring, without notifications; a completion or the rate
+			 * limiter's timer brings us back. */
 			b->stalled |= 1u << qi;
 			return;
 		}
@@ -471,10 +493,12 @@ static void blk_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 {
 	struct blk *b = vd->priv;
 
-	(void)fd;
 	(void)events;
-	disk_reap(&b->disk, io_done, vd);
-	/* Freed slots go to the waiting queues in turn. */
+	if (fd == b->rl.timer_fd)
+		rate_limit_timer_read(&b->rl);
+	else
+		disk_reap(&b->disk, io_done, vd);
+	/* Freed slots and new tokens go to the waiting queues in turn. */
 	for (unsigned q = 0; q < vd->type.nqueues && b->nfree && !virtio_failed(vd); q++)
 		if (b->stalled & (1u << q))
 			serve_queue(vd, q);
@@ -488,8 +512,11 @@ static int blk_start(struct virtio_dev *vd)
 	struct blk *b = vd->priv;
 
 	reset_slots(b);
-	/* Each DRIVER_OK gets a fresh epoll set: watch the completions again. */
-	return virtio_watch_fd(vd, b->disk.efd, EPOLLIN);
+	/* Each DRIVER_OK gets a fresh epoll set: watch the completions and
+	 * the rate limiter's timer again. */
+	if (virtio_watch_fd(vd, b->disk.efd, EPOLLIN) < 0)
+		return -1;
+	return virtio_watch_fd(vd, b->rl.timer_fd, EPOLLIN);
 }
 
 static void blk_stop(struct virtio_dev *vd)
@@ -517,6 +544,7 @@ static void blk_free(struct blk *b)
 	if (!b)
 		return;
 	disk_close(&b->disk);
+	rate_limit_destroy(&b->rl);
 	free(b->req);
 	free(b);
 }
@@ -632,12 +660,15 @@ struct virtio_dev *virtio_blk_create(const struct disk_spec *d, unsigned index)
 
 	if (b) {
 		b->disk.fd = b->disk.efd = -1;
+		b->rl.timer_fd = -1;
 		b->req = calloc(VIRTQ_MAX_SIZE, sizeof(*b->req));
 	}
 	if (!vd || !b || !b->req || !path) {
 		fail(ERR_HOST, "out of memory");
 		goto bad;
 	}
+	if (rate_limit_init(&b->rl, &d->rate, &vd->counters.throttled) < 0)
+		goto bad;
 	if (disk_open(&b->disk, path, d->readonly, d->empty_ok, VIRTQ_MAX_SIZE) < 0)
 		goto bad;
 	b->capacity = b->disk.size / DISK_SECTOR;
@@ -650,6 +681,7 @@ struct virtio_dev *virtio_blk_create(const struct disk_spec *d, unsigned index)
 	vd->poll_window_ns = (uint64_t)d->poll_us * 1000;
 	vd->ops = &blk_ops;
 	vd->priv = b;
+	vd->limits[VIRTIO_RATE_RX] = &b->rl;
 	fill_config(vd, b);
 	snprintf(vd->name, sizeof(vd->name), "virtio-blk%u", index);
 	free(path);

@@ -137,6 +137,7 @@ struct net {
 	bool mergeable;      /* VIRTIO_NET_F_MRG_RXBUF */
 	bool rx_starved;     /* no buffer for the next packet: tap not read */
 	bool tx_blocked;     /* the tap refused a frame: wait for EPOLLOUT */
+	bool rx_limited, tx_limited; /* the device's rate limiter says wait: its timer */
 	uint64_t rx_need;    /* buffer bytes the largest packet may need */
 	uint64_t pending;      /* length of a packet waiting for buffers (0: none) */
 	uint64_t pending_head; /* its first bytes, in the held buffers; the rest
@@ -158,6 +159,9 @@ struct net_dev {
 	/* The next start() continues a driver's session (after a pause or a
 	 * restore): its pairs in use and coalescing stay as they were. */
 	bool resuming;
+	/* rx-/tx-bw=, -ops= (Firecracker's rx_rate_limiter and
+	 * tx_rate_limiter): for every pair together; not with vhost. */
+	struct rate_limit rate[2]; /* [NET_RXQ], [NET_TXQ] */
 };
 
 /* virtio-net's own state in a snapshot, after the common part (queues,
@@ -388,6 +392,7 @@ static int rx_read(struct virtio_dev *vd, struct net *p)
 	iov[niov] = saved;
 	if (n <= 0)
 		return (int)n;
+	rate_limit_charge(&dev_of(vd)->rate[NET_RXQ], (uint64_t)n - 1); /* rx_tokens took one */
 	if ((uint64_t)n <= cap && n >= NET_HDR_LEN) {
 		rx_deliver(vd, p, (uint64_t)n);
 		return 1;
@@ -444,6 +449,21 @@ static int rx_wait(struct virtio_dev *vd, struct net *p)
 	return virtio_queue_rearm(vd, p->q[NET_RXQ]);
 }
 
+/* May the next packet be read?  Its size is known only once read, so it
+ * takes one operation and one byte now and the rest after (rx_read): the
+ * bucket may go into debt by one packet, which the next one waits out.
+ * When not, the tap is not read (nor watched) until the limiter's timer. */
+static bool rx_tokens(struct virtio_dev *vd, struct net *p)
+{
+	if (p->rx_limited)
+		return false;
+	if (rate_limit_take(&dev_of(vd)->rate[NET_RXQ], 1))
+		return true;
+	p->rx_limited = true;
+	tap_watch(vd, p, p->tap_events & ~(uint32_t)EPOLLIN);
+	return false;
+}
+
 /* One step of receiving: true if there may be more to do. */
 static bool rx_step(struct virtio_dev *vd, struct net *p)
 {
@@ -455,6 +475,8 @@ static bool rx_step(struct virtio_dev *vd, struct net *p)
 		return rx_wait(vd, p);
 	if (!p->pending && p->rx.n == 0)
 		return rx_wait(vd, p);
+	if (!p->pending && !rx_tokens(vd, p))
+		return false;
 	rx_feed(vd, p);
 	if (!p->pending)
 		return rx_read(vd, p) > 0;
@@ -520,7 +542,7 @@ static int tx_one(struct virtio_dev *vd, struct net *p)
 	return 0;
 }
 
-enum { TX_ERROR = -1, TX_EMPTY, TX_BUDGET, TX_BLOCKED };
+enum { TX_ERROR = -1, TX_EMPTY, TX_BUDGET, TX_BLOCKED, TX_LIMITED };
 
 static int tx_batch(struct virtio_dev *vd, struct net *p, unsigned *done)
 {
@@ -535,6 +557,12 @@ static int tx_batch(struct virtio_dev *vd, struct net *p, unsigned *done)
 		}
 		if (r == 0)
 			return TX_EMPTY;
+		/* The frame's bytes, as popped (the guest cannot change them). */
+		if (!rate_limit_take(&dev_of(vd)->rate[NET_TXQ],
+				     p->chain.out_bytes > NET_HDR_LEN ? p->chain.out_bytes - NET_HDR_LEN : 0)) {
+			virtq_unpop(q, 1);
+			return TX_LIMITED;
+		}
 		if (tx_one(vd, p)) {
 			virtq_unpop(q, 1);
 			return TX_BLOCKED;
@@ -551,7 +579,7 @@ static void tx_pump(struct virtio_dev *vd, struct net *p)
 	unsigned done = 0;
 	int st;
 
-	if (!q->active || p->tx_blocked)
+	if (!q->active || p->tx_blocked || p->tx_limited)
 		return;
 	virtq_notify_off(q);
 	for (;;) {
@@ -566,6 +594,9 @@ static void tx_pump(struct virtio_dev *vd, struct net *p)
 		p->tx_blocked = true;
 		tap_watch(vd, p, p->tap_events | EPOLLOUT);
 	}
+	/* Notifications stay off: the limiter's timer brings us back. */
+	if (st == TX_LIMITED)
+		p->tx_limited = true;
 	if (q->used_idx != used_before)
 		coal_done(vd, &p->coal[NET_TXQ], (uint16_t)(q->used_idx - used_before));
 }
@@ -751,10 +782,34 @@ static void pair_fd_ready(struct virtio_dev *vd, struct net *p, int fd, uint32_t
 		rx_pump(vd, p);
 }
 
+/* A rate limiter's timer: tokens may be there for the pairs it held. */
+static void rate_timer(struct virtio_dev *vd, struct net_dev *d, unsigned dir)
+{
+	rate_limit_timer_read(&d->rate[dir]);
+	for (unsigned i = 0; i < d->usable; i++) {
+		struct net *p = d->pair[i];
+
+		if (dir == NET_TXQ && p->tx_limited) {
+			p->tx_limited = false;
+			tx_pump(vd, p);
+		} else if (dir == NET_RXQ && p->rx_limited) {
+			p->rx_limited = false;
+			if (!p->rx_starved)
+				tap_watch(vd, p, p->tap_events | EPOLLIN);
+			rx_pump(vd, p);
+		}
+	}
+}
+
 static void net_fd_ready(struct virtio_dev *vd, int fd, uint32_t events)
 {
 	struct net_dev *d = dev_of(vd);
 
+	for (unsigned dir = 0; dir < 2; dir++)
+		if (fd == d->rate[dir].timer_fd) {
+			rate_timer(vd, d, dir);
+			return;
+		}
 	for (unsigned i = 0; i < d->usable; i++) {
 		struct net *p = d->pair[i];
 
@@ -961,7 +1016,7 @@ static int pair_start(struct virtio_dev *vd, struct net *p, unsigned off)
 	p->pending = 0;
 	/* Not reading the tap until the driver has posted receive buffers. */
 	p->rx_starved = true;
-	p->tx_blocked = false;
+	p->tx_blocked = p->rx_limited = p->tx_limited = false;
 	p->tap_events = 0;
 	if (!dev_of(vd)->resuming) { /* a new driver starts without coalescing */
 		coal_reset(&p->coal[NET_RXQ]);
@@ -1002,6 +1057,11 @@ static int net_start(struct virtio_dev *vd)
 	for (unsigned i = 0; i < d->usable; i++)
 		if (pair_start(vd, d->pair[i], off) < 0)
 			return -1;
+	for (unsigned dir = 0; dir < 2; dir++)
+		if (virtio_watch_fd(vd, d->rate[dir].timer_fd, EPOLLIN) < 0) {
+			log_warn("%s: %s", vd->name, err_msg());
+			return -1;
+		}
 	/* Multiqueue starts off: one pair until the driver asks for more
 	 * (a resumed session keeps what its driver set). */
 	set_active(vd, d, resuming ? d->active : 1);
@@ -1163,6 +1223,8 @@ static void net_destroy(struct virtio_dev *vd)
 		return;
 	for (unsigned i = 0; i < NET_MAX_PAIRS; i++)
 		pair_free(d->pair[i]);
+	rate_limit_destroy(&d->rate[NET_RXQ]);
+	rate_limit_destroy(&d->rate[NET_TXQ]);
 	free(d);
 	vd->priv = NULL;
 }
@@ -1264,6 +1326,13 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 	vd->priv = d;
 	vd->ops = &net_ops;
 	snprintf(vd->name, sizeof(vd->name), "virtio-net%u", index);
+	d->rate[NET_RXQ].timer_fd = d->rate[NET_TXQ].timer_fd = -1;
+	if (rate_limit_init(&d->rate[NET_RXQ], &n->rx_rate, &vd->counters.throttled) < 0 ||
+	    rate_limit_init(&d->rate[NET_TXQ], &n->tx_rate, &vd->counters.throttled) < 0) {
+		net_destroy(vd);
+		free(vd);
+		return NULL;
+	}
 	for (unsigned i = 0; i < npairs; i++) {
 		d->pair[i] = pair_open(n->tap, i, npairs > 1, i ? &again : &created);
 		if (!d->pair[i]) {
@@ -1286,6 +1355,10 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 	/* vhost-net serves the data queues and decides each interrupt: no
 	 * coalescing; with one pair no control queue either (with more,
 	 * warden's I/O thread keeps it, for VQ_PAIRS_SET). */
+	if (!d->pair[0]->vhost_ok) {
+		vd->limits[VIRTIO_RATE_RX] = &d->rate[NET_RXQ];
+		vd->limits[VIRTIO_RATE_TX] = &d->rate[NET_TXQ];
+	}
 	if (d->pair[0]->vhost_ok) {
 		vd->type.features &= ~VIRTIO_BIT(NET_F_NOTF_COAL);
 		if (npairs == 1) {

@@ -48,6 +48,9 @@ struct virtio_type {
 };
 
 /* What a device type does: code only. */
+struct rate_limit;
+enum { VIRTIO_RATE_RX, VIRTIO_RATE_TX };
+
 struct virtio_dev_ops {
 	/* Driver wrote DRIVER_OK: queues are active.  Runs on the vCPU thread
 	 * before the I/O thread starts; may call virtio_watch_fd().  Returns
@@ -153,6 +156,11 @@ struct virtio_dev {
 	 * notification eventfd belongs to the host kernel (vhost), so the I/O
 	 * thread does not wait on it.  Cleared when the device stops. */
 	uint32_t queues_offloaded;
+	/* The type's rate limiters, set by its constructor (NULL: none):
+	 * [VIRTIO_RATE_RX] the device's own, or a network's receive side;
+	 * [VIRTIO_RATE_TX] a network's transmit side.  The API changes them
+	 * on a running VM (virtio_rate_update). */
+	struct rate_limit *limits[2];
 };
 
 /* --- for transports ------------------------------------------------------ */

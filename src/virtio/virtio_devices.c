@@ -71,8 +71,10 @@ int virtio_parse_disk(const char *arg, struct disk_spec *d)
 			r = fail(ERR_USAGE, "--disk id= takes 1 to %zu characters", sizeof(d->id) - 1);
 		else if (strncmp(tok, "queues=", 7) == 0)
 			r = parse_queues(tok + 7, "--disk", VIRTIO_BLK_MAX_QUEUES, &d->queues);
-		else if ((r = parse_poll(tok, "--disk", &d->poll_us)) > 0)
-			r = fail(ERR_USAGE, "--disk: unknown option '%s' (ro, root, id=NAME, queues=N, poll[=US])", tok);
+		else if ((r = parse_poll(tok, "--disk", &d->poll_us)) > 0 &&
+			 (r = rate_parse_word(tok, "--disk", "", &d->rate)) > 0)
+			r = fail(ERR_USAGE, "--disk: unknown option '%s' (ro, root, id=NAME, queues=N, poll[=US], "
+				 "bw=SIZE/MS[/BURST], ops=SIZE/MS[/BURST])", tok);
 	}
 	free(copy);
 	return r;
@@ -135,14 +137,35 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 		} else if (strncmp(tok, "vhost=", 6) == 0) {
 			if (parse_vhost(tok + 6, &n->vhost) < 0)
 				r = fail(ERR_USAGE, "--net vhost=%s: expected on, off or auto", tok + 6);
-		} else if ((r = parse_poll(tok, "--net", &n->poll_us)) > 0) {
+		} else if ((r = parse_poll(tok, "--net", &n->poll_us)) > 0 &&
+			   (r = rate_parse_word(tok, "--net", "rx-", &n->rx_rate)) > 0 &&
+			   (r = rate_parse_word(tok, "--net", "tx-", &n->tx_rate)) > 0) {
 			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, id=NAME, queues=N, "
-				 "poll[=US], vhost=on|off|auto)", tok);
+				 "poll[=US], vhost=on|off|auto, rx-bw=, rx-ops=, tx-bw=, tx-ops=SIZE/MS[/BURST])", tok);
 		}
 	}
 	free(copy);
 	if (r == 0 && !n->tap[0])
 		r = fail(ERR_USAGE, "--net needs tap=NAME");
+	/* vhost-net moves the packets in the kernel, past any limiter. */
+	if (r == 0 && n->vhost != NET_VHOST_OFF && (rate_spec_limits(&n->rx_rate) || rate_spec_limits(&n->tx_rate)))
+		r = fail(ERR_USAGE, "--net: rate limits (rx-/tx-bw=, -ops=) need warden's own packet path, not vhost=%s",
+			 n->vhost == NET_VHOST_ON ? "on" : "auto");
+	return r;
+}
+
+int virtio_parse_rng(const char *arg, struct rate_spec *s)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	int r = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (!copy)
+		return fail(ERR_HOST, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); r == 0 && tok; tok = strtok_r(NULL, ",", &save))
+		if ((r = rate_parse_word(tok, "--rng", "", s)) > 0)
+			r = fail(ERR_USAGE, "--rng: unknown option '%s' (bw=SIZE/MS[/BURST], ops=SIZE/MS[/BURST])", tok);
+	free(copy);
 	return r;
 }
 
@@ -197,12 +220,9 @@ int virtio_vsock_add(struct vm *vm, enum virtio_transport_kind t, const struct v
 	return vd ? attach(vm, vd, t, opt) : -1;
 }
 
-/* Disk INDEX's device, by the name virtio_blk_create gave it. */
-static struct device *find_disk(struct vm *vm, unsigned index, struct virtio_dev **vd)
+/* The virtio device NAME ("virtio-blk0": what its constructor named it). */
+static struct device *find_virtio(struct vm *vm, const char *name, struct virtio_dev **vd)
 {
-	char name[sizeof(((struct virtio_dev *)0)->name)];
-
-	snprintf(name, sizeof(name), "virtio-blk%u", index);
 	for (unsigned i = 0; i < vm->ndevices; i++) {
 		struct device *d = vm->devices[i];
 
@@ -217,11 +237,14 @@ static struct device *find_disk(struct vm *vm, unsigned index, struct virtio_dev
 
 int virtio_disk_replace(struct vm *vm, unsigned index, const char *path)
 {
+	char name[sizeof(((struct virtio_dev *)0)->name)];
 	struct virtio_dev *vd;
-	struct device *d = find_disk(vm, index, &vd);
+	struct device *d;
 	bool running;
 	int r;
 
+	snprintf(name, sizeof(name), "virtio-blk%u", index);
+	d = find_virtio(vm, name, &vd);
 	if (!d)
 		return fail(ERR_USAGE, "there is no disk %u", index);
 	/* The transport's lock keeps the driver's register accesses out while
@@ -236,6 +259,18 @@ int virtio_disk_replace(struct vm *vm, unsigned index, const char *path)
 		virtio_dev_resume(vd);
 	futex_mutex_unlock(&d->lock);
 	return r;
+}
+
+int virtio_rate_update(struct vm *vm, const char *device, unsigned which, const struct rate_update *u)
+{
+	struct virtio_dev *vd;
+
+	if (!find_virtio(vm, device, &vd))
+		return fail(ERR_USAGE, "there is no device %s", device);
+	if (which > VIRTIO_RATE_TX || !vd->limits[which])
+		return fail(ERR_USAGE, "%s has no such rate limiter (vhost moves its packets)", device);
+	rate_limit_update(vd->limits[which], u);
+	return 0;
 }
 
 int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg, int *console_in)
@@ -263,7 +298,7 @@ int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg, int *c
 			*console_in = in;
 	}
 	if (r == 0 && cfg->rng)
-		r = add(vm, &n, virtio_rng_create(), cfg);
+		r = add(vm, &n, virtio_rng_create(&cfg->rng_rate), cfg);
 	if (r == 0 && cfg->vsock.cid)
 		r = add(vm, &n, virtio_vsock_create(&cfg->vsock), cfg);
 	return r;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "virtio/rate_limit.h"
 #include "virtio/virtio_dev.h"
 
 #define VIRTIO_MAX_DISKS 6
@@ -34,6 +35,7 @@ struct disk_spec {
 	unsigned queues;  /* queues=N: request queues (0: one) */
 	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
 	bool empty_ok;    /* an empty file is a disk of no sectors (the API's placeholders) */
+	struct rate_spec rate; /* bw=, ops=: Firecracker's rate_limiter */
 };
 
 /* vhost=: who moves the packets (virtio/net.c, backends/vhost_net.c). */
@@ -51,6 +53,7 @@ struct net_spec {
 	unsigned queues;  /* queues=N: queue pairs (0: one) */
 	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
 	char id[65];      /* id=NAME: the API's iface_id (at most 64), so a snapshot keeps it */
+	struct rate_spec rx_rate, tx_rate; /* rx-bw=, rx-ops=, tx-bw=, tx-ops= (not with vhost) */
 };
 
 /* --vsock cid=N,uds=PATH (docs/vsock.md); cid 0: no vsock device. */
@@ -72,6 +75,7 @@ struct virtio_config {
 	bool console; /* virtio-console (hvc0) */
 	bool console_input; /* it takes host input (console=hvc0) */
 	bool rng;     /* virtio-rng */
+	struct rate_spec rng_rate; /* --rng bw=,ops= */
 	struct vsock_spec vsock; /* virtio-vsock, if vsock.cid */
 	struct virtio_options opt;
 };
@@ -82,11 +86,14 @@ static inline bool virtio_config_has_devices(const struct virtio_config *c)
 	return c->ndisks || c->nnets || c->console || c->rng || c->vsock.cid;
 }
 
-/* Parse "PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]]" and
- * "tap=NAME[,mac=MAC][,id=NAME][,queues=N][,poll[=US]][,vhost=on|off|auto]" (errors:
- * ERR_USAGE). */
+/* Parse "PATH[,ro][,root][,id=NAME][,queues=N][,poll[=US]][,bw=..][,ops=..]"
+ * and "tap=NAME[,mac=MAC][,id=NAME][,queues=N][,poll[=US]][,vhost=on|off|auto]
+ * [,rx-bw=..][,rx-ops=..][,tx-bw=..][,tx-ops=..]" (limits: SIZE/MS[/BURST],
+ * virtio/rate_limit.h; errors: ERR_USAGE). */
 int virtio_parse_disk(const char *arg, struct disk_spec *d);
 int virtio_parse_net(const char *arg, struct net_spec *n);
+/* --rng=bw=SIZE/MS[/BURST],ops=SIZE/MS[/BURST] (errors: ERR_USAGE). */
+int virtio_parse_rng(const char *arg, struct rate_spec *s);
 /* The checks that need the whole command line: queues=N of a disk or a
  * network against the vCPUs the guest has (ERR_USAGE). */
 int virtio_check_config(const struct virtio_config *cfg, unsigned cpus);
@@ -121,10 +128,15 @@ int virtio_blk_replace(struct virtio_dev *vd, const char *path);
 /* PATCH /drives on a running VM: disk INDEX (in --disk order) of VM
  * swaps its backing file for PATH under the transport's lock. */
 int virtio_disk_replace(struct vm *vm, unsigned index, const char *path);
+/* PATCH on a running VM: new limits for rate limiter WHICH
+ * (VIRTIO_RATE_RX/TX) of the virtio device named DEVICE ("virtio-blk0",
+ * "virtio-net1", "virtio-rng"); from any thread (ERR_USAGE: no such
+ * device or limiter). */
+int virtio_rate_update(struct vm *vm, const char *device, unsigned which, const struct rate_update *u);
 struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index);
 /* INPUT: the console takes host input, written to virtio_console_input_fd. */
 struct virtio_dev *virtio_console_create(bool input);
-struct virtio_dev *virtio_rng_create(void);
+struct virtio_dev *virtio_rng_create(const struct rate_spec *rate);
 /* Binds S->uds now (the host may connect before the guest is up). */
 struct virtio_dev *virtio_vsock_create(const struct vsock_spec *s);
 /* The non-blocking fd host input for the guest's console goes to, or -1. */

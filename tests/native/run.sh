@@ -338,6 +338,7 @@ pci_checks() { # BIN LABEL
 virtio_checks $B/warden release
 pci_checks $B/warden release
 blk_mq_checks $B/warden release
+blk_rate_checks $B/warden release
 observatory_checks $B/warden release
 hypercall_checks $B/warden release
 hyperv_checks $B/warden release
@@ -402,6 +403,7 @@ multiboot_checks $B/asan/warden asan
 virtio_checks $B/asan/warden asan
 pci_checks $B/asan/warden asan
 blk_mq_checks $B/asan/warden asan
+blk_rate_checks $B/asan/warden asan
 observatory_checks $B/asan/warden asan
 hypercall_checks $B/asan/warden asan
 hyperv_checks $B/asan/warden asan

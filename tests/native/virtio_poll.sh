@@ -64,6 +64,43 @@ blk_mq_checks() { # BIN LABEL
 	done
 	rm -f "$img"
 }
+# Rate limits (bw=, ops=: Firecracker's rate_limiter): the same guest's
+# 264 requests (1,081,344 bytes), under a limit far below what it does
+# unlimited (about 0.4 s here).  A limiter can only slow the guest down,
+# so the run's wall time has a floor whatever the host's load: ops=10/100
+# (a bucket of 10, 100 a second) needs (264 - 10) / 100 = 2.54 s at least,
+# bw=102400/100 (1,024,000 bytes a second) (1,081,344 - 102,400) /
+# 1,024,000 = 0.96 s.  While it waits the I/O thread sleeps on its timer:
+# its CPU time stays a small part of the wait.
+blk_rate_checks() { # BIN LABEL
+	local bin=$1 l=$2 img=$OUT/blk-rate.img lim floor name j t0 ms cpu
+	for lim in ops=10/100:2540 bw=102400/100:960; do
+		floor=${lim#*:}
+		lim=${lim%:*}
+		name=$l-blk-rate-${lim%%=*}
+		rm -f "$img" && truncate -s 8M "$img"
+		t0=$(date +%s%N)
+		run "$name" "$bin" --cpus 4 --disk "$img,queues=4,$lim" --transport mmio --no-ioeventfd --kernel $G/virtio-blk-mq.elf
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		j=$OUT/$name.json
+		expect_eq "$l blk $lim: poweroff exit status" 0 "$(rc $name)"
+		expect_match "$l blk $lim: every guest check passed" '^virtio-blk: all checks passed$' "$OUT/$name.out"
+		expect_eq "$l blk $lim: requests as the guest counted" "$(blk_mq_count "$OUT/$name.out" requests)" \
+			"$(json $j '.device_work["virtio-blk0"].requests')"
+		[ "$ms" -ge "$floor" ] &&
+			pass "$l blk $lim: the run took $ms ms, at least the limit's $floor" ||
+			failed "$l blk $lim: the run took $ms ms, less than the limit allows ($floor)"
+		[ "$(json $j '.device_work["virtio-blk0"].throttled')" -gt 0 ] 2>/dev/null &&
+			pass "$l blk $lim: requests made to wait are counted ($(json $j '.device_work["virtio-blk0"].throttled'))" ||
+			failed "$l blk $lim: throttled $(json $j '.device_work["virtio-blk0"].throttled')"
+		cpu=$(json $j '.device_work["virtio-blk0"].cpu_us')
+		[ "$cpu" -ge 0 ] 2>/dev/null && [ $((cpu / 1000)) -lt $((ms / 4)) ] &&
+			pass "$l blk $lim: the I/O thread slept while limited ($((cpu / 1000)) ms CPU in $ms ms)" ||
+			failed "$l blk $lim: the I/O thread used $cpu us of CPU in $ms ms"
+	done
+	rm -f "$img"
+}
+
 blk_mq_bad_input() {
 	local img=$OUT/blk-mq-bad.img
 	truncate -s 1M "$img"
@@ -86,5 +123,12 @@ blk_mq_bad_input() {
 		run --kernel $G/long64.elf --cpus 4 --net "tap=wtpoll0,queues=4,vhost=on"
 	bad "--net queues= more than the vCPUs" "--net queues=3: more queues than the guest's 2 vCPUs can use" \
 		run --kernel $G/long64.elf --cpus 2 --net "tap=wtpoll0,queues=3"
+	bad "--disk bw= without a refill time" "--disk bw= takes SIZE/MS\\[/BURST\\] .*not '10'" \
+		run --kernel $G/long64.elf --disk "$img,bw=10"
+	bad "--disk ops= negative" "--disk ops= takes SIZE/MS.*not '-1/100'" run --kernel $G/long64.elf --disk "$img,ops=-1/100"
+	bad "--net rx-ops= with vhost" "--net: rate limits .* need warden's own packet path, not vhost=on" \
+		run --kernel $G/long64.elf --net "tap=wtpoll0,vhost=on,rx-ops=100/1000"
+	bad "--rng= unknown word" "--rng: unknown option 'fast'" run --kernel $G/long64.elf --rng=fast
+	bad "--rng=bw= too large" "--rng bw= takes SIZE/MS" run --kernel $G/long64.elf --rng=bw=9007199254740993/1
 	rm -f "$img"
 }

@@ -142,7 +142,7 @@ static bool p_wait16(const uint16_t *p, uint16_t want, unsigned ms)
 static void test_polling(void **state)
 {
 	static struct vm vm;
-	struct virtio_dev *vd = virtio_rng_create();
+	struct virtio_dev *vd = virtio_rng_create(&(struct rate_spec){ 0 });
 	struct virtq *q;
 	uint64_t one = 1, poll_ns;
 	int irq;
