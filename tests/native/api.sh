@@ -222,7 +222,8 @@ api_bad_before() {
 	api_fault "drives: no such file" 'path_on_host /nonexistent' PUT /drives/a '{"drive_id": "a", "path_on_host": "/nonexistent", "is_root_device": false}'
 	api_fault "drives: wrong type" "'is_root_device' must be a boolean" PUT /drives/a '{"drive_id": "a", "path_on_host": "/dev/null", "is_root_device": "yes"}'
 	api_fault "network: bad MAC" 'not a unicast MAC' PUT /network-interfaces/n '{"iface_id": "n", "host_dev_name": "tap9", "guest_mac": "zz"}'
-	api_fault "network: rate limiter" "rx_rate_limiter: rate limits are not supported" PUT /network-interfaces/n '{"iface_id": "n", "host_dev_name": "tap9", "rx_rate_limiter": {"bandwidth": {"size": 1000, "refill_time": 100}}}'
+	api_fault "network: a rate limiter's bucket without refill_time" "rx_rate_limiter.bandwidth: missing field 'refill_time'" PUT /network-interfaces/n '{"iface_id": "n", "host_dev_name": "tap9", "rx_rate_limiter": {"bandwidth": {"size": 1000}}}'
+	api_fault "network: a rate limiter's size out of range" "tx_rate_limiter.ops: field 'size' is 18446744073709551615" PUT /network-interfaces/n '{"iface_id": "n", "host_dev_name": "tap9", "tx_rate_limiter": {"ops": {"size": 18446744073709551615, "refill_time": 100}}}'
 	api_fault "vsock: CID out of range" "'guest_cid' is 2" PUT /vsock '{"guest_cid": 2, "uds_path": "/tmp/v.sock"}'
 	# The vsock hook (warden's --vsock) is reached: its own limit answers.
 	api_fault "vsock: uds_path too long for its _<port> paths" 'longer than 96 characters' PUT /vsock \
@@ -281,6 +282,17 @@ api_bad_after() {
 	api_fault "snapshot/load after start" 'after starting the microVM' PUT /snapshot/load '{"snapshot_path": "s", "mem_file_path": "m"}'
 	api_fault "PATCH /drives on a running VM: a file that is no disk" 'not a regular file or block device' PATCH /drives/d '{"drive_id": "d", "path_on_host": "/dev/null"}'
 	api_fault "PATCH /drives: no such drive" "there is no drive 'x'" PATCH /drives/x '{"drive_id": "x"}'
+	# New rate limits for the running disk (its limiter's own checks are
+	# the unit test's and virtio_poll.sh's): taken, and what the VM's
+	# configuration says from then on.
+	api_expect "PATCH /drives on a running VM: a rate limiter" 204 PATCH /drives/d \
+		'{"drive_id": "d", "rate_limiter": {"ops": {"size": 50, "refill_time": 1000, "one_time_burst": 7}}}'
+	api_expect "GET /vm/config after the PATCH" 200 GET /vm/config
+	expect_eq "api: GET /vm/config has the running disk's new limits" "50 1000 7 null" \
+		"$(jq -r '.drives[0].rate_limiter | "\(.ops.size) \(.ops.refill_time) \(.ops.one_time_burst) \(.bandwidth)"' "$OUT/api.body")"
+	api_fault "PATCH /drives on a running VM: a bad bucket" "rate_limiter.bandwidth: unknown field 'rate'" PATCH /drives/d \
+		'{"drive_id": "d", "rate_limiter": {"bandwidth": {"rate": 5}}}'
+	api_fault "PATCH /network-interfaces: no such interface" "there is no interface 'x'" PATCH /network-interfaces/x '{"iface_id": "x"}'
 	expect_eq "api: vCPU threads named as Firecracker's (Kata finds them so)" "fc_vcpu 0" \
 		"$(cat /proc/"$API_PID"/task/*/comm 2>/dev/null | grep -x 'fc_vcpu [0-9]*' | tr '\n' ' ' | sed 's/ $//')"
 	# (KVM's own kernel threads, kvm-*, live in the process too.)

@@ -196,7 +196,26 @@ static void test_drives(void **state)
 	expect_fault("PUT", "/drives/x", "{\"drive_id\": \"x\", \"path_on_host\": \"/nonexistent\", \"is_root_device\": false}",
 		     "/nonexistent");
 	snprintf(body, sizeof(body), "{\"drive_id\": \"d1\", \"path_on_host\": \"%s\", \"rate_limiter\": {\"ops\": {}}}", saved);
-	expect_fault("PATCH", "/drives/d1", body, "rate_limiter: rate limits are not supported");
+	expect_fault("PATCH", "/drives/d1", body, "/drives: rate_limiter.ops: missing field 'size'");
+	/* Firecracker's TokenBucket, each field checked. */
+	expect_fault("PATCH", "/drives/d1", "{\"drive_id\": \"d1\", \"rate_limiter\": {\"ops\": {\"size\": 1, \"refill_time\": -1}}}",
+		     "rate_limiter.ops: field 'refill_time' must be a non-negative integer");
+	expect_fault("PATCH", "/drives/d1", "{\"drive_id\": \"d1\", \"rate_limiter\": {\"bandwidth\": {\"size\": 9007199254740993, "
+		     "\"refill_time\": 1}}}", "rate_limiter.bandwidth: field 'size' is 9007199254740993");
+	expect_fault("PATCH", "/drives/d1", "{\"drive_id\": \"d1\", \"rate_limiter\": {\"ops\": {\"size\": 1, \"refill_time\": 1, "
+		     "\"burst\": 3}}}", "rate_limiter.ops: unknown field 'burst'");
+	expect_fault("PATCH", "/drives/d1", "{\"drive_id\": \"d1\", \"rate_limiter\": {\"ops\": 5}}",
+		     "rate_limiter: field 'ops' must be an object");
+	/* Before start a PATCH sets the limits the disk will start with; a
+	 * bucket not named stays as it was. */
+	expect_status("PATCH", "/drives/d1", "{\"drive_id\": \"d1\", \"rate_limiter\": {\"ops\": {\"size\": 10, "
+		      "\"refill_time\": 100, \"one_time_burst\": 5}}}", 204);
+	expect_status("PATCH", "/drives/d1", "{\"drive_id\": \"d1\", \"rate_limiter\": {\"bandwidth\": {\"size\": 4096, "
+		      "\"refill_time\": 1000}}}", 204);
+	assert_int_equal(opts.virtio.disks[1].rate.ops.size, 10);
+	assert_int_equal(opts.virtio.disks[1].rate.ops.refill_ms, 100);
+	assert_int_equal(opts.virtio.disks[1].rate.ops.burst, 5);
+	assert_int_equal(opts.virtio.disks[1].rate.bw.size, 4096);
 	/* What Kata sends for no limit. */
 	snprintf(body, sizeof(body), "{\"drive_id\": \"d1\", \"path_on_host\": \"%s\", \"rate_limiter\": {}}", saved);
 	expect_status("PATCH", "/drives/d1", body, 204);
@@ -259,10 +278,13 @@ static void test_state_rules(void **state)
 	test_net_overrides_bodies();
 	expect_fault("PUT", "/vsock", "{\"guest_cid\": 2, \"uds_path\": \"/tmp/v\"}", "from 3 to");
 	expect_fault("PUT", "/vsock", "{\"guest_cid\": 3, \"uds_path\": \"/tmp/v\"}", "not supported by this build");
-	expect_fault("PUT", "/entropy", "{\"rate_limiter\": {\"bandwidth\": {\"size\": 1}}}", "not supported");
+	expect_fault("PUT", "/entropy", "{\"rate_limiter\": {\"bandwidth\": {\"size\": 1}}}",
+		     "/entropy: rate_limiter.bandwidth: missing field 'refill_time'");
 	expect_fault("PUT", "/entropy", "{\"rate_limiter\": {\"burst\": 1}}", "unknown field 'burst'");
-	expect_status("PUT", "/entropy", "{}", 204);
+	expect_status("PUT", "/entropy", "{\"rate_limiter\": {\"bandwidth\": {\"size\": 1024, \"refill_time\": 100}}}", 204);
 	assert_true(opts.virtio.rng);
+	assert_int_equal(opts.virtio.rng_rate.bw.size, 1024);
+	assert_int_equal(opts.virtio.rng_rate.bw.refill_ms, 100);
 	expect_fault("PUT", "/logger", "{\"level\": \"Loud\"}", "level must be");
 	expect_fault("PUT", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"a,mac=1\"}",
 		     "not an interface name");
@@ -275,6 +297,21 @@ static void test_state_rules(void **state)
 	expect_fault("PUT", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\", "
 		     "\"allow_mmds_requests\": true}", "no MMDS");
 	expect_fault("PUT", "/network-interfaces/n2", "{\"iface_id\": \"n2\", \"host_dev_name\": \"tap0\"}", "in use");
+	expect_status("PUT", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\", "
+		      "\"tx_rate_limiter\": {\"ops\": {\"size\": 100, \"refill_time\": 1000}}}", 204);
+	assert_int_equal(opts.virtio.nets[0].tx_rate.ops.size, 100);
+	assert_false(rate_spec_limits(&opts.virtio.nets[0].rx_rate));
+	/* PATCH: each way on its own; size 0 takes a limit away. */
+	expect_status("PATCH", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"rx_rate_limiter\": {\"bandwidth\": "
+		      "{\"size\": 65536, \"refill_time\": 10}}}", 204);
+	assert_int_equal(opts.virtio.nets[0].rx_rate.bw.size, 65536);
+	assert_int_equal(opts.virtio.nets[0].tx_rate.ops.size, 100);
+	expect_status("PATCH", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"tx_rate_limiter\": {\"ops\": "
+		      "{\"size\": 0, \"refill_time\": 0}}}", 204);
+	assert_false(rate_spec_limits(&opts.virtio.nets[0].tx_rate));
+	expect_fault("PATCH", "/network-interfaces/n9", "{\"iface_id\": \"n9\"}", "there is no interface 'n9'");
+	expect_fault("PATCH", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap1\"}",
+		     "unknown field 'host_dev_name'");
 }
 
 int main(void)

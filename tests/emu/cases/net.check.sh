@@ -12,10 +12,10 @@ for fb in CSUM:0 GUEST_CSUM:1 MAC:5 GUEST_TSO4:7 GUEST_TSO6:8 HOST_TSO4:11 HOST_
 	expect_eq "virtio-net: feature ${fb%:*} negotiated" 1 "${feat:${fb#*:}:1}"
 done
 
-# transfer_checks LABEL CASE: the ping and the 8 MiB each way of
-# net_transfer (net.l1.sh), from CASE's output and /tmp/CASE_l1.out.
+# transfer_checks LABEL CASE [MIB]: the ping and the MIB (default 8) each
+# way of net_transfer (net.l1.sh), from CASE's output and /tmp/CASE_l1.out.
 transfer_checks() {
-	local L=$1 C=$2 sent recv
+	local L=$1 C=$2 mib=${3:-8} sent recv
 	tv() { grep -m1 "^$1 " "$OUT/${C}_l1.out" 2>/dev/null | cut -d' ' -f2-; }
 	cv() { grep -m1 -o "^$1=.*" "$OUT/$C.out" 2>/dev/null | cut -d= -f2-; }
 	expect_match "$L: guest pings L1, 3 of 3 replies" '3 packets transmitted, 3 packets received' "$OUT/$C.out"
@@ -24,7 +24,7 @@ transfer_checks() {
 	sent=$(cv g2h-sent | cut -d' ' -f1)
 	recv=$(tv g2h-recv)
 	expect_eq "$L: guest's nc to L1 exits 0" 0 "$(cv g2h-rc)"
-	expect_eq "$L: L1 received 8 MiB from the guest" 8388608 "${recv%% *}"
+	expect_eq "$L: L1 received $mib MiB from the guest" $((mib << 20)) "${recv%% *}"
 	if [ -n "$sent" ] && [ "$sent" = "${recv##* }" ]; then
 		pass "$L: guest -> L1 md5 matches ($sent)"
 	else
@@ -34,7 +34,7 @@ transfer_checks() {
 	# L1 -> guest.
 	sent=$(tv h2g-sent)
 	recv=$(cv h2g-recv)
-	expect_eq "$L: guest received 8 MiB from L1" 8388608 "$(echo "$recv" | cut -d' ' -f1)"
+	expect_eq "$L: guest received $mib MiB from L1" $((mib << 20)) "$(echo "$recv" | cut -d' ' -f1)"
 	if [ -n "$sent" ] && [ "$sent" = "$(echo "$recv" | cut -d' ' -f2)" ]; then
 		pass "$L: L1 -> guest md5 matches ($sent)"
 	else
@@ -229,3 +229,20 @@ expect_eq "virtio-net queues=2: the driver's VQ_PAIRS_SET was not refused (no 'F
 	"$(grep -m1 -o '^pairfail=.*' "$OUT/net_mq.out" | cut -d= -f2)"
 expect_match "virtio-net queues=2: warden put both pairs in use" 'virtio-net0: 2 of 2 queue pairs in use' "$OUT/net_mq.err"
 expect_eq "virtio-net queues=2: no errors (a refused control command is one)" 0 "$(js net_mq '.device_work["virtio-net0"].errors')"
+
+# Rate limits each way (net.l1.sh's net_rate_l1): the bytes intact, and
+# each way no faster than the limit allows (1 MiB less the first bucket at
+# 327,680 bytes a second: 3.1 s), timed by the sender (the guest's uptime,
+# L1's clock); the waits counted.
+L="virtio-net rate limits"
+expect_eq "$L: guest boots and powers off" 0 "$(rc net_rate)"
+transfer_checks "$L" net_rate 1
+t=$(awk -F= '/^g2h-t0=/ { a = $2 } /^g2h-t1=/ { b = $2 } END { if (a != "" && b != "") printf "%d", (b - a) * 1000; else print -1 }' \
+	"$OUT/net_rate.out")
+[ "$t" -ge 3100 ] 2>/dev/null && pass "$L: guest -> L1 took $t ms, at least the tx limit's 3100" ||
+	failed "$L: guest -> L1 took $t ms, less than the tx limit allows (3100)"
+t=$(grep -m1 '^h2g-ms ' "$OUT/net_rate_l1.out" 2>/dev/null | cut -d' ' -f2)
+[ "${t:-0}" -ge 3100 ] 2>/dev/null && pass "$L: L1 -> guest took $t ms, at least the rx limit's 3100" ||
+	failed "$L: L1 -> guest took ${t:-?} ms, less than the rx limit allows (3100)"
+n=$(js net_rate '.device_work["virtio-net0"].throttled // 0')
+[ "$n" -gt 0 ] 2>/dev/null && pass "$L: packets made to wait are counted ($n)" || failed "$L: throttled $n"

@@ -13,7 +13,9 @@
 # tap: tap-rx-packets, tap-tx-packets), the case to /tmp/NAME.case.  While
 # the guest runs, BUSY_CASE (when set) boots a second warden on the tap.
 # NET_OPTS (",vhost=on"...) goes after --net's mac=; NET_BASE (default
-# $BASE) starts the guest's command line.
+# $BASE) starts the guest's command line; NET_MIB (default 8) is the size
+# each way.  How long each way took: the guest's uptime around its send
+# (g2h-t0, g2h-t1), L1's clock around its send that got through (h2g-ms).
 net_transfer() {
 	ncase=$1 ntap=$2  # (not $name: case_run sets that)
 	shift 2
@@ -22,7 +24,7 @@ net_transfer() {
 	rm -f /tmp/net-hold /tmp/net-g2h.done
 	mkfifo /tmp/net-hold
 	exec 3<>/tmp/net-hold
-	dd if=/dev/urandom of=/tmp/net-h2g bs=1M count=8 2>/dev/null
+	dd if=/dev/urandom of=/tmp/net-h2g bs=1M count=${NET_MIB:-8} 2>/dev/null
 	echo "h2g-sent $(md5sum </tmp/net-h2g | cut -d' ' -f1)" >>"$netres"
 
 	# NET_WARDEN_TAP=1: warden creates the tap (a multi-queue one for
@@ -51,8 +53,9 @@ net_transfer() {
 	g="$g; echo mac=\$(cat /sys/class/net/eth0/address); echo feat=\$(cat /sys/class/net/eth0/device/features)"
 	g="$g; echo irqs-before=\$($gi)${NET_GEXTRA:-}"
 	g="$g; ping -c 3 -w 30 10.0.2.1 | grep transmitted"
-	g="$g; dd if=/dev/urandom of=/g bs=1M count=8 2>/dev/null; echo g2h-sent=\$(md5sum </g)"
-	g="$g; timeout 60 nc 10.0.2.1 5000 </g; echo g2h-rc=\$?"
+	g="$g; dd if=/dev/urandom of=/g bs=1M count=${NET_MIB:-8} 2>/dev/null; echo g2h-sent=\$(md5sum </g)"
+	g="$g; echo g2h-t0=\$(cut -d' ' -f1 /proc/uptime)"
+	g="$g; timeout 60 nc 10.0.2.1 5000 </g; echo g2h-rc=\$?; echo g2h-t1=\$(cut -d' ' -f1 /proc/uptime)"
 	g="$g; timeout 60 nc -l -p 5001 >/r; echo h2g-recv=\$(wc -c </r) \$(md5sum </r)"
 	g="$g; echo irqs-after=\$($gi)"
 	case_run $ncase --mem 512 --net tap=$ntap,mac=02:77:61:72:64:01$NET_OPTS "$@" \
@@ -89,12 +92,13 @@ net_transfer() {
 	# for at most 90 s and while warden runs.
 	i=0
 	end=$(($(date +%s) + 90))
-	until timeout 60 nc 10.0.2.15 5001 </tmp/net-h2g 2>/dev/null; do
+	until t0=$(date +%s%N) && timeout 60 nc 10.0.2.15 5001 </tmp/net-h2g 2>/dev/null; do
 		i=$((i + 1))
 		[ "$(date +%s)" -lt $end ] && kill -0 $wpid 2>/dev/null || break
 		sleep 0.5
 	done
 	echo "h2g-tries $i" >>"$netres"
+	echo "h2g-ms $((($(date +%s%N) - t0) / 1000000))" >>"$netres"
 	wait $wpid
 	exec 3>&-
 	echo "tap-rx-packets $(cat /sys/class/net/$ntap/statistics/rx_packets 2>/dev/null)" >>"$netres"
@@ -191,7 +195,21 @@ net_pci_l1() {
 	cat /tmp/net_pci_l1.out
 	echo "@@END net_pci_l1.out"
 }
+# Rate limits each way (rx-bw=, tx-bw=: Firecracker's rx_rate_limiter and
+# tx_rate_limiter) on warden's own path: 1 MiB each way at 320 KiB/s
+# (a bucket of 32 KiB refilled every 100 ms) takes at least 3.1 s, where
+# the same transfer unlimited takes about half a second in this tier.
+net_rate_l1() {
+	NET_OPTS=,rx-bw=32768/100,tx-bw=32768/100 NET_MIB=1
+	NET_BASE="console=ttyS0 quiet panic=-1 8250.nr_uarts=1"
+	net_transfer net_rate wtap6 --transport pci
+	NET_OPTS= NET_BASE= NET_MIB=
+	echo "@@BEGIN net_rate_l1.out"
+	cat /tmp/net_rate_l1.out
+	echo "@@END net_rate_l1.out"
+}
 net_l1
+net_rate_l1
 net_vhost_l1
 net_pci_vhost_l1
 net_mq_vhost_l1
