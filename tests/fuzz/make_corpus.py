@@ -482,6 +482,8 @@ def cli_seeds():
         ["run", "--kernel", "k", "--kernel-format", "multiboot", "--hypercall", "--hypercall-disk", "/tmp/h.img",
          "--test-exit-port", "0xf4", "--no-irqchip", "--no-ioeventfd", "--no-irqfd", "--no-event-idx"],
         ["--help"], ["--version"], ["run", "--mem", "-1"], ["run", "--cpus", "99999999999999999999"],
+        ["run", "--kernel", "k", "--disk", "/tmp/d.img,bw=1048576/1000/4096,ops=100/10",
+         "--net", "tap=tap0,rx-bw=65536/100,tx-ops=1000/1000", "--rng=bw=16384/100"],
     ]
     for i, argv in enumerate(lines):
         put("cli", "argv-%d" % i, b"\0".join(a.encode() for a in argv))
@@ -490,7 +492,8 @@ def cli_seeds():
         for o in cli_options():
             f.write('"--%s"\n' % o)
         for v in ("run", ",ro", ",id=", "tap=", ",mac=", "on", "off", "flat", "elf", "bzimage",
-                  "multiboot", "auto", "G", "M", "K", "0x"):
+                  "multiboot", "auto", "G", "M", "K", "0x", ",bw=", ",ops=", ",rx-bw=", ",rx-ops=",
+                  ",tx-bw=", ",tx-ops=", "--rng=", "/1000", "9007199254740992"):
             f.write('"%s"\n' % v)
 
 
@@ -562,6 +565,11 @@ def api_seeds():
         (2, "/vm", '{"state": "Paused"}'),
         (1, "/snapshot/create", '{"snapshot_type": "Full", "snapshot_path": "s", "mem_file_path": "m"}'),
         (1, "/snapshot/load", '{"snapshot_path": "s", "mem_backend": {"backend_type": "Uffd", "backend_path": "u"}}'),
+        (1, "/entropy", '{"rate_limiter": {"bandwidth": {"size": 1024, "refill_time": 100, "one_time_burst": 5}}}'),
+        (2, "/drives/rootfs", '{"drive_id": "rootfs", "rate_limiter": {"ops": {"size": 10, "refill_time": 1000}, '
+                              '"bandwidth": null}}'),
+        (2, "/network-interfaces/eth0", '{"iface_id": "eth0", "rx_rate_limiter": {"bandwidth": {"size": 0, '
+                                        '"refill_time": 0}}, "tx_rate_limiter": {}}'),
     ]
     for i, (m, path, body) in enumerate(reqs):
         put("api", "%02d-%s" % (i, path.strip("/").replace("/", "-") or "root"),
