@@ -621,7 +621,7 @@ static void test_root_disk(void **state)
 	assert_true(o.virtio.disks[1].readonly);
 	assert_int_equal(strcspn(o.virtio.disks[1].path, ","), 5);
 	expect_bad(ARGC(two), two, 0, "2 disks have the root flag; at most one");
-	expect_bad(ARGC(bad), bad, 0, "unknown option 'roots' (ro, root, id=NAME, queues=N, poll[=US])");
+	expect_bad(ARGC(bad), bad, 0, "unknown option 'roots' (ro, root, id=NAME, queues=N, poll[=US], bw=SIZE/MS[/BURST], ops=SIZE/MS[/BURST])");
 }
 
 static void test_bad_virtio(void **state)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/vm.h"
+#include "util/clock.h"
 #include "virtio/virtio_devices.h"
 #include "unit.h"
 #include "virtio_fixture.h"
@@ -132,7 +133,8 @@ static void activate(struct fx *f, uint16_t qsize, uint64_t drop_features)
 	vd->driver_features = (vd->type.features | VIRTIO_BIT(VIRTIO_F_VERSION_1)) & ~drop_features;
 	activate_queue(f, 0, qsize);
 	assert_int_equal(vd->ops->start(vd), 0);
-	assert_int_equal(vd->worker.nwatch, 1);
+	/* The io_uring completions and the rate limiter's timer. */
+	assert_int_equal(vd->worker.nwatch, 2);
 }
 
 /* The I/O thread's end (it never ran: the test is the thread), then stop(). */
@@ -277,12 +279,15 @@ static void run_until(struct fx *f, uint16_t want)
 
 	vd->ops->queue_notify(vd, f->qi);
 	while (__atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) != want) {
-		struct pollfd p = { .fd = vd->worker.watch[0].fd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = vd->worker.watch[0].fd, .events = POLLIN },
+				       { .fd = vd->worker.watch[1].fd, .events = POLLIN } };
 
 		assert_true(++spins < 10000);
-		if (poll(&p, 1, 5000) != 1)
+		if (poll(p, 2, 5000) < 1)
 			fail_msg("no completion (used %u, want %u)", q->used->idx, want);
-		vd->ops->fd_ready(vd, p.fd, EPOLLIN);
+		for (unsigned i = 0; i < 2; i++)
+			if (p[i].revents & POLLIN)
+				vd->ops->fd_ready(vd, p[i].fd, EPOLLIN);
 	}
 }
 
@@ -713,6 +718,43 @@ static void test_many_and_out_of_slots(void **state)
 
 /* stop() with requests in flight returns once they are done; the device
  * then starts again on a fresh queue (driver reset). */
+/* ops=4/200 (a bucket of 4, 20 a second): 10 writes posted at once, 4
+ * go; the other 6 stay in the ring (not taken, not failed) until the
+ * limiter's timer, one every 50 ms; each wait is counted.  bw= limits
+ * the same way in bytes. */
+static void test_rate_limits(void **state)
+{
+	struct fx *f = *state;
+	uint64_t d = galloc(f, 10 * 4096), st = galloc(f, 512), t0;
+	char arg[160];
+	struct virtq *q;
+
+	for (unsigned round = 0; round < 2; round++) {
+		snprintf(arg, sizeof(arg), "%s%s", f->path, round ? ",bw=16384/200" : ",ops=4/200");
+		open_dev(f, arg);
+		activate(f, 32, 0); /* room for 10 chains of 3 */
+		q = &f->vd->vq[0];
+		fill(f, d, 10 * 4096, 7 + round);
+		for (unsigned i = 0; i < 10; i++)
+			post(f, (struct seg[]){ { header(f, T_OUT, 8 * i), 16, false }, { d + i * 4096, 4096, false },
+					       { st + i, 1, true } }, 3);
+		t0 = now_ns();
+		f->vd->ops->queue_notify(f->vd, 0);
+		assert_int_equal(virtq_pending(q), 6);
+		assert_int_equal(f->vd->counters.throttled, 1);
+		run_until(f, 10);
+		/* 6 more tokens (or 24 KiB) at 20 (80 KiB) a second. */
+		assert_true(now_ns() - t0 >= 300 * 1000000ULL);
+		assert_true(f->vd->counters.throttled >= 2);
+		assert_false(virtio_failed(f->vd));
+		for (unsigned i = 0; i < 10; i++)
+			assert_int_equal(*(uint8_t *)g(f, st + i), S_OK);
+		assert_int_equal(virtq_pending(q), 0);
+		close_dev(f);
+		f->next_desc = f->avail_idx = 0;
+	}
+}
+
 static void test_stop_and_restart(void **state)
 {
 	struct fx *f = *state;
@@ -892,6 +934,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_discard_and_write_zeroes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_and_out_of_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_and_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_backing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_placeholder, setup, teardown),
