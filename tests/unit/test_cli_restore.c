@@ -101,11 +101,14 @@ static void test_machine_args_round_trip(void **state)
 	o.cpus = 2;
 	o.mem_mib = 32;
 	o.virtio.disks[0] = (struct disk_spec){ .path = "root.img", .root = true, .readonly = true, .id = "rootfs" };
-	o.virtio.disks[1] = (struct disk_spec){ .path = "b.img", .queues = 2, .poll_us = 7 };
+	o.virtio.disks[1] = (struct disk_spec){ .path = "b.img", .queues = 2, .poll_us = 7,
+						.rate = { .bw = { 1048576, 1000, 4096 }, .ops = { 100, 10, 0 } } };
 	o.virtio.ndisks = 2;
 	assert_int_equal(virtio_parse_net("tap=t0,mac=02:00:00:00:00:09,id=eth_0,vhost=auto", &o.virtio.nets[0]), 0);
-	o.virtio.nnets = 1;
+	assert_int_equal(virtio_parse_net("tap=t1,rx-bw=65536/100,tx-ops=1000/1000/50", &o.virtio.nets[1]), 0);
+	o.virtio.nnets = 2;
 	o.virtio.rng = true;
+	o.virtio.rng_rate = (struct rate_spec){ .ops = { 9, 90, 0 } };
 	assert_int_equal(virtio_vsock_spec(&o.virtio.vsock, 7, "/v.sock"), 0);
 	assert_int_equal(cli_machine_args(14, argv, &o, &out, &n), 0);
 	assert_null(out[n]);
@@ -126,8 +129,11 @@ static void test_machine_args_round_trip(void **state)
 	assert_string_equal(back.virtio.disks[0].id, "rootfs");
 	assert_int_equal(back.virtio.disks[1].queues, 2);
 	assert_int_equal(back.virtio.disks[1].poll_us, 7);
+	assert_memory_equal(&back.virtio.disks[1].rate, &o.virtio.disks[1].rate, sizeof(struct rate_spec));
 	assert_memory_equal(&back.virtio.nets[0], &o.virtio.nets[0], sizeof(struct net_spec));
+	assert_memory_equal(&back.virtio.nets[1], &o.virtio.nets[1], sizeof(struct net_spec)); /* its limits too */
 	assert_true(back.virtio.rng);
+	assert_memory_equal(&back.virtio.rng_rate, &o.virtio.rng_rate, sizeof(struct rate_spec));
 	assert_memory_equal(&back.virtio.vsock, &o.virtio.vsock, sizeof(struct vsock_spec));
 	cli_machine_args_free(out, n);
 }
