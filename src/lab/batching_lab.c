@@ -15,9 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "accounting/exit_stats.h"
 #include "accounting/recorder.h"
@@ -244,27 +242,10 @@ out:
 
 static int measure(struct bt_result *res)
 {
-	size_t len = (size_t)(lab_batching_guest_end - lab_batching_guest);
-	char path[64];
-	struct boot_spec spec = { .format = KERNEL_ELF, .cmdline = "" };
-	int fd = memfd_create("batching-guest", MFD_CLOEXEC), rc;
+	struct boot_spec spec = lab_guest_spec("warden lab batching's built-in guest", lab_batching_guest,
+					       lab_batching_guest_end);
 
-	if (fd < 0)
-		return fail_errno(ERR_HOST, "memfd_create");
-	if (write(fd, lab_batching_guest, len) != (ssize_t)len) {
-		close(fd);
-		return fail_errno(ERR_HOST, "writing the built-in guest");
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	spec.kernel = path;
-	if (boot_spec_read(&spec) < 0) {
-		close(fd);
-		return -1;
-	}
-	rc = run(res, &spec);
-	boot_spec_free(&spec);
-	close(fd);
-	return rc;
+	return run(res, &spec);
 }
 
 /* --- figures ------------------------------------------------------------------------ */
@@ -361,19 +342,10 @@ static void print_table(FILE *f, const struct bt_result *r)
 static int write_json(const char *path, const struct bt_result *r)
 {
 	const struct bt_options *o = &r->opt;
-	FILE *f = fopen(path, "w");
-	char date[32];
-	time_t now = time(NULL);
+	FILE *f = lab_json_open(path, "batching", r->tier, r->kvm, r->kernel);
 
 	if (!f)
-		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "{\n  \"experiment\": \"batching\",\n  \"date\": \"%s\",\n  \"tier\": {\"name\": ", date);
-	lab_json_str(f, r->tier);
-	fprintf(f, ", \"kvm\": ");
-	lab_json_str(f, r->kvm);
-	fprintf(f, ", \"host_kernel\": ");
-	lab_json_str(f, r->kernel);
+		return -1;
 	fprintf(f, ", \"tsc_hz\": %llu, \"capabilities\": {\"KVM_CAP_IOEVENTFD\": %s}},\n",
 		(unsigned long long)r->tsc_hz, r->ioeventfd ? "true" : "false");
 	fprintf(f, "  \"ok\": %s", r->ok ? "true" : "false");

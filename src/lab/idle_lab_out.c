@@ -125,19 +125,10 @@ static void json_run(FILE *f, const struct idle_result *R, enum idle_mode m)
 
 int idle_write_json(const char *path, const struct idle_result *R)
 {
-	FILE *f = fopen(path, "w");
-	char date[32];
-	time_t now = time(NULL);
+	FILE *f = lab_json_open(path, "idle", R->tier, R->kvm, R->kernel);
 
 	if (!f)
-		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "{\n  \"experiment\": \"idle\",\n  \"date\": \"%s\",\n  \"tier\": {\"name\": ", date);
-	lab_json_str(f, R->tier);
-	fprintf(f, ", \"kvm\": ");
-	lab_json_str(f, R->kvm);
-	fprintf(f, ", \"host_kernel\": ");
-	lab_json_str(f, R->kernel);
+		return -1;
 	fprintf(f, ", \"host_halt_poll_ns\": %ld, \"capabilities\": {\"KVM_CAP_HALT_POLL\": %d, "
 		   "\"KVM_CAP_X86_DISABLE_EXITS\": %d, \"KVM_CAP_TSC_DEADLINE_TIMER\": %d}, \"tsc_khz\": %llu},\n",
 		R->host_halt_poll_ns, R->cap_halt_poll, R->cap_disable_exits, R->cap_tsc_deadline,

@@ -6,6 +6,7 @@
  * the vCPU thread runs warden's exit path as ever (vm_start) and the
  * recorder counts the exits that reach warden. */
 #include "lab/interrupts_lab.h"
+#include "lab/lab_host.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -387,25 +387,8 @@ out:
 
 int ir_measure(struct ir_result *res)
 {
-	size_t len = (size_t)(lab_interrupts_guest_end - lab_interrupts_guest);
-	struct boot_spec spec = { .format = KERNEL_ELF, .cmdline = "" };
-	char path[64];
-	int fd = memfd_create("interrupts-guest", MFD_CLOEXEC), rc;
+	struct boot_spec spec = lab_guest_spec("warden lab interrupts' built-in guest", lab_interrupts_guest,
+					       lab_interrupts_guest_end);
 
-	if (fd < 0)
-		return fail_errno(ERR_HOST, "memfd_create");
-	if (write(fd, lab_interrupts_guest, len) != (ssize_t)len) {
-		close(fd);
-		return fail_errno(ERR_HOST, "writing the built-in guest");
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	spec.kernel = path;
-	if (boot_spec_read(&spec) < 0) {
-		close(fd);
-		return -1;
-	}
-	rc = run(res, &spec);
-	boot_spec_free(&spec);
-	close(fd);
-	return rc;
+	return run(res, &spec);
 }

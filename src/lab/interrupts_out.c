@@ -193,19 +193,10 @@ static void run_json(FILE *f, const struct ir_result *res, unsigned m)
 int ir_write_json(const char *path, const struct ir_result *res)
 {
 	const struct ir_accel *a = &res->accel;
-	FILE *f = fopen(path, "w");
-	char date[32];
-	time_t now = time(NULL);
+	FILE *f = lab_json_open(path, "interrupts", res->tier, res->kvm, res->kernel);
 
 	if (!f)
-		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "{\n  \"experiment\": \"interrupts\",\n  \"date\": \"%s\",\n  \"tier\": {\"name\": ", date);
-	lab_json_str(f, res->tier);
-	fprintf(f, ", \"kvm\": ");
-	lab_json_str(f, res->kvm);
-	fprintf(f, ", \"host_kernel\": ");
-	lab_json_str(f, res->kernel);
+		return -1;
 	fprintf(f, ", \"guest_tsc_khz\": %llu, \"capabilities\": {\"KVM_CAP_IRQFD\": %ld, \"KVM_CAP_SIGNAL_MSI\": %ld, "
 		   "\"tsc_offset_readable\": %s},\n    \"interrupt_virtualisation\": {\"kvm_amd.avic\": ",
 		(unsigned long long)res->tsc_khz, res->cap_irqfd, res->cap_msi, res->tsc_offset_known ? "true" : "false");

@@ -1,6 +1,9 @@
 #include "lab/lab_json.h"
 
 #include <math.h>
+#include <time.h>
+
+#include "util/error.h"
 
 void lab_json_str(FILE *f, const char *s)
 {
@@ -24,4 +27,25 @@ void lab_json_num(FILE *f, double v, int digits)
 		fprintf(f, "%.*g", digits, v);
 	else
 		fputs("null", f);
+}
+
+FILE *lab_json_open(const char *path, const char *experiment, const char *tier, const char *kvm,
+		    const char *kernel)
+{
+	FILE *f = fopen(path, "w");
+	char date[32];
+	time_t now = time(NULL);
+
+	if (!f)
+		return fail_errno(ERR_USAGE, "cannot write --json %s", path), NULL;
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	fprintf(f, "{\n  \"experiment\": ");
+	lab_json_str(f, experiment);
+	fprintf(f, ",\n  \"date\": \"%s\",\n  \"tier\": {\"name\": ", date);
+	lab_json_str(f, tier);
+	fprintf(f, ", \"kvm\": ");
+	lab_json_str(f, kvm);
+	fprintf(f, ", \"host_kernel\": ");
+	lab_json_str(f, kernel);
+	return f;
 }

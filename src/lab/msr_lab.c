@@ -58,19 +58,10 @@ static double per_it(const struct msr_run *r, uint64_t v)
 static int write_json(const char *path, const struct msr_opts *o, const char *tier, const struct caps_host *h,
 		      const struct lab_host *lh, struct msr_run run[MSR_NMSRS][MSR_NMODES], uint64_t khz)
 {
-	FILE *f = fopen(path, "w");
-	char date[32];
-	time_t now = time(NULL);
+	FILE *f = lab_json_open(path, "msr-filter", tier, caps_module_name(h->module), h->kernel);
 
 	if (!f)
-		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "{\n  \"experiment\": \"msr-filter\",\n  \"date\": \"%s\",\n  \"tier\": {\"name\": ", date);
-	lab_json_str(f, tier);
-	fprintf(f, ", \"kvm\": ");
-	lab_json_str(f, caps_module_name(h->module));
-	fprintf(f, ", \"host_kernel\": ");
-	lab_json_str(f, h->kernel);
+		return -1;
 	fprintf(f, ", \"guest_tsc_khz\": %llu, \"capabilities\": {\"KVM_CAP_X86_USER_SPACE_MSR\": %ld, "
 		   "\"KVM_CAP_X86_MSR_FILTER\": %ld}},\n",
 		(unsigned long long)khz, lh->user_space_msr, lh->msr_filter);

@@ -2,6 +2,7 @@
  * guest mapping, the built-in guest, and KVM's counters read on the vCPU
  * thread at each of the guest's marks. */
 #include "lab/paging_lab.h"
+#include "lab/lab_host.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +14,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "accounting/exit_trace.h"
 #include "accounting/kvm_stats.h"
@@ -369,33 +369,20 @@ static void detect_thp(struct pg_result *R)
 
 int pg_measure(struct pg_result *R, const char *kvm_device)
 {
-	size_t len = (size_t)(lab_paging_guest_end - lab_paging_guest);
-	struct boot_spec spec = { .format = KERNEL_ELF, .cmdline = "" };
+	struct boot_spec spec = lab_guest_spec("warden lab paging's built-in guest", lab_paging_guest,
+					       lab_paging_guest_end);
 	struct caps_host h;
-	char path[64];
-	int fd, rc = 0;
+	int rc = 0;
 
 	caps_host_detect(&h);
 	detect_mmu(R, h.module);
 	detect_thp(R);
-	fd = memfd_create("paging-guest", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, lab_paging_guest, len) != (ssize_t)len) {
-		if (fd >= 0)
-			close(fd);
-		return fail_errno(ERR_HOST, "writing the built-in guest");
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	spec.kernel = path;
-	if (boot_spec_read(&spec) < 0)
-		rc = -1;
 	for (unsigned r = 0; rc == 0 && r < PG_NRUNS; r++) {
 		R->run[r].backing_2m = r & 2;
 		R->run[r].map_2m = r & 1;
 		if (R->want[r])
 			rc = one_run(R, &R->run[r], &spec, kvm_device);
 	}
-	boot_spec_free(&spec);
-	close(fd);
 	if (rc == 0)
 		pg_model(R);
 	return rc;

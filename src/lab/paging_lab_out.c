@@ -161,20 +161,11 @@ static void json_run(FILE *f, const struct pg_result *R, const struct pg_run *ru
 
 int pg_write_json(const char *path, const struct pg_result *R)
 {
-	FILE *f = fopen(path, "w");
-	char date[32];
-	time_t now = time(NULL);
+	FILE *f = lab_json_open(path, "paging", R->tier, R->kvm, R->kernel);
 	bool first = true;
 
 	if (!f)
-		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "{\n  \"experiment\": \"paging\",\n  \"date\": \"%s\",\n  \"tier\": {\"name\": ", date);
-	lab_json_str(f, R->tier);
-	fprintf(f, ", \"kvm\": ");
-	lab_json_str(f, R->kvm);
-	fprintf(f, ", \"host_kernel\": ");
-	lab_json_str(f, R->kernel);
+		return -1;
 	fprintf(f, ", \"mmu\": \"%s\", \"mmu_source\": ", R->mmu);
 	lab_json_str(f, R->mmu_source);
 	fprintf(f, ", \"transparent_hugepage\": ");

@@ -6,6 +6,7 @@
  * recorder's exit_stats, fed by the VM's observer hooks), the register
  * page's counters and KVM's binary statistics for the vCPU. */
 #include "lab/regpage_lab.h"
+#include "lab/lab_host.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -13,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "accounting/exit_stats.h"
 #include "accounting/kvm_stats.h"
@@ -242,23 +241,10 @@ out:
 
 int ev_measure(struct ev_result *res)
 {
-	size_t len = (size_t)(lab_regpage_guest_end - lab_regpage_guest);
-	char path[64];
-	struct boot_spec spec = { .format = KERNEL_ELF, .cmdline = "" };
-	int fd = memfd_create("regpage-guest", MFD_CLOEXEC), rc = 0;
+	struct boot_spec spec = lab_guest_spec("warden lab emulated-vs-virtio's built-in guest", lab_regpage_guest,
+					       lab_regpage_guest_end);
+	int rc = 0;
 
-	if (fd < 0)
-		return fail_errno(ERR_HOST, "memfd_create");
-	if (write(fd, lab_regpage_guest, len) != (ssize_t)len) {
-		close(fd);
-		return fail_errno(ERR_HOST, "writing the built-in guest");
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	spec.kernel = path;
-	if (boot_spec_read(&spec) < 0) {
-		close(fd);
-		return -1;
-	}
 	for (unsigned m = 0; m < EV_NMODES && rc == 0; m++)
 		for (unsigned i = 0; i < res->opt.nrates && rc == 0; i++) {
 			struct ev_run *r = &res->run[m][i];
@@ -269,7 +255,5 @@ int ev_measure(struct ev_result *res)
 			if (!r->ok)
 				log_warn("lab: %s at %.0f%%: %s", ev_mode_name(r->mode), r->fraction * 100, r->why);
 		}
-	boot_spec_free(&spec);
-	close(fd);
 	return rc;
 }

@@ -184,20 +184,10 @@ static void run_json(FILE *f, const struct ev_result *res, const struct ev_run *
 int ev_write_json(const char *path, const struct ev_result *res)
 {
 	const struct ev_options *o = &res->opt;
-	FILE *f = fopen(path, "w");
-	char date[32];
-	time_t now = time(NULL);
+	FILE *f = lab_json_open(path, "emulated-vs-virtio", res->tier, res->kvm, res->kernel);
 
 	if (!f)
-		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "{\n  \"experiment\": \"emulated-vs-virtio\",\n  \"date\": \"%s\",\n", date);
-	fprintf(f, "  \"tier\": {\"name\": ");
-	lab_json_str(f, res->tier);
-	fprintf(f, ", \"kvm\": ");
-	lab_json_str(f, res->kvm);
-	fprintf(f, ", \"host_kernel\": ");
-	lab_json_str(f, res->kernel);
+		return -1;
 	fprintf(f, ", \"tsc_hz\": %llu, \"kvm_stats\": %s", (unsigned long long)res->tsc_hz,
 		res->kvm_why[0] ? "false" : "true");
 	if (res->kvm_why[0]) {

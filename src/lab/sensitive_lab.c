@@ -17,9 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "accounting/exit_stats.h"
 #include "accounting/kvm_stats.h"
@@ -381,20 +379,11 @@ out:
 
 static int write_json(const char *path, const struct sn_result_all *R)
 {
-	FILE *f = fopen(path, "w");
-	char date[32];
-	time_t now = time(NULL);
+	FILE *f = lab_json_open(path, "sensitive", R->tier, R->kvm, R->kernel);
 	bool first = true;
 
 	if (!f)
-		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "{\n  \"experiment\": \"sensitive\",\n  \"date\": \"%s\",\n  \"tier\": {\"name\": ", date);
-	lab_json_str(f, R->tier);
-	fprintf(f, ", \"kvm\": ");
-	lab_json_str(f, R->kvm);
-	fprintf(f, ", \"host_kernel\": ");
-	lab_json_str(f, R->kernel);
+		return -1;
 	fprintf(f, ", \"capabilities\": {\"umip_in_supported_cpuid\": %s}},\n", R->umip_cpuid ? "true" : "false");
 	fprintf(f, "  \"ok\": %s", R->ok ? "true" : "false");
 	if (!R->ok) {
@@ -522,11 +511,11 @@ int lab_sensitive_main(int argc, char **argv)
 	};
 	struct sn_result_all *R = calloc(1, sizeof(*R));
 	const char *json = NULL, *svg = NULL, *kvm_device = NULL, *tier = NULL;
-	size_t len = (size_t)(lab_sensitive_guest_end - lab_sensitive_guest);
-	struct boot_spec spec = { .format = KERNEL_ELF, .cmdline = "" };
-	char path[64], *end;
+	struct boot_spec spec = lab_guest_spec("warden lab sensitive's built-in guest", lab_sensitive_guest,
+					       lab_sensitive_guest_end);
+	char *end;
 	unsigned long v;
-	int c, fd, st = 0;
+	int c, st = 0;
 
 	if (!R) {
 		fprintf(stderr, "warden: out of memory\n");
@@ -575,26 +564,12 @@ int lab_sensitive_main(int argc, char **argv)
 		return 2;
 	}
 	LAB_HOST_FACTS(R, tier);
-	fd = memfd_create("sensitive-guest", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, lab_sensitive_guest, len) != (ssize_t)len) {
-		fprintf(stderr, "warden: writing the built-in guest: %s\n", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(R);
-		return 1;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	spec.kernel = path;
-	if (boot_spec_read(&spec) < 0 || run(R, &spec, kvm_device) < 0) {
+	if (run(R, &spec, kvm_device) < 0) {
 		fprintf(stderr, "warden: %s\n", err_msg());
 		st = err_class() == ERR_USAGE ? 2 : 1;
-		boot_spec_free(&spec);
-		close(fd);
 		free(R);
 		return st;
 	}
-	boot_spec_free(&spec);
-	close(fd);
 	print_table(R);
 	if ((json && write_json(json, R) < 0) || (svg && write_svg(svg, R) < 0)) {
 		fprintf(stderr, "warden: %s\n", err_msg());

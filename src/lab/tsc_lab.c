@@ -4,6 +4,7 @@
  * t_exit: the host's TSC) next to the reading the guest stored before it.
  * The offset is set after the loader and before the first KVM_RUN. */
 #include "lab/tsc_lab.h"
+#include "lab/lab_host.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "boot/loader.h"
@@ -244,28 +244,16 @@ static int run_vm(struct ts_result *R, struct vm *vm, const struct boot_spec *sp
 int ts_measure(struct ts_result *R, const char *kvm_device)
 {
 	struct vm_config cfg = { .mem_bytes = 16ULL << 20, .ncpus = 1, .irqchip = true, .kvm_device = kvm_device };
-	size_t len = (size_t)(lab_tsc_guest_end - lab_tsc_guest);
-	struct boot_spec spec = { .format = KERNEL_ELF, .cmdline = "" };
+	struct boot_spec spec = lab_guest_spec("warden lab tsc's built-in guest", lab_tsc_guest, lab_tsc_guest_end);
 	static struct vm vm;
 	static struct ts_state c;
-	char path[64];
-	int fd, rc = -1;
+	int rc = -1;
 
 	memset(&c, 0, sizeof(c));
-	fd = memfd_create("tsc-guest", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, lab_tsc_guest, len) != (ssize_t)len) {
-		if (fd >= 0)
-			close(fd);
-		return fail_errno(ERR_HOST, "writing the built-in guest");
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	spec.kernel = path;
-	if (boot_spec_read(&spec) == 0 && vm_create(&vm, &cfg) == 0) {
+	if (vm_create(&vm, &cfg) == 0) {
 		rc = run_vm(R, &vm, &spec, &c);
 		vm_destroy(&vm);
 	}
-	boot_spec_free(&spec);
-	close(fd);
 	if (rc == 0)
 		ts_judge(R);
 	return rc;

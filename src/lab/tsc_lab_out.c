@@ -144,19 +144,10 @@ static void json_phase(FILE *f, const struct ts_result *R, unsigned ph)
 
 int ts_write_json(const char *path, const struct ts_result *R)
 {
-	FILE *f = fopen(path, "w");
-	char date[32];
-	time_t now = time(NULL);
+	FILE *f = lab_json_open(path, "tsc", R->tier, R->kvm, R->kernel);
 
 	if (!f)
-		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "{\n  \"experiment\": \"tsc\",\n  \"date\": \"%s\",\n  \"tier\": {\"name\": ", date);
-	lab_json_str(f, R->tier);
-	fprintf(f, ", \"kvm\": ");
-	lab_json_str(f, R->kvm);
-	fprintf(f, ", \"host_kernel\": ");
-	lab_json_str(f, R->kernel);
+		return -1;
 	fprintf(f, ", \"host_tsc_khz\": %" PRIu64 ", \"capabilities\": {\"KVM_CAP_VCPU_ATTRIBUTES_tsc_offset\": %s, "
 		   "\"KVM_CAP_TSC_CONTROL\": %ld}},\n",
 		R->host_khz, R->cap_attr ? "true" : "false", R->cap_tsc_control);
