@@ -90,9 +90,10 @@ void rate_limit_timer_read(struct rate_limit *rl)
 	pthread_mutex_lock(&rl->lock);
 	rl->armed = false;
 	pthread_mutex_unlock(&rl->lock);
-	/* Non-blocking: nothing to read if it was read already. */
-	if (read(rl->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		return;
+	/* Non-blocking: EAGAIN when there is nothing to read (an update's
+	 * early wake-up read already): fine either way. */
+	if (read(rl->timer_fd, &n, sizeof(n)) < 0)
+		n = 0;
 }
 
 void rate_limit_update(struct rate_limit *rl, const struct rate_update *u)
