@@ -121,8 +121,11 @@ static void pm1_access(struct acpi_pm *pm, uint64_t off, const uint8_t *data, un
 		bool word = byte == 0 && i + 1 < len;
 		uint16_t v = word ? (uint16_t)(data[i] | data[i + 1] << 8) : (uint16_t)(data[i] << (8 * byte));
 		uint16_t mask = word ? 0xffff : (uint16_t)(0xff << (8 * byte));
+		/* The write first: the sleep type an error reports is the one
+		 * written (C leaves the order of arguments' evaluation open). */
+		enum pm1_action a = pm1_write(&pm->pm1, reg, v, mask);
 
-		pm1_act(pm, pm1_write(&pm->pm1, reg, v, mask), pm->pm1.cnt);
+		pm1_act(pm, a, pm->pm1.cnt);
 		i += word ? 2 : 1;
 	}
 }
