@@ -157,7 +157,6 @@ static int token_bucket(json_object *tb, const char *where, struct bucket_spec *
 		{ "size", BODY_UINT, true }, { "one_time_burst", BODY_UINT, false },
 		{ "refill_time", BODY_UINT, true },
 	};
-
 	char why[160];
 
 	if (BODY_CHECK(tb, fields, where) < 0)

@@ -113,16 +113,6 @@ void rate_limit_update(struct rate_limit *rl, const struct rate_update *u)
 	pthread_mutex_unlock(&rl->lock);
 }
 
-struct rate_spec rate_limit_spec(struct rate_limit *rl)
-{
-	struct rate_spec s;
-
-	pthread_mutex_lock(&rl->lock);
-	s = (struct rate_spec){ .bw = rl->bw.spec, .ops = rl->ops.spec };
-	pthread_mutex_unlock(&rl->lock);
-	return s;
-}
-
 /* --- the command line's words --------------------------------------------- */
 
 static int parse_u64(const char *s, const char **end, uint64_t max, uint64_t *out)

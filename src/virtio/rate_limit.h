@@ -71,8 +71,6 @@ void rate_limit_timer_read(struct rate_limit *rl);
 /* New limits from any thread.  A device waiting is woken at once to
  * retry under them. */
 void rate_limit_update(struct rate_limit *rl, const struct rate_update *u);
-/* The limits as they are now (for GET /vm/config and a snapshot). */
-struct rate_spec rate_limit_spec(struct rate_limit *rl);
 
 /* "bw=SIZE/MS[/BURST]" or "ops=SIZE/MS[/BURST]" of a --disk, --net or
  * --rng value (OPT names it, PREFIX is "" or "rx-"/"tx-" before the key):

@@ -168,8 +168,8 @@ static void test_limiter(void **state)
 	assert_true(timer_fires_within(rl.timer_fd, 1000));
 	rate_limit_timer_read(&rl);
 	assert_true(rate_limit_take(&rl, 1000000));
-	assert_int_equal(rate_limit_spec(&rl).ops.size, 3); /* ops untouched */
-	assert_int_equal(rate_limit_spec(&rl).bw.size, 0);
+	assert_int_equal(rl.ops.spec.size, 3); /* ops untouched */
+	assert_int_equal(rl.bw.spec.size, 0);
 	rate_limit_update(&rl, &(struct rate_update){ .set_ops = true });
 	for (int i = 0; i < 100; i++)
 		assert_true(rate_limit_take(&rl, 1 << 20));
