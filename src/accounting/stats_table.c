@@ -138,7 +138,8 @@ static void print_addrs(FILE *f, const struct stats_report *r, const struct exit
 /* Devices that count their work: exits next to requests, bytes,
  * notifications received and interrupts sent; then what avoiding exits
  * cost: notifications and interrupts suppressed, time spent polling and
- * the CPU time of the device's threads. */
+ * the CPU time of the device's threads; and the waits its rate limiter
+ * imposed. */
 static void print_device_work(FILE *f, const struct stats_report *r, const struct exit_view *all)
 {
 	bool any = false;
@@ -149,17 +150,17 @@ static void print_device_work(FILE *f, const struct stats_report *r, const struc
 		if (!r->has_counters[i])
 			continue;
 		if (!any)
-			fprintf(f, "  %-16s %10s %10s %10s %10s %10s %6s %10s %10s %9s %9s\n", "device work",
+			fprintf(f, "  %-16s %10s %10s %10s %10s %10s %6s %10s %10s %9s %9s %8s\n", "device work",
 				"exits", "requests", "MiB", "notifies", "irqs", "errors", "notif-off",
-				"irqs-off", "poll ms", "cpu ms");
+				"irqs-off", "poll ms", "cpu ms", "waits");
 		any = true;
-		fprintf(f, "  %-16s %10llu %10llu %10.1f %10llu %10llu %6llu %10llu %10llu %9.1f %9.1f\n",
+		fprintf(f, "  %-16s %10llu %10llu %10.1f %10llu %10llu %6llu %10llu %10llu %9.1f %9.1f %8llu\n",
 			r->device_name[i], (unsigned long long)all->device[i].handle.count,
 			(unsigned long long)c->requests, (double)c->bytes / (1024.0 * 1024.0),
 			(unsigned long long)c->notifies, (unsigned long long)c->interrupts,
 			(unsigned long long)c->errors, (unsigned long long)c->notifies_suppressed,
 			(unsigned long long)c->interrupts_suppressed, (double)c->poll_ns / 1e6,
-			(double)c->cpu_ns / 1e6);
+			(double)c->cpu_ns / 1e6, (unsigned long long)c->throttled);
 	}
 }
 

@@ -260,7 +260,8 @@ static void unclaimed(FILE *f, json_object *stats)
 static void device_work(FILE *f, json_object *stats)
 {
 	static const char *const cols[] = { "exits", "requests", "bytes", "notifies", "interrupts", "errors",
-					    "notifies_suppressed", "interrupts_suppressed", "poll_us", "cpu_us" };
+					    "notifies_suppressed", "interrupts_suppressed", "poll_us", "cpu_us",
+					    "throttled" };
 	json_object *dw = jobj(stats, "device_work");
 	char buf[64];
 
@@ -269,7 +270,7 @@ static void device_work(FILE *f, json_object *stats)
 	fputs("<h3>Device work next to exits</h3>\n", f);
 	html_table_open(f, "device-work-table",
 			"device|>exits|>requests|>bytes|>notifies|>interrupts|>errors|>notifies suppressed|"
-			">interrupts suppressed|>polling us|>I/O thread CPU us|>exits per request");
+			">interrupts suppressed|>polling us|>I/O thread CPU us|>rate limiter waits|>exits per request");
 	json_object_object_foreach(dw, name, v) {
 		double req = jcount(v, "requests");
 

@@ -93,6 +93,9 @@ blk_rate_checks() { # BIN LABEL
 		[ "$(json $j '.device_work["virtio-blk0"].throttled')" -gt 0 ] 2>/dev/null &&
 			pass "$l blk $lim: requests made to wait are counted ($(json $j '.device_work["virtio-blk0"].throttled'))" ||
 			failed "$l blk $lim: throttled $(json $j '.device_work["virtio-blk0"].throttled')"
+		# The exit table's device work shows the same waits (its last column).
+		expect_eq "$l blk $lim: the exit table's waits are the JSON's" "$(json $j '.device_work["virtio-blk0"].throttled')" \
+			"$(awk '/^  device work .* waits$/ { t = 1; next } t && $1 == "virtio-blk0" { print $NF; exit }' "$OUT/$name.err")"
 		cpu=$(json $j '.device_work["virtio-blk0"].cpu_us')
 		[ "$cpu" -ge 0 ] 2>/dev/null && [ $((cpu / 1000)) -lt $((ms / 4)) ] &&
 			pass "$l blk $lim: the I/O thread slept while limited ($((cpu / 1000)) ms CPU in $ms ms)" ||

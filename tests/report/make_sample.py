@@ -142,7 +142,7 @@ stats = {
     'reasons': reasons, 'devices': devices,
     'attribution': {'ports': port_rows, 'mmio': mmio_rows, 'msrs': msrs, 'unclaimed': unclaimed},
     'device_work': {'virtio-blk': {'exits': devices['virtio-blk']['count'], 'requests': 412, 'bytes': 8843264, 'notifies': 430,
-                                   'interrupts': 381, 'errors': 0},
+                                   'interrupts': 381, 'errors': 0, 'throttled': 17},
                     'virtio-rng': {'exits': devices['virtio-rng']['count'], 'requests': 9, 'bytes': 576, 'notifies': 9, 'interrupts': 9, 'errors': 0}},
     'exit_trace': {'isa': 'svm', 'reasons': et, 'exits': total_hw, 'lost': 0, 'unmatched': 0,
                    'top_rips': [{'reason': r, 'rip': rip, 'count': c} for r, rip, c in [

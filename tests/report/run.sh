@@ -146,6 +146,12 @@ python3 tests/report/html_check.py "$OUT/saving.html" >"$OUT/saving.facts.json" 
 expect_eq "advice: the measured saving and its rows" "29.3 (pio-warden 21.67 us - loop 9.30 us)" \
 	"$(json "$OUT/saving.facts.json" '.tables.advice[1][-1]')"
 
+# Device work: a column per counter; the rate limiter's waits where the
+# file has them, "-" where it has not (virtio-rng's entry).
+expect_eq "device work: rate limiter waits, and - where the file has none" \
+	"virtio-blk $(final sample '.stats.device_work["virtio-blk"].throttled')|virtio-rng -" \
+	"$(json $F '.tables["device-work-table"] | (.[0] | index("rate limiter waits")) as $c | [.[1:][] | "\(.[0]) \(.[$c])"] | join("|")')"
+
 echo "-- minimal (final line only: no intervals, KVM statistics or exit trace)"
 F=$OUT/minimal.facts.json
 expect_absent "minimal: no timeline plot" "$(json $F '.svgs.timeline')"
