@@ -62,8 +62,14 @@ void token_bucket_take(struct token_bucket *b, uint64_t tokens)
 		return;
 	b->burst -= from_burst;
 	tokens -= from_burst;
-	/* Debt is bounded: one request's tokens beyond a full bucket. */
-	b->budget -= (int64_t)(tokens < BUCKET_MAX_TOKENS ? tokens : BUCKET_MAX_TOKENS);
+	/* Debt is bounded, at BUCKET_MAX_TOKENS: more than a year's refill at
+	 * the smallest rate, and no overflow however often a received
+	 * packet's bytes are charged after the fact. */
+	if (tokens > BUCKET_MAX_TOKENS)
+		tokens = BUCKET_MAX_TOKENS;
+	b->budget -= (int64_t)tokens;
+	if (b->budget < -(int64_t)BUCKET_MAX_TOKENS)
+		b->budget = -(int64_t)BUCKET_MAX_TOKENS;
 }
 
 uint64_t token_bucket_wait_ns(struct token_bucket *b, uint64_t tokens, uint64_t now_ns)
@@ -78,4 +84,25 @@ uint64_t token_bucket_wait_ns(struct token_bucket *b, uint64_t tokens, uint64_t 
 	/* (need - budget) tokens, less the part of one already earned. */
 	short_by = (u128)(uint64_t)(need - b->budget) * refill_ns - b->frac;
 	return (uint64_t)((short_by + size - 1) / size);
+}
+
+void token_bucket_level(const struct token_bucket *b, uint64_t now_ns, struct bucket_level *l)
+{
+	*l = (struct bucket_level){ .budget = b->budget, .burst = b->burst, .frac = b->frac,
+				    .elapsed_ns = now_ns > b->last_ns ? now_ns - b->last_ns : 0 };
+}
+
+int token_bucket_set_level(struct token_bucket *b, const struct bucket_level *l, uint64_t now_ns)
+{
+	uint64_t refill_ns = b->spec.refill_ms * NS_PER_MS;
+
+	/* take() bounds a debt at BUCKET_MAX_TOKENS. */
+	if (l->budget > (int64_t)b->spec.size || l->budget < -(int64_t)BUCKET_MAX_TOKENS ||
+	    l->burst > b->spec.burst || (refill_ns ? l->frac >= refill_ns : l->frac != 0))
+		return -1;
+	b->budget = l->budget;
+	b->burst = l->burst;
+	b->frac = l->frac;
+	b->last_ns = l->elapsed_ns < now_ns ? now_ns - l->elapsed_ns : 0;
+	return 0;
 }

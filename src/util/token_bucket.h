@@ -40,6 +40,17 @@ static inline bool bucket_spec_limits(const struct bucket_spec *s)
 	return s->size && s->refill_ms;
 }
 
+/* What a bucket holds at a moment, apart from its spec (snapshots):
+ * budget, burst left, the refill carried over, and the time since it was
+ * last brought up to date, so that a restored bucket refills from where
+ * it stood and not from a pause's length. */
+struct bucket_level {
+	int64_t budget;
+	uint64_t burst;
+	uint64_t frac;
+	uint64_t elapsed_ns;
+};
+
 /* Set up B from SPEC at NOW_NS: full, with the whole burst. */
 void token_bucket_init(struct token_bucket *b, const struct bucket_spec *spec, uint64_t now_ns);
 
@@ -49,5 +60,13 @@ bool token_bucket_ready(struct token_bucket *b, uint64_t tokens, uint64_t now_ns
 void token_bucket_take(struct token_bucket *b, uint64_t tokens);
 /* Nanoseconds from NOW_NS until TOKENS can go (0: now). */
 uint64_t token_bucket_wait_ns(struct token_bucket *b, uint64_t tokens, uint64_t now_ns);
+
+/* B's level at NOW_NS. */
+void token_bucket_level(const struct token_bucket *b, uint64_t now_ns, struct bucket_level *l);
+/* Put B (already set up from its spec) at level L, as of NOW_NS.  -1,
+ * B unchanged, when L cannot be a level of B's spec: a budget above its
+ * size or below the largest debt, more burst than the spec's, a carry of
+ * a whole refill period or more. */
+int token_bucket_set_level(struct token_bucket *b, const struct bucket_level *l, uint64_t now_ns);
 
 #endif

@@ -113,6 +113,42 @@ void rate_limit_update(struct rate_limit *rl, const struct rate_update *u)
 	pthread_mutex_unlock(&rl->lock);
 }
 
+/* --- snapshots -------------------------------------------------------------- */
+
+void rate_limit_save(struct rate_limit *rl, struct rate_level *out)
+{
+	uint64_t now = now_ns();
+
+	pthread_mutex_lock(&rl->lock);
+	*out = (struct rate_level){ .bw_spec = rl->bw.spec, .ops_spec = rl->ops.spec };
+	token_bucket_level(&rl->bw, now, &out->bw);
+	token_bucket_level(&rl->ops, now, &out->ops);
+	pthread_mutex_unlock(&rl->lock);
+}
+
+static bool same_spec(const struct bucket_spec *a, const struct bucket_spec *b)
+{
+	return a->size == b->size && a->refill_ms == b->refill_ms && a->burst == b->burst;
+}
+
+int rate_limit_restore(struct rate_limit *rl, const struct rate_level *l)
+{
+	uint64_t now = now_ns();
+	struct token_bucket bw, ops;
+	int rc = 0;
+
+	pthread_mutex_lock(&rl->lock);
+	bw = rl->bw, ops = rl->ops;
+	if (same_spec(&l->bw_spec, &bw.spec) && bucket_spec_limits(&bw.spec))
+		rc |= token_bucket_set_level(&bw, &l->bw, now);
+	if (same_spec(&l->ops_spec, &ops.spec) && bucket_spec_limits(&ops.spec))
+		rc |= token_bucket_set_level(&ops, &l->ops, now);
+	if (rc == 0)
+		rl->bw = bw, rl->ops = ops;
+	pthread_mutex_unlock(&rl->lock);
+	return rc < 0 ? fail(ERR_USAGE, "a rate limiter's bucket level that its limit cannot have") : 0;
+}
+
 /* --- the command line's words --------------------------------------------- */
 
 static int parse_u64(const char *s, const char **end, uint64_t max, uint64_t *out)

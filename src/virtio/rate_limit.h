@@ -72,6 +72,19 @@ void rate_limit_timer_read(struct rate_limit *rl);
  * retry under them. */
 void rate_limit_update(struct rate_limit *rl, const struct rate_update *u);
 
+/* A limiter's buckets for a snapshot: each one's spec and level. */
+struct rate_level {
+	struct bucket_spec bw_spec, ops_spec;
+	struct bucket_level bw, ops;
+};
+
+/* RL's buckets now (any thread). */
+void rate_limit_save(struct rate_limit *rl, struct rate_level *out);
+/* Put RL's buckets where L left them, each only if L's spec is the one
+ * RL has now (the machine's limits; a limit changed since starts full).
+ * -1 (ERR_USAGE), RL unchanged, when a level cannot be one of its spec. */
+int rate_limit_restore(struct rate_limit *rl, const struct rate_level *l);
+
 /* "bw=SIZE/MS[/BURST]" or "ops=SIZE/MS[/BURST]" of a --disk, --net or
  * --rng value (OPT names it, PREFIX is "" or "rx-"/"tx-" before the key):
  * 1 TOK is neither, 0 parsed into S, -1 bad (ERR_USAGE). */

@@ -11,6 +11,7 @@
 #include "core/vm.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "virtio/rate_limit.h"
 #include "virtio/virtio_dev.h"
 #include "virtio/virtio_spec.h"
 
@@ -24,10 +25,23 @@ struct virtio_saved {
 	uint32_t device_id, nqueues;
 	uint32_t status, config_len;
 	uint64_t offered, driver_features;
-	uint32_t config_generation, pad;
+	uint32_t config_generation, extras; /* VIRTIO_SAVED_*: what follows */
 	uint8_t config[VIRTIO_CONFIG_MAX];
 	struct vq_saved vq[VIRTIO_MAX_QUEUES];
 };
+
+/* After the common part, before the type's own state, when extras says
+ * so (a snapshot of before their time has extras 0: a device without
+ * them restores as it did then). */
+#define VIRTIO_SAVED_RATE 1u /* struct rate_saved: the rate limiters' buckets */
+
+struct rate_saved {
+	uint32_t present; /* bit i: limits[i] */
+	uint32_t pad;
+	struct rate_level l[2];
+};
+_Static_assert(sizeof(struct rate_level) == 112, "rate_level layout (snapshots)");
+_Static_assert(sizeof(struct rate_saved) == 232, "rate_saved layout (snapshots)");
 
 #define STATUS_KNOWN (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK | \
 		      VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)
@@ -84,6 +98,8 @@ long virtio_dev_save(const struct virtio_dev *vd, void *buf, size_t cap)
 		.offered = vd->offered, .driver_features = vd->driver_features,
 		.config_generation = atomic_load(&vd->config_generation),
 	};
+	size_t off = sizeof(s);
+	struct rate_saved r = { 0 };
 
 	if (sizeof(s) > cap)
 		return -1;
@@ -98,14 +114,26 @@ long virtio_dev_save(const struct virtio_dev *vd, void *buf, size_t cap)
 			.signalled_valid = v->signalled_valid,
 		};
 	}
-	memcpy(buf, &s, sizeof(s));
-	/* The type's own state follows the common part. */
-	if (vd->ops->save) {
-		long n = vd->ops->save(vd, (uint8_t *)buf + sizeof(s), cap - sizeof(s));
-
-		return n < 0 ? -1 : (long)sizeof(s) + n;
+	for (unsigned i = 0; i < 2; i++)
+		if (vd->limits[i]) {
+			r.present |= 1u << i;
+			rate_limit_save(vd->limits[i], &r.l[i]);
+		}
+	if (r.present) {
+		if (off + sizeof(r) > cap)
+			return -1;
+		s.extras |= VIRTIO_SAVED_RATE;
+		memcpy((uint8_t *)buf + off, &r, sizeof(r));
+		off += sizeof(r);
 	}
-	return (long)sizeof(s);
+	memcpy(buf, &s, sizeof(s));
+	/* The type's own state follows. */
+	if (vd->ops->save) {
+		long n = vd->ops->save(vd, (uint8_t *)buf + off, cap - off);
+
+		return n < 0 ? -1 : (long)off + n;
+	}
+	return (long)off;
 }
 
 static int restore_queue(struct virtio_dev *vd, unsigned q, const struct vq_saved *s)
@@ -130,13 +158,37 @@ static int restore_queue(struct virtio_dev *vd, unsigned q, const struct vq_save
 	return 0;
 }
 
+/* The rate limiters' buckets as saved (the machine's arguments made the
+ * limiters; a limiter the device has no more is left). */
+static int restore_rates(struct virtio_dev *vd, const struct rate_saved *r)
+{
+	if (r->present > 3 || r->pad)
+		return fail(ERR_USAGE, "its rate limiters' state is malformed");
+	for (unsigned i = 0; i < 2; i++)
+		if ((r->present & (1u << i)) && vd->limits[i] && rate_limit_restore(vd->limits[i], &r->l[i]) < 0)
+			return -1;
+	return 0;
+}
+
 int virtio_dev_restore(struct virtio_dev *vd, const void *buf, size_t len)
 {
 	struct virtio_saved s;
+	struct rate_saved r;
+	size_t off = sizeof(s);
 
-	if (len < sizeof(s) || (len > sizeof(s) && !vd->ops->restore))
+	if (len < sizeof(s))
 		return -1;
 	memcpy(&s, buf, sizeof(s));
+	if (s.extras & ~VIRTIO_SAVED_RATE)
+		return fail(ERR_USAGE, "it holds state this warden does not know (extras %#x)", s.extras);
+	if (s.extras & VIRTIO_SAVED_RATE) {
+		if (len < off + sizeof(r))
+			return -1;
+		memcpy(&r, (const uint8_t *)buf + off, sizeof(r));
+		off += sizeof(r);
+	}
+	if (len > off && !vd->ops->restore)
+		return -1;
 	/* The same type over the same backend: its config space (a disk's
 	 * capacity and limits, a MAC) and offered features as built now. */
 	if (s.device_id != vd->type.device_id || s.nqueues != vd->type.nqueues ||
@@ -154,7 +206,9 @@ int virtio_dev_restore(struct virtio_dev *vd, const void *buf, size_t len)
 	for (unsigned q = 0; q < vd->type.nqueues; q++)
 		if (restore_queue(vd, q, &s.vq[q]) < 0)
 			return -1;
+	if ((s.extras & VIRTIO_SAVED_RATE) && restore_rates(vd, &r) < 0)
+		return -1;
 	if (vd->ops->restore)
-		return vd->ops->restore(vd, (const uint8_t *)buf + sizeof(s), len - sizeof(s));
+		return vd->ops->restore(vd, (const uint8_t *)buf + off, len - off);
 	return 0;
 }

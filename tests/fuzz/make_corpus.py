@@ -146,6 +146,21 @@ def rng_seeds():
     put("virtio_rng", "two-buffers", dev_input(0, 1, r))
 
 
+def restore_seeds():
+    """fuzz_virtio_restore.c: edits to a good saved state of virtio-rng
+    (a queue of 16), bytes cut from its end, then guest RAM."""
+    q = rings([16])[0]
+    r = Ram()
+    r.chain(q, [(0, 0x1000, 64, F_WRITE, 0), (1, 0x1100, 4096, F_WRITE, 0)], [0, 1])
+    put("virtio_restore", "as-saved", bytes([0, 0]) + r.bytes())
+    put("virtio_restore", "cut-short", bytes([0, 8]) + r.bytes())
+    # Offsets in virtio_snapshot.c's layout: queue 0's descriptor table at
+    # 0x128 (misaligned: refused); the ops bucket's budget at 0x2c0, its
+    # top byte making it a debt no limit can have (refused).
+    put("virtio_restore", "misaligned-ring", bytes([1]) + struct.pack("<HB", 0x128, 1) + bytes([0]) + r.bytes())
+    put("virtio_restore", "impossible-debt", bytes([1]) + struct.pack("<HB", 0x2c7, 0x80) + bytes([0]) + r.bytes())
+
+
 def vsock_hdr(op, src_port, dst_port, length=0, src_cid=3, dst_cid=2, buf_alloc=65536, fwd_cnt=0,
               flags=0):
     return struct.pack("<QQIIIHHIII", src_cid, dst_cid, src_port, dst_port, length, 1, op, flags,
@@ -603,6 +618,7 @@ if __name__ == "__main__":
     net_seeds()
     console_seeds()
     rng_seeds()
+    restore_seeds()
     mmio_seeds()
     vsock_seeds()
     pci_seeds()

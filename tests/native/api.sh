@@ -416,6 +416,40 @@ api_drive_swap() {
 	expect_match "api: the guest reads the new file's data" '^virtio-blk-swap: data warden-swap-data$' "$OUT/$n.out"
 }
 
+# PATCH /drives with a rate_limiter on a running VM reaches the device
+# live: the stream guest (guests/virtio_blk_mq.c, 264 requests) starts
+# under ops=4/100, which would hold it at least 6.5 s, and is waiting on
+# the limiter when its limit is taken away (size 0); the device, woken at
+# once, finishes the stream in a fraction of that.
+api_drive_rate_live() {
+	local n=api-rate-live img=$OUT/api-rate-live.img t0 ms
+	rm -f "$img" && truncate -s 8M "$img"
+	api_start $n "$B/warden"
+	api_expect "PUT /boot-source (the stream guest)" 204 PUT /boot-source \
+		"{\"kernel_image_path\": \"$G/virtio-blk-mq.elf\", \"boot_args\": \"console=ttyS0\"}"
+	api_expect "PUT /drives with ops 4 per 100 ms" 204 PUT /drives/d "{\"drive_id\": \"d\", \"path_on_host\": \"$img\",
+		\"is_root_device\": false, \"rate_limiter\": {\"ops\": {\"size\": 4, \"refill_time\": 100}}}"
+	t0=$(date +%s%N)
+	api_expect "InstanceStart (a limited disk)" 204 PUT /actions '{"action_type": "InstanceStart"}'
+	for _ in $(seq 200); do
+		grep -q '^virtio-blk: queues' "$OUT/$n.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.3
+	api_expect "PATCH /drives: the limit taken away on the running VM" 204 PATCH /drives/d \
+		'{"drive_id": "d", "rate_limiter": {"ops": {"size": 0, "refill_time": 0}}}'
+	api_wait $n
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	expect_eq "api: the limited guest ends with status 0" 0 "$(cat "$OUT/$n.rc")"
+	expect_match "api: the limited guest's checks passed" '^virtio-blk: all checks passed$' "$OUT/$n.out"
+	[ "$(json "$OUT/$n.json" '.device_work["virtio-blk0"].throttled')" -gt 0 ] 2>/dev/null &&
+		pass "api: requests waited under the limit before the PATCH ($(json "$OUT/$n.json" '.device_work["virtio-blk0"].throttled'))" ||
+		failed "api: no request waited before the PATCH: $(json "$OUT/$n.json" '.device_work["virtio-blk0"].throttled')"
+	[ "$ms" -lt 3250 ] &&
+		pass "api: after the PATCH the stream ran unlimited ($ms ms in all, the limit alone 6500)" ||
+		failed "api: the stream took $ms ms: the PATCH did not lift the limit (it alone takes 6500)"
+}
+
 API_CURL=no
 if ! command -v curl >/dev/null; then
 	skip "api: no curl on this host (make deps installs it)"
@@ -428,6 +462,7 @@ else
 	api_failed_start
 	api_sigterm_before_start
 	api_drive_swap
+	api_drive_rate_live
 	api_snapshot_checks "$B/warden" release
 	api_snapshot_checks "$B/asan/warden" asan
 fi

@@ -300,7 +300,7 @@ snapshot_hot_checks() {
 snapshot_devices_checks() {
 	local bin=$1 l=$2 d=$3 t a b counts net rnet what
 	for t in mmio pci; do
-		a=$l-snap-dev-$t b=$l-snap-dev-$t-restore net=() rnet=() what="virtio-console, -rng, -blk, -vsock"
+		a=$l-snap-dev-$t b=$l-snap-dev-$t-restore net=() rnet=() what="virtio-console, -rng, -blk (both rate-limited), -vsock"
 		if [ -c /dev/net/tun ]; then
 			net=(--net "tap=wsa$$$t$([ $t = pci ] && echo ,queues=2)" --cpus 2)
 			rnet=(--net "tap=wsb$$$t")
@@ -309,7 +309,9 @@ snapshot_devices_checks() {
 			skip "$l snapshot of virtio-net: no /dev/net/tun on this host: no tap to attach"
 		fi
 		rm -rf "$d-dev-$t" && mkdir -p "$d-dev-$t" && truncate -s 1M "$d-dev-$t.img"
-		snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --transport $t --virtio-console --rng --disk "$d-dev-$t.img" \
+		# The rng and the disk rate-limited: their buckets travel too.
+		snap_run "$a" "$bin" "${SNAP_GUEST[@]}" --transport $t --virtio-console --rng=ops=1000/1000 \
+			--disk "$d-dev-$t.img,bw=1048576/1000" \
 			--vsock "cid=$((RANDOM + 3)),uds=$d-dev-$t.vsock" "${net[@]}" --snapshot-dir "$d-dev-$t" --snapshot-then exit
 		snap_wait_for '^count 20$' "$OUT/$a.out" && kill -USR2 $SNAP_WPID
 		wait $SNAP_PID; echo $? >"$OUT/$a.rc"

@@ -131,6 +131,50 @@ static void test_extremes(void **state)
 	assert_true(token_bucket_ready(&b, BUCKET_MAX_TOKENS, BUCKET_MAX_REFILL_MS * MS));
 }
 
+/* A level saved and put into a bucket of the same spec at another time:
+ * the refill goes on from where it stood, the burst and the carry come
+ * back; a level the spec cannot have is refused and changes nothing; a
+ * debt stays bounded however much is charged. */
+static void test_level(void **state)
+{
+	struct token_bucket a = bucket(10, 100, 4), b = bucket(10, 100, 4), c;
+	struct bucket_level l;
+
+	(void)state;
+	token_bucket_take(&a, 13); /* the burst, then 9 of the 10 */
+	assert_true(token_bucket_ready(&a, 1, 3 * MS));  /* refill 3 ms: 0.3 token carried */
+	token_bucket_level(&a, 53 * MS, &l);
+	assert_int_equal(l.budget, 1);
+	assert_int_equal(l.burst, 0);
+	assert_int_equal(l.elapsed_ns, 50 * MS);
+	assert_int_equal(l.frac, 3 * MS * 10);
+	/* Restored 1000 s later: 50.3 ms of refill stand, 5 tokens + 1. */
+	assert_int_equal(token_bucket_set_level(&b, &l, 1000 * SEC), 0);
+	assert_true(token_bucket_ready(&b, 6, 1000 * SEC));
+	assert_false(token_bucket_ready(&b, 7, 1000 * SEC));
+	/* The carry counts: 0.7 token more in 7 ms, not 10. */
+	assert_true(token_bucket_ready(&b, 7, 1000 * SEC + 7 * MS));
+
+	c = bucket(10, 100, 4);
+	l = (struct bucket_level){ .budget = 11 };
+	assert_int_equal(token_bucket_set_level(&c, &l, 0), -1);
+	l = (struct bucket_level){ .budget = -(int64_t)BUCKET_MAX_TOKENS - 1 };
+	assert_int_equal(token_bucket_set_level(&c, &l, 0), -1);
+	l = (struct bucket_level){ .burst = 5 };
+	assert_int_equal(token_bucket_set_level(&c, &l, 0), -1);
+	l = (struct bucket_level){ .frac = 100 * MS };
+	assert_int_equal(token_bucket_set_level(&c, &l, 0), -1);
+	token_bucket_level(&c, 0, &l);
+	assert_int_equal(l.budget, 10);
+	assert_int_equal(l.burst, 4);
+
+	c = bucket(BUCKET_MAX_TOKENS, 1000, 0);
+	for (int i = 0; i < 4; i++)
+		token_bucket_take(&c, BUCKET_MAX_TOKENS);
+	token_bucket_level(&c, 0, &l);
+	assert_true(l.budget == -(int64_t)BUCKET_MAX_TOKENS);
+}
+
 static bool timer_fires_within(int fd, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -217,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_burst),            cmocka_unit_test(test_oversized_debt),
 		cmocka_unit_test(test_long_run_rate),    cmocka_unit_test(test_unlimited),
 		cmocka_unit_test(test_extremes),         cmocka_unit_test(test_limiter),
+		cmocka_unit_test(test_level),
 		cmocka_unit_test(test_words),
 	};
 
