@@ -6,8 +6,8 @@
  * warden, so the exits warden counts there are exactly the accesses this
  * guest makes, its notifications included.
  *
- * It negotiates VERSION_1, EVENT_IDX and VIRTIO_BLK_F_MQ, reads
- * num_queues, sets up every queue, writes a block through each queue and
+ * It negotiates VERSION_1, EVENT_IDX and VIRTIO_BLK_F_MQ (when offered:
+ * without it one queue), reads num_queues, sets up every queue, writes a block through each queue and
  * reads it back through the next one.  Then the stream: STREAM_REQS
  * requests, one at a time, round-robin over the queues (half writes of
  * 4 KiB, then reads of the same blocks, checked), notifying only when
@@ -96,23 +96,24 @@ static void setup_queue(unsigned q)
 /* Reset, features, every queue, DRIVER_OK; returns the queue count. */
 static unsigned init_device(void)
 {
-	uint32_t lo, nq;
+	uint32_t lo, nq, mq;
 
 	wr(VIRTIO_MMIO_STATUS, 0);
 	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	check(rd(VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_BLOCK, "the device is a disk");
 	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	lo = rd(VIRTIO_MMIO_DEVICE_FEATURES);
-	check(lo & (1u << F_MQ), "device offers VIRTIO_BLK_F_MQ");
+	/* MQ when offered (a disk of queues=N, N > 1); else one queue. */
+	mq = lo & (1u << F_MQ);
 	check(lo & (1u << VIRTIO_F_EVENT_IDX), "device offers VIRTIO_F_EVENT_IDX");
 	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(VIRTIO_MMIO_DRIVER_FEATURES, (1u << F_MQ) | (1u << VIRTIO_F_EVENT_IDX));
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, mq | (1u << VIRTIO_F_EVENT_IDX));
 	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VERSION_1 */
 	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 	check(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK, "FEATURES_OK sticks");
-	/* num_queues: the 16 bits at config offset 34 (5.2.4). */
-	nq = rd(VIRTIO_MMIO_CONFIG + 32) >> 16;
+	/* num_queues: the 16 bits at config offset 34 (5.2.4), there with MQ. */
+	nq = mq ? rd(VIRTIO_MMIO_CONFIG + 32) >> 16 : 1;
 	check(nq >= 1 && nq <= MAX_Q, "num_queues between 1 and 8");
 	if (nq < 1 || nq > MAX_Q)
 		nq = 1;
