@@ -300,11 +300,11 @@ snapshot_hot_checks() {
 snapshot_devices_checks() {
 	local bin=$1 l=$2 d=$3 t a b counts net rnet what
 	for t in mmio pci; do
-		a=$l-snap-dev-$t b=$l-snap-dev-$t-restore net=() rnet=() what="virtio-console, -rng, -blk (both rate-limited), -vsock"
+		a=$l-snap-dev-$t b=$l-snap-dev-$t-restore net=() rnet=() what="virtio-console, -rng and -blk (rate-limited), -vsock"
 		if [ -c /dev/net/tun ]; then
-			net=(--net "tap=wsa$$$t$([ $t = pci ] && echo ,queues=2)" --cpus 2)
+			net=(--net "tap=wsa$$$t,tx-bw=10485760/100$([ $t = pci ] && echo ,queues=2)" --cpus 2)
 			rnet=(--net "tap=wsb$$$t")
-			what="$what, -net"
+			what="$what, -net (rate-limited)"
 		elif [ $t = mmio ]; then
 			skip "$l snapshot of virtio-net: no /dev/net/tun on this host: no tap to attach"
 		fi
