@@ -88,6 +88,12 @@ uint64_t token_bucket_wait_ns(struct token_bucket *b, uint64_t tokens, uint64_t 
 
 void token_bucket_level(const struct token_bucket *b, uint64_t now_ns, struct bucket_level *l)
 {
+	/* A bucket that limits nothing has no level to keep (and its clock
+	 * is never brought up to date). */
+	if (!bucket_spec_limits(&b->spec)) {
+		*l = (struct bucket_level){ 0 };
+		return;
+	}
 	*l = (struct bucket_level){ .budget = b->budget, .burst = b->burst, .frac = b->frac,
 				    .elapsed_ns = now_ns > b->last_ns ? now_ns - b->last_ns : 0 };
 }

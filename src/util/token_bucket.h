@@ -61,7 +61,7 @@ void token_bucket_take(struct token_bucket *b, uint64_t tokens);
 /* Nanoseconds from NOW_NS until TOKENS can go (0: now). */
 uint64_t token_bucket_wait_ns(struct token_bucket *b, uint64_t tokens, uint64_t now_ns);
 
-/* B's level at NOW_NS. */
+/* B's level at NOW_NS (all 0 for a bucket that limits nothing). */
 void token_bucket_level(const struct token_bucket *b, uint64_t now_ns, struct bucket_level *l);
 /* Put B (already set up from its spec) at level L, as of NOW_NS.  -1,
  * B unchanged, when L cannot be a level of B's spec: a budget above its

@@ -49,7 +49,7 @@ struct virtio_type {
 
 /* What a device type does: code only. */
 struct rate_limit;
-enum { VIRTIO_RATE_RX, VIRTIO_RATE_TX };
+enum { VIRTIO_RATE_RX, VIRTIO_RATE_TX, VIRTIO_RATE_LIMITS };
 
 struct virtio_dev_ops {
 	/* Driver wrote DRIVER_OK: queues are active.  Runs on the vCPU thread
@@ -160,7 +160,7 @@ struct virtio_dev {
 	 * [VIRTIO_RATE_RX] the device's own, or a network's receive side;
 	 * [VIRTIO_RATE_TX] a network's transmit side.  The API changes them
 	 * on a running VM (virtio_rate_update). */
-	struct rate_limit *limits[2];
+	struct rate_limit *limits[VIRTIO_RATE_LIMITS];
 };
 
 /* --- for transports ------------------------------------------------------ */

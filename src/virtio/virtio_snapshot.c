@@ -38,10 +38,10 @@ struct virtio_saved {
 struct rate_saved {
 	uint32_t present; /* bit i: limits[i] */
 	uint32_t pad;
-	struct rate_level l[2];
+	struct rate_level l[VIRTIO_RATE_LIMITS];
 };
 _Static_assert(sizeof(struct rate_level) == 112, "rate_level layout (snapshots)");
-_Static_assert(sizeof(struct rate_saved) == 232, "rate_saved layout (snapshots)");
+_Static_assert(sizeof(struct rate_saved) == 232, "rate_saved layout (snapshots): 2 limiters");
 
 #define STATUS_KNOWN (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK | \
 		      VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)
@@ -114,7 +114,7 @@ long virtio_dev_save(const struct virtio_dev *vd, void *buf, size_t cap)
 			.signalled_valid = v->signalled_valid,
 		};
 	}
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < VIRTIO_RATE_LIMITS; i++)
 		if (vd->limits[i]) {
 			r.present |= 1u << i;
 			rate_limit_save(vd->limits[i], &r.l[i]);
@@ -162,9 +162,9 @@ static int restore_queue(struct virtio_dev *vd, unsigned q, const struct vq_save
  * limiters; a limiter the device has no more is left). */
 static int restore_rates(struct virtio_dev *vd, const struct rate_saved *r)
 {
-	if (r->present > 3 || r->pad)
+	if (r->present >> VIRTIO_RATE_LIMITS || r->pad)
 		return fail(ERR_USAGE, "its rate limiters' state is malformed");
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < VIRTIO_RATE_LIMITS; i++)
 		if ((r->present & (1u << i)) && vd->limits[i] && rate_limit_restore(vd->limits[i], &r->l[i]) < 0)
 			return -1;
 	return 0;
