@@ -222,7 +222,7 @@ void cli_usage(FILE *f)
 	      "  --transport mmio|pci   how virtio devices appear: virtio-mmio windows\n"
 	      "                         or PCI functions with MSI-X (default: pci,\n"
 	      "                         fewer exits per request; mmio with\n"
-	      "                         --snapshot-dir, --api-sock, --config-file)\n"
+	      "                         --api-sock, --config-file)\n"
 	      "  --no-event-idx         do not offer VIRTIO_F_EVENT_IDX (no notification\n"
 	      "                         or interrupt suppression by index)\n"
 	      "\n"
@@ -548,14 +548,12 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		return fail(ERR_USAGE, "unexpected argument '%s' (see warden --help)", argv[optind]);
 	/* The default transport is the one that takes fewer exits per request:
 	 * virtio-pci, whose MSI-X interrupts need no InterruptStatus read and
-	 * no InterruptACK write (docs/benchmarks.md, "mmio against pci").  A
-	 * VM that may be snapshotted stays on virtio-mmio, as the PCI
-	 * transport cannot be saved yet (docs/snapshot.md), and so does one
-	 * configured through Firecracker's API: its guests expect
-	 * Firecracker's virtio-mmio (their kernels often have no PCI). */
+	 * no InterruptACK write (docs/benchmarks.md, "mmio against pci"), a
+	 * VM that may be snapshotted too (both transports are saved).  A VM
+	 * configured through Firecracker's API stays on virtio-mmio: its
+	 * guests expect Firecracker's (their kernels often have no PCI). */
 	if (!transport_given)
-		o->virtio.transport = o->snapshot_dir || o->api_sock || o->config_file ? VIRTIO_TRANSPORT_MMIO
-											: VIRTIO_TRANSPORT_PCI;
+		o->virtio.transport = o->api_sock || o->config_file ? VIRTIO_TRANSPORT_MMIO : VIRTIO_TRANSPORT_PCI;
 	if (o->restore && o->machine_opt)
 		return fail(ERR_USAGE, "--%s: with --restore the machine is the snapshot's", o->machine_opt);
 	if (check_root_disk(&o->virtio) < 0 || virtio_check_config(&o->virtio, o->cpus) < 0)

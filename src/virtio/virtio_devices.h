@@ -65,8 +65,8 @@ struct vsock_spec {
 enum virtio_transport_kind { VIRTIO_TRANSPORT_MMIO, VIRTIO_TRANSPORT_PCI };
 
 struct virtio_config {
-	/* --transport; without it virtio-pci, or virtio-mmio with
-	 * --snapshot-dir (the PCI transport cannot be snapshotted yet) */
+	/* --transport; without it virtio-pci, or virtio-mmio for a VM the
+	 * Firecracker API configures (--api-sock, --config-file) */
 	enum virtio_transport_kind transport;
 	struct disk_spec disks[VIRTIO_MAX_DISKS];
 	unsigned ndisks;

@@ -93,7 +93,7 @@ snap_net() {
 	tunctl -t snt1 >/dev/null 2>&1
 	ip addr add 10.0.3.1/24 dev snt1
 	ip link set snt1 up
-	snap_source ${1}_src '^tick 20' /tmp/$1 --net tap=snt1$2 --virtio-console \
+	snap_source ${1}_src '^tick 20' /tmp/$1 --transport mmio --net tap=snt1$2 --virtio-console \
 		--cmdline "$HVC_SNAP pci=off warden.run=\"$NET_SNAP_CMD\""
 	snt_mac=$(cat /sys/class/net/snt1/address)
 	tunctl -d snt1 >/dev/null 2>&1
