@@ -95,6 +95,7 @@ static int api_drive_update(struct vm *vm, unsigned index, const char *path)
 }
 
 static int api_snapshot_load(void *ctx, const struct api_snapshot_load *req);
+static int api_machine_changed(void *ctx);
 
 /* PUT /snapshot/create: the snapshot SIGUSR2 writes, at the client's
  * paths; the VM is paused (the API checked). */
@@ -114,7 +115,7 @@ static int api_setup(struct cli_options *o)
 	/* PATCH /vm: core's pause; the snapshots of docs/snapshot.md. */
 	const struct api_hooks hooks = { .ctx = o, .ctrl_alt_del = api_ctrl_alt_del, .vsock = api_vsock,
 					 .pause = vm_pause, .resume = vm_resume, .drive_update = api_drive_update,
-					 .rate_update = virtio_rate_update,
+					 .rate_update = virtio_rate_update, .machine_changed = api_machine_changed,
 					 .snapshot_create = api_snapshot_create,
 					 .snapshot_load = api_snapshot_load };
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -128,6 +129,15 @@ static int api_setup(struct cli_options *o)
 		return -1;
 	return api_wait_start(api) < 0 ? 1 : 0;
 }
+
+/* What api_machine made the machine from, for a PATCH on the running
+ * VM to make it again (set once, before `made` is). */
+static struct {
+	int argc;
+	char **argv;
+	const struct cli_options *o;
+	_Atomic bool made;
+} api_machine_from;
 
 /* A VM the API configured: the arguments a snapshot keeps are the
  * command line's with the API's resources in (cli_machine_args), so a
@@ -143,7 +153,22 @@ static int api_machine(int argc, char **argv, const struct cli_options *o)
 		return -1;
 	ret = snapshot_set_machine(n, args);
 	cli_machine_args_free(args, n);
+	if (ret == 0 && !api_machine_from.made) {
+		api_machine_from.argc = argc, api_machine_from.argv = argv, api_machine_from.o = o;
+		api_machine_from.made = true;
+	}
 	return ret;
+}
+
+/* A PATCH changed the running VM's drives or limits (on the API's
+ * thread, which changed O): its machine made again.  A VM loaded from a
+ * snapshot keeps the snapshot's arguments (docs/snapshot.md). */
+static int api_machine_changed(void *ctx)
+{
+	(void)ctx;
+	if (!api_machine_from.made)
+		return 0;
+	return api_machine(api_machine_from.argc, api_machine_from.argv, api_machine_from.o);
 }
 
 /* The API goes last: O's strings and the exit tables stay until then. */

@@ -53,6 +53,10 @@ struct api_hooks {
 	/* PATCH /drives or /network-interfaces on a running VM: new rate
 	 * limits for the limiter WHICH (VIRTIO_RATE_RX/TX) of DEVICE. */
 	int (*rate_update)(struct vm *vm, const char *device, unsigned which, const struct rate_update *u);
+	/* After a PATCH changed a running VM's machine (a drive's file, a
+	 * limit): what a snapshot keeps of it is made again.  A failure is
+	 * logged, not answered: the change itself took effect. */
+	int (*machine_changed)(void *ctx);
 	/* PUT /actions SendCtrlAltDel on a running VM. */
 	int (*ctrl_alt_del)(void *ctx);
 };

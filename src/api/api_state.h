@@ -99,6 +99,9 @@ typedef int api_handler(struct api *a, const char *id, json_object *body, struct
 bool api_before_start(struct api *a, struct api_response *r);
 /* Post-boot only: 400 before the VM runs. */
 bool api_after_start(struct api *a, struct api_response *r);
+/* A PATCH changed the running VM's options: the machine a snapshot
+ * keeps is made again (hooks.machine_changed). */
+void api_machine_changed(struct api *a);
 /* Open PATH to append lines to without ever blocking: a file (created
  * if missing) or a named pipe, even one nobody reads yet.  -1 with fail(). */
 int api_open_sink(const char *path, const char *field);

@@ -118,6 +118,7 @@ int api_patch_network(struct api *a, const char *id, json_object *b, struct api_
 	}
 	rate_spec_apply(&n->rx_rate, &u[VIRTIO_RATE_RX]);
 	rate_spec_apply(&n->tx_rate, &u[VIRTIO_RATE_TX]);
+	api_machine_changed(a);
 	return api_no_content(r);
 }
 

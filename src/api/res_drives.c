@@ -162,5 +162,6 @@ int api_patch_drive(struct api *a, const char *id, json_object *b, struct api_re
 	if (path && api_set_string(&a->disk_path[slot], path) < 0)
 		return api_fault_err(r);
 	a->o->virtio.disks[slot].path = a->disk_path[slot];
+	api_machine_changed(a);
 	return api_no_content(r);
 }

@@ -10,6 +10,7 @@
 
 #include "api/api_state.h"
 #include "util/error.h"
+#include "util/log.h"
 
 int api_no_content(struct api_response *r)
 {
@@ -68,6 +69,12 @@ bool api_after_start(struct api *a, struct api_response *r)
 	api_fault(r, a->phase == API_ENDED ? "The microVM has stopped."
 					   : "The requested operation is not supported before starting the microVM.");
 	return false;
+}
+
+void api_machine_changed(struct api *a)
+{
+	if (a->phase == API_RUNNING && a->hooks.machine_changed && a->hooks.machine_changed(a->hooks.ctx) < 0)
+		log_warn("api: a snapshot of this VM would keep its arguments from before the PATCH: %s", err_msg());
 }
 
 int api_open_sink(const char *path, const char *field)

@@ -1,6 +1,7 @@
 #include "snapshot/snapshot.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -29,38 +30,50 @@ struct snap_machine {
 	uint32_t argc;
 };
 
+/* Set at the start, and again by the API thread when a PATCH changes
+ * the machine (a running VM's limits or disk file); read by whoever
+ * writes a snapshot: under LOCK. */
 static struct {
+	pthread_mutex_t lock;
 	char *args; /* NUL-separated */
 	size_t len;
 	uint32_t argc;
-} machine;
+} machine = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 int snapshot_set_machine(int argc, char *const *argv)
 {
 	size_t len = 0;
-	char *p;
+	char *args, *p;
 
 	if (argc < 0 || argc > SNAPSHOT_MAX_ARGS)
 		return fail(ERR_USAGE, "too many arguments to keep in a snapshot (at most %d)", SNAPSHOT_MAX_ARGS);
 	for (int i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
-	free(machine.args);
-	machine.args = p = malloc(len ? len : 1);
+	args = p = malloc(len ? len : 1);
 	if (!p)
 		return fail(ERR_HOST, "out of memory");
 	for (int i = 0; i < argc; i++)
 		p = stpcpy(p, argv[i]) + 1;
+	pthread_mutex_lock(&machine.lock);
+	free(machine.args);
+	machine.args = args;
 	machine.len = len;
 	machine.argc = (uint32_t)argc;
+	pthread_mutex_unlock(&machine.lock);
 	return 0;
 }
 
 /* Every device can be saved, and the VM is in a state a snapshot holds. */
 static int check_snapshottable(struct vm *vm)
 {
+	bool given;
+
 	if (!vm_is_paused(vm))
 		return fail(ERR_USAGE, "the VM is not paused: pause it before a snapshot");
-	if (!machine.args)
+	pthread_mutex_lock(&machine.lock);
+	given = machine.args != NULL;
+	pthread_mutex_unlock(&machine.lock);
+	if (!given)
 		return fail(ERR_HOST, "snapshot: the machine's arguments were never given");
 	if (vm->cfg.hyperv)
 		return fail(ERR_USAGE, "cannot snapshot a VM with --hyperv (its SynIC state is not saved yet)");
@@ -108,9 +121,11 @@ int snapshot_create(struct vm *vm, const char *state_path, const char *mem_path)
 	 * directory holds no state that would pair with the new memory. */
 	if (unlink(state_path) < 0 && errno != ENOENT)
 		return fail_errno(ERR_USAGE, "cannot replace %s", state_path);
-	m.argc = machine.argc;
 	snap_writer_init(&w);
+	pthread_mutex_lock(&machine.lock);
+	m.argc = machine.argc;
 	snap_put2(&w, SNAP_MACHINE, 0, &m, sizeof(m), machine.args, machine.len);
+	pthread_mutex_unlock(&machine.lock);
 	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
 		if (vcpu_state_save(&vm->vcpus[i], &w) < 0)
 			goto fail;

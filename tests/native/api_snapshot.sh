@@ -42,6 +42,9 @@ api_snapshot_checks() { # BIN LABEL
 		kill -KILL "$API_PID"
 		return
 	fi
+	# A PATCH on the running VM is in the snapshot: the loaded VM has it.
+	api_expect "$l: PATCH /drives: a limit on the running VM" 204 PATCH /drives/scratch \
+		'{"drive_id": "scratch", "rate_limiter": {"ops": {"size": 77, "refill_time": 1000}}}'
 	api_fault "$l: create on a running VM" 'Cannot create a snapshot of a running microVM' PUT /snapshot/create \
 		"{\"snapshot_type\": \"Full\", \"snapshot_path\": \"$d/state\", \"mem_file_path\": \"$d/memory\"}"
 	api_expect "$l: PATCH /vm Paused" 204 PATCH /vm '{"state": "Paused"}'
@@ -88,6 +91,8 @@ api_snapshot_checks() { # BIN LABEL
 	api_expect "$l: GET /vm/config names the snapshot's drive" 200 GET /vm/config
 	expect_eq "$l: the loaded VM's drive (its id, path) and memory are the snapshot's" "scratch $d/disk.img 16" \
 		"$(jq -r '"\(.drives[0].drive_id) \(.drives[0].path_on_host) \(.["machine-config"].mem_size_mib)"' "$OUT/api.body")"
+	expect_eq "$l: the loaded VM's drive has the limit PATCHed on the running VM" "77 1000" \
+		"$(jq -r '.drives[0].rate_limiter.ops | "\(.size) \(.refill_time)"' "$OUT/api.body")"
 	api_expect "$l: PATCH /vm Resumed" 204 PATCH /vm '{"state": "Resumed"}'
 	api_wait "$b"
 	api_snap_continues "$l: loaded through the API" "$OUT/$a.out" "$OUT/$b.out" "$(cat "$OUT/$b.rc")"
