@@ -330,6 +330,24 @@ snapshot_devices_checks() {
 		else
 			failed "$l restore over $t: status $(rc "$b"): $(tail -c 200 "$OUT/$b.err"); counts ${SNAP_JOINED:0:120}"
 		fi
+		[ $t = mmio ] || continue
+		# A disk bucket's level its limit cannot have (more tokens than
+		# the bucket's 1048576): one line, status 2.
+		rm -rf "$d-dev-bad" && cp -r "$d-dev-$t" "$d-dev-bad"
+		snap_edit "$d-dev-bad/state" '
+spec = struct.pack("<QQQ", 1048576, 1000, 0)
+hits = [(s, p.find(spec)) for s in secs if s[0] == 64 for p in [s[2]] if p.find(spec) >= 0]
+s, at = hits[0]
+struct.pack_into("<q", s[2], at + 48, 1048577)'
+		# (The restored net device's line about its tap comes first.)
+		timeout 20 "$bin" run --restore "$d-dev-bad" "${rnet[@]}" >"$OUT/$b-bad.out" 2>"$OUT/$b-bad.err" </dev/null
+		echo $? >"$OUT/$b-bad.rc"
+		if [ "$(rc "$b-bad")" = 2 ] && [ "$(grep -c 'bucket level' "$OUT/$b-bad.err")" = 1 ] &&
+			tail -n 1 "$OUT/$b-bad.err" | grep -q 'the state of device virtio-blk0 is malformed: .*bucket level that its limit cannot have'; then
+			pass "$l restore refuses a rate limiter level its limit cannot have (status 2: $(tail -n 1 "$OUT/$b-bad.err"))"
+		else
+			failed "$l restore of a bad rate limiter level: status $(rc "$b-bad"): $(head -c 300 "$OUT/$b-bad.err")"
+		fi
 	done
 }
 
