@@ -208,6 +208,9 @@ void virtio_dev_destroy(struct virtio_dev *vd);
  * (status, features, config, queues) as bytes, and back, checked.
  * virtio_dev_snapshottable: the type has quiesce. */
 bool virtio_dev_snapshottable(const struct virtio_dev *vd);
+/* The I/O thread runs (again, after a pause or a restore): the driver set
+ * DRIVER_OK with FEATURES_OK and nothing failed since. */
+bool virtio_dev_runnable(const struct virtio_dev *vd);
 void virtio_dev_pause(struct virtio_dev *vd);
 void virtio_dev_resume(struct virtio_dev *vd);
 long virtio_dev_save(const struct virtio_dev *vd, void *buf, size_t cap);

@@ -60,9 +60,7 @@ void virtio_dev_pause(struct virtio_dev *vd)
 		vd->ops->quiesce(vd);
 }
 
-/* The I/O thread runs when the driver set DRIVER_OK (with FEATURES_OK)
- * and nothing failed since. */
-static bool should_run(const struct virtio_dev *vd)
+bool virtio_dev_runnable(const struct virtio_dev *vd)
 {
 	uint32_t s = virtio_dev_status(vd);
 
@@ -74,7 +72,7 @@ void virtio_dev_resume(struct virtio_dev *vd)
 {
 	uint64_t one = 1;
 
-	if (vd->worker.running || !should_run(vd))
+	if (vd->worker.running || !virtio_dev_runnable(vd))
 		return;
 	if (vd->ops->start && vd->ops->start(vd) < 0) {
 		virtio_fail(vd, "device could not start again after a pause");

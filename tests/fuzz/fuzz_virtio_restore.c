@@ -51,15 +51,6 @@ static void make_good(struct virtio_dev *vd)
 	virtio_dev_reset(vd);
 }
 
-/* What virtio_dev_resume asks before the I/O thread runs again. */
-static bool runs(const struct virtio_dev *vd)
-{
-	uint32_t s = virtio_dev_status(vd);
-
-	return (s & VIRTIO_STATUS_DRIVER_OK) && (s & VIRTIO_STATUS_FEATURES_OK) &&
-	       !(s & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED));
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct virtio_dev *vd = fz_dev_get(&rng);
@@ -84,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(buf, state, len);
 	fz_ram_fill(&vd->vm->mem, f.p, f.n);
-	if (virtio_dev_restore(vd, buf, len) == 0 && runs(vd) &&
+	if (virtio_dev_restore(vd, buf, len) == 0 && virtio_dev_runnable(vd) &&
 	    (!vd->ops->start || vd->ops->start(vd) == 0)) {
 		fz_dev_rounds(&rng, vd, 2);
 		fz_debug("restored: requests %llu, used %u\n", (unsigned long long)vd->counters.requests,

@@ -434,10 +434,7 @@ api_drive_rate_live() {
 		\"is_root_device\": false, \"rate_limiter\": {\"ops\": {\"size\": 4, \"refill_time\": 100}}}"
 	t0=$(date +%s%N)
 	api_expect "InstanceStart (a limited disk)" 204 PUT /actions '{"action_type": "InstanceStart"}'
-	for _ in $(seq 200); do
-		grep -q '^virtio-blk: queues' "$OUT/$n.out" 2>/dev/null && break
-		sleep 0.05
-	done
+	snap_wait_for '^virtio-blk: queues' "$OUT/$n.out"
 	sleep 0.3
 	api_expect "PATCH /drives: the limit taken away on the running VM" 204 PATCH /drives/d \
 		'{"drive_id": "d", "rate_limiter": {"ops": {"size": 0, "refill_time": 0}}}'
