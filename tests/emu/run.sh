@@ -196,6 +196,15 @@ awk -v dir="$OUT" '
 	/^@@END / { on = 0; close(f); next }
 	on { print >> f }
 ' "$OUT/l1.txt"
+# Where the tier's time went: each case's share, from L1's uptime stamped
+# on its @@CASE line (l1-tests.sh) less the stamp before it; the slowest
+# eight, and the whole.
+awk '
+	/^@@START t=/ { sub(/.*t=/, ""); last = start = $0 + 0; next }
+	/^@@CASE .* t=[0-9.]+$/ { t = $NF; sub(/^t=/, "", t); printf "%.1f %s\n", t - last, $2; last = t + 0 }
+	END { if (last > start) printf "%.1f (all-cases)\n", last - start }
+' "$OUT/l1.txt" | sort -rn | head -n 9 | awk '{ printf "  note  time in L1: %s s %s\n", $1, $2 }' >"$OUT/case-times.txt"
+cat "$OUT/case-times.txt"
 rc() { cat "$OUT/$1.rc" 2>/dev/null || echo missing; }
 js() { json "$OUT/$1.json" "$2"; }
 # refused WHAT CASE REGEX: the case ended with status 2 and one stderr line
