@@ -144,6 +144,7 @@ static json_object *device_work_json(const struct stats_report *r, const struct 
 		add_u64(d, "notifies_suppressed", c->notifies_suppressed);
 		add_u64(d, "interrupts_suppressed", c->interrupts_suppressed);
 		add_u64(d, "poll_us", c->poll_ns / 1000);
+		add_u64(d, "poll_window_us", c->poll_window_ns / 1000);
 		add_u64(d, "cpu_us", c->cpu_ns / 1000);
 		add_u64(d, "throttled", c->throttled);
 		json_object_object_add(o, r->device_name[i], d);

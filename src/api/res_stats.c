@@ -24,14 +24,8 @@ static void add_devices(struct stats_report *rep, const struct vm *vm)
 		if (!c)
 			continue;
 		rep->has_counters[i] = true;
-		rep->counters[i] = (struct device_counters){
-			.requests = __atomic_load_n(&c->requests, __ATOMIC_RELAXED),
-			.bytes = __atomic_load_n(&c->bytes, __ATOMIC_RELAXED),
-			.notifies = __atomic_load_n(&c->notifies, __ATOMIC_RELAXED),
-			.interrupts = __atomic_load_n(&c->interrupts, __ATOMIC_RELAXED),
-			.errors = __atomic_load_n(&c->errors, __ATOMIC_RELAXED),
-			.throttled = __atomic_load_n(&c->throttled, __ATOMIC_RELAXED),
-		};
+		rep->counters[i] = (struct device_counters){ 0 };
+		device_counters_add(&rep->counters[i], c);
 	}
 }
 

@@ -119,9 +119,9 @@ static inline int device_restore_plain(void *state, size_t len, const void *buf,
  * while it was busy or polling), interrupts the driver asked not to get
  * (used buffers published without one), wall time its threads spent
  * polling, and their CPU time; and requests its rate limiter made wait
- * (virtio/rate_limit.h).  Each field has one writer and is read with
- * relaxed atomics. */
-struct device_counters { /* only uint64_t fields: added as an array */
+ * (virtio/rate_limit.h); and the polling window now (virtio/worker.h).
+ * Each field has one writer and is read with relaxed atomics. */
+struct device_counters { /* only uint64_t fields: device_counters_add() */
 	uint64_t requests;
 	uint64_t bytes;
 	uint64_t notifies;
@@ -132,6 +132,7 @@ struct device_counters { /* only uint64_t fields: added as an array */
 	uint64_t poll_ns;
 	uint64_t cpu_ns;
 	uint64_t throttled;
+	uint64_t poll_window_ns; /* a level, not a count: the polling window now */
 };
 _Static_assert(sizeof(struct device_counters) % sizeof(uint64_t) == 0, "device_counters: uint64_t only");
 
@@ -176,6 +177,8 @@ static inline void device_counters_add(struct device_counters *to, const struct 
 
 	for (size_t i = 0; i < sizeof(*to) / sizeof(uint64_t); i++)
 		t[i] += __atomic_load_n(&f[i], __ATOMIC_RELAXED);
+	/* A level, not a count: the latest. */
+	to->poll_window_ns = __atomic_load_n(&from->poll_window_ns, __ATOMIC_RELAXED);
 }
 
 /* Nothing counted yet? */

@@ -679,6 +679,7 @@ struct virtio_dev *virtio_blk_create(const struct disk_spec *d, unsigned index)
 		.features = features(&b->disk, d->queues),
 	};
 	vd->poll_window_ns = (uint64_t)d->poll_us * 1000;
+	vd->poll_max_ns = (uint64_t)d->poll_max_us * 1000;
 	vd->ops = &blk_ops;
 	vd->priv = b;
 	vd->limits[VIRTIO_RATE_RX] = &b->rl;

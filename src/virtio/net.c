@@ -1377,8 +1377,10 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 	 * start): warden's thread must not touch rings the kernel owns. */
 	if (d->pair[0]->vhost_ok)
 		d->pair[0]->busyloop_us = n->poll_us;
-	else
+	else {
 		vd->poll_window_ns = (uint64_t)n->poll_us * 1000;
+		vd->poll_max_ns = (uint64_t)n->poll_max_us * 1000;
+	}
 	log_info("%s: %s tap %s%s, guest MAC %02x:%02x:%02x:%02x:%02x:%02x", vd->name,
 		 created ? "created" : "attached to existing", n->tap, npairs > 1 ? " (multi-queue)" : "",
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);

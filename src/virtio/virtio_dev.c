@@ -218,9 +218,11 @@ int virtio_dev_attach(struct virtio_dev *vd, struct vm *vm, const struct virtio_
 		vd->worker.kind = vd->type.worker_kind;
 	vd->worker.cpu_ns = &vd->counters.cpu_ns;
 	vd->worker.poll_ns = &vd->counters.poll_ns;
+	vd->worker.window_ns = &vd->counters.poll_window_ns;
 	if (vd->poll_window_ns)
-		vd->worker.poll = (struct io_poll){ .window_ns = vd->poll_window_ns, .quiet = poll_quiet,
-						    .poll = poll_queues, .rearm = poll_rearm, .ctx = vd };
+		vd->worker.poll = (struct io_poll){ .window_ns = vd->poll_window_ns, .max_ns = vd->poll_max_ns,
+						    .quiet = poll_quiet, .poll = poll_queues, .rearm = poll_rearm,
+						    .ctx = vd };
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
 		vd->kick_fd[q] = -1;
 	if (vd->type.nqueues == 0 || vd->type.nqueues > VIRTIO_MAX_QUEUES ||

@@ -150,8 +150,9 @@ struct virtio_dev {
 	struct device_counters counters;
 	/* Polling mode (`poll[=US]`, set by the type's constructor): the I/O
 	 * thread polls the avail rings with notifications off and re-arms
-	 * them after this long without work; 0: notifications only. */
-	uint64_t poll_window_ns;
+	 * them after this long without work; 0: notifications only.  Above
+	 * it, poll_max_ns (`poll-max=`): the window adapts up to that. */
+	uint64_t poll_window_ns, poll_max_ns;
 	/* Set by a type's start(), bit q for queue q: that queue's
 	 * notification eventfd belongs to the host kernel (vhost), so the I/O
 	 * thread does not wait on it.  Cleared when the device stops. */

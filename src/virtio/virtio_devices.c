@@ -12,23 +12,47 @@
 
 /* "poll" or "poll=US" (OPT names the option in messages).  1: TOK is
  * not a poll token; 0: parsed; -1: bad (ERR_USAGE). */
-static int parse_poll(const char *tok, const char *opt, uint32_t *us)
+/* A number of microseconds for OPT's WORD=, 1 to VIRTIO_POLL_MAX_US. */
+static int parse_poll_us(const char *s, const char *opt, const char *word, uint32_t *us)
 {
 	unsigned long v;
 	char *end;
 
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end || errno || v < 1 || v > VIRTIO_POLL_MAX_US)
+		return fail(ERR_USAGE, "%s %s= takes microseconds, 1 to %d, not '%s'", opt, word,
+			    VIRTIO_POLL_MAX_US, s);
+	*us = (uint32_t)v;
+	return 0;
+}
+
+/* "poll", "poll=US" or "poll-max=US" of OPT: 0 parsed (or -1 after the
+ * error line), 1 if TOK is none of them. */
+static int parse_poll(const char *tok, const char *opt, uint32_t *us, uint32_t *max_us)
+{
 	if (strcmp(tok, "poll") == 0) {
 		*us = VIRTIO_POLL_DEFAULT_US;
 		return 0;
 	}
-	if (strncmp(tok, "poll=", 5) != 0)
-		return 1;
-	errno = 0;
-	v = strtoul(tok + 5, &end, 10);
-	if (tok[5] < '0' || tok[5] > '9' || *end || errno || v < 1 || v > VIRTIO_POLL_MAX_US)
-		return fail(ERR_USAGE, "%s poll= takes microseconds, 1 to %d, not '%s'", opt,
-			    VIRTIO_POLL_MAX_US, tok + 5);
-	*us = (uint32_t)v;
+	if (strncmp(tok, "poll=", 5) == 0)
+		return parse_poll_us(tok + 5, opt, "poll", us);
+	if (strncmp(tok, "poll-max=", 9) == 0)
+		return parse_poll_us(tok + 9, opt, "poll-max", max_us);
+	return 1;
+}
+
+/* After every word: poll-max alone starts from the default window (or
+ * from its own value, if less); a ceiling below the window is refused. */
+static int settle_poll(const char *opt, uint32_t *us, uint32_t max_us)
+{
+	if (!max_us)
+		return 0;
+	if (!*us)
+		*us = max_us < VIRTIO_POLL_DEFAULT_US ? max_us : VIRTIO_POLL_DEFAULT_US;
+	else if (max_us < *us)
+		return fail(ERR_USAGE, "%s poll-max=%u is below poll=%u: the window adapts from poll up to poll-max",
+			    opt, max_us, *us);
 	return 0;
 }
 
@@ -71,12 +95,14 @@ int virtio_parse_disk(const char *arg, struct disk_spec *d)
 			r = fail(ERR_USAGE, "--disk id= takes 1 to %zu characters", sizeof(d->id) - 1);
 		else if (strncmp(tok, "queues=", 7) == 0)
 			r = parse_queues(tok + 7, "--disk", VIRTIO_BLK_MAX_QUEUES, &d->queues);
-		else if ((r = parse_poll(tok, "--disk", &d->poll_us)) > 0 &&
+		else if ((r = parse_poll(tok, "--disk", &d->poll_us, &d->poll_max_us)) > 0 &&
 			 (r = rate_parse_word(tok, "--disk", "", &d->rate)) > 0)
 			r = fail(ERR_USAGE, "--disk: unknown option '%s' (ro, root, id=NAME, queues=N, poll[=US], "
-				 "bw=SIZE/MS[/BURST], ops=SIZE/MS[/BURST])", tok);
+				 "poll-max=US, bw=SIZE/MS[/BURST], ops=SIZE/MS[/BURST])", tok);
 	}
 	free(copy);
+	if (r == 0)
+		r = settle_poll("--disk", &d->poll_us, d->poll_max_us);
 	return r;
 }
 
@@ -137,16 +163,23 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 		} else if (strncmp(tok, "vhost=", 6) == 0) {
 			if (parse_vhost(tok + 6, &n->vhost) < 0)
 				r = fail(ERR_USAGE, "--net vhost=%s: expected on, off or auto", tok + 6);
-		} else if ((r = parse_poll(tok, "--net", &n->poll_us)) > 0 &&
+		} else if ((r = parse_poll(tok, "--net", &n->poll_us, &n->poll_max_us)) > 0 &&
 			   (r = rate_parse_word(tok, "--net", "rx-", &n->rx_rate)) > 0 &&
 			   (r = rate_parse_word(tok, "--net", "tx-", &n->tx_rate)) > 0) {
 			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, id=NAME, queues=N, "
-				 "poll[=US], vhost=on|off|auto, rx-bw=, rx-ops=, tx-bw=, tx-ops=SIZE/MS[/BURST])", tok);
+				 "poll[=US], poll-max=US, vhost=on|off|auto, rx-bw=, rx-ops=, tx-bw=, tx-ops=SIZE/MS[/BURST])",
+				 tok);
 		}
 	}
 	free(copy);
 	if (r == 0 && !n->tap[0])
 		r = fail(ERR_USAGE, "--net needs tap=NAME");
+	if (r == 0)
+		r = settle_poll("--net", &n->poll_us, n->poll_max_us);
+	/* vhost-net's busy polling has one fixed timeout. */
+	if (r == 0 && n->vhost != NET_VHOST_OFF && n->poll_max_us)
+		r = fail(ERR_USAGE, "--net: poll-max= needs warden's own packet path, not vhost=%s",
+			 n->vhost == NET_VHOST_ON ? "on" : "auto");
 	/* vhost-net moves the packets in the kernel, past any limiter. */
 	if (r == 0 && n->vhost != NET_VHOST_OFF && (rate_spec_limits(&n->rx_rate) || rate_spec_limits(&n->tx_rate)))
 		r = fail(ERR_USAGE, "--net: rate limits (rx-/tx-bw=, -ops=) need warden's own packet path, not vhost=%s",

@@ -23,7 +23,9 @@
  * (2 N + 1), and at most one per vCPU, as for a disk. */
 #define VIRTIO_NET_MAX_PAIRS ((VIRTIO_MAX_QUEUES - 1) / 2)
 /* poll[=US]: the polling window, microseconds without work before
- * notifications are re-armed. */
+ * notifications are re-armed; poll-max=US lets it adapt up to US
+ * (virtio/worker.h), from poll's value (VIRTIO_POLL_DEFAULT_US without
+ * one, or US if that is less). */
 #define VIRTIO_POLL_DEFAULT_US 50
 #define VIRTIO_POLL_MAX_US 1000000
 
@@ -34,6 +36,7 @@ struct disk_spec {
 	char id[21]; /* VIRTIO_BLK_ID_BYTES + NUL; empty: derived from the path */
 	unsigned queues;  /* queues=N: request queues (0: one) */
 	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
+	uint32_t poll_max_us; /* poll-max=US: the window adapts up to US (0: fixed) */
 	bool empty_ok;    /* an empty file is a disk of no sectors (the API's placeholders) */
 	struct rate_spec rate; /* bw=, ops=: Firecracker's rate_limiter */
 };
@@ -52,6 +55,7 @@ struct net_spec {
 	enum net_vhost vhost;
 	unsigned queues;  /* queues=N: queue pairs (0: one) */
 	uint32_t poll_us; /* poll[=US]: polling window (0: no polling) */
+	uint32_t poll_max_us; /* poll-max=US: the window adapts up to US (0: fixed) */
 	char id[65];      /* id=NAME: the API's iface_id (at most 64), so a snapshot keeps it */
 	struct rate_spec rx_rate, tx_rate; /* rx-bw=, rx-ops=, tx-bw=, tx-ops= (not with vhost) */
 };

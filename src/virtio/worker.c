@@ -61,10 +61,26 @@ static void account_cpu(struct io_worker *w, uint64_t *mark)
 	*mark = t;
 }
 
+uint64_t io_poll_adapt(const struct io_poll *p, uint64_t cur_ns, uint64_t gap_ns)
+{
+	uint64_t want;
+
+	if (p->max_ns <= p->window_ns)
+		return p->window_ns; /* a fixed window */
+	if (gap_ns <= p->max_ns) {
+		want = gap_ns + gap_ns / 4;
+		if (want > p->max_ns)
+			want = p->max_ns;
+		return want > cur_ns ? want : cur_ns;
+	}
+	return cur_ns / 2 > p->window_ns ? cur_ns / 2 : p->window_ns;
+}
+
 /* Polling mode: look for work (ready fds without sleeping, and the
- * poll hook) until none came for the window, then ask for notifications
- * again.  True if the thread is asked to stop. */
-static bool poll_loop(struct io_worker *w)
+ * poll hook) until none came for WINDOW_NS, then ask for notifications
+ * again.  *LAST_WORK: when work was last found.  True if the thread is
+ * asked to stop. */
+static bool poll_loop(struct io_worker *w, uint64_t window_ns, uint64_t *last_work)
 {
 	struct epoll_event ev[16];
 	uint64_t start = now_ns(), idle_since = start;
@@ -84,7 +100,7 @@ static bool poll_loop(struct io_worker *w)
 		t = now_ns();
 		if (found) {
 			idle_since = t;
-		} else if (t - idle_since >= w->poll.window_ns) {
+		} else if (t - idle_since >= window_ns) {
 			if (!w->poll.rearm(w->poll.ctx))
 				break;
 			idle_since = t; /* work came as we re-armed: poll on */
@@ -96,15 +112,22 @@ static bool poll_loop(struct io_worker *w)
 			sched_yield();
 		}
 	}
+	*last_work = idle_since;
 	add_ns(w->poll_ns, now_ns() - start);
 	return stop;
+}
+
+static void set_window(struct io_worker *w, uint64_t ns)
+{
+	if (w->window_ns)
+		__atomic_store_n(w->window_ns, ns, __ATOMIC_RELAXED);
 }
 
 static void *worker_main(void *arg)
 {
 	struct io_worker *w = arg;
 	struct epoll_event ev[16];
-	uint64_t cpu_mark = 0;
+	uint64_t cpu_mark = 0, window = w->poll.window_ns, last_work = 0;
 	sigset_t all;
 
 	/* Signals are for the vCPU threads and the main thread. */
@@ -122,11 +145,20 @@ static void *worker_main(void *arg)
 			log_warn("%s: epoll_wait: %s", w->name, strerror(errno));
 			break;
 		}
+		if (!w->poll.window_ns) {
+			if (handle(w, ev, n))
+				break;
+			continue;
+		}
 		/* Woken by a notification or a backend: from here on the
-		 * device finds its work itself, for as long as it polls. */
-		if (w->poll.window_ns)
-			w->poll.quiet(w->poll.ctx);
-		if (handle(w, ev, n) || (w->poll.window_ns && poll_loop(w)))
+		 * device finds its work itself, for as long as it polls.  How
+		 * long it slept since its last work sizes the next window. */
+		if (last_work) {
+			window = io_poll_adapt(&w->poll, window, now_ns() - last_work);
+			set_window(w, window);
+		}
+		w->poll.quiet(w->poll.ctx);
+		if (handle(w, ev, n) || poll_loop(w, window, &last_work))
 			break;
 	}
 	account_cpu(w, &cpu_mark);
@@ -191,6 +223,7 @@ int io_worker_start(struct io_worker *w)
 
 	if (ensure_epoll(w) < 0)
 		return -1;
+	set_window(w, w->poll.window_ns); /* each start begins at the first window */
 	e = pthread_create(&w->thread, NULL, worker_main, w);
 	if (e)
 		return fail(ERR_HOST, "%s: cannot start I/O thread: %s", w->name, strerror(e));

@@ -27,17 +27,30 @@ struct io_watch {
 
 /* Polling mode: after handling its events the thread keeps looking for
  * work without waiting for a notification (quiet() first asks the guest
- * not to send any), and only when poll() has found nothing for window_ns
+ * not to send any), and only when poll() has found nothing for the window
  * does rearm() ask for notifications again; rearm() returns true if work
  * came meanwhile (the thread then polls on).  All three run on the thread;
- * poll() and rearm() do the work they find. */
+ * poll() and rearm() do the work they find.
+ *
+ * With max_ns above window_ns the window adapts (`poll-max=`): when a
+ * notification wakes the sleeping thread, the time since the last work
+ * it found says how long a window would have caught that work without
+ * the notification.  Up to max_ns the window grows to a quarter more than
+ * that; beyond it (the device was idle, not between requests) it halves,
+ * never below window_ns.  An idle device so costs at most one max_ns of
+ * polling before it sleeps. */
 struct io_poll {
 	uint64_t window_ns; /* 0: no polling, the thread sleeps in epoll_wait */
+	uint64_t max_ns;    /* > window_ns: the window adapts up to this */
 	void (*quiet)(void *ctx);
 	bool (*poll)(void *ctx);
 	bool (*rearm)(void *ctx);
 	void *ctx;
 };
+
+/* The window after a sleep of GAP_NS since the last work found, with the
+ * window CUR_NS before it (the rule above). */
+uint64_t io_poll_adapt(const struct io_poll *p, uint64_t cur_ns, uint64_t gap_ns);
 
 struct io_worker {
 	const char *name; /* for messages */
@@ -51,8 +64,9 @@ struct io_worker {
 	unsigned nwatch;
 	struct io_poll poll;
 	/* Where the thread adds its CPU time and its polling time, in ns
-	 * (atomic adds; NULL: not counted).  Set before it starts. */
-	uint64_t *cpu_ns, *poll_ns;
+	 * (atomic adds; NULL: not counted), and keeps its polling window
+	 * (atomic stores).  Set before it starts. */
+	uint64_t *cpu_ns, *poll_ns, *window_ns;
 };
 
 void io_worker_init(struct io_worker *w, const char *name);

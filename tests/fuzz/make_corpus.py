@@ -499,6 +499,8 @@ def cli_seeds():
         ["--help"], ["--version"], ["run", "--mem", "-1"], ["run", "--cpus", "99999999999999999999"],
         ["run", "--kernel", "k", "--disk", "/tmp/d.img,bw=1048576/1000/4096,ops=100/10",
          "--net", "tap=tap0,rx-bw=65536/100,tx-ops=1000/1000", "--rng=bw=16384/100"],
+        ["run", "--kernel", "k", "--cpus", "2", "--disk", "/tmp/d.img,queues=2,poll=50,poll-max=10000",
+         "--net", "tap=tap0,poll-max=200,vhost=off"],
     ]
     for i, argv in enumerate(lines):
         put("cli", "argv-%d" % i, b"\0".join(a.encode() for a in argv))
@@ -508,7 +510,8 @@ def cli_seeds():
             f.write('"--%s"\n' % o)
         for v in ("run", ",ro", ",id=", "tap=", ",mac=", "on", "off", "flat", "elf", "bzimage",
                   "multiboot", "auto", "G", "M", "K", "0x", ",bw=", ",ops=", ",rx-bw=", ",rx-ops=",
-                  ",tx-bw=", ",tx-ops=", "--rng=", "/1000", "9007199254740992"):
+                  ",tx-bw=", ",tx-ops=", "--rng=", "/1000", "9007199254740992", ",poll", ",poll=",
+                  ",poll-max=", ",queues="):
             f.write('"%s"\n' % v)
 
 

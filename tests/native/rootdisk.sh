@@ -10,7 +10,7 @@ rootdisk_bad_input() {
 		run --kernel "$G/long64.elf" --disk "$img,root"
 	bad "two root disks" '2 disks have the root flag; at most one' \
 		run --kernel "$G/long64.elf" --disk "$img,root" --disk "$img,ro,root"
-	bad "--disk with an unknown flag" "unknown option 'roots' \(ro, root, id=NAME, queues=N, poll\[=US\], bw=SIZE/MS\[/BURST\], ops=SIZE/MS\[/BURST\]\)" \
+	bad "--disk with an unknown flag" "unknown option 'roots' \(ro, root, id=NAME, queues=N, poll\[=US\], poll-max=US, bw=SIZE/MS\[/BURST\], ops=SIZE/MS\[/BURST\]\)" \
 		run --kernel "$G/long64.elf" --disk "$img,roots"
 	# The composed line is printed before the kvm_pvm refusal (asked of
 	# the host's modules, as above), so this host shows it without booting.

@@ -2,7 +2,9 @@
 # sourced by tests/native/run.sh, which defines run, rc, bad, OUT, G, B).
 # The guest sets up every queue the disk offers, moves blocks through each,
 # then streams requests one at a time, notifying only when the device's
-# avail_event asks (as Linux does), and prints exact counts of what it did.
+# avail_event asks (as Linux does), and prints exact counts of what it did
+# (modes: notify; poll=200000; poll=50,poll-max=200000, whose window
+# adapts).
 # With --no-ioeventfd each register access is an exit to warden, so the
 # exits warden counts at the disk are the guest's accesses, and those at
 # QueueNotify its notifications.  Without polling the device re-arms after
@@ -15,11 +17,14 @@ blk_mq_count() { # FILE KEY: a number from the guest's "counts" line
 }
 blk_mq_checks() { # BIN LABEL
 	local bin=$1 l=$2 img=$OUT/blk-mq.img mode name j out dw n kicks
-	for mode in notify poll; do
+	for mode in notify poll adapt; do
 		name=$l-blk-mq-$mode
 		rm -f "$img" && truncate -s 8M "$img"
 		if [ $mode = poll ]; then
 			run "$name" "$bin" --cpus 4 --disk "$img,queues=4,poll=200000" --transport mmio --no-ioeventfd --kernel $G/virtio-blk-mq.elf
+		elif [ $mode = adapt ]; then
+			run "$name" "$bin" --cpus 4 --disk "$img,queues=4,poll=50,poll-max=200000" --transport mmio --no-ioeventfd \
+				--kernel $G/virtio-blk-mq.elf
 		else
 			run "$name" "$bin" --cpus 4 --disk "$img,queues=4" --transport mmio --no-ioeventfd --kernel $G/virtio-blk-mq.elf
 		fi
@@ -52,15 +57,27 @@ blk_mq_checks() { # BIN LABEL
 			expect_eq "$l blk queues=4 (notify): no polling time" 0 "$(json $j "$dw.poll_us")"
 		else
 			[ "$n" -gt 0 ] 2>/dev/null && [ "$kicks" -le $((n / 10)) ] &&
-				pass "$l blk queues=4 (poll): stream: $kicks notifications for $n requests (at most 10%)" ||
-				failed "$l blk queues=4 (poll): stream: $kicks notifications for $n requests (more than 10%)"
+				pass "$l blk queues=4 ($mode): stream: $kicks notifications for $n requests (at most 10%)" ||
+				failed "$l blk queues=4 ($mode): stream: $kicks notifications for $n requests (more than 10%)"
 			[ $(($(json $j "$dw.notifies_suppressed") + kicks)) -ge "$n" ] 2>/dev/null &&
-				pass "$l blk queues=4 (poll): every request announced or found by polling (notifies_suppressed)" ||
-				failed "$l blk queues=4 (poll): notifies_suppressed $(json $j "$dw.notifies_suppressed") + $kicks < $n"
+				pass "$l blk queues=4 ($mode): every request announced or found by polling (notifies_suppressed)" ||
+				failed "$l blk queues=4 ($mode): notifies_suppressed $(json $j "$dw.notifies_suppressed") + $kicks < $n"
 			[ "$(json $j "$dw.poll_us")" -gt 0 ] 2>/dev/null &&
-				pass "$l blk queues=4 (poll): polling time reported ($(json $j "$dw.poll_us") us)" ||
-				failed "$l blk queues=4 (poll): poll_us $(json $j "$dw.poll_us")"
+				pass "$l blk queues=4 ($mode): polling time reported ($(json $j "$dw.poll_us") us)" ||
+				failed "$l blk queues=4 ($mode): poll_us $(json $j "$dw.poll_us")"
 		fi
+		# The window in use: poll='s fixed one, or where poll-max= took it
+		# from 50 us (a request here comes milliseconds apart).
+		n=$(json $j "$dw.poll_window_us")
+		case $mode in
+		notify) expect_eq "$l blk queues=4 (notify): no polling window" 0 "$n" ;;
+		poll) expect_eq "$l blk queues=4 (poll): the window is poll='s" 200000 "$n" ;;
+		adapt)
+			[ "$n" -gt 50 ] 2>/dev/null && [ "$n" -le 200000 ] &&
+				pass "$l blk queues=4 (adapt): poll-max= grew the window from 50 us ($n us)" ||
+				failed "$l blk queues=4 (adapt): window '$n' us, not above 50 and at most 200000"
+			;;
+		esac
 	done
 	rm -f "$img"
 }
@@ -118,6 +135,10 @@ blk_mq_bad_input() {
 		run --kernel $G/long64.elf --disk "$img,poll=fast"
 	bad "--net poll= empty" "--net poll= takes microseconds, 1 to 1000000, not ''" \
 		run --kernel $G/long64.elf --net "tap=wtpoll0,poll="
+	bad "--disk poll-max= below poll=" "--disk poll-max=200 is below poll=300: the window adapts from poll up to poll-max" \
+		run --kernel $G/long64.elf --disk "$img,poll=300,poll-max=200"
+	bad "--net poll-max= with vhost=on" "--net: poll-max= needs warden's own packet path, not vhost=on" \
+		run --kernel $G/long64.elf --net "tap=wtpoll0,vhost=on,poll-max=500"
 	bad "--net queues=0" "--net queues= takes 1 to 3, not '0'" run --kernel $G/long64.elf --net "tap=wtpoll0,queues=0"
 	# poll with vhost=on is vhost-net's busy polling: the value is checked
 	# the same (whether vhost-net is there is tests/native/vhost.sh's).

@@ -621,7 +621,7 @@ static void test_root_disk(void **state)
 	assert_true(o.virtio.disks[1].readonly);
 	assert_int_equal(strcspn(o.virtio.disks[1].path, ","), 5);
 	expect_bad(ARGC(two), two, 0, "2 disks have the root flag; at most one");
-	expect_bad(ARGC(bad), bad, 0, "unknown option 'roots' (ro, root, id=NAME, queues=N, poll[=US], bw=SIZE/MS[/BURST], ops=SIZE/MS[/BURST])");
+	expect_bad(ARGC(bad), bad, 0, "unknown option 'roots' (ro, root, id=NAME, queues=N, poll[=US], poll-max=US, bw=SIZE/MS[/BURST], ops=SIZE/MS[/BURST])");
 }
 
 static void test_bad_virtio(void **state)
@@ -669,6 +669,11 @@ static void test_queues_poll(void **state)
 	char *pbig[] = { "warden", "run", "--net", "tap=t0,poll=1000001" };
 	char *nq4[] = { "warden", "run", "--cpus", "8", "--net", "tap=t0,queues=4" };
 	char *nqcpu[] = { "warden", "run", "--net", "tap=t0,queues=2" };
+	char *pm[] = { "warden", "run", "--disk", "a.img,poll-max=2000", "--disk", "b.img,poll=100,poll-max=100",
+		       "--disk", "c.img,poll-max=20", "--net", "tap=t0,poll-max=999,poll=9" };
+	char *pmlow[] = { "warden", "run", "--disk", "a.img,poll=300,poll-max=200" };
+	char *pmbad[] = { "warden", "run", "--net", "tap=t0,poll-max=0" };
+	char *pmvh[] = { "warden", "run", "--net", "tap=t0,vhost=on,poll-max=500" };
 	struct cli_options o;
 
 	(void)state;
@@ -690,6 +695,20 @@ static void test_queues_poll(void **state)
 	expect_bad(ARGC(pbig), pbig, 0, "--net poll= takes microseconds, 1 to 1000000, not '1000001'");
 	expect_bad(ARGC(nq4), nq4, 0, "--net queues= takes 1 to 3, not '4'");
 	expect_bad(ARGC(nqcpu), nqcpu, 0, "--net queues=2: more queues than the guest's 1 vCPU can use");
+	/* poll-max=US: polling from the default window (or US, if less), or
+	 * from poll='s, adapting up to US. */
+	assert_int_equal(parse(ARGC(pm), pm, &o), CLI_RUN);
+	assert_int_equal(o.virtio.disks[0].poll_us, VIRTIO_POLL_DEFAULT_US);
+	assert_int_equal(o.virtio.disks[0].poll_max_us, 2000);
+	assert_int_equal(o.virtio.disks[1].poll_us, 100);
+	assert_int_equal(o.virtio.disks[1].poll_max_us, 100);
+	assert_int_equal(o.virtio.disks[2].poll_us, 20);
+	assert_int_equal(o.virtio.disks[2].poll_max_us, 20);
+	assert_int_equal(o.virtio.nets[0].poll_us, 9);
+	assert_int_equal(o.virtio.nets[0].poll_max_us, 999);
+	expect_bad(ARGC(pmlow), pmlow, 0, "--disk poll-max=200 is below poll=300: the window adapts from poll up to poll-max");
+	expect_bad(ARGC(pmbad), pmbad, 0, "--net poll-max= takes microseconds, 1 to 1000000, not '0'");
+	expect_bad(ARGC(pmvh), pmvh, 0, "--net: poll-max= needs warden's own packet path, not vhost=on");
 }
 
 static int reset_getopt(void **state)

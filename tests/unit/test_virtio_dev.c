@@ -189,12 +189,88 @@ static void test_polling(void **state)
 	gmem_unmap(&vm.mem);
 }
 
+/* poll-max=: the window grows to a quarter more than a gap up to the
+ * ceiling, halves (not below the first window) after a longer one, and
+ * never moves when there is no ceiling above the window. */
+static void test_poll_adapt_rule(void **state)
+{
+	const struct io_poll fixed = { .window_ns = 50000 };
+	const struct io_poll same = { .window_ns = 50000, .max_ns = 50000 };
+	const struct io_poll p = { .window_ns = 50000, .max_ns = 1000000 };
+
+	(void)state;
+	assert_int_equal(io_poll_adapt(&fixed, 50000, 80000), 50000);
+	assert_int_equal(io_poll_adapt(&same, 50000, 80000), 50000);
+	assert_int_equal(io_poll_adapt(&p, 50000, 80000), 100000);     /* 80 us caught by 100 */
+	assert_int_equal(io_poll_adapt(&p, 50000, 1000000), 1000000);  /* capped */
+	assert_int_equal(io_poll_adapt(&p, 50000, 900000), 1000000);   /* 1.25 x 900 us, capped */
+	assert_int_equal(io_poll_adapt(&p, 400000, 60000), 400000);    /* a shorter gap keeps it */
+	assert_int_equal(io_poll_adapt(&p, 400000, 1000001), 200000);  /* idle: half */
+	assert_int_equal(io_poll_adapt(&p, 80000, 5000000), 50000);    /* not below the first */
+	assert_int_equal(io_poll_adapt(&p, 50000, UINT64_MAX), 50000);
+}
+
+/* poll-max= with a real thread: a chain offered some 220 ms after the
+ * last one came with a notification while the window was 20 ms; that gap
+ * grew the window past 275 ms, so the next chains, 60 ms apart, are found
+ * without one (with room for a slow host).  The window now is in the
+ * device's counters. */
+static void test_polling_adapts(void **state)
+{
+	static struct vm vm;
+	struct virtio_dev *vd = virtio_rng_create(&(struct rate_spec){ 0 });
+	struct virtq *q;
+	uint64_t one = 1, window;
+	int irq;
+
+	(void)state;
+	assert_non_null(vd);
+	assert_int_equal(gmem_map(&vm.mem, 1 << 20), 0);
+	vd->poll_window_ns = 20000000;
+	vd->poll_max_ns = 2000000000;
+	vt_attach(vd, &vm, &irq);
+	vd->driver_features = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+	q = &vd->vq[0];
+	*q = (struct virtq){ .size = 8, .desc_gpa = P_DESC, .avail_gpa = P_AVAIL, .used_gpa = P_USED,
+			     .event_idx = true };
+	assert_int_equal(virtq_activate(q, &vm.mem), 0);
+	q->desc[0] = (struct virtq_desc){ .addr = P_BUF, .len = 16, .flags = VIRTQ_DESC_F_WRITE };
+	vd->queue_ready[0] = true;
+	p_idx = 0;
+	assert_int_equal(virtio_dev_start_worker(vd), 0);
+	assert_int_equal(__atomic_load_n(&vd->counters.poll_window_ns, __ATOMIC_RELAXED), 20000000);
+	p_post(q);
+	assert_int_equal(write(vd->kick_fd[0], &one, sizeof(one)), sizeof(one));
+	assert_true(p_wait16(&q->used->idx, 1, 5000));
+	/* Re-armed after 20 ms idle and asleep: the next chain needs its
+	 * notification, and the 220 ms since the last work size the window. */
+	assert_true(p_wait16((uint16_t *)&q->used->ring[8], 1, 5000));
+	usleep(200000);
+	p_post(q);
+	assert_int_equal(write(vd->kick_fd[0], &one, sizeof(one)), sizeof(one));
+	assert_true(p_wait16(&q->used->idx, 2, 5000));
+	window = __atomic_load_n(&vd->counters.poll_window_ns, __ATOMIC_RELAXED);
+	assert_true(window >= 275000000); /* 1.25 x at least 220 ms */
+	assert_true(window <= 2000000000);
+	for (uint16_t i = 3; i <= 5; i++) {
+		usleep(60000);
+		p_post(q);
+		assert_true(p_wait16(&q->used->idx, i, 5000));
+	}
+	assert_int_equal(__atomic_load_n(&vd->counters.notifies, __ATOMIC_RELAXED), 2);
+	virtio_dev_stop(vd);
+	vt_detach(vd, irq);
+	gmem_unmap(&vm.mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_description),
 		cmocka_unit_test(test_config_update_locked),
 		cmocka_unit_test(test_polling),
+		cmocka_unit_test(test_poll_adapt_rule),
+		cmocka_unit_test(test_polling_adapts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
