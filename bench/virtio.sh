@@ -21,6 +21,9 @@
 #                   warden-pci  --transport pci
 #                   warden-pci-poll        and the disk and network polled
 #                                          (poll, warden's own net path)
+#                   warden-pci-pollmax     and the disk and network polled
+#                                          with a window that adapts
+#                                          (poll=50,poll-max=10000)
 #                   warden-pci-vhost       and the network on vhost-net
 #                   warden-pci-poll-vhost  the disk polled, the network on
 #                                          vhost-net with vhost's own busy
@@ -102,7 +105,7 @@ ROUNDS=${ROUNDS:-3}
 CONFIGS=${CONFIGS:-qemu warden}
 for c in $CONFIGS; do
     case $c in
-    qemu | qemu-best | qemu-best-iopoll | warden | warden-mmio | warden-pci | warden-pci-poll | warden-pci-vhost | \
+    qemu | qemu-best | qemu-best-iopoll | warden | warden-mmio | warden-pci | warden-pci-poll | warden-pci-pollmax | warden-pci-vhost | \
         warden-pci-poll-vhost | warden-pci-iopoll) ;;
     warden-base-pci-vhost) [ -f "${WARDEN_BASE:-}" ] || { echo "bench/virtio.sh: $c needs WARDEN_BASE=path (a static warden)" >&2; exit 2; } ;;
     *) echo "bench/virtio.sh: unknown configuration '$c' in CONFIGS" >&2; exit 2 ;;
@@ -404,6 +407,9 @@ config() {
 	warden-mmio) run warden -mmio --transport mmio ;;
 	warden-pci) run warden -pci --transport pci ;;
 	warden-pci-poll) DISKX=,poll NETX=,poll; run warden -pci-poll --transport pci ;;
+	warden-pci-pollmax)
+		DISKX=,poll=50,poll-max=10000 NETX=,poll=50,poll-max=10000
+		run warden -pci-pollmax --transport pci ;;
 	warden-pci-vhost) NETX=,vhost=on; run warden -pci-vhost --transport pci ;;
 	warden-base-pci-vhost) NETX=,vhost=on WBIN=/extra/warden-base; run warden -base-pci-vhost --transport pci ;;
 	warden-pci-poll-vhost) DISKX=,poll NETX=,vhost=on,poll; run warden -pci-poll-vhost --transport pci ;;

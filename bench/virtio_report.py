@@ -171,7 +171,7 @@ IOPOLL_WORKS = ["iopollw1", "iopollr1", "iopollw32", "iopollr32"]
 for w in IOPOLL_WORKS:
     units[w] = ("per 100 MiB", lambda r: blk_mib / 100.0)
 WORKS = ["seqwrite", "seqread", "randread", "nettx", "netrx"] + IOPOLL_WORKS
-order = ["qemu", "qemu-best", "warden", "warden-pci", "warden-pci-poll", "warden-pci-vhost",
+order = ["qemu", "qemu-best", "warden", "warden-pci", "warden-pci-poll", "warden-pci-pollmax", "warden-pci-vhost",
          "warden-pci-poll-vhost", "qemu-best-iopoll", "warden-pci-iopoll"]
 vmms = [v for v in order if v in res] + sorted(v for v in res if v not in order)
 print(f"- sizes: {blk_mib} MiB sequential, {RAND_READS} random 4 KiB reads, {net_mib} MiB TCP each way; "
@@ -331,7 +331,7 @@ for v in ("warden-pci", "warden-pci-vhost"):
         lines.append(f"| (c) interrupt-driven 4 KiB random reads at QD1, at most 3 exits per request | {v} | "
                      f"{x:.2f} per read | {verdict(x <= 3)} |")
 if "qemu-best" in res:
-    for v in ("warden-pci", "warden-pci-vhost", "warden-pci-poll", "warden-pci-poll-vhost"):
+    for v in ("warden-pci", "warden-pci-vhost", "warden-pci-poll", "warden-pci-pollmax", "warden-pci-poll-vhost"):
         if v not in res:
             continue
         for w in WORKS:

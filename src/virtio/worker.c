@@ -127,7 +127,7 @@ static void *worker_main(void *arg)
 {
 	struct io_worker *w = arg;
 	struct epoll_event ev[16];
-	uint64_t cpu_mark = 0, window = w->poll.window_ns, last_work = 0;
+	uint64_t cpu_mark = 0, last_work = 0;
 	sigset_t all;
 
 	/* Signals are for the vCPU threads and the main thread. */
@@ -154,11 +154,11 @@ static void *worker_main(void *arg)
 		 * device finds its work itself, for as long as it polls.  How
 		 * long it slept since its last work sizes the next window. */
 		if (last_work) {
-			window = io_poll_adapt(&w->poll, window, now_ns() - last_work);
-			set_window(w, window);
+			w->window_now = io_poll_adapt(&w->poll, w->window_now, now_ns() - last_work);
+			set_window(w, w->window_now);
 		}
 		w->poll.quiet(w->poll.ctx);
-		if (handle(w, ev, n) || poll_loop(w, window, &last_work))
+		if (handle(w, ev, n) || poll_loop(w, w->window_now, &last_work))
 			break;
 	}
 	account_cpu(w, &cpu_mark);
@@ -223,7 +223,10 @@ int io_worker_start(struct io_worker *w)
 
 	if (ensure_epoll(w) < 0)
 		return -1;
-	set_window(w, w->poll.window_ns); /* each start begins at the first window */
+	if (w->window_now < w->poll.window_ns ||
+	    w->window_now > (w->poll.max_ns > w->poll.window_ns ? w->poll.max_ns : w->poll.window_ns))
+		w->window_now = w->poll.window_ns; /* the first start */
+	set_window(w, w->window_now);
 	e = pthread_create(&w->thread, NULL, worker_main, w);
 	if (e)
 		return fail(ERR_HOST, "%s: cannot start I/O thread: %s", w->name, strerror(e));

@@ -63,6 +63,10 @@ struct io_worker {
 	struct io_watch watch[IO_WORKER_MAX_WATCH];
 	unsigned nwatch;
 	struct io_poll poll;
+	/* The polling window in use: poll.window_ns at the first start, then
+	 * where poll.max_ns let it adapt, kept when the device restarts (a
+	 * driver that resets its device still sends the same work). */
+	uint64_t window_now;
 	/* Where the thread adds its CPU time and its polling time, in ns
 	 * (atomic adds; NULL: not counted), and keeps its polling window
 	 * (atomic stores).  Set before it starts. */

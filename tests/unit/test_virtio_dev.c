@@ -214,7 +214,7 @@ static void test_poll_adapt_rule(void **state)
  * last one came with a notification while the window was 20 ms; that gap
  * grew the window past 275 ms, so the next chains, 60 ms apart, are found
  * without one (with room for a slow host).  The window now is in the
- * device's counters. */
+ * device's counters, and a restart keeps it. */
 static void test_polling_adapts(void **state)
 {
 	static struct vm vm;
@@ -258,6 +258,11 @@ static void test_polling_adapts(void **state)
 		assert_true(p_wait16(&q->used->idx, i, 5000));
 	}
 	assert_int_equal(__atomic_load_n(&vd->counters.notifies, __ATOMIC_RELAXED), 2);
+	/* Stopped and started again (as a driver's reset does): the window
+	 * learned is kept. */
+	virtio_dev_stop(vd);
+	assert_int_equal(virtio_dev_start_worker(vd), 0);
+	assert_int_equal(__atomic_load_n(&vd->counters.poll_window_ns, __ATOMIC_RELAXED), window);
 	virtio_dev_stop(vd);
 	vt_detach(vd, irq);
 	gmem_unmap(&vm.mem);
