@@ -10,8 +10,6 @@
 #include "virtio/mmio.h"
 #include "virtio/pci.h"
 
-/* "poll" or "poll=US" (OPT names the option in messages).  1: TOK is
- * not a poll token; 0: parsed; -1: bad (ERR_USAGE). */
 /* A number of microseconds for OPT's WORD=, 1 to VIRTIO_POLL_MAX_US. */
 static int parse_poll_us(const char *s, const char *opt, const char *word, uint32_t *us)
 {
@@ -27,8 +25,8 @@ static int parse_poll_us(const char *s, const char *opt, const char *word, uint3
 	return 0;
 }
 
-/* "poll", "poll=US" or "poll-max=US" of OPT: 0 parsed (or -1 after the
- * error line), 1 if TOK is none of them. */
+/* "poll", "poll=US" or "poll-max=US" (OPT names the option in
+ * messages): 0 parsed, -1 bad (ERR_USAGE), 1 if TOK is none of them. */
 static int parse_poll(const char *tok, const char *opt, uint32_t *us, uint32_t *max_us)
 {
 	if (strcmp(tok, "poll") == 0) {
