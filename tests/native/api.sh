@@ -436,6 +436,12 @@ api_drive_rate_live() {
 	api_expect "InstanceStart (a limited disk)" 204 PUT /actions '{"action_type": "InstanceStart"}'
 	snap_wait_for '^virtio-blk: queues' "$OUT/$n.out"
 	sleep 0.3
+	# GET /stats of the running VM has every device counter, the I/O
+	# thread's CPU time among them (it sleeps on the limiter's timer).
+	api_expect "GET /stats of the limited disk" 200 GET /stats
+	[ "$(jq '.device_work["virtio-blk0"].cpu_us' "$OUT/api.body")" -gt 0 ] 2>/dev/null &&
+		pass "api: GET /stats has the disk's I/O thread CPU time ($(jq '.device_work["virtio-blk0"].cpu_us' "$OUT/api.body") us)" ||
+		failed "api: GET /stats: cpu_us $(jq '.device_work["virtio-blk0"].cpu_us' "$OUT/api.body")"
 	api_expect "PATCH /drives: the limit taken away on the running VM" 204 PATCH /drives/d \
 		'{"drive_id": "d", "rate_limiter": {"ops": {"size": 0, "refill_time": 0}}}'
 	api_wait $n
