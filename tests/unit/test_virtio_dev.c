@@ -135,6 +135,30 @@ static bool p_wait16(const uint16_t *p, uint16_t want, unsigned ms)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE) == want;
 }
 
+/* VD (virtio-rng) attached to VM with its queue 0 of 8 ready (EVENT_IDX,
+ * descriptor 0 a 16-byte buffer) and its I/O thread started, polling with
+ * WINDOW_NS (adapting up to MAX_NS, if above). */
+static struct virtq *p_start(struct virtio_dev *vd, struct vm *vm, int *irq, uint64_t window_ns, uint64_t max_ns)
+{
+	struct virtq *q;
+
+	assert_non_null(vd);
+	assert_int_equal(gmem_map(&vm->mem, 1 << 20), 0);
+	vd->poll_window_ns = window_ns;
+	vd->poll_max_ns = max_ns;
+	vt_attach(vd, vm, irq);
+	vd->driver_features = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+	q = &vd->vq[0];
+	*q = (struct virtq){ .size = 8, .desc_gpa = P_DESC, .avail_gpa = P_AVAIL, .used_gpa = P_USED,
+			     .event_idx = true };
+	assert_int_equal(virtq_activate(q, &vm->mem), 0);
+	q->desc[0] = (struct virtq_desc){ .addr = P_BUF, .len = 16, .flags = VIRTQ_DESC_F_WRITE };
+	vd->queue_ready[0] = true;
+	p_idx = 0;
+	assert_int_equal(virtio_dev_start_worker(vd), 0);
+	return q;
+}
+
 /* `poll`: after a notification the thread finds new chains itself, with
  * the stale avail_event the driver passed (no notification); after the
  * window without work it re-arms (avail_event = what it took) and sleeps:
@@ -148,19 +172,7 @@ static void test_polling(void **state)
 	int irq;
 
 	(void)state;
-	assert_non_null(vd);
-	assert_int_equal(gmem_map(&vm.mem, 1 << 20), 0);
-	vd->poll_window_ns = P_WINDOW_NS;
-	vt_attach(vd, &vm, &irq);
-	vd->driver_features = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
-	q = &vd->vq[0];
-	*q = (struct virtq){ .size = 8, .desc_gpa = P_DESC, .avail_gpa = P_AVAIL, .used_gpa = P_USED,
-			     .event_idx = true };
-	assert_int_equal(virtq_activate(q, &vm.mem), 0);
-	q->desc[0] = (struct virtq_desc){ .addr = P_BUF, .len = 16, .flags = VIRTQ_DESC_F_WRITE };
-	vd->queue_ready[0] = true;
-	p_idx = 0;
-	assert_int_equal(virtio_dev_start_worker(vd), 0);
+	q = p_start(vd, &vm, &irq, P_WINDOW_NS, 0);
 	p_post(q);
 	assert_int_equal(write(vd->kick_fd[0], &one, sizeof(one)), sizeof(one));
 	assert_true(p_wait16(&q->used->idx, 1, 5000));
@@ -224,20 +236,7 @@ static void test_polling_adapts(void **state)
 	int irq;
 
 	(void)state;
-	assert_non_null(vd);
-	assert_int_equal(gmem_map(&vm.mem, 1 << 20), 0);
-	vd->poll_window_ns = 20000000;
-	vd->poll_max_ns = 2000000000;
-	vt_attach(vd, &vm, &irq);
-	vd->driver_features = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
-	q = &vd->vq[0];
-	*q = (struct virtq){ .size = 8, .desc_gpa = P_DESC, .avail_gpa = P_AVAIL, .used_gpa = P_USED,
-			     .event_idx = true };
-	assert_int_equal(virtq_activate(q, &vm.mem), 0);
-	q->desc[0] = (struct virtq_desc){ .addr = P_BUF, .len = 16, .flags = VIRTQ_DESC_F_WRITE };
-	vd->queue_ready[0] = true;
-	p_idx = 0;
-	assert_int_equal(virtio_dev_start_worker(vd), 0);
+	q = p_start(vd, &vm, &irq, 20000000, 2000000000);
 	assert_int_equal(__atomic_load_n(&vd->counters.poll_window_ns, __ATOMIC_RELAXED), 20000000);
 	p_post(q);
 	assert_int_equal(write(vd->kick_fd[0], &one, sizeof(one)), sizeof(one));
