@@ -10,10 +10,8 @@ for c in blkmq_notify blkmq_poll; do
 	expect_eq "virtio-blk $c: no guest errors" 0 "$(js $c '.device_work["virtio-blk0"].errors // 0')"
 done
 # One request at a time: re-armed after each, the device gets about one
-# notification per request; polling with a window that grew from 50 us
-# (shorter than a request here) towards 10 ms, it finds nearly all of them
-# itself (bounded generously: half). A fixed 50 us window would find next
-# to none.
+# notification per request; polling for 10 ms after each, it finds nearly
+# all of them itself (bounded generously: half).
 for c in blkmq_notify blkmq_poll; do
 	eval "${c#blkmq_}_req=\$(js $c '.device_work[\"virtio-blk0\"].requests // 0')"
 	eval "${c#blkmq_}_ntf=\$(js $c '.device_work[\"virtio-blk0\"].notifies // 0')"
@@ -22,11 +20,9 @@ done
 	pass "virtio-blk queues=2: without polling, a notification per request ($notify_ntf for $notify_req)" ||
 	failed "virtio-blk queues=2: without polling, $notify_ntf notifications for $notify_req requests"
 [ "$poll_req" -ge 4096 ] 2>/dev/null && [ $((poll_ntf * 2)) -le "$poll_req" ] &&
-	pass "virtio-blk queues=2,poll=50,poll-max=10000: $poll_ntf notifications for $poll_req requests" ||
-	failed "virtio-blk queues=2,poll=50,poll-max=10000: $poll_ntf notifications for $poll_req requests (more than half)"
-w=$(js blkmq_poll '.device_work["virtio-blk0"].poll_window_us // 0')
-[ "$w" -gt 50 ] 2>/dev/null && [ "$w" -le 10000 ] && pass "virtio-blk poll-max=10000: the window grew from 50 us ($w us)" ||
-	failed "virtio-blk poll-max=10000: window '$w' us, not above 50 and at most 10000"
+	pass "virtio-blk queues=2,poll=10000: $poll_ntf notifications for $poll_req requests" ||
+	failed "virtio-blk queues=2,poll=10000: $poll_ntf notifications for $poll_req requests (more than half)"
+expect_eq "virtio-blk poll=10000: the window in use is poll='s" 10000 "$(js blkmq_poll '.device_work["virtio-blk0"].poll_window_us')"
 expect_eq "virtio-blk queues=2: no polling time without poll" 0 "$(js blkmq_notify '.device_work["virtio-blk0"].poll_us')"
 p=$(js blkmq_poll '.device_work["virtio-blk0"].poll_us // 0')
 [ "$p" -gt 0 ] 2>/dev/null && pass "virtio-blk poll: polling time reported ($p us, cpu $(js blkmq_poll '.device_work["virtio-blk0"].cpu_us') us)" ||

@@ -5,9 +5,11 @@
 # a time), then reloads virtio_blk with poll_queues=1 (busybox insmod: the
 # kernel command line does not reach a module loaded that way) and shows
 # a queue that polls (queue/io_poll).
-#  blkmq_notify: queues=2
-#  blkmq_poll: queues=2,poll=50,poll-max=10000: a 50 us window, which a
-#  request of milliseconds here outlasts, adapting up to 10 ms
+#  blkmq_notify: queues=2        blkmq_poll: queues=2,poll=10000
+#  (A window that adapts, poll=50,poll-max=10000, found all but 13-17 of
+#  the 4,098 requests in two runs of this case alone, but in one full
+#  tier run the guest's reads crawled, 2,058 in 175 s, not understood:
+#  docs/virtio.md. The tier keeps the fixed window it has run with.)
 BMQ_RUN="echo hwq=\$(ls /sys/block/vda/mq | wc -l) irqs=\$(grep -c 'virtio[0-9]-req' /proc/interrupts); \
 dd if=/dev/vda of=/dev/null bs=4k count=4096 iflag=direct 2>/dev/null; echo dd=\$?; \
 m=/lib/modules/\$(uname -r)/\$(grep virtio_blk /lib/modules/\$(uname -r)/load-order); rmmod virtio_blk; \
@@ -16,7 +18,7 @@ echo hwq2=\$(ls /sys/block/vda/mq | wc -l) iopoll=\$(cat /sys/block/vda/queue/io
 dd if=/dev/zero of=/tmp/blkmq.img bs=1M count=16 2>/dev/null
 case_run blkmq_notify --transport pci --cpus 2 --disk /tmp/blkmq.img,queues=2 \
 	--cmdline "console=ttyS0 quiet panic=-1 8250.nr_uarts=1 warden.run=\"$BMQ_RUN\""
-case_run blkmq_poll --transport pci --cpus 2 --disk /tmp/blkmq.img,queues=2,poll=50,poll-max=10000 \
+case_run blkmq_poll --transport pci --cpus 2 --disk /tmp/blkmq.img,queues=2,poll=10000 \
 	--cmdline "console=ttyS0 quiet panic=-1 8250.nr_uarts=1 warden.run=\"$BMQ_RUN\""
 rm -f /tmp/blkmq.img
 
