@@ -223,9 +223,8 @@ int io_worker_start(struct io_worker *w)
 
 	if (ensure_epoll(w) < 0)
 		return -1;
-	if (w->window_now < w->poll.window_ns ||
-	    w->window_now > (w->poll.max_ns > w->poll.window_ns ? w->poll.max_ns : w->poll.window_ns))
-		w->window_now = w->poll.window_ns; /* the first start */
+	if (!w->window_now)
+		w->window_now = w->poll.window_ns; /* the first start; later ones keep it */
 	set_window(w, w->window_now);
 	e = pthread_create(&w->thread, NULL, worker_main, w);
 	if (e)
