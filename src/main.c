@@ -801,20 +801,20 @@ int main(int argc, char **argv)
 	};
 	if (obs_init(&obs, &ocfg, o.cpus, stats) < 0) {
 		obs_destroy(&obs);
-		free(stats);
+		stats_free(stats);
 		boot_spec_free(&spec);
 		goto fail;
 	}
 	stamp("observatory");
 	if (guest_shutdown_init(&guest_shutdown) < 0) {
 		obs_destroy(&obs);
-		free(stats);
+		stats_free(stats);
 		boot_spec_free(&spec);
 		goto fail;
 	}
 	if (!o.jail.as_root && (jail_files(&o) < 0 || jail_enter(&o.jail) < 0)) {
 		obs_destroy(&obs);
-		free(stats);
+		stats_free(stats);
 		boot_spec_free(&spec);
 		goto fail;
 	}
@@ -837,7 +837,7 @@ int main(int argc, char **argv)
 	host_console_restore();
 	if (end == VM_END_HOST_ERROR && rep.ndevices == 0) {
 		obs_destroy(&obs);
-		free(stats);
+		stats_free(stats);
 		goto fail; /* never ran: the error says why */
 	}
 	rep.nvcpus = o.cpus;
@@ -853,7 +853,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "warden: %s\n", err_msg());
 		obs_destroy(&obs);
 		api_end();
-		free(stats);
+		stats_free(stats);
 		return 1;
 	}
 	obs_destroy(&obs);
@@ -861,7 +861,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "warden: %s\n", err_msg());
 	api_end();
 	seccomp_report(stderr); /* last: the API's end is checked too */
-	free(stats);
+	stats_free(stats);
 	return end == VM_END_TEST_EXIT ? status : vm_end_exit_code(end);
 fail:
 	host_console_restore();

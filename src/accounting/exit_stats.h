@@ -175,9 +175,10 @@ struct stats_report {
 	const struct crash_info *crash; /* a vCPU's bad end and the console tail, or NULL */
 };
 
-/* N zeroed exit_stats, each on a page of its own; freed with free().
- * NULL when out of memory. */
+/* N zeroed exit_stats, each on a page of its own, their pages allocated
+ * when first touched; freed with stats_free.  NULL when out of memory. */
 struct exit_stats *stats_alloc(unsigned n);
+void stats_free(struct exit_stats *s);
 
 const char *stats_reason_name(unsigned slot);
 

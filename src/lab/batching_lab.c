@@ -156,7 +156,7 @@ static int run(struct bt_result *res, const struct boot_spec *spec)
 	int rc = -1, timeout_ms, cap;
 
 	if (!stats || !c) {
-		free(stats);
+		stats_free(stats);
 		free(c);
 		return fail(ERR_HOST, "out of memory");
 	}
@@ -236,7 +236,7 @@ out:
 	if (rc < 0)
 		why(res, "%s", err_msg());
 	vm_destroy(&vm);
-	free(stats);
+	stats_free(stats);
 	return rc;
 }
 

@@ -593,7 +593,7 @@ static int run_warden(struct machine *m, const struct lab_run_config *c, struct 
 	int r = -1;
 
 	if (!stats || !w) {
-		free(stats);
+		stats_free(stats);
 		free(w);
 		return fail(ERR_HOST, "out of memory");
 	}
@@ -604,7 +604,7 @@ static int run_warden(struct machine *m, const struct lab_run_config *c, struct 
 		if (!w->v[i].win.shares) {
 			for (unsigned k = 0; k < i; k++)
 				free(w->v[k].win.shares);
-			free(stats);
+			stats_free(stats);
 			free(w);
 			return fail(ERR_HOST, "out of memory");
 		}
@@ -640,7 +640,7 @@ static int run_warden(struct machine *m, const struct lab_run_config *c, struct 
 	out->kvm_exits_known = m->marks.kvm_ok && m->marks.kvm_end > m->marks.kvm_begin;
 	out->kvm_exits = out->kvm_exits_known ? m->marks.kvm_end - m->marks.kvm_begin - 1 : 0;
 	free(w);
-	free(stats);
+	stats_free(stats);
 	if (!out->error[0] && end != VM_END_POWEROFF)
 		snprintf(out->error, sizeof(out->error), "the VM ended with %s", vm_end_name(end));
 	return 0;

@@ -258,7 +258,7 @@ static int run_mode(struct idle_result *R, enum idle_mode mode)
 	r->ran = true;
 	if (!vm || !stats) {
 		free(vm);
-		free(stats);
+		stats_free(stats);
 		return fail(ERR_HOST, "out of memory");
 	}
 	if (machine(vm, R, mode, stats, &m) < 0)
@@ -282,7 +282,7 @@ out:
 		snprintf(r->why, sizeof(r->why), "%s", err_msg());
 	vm_destroy(vm);
 	free(vm);
-	free(stats);
+	stats_free(stats);
 	return rc;
 }
 

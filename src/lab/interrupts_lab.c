@@ -320,7 +320,7 @@ static int run(struct ir_result *res, const struct boot_spec *spec)
 	int rc = -1;
 
 	if (!stats || !l) {
-		free(stats);
+		stats_free(stats);
 		free(l);
 		return fail(ERR_HOST, "out of memory");
 	}
@@ -381,7 +381,7 @@ out:
 	if (have_ks)
 		kvm_stats_close(&ks);
 	vm_destroy(&vm);
-	free(stats);
+	stats_free(stats);
 	return rc;
 }
 

@@ -164,7 +164,7 @@ static int run_one(struct ev_result *res, const struct boot_spec *spec, enum ev_
 	r->offered_reads = EV_MODEL_READS * fraction;
 	r->offered_writes = EV_MODEL_WRITES * fraction;
 	if (!stats || !c) {
-		free(stats);
+		stats_free(stats);
 		free(c);
 		return fail(ERR_HOST, "out of memory");
 	}
@@ -235,7 +235,7 @@ out:
 	if (rc < 0)
 		why(r, "%s", err_msg());
 	vm_destroy(&vm);
-	free(stats);
+	stats_free(stats);
 	return rc;
 }
 

@@ -282,7 +282,7 @@ static int run(struct sn_result_all *R, const struct boot_spec *spec, const char
 	int rc = -1;
 
 	if (!stats || !c) {
-		free(stats);
+		stats_free(stats);
 		free(c);
 		return fail(ERR_HOST, "out of memory");
 	}
@@ -373,7 +373,7 @@ out:
 		snprintf(R->why, sizeof(R->why), "%s", err_msg());
 	}
 	vm_destroy(&vm);
-	free(stats);
+	stats_free(stats);
 	return rc;
 }
 

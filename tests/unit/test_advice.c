@@ -49,7 +49,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	free(vcpu);
+	stats_free(vcpu);
 	return 0;
 }
 

@@ -616,7 +616,7 @@ static void test_alloc_each_on_a_page(void **state)
 		assert_int_equal(stats_total(&s[i]), 0);
 		assert_null(s[i].sink);
 	}
-	free(s);
+	stats_free(s);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
