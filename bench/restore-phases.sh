@@ -8,6 +8,12 @@
 #          (DIR/memory.hot, docs/snapshot.md), which is kept for "hot"
 #   lazy   the hint removed: every page comes in on the guest's touch
 #   hot    the recorded hint put back: its pages mapped before the vCPUs run
+#   learn-huge, lazy-huge, hot-huge
+#          the same from a second snapshot, written by a second cold boot
+#          into a tmpfs mounted huge=always (its memory file in 2 MiB
+#          pages, mapped whole where the guest only reads:
+#          docs/snapshot.md) when a variant names it; it learns its own
+#          hint
 # warden's own split of its set-up (--verbose: "set-up phases", each
 # phase's ms, and the wall-clock time of main's start, from which the time
 # from the shell's exec of warden to main is computed: "before main") is
@@ -24,7 +30,8 @@
 #
 # Usage: bash bench/restore-phases.sh   (from the repo root; make static
 #        guest first; takes /tmp/tcg.lock through bench/tcg-lock.sh)
-# Env: MEM=256 (MiB), VARIANTS="learn lazy hot lazy hot lazy hot",
+# Env: MEM=256 (MiB), VARIANTS="learn lazy hot lazy hot lazy hot" (with
+#      learn-huge before any hot-huge),
 #      WARDEN (build A, default build/warden-static), WARDEN_B (build B).
 # Output: the L1 log's lines on stdout, the whole log in
 # build/bench/restore-phases/emu.log.
@@ -68,11 +75,21 @@ kstats() { # FILE: KVM's counters (the VM's, then each vCPU's) from --stats
 snap_cold $m --stats /tmp/cold.json
 echo "COLD $m: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); init line $(ms_between $t0 $tup) ms"
 echo "COLD kvm: $(kstats /tmp/cold.json)"
+case " $VARIANTS" in
+*-huge*)
+    snap_huge_mount
+    SNAP=/tmp/snaph snap_cold $m --stats /tmp/cold.json
+    echo "COLD-huge $m: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); init line $(ms_between $t0 $tup) ms; $(cat /tmp/written)"
+    echo "COLD-huge files: $(du -k /tmp/snap/memory /tmp/snaph/memory | tr '\n\t' '; ')"
+    echo "COLD-huge kvm: $(kstats /tmp/cold.json)" ;;
+esac
 for v in $VARIANTS; do
   for b in $BUILDS; do
     w=warden; [ $b = B ] && w=/extra/b/warden
     rm -f /tmp/r.json
-    snap_hint $v
+    SNAP=/tmp/snap
+    case $v in *-huge) SNAP=/tmp/snaph ;; esac
+    snap_hint ${v%-huge} $SNAP
     snap_restore $w --stats /tmp/r.json --shutdown-timeout 0
     t1=; n=0
     while IFS= read -r line; do
@@ -88,7 +105,7 @@ for v in $VARIANTS; do
         esac
     done </tmp/fifo
     wait $pid 2>/dev/null
-    if [ $v = learn ] && [ $b = A ]; then snap_keep_hint; fi
+    case $v in learn*) [ $b = A ] && snap_keep_hint $SNAP ;; esac
     echo "RESTORE $v $m build $b: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); first line $(ms_between $t0 $t1) ms; line 30 $(ms_between $t0 $t30) ms"
     echo " at the vCPUs' start:"; cat /tmp/setup.threads
     echo " at the first line:"; cat /tmp/first.threads

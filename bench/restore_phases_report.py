@@ -2,11 +2,13 @@
 """Medians of bench/restore-phases.sh's output, per build and restore kind.
 
 Usage: python3 bench/restore_phases_report.py LOG
-LOG: the script's stdout (or its RESTORE/LOG lines).  For each build (A,
-and B with WARDEN_B) and kind of restore (lazy, hot; the learning one is
-left out): how many, the medians (and ranges) of "VM set up", the first
-guest line, the time before main and the populate, then the median of
-each phase of warden's --verbose "set-up phases" line, in its order.
+LOG: the script's stdout (or its RESTORE/LOG/kvm lines).  For each build
+(A, and B with WARDEN_B) and kind of restore (lazy, hot, lazy-huge,
+hot-huge; the learning one is left out): how many, the medians (and
+ranges) of "VM set up", the first guest line, the time before main and
+the populate, KVM's nested page faults taken to line 30 and its 4 KiB and
+2 MiB mappings, then the median of each phase of warden's --verbose
+"set-up phases" line, in its order.
 """
 import re
 import statistics
@@ -33,11 +35,17 @@ def read(path):
         elif 'populated in' in line:
             cur['pop'] = float(re.search(r'populated in ([0-9.]+) ms', line).group(1))
         elif line.startswith('RESTORE'):
-            m = re.match(r'RESTORE (\w+) \d+(?: build (\w))?: VM set up in ([0-9.]+) ms; first line ([0-9.]+) ms', line)
+            m = re.match(r'RESTORE ([\w-]+) \d+(?: build (\w))?: VM set up in ([0-9.]+) ms; first line ([0-9.]+) ms', line)
             if m:
                 cur.update(v=m.group(1), b=m.group(2) or 'A', setup=float(m.group(3)), first=float(m.group(4)))
                 rows.append(cur)
             cur = {}
+        elif line.startswith(' kvm:') and rows:
+            # --stats' counters, the VM's first (pages_4k, pages_2m, pf_taken)
+            for key in ('pf_taken', 'pages_4k', 'pages_2m'):
+                m = re.search(r'"%s":([0-9]+)' % key, line)
+                if m and key not in rows[-1]:
+                    rows[-1][key] = int(m.group(1))
     return rows
 
 
@@ -52,13 +60,16 @@ def main():
         sys.exit(__doc__)
     rows = read(sys.argv[1])
     for b in sorted({r['b'] for r in rows}):
-        for v in ('lazy', 'hot'):
+        for v in ('lazy', 'hot', 'lazy-huge', 'hot-huge'):
             rs = [r for r in rows if r['b'] == b and r['v'] == v]
             if not rs:
                 continue
             print('build %s, %s: %d restores; VM set up %s; first line %s; before main %s; populate %s' % (
                 b, v, len(rs), fmt([r['setup'] for r in rs]), fmt([r['first'] for r in rs]),
                 fmt([r['bm'] for r in rs if 'bm' in r]), fmt([r['pop'] for r in rs if 'pop' in r])))
+            print('  kvm to line 30 (medians): ' + '; '.join(
+                '%s %s' % (k, statistics.median([r[k] for r in rs if k in r]) if any(k in r for r in rs) else '-')
+                for k in ('pf_taken', 'pages_4k', 'pages_2m')))
             labels = []
             for r in rs:
                 for k in r.get('ph', {}):
