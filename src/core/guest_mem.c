@@ -78,6 +78,7 @@ int gmem_map_file(struct guest_mem *m, uint64_t size, const char *path)
 	}
 	close(fd); /* the mapping keeps the file */
 	madvise(m->map, size, MADV_DONTFORK);
+	m->from_file = true;
 	return 0;
 }
 

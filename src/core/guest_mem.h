@@ -5,6 +5,7 @@
 #define WARDEN_CORE_GUEST_MEM_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define GMEM_MIB (1ULL << 20)
@@ -28,6 +29,9 @@ struct guest_mem {
 	uint64_t size;  /* RAM bytes */
 	unsigned nregions;
 	struct gmem_region regions[2];
+	/* Mapped from a snapshot's memory file (gmem_map_file): a page not
+	 * yet touched holds the file's data, not zeros. */
+	bool from_file;
 };
 
 /* Lay out SIZE bytes of RAM (no allocation); used by gmem_map and tests. */

@@ -5,10 +5,20 @@
 #ifndef WARDEN_SNAPSHOT_MEM_FILE_H
 #define WARDEN_SNAPSHOT_MEM_FILE_H
 
+#include <stdint.h>
+
 struct guest_mem;
 
+/* What a write did with guest memory, in bytes: written to the file,
+ * read to find its zero runs, and skipped because the host never gave
+ * those pages to the guest (anonymous RAM only; /proc/self/pagemap). */
+struct mem_file_counts {
+	uint64_t written, read, skipped;
+};
+
 /* Write M to PATH.tmp, fsync it, rename it to PATH (a file of the same
- * name that a restored VM maps stays as it was). */
-int mem_file_write(const struct guest_mem *m, const char *path);
+ * name that a restored VM maps stays as it was).  COUNTS, if not NULL,
+ * gets what it did. */
+int mem_file_write(const struct guest_mem *m, const char *path, struct mem_file_counts *counts);
 
 #endif

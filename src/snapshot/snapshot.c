@@ -129,7 +129,7 @@ int snapshot_create(struct vm *vm, const char *state_path, const char *mem_path)
 	for (unsigned i = 0; i < vm->cfg.ncpus; i++)
 		if (vcpu_state_save(&vm->vcpus[i], &w) < 0)
 			goto fail;
-	if (vm_state_save(vm, &w) < 0 || save_devices(vm, &w) < 0 || mem_file_write(&vm->mem, mem_path) < 0)
+	if (vm_state_save(vm, &w) < 0 || save_devices(vm, &w) < 0 || mem_file_write(&vm->mem, mem_path, NULL) < 0)
 		goto fail;
 	return snap_writer_finish(&w, state_path);
 fail:
