@@ -76,9 +76,10 @@ int gmem_map_file(struct guest_mem *m, uint64_t size, const char *path)
 		gmem_unmap(m);
 		return fail_errno(ERR_HOST, "cannot map snapshot memory file %s", path);
 	}
-	close(fd); /* the mapping keeps the file */
 	madvise(m->map, size, MADV_DONTFORK);
+	/* Kept: a snapshot of this VM asks the file where its holes are. */
 	m->from_file = true;
+	m->file_fd = fd;
 	return 0;
 }
 
@@ -86,6 +87,8 @@ void gmem_unmap(struct guest_mem *m)
 {
 	if (m->map)
 		munmap(m->map, m->map_len);
+	if (m->from_file)
+		close(m->file_fd);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -30,8 +30,10 @@ struct guest_mem {
 	unsigned nregions;
 	struct gmem_region regions[2];
 	/* Mapped from a snapshot's memory file (gmem_map_file): a page not
-	 * yet touched holds the file's data, not zeros. */
+	 * yet touched holds the file's data, not zeros.  FILE_FD is that
+	 * file, kept open for its holes (valid only when FROM_FILE). */
 	bool from_file;
+	int file_fd;
 };
 
 /* Lay out SIZE bytes of RAM (no allocation); used by gmem_map and tests. */

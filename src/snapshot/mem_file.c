@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
@@ -32,16 +33,44 @@ struct pagemap {
 	uint64_t first; /* the page entry[0] is for */
 	size_t n;       /* entries held */
 	uint64_t entry[512];
+	/* RAM mapped from a memory file: an untouched page holds the file's
+	 * data, zeros only in the file's holes.  FILE_FD (-1: anonymous RAM,
+	 * or the file cannot tell) and its data extent at or after the last
+	 * offset asked, [data_off, data_end). */
+	int file_fd;
+	uint64_t data_off, data_end;
 };
 
 static void pagemap_open(struct pagemap *pm, const struct guest_mem *m)
 {
-	pm->n = 0;
-	pm->first = 0;
-	/* Untouched pages of a mapped memory file hold the file's data. */
-	pm->fd = m->from_file ? -1 : open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (pm->fd < 0 && !m->from_file)
+	memset(pm, 0, offsetof(struct pagemap, entry));
+	pm->file_fd = m->from_file ? m->file_fd : -1;
+	pm->data_off = pm->data_end = 0;
+	pm->fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (pm->fd < 0)
 		log_debug("snapshot: no /proc/self/pagemap (%s): reading all of guest memory", strerror(errno));
+}
+
+/* Is [OFF, OFF + LEN) of the mapped memory file a hole?  False when
+ * unsure (no file, or it cannot say: then nothing more is asked). */
+static bool file_hole(struct pagemap *pm, uint64_t off, size_t len)
+{
+	if (pm->file_fd < 0)
+		return false;
+	if (off >= pm->data_end) {
+		off_t d = lseek(pm->file_fd, (off_t)off, SEEK_DATA), h;
+
+		if (d < 0 && errno == ENXIO) {
+			pm->data_off = pm->data_end = UINT64_MAX; /* no data after OFF */
+		} else if (d < 0 || (h = lseek(pm->file_fd, d, SEEK_HOLE)) < 0) {
+			pm->file_fd = -1;
+			return false;
+		} else {
+			pm->data_off = (uint64_t)d;
+			pm->data_end = (uint64_t)h;
+		}
+	}
+	return off + len <= pm->data_off;
 }
 
 /* Were all pages of [P, P + LEN) never touched?  False when unsure. */
@@ -93,7 +122,7 @@ static int write_runs(int fd, const struct guest_mem *m, struct mem_file_counts 
 		size_t n = m->size - off < CHUNK ? (size_t)(m->size - off) : CHUNK;
 		bool zero;
 
-		if (untouched(&pm, m->map + off, n)) {
+		if (untouched(&pm, m->map + off, n) && (!m->from_file || file_hole(&pm, off, n))) {
 			zero = true;
 			c->skipped += n;
 		} else {
