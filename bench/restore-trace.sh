@@ -11,8 +11,12 @@
 # its newline, port 0x3f8), then line LINES to line 30.  Per window: its
 # length, the time inside the guest (entry to exit), and per exit reason
 # the count and the time out of the guest (exit to the next entry, in KVM
-# or in warden); a HLT's time is the guest idle.  Tracing costs each
-# event some microseconds in L1: compare windows, not absolute times.
+# or in warden); a HLT's time is the guest idle.  Then RUNS times the
+# same guest booted, snapshotted at its 20th tick and resumed in its own
+# process (--snapshot-then resume), cut the same way from the end of the
+# pause: a restore's windows against a guest whose memory did not move.
+# Tracing costs each event some microseconds in L1: compare windows, not
+# absolute times.
 #
 # Usage: bash bench/restore-trace.sh   (from the repo root; make static
 #        guest first; takes /tmp/tcg.lock through bench/tcg-lock.sh)
@@ -42,8 +46,8 @@ mkdir -p "$OUT"
 	echo "m=$MEM; RUNS=$RUNS; LINES=$LINES"
 	cat <<'L1'
 T=/sys/kernel/tracing
-windows() { # the trace of one restore, cut into windows
-    awk -v lines=$LINES '
+windows() { # MODE: the trace of one restore, or one resume, cut into windows
+    awk -v lines=$LINES -v mode=$1 '
     function ts(   i) { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) return substr($i, 1, length($i) - 1) + 0; return -1 }
     function close_window(name, t,   r) {
         printf "  %-14s %7.1f ms; in the guest %6.1f ms;", name, (t - wstart) * 1000, guest * 1000
@@ -52,13 +56,17 @@ windows() { # the trace of one restore, cut into windows
         for (r in cnt) { delete cnt[r]; delete out[r] }
         guest = 0; wstart = t
     }
-    /RESTORE_START/ { wstart = ts(); next }
+    /RESTORE_START|SNAPSHOT_SIGNAL/ { wstart = ts(); marked = 1; next }
+    # restore: the windows start at the first entry; resume: at the first
+    # entry after the pause (the longest stop of the vCPU, over 100 ms)
     / kvm_entry:/ { t = ts()
-        if (!started) { started = 1; close_window("set-up", t) }
+        if (!started && marked && (mode == "restore" || (inexit && t - texit > 0.1))) {
+            started = 1; inexit = 0; close_window(mode == "restore" ? "set-up" : "paused", t) }
         if (inexit) out[why] += t - texit
         inexit = 0; tentry = t; next }
-    / kvm_exit:/ { if (!started) next
-        t = ts(); guest += t - tentry; texit = t; inexit = 1
+    / kvm_exit:/ { t = ts(); texit = t; inexit = 1
+        if (!started) next
+        guest += t - tentry
         why = $0; sub(/.*reason /, "", why); sub(/ .*/, "", why); cnt[why]++; next }
     / kvm_pio:/ && /pio_write at 0x3f8 / && / val 0xa( |$)/ { if (!started) next
         n++
@@ -87,8 +95,32 @@ for v in learn $(while [ $i -lt $RUNS ]; do echo lazy hot; i=$((i + 1)); done); 
     echo 0 >$T/tracing_on
     [ $v != learn ] || { snap_keep_hint; continue; }
     echo "RESTORE $v $m: $(grep -o 'VM set up in [0-9.]* ms' /tmp/setup); first line $(ms_between $t0 $t1) ms (read by the shell)"
-    windows <$T/trace
+    windows restore <$T/trace
     sleep 2
+done
+# The same guest snapshotted and resumed in its own process (memory and
+# everything else unchanged): its first lines after the pause.
+i=0
+while [ $i -lt $RUNS ]; do
+    i=$((i + 1))
+    rm -rf /tmp/snapr && mkdir -p /tmp/snapr && rm -f /tmp/fifo && mkfifo /tmp/fifo
+    warden run --mem $m --cmdline "console=ttyS0 quiet panic=-1 warden.run=\"$CMD\"" \
+        --snapshot-dir /tmp/snapr --snapshot-then resume </dev/null >/tmp/fifo 2>&1 &
+    pid=$!
+    n=-1; sent=
+    while IFS= read -r line; do
+        case $line in
+        "tick 20"*) [ -z "$sent" ] || continue; sent=1  # the line ends in \r
+                    echo 0 >$T/tracing_on; echo >$T/trace; echo 1 >$T/tracing_on
+                    echo SNAPSHOT_SIGNAL >$T/trace_marker; kill -USR2 $pid ;;
+        *"snapshot written"*) w=$line; n=0 ;;
+        "tick "*) [ $n -lt 0 ] || n=$((n + 1)); [ $n != 40 ] || kill -TERM $pid ;;
+        esac
+    done </tmp/fifo
+    wait $pid 2>/dev/null
+    echo 0 >$T/tracing_on
+    echo "RESUME $i $m: ${w#*warden: }"
+    windows resume <$T/trace
 done
 L1
 } >"$OUT/l1-script.sh"
