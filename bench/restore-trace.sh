@@ -127,4 +127,5 @@ L1
 WARDEN=$WARDEN bash "$ROOT/bench/tcg-lock.sh" nice -n 10 bash tests/emu/l1.sh --mem 4096 --timeout 900 \
 	"$OUT/l1-script.sh" >"$OUT/emu.log" 2>&1 ||
 	{ echo "bench/restore-trace.sh: L1 run failed (log $OUT/emu.log)" >&2; exit 1; }
+bench_facts emu
 tr -d '\r' <"$OUT/emu.log" | grep -E '^(fact: |COLD|RESTORE|  [a-z])'
