@@ -19,6 +19,7 @@
 #include "util/error.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/pagemap.h"
 #include "util/thread.h"
 
 #ifndef MADV_POPULATE_READ
@@ -121,21 +122,6 @@ out:
 	return n;
 }
 
-static int pread_all(int fd, uint8_t *p, size_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t r = pread(fd, p, n, (off_t)off);
-
-		if (r <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r, n -= (size_t)r, off += (uint64_t)r;
-	}
-	return 0;
-}
-
 int hot_prefetch(struct guest_mem *m, const char *mem_path)
 {
 	struct hot_run *runs = NULL;
@@ -221,29 +207,24 @@ static int run_add(struct run_list *l, uint64_t page, bool written)
 	return 0;
 }
 
-/* The pages of R's mapping that are present in this process (bit 63 of
- * /proc/self/pagemap), written where they are no longer the file's (bit
- * 61 clear: the guest's write made them anonymous). */
+/* The pages of R's mapping that are present in this process
+ * (util/pagemap.h), written where they are no longer the file's (not
+ * PAGEMAP_FILE: the guest's write made them anonymous). */
 static int scan(const struct hot_recorder *r, struct run_list *l)
 {
-	uint64_t e[4096]; /* 32 KiB of the thread's stack */
-	uint64_t npages = r->size / PAGE, first = (uintptr_t)r->map / PAGE;
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC), ret = 0;
+	struct pagemap pm;
+	uint64_t e;
+	int ret = 0;
 
-	if (fd < 0)
+	if (pagemap_open(&pm) < 0)
 		return -1;
-	for (uint64_t pg = 0; ret == 0 && pg < npages; pg += 4096) {
-		uint64_t k = npages - pg < 4096 ? npages - pg : 4096;
-
-		if (pread_all(fd, (uint8_t *)e, k * 8, (first + pg) * 8) < 0) {
+	for (uint64_t pg = 0; ret == 0 && pg < r->size / PAGE; pg++) {
+		if (!pagemap_entry(&pm, r->map + pg * PAGE, &e))
 			ret = -1;
-			break;
-		}
-		for (uint64_t i = 0; ret == 0 && i < k; i++)
-			if (e[i] >> 63)
-				ret = run_add(l, pg + i, !((e[i] >> 61) & 1));
+		else if (e & PAGEMAP_PRESENT)
+			ret = run_add(l, pg, !(e & PAGEMAP_FILE));
 	}
-	close(fd);
+	pagemap_close(&pm);
 	return ret;
 }
 
