@@ -31,6 +31,7 @@
 #include "hypercall/hypercall.h"
 #include "lab/lab.h"
 #include "lab/lab_cmd.h"
+#include "mmds/mmds.h"
 #include "report/report.h"
 #include "sandbox/jail.h"
 #include "sandbox/jailer.h"
@@ -104,6 +105,37 @@ static int api_snapshot_create(struct vm *vm, const char *state_path, const char
 	if (snapshot_create(vm, state_path, mem_path) < 0)
 		return -1;
 	log_info("snapshot written to %s and %s", state_path, mem_path);
+	return 0;
+}
+
+/* The metadata service's store (docs/mmds.md): made before the API, as
+ * PUT /mmds may come before InstanceStart; filled from --metadata.  A
+ * static, so that it stays reachable until the process ends. */
+static struct mmds *mmds_store;
+
+static int mmds_setup(struct cli_options *o)
+{
+	const struct mmds_spec *m = &o->virtio.mmds_spec;
+	char why[512];
+	uint8_t *buf;
+	size_t len;
+	int r;
+
+	mmds_store = mmds_new(o->mmds_size_limit ? o->mmds_size_limit : MMDS_DEFAULT_SIZE_LIMIT);
+	if (!mmds_store)
+		return -1;
+	mmds_set_version(mmds_store, m->version == MMDS_V2 ? MMDS_V2 : MMDS_V1, m->imds_compat);
+	o->virtio.mmds = mmds_store;
+	if (!o->metadata)
+		return 0;
+	if (file_read_all(o->metadata, "--metadata", &buf, &len) < 0)
+		return -1;
+	r = mmds_put(mmds_store, (const char *)buf, len);
+	free(buf);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s", err_msg()); /* fail() writes where err_msg() points */
+		return fail(ERR_USAGE, "--metadata %s: %s", o->metadata, why);
+	}
 	return 0;
 }
 
@@ -470,6 +502,10 @@ static int snapshot_options(struct cli_options *o, const struct cli_options *use
 	o->snapshot_dir = u.snapshot_dir, o->snapshot_exit = u.snapshot_exit;
 	o->restore = u.restore;
 	o->api_sock = u.api_sock, o->config_file = u.config_file, o->no_api = u.no_api;
+	/* The metadata service's data is not the snapshot's (Firecracker's
+	 * rule: a clone may need its own); its settings are. */
+	o->metadata = u.metadata;
+	o->virtio.mmds = u.virtio.mmds;
 	o->prefault = PREFAULT_OFF; /* the memory file is read as the guest touches it */
 	restore_pending = true;
 	return 0;
@@ -737,6 +773,8 @@ int main(int argc, char **argv)
 	if (r == CLI_EXIT_OK)
 		return 0;
 	if (r >= 0 && (o.restore ? restore_options(&o) : snapshot_set_machine(argc, argv)) < 0)
+		goto fail;
+	if (r >= 0 && mmds_setup(&o) < 0)
 		goto fail;
 	/* Before any thread: SIGUSR2 only reaches the snapshot thread. */
 	if (r >= 0 && o.snapshot_dir && snapshot_trigger_prepare(o.snapshot_dir) < 0)

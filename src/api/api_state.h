@@ -115,6 +115,7 @@ api_handler api_patch_network, api_put_network, api_put_vsock, api_put_entropy;
 api_handler api_put_actions, api_patch_vm, api_put_snapshot_create, api_put_snapshot_load;
 api_handler api_put_logger, api_put_metrics;
 api_handler api_get_instance, api_get_version, api_get_vm_config, api_get_exits, api_get_stats;
+api_handler api_put_mmds_config, api_put_mmds, api_patch_mmds, api_get_mmds;
 
 /* Ids for the disks and interfaces that have none (disk0, net0, ...). */
 void api_name_devices(struct api *a);

@@ -6,8 +6,10 @@
 
 #include "util/error.h"
 
-/* Deep enough for every resource; a hostile body cannot recurse far. */
-#define BODY_MAX_DEPTH 8
+/* Deep enough for every resource and for the metadata store (whose own
+ * parser allows as much, mmds/store.c); a hostile body cannot recurse
+ * far. */
+#define BODY_MAX_DEPTH 32
 
 json_object *body_parse(const char *text, size_t len)
 {

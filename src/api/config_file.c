@@ -27,11 +27,12 @@ static const struct {
 	{ "boot-source", ROUTE_PUT_BOOT_SOURCE, NULL },
 	{ "drives", ROUTE_PUT_DRIVE, "drive_id" },
 	{ "network-interfaces", ROUTE_PUT_NETWORK, "iface_id" },
+	{ "mmds-config", ROUTE_PUT_MMDS_CONFIG, NULL }, /* names interfaces: after them */
 	{ "vsock", ROUTE_PUT_VSOCK, NULL },
 	{ "entropy", ROUTE_PUT_ENTROPY, NULL },
 };
 /* Firecracker's resources warden lacks: accepted only as null. */
-static const char *const absent_keys[] = { "balloon", "mmds-config", "cpu-config" };
+static const char *const absent_keys[] = { "balloon", "cpu-config" };
 
 /* One resource: -1 with fail() naming KEY. */
 static int apply(struct api *a, const char *key, int route, const char *id, json_object *body)

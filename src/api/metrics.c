@@ -47,6 +47,15 @@ static void add_u64(json_object *o, const char *key, uint64_t v)
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
+/* KEY += V: routes that share a metrics key (PUT /mmds and /mmds/config,
+ * as Firecracker counts them) add up in it. */
+static void sum_u64(json_object *o, const char *key, uint64_t v)
+{
+	json_object *cur = json_object_object_get(o, key);
+
+	add_u64(o, key, v + (cur ? json_object_get_uint64(cur) : 0));
+}
+
 /* get_api_requests, put_api_requests, patch_api_requests: each route's
  * requests (and failed ones, for changes) since the last flush. */
 static void add_requests(json_object *line, struct api_metrics *m)
@@ -62,9 +71,9 @@ static void add_requests(json_object *line, struct api_metrics *m)
 			if (strcmp(api_routes[i].method, methods[g]) != 0)
 				continue;
 			snprintf(k, sizeof(k), "%s_count", api_routes[i].metric);
-			add_u64(o, k, atomic_exchange(&m->count[i], 0));
+			sum_u64(o, k, atomic_exchange(&m->count[i], 0));
 			snprintf(k, sizeof(k), "%s_fails", api_routes[i].metric);
-			add_u64(o, k, atomic_exchange(&m->fails[i], 0));
+			sum_u64(o, k, atomic_exchange(&m->fails[i], 0));
 		}
 		json_object_object_add(line, keys[g], o);
 	}

@@ -52,12 +52,15 @@ static int check_net(struct api *a, const char *id, json_object *b, int slot, st
 	if (body_rate_limiter(b, "rx_rate_limiter", "/network-interfaces", &rx) < 0 ||
 	    body_rate_limiter(b, "tx_rate_limiter", "/network-interfaces", &tx) < 0)
 		return -1;
-	if (body_bool(b, "allow_mmds_requests", false))
-		return fail(ERR_USAGE, "/network-interfaces: warden has no MMDS (allow_mmds_requests)");
+	if (body_bool(b, "allow_mmds_requests", false) && !a->o->virtio.mmds)
+		return fail(ERR_USAGE, "/network-interfaces: MMDS is not available (allow_mmds_requests)");
 	if (parse_net(b, n) < 0)
 		return -1;
 	n->rx_rate = rx.v;
 	n->tx_rate = tx.v;
+	/* MMDS through this interface: allow_mmds_requests (Firecracker 0.x)
+	 * if given, else what PUT /mmds/config set for the one it replaces. */
+	n->mmds = body_bool(b, "allow_mmds_requests", slot >= 0 && a->o->virtio.nets[slot].mmds);
 	for (unsigned i = 0; i < a->o->virtio.nnets; i++)
 		if ((int)i != slot && strcmp(a->o->virtio.nets[i].tap, n->tap) == 0)
 			return fail(ERR_USAGE, "/network-interfaces: host_dev_name %s is in use by %s", n->tap,

@@ -29,6 +29,10 @@ static api_handler *const handlers[API_NROUTES] = {
 	[ROUTE_PUT_METRICS] = api_put_metrics,
 	[ROUTE_PUT_LOGGER] = api_put_logger,
 	[ROUTE_GET_STATS] = api_get_stats,
+	[ROUTE_PUT_MMDS] = api_put_mmds,
+	[ROUTE_PATCH_MMDS] = api_patch_mmds,
+	[ROUTE_GET_MMDS] = api_get_mmds,
+	[ROUTE_PUT_MMDS_CONFIG] = api_put_mmds_config,
 };
 
 int api_apply(struct api *a, int i, const char *id, json_object *body, struct api_response *r)

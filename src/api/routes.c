@@ -23,6 +23,10 @@ const struct api_route api_routes[API_NROUTES] = {
 	[ROUTE_PUT_LOGGER] = { "PUT", "/logger", false, "logger" },
 	[ROUTE_GET_STATS] = { "GET", "/stats", false, "stats" },
 	[ROUTE_PATCH_NETWORK] = { "PATCH", "/network-interfaces/", true, "network" },
+	[ROUTE_PUT_MMDS] = { "PUT", "/mmds", false, "mmds" },
+	[ROUTE_PATCH_MMDS] = { "PATCH", "/mmds", false, "mmds" },
+	[ROUTE_GET_MMDS] = { "GET", "/mmds", false, "mmds" },
+	[ROUTE_PUT_MMDS_CONFIG] = { "PUT", "/mmds/config", false, "mmds" },
 };
 
 int api_route_find(const char *method, const char *path, const char **id)

@@ -9,7 +9,9 @@ struct api_route {
 	const char *method;
 	const char *path;   /* a path taking an id ends with '/' */
 	bool id;            /* PATH{id} */
-	const char *metric; /* Firecracker's metrics key ("drive": drive_count, drive_fails) */
+	/* Firecracker's metrics key ("drive": drive_count, drive_fails); routes
+	 * of one method may share one (PUT /mmds and /mmds/config: the sum). */
+	const char *metric;
 };
 
 enum {
@@ -17,7 +19,8 @@ enum {
 	ROUTE_GET_EXITS, ROUTE_PUT_BOOT_SOURCE, ROUTE_PUT_MACHINE_CONFIG, ROUTE_PUT_DRIVE,
 	ROUTE_PATCH_DRIVE, ROUTE_PUT_NETWORK, ROUTE_PUT_VSOCK, ROUTE_PUT_ENTROPY, ROUTE_PUT_ACTIONS,
 	ROUTE_PATCH_VM, ROUTE_PUT_SNAPSHOT_CREATE, ROUTE_PUT_SNAPSHOT_LOAD, ROUTE_PUT_METRICS,
-	ROUTE_PUT_LOGGER, ROUTE_GET_STATS, ROUTE_PATCH_NETWORK,
+	ROUTE_PUT_LOGGER, ROUTE_GET_STATS, ROUTE_PATCH_NETWORK, ROUTE_PUT_MMDS, ROUTE_PATCH_MMDS,
+	ROUTE_GET_MMDS, ROUTE_PUT_MMDS_CONFIG,
 	API_NROUTES
 };
 

@@ -115,6 +115,31 @@ static json_object *entropy(const struct api *a)
 	return o;
 }
 
+/* PUT /mmds/config's body, or null when no interface allows MMDS. */
+static json_object *mmds_config(const struct api *a)
+{
+	const struct virtio_config *v = &a->o->virtio;
+	json_object *o, *ids = NULL;
+	uint32_t ip = virtio_mmds_ipv4(v);
+	char addr[16];
+
+	for (unsigned i = 0; i < v->nnets; i++)
+		if (v->nets[i].mmds) {
+			if (!ids)
+				ids = json_object_new_array();
+			json_object_array_add(ids, json_object_new_string(a->iface_id[i]));
+		}
+	if (!ids)
+		return NULL;
+	o = json_object_new_object();
+	add_str(o, "version", v->mmds_spec.version == MMDS_V2 ? "V2" : "V1");
+	json_object_object_add(o, "network_interfaces", ids);
+	snprintf(addr, sizeof(addr), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+	add_str(o, "ipv4_address", addr);
+	json_object_object_add(o, "imds_compat", json_object_new_boolean(v->mmds_spec.imds_compat));
+	return o;
+}
+
 /* An object with one string KEY = V, or null when V is unset. */
 static json_object *one(const char *key, const char *v)
 {
@@ -145,6 +170,6 @@ json_object *api_vm_config(struct api *a)
 	json_object_object_add(o, "logger", logger);
 	json_object_object_add(o, "metrics", one("metrics_path", a->metrics_path));
 	json_object_object_add(o, "balloon", NULL);
-	json_object_object_add(o, "mmds-config", NULL);
+	json_object_object_add(o, "mmds-config", mmds_config(a));
 	return o;
 }

@@ -25,7 +25,7 @@ enum {
 	OPT_SECCOMP, OPT_JAIL, OPT_JAIL_OPTION,
 	OPT_API_SOCK, OPT_CONFIG_FILE, OPT_NO_API, OPT_ID,
 	OPT_SNAPSHOT_DIR, OPT_SNAPSHOT_THEN, OPT_RESTORE,
-	OPT_VSOCK,
+	OPT_VSOCK, OPT_MMDS, OPT_METADATA, OPT_MMDS_SIZE_LIMIT,
 };
 
 static const struct option run_options[] = {
@@ -87,6 +87,9 @@ static const struct option run_options[] = {
 	{ "snapshot-then", required_argument, NULL, OPT_SNAPSHOT_THEN },
 	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "vsock", required_argument, NULL, OPT_VSOCK },
+	{ "mmds", required_argument, NULL, OPT_MMDS },
+	{ "metadata", required_argument, NULL, OPT_METADATA },
+	{ "mmds-size-limit", required_argument, NULL, OPT_MMDS_SIZE_LIMIT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -198,7 +201,7 @@ void cli_usage(FILE *f)
 	      "                         bytes per MS milliseconds, after a one-time\n"
 	      "                         BURST; ops=SIZE/MS[/BURST]: the same in requests\n"
 	      "                         (Firecracker's rate_limiter; docs/api.md)\n"
-	      "  --net tap=NAME[,mac=MAC][,queues=N][,poll[=US]][,vhost=on|off|auto]\n"
+	      "  --net tap=NAME[,mac=MAC][,queues=N][,poll[=US]][,vhost=on|off|auto][,mmds=on]\n"
 	      "                         virtio-net on tap device NAME (created if\n"
 	      "                         missing); queues=N: N queue pairs (1-3, at most\n"
 	      "                         --cpus; a multi-queue tap); poll, poll-max as\n"
@@ -210,7 +213,15 @@ void cli_usage(FILE *f)
 	      "                         iface_id for it (kept in a snapshot);\n"
 	      "                         rx-bw=, rx-ops=, tx-bw=, tx-ops=SIZE/MS[/BURST]:\n"
 	      "                         rate limits as for --disk, each way (not with\n"
-	      "                         vhost)\n"
+	      "                         vhost); mmds=on: the guest reaches the metadata\n"
+	      "                         service (--mmds) through it (not with vhost)\n"
+	      "  --mmds [version=V1|V2][,ipv4=ADDR][,imds-compat]\n"
+	      "                         the metadata service (Firecracker's MMDS) for\n"
+	      "                         the --net devices with mmds=on: V2 needs a\n"
+	      "                         session token; ADDR link-local (default\n"
+	      "                         169.254.169.254); docs/mmds.md\n"
+	      "  --metadata FILE        its first contents: a JSON object\n"
+	      "  --mmds-size-limit BYTES  its largest JSON text (default 51200)\n"
 	      "  --virtio-console       virtio-console (hvc0; with console=hvc0 in the\n"
 	      "                         command line it gets stdin)\n"
 	      "  --rng[=bw=SIZE/MS[/BURST],ops=SIZE/MS[/BURST]]  virtio-rng, fed from\n"
@@ -290,6 +301,21 @@ static int parse_uint(const char *s, const char *opt, uint64_t max, uint64_t *ou
 }
 
 /* A port for --test-exit-port: decimal or 0x hex, room for 4 bytes. */
+/* --mmds-size-limit: bytes, at least a few (an empty object's text) and
+ * at most 16 MiB (a bound on what the guest can make warden hold). */
+static int parse_mmds_limit(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v < 2 || v > (16ULL << 20))
+		return fail(ERR_USAGE, "--mmds-size-limit %s: expected bytes, 2 to 16777216", s);
+	*out = (size_t)v;
+	return 0;
+}
+
 static int parse_port(const char *s, int *port)
 {
 	char *end;
@@ -385,6 +411,21 @@ static int check_root_disk(const struct virtio_config *v)
 	return 0;
 }
 
+/* --mmds, --metadata and --mmds-size-limit serve the nets with mmds=on;
+ * through the API, PUT /mmds/config names them later. */
+static int check_mmds(const struct cli_options *o)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < o->virtio.nnets; i++)
+		any |= o->virtio.nets[i].mmds;
+	if (!any && !o->api_sock && !o->config_file && !o->restore &&
+	    (o->virtio.mmds_spec.version || o->metadata || o->mmds_size_limit))
+		return fail(ERR_USAGE, "%s: no --net has mmds=on, so the guest could not reach the metadata service",
+			    o->virtio.mmds_spec.version ? "--mmds" : o->metadata ? "--metadata" : "--mmds-size-limit");
+	return 0;
+}
+
 /* What a --restore may say itself: where the disks and taps are now,
  * what to report, snapshots again.  The rest is the snapshot's. */
 static bool restore_may_give(int c)
@@ -393,6 +434,7 @@ static bool restore_may_give(int c)
 	case OPT_DISK: case OPT_NET: case OPT_STATS: case OPT_STATS_INTERVAL: case OPT_STATS_TRACE:
 	case OPT_EXIT_TRACE: case OPT_ADVICE_COSTS: case OPT_VERBOSE: case OPT_SHUTDOWN_TIMEOUT:
 	case OPT_SNAPSHOT_DIR: case OPT_SNAPSHOT_THEN: case OPT_RESTORE: case OPT_HELP: case OPT_SECCOMP:
+	case OPT_METADATA:
 		return true;
 	default:
 		return false;
@@ -470,6 +512,15 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_RNG:
 			o->virtio.rng = true;
 			if (optarg && virtio_parse_rng(optarg, &o->virtio.rng_rate) < 0)
+				return -1;
+			break;
+		case OPT_MMDS:
+			if (virtio_parse_mmds(optarg, &o->virtio.mmds_spec) < 0)
+				return -1;
+			break;
+		case OPT_METADATA: o->metadata = optarg; break;
+		case OPT_MMDS_SIZE_LIMIT:
+			if (parse_mmds_limit(optarg, &o->mmds_size_limit) < 0)
 				return -1;
 			break;
 		case OPT_VSOCK:
@@ -585,7 +636,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		return fail(ERR_USAGE, "--test-device cannot be used with virtio devices");
 	if (o->test_device && o->prefault != PREFAULT_OFF)
 		return fail(ERR_USAGE, "--test-device cannot be used with --prefault");
-	if (check_iommu_edu(o) < 0)
+	if (check_iommu_edu(o) < 0 || check_mmds(o) < 0)
 		return -1;
 	return CLI_RUN;
 }
@@ -704,6 +755,7 @@ static bool api_may_set(int c)
 	switch (c) {
 	case OPT_KERNEL: case OPT_INITRD: case OPT_CMDLINE: case OPT_MEM: case OPT_CPUS: case OPT_DISK:
 	case OPT_NET: case OPT_RNG: case OPT_VSOCK: case OPT_API_SOCK: case OPT_CONFIG_FILE: case OPT_NO_API:
+	case OPT_MMDS: case OPT_METADATA:
 		return true;
 	default:
 		return false;
@@ -756,6 +808,7 @@ static void device_args(struct arg_list *l, const struct virtio_config *v)
 	static const char *const vhost[] = { [NET_VHOST_OFF] = "", [NET_VHOST_ON] = ",vhost=on",
 					     [NET_VHOST_AUTO] = ",vhost=auto" };
 	char q[48], rx[RATE_WORDS_MAX], tx[RATE_WORDS_MAX];
+	bool mmds = false;
 
 	for (unsigned i = 0; i < v->ndisks; i++) {
 		const struct disk_spec *d = &v->disks[i];
@@ -777,8 +830,18 @@ static void device_args(struct arg_list *l, const struct virtio_config *v)
 		rate_spec_words(rx, sizeof(rx), "rx-", &n->rx_rate);
 		rate_spec_words(tx, sizeof(tx), "tx-", &n->tx_rate);
 		arg_add(l, "--net");
-		arg_add(l, "tap=%s%s%s%s%s%s%s%s", n->tap, mac, n->id[0] ? ",id=" : "", n->id, q, vhost[n->vhost],
-			rx, tx);
+		arg_add(l, "tap=%s%s%s%s%s%s%s%s%s", n->tap, mac, n->id[0] ? ",id=" : "", n->id, q, vhost[n->vhost],
+			rx, tx, n->mmds ? ",mmds=on" : "");
+		mmds |= n->mmds;
+	}
+	/* The service's settings go into a snapshot, its data does not
+	 * (Firecracker's rule: a clone may need other data). */
+	if (mmds) {
+		uint32_t a = virtio_mmds_ipv4(v);
+
+		arg_add(l, "--mmds");
+		arg_add(l, "version=V%d,ipv4=%u.%u.%u.%u%s", v->mmds_spec.version == MMDS_V2 ? 2 : 1, a >> 24,
+			(a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff, v->mmds_spec.imds_compat ? ",imds-compat" : "");
 	}
 	if (v->rng && rate_spec_limits(&v->rng_rate)) {
 		rate_spec_words(rx, sizeof(rx), "", &v->rng_rate);

@@ -66,6 +66,8 @@ struct cli_options {
 	const char *config_file; /* --config-file FILE: the same JSON, boot at once */
 	bool no_api;             /* --no-api: no socket (needs --config-file) */
 	const char *instance_id; /* --id ID: Firecracker's instance id (GET /), or NULL */
+	const char *metadata;    /* --metadata FILE: the MMDS store's first contents */
+	size_t mmds_size_limit;  /* --mmds-size-limit (0: MMDS_DEFAULT_SIZE_LIMIT) */
 	/* Snapshots (docs/snapshot.md). */
 	const char *snapshot_dir; /* --snapshot-dir: SIGUSR2 writes DIR/state, DIR/memory */
 	bool snapshot_exit;       /* --snapshot-then exit (default resume) */

@@ -49,6 +49,8 @@
 #include "backends/tap.h"
 #include "backends/vhost_net.h"
 #include "core/vm.h"
+#include "mmds/mmds.h"
+#include "mmds/stack.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -103,6 +105,9 @@
 #define NET_MTU_FRAME (1500 + 18)
 #define NET_BUDGET 256            /* packets per direction per wake-up */
 #define RX_IOV_MAX 1023           /* UIO_MAXIOV, less one for bounce[] */
+/* The longest frame the metadata service takes from the guest: headers
+ * with options, and a whole request (a longer one is dropped). */
+#define MMDS_TX_MAX (14 + 60 + 60 + MMDS_HTTP_MAX_REQUEST)
 
 /* Receive buffers taken from the ring but not yet used, in ring order. */
 struct rx_slot {
@@ -162,6 +167,10 @@ struct net_dev {
 	/* rx-/tx-bw=, -ops= (Firecracker's rx_rate_limiter and
 	 * tx_rate_limiter): for every pair together; not with vhost. */
 	struct rate_limit rate[2]; /* [NET_RXQ], [NET_TXQ] */
+	/* mmds=on: frames for the metadata service go to its stack, not
+	 * the tap; its answers arrive on pair 0 (docs/mmds.md). */
+	struct mmds_stack *mmds;
+	uint8_t mmds_frame[NET_HDR_LEN + MMDS_TX_MAX]; /* a private copy of one */
 };
 
 /* virtio-net's own state in a snapshot, after the common part (queues,
@@ -321,6 +330,21 @@ static void iov_put(const struct iovec *iov, unsigned n, size_t off, const void 
 	}
 }
 
+/* Copy the first bytes of the buffers IOV[0..N) to DST, at most CAP:
+ * how many. */
+static size_t iov_get(const struct iovec *iov, unsigned n, void *dst, size_t cap)
+{
+	size_t got = 0;
+
+	for (unsigned i = 0; i < n && got < cap; i++) {
+		size_t k = iov[i].iov_len < cap - got ? iov[i].iov_len : cap - got;
+
+		memcpy((uint8_t *)dst + got, iov[i].iov_base, k);
+		got += k;
+	}
+	return got;
+}
+
 /* A packet of N bytes (header included) is in the held chains, filling
  * them in order: publish those it used, all at once, and say how many in
  * its header. */
@@ -411,6 +435,43 @@ static int rx_read(struct virtio_dev *vd, struct net *p)
 	return 1;
 }
 
+/* The metadata service's next frame, as if read from the tap (rx_read):
+ * into the held buffers, overflowing into bounce[].  1 if one was taken,
+ * 0 if none waits. */
+static int rx_mmds(struct virtio_dev *vd, struct net *p, struct mmds_stack *m)
+{
+	struct rx_held *h = &p->rx;
+	uint8_t frame[NET_HDR_LEN + MMDS_FRAME_MAX];
+	uint64_t cap = 0;
+	unsigned k = 0;
+	size_t n;
+
+	memset(frame, 0, NET_HDR_LEN); /* no offload: its checksums are whole */
+	n = mmds_stack_next(m, frame + NET_HDR_LEN, MMDS_FRAME_MAX);
+	if (!n)
+		return 0;
+	n += NET_HDR_LEN;
+	do
+		cap += h->slot[h->first + k++].len;
+	while (p->mergeable && k < h->n && cap < n);
+	if (n <= cap) {
+		iov_put(&h->iov[h->iov_first], h->iov_n, 0, frame, n);
+		rx_deliver(vd, p, n);
+		return 1;
+	}
+	if (!p->mergeable) {
+		virtio_count(&vd->counters.errors, 1);
+		log_debug("%s: dropped a %zu-byte MMDS frame (buffer: %llu bytes)", vd->name, n,
+			  (unsigned long long)cap);
+		return 1;
+	}
+	iov_put(&h->iov[h->iov_first], h->iov_n, 0, frame, cap);
+	memcpy(p->bounce, frame + cap, n - cap);
+	p->pending = n;
+	p->pending_head = cap;
+	return 1;
+}
+
 /* The driver has posted room for the pending packet: copy its tail from
  * bounce[] into the buffers after its head, and deliver it. */
 static void rx_complete(struct virtio_dev *vd, struct net *p)
@@ -467,6 +528,7 @@ static bool rx_tokens(struct virtio_dev *vd, struct net *p)
 /* One step of receiving: true if there may be more to do. */
 static bool rx_step(struct virtio_dev *vd, struct net *p)
 {
+	struct net_dev *d = dev_of(vd);
 	int st = rx_gather(vd, p);
 
 	if (st == RX_ERROR)
@@ -478,6 +540,8 @@ static bool rx_step(struct virtio_dev *vd, struct net *p)
 	if (!p->pending && !rx_tokens(vd, p))
 		return false;
 	rx_feed(vd, p);
+	if (!p->pending && p == d->pair[0] && d->mmds && mmds_stack_pending(d->mmds))
+		return rx_mmds(vd, p, d->mmds) > 0;
 	if (!p->pending)
 		return rx_read(vd, p) > 0;
 	if (p->rx.bytes >= p->pending) {
@@ -512,6 +576,23 @@ static void rx_pump(struct virtio_dev *vd, struct net *p)
 
 /* --- transmit --------------------------------------------------------------- */
 
+/* Is the popped chain a frame for the metadata service?  Then it goes to
+ * its stack, copied out first, and not to the tap. */
+static bool tx_mmds(struct virtio_dev *vd, struct net_dev *d, const struct virtq_chain *c)
+{
+	/* The headers decide (ARP: 14 + 28 bytes; IPv4: 14 + 20). */
+	size_t n = iov_get(c->iov, c->nout, d->mmds_frame, NET_HDR_LEN + 42);
+
+	if (!mmds_stack_wants(d->mmds, d->mmds_frame + NET_HDR_LEN, n - NET_HDR_LEN))
+		return false;
+	/* Cut short if longer than the copy: the stack sees a bad length. */
+	n = iov_get(c->iov, c->nout, d->mmds_frame, sizeof(d->mmds_frame));
+	mmds_stack_input(d->mmds, d->mmds_frame + NET_HDR_LEN, n - NET_HDR_LEN, now_ns() / 1000000);
+	virtio_count(&vd->counters.requests, 1);
+	virtio_count(&vd->counters.bytes, c->out_bytes - NET_HDR_LEN);
+	return true;
+}
+
 /* Send the popped chain: 0 when done with it (sent or dropped), 1 if the
  * tap has no room now. */
 static int tx_one(struct virtio_dev *vd, struct net *p)
@@ -525,6 +606,10 @@ static int tx_one(struct virtio_dev *vd, struct net *p)
 		virtio_count(&vd->counters.errors, 1);
 		log_debug("%s: dropped transmit chain %u (%llu readable bytes, %u writable parts)",
 			  vd->name, c->head, (unsigned long long)c->out_bytes, c->nin);
+		virtq_push(q, c->head, 0);
+		return 0;
+	}
+	if (dev_of(vd)->mmds && tx_mmds(vd, dev_of(vd), c)) {
 		virtq_push(q, c->head, 0);
 		return 0;
 	}
@@ -599,6 +684,9 @@ static void tx_pump(struct virtio_dev *vd, struct net *p)
 		p->tx_limited = true;
 	if (q->used_idx != used_before)
 		coal_done(vd, &p->coal[NET_TXQ], (uint16_t)(q->used_idx - used_before));
+	/* The metadata service answered: its frames go out on pair 0. */
+	if (dev_of(vd)->mmds && mmds_stack_pending(dev_of(vd)->mmds))
+		rx_pump(vd, dev_of(vd)->pair[0]);
 }
 
 /* --- the control queue -------------------------------------------------------- */
@@ -1225,6 +1313,7 @@ static void net_destroy(struct virtio_dev *vd)
 		pair_free(d->pair[i]);
 	rate_limit_destroy(&d->rate[NET_RXQ]);
 	rate_limit_destroy(&d->rate[NET_TXQ]);
+	mmds_stack_free(d->mmds);
 	free(d);
 	vd->priv = NULL;
 }
@@ -1305,7 +1394,8 @@ bad:
 	return NULL;
 }
 
-struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
+struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index, struct mmds *store,
+				     uint32_t ipv4)
 {
 	unsigned npairs = n->queues ? n->queues : 1;
 	bool created = false, again;
@@ -1315,6 +1405,8 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 	uint8_t mac[6];
 
 	want = n->vhost;
+	if (n->mmds && store)
+		want = NET_VHOST_OFF; /* auto: the metadata service is in warden's path */
 	vd = calloc(1, sizeof(*vd));
 	d = calloc(1, sizeof(*d));
 	if (!vd || !d) {
@@ -1342,6 +1434,11 @@ struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index)
 		}
 	}
 	if (vhost_setup(vd, d, npairs, want) < 0) {
+		net_destroy(vd);
+		free(vd);
+		return NULL;
+	}
+	if (n->mmds && store && !(d->mmds = mmds_stack_new(store, ipv4))) {
 		net_destroy(vd);
 		free(vd);
 		return NULL;

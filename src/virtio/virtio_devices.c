@@ -1,5 +1,6 @@
 #include "virtio/virtio_devices.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,11 +162,15 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 		} else if (strncmp(tok, "vhost=", 6) == 0) {
 			if (parse_vhost(tok + 6, &n->vhost) < 0)
 				r = fail(ERR_USAGE, "--net vhost=%s: expected on, off or auto", tok + 6);
+		} else if (strncmp(tok, "mmds=", 5) == 0) {
+			if (strcmp(tok + 5, "on") && strcmp(tok + 5, "off"))
+				r = fail(ERR_USAGE, "--net mmds=%s: expected on or off", tok + 5);
+			n->mmds = strcmp(tok + 5, "on") == 0;
 		} else if ((r = parse_poll(tok, "--net", &n->poll_us, &n->poll_max_us)) > 0 &&
 			   (r = rate_parse_word(tok, "--net", "rx-", &n->rx_rate)) > 0 &&
 			   (r = rate_parse_word(tok, "--net", "tx-", &n->tx_rate)) > 0) {
 			r = fail(ERR_USAGE, "--net: unknown option '%s' (tap=NAME, mac=MAC, id=NAME, queues=N, "
-				 "poll[=US], poll-max=US, vhost=on|off|auto, rx-bw=, rx-ops=, tx-bw=, tx-ops=SIZE/MS[/BURST])",
+				 "poll[=US], poll-max=US, vhost=on|off|auto, mmds=on|off, rx-bw=, rx-ops=, tx-bw=, tx-ops=SIZE/MS[/BURST])",
 				 tok);
 		}
 	}
@@ -178,10 +183,42 @@ int virtio_parse_net(const char *arg, struct net_spec *n)
 	if (r == 0 && n->vhost != NET_VHOST_OFF && n->poll_max_us)
 		r = fail(ERR_USAGE, "--net: poll-max= needs warden's own packet path, not vhost=%s",
 			 n->vhost == NET_VHOST_ON ? "on" : "auto");
+	/* The metadata service answers in warden's packet path. */
+	if (r == 0 && n->mmds && n->vhost == NET_VHOST_ON)
+		r = fail(ERR_USAGE, "--net: mmds=on needs warden's own packet path, not vhost=on");
 	/* vhost-net moves the packets in the kernel, past any limiter. */
 	if (r == 0 && n->vhost != NET_VHOST_OFF && (rate_spec_limits(&n->rx_rate) || rate_spec_limits(&n->tx_rate)))
 		r = fail(ERR_USAGE, "--net: rate limits (rx-/tx-bw=, -ops=) need warden's own packet path, not vhost=%s",
 			 n->vhost == NET_VHOST_ON ? "on" : "auto");
+	return r;
+}
+
+int virtio_parse_mmds(const char *arg, struct mmds_spec *m)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	struct in_addr a;
+	int r = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->version = MMDS_V1;
+	if (!copy)
+		return fail(ERR_HOST, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); r == 0 && tok; tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "version=V1") == 0 || strcmp(tok, "version=V2") == 0)
+			m->version = tok[9] == '2' ? MMDS_V2 : MMDS_V1;
+		else if (strcmp(tok, "imds-compat") == 0)
+			m->imds_compat = true;
+		else if (strncmp(tok, "ipv4=", 5) == 0 && inet_pton(AF_INET, tok + 5, &a) == 1)
+			m->ipv4 = ntohl(a.s_addr);
+		else
+			r = fail(ERR_USAGE, "--mmds: '%s' is not version=V1|V2, ipv4=A.B.C.D or imds-compat", tok);
+	}
+	free(copy);
+	/* Firecracker's rule: link-local, and not in the first or last /24
+	 * (RFC 3927 reserves them). */
+	if (r == 0 && m->ipv4 &&
+	    ((m->ipv4 >> 16) != 0xa9fe || ((m->ipv4 >> 8) & 0xff) == 0 || ((m->ipv4 >> 8) & 0xff) == 255))
+		r = fail(ERR_USAGE, "--mmds: ipv4= must be link-local, 169.254.1.0 to 169.254.254.255");
 	return r;
 }
 
@@ -317,7 +354,7 @@ int virtio_devices_create(struct vm *vm, const struct virtio_config *cfg, int *c
 	for (unsigned i = 0; r == 0 && i < cfg->ndisks; i++)
 		r = add(vm, &n, virtio_blk_create(&cfg->disks[i], i), cfg);
 	for (unsigned i = 0; r == 0 && i < cfg->nnets; i++)
-		r = add(vm, &n, virtio_net_create(&cfg->nets[i], i), cfg);
+		r = add(vm, &n, virtio_net_create(&cfg->nets[i], i, cfg->mmds, virtio_mmds_ipv4(cfg)), cfg);
 	if (r == 0 && cfg->console) {
 		struct virtio_dev *con = virtio_console_create(cfg->console_input);
 

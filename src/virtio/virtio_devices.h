@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mmds/mmds.h"
 #include "virtio/rate_limit.h"
 #include "virtio/virtio_dev.h"
 
@@ -48,6 +49,13 @@ enum net_vhost {
 	NET_VHOST_AUTO, /* vhost-net when the host has it, else warden */
 };
 
+/* --mmds version=V1|V2,ipv4=ADDR,imds-compat (PUT /mmds/config). */
+struct mmds_spec {
+	enum mmds_version version; /* 0 (no --mmds): V1 */
+	uint32_t ipv4;             /* host byte order; 0: MMDS_DEFAULT_IPV4 */
+	bool imds_compat;
+};
+
 struct net_spec {
 	char tap[16]; /* IFNAMSIZ */
 	uint8_t mac[6];
@@ -58,6 +66,7 @@ struct net_spec {
 	uint32_t poll_max_us; /* poll-max=US: the window adapts up to US (0: fixed) */
 	char id[65];      /* id=NAME: the API's iface_id (at most 64), so a snapshot keeps it */
 	struct rate_spec rx_rate, tx_rate; /* rx-bw=, rx-ops=, tx-bw=, tx-ops= (not with vhost) */
+	bool mmds;        /* mmds=on: the guest reaches the metadata service here (not with vhost) */
 };
 
 /* --vsock cid=N,uds=PATH (docs/vsock.md); cid 0: no vsock device. */
@@ -81,6 +90,11 @@ struct virtio_config {
 	bool rng;     /* virtio-rng */
 	struct rate_spec rng_rate; /* --rng bw=,ops= */
 	struct vsock_spec vsock; /* virtio-vsock, if vsock.cid */
+	/* The metadata service (docs/mmds.md): --mmds, or the API's PUT
+	 * /mmds/config; its store (made and freed by main) serves the nets
+	 * with mmds=on. */
+	struct mmds_spec mmds_spec;
+	struct mmds *mmds;
 	struct virtio_options opt;
 };
 
@@ -96,6 +110,13 @@ static inline bool virtio_config_has_devices(const struct virtio_config *c)
  * virtio/rate_limit.h; errors: ERR_USAGE). */
 int virtio_parse_disk(const char *arg, struct disk_spec *d);
 int virtio_parse_net(const char *arg, struct net_spec *n);
+/* --mmds "[version=V1|V2][,ipv4=A.B.C.D][,imds-compat]" (ERR_USAGE). */
+int virtio_parse_mmds(const char *arg, struct mmds_spec *m);
+/* Its address, the default if none was given. */
+static inline uint32_t virtio_mmds_ipv4(const struct virtio_config *c)
+{
+	return c->mmds_spec.ipv4 ? c->mmds_spec.ipv4 : MMDS_DEFAULT_IPV4;
+}
 /* --rng=bw=SIZE/MS[/BURST],ops=SIZE/MS[/BURST] (errors: ERR_USAGE). */
 int virtio_parse_rng(const char *arg, struct rate_spec *s);
 /* The checks that need the whole command line: queues=N of a disk or a
@@ -137,7 +158,9 @@ int virtio_disk_replace(struct vm *vm, unsigned index, const char *path);
  * "virtio-net1", "virtio-rng"); from any thread (ERR_USAGE: no such
  * device or limiter). */
 int virtio_rate_update(struct vm *vm, const char *device, unsigned which, const struct rate_update *u);
-struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index);
+/* STORE: the metadata service behind the device if N->mmds, at IPV4. */
+struct virtio_dev *virtio_net_create(const struct net_spec *n, unsigned index, struct mmds *store,
+				     uint32_t ipv4);
 /* INPUT: the console takes host input, written to virtio_console_input_fd. */
 struct virtio_dev *virtio_console_create(bool input);
 struct virtio_dev *virtio_rng_create(const struct rate_spec *rate);

@@ -4,13 +4,15 @@
  * the next NUL are the path, the rest is the body.  Every answer must be
  * 200/204, or 400 with a one-line fault_message.  /metrics and /logger
  * are left out: they open (and /logger redirects stderr to) the file the
- * body names. */
+ * body names.  The options carry an MMDS store, as main's do, so that
+ * /mmds and /mmds/config reach the store (one per input). */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "api/api_state.h"
 #include "fuzz.h"
+#include "mmds/mmds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,7 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, f.p, f.n);
 	text[f.n] = 0;
 	body = text + strlen(text) + (strlen(text) < f.n);
-	if (strstr(text, "/metrics") || strstr(text, "/logger") || !(a = api_create(&o, &hooks))) {
+	o.virtio.mmds = mmds_new(MMDS_DEFAULT_SIZE_LIMIT);
+	if (strstr(text, "/metrics") || strstr(text, "/logger") || !o.virtio.mmds || !(a = api_create(&o, &hooks))) {
+		mmds_free(o.virtio.mmds);
 		free(text);
 		return 0;
 	}
@@ -49,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	json_object_put(r.body);
 	api_destroy(a);
+	mmds_free(o.virtio.mmds);
 	free(text);
 	return 0;
 }

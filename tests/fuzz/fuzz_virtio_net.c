@@ -8,12 +8,15 @@
  * privileges), and the "tap" is one end of a datagram socket pair: each
  * datagram is a frame, with its virtio-net header, as a tap gives and
  * takes them.  The host side sends the input's host bytes as frames
- * (u16 length, then the frame) and reads what the guest sent. */
+ * (u16 length, then the frame) and reads what the guest sent.  The
+ * metadata service is on, so its ARP, IPv4, TCP and HTTP are fuzzed by
+ * the guest's frames too. */
 #include <errno.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "backends/tap.h"
+#include "mmds/mmds.h"
 #include "virtio_dev_fuzz.h"
 
 static int peer = -1;
@@ -55,11 +58,18 @@ int tap_set_offload(int fd, const char *name, unsigned flags)
 	return 0;
 }
 
+/* The metadata service is on (mmds=on): frames the guest sends to
+ * 169.254.169.254 reach its stack and HTTP server instead of the tap.
+ * One store for every input (a static: reachable, not a leak). */
 static struct virtio_dev *create(void)
 {
-	struct net_spec n = { .tap = "fuzz0" };
+	static const char data[] = "{\"latest\":{\"meta-data\":{\"ami-id\":\"ami-1\",\"n\":1}}}";
+	static struct mmds *store;
+	struct net_spec n = { .tap = "fuzz0", .mmds = true };
 
-	return virtio_net_create(&n, 0);
+	if (!store && (!(store = mmds_new(MMDS_DEFAULT_SIZE_LIMIT)) || mmds_put(store, data, strlen(data)) < 0))
+		abort();
+	return virtio_net_create(&n, 0, store, MMDS_DEFAULT_IPV4);
 }
 
 static void host(struct virtio_dev *vd, const uint8_t *p, size_t len)

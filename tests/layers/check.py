@@ -21,7 +21,7 @@ LAYERS = [
     ["util"],
     ["sandbox"],
     ["core"],
-    ["accounting", "backends", "boot", "console", "devices", "hypercall", "report", "snapshot"],
+    ["accounting", "backends", "boot", "console", "devices", "hypercall", "mmds", "report", "snapshot"],
     ["virtio"],
     ["lab"],
     ["cli"],

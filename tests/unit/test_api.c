@@ -4,6 +4,7 @@
 
 #include "api/api_state.h"
 #include "api/body.h"
+#include "mmds/mmds.h"
 #include "unit.h"
 
 static struct cli_options opts;
@@ -94,8 +95,8 @@ static int teardown(void **state)
 
 static void test_body_parse(void **state)
 {
-	static const char *const bad[] = { "", "{", "[1]", "3", "{} x", "{\"a\":}", "{\"a\":1,}",
-					   "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{}}}}}}}}}" };
+	static const char *const bad[] = { "", "{", "[1]", "3", "{} x", "{\"a\":}", "{\"a\":1,}" };
+	char deep[33 * 6 + 3] = "", ok[32 * 6 + 3] = "";
 	json_object *o;
 
 	(void)state;
@@ -104,6 +105,17 @@ static void test_body_parse(void **state)
 		if (o)
 			fail_msg("body_parse took '%s'", bad[i]);
 	}
+	/* Nesting: 32 objects deep is taken (a metadata store's), 33 not. */
+	for (int i = 0; i < 32; i++)
+		strcat(deep, "{\"a\":");
+	strcat(deep, "{}");
+	for (int i = 0; i < 32; i++)
+		strcat(deep, "}");
+	memcpy(ok, deep + 5, strlen(deep) - 6); /* one level less */
+	assert_null(body_parse(deep, strlen(deep)));
+	o = body_parse(ok, strlen(ok));
+	assert_non_null(o);
+	json_object_put(o);
 	o = body_parse("{\"a\": 1}\n", 9);
 	assert_non_null(o);
 	json_object_put(o);
@@ -294,8 +306,10 @@ static void test_state_rules(void **state)
 	/* Kata's interface: no-limit rate limiters, MMDS off (Firecracker 0.x). */
 	expect_status("PUT", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\", "
 		      "\"rx_rate_limiter\": {}, \"tx_rate_limiter\": {}, \"allow_mmds_requests\": false}", 204);
+	/* No store in this API: no MMDS through an interface either. */
 	expect_fault("PUT", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\", "
-		     "\"allow_mmds_requests\": true}", "no MMDS");
+		     "\"allow_mmds_requests\": true}", "/network-interfaces: MMDS is not available (allow_mmds_requests)");
+	assert_false(opts.virtio.nets[0].mmds);
 	expect_fault("PUT", "/network-interfaces/n2", "{\"iface_id\": \"n2\", \"host_dev_name\": \"tap0\"}", "in use");
 	expect_status("PUT", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\", "
 		      "\"tx_rate_limiter\": {\"ops\": {\"size\": 100, \"refill_time\": 1000}}}", 204);
@@ -314,6 +328,358 @@ static void test_state_rules(void **state)
 		     "unknown field 'host_dev_name'");
 }
 
+/* The MMDS endpoints: an API whose options carry a store, as main makes. */
+static struct mmds *store;
+
+static int setup_mmds(void **state)
+{
+	(void)state;
+	if (start_api(0) < 0 || !(store = mmds_new(MMDS_DEFAULT_SIZE_LIMIT)))
+		return -1;
+	opts.virtio.mmds = store;
+	return 0;
+}
+
+static int teardown_mmds(void **state)
+{
+	teardown(state);
+	mmds_free(store);
+	store = NULL;
+	return 0;
+}
+
+/* A 400 whose fault message is exactly MSG. */
+static void expect_fault_exact(const char *method, const char *path, const char *body, const char *want)
+{
+	char msg[600];
+	int st = req(method, path, body, msg, sizeof(msg));
+
+	if (st != 400 || strcmp(msg, want) != 0)
+		fail_msg("%s %s %s: %d \"%s\", wanted 400 with \"%s\"", method, path, body ? body : "", st, msg, want);
+}
+
+/* METHOD PATH BODY must answer 200: its JSON as compact text in OUT. */
+static void expect_json(const char *method, const char *path, const char *body, char *out, size_t len)
+{
+	struct api_response r;
+
+	api_route(api, method, path, body, body ? strlen(body) : 0, &r);
+	if (r.status != 200 || !r.body)
+		fail_msg("%s %s: %d, wanted 200 with a body", method, path, r.status);
+	snprintf(out, len, "%s",
+		 json_object_to_json_string_ext(r.body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(r.body);
+}
+
+/* GET /vm/config's "mmds-config", as compact text ("null" when absent). */
+static void vm_config_mmds(char *out, size_t len)
+{
+	char text[4096];
+	json_object *o, *m;
+
+	expect_json("GET", "/vm/config", NULL, text, sizeof(text));
+	o = json_tokener_parse(text);
+	assert_non_null(o);
+	if (!json_object_object_get_ex(o, "mmds-config", &m))
+		fail_msg("GET /vm/config has no mmds-config: %s", text);
+	snprintf(out, len, "%s", m ? json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN) : "null");
+	json_object_put(o);
+}
+
+static void add_ifaces(void)
+{
+	expect_status("PUT", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\"}", 204);
+	expect_status("PUT", "/network-interfaces/n2", "{\"iface_id\": \"n2\", \"host_dev_name\": \"tap1\"}", 204);
+}
+
+static void test_mmds_config(void **state)
+{
+	char m[1024];
+
+	(void)state;
+	add_ifaces();
+	vm_config_mmds(m, sizeof(m));
+	assert_string_equal(m, "null");
+	expect_status("PUT", "/mmds/config", "{\"network_interfaces\": [\"n2\"]}", 204);
+	assert_false(opts.virtio.nets[0].mmds);
+	assert_true(opts.virtio.nets[1].mmds);
+	assert_int_equal(opts.virtio.mmds_spec.version, MMDS_V1);
+	assert_int_equal(opts.virtio.mmds_spec.ipv4, 0);
+	assert_false(opts.virtio.mmds_spec.imds_compat);
+	vm_config_mmds(m, sizeof(m));
+	assert_string_equal(m, "{\"version\":\"V1\",\"network_interfaces\":[\"n2\"],\"ipv4_address\":\"169.254.169.254\","
+			       "\"imds_compat\":false}");
+	expect_status("PUT", "/mmds/config", "{\"network_interfaces\": [\"n1\", \"n2\"], \"version\": \"V2\", "
+		      "\"ipv4_address\": \"169.254.1.2\", \"imds_compat\": true}", 204);
+	assert_true(opts.virtio.nets[0].mmds);
+	assert_true(opts.virtio.nets[1].mmds);
+	assert_int_equal(opts.virtio.mmds_spec.version, MMDS_V2);
+	assert_int_equal(opts.virtio.mmds_spec.ipv4, 0xa9fe0102);
+	assert_int_equal(mmds_get_version(store), MMDS_V2);
+	assert_true(mmds_imds_compat(store));
+	vm_config_mmds(m, sizeof(m));
+	assert_string_equal(m, "{\"version\":\"V2\",\"network_interfaces\":[\"n1\",\"n2\"],\"ipv4_address\":\"169.254.1.2\","
+			       "\"imds_compat\":true}");
+	/* The interfaces not named lose it; null fields take the defaults. */
+	expect_status("PUT", "/mmds/config", "{\"network_interfaces\": [\"n1\"], \"version\": null, \"ipv4_address\": null}",
+		      204);
+	assert_true(opts.virtio.nets[0].mmds);
+	assert_false(opts.virtio.nets[1].mmds);
+	assert_int_equal(mmds_get_version(store), MMDS_V1);
+	assert_false(mmds_imds_compat(store));
+	vm_config_mmds(m, sizeof(m));
+	assert_string_equal(m, "{\"version\":\"V1\",\"network_interfaces\":[\"n1\"],\"ipv4_address\":\"169.254.169.254\","
+			       "\"imds_compat\":false}");
+}
+
+static void test_mmds_config_faults(void **state)
+{
+	static const struct { const char *body, *msg; } cases[] = {
+		{ "{\"network_interfaces\": []}",
+		  "The list of network interface IDs that allow forwarding MMDS requests is empty." },
+		{ "{\"network_interfaces\": [\"n1\", \"n9\"]}",
+		  "The list of network interface IDs provided contains at least one ID that does not correspond to any "
+		  "existing network interface." },
+		{ "{\"network_interfaces\": [\"n1\\u0000x\"]}",
+		  "The list of network interface IDs provided contains at least one ID that does not correspond to any "
+		  "existing network interface." },
+		{ "{\"network_interfaces\": [\"n1\", 1]}", "/mmds/config: network_interfaces[1] must be a string" },
+		{ "{\"network_interfaces\": \"n1\"}", "/mmds/config: field 'network_interfaces' must be an array" },
+		{ "{\"version\": \"V2\"}", "/mmds/config: missing field 'network_interfaces'" },
+		{ "{\"network_interfaces\": [\"n2\"], \"version\": \"V3\"}", "/mmds/config: version 'V3' is not V1 or V2" },
+		{ "{\"network_interfaces\": [\"n2\"], \"version\": \"v2\"}", "/mmds/config: version 'v2' is not V1 or V2" },
+		{ "{\"network_interfaces\": [\"n2\"], \"version\": 2}", "/mmds/config: field 'version' must be a string" },
+		{ "{\"network_interfaces\": [\"n2\"], \"ipv4_address\": \"10.0.0.1\"}", "The MMDS IPv4 address is not link local." },
+		{ "{\"network_interfaces\": [\"n2\"], \"ipv4_address\": \"169.254.0.9\"}", "The MMDS IPv4 address is not link local." },
+		{ "{\"network_interfaces\": [\"n2\"], \"ipv4_address\": \"169.254.255.9\"}",
+		  "The MMDS IPv4 address is not link local." },
+		{ "{\"network_interfaces\": [\"n2\"], \"ipv4_address\": \"169.254.169\"}",
+		  "/mmds/config: ipv4_address '169.254.169' is not an IPv4 address" },
+		{ "{\"network_interfaces\": [\"n2\"], \"ipv4_address\": \"169.254.1.01\"}",
+		  "/mmds/config: ipv4_address '169.254.1.01' is not an IPv4 address" },
+		{ "{\"network_interfaces\": [\"n2\"], \"imds_compat\": \"yes\"}", "/mmds/config: field 'imds_compat' must be a boolean" },
+		{ "{\"network_interfaces\": [\"n2\"], \"ipv4\": \"169.254.1.1\"}", "/mmds/config: unknown field 'ipv4'" },
+	};
+
+	(void)state;
+	add_ifaces();
+	expect_status("PUT", "/mmds/config", "{\"network_interfaces\": [\"n1\"], \"version\": \"V2\", "
+		      "\"ipv4_address\": \"169.254.1.1\"}", 204);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_fault_exact("PUT", "/mmds/config", cases[i].body, cases[i].msg);
+	/* A refused request changes nothing. */
+	assert_true(opts.virtio.nets[0].mmds);
+	assert_false(opts.virtio.nets[1].mmds);
+	assert_int_equal(opts.virtio.mmds_spec.version, MMDS_V2);
+	assert_int_equal(opts.virtio.mmds_spec.ipv4, 0xa9fe0101);
+	assert_int_equal(mmds_get_version(store), MMDS_V2);
+	/* Once started: the config no more, the data store still. */
+	api->phase = API_RUNNING;
+	expect_fault_exact("PUT", "/mmds/config", "{\"network_interfaces\": [\"n2\"]}",
+			   "The requested operation is not supported after starting the microVM.");
+	assert_false(opts.virtio.nets[1].mmds);
+	expect_status("PUT", "/mmds", "{\"a\": 1}", 204);
+	expect_status("PATCH", "/mmds", "{\"b\": 2}", 204);
+	expect_status("GET", "/mmds", NULL, 200);
+	api->phase = API_CONFIGURING;
+}
+
+/* Without a store (main makes one; a test may not): every MMDS endpoint
+ * says so. */
+static void test_mmds_unavailable(void **state)
+{
+	(void)state;
+	add_ifaces();
+	expect_fault_exact("PUT", "/mmds/config", "{\"network_interfaces\": [\"n1\"]}", "MMDS is not available");
+	expect_fault_exact("PUT", "/mmds", "{\"a\": 1}", "MMDS is not available");
+	expect_fault_exact("PATCH", "/mmds", "{\"a\": 1}", "MMDS is not available");
+	expect_fault_exact("GET", "/mmds", NULL, "MMDS is not available");
+	assert_false(opts.virtio.nets[0].mmds);
+}
+
+static void test_mmds_data(void **state)
+{
+	char out[1024], *big;
+	size_t n = MMDS_DEFAULT_SIZE_LIMIT + 64;
+
+	(void)state;
+	expect_json("GET", "/mmds", NULL, out, sizeof(out));
+	assert_string_equal(out, "{}");
+	expect_status("PUT", "/mmds", "{\"latest\": {\"meta-data\": {\"ami-id\": \"ami-1\", \"reservation-id\": \"r-1\"}}, "
+		      "\"url\": \"http://h/p\"}", 204);
+	expect_json("GET", "/mmds", NULL, out, sizeof(out));
+	assert_string_equal(out, "{\"latest\":{\"meta-data\":{\"ami-id\":\"ami-1\",\"reservation-id\":\"r-1\"}},"
+				 "\"url\":\"http://h/p\"}");
+	/* RFC 7396: null removes, objects merge, the rest replaces. */
+	expect_status("PATCH", "/mmds", "{\"latest\": {\"meta-data\": {\"ami-id\": null, \"hostname\": \"h\"}}, "
+		      "\"url\": [1, 2]}", 204);
+	expect_json("GET", "/mmds", NULL, out, sizeof(out));
+	assert_string_equal(out, "{\"latest\":{\"meta-data\":{\"reservation-id\":\"r-1\",\"hostname\":\"h\"}},"
+				 "\"url\":[1,2]}");
+	/* Not an object, not JSON, no body: refused, the store as it was. */
+	expect_fault_exact("PUT", "/mmds", "[1]", "the body must be a JSON object");
+	expect_fault_exact("PATCH", "/mmds", "\"x\"", "the body must be a JSON object");
+	expect_fault("PUT", "/mmds", "{\"a\": ", "the body is not valid JSON");
+	expect_fault_exact("PUT", "/mmds", NULL, "the request needs a JSON body");
+	/* The size limit counts the compact text: {"a":"..."} is 8 bytes more. */
+	big = malloc(n + 16);
+	assert_non_null(big);
+	snprintf(big, n + 16, "{\"a\":\"%0*d\"}", MMDS_DEFAULT_SIZE_LIMIT - 8 + 1, 0);
+	expect_fault_exact("PUT", "/mmds", big, "/mmds: the data store would be 51201 bytes, above its limit of 51200");
+	/* merged into the store's 76 bytes: its 51201, 1 for a comma, not 2 braces */
+	expect_fault_exact("PATCH", "/mmds", big, "/mmds: the data store would be 51276 bytes, above its limit of 51200");
+	expect_json("GET", "/mmds", NULL, out, sizeof(out));
+	assert_string_equal(out, "{\"latest\":{\"meta-data\":{\"reservation-id\":\"r-1\",\"hostname\":\"h\"}},"
+				 "\"url\":[1,2]}");
+	/* At the limit exactly (white space in the body does not count). */
+	snprintf(big, n + 16, "{ \"a\" : \"%0*d\" }", MMDS_DEFAULT_SIZE_LIMIT - 8, 0);
+	expect_status("PUT", "/mmds", big, 204);
+	/* A patch whose result would be over it. */
+	expect_fault_exact("PATCH", "/mmds", "{\"b\": 1}", "/mmds: the data store would be 51206 bytes, above its limit of 51200");
+	expect_status("PUT", "/mmds", "{\"b\": 1}", 204);
+	expect_json("GET", "/mmds", NULL, out, sizeof(out));
+	assert_string_equal(out, "{\"b\":1}");
+	free(big);
+}
+
+/* PUT /mmds and PUT /mmds/config count in one key, put_api_requests'
+ * mmds_count (Firecracker's); no key goes missing or twice. */
+static void test_mmds_metrics(void **state)
+{
+	char path[] = "/tmp/warden-test-metrics.XXXXXX", body[128], line[16384];
+	json_object *o, *g, *v;
+	int fd = mkstemp(path);
+	ssize_t got;
+
+	(void)state;
+	assert_true(fd >= 0);
+	snprintf(body, sizeof(body), "{\"metrics_path\": \"%s\"}", path);
+	expect_status("PUT", "/metrics", body, 204);
+	expect_status("PUT", "/mmds", "{\"a\": 1}", 204);
+	expect_status("PUT", "/mmds", "{\"a\": 2}", 204);
+	expect_status("PUT", "/mmds/config", "{\"network_interfaces\": []}", 400);
+	expect_status("PATCH", "/mmds", "{\"b\": 1}", 204);
+	expect_status("GET", "/mmds", NULL, 200);
+	expect_status("PUT", "/actions", "{\"action_type\": \"FlushMetrics\"}", 204);
+	got = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	unlink(path);
+	assert_true(got > 0);
+	line[got] = 0;
+	o = json_tokener_parse(line);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "put_api_requests", &g));
+	assert_true(json_object_object_get_ex(g, "mmds_count", &v));
+	assert_int_equal(json_object_get_int64(v), 3);
+	assert_true(json_object_object_get_ex(g, "mmds_fails", &v));
+	assert_int_equal(json_object_get_int64(v), 1);
+	assert_true(json_object_object_get_ex(g, "metrics_count", &v));
+	assert_int_equal(json_object_get_int64(v), 1);
+	assert_true(json_object_object_get_ex(g, "network_count", &v));
+	/* PUT: the 11 keys it had, and mmds (one pair for two routes). */
+	assert_int_equal(json_object_object_length(g), 2 * 12);
+	assert_true(json_object_object_get_ex(o, "patch_api_requests", &g));
+	assert_true(json_object_object_get_ex(g, "mmds_count", &v));
+	assert_int_equal(json_object_get_int64(v), 1);
+	assert_int_equal(json_object_object_length(g), 2 * 4);
+	assert_true(json_object_object_get_ex(o, "get_api_requests", &g));
+	assert_true(json_object_object_get_ex(g, "mmds_count", &v));
+	assert_int_equal(json_object_get_int64(v), 1);
+	assert_int_equal(json_object_object_length(g), 2 * 7);
+	json_object_put(o);
+}
+
+/* FILE's text as a --config-file for a fresh API with the store. */
+static int load_config(const char *text)
+{
+	char *path = u_write_temp((const uint8_t *)text, strlen(text)), saved[64];
+	int r;
+
+	snprintf(saved, sizeof(saved), "%s", path);
+	teardown(NULL);
+	assert_int_equal(start_api(0), 0);
+	opts.virtio.mmds = store;
+	r = api_load_config(api, saved);
+	unlink(saved);
+	return r;
+}
+
+static void test_mmds_config_file(void **state)
+{
+	static const uint8_t kernel[16] = { 0 };
+	char kpath[64], text[1024], vmc[4096], m[512];
+
+	(void)state;
+	snprintf(kpath, sizeof(kpath), "%s", u_write_temp(kernel, sizeof(kernel)));
+	/* mmds-config first in the file: still applied after the interfaces. */
+	snprintf(text, sizeof(text), "{\"mmds-config\": {\"network_interfaces\": [\"n2\"], \"version\": \"V2\"}, "
+		 "\"boot-source\": {\"kernel_image_path\": \"%s\"}, \"network-interfaces\": [{\"iface_id\": \"n1\", "
+		 "\"host_dev_name\": \"tap0\"}, {\"iface_id\": \"n2\", \"host_dev_name\": \"tap1\"}]}", kpath);
+	assert_int_equal(load_config(text), 0);
+	assert_false(opts.virtio.nets[0].mmds);
+	assert_true(opts.virtio.nets[1].mmds);
+	assert_int_equal(mmds_get_version(store), MMDS_V2);
+	/* GET /vm/config's answer, as a file, configures the same. */
+	expect_json("GET", "/vm/config", NULL, vmc, sizeof(vmc));
+	mmds_set_version(store, MMDS_V1, false);
+	assert_int_equal(load_config(vmc), 0);
+	assert_false(opts.virtio.nets[0].mmds);
+	assert_true(opts.virtio.nets[1].mmds);
+	assert_int_equal(mmds_get_version(store), MMDS_V2);
+	vm_config_mmds(m, sizeof(m));
+	assert_string_equal(m, "{\"version\":\"V2\",\"network_interfaces\":[\"n2\"],\"ipv4_address\":\"169.254.169.254\","
+			       "\"imds_compat\":false}");
+	/* null: none. */
+	snprintf(text, sizeof(text), "{\"mmds-config\": null, \"boot-source\": {\"kernel_image_path\": \"%s\"}, "
+		 "\"network-interfaces\": [{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\"}]}", kpath);
+	assert_int_equal(load_config(text), 0);
+	assert_false(opts.virtio.nets[0].mmds);
+	/* Refused as PUT /mmds/config refuses it. */
+	snprintf(text, sizeof(text), "{\"mmds-config\": {\"network_interfaces\": [\"n3\"]}, \"boot-source\": "
+		 "{\"kernel_image_path\": \"%s\"}, \"network-interfaces\": [{\"iface_id\": \"n1\", \"host_dev_name\": "
+		 "\"tap0\"}]}", kpath);
+	assert_user_error(load_config(text), "mmds-config: The list of network interface IDs provided contains at least "
+			  "one ID that does not correspond to any existing network interface.");
+	snprintf(text, sizeof(text), "{\"mmds-config\": {\"network_interfaces\": [\"n1\"]}, \"boot-source\": "
+		 "{\"kernel_image_path\": \"%s\"}}", kpath);
+	assert_user_error(load_config(text), "mmds-config: The list of network interface IDs provided");
+	unlink(kpath);
+}
+
+/* allow_mmds_requests (Firecracker 0.x) sets an interface's flag; a PUT
+ * that replaces an interface without it keeps the flag. */
+static void test_mmds_iface_flag(void **state)
+{
+	char m[512];
+
+	(void)state;
+	expect_status("PUT", "/network-interfaces/n1", "{\"iface_id\": \"n1\", \"host_dev_name\": \"tap0\", "
+		      "\"allow_mmds_requests\": true}", 204);
+	expect_status("PUT", "/network-interfaces/n2", "{\"iface_id\": \"n2\", \"host_dev_name\": \"tap1\"}", 204);
+	assert_true(opts.virtio.nets[0].mmds);
+	assert_false(opts.virtio.nets[1].mmds);
+	vm_config_mmds(m, sizeof(m));
+	assert_string_equal(m, "{\"version\":\"V1\",\"network_interfaces\":[\"n1\"],\"ipv4_address\":\"169.254.169.254\","
+			       "\"imds_compat\":false}");
+	expect_status("PUT", "/mmds/config", "{\"network_interfaces\": [\"n2\"]}", 204);
+	assert_false(opts.virtio.nets[0].mmds);
+	assert_true(opts.virtio.nets[1].mmds);
+	/* Replaced (a new tap): the flag stays. */
+	expect_status("PUT", "/network-interfaces/n2", "{\"iface_id\": \"n2\", \"host_dev_name\": \"tap2\", "
+		      "\"guest_mac\": \"02:00:00:00:00:02\"}", 204);
+	assert_string_equal(opts.virtio.nets[1].tap, "tap2");
+	assert_true(opts.virtio.nets[1].mmds);
+	assert_int_equal(opts.virtio.nnets, 2);
+	/* A refused replacement leaves it too; an explicit false clears it. */
+	expect_fault("PUT", "/network-interfaces/n2", "{\"iface_id\": \"n2\", \"host_dev_name\": \"tap0\"}", "in use");
+	assert_true(opts.virtio.nets[1].mmds);
+	expect_status("PUT", "/network-interfaces/n2", "{\"iface_id\": \"n2\", \"host_dev_name\": \"tap2\", "
+		      "\"allow_mmds_requests\": false}", 204);
+	assert_false(opts.virtio.nets[1].mmds);
+	vm_config_mmds(m, sizeof(m));
+	assert_string_equal(m, "null");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +690,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drives, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_disk, setup_cli_disk, teardown),
+		cmocka_unit_test_setup_teardown(test_mmds_config, setup_mmds, teardown_mmds),
+		cmocka_unit_test_setup_teardown(test_mmds_config_faults, setup_mmds, teardown_mmds),
+		cmocka_unit_test_setup_teardown(test_mmds_unavailable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmds_data, setup_mmds, teardown_mmds),
+		cmocka_unit_test_setup_teardown(test_mmds_metrics, setup_mmds, teardown_mmds),
+		cmocka_unit_test_setup_teardown(test_mmds_config_file, setup_mmds, teardown_mmds),
+		cmocka_unit_test_setup_teardown(test_mmds_iface_flag, setup_mmds, teardown_mmds),
 	};
 
 	return cmocka_run_group_tests_name("api", tests, NULL, NULL);

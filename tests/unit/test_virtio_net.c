@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "core/guest_mem.h"
+#include "mmds/mmds.h"
+#include "mmds/stack.h"
 #include "core/vm.h"
 #include "virtio/virtio_devices.h"
 #include "unit.h"
@@ -49,6 +51,7 @@
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 static bool have_netns;
+static struct mmds *dev_store; /* mmds=on for the next dev_up(), with this store */
 static uint32_t dev_poll_us; /* poll=US for the next dev_up() */
 static unsigned dev_queues;   /* queues=N for the next dev_up() */
 
@@ -246,7 +249,8 @@ static void dev_up(uint64_t features)
 	D.vm.mem = D.mem;
 	D.bump = 0x100000;
 	D.udp = -1;
-	vd = D.vd = virtio_net_create(&spec, 0);
+	spec.mmds = dev_store != NULL;
+	vd = D.vd = virtio_net_create(&spec, 0, dev_store, MMDS_DEFAULT_IPV4);
 	assert_non_null(vd);
 	vt_attach(vd, &D.vm, &D.irq_fd);
 	host_net_up();
@@ -816,7 +820,7 @@ static void test_rx_readable_buffer_fails_device(void **state)
 static void mac_of(unsigned index, uint8_t mac[6])
 {
 	struct net_spec spec = { .tap = TAP };
-	struct virtio_dev *vd = virtio_net_create(&spec, index);
+	struct virtio_dev *vd = virtio_net_create(&spec, index, NULL, 0);
 
 	assert_non_null(vd);
 	memcpy(mac, vd->config, 6);
@@ -849,18 +853,18 @@ static void test_open_errors(void **state)
 	if (!have_netns)
 		u_skip("needs root: a network namespace and /dev/net/tun");
 	err_clear();
-	assert_null(virtio_net_create(&lo, 0));
+	assert_null(virtio_net_create(&lo, 0, NULL, 0));
 	assert_int_equal(err_class(), ERR_USAGE);
 	assert_contains(err_msg(), "not a tap");
-	first = virtio_net_create(&t, 0);
+	first = virtio_net_create(&t, 0, NULL, 0);
 	assert_non_null(first);
 	err_clear();
-	assert_null(virtio_net_create(&t, 1));
+	assert_null(virtio_net_create(&t, 1, NULL, 0));
 	assert_int_equal(err_class(), ERR_USAGE);
 	assert_contains(err_msg(), "in use");
 	/* queues=2 wants a multi-queue tap: this one is not. */
 	err_clear();
-	assert_null(virtio_net_create(&mq, 1));
+	assert_null(virtio_net_create(&mq, 1, NULL, 0));
 	assert_int_equal(err_class(), ERR_USAGE);
 	assert_contains(err_msg(), "is not a multi-queue tap");
 	first->ops->destroy(first);
@@ -909,7 +913,7 @@ static void test_snapshot_pause_save_restore(void **state)
 	memcpy(spec.mac, guest_mac, 6);
 	assert_int_equal(gmem_map(&D.mem, 4 * GMEM_MIB), 0);
 	D.vm.mem = D.mem;
-	b = virtio_net_create(&spec, 0);
+	b = virtio_net_create(&spec, 0, NULL, 0);
 	assert_non_null(b);
 	vt_attach(b, &D.vm, &irq);
 	assert_int_equal(virtio_dev_restore(b, saved, (size_t)n), 0);
@@ -925,6 +929,143 @@ static void test_snapshot_pause_save_restore(void **state)
 	assert_contains(err_msg(), "control state is");
 	vt_detach(b, irq);
 	gmem_unmap(&D.mem);
+}
+
+/* --- the metadata service (mmds=on) ---------------------------------------- */
+
+/* Frames the host received on the tap: /proc/net/dev (this network
+ * namespace's; /sys shows the namespace that mounted it). */
+static uint64_t tap_rx_packets(void)
+{
+	char line[512];
+	unsigned long long bytes, packets;
+	bool found = false;
+	FILE *f = fopen("/proc/net/dev", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " " TAP ": %llu %llu", &bytes, &packets) == 2) {
+			found = true;
+			break;
+		}
+	fclose(f);
+	assert_true(found);
+	return packets;
+}
+
+/* The guest sends the Ethernet frame F[0..N) (a zero virtio-net header
+ * before it). */
+static void tx_raw(const uint8_t *f, size_t n)
+{
+	uint64_t h = galloc(HDR), b = galloc(n);
+	uint16_t head;
+
+	memset(gp(h, HDR), 0, HDR);
+	memcpy(gp(b, n), f, n);
+	head = add_desc(TXQ, h, HDR, VIRTQ_DESC_F_NEXT);
+	add_desc(TXQ, b, (uint32_t)n, 0);
+	post(TXQ, head);
+	kick(TXQ);
+}
+
+/* A frame of the guest's to 169.254.169.254:80, FLAGS, DATA. */
+static size_t mmds_tcp(uint8_t *f, uint32_t seq, uint32_t ack, uint8_t flags, const char *data)
+{
+	static const uint8_t mmds_mac[6] = MMDS_MAC;
+	uint8_t *ip = f + 14, *t = ip + 20;
+	size_t len = data ? strlen(data) : 0;
+
+	memcpy(f, mmds_mac, 6);
+	memcpy(f + 6, guest_mac, 6);
+	f[12] = 0x08;
+	f[13] = 0;
+	memset(ip, 0, 40);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((40 + len) >> 8);
+	ip[3] = (uint8_t)(40 + len);
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, (uint8_t[]){ 169, 254, 0, 2 }, 4);
+	memcpy(ip + 16, (uint8_t[]){ 169, 254, 169, 254 }, 4);
+	t[0] = 0x9c; /* port 40000 */
+	t[1] = 0x40;
+	t[3] = 80;
+	u_wr32(t + 4, htonl(seq));
+	u_wr32(t + 8, htonl(ack));
+	t[12] = 0x50;
+	t[13] = flags;
+	t[14] = t[15] = 0xff;
+	if (len)
+		memcpy(t + 20, data, len);
+	return 54 + len;
+}
+
+/* With mmds=on, the guest's frames for the metadata service are answered
+ * by warden on the receive queue and never reach the tap; the host's
+ * other traffic still flows. */
+static void test_mmds_answers_in_warden(void **state)
+{
+	static const char data[] = "{\"latest\":{\"meta-data\":{\"ami-id\":\"ami-7\"}}}";
+	static const char req[] = "GET /latest/meta-data/ami-id HTTP/1.1\r\n\r\n";
+	uint8_t f[256], *r;
+	uint64_t tap_before;
+	uint32_t iss;
+	char text[600] = "";
+	size_t n;
+
+	(void)state;
+	if (!have_netns)
+		u_skip("needs root: a network namespace and /dev/net/tun");
+	dev_store = mmds_new(MMDS_DEFAULT_SIZE_LIMIT);
+	assert_non_null(dev_store);
+	assert_int_equal(mmds_put(dev_store, data, strlen(data)), 0);
+	dev_up(F_GUEST_CSUM | F_MRG_RXBUF);
+	tap_before = tap_rx_packets();
+	rx_post(QSIZE, 2048);
+
+	/* ARP: who has 169.254.169.254? */
+	memset(f, 0xff, 6);
+	memcpy(f + 6, guest_mac, 6);
+	memcpy(f + 12, (uint8_t[]){ 8, 6, 0, 1, 8, 0, 6, 4, 0, 1 }, 10);
+	memcpy(f + 22, guest_mac, 6);
+	memcpy(f + 28, (uint8_t[]){ 169, 254, 0, 2, 0, 0, 0, 0, 0, 0, 169, 254, 169, 254 }, 14);
+	tx_raw(f, 42);
+	wait_used(TXQ, 1);
+	wait_used(RXQ, 1);
+	r = gp(D.rx_buf[0], HDR + 42);
+	assert_int_equal(used(RXQ)->ring[0].len, HDR + 42);
+	assert_memory_equal(r + HDR, guest_mac, 6);
+	assert_int_equal(r[HDR + 21], 2); /* an ARP reply */
+
+	/* TCP: SYN, SYN-ACK, the request, its answer. */
+	tx_raw(f, mmds_tcp(f, 100, 0, 0x02, NULL));
+	wait_used(RXQ, 2);
+	r = gp(D.rx_buf[1], HDR + 54);
+	assert_int_equal(r[HDR + 47], 0x12);
+	iss = ntohl(u_rd32(r + HDR + 38));
+	tx_raw(f, mmds_tcp(f, 101, iss + 1, 0x18, req));
+	wait_used(RXQ, 4); /* the ACK, the answer */
+	n = used(RXQ)->ring[3].len - HDR - 54;
+	assert_true(n < sizeof(text));
+	memcpy(text, gp(D.rx_buf[3] + HDR + 54, n), n);
+	assert_contains(text, "HTTP/1.1 200");
+	assert_contains(text, "\r\n\r\nami-7");
+	assert_int_equal(tap_rx_packets(), tap_before); /* none went to the host */
+	assert_int_equal(counter(&D.vd->counters.errors), 0);
+
+	/* Other frames still go to the tap. */
+	tx_post("to the host", 11);
+	kick(TXQ);
+	wait_used(TXQ, 4);
+	assert_int_equal(tap_rx_packets(), tap_before + 1);
+}
+
+static int mmds_down(void **state)
+{
+	dev_down(state);
+	mmds_free(dev_store);
+	dev_store = NULL;
+	return 0;
 }
 
 /* A network namespace of our own: the tap and its addresses stay in it. */
@@ -960,6 +1101,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_default_mac, dev_down),
 		cmocka_unit_test_teardown(test_open_errors, dev_down),
 		cmocka_unit_test_teardown(test_snapshot_pause_save_restore, dev_down),
+		cmocka_unit_test_teardown(test_mmds_answers_in_warden, mmds_down),
 	};
 
 	have_netns = private_netns();
