@@ -127,7 +127,39 @@ def net_seeds():
         r.put(0x2000, frame())
         r.chain(tx, [(0, 0x2000, NET_HDR, F_NEXT, 1), (1, 0x2000 + NET_HDR, 60, 0, 0)], [0])
         f = frame()
-        put("virtio_net", name, dev_input(feat, 2, r, struct.pack("<H", len(f)) + f, rounds=2))
+        # Three queues: the pair and the control queue.
+        put("virtio_net", name, dev_input(feat, 3, r, struct.pack("<H", len(f)) + f, rounds=2))
+
+
+def mmds_frames():
+    """The guest's ARP request for 169.254.169.254, its SYN to port 80, a
+    GET on no connection: the metadata service's stack (mmds=on)."""
+    gmac, mmac, gip, mip = bytes([2, 0, 0, 0, 0, 1]), bytes([6, 1, 0x23, 0x45, 0x67, 1]), \
+        bytes([169, 254, 0, 2]), bytes([169, 254, 169, 254])
+    arp = bytes([0xff] * 6) + gmac + b"\x08\x06" + struct.pack(">HHBBH", 1, 0x0800, 6, 4, 1) + gmac + gip + \
+        bytes(6) + mip
+
+    def tcp(flags, data=b"", opts=b""):
+        t = struct.pack(">HHIIBBHHH", 40000, 80, 1000, 0, (20 + len(opts)) // 4 << 4, flags, 65535, 0, 0)
+        ip = struct.pack(">BBHHHBBH", 0x45, 0, 20 + len(t) + len(opts) + len(data), 0, 0x4000, 64, 6, 0) + gip + mip
+        return mmac + gmac + b"\x08\x00" + ip + t + opts + data
+    return [arp, tcp(0x02, opts=b"\x02\x04\x05\xb4"),
+            tcp(0x18, b"GET /latest/meta-data HTTP/1.1\r\nAccept: application/json\r\n\r\n")]
+
+
+def mmds_seeds():
+    rx, tx, ctrl = rings([8, 8, 8])
+    for name, feat in (("mmds-one-chain", 0), ("mmds-mergeable", 1 << 15)):
+        r = Ram(0x8000)
+        r.chain(rx, [(i, 0x1000 + 0x600 * i, 1526, F_WRITE, 0) for i in range(6)], list(range(6)))
+        descs, heads, at = [], [], 0x4000
+        for k, f in enumerate(mmds_frames()):
+            r.put(at, bytes(NET_HDR) + f)
+            descs += [(2 * k, at, NET_HDR, F_NEXT, 2 * k + 1), (2 * k + 1, at + NET_HDR, len(f), 0, 0)]
+            heads.append(2 * k)
+            at += 0x200
+        r.chain(tx, descs, heads)
+        put("virtio_net", name, dev_input(feat, 3, r, rounds=3))
 
 
 def console_seeds():
@@ -619,6 +651,7 @@ if __name__ == "__main__":
     virtqueue_seeds()
     blk_seeds()
     net_seeds()
+    mmds_seeds()
     console_seeds()
     rng_seeds()
     restore_seeds()
