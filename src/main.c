@@ -506,6 +506,11 @@ static int snapshot_options(struct cli_options *o, const struct cli_options *use
 	 * rule: a clone may need its own); its settings are. */
 	o->metadata = u.metadata;
 	o->virtio.mmds = u.virtio.mmds;
+	/* A store made before the snapshot was chosen (the API's) takes its
+	 * settings. */
+	if (o->virtio.mmds)
+		mmds_set_version(o->virtio.mmds, o->virtio.mmds_spec.version == MMDS_V2 ? MMDS_V2 : MMDS_V1,
+				 o->virtio.mmds_spec.imds_compat);
 	o->prefault = PREFAULT_OFF; /* the memory file is read as the guest touches it */
 	restore_pending = true;
 	return 0;

@@ -13,6 +13,7 @@
 
 #include "api/api_state.h"
 #include "core/vm.h"
+#include "mmds/mmds.h"
 #include "util/error.h"
 #include "util/thread.h"
 #include "sandbox/seccomp.h"
@@ -121,6 +122,19 @@ static void add_devices(json_object *line, struct api *a)
 	}
 }
 
+/* mmds: the metadata service's counts since the last line (Firecracker's
+ * group and names; all 0 without a store). */
+static void add_mmds(json_object *line, struct api *a)
+{
+	json_object *o = json_object_new_object();
+	uint64_t v[MMDS_NCOUNTERS];
+
+	mmds_metrics_take(a->o->virtio.mmds, v);
+	for (unsigned c = 0; c < MMDS_NCOUNTERS; c++)
+		add_u64(o, mmds_counter_names[c], v[c]);
+	json_object_object_add(line, "mmds", o);
+}
+
 /* warden_exits: exits that reached warden by reason, every named reason. */
 static void add_exits(json_object *line, struct api *a)
 {
@@ -156,6 +170,7 @@ static json_object *metrics_line(struct api *a)
 	json_object_object_add(line, "api_server", srv);
 	add_requests(line, &a->metrics);
 	add_devices(line, a);
+	add_mmds(line, a);
 	add_exits(line, a);
 	return line;
 }

@@ -374,6 +374,18 @@ static int check_token(struct mmds *m, const struct request *q, uint64_t now_ms,
 	return 0;
 }
 
+/* GETs without a valid token, whichever the version: what V1's users
+ * would lose with V2 (Firecracker's rx_no_token, rx_invalid_token). */
+static void count_token(struct mmds *m, const struct request *q, uint64_t now_ms)
+{
+	const struct hval *h = either(&q->token, &q->aws_token);
+
+	if (!h)
+		mmds_count(m, MMDS_RX_NO_TOKEN, 1);
+	else if (h->too_long || !mmds_token_valid(m, h->s, h->len, now_ms))
+		mmds_count(m, MMDS_RX_INVALID_TOKEN, 1);
+}
+
 /* GET PATH: the value there, as JSON or IMDS text. */
 static int serve_get(struct mmds *m, struct request *q, uint64_t now_ms, struct mmds_reply *r)
 {
@@ -384,6 +396,7 @@ static int serve_get(struct mmds *m, struct request *q, uint64_t now_ms, struct 
 	char *text;
 	int rc;
 
+	count_token(m, q, now_ms);
 	if (mmds_get_version(m) == MMDS_V2 && (rc = check_token(m, q, now_ms, r)))
 		return rc;
 	/* "/a/b/" is the pointer "/a/b", and "/" is "" (the whole store);

@@ -62,6 +62,27 @@ int mmds_patch(struct mmds *m, const char *json, size_t len);
  * NULL if out of memory). */
 char *mmds_get(struct mmds *m);
 
+/* Firecracker's "mmds" metrics group: counted by the stack (stack.c)
+ * and the HTTP server, taken by the API's metrics lines (each take
+ * resets them, Firecracker's convention).  Atomic: any thread. */
+enum mmds_counter {
+	MMDS_RX_ACCEPTED,          /* guest frames the service took */
+	MMDS_RX_ACCEPTED_ERR,      /* ... and could not use (malformed, out of order, queue full) */
+	MMDS_RX_COUNT,             /* HTTP requests answered */
+	MMDS_RX_NO_TOKEN,          /* GETs without a session token */
+	MMDS_RX_INVALID_TOKEN,     /* GETs with a token that is not (or no longer) valid */
+	MMDS_TX_FRAMES,            /* frames to the guest */
+	MMDS_TX_BYTES,             /* their bytes */
+	MMDS_CONNECTIONS_CREATED,
+	MMDS_CONNECTIONS_DESTROYED,
+	MMDS_NCOUNTERS
+};
+/* Firecracker's names for them. */
+extern const char *const mmds_counter_names[MMDS_NCOUNTERS];
+void mmds_count(struct mmds *m, enum mmds_counter c, uint64_t n);
+/* The counts since the last take, into OUT; they start again at 0. */
+void mmds_metrics_take(struct mmds *m, uint64_t out[MMDS_NCOUNTERS]);
+
 /* What the guest's HTTP connection gets for its next request. */
 struct mmds_reply {
 	char *data;      /* the whole response: status line, headers, body (malloc'd) */

@@ -129,6 +129,13 @@ static bool seq_le(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) <= 0;
 }
 
+/* A guest frame the service could not use. */
+static void drop(struct mmds_stack *s)
+{
+	s->c.dropped++;
+	mmds_count(s->store, MMDS_RX_ACCEPTED_ERR, 1);
+}
+
 /* --- frames to the guest ---------------------------------------------------- */
 
 /* A slot at the queue's end, or NULL if the guest is that far behind. */
@@ -144,6 +151,8 @@ static void out_commit(struct mmds_stack *s, size_t len)
 	s->out[(s->out_first + s->out_n) % MMDS_OUT_FRAMES].len = (uint16_t)len;
 	s->out_n++;
 	s->c.tx_frames++;
+	mmds_count(s->store, MMDS_TX_FRAMES, 1);
+	mmds_count(s->store, MMDS_TX_BYTES, len);
 }
 
 static void eth_header(const struct mmds_stack *s, uint8_t *f, const uint8_t dst[6], uint16_t type)
@@ -212,7 +221,8 @@ static bool send_ack(struct mmds_stack *s, const struct conn *c)
 
 static void conn_free(struct mmds_stack *s, struct conn *c)
 {
-	(void)s;
+	if (c->state != CONN_FREE)
+		mmds_count(s->store, MMDS_CONNECTIONS_DESTROYED, 1);
 	free(c->ans);
 	c->ans = NULL;
 	c->state = CONN_FREE;
@@ -286,6 +296,7 @@ static void conn_serve(struct mmds_stack *s, struct conn *c)
 	if (mmds_http_serve(s->store, c->req, c->req_len, s->now_ms, &r) != 1)
 		return;
 	s->c.requests++;
+	mmds_count(s->store, MMDS_RX_COUNT, 1);
 	if (r.consumed > c->req_len)
 		r.consumed = c->req_len;
 	memmove(c->req, c->req + r.consumed, c->req_len - r.consumed);
@@ -375,6 +386,7 @@ static void on_syn(struct mmds_stack *s, const struct seg *g)
 	c->mss = g->mss && g->mss < MMDS_MSS ? g->mss : (g->mss ? MMDS_MSS : 536);
 	c->last_ms = s->now_ms;
 	c->req_len = 0;
+	mmds_count(s->store, MMDS_CONNECTIONS_CREATED, 1);
 	if (!send_segment(s, c, TCP_SYN | TCP_ACK, c->iss, NULL, 0))
 		conn_free(s, c); /* the guest's SYN will come again */
 }
@@ -390,7 +402,7 @@ static void conn_data(struct mmds_stack *s, struct conn *c, const struct seg *g)
 		if (g->len || fin)
 			send_ack(s, c);
 		if (seq_lt(c->rcv_nxt, g->seq))
-			s->c.dropped++;
+			drop(s);
 		return;
 	}
 	if (take > sizeof(c->req) - c->req_len) {
@@ -467,12 +479,12 @@ static void on_arp(struct mmds_stack *s, const uint8_t *f, size_t len)
 
 	if (len < ETH_LEN + ARP_LEN || get16(a) != 1 || get16(a + 2) != ETH_IP || a[4] != 6 || a[5] != 4 ||
 	    get16(a + 6) != 1 || get32(a + 24) != s->ip) {
-		s->c.dropped++;
+		drop(s);
 		return;
 	}
 	o = out_slot(s);
 	if (!o) {
-		s->c.dropped++;
+		drop(s);
 		return;
 	}
 	eth_header(s, o->b, a + 8, ETH_ARP);
@@ -546,22 +558,23 @@ void mmds_stack_input(struct mmds_stack *s, const uint8_t *f, size_t len, uint64
 
 	s->now_ms = now_ms;
 	if (!mmds_stack_wants(s, f, len)) {
-		s->c.dropped++;
+		drop(s);
 		return;
 	}
 	/* Nothing new is taken while the guest is behind on our frames: it
 	 * sends this again. */
 	if (s->out_n > MMDS_OUT_FRAMES - 4) {
-		s->c.dropped++;
+		drop(s);
 		return;
 	}
 	s->c.rx_frames++;
+	mmds_count(s->store, MMDS_RX_ACCEPTED, 1);
 	if (get16(f + 12) == ETH_ARP) {
 		on_arp(s, f, len);
 		return;
 	}
 	if (!parse_tcp(s, f, len, &g)) {
-		s->c.dropped++;
+		drop(s);
 		return;
 	}
 	on_segment(s, &g);

@@ -39,7 +39,28 @@ struct mmds {
 	bool imds_compat;
 	struct token tokens[MMDS_MAX_TOKENS];
 	uint64_t token_seq;
+	uint64_t count[MMDS_NCOUNTERS]; /* atomics: no lock (mmds_count) */
 };
+
+const char *const mmds_counter_names[MMDS_NCOUNTERS] = {
+	[MMDS_RX_ACCEPTED] = "rx_accepted", [MMDS_RX_ACCEPTED_ERR] = "rx_accepted_err",
+	[MMDS_RX_COUNT] = "rx_count", [MMDS_RX_NO_TOKEN] = "rx_no_token",
+	[MMDS_RX_INVALID_TOKEN] = "rx_invalid_token", [MMDS_TX_FRAMES] = "tx_frames",
+	[MMDS_TX_BYTES] = "tx_bytes", [MMDS_CONNECTIONS_CREATED] = "connections_created",
+	[MMDS_CONNECTIONS_DESTROYED] = "connections_destroyed",
+};
+
+void mmds_count(struct mmds *m, enum mmds_counter c, uint64_t n)
+{
+	if (m && c < MMDS_NCOUNTERS)
+		__atomic_fetch_add(&m->count[c], n, __ATOMIC_RELAXED);
+}
+
+void mmds_metrics_take(struct mmds *m, uint64_t out[MMDS_NCOUNTERS])
+{
+	for (unsigned c = 0; c < MMDS_NCOUNTERS; c++)
+		out[c] = m ? __atomic_exchange_n(&m->count[c], 0, __ATOMIC_RELAXED) : 0;
+}
 
 /* The getters take a const store (mmds.h) but still lock it: the store is
  * never a const object (mmds_new allocates it), so the cast is sound. */

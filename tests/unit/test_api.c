@@ -560,6 +560,7 @@ static void test_mmds_metrics(void **state)
 	expect_status("PUT", "/mmds/config", "{\"network_interfaces\": []}", 400);
 	expect_status("PATCH", "/mmds", "{\"b\": 1}", 204);
 	expect_status("GET", "/mmds", NULL, 200);
+	mmds_count(store, MMDS_TX_FRAMES, 5); /* as the stack counts them */
 	expect_status("PUT", "/actions", "{\"action_type\": \"FlushMetrics\"}", 204);
 	got = read(fd, line, sizeof(line) - 1);
 	close(fd);
@@ -586,6 +587,20 @@ static void test_mmds_metrics(void **state)
 	assert_true(json_object_object_get_ex(g, "mmds_count", &v));
 	assert_int_equal(json_object_get_int64(v), 1);
 	assert_int_equal(json_object_object_length(g), 2 * 7);
+	/* Firecracker's mmds group is there, every key; the store's counts
+	 * (5 frames) went into it and start again. */
+	assert_true(json_object_object_get_ex(o, "mmds", &g));
+	assert_int_equal(json_object_object_length(g), MMDS_NCOUNTERS);
+	for (unsigned c = 0; c < MMDS_NCOUNTERS; c++) {
+		assert_true(json_object_object_get_ex(g, mmds_counter_names[c], &v));
+		assert_int_equal(json_object_get_int64(v), c == MMDS_TX_FRAMES ? 5 : 0);
+	}
+	{
+		uint64_t left[MMDS_NCOUNTERS];
+
+		mmds_metrics_take(store, left);
+		assert_int_equal(left[MMDS_TX_FRAMES], 0);
+	}
 	json_object_put(o);
 }
 

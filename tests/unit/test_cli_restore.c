@@ -89,12 +89,12 @@ static void test_machine_args_round_trip(void **state)
 {
 	struct cli_options o, back;
 	char *argv[] = { "warden", "run", "--api-sock", "/s", "--mem", "64", "--nested", "--disk=old.img",
-			 "--transport", "pci", "--cmdline", "a b", "--stats", "x.json", NULL };
+			 "--transport", "pci", "--cmdline", "a b", "--stats", "x.json", "--metadata", "m.json", NULL };
 	char **out;
 	int n;
 
 	(void)state;
-	assert_int_equal(cli_parse(14, argv, &o, stdout, 0), CLI_RUN);
+	assert_int_equal(cli_parse(16, argv, &o, stdout, 0), CLI_RUN);
 	/* What the API's PUTs would do. */
 	o.kernel = "/k";
 	o.cmdline = NULL;
@@ -105,12 +105,13 @@ static void test_machine_args_round_trip(void **state)
 						.rate = { .bw = { 1048576, 1000, 4096 }, .ops = { 100, 10, 0 } } };
 	o.virtio.ndisks = 2;
 	assert_int_equal(virtio_parse_net("tap=t0,mac=02:00:00:00:00:09,id=eth_0,vhost=auto", &o.virtio.nets[0]), 0);
-	assert_int_equal(virtio_parse_net("tap=t1,rx-bw=65536/100,tx-ops=1000/1000/50", &o.virtio.nets[1]), 0);
+	assert_int_equal(virtio_parse_net("tap=t1,rx-bw=65536/100,tx-ops=1000/1000/50,mmds=on", &o.virtio.nets[1]), 0);
 	o.virtio.nnets = 2;
+	o.virtio.mmds_spec = (struct mmds_spec){ .version = MMDS_V2, .ipv4 = 0xa9fe0102, .imds_compat = true };
 	o.virtio.rng = true;
 	o.virtio.rng_rate = (struct rate_spec){ .ops = { 9, 90, 0 } };
 	assert_int_equal(virtio_vsock_spec(&o.virtio.vsock, 7, "/v.sock"), 0);
-	assert_int_equal(cli_machine_args(14, argv, &o, &out, &n), 0);
+	assert_int_equal(cli_machine_args(16, argv, &o, &out, &n), 0);
 	assert_null(out[n]);
 	for (int i = 0; i < n; i++) /* the API's own options are gone */
 		assert_null(strstr(out[i], "api-sock"));
@@ -132,6 +133,10 @@ static void test_machine_args_round_trip(void **state)
 	assert_memory_equal(&back.virtio.disks[1].rate, &o.virtio.disks[1].rate, sizeof(struct rate_spec));
 	assert_memory_equal(&back.virtio.nets[0], &o.virtio.nets[0], sizeof(struct net_spec));
 	assert_memory_equal(&back.virtio.nets[1], &o.virtio.nets[1], sizeof(struct net_spec)); /* its limits too */
+	assert_true(back.virtio.nets[1].mmds);
+	/* The metadata service's settings are the machine's, its data not. */
+	assert_memory_equal(&back.virtio.mmds_spec, &o.virtio.mmds_spec, sizeof(struct mmds_spec));
+	assert_null(back.metadata);
 	assert_true(back.virtio.rng);
 	assert_memory_equal(&back.virtio.rng_rate, &o.virtio.rng_rate, sizeof(struct rate_spec));
 	assert_memory_equal(&back.virtio.vsock, &o.virtio.vsock, sizeof(struct vsock_spec));

@@ -475,10 +475,20 @@ static void test_v2_token_use(void **state)
 	snprintf(req, sizeof(req), "GET /a HTTP/1.1\r\nX-metadata-token: %s\r\nX-aws-ec2-metadata-token: %s\r\n\r\n",
 		 tok, aws);
 	expect(m, req, T0, UNAUTH, TEXT, "MMDS token not valid.", false);
-	/* V1 answers with or without one, good or bad. */
+	/* V1 answers with or without one, good or bad; the metrics count
+	 * the GETs V2 would refuse. */
 	mmds_set_version(m, MMDS_V1, false);
-	get_with(m, "X-metadata-token", tok, T0, NULL);
-	expect(m, "GET /a HTTP/1.1\r\n\r\n", T0, "200 OK", TEXT, "1", false);
+	{
+		uint64_t v[MMDS_NCOUNTERS];
+
+		mmds_metrics_take(m, v); /* what came before */
+		get_with(m, "X-metadata-token", tok, T0, NULL);
+		expect(m, "GET /a HTTP/1.1\r\n\r\n", T0, "200 OK", TEXT, "1", false);
+		expect(m, "GET /a HTTP/1.1\r\n\r\n", T0, "200 OK", TEXT, "1", false);
+		mmds_metrics_take(m, v);
+		assert_int_equal(v[MMDS_RX_INVALID_TOKEN], 1);
+		assert_int_equal(v[MMDS_RX_NO_TOKEN], 2);
+	}
 	/* ... and the way back to V2 forgot every token. */
 	mmds_set_version(m, MMDS_V2, false);
 	get_with(m, "X-aws-ec2-metadata-token", aws, T0, "MMDS token not valid.");

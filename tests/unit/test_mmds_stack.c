@@ -278,6 +278,23 @@ static void test_get_and_close(void **state)
 	mmds_stack_counters(st, &c);
 	assert_int_equal(c.requests, 1);
 	assert_int_equal(c.resets, 1);
+	/* Firecracker's metrics group, from the store; a take resets it. */
+	{
+		uint64_t v[MMDS_NCOUNTERS];
+
+		mmds_metrics_take(store, v);
+		assert_int_equal(v[MMDS_RX_ACCEPTED], c.rx_frames);
+		assert_int_equal(v[MMDS_TX_FRAMES], c.tx_frames);
+		assert_true(v[MMDS_TX_BYTES] > n);
+		assert_int_equal(v[MMDS_RX_COUNT], 1);
+		assert_int_equal(v[MMDS_RX_NO_TOKEN], 1);
+		assert_int_equal(v[MMDS_RX_INVALID_TOKEN], 0);
+		assert_int_equal(v[MMDS_CONNECTIONS_CREATED], 1);
+		assert_int_equal(v[MMDS_CONNECTIONS_DESTROYED], 1);
+		mmds_metrics_take(store, v);
+		assert_int_equal(v[MMDS_RX_ACCEPTED], 0);
+		assert_int_equal(v[MMDS_TX_FRAMES], 0);
+	}
 }
 
 static void test_reset_other_port_and_strays(void **state)
