@@ -33,6 +33,7 @@
 #define TCP_ACK 0x10
 
 #define DUP_ACKS 3 /* the guest's duplicate ACKs before a segment is resent */
+#define MMDS_MIN_MSS 88 /* Linux's own floor (TCP_MIN_SND_MSS) */
 
 enum conn_state { CONN_FREE, CONN_SYN_RCVD, CONN_OPEN };
 
@@ -383,7 +384,9 @@ static void on_syn(struct mmds_stack *s, const struct seg *g)
 	c->snd_una = c->iss;
 	c->snd_nxt = c->iss + 1;
 	c->wnd = g->wnd;
-	c->mss = g->mss && g->mss < MMDS_MSS ? g->mss : (g->mss ? MMDS_MSS : 536);
+	/* The guest's MSS, within bounds: none means 536 (RFC 879); a tiny
+	 * one would have every answer cut into thousands of frames. */
+	c->mss = !g->mss ? 536 : g->mss < MMDS_MIN_MSS ? MMDS_MIN_MSS : g->mss > MMDS_MSS ? MMDS_MSS : g->mss;
 	c->last_ms = s->now_ms;
 	c->req_len = 0;
 	mmds_count(s->store, MMDS_CONNECTIONS_CREATED, 1);

@@ -364,6 +364,26 @@ static void test_window_and_mss(void **state)
 	assert_true(got < want + 300);
 }
 
+/* A guest that asks for tiny segments gets segments of 88 bytes, not 1. */
+static void test_tiny_mss(void **state)
+{
+	static const char req[] = "GET /latest/meta-data/ami-id HTTP/1.1\r\n\r\n";
+	uint32_t iss;
+	struct out o;
+	size_t most = 0;
+	unsigned frames = 0;
+
+	(void)state;
+	iss = handshake(GPORT, 1);
+	seg(GPORT, GSEQ + 1, iss + 1, 0x18, 65535, req);
+	while (next_out(&o)) {
+		assert_true(++frames < 1000);
+		if (o.len > most)
+			most = o.len;
+	}
+	assert_int_equal(most, 88);
+}
+
 /* Bytes ahead of a gap are not taken; the guest is told what we expect. */
 static void test_out_of_order(void **state)
 {
@@ -491,6 +511,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reset_other_port_and_strays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_and_mss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tiny_mss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dup_acks_resend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_dropped, setup, teardown),
