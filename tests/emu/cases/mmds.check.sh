@@ -15,3 +15,11 @@ t=$(sed -n 's/^token-len=//p' "$OUT/mmds_v2.out" | tr -d '\r')
 	failed "$L: token length '${t}'"
 expect_match "$L: a GET with the token reads the value" '^ami-e2e' "$OUT/mmds_v2.out"
 expect_match "$L: Accept: application/json gives JSON" '^\{"meta-data":\{"ami-id":"ami-e2e","local-hostname":"guest1"\}\}' "$OUT/mmds_v2.out"
+L="MMDS snapshot"
+expect_eq "$L: SIGUSR2 with --snapshot-then exit ends warden after it (status 7)" 7 "$(rc mmds_snap)"
+expect_eq "$L: the restored guest powers off" 0 "$(rc mmds_snap_restore)"
+expect_match "$L: the restored guest counts on" '^tick 30' "$OUT/mmds_snap_restore.out"
+expect_match "$L: V2 kept: a GET without a token is refused" '^HTTP/1.1 401' "$OUT/mmds_snap_restore.out"
+expect_match "$L: the data is the restore's --metadata, not the snapshot's" '^ami-restored' "$OUT/mmds_snap_restore.out"
+n=$(grep -c 'ami-e2e' "$OUT/mmds_snap_restore.out")
+expect_eq "$L: nothing of the old data" 0 "$n"
