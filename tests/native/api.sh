@@ -144,8 +144,9 @@ api_metrics_checks() {
 	local n=$1 m=$OUT/$1.metrics lines
 	lines=$(grep -c . "$m" 2>/dev/null)
 	expect_eq "api metrics: one line per flush (the last at the end)" 1 "$lines"
-	expect_eq "api metrics: every group in the line" "api_server block entropy get_api_requests net patch_api_requests put_api_requests utc_timestamp_ms vsock warden_exits" \
+	expect_eq "api metrics: every group in the line" "api_server block entropy get_api_requests mmds net patch_api_requests put_api_requests utc_timestamp_ms vsock warden_exits" \
 		"$(jq -r 'keys | join(" ")' "$m" 2>/dev/null)"
+	expect_eq "api metrics: the mmds group has Firecracker's 9 keys" 9 "$(jq -r '.mmds | length' "$m" 2>/dev/null)"
 	expect_eq "api metrics: the exits of the lines add up to --stats' total" \
 		"$(json "$OUT/$n.json" .total_exits)" "$(jq -s 'map(.warden_exits.total) | add' "$m" 2>/dev/null)"
 	expect_eq "api metrics: PUTs counted (boot-source, drive, machine-config, logger, metrics)" "1 1 1 1 1" \
