@@ -722,6 +722,30 @@ static int reset_getopt(void **state)
 	return 0;
 }
 
+/* The metadata service's options: one line naming the problem, status 2. */
+static void test_bad_mmds(void **state)
+{
+	char *a[] = { "warden", "run", "--mmds", "version=V3", NULL };
+	char *b[] = { "warden", "run", "--net", "tap=t0,mmds=on,vhost=on", NULL };
+	char *c[] = { "warden", "run", "--net", "tap=t0,mmds=on", "--mmds", "ipv4=169.254.0.5", NULL };
+	char *d[] = { "warden", "run", "--mmds", "version=V2", NULL };
+	char *e[] = { "warden", "run", "--net", "tap=t0,mmds=on", "--mmds-size-limit", "1", NULL };
+	struct cli_options o;
+
+	(void)state;
+	expect_bad(4, a, 0, "'version=V3' is not version=V1|V2");
+	expect_bad(4, b, 0, "mmds=on needs warden's own packet path");
+	expect_bad(6, c, 0, "ipv4= must be link-local");
+	expect_bad(4, d, 0, "no --net has mmds=on");
+	expect_bad(6, e, 0, "--mmds-size-limit 1");
+	char *ok[] = { "warden", "run", "--net", "tap=t0,mmds=on", "--mmds", "version=V2,ipv4=169.254.170.2,imds-compat", NULL };
+	assert_int_equal(parse(6, ok, &o), CLI_RUN);
+	assert_true(o.virtio.nets[0].mmds);
+	assert_int_equal(o.virtio.mmds_spec.version, MMDS_V2);
+	assert_int_equal(o.virtio.mmds_spec.ipv4, 0xa9feaa02);
+	assert_true(o.virtio.mmds_spec.imds_compat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -754,6 +778,7 @@ int main(void)
 		cmocka_unit_test(test_virtio_options),
 		cmocka_unit_test(test_root_disk),
 		cmocka_unit_test(test_bad_virtio),
+		cmocka_unit_test(test_bad_mmds),
 		cmocka_unit_test(test_queues_poll),
 		cmocka_unit_test_teardown(test_unknown_short_option_cluster_named, reset_getopt),
 		cmocka_unit_test_teardown(test_parse_after_short_cluster_error, reset_getopt),
