@@ -113,6 +113,12 @@ static int api_snapshot_create(struct vm *vm, const char *state_path, const char
  * static, so that it stays reachable until the process ends. */
 static struct mmds *mmds_store;
 
+/* --mmds (or the snapshot's) into the store: version (none given: V1). */
+static void mmds_apply_spec(struct mmds *store, const struct mmds_spec *m)
+{
+	mmds_set_version(store, m->version == MMDS_V2 ? MMDS_V2 : MMDS_V1, m->imds_compat);
+}
+
 static int mmds_setup(struct cli_options *o)
 {
 	const struct mmds_spec *m = &o->virtio.mmds_spec;
@@ -124,7 +130,7 @@ static int mmds_setup(struct cli_options *o)
 	mmds_store = mmds_new(o->mmds_size_limit ? o->mmds_size_limit : MMDS_DEFAULT_SIZE_LIMIT);
 	if (!mmds_store)
 		return -1;
-	mmds_set_version(mmds_store, m->version == MMDS_V2 ? MMDS_V2 : MMDS_V1, m->imds_compat);
+	mmds_apply_spec(mmds_store, m);
 	o->virtio.mmds = mmds_store;
 	if (!o->metadata)
 		return 0;
@@ -509,8 +515,7 @@ static int snapshot_options(struct cli_options *o, const struct cli_options *use
 	/* A store made before the snapshot was chosen (the API's) takes its
 	 * settings. */
 	if (o->virtio.mmds)
-		mmds_set_version(o->virtio.mmds, o->virtio.mmds_spec.version == MMDS_V2 ? MMDS_V2 : MMDS_V1,
-				 o->virtio.mmds_spec.imds_compat);
+		mmds_apply_spec(o->virtio.mmds, &o->virtio.mmds_spec);
 	o->prefault = PREFAULT_OFF; /* the memory file is read as the guest touches it */
 	restore_pending = true;
 	return 0;
