@@ -25,7 +25,7 @@ enum {
 	OPT_SECCOMP, OPT_JAIL, OPT_JAIL_OPTION,
 	OPT_API_SOCK, OPT_CONFIG_FILE, OPT_NO_API, OPT_ID,
 	OPT_SNAPSHOT_DIR, OPT_SNAPSHOT_THEN, OPT_RESTORE,
-	OPT_VSOCK, OPT_MMDS, OPT_METADATA, OPT_MMDS_SIZE_LIMIT,
+	OPT_VSOCK, OPT_MMDS, OPT_METADATA, OPT_MMDS_SIZE_LIMIT, OPT_IRQCHIP,
 };
 
 static const struct option run_options[] = {
@@ -42,6 +42,7 @@ static const struct option run_options[] = {
 	{ "exit-trace", no_argument, NULL, OPT_EXIT_TRACE },
 	{ "reboot", no_argument, NULL, OPT_REBOOT },
 	{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
+	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "no-coalesced-pio", no_argument, NULL, OPT_NO_COALESCED_PIO },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "prefault", required_argument, NULL, OPT_PREFAULT },
@@ -148,6 +149,10 @@ void cli_usage(FILE *f)
 	      "                         S5 only; docs/acpi-s3.md)\n"
 	      "  --no-irqchip           no in-kernel interrupt controller (test guests:\n"
 	      "                         HLT then reaches warden and ends the VM)\n"
+	      "  --irqchip kernel|split kernel (default): LAPICs, IOAPIC, PIC and PIT in KVM;\n"
+	      "                         split: only the LAPICs in KVM, warden's own IOAPIC\n"
+	      "                         with just the pins the machine wires, no PIC, no\n"
+	      "                         PIT: fewer boot exits (docs/irqchip.md)\n"
 	      "  --no-coalesced-pio     every write to the UART's transmit register and the\n"
 	      "                         RTC's index port exits (default: KVM queues them\n"
 	      "                         until the guest's next read, KVM_CAP_COALESCED_PIO)\n"
@@ -460,6 +465,21 @@ static int check_iommu_edu(const struct cli_options *o)
 	return 0;
 }
 
+/* --irqchip split: warden's IOAPIC is not in a snapshot's state yet, and
+ * the test devices that read KVM's IOAPIC or drive its PIC/PIT lines
+ * need the full in-kernel irqchip. */
+static int check_split_irqchip(const struct cli_options *o)
+{
+	const char *other = !o->irqchip ? "--no-irqchip" : o->snapshot_dir ? "--snapshot-dir"
+			  : o->api_sock ? "--api-sock (its snapshots)" : o->config_file ? "--config-file"
+			  : o->intel_iommu ? "--intel-iommu" : o->edu ? "--edu"
+			  : o->test_device ? "--test-device" : NULL;
+
+	if (!o->irqchip_split || !other)
+		return 0;
+	return fail(ERR_USAGE, "--irqchip split cannot be used with %s", other);
+}
+
 static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t host_mib)
 {
 	uint64_t v;
@@ -491,6 +511,11 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		case OPT_EXIT_TRACE: o->exit_trace = true; break;
 		case OPT_REBOOT: o->reboot = true; break;
 		case OPT_NO_IRQCHIP: o->irqchip = false; break;
+		case OPT_IRQCHIP:
+			if (strcmp(optarg, "kernel") != 0 && strcmp(optarg, "split") != 0)
+				return fail(ERR_USAGE, "--irqchip: '%s' is neither kernel nor split", optarg);
+			o->irqchip_split = strcmp(optarg, "split") == 0;
+			break;
 		case OPT_NO_COALESCED_PIO: o->coalesced_pio = false; break;
 		case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
 		case OPT_PREFAULT: if (prefault_parse(optarg, &o->prefault) < 0) return -1; break;
@@ -636,7 +661,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		return fail(ERR_USAGE, "--test-device cannot be used with virtio devices");
 	if (o->test_device && o->prefault != PREFAULT_OFF)
 		return fail(ERR_USAGE, "--test-device cannot be used with --prefault");
-	if (check_iommu_edu(o) < 0 || check_mmds(o) < 0)
+	if (check_iommu_edu(o) < 0 || check_mmds(o) < 0 || check_split_irqchip(o) < 0)
 		return -1;
 	return CLI_RUN;
 }

@@ -40,6 +40,7 @@ struct cli_options {
 	bool exit_trace;
 	bool reboot;
 	bool irqchip;
+	bool irqchip_split; /* --irqchip split: warden's own IOAPIC (core/ioapic.h) */
 	bool coalesced_pio; /* off: --no-coalesced-pio */
 	bool verbose;
 	const char *kvm_device;

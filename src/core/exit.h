@@ -36,6 +36,8 @@ enum exit_kind {
 	EXIT_FAIL_ENTRY,  /* VM entry failed */
 	EXIT_KVM_ERROR,   /* KVM internal error */
 	EXIT_HYPERV,      /* --hyperv: SynIC change or hypercall (core/hyperv.h) */
+	EXIT_EOI,         /* --irqchip split: the guest's EOI of a level vector
+			   * of warden's IOAPIC (detail: the vector) */
 	EXIT_UNHANDLED,   /* an exit reason warden does not handle */
 };
 

@@ -138,6 +138,10 @@ EXIT_PATH void exit_decode(struct kvm_run *run, size_t run_size, int ret, int er
 	case KVM_EXIT_SHUTDOWN: r->kind = EXIT_SHUTDOWN; break;
 	case KVM_EXIT_SYSTEM_EVENT: decode_system_event(run, r); break;
 	case KVM_EXIT_HYPERV: decode_hyperv(run, r); break;
+	case KVM_EXIT_IOAPIC_EOI:
+		r->kind = EXIT_EOI;
+		r->detail = run->eoi.vector;
+		break;
 	case KVM_EXIT_INTR:
 	case KVM_EXIT_IRQ_WINDOW_OPEN: r->kind = EXIT_NONE; break;
 	case KVM_EXIT_FAIL_ENTRY:

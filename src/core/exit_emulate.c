@@ -5,6 +5,7 @@
 
 #include "core/bus.h"
 #include "core/device.h"
+#include "core/ioapic.h"
 #include "core/vm.h"
 #include "util/hot.h"
 #include "util/invariant.h"
@@ -180,6 +181,13 @@ EXIT_PATH void exit_emulate(struct vm *vm, unsigned vcpu, struct exit_record *r)
 		break;
 	case EXIT_HYPERV:
 		hyperv(vm, vcpu, r);
+		break;
+	case EXIT_EOI:
+		/* KVM sends only the vectors our IOAPIC's routes name. */
+		if (vm->ioapic) {
+			r->dev = vm->ioapic->dev.id;
+			ioapic_eoi(vm->ioapic, (uint8_t)r->detail);
+		}
 		break;
 	case EXIT_HLT:
 		/* Only without an in-kernel irqchip: nothing can wake this vCPU. */

@@ -139,6 +139,11 @@
  * line (virtio-mmio). */
 #define GSI_POOL_START 16
 #define GSI_POOL_END 24            /* exclusive; the IOAPIC has 24 pins */
+/* With warden's own IOAPIC (--irqchip split, core/ioapic.h) the pool
+ * starts right after the ISA lines Linux may claim (the FADT's SCI, 9), so
+ * that IOAPIC needs no pin past its devices': each pin costs a boot about
+ * 21 exits. */
+#define GSI_SPLIT_POOL_START 10
 /* GSIs above the IOAPIC's pins: KVM routing entries for MSI-X vectors
  * (core/msi_routes.c), one per vector of each PCI function. */
 #define GSI_MSI_POOL_START 24

@@ -25,6 +25,9 @@ struct msi_route {
 struct msi_routes {
 	pthread_mutex_t lock; /* vCPUs of different functions program at once */
 	struct msi_route r[NMSI];
+	/* With warden's own IOAPIC (core/ioapic.h): GSI = pin, its level
+	 * entry as an MSI, in place of KVM's default routes. */
+	struct msi_route pin[NDEFAULT_IOAPIC];
 };
 
 /* Serialises the lazy creation of the table (set-up is single-threaded,
@@ -54,6 +57,16 @@ static void irqchip_entry(struct kvm_irq_routing_entry *e, unsigned gsi, unsigne
 	e->u.irqchip.pin = pin;
 }
 
+static void msi_entry(struct kvm_irq_routing_entry *e, unsigned gsi, const struct msi_route *r)
+{
+	memset(e, 0, sizeof(*e));
+	e->gsi = gsi;
+	e->type = KVM_IRQ_ROUTING_MSI;
+	e->u.msi.address_lo = (uint32_t)r->addr;
+	e->u.msi.address_hi = (uint32_t)(r->addr >> 32);
+	e->u.msi.data = r->data;
+}
+
 /* The whole table, as KVM's default plus our MSI routes and the Hyper-V
  * SINT routes (vm->hv_route, core/hyperv.c); under t->lock. */
 static int push(struct vm *vm, struct msi_routes *t)
@@ -64,24 +77,18 @@ static int push(struct vm *vm, struct msi_routes *t)
 
 	if (!rt)
 		return fail(ERR_HOST, "out of memory");
-	for (unsigned g = 0; g < NDEFAULT_IOAPIC; g++) {
+	for (unsigned g = 0; g < NDEFAULT_IOAPIC && !vm->ioapic; g++) {
 		irqchip_entry(&rt->entries[n++], g, KVM_IRQCHIP_IOAPIC, g);
 		if (g < NDEFAULT_PIC)
 			irqchip_entry(&rt->entries[n++], g, g < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
 				      g % 8);
 	}
-	for (unsigned i = 0; i < NMSI; i++) {
-		struct kvm_irq_routing_entry *e;
-
-		if (!t->r[i].routed)
-			continue;
-		e = &rt->entries[n++];
-		e->gsi = GSI_MSI_POOL_START + i;
-		e->type = KVM_IRQ_ROUTING_MSI;
-		e->u.msi.address_lo = (uint32_t)t->r[i].addr;
-		e->u.msi.address_hi = (uint32_t)(t->r[i].addr >> 32);
-		e->u.msi.data = t->r[i].data;
-	}
+	for (unsigned g = 0; g < NDEFAULT_IOAPIC; g++)
+		if (t->pin[g].routed)
+			msi_entry(&rt->entries[n++], g, &t->pin[g]);
+	for (unsigned i = 0; i < NMSI; i++)
+		if (t->r[i].routed)
+			msi_entry(&rt->entries[n++], GSI_MSI_POOL_START + i, &t->r[i]);
 	for (unsigned i = 0; i < GSI_HV_SINT_COUNT; i++)
 		if (vm->hv_route[i].vcpu >= 0)
 			rt->entries[n++] = (struct kvm_irq_routing_entry){
@@ -125,23 +132,43 @@ int msi_route_alloc(struct vm *vm)
 	return gsi;
 }
 
+/* Point route R (of table T) at ADDR/DATA, or drop it; under t->lock. */
+static int update(struct vm *vm, struct msi_routes *t, struct msi_route *r, bool routed,
+		  uint64_t addr, uint32_t data)
+{
+	/* Unchanged: spare KVM a table swap (it waits for an SRCU grace period). */
+	if (r->routed == routed && (!routed || (r->addr == addr && r->data == data)))
+		return 0;
+	r->routed = routed;
+	r->addr = addr;
+	r->data = data;
+	return push(vm, t);
+}
+
 static int change(struct vm *vm, unsigned gsi, bool routed, uint64_t addr, uint32_t data)
 {
 	struct msi_routes *t = vm->msi;
-	struct msi_route *r;
-	int ret = 0;
+	int ret;
 
 	if (!t || gsi < GSI_MSI_POOL_START || gsi >= GSI_MSI_POOL_END)
 		return fail(ERR_HOST, "GSI %u is not an MSI route", gsi);
 	pthread_mutex_lock(&t->lock);
-	r = &t->r[gsi - GSI_MSI_POOL_START];
-	/* Unchanged: spare KVM a table swap (it waits for an SRCU grace period). */
-	if (r->routed != routed || (routed && (r->addr != addr || r->data != data))) {
-		r->routed = routed;
-		r->addr = addr;
-		r->data = data;
-		ret = push(vm, t);
-	}
+	ret = update(vm, t, &t->r[gsi - GSI_MSI_POOL_START], routed, addr, data);
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+int ioapic_route_set(struct vm *vm, unsigned pin, bool routed, uint64_t addr, uint32_t data)
+{
+	struct msi_routes *t = table(vm);
+	int ret;
+
+	if (!t)
+		return -1;
+	if (!vm->ioapic || pin >= NDEFAULT_IOAPIC)
+		return fail(ERR_HOST, "no IOAPIC pin %u of warden's", pin);
+	pthread_mutex_lock(&t->lock);
+	ret = update(vm, t, &t->pin[pin], routed, addr, data);
 	pthread_mutex_unlock(&t->lock);
 	return ret;
 }

@@ -28,20 +28,20 @@ static bool gsi_taken(struct device *const *others, unsigned n, int gsi)
 	return false;
 }
 
-static int grant_gsi(struct device *const *others, unsigned n, struct device *dev)
+static int grant_gsi(struct device *const *others, unsigned n, struct device *dev, int pool_start)
 {
 	int want = dev->res.gsi;
 
 	if (want == DEVICE_NO_GSI)
 		return 0;
 	if (want == DEVICE_ANY_GSI) {
-		for (int g = GSI_POOL_START; g < GSI_POOL_END; g++)
+		for (int g = pool_start; g < GSI_POOL_END; g++)
 			if (!gsi_taken(others, n, g)) {
 				dev->res.gsi = g;
 				return 0;
 			}
 		return fail(ERR_HOST, "%s: no interrupt line left (at most %d pool devices)", dev->name,
-			    GSI_POOL_END - GSI_POOL_START);
+			    GSI_POOL_END - pool_start);
 	}
 	if (want < 0 || want >= GSI_POOL_END)
 		return fail(ERR_HOST, "%s: no interrupt line %d", dev->name, want);
@@ -73,7 +73,7 @@ static int grant_range(struct bus *buses, struct device *dev, unsigned i)
 }
 
 int resources_grant(struct bus *buses, struct device *const *others, unsigned nothers,
-		    struct device *dev)
+		    struct device *dev, int gsi_pool_start)
 {
 	struct device_resources asked = dev->res;
 	unsigned i;
@@ -83,7 +83,7 @@ int resources_grant(struct bus *buses, struct device *const *others, unsigned no
 	for (i = 0; i < dev->res.nranges; i++)
 		if (grant_range(buses, dev, i) < 0)
 			break;
-	if (i == dev->res.nranges && grant_gsi(others, nothers, dev) == 0)
+	if (i == dev->res.nranges && grant_gsi(others, nothers, dev, gsi_pool_start) == 0)
 		return 0;
 	/* Leave nothing behind: the ranges granted so far go back. */
 	while (i-- > 0)

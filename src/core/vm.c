@@ -1,4 +1,5 @@
 #include "core/vm.h"
+#include "core/ioapic.h"
 #include "core/msi_routes.h"
 
 #include <errno.h>
@@ -61,6 +62,15 @@ static int create_irqchip(struct vm *vm)
 	}
 	if (!vm->cfg.irqchip)
 		return 0;
+	if (vm->cfg.irqchip_split) {
+		/* The LAPICs in the kernel, the IOAPIC ours (made once the bus
+		 * can take it); GSIs 0-23 are its pins in KVM's routing table. */
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { IOAPIC_MAX_PINS } };
+
+		if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+			return fail_errno(ERR_HOST, "KVM_CAP_SPLIT_IRQCHIP (try --irqchip kernel)");
+		return 0;
+	}
 	/* LAPIC, IOAPIC and PIC in the kernel: their traffic never leaves KVM. */
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return fail_errno(ERR_HOST, "KVM_CREATE_IRQCHIP");
@@ -138,6 +148,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 			return -1;
 		stamp("vCPU CPUID and MSRs");
 	}
+	if (cfg->irqchip && cfg->irqchip_split && !(vm->ioapic = ioapic_create(vm, IOAPIC_MAX_PINS)))
+		return -1;
 	return 0;
 }
 
@@ -188,7 +200,8 @@ int vm_add_device(struct vm *vm, struct device *dev)
 		return fail(ERR_USAGE, "too many devices (at most %d)", VM_MAX_DEVICES);
 	if (!dev->ops || !dev->ops->read || !dev->ops->write || !dev->ops->destroy)
 		return fail(ERR_HOST, "%s: incomplete device", dev->name);
-	if (resources_grant(vm->bus, vm->devices, vm->ndevices, dev) < 0)
+	if (resources_grant(vm->bus, vm->devices, vm->ndevices, dev,
+			    vm->cfg.irqchip_split ? GSI_SPLIT_POOL_START : GSI_POOL_START) < 0)
 		return -1;
 	futex_mutex_init(&dev->lock);
 	dev->exit_read = dev->ops->read;
@@ -202,6 +215,10 @@ void vm_set_irq(struct vm *vm, unsigned gsi, int level)
 {
 	struct kvm_irq_level irq = { .irq = gsi, .level = (uint32_t)level };
 
+	if (vm->ioapic) {
+		ioapic_set_line(vm->ioapic, gsi, level);
+		return;
+	}
 	if (vm->cfg.irqchip && ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
 		log_warn("KVM_IRQ_LINE gsi %u: %s", gsi, strerror(errno));
 }
@@ -223,6 +240,8 @@ int vm_ioapic_rte(struct vm *vm, unsigned pin, uint64_t *rte)
 {
 	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
 
+	if (vm->ioapic)
+		return ioapic_rte(vm->ioapic, pin, rte);
 	if (!vm->cfg.irqchip || pin >= KVM_IOAPIC_NUM_PINS)
 		return -1;
 	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip) < 0) {
@@ -233,8 +252,25 @@ int vm_ioapic_rte(struct vm *vm, unsigned pin, uint64_t *rte)
 	return 0;
 }
 
+/* The pins warden's own IOAPIC needs: every ISA line up to the pool
+ * (the SCI's 9 among them), and each device's. */
+static unsigned ioapic_pins(const struct vm *vm)
+{
+	unsigned n = GSI_SPLIT_POOL_START;
+
+	for (unsigned i = 0; i < vm->ndevices; i++) {
+		int g = vm->devices[i]->res.gsi;
+
+		if (g >= 0 && (unsigned)g + 1 > n)
+			n = (unsigned)g + 1;
+	}
+	return n < IOAPIC_MAX_PINS ? n : IOAPIC_MAX_PINS;
+}
+
 int vm_start(struct vm *vm)
 {
+	if (vm->ioapic)
+		vm->ioapic->npins = ioapic_pins(vm);
 	if (!vm->restored && vcpu_set_boot_regs(&vm->vcpus[0], &vm->boot) < 0) {
 		vm_request_end(vm, VM_END_HOST_ERROR);
 		return -1;

@@ -32,6 +32,8 @@ struct kvm_cpuid2;
 /* Memory slots besides RAM (core/memslot.h). */
 #define VM_MAX_EXTRA_SLOTS 4
 
+struct ioapic;
+
 struct vm_memslot {
 	unsigned slot;
 	uint64_t gpa, size;
@@ -44,6 +46,9 @@ struct vm_config {
 	const char *mem_file;
 	unsigned ncpus;
 	bool irqchip; /* in-kernel LAPIC/IOAPIC/PIC and PIT */
+	/* With irqchip: only the LAPICs in KVM, the IOAPIC warden's own
+	 * (core/ioapic.h), no PIC and no PIT (KVM_CAP_SPLIT_IRQCHIP). */
+	bool irqchip_split;
 	const char *kvm_device;
 	enum prefault_mode prefault; /* guest RAM populated while it runs */
 	/* Devices may have KVM queue writes to their write-only ports
@@ -147,6 +152,7 @@ struct vm {
 	struct vm_hyperv_handler hv;
 	struct { int vcpu; unsigned sint; } hv_route[GSI_HV_SINT_COUNT];
 	struct msi_routes *msi; /* MSI routes (core/msi_routes.c), NULL until used */
+	struct ioapic *ioapic;  /* warden's own IOAPIC (cfg.irqchip_split), or NULL */
 	bool triple_fault_event; /* KVM_CAP_X86_TRIPLE_FAULT_EVENT is on */
 	/* The last bytes the guest wrote to its consoles (the devices feed
 	 * it), for the crash report. */
@@ -160,14 +166,21 @@ void vm_destroy(struct vm *vm);
 /* Add DEV with the resources it asks for in DEV->res (granted in place):
  * all of them or, on failure, nothing (DEV is not added, -1). */
 int vm_add_device(struct vm *vm, struct device *dev);
-/* Raise/lower an interrupt line (GSI) on the in-kernel irqchip. */
+/* Raise/lower an interrupt line (GSI): on the in-kernel irqchip, or on
+ * warden's own IOAPIC (cfg.irqchip_split). */
 void vm_set_irq(struct vm *vm, unsigned gsi, int level);
+/* Can an irqfd drive an interrupt line (GSI 0-23)?  Not with warden's own
+ * IOAPIC: KVM routes no GSI to it, so its lines go through vm_set_irq. */
+static inline bool vm_irqfd_lines(const struct vm *vm)
+{
+	return vm->ioapic == NULL;
+}
 /* Send one MSI (KVM_SIGNAL_MSI): ADDR/DATA in the compatibility format
  * KVM's LAPICs understand.  -1 if KVM refused it (logged, not recorded:
  * the guest's message, not a host failure). */
 int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
-/* The in-kernel IOAPIC's redirection entry for PIN as the guest wrote it
- * (KVM_GET_IRQCHIP), in *RTE.  -1 without the irqchip, for a pin it does
+/* The IOAPIC's redirection entry for PIN as the guest wrote it
+ * (KVM_GET_IRQCHIP, or warden's own IOAPIC's), in *RTE.  -1 without the irqchip, for a pin it does
  * not have, or if KVM refused (logged). */
 int vm_ioapic_rte(struct vm *vm, unsigned pin, uint64_t *rte);
 /* Ask the VM to stop with REASON; the first request wins.  Thread-safe

@@ -100,7 +100,7 @@ static int setup_notification(struct virtio_mmio *m)
 			return fail_errno(ERR_HOST, "%s: KVM_IOEVENTFD (try --no-ioeventfd)", vd->name);
 		m->kick_registered[q] = true;
 	}
-	if (vd->opt.irqfd) {
+	if (vd->opt.irqfd && vm_irqfd_lines(m->vm)) {
 		struct kvm_irqfd irq = { .gsi = gsi(m) };
 
 		m->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

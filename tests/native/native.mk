@@ -178,6 +178,14 @@ $(GUEST_DIR)/snapshot-counter.elf: tests/native/guests/snapshot_counter.c tests/
 
 native-guests: $(GUEST_DIR)/snapshot-counter.elf
 
+# The IOAPIC, KVM's and warden's own (tests/native/ioapic.sh).
+$(GUEST_DIR)/ioapic-split.elf: tests/native/guests/ioapic_split.c tests/native/guests/guest_rt.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HC_GUEST_CFLAGS) -c -o $@.o $<
+	ld -m elf_x86_64 -static -nostdlib -Ttext=0x100000 -e _start -o $@ $@.o
+
+native-guests: $(GUEST_DIR)/ioapic-split.elf
+
 # virtio-vsock (tests/native/vsock.sh): a bare-metal vsock driver, and the
 # host side (static: the emulated tier runs it in L1 too, from
 # /extra/guests).

@@ -297,6 +297,7 @@ thread_name_checks() {
 . tests/native/lab_paging.sh    # warden lab paging
 . tests/native/shutdown.sh      # SIGTERM, the power button, the deadline, --nested
 . tests/native/rtc.sh           # the RTC's update-ended flag
+. tests/native/ioapic.sh        # --irqchip kernel|split: KVM's IOAPIC and warden's
 . tests/native/rootdisk.sh      # --disk ...,root and the guest's command line
 . tests/native/s3.sh            # --acpi-s3: suspend, RTC alarm, resume
 . tests/native/edu_iommu.sh     # --intel-iommu, --edu: DMA and interrupts remapped
@@ -381,6 +382,7 @@ lab_paging_checks $B/warden release
 lab_paging_can_fail
 shutdown_checks $B/warden release
 rtc_checks $B/warden release
+ioapic_checks $B/warden release
 vhost_checks $B/warden release
 s3_checks $B/warden release
 edu_iommu_checks $B/warden release
@@ -435,6 +437,7 @@ lab_tsc_checks $B/asan/warden asan
 lab_paging_checks $B/asan/warden asan
 shutdown_checks $B/asan/warden asan
 rtc_checks $B/asan/warden asan
+ioapic_checks $B/asan/warden asan
 vhost_checks $B/asan/warden asan
 s3_checks $B/asan/warden asan
 snapshot_checks $B/asan/warden asan

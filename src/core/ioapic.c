@@ -1,0 +1,234 @@
+#include "core/ioapic.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bus.h"
+#include "core/layout.h"
+#include "core/msi_routes.h"
+#include "core/vm.h"
+#include "util/error.h"
+#include "util/log.h"
+
+static struct ioapic *of(struct device *dev)
+{
+	return (struct ioapic *)dev;
+}
+
+uint64_t ioapic_msi_addr(uint64_t rte)
+{
+	uint64_t dest = (rte >> IOAPIC_RTE_DEST_SHIFT) & 0xff;
+
+	return LAYOUT_LAPIC | (dest << 12) | ((rte & IOAPIC_RTE_DEST_LOGICAL) ? 1u << 2 : 0);
+}
+
+uint32_t ioapic_msi_data(uint64_t rte)
+{
+	uint32_t data = (uint32_t)(rte & (IOAPIC_RTE_VECTOR | (7ULL << IOAPIC_RTE_DELIVERY_SHIFT)));
+
+	/* Bit 15 the trigger mode, bit 14 asserted (a level message). */
+	return (rte & IOAPIC_RTE_LEVEL) ? data | (1u << 15) | (1u << 14) : data;
+}
+
+/* KVM learns of a level pin's vector from its route, and only then tells
+ * us of the EOI; the route changes only when such a pin is (un)masked or
+ * reprogrammed, so Linux's boot-time masking of every pin costs nothing.
+ * Under the device lock (msi_routes' lock comes after it). */
+static void sync_route(struct ioapic *io, unsigned pin)
+{
+	uint64_t e = io->rte[pin];
+	bool want = (e & IOAPIC_RTE_LEVEL) && !(e & IOAPIC_RTE_MASKED);
+
+	if (!want && !(io->routed & (1u << pin)))
+		return;
+	if (ioapic_route_set(io->vm, pin, want, ioapic_msi_addr(e), ioapic_msi_data(e)) < 0) {
+		log_warn("ioapic: pin %u: %s", pin, err_msg());
+		return;
+	}
+	io->routed = want ? io->routed | (1u << pin) : io->routed & ~(1u << pin);
+}
+
+/* Deliver pin PIN if its entry lets it (under the device lock). */
+static void service(struct ioapic *io, unsigned pin)
+{
+	uint64_t *e = &io->rte[pin];
+
+	if (*e & IOAPIC_RTE_MASKED)
+		return;
+	if (*e & IOAPIC_RTE_LEVEL) {
+		if (!(io->lines & (1u << pin)) || (*e & IOAPIC_RTE_REMOTE_IRR))
+			return;
+		*e |= IOAPIC_RTE_REMOTE_IRR;
+	} else {
+		if (!(io->pending & (1u << pin)))
+			return;
+		io->pending &= ~(1u << pin);
+	}
+	io->delivered++;
+	vm_signal_msi(io->vm, ioapic_msi_addr(*e), ioapic_msi_data(*e));
+}
+
+void ioapic_set_line(struct ioapic *io, unsigned pin, int level)
+{
+	uint32_t bit = 1u << pin;
+
+	if (pin >= io->npins) {
+		/* A device wired past our pins is warden's own bug. */
+		io->dropped++;
+		log_guest("ioapic: no pin %u (the IOAPIC has %u)", pin, io->npins);
+		return;
+	}
+	futex_mutex_lock(&io->dev.lock);
+	if (level && !(io->lines & bit) && !(io->rte[pin] & IOAPIC_RTE_LEVEL))
+		io->pending |= bit; /* an edge */
+	io->lines = level ? io->lines | bit : io->lines & ~bit;
+	if (level)
+		service(io, pin);
+	futex_mutex_unlock(&io->dev.lock);
+}
+
+void ioapic_eoi(struct ioapic *io, uint8_t vector)
+{
+	futex_mutex_lock(&io->dev.lock);
+	io->eois++;
+	for (unsigned p = 0; p < io->npins; p++) {
+		uint64_t *e = &io->rte[p];
+
+		if ((*e & IOAPIC_RTE_VECTOR) != vector || !(*e & IOAPIC_RTE_REMOTE_IRR))
+			continue;
+		*e &= ~IOAPIC_RTE_REMOTE_IRR;
+		service(io, p); /* the line still high: again */
+	}
+	futex_mutex_unlock(&io->dev.lock);
+}
+
+int ioapic_rte(struct ioapic *io, unsigned pin, uint64_t *rte)
+{
+	if (pin >= io->npins)
+		return -1;
+	futex_mutex_lock(&io->dev.lock);
+	*rte = io->rte[pin];
+	futex_mutex_unlock(&io->dev.lock);
+	return 0;
+}
+
+static uint32_t read_reg(const struct ioapic *io, uint32_t reg)
+{
+	unsigned pin = (reg - IOAPIC_REG_RTE) / 2;
+
+	switch (reg) {
+	case IOAPIC_REG_ID: return io->id << 24;
+	case IOAPIC_REG_VERSION: return IOAPIC_VERSION | ((io->npins - 1) << 16);
+	case IOAPIC_REG_ARB: return io->id << 24;
+	}
+	if (reg < IOAPIC_REG_RTE || pin >= io->npins)
+		return 0; /* no register there: reads as zero, as KVM's */
+	return (uint32_t)(io->rte[pin] >> ((reg & 1) ? 32 : 0));
+}
+
+static void write_reg(struct ioapic *io, uint32_t reg, uint32_t v)
+{
+	unsigned pin = (reg - IOAPIC_REG_RTE) / 2;
+	uint64_t *e, old;
+
+	if (reg == IOAPIC_REG_ID) {
+		io->id = (v >> 24) & 0xf;
+		return;
+	}
+	if (reg < IOAPIC_REG_RTE || pin >= io->npins)
+		return; /* read-only or absent: ignored */
+	e = &io->rte[pin];
+	old = *e;
+	if (reg & 1)
+		*e = (*e & 0xffffffffULL) | ((uint64_t)v << 32);
+	else
+		*e = (*e & ~0xffffffffULL) | v;
+	*e = (*e & ~IOAPIC_RTE_RO) | (old & IOAPIC_RTE_RO);
+	/* An edge entry has no Remote IRR to keep. */
+	if (!(*e & IOAPIC_RTE_LEVEL))
+		*e &= ~IOAPIC_RTE_REMOTE_IRR;
+	if (*e != old) {
+		sync_route(io, pin);
+		service(io, pin); /* unmasked with its line high, or an edge pending */
+	}
+}
+
+static void mmio_read(struct device *dev, unsigned range, uint64_t off, uint8_t *data, unsigned len)
+{
+	struct ioapic *io = of(dev);
+	uint32_t v = 0;
+
+	(void)range;
+	if (off == IOAPIC_REGSEL)
+		v = io->regsel;
+	else if (off == IOAPIC_WINDOW)
+		v = read_reg(io, io->regsel);
+	memcpy(data, &v, len < 4 ? len : 4);
+	if (len > 4)
+		memset(data + 4, 0, len - 4);
+}
+
+static void mmio_write(struct device *dev, unsigned range, uint64_t off, const uint8_t *data,
+		       unsigned len)
+{
+	struct ioapic *io = of(dev);
+	uint32_t v = 0;
+
+	(void)range;
+	memcpy(&v, data, len < 4 ? len : 4);
+	if (off == IOAPIC_REGSEL)
+		io->regsel = v & 0xff;
+	else if (off == IOAPIC_WINDOW)
+		write_reg(io, io->regsel, v);
+}
+
+/* Power-on: every pin masked, nothing pending, no route. */
+static void reset(struct device *dev)
+{
+	struct ioapic *io = of(dev);
+
+	for (unsigned p = 0; p < IOAPIC_MAX_PINS; p++) {
+		io->rte[p] = IOAPIC_RTE_MASKED;
+		if (io->routed & (1u << p))
+			sync_route(io, p);
+	}
+	io->regsel = io->lines = io->pending = 0;
+	io->id = 0;
+}
+
+static void destroy(struct device *dev)
+{
+	free(of(dev));
+}
+
+static const struct device_ops ops = {
+	.read = mmio_read, .write = mmio_write, .reset = reset, .destroy = destroy,
+};
+
+struct ioapic *ioapic_create(struct vm *vm, unsigned npins)
+{
+	struct ioapic *io = calloc(1, sizeof(*io));
+
+	if (!io) {
+		fail(ERR_HOST, "out of memory");
+		return NULL;
+	}
+	if (npins == 0 || npins > IOAPIC_MAX_PINS)
+		npins = IOAPIC_MAX_PINS;
+	io->vm = vm;
+	io->npins = npins;
+	for (unsigned p = 0; p < IOAPIC_MAX_PINS; p++)
+		io->rte[p] = IOAPIC_RTE_MASKED;
+	io->dev.name = "ioapic";
+	io->dev.ops = &ops;
+	io->dev.res = (struct device_resources){
+		.nranges = 1,
+		.range = { DEVICE_RANGE(BUS_MMIO, LAYOUT_IOAPIC, IOAPIC_MMIO_LEN) },
+		.gsi = DEVICE_NO_GSI,
+	};
+	if (vm_add_device(vm, &io->dev) < 0) {
+		free(io);
+		return NULL;
+	}
+	return io;
+}

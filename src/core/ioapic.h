@@ -1,0 +1,78 @@
+/* warden's own IOAPIC, for `--irqchip split` (KVM_CAP_SPLIT_IRQCHIP: the
+ * LAPICs stay in KVM, the IOAPIC comes here, and there is no PIC or PIT).
+ *
+ * Why: KVM's IOAPIC always has 24 pins, and Linux masks and reads back
+ * every one of them at boot and again at power-off, two exits per
+ * register access (index, then window): about 21 exits a pin, 500 a
+ * boot (docs/benchmarks.md, "Where the exits of a boot come from").  This
+ * one has only the pins the machine wires (the ISA lines up to the SCI,
+ * and the virtio-mmio pool), so a boot takes fewer exits, each of which
+ * comes to warden instead of staying in KVM (docs/irqchip.md).
+ *
+ * It behaves as KVM's does (and as an 82093AA with version 0x11): an
+ * edge pin delivers on a rising line and keeps it pending while masked;
+ * a level pin delivers while its line is high, sets Remote IRR, and
+ * delivers again at the EOI if the line is still high.  A delivery is an
+ * MSI (KVM_SIGNAL_MSI) built from the redirection entry.  KVM tells us of
+ * an EOI only for vectors that a level-triggered MSI route on GSI 0..23
+ * names (KVM_EXIT_IOAPIC_EOI), so each unmasked level pin's entry is
+ * mirrored there (core/msi_routes.h). */
+#ifndef WARDEN_CORE_IOAPIC_H
+#define WARDEN_CORE_IOAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/device.h"
+
+struct vm;
+
+#define IOAPIC_MAX_PINS 24
+/* The guest's registers: IOREGSEL at 0, IOWIN at 0x10 (the page is ours). */
+#define IOAPIC_REGSEL 0x00
+#define IOAPIC_WINDOW 0x10
+#define IOAPIC_MMIO_LEN 0x1000
+#define IOAPIC_REG_ID 0x00
+#define IOAPIC_REG_VERSION 0x01
+#define IOAPIC_REG_ARB 0x02
+#define IOAPIC_REG_RTE 0x10 /* pin P: 0x10 + 2P (low), 0x11 + 2P (high) */
+#define IOAPIC_VERSION 0x11
+
+/* Redirection entry bits. */
+#define IOAPIC_RTE_VECTOR 0xffULL
+#define IOAPIC_RTE_DELIVERY_SHIFT 8 /* 3 bits */
+#define IOAPIC_RTE_DEST_LOGICAL (1ULL << 11)
+#define IOAPIC_RTE_REMOTE_IRR (1ULL << 14)
+#define IOAPIC_RTE_LEVEL (1ULL << 15)
+#define IOAPIC_RTE_MASKED (1ULL << 16)
+#define IOAPIC_RTE_DEST_SHIFT 56
+/* Bits the guest cannot write: delivery status (12) and Remote IRR. */
+#define IOAPIC_RTE_RO ((1ULL << 12) | IOAPIC_RTE_REMOTE_IRR)
+
+struct ioapic {
+	struct device dev; /* first: the bus hands us &dev */
+	struct vm *vm;
+	unsigned npins;    /* what the version register announces */
+	uint32_t id;       /* bits 24-27 of register 0 */
+	uint32_t regsel;
+	uint32_t lines;    /* line levels, a bit per pin */
+	uint32_t pending;  /* edge pins that rose while masked */
+	uint64_t rte[IOAPIC_MAX_PINS];
+	uint32_t routed;   /* pins whose level route KVM has (msi_routes) */
+	uint64_t delivered, eois, dropped; /* counters (interrupts sent, EOIs, bad lines) */
+};
+
+/* Create it and add it to VM at LAYOUT_IOAPIC, with NPINS pins (at most
+ * IOAPIC_MAX_PINS).  NULL on failure (recorded). */
+struct ioapic *ioapic_create(struct vm *vm, unsigned npins);
+/* Pin PIN's line to LEVEL (0 or 1), from any thread. */
+void ioapic_set_line(struct ioapic *io, unsigned pin, int level);
+/* The guest's EOI of VECTOR (KVM_EXIT_IOAPIC_EOI), on a vCPU thread. */
+void ioapic_eoi(struct ioapic *io, uint8_t vector);
+/* Pin PIN's redirection entry, or -1 past the pins. */
+int ioapic_rte(struct ioapic *io, unsigned pin, uint64_t *rte);
+/* The MSI an entry sends (compatibility format, as KVM's LAPICs take). */
+uint64_t ioapic_msi_addr(uint64_t rte);
+uint32_t ioapic_msi_data(uint64_t rte);
+
+#endif
