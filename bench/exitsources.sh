@@ -14,7 +14,8 @@
 #                    rounds reversed); the tables are medians over the boots
 #                    that succeeded (status 0 and an init line)
 #   VMMS="warden qemu-vmlinux"  from: warden (the vmlinux, warden's default
-#                    guest), warden-bz (the bzImage), qemu (QEMU -M
+#                    guest), warden-split (the same with --irqchip split),
+#                    warden-bz (the bzImage), qemu (QEMU -M
 #                    microvm,rtc=on with the bzImage), qemu-vmlinux (QEMU
 #                    with the vmlinux, PVH): the default pair boots the
 #                    same kernel file
@@ -51,7 +52,7 @@ VMMS=$(echo $VMMS)
 for v in $VMMS; do
     case $v in
     qemu|qemu-vmlinux) ;;
-    warden|warden-bz) [ -f "$WARDEN" ] || die "$WARDEN missing (make static)" ;;
+    warden|warden-bz|warden-split) [ -f "$WARDEN" ] || die "$WARDEN missing (make static)" ;;
     *) die "unknown VMM '$v' in VMMS" ;;
     esac
 done
@@ -107,7 +108,7 @@ delta() {
 
 kernel_of() {
 	case $1 in
-	warden|qemu-vmlinux) echo /guest/vmlinux ;;
+	warden|warden-split|qemu-vmlinux) echo /guest/vmlinux ;;
 	*) echo /guest/vmlinuz ;;
 	esac
 }
@@ -128,8 +129,10 @@ boot() {
 			</dev/null >/tmp/fifo 2>&1 &
 		;;
 	warden*)
+		extra=
+		[ $vmm = warden-split ] && extra="--irqchip split"
 		setsid warden run --kernel $kernel --initrd /guest/initrd.cpio.gz \
-			--cmdline "$CMDLINE" --mem 256 --cpus 1 </dev/null >/tmp/fifo 2>&1 &
+			--cmdline "$CMDLINE" --mem 256 --cpus 1 $extra </dev/null >/tmp/fifo 2>&1 &
 		;;
 	esac
 	pid=$!

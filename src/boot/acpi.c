@@ -246,7 +246,7 @@ static uint64_t build_fadt(struct table_writer *w, uint64_t dsdt, uint64_t facs,
 		return 0;
 	header(t, "FACP", ACPI_FADT_LEN, 6);
 	put32(t + 40, (uint32_t)dsdt);  /* DSDT (32-bit copy) */
-	put16(t + 46, 9);               /* SCI_INT: no SCI is ever raised */
+	put16(t + 46, ACPI_SCI_GSI);    /* SCI_INT: no SCI is ever raised */
 	put16(t + 109, 1u << 2);        /* IAPC_BOOT_ARCH: VGA not present; no 8042 to probe */
 	if (pm1)
 		fadt_full(t, facs, pm1);

@@ -5,8 +5,8 @@
  * every one of them at boot and again at power-off, two exits per
  * register access (index, then window): about 21 exits a pin, 500 a
  * boot (docs/benchmarks.md, "Where the exits of a boot come from").  This
- * one has only the pins the machine wires (the ISA lines up to the SCI,
- * and the virtio-mmio pool), so a boot takes fewer exits, each of which
+ * one has only the pins the machine wires (its ISA lines up to the RTC's
+ * 8, the SCI's 9 with --acpi-s3, and the virtio-mmio pool's), so a boot takes fewer exits, each of which
  * comes to warden instead of staying in KVM (docs/irqchip.md).
  *
  * It behaves as KVM's does (and as an 82093AA with version 0x11): an

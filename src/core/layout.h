@@ -132,6 +132,7 @@
 /* --- interrupt lines (IOAPIC pins) --------------------------------------- */
 #define GSI_COM1 4
 #define GSI_RTC 8                  /* the CMOS RTC's update and alarm interrupts */
+#define ACPI_SCI_GSI 9             /* the FADT's SCI_INT (no SCI is ever raised) */
 /* The power button's Generic Event Device (devices/power_button.c): an
  * ISA line no legacy device of ours uses, so it takes none from the pool. */
 #define GSI_POWER_BUTTON 5

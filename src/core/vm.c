@@ -252,11 +252,12 @@ int vm_ioapic_rte(struct vm *vm, unsigned pin, uint64_t *rte)
 	return 0;
 }
 
-/* The pins warden's own IOAPIC needs: every ISA line up to the pool
- * (the SCI's 9 among them), and each device's. */
+/* The pins warden's own IOAPIC needs: each device's line, and with a
+ * full FADT (--acpi-s3) its SCI's 9.  A hardware-reduced platform (the
+ * default) has no SCI: Linux installs no handler for it. */
 static unsigned ioapic_pins(const struct vm *vm)
 {
-	unsigned n = GSI_SPLIT_POOL_START;
+	unsigned n = vm->cfg.s3 ? ACPI_SCI_GSI + 1 : 1;
 
 	for (unsigned i = 0; i < vm->ndevices; i++) {
 		int g = vm->devices[i]->res.gsi;
