@@ -1,0 +1,36 @@
+# --irqchip split (docs/irqchip.md) with a real Linux guest, sourced by
+# l1-tests.sh: warden's own IOAPIC in L1's SVM KVM, the LAPICs in KVM, no
+# PIC and no PIT.
+#  irqchip_split: 2 vCPUs and a virtio-mmio disk (its line from the pool
+#    at 10, driven through warden's IOAPIC: no irqfd for a line).  The
+#    guest says how many pins it found (Linux's "IOAPIC[0]: ... GSI 0-N"),
+#    writes and reads back 4 MiB on the disk, and has an RTC alarm fire
+#    (line 8); /proc/interrupts shows which chip each line went through.
+#  irqchip_button: SIGTERM presses the power button (the GED's line 5,
+#    through warden's IOAPIC); the guest's acpid powers off.
+dd if=/dev/zero of=/tmp/irqchip.img bs=1M count=8 2>/dev/null
+case_run irqchip_split --irqchip split --cpus 2 --transport mmio --disk /tmp/irqchip.img \
+	--cmdline "$BASE warden.run=\"dmesg | grep 'IOAPIC\[0\]'; head -c 4194304 /dev/urandom >/tmp/d; \
+dd if=/tmp/d of=/dev/vda bs=64k oflag=direct 2>/dev/null; echo 3 >/proc/sys/vm/drop_caches; \
+echo same=\$(cmp -n 4194304 /tmp/d /dev/vda && echo yes); echo +2 >/sys/class/rtc/rtc0/wakealarm; sleep 3; \
+echo after=\$(cat /sys/class/rtc/rtc0/wakealarm); cat /proc/interrupts\""
+warden run --irqchip split --stats /tmp/irqchip_button.json \
+	--cmdline "$BASE warden.run=\"echo ready; sleep 600\"" >/tmp/irqchip_button.out 2>/tmp/irqchip_button.err </dev/null &
+irq_pid=$!
+( sleep 170; kill -KILL $irq_pid ) >/dev/null 2>&1 &
+irq_wd=$!
+i=0
+while ! grep -q '^ready' /tmp/irqchip_button.out 2>/dev/null && [ $i -lt 600 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+kill -TERM $irq_pid
+wait $irq_pid
+echo "@@CASE irqchip_button rc=$?"
+kill $irq_wd 2>/dev/null
+for f in out err json; do
+	echo "@@BEGIN irqchip_button.$f"
+	[ -f "/tmp/irqchip_button.$f" ] && cat "/tmp/irqchip_button.$f"
+	echo
+	echo "@@END irqchip_button.$f"
+done
