@@ -70,14 +70,15 @@ static void service(struct ioapic *io, unsigned pin)
 
 void ioapic_set_line(struct ioapic *io, unsigned pin, int level)
 {
-	uint32_t bit = 1u << pin;
+	uint32_t bit;
 
 	if (pin >= io->npins) {
-		/* A device wired past our pins is warden's own bug. */
-		io->dropped++;
-		log_guest("ioapic: no pin %u (the IOAPIC has %u)", pin, io->npins);
+		/* A device wired past our pins is warden's own bug: said once. */
+		if (io->dropped++ == 0)
+			log_warn("ioapic: no pin %u (the IOAPIC has %u): interrupt dropped", pin, io->npins);
 		return;
 	}
+	bit = 1u << pin;
 	futex_mutex_lock(&io->dev.lock);
 	if (level && !(io->lines & bit) && !(io->rte[pin] & IOAPIC_RTE_LEVEL))
 		io->pending |= bit; /* an edge */

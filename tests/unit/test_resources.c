@@ -72,6 +72,23 @@ static void test_fixed_and_pools(void **state)
 	free(vm);
 }
 
+/* With warden's own IOAPIC (--irqchip split) the pool starts at line 10,
+ * right after the ISA lines, so that IOAPIC needs few pins. */
+static void test_split_pool(void **state)
+{
+	struct vm *vm = new_vm();
+	struct device v[2];
+
+	(void)state;
+	vm->cfg.irqchip = vm->cfg.irqchip_split = true;
+	for (int i = 0; i < 2; i++) {
+		v[i] = dev("v", window(DEVICE_ANY_GSI));
+		assert_int_equal(vm_add_device(vm, &v[i]), 0);
+		assert_int_equal(v[i].res.gsi, GSI_SPLIT_POOL_START + i);
+	}
+	free(vm);
+}
+
 /* A failed add leaves the VM as it was: no range, no line, no slot. */
 static void test_all_or_nothing(void **state)
 {
@@ -156,6 +173,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed_and_pools),
+		cmocka_unit_test(test_split_pool),
 		cmocka_unit_test(test_all_or_nothing),
 		cmocka_unit_test(test_pools_run_out),
 		cmocka_unit_test(test_free_base),
