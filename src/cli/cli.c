@@ -465,13 +465,13 @@ static int check_iommu_edu(const struct cli_options *o)
 	return 0;
 }
 
-/* --irqchip split: warden's IOAPIC is not in a snapshot's state yet, and
- * the test devices that read KVM's IOAPIC or drive its PIC/PIT lines
- * need the full in-kernel irqchip. */
+/* --irqchip split: the test devices that read KVM's IOAPIC or drive its
+ * PIC/PIT lines need the full in-kernel irqchip, and a VM Firecracker's
+ * API configures is Firecracker's machine (KVM's irqchip and PIT). */
 static int check_split_irqchip(const struct cli_options *o)
 {
-	const char *other = !o->irqchip ? "--no-irqchip" : o->snapshot_dir ? "--snapshot-dir"
-			  : o->api_sock ? "--api-sock (its snapshots)" : o->config_file ? "--config-file"
+	const char *other = !o->irqchip ? "--no-irqchip"
+			  : o->api_sock ? "--api-sock" : o->config_file ? "--config-file"
 			  : o->intel_iommu ? "--intel-iommu" : o->edu ? "--edu"
 			  : o->test_device ? "--test-device" : NULL;
 

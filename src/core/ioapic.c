@@ -202,8 +202,49 @@ static void destroy(struct device *dev)
 	free(of(dev));
 }
 
+/* Snapshot slot: the registers and line levels; the pin count is the
+ * machine's (vm_start sets it from the devices), so it must match. */
+struct ioapic_state {
+	uint32_t npins, id, regsel, lines, pending, pad;
+	uint64_t rte[IOAPIC_MAX_PINS];
+};
+
+static long save(struct device *dev, void *buf, size_t cap)
+{
+	struct ioapic *io = of(dev);
+	struct ioapic_state st = { .npins = io->npins, .id = io->id, .regsel = io->regsel,
+				   .lines = io->lines, .pending = io->pending };
+
+	memcpy(st.rte, io->rte, sizeof(st.rte));
+	return device_save_plain(buf, cap, &st, sizeof(st));
+}
+
+static int restore(struct device *dev, const void *buf, size_t len)
+{
+	struct ioapic *io = of(dev);
+	struct ioapic_state st;
+	uint32_t pins_mask;
+
+	if (device_restore_plain(&st, sizeof(st), buf, len) < 0 || st.npins == 0 ||
+	    st.npins > IOAPIC_MAX_PINS)
+		return -1;
+	pins_mask = (1u << st.npins) - 1; /* npins <= 24 */
+	io->npins = st.npins;
+	io->id = st.id & 0xf;
+	io->regsel = st.regsel & 0xff;
+	io->lines = st.lines & pins_mask;
+	io->pending = st.pending & pins_mask;
+	memcpy(io->rte, st.rte, sizeof(io->rte));
+	/* KVM's routes are this process's to make again. */
+	io->routed = 0;
+	for (unsigned p = 0; p < io->npins; p++)
+		sync_route(io, p);
+	return 0;
+}
+
 static const struct device_ops ops = {
 	.read = mmio_read, .write = mmio_write, .reset = reset, .destroy = destroy,
+	.save = save, .restore = restore,
 };
 
 struct ioapic *ioapic_create(struct vm *vm, unsigned npins)

@@ -1,6 +1,7 @@
 #include "snapshot/vm_state.h"
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -28,11 +29,18 @@ static int save_irqchip(struct vm *vm, struct snap_writer *w)
 	return 0;
 }
 
+/* KVM's PIC, IOAPIC and PIT: with the in-kernel irqchip, not with
+ * --irqchip split (its IOAPIC is a device of warden's, saved as one). */
+static bool kernel_chips(const struct vm *vm)
+{
+	return vm->cfg.irqchip && !vm->ioapic;
+}
+
 int vm_state_save(struct vm *vm, struct snap_writer *w)
 {
 	struct kvm_clock_data clock = { 0 };
 
-	if (vm->cfg.irqchip && save_irqchip(vm, w) < 0)
+	if (kernel_chips(vm) && save_irqchip(vm, w) < 0)
 		return -1;
 	/* kvmclock: the guest's monotonic clock, in ns, at the pause. */
 	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ADJUST_CLOCK) <= 0)
@@ -98,12 +106,12 @@ int vm_state_restore(struct vm *vm, const struct snap_reader *r)
 {
 	size_t len;
 
-	if (!vm->cfg.irqchip != !snap_find(r, SNAP_VM_PIT, 0, &len))
+	if (!kernel_chips(vm) != !snap_find(r, SNAP_VM_PIT, 0, &len))
 		return fail(ERR_USAGE, "snapshot %s: the in-kernel irqchip state does not match the machine",
 			    r->path);
-	if (vm->cfg.irqchip && restore_irqchip(vm, r) < 0)
+	if (kernel_chips(vm) && restore_irqchip(vm, r) < 0)
 		return -1;
 	if (restore_clock(vm, r) < 0)
 		return -1;
-	return vm->cfg.irqchip ? restore_chips(vm, r) : 0;
+	return kernel_chips(vm) ? restore_chips(vm, r) : 0;
 }

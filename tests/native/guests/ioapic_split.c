@@ -13,7 +13,7 @@
  *     interrupt never comes);
  *   - an entry written back reads back, but not its read-only bits.
  *
- * Prints one line and powers off:
+ * Prints "ioapic: edge done" between the two, then one line, and powers off:
  *   ioapic: pins N edge E level L irr-after-eoi R readback B */
 #include "guest_rt.h"
 
@@ -126,6 +126,7 @@ void guest_main(void)
 	outb(RT_COM1 + 4, 0x08); /* MCR: OUT2, the PC's gate to the interrupt line */
 	outb(RT_COM1 + 1, 0x02); /* IER: THRE; the transmitter is empty */
 	wait_for(&com1_irqs, 1, 2);
+	print("ioapic: edge done\n"); /* a snapshot may be taken from here */
 
 	/* Level: the RTC's update-ended flag, once per host second. */
 	io_write(0x11 + 2 * PIN_RTC, 0);
