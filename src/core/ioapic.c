@@ -64,7 +64,7 @@ static void service(struct ioapic *io, unsigned pin)
 			return;
 		io->pending &= ~(1u << pin);
 	}
-	io->delivered++;
+	device_count(&io->work.interrupts, 1);
 	vm_signal_msi(io->vm, ioapic_msi_addr(*e), ioapic_msi_data(*e));
 }
 
@@ -74,7 +74,7 @@ void ioapic_set_line(struct ioapic *io, unsigned pin, int level)
 
 	if (pin >= io->npins) {
 		/* A device wired past our pins is warden's own bug: said once. */
-		if (io->dropped++ == 0)
+		if (__atomic_fetch_add(&io->work.errors, 1, __ATOMIC_RELAXED) == 0)
 			log_warn("ioapic: no pin %u (the IOAPIC has %u): interrupt dropped", pin, io->npins);
 		return;
 	}
@@ -234,7 +234,13 @@ static int restore(struct device *dev, const void *buf, size_t len)
 	io->regsel = st.regsel & 0xff;
 	io->lines = st.lines & pins_mask;
 	io->pending = st.pending & pins_mask;
-	memcpy(io->rte, st.rte, sizeof(io->rte));
+	/* Another process's bytes: only what a guest could have made of
+	 * them (no delivery in progress, Remote IRR only on a level entry). */
+	for (unsigned p = 0; p < IOAPIC_MAX_PINS; p++) {
+		io->rte[p] = st.rte[p] & ~(1ULL << 12);
+		if (!(io->rte[p] & IOAPIC_RTE_LEVEL))
+			io->rte[p] &= ~IOAPIC_RTE_REMOTE_IRR;
+	}
 	/* KVM's routes are this process's to make again. */
 	io->routed = 0;
 	for (unsigned p = 0; p < io->npins; p++)
@@ -263,14 +269,11 @@ struct ioapic *ioapic_create(struct vm *vm, unsigned npins)
 		io->rte[p] = IOAPIC_RTE_MASKED;
 	io->dev.name = "ioapic";
 	io->dev.ops = &ops;
+	io->dev.counters = &io->work;
 	io->dev.res = (struct device_resources){
 		.nranges = 1,
 		.range = { DEVICE_RANGE(BUS_MMIO, LAYOUT_IOAPIC, IOAPIC_MMIO_LEN) },
 		.gsi = DEVICE_NO_GSI,
 	};
-	if (vm_add_device(vm, &io->dev) < 0) {
-		free(io);
-		return NULL;
-	}
 	return io;
 }

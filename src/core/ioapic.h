@@ -59,11 +59,15 @@ struct ioapic {
 	uint32_t pending;  /* edge pins that rose while masked */
 	uint64_t rte[IOAPIC_MAX_PINS];
 	uint32_t routed;   /* pins whose level route KVM has (msi_routes) */
-	uint64_t delivered, eois, dropped; /* counters (interrupts sent, EOIs, bad lines) */
+	/* The exit table's device work: interrupts sent (MSIs), and errors:
+	 * lines raised past the pins (warden's own bug, said once). */
+	struct device_counters work;
+	uint64_t eois;     /* level EOIs KVM reported */
 };
 
-/* Create it and add it to VM at LAYOUT_IOAPIC, with NPINS pins (at most
- * IOAPIC_MAX_PINS).  NULL on failure (recorded). */
+/* Create it for VM, with NPINS pins (at most IOAPIC_MAX_PINS), asking for
+ * its page at LAYOUT_IOAPIC: the caller adds it (vm_add_device), or
+ * destroys it (its ops).  NULL on failure (recorded). */
 struct ioapic *ioapic_create(struct vm *vm, unsigned npins);
 /* Pin PIN's line to LEVEL (0 or 1), from any thread. */
 void ioapic_set_line(struct ioapic *io, unsigned pin, int level);

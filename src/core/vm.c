@@ -79,6 +79,22 @@ static int create_irqchip(struct vm *vm)
 	return 0;
 }
 
+/* warden's own IOAPIC, a device of the core's at its fixed address; its
+ * pins are counted once every device is added (vm_start). */
+static int add_ioapic(struct vm *vm)
+{
+	struct ioapic *io = ioapic_create(vm, IOAPIC_MAX_PINS);
+
+	if (!io)
+		return -1;
+	if (vm_add_device(vm, &io->dev) < 0) {
+		io->dev.ops->destroy(&io->dev);
+		return -1;
+	}
+	vm->ioapic = io;
+	return 0;
+}
+
 static void end_on_bug(void *ctx)
 {
 	vm_request_end(ctx, VM_END_BUG);
@@ -148,8 +164,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 			return -1;
 		stamp("vCPU CPUID and MSRs");
 	}
-	if (cfg->irqchip && cfg->irqchip_split && !(vm->ioapic = ioapic_create(vm, IOAPIC_MAX_PINS)))
-		return -1;
+	if (cfg->irqchip && cfg->irqchip_split)
+		return add_ioapic(vm);
 	return 0;
 }
 
@@ -221,19 +237,6 @@ void vm_set_irq(struct vm *vm, unsigned gsi, int level)
 	}
 	if (vm->cfg.irqchip && ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
 		log_warn("KVM_IRQ_LINE gsi %u: %s", gsi, strerror(errno));
-}
-
-int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data)
-{
-	struct kvm_msi msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32),
-			       .data = data };
-
-	if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0) {
-		log_warn("KVM_SIGNAL_MSI 0x%llx/0x%x: %s", (unsigned long long)addr, data,
-			 strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 int vm_ioapic_rte(struct vm *vm, unsigned pin, uint64_t *rte)

@@ -175,7 +175,7 @@ static inline bool vm_irqfd_lines(const struct vm *vm)
 {
 	return vm->ioapic == NULL;
 }
-/* Send one MSI (KVM_SIGNAL_MSI): ADDR/DATA in the compatibility format
+/* Send one MSI (KVM_SIGNAL_MSI, core/msi_routes.c): ADDR/DATA in the compatibility format
  * KVM's LAPICs understand.  -1 if KVM refused it (logged, not recorded:
  * the guest's message, not a host failure). */
 int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);

@@ -25,19 +25,45 @@ stamp_cases() {
 		{ print; fflush() }'
 }
 
+# case_report NAME RC: the case's status and its /tmp/NAME.{out,err,json}
+case_report() {
+	echo "@@CASE $1 rc=$2"
+	for f in out err json; do
+		echo "@@BEGIN $1.$f"
+		[ -f "/tmp/$1.$f" ] && cat "/tmp/$1.$f"
+		echo   # files need not end in a newline; markers must start a line
+		echo "@@END $1.$f"
+	done
+}
+
 # case NAME [warden run args...]: stdout, stderr, status, stats JSON
 case_run() {
 	name=$1
 	shift
 	timeout 180 warden run --stats "/tmp/$name.json" "$@" >"/tmp/$name.out" 2>"/tmp/$name.err" </dev/null
-	rc=$?
-	echo "@@CASE $name rc=$rc"
-	for f in out err json; do
-		echo "@@BEGIN $name.$f"
-		[ -f "/tmp/$name.$f" ] && cat "/tmp/$name.$f"
-		echo   # files need not end in a newline; markers must start a line
-		echo "@@END $name.$f"
+	case_report "$name" $?
+}
+
+# case_signal NAME PATTERN SIGNAL [warden run args...]: as case_run, but
+# once the guest's output has a line matching PATTERN (at most 120 s),
+# warden gets SIGNAL (e.g. TERM: the power button).
+case_signal() {
+	name=$1 pat=$2 sig=$3
+	shift 3
+	warden run --stats "/tmp/$name.json" "$@" >"/tmp/$name.out" 2>"/tmp/$name.err" </dev/null &
+	pid=$!
+	( sleep 170; kill -KILL $pid ) >/dev/null 2>&1 &
+	wd=$!
+	i=0
+	while ! grep -q "$pat" "/tmp/$name.out" 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.2
+		i=$((i + 1))
 	done
+	kill -$sig $pid
+	wait $pid
+	rc=$?
+	kill $wd 2>/dev/null
+	case_report "$name" $rc
 }
 
 cases() {

@@ -46,6 +46,8 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 
 # virtio-pci's target answers the fake VM fd's ioctls itself (no KVM).
 $(FUZZ_DIR)/fuzz_virtio_pci: FUZZ_LDFLAGS = -Wl,--wrap=ioctl
+# So does the IOAPIC's (its MSIs and routes).
+$(FUZZ_DIR)/fuzz_ioapic: FUZZ_LDFLAGS = -Wl,--wrap=ioctl
 
 $(FUZZ_BINS): $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@echo "  LD fuzz $@"

@@ -423,6 +423,37 @@ def iommu_seeds():
         put("intel_iommu", name, bytes([len(acc_list)]) + struct.pack("<Q", rte) + b"".join(acc_list) + bytes(ram))
 
 
+def ioapic_seeds():
+    """fuzz_ioapic.c's steps: Linux's clear_IO_APIC over every pin, an edge
+    and a level pin programmed and raised, EOIs, a snapshot's round trip,
+    a reset, and a restore of the snapshot bytes of another layout."""
+    def acc(write, off, val=0, size=4):
+        return struct.pack("<BHI", (1 if write else 0) | ({1: 0, 2: 1, 4: 2, 8: 3}[size] << 3), off, val)
+    def reg_w(reg, val):
+        return acc(1, 0x00, reg) + acc(1, 0x10, val)
+    def reg_r(reg):
+        return acc(1, 0x00, reg) + acc(0, 0x10)
+    line = lambda pin, level: struct.pack("<BBB", 2, pin, level)
+    eoi = lambda vec: struct.pack("<BB", 3, vec)
+    steps = reg_r(1)
+    for pin in range(9):
+        steps += reg_r(0x10 + 2 * pin) + reg_r(0x11 + 2 * pin) + reg_w(0x11 + 2 * pin, 0) \
+            + reg_w(0x10 + 2 * pin, 1 << 16) + reg_r(0x10 + 2 * pin)
+    steps += reg_w(0x11 + 8, 0) + reg_w(0x10 + 8, 0x41) + line(4, 1) + line(4, 0)
+    steps += reg_w(0x11 + 16, 0) + reg_w(0x10 + 16, 0x42 | 1 << 15) + line(8, 1) + eoi(0x42) + line(8, 0) + eoi(0x42)
+    put("ioapic", "linux-boot", bytes([8]) + steps + bytes([6]) + line(8, 1) + bytes([4]))
+    put("ioapic", "masked-level", bytes([23]) + reg_w(0x10 + 2 * 20, 0x50 | 1 << 15 | 1 << 16) + line(20, 1)
+        + reg_w(0x10 + 2 * 20, 0x50 | 1 << 15) + line(30, 1) + eoi(0x50) + bytes([7, 20]))
+    put("ioapic", "restore-short", bytes([8]) + struct.pack("<BH", 5, 16) + bytes(16) + bytes([6]))
+    # A whole state (npins, id, regsel, lines, pending, pad, 24 entries):
+    # an edge entry claiming Remote IRR, a level one with its line high.
+    rtes = [1 << 16] * 24
+    rtes[0] = 0x30 | 1 << 14
+    rtes[1] = 0x31 | 1 << 15 | 1 << 14
+    state = struct.pack("<6I", 9, 0, 0x10, 0b10, 0, 0) + struct.pack("<24Q", *rtes)
+    put("ioapic", "restore-state", bytes([8]) + struct.pack("<BH", 5, len(state)) + state + eoi(0x31) + bytes([6]))
+
+
 # --- kernels --------------------------------------------------------------
 
 def bzimage(pm_len=6000, version=0x020f, cut=None):
@@ -659,6 +690,7 @@ if __name__ == "__main__":
     vsock_seeds()
     pci_seeds()
     iommu_seeds()
+    ioapic_seeds()
     kernel_seeds()
     cli_seeds()
     report_seeds()

@@ -746,6 +746,31 @@ static void test_bad_mmds(void **state)
 	assert_true(o.virtio.mmds_spec.imds_compat);
 }
 
+/* --irqchip kernel|split: kernel by default; split refused where the
+ * machine must be KVM's (the API's, --no-irqchip, the test devices). */
+static void test_irqchip(void **state)
+{
+	char *a[] = { "warden", "run", "--irqchip", "both", NULL };
+	char *b[] = { "warden", "run", "--irqchip", "split", "--no-irqchip", NULL };
+	char *c[] = { "warden", "run", "--irqchip", "split", "--api-sock", "/tmp/s", NULL };
+	char *d[] = { "warden", "run", "--irqchip", "split", "--test-device", NULL };
+	char *e[] = { "warden", "run", "--irqchip", "split", "--edu", NULL };
+	char *ok[] = { "warden", "run", "--irqchip", "split", "--snapshot-dir", "/tmp/d", NULL };
+	char *dflt[] = { "warden", "run", NULL };
+	struct cli_options o;
+
+	(void)state;
+	expect_bad(4, a, 0, "--irqchip: 'both' is neither kernel nor split");
+	expect_bad(5, b, 0, "--irqchip split cannot be used with --no-irqchip");
+	expect_bad(6, c, 0, "--irqchip split cannot be used with --api-sock");
+	expect_bad(5, d, 0, "--irqchip split cannot be used with --test-device");
+	expect_bad(5, e, 0, "--irqchip split cannot be used with --edu");
+	assert_int_equal(parse(6, ok, &o), CLI_RUN);
+	assert_true(o.irqchip && o.irqchip_split);
+	assert_int_equal(parse(2, dflt, &o), CLI_RUN);
+	assert_true(o.irqchip && !o.irqchip_split);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -779,6 +804,7 @@ int main(void)
 		cmocka_unit_test(test_root_disk),
 		cmocka_unit_test(test_bad_virtio),
 		cmocka_unit_test(test_bad_mmds),
+		cmocka_unit_test(test_irqchip),
 		cmocka_unit_test(test_queues_poll),
 		cmocka_unit_test_teardown(test_unknown_short_option_cluster_named, reset_getopt),
 		cmocka_unit_test_teardown(test_parse_after_short_cluster_error, reset_getopt),

@@ -100,20 +100,20 @@ static void test_edge(void **state)
 
 	program(io, 4, 0x41 | IOAPIC_RTE_MASKED);
 	ioapic_set_line(io, 4, 1);
-	assert_int_equal(io->delivered, 0);        /* masked: held */
+	assert_int_equal(io->work.interrupts, 0);        /* masked: held */
 	program(io, 4, 0x41);                      /* unmasked: the held edge goes */
-	assert_int_equal(io->delivered, 1);
+	assert_int_equal(io->work.interrupts, 1);
 	ioapic_set_line(io, 4, 1);                 /* still high: no new edge */
-	assert_int_equal(io->delivered, 1);
+	assert_int_equal(io->work.interrupts, 1);
 	ioapic_set_line(io, 4, 0);
 	ioapic_set_line(io, 4, 1);
-	assert_int_equal(io->delivered, 2);
+	assert_int_equal(io->work.interrupts, 2);
 	ioapic_eoi(io, 0x41);                      /* an edge pin has no Remote IRR */
-	assert_int_equal(io->delivered, 2);
+	assert_int_equal(io->work.interrupts, 2);
 	ioapic_set_line(io, 4, 0);
 	ioapic_set_line(io, 4, 1);                 /* a pulse, as virtio-mmio makes */
 	ioapic_set_line(io, 4, 0);
-	assert_int_equal(io->delivered, 3);
+	assert_int_equal(io->work.interrupts, 3);
 }
 
 static void test_level(void **state)
@@ -124,26 +124,26 @@ static void test_level(void **state)
 
 	program(io, 8, 0x42 | IOAPIC_RTE_LEVEL);
 	ioapic_set_line(io, 8, 1);
-	assert_int_equal(io->delivered, 1);
+	assert_int_equal(io->work.interrupts, 1);
 	assert_int_equal(ioapic_rte(io, 8, &rte), 0);
 	assert_true(rte & IOAPIC_RTE_REMOTE_IRR);
 	ioapic_set_line(io, 8, 1);                 /* Remote IRR holds it */
-	assert_int_equal(io->delivered, 1);
+	assert_int_equal(io->work.interrupts, 1);
 	ioapic_eoi(io, 0x43);                      /* another vector: not ours */
-	assert_int_equal(io->delivered, 1);
+	assert_int_equal(io->work.interrupts, 1);
 	ioapic_eoi(io, 0x42);                      /* the line still high: again */
-	assert_int_equal(io->delivered, 2);
+	assert_int_equal(io->work.interrupts, 2);
 	ioapic_set_line(io, 8, 0);
 	ioapic_eoi(io, 0x42);                      /* low now: Remote IRR clear, quiet */
-	assert_int_equal(io->delivered, 2);
+	assert_int_equal(io->work.interrupts, 2);
 	assert_int_equal(ioapic_rte(io, 8, &rte), 0);
 	assert_false(rte & IOAPIC_RTE_REMOTE_IRR);
 	/* Masked while high: nothing until unmasked. */
 	program(io, 8, 0x42 | IOAPIC_RTE_LEVEL | IOAPIC_RTE_MASKED);
 	ioapic_set_line(io, 8, 1);
-	assert_int_equal(io->delivered, 2);
+	assert_int_equal(io->work.interrupts, 2);
 	program(io, 8, 0x42 | IOAPIC_RTE_LEVEL);
-	assert_int_equal(io->delivered, 3);
+	assert_int_equal(io->work.interrupts, 3);
 	assert_int_equal(io->eois, 3);
 }
 
@@ -154,8 +154,8 @@ static void test_line_past_pins(void **state)
 
 	ioapic_set_line(f->io, 9, 1);
 	ioapic_set_line(f->io, 200, 1);
-	assert_int_equal(f->io->dropped, 2);
-	assert_int_equal(f->io->delivered, 0);
+	assert_int_equal(f->io->work.errors, 2);
+	assert_int_equal(f->io->work.interrupts, 0);
 	assert_int_equal(ioapic_rte(f->io, 9, &(uint64_t){ 0 }), -1);
 }
 

@@ -14,23 +14,4 @@ case_run irqchip_split --irqchip split --cpus 2 --transport mmio --disk /tmp/irq
 dd if=/tmp/d of=/dev/vda bs=64k oflag=direct 2>/dev/null; echo 3 >/proc/sys/vm/drop_caches; \
 echo same=\$(cmp -n 4194304 /tmp/d /dev/vda && echo yes); echo +2 >/sys/class/rtc/rtc0/wakealarm; sleep 3; \
 echo after=\$(cat /sys/class/rtc/rtc0/wakealarm); cat /proc/interrupts\""
-warden run --irqchip split --stats /tmp/irqchip_button.json \
-	--cmdline "$BASE warden.run=\"echo ready; sleep 600\"" >/tmp/irqchip_button.out 2>/tmp/irqchip_button.err </dev/null &
-irq_pid=$!
-( sleep 170; kill -KILL $irq_pid ) >/dev/null 2>&1 &
-irq_wd=$!
-i=0
-while ! grep -q '^ready' /tmp/irqchip_button.out 2>/dev/null && [ $i -lt 600 ]; do
-	sleep 0.2
-	i=$((i + 1))
-done
-kill -TERM $irq_pid
-wait $irq_pid
-echo "@@CASE irqchip_button rc=$?"
-kill $irq_wd 2>/dev/null
-for f in out err json; do
-	echo "@@BEGIN irqchip_button.$f"
-	[ -f "/tmp/irqchip_button.$f" ] && cat "/tmp/irqchip_button.$f"
-	echo
-	echo "@@END irqchip_button.$f"
-done
+case_signal irqchip_button '^ready' TERM --irqchip split --cmdline "$BASE warden.run=\"echo ready; sleep 600\""
