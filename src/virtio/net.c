@@ -451,6 +451,8 @@ static int rx_mmds(struct virtio_dev *vd, struct net *p, struct mmds_stack *m)
 	if (!n)
 		return 0;
 	n += NET_HDR_LEN;
+	/* Its size, as a tap frame pays it (rx_read): rx_tokens took one. */
+	rate_limit_charge(&dev_of(vd)->rate[NET_RXQ], (uint64_t)n - 1);
 	do
 		cap += h->slot[h->first + k++].len;
 	while (p->mergeable && k < h->n && cap < n);

@@ -54,6 +54,7 @@ static bool have_netns;
 static struct mmds *dev_store; /* mmds=on for the next dev_up(), with this store */
 static uint32_t dev_poll_us; /* poll=US for the next dev_up() */
 static unsigned dev_queues;   /* queues=N for the next dev_up() */
+static struct rate_spec dev_rx_rate; /* rx-bw= / rx-ops= for the next dev_up() */
 
 /* The driver's side of one device. */
 static struct drv {
@@ -250,6 +251,7 @@ static void dev_up(uint64_t features)
 	D.bump = 0x100000;
 	D.udp = -1;
 	spec.mmds = dev_store != NULL;
+	spec.rx_rate = dev_rx_rate;
 	vd = D.vd = virtio_net_create(&spec, 0, dev_store, MMDS_DEFAULT_IPV4);
 	assert_non_null(vd);
 	vt_attach(vd, &D.vm, &D.irq_fd);
@@ -1060,6 +1062,40 @@ static void test_mmds_answers_in_warden(void **state)
 	assert_int_equal(tap_rx_packets(), tap_before + 1);
 }
 
+/* The service's frames pay the receive limit by their size, as the tap's
+ * do (Firecracker charges every frame it hands the guest): with 100 bytes
+ * of rx-bw, the ARP answer (54 bytes with its virtio-net header) and the
+ * SYN-ACK (66) put the bucket in debt, and the next frame waits. */
+static void test_mmds_rx_rate_limited(void **state)
+{
+	uint8_t f[256];
+	uint32_t iss;
+
+	(void)state;
+	if (!have_netns)
+		u_skip("needs root: a network namespace and /dev/net/tun");
+	dev_store = mmds_new(MMDS_DEFAULT_SIZE_LIMIT);
+	assert_non_null(dev_store);
+	dev_rx_rate = (struct rate_spec){ .bw = { .size = 100, .refill_ms = 60000 } };
+	dev_up(F_GUEST_CSUM | F_MRG_RXBUF);
+	dev_rx_rate = (struct rate_spec){ 0 };
+	rx_post(QSIZE, 2048);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, guest_mac, 6);
+	memcpy(f + 12, (uint8_t[]){ 8, 6, 0, 1, 8, 0, 6, 4, 0, 1 }, 10);
+	memcpy(f + 22, guest_mac, 6);
+	memcpy(f + 28, (uint8_t[]){ 169, 254, 0, 2, 0, 0, 0, 0, 0, 0, 169, 254, 169, 254 }, 14);
+	tx_raw(f, 42);
+	wait_used(RXQ, 1);
+	tx_raw(f, mmds_tcp(f, 100, 0, 0x02, NULL));
+	wait_used(RXQ, 2);
+	iss = ntohl(u_rd32(gp(D.rx_buf[1], HDR + 54) + HDR + 38));
+	tx_raw(f, mmds_tcp(f, 101, iss + 1, 0x18, "GET / HTTP/1.1\r\n\r\n"));
+	usleep(300000);
+	assert_int_equal(used_idx(RXQ), 2); /* the ACK waits for tokens */
+	assert_true(counter(&D.vd->counters.throttled) >= 1);
+}
+
 static int mmds_down(void **state)
 {
 	dev_down(state);
@@ -1102,6 +1138,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_open_errors, dev_down),
 		cmocka_unit_test_teardown(test_snapshot_pause_save_restore, dev_down),
 		cmocka_unit_test_teardown(test_mmds_answers_in_warden, mmds_down),
+		cmocka_unit_test_teardown(test_mmds_rx_rate_limited, mmds_down),
 	};
 
 	have_netns = private_netns();
