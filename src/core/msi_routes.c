@@ -79,7 +79,7 @@ static int push(struct vm *vm, struct msi_routes *t)
 
 	if (!rt)
 		return fail(ERR_HOST, "out of memory");
-	for (unsigned g = 0; g < NDEFAULT_IOAPIC && !vm->ioapic; g++) {
+	for (unsigned g = 0; g < NDEFAULT_IOAPIC && !vm->cfg.irqchip_split; g++) {
 		irqchip_entry(&rt->entries[n++], g, KVM_IRQCHIP_IOAPIC, g);
 		if (g < NDEFAULT_PIC)
 			irqchip_entry(&rt->entries[n++], g, g < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,

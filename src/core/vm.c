@@ -108,6 +108,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	text_tail_init(&vm->console_tail);
 	vm->vm_fd = vm->end.efd = -1;
 	vm->cfg = *cfg;
+	vm->cfg.irqchip_split = cfg->irqchip && cfg->irqchip_split; /* split needs LAPICs in KVM */
 	vm_sleep_init(&vm->sleep);
 	vm_pause_init(&vm->pause);
 	for (unsigned i = 0; i < GSI_HV_SINT_COUNT; i++)
@@ -164,7 +165,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 			return -1;
 		stamp("vCPU CPUID and MSRs");
 	}
-	if (cfg->irqchip && cfg->irqchip_split)
+	if (vm->cfg.irqchip_split)
 		return add_ioapic(vm);
 	return 0;
 }
