@@ -1005,6 +1005,17 @@ static size_t mmds_tcp(uint8_t *f, uint32_t seq, uint32_t ack, uint8_t flags, co
 /* With mmds=on, the guest's frames for the metadata service are answered
  * by warden on the receive queue and never reach the tap; the host's
  * other traffic still flows. */
+/* The guest's ARP request "who has 169.254.169.254?" in F: its length. */
+static size_t mmds_arp(uint8_t *f)
+{
+	memset(f, 0xff, 6);
+	memcpy(f + 6, guest_mac, 6);
+	memcpy(f + 12, (uint8_t[]){ 8, 6, 0, 1, 8, 0, 6, 4, 0, 1 }, 10);
+	memcpy(f + 22, guest_mac, 6);
+	memcpy(f + 28, (uint8_t[]){ 169, 254, 0, 2, 0, 0, 0, 0, 0, 0, 169, 254, 169, 254 }, 14);
+	return 42;
+}
+
 static void test_mmds_answers_in_warden(void **state)
 {
 	static const char data[] = "{\"latest\":{\"meta-data\":{\"ami-id\":\"ami-7\"}}}";
@@ -1025,13 +1036,7 @@ static void test_mmds_answers_in_warden(void **state)
 	tap_before = tap_rx_packets();
 	rx_post(QSIZE, 2048);
 
-	/* ARP: who has 169.254.169.254? */
-	memset(f, 0xff, 6);
-	memcpy(f + 6, guest_mac, 6);
-	memcpy(f + 12, (uint8_t[]){ 8, 6, 0, 1, 8, 0, 6, 4, 0, 1 }, 10);
-	memcpy(f + 22, guest_mac, 6);
-	memcpy(f + 28, (uint8_t[]){ 169, 254, 0, 2, 0, 0, 0, 0, 0, 0, 169, 254, 169, 254 }, 14);
-	tx_raw(f, 42);
+	tx_raw(f, mmds_arp(f));
 	wait_used(TXQ, 1);
 	wait_used(RXQ, 1);
 	r = gp(D.rx_buf[0], HDR + 42);
@@ -1080,12 +1085,7 @@ static void test_mmds_rx_rate_limited(void **state)
 	dev_up(F_GUEST_CSUM | F_MRG_RXBUF);
 	dev_rx_rate = (struct rate_spec){ 0 };
 	rx_post(QSIZE, 2048);
-	memset(f, 0xff, 6);
-	memcpy(f + 6, guest_mac, 6);
-	memcpy(f + 12, (uint8_t[]){ 8, 6, 0, 1, 8, 0, 6, 4, 0, 1 }, 10);
-	memcpy(f + 22, guest_mac, 6);
-	memcpy(f + 28, (uint8_t[]){ 169, 254, 0, 2, 0, 0, 0, 0, 0, 0, 169, 254, 169, 254 }, 14);
-	tx_raw(f, 42);
+	tx_raw(f, mmds_arp(f));
 	wait_used(RXQ, 1);
 	tx_raw(f, mmds_tcp(f, 100, 0, 0x02, NULL));
 	wait_used(RXQ, 2);
