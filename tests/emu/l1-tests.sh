@@ -44,12 +44,14 @@ case_run() {
 	case_report "$name" $?
 }
 
-# case_signal NAME PATTERN SIGNAL [warden run args...]: as case_run, but
+# case_signal NAME PATTERN SIGNAL N [warden run args...]: as case_run, but
 # once the guest's output has a line matching PATTERN (at most 120 s),
-# warden gets SIGNAL (e.g. TERM: the power button).
+# warden gets SIGNAL N times, 1 s apart (TERM: the power button; a second
+# one stops it at once); also NAME.time: seconds from the first signal to
+# warden's end.
 case_signal() {
-	name=$1 pat=$2 sig=$3
-	shift 3
+	name=$1 pat=$2 sig=$3 nsig=$4
+	shift 4
 	warden run --stats "/tmp/$name.json" "$@" >"/tmp/$name.out" 2>"/tmp/$name.err" </dev/null &
 	pid=$!
 	( sleep 170; kill -KILL $pid ) >/dev/null 2>&1 &
@@ -59,11 +61,22 @@ case_signal() {
 		sleep 0.2
 		i=$((i + 1))
 	done
+	read -r t0 _ </proc/uptime
 	kill -$sig $pid
+	i=1
+	while [ $i -lt "$nsig" ]; do
+		sleep 1
+		kill -$sig $pid
+		i=$((i + 1))
+	done
 	wait $pid
 	rc=$?
+	read -r t1 _ </proc/uptime
 	kill $wd 2>/dev/null
 	case_report "$name" $rc
+	echo "@@BEGIN $name.time"
+	awk "BEGIN { print $t1 - $t0 }"
+	echo "@@END $name.time"
 }
 
 cases() {

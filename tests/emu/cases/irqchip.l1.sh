@@ -14,4 +14,4 @@ case_run irqchip_split --irqchip split --cpus 2 --transport mmio --disk /tmp/irq
 dd if=/tmp/d of=/dev/vda bs=64k oflag=direct 2>/dev/null; echo 3 >/proc/sys/vm/drop_caches; \
 echo same=\$(cmp -n 4194304 /tmp/d /dev/vda && echo yes); echo +2 >/sys/class/rtc/rtc0/wakealarm; sleep 3; \
 echo after=\$(cat /sys/class/rtc/rtc0/wakealarm); cat /proc/interrupts\""
-case_signal irqchip_button '^ready' TERM --irqchip split --cmdline "$BASE warden.run=\"echo ready; sleep 600\""
+case_signal irqchip_button '^ready' TERM 1 --irqchip split --cmdline "$BASE warden.run=\"echo ready; sleep 600\""

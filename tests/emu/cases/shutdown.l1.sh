@@ -5,41 +5,12 @@
 # --nested: SVM hidden from the guest unless given.
 
 # sig_run NAME NSIGNALS WARDEN-ARGS...: boot, wait for the guest's "ready"
-# line, send SIGTERM (twice, 1 s apart, when NSIGNALS is 2), then print the
-# case as case_run does, plus NAME.time: seconds from the first signal to
-# warden's end.
+# line, send SIGTERM (twice, 1 s apart, when NSIGNALS is 2): l1-tests.sh's
+# case_signal, with NAME.time (seconds from the first signal to the end).
 sig_run() {
 	name=$1 nsig=$2
 	shift 2
-	warden run --stats "/tmp/$name.json" "$@" >"/tmp/$name.out" 2>"/tmp/$name.err" </dev/null &
-	pid=$!
-	( sleep 170; kill -KILL $pid ) >/dev/null 2>&1 &
-	wd=$!
-	i=0
-	while ! grep -q '^ready' "/tmp/$name.out" 2>/dev/null && [ $i -lt 600 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
-	read -r t0 _ </proc/uptime
-	kill -TERM $pid
-	if [ "$nsig" = 2 ]; then
-		sleep 1
-		kill -TERM $pid
-	fi
-	wait $pid
-	rc=$?
-	read -r t1 _ </proc/uptime
-	kill $wd 2>/dev/null
-	echo "@@CASE $name rc=$rc"
-	for f in out err json; do
-		echo "@@BEGIN $name.$f"
-		[ -f "/tmp/$name.$f" ] && cat "/tmp/$name.$f"
-		echo
-		echo "@@END $name.$f"
-	done
-	echo "@@BEGIN $name.time"
-	awk "BEGIN { print $t1 - $t0 }"
-	echo "@@END $name.time"
+	case_signal "$name" '^ready' TERM "$nsig" "$@"
 }
 
 sig_run shutdown_button 1 --cmdline "$BASE warden.run=\"grep -c -w svm /proc/cpuinfo; echo ready; sleep 600\""
