@@ -25,6 +25,8 @@ static const struct {
 	{ "ioeventfd", "virtio queue notifications (src/virtio/mmio.c)" },
 	{ "irqfd", "virtio interrupts (src/virtio/mmio.c)" },
 	{ "irqchip", "in-kernel LAPIC, IOAPIC and PIC (src/core/vm.c)" },
+	{ "split-irqchip", "--irqchip split: the LAPICs in KVM, warden's own IOAPIC with only the wired pins "
+			   "(src/core/ioapic.c)" },
 	{ "coalesced-mmio", "the ring coalesced port writes go through (src/core/vm_exits.c)" },
 	{ "coalesced-pio", "the UART's transmit register, the RTC's index port (src/devices/serial.c, "
 			   "rtc_device.c); off with --no-coalesced-pio" },

@@ -55,6 +55,8 @@ for c in ioeventfd irqfd; do
 	expect_eq "caps --json: $c used_by names the source" true \
 		"$(json "$caps_json" ".capabilities[] | select(.name==\"$c\") | .used_by | test(\"src/virtio/mmio.c\")")"
 done
+expect_eq "caps --json: split-irqchip used by --irqchip split (src/core/ioapic.c)" true \
+	"$(json "$caps_json" '.capabilities[] | select(.name=="split-irqchip") | .used_by | test("src/core/ioapic.c")')"
 expect_match "caps: x2apic-api is not used (warden does not enable it)" '^  x2apic-api +[^ ]+ +no +' "$caps_text"
 
 # The text and the JSON say the same, row by row, for a few capabilities.
