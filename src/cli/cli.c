@@ -466,15 +466,14 @@ static int check_iommu_edu(const struct cli_options *o)
 	return 0;
 }
 
-/* --irqchip split: the test devices that read KVM's IOAPIC or drive its
- * PIC/PIT lines need the full in-kernel irqchip, and a VM Firecracker's
- * API configures is Firecracker's machine (KVM's irqchip and PIT). */
+/* --irqchip split: the VT-d unit and edu read KVM's IOAPIC, and a VM
+ * Firecracker's API configures is Firecracker's machine (KVM's irqchip
+ * and PIT).  (--test-device's lines go through vm_set_irq like any.) */
 static int check_split_irqchip(const struct cli_options *o)
 {
 	const char *other = !o->irqchip ? "--no-irqchip"
 			  : o->api_sock ? "--api-sock" : o->config_file ? "--config-file"
-			  : o->intel_iommu ? "--intel-iommu" : o->edu ? "--edu"
-			  : o->test_device ? "--test-device" : NULL;
+			  : o->intel_iommu ? "--intel-iommu" : o->edu ? "--edu" : NULL;
 
 	if (!o->irqchip_split || !other)
 		return 0;

@@ -31,13 +31,15 @@ uint32_t ioapic_msi_data(uint64_t rte)
 }
 
 /* KVM learns of a level pin's vector from its route, and only then tells
- * us of the EOI; the route changes only when such a pin is (un)masked or
- * reprogrammed, so Linux's boot-time masking of every pin costs nothing.
- * Under the device lock (msi_routes' lock comes after it). */
+ * us of the EOI; masked or not (a handler may mask its pin before its
+ * EOI, which must still clear Remote IRR).  The route changes only when a
+ * level entry is written, so Linux's boot-time masking of every pin costs
+ * nothing.  Under the device lock (msi_routes' lock comes after it). */
 static void sync_route(struct ioapic *io, unsigned pin)
 {
-	uint64_t e = io->rte[pin];
-	bool want = (e & IOAPIC_RTE_LEVEL) && !(e & IOAPIC_RTE_MASKED);
+	bool busy = (io->rte[pin] & IOAPIC_RTE_REMOTE_IRR) != 0;
+	uint64_t e = busy ? io->sent[pin] : io->rte[pin];
+	bool want = (e & IOAPIC_RTE_LEVEL) != 0;
 
 	if (!want && !(io->routed & (1u << pin)))
 		return;
@@ -48,24 +50,24 @@ static void sync_route(struct ioapic *io, unsigned pin)
 	io->routed = want ? io->routed | (1u << pin) : io->routed & ~(1u << pin);
 }
 
-/* Deliver pin PIN if its entry lets it (under the device lock). */
-static void service(struct ioapic *io, unsigned pin)
+static void deliver(struct ioapic *io, uint64_t e)
+{
+	device_count(&io->work.interrupts, 1);
+	vm_signal_msi(io->vm, ioapic_msi_addr(e), ioapic_msi_data(e));
+}
+
+/* A level pin: deliver if its line is high, it is unmasked and no
+ * delivery waits for its EOI (under the device lock). */
+static void service_level(struct ioapic *io, unsigned pin)
 {
 	uint64_t *e = &io->rte[pin];
 
-	if (*e & IOAPIC_RTE_MASKED)
+	if (!(*e & IOAPIC_RTE_LEVEL) || (*e & (IOAPIC_RTE_MASKED | IOAPIC_RTE_REMOTE_IRR)) ||
+	    !(io->lines & (1u << pin)))
 		return;
-	if (*e & IOAPIC_RTE_LEVEL) {
-		if (!(io->lines & (1u << pin)) || (*e & IOAPIC_RTE_REMOTE_IRR))
-			return;
-		*e |= IOAPIC_RTE_REMOTE_IRR;
-	} else {
-		if (!(io->pending & (1u << pin)))
-			return;
-		io->pending &= ~(1u << pin);
-	}
-	device_count(&io->work.interrupts, 1);
-	vm_signal_msi(io->vm, ioapic_msi_addr(*e), ioapic_msi_data(*e));
+	*e |= IOAPIC_RTE_REMOTE_IRR;
+	io->sent[pin] = *e;
+	deliver(io, *e);
 }
 
 void ioapic_set_line(struct ioapic *io, unsigned pin, int level)
@@ -80,11 +82,12 @@ void ioapic_set_line(struct ioapic *io, unsigned pin, int level)
 	}
 	bit = 1u << pin;
 	futex_mutex_lock(&io->dev.lock);
-	if (level && !(io->lines & bit) && !(io->rte[pin] & IOAPIC_RTE_LEVEL))
-		io->pending |= bit; /* an edge */
+	/* An edge goes at once or not at all: one that rises while its pin
+	 * is masked is lost, as on an 82093AA (and in KVM's IOAPIC). */
+	if (level && !(io->lines & bit) && !(io->rte[pin] & (IOAPIC_RTE_LEVEL | IOAPIC_RTE_MASKED)))
+		deliver(io, io->rte[pin]);
 	io->lines = level ? io->lines | bit : io->lines & ~bit;
-	if (level)
-		service(io, pin);
+	service_level(io, pin);
 	futex_mutex_unlock(&io->dev.lock);
 }
 
@@ -95,10 +98,12 @@ void ioapic_eoi(struct ioapic *io, uint8_t vector)
 	for (unsigned p = 0; p < io->npins; p++) {
 		uint64_t *e = &io->rte[p];
 
-		if ((*e & IOAPIC_RTE_VECTOR) != vector || !(*e & IOAPIC_RTE_REMOTE_IRR))
+		/* The vector it was sent with (the entry may have another now). */
+		if (!(*e & IOAPIC_RTE_REMOTE_IRR) || (io->sent[p] & IOAPIC_RTE_VECTOR) != vector)
 			continue;
 		*e &= ~IOAPIC_RTE_REMOTE_IRR;
-		service(io, p); /* the line still high: again */
+		sync_route(io, p);    /* the entry as it is now */
+		service_level(io, p); /* the line still high: again */
 	}
 	futex_mutex_unlock(&io->dev.lock);
 }
@@ -150,7 +155,7 @@ static void write_reg(struct ioapic *io, uint32_t reg, uint32_t v)
 		*e &= ~IOAPIC_RTE_REMOTE_IRR;
 	if (*e != old) {
 		sync_route(io, pin);
-		service(io, pin); /* unmasked with its line high, or an edge pending */
+		service_level(io, pin); /* unmasked with its line still high */
 	}
 }
 
@@ -193,7 +198,7 @@ static void reset(struct device *dev)
 		if (io->routed & (1u << p))
 			sync_route(io, p);
 	}
-	io->regsel = io->lines = io->pending = 0;
+	io->regsel = io->lines = 0;
 	io->id = 0;
 }
 
@@ -205,17 +210,19 @@ static void destroy(struct device *dev)
 /* Snapshot slot: the registers and line levels; the pin count is the
  * machine's (vm_start sets it from the devices), so it must match. */
 struct ioapic_state {
-	uint32_t npins, id, regsel, lines, pending, pad;
+	uint32_t npins, id, regsel, lines;
 	uint64_t rte[IOAPIC_MAX_PINS];
+	uint64_t sent[IOAPIC_MAX_PINS];
 };
 
 static long save(struct device *dev, void *buf, size_t cap)
 {
 	struct ioapic *io = of(dev);
 	struct ioapic_state st = { .npins = io->npins, .id = io->id, .regsel = io->regsel,
-				   .lines = io->lines, .pending = io->pending };
+				   .lines = io->lines };
 
 	memcpy(st.rte, io->rte, sizeof(st.rte));
+	memcpy(st.sent, io->sent, sizeof(st.sent));
 	return device_save_plain(buf, cap, &st, sizeof(st));
 }
 
@@ -233,13 +240,14 @@ static int restore(struct device *dev, const void *buf, size_t len)
 	io->id = st.id & 0xf;
 	io->regsel = st.regsel & 0xff;
 	io->lines = st.lines & pins_mask;
-	io->pending = st.pending & pins_mask;
 	/* Another process's bytes: only what a guest could have made of
 	 * them (no delivery in progress, Remote IRR only on a level entry). */
 	for (unsigned p = 0; p < IOAPIC_MAX_PINS; p++) {
 		io->rte[p] = st.rte[p] & ~(1ULL << 12);
 		if (!(io->rte[p] & IOAPIC_RTE_LEVEL))
 			io->rte[p] &= ~IOAPIC_RTE_REMOTE_IRR;
+		/* Sent as a level interrupt, or nothing is in service. */
+		io->sent[p] = st.sent[p] | IOAPIC_RTE_LEVEL;
 	}
 	/* KVM's routes are this process's to make again. */
 	io->routed = 0;

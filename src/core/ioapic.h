@@ -9,14 +9,18 @@
  * 8, the SCI's 9 with --acpi-s3, and the virtio-mmio pool's), so a boot takes fewer exits, each of which
  * comes to warden instead of staying in KVM (docs/irqchip.md).
  *
- * It behaves as KVM's does (and as an 82093AA with version 0x11): an
- * edge pin delivers on a rising line and keeps it pending while masked;
- * a level pin delivers while its line is high, sets Remote IRR, and
- * delivers again at the EOI if the line is still high.  A delivery is an
- * MSI (KVM_SIGNAL_MSI) built from the redirection entry.  KVM tells us of
- * an EOI only for vectors that a level-triggered MSI route on GSI 0..23
- * names (KVM_EXIT_IOAPIC_EOI), so each unmasked level pin's entry is
- * mirrored there (core/msi_routes.h). */
+ * It behaves as KVM's does (and as an 82093AA with version 0x11; the
+ * public kvm-unit-tests' ioapic test passes on both): an edge pin
+ * delivers on a rising line, unless masked (that edge is lost); a level
+ * pin delivers while its line is high and it is unmasked, sets Remote
+ * IRR, and delivers again at the EOI if the line is still high.  A
+ * delivery is an MSI (KVM_SIGNAL_MSI) built from the redirection entry.
+ * KVM tells us of an EOI only for vectors that a level-triggered MSI
+ * route on GSI 0..23 names, and only on the vCPUs the route's destination
+ * names (KVM_EXIT_IOAPIC_EOI), so each level entry, masked or not, is
+ * mirrored there (core/msi_routes.h): while its interrupt is in service,
+ * as it was sent (the guest may move the pin to another vCPU or vector
+ * before its EOI); then as the entry is now. */
 #ifndef WARDEN_CORE_IOAPIC_H
 #define WARDEN_CORE_IOAPIC_H
 
@@ -56,8 +60,11 @@ struct ioapic {
 	uint32_t id;       /* bits 24-27 of register 0 */
 	uint32_t regsel;
 	uint32_t lines;    /* line levels, a bit per pin */
-	uint32_t pending;  /* edge pins that rose while masked */
 	uint64_t rte[IOAPIC_MAX_PINS];
+	/* Each level pin's entry as it was when its interrupt in service
+	 * (Remote IRR set) went out: its EOI comes with that vector, from
+	 * that destination, whatever the guest has written since. */
+	uint64_t sent[IOAPIC_MAX_PINS];
 	uint32_t routed;   /* pins whose level route KVM has (msi_routes) */
 	/* The exit table's device work: interrupts sent (MSIs), and errors:
 	 * lines raised past the pins (warden's own bug, said once). */

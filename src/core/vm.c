@@ -256,12 +256,15 @@ int vm_ioapic_rte(struct vm *vm, unsigned pin, uint64_t *rte)
 	return 0;
 }
 
-/* The pins warden's own IOAPIC needs: each device's line, and with a
- * full FADT (--acpi-s3) its SCI's 9.  A hardware-reduced platform (the
+/* The pins warden's own IOAPIC needs: each device's line, the minimum
+ * the machine asks for, and with a full FADT (--acpi-s3) its SCI's 9.  A hardware-reduced platform (the
  * default) has no SCI: Linux installs no handler for it. */
 static unsigned ioapic_pins(const struct vm *vm)
 {
 	unsigned n = vm->cfg.s3 ? ACPI_SCI_GSI + 1 : 1;
+
+	if (vm->cfg.ioapic_min_pins > n)
+		n = vm->cfg.ioapic_min_pins;
 
 	for (unsigned i = 0; i < vm->ndevices; i++) {
 		int g = vm->devices[i]->res.gsi;

@@ -49,6 +49,8 @@ struct vm_config {
 	/* With irqchip: only the LAPICs in KVM, the IOAPIC warden's own
 	 * (core/ioapic.h), no PIC and no PIT (KVM_CAP_SPLIT_IRQCHIP). */
 	bool irqchip_split;
+	unsigned ioapic_min_pins; /* with split: at least these pins (lines a device
+				   * drives without claiming one: --test-device's 24) */
 	const char *kvm_device;
 	enum prefault_mode prefault; /* guest RAM populated while it runs */
 	/* Devices may have KVM queue writes to their write-only ports

@@ -5,7 +5,7 @@
  * of any snapshot bytes, on a fake VM whose ioctls (KVM_SIGNAL_MSI,
  * KVM_SET_GSI_ROUTING) this harness answers.  None of it may crash or
  * trip a sanitizer; after every step each entry's Remote IRR may be set
- * only on a level entry, and only a level entry may hold a route.
+ * only on a level entry, and exactly the level entries hold a route.
  *
  * Input: u8 pins (1-24), then steps: u8 op (bits 0-2 the kind; for an
  * access bits 3-4 the length 1/2/4/8), and the kind's fields:
@@ -55,7 +55,7 @@ static void check(const struct ioapic *io)
 
 		if ((e & IOAPIC_RTE_REMOTE_IRR) && !(e & IOAPIC_RTE_LEVEL))
 			abort();
-		if ((io->routed & (1u << p)) && (!(e & IOAPIC_RTE_LEVEL) || (e & IOAPIC_RTE_MASKED)))
+		if (!(io->routed & (1u << p)) != !(e & IOAPIC_RTE_LEVEL))
 			abort();
 	}
 }

@@ -445,12 +445,12 @@ def ioapic_seeds():
     put("ioapic", "masked-level", bytes([23]) + reg_w(0x10 + 2 * 20, 0x50 | 1 << 15 | 1 << 16) + line(20, 1)
         + reg_w(0x10 + 2 * 20, 0x50 | 1 << 15) + line(30, 1) + eoi(0x50) + bytes([7, 20]))
     put("ioapic", "restore-short", bytes([8]) + struct.pack("<BH", 5, 16) + bytes(16) + bytes([6]))
-    # A whole state (npins, id, regsel, lines, pending, pad, 24 entries):
+    # A whole state (npins, id, regsel, lines, 24 entries, 24 sent):
     # an edge entry claiming Remote IRR, a level one with its line high.
     rtes = [1 << 16] * 24
     rtes[0] = 0x30 | 1 << 14
     rtes[1] = 0x31 | 1 << 15 | 1 << 14
-    state = struct.pack("<6I", 9, 0, 0x10, 0b10, 0, 0) + struct.pack("<24Q", *rtes)
+    state = struct.pack("<4I", 9, 0, 0x10, 0b10) + struct.pack("<24Q", *rtes) + struct.pack("<24Q", *rtes)
     put("ioapic", "restore-state", bytes([8]) + struct.pack("<BH", 5, len(state)) + state + eoi(0x31) + bytes([6]))
 
 

@@ -100,20 +100,20 @@ static void test_edge(void **state)
 
 	program(io, 4, 0x41 | IOAPIC_RTE_MASKED);
 	ioapic_set_line(io, 4, 1);
-	assert_int_equal(io->work.interrupts, 0);        /* masked: held */
-	program(io, 4, 0x41);                      /* unmasked: the held edge goes */
-	assert_int_equal(io->work.interrupts, 1);
+	assert_int_equal(io->work.interrupts, 0);  /* masked: the edge is lost */
+	program(io, 4, 0x41);                      /* unmasked: nothing was held */
+	assert_int_equal(io->work.interrupts, 0);
 	ioapic_set_line(io, 4, 1);                 /* still high: no new edge */
-	assert_int_equal(io->work.interrupts, 1);
+	assert_int_equal(io->work.interrupts, 0);
 	ioapic_set_line(io, 4, 0);
 	ioapic_set_line(io, 4, 1);
-	assert_int_equal(io->work.interrupts, 2);
+	assert_int_equal(io->work.interrupts, 1);
 	ioapic_eoi(io, 0x41);                      /* an edge pin has no Remote IRR */
-	assert_int_equal(io->work.interrupts, 2);
+	assert_int_equal(io->work.interrupts, 1);
 	ioapic_set_line(io, 4, 0);
 	ioapic_set_line(io, 4, 1);                 /* a pulse, as virtio-mmio makes */
 	ioapic_set_line(io, 4, 0);
-	assert_int_equal(io->work.interrupts, 3);
+	assert_int_equal(io->work.interrupts, 2);
 }
 
 static void test_level(void **state)
@@ -144,7 +144,44 @@ static void test_level(void **state)
 	assert_int_equal(io->work.interrupts, 2);
 	program(io, 8, 0x42 | IOAPIC_RTE_LEVEL);
 	assert_int_equal(io->work.interrupts, 3);
-	assert_int_equal(io->eois, 3);
+	/* A handler that masks its pin before its EOI: the EOI still clears
+	 * Remote IRR (kvm-unit-tests' "retriggered level interrupts with
+	 * mask"), and unmasking with the line high delivers again. */
+	program(io, 8, 0x42 | IOAPIC_RTE_LEVEL | IOAPIC_RTE_MASKED | IOAPIC_RTE_REMOTE_IRR);
+	ioapic_eoi(io, 0x42);
+	assert_int_equal(ioapic_rte(io, 8, &rte), 0);
+	assert_false(rte & IOAPIC_RTE_REMOTE_IRR);
+	assert_int_equal(io->work.interrupts, 3);
+	program(io, 8, 0x42 | IOAPIC_RTE_LEVEL);
+	assert_int_equal(io->work.interrupts, 4);
+	assert_int_equal(io->eois, 4);
+}
+
+/* The guest moves a level pin to another vector while its interrupt is
+ * in service (kvm-unit-tests' "Reconfigure self"): the EOI comes with the
+ * vector it was sent with, and clears Remote IRR all the same. */
+static void test_reconfigure_in_service(void **state)
+{
+	struct fixture *f = *state;
+	struct ioapic *io = f->io;
+	uint64_t rte;
+
+	program(io, 7, 0x64 | IOAPIC_RTE_LEVEL);
+	ioapic_set_line(io, 7, 1);
+	assert_int_equal(io->work.interrupts, 1);
+	ioapic_set_line(io, 7, 0);
+	program(io, 7, 0x66 | IOAPIC_RTE_LEVEL | (1ULL << 56)); /* another vector, vCPU 1 */
+	assert_int_equal(ioapic_rte(io, 7, &rte), 0);
+	assert_true(rte & IOAPIC_RTE_REMOTE_IRR);
+	ioapic_eoi(io, 0x66);                      /* not the one in service */
+	assert_int_equal(ioapic_rte(io, 7, &rte), 0);
+	assert_true(rte & IOAPIC_RTE_REMOTE_IRR);
+	ioapic_eoi(io, 0x64);
+	assert_int_equal(ioapic_rte(io, 7, &rte), 0);
+	assert_false(rte & IOAPIC_RTE_REMOTE_IRR);
+	ioapic_set_line(io, 7, 1);                 /* now with the new entry */
+	assert_int_equal(io->work.interrupts, 2);
+	assert_int_equal(io->sent[7] & IOAPIC_RTE_VECTOR, 0x66);
 }
 
 /* A line past the pins is dropped and counted, never an out-of-bounds bit. */
@@ -180,6 +217,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_level, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconfigure_in_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_past_pins, setup, teardown),
 		cmocka_unit_test(test_msi_format),
 	};
