@@ -68,6 +68,15 @@ static void program(struct ioapic *io, unsigned pin, uint64_t rte)
 	reg_write(io, IOAPIC_REG_RTE + 2 * pin, (uint32_t)rte);
 }
 
+/* Pin PIN's Remote IRR, as the guest would read it. */
+static bool remote_irr(struct ioapic *io, unsigned pin)
+{
+	uint64_t rte = 0;
+
+	assert_int_equal(ioapic_rte(io, pin, &rte), 0);
+	return (rte & IOAPIC_RTE_REMOTE_IRR) != 0;
+}
+
 static void test_registers(void **state)
 {
 	struct fixture *f = *state;
@@ -120,13 +129,11 @@ static void test_level(void **state)
 {
 	struct fixture *f = *state;
 	struct ioapic *io = f->io;
-	uint64_t rte;
 
 	program(io, 8, 0x42 | IOAPIC_RTE_LEVEL);
 	ioapic_set_line(io, 8, 1);
 	assert_int_equal(io->work.interrupts, 1);
-	assert_int_equal(ioapic_rte(io, 8, &rte), 0);
-	assert_true(rte & IOAPIC_RTE_REMOTE_IRR);
+	assert_true(remote_irr(io, 8));
 	ioapic_set_line(io, 8, 1);                 /* Remote IRR holds it */
 	assert_int_equal(io->work.interrupts, 1);
 	ioapic_eoi(io, 0x43);                      /* another vector: not ours */
@@ -136,8 +143,7 @@ static void test_level(void **state)
 	ioapic_set_line(io, 8, 0);
 	ioapic_eoi(io, 0x42);                      /* low now: Remote IRR clear, quiet */
 	assert_int_equal(io->work.interrupts, 2);
-	assert_int_equal(ioapic_rte(io, 8, &rte), 0);
-	assert_false(rte & IOAPIC_RTE_REMOTE_IRR);
+	assert_false(remote_irr(io, 8));
 	/* Masked while high: nothing until unmasked. */
 	program(io, 8, 0x42 | IOAPIC_RTE_LEVEL | IOAPIC_RTE_MASKED);
 	ioapic_set_line(io, 8, 1);
@@ -149,8 +155,7 @@ static void test_level(void **state)
 	 * mask"), and unmasking with the line high delivers again. */
 	program(io, 8, 0x42 | IOAPIC_RTE_LEVEL | IOAPIC_RTE_MASKED | IOAPIC_RTE_REMOTE_IRR);
 	ioapic_eoi(io, 0x42);
-	assert_int_equal(ioapic_rte(io, 8, &rte), 0);
-	assert_false(rte & IOAPIC_RTE_REMOTE_IRR);
+	assert_false(remote_irr(io, 8));
 	assert_int_equal(io->work.interrupts, 3);
 	program(io, 8, 0x42 | IOAPIC_RTE_LEVEL);
 	assert_int_equal(io->work.interrupts, 4);
@@ -164,21 +169,17 @@ static void test_reconfigure_in_service(void **state)
 {
 	struct fixture *f = *state;
 	struct ioapic *io = f->io;
-	uint64_t rte;
 
 	program(io, 7, 0x64 | IOAPIC_RTE_LEVEL);
 	ioapic_set_line(io, 7, 1);
 	assert_int_equal(io->work.interrupts, 1);
 	ioapic_set_line(io, 7, 0);
 	program(io, 7, 0x66 | IOAPIC_RTE_LEVEL | (1ULL << 56)); /* another vector, vCPU 1 */
-	assert_int_equal(ioapic_rte(io, 7, &rte), 0);
-	assert_true(rte & IOAPIC_RTE_REMOTE_IRR);
+	assert_true(remote_irr(io, 7));
 	ioapic_eoi(io, 0x66);                      /* not the one in service */
-	assert_int_equal(ioapic_rte(io, 7, &rte), 0);
-	assert_true(rte & IOAPIC_RTE_REMOTE_IRR);
+	assert_true(remote_irr(io, 7));
 	ioapic_eoi(io, 0x64);
-	assert_int_equal(ioapic_rte(io, 7, &rte), 0);
-	assert_false(rte & IOAPIC_RTE_REMOTE_IRR);
+	assert_false(remote_irr(io, 7));
 	ioapic_set_line(io, 7, 1);                 /* now with the new entry */
 	assert_int_equal(io->work.interrupts, 2);
 	assert_int_equal(io->sent[7] & IOAPIC_RTE_VECTOR, 0x66);
