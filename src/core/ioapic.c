@@ -32,9 +32,12 @@ uint32_t ioapic_msi_data(uint64_t rte)
 
 /* KVM learns of a level pin's vector from its route, and only then tells
  * us of the EOI; masked or not (a handler may mask its pin before its
- * EOI, which must still clear Remote IRR).  The route changes only when a
- * level entry is written, so Linux's boot-time masking of every pin costs
- * nothing.  Under the device lock (msi_routes' lock comes after it). */
+ * EOI, which must still clear Remote IRR).  While an interrupt is in
+ * service the route is the entry it went out with (its EOI comes with
+ * that vector, from that vCPU); after, the entry as it is.  msi_routes
+ * pushes only a route that changed, so Linux's boot-time masking of its
+ * edge pins, and the EOI of a pin nobody moved, cost no table swap.
+ * Under the device lock (msi_routes' lock comes after it). */
 static void sync_route(struct ioapic *io, unsigned pin)
 {
 	bool busy = (io->rte[pin] & IOAPIC_RTE_REMOTE_IRR) != 0;
