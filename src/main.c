@@ -363,9 +363,9 @@ static void quit_from_console(void *ctx)
 	vm_request_end(ctx, VM_END_SIGNAL);
 }
 
-static void flush_coalesced(void *ctx)
+static unsigned flush_coalesced(void *ctx)
 {
-	vm_drain_coalesced(ctx);
+	return vm_drain_coalesced(ctx);
 }
 
 /* Where typed input goes: the guest's console reads it (the virtio

@@ -81,10 +81,17 @@ static unsigned deliver(struct host_console *c, const uint8_t *buf, unsigned n)
 	return n;
 }
 
+unsigned host_console_next_flush_ms(unsigned cur_ms, unsigned delivered, bool woken)
+{
+	if (delivered || woken)
+		return HOST_CONSOLE_FLUSH_MS;
+	return cur_ms >= HOST_CONSOLE_FLUSH_MAX_MS / 2 ? HOST_CONSOLE_FLUSH_MAX_MS : cur_ms * 2;
+}
+
 void host_console_serve(struct host_console *c, int end_fd)
 {
 	uint8_t buf[256];
-	unsigned have = 0, off = 0;
+	unsigned have = 0, off = 0, flush_ms = HOST_CONSOLE_FLUSH_MS;
 	int stdin_open = 1;
 
 	for (;;) {
@@ -97,12 +104,13 @@ void host_console_serve(struct host_console *c, int end_fd)
 			{ .fd = stdin_open && !have ? STDIN_FILENO : -1, .events = POLLIN },
 			{ .fd = to_pipe ? c->sink_fd : -1, .events = POLLOUT },
 		};
-		int r = poll(fds, 3, have && !to_pipe ? 10 : c->flush ? HOST_CONSOLE_FLUSH_MS : -1);
+		int r = poll(fds, 3, have && !to_pipe ? 10 : c->flush ? (int)flush_ms : -1);
 
 		if (r < 0 && errno != EINTR)
 			break;
+		/* Typed input is likely to be echoed: look soon again. */
 		if (c->flush)
-			c->flush(c->flush_ctx);
+			flush_ms = host_console_next_flush_ms(flush_ms, c->flush(c->flush_ctx), r > 0);
 		if (fds[0].revents)
 			break;
 		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {

@@ -139,10 +139,9 @@ EXIT_PATH static uint32_t drain_coalesced(struct vm *vm)
 	return n;
 }
 
-void vm_drain_coalesced(struct vm *vm)
+uint32_t vm_drain_coalesced(struct vm *vm)
 {
-	if (vm->coalesced)
-		drain_coalesced(vm);
+	return vm->coalesced ? drain_coalesced(vm) : 0;
 }
 
 /* KVM_EXIT_HYPERV to whoever took it (vm_hyperv_handler). */

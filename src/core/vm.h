@@ -216,8 +216,9 @@ int vm_coalesced_mmio(struct vm *vm, uint64_t gpa, uint64_t len);
 int vm_coalesce_port_writes(struct vm *vm, uint16_t port, unsigned len);
 /* Deliver the writes waiting in the coalesced ring to their devices now
  * (core/exit_emulate.c): at the VM's end, and from a thread that wants a
- * guest's last writes seen while its vCPUs sleep in KVM.  Thread-safe. */
-void vm_drain_coalesced(struct vm *vm);
+ * guest's last writes seen while its vCPUs sleep in KVM.  Thread-safe.
+ * Returns how many it delivered. */
+uint32_t vm_drain_coalesced(struct vm *vm);
 /* The idle settings of VM->cfg (core/vm_idle.c), by vm_create before the
  * vCPUs exist (KVM takes KVM_CAP_X86_DISABLE_EXITS only then); a setting
  * this host's KVM does not offer is a host failure naming it. */

@@ -104,6 +104,61 @@ static void test_serve_to_sink(void **state)
 	close(end[1]);
 }
 
+/* The flush period: back off while the ring is found empty, back to the
+ * shortest when writes were found or input came. */
+static void test_flush_backoff(void **state)
+{
+	unsigned ms = HOST_CONSOLE_FLUSH_MS, seen[8];
+
+	(void)state;
+	for (unsigned i = 0; i < 8; i++)
+		seen[i] = ms = host_console_next_flush_ms(ms, 0, false);
+	assert_int_equal(seen[0], 2 * HOST_CONSOLE_FLUSH_MS);
+	assert_int_equal(seen[1], 4 * HOST_CONSOLE_FLUSH_MS);
+	assert_int_equal(seen[7], HOST_CONSOLE_FLUSH_MAX_MS); /* and no further */
+	assert_int_equal(seen[6], HOST_CONSOLE_FLUSH_MAX_MS);
+	assert_int_equal(host_console_next_flush_ms(ms, 3, false), HOST_CONSOLE_FLUSH_MS);
+	assert_int_equal(host_console_next_flush_ms(ms, 0, true), HOST_CONSOLE_FLUSH_MS);
+}
+
+static unsigned nflush;
+static unsigned flush_nothing(void *ctx)
+{
+	(void)ctx;
+	nflush++;
+	return 0;
+}
+
+/* Served for a second with no input and nothing to deliver, the console
+ * asks for the guest's writes a few times, not every 50 ms (20 times). */
+static void test_serve_idle_flushes(void **state)
+{
+	struct host_console c;
+	int in[2], end[2], saved = dup(STDIN_FILENO);
+
+	(void)state;
+	assert_int_equal(pipe(in), 0); /* stdin: open, never written */
+	assert_int_equal(pipe(end), 0);
+	dup2(in[0], STDIN_FILENO);
+	host_console_init(&c);
+	c.sink = sink;
+	c.flush = flush_nothing;
+	nflush = 0;
+	if (fork() == 0) {
+		usleep(1000000);
+		_exit(write(end[1], "x", 1) == 1 ? 0 : 1);
+	}
+	host_console_serve(&c, end[0]);
+	/* 50+100+200+400 ms, then 800: 4 or 5 timeouts and the last wake. */
+	assert_in_range(nflush, 1, 6);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	close(in[0]);
+	close(in[1]);
+	close(end[0]);
+	close(end[1]);
+}
+
 static void test_cmdline_console(void **state)
 {
 	(void)state;
@@ -123,6 +178,8 @@ int main(void)
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_serve_to_sink),
 		cmocka_unit_test(test_cmdline_console),
+		cmocka_unit_test(test_flush_backoff),
+		cmocka_unit_test(test_serve_idle_flushes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
