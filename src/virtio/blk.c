@@ -64,6 +64,9 @@
 /* Discard / write zeroes: sectors per request, one range each. */
 #define BLK_MAX_RANGE_SECTORS (1u << 22)
 #define BLK_DISCARD_ALIGN 8 /* sectors: the 4 KiB blocks of common file systems */
+/* Requests the kernel refused to take (io_uring_submit: no memory for
+ * now) with none in flight are offered again this much later. */
+#define SUBMIT_RETRY_NS 1000000ULL
 
 /* Device configuration layout (5.2.4), little-endian like the host. */
 struct blk_config {
@@ -476,9 +479,16 @@ static void finish_round(struct virtio_dev *vd)
 	struct blk *b = vd->priv;
 	int e = disk_submit(&b->disk);
 
-	if (e < 0 && !b->warned) {
-		log_warn("%s: io_uring_submit: %s (retried on the next event)", vd->name, strerror(-e));
-		b->warned = true;
+	if (e < 0) {
+		if (!b->warned) {
+			log_warn("%s: io_uring_submit: %s (retried)", vd->name, strerror(-e));
+			b->warned = true;
+		}
+		/* What the kernel did not take is offered again at the next
+		 * completion; with none in flight, the guest (waiting for
+		 * these) sends nothing more, so the device's timer wakes it. */
+		if (!b->disk.inflight)
+			rate_limit_wake_in(&b->rl, SUBMIT_RETRY_NS);
 	}
 	publish(vd, b);
 }

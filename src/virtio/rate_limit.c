@@ -83,6 +83,13 @@ void rate_limit_charge(struct rate_limit *rl, uint64_t bytes)
 	pthread_mutex_unlock(&rl->lock);
 }
 
+void rate_limit_wake_in(struct rate_limit *rl, uint64_t ns)
+{
+	pthread_mutex_lock(&rl->lock);
+	arm(rl, ns);
+	pthread_mutex_unlock(&rl->lock);
+}
+
 void rate_limit_timer_read(struct rate_limit *rl)
 {
 	uint64_t n;

@@ -66,6 +66,10 @@ bool rate_limit_take(struct rate_limit *rl, uint64_t bytes);
  * known once read): the bucket may go into debt, which later requests
  * wait out. */
 void rate_limit_charge(struct rate_limit *rl, uint64_t bytes);
+/* Make the timer's fd readable in NS, whatever it waited for: the device
+ * then retries what it holds back (e.g. requests the host refused for
+ * now).  Any thread. */
+void rate_limit_wake_in(struct rate_limit *rl, uint64_t ns);
 /* The timer's fd became readable: clear it (the device then retries). */
 void rate_limit_timer_read(struct rate_limit *rl);
 /* New limits from any thread.  A device waiting is woken at once to

@@ -4,7 +4,9 @@
  * thread runs them.  Covers request framing and validation, the data path,
  * GET_ID, read-only disks, discard / write zeroes, short of slots, and
  * stop / restart with requests in flight. */
+#include <errno.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <linux/falloc.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -38,6 +40,22 @@
 #define F_RO 5
 #define F_DISCARD 13
 #define F_WRITE_ZEROES 14
+
+/* This binary is linked with -Wl,--wrap=io_uring_submit (unit.mk): the
+ * backend's submits come here, and fail with -ENOMEM while
+ * submit_refusals is above 0. */
+int __real_io_uring_submit(struct io_uring *ring);
+int __wrap_io_uring_submit(struct io_uring *ring);
+static unsigned submit_refusals;
+
+int __wrap_io_uring_submit(struct io_uring *ring)
+{
+	if (submit_refusals) {
+		submit_refusals--;
+		return -ENOMEM;
+	}
+	return __real_io_uring_submit(ring);
+}
 
 struct fx {
 	struct vm vm; /* fake: no irqchip, interrupts go to an eventfd */
@@ -455,6 +473,28 @@ static void test_write_then_read(void **state)
 	uint64_t irqs = 0;
 	assert_int_equal(read(f->irq_fd, &irqs, sizeof(irqs)), sizeof(irqs));
 	assert_int_equal(irqs, 2);
+}
+
+/* The kernel refuses a submit (no memory for now) with nothing else in
+ * flight: no completion will come to offer it again, and the guest waits
+ * for it, so the device's timer must: it completes a moment later. */
+static void test_submit_refused(void **state)
+{
+	struct fx *f = *state;
+	uint64_t d = galloc(f, 4096), st = galloc(f, 1), t0;
+
+	open_dev(f, f->path);
+	activate(f, 16, 0);
+	fill(f, d, 4096, 9);
+	post(f, (struct seg[]){ { header(f, T_OUT, 0), 16, false }, { d, 4096, false }, { st, 1, true } }, 3);
+	submit_refusals = 2;
+	t0 = now_ns();
+	run_until(f, 1); /* fails after 5 s without a completion */
+	assert_int_equal(submit_refusals, 0);
+	assert_true(now_ns() - t0 >= 2 * 1000000ULL); /* two retries, 1 ms apart */
+	assert_int_equal(*(uint8_t *)g(f, st), S_OK);
+	assert_false(virtio_failed(f->vd));
+	close_dev(f);
 }
 
 static void test_bad_requests(void **state)
@@ -926,6 +966,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_and_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_then_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiqueue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_negotiated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_status_byte, setup, teardown),
