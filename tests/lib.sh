@@ -11,13 +11,14 @@ failed() { FAILED=$((FAILED + 1)); echo "  FAIL  $*"; }
 skip() { SKIPPED=$((SKIPPED + 1)); echo "  SKIP  skipped: $*"; }
 
 # The names of warden's threads, as an extended regex: "vcpu<N>",
-# "observatory", and "warden" for the main thread and every thread that
-# keeps the process name (virtio I/O workers, prefault, parallel reads);
+# "observatory", a virtio device's I/O thread by its device's name
+# ("virtio-blk0", "virtio-rng"), and "warden" for the main thread and
+# every thread that keeps the process name (prefault, parallel reads);
 # with the API (docs/api.md), "fc_vcpu <N>" and libmicrohttpd's "MHD-single".
 # The emulated tier does not rerun L1 when its kernel reports one of them
 # stuck; the native tier checks that a running warden names no thread
 # otherwise.
-WARDEN_THREADS='warden|vcpu[0-9]+|observatory|fc_vcpu [0-9]+|MHD-single'
+WARDEN_THREADS='warden|vcpu[0-9]+|observatory|fc_vcpu [0-9]+|MHD-single|virtio-[a-z]+[0-9]*'
 
 # unusable VALUE: why VALUE cannot stand in a comparison (nothing if it
 # can): empty (a command that printed nothing), null (a JSON key that is

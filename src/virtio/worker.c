@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -128,8 +129,13 @@ static void *worker_main(void *arg)
 	struct io_worker *w = arg;
 	struct epoll_event ev[16];
 	uint64_t cpu_mark = 0, last_work = 0;
+	char comm[16]; /* the kernel keeps 15 characters */
 	sigset_t all;
 
+	/* Named after its device (top, perf, a soft-lockup report), not after
+	 * the vCPU thread whose DRIVER_OK started it. */
+	snprintf(comm, sizeof(comm), "%s", w->name);
+	pthread_setname_np(pthread_self(), comm);
 	/* Signals are for the vCPU threads and the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);

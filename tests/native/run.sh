@@ -273,6 +273,9 @@ thread_name_checks() {
 		>"$OUT/thread-names.out" 2>"$OUT/thread-names.err" </dev/null
 	expect_eq "thread names: the shim saw both vCPU threads named" "vcpu0 vcpu1" \
 		"$(grep -Ex 'vcpu[0-9]+' "$log" 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//')"
+	grep -qx virtio-rng "$log" 2>/dev/null &&
+		pass "thread names: the I/O thread of virtio-rng is named after its device" ||
+		failed "thread names: no thread named virtio-rng (names: $(sort -u "$log" 2>/dev/null | tr '\n' ' '))"
 	other=$(sort -u "$log" 2>/dev/null | grep -Evx "$WARDEN_THREADS" | tr '\n' ' ')
 	if [ -z "$other" ]; then
 		pass "thread names: all known to WARDEN_THREADS ($(sort -u "$log" | tr '\n' ' '))"

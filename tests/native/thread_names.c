@@ -14,21 +14,29 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-static void note(const char *name)
+/* Opened once, before warden's seccomp filters: a thread named after
+ * they are in place (a virtio I/O thread, started by a vCPU thread) may
+ * write, not open. */
+static int names_fd = -1;
+
+__attribute__((constructor)) static void open_names(void)
 {
 	const char *path = getenv("WARDEN_THREAD_NAMES");
-	char line[64];
-	int fd, n;
 
-	if (!path)
+	if (path)
+		names_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
+static void note(const char *name)
+{
+	char line[64];
+	int n;
+
+	if (names_fd < 0)
 		return;
 	n = snprintf(line, sizeof(line), "%.16s\n", name);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		if (write(fd, line, (size_t)n) != n)
-			perror("thread-names: write");
-		close(fd);
-	}
+	if (write(names_fd, line, (size_t)n) != n)
+		perror("thread-names: write");
 }
 
 int pthread_setname_np(pthread_t t, const char *name)
