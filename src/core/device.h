@@ -80,6 +80,11 @@ struct device_ops {
 	 * device without threads needs neither). */
 	void (*pause)(struct device *dev);
 	void (*resume)(struct device *dev);
+	/* --verbose, as the VM ends (vCPUs stopped, before the reset): log
+	 * the state the guest left the device in, for a guest that hung
+	 * waiting on it.  May stop the device's threads first, so that what
+	 * it logs holds still.  Optional. */
+	void (*describe)(struct device *dev);
 };
 
 /* The save/restore of a device whose state is one plain struct: copy it

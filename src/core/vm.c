@@ -170,6 +170,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	return 0;
 }
 
+/* --verbose: the state each device was left in, before the reset loses
+ * it (device_ops.describe). */
+static void describe_devices(struct vm *vm)
+{
+	for (unsigned i = 0; log_verbose && i < vm->ndevices; i++)
+		if (vm->devices[i]->ops->describe)
+			vm->devices[i]->ops->describe(vm->devices[i]);
+}
+
 static void reset_devices(struct vm *vm)
 {
 	for (unsigned i = vm->ndevices; i-- > 0;)
@@ -333,6 +342,7 @@ enum vm_end vm_stop(struct vm *vm)
 		return vm_end_get(&vm->end);
 	prefault_stop(&vm->prefault);
 	vm_drain_coalesced(vm); /* the guest's last queued writes */
+	describe_devices(vm);
 	reset_devices(vm);
 	return vm_end_get(&vm->end);
 }

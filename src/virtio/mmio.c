@@ -259,11 +259,18 @@ static void mmio_destroy(struct device *d)
 	free(m);
 }
 
+/* --verbose, as the VM ends: the queues as the guest left them. */
+static void mmio_describe(struct device *d)
+{
+	virtio_dev_stop_describing(((struct virtio_mmio *)d->priv)->vd);
+}
+
 static const struct device_ops virtio_mmio_ops = {
 	.read = mmio_read,
 	.write = mmio_write,
 	.reset = mmio_reset,
 	.destroy = mmio_destroy,
+	.describe = mmio_describe,
 };
 
 /* --- snapshots (docs/snapshot.md) ------------------------------------------ */
@@ -324,6 +331,7 @@ static const struct device_ops virtio_mmio_snap_ops = {
 	.write = mmio_write,
 	.reset = mmio_reset,
 	.destroy = mmio_destroy,
+	.describe = mmio_describe,
 	.pause = mmio_pause,
 	.resume = mmio_resume,
 	.save = mmio_save,

@@ -591,6 +591,21 @@ static void pci_reset(struct device *d)
 	futex_mutex_unlock(&d->lock);
 }
 
+/* --verbose, as the VM ends: the queues, then each vector that holds a
+ * message back (masked, its PBA bit set: an interrupt the guest may
+ * still wait for). */
+static void pci_describe(struct device *d)
+{
+	struct virtio_pci *p = d->priv;
+
+	virtio_dev_stop_describing(p->vd);
+	for (unsigned v = 0; msix_enabled(&p->msix) && v < p->msix.n; v++)
+		if (atomic_load(&p->msix.blocked[v]) || atomic_load(&p->msix.pending[v]))
+			log_info("%s: MSI-X vector %u at the end:%s%s", p->vd->name, v,
+				 atomic_load(&p->msix.blocked[v]) ? " masked" : "",
+				 atomic_load(&p->msix.pending[v]) ? " pending" : "");
+}
+
 static void pci_destroy(struct device *d)
 {
 	struct virtio_pci *p = d->priv;
@@ -607,6 +622,7 @@ static const struct device_ops virtio_pci_ops = {
 	.write = pci_write,
 	.reset = pci_reset,
 	.destroy = pci_destroy,
+	.describe = pci_describe,
 };
 
 /* --- snapshots (docs/snapshot.md) ------------------------------------------ */
@@ -699,6 +715,7 @@ static const struct device_ops virtio_pci_snap_ops = {
 	.write = pci_write,
 	.reset = pci_reset,
 	.destroy = pci_destroy,
+	.describe = pci_describe,
 	.pause = vpci_pause,
 	.resume = vpci_resume,
 	.save = vpci_save,

@@ -256,15 +256,37 @@ void virtio_dev_write_driver_features(struct virtio_dev *vd, uint32_t word, uint
 		vd->driver_features = (vd->driver_features & ~0xffffffffULL) | v;
 }
 
-void virtio_dev_stop(struct virtio_dev *vd)
+/* Each queue as its thread left it, before the device's stop completes
+ * what is in flight (a hung guest's last request, or the interrupt it
+ * still waits for, shows here). */
+static void describe_queues(const struct virtio_dev *vd)
+{
+	char line[256];
+
+	for (unsigned q = 0; q < vd->type.nqueues; q++) {
+		if (!vd->queue_ready[q] || !vd->vq[q].active || (vd->queues_offloaded & (1u << q)))
+			continue;
+		virtq_describe(&vd->vq[q], line, sizeof(line));
+		log_info("%s: queue %u at the end: %s", vd->name, q, line);
+	}
+}
+
+static void stop(struct virtio_dev *vd, bool describe)
 {
 	if (vd->worker.running) {
 		io_worker_stop(&vd->worker);
+		if (describe)
+			describe_queues(vd);
 		if (vd->ops->stop)
 			vd->ops->stop(vd);
 	}
 	io_worker_stop(&vd->worker); /* also frees an epoll set a failed start left */
 	vd->queues_offloaded = 0;
+}
+
+void virtio_dev_stop(struct virtio_dev *vd)
+{
+	stop(vd, false);
 }
 
 void virtio_dev_reset(struct virtio_dev *vd)
@@ -412,6 +434,11 @@ void virtio_dev_config_write(struct virtio_dev *vd, uint64_t off, const uint8_t 
 {
 	if (vd->ops->config_write && off < vd->config_len && len <= vd->config_len - off)
 		vd->ops->config_write(vd, (uint32_t)off, data, len);
+}
+
+void virtio_dev_stop_describing(struct virtio_dev *vd)
+{
+	stop(vd, true);
 }
 
 void virtio_dev_destroy(struct virtio_dev *vd)

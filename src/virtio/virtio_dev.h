@@ -197,6 +197,9 @@ void virtio_dev_config_write(struct virtio_dev *vd, uint64_t off, const uint8_t 
 int virtio_dev_start_worker(struct virtio_dev *vd);
 /* Stop the I/O thread and let the type finish in-flight work. */
 void virtio_dev_stop(struct virtio_dev *vd);
+/* The same, logging each running queue's ring state between the I/O
+ * thread's end and the device's stop (device_ops.describe). */
+void virtio_dev_stop_describing(struct virtio_dev *vd);
 /* Back to the state after power-on (2.4); the counters stay. */
 void virtio_dev_reset(struct virtio_dev *vd);
 /* Stop, close the eventfds, destroy the type; VD itself stays. */

@@ -74,6 +74,29 @@ uint16_t virtq_pending(const struct virtq *q)
 	return n > q->size ? 0 : n;
 }
 
+void virtq_describe(const struct virtq *q, char *buf, size_t len)
+{
+	uint16_t avail = load_acquire16(&q->avail->idx), used = load_acquire16(&q->used->idx);
+	uint16_t waiting = (uint16_t)(avail - q->last_avail), inflight = (uint16_t)(q->last_avail - q->used_idx);
+	int n;
+
+	n = snprintf(buf, len, "avail.idx %u, taken %u (%u waiting), used.idx %u (%u in flight)", avail,
+		     q->last_avail, waiting, used, inflight);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (q->event_idx)
+		/* The driver's used_event behind used.idx with its callbacks
+		 * on: it has not seen the last completions. */
+		snprintf(buf + n, len - (size_t)n, "; driver's used_event %u, device's avail_event %u%s%s",
+			 __atomic_load_n(used_event(q), __ATOMIC_RELAXED),
+			 __atomic_load_n(avail_event(q), __ATOMIC_RELAXED), q->polling ? ", polling" : "",
+			 q->want_notify ? "" : ", notifications off");
+	else
+		snprintf(buf + n, len - (size_t)n, "; avail.flags 0x%x, used.flags 0x%x%s",
+			 __atomic_load_n(&q->avail->flags, __ATOMIC_RELAXED),
+			 __atomic_load_n(&q->used->flags, __ATOMIC_RELAXED), q->polling ? ", polling" : "");
+}
+
 static int add_buffer(struct virtq *q, struct virtq_chain *c, const struct virtq_desc *d)
 {
 	void *p;

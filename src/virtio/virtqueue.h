@@ -95,6 +95,11 @@ bool virtq_poll_new(struct virtq *q);
 bool virtq_used_unsignalled(const struct virtq *q);
 /* Chains available and not yet taken (0 on a bad avail index). */
 uint16_t virtq_pending(const struct virtq *q);
+/* The ring as the driver and the device left it, one line into BUF: for
+ * a person asking why a queue went quiet (a guest that waits for a
+ * request or an interrupt that never came).  Read-only; the queue's
+ * thread must be stopped. */
+void virtq_describe(const struct virtq *q, char *buf, size_t len);
 
 /* Copy from / to a chain's buffers, starting BYTE OFF into the readable
  * (out) or writable (in) part. Return bytes copied. */

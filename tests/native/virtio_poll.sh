@@ -21,7 +21,8 @@ blk_mq_checks() { # BIN LABEL
 		name=$l-blk-mq-$mode
 		rm -f "$img" && truncate -s 8M "$img"
 		if [ $mode = poll ]; then
-			run "$name" "$bin" --cpus 4 --disk "$img,queues=4,poll=200000" --transport mmio --no-ioeventfd --kernel $G/virtio-blk-mq.elf
+			run "$name" "$bin" --cpus 4 --disk "$img,queues=4,poll=200000" --transport mmio --no-ioeventfd --kernel $G/virtio-blk-mq.elf \
+				--verbose
 		elif [ $mode = adapt ]; then
 			run "$name" "$bin" --cpus 4 --disk "$img,queues=4,poll=50,poll-max=200000" --transport mmio --no-ioeventfd \
 				--kernel $G/virtio-blk-mq.elf
@@ -65,6 +66,18 @@ blk_mq_checks() { # BIN LABEL
 			[ "$(json $j "$dw.poll_us")" -gt 0 ] 2>/dev/null &&
 				pass "$l blk queues=4 ($mode): polling time reported ($(json $j "$dw.poll_us") us)" ||
 				failed "$l blk queues=4 ($mode): poll_us $(json $j "$dw.poll_us")"
+		fi
+		# --verbose: each queue as the device left it at the VM's end (the
+		# guest powers off without a reset): every request it made taken
+		# and answered, and the device still polling.
+		if [ $mode = poll ]; then
+			local ends=$OUT/$name.ends
+			grep -E '^warden: virtio-blk0: queue [0-3] at the end: ' "$OUT/$name.err" >"$ends"
+			expect_eq "$l blk queues=4 (poll): --verbose describes each queue at the end" 4 "$(wc -l <"$ends")"
+			expect_eq "$l blk queues=4 (poll): ... nothing waiting, nothing in flight, still polling" 4 \
+				"$(grep -c '(0 waiting), .*(0 in flight);.*, polling$' "$ends")"
+			expect_eq "$l blk queues=4 (poll): ... their avail.idx add up to the guest's requests" \
+				"$(blk_mq_count "$out" requests)" "$(awk '{ s += $9 } END { print s + 0 }' "$ends")"
 		fi
 		# The window in use: poll='s fixed one, or where poll-max= took it
 		# from 50 us (a request here comes milliseconds apart).

@@ -941,6 +941,43 @@ static void test_pending(void **state)
 	assert_int_equal(virtq_pending(&q), 0);
 }
 
+/* What --verbose says of a queue at the VM's end: chains the device has
+ * not taken, chains it has not answered, and the indices each side left. */
+static void test_describe(void **state)
+{
+	char line[256];
+
+	(void)state;
+	make_queue(8, false, true);
+	for (unsigned i = 0; i < 3; i++) {
+		desc(i, BUF, 8, 0, 0);
+		post((uint16_t)i);
+	}
+	pop_ok();
+	pop_ok();
+	virtq_push(&q, 0, 1);
+	*used_event_p() = 0;
+	*avail_event_p() = 2;
+	virtq_describe(&q, line, sizeof(line));
+	assert_contains(line, "avail.idx 3, taken 2 (1 waiting), used.idx 1 (1 in flight)");
+	assert_contains(line, "driver's used_event 0, device's avail_event 2");
+	virtq_poll_begin(&q);
+	virtq_notify_off(&q);
+	virtq_describe(&q, line, sizeof(line));
+	assert_contains(line, ", polling, notifications off");
+	/* Without EVENT_IDX the flags are what each side asked for. */
+	make_queue(8, false, false);
+	av()->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	virtq_notify_off(&q);
+	virtq_describe(&q, line, sizeof(line));
+	assert_contains(line, "avail.idx 0, taken 0 (0 waiting), used.idx 0 (0 in flight); avail.flags 0x1, used.flags 0x1");
+	/* A short buffer holds a cut line, never more. */
+	memset(line, 'x', sizeof(line));
+	virtq_describe(&q, line, 12);
+	assert_int_equal(strlen(line), 11);
+	assert_int_equal(line[12], 'x');
+}
+
 /* --- copies --------------------------------------------------------------- */
 
 static void test_chain_copies(void **state)
@@ -1091,6 +1128,8 @@ int main(void)
 		T(test_notify_event_idx),
 		T(test_polling),
 		T(test_pending),
+		T(test_describe),
+	T(test_describe),
 		T(test_chain_copies),
 		T(test_chain_copies_empty_side),
 		T(test_wrap_around),
