@@ -6,6 +6,7 @@
 #include "unit.h"
 
 #include <pthread.h>
+#include <time.h>
 #include <sched.h>
 
 #define NOTES 200000
@@ -66,14 +67,24 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-/* N notes, and more (to MAX) until the readers have handed over at
- * least READER_CALLS times: on a busy machine they may get no CPU while
- * the first N go.  Returns how many were produced. */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* N notes, and more (to MAX, or for at most 20 s) until the readers have
+ * handed over at least READER_CALLS times: on a busy machine (the
+ * emulated tier's TCG on both cores) they may get little CPU while the
+ * first N go.  Returns how many were produced. */
 static uint64_t produce_until(uint64_t n, uint64_t reader_calls, uint64_t max)
 {
-	uint64_t i;
+	uint64_t i, deadline = mono_ns() + 20000000000ULL;
 
-	for (i = 0; i < max && (i < n || __atomic_load_n(&seen.reader_calls, __ATOMIC_RELAXED) < reader_calls); i++) {
+	for (i = 0; i < max && (i < n || (__atomic_load_n(&seen.reader_calls, __ATOMIC_RELAXED) < reader_calls &&
+					  ((i & 1023) || mono_ns() < deadline))); i++) {
 		struct exit_record r = { .t_enter = i, .addr = ~i };
 
 		if (exit_notes_put(&ring, &r))
@@ -122,7 +133,7 @@ static void test_with_readers(void **state)
 		assert_int_equal(pthread_create(&t[i], NULL, reader, NULL), 0);
 	while (atomic_load(&readers_started) < 2)
 		sched_yield();
-	n = produce_until(NOTES, 100, 50 * NOTES);
+	n = produce_until(NOTES, 100, UINT64_MAX);
 	atomic_store(&producing, 0);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
