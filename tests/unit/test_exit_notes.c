@@ -75,6 +75,15 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* Still waiting for the readers: fewer than READER_CALLS hand-overs so
+ * far, and DEADLINE not passed (looked at every 1024 notes). */
+static bool readers_behind(uint64_t i, uint64_t reader_calls, uint64_t deadline)
+{
+	if (__atomic_load_n(&seen.reader_calls, __ATOMIC_RELAXED) >= reader_calls)
+		return false;
+	return (i & 1023) || mono_ns() < deadline;
+}
+
 /* N notes, and more (to MAX, or for at most 20 s) until the readers have
  * handed over at least READER_CALLS times: on a busy machine (the
  * emulated tier's TCG on both cores) they may get little CPU while the
@@ -83,8 +92,7 @@ static uint64_t produce_until(uint64_t n, uint64_t reader_calls, uint64_t max)
 {
 	uint64_t i, deadline = mono_ns() + 20000000000ULL;
 
-	for (i = 0; i < max && (i < n || (__atomic_load_n(&seen.reader_calls, __ATOMIC_RELAXED) < reader_calls &&
-					  ((i & 1023) || mono_ns() < deadline))); i++) {
+	for (i = 0; i < max && (i < n || readers_behind(i, reader_calls, deadline)); i++) {
 		struct exit_record r = { .t_enter = i, .addr = ~i };
 
 		if (exit_notes_put(&ring, &r))

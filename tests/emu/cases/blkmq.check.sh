@@ -2,20 +2,18 @@
 bmq_v() { tr ' ' '\n' <"$OUT/$1.out" 2>/dev/null | sed -n "s/^$2=//p" | head -n 1; }
 # A run done twice (blkmq.l1.sh's bmq_case): its first guest stalled with
 # the disk at rest.  Checked here from the first run's own description,
-# not from L1's word, and counted in the tier's result line.
+# not from L1's word (by the same rule, bmq_at_rest, taken from the L1
+# script so there is one definition), and counted in the tier's result line.
+eval "$(sed -n '/^bmq_at_rest()/,/^}/p' tests/emu/cases/blkmq.l1.sh)"
 for c in blkmq_notify blkmq_poll; do
 	[ -f "$OUT/$c.rerun" ] || continue
 	first=$OUT/$c.first.err
-	at_rest=$(awk '/ queue [0-9]+ at the end: / { n++; u = $0; sub(/.*used.idx /, "", u); sub(/ .*/, "", u)
-		e = $0; sub(/.*used_event /, "", e); sub(/,.*/, "", e)
-		if ($0 ~ /\(0 waiting\)/ && $0 ~ /\(0 in flight\)/ && u == e) r++ }
-		END { print n + 0, r + 0 }' "$first" 2>/dev/null)
-	if [ "${at_rest% *}" -gt 0 ] 2>/dev/null && [ "${at_rest% *}" = "${at_rest#* }" ]; then
+	if bmq_at_rest "$first" 2>/dev/null; then
 		RERUNS=$((RERUNS + 1))
 		RERUN_WHY="${RERUN_WHY:+$RERUN_WHY; }$c: $(cat "$OUT/$c.rerun"); first run: $first"
 		echo "  NOTE  $c ran twice: $(cat "$OUT/$c.rerun") (counted in the result line)"
 	else
-		failed "virtio-blk $c: rerun, but the first run's queues were not all at rest ($at_rest of $first)"
+		failed "virtio-blk $c: rerun, but the first run's queues were not all at rest ($first)"
 	fi
 done
 for c in blkmq_notify blkmq_poll; do
