@@ -28,6 +28,8 @@
 #                                  (every UART transmit and RTC index write exits)
 #                    warden-split  warden as "warden" with --irqchip split (its own
 #                                  IOAPIC with only the machine's pins; docs/irqchip.md)
+#                    warden-split-nowin  as warden-split with --no-ioapic-window
+#                                  (every IOAPIC register read exits)
 #   WARDEN=path      warden binary for L1's /bin/warden (default build/warden-static)
 #
 # Per boot it measures, inside L1, the wall time from starting the VMM to the
@@ -77,7 +79,7 @@ fi
 VMMS=$(echo $VMMS)  # normalise spaces
 [ -n "$VMMS" ] || die "no VMM to benchmark"
 for v in $VMMS; do
-    case $v in qemu|warden|qemu-vmlinux|warden-bz|warden-prefault|warden-nocoal|warden-split) ;; *) die "unknown VMM '$v' in VMMS" ;; esac
+    case $v in qemu|warden|qemu-vmlinux|warden-bz|warden-prefault|warden-nocoal|warden-split|warden-split-nowin) ;; *) die "unknown VMM '$v' in VMMS" ;; esac
 done
 if [[ " $VMMS " == *" qemu-vmlinux "* ]] && [ ! -s "$ROOT/build/guest/vmlinux" ]; then
     die "qemu-vmlinux needs build/guest/vmlinux (make guest)"
@@ -129,7 +131,7 @@ EOF
 kernel_of() {
 	case $1 in
 	qemu-vmlinux) echo /guest/vmlinux ;;
-	warden|warden-prefault|warden-nocoal|warden-split) if [ -s /guest/vmlinux ]; then echo /guest/vmlinux; else echo /guest/vmlinuz; fi ;;
+	warden|warden-prefault|warden-nocoal|warden-split|warden-split-nowin) if [ -s /guest/vmlinux ]; then echo /guest/vmlinux; else echo /guest/vmlinuz; fi ;;
 	*) echo /guest/vmlinuz ;;
 	esac
 }
@@ -164,6 +166,7 @@ boot() {
 		[ $vmm = warden-prefault ] && extra="--prefault boot"
 		[ $vmm = warden-nocoal ] && extra="--no-coalesced-pio"
 		[ $vmm = warden-split ] && extra="--irqchip split"
+		[ $vmm = warden-split-nowin ] && extra="--irqchip split --no-ioapic-window"
 		setsid warden run --kernel $kernel --initrd /guest/initrd.cpio.gz \
 			--cmdline "$CMDLINE" --mem 256 --cpus 1 $extra </dev/null >/tmp/fifo 2>&1 &
 		;;

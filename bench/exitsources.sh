@@ -15,6 +15,7 @@
 #                    that succeeded (status 0 and an init line)
 #   VMMS="warden qemu-vmlinux"  from: warden (the vmlinux, warden's default
 #                    guest), warden-split (the same with --irqchip split),
+#                    warden-split-nowin (split, --no-ioapic-window),
 #                    warden-bz (the bzImage), qemu (QEMU -M
 #                    microvm,rtc=on with the bzImage), qemu-vmlinux (QEMU
 #                    with the vmlinux, PVH): the default pair boots the
@@ -52,7 +53,7 @@ VMMS=$(echo $VMMS)
 for v in $VMMS; do
     case $v in
     qemu|qemu-vmlinux) ;;
-    warden|warden-bz|warden-split) [ -f "$WARDEN" ] || die "$WARDEN missing (make static)" ;;
+    warden|warden-bz|warden-split|warden-split-nowin) [ -f "$WARDEN" ] || die "$WARDEN missing (make static)" ;;
     *) die "unknown VMM '$v' in VMMS" ;;
     esac
 done
@@ -108,7 +109,7 @@ delta() {
 
 kernel_of() {
 	case $1 in
-	warden|warden-split|qemu-vmlinux) echo /guest/vmlinux ;;
+	warden|warden-split|warden-split-nowin|qemu-vmlinux) echo /guest/vmlinux ;;
 	*) echo /guest/vmlinuz ;;
 	esac
 }
@@ -131,6 +132,7 @@ boot() {
 	warden*)
 		extra=
 		[ $vmm = warden-split ] && extra="--irqchip split"
+		[ $vmm = warden-split-nowin ] && extra="--irqchip split --no-ioapic-window"
 		setsid warden run --kernel $kernel --initrd /guest/initrd.cpio.gz \
 			--cmdline "$CMDLINE" --mem 256 --cpus 1 $extra </dev/null >/tmp/fifo 2>&1 &
 		;;

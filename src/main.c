@@ -617,6 +617,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		.mem_bytes = o->mem_mib << 20, .ncpus = o->cpus, .irqchip = o->irqchip, .irqchip_split = o->irqchip_split,
 		/* pc-testdev drives all 24 lines by its ports, claiming none. */
 		.ioapic_min_pins = o->test_device ? PORT_TESTDEV_IRQ_LEN : 0,
+		.ioapic_window = o->ioapic_window,
 		.kvm_device = o->kvm_device, .prefault = o->prefault,
 		.coalesced_pio = o->coalesced_pio,
 		.halt_poll_set = o->halt_poll_set, .halt_poll_ns = o->halt_poll_ns,

@@ -18,7 +18,7 @@ enum {
 	OPT_DISK, OPT_NET, OPT_RNG, OPT_VIRTIO_CONSOLE, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_NO_EVENT_IDX, OPT_TRANSPORT,
 	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE, OPT_PREFAULT, OPT_TEST_EXIT_PORT,
 	OPT_HYPERCALL, OPT_HYPERCALL_DISK,
-	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_ADVICE_COSTS,
+	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_NO_IOAPIC_WINDOW, OPT_ADVICE_COSTS,
 	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
 	OPT_SHUTDOWN_TIMEOUT, OPT_NESTED,
 	OPT_HYPERV, OPT_HYPERV_TESTDEV, OPT_ACPI_S3, OPT_INTEL_IOMMU, OPT_EDU,
@@ -44,6 +44,7 @@ static const struct option run_options[] = {
 	{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "no-coalesced-pio", no_argument, NULL, OPT_NO_COALESCED_PIO },
+	{ "no-ioapic-window", no_argument, NULL, OPT_NO_IOAPIC_WINDOW },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "prefault", required_argument, NULL, OPT_PREFAULT },
 	{ "test-exit-port", required_argument, NULL, OPT_TEST_EXIT_PORT },
@@ -154,6 +155,9 @@ void cli_usage(FILE *f)
 	      "                         split: only the LAPICs in KVM, warden's own IOAPIC\n"
 	      "                         with just the pins the machine wires, no PIC, no\n"
 	      "                         PIT: fewer boot exits (docs/irqchip.md)\n"
+	      "  --no-ioapic-window     with --irqchip split: every read of an IOAPIC register\n"
+	      "                         exits (default: reads come from a read-only page,\n"
+	      "                         one exit a register read instead of two)\n"
 	      "  --no-coalesced-pio     every write to the UART's transmit register and the\n"
 	      "                         RTC's index port exits (default: KVM queues them\n"
 	      "                         until the guest's next read, KVM_CAP_COALESCED_PIO)\n"
@@ -475,6 +479,8 @@ static int check_split_irqchip(const struct cli_options *o)
 			  : o->api_sock ? "--api-sock" : o->config_file ? "--config-file"
 			  : o->intel_iommu ? "--intel-iommu" : o->edu ? "--edu" : NULL;
 
+	if (!o->irqchip_split && !o->ioapic_window)
+		return fail(ERR_USAGE, "--no-ioapic-window needs --irqchip split (KVM's own IOAPIC is in the kernel)");
 	if (!o->irqchip_split || !other)
 		return 0;
 	return fail(ERR_USAGE, "--irqchip split cannot be used with %s", other);
@@ -517,6 +523,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 			o->irqchip_split = strcmp(optarg, "split") == 0;
 			break;
 		case OPT_NO_COALESCED_PIO: o->coalesced_pio = false; break;
+		case OPT_NO_IOAPIC_WINDOW: o->ioapic_window = false; break;
 		case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
 		case OPT_PREFAULT: if (prefault_parse(optarg, &o->prefault) < 0) return -1; break;
 		case OPT_TEST_EXIT_PORT: if (parse_port(optarg, &o->test_exit_port) < 0) return -1; break;
@@ -673,6 +680,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t 
 	o->cpus = 1;
 	o->irqchip = true;
 	o->coalesced_pio = true;
+	o->ioapic_window = true;
 	o->format = KERNEL_AUTO;
 	o->test_exit_port = -1;
 	o->shutdown_timeout = CLI_DEFAULT_SHUTDOWN_TIMEOUT;

@@ -1,10 +1,14 @@
 #include "core/ioapic.h"
 
+#include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "core/bus.h"
 #include "core/layout.h"
+#include "core/memslot.h"
 #include "core/msi_routes.h"
 #include "core/vm.h"
 #include "util/error.h"
@@ -13,6 +17,33 @@
 static struct ioapic *of(struct device *dev)
 {
 	return (struct ioapic *)dev;
+}
+
+static uint32_t read_reg(const struct ioapic *io, uint32_t reg)
+{
+	unsigned pin = (reg - IOAPIC_REG_RTE) / 2;
+
+	switch (reg) {
+	case IOAPIC_REG_ID: return io->id << 24;
+	case IOAPIC_REG_VERSION: return IOAPIC_VERSION | ((io->npins - 1) << 16);
+	case IOAPIC_REG_ARB: return io->id << 24;
+	}
+	if (reg < IOAPIC_REG_RTE || pin >= io->npins)
+		return 0; /* no register there: reads as zero, as KVM's */
+	return (uint32_t)(io->rte[pin] >> ((reg & 1) ? 32 : 0));
+}
+
+/* The window page (ioapic_map_window) as a read finds it now: IOREGSEL
+ * and the register it selects.  Called under the device lock after
+ * anything that may change either (a guest write, a line, an EOI, a
+ * reset); a vCPU reading meanwhile sees the old word or the new one,
+ * as on the chip. */
+static void show(struct ioapic *io)
+{
+	if (!io->window)
+		return;
+	__atomic_store_n(&io->window[IOAPIC_REGSEL / 4], io->regsel, __ATOMIC_RELEASE);
+	__atomic_store_n(&io->window[IOAPIC_WINDOW / 4], read_reg(io, io->regsel), __ATOMIC_RELEASE);
 }
 
 uint64_t ioapic_msi_addr(uint64_t rte)
@@ -70,6 +101,7 @@ static void service_level(struct ioapic *io, unsigned pin)
 		return;
 	*e |= IOAPIC_RTE_REMOTE_IRR;
 	io->sent[pin] = *e;
+	show(io); /* before the interrupt: its handler may read the entry */
 	deliver(io, *e);
 }
 
@@ -108,6 +140,7 @@ void ioapic_eoi(struct ioapic *io, uint8_t vector)
 		sync_route(io, p);    /* the entry as it is now */
 		service_level(io, p); /* the line still high: again */
 	}
+	show(io); /* Remote IRR cleared */
 	futex_mutex_unlock(&io->dev.lock);
 }
 
@@ -119,20 +152,6 @@ int ioapic_rte(struct ioapic *io, unsigned pin, uint64_t *rte)
 	*rte = io->rte[pin];
 	futex_mutex_unlock(&io->dev.lock);
 	return 0;
-}
-
-static uint32_t read_reg(const struct ioapic *io, uint32_t reg)
-{
-	unsigned pin = (reg - IOAPIC_REG_RTE) / 2;
-
-	switch (reg) {
-	case IOAPIC_REG_ID: return io->id << 24;
-	case IOAPIC_REG_VERSION: return IOAPIC_VERSION | ((io->npins - 1) << 16);
-	case IOAPIC_REG_ARB: return io->id << 24;
-	}
-	if (reg < IOAPIC_REG_RTE || pin >= io->npins)
-		return 0; /* no register there: reads as zero, as KVM's */
-	return (uint32_t)(io->rte[pin] >> ((reg & 1) ? 32 : 0));
 }
 
 static void write_reg(struct ioapic *io, uint32_t reg, uint32_t v)
@@ -189,6 +208,7 @@ static void mmio_write(struct device *dev, unsigned range, uint64_t off, const u
 		io->regsel = v & 0xff;
 	else if (off == IOAPIC_WINDOW)
 		write_reg(io, io->regsel, v);
+	show(io);
 }
 
 /* Power-on: every pin masked, nothing pending, no route. */
@@ -203,11 +223,17 @@ static void reset(struct device *dev)
 	}
 	io->regsel = io->lines = 0;
 	io->id = 0;
+	show(io);
 }
 
 static void destroy(struct device *dev)
 {
-	free(of(dev));
+	struct ioapic *io = of(dev);
+
+	/* The VM is going: nothing runs that could read the page. */
+	if (io->window)
+		munmap(io->window, IOAPIC_MMIO_LEN);
+	free(io);
 }
 
 /* Snapshot slot: the registers and line levels; the pin count is the
@@ -256,6 +282,7 @@ static int restore(struct device *dev, const void *buf, size_t len)
 	io->routed = 0;
 	for (unsigned p = 0; p < io->npins; p++)
 		sync_route(io, p);
+	show(io);
 	return 0;
 }
 
@@ -263,6 +290,36 @@ static const struct device_ops ops = {
 	.read = mmio_read, .write = mmio_write, .reset = reset, .destroy = destroy,
 	.save = save, .restore = restore,
 };
+
+int ioapic_map_window(struct ioapic *io)
+{
+	void *page;
+
+	if (ioctl(io->vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0)
+		return 0;
+	page = mmap(NULL, IOAPIC_MMIO_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return fail_errno(ERR_HOST, "mmap the IOAPIC's window page");
+	/* Reads from the page; a write faults and exits as MMIO, which the
+	 * bus brings to mmio_write as before. */
+	if (vm_add_memslot(io->vm, LAYOUT_IOAPIC, IOAPIC_MMIO_LEN, page, KVM_MEM_READONLY) < 0) {
+		munmap(page, IOAPIC_MMIO_LEN);
+		return -1;
+	}
+	futex_mutex_lock(&io->dev.lock);
+	io->window = page;
+	show(io);
+	futex_mutex_unlock(&io->dev.lock);
+	return 1;
+}
+
+void ioapic_set_pins(struct ioapic *io, unsigned npins)
+{
+	futex_mutex_lock(&io->dev.lock);
+	io->npins = npins;
+	show(io); /* the version register says how many */
+	futex_mutex_unlock(&io->dev.lock);
+}
 
 struct ioapic *ioapic_create(struct vm *vm, unsigned npins)
 {

@@ -20,7 +20,15 @@
  * names (KVM_EXIT_IOAPIC_EOI), so each level entry, masked or not, is
  * mirrored there (core/msi_routes.h): while its interrupt is in service,
  * as it was sent (the guest may move the pin to another vCPU or vector
- * before its EOI); then as the entry is now. */
+ * before its EOI); then as the entry is now.
+ *
+ * The register window (ioapic_map_window): a read of a register is two
+ * accesses, IOREGSEL then IOWIN, and both exit.  With the window, the
+ * IOAPIC's page is also a read-only memory slot: a write (IOREGSEL, IOWIN,
+ * the EOI register) still exits to us, but a read comes from the page,
+ * where we keep IOREGSEL and the value of the register it selects.  So a
+ * register read costs the guest one exit, not two (Linux reads every pin's
+ * entry twice at boot and at power-off: docs/irqchip.md). */
 #ifndef WARDEN_CORE_IOAPIC_H
 #define WARDEN_CORE_IOAPIC_H
 
@@ -70,12 +78,25 @@ struct ioapic {
 	 * lines raised past the pins (warden's own bug, said once). */
 	struct device_counters work;
 	uint64_t eois;     /* level EOIs KVM reported */
+	/* The page the guest reads (ioapic_map_window), or NULL: every read
+	 * exits.  Words 0 and 4 (IOREGSEL and IOWIN) are kept current under
+	 * the device lock; the rest stays zero, as a read there exits and
+	 * returns without it. */
+	uint32_t *window;
 };
 
 /* Create it for VM, with NPINS pins (at most IOAPIC_MAX_PINS), asking for
  * its page at LAYOUT_IOAPIC: the caller adds it (vm_add_device), or
  * destroys it (its ops).  NULL on failure (recorded). */
 struct ioapic *ioapic_create(struct vm *vm, unsigned npins);
+/* Serve the guest's register reads from a read-only memory slot over the
+ * IOAPIC's page (see above).  1 done, 0 the host has no read-only slots
+ * (KVM_CAP_READONLY_MEM: every read exits, as before), -1 on failure
+ * (recorded). */
+int ioapic_map_window(struct ioapic *io);
+/* The pins the version register announces (vm_start counts them once every
+ * device is added). */
+void ioapic_set_pins(struct ioapic *io, unsigned npins);
 /* Pin PIN's line to LEVEL (0 or 1), from any thread. */
 void ioapic_set_line(struct ioapic *io, unsigned pin, int level);
 /* The guest's EOI of VECTOR (KVM_EXIT_IOAPIC_EOI), on a vCPU thread. */

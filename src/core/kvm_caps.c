@@ -27,6 +27,8 @@ static const struct {
 	{ "irqchip", "in-kernel LAPIC, IOAPIC and PIC (src/core/vm.c)" },
 	{ "split-irqchip", "--irqchip split: the LAPICs in KVM, warden's own IOAPIC with only the wired pins "
 			   "(src/core/ioapic.c)" },
+	{ "readonly-mem", "--irqchip split: the IOAPIC's register reads from a read-only page, one exit a "
+			  "read instead of two (src/core/ioapic.c); off with --no-ioapic-window" },
 	{ "coalesced-mmio", "the ring coalesced port writes go through (src/core/vm_exits.c)" },
 	{ "coalesced-pio", "the UART's transmit register, the RTC's index port (src/devices/serial.c, "
 			   "rtc_device.c); off with --no-coalesced-pio" },

@@ -92,6 +92,9 @@ static int add_ioapic(struct vm *vm)
 		return -1;
 	}
 	vm->ioapic = io;
+	/* Its register reads from a page, not an exit (core/ioapic.h). */
+	if (vm->cfg.ioapic_window && ioapic_map_window(io) < 0)
+		return -1;
 	return 0;
 }
 
@@ -287,7 +290,7 @@ static unsigned ioapic_pins(const struct vm *vm)
 int vm_start(struct vm *vm)
 {
 	if (vm->ioapic)
-		vm->ioapic->npins = ioapic_pins(vm);
+		ioapic_set_pins(vm->ioapic, ioapic_pins(vm));
 	if (!vm->restored && vcpu_set_boot_regs(&vm->vcpus[0], &vm->boot) < 0) {
 		vm_request_end(vm, VM_END_HOST_ERROR);
 		return -1;

@@ -51,6 +51,8 @@ struct vm_config {
 	bool irqchip_split;
 	unsigned ioapic_min_pins; /* with split: at least these pins (lines a device
 				   * drives without claiming one: --test-device's 24) */
+	bool ioapic_window;       /* with split: register reads from a read-only
+				   * page, no exit (ioapic_map_window) */
 	const char *kvm_device;
 	enum prefault_mode prefault; /* guest RAM populated while it runs */
 	/* Devices may have KVM queue writes to their write-only ports

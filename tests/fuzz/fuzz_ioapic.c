@@ -5,7 +5,10 @@
  * of any snapshot bytes, on a fake VM whose ioctls (KVM_SIGNAL_MSI,
  * KVM_SET_GSI_ROUTING) this harness answers.  None of it may crash or
  * trip a sanitizer; after every step each entry's Remote IRR may be set
- * only on a level entry, and exactly the level entries hold a route.
+ * only on a level entry, exactly the level entries hold a route, and the
+ * window page (ioapic_map_window's, here without its memory slot) holds
+ * what a read that exits would return: IOREGSEL and the register it
+ * selects.
  *
  * Input: u8 pins (1-24), then steps: u8 op (bits 0-2 the kind; for an
  * access bits 3-4 the length 1/2/4/8), and the kind's fields:
@@ -16,6 +19,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <errno.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/device.h"
@@ -46,9 +50,25 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 	return -1;
 }
 
-static void check(const struct ioapic *io)
+/* What the guest reads at OFF when the read exits to the device. */
+static uint32_t exit_read(struct ioapic *io, unsigned off)
+{
+	uint8_t b[4];
+	uint32_t v;
+
+	futex_mutex_lock(&io->dev.lock);
+	io->dev.exit_read(&io->dev, 0, off, b, 4);
+	futex_mutex_unlock(&io->dev.lock);
+	memcpy(&v, b, sizeof(v));
+	return v;
+}
+
+static void check(struct ioapic *io)
 {
 	if (io->npins == 0 || io->npins > IOAPIC_MAX_PINS)
+		abort();
+	if (io->window[IOAPIC_REGSEL / 4] != exit_read(io, IOAPIC_REGSEL) ||
+	    io->window[IOAPIC_WINDOW / 4] != exit_read(io, IOAPIC_WINDOW))
 		abort();
 	for (unsigned p = 0; p < io->npins; p++) {
 		uint64_t e = io->rte[p];
@@ -78,6 +98,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	futex_mutex_init(&io->dev.lock); /* what vm_add_device does besides the bus */
 	io->dev.exit_read = io->dev.ops->read;
 	io->dev.exit_write = io->dev.ops->write;
+	io->window = mmap(NULL, IOAPIC_MMIO_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (io->window == MAP_FAILED)
+		abort();
+	ioapic_set_pins(io, io->npins); /* fills the page, as vm_start does */
 	vm.ioapic = io;
 	while (f.n && steps++ < 4096) {
 		uint8_t op = fz_u8(&f), b[8] = { 0 };

@@ -57,6 +57,8 @@ for c in ioeventfd irqfd; do
 done
 expect_eq "caps --json: split-irqchip used by --irqchip split (src/core/ioapic.c)" true \
 	"$(json "$caps_json" '.capabilities[] | select(.name=="split-irqchip") | .used_by | test("src/core/ioapic.c")')"
+expect_eq "caps --json: readonly-mem used by the IOAPIC's window page (src/core/ioapic.c)" true \
+	"$(json "$caps_json" '.capabilities[] | select(.name=="readonly-mem") | .used_by | test("src/core/ioapic.c")')"
 expect_match "caps: x2apic-api is not used (warden does not enable it)" '^  x2apic-api +[^ ]+ +no +' "$caps_text"
 
 # The text and the JSON say the same, row by row, for a few capabilities.

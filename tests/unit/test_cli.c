@@ -758,16 +758,22 @@ static void test_irqchip(void **state)
 	char *e[] = { "warden", "run", "--irqchip", "split", "--edu", NULL };
 	char *ok[] = { "warden", "run", "--irqchip", "split", "--snapshot-dir", "/tmp/d", NULL };
 	char *dflt[] = { "warden", "run", NULL };
+	char *nowin[] = { "warden", "run", "--irqchip", "split", "--no-ioapic-window", NULL };
+	char *nowin_kernel[] = { "warden", "run", "--no-ioapic-window", NULL };
 	struct cli_options o;
 
 	(void)state;
 	expect_bad(4, a, 0, "--irqchip: 'both' is neither kernel nor split");
+	/* The window page is warden's IOAPIC's: without split there is none. */
+	expect_bad(3, nowin_kernel, 0, "--no-ioapic-window needs --irqchip split");
+	assert_int_equal(parse(5, nowin, &o), CLI_RUN);
+	assert_true(o.irqchip_split && !o.ioapic_window);
 	expect_bad(5, b, 0, "--irqchip split cannot be used with --no-irqchip");
 	expect_bad(6, c, 0, "--irqchip split cannot be used with --api-sock");
 	assert_int_equal(parse(5, d, &o), CLI_RUN);
 	expect_bad(5, e, 0, "--irqchip split cannot be used with --edu");
 	assert_int_equal(parse(6, ok, &o), CLI_RUN);
-	assert_true(o.irqchip && o.irqchip_split);
+	assert_true(o.irqchip && o.irqchip_split && o.ioapic_window);
 	assert_int_equal(parse(2, dflt, &o), CLI_RUN);
 	assert_true(o.irqchip && !o.irqchip_split);
 }

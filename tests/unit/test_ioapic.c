@@ -2,7 +2,11 @@
  * register window, edge and level pins, Remote IRR and the EOI, masking,
  * and the MSI an entry sends.  No KVM here: a delivery is counted by the
  * IOAPIC (KVM_SIGNAL_MSI on the VM's absent fd fails, logged), which is
- * what these tests read, with the entries the guest would read. */
+ * what these tests read, with the entries the guest would read.  The
+ * tests that read registers run twice: reads exiting to the device, and
+ * reads from the window page (ioapic_map_window), as the guest then does. */
+#include <sys/mman.h>
+
 #include "core/ioapic.h"
 #include "core/layout.h"
 #include "core/vm.h"
@@ -29,6 +33,21 @@ static int setup(void **state)
 	return 0;
 }
 
+/* The same, its reads from a window page (as ioapic_map_window makes it,
+ * without the memory slot: no KVM here). */
+static int setup_window(void **state)
+{
+	struct fixture *f;
+	void *page = mmap(NULL, IOAPIC_MMIO_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(page != MAP_FAILED);
+	setup(state);
+	f = *state;
+	f->io->window = page;
+	ioapic_set_pins(f->io, 9); /* fills the page, as vm_start does */
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
@@ -52,14 +71,30 @@ static void reg_write(struct ioapic *io, uint32_t reg, uint32_t v)
 	io->dev.ops->write(&io->dev, 0, IOAPIC_WINDOW, b, 4);
 }
 
-static uint32_t reg_read(struct ioapic *io, uint32_t reg)
+/* IOWIN as the guest reads it: from the window page if there is one
+ * (no exit), else from the device (an exit). */
+static uint32_t window_read(struct ioapic *io)
+{
+	uint8_t b[4];
+
+	if (io->window)
+		return io->window[IOAPIC_WINDOW / 4];
+	io->dev.ops->read(&io->dev, 0, IOAPIC_WINDOW, b, 4);
+	return u_rd32(b);
+}
+
+static void select_reg(struct ioapic *io, uint32_t reg)
 {
 	uint8_t b[4];
 
 	u_wr32(b, reg);
 	io->dev.ops->write(&io->dev, 0, IOAPIC_REGSEL, b, 4);
-	io->dev.ops->read(&io->dev, 0, IOAPIC_WINDOW, b, 4);
-	return u_rd32(b);
+}
+
+static uint32_t reg_read(struct ioapic *io, uint32_t reg)
+{
+	select_reg(io, reg);
+	return window_read(io);
 }
 
 static void program(struct ioapic *io, unsigned pin, uint64_t rte)
@@ -68,13 +103,16 @@ static void program(struct ioapic *io, unsigned pin, uint64_t rte)
 	reg_write(io, IOAPIC_REG_RTE + 2 * pin, (uint32_t)rte);
 }
 
-/* Pin PIN's Remote IRR, as the guest would read it. */
+/* Pin PIN's Remote IRR, as the guest would read it (and as the device
+ * holds it: the two must agree). */
 static bool remote_irr(struct ioapic *io, unsigned pin)
 {
 	uint64_t rte = 0;
+	bool guest = (reg_read(io, IOAPIC_REG_RTE + 2 * pin) & IOAPIC_RTE_REMOTE_IRR) != 0;
 
 	assert_int_equal(ioapic_rte(io, pin, &rte), 0);
-	return (rte & IOAPIC_RTE_REMOTE_IRR) != 0;
+	assert_int_equal(guest, (rte & IOAPIC_RTE_REMOTE_IRR) != 0);
+	return guest;
 }
 
 static void test_registers(void **state)
@@ -185,6 +223,35 @@ static void test_reconfigure_in_service(void **state)
 	assert_int_equal(io->sent[7] & IOAPIC_RTE_VECTOR, 0x66);
 }
 
+/* The window page follows what changes without a guest write: a level
+ * delivery sets Remote IRR in the entry IOREGSEL already selects, the EOI
+ * clears it, the pin count moves the version register, a reset masks.
+ * (With reads exiting, the same reads ask the device.) */
+static void test_window_follows(void **state)
+{
+	struct fixture *f = *state;
+	struct ioapic *io = f->io;
+
+	program(io, 8, 0x42 | IOAPIC_RTE_LEVEL);
+	select_reg(io, IOAPIC_REG_RTE + 2 * 8);
+	assert_int_equal(window_read(io), 0x42 | IOAPIC_RTE_LEVEL);
+	ioapic_set_line(io, 8, 1);
+	assert_int_equal(window_read(io), 0x42 | IOAPIC_RTE_LEVEL | IOAPIC_RTE_REMOTE_IRR);
+	ioapic_set_line(io, 8, 0);
+	ioapic_eoi(io, 0x42);
+	assert_int_equal(window_read(io), 0x42 | IOAPIC_RTE_LEVEL);
+	select_reg(io, IOAPIC_REG_VERSION);
+	ioapic_set_pins(io, 12);
+	assert_int_equal(window_read(io), 0x11 | (11u << 16));
+	select_reg(io, IOAPIC_REG_RTE + 2 * 8);
+	io->dev.ops->reset(&io->dev);
+	/* IOREGSEL back to 0: the ID register, 0 after a reset. */
+	assert_int_equal(window_read(io), 0);
+	assert_int_equal(reg_read(io, IOAPIC_REG_RTE + 2 * 8), IOAPIC_RTE_MASKED);
+	if (io->window)
+		assert_int_equal(io->window[IOAPIC_REGSEL / 4], IOAPIC_REG_RTE + 2 * 8);
+}
+
 /* A line past the pins is dropped and counted, never an out-of-bounds bit. */
 static void test_line_past_pins(void **state)
 {
@@ -220,6 +287,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_level, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure_in_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_past_pins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_follows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registers, setup_window, teardown),
+		cmocka_unit_test_setup_teardown(test_level, setup_window, teardown),
+		cmocka_unit_test_setup_teardown(test_reconfigure_in_service, setup_window, teardown),
+		cmocka_unit_test_setup_teardown(test_window_follows, setup_window, teardown),
 		cmocka_unit_test(test_msi_format),
 	};
 

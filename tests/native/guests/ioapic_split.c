@@ -10,11 +10,14 @@
  *     one interrupt; after the handler's EOI the entry's Remote IRR must
  *     be clear again (with warden's IOAPIC that EOI comes back from KVM
  *     as KVM_EXIT_IOAPIC_EOI, so this fails without it: the second
- *     interrupt never comes);
+ *     interrupt never comes); in the handler, before the EOI, Remote IRR
+ *     must be set, read from IOWIN without selecting the entry again (the
+ *     main loop selected it): with warden's window page (core/ioapic.h)
+ *     that read is no exit, and the page must have followed the delivery;
  *   - an entry written back reads back, but not its read-only bits.
  *
  * Prints "ioapic: edge done" between the two, then one line, and powers off:
- *   ioapic: pins N edge E level L irr-after-eoi R readback B */
+ *   ioapic: pins N edge E level L irr-in-service S irr-after-eoi R readback B */
 #include "guest_rt.h"
 
 #define IOAPIC ((volatile uint32_t *)0xfec00000ULL)
@@ -42,7 +45,7 @@ static uint8_t cmos(uint8_t reg)
 	return inb(0x71);
 }
 
-volatile uint64_t com1_irqs, rtc_irqs;
+volatile uint64_t com1_irqs, rtc_irqs, irr_in_service;
 
 /* Called by the stubs below, interrupts off. */
 void com1_handler(void);
@@ -58,6 +61,9 @@ void rtc_handler(void);
 void rtc_handler(void)
 {
 	rtc_irqs++;
+	/* IOREGSEL still selects the RTC's entry (low word). */
+	if (IOAPIC[4] & (1u << 14))
+		irr_in_service++;
 	cmos(0x0c);           /* reading C lowers the line */
 	wrmsr(0x80b, 0);      /* EOI: the IOAPIC clears Remote IRR */
 }
@@ -153,6 +159,8 @@ void guest_main(void)
 	putu(com1_irqs);
 	print(" level ");
 	putu(rtc_irqs);
+	print(" irr-in-service ");
+	putu(irr_in_service);
 	print(" irr-after-eoi ");
 	putu(irr ? 1 : 0);
 	print(" readback ");
