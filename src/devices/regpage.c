@@ -28,6 +28,7 @@ struct regpage {
 	uint8_t *pages; /* REGPAGE_NPAGES pages, the memory slot's */
 	int slot;
 	uint32_t seen_seq; /* page 0's ctrl_seq at the last scan */
+	unsigned quiet;    /* held scans in a row without a control write */
 	struct regpage_host_page published; /* what page 1 should hold */
 	pthread_t thread;
 	bool running;
@@ -71,8 +72,9 @@ static void guest_error(struct regpage *rp)
 static void scan_once(struct regpage *rp)
 {
 	uint64_t bm[1] = { 0 }; /* dirty_bitmap_words(REGPAGE_NPAGES) */
+	uint64_t protect[1];
 	unsigned idx[REGPAGE_NPAGES], nd;
-	bool cleared;
+	bool cleared, held;
 
 	if (vm_dirty_log_get(rp->vm, (unsigned)rp->slot, bm) < 0) {
 		futex_mutex_lock(&rp->dev.lock);
@@ -82,9 +84,14 @@ static void scan_once(struct regpage *rp)
 		return;
 	}
 	nd = dirty_pages(bm, REGPAGE_NPAGES, idx, REGPAGE_NPAGES);
+	/* Page 0 busy lately: left writable (its dirty bit stays set, so each
+	 * scan reads it; a write after the read is seen at the next). */
+	held = rp->n.manual && rp->cfg.hold_scans && dirty_page_is_set(bm, 0) &&
+	       rp->quiet < rp->cfg.hold_scans;
+	protect[0] = held ? bm[0] & ~1ULL : bm[0];
 	/* Protect again before reading: a write after this is in the next scan. */
-	cleared = !nd || !rp->n.manual ||
-		  vm_dirty_log_clear(rp->vm, (unsigned)rp->slot, 0, REGPAGE_NPAGES, bm) == 0;
+	cleared = !protect[0] || !rp->n.manual ||
+		  vm_dirty_log_clear(rp->vm, (unsigned)rp->slot, 0, REGPAGE_NPAGES, protect) == 0;
 	futex_mutex_lock(&rp->dev.lock);
 	if (!cleared && !rp->n.host_errors++)
 		log_warn("register page: %s", err_msg());
@@ -96,6 +103,9 @@ static void scan_once(struct regpage *rp)
 		uint32_t d = regpage_seq_delta(rp->seen_seq, seq);
 
 		rp->n.dirty[0]++;
+		rp->n.held += held;
+		/* Protected again (not held): the count starts afresh. */
+		rp->quiet = !held ? 0 : d ? 0 : rp->quiet + 1;
 		rp->seen_seq = seq;
 		regpage_model_ctrl(&rp->model, value, d);
 		rp->n.page_ctrl += d;
@@ -276,6 +286,9 @@ struct device *regpage_create(struct vm *vm, const struct regpage_config *cfg)
 	if (cfg->scan_us < REGPAGE_SCAN_US_MIN || cfg->scan_us > REGPAGE_SCAN_US_MAX)
 		return fail(ERR_USAGE, "register page: scan interval %u us is outside %d-%d us", cfg->scan_us,
 			    REGPAGE_SCAN_US_MIN, REGPAGE_SCAN_US_MAX), NULL;
+	if (cfg->hold_scans > REGPAGE_HOLD_MAX)
+		return fail(ERR_USAGE, "register page: hold of %u scans is above %d", cfg->hold_scans,
+			    REGPAGE_HOLD_MAX), NULL;
 	rp = calloc(1, sizeof(*rp));
 	if (!rp)
 		return fail(ERR_HOST, "out of memory"), NULL;

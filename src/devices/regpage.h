@@ -15,10 +15,20 @@ struct device;
 #define REGPAGE_SCAN_US_DEFAULT 1000
 #define REGPAGE_SCAN_US_MIN 100     /* the scanner never spins */
 #define REGPAGE_SCAN_US_MAX 1000000
+#define REGPAGE_HOLD_MAX 1000
 
+/* Holding (hold_scans > 0): a scan that finds page 0 dirty leaves it
+ * writable, and the next scans read its counter without asking KVM to
+ * protect it again, until HOLD_SCANS scans in a row saw no new control
+ * write; then it is protected again.  While the guest keeps writing, no
+ * write fault (and, on a host that kicks the vCPU to flush its TLB after
+ * a re-protection, no kick): notification suppression for dirty logging.
+ * Needs manual dirty-log protection (without it KVM_GET_DIRTY_LOG itself
+ * protects the page again); ignored without. */
 struct regpage_config {
-	unsigned scan_us;  /* scan interval */
-	uint64_t ring_gpa; /* where the batch ring is in guest RAM */
+	unsigned scan_us;    /* scan interval */
+	unsigned hold_scans; /* 0: protect again at every dirty scan */
+	uint64_t ring_gpa;   /* where the batch ring is in guest RAM */
 };
 
 /* What the device saw (read at any time, under the device lock). */
@@ -27,6 +37,7 @@ struct regpage_counts {
 	uint64_t ring_batches, ring_ops;        /* doorbells, entries served */
 	uint64_t scans;                         /* dirty-log scans */
 	uint64_t dirty[2];                      /* scans that found page 0 / page 1 dirty */
+	uint64_t held;                          /* of page 0's, those that left it writable */
 	uint64_t page_ctrl;                     /* control writes learnt from page 0 */
 	uint64_t count;                         /* the model's control writes */
 	uint64_t errors;                        /* guest errors */

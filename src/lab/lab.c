@@ -26,7 +26,8 @@
 static void usage(FILE *f)
 {
 	fputs("usage: warden lab emulated-vs-virtio [--json FILE] [--svg FILE] [--seconds S]\n"
-	      "                 [--scan-us US] [--batch N] [--rates F,F,...] [--tier NAME]\n"
+	      "                 [--scan-us US] [--hold-scans N] [--batch N] [--rates F,F,...]\n"
+	      "                 [--tier NAME]\n"
 	      "                 [--kvm-device PATH]\n"
 	      "\n"
 	      "One device, four mechanisms, driven by the model workload (1,200,000 status\n"
@@ -42,6 +43,11 @@ static void usage(FILE *f)
 	      "  --seconds S      measured window of each run (default 1, 0.01 to 60)\n"
 	      "  --scan-us US     the register page's scan interval (default 1000, 100 to\n"
 	      "                   1000000)\n"
+	      "  --hold-scans N   leave the register page writable while the guest keeps\n"
+	      "                   writing it, protecting it again only after N scans in a\n"
+	      "                   row without a control write (default 0: protect at\n"
+	      "                   every dirty scan; at most 1000; needs manual dirty-log\n"
+	      "                   protection)\n"
 	      "  --batch N        ring entries per doorbell (default 64, 1 to 256)\n"
 	      "  --rates LIST     fractions of the model workload, ascending, at most 8,\n"
 	      "                   the last 1 (default 0.01,0.1,0.3,1)\n"
@@ -88,13 +94,14 @@ static int parse_rates(const char *s, struct ev_options *o)
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_SVG, OPT_SECONDS, OPT_SCAN, OPT_BATCH, OPT_RATES, OPT_TIER, OPT_KVM, OPT_HELP };
+enum { OPT_JSON = 256, OPT_SVG, OPT_SECONDS, OPT_SCAN, OPT_HOLD, OPT_BATCH, OPT_RATES, OPT_TIER, OPT_KVM, OPT_HELP };
 
 static int parse(int argc, char **argv, struct ev_options *o)
 {
 	static const struct option opts[] = {
 		{ "json", required_argument, NULL, OPT_JSON }, { "svg", required_argument, NULL, OPT_SVG },
 		{ "seconds", required_argument, NULL, OPT_SECONDS }, { "scan-us", required_argument, NULL, OPT_SCAN },
+		{ "hold-scans", required_argument, NULL, OPT_HOLD },
 		{ "batch", required_argument, NULL, OPT_BATCH }, { "rates", required_argument, NULL, OPT_RATES },
 		{ "tier", required_argument, NULL, OPT_TIER }, { "kvm-device", required_argument, NULL, OPT_KVM },
 		{ "help", no_argument, NULL, OPT_HELP }, { NULL, 0, NULL, 0 },
@@ -115,6 +122,13 @@ static int parse(int argc, char **argv, struct ev_options *o)
 			if (parse_double(optarg, "--scan-us", REGPAGE_SCAN_US_MIN, REGPAGE_SCAN_US_MAX, &v) < 0)
 				return -1;
 			o->scan_us = (unsigned)v;
+			break;
+		case OPT_HOLD:
+			if (parse_double(optarg, "--hold-scans", 0, REGPAGE_HOLD_MAX, &v) < 0)
+				return -1;
+			if (v != (double)(unsigned)v)
+				return fail(ERR_USAGE, "--hold-scans needs a whole number, not '%s'", optarg);
+			o->hold_scans = (unsigned)v;
 			break;
 		case OPT_BATCH:
 			if (parse_double(optarg, "--batch", 1, 256, &v) < 0)

@@ -128,6 +128,7 @@ static void collect(struct ev_run *r, const struct ev_ctl *c, const volatile str
 	}
 	r->scans = b->rp.scans - a->rp.scans;
 	r->dirty0 = b->rp.dirty[0] - a->rp.dirty[0];
+	r->held = b->rp.held - a->rp.held;
 	r->manual = b->rp.manual;
 	r->device_count = p->device_count;
 	r->settle_ms = tsc_hz ? (double)p->settle_spent * 1e3 / (double)tsc_hz : 0;
@@ -146,7 +147,8 @@ static int run_one(struct ev_result *res, const struct boot_spec *spec, enum ev_
 	const struct ev_options *o = &res->opt;
 	struct vm_config cfg = { .mem_bytes = 16ULL << 20, .ncpus = 1, .irqchip = true,
 				 .kvm_device = o->kvm_device };
-	struct regpage_config rpc = { .scan_us = o->scan_us, .ring_gpa = LAYOUT_LAB_RING };
+	struct regpage_config rpc = { .scan_us = o->scan_us, .hold_scans = o->hold_scans,
+				      .ring_gpa = LAYOUT_LAB_RING };
 	static struct vm vm;
 	struct exit_stats *stats = stats_alloc(1);
 	struct recorder rec = { .stats = stats, .nvcpus = 1 };

@@ -22,6 +22,7 @@
 struct ev_options {
 	double seconds;        /* each run's measured window */
 	unsigned scan_us;      /* the register page's scan interval */
+	unsigned hold_scans;   /* its hold (devices/regpage.h), 0 none */
 	unsigned batch;        /* ring entries per doorbell */
 	double rates[EV_MAX_RATES]; /* fractions of the model workload, the last is 1 */
 	unsigned nrates;
@@ -48,6 +49,7 @@ struct ev_run {
 	bool have_kvm;          /* KVM's binary stats were read */
 	uint64_t kvm[EV_NKVM];  /* their deltas */
 	uint64_t scans, dirty0; /* scans, and those that found page 0 dirty */
+	uint64_t held;          /* of those, the ones that left it writable */
 	uint32_t device_count;  /* control writes the device counted in the window */
 	double settle_ms;       /* how long the guest waited for the device after it */
 	bool manual;            /* manual dirty-log protection was used */
@@ -68,7 +70,8 @@ const char *ev_mode_label(enum ev_mode m);  /* "(a) trapped, port I/O", ... */
 int ev_measure(struct ev_result *res);
 
 /* The model (issue 12): exits a second for MODE at the offered rates. */
-double ev_model_exits(enum ev_mode m, double reads, double writes, unsigned scan_us, unsigned batch);
+double ev_model_exits(enum ev_mode m, double reads, double writes, unsigned scan_us, unsigned hold,
+		      unsigned batch);
 /* The headline figures (JSON `measured` and `reduction`). */
 double ev_exits_per_s(const struct ev_run *r);   /* KVM's count where read, else warden's */
 double ev_ops_per_s(const struct ev_run *r);

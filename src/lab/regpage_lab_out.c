@@ -37,14 +37,19 @@ const char *ev_mode_label(enum ev_mode m)
 	return "?";
 }
 
-double ev_model_exits(enum ev_mode m, double reads, double writes, unsigned scan_us, unsigned batch)
+double ev_model_exits(enum ev_mode m, double reads, double writes, unsigned scan_us, unsigned hold,
+		      unsigned batch)
 {
 	double scans = 1e6 / (double)scan_us;
 
 	switch (m) {
 	case EV_PIO:
 	case EV_MMIO: return reads + writes;                 /* one exit per access */
-	case EV_PAGE: return writes < scans ? writes : scans; /* one write fault per written page per scan */
+	case EV_PAGE:
+		/* Held: no fault while a write comes within every HOLD scans. */
+		if (hold && writes * (double)hold >= scans)
+			return 0;
+		return writes < scans ? writes : scans; /* one write fault per written page per scan */
 	case EV_RING: return (reads + writes) / (double)batch; /* one doorbell per batch */
 	}
 	return NAN;
@@ -85,8 +90,8 @@ double ev_reduction_per_s(const struct ev_result *res)
 
 static double model_reduction(const struct ev_options *o)
 {
-	return 1.0 - ev_model_exits(EV_PAGE, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->batch) /
-			     ev_model_exits(EV_PIO, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->batch);
+	return 1.0 - ev_model_exits(EV_PAGE, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->hold_scans, o->batch) /
+			     ev_model_exits(EV_PIO, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->hold_scans, o->batch);
 }
 
 /* --- table ---------------------------------------------------------------- */
@@ -107,7 +112,8 @@ void ev_print_table(FILE *f, const struct ev_result *res)
 	double red = ev_reduction(res);
 
 	fprintf(f, "warden lab emulated-vs-virtio: tier %s (%s, host kernel %s); %.2f s a run, "
-		   "scan %u us, batch %u\n", res->tier, res->kvm, res->kernel, o->seconds, o->scan_us, o->batch);
+		   "scan %u us, hold %u scans, batch %u\n", res->tier, res->kvm, res->kernel, o->seconds, o->scan_us,
+		o->hold_scans, o->batch);
 	fprintf(f, "model workload: %.0f status reads + %.0f control writes a second; exits counted by %s\n",
 		EV_MODEL_READS, EV_MODEL_WRITES,
 		at_model(res, EV_PIO)->have_kvm ? "KVM's binary stats (all exits) and warden (exits that reached it)"
@@ -120,7 +126,7 @@ void ev_print_table(FILE *f, const struct ev_result *res)
 
 			fprintf(f, "%-33s %4.0f%% ", ev_mode_label(r->mode), r->fraction * 100);
 			num(f, 11, r->offered_reads + r->offered_writes);
-			num(f, 13, ev_model_exits(r->mode, r->offered_reads, r->offered_writes, o->scan_us, o->batch));
+			num(f, 13, ev_model_exits(r->mode, r->offered_reads, r->offered_writes, o->scan_us, o->hold_scans, o->batch));
 			num(f, 13, ev_exits_per_s(r));
 			num(f, 13, r->ok ? (double)r->exits_warden / r->window_s : NAN);
 			num(f, 12, ev_ops_per_s(r));
@@ -147,7 +153,7 @@ static void run_json(FILE *f, const struct ev_result *res, const struct ev_run *
 	fprintf(f, ", \"fraction\": %g, \"offered_reads_per_s\": %.0f, \"offered_writes_per_s\": %.0f",
 		r->fraction, r->offered_reads, r->offered_writes);
 	fprintf(f, ", \"model_exits_per_s\": ");
-	lab_json_num(f, ev_model_exits(r->mode, r->offered_reads, r->offered_writes, o->scan_us, o->batch), 10);
+	lab_json_num(f, ev_model_exits(r->mode, r->offered_reads, r->offered_writes, o->scan_us, o->hold_scans, o->batch), 10);
 	fprintf(f, ", \"ok\": %s", r->ok ? "true" : "false");
 	if (!r->ok) {
 		fprintf(f, ", \"why\": ");
@@ -175,10 +181,10 @@ static void run_json(FILE *f, const struct ev_result *res, const struct ev_run *
 			fprintf(f, "%s\"%s\": %llu", i ? ", " : "", ev_kvm_names[i], (unsigned long long)r->kvm[i]);
 		fputs("}", f);
 	}
-	fprintf(f, ", \"scans\": %llu, \"dirty_scans\": %llu, \"manual_protect\": %s, \"device_count\": %u"
-		   ", \"settle_ms\": %.3f}",
-		(unsigned long long)r->scans, (unsigned long long)r->dirty0, r->manual ? "true" : "false",
-		r->device_count, r->settle_ms);
+	fprintf(f, ", \"scans\": %llu, \"dirty_scans\": %llu, \"held_scans\": %llu, \"manual_protect\": %s"
+		   ", \"device_count\": %u, \"settle_ms\": %.3f}",
+		(unsigned long long)r->scans, (unsigned long long)r->dirty0, (unsigned long long)r->held,
+		r->manual ? "true" : "false", r->device_count, r->settle_ms);
 }
 
 int ev_write_json(const char *path, const struct ev_result *res)
@@ -196,14 +202,15 @@ int ev_write_json(const char *path, const struct ev_result *res)
 	}
 	fprintf(f, "},\n");
 	fprintf(f, "  \"model\": {\"reads_per_s\": %.0f, \"writes_per_s\": %.0f, \"scan_interval_us\": %u, "
-		   "\"batch\": %u, \"pages_written\": 1,\n"
+		   "\"hold_scans\": %u, \"batch\": %u, \"pages_written\": 1,\n"
 		   "    \"formula\": {\"pio\": \"reads + writes\", \"mmio\": \"reads + writes\", "
-		   "\"page\": \"min(writes, pages_written * 1e6 / scan_interval_us)\", "
+		   "\"page\": \"0 if hold_scans and writes * hold_scans >= 1e6 / scan_interval_us, "
+		   "else min(writes, pages_written * 1e6 / scan_interval_us)\", "
 		   "\"ring\": \"(reads + writes) / batch\"},\n    \"exits_per_s\": {",
-		EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->batch);
+		EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->hold_scans, o->batch);
 	for (unsigned m = 1; m <= EV_NMODES; m++) {
 		fprintf(f, "%s\"%s\": ", m > 1 ? ", " : "", ev_mode_name((enum ev_mode)m));
-		lab_json_num(f, ev_model_exits((enum ev_mode)m, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->batch), 10);
+		lab_json_num(f, ev_model_exits((enum ev_mode)m, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->hold_scans, o->batch), 10);
 	}
 	fprintf(f, "},\n    \"reduction\": ");
 	lab_json_num(f, model_reduction(o), 10);
@@ -264,7 +271,7 @@ static void panel(FILE *f, const struct ev_result *res, double x0, const char *t
 
 			x[i] = r->offered_reads + r->offered_writes;
 			model[i] = ops ? x[i] : ev_model_exits(r->mode, r->offered_reads, r->offered_writes,
-								 o->scan_us, o->batch);
+								 o->scan_us, o->hold_scans, o->batch);
 			meas[i] = ops ? ev_ops_per_s(r) : ev_exits_per_s(r);
 		}
 		snprintf(name, sizeof(name), "%s %s", ev_mode_name((enum ev_mode)(m + 1)), ops ? "offered" : "model");

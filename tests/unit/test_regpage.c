@@ -96,13 +96,18 @@ static void test_model_batch(void **state)
 static void test_lab_model(void **state)
 {
 	(void)state;
-	assert_true(ev_model_exits(EV_PIO, 1200000, 30000, 1000, 64) == 1230000);
-	assert_true(ev_model_exits(EV_MMIO, 1200000, 30000, 1000, 64) == 1230000);
+	assert_true(ev_model_exits(EV_PIO, 1200000, 30000, 1000, 0, 64) == 1230000);
+	assert_true(ev_model_exits(EV_MMIO, 1200000, 30000, 1000, 0, 64) == 1230000);
 	/* One write fault per written page per scan, or per write if fewer. */
-	assert_true(ev_model_exits(EV_PAGE, 1200000, 30000, 1000, 64) == 1000);
-	assert_true(ev_model_exits(EV_PAGE, 12000, 300, 1000, 64) == 300);
-	assert_true(ev_model_exits(EV_PAGE, 1200000, 30000, 2000, 64) == 500);
-	assert_true(fabs(ev_model_exits(EV_RING, 1200000, 30000, 1000, 64) - 1230000.0 / 64) < 1e-6);
+	assert_true(ev_model_exits(EV_PAGE, 1200000, 30000, 1000, 0, 64) == 1000);
+	assert_true(ev_model_exits(EV_PAGE, 12000, 300, 1000, 0, 64) == 300);
+	assert_true(ev_model_exits(EV_PAGE, 1200000, 30000, 2000, 0, 64) == 500);
+	/* Held: none while a write comes within every HOLD scans (300 writes
+	 * a second, 1 ms scans: one every 3.3 scans), else as without. */
+	assert_true(ev_model_exits(EV_PAGE, 1200000, 30000, 1000, 1, 64) == 0);
+	assert_true(ev_model_exits(EV_PAGE, 12000, 300, 1000, 4, 64) == 0);
+	assert_true(ev_model_exits(EV_PAGE, 12000, 300, 1000, 3, 64) == 300);
+	assert_true(fabs(ev_model_exits(EV_RING, 1200000, 30000, 1000, 0, 64) - 1230000.0 / 64) < 1e-6);
 }
 
 /* The headline: exits per operation of (c) against (a), at the last rate. */
