@@ -46,6 +46,13 @@ static const struct rule rules[] = {
 	  "write unless KVM queues it: coalesced PIO)",
 	  "mostly boot-time reads; a guest that polls it (no RTC interrupt) should use kvmclock",
 	  "pio-warden", "loop" },
+	{ BY_RANGE, BUS_MMIO, LAYOUT_IOAPIC, LAYOUT_IOAPIC + LAYOUT_IOAPIC_LEN - 1, "IOAPIC (--irqchip split)",
+	  "the guest programming its IOAPIC (Linux masks and reads back every pin at boot and at power-off): "
+	  "an exit per index and per data write, and per data read only with --no-ioapic-window",
+	  "reads already come from the window page unless --no-ioapic-window; the writes stay: the IOAPIC "
+	  "has only the pins the machine wires (KVM's, with --irqchip kernel, keeps them in the kernel but "
+	  "has 24 pins)",
+	  NULL, NULL },
 	{ BY_VIRTIO_REG, BUS_MMIO, 0x050, 0x050, "virtio notifications",
 	  "queue notifications (QueueNotify) reaching warden as MMIO exits",
 	  "drop --no-ioeventfd: KVM then completes each notification without an exit to warden",

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "core/device.h"
+#include "core/layout.h"
 
 struct vm;
 
@@ -43,7 +44,7 @@ struct vm;
 /* The guest's registers: IOREGSEL at 0, IOWIN at 0x10 (the page is ours). */
 #define IOAPIC_REGSEL 0x00
 #define IOAPIC_WINDOW 0x10
-#define IOAPIC_MMIO_LEN 0x1000
+#define IOAPIC_MMIO_LEN LAYOUT_IOAPIC_LEN
 #define IOAPIC_REG_ID 0x00
 #define IOAPIC_REG_VERSION 0x01
 #define IOAPIC_REG_ARB 0x02

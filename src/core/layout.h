@@ -48,6 +48,7 @@
 #define LAYOUT_REGPAGE_MMIO 0xc0210000ULL
 #define LAYOUT_REGPAGE_MMIO_LEN 0x1000ULL
 #define LAYOUT_IOAPIC 0xfec00000ULL
+#define LAYOUT_IOAPIC_LEN 0x1000ULL
 /* --intel-iommu: the VT-d remapping unit's register page, where QEMU's
  * q35 machine puts it (the kvm-unit-tests intel_iommu test reads it there,
  * without a DMAR table; devices/intel_iommu.c). */
