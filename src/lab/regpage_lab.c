@@ -147,7 +147,8 @@ static int run_one(struct ev_result *res, const struct boot_spec *spec, enum ev_
 	const struct ev_options *o = &res->opt;
 	struct vm_config cfg = { .mem_bytes = 16ULL << 20, .ncpus = 1, .irqchip = true,
 				 .kvm_device = o->kvm_device };
-	struct regpage_config rpc = { .scan_us = o->scan_us, .hold_scans = o->hold_scans,
+	/* (c') is (c) with warden holding the page: the guest does the same. */
+	struct regpage_config rpc = { .scan_us = o->scan_us, .hold_scans = mode == EV_PAGE_HELD ? o->hold_scans : 0,
 				      .ring_gpa = LAYOUT_LAB_RING };
 	static struct vm vm;
 	struct exit_stats *stats = stats_alloc(1);
@@ -209,7 +210,7 @@ static int run_one(struct ev_result *res, const struct boot_spec *spec, enum ev_
 		goto out;
 	}
 	in = (struct ev_params){
-		.magic = EV_MAGIC, .mode = mode, .tsc_hz = res->tsc_hz,
+		.magic = EV_MAGIC, .mode = mode == EV_PAGE_HELD ? EV_PAGE : mode, .tsc_hz = res->tsc_hz,
 		.reads_per_s = (uint64_t)r->offered_reads, .writes_per_s = (uint64_t)r->offered_writes,
 		.duration_tsc = (uint64_t)(o->seconds * (double)res->tsc_hz),
 		/* Long enough for many scans of the register page. */

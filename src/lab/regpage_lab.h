@@ -1,7 +1,7 @@
 /* `warden lab emulated-vs-virtio`: one device (devices/regpage.c) driven
- * by the model workload through four mechanisms: (a) trapped port I/O,
+ * by the model workload through five mechanisms: (a) trapped port I/O,
  * (b) trapped MMIO, (c) the dirty-logged register page, (d) a batch ring
- * with one doorbell per batch.  regpage_lab.c runs the VMs and measures;
+ * with one doorbell per batch, (c') the register page held while busy.  regpage_lab.c runs the VMs and measures;
  * regpage_lab_out.c has the model and writes the table, JSON and SVG. */
 #ifndef WARDEN_LAB_REGPAGE_LAB_H
 #define WARDEN_LAB_REGPAGE_LAB_H
@@ -12,7 +12,8 @@
 
 #include "lab/regpage_lab_abi.h"
 
-#define EV_NMODES 4
+#define EV_NMODES 5
+#define EV_HOLD_DEFAULT 8 /* (c')'s hold, in scans */
 #define EV_MAX_RATES 8
 /* The model workload (issue 12): status reads and control writes a second. */
 #define EV_MODEL_READS 1200000.0
@@ -22,7 +23,7 @@
 struct ev_options {
 	double seconds;        /* each run's measured window */
 	unsigned scan_us;      /* the register page's scan interval */
-	unsigned hold_scans;   /* its hold (devices/regpage.h), 0 none */
+	unsigned hold_scans;   /* (c')'s hold (devices/regpage.h), at least 1 */
 	unsigned batch;        /* ring entries per doorbell */
 	double rates[EV_MAX_RATES]; /* fractions of the model workload, the last is 1 */
 	unsigned nrates;
@@ -62,14 +63,15 @@ struct ev_result {
 	struct ev_run run[EV_NMODES][EV_MAX_RATES];
 };
 
-const char *ev_mode_name(enum ev_mode m);   /* "pio", "mmio", "page", "ring" */
+const char *ev_mode_name(enum ev_mode m);   /* "pio", "mmio", "page", "ring", "page-held" */
 const char *ev_mode_label(enum ev_mode m);  /* "(a) trapped, port I/O", ... */
 
 /* Run every mode at every rate; 0, or -1 (error recorded) if a VM could
  * not be set up at all.  Runs that fail say why in run->why. */
 int ev_measure(struct ev_result *res);
 
-/* The model (issue 12): exits a second for MODE at the offered rates. */
+/* The model (issue 12): exits a second for MODE at the offered rates
+ * (HOLD: (c')'s hold in scans). */
 double ev_model_exits(enum ev_mode m, double reads, double writes, unsigned scan_us, unsigned hold,
 		      unsigned batch);
 /* The headline figures (JSON `measured` and `reduction`). */
@@ -79,6 +81,8 @@ double ev_ops_per_s(const struct ev_run *r);
  * and the same from exits a second.  NAN when a run is missing. */
 double ev_reduction(const struct ev_result *res);
 double ev_reduction_per_s(const struct ev_result *res);
+/* The same from (a) to (c'), per operation. */
+double ev_reduction_held(const struct ev_result *res);
 
 void ev_print_table(FILE *f, const struct ev_result *res);
 int ev_write_json(const char *path, const struct ev_result *res);

@@ -9,12 +9,16 @@
 
 #define EV_MAGIC 0x45564c42u /* "BLVE" */
 
-/* The four mechanisms of the experiment. */
+/* The mechanisms of the experiment. */
 enum ev_mode {
 	EV_PIO = 1,  /* (a) trapped registers over port I/O */
 	EV_MMIO = 2, /* (b) trapped registers over MMIO */
 	EV_PAGE = 3, /* (c) the dirty-logged register page */
 	EV_RING = 4, /* (d) a batch ring, one doorbell per batch */
+	/* (c') the same page, left writable while the guest keeps writing it
+	 * (devices/regpage.h's hold): warden's side only, the guest is told
+	 * EV_PAGE. */
+	EV_PAGE_HELD = 5,
 };
 
 /* Marks (32-bit writes to PORT_LAB_CTL). */

@@ -22,6 +22,7 @@ const char *ev_mode_name(enum ev_mode m)
 	case EV_MMIO: return "mmio";
 	case EV_PAGE: return "page";
 	case EV_RING: return "ring";
+	case EV_PAGE_HELD: return "page-held";
 	}
 	return "?";
 }
@@ -33,6 +34,7 @@ const char *ev_mode_label(enum ev_mode m)
 	case EV_MMIO: return "(b) trapped, MMIO";
 	case EV_PAGE: return "(c) register page, dirty log";
 	case EV_RING: return "(d) batch ring, 1 doorbell/batch";
+	case EV_PAGE_HELD: return "(c') register page, held";
 	}
 	return "?";
 }
@@ -45,11 +47,13 @@ double ev_model_exits(enum ev_mode m, double reads, double writes, unsigned scan
 	switch (m) {
 	case EV_PIO:
 	case EV_MMIO: return reads + writes;                 /* one exit per access */
-	case EV_PAGE:
-		/* Held: no fault while a write comes within every HOLD scans. */
+	case EV_PAGE_HELD:
+		/* No fault while a write comes within every HOLD scans; else
+		 * each write finds the page protected again, as in (c). */
 		if (hold && writes * (double)hold >= scans)
 			return 0;
-		return writes < scans ? writes : scans; /* one write fault per written page per scan */
+		/* fall through */
+	case EV_PAGE: return writes < scans ? writes : scans; /* one write fault per written page per scan */
 	case EV_RING: return (reads + writes) / (double)batch; /* one doorbell per batch */
 	}
 	return NAN;
@@ -83,14 +87,20 @@ double ev_reduction(const struct ev_result *res)
 	return 1.0 - exits_per_op(at_model(res, EV_PAGE)) / exits_per_op(at_model(res, EV_PIO));
 }
 
+double ev_reduction_held(const struct ev_result *res)
+{
+	return 1.0 - exits_per_op(at_model(res, EV_PAGE_HELD)) / exits_per_op(at_model(res, EV_PIO));
+}
+
 double ev_reduction_per_s(const struct ev_result *res)
 {
 	return 1.0 - ev_exits_per_s(at_model(res, EV_PAGE)) / ev_exits_per_s(at_model(res, EV_PIO));
 }
 
-static double model_reduction(const struct ev_options *o)
+/* (a) to MODE at the model workload, by the model. */
+static double model_reduction(const struct ev_options *o, enum ev_mode m)
 {
-	return 1.0 - ev_model_exits(EV_PAGE, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->hold_scans, o->batch) /
+	return 1.0 - ev_model_exits(m, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->hold_scans, o->batch) /
 			     ev_model_exits(EV_PIO, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->hold_scans, o->batch);
 }
 
@@ -138,8 +148,15 @@ void ev_print_table(FILE *f, const struct ev_result *res)
 		fprintf(f, "not measured\n");
 	else
 		fprintf(f, "%.3f%% of exits per operation (model %.3f%%; target >= 99.9%%: %s), "
-			   "%.3f%% of exits a second\n", red * 100, model_reduction(o) * 100,
+			   "%.3f%% of exits a second\n", red * 100, model_reduction(o, EV_PAGE) * 100,
 			red >= 0.999 ? "met" : "not met", ev_reduction_per_s(res) * 100);
+	red = ev_reduction_held(res);
+	fprintf(f, "reduction (a) -> (c') at the model workload: ");
+	if (isnan(red))
+		fprintf(f, "not measured\n");
+	else
+		fprintf(f, "%.3f%% of exits per operation (model %.3f%%; target >= 99.9%%: %s)\n", red * 100,
+			model_reduction(o, EV_PAGE_HELD) * 100, red >= 0.999 ? "met" : "not met");
 }
 
 /* --- JSON ----------------------------------------------------------------- */
@@ -204,16 +221,19 @@ int ev_write_json(const char *path, const struct ev_result *res)
 	fprintf(f, "  \"model\": {\"reads_per_s\": %.0f, \"writes_per_s\": %.0f, \"scan_interval_us\": %u, "
 		   "\"hold_scans\": %u, \"batch\": %u, \"pages_written\": 1,\n"
 		   "    \"formula\": {\"pio\": \"reads + writes\", \"mmio\": \"reads + writes\", "
-		   "\"page\": \"0 if hold_scans and writes * hold_scans >= 1e6 / scan_interval_us, "
-		   "else min(writes, pages_written * 1e6 / scan_interval_us)\", "
-		   "\"ring\": \"(reads + writes) / batch\"},\n    \"exits_per_s\": {",
+		   "\"page\": \"min(writes, pages_written * 1e6 / scan_interval_us)\", "
+		   "\"ring\": \"(reads + writes) / batch\", "
+		   "\"page-held\": \"0 if writes * hold_scans >= 1e6 / scan_interval_us, else as page\"},\n"
+		   "    \"exits_per_s\": {",
 		EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->hold_scans, o->batch);
 	for (unsigned m = 1; m <= EV_NMODES; m++) {
 		fprintf(f, "%s\"%s\": ", m > 1 ? ", " : "", ev_mode_name((enum ev_mode)m));
 		lab_json_num(f, ev_model_exits((enum ev_mode)m, EV_MODEL_READS, EV_MODEL_WRITES, o->scan_us, o->hold_scans, o->batch), 10);
 	}
 	fprintf(f, "},\n    \"reduction\": ");
-	lab_json_num(f, model_reduction(o), 10);
+	lab_json_num(f, model_reduction(o, EV_PAGE), 10);
+	fprintf(f, ", \"reduction_held\": ");
+	lab_json_num(f, model_reduction(o, EV_PAGE_HELD), 10);
 	fprintf(f, "},\n  \"measured\": {\"seconds_per_run\": %g, \"exits_counted_by\": \"%s\",\n"
 		   "    \"at_model_workload\": {",
 		o->seconds, at_model(res, EV_PIO)->have_kvm ? "kvm" : "warden");
@@ -237,6 +257,8 @@ int ev_write_json(const char *path, const struct ev_result *res)
 	lab_json_num(f, ev_reduction(res), 10);
 	fprintf(f, ",\n  \"reduction_per_second\": ");
 	lab_json_num(f, ev_reduction_per_s(res), 10);
+	fprintf(f, ",\n  \"reduction_held\": ");
+	lab_json_num(f, ev_reduction_held(res), 10);
 	fprintf(f, ",\n  \"reduction_target\": 0.999\n}\n");
 	if (fclose(f) != 0)
 		return fail_errno(ERR_USAGE, "cannot write --json %s", path);
@@ -284,8 +306,8 @@ static void panel(FILE *f, const struct ev_result *res, double x0, const char *t
 int ev_write_svg(const char *path, const struct ev_result *res)
 {
 	struct legend_item items[EV_NMODES];
-	FILE *f = lab_svg_open(path, 2 * SVG_W, SVG_H + 70, "warden lab emulated-vs-virtio");
-	double red = ev_reduction(res);
+	FILE *f = lab_svg_open(path, 2 * SVG_W, SVG_H + 80, "warden lab emulated-vs-virtio");
+	double red = ev_reduction(res), held = ev_reduction_held(res);
 	char foot[300];
 
 	if (!f)
@@ -294,14 +316,14 @@ int ev_write_svg(const char *path, const struct ev_result *res)
 	panel(f, res, SVG_W, "operations done per second (dashed: offered)", true);
 	for (unsigned m = 0; m < EV_NMODES; m++)
 		items[m] = (struct legend_item){ .name = ev_mode_label((enum ev_mode)(m + 1)), .colour = svg_colour(m) };
-	svg_legend(f, 70, SVG_H, items, 2);
-	svg_legend(f, 70 + SVG_W, SVG_H, items + 2, 2);
-	if (isnan(red))
-		snprintf(foot, sizeof(foot), "tier %s (%s), %s; reduction (a) to (c) at the model workload: not measured",
-			 res->tier, res->kvm, res->kernel);
+	svg_legend(f, 70, SVG_H, items, 3);
+	svg_legend(f, 70 + SVG_W, SVG_H, items + 3, EV_NMODES - 3);
+	if (isnan(red) || isnan(held))
+		snprintf(foot, sizeof(foot), "tier %s (%s), %s; reduction (a) to (c) and (c') at the model workload: "
+			 "not measured", res->tier, res->kvm, res->kernel);
 	else
-		snprintf(foot, sizeof(foot), "tier %s (%s), %s; reduction (a) to (c) at the model workload: "
-			 "%.3f%% of exits per operation", res->tier, res->kvm, res->kernel, red * 100);
-	svg_text(f, 70, SVG_H + 55, "start", "note", foot, 0);
+		snprintf(foot, sizeof(foot), "tier %s (%s), %s; reduction at the model workload, exits per operation: "
+			 "(a) to (c) %.3f%%, to (c') %.3f%%", res->tier, res->kvm, res->kernel, red * 100, held * 100);
+	svg_text(f, 70, SVG_H + 65, "start", "note", foot, 0);
 	return lab_svg_close(f, path);
 }

@@ -4,7 +4,8 @@
 #   (d) batch ring: one doorbell exit per batch, at most one per BATCH ops;
 #   (c) register page: no access reaches warden, and KVM's write faults are
 #       at most one per written page per scan interval (the guest's first
-#       touches are before its window);
+#       touches are before its window); (c') the same page held while busy:
+#       no access reaches warden, and see lab_hold_checks;
 # every run: the device counted every control write the guest made.
 # The checks first run on a doctored copy of the results, where each must
 # fail, so none of them can pass by construction.
@@ -42,8 +43,10 @@ lab_json_checks() {
 	else
 		failed "$l (ring): $dev device exits, $db doorbells for $rd reads + $wr writes (batch $LAB_BATCH)"
 	fi
-	expect_eq "$l (page): no register access reaches warden" 0 \
-		"$(json "$f" '[.measured.runs[] | select(.mode=="page") | .exits_device] | add')"
+	expect_eq "$l (page, page-held): no register access reaches warden" 0 \
+		"$(json "$f" '[.measured.runs[] | select(.mode=="page" or .mode=="page-held") | .exits_device] | add')"
+	expect_eq "$l (page): the classic mechanism holds nothing" 0 \
+		"$(json "$f" '[.measured.runs[] | select(.mode=="page") | .held_scans] | add')"
 	sc=$(json "$f" '[.measured.runs[] | select(.mode=="page") | .dirty_scans] | add')
 	if [[ $sc =~ ^[0-9]+$ ]] && [ "$sc" -gt 0 ]; then
 		pass "$l (page): the scanner found the guest's writes ($sc scans)"
@@ -86,7 +89,7 @@ lab_regpage_checks() { # BIN LABEL
 		failed "$l: cannot ask KVM for KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2"
 	fi
 	lab_json_checks "$OUT/$name.json" "$l"
-	if python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); sys.exit(0 if r.tag.endswith("svg") and len(r.findall(".//{http://www.w3.org/2000/svg}polyline")) == 16 else 1)' "$OUT/$name.svg" 2>/dev/null; then
+	if python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); sys.exit(0 if r.tag.endswith("svg") and len(r.findall(".//{http://www.w3.org/2000/svg}polyline")) == 20 else 1)' "$OUT/$name.svg" 2>/dev/null; then
 		pass "$l: the SVG parses, with a model and a measured line per mechanism"
 	else
 		failed "$l: $OUT/$name.svg is not the plot"
@@ -94,9 +97,9 @@ lab_regpage_checks() { # BIN LABEL
 	lab_hold_checks "$bin" "$2" "$man"
 }
 
-# --hold-scans: the register page left writable while the guest keeps
-# writing it, protected again after HOLD scans without a write. With a
-# hold of 1 scan (1 ms): at the model workload (a control write every
+# (c'), the register page left writable while the guest keeps writing
+# it, protected again after HOLD scans without a write. With a hold of
+# 1 scan (1 ms, --hold-scans 1): at the model workload (a control write every
 # 33 us) it is protected again only when the guest was kept from running
 # for a scan, so write faults come in few dirty scans (at most 1 in 10
 # here), where the run without hold takes one in every one; at 1% (a write every 3.3 ms) it is protected
@@ -112,12 +115,12 @@ lab_hold_checks() { # BIN LABEL MAN
 	f=$OUT/$name.json
 	expect_eq "$l: every run finished, the device counted every control write" 0 \
 		"$(json "$f" '[.measured.runs[] | select(.ok != true or .device_count != .writes)] | length')"
-	expect_eq "$l: model (c) no exit while held" 0 "$(json "$f" .model.exits_per_s.page)"
+	expect_eq "$l: model (c') no exit while held" 0 "$(json "$f" '.model.exits_per_s["page-held"]')"
 	if ! [[ $man =~ ^[0-9]+$ ]] || [ $((man & 1)) -eq 0 ]; then
 		skip "$l: the host offers no manual dirty-log protection ($man): nothing is held"
 		return
 	fi
-	held=$(json "$f" '[.measured.runs[] | select(.mode=="page" and .fraction==1) | .held_scans] | add')
+	held=$(json "$f" '[.measured.runs[] | select(.mode=="page-held" and .fraction==1) | .held_scans] | add')
 	if [[ $held =~ ^[0-9]+$ ]] && [ "$held" -gt 0 ]; then
 		pass "$l: the page was held at the model workload ($held scans)"
 	else
@@ -127,15 +130,15 @@ lab_hold_checks() { # BIN LABEL MAN
 		skip "$l: KVM's write faults: the host has no binary stats (kvm-check-ext --stats-fd: $HOST_STATS_FD)"
 		return
 	fi
-	pf=$(json "$f" '[.measured.runs[] | select(.mode=="page" and .fraction==1) | .kvm.pf_taken] | add')
-	sc=$(json "$f" '[.measured.runs[] | select(.mode=="page" and .fraction==1) | .dirty_scans] | add')
+	pf=$(json "$f" '[.measured.runs[] | select(.mode=="page-held" and .fraction==1) | .kvm.pf_taken] | add')
+	sc=$(json "$f" '[.measured.runs[] | select(.mode=="page-held" and .fraction==1) | .dirty_scans] | add')
 	if [[ $pf =~ ^[0-9]+$ && $sc =~ ^[0-9]+$ ]] && [ "$sc" -gt 0 ] && [ $((pf * 10)) -le "$sc" ]; then
 		pass "$l: at the model workload a write fault in at most 1 of 10 dirty scans ($pf in $sc)"
 	else
 		failed "$l: $pf write faults in $sc dirty scans with the page held ($held scans)"
 	fi
-	pf=$(json "$f" '[.measured.runs[] | select(.mode=="page" and .fraction<1) | .kvm.pf_taken] | add')
-	wr=$(json "$f" '[.measured.runs[] | select(.mode=="page" and .fraction<1) | .writes] | add')
+	pf=$(json "$f" '[.measured.runs[] | select(.mode=="page-held" and .fraction<1) | .kvm.pf_taken] | add')
+	wr=$(json "$f" '[.measured.runs[] | select(.mode=="page-held" and .fraction<1) | .writes] | add')
 	if [[ $pf =~ ^[0-9]+$ && $wr =~ ^[0-9]+$ ]] && [ "$wr" -gt 0 ] && [ $((pf * 2)) -ge "$wr" ]; then
 		pass "$l: at 1% protected again between writes ($pf write faults for $wr writes)"
 	else
@@ -144,8 +147,9 @@ lab_hold_checks() { # BIN LABEL MAN
 }
 
 # The checks can fail: a doctored copy where (a) exits less than it
-# accesses, the ring rings twice per batch, the page faults twice per scan,
-# the device misses a write and the scanner saw nothing.
+# accesses, the ring rings twice per batch, the page faults twice per scan
+# and holds, (c') exits to warden, the device misses a write and the
+# scanner saw nothing.
 lab_checks_can_fail() {
 	local src=$OUT/release-lab-ev.json bad=$OUT/lab-ev-doctored.json n
 	if [ ! -s "$src" ]; then
@@ -155,12 +159,14 @@ lab_checks_can_fail() {
 	jq '.measured.runs |= map(
 		if .mode == "pio" then .exits_device = 0
 		elif .mode == "ring" then .doorbells = (.reads + .writes) | .exits_device = .doorbells
-		elif .mode == "page" then .kvm.pf_taken = (.scans * 2 + 2) | .dirty_scans = 0
+		elif .mode == "page" then .kvm.pf_taken = (.scans * 2 + 2) | .dirty_scans = 0 | .held_scans = 1
+		elif .mode == "page-held" then .exits_device = 3
 		else .device_count = (.writes + 1) end) | .reduction = 1.5' "$src" >"$bad"
 	n=$(PASSED=0 FAILED=0 SKIPPED=0; lab_json_checks "$bad" doctored >/dev/null; echo $FAILED)
-	# pio, ring, page faults (unless skipped), scanner, device count, reduction
-	want=6
-	[[ $HOST_STATS_FD == no:* ]] && want=5
+	# pio, ring, page faults (unless skipped), scanner, device count,
+	# reduction, an access of page-held reaching warden, (c) holding
+	want=8
+	[[ $HOST_STATS_FD == no:* ]] && want=7
 	expect_eq "check can fail: the lab checks refuse doctored results" $want "$n"
 }
 
@@ -182,7 +188,8 @@ lab_bad_input() {
 	lab_bad "--rates descending" 'must ascend' emulated-vs-virtio --rates 1,0.5
 	lab_bad "--scan-us too small (the scanner never spins)" 'scan-us needs a number from 100' emulated-vs-virtio --scan-us 10
 	lab_bad "--batch 0" 'batch needs a number from 1' emulated-vs-virtio --batch 0
-	lab_bad "--hold-scans too large" 'hold-scans needs a number from 0 to 1000' emulated-vs-virtio --hold-scans 1001
+	lab_bad "--hold-scans too large" 'hold-scans needs a number from 1 to 1000' emulated-vs-virtio --hold-scans 1001
+	lab_bad "--hold-scans 0" 'hold-scans needs a number from 1 to 1000' emulated-vs-virtio --hold-scans 0
 	lab_bad "--hold-scans not whole" 'hold-scans needs a whole number' emulated-vs-virtio --hold-scans 1.5
 	lab_bad "unknown option" 'unknown option' emulated-vs-virtio --frobnicate
 	lab_bad "--json unwritable" 'cannot write --json' emulated-vs-virtio --seconds 0.01 --rates 1 --json /nonexistent/dir/x.json

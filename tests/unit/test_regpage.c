@@ -102,11 +102,13 @@ static void test_lab_model(void **state)
 	assert_true(ev_model_exits(EV_PAGE, 1200000, 30000, 1000, 0, 64) == 1000);
 	assert_true(ev_model_exits(EV_PAGE, 12000, 300, 1000, 0, 64) == 300);
 	assert_true(ev_model_exits(EV_PAGE, 1200000, 30000, 2000, 0, 64) == 500);
-	/* Held: none while a write comes within every HOLD scans (300 writes
-	 * a second, 1 ms scans: one every 3.3 scans), else as without. */
-	assert_true(ev_model_exits(EV_PAGE, 1200000, 30000, 1000, 1, 64) == 0);
-	assert_true(ev_model_exits(EV_PAGE, 12000, 300, 1000, 4, 64) == 0);
-	assert_true(ev_model_exits(EV_PAGE, 12000, 300, 1000, 3, 64) == 300);
+	/* (c) ignores the hold; (c') has none while a write comes within
+	 * every HOLD scans (300 writes a second, 1 ms scans: one every 3.3
+	 * scans), else as (c). */
+	assert_true(ev_model_exits(EV_PAGE, 1200000, 30000, 1000, 8, 64) == 1000);
+	assert_true(ev_model_exits(EV_PAGE_HELD, 1200000, 30000, 1000, 1, 64) == 0);
+	assert_true(ev_model_exits(EV_PAGE_HELD, 12000, 300, 1000, 4, 64) == 0);
+	assert_true(ev_model_exits(EV_PAGE_HELD, 12000, 300, 1000, 3, 64) == 300);
 	assert_true(fabs(ev_model_exits(EV_RING, 1200000, 30000, 1000, 0, 64) - 1230000.0 / 64) < 1e-6);
 }
 
@@ -130,6 +132,12 @@ static void test_lab_reduction(void **state)
 	assert_true(fabs(ev_reduction_per_s(&res) - (1 - 1230.0 / 10000)) < 1e-9);
 	/* KVM's count is preferred to warden's when it was read. */
 	assert_true(fabs(ev_exits_per_s(c) - 1230) < 1e-9);
+	/* (c') from its own row: 123 / 1230000 = 0.0001 exit/op. */
+	assert_true(isnan(ev_reduction_held(&res)));
+	res.run[EV_PAGE_HELD - 1][1] = (struct ev_run){ .mode = EV_PAGE_HELD, .ok = true, .window_s = 1,
+							.reads = 1200000, .writes = 30000, .have_kvm = true,
+							.kvm = { 123 } };
+	assert_true(fabs(ev_reduction_held(&res) - 0.9999) < 1e-9);
 	c->ok = false;
 	assert_true(isnan(ev_reduction(&res)));
 }
