@@ -4,7 +4,7 @@ s=$OUT/irqchip_split
 expect_eq "irqchip split: the guest boots and powers off (status 0)" 0 "$(rc irqchip_split)"
 # Lines 0-10: the ISA lines up to the RTC's 8, and the disk's 10 (the pool's first).
 expect_match "irqchip split: Linux finds warden's IOAPIC with 11 pins" 'IOAPIC\[0\]: .*address 0xfec00000, GSI 0-10$' "$s.out"
-expect_match "irqchip split: 4 MiB written and read back through the disk" '^same=yes$' "$s.out"
+expect_match "irqchip split: 1 MiB written and read back through the disk" '^same=yes$' "$s.out"
 # (Linux numbers its IRQs itself: the line is the IO-APIC's pin.)
 expect_match "irqchip split: the disk's interrupts go through the IOAPIC, line 10" \
 	'^ *[0-9]+: +([1-9][0-9]* +[0-9]+|[0-9]+ +[1-9][0-9]*) +IO-APIC +10-(fasteoi|edge) +virtio0$' "$s.out"
