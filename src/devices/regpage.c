@@ -320,6 +320,8 @@ struct device *regpage_create(struct vm *vm, const struct regpage_config *cfg)
 		goto fail;
 	/* The VM owns it now: its destroy frees it. */
 	publish(rp);
+	if (cfg->no_scanner)
+		return &rp->dev;
 	err = pthread_create(&rp->thread, NULL, scanner, rp);
 	if (err) {
 		errno = err;
