@@ -81,8 +81,8 @@ struct ioapic {
 	uint64_t eois;     /* level EOIs KVM reported */
 	/* The page the guest reads (ioapic_map_window), or NULL: every read
 	 * exits.  Words 0 and 4 (IOREGSEL and IOWIN) are kept current under
-	 * the device lock; the rest stays zero, as a read there exits and
-	 * returns without it. */
+	 * the device lock; the rest stays zero, what mmio_read answers there
+	 * too. */
 	uint32_t *window;
 };
 
