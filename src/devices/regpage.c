@@ -29,6 +29,7 @@ struct regpage {
 	int slot;
 	uint32_t seen_seq; /* page 0's ctrl_seq at the last scan */
 	unsigned quiet;    /* held scans in a row without a control write */
+	bool holding;      /* page 0 left writable by the last scan */
 	struct regpage_host_page published; /* what page 1 should hold */
 	pthread_t thread;
 	bool running;
@@ -66,47 +67,101 @@ static void guest_error(struct regpage *rp)
 	device_count(&rp->work.errors, 1);
 }
 
+/* Page 0's control writes since the last read. */
+static uint32_t read_ctrl(struct regpage *rp, uint32_t *value)
+{
+	const struct regpage_guest_page *g = guest_page(rp);
+	uint32_t seq = __atomic_load_n(&g->ctrl_seq, __ATOMIC_ACQUIRE);
+	uint32_t d = regpage_seq_delta(rp->seen_seq, seq);
+
+	*value = __atomic_load_n(&g->ctrl, __ATOMIC_RELAXED);
+	rp->seen_seq = seq;
+	return d;
+}
+
+static void host_error(struct regpage *rp, bool ok)
+{
+	if (!ok && !rp->n.host_errors++) /* once: the next scans would say the same */
+		log_warn("register page: %s", err_msg());
+}
+
+/* Which pages to look at.  Not holding: KVM's dirty log says, and the
+ * pages it names are protected again before they are read (a write after
+ * that is in the next scan), except page 0 when a hold begins.  Holding:
+ * page 0 is writable and read as if dirty, and KVM is not asked at all:
+ * KVM_GET_DIRTY_LOG kicks every running vCPU out of the guest on some
+ * hosts (6.1 on SVM: one exit per scan, measured in the emulated tier),
+ * which is the very cost the hold is there to save.  Page 1's dirty bit
+ * waits in KVM's log for the first scan after the hold. */
+static bool pick_pages(struct regpage *rp, uint64_t bm[1], bool *hold)
+{
+	uint64_t protect;
+	bool ok;
+
+	if (rp->holding) {
+		bm[0] = 1;
+		*hold = true;
+		return true;
+	}
+	rp->n.log_gets++;
+	if (vm_dirty_log_get(rp->vm, (unsigned)rp->slot, bm) < 0)
+		return false;
+	*hold = rp->n.manual && rp->cfg.hold_scans && dirty_page_is_set(bm, 0);
+	protect = *hold ? bm[0] & ~1ULL : bm[0];
+	ok = !protect || !rp->n.manual || vm_dirty_log_clear(rp->vm, (unsigned)rp->slot, 0, REGPAGE_NPAGES, &protect) == 0;
+	futex_mutex_lock(&rp->dev.lock);
+	host_error(rp, ok);
+	futex_mutex_unlock(&rp->dev.lock);
+	return true;
+}
+
+/* Under the lock, holding: HOLD_SCANS quiet scans end the hold.  Page 0 is
+ * protected again, then read once more, so a write between the two reads
+ * is counted now and one after the protection faults and is seen next. */
+static uint32_t end_hold(struct regpage *rp, uint32_t d, uint32_t *value)
+{
+	uint64_t page0 = 1;
+	uint32_t value2, d2;
+
+	rp->quiet = d ? 0 : rp->quiet + 1;
+	if (rp->quiet < rp->cfg.hold_scans)
+		return d;
+	rp->holding = false;
+	rp->quiet = 0;
+	host_error(rp, vm_dirty_log_clear(rp->vm, (unsigned)rp->slot, 0, REGPAGE_NPAGES, &page0) == 0);
+	d2 = read_ctrl(rp, &value2);
+	if (d2)
+		*value = value2;
+	return d + d2;
+}
+
 /* One scan: which pages did the guest write since the last one?  Page 0:
  * act on the control writes its counter says happened.  Page 1 is warden's:
  * a guest write there is an error (the page is rewritten). */
 static void scan_once(struct regpage *rp)
 {
 	uint64_t bm[1] = { 0 }; /* dirty_bitmap_words(REGPAGE_NPAGES) */
-	uint64_t protect[1];
 	unsigned idx[REGPAGE_NPAGES], nd;
-	bool cleared, held;
+	bool hold = false;
 
-	if (vm_dirty_log_get(rp->vm, (unsigned)rp->slot, bm) < 0) {
+	if (!pick_pages(rp, bm, &hold)) {
 		futex_mutex_lock(&rp->dev.lock);
-		if (!rp->n.host_errors++) /* once: the next scans would say the same */
-			log_warn("register page: %s", err_msg());
+		host_error(rp, false);
 		futex_mutex_unlock(&rp->dev.lock);
 		return;
 	}
 	nd = dirty_pages(bm, REGPAGE_NPAGES, idx, REGPAGE_NPAGES);
-	/* Page 0 busy lately: left writable (its dirty bit stays set, so each
-	 * scan reads it; a write after the read is seen at the next). */
-	held = rp->n.manual && rp->cfg.hold_scans && dirty_page_is_set(bm, 0) &&
-	       rp->quiet < rp->cfg.hold_scans;
-	protect[0] = held ? bm[0] & ~1ULL : bm[0];
-	/* Protect again before reading: a write after this is in the next scan. */
-	cleared = !protect[0] || !rp->n.manual ||
-		  vm_dirty_log_clear(rp->vm, (unsigned)rp->slot, 0, REGPAGE_NPAGES, protect) == 0;
 	futex_mutex_lock(&rp->dev.lock);
-	if (!cleared && !rp->n.host_errors++)
-		log_warn("register page: %s", err_msg());
 	rp->n.scans++;
 	if (dirty_page_is_set(bm, 0)) {
-		const struct regpage_guest_page *g = guest_page(rp);
-		uint32_t seq = __atomic_load_n(&g->ctrl_seq, __ATOMIC_ACQUIRE);
-		uint32_t value = __atomic_load_n(&g->ctrl, __ATOMIC_RELAXED);
-		uint32_t d = regpage_seq_delta(rp->seen_seq, seq);
+		uint32_t value, d = read_ctrl(rp, &value);
 
 		rp->n.dirty[0]++;
-		rp->n.held += held;
-		/* Protected again (not held): the count starts afresh. */
-		rp->quiet = !held ? 0 : d ? 0 : rp->quiet + 1;
-		rp->seen_seq = seq;
+		if (hold && rp->holding)
+			d = end_hold(rp, d, &value);
+		else if (hold)
+			rp->holding = true; /* begins: the count starts afresh */
+		rp->n.held += rp->holding;
 		regpage_model_ctrl(&rp->model, value, d);
 		rp->n.page_ctrl += d;
 		device_count(&rp->work.requests, d);

@@ -18,11 +18,13 @@ struct device;
 #define REGPAGE_HOLD_MAX 1000
 
 /* Holding (hold_scans > 0): a scan that finds page 0 dirty leaves it
- * writable, and the next scans read its counter without asking KVM to
- * protect it again, until HOLD_SCANS scans in a row saw no new control
- * write; then it is protected again.  While the guest keeps writing, no
- * write fault (and, on a host that kicks the vCPU to flush its TLB after
- * a re-protection, no kick): notification suppression for dirty logging.
+ * writable, and the next scans read its counter without asking KVM
+ * anything (neither the dirty log nor a protection), until HOLD_SCANS
+ * scans in a row saw no new control write; then it is protected again.
+ * While the guest keeps writing, no write fault and no kick (a host that
+ * flushes the vCPU's TLB after a re-protection kicks it, and some kick
+ * every running vCPU for each KVM_GET_DIRTY_LOG): notification
+ * suppression for dirty logging.
  * Needs manual dirty-log protection (without it KVM_GET_DIRTY_LOG itself
  * protects the page again); ignored without. */
 struct regpage_config {
@@ -41,6 +43,7 @@ struct regpage_counts {
 	uint64_t trapped_reads, trapped_writes; /* register accesses (exits) */
 	uint64_t ring_batches, ring_ops;        /* doorbells, entries served */
 	uint64_t scans;                         /* dirty-log scans */
+	uint64_t log_gets;                      /* of those, the ones that asked KVM (not holding) */
 	uint64_t dirty[2];                      /* scans that found page 0 / page 1 dirty */
 	uint64_t held;                          /* of page 0's, those that left it writable */
 	uint64_t page_ctrl;                     /* control writes learnt from page 0 */

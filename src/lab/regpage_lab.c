@@ -129,6 +129,7 @@ static void collect(struct ev_run *r, const struct ev_ctl *c, const volatile str
 	r->scans = b->rp.scans - a->rp.scans;
 	r->dirty0 = b->rp.dirty[0] - a->rp.dirty[0];
 	r->held = b->rp.held - a->rp.held;
+	r->log_gets = b->rp.log_gets - a->rp.log_gets;
 	r->manual = b->rp.manual;
 	r->device_count = p->device_count;
 	r->settle_ms = tsc_hz ? (double)p->settle_spent * 1e3 / (double)tsc_hz : 0;

@@ -51,6 +51,7 @@ struct ev_run {
 	uint64_t kvm[EV_NKVM];  /* their deltas */
 	uint64_t scans, dirty0; /* scans, and those that found page 0 dirty */
 	uint64_t held;          /* of those, the ones that left it writable */
+	uint64_t log_gets;      /* scans that asked KVM for the dirty log */
 	uint32_t device_count;  /* control writes the device counted in the window */
 	double settle_ms;       /* how long the guest waited for the device after it */
 	bool manual;            /* manual dirty-log protection was used */

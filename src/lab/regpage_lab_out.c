@@ -210,10 +210,10 @@ static void run_json(FILE *f, const struct ev_result *res, const struct ev_run *
 			fprintf(f, "%s\"%s\": %llu", i ? ", " : "", ev_kvm_names[i], (unsigned long long)r->kvm[i]);
 		fputs("}", f);
 	}
-	fprintf(f, ", \"scans\": %llu, \"dirty_scans\": %llu, \"held_scans\": %llu, \"manual_protect\": %s"
-		   ", \"device_count\": %u, \"settle_ms\": %.3f}",
+	fprintf(f, ", \"scans\": %llu, \"dirty_scans\": %llu, \"held_scans\": %llu, \"dirty_log_gets\": %llu"
+		   ", \"manual_protect\": %s, \"device_count\": %u, \"settle_ms\": %.3f}",
 		(unsigned long long)r->scans, (unsigned long long)r->dirty0, (unsigned long long)r->held,
-		r->manual ? "true" : "false", r->device_count, r->settle_ms);
+		(unsigned long long)r->log_gets, r->manual ? "true" : "false", r->device_count, r->settle_ms);
 }
 
 int ev_write_json(const char *path, const struct ev_result *res)
