@@ -31,6 +31,8 @@
 #                    warden-split-nowin  as warden-split with --no-ioapic-window
 #                                  (every IOAPIC register read exits)
 #                    warden-split-prefault  as warden-split with --prefault boot
+#                    warden-split-nortc  as warden-split with --no-rtc (no CMOS RTC:
+#                                  the guest reads the wall clock from kvmclock)
 #   WARDEN=path      warden binary for L1's /bin/warden (default build/warden-static)
 #
 # Per boot it measures, inside L1, the wall time from starting the VMM to the
@@ -80,7 +82,7 @@ fi
 VMMS=$(echo $VMMS)  # normalise spaces
 [ -n "$VMMS" ] || die "no VMM to benchmark"
 for v in $VMMS; do
-    case $v in qemu|warden|qemu-vmlinux|warden-bz|warden-prefault|warden-nocoal|warden-split|warden-split-nowin|warden-split-prefault) ;; *) die "unknown VMM '$v' in VMMS" ;; esac
+    case $v in qemu|warden|qemu-vmlinux|warden-bz|warden-prefault|warden-nocoal|warden-split|warden-split-nowin|warden-split-prefault|warden-split-nortc) ;; *) die "unknown VMM '$v' in VMMS" ;; esac
 done
 if [[ " $VMMS " == *" qemu-vmlinux "* ]] && [ ! -s "$ROOT/build/guest/vmlinux" ]; then
     die "qemu-vmlinux needs build/guest/vmlinux (make guest)"
@@ -132,7 +134,7 @@ EOF
 kernel_of() {
 	case $1 in
 	qemu-vmlinux) echo /guest/vmlinux ;;
-	warden|warden-prefault|warden-nocoal|warden-split|warden-split-nowin|warden-split-prefault) if [ -s /guest/vmlinux ]; then echo /guest/vmlinux; else echo /guest/vmlinuz; fi ;;
+	warden|warden-prefault|warden-nocoal|warden-split|warden-split-nowin|warden-split-prefault|warden-split-nortc) if [ -s /guest/vmlinux ]; then echo /guest/vmlinux; else echo /guest/vmlinuz; fi ;;
 	*) echo /guest/vmlinuz ;;
 	esac
 }
@@ -169,6 +171,7 @@ boot() {
 		[ $vmm = warden-split ] && extra="--irqchip split"
 		[ $vmm = warden-split-nowin ] && extra="--irqchip split --no-ioapic-window"
 		[ $vmm = warden-split-prefault ] && extra="--irqchip split --prefault boot"
+		[ $vmm = warden-split-nortc ] && extra="--irqchip split --no-rtc"
 		setsid warden run --kernel $kernel --initrd /guest/initrd.cpio.gz \
 			--cmdline "$CMDLINE" --mem 256 --cpus 1 $extra </dev/null >/tmp/fifo 2>&1 &
 		;;

@@ -649,7 +649,7 @@ static enum vm_end boot_once(const struct cli_options *o, const struct boot_spec
 		goto out;
 	recorder_observer(rec, &vm.obs);
 	s1 = now_ns();
-	if (platform_create(&vm, &com1) < 0 || add_optional_devices(&vm, o, spec) < 0)
+	if (platform_create(&vm, &com1, o->rtc ? 0 : PLATFORM_NO_RTC) < 0 || add_optional_devices(&vm, o, spec) < 0)
 		goto out;
 	stamp("platform devices");
 	if (virtio_devices_create(&vm, &o->virtio, &console_in) < 0)

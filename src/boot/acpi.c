@@ -97,7 +97,7 @@ struct acpi_kind {
 
 static const struct acpi_kind kinds[] = {
 	{ "PNP0501", "COM", 1, true },   /* 16550 UART */
-	{ "PNP0B00", "RTC", 0, true },   /* CMOS RTC */
+	{ ACPI_HID_RTC, "RTC", 0, true }, /* CMOS RTC */
 	{ "LNRO0005", "VR", 0, false },  /* virtio-mmio: the id Linux's driver matches */
 	{ ACPI_HID_GED, "GED", 0, false }, /* the power button's event device (acpi_ged.h) */
 	{ "PNP0A03", "PCI", 0, true },   /* PCI root bridge (devices/pci_host.c): bus 0 */
@@ -235,9 +235,15 @@ static void fadt_full(uint8_t *t, uint64_t facs, uint16_t pm1)
 	       GAS_ACCESS_WORD);
 }
 
+/* IAPC_BOOT_ARCH: VGA not present; no 8042 to probe; and, on a machine
+ * without the CMOS RTC, "CMOS RTC not present", so that Linux registers
+ * no RTC and takes the wall clock from its paravirtual clock instead. */
+#define IAPC_VGA_NOT_PRESENT (1u << 2)
+#define IAPC_CMOS_RTC_NOT_PRESENT (1u << 5)
+
 /* PM1: the PM1a blocks' port, 0 for a hardware-reduced FADT. */
 static uint64_t build_fadt(struct table_writer *w, uint64_t dsdt, uint64_t facs, uint16_t pm,
-			   uint16_t pm1)
+			   uint16_t pm1, bool rtc)
 {
 	uint64_t gpa;
 	uint8_t *t = reserve(w, ACPI_FADT_LEN, &gpa);
@@ -247,7 +253,7 @@ static uint64_t build_fadt(struct table_writer *w, uint64_t dsdt, uint64_t facs,
 	header(t, "FACP", ACPI_FADT_LEN, 6);
 	put32(t + 40, (uint32_t)dsdt);  /* DSDT (32-bit copy) */
 	put16(t + 46, ACPI_SCI_GSI);    /* SCI_INT: no SCI is ever raised */
-	put16(t + 109, 1u << 2);        /* IAPC_BOOT_ARCH: VGA not present; no 8042 to probe */
+	put16(t + 109, IAPC_VGA_NOT_PRESENT | (rtc ? 0 : IAPC_CMOS_RTC_NOT_PRESENT));
 	if (pm1)
 		fadt_full(t, facs, pm1);
 	else
@@ -300,6 +306,14 @@ static int pm_port(const struct device *const *devs, unsigned ndevs, unsigned n)
 	return -1;
 }
 
+static bool has_device(const struct device *const *devs, unsigned ndevs, const char *hid)
+{
+	for (unsigned i = 0; i < ndevs; i++)
+		if (devs[i]->acpi_hid && strcmp(devs[i]->acpi_hid, hid) == 0)
+			return true;
+	return false;
+}
+
 static uint64_t build_xsdt(struct table_writer *w, const uint64_t *tables, unsigned n)
 {
 	uint32_t len = ACPI_HDR_LEN + 8 * n;
@@ -332,7 +346,8 @@ uint64_t acpi_build(uint8_t *buf, size_t len, uint64_t base, unsigned ncpus,
 	if (rsdp && pm1 > 0 && (facs = build_facs(&w)) != base + ACPI_FACS_OFFSET)
 		return 0;
 	if (!rsdp || !(dsdt = build_dsdt(&w, devs, ndevs, pm1 > 0)) ||
-	    !(tables[0] = build_fadt(&w, dsdt, facs, (uint16_t)pm, pm1 > 0 ? (uint16_t)pm1 : 0)) ||
+	    !(tables[0] = build_fadt(&w, dsdt, facs, (uint16_t)pm, pm1 > 0 ? (uint16_t)pm1 : 0,
+				     has_device(devs, ndevs, ACPI_HID_RTC))) ||
 	    !(tables[1] = build_madt(&w, ncpus)) || !(xsdt = build_xsdt(&w, tables, 2)))
 		return 0;
 	memcpy(rsdp, "RSD PTR ", 8);

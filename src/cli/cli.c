@@ -18,7 +18,7 @@ enum {
 	OPT_DISK, OPT_NET, OPT_RNG, OPT_VIRTIO_CONSOLE, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_NO_EVENT_IDX, OPT_TRANSPORT,
 	OPT_STATS_INTERVAL, OPT_STATS_TRACE, OPT_EXIT_TRACE, OPT_PREFAULT, OPT_TEST_EXIT_PORT,
 	OPT_HYPERCALL, OPT_HYPERCALL_DISK,
-	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_NO_IOAPIC_WINDOW, OPT_ADVICE_COSTS,
+	OPT_TEST_DEVICE, OPT_NO_COALESCED_PIO, OPT_NO_IOAPIC_WINDOW, OPT_NO_RTC, OPT_ADVICE_COSTS,
 	OPT_HALT_POLL_NS, OPT_HLT_PASSTHROUGH, OPT_KVM_HINT_REALTIME,
 	OPT_SHUTDOWN_TIMEOUT, OPT_NESTED,
 	OPT_HYPERV, OPT_HYPERV_TESTDEV, OPT_ACPI_S3, OPT_INTEL_IOMMU, OPT_EDU,
@@ -45,6 +45,7 @@ static const struct option run_options[] = {
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "no-coalesced-pio", no_argument, NULL, OPT_NO_COALESCED_PIO },
 	{ "no-ioapic-window", no_argument, NULL, OPT_NO_IOAPIC_WINDOW },
+	{ "no-rtc", no_argument, NULL, OPT_NO_RTC },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "prefault", required_argument, NULL, OPT_PREFAULT },
 	{ "test-exit-port", required_argument, NULL, OPT_TEST_EXIT_PORT },
@@ -158,6 +159,9 @@ void cli_usage(FILE *f)
 	      "  --no-ioapic-window     with --irqchip split: every read of an IOAPIC register\n"
 	      "                         exits (default: reads come from a read-only page,\n"
 	      "                         one exit a register read instead of two)\n"
+	      "  --no-rtc               no CMOS RTC (the FADT says so): a Linux guest reads\n"
+	      "                         the wall clock from kvmclock and takes none of the\n"
+	      "                         RTC's port exits; no /dev/rtc, no S3 wake alarm\n"
 	      "  --no-coalesced-pio     every write to the UART's transmit register and the\n"
 	      "                         RTC's index port exits (default: KVM queues them\n"
 	      "                         until the guest's next read, KVM_CAP_COALESCED_PIO)\n"
@@ -524,6 +528,7 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 			break;
 		case OPT_NO_COALESCED_PIO: o->coalesced_pio = false; break;
 		case OPT_NO_IOAPIC_WINDOW: o->ioapic_window = false; break;
+		case OPT_NO_RTC: o->rtc = false; break;
 		case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
 		case OPT_PREFAULT: if (prefault_parse(optarg, &o->prefault) < 0) return -1; break;
 		case OPT_TEST_EXIT_PORT: if (parse_port(optarg, &o->test_exit_port) < 0) return -1; break;
@@ -668,6 +673,8 @@ static int parse_run(int argc, char **argv, struct cli_options *o, FILE *out, ui
 		return fail(ERR_USAGE, "--test-device cannot be used with virtio devices");
 	if (o->test_device && o->prefault != PREFAULT_OFF)
 		return fail(ERR_USAGE, "--test-device cannot be used with --prefault");
+	if (o->acpi_s3 && !o->rtc)
+		return fail(ERR_USAGE, "--no-rtc cannot be used with --acpi-s3 (the RTC's alarm wakes the guest from S3)");
 	if (check_iommu_edu(o) < 0 || check_mmds(o) < 0 || check_split_irqchip(o) < 0)
 		return -1;
 	return CLI_RUN;
@@ -681,6 +688,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, uint64_t 
 	o->irqchip = true;
 	o->coalesced_pio = true;
 	o->ioapic_window = true;
+	o->rtc = true;
 	o->format = KERNEL_AUTO;
 	o->test_exit_port = -1;
 	o->shutdown_timeout = CLI_DEFAULT_SHUTDOWN_TIMEOUT;

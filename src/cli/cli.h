@@ -43,6 +43,7 @@ struct cli_options {
 	bool irqchip_split; /* --irqchip split: warden's own IOAPIC (core/ioapic.h) */
 	bool coalesced_pio; /* off: --no-coalesced-pio */
 	bool ioapic_window; /* off: --no-ioapic-window (core/ioapic.h) */
+	bool rtc;           /* off: --no-rtc (devices/platform.h) */
 	bool verbose;
 	const char *kvm_device;
 	enum prefault_mode prefault; /* --prefault, default off */

@@ -28,6 +28,8 @@ struct device;
 /* A Generic Event Device (the power button, devices/power_button.c): its
  * line's _EVT notifies the DSDT's power button device (boot/acpi_ged.h). */
 #define ACPI_HID_GED "ACPI0013"
+/* The CMOS RTC: without one on the machine the FADT says so (boot/acpi.c). */
+#define ACPI_HID_RTC "PNP0B00"
 
 /* Ask the allocator for a range anywhere in its pool (MMIO only). */
 #define DEVICE_ANY_BASE UINT64_MAX

@@ -1,6 +1,6 @@
-/* The legacy platform every guest gets: COM1 (console), CMOS RTC, i8042
- * (reset line) and the ACPI sleep/reset registers, at the places
- * core/layout.h gives them. */
+/* The legacy platform every guest gets: COM1 (console), CMOS RTC (unless
+ * left out), i8042 (reset line) and the ACPI sleep/reset registers, at the
+ * places core/layout.h gives them. */
 #ifndef WARDEN_DEVICES_PLATFORM_H
 #define WARDEN_DEVICES_PLATFORM_H
 
@@ -11,8 +11,11 @@ struct device;
 struct serial;
 
 /* Add the platform devices to VM (which owns them from then on); COM1 is
- * returned in *COM1 for console input. */
-int platform_create(struct vm *vm, struct serial **com1);
+ * returned in *COM1 for console input.  PLATFORM_NO_RTC leaves the CMOS
+ * RTC out (--no-rtc): a Linux guest then reads no CMOS register and takes
+ * the wall clock from kvmclock; nothing can wake it from S3. */
+#define PLATFORM_NO_RTC 1u
+int platform_create(struct vm *vm, struct serial **com1, unsigned flags);
 
 /* Each device's constructor adds it to VM with its resources. */
 struct serial *serial_create(struct vm *vm, unsigned port, int gsi);

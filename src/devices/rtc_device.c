@@ -226,7 +226,7 @@ struct device *rtc_device_create(struct vm *vm)
 	r->vm = vm;
 	/* IRQ 8 in the DSDT's _CRS: without it Linux's rtc_cmos has no alarms. */
 	r->dev = (struct device){
-		.name = "rtc", .ops = &rtc_ops, .priv = r, .acpi_hid = "PNP0B00",
+		.name = "rtc", .ops = &rtc_ops, .priv = r, .acpi_hid = ACPI_HID_RTC,
 		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_RTC, PORT_RTC_LEN) },
 			 .gsi = GSI_RTC },
 	};

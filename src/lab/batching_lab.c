@@ -172,7 +172,7 @@ static int run(struct bt_result *res, const struct boot_spec *spec)
 		.name = "lab-ctl", .ops = &ctl_ops, .priv = c,
 		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_LAB_CTL, PORT_LAB_CTL_LEN) }, .gsi = DEVICE_NO_GSI },
 	};
-	if (platform_create(&vm, &com1) < 0) {
+	if (platform_create(&vm, &com1, 0) < 0) {
 		free(c);
 		goto out;
 	}

@@ -295,7 +295,7 @@ static int machine_create(struct machine *m, const struct lab_run_config *c, con
 		return m->created = true, -1;
 	m->created = true;
 	/* The devices every warden VM has, so the bus is as busy as usual. */
-	if (platform_create(&m->vm, &com1) < 0 ||
+	if (platform_create(&m->vm, &com1, 0) < 0 ||
 	    !(port = bench_add(&m->vm, "bench-port",
 		       (struct device_resources){ .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_LAB, PORT_LAB_LEN) },
 						  .gsi = DEVICE_NO_GSI })) ||

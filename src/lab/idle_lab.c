@@ -217,7 +217,7 @@ static int machine(struct vm *vm, struct idle_result *R, enum idle_mode mode, st
 	struct serial *com1;
 	int khz;
 
-	if (vm_create(vm, &cfg) < 0 || platform_create(vm, &com1) < 0)
+	if (vm_create(vm, &cfg) < 0 || platform_create(vm, &com1, 0) < 0)
 		return -1;
 	if (mode == IM_CALL && !hypercall_create(vm, &hc))
 		return -1;

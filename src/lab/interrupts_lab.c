@@ -334,7 +334,7 @@ static int run(struct ir_result *res, const struct boot_spec *spec)
 		.name = "lab-irq", .ops = &line_ops, .priv = l,
 		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_LAB_CTL, PORT_LAB_CTL_LEN) }, .gsi = DEVICE_ANY_GSI },
 	};
-	if (platform_create(&vm, &com1) < 0 || vm_add_device(&vm, &l->dev) < 0) {
+	if (platform_create(&vm, &com1, 0) < 0 || vm_add_device(&vm, &l->dev) < 0) {
 		free(l); /* not added: the VM does not own it */
 		goto out;
 	}

@@ -262,7 +262,7 @@ static int run_vm(struct pg_result *R, struct pg_run *run, struct vm *vm, const 
 		.name = "lab-paging", .ops = &ctl_ops, .priv = c,
 		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_LAB_CTL, PORT_LAB_CTL_LEN) }, .gsi = DEVICE_NO_GSI },
 	};
-	if (advise(vm, run->backing_2m, ws_total(R)) < 0 || platform_create(vm, &com1) < 0 ||
+	if (advise(vm, run->backing_2m, ws_total(R)) < 0 || platform_create(vm, &com1, 0) < 0 ||
 	    vm_add_device(vm, &c->dev) < 0 || boot_load(vm, spec) < 0)
 		return -1;
 	trace_open(c, run);

@@ -186,7 +186,7 @@ static int run_one(struct ev_result *res, const struct boot_spec *spec, enum ev_
 		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_LAB_CTL, PORT_LAB_CTL_LEN) }, .gsi = DEVICE_NO_GSI },
 	};
 	/* The PC platform too: the loader describes its ACPI PM registers. */
-	if (platform_create(&vm, &com1) < 0) {
+	if (platform_create(&vm, &com1, 0) < 0) {
 		free(c);
 		goto out;
 	}

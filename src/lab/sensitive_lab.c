@@ -297,7 +297,7 @@ static int run(struct sn_result_all *R, const struct boot_spec *spec, const char
 		.name = "lab-mark", .ops = &mark_ops, .priv = c,
 		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_MMIO, DEVICE_ANY_BASE, 0x1000) }, .gsi = DEVICE_NO_GSI },
 	};
-	if (platform_create(&vm, &com1) < 0) {
+	if (platform_create(&vm, &com1, 0) < 0) {
 		free(c);
 		goto out;
 	}

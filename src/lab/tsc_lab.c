@@ -217,7 +217,7 @@ static int run_vm(struct ts_result *R, struct vm *vm, const struct boot_spec *sp
 		.name = "lab-tsc", .ops = &ctl_ops, .priv = c,
 		.res = { .nranges = 1, .range = { DEVICE_RANGE(BUS_PIO, PORT_LAB_CTL, PORT_LAB_CTL_LEN) }, .gsi = DEVICE_NO_GSI },
 	};
-	if (platform_create(vm, &com1) < 0 || vm_add_device(vm, &c->dev) < 0 || boot_load(vm, spec) < 0)
+	if (platform_create(vm, &com1, 0) < 0 || vm_add_device(vm, &c->dev) < 0 || boot_load(vm, spec) < 0)
 		return -1;
 	vm->obs = (struct vm_observer){ .ctx = c, .exit = ts_on_exit };
 	p = gmem_ptr(&vm->mem, LAYOUT_LAB_PARAMS, sizeof(*p));

@@ -522,6 +522,24 @@ static void test_power_button(void **state)
 	assert_null(memmem(body, blen, "PWRB", 4));
 }
 
+/* Without the CMOS RTC (--no-rtc) the DSDT has no RTC0 and the FADT's
+ * IAPC_BOOT_ARCH says "CMOS RTC not present" (bit 5), which is what makes
+ * Linux register none; with it, the bit is clear. */
+static void test_no_rtc(void **state)
+{
+	const struct device *const devs[] = { &com1, &pm };
+	uint8_t *buf = *state;
+	struct tables t;
+
+	t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, PLATFORM));
+	assert_int_equal(u_rd16(t.fadt + 109), 1u << 2);
+	t = walk(buf, BUF_LEN, BASE, acpi_build(buf, BUF_LEN, BASE, 1, devs, 2));
+	assert_int_equal(u_rd16(t.fadt + 109), (1u << 2) | (1u << 5));
+	assert_null(memmem(t.dsdt + ACPI_HDR_LEN, u_rd32(t.dsdt + 4) - ACPI_HDR_LEN, "RTC0", 4));
+	assert_non_null(memmem(t.dsdt + ACPI_HDR_LEN, u_rd32(t.dsdt + 4) - ACPI_HDR_LEN, "COM1", 4));
+	check_fadt_dsdt(&t);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -541,6 +559,7 @@ int main(void)
 		T(test_power_button),
 		T(test_s3_tables),
 		T(test_reduced_has_no_s3),
+		T(test_no_rtc),
 	};
 
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);

@@ -778,6 +778,23 @@ static void test_irqchip(void **state)
 	assert_true(o.irqchip && !o.irqchip_split);
 }
 
+/* --no-rtc: no CMOS RTC, so nothing wakes an S3 sleep: refused with
+ * --acpi-s3; the RTC is there by default. */
+static void test_no_rtc(void **state)
+{
+	char *dflt[] = { "warden", "run", NULL };
+	char *nortc[] = { "warden", "run", "--no-rtc", NULL };
+	char *s3[] = { "warden", "run", "--acpi-s3", "--no-rtc", NULL };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(2, dflt, &o), CLI_RUN);
+	assert_true(o.rtc);
+	assert_int_equal(parse(3, nortc, &o), CLI_RUN);
+	assert_false(o.rtc);
+	expect_bad(4, s3, 0, "--no-rtc cannot be used with --acpi-s3");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -812,6 +829,7 @@ int main(void)
 		cmocka_unit_test(test_bad_virtio),
 		cmocka_unit_test(test_bad_mmds),
 		cmocka_unit_test(test_irqchip),
+		cmocka_unit_test(test_no_rtc),
 		cmocka_unit_test(test_queues_poll),
 		cmocka_unit_test_teardown(test_unknown_short_option_cluster_named, reset_getopt),
 		cmocka_unit_test_teardown(test_parse_after_short_cluster_error, reset_getopt),

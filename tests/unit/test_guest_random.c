@@ -96,7 +96,7 @@ static int setup(void **state)
 	vm.cfg.irqchip = true; /* virtio devices insist on it */
 	assert_int_equal(vm_end_init(&vm.end), 0);
 	assert_int_equal(gmem_map(&vm.mem, MEM_SIZE), 0);
-	assert_int_equal(platform_create(&vm, &com1), 0);
+	assert_int_equal(platform_create(&vm, &com1, 0), 0);
 	if (virtio_devices_create(&vm, &cfg, &console_in) != 0)
 		fail_msg("virtio devices: %s", err_msg());
 	for (unsigned i = 0; i < vm.ndevices; i++)

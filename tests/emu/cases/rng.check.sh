@@ -5,6 +5,17 @@ expect_eq "virtio-rng: the guest read 256 KiB from /dev/hwrng" 262144 "$(grep -E
 n=$(js rng '.device_work["virtio-rng"].bytes // 0')
 [ "$n" -ge 262144 ] 2>/dev/null && pass "virtio-rng: device counted >= 256 KiB served ($n)" || failed "virtio-rng: bytes served $n"
 expect_eq "virtio-rng: no guest errors" 0 "$(js rng '.device_work["virtio-rng"].errors')"
+# The same run had --no-rtc: no RTC in the guest, none of its port exits,
+# and the date from kvmclock (L1's clock, set from this host's).
+L="--no-rtc"
+expect_match "$L: the guest registered no RTC" '^rtcs=$' "$OUT/rng.out"
+expect_match "$L: the guest's kernel log says nothing of an RTC" '^rtc_lines=0$' "$OUT/rng.out"
+y=$(sed -n 's/^year=\([0-9]*\)$/\1/p' "$OUT/rng.out" | head -1)
+[ "${y:-0}" -ge $(($(date +%Y) - 1)) ] 2>/dev/null && [ "$y" -le "$(date +%Y)" ] &&
+	pass "$L: the guest knows the year ($y)" || failed "$L: the guest's year is '$y', this host's $(date +%Y)"
+expect_eq "$L: warden has no RTC device" false "$(js rng '.devices | has("rtc")')"
+expect_eq "$L: no exit at the RTC's ports (0x70, 0x71)" 0 \
+	"$(js rng '[.unclaimed[] | select(.space == "pio" and (.addr == "0x70" or .addr == "0x71"))] | length')"
 L="virtio-rng rate limit"
 expect_eq "$L: guest boots and powers off" 0 "$(rc rng_rate)"
 expect_eq "$L: the guest still read 64 KiB" 65536 "$(grep -E '^[0-9]+$' "$OUT/rng_rate.out" | head -1)"
