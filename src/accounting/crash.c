@@ -156,8 +156,21 @@ static void explain_head(const struct stats_report *r, char *buf, size_t len, si
 	}
 }
 
+bool crash_reinjection(const struct trace_event *ev, unsigned i)
+{
+	for (unsigned j = i; j-- > 0;) {
+		if (ev[j].type == TEV_EXIT)
+			return false;
+		if (ev[j].type == TEV_EXCEPTION)
+			return ev[j].code == ev[i].code && ev[j].has_error == ev[i].has_error &&
+			       (!ev[i].has_error || ev[j].error_code == ev[i].error_code);
+	}
+	return false;
+}
+
 /* The exceptions KVM injected last (the trace), each with the RIP of the
- * exit before it, then the hardware exit that ended it all. */
+ * exit before it (one injected again after a cancelled entry said once),
+ * then the hardware exit that ended it all. */
 static void explain_chain(const struct stats_report *r, unsigned id, char *buf, size_t len,
 			  size_t *o)
 {
@@ -181,7 +194,7 @@ static void explain_chain(const struct stats_report *r, unsigned id, char *buf, 
 	for (unsigned i = first, k = 0; i < n; i++) {
 		uint64_t rip = 0;
 
-		if (ev[i].type != TEV_EXCEPTION)
+		if (ev[i].type != TEV_EXCEPTION || crash_reinjection(ev, i))
 			continue;
 		for (unsigned j = i; j-- > 0;)
 			if (ev[j].type == TEV_EXIT) {

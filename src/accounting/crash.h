@@ -57,6 +57,10 @@ const char *crash_vector_name(uint32_t v, char *buf, size_t len);
  * 0x10)", "interrupt 236", ... into BUF; NULL when it interrupted no
  * delivery (or the trace had no such field). */
 const char *crash_delivery_name(const struct trace_event *e, char *buf, size_t len);
+/* EV[I] repeats the exception before it with no exit between: KVM
+ * injected it again because its entry into the guest was cancelled (a
+ * signal, a request), not because the guest faulted again. */
+bool crash_reinjection(const struct trace_event *ev, unsigned i);
 /* "io write 0x3f8 (serial) rip 0x100012" into BUF. */
 void crash_describe_exit(const struct stats_report *r, const struct last_exit *e, char *buf,
 			 size_t len);

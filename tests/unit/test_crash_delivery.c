@@ -39,11 +39,36 @@ static void test_nothing_in_delivery(void **state)
 	assert_string_equal(name(0x80000b0e, 0x10, b, 4), "#PF");
 }
 
+/* The chain says an exception KVM injected again after a cancelled entry
+ * once (seen in L1: "#UD -> #UD" with no exit between), and keeps one the
+ * guest raised again (an exit between) or a different one. */
+static void test_reinjection(void **state)
+{
+	const struct trace_event ev[] = {
+		{ .type = TEV_EXIT, .code = 0x46, .rip = 0x100093 },
+		{ .type = TEV_EXCEPTION, .code = 6 },
+		{ .type = TEV_EXCEPTION, .code = 6 },                       /* again: entry cancelled */
+		{ .type = TEV_EXIT, .code = 0x46, .rip = 0x100093 },
+		{ .type = TEV_EXCEPTION, .code = 6 },                       /* raised again */
+		{ .type = TEV_EXCEPTION, .code = 13, .has_error = true },   /* another vector */
+		{ .type = TEV_EXCEPTION, .code = 13, .has_error = true, .error_code = 8 }, /* another code */
+	};
+
+	(void)state;
+	assert_false(crash_reinjection(ev, 1));
+	assert_true(crash_reinjection(ev, 2));
+	assert_false(crash_reinjection(ev, 4));
+	assert_false(crash_reinjection(ev, 5));
+	assert_false(crash_reinjection(ev, 6));
+	assert_false(crash_reinjection(ev, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_delivery_names),
 		cmocka_unit_test(test_nothing_in_delivery),
+		cmocka_unit_test(test_reinjection),
 	};
 
 	return cmocka_run_group_tests_name("crash_delivery", tests, NULL, NULL);
