@@ -67,7 +67,8 @@ static void guest_error(struct regpage *rp)
 	device_count(&rp->work.errors, 1);
 }
 
-/* Page 0's control writes since the last read. */
+/* Page 0's control writes since the last read (the scanner's own state:
+ * no lock needed to read the guest's page). */
 static uint32_t read_ctrl(struct regpage *rp, uint32_t *value)
 {
 	const struct regpage_guest_page *g = guest_page(rp);
@@ -79,11 +80,21 @@ static uint32_t read_ctrl(struct regpage *rp, uint32_t *value)
 	return d;
 }
 
-static void host_error(struct regpage *rp, bool ok)
+/* Under the lock: a dirty-log call the host refused. */
+static void host_error(struct regpage *rp)
 {
-	if (!ok && !rp->n.host_errors++) /* once: the next scans would say the same */
+	if (!rp->n.host_errors++) /* once: the next scans would say the same */
 		log_warn("register page: %s", err_msg());
 }
+
+/* What one scan found, before it takes the lock to act on it. */
+struct scan {
+	uint64_t bm[1];  /* pages to look at: dirty_bitmap_words(REGPAGE_NPAGES) */
+	bool asked;      /* KVM's dirty log was read */
+	bool failed;     /* ... and the host refused */
+	bool cleared;    /* every protection asked for was done */
+	uint32_t d, value; /* page 0's control writes, and the last value */
+};
 
 /* Which pages to look at.  Not holding: KVM's dirty log says, and the
  * pages it names are protected again before they are read (a write after
@@ -92,47 +103,48 @@ static void host_error(struct regpage *rp, bool ok)
  * KVM_GET_DIRTY_LOG kicks every running vCPU out of the guest on some
  * hosts (6.1 on SVM: one exit per scan, measured in the emulated tier),
  * which is the very cost the hold is there to save.  Page 1's dirty bit
- * waits in KVM's log for the first scan after the hold. */
-static bool pick_pages(struct regpage *rp, uint64_t bm[1], bool *hold)
+ * waits in KVM's log for the first scan after the hold.  Returns whether
+ * a hold goes on or begins. */
+static bool pick_pages(struct regpage *rp, struct scan *sc)
 {
 	uint64_t protect;
-	bool ok;
+	bool hold;
 
+	sc->cleared = true;
 	if (rp->holding) {
-		bm[0] = 1;
-		*hold = true;
+		sc->bm[0] = 1;
 		return true;
 	}
-	rp->n.log_gets++;
-	if (vm_dirty_log_get(rp->vm, (unsigned)rp->slot, bm) < 0)
+	sc->asked = true;
+	if (vm_dirty_log_get(rp->vm, (unsigned)rp->slot, sc->bm) < 0) {
+		sc->failed = true;
 		return false;
-	*hold = rp->n.manual && rp->cfg.hold_scans && dirty_page_is_set(bm, 0);
-	protect = *hold ? bm[0] & ~1ULL : bm[0];
-	ok = !protect || !rp->n.manual || vm_dirty_log_clear(rp->vm, (unsigned)rp->slot, 0, REGPAGE_NPAGES, &protect) == 0;
-	futex_mutex_lock(&rp->dev.lock);
-	host_error(rp, ok);
-	futex_mutex_unlock(&rp->dev.lock);
-	return true;
+	}
+	hold = rp->n.manual && rp->cfg.hold_scans && dirty_page_is_set(sc->bm, 0);
+	protect = hold ? sc->bm[0] & ~1ULL : sc->bm[0];
+	if (protect && rp->n.manual)
+		sc->cleared = vm_dirty_log_clear(rp->vm, (unsigned)rp->slot, 0, REGPAGE_NPAGES, &protect) == 0;
+	return hold;
 }
 
-/* Under the lock, holding: HOLD_SCANS quiet scans end the hold.  Page 0 is
+/* Page 0, holding: HOLD_SCANS quiet scans end the hold.  The page is
  * protected again, then read once more, so a write between the two reads
  * is counted now and one after the protection faults and is seen next. */
-static uint32_t end_hold(struct regpage *rp, uint32_t d, uint32_t *value)
+static void hold_step(struct regpage *rp, struct scan *sc)
 {
 	uint64_t page0 = 1;
 	uint32_t value2, d2;
 
-	rp->quiet = d ? 0 : rp->quiet + 1;
+	rp->quiet = sc->d ? 0 : rp->quiet + 1;
 	if (rp->quiet < rp->cfg.hold_scans)
-		return d;
+		return;
 	rp->holding = false;
 	rp->quiet = 0;
-	host_error(rp, vm_dirty_log_clear(rp->vm, (unsigned)rp->slot, 0, REGPAGE_NPAGES, &page0) == 0);
+	sc->cleared = vm_dirty_log_clear(rp->vm, (unsigned)rp->slot, 0, REGPAGE_NPAGES, &page0) == 0;
 	d2 = read_ctrl(rp, &value2);
 	if (d2)
-		*value = value2;
-	return d + d2;
+		sc->value = value2;
+	sc->d += d2;
 }
 
 /* One scan: which pages did the guest write since the last one?  Page 0:
@@ -140,35 +152,37 @@ static uint32_t end_hold(struct regpage *rp, uint32_t d, uint32_t *value)
  * a guest write there is an error (the page is rewritten). */
 static void scan_once(struct regpage *rp)
 {
-	uint64_t bm[1] = { 0 }; /* dirty_bitmap_words(REGPAGE_NPAGES) */
+	struct scan sc = { .asked = false };
 	unsigned idx[REGPAGE_NPAGES], nd;
-	bool hold = false;
+	bool hold = pick_pages(rp, &sc), page0 = dirty_page_is_set(sc.bm, 0);
 
-	if (!pick_pages(rp, bm, &hold)) {
-		futex_mutex_lock(&rp->dev.lock);
-		host_error(rp, false);
+	if (page0) {
+		sc.d = read_ctrl(rp, &sc.value);
+		if (hold && rp->holding)
+			hold_step(rp, &sc);
+		else if (hold)
+			rp->holding = true; /* begins: the count starts afresh */
+	}
+	nd = dirty_pages(sc.bm, REGPAGE_NPAGES, idx, REGPAGE_NPAGES);
+	futex_mutex_lock(&rp->dev.lock);
+	rp->n.log_gets += sc.asked;
+	if (sc.failed || !sc.cleared)
+		host_error(rp);
+	if (sc.failed) {
 		futex_mutex_unlock(&rp->dev.lock);
 		return;
 	}
-	nd = dirty_pages(bm, REGPAGE_NPAGES, idx, REGPAGE_NPAGES);
-	futex_mutex_lock(&rp->dev.lock);
 	rp->n.scans++;
-	if (dirty_page_is_set(bm, 0)) {
-		uint32_t value, d = read_ctrl(rp, &value);
-
+	if (page0) {
 		rp->n.dirty[0]++;
-		if (hold && rp->holding)
-			d = end_hold(rp, d, &value);
-		else if (hold)
-			rp->holding = true; /* begins: the count starts afresh */
 		rp->n.held += rp->holding;
-		regpage_model_ctrl(&rp->model, value, d);
-		rp->n.page_ctrl += d;
-		device_count(&rp->work.requests, d);
+		regpage_model_ctrl(&rp->model, sc.value, sc.d);
+		rp->n.page_ctrl += sc.d;
+		device_count(&rp->work.requests, sc.d);
 	}
 	/* KVM may report page 1 when it maps it writable for a read; only a
 	 * change of what warden wrote there is the guest's doing. */
-	if (dirty_page_is_set(bm, 1)) {
+	if (dirty_page_is_set(sc.bm, 1)) {
 		rp->n.dirty[1]++;
 		if (memcmp(host_page(rp), &rp->published, sizeof(rp->published)) != 0) {
 			guest_error(rp);
