@@ -94,6 +94,10 @@ static void test_ioapic(void **state)
 	assert_int_equal(a[0].exits, 181);
 	assert_contains(a[0].fix, "--no-ioapic-window");
 	assert_true(a[0].saving_ns < 0); /* no fix to price */
+	/* The RTC's reads: --no-rtc leaves it out. */
+	assert_string_equal(a[1].source, "CMOS RTC");
+	assert_int_equal(a[1].exits, 73);
+	assert_contains(a[1].fix, "--no-rtc");
 }
 
 static void test_nothing_to_say(void **state)
