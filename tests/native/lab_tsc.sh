@@ -16,9 +16,14 @@
 TS_SAMPLES=4
 TS_OFFSET=1099511627776
 
-# ts_json_checks FILE LABEL KEPT(offset KVM keeps) SCALING(1|0) METHOD
+# ts_json_checks FILE LABEL KEPT(offset KVM keeps) SCALING(1|0) METHOD [UNSTABLE]
+# UNSTABLE: why the host's TSC is unstable, as the host says (L1 under
+# TCG).  There KVM re-bases the offset when the vCPU is scheduled in, so
+# a phase's readings may allow only a moved offset: where they do not
+# allow KEPT and KVM's offset after the run is not KEPT either, that phase's
+# two offset checks are skipped, saying so.
 ts_json_checks() {
-	local f=$1 l=$2 kept=$3 scal=$4 method=$5 why ph
+	local f=$1 l=$2 kept=$3 scal=$4 method=$5 unstable=${6:-} why ph allow after
 	why=$(json_file_error "$f")
 	if [ -n "$why" ]; then
 		failed "$l: nothing to check: $why"
@@ -31,10 +36,15 @@ ts_json_checks() {
 	for ph in ring0 ring3; do
 		expect_eq "$l: $ph: every reading arrived, one offset fits them all" "measured true" \
 			"$(json "$f" ".measured.$ph | \"\\(.status) \\(.consistent)\"")"
-		expect_eq "$l: $ph: the readings allow the offset KVM keeps ($kept)" true \
-			"$(json "$f" ".measured.$ph | (.offset_low <= $kept and $kept <= .offset_high)")"
-		expect_eq "$l: $ph: the model's match said as it is (KVM keeps $kept of $TS_OFFSET)" \
-			"$([ "$kept" = "$TS_OFFSET" ] && echo true || echo false)" "$(json "$f" ".measured.$ph.matches_model")"
+		allow=$(json "$f" ".measured.$ph | (.offset_low <= $kept and $kept <= .offset_high)")
+		after=$(json "$f" .kvm_attr_offset)
+		if [ "$allow" != true ] && [ -n "$unstable" ] && [[ $after =~ ^-?[0-9]+$ ]] && [ "$after" != "$kept" ]; then
+			skip "$l: $ph: the readings allow another offset than $kept, and KVM kept $after after the run: it moved the offset while the guest ran ($unstable)"
+		else
+			expect_eq "$l: $ph: the readings allow the offset KVM keeps ($kept)" true "$allow"
+			expect_eq "$l: $ph: the model's match said as it is (KVM keeps $kept of $TS_OFFSET)" \
+				"$([ "$kept" = "$TS_OFFSET" ] && echo true || echo false)" "$(json "$f" ".measured.$ph.matches_model")"
+		fi
 		expect_eq "$l: $ph: guest TSC rate over CLOCK_MONOTONIC within its bound + 0.1% of the model's" true \
 			"$(json "$f" "(.measured.$ph.khz_measured - .model.khz | fabs) <= .measured.$ph.khz_bound + .model.khz / 1000")"
 	done

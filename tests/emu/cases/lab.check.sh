@@ -31,6 +31,8 @@ lab_ctl=$(lsys tsc_control)
 if ! [[ $lab_kept =~ ^-?[0-9]+$ ]] || ! [[ $lab_ctl =~ ^[0-9]+$ ]]; then
 	failed "lab tsc in L1: kvm-check-ext in L1 could not say ('$lab_kept', '$lab_ctl')"
 else
+	lab_unstable=$(lsys tsc_unstable)
+	[ -n "$lab_unstable" ] && lab_unstable="L1 kernel: ${lab_unstable#*] }"
 	ts_json_checks "$OUT/lab_tsc.json" "lab tsc in L1" "$lab_kept" "$([ "$lab_ctl" -gt 0 ] && echo 1 || echo 0)" \
-		KVM_VCPU_TSC_OFFSET
+		KVM_VCPU_TSC_OFFSET "$lab_unstable"
 fi

@@ -11,6 +11,9 @@ echo "@@CASE lab_tsc rc=$?"
 {
 	echo "npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)"
 	echo "thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"
+	# L1's kernel on its TSC: KVM re-bases a guest's TSC offset when the
+	# vCPU is scheduled in where the TSC is unstable.
+	echo "tsc_unstable=$(dmesg | grep -i 'tsc.*unstable' | head -1)"
 	if [ -x /extra/kvm-check-ext ]; then
 		echo "tsc_kept=$(/extra/kvm-check-ext --tsc-offset 1099511627776 2>&1)"
 		echo "tsc_control=$(/extra/kvm-check-ext --vm 60 2>&1)"
