@@ -260,9 +260,18 @@ core_checks() {
 	refused "bad input" bad_mem_small 'too small'
 	refused "bad input" bad_missing 'cannot open kernel'
 }
+# A check file bash cannot parse would stop where it breaks and drop the
+# checks after it without a failure: parse each first.
+source_checks() { # FILE
+	if bash -n "$1" 2>"$OUT/parse.err"; then
+		. "$1"
+	else
+		failed "emu: $1 does not parse: $(head -c 300 "$OUT/parse.err")"
+	fi
+}
 if [ -n "${EMU_ONLY:-}" ]; then
 	for n in $EMU_ONLY; do
-		. "tests/emu/cases/$n.check.sh"
+		source_checks "tests/emu/cases/$n.check.sh"
 	done
 	finish emu "$(reruns_note)"
 	exit $?
@@ -270,6 +279,6 @@ fi
 core_checks
 # Checks of the cases in tests/emu/cases (NAME.check.sh next to NAME.l1.sh).
 for f in tests/emu/cases/*.check.sh; do
-	[ -f "$f" ] && . "$f"
+	[ -f "$f" ] && source_checks "$f"
 done
 finish emu "$(reruns_note)"
