@@ -11,4 +11,8 @@ rtc_checks() { # BIN LABEL
 	expect_eq "$l rtc: --no-rtc, no rtc device" false "$(json "$OUT/$l-rtc-none.json" '.devices | has("rtc")')"
 	expect_eq "$l rtc: --no-rtc, the guest's RTC accesses are unclaimed exits (0x70 and 0x71)" 2 \
 		"$(json "$OUT/$l-rtc-none.json" '[.unclaimed[] | select(.space == "pio" and (.addr == "0x70" or .addr == "0x71"))] | length')"
+	run "$l-rtc-none-s3" "$bin" --kernel $G/rtc-uie.bin --kernel-format flat --no-rtc --acpi-s3
+	expect_eq "$l rtc: --no-rtc with --acpi-s3 refused (status 2)" 2 "$(rc $l-rtc-none-s3)"
+	expect_eq "$l rtc: ... in one line" 1 "$(wc -l <"$OUT/$l-rtc-none-s3.err")"
+	expect_match "$l rtc: ... naming both" '^warden: --no-rtc cannot be used with --acpi-s3' "$OUT/$l-rtc-none-s3.err"
 }
