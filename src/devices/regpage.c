@@ -93,6 +93,7 @@ struct scan {
 	bool asked;      /* KVM's dirty log was read */
 	bool failed;     /* ... and the host refused */
 	bool cleared;    /* every protection asked for was done */
+	bool begins;     /* page 0 was left writable: a hold begins */
 	uint32_t d, value; /* page 0's control writes, and the last value */
 };
 
@@ -103,28 +104,25 @@ struct scan {
  * KVM_GET_DIRTY_LOG kicks every running vCPU out of the guest on some
  * hosts (6.1 on SVM: one exit per scan, measured in the emulated tier),
  * which is the very cost the hold is there to save.  Page 1's dirty bit
- * waits in KVM's log for the first scan after the hold.  Returns whether
- * a hold goes on or begins. */
-static bool pick_pages(struct regpage *rp, struct scan *sc)
+ * waits in KVM's log for the first scan after the hold. */
+static void pick_pages(struct regpage *rp, struct scan *sc)
 {
 	uint64_t protect;
-	bool hold;
 
 	sc->cleared = true;
 	if (rp->holding) {
 		sc->bm[0] = 1;
-		return true;
+		return;
 	}
 	sc->asked = true;
 	if (vm_dirty_log_get(rp->vm, (unsigned)rp->slot, sc->bm) < 0) {
 		sc->failed = true;
-		return false;
+		return;
 	}
-	hold = rp->n.manual && rp->cfg.hold_scans && dirty_page_is_set(sc->bm, 0);
-	protect = hold ? sc->bm[0] & ~1ULL : sc->bm[0];
+	sc->begins = rp->n.manual && rp->cfg.hold_scans && dirty_page_is_set(sc->bm, 0);
+	protect = sc->begins ? sc->bm[0] & ~1ULL : sc->bm[0];
 	if (protect && rp->n.manual)
 		sc->cleared = vm_dirty_log_clear(rp->vm, (unsigned)rp->slot, 0, REGPAGE_NPAGES, &protect) == 0;
-	return hold;
 }
 
 /* Page 0, holding: HOLD_SCANS quiet scans end the hold.  The page is
@@ -154,14 +152,16 @@ static void scan_once(struct regpage *rp)
 {
 	struct scan sc = { .asked = false };
 	unsigned idx[REGPAGE_NPAGES], nd;
-	bool hold = pick_pages(rp, &sc), page0 = dirty_page_is_set(sc.bm, 0);
+	bool page0, was_holding = rp->holding;
 
+	pick_pages(rp, &sc);
+	page0 = dirty_page_is_set(sc.bm, 0);
 	if (page0) {
 		sc.d = read_ctrl(rp, &sc.value);
-		if (hold && rp->holding)
+		if (was_holding)
 			hold_step(rp, &sc);
-		else if (hold)
-			rp->holding = true; /* begins: the count starts afresh */
+		else if (sc.begins)
+			rp->holding = true; /* the quiet count starts afresh */
 	}
 	nd = dirty_pages(sc.bm, REGPAGE_NPAGES, idx, REGPAGE_NPAGES);
 	futex_mutex_lock(&rp->dev.lock);
