@@ -12,7 +12,7 @@ OUT=build/tests/emu${EMU_ONLY:+-${EMU_ONLY_DIR// /-}}
 mkdir -p "$OUT"
 # Files a case writes only sometimes: an earlier run's must not be read as
 # this one's (a skip, or a case run twice: blkmq.l1.sh's bmq_case).
-rm -f "$OUT/distro.skip" "$OUT"/*.rerun "$OUT"/*.first.err
+rm -f "$OUT/distro.skip" "$OUT"/*.rerun "$OUT"/*.first.err "$OUT"/*.first.out
 echo "== emulated-hardware tier (warden in an emulated AMD-V host)"
 helper_checks   # the comparison helpers (tests/lib.sh) refuse missing sides
 
