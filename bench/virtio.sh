@@ -24,6 +24,11 @@
 #                   warden-pci-pollmax     and the disk and network polled
 #                                          with a window that adapts
 #                                          (poll=50,poll-max=10000)
+#                   warden-pci-pollmax-hp  as warden-pci-pollmax, and KVM
+#                                          polls a halted vCPU for up to
+#                                          2 ms before its thread sleeps
+#                                          (--halt-poll-ns 2000000: host
+#                                          CPU for the QD1 reader's wake-up)
 #                   warden-pci-vhost       and the network on vhost-net
 #                   warden-pci-poll-vhost  the disk polled, the network on
 #                                          vhost-net with vhost's own busy
@@ -105,7 +110,8 @@ ROUNDS=${ROUNDS:-3}
 CONFIGS=${CONFIGS:-qemu warden}
 for c in $CONFIGS; do
     case $c in
-    qemu | qemu-best | qemu-best-iopoll | warden | warden-mmio | warden-pci | warden-pci-poll | warden-pci-pollmax | warden-pci-vhost | \
+    qemu | qemu-best | qemu-best-iopoll | warden | warden-mmio | warden-pci | warden-pci-poll | warden-pci-pollmax | \
+        warden-pci-pollmax-hp | warden-pci-vhost | \
         warden-pci-poll-vhost | warden-pci-iopoll) ;;
     warden-base-pci-vhost) [ -f "${WARDEN_BASE:-}" ] || { echo "bench/virtio.sh: $c needs WARDEN_BASE=path (a static warden)" >&2; exit 2; } ;;
     *) echo "bench/virtio.sh: unknown configuration '$c' in CONFIGS" >&2; exit 2 ;;
@@ -410,6 +416,9 @@ config() {
 	warden-pci-pollmax)
 		DISKX=,poll=50,poll-max=10000 NETX=,poll=50,poll-max=10000
 		run warden -pci-pollmax --transport pci ;;
+	warden-pci-pollmax-hp)
+		DISKX=,poll=50,poll-max=10000 NETX=,poll=50,poll-max=10000
+		run warden -pci-pollmax-hp --transport pci --halt-poll-ns 2000000 ;;
 	warden-pci-vhost) NETX=,vhost=on; run warden -pci-vhost --transport pci ;;
 	warden-base-pci-vhost) NETX=,vhost=on WBIN=/extra/warden-base; run warden -base-pci-vhost --transport pci ;;
 	warden-pci-poll-vhost) DISKX=,poll NETX=,vhost=on,poll; run warden -pci-poll-vhost --transport pci ;;
