@@ -361,6 +361,13 @@ run() {
 	wait $pid
 	rc=$?
 	kill $ncpid 2>/dev/null
+	# A VM that ended "well" without a single workload measured (seen once:
+	# a QEMU that printed nothing and exited 0) is a failed run, not a run.
+	: >>/tmp/snaps
+	if [ $rc = 0 ] && ! grep -q '^SNAP BENCH-END_' /tmp/snaps; then
+		echo "BENCH-ERROR $vmm$tag: no workload measured (its console had no BENCH-END line)"
+		rc=255
+	fi
 	if [ $WINDOW = 1 ]; then
 		wtriggers "!"
 		echo "!$WX" >>$T/kvm_exit/trigger
