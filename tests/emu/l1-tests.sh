@@ -36,6 +36,19 @@ case_report() {
 	done
 }
 
+# rerun_report NAME: a case run twice (its caller wrote /tmp/NAME.rerun,
+# why, and kept the first run's file as /tmp/NAME.first.*): those files,
+# for run.sh's case_rerun, then gone.
+rerun_report() {
+	for f in /tmp/$1.rerun /tmp/$1.first.*; do
+		[ -f "$f" ] || continue
+		echo "@@BEGIN ${f#/tmp/}"
+		cat "$f"
+		echo "@@END ${f#/tmp/}"
+		rm -f "$f"
+	done
+}
+
 # case NAME [warden run args...]: stdout, stderr, status, stats JSON
 case_run() {
 	name=$1

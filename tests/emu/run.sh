@@ -182,6 +182,22 @@ l1_with_rerun() {
 		cp "$dir/l1-stopped.log" "$dir/l1.log"
 	fi
 }
+# case_rerun LABEL NAME FIRST RULE WHAT: a case L1 ran twice ($OUT/NAME.rerun
+# says why; l1-tests.sh's rerun_report).  Checked here from the first run's
+# own file $OUT/FIRST, not from L1's word: counted in the result line when
+# RULE FIRST holds, a failure saying the first run's WHAT otherwise.
+case_rerun() {
+	local l=$1 c=$2 first=$OUT/$3 rule=$4 what=$5
+	[ -f "$OUT/$c.rerun" ] || return 0
+	if "$rule" "$first" 2>/dev/null; then
+		RERUNS=$((RERUNS + 1))
+		RERUN_WHY="${RERUN_WHY:+$RERUN_WHY; }$c: $(cat "$OUT/$c.rerun"); first run: $first"
+		echo "  NOTE  $c ran twice: $(cat "$OUT/$c.rerun") (counted in the result line)"
+	else
+		failed "$l $c: rerun, but the first run's $what ($first)"
+	fi
+}
+
 # reruns_note: what the tier's result line says after the counts.
 reruns_note() { echo "$RERUNS rerun$([ "$RERUNS" = 1 ] || echo s)${RERUN_WHY:+ ($RERUN_WHY)}"; }
 

@@ -6,15 +6,7 @@ bmq_v() { tr ' ' '\n' <"$OUT/$1.out" 2>/dev/null | sed -n "s/^$2=//p" | head -n 
 # script so there is one definition), and counted in the tier's result line.
 eval "$(sed -n '/^bmq_at_rest()/,/^}/p' tests/emu/cases/blkmq.l1.sh)"
 for c in blkmq_notify blkmq_poll; do
-	[ -f "$OUT/$c.rerun" ] || continue
-	first=$OUT/$c.first.err
-	if bmq_at_rest "$first" 2>/dev/null; then
-		RERUNS=$((RERUNS + 1))
-		RERUN_WHY="${RERUN_WHY:+$RERUN_WHY; }$c: $(cat "$OUT/$c.rerun"); first run: $first"
-		echo "  NOTE  $c ran twice: $(cat "$OUT/$c.rerun") (counted in the result line)"
-	else
-		failed "virtio-blk $c: rerun, but the first run's queues were not all at rest ($first)"
-	fi
+	case_rerun virtio-blk $c $c.first.err bmq_at_rest "queues were not all at rest"
 done
 for c in blkmq_notify blkmq_poll; do
 	expect_eq "virtio-blk $c: guest boots and powers off" 0 "$(rc $c)"

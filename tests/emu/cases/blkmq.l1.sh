@@ -45,13 +45,7 @@ bmq_case() { # NAME [warden run args...]
 		st=$?
 	fi
 	case_report "$name" $st
-	for f in rerun first.err; do
-		[ -f "/tmp/$name.$f" ] || continue
-		echo "@@BEGIN $name.$f"
-		cat "/tmp/$name.$f"
-		echo "@@END $name.$f"
-		rm -f "/tmp/$name.$f"
-	done
+	rerun_report "$name"
 }
 dd if=/dev/zero of=/tmp/blkmq.img bs=1M count=16 2>/dev/null
 bmq_case blkmq_notify --transport pci --cpus 2 --disk /tmp/blkmq.img,queues=2 \

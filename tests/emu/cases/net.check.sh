@@ -10,13 +10,7 @@ eval "$(sed -n '/^net_emu_df()/,/^}/p' tests/emu/cases/net.l1.sh)"
 for r in "$OUT"/net*.rerun; do
 	[ -f "$r" ] || continue
 	c=$(basename "$r" .rerun)
-	if net_emu_df "$OUT/$c.first.out" 2>/dev/null; then
-		RERUNS=$((RERUNS + 1))
-		RERUN_WHY="${RERUN_WHY:+$RERUN_WHY; }$c: $(cat "$r"); first run: $OUT/$c.first.out"
-		echo "  NOTE  $c ran twice: $(cat "$r") (counted in the result line)"
-	else
-		failed "virtio-net $c: rerun, but the first run's console shows no double fault ($OUT/$c.first.out)"
-	fi
+	case_rerun virtio-net $c $c.first.out net_emu_df "console shows no double fault"
 done
 
 expect_eq "virtio-net: guest boots and powers off" 0 "$(rc net)"

@@ -127,12 +127,7 @@ net_transfer() {
 	cp "/tmp/$1.out" "/tmp/$1.first.out"
 	echo "the guest double-faulted (the emulated CPU's failure)" >"/tmp/$1.rerun"
 	net_transfer_once "$@"
-	for f in rerun first.out; do
-		echo "@@BEGIN $1.$f"
-		cat "/tmp/$1.$f"
-		echo "@@END $1.$f"
-		rm -f "/tmp/$1.$f"
-	done
+	rerun_report "$1"
 }
 
 net_l1() {
