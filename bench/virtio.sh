@@ -30,6 +30,10 @@
 #                                          (--halt-poll-ns 2000000: host
 #                                          CPU for the QD1 reader's wake-up)
 #                   warden-pci-vhost       and the network on vhost-net
+#                   warden-pci-coal        warden's own network path with
+#                                          the guest's interrupt coalescing
+#                                          (VIRTIO_NET_F_NOTF_COAL) set to
+#                                          NET_COAL before the workloads
 #                   warden-pci-poll-vhost  the disk polled, the network on
 #                                          vhost-net with vhost's own busy
 #                                          polling (--net ...,vhost=on,poll:
@@ -62,9 +66,18 @@
 #                   option as given, or pci (--transport pci), vhost
 #                   (--net ...,vhost=on: L1 loads vhost_net), pci+vhost
 #                   (both)
-#   WORKLOADS="seqwrite seqread randread nettx netrx"
+#   WORKLOADS="seqwrite seqread randread tcptx tcprx"
 #                   the guest's workloads, in this order (a subset keeps a
-#                   run short: WORKLOADS="nettx netrx" for the network);
+#                   run short: WORKLOADS="tcptx tcprx" for the network).
+#                   tcptx/tcprx: NET_MIB over one TCP connection, guest ->
+#                   L1 and L1 -> guest, each side sending a file in its RAM
+#                   (made before the workload) with busybox nc.
+#                   nettx/netrx: the same with the sender's data piped in
+#                   (dd if=/dev/zero bs=64k | nc), the TCP workloads of logs
+#                   before 2026-12-05.  On the emulated guest CPU the pipe
+#                   is what they measure: nc wakes per page dd writes and
+#                   sends 1-3 segments at a time, 5-6x slower than from a
+#                   file (docs/benchmarks.md, "TCP from a file");
 #                   or the polled ones, alone: iopollw1 iopollr1 iopollw32
 #                   iopollr32 (guest/tools/uringio: BLK_MIB sequential
 #                   written or read with io_uring IOPOLL, O_DIRECT, blocks
@@ -84,6 +97,9 @@
 #                   tasks stay off that CPU too
 #   BLK_MIB=256     sequential read/write size; RAND_READS=4000 4 KiB reads
 #   NET_MIB=64      bulk TCP transfer each way
+#   NET_COAL=200,64,200,64  warden-pci-coal's setting: rx-usecs, rx-frames,
+#                   tx-usecs, tx-frames (an interrupt when that many
+#                   packets are done or that long after the first)
 #   WARDEN=path     static warden for L1 (default build/warden-static)
 #   WARDEN_BASE=path  a second static warden, for warden-base-* (given to
 #                   L1 as /extra/warden-base)
@@ -111,7 +127,7 @@ CONFIGS=${CONFIGS:-qemu warden}
 for c in $CONFIGS; do
     case $c in
     qemu | qemu-best | qemu-best-iopoll | warden | warden-mmio | warden-pci | warden-pci-poll | warden-pci-pollmax | \
-        warden-pci-pollmax-hp | warden-pci-vhost | \
+        warden-pci-pollmax-hp | warden-pci-vhost | warden-pci-coal | \
         warden-pci-poll-vhost | warden-pci-iopoll) ;;
     warden-base-pci-vhost) [ -f "${WARDEN_BASE:-}" ] || { echo "bench/virtio.sh: $c needs WARDEN_BASE=path (a static warden)" >&2; exit 2; } ;;
     *) echo "bench/virtio.sh: unknown configuration '$c' in CONFIGS" >&2; exit 2 ;;
@@ -127,13 +143,16 @@ VARIANTS=${VARIANTS---no-ioeventfd --no-irqfd --no-event-idx pci vhost pci+vhost
 BLK_MIB=${BLK_MIB:-256}
 RAND_READS=${RAND_READS:-4000}
 NET_MIB=${NET_MIB:-64}
-WORKLOADS=${WORKLOADS:-seqwrite seqread randread nettx netrx}
+NET_COAL=${NET_COAL:-200,64,200,64}
+[[ $NET_COAL =~ ^[0-9]+,[0-9]+,[0-9]+,[0-9]+$ ]] ||
+    { echo "bench/virtio.sh: NET_COAL must be four numbers with commas between: $NET_COAL" >&2; exit 2; }
+WORKLOADS=${WORKLOADS:-seqwrite seqread randread tcptx tcprx}
 IOPOLL_BS=${IOPOLL_BS:-128K}
 PIN_VCPU1=${PIN_VCPU1:-0}
 WINDOW=0 OTHER=0
 for w in $WORKLOADS; do
     case $w in
-    seqwrite | seqread | randread | nettx | netrx) OTHER=1 ;;
+    seqwrite | seqread | randread | nettx | netrx | tcptx | tcprx) OTHER=1 ;;
     iopollw1 | iopollr1 | iopollw32 | iopollr32) WINDOW=1 ;;
     *) echo "bench/virtio.sh: unknown workload '$w' in WORKLOADS" >&2; exit 2 ;;
     esac
@@ -155,12 +174,21 @@ REPORT="$OUT/virtio-$stamp.md"
 # The guest's side: one command line for both VMMs (no double quotes inside).
 # bb/be frame a workload and time it with the guest's clock.
 GUEST_CMD='bb() { echo BENCH-BEGIN $1; T=$EPOCHREALTIME; }; be() { echo BENCH-END $1 $T $EPOCHREALTIME; };'
-GUEST_CMD+=' ip link set lo up; ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up; sleep 1;'
+GUEST_CMD+=' ip link set lo up; ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up;'
+# A configuration's interrupt coalescing (warden-pci-coal): bench.coal=R,F,T,G
+# on the guest's command line (an unknown module parameter to Linux), set
+# with the ethtool ioctl (guest/tools/netcoal.c).  The pattern cannot match
+# its own text in warden.run, which /proc/cmdline also holds.
+GUEST_CMD+=' set -f; for a in $(cat /proc/cmdline); do case $a in bench.coal=[0-9]*) echo BENCH-COAL $(IFS=,; netcoal eth0 ${a#*=});; esac; done; set +f; sleep 1;'
 has seqwrite && GUEST_CMD+=" bb seqwrite; dd if=/dev/zero of=/dev/vda bs=1M count=$BLK_MIB oflag=direct; be seqwrite;"
 has seqread && GUEST_CMD+=" bb seqread; dd if=/dev/vda of=/dev/null bs=1M count=$BLK_MIB iflag=direct; be seqread;"
 has randread && GUEST_CMD+=" bb randread; randread /dev/vda $RAND_READS; be randread;"
 has nettx && GUEST_CMD+=" bb nettx; dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) | nc 10.0.2.1 5001; be nettx;"
 has netrx && GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </tmp/h >/dev/null; be netrx; kill $s;'
+# From a file: its own ports (L1 listens on 5003 from the start, and sends
+# to 5004 when the guest says BENCH-BEGIN tcprx).
+has tcptx && GUEST_CMD+=" dd if=/dev/zero of=/tmp/tx bs=1M count=$NET_MIB 2>/dev/null; bb tcptx; nc 10.0.2.1 5003 </tmp/tx; be tcptx; rm /tmp/tx;"
+has tcprx && GUEST_CMD+=' mkfifo /tmp/h4; sleep 300 >/tmp/h4 & s=$!; bb tcprx; nc -l -p 5004 </tmp/h4 >/dev/null; be tcprx; kill $s;'
 # The polled workloads: virtio_blk reloaded with one poll queue (busybox
 # insmod: the kernel command line does not reach a module loaded so), the
 # disk's interrupts before and after (the polled queue has none), each
@@ -187,6 +215,7 @@ RAND_READS=$RAND_READS
 KERNEL=/guest/$KERNEL
 BLK_MIB=$BLK_MIB
 NET_MIB=$NET_MIB
+NET_COAL=$NET_COAL
 RUN_TIMEOUT=$RUN_TIMEOUT
 GUEST_CMD='$GUEST_CMD'
 WINDOW=$WINDOW
@@ -213,6 +242,7 @@ IOPOLL_CMDLINE="nohz_full=1 rcu_nocbs=1"
 CL=$NOPCI_CMDLINE NETX= DISKX=
 TAP=btap0
 dd if=/dev/zero of=/tmp/disk.img bs=1M count=$((BLK_MIB + 16)) 2>/dev/null
+dd if=/dev/zero of=/tmp/l1tx bs=1M count=$NET_MIB 2>/dev/null  # tcprx's
 mkfifo /tmp/hold
 sleep 100000 >/tmp/hold &
 
@@ -327,6 +357,8 @@ run() {
 	ip link set $TAP up
 	nc -l -p 5001 </tmp/hold >/dev/null &
 	ncpid=$!
+	nc -l -p 5003 </tmp/hold >/dev/null &
+	ncpid="$ncpid $!"
 	seen=""
 	while kill -0 $pid 2>/dev/null; do
 		now=$EPOCHREALTIME
@@ -337,7 +369,7 @@ run() {
 		# written when we look ("BENCH-BEGIN ne" was once taken for a
 		# workload of its own).
 		if [ $PIN_VCPU1 = 1 ] && [ $pinned = 0 ] && pin $pid; then pinned=1; fi
-		for m in $(grep -oE 'BENCH-(BEGIN|END) (seqwrite|seqread|randread|nettx|netrx|iopoll[rw](1|32))\b' /tmp/out | tr ' ' '_'); do
+		for m in $(grep -oE 'BENCH-(BEGIN|END) (seqwrite|seqread|randread|nettx|netrx|tcptx|tcprx|iopoll[rw](1|32))\b' /tmp/out | tr ' ' '_'); do
 			case " $seen " in *" $m "*) continue ;; esac
 			seen="$seen $m"
 			if [ $WINDOW = 1 ]; then
@@ -349,12 +381,18 @@ run() {
 				continue
 			fi
 			echo "SNAP $m $(snap)" >>/tmp/snaps
-			if [ "$m" = BENCH-BEGIN_netrx ]; then
+			case $m in
+			BENCH-BEGIN_netrx)
 				sleep 1
 				t1=$EPOCHREALTIME
 				dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) 2>/dev/null | nc 10.0.2.15 5002
-				echo "L1SEND $(awk -v a=$t1 -v b=$EPOCHREALTIME 'BEGIN{print b-a}')" >>/tmp/snaps
-			fi
+				echo "L1SEND netrx $(awk -v a=$t1 -v b=$EPOCHREALTIME 'BEGIN{print b-a}')" >>/tmp/snaps ;;
+			BENCH-BEGIN_tcprx)
+				sleep 1
+				t1=$EPOCHREALTIME
+				nc 10.0.2.15 5004 </tmp/l1tx
+				echo "L1SEND tcprx $(awk -v a=$t1 -v b=$EPOCHREALTIME 'BEGIN{print b-a}')" >>/tmp/snaps ;;
+			esac
 		done
 		sleep 0.05
 	done
@@ -387,7 +425,7 @@ run() {
 			n = split($7, rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) r0[w, kv[1]] = kv[2]
 			n = split($8, rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) m0[w, kv[1]] = kv[2]
 			w0[w] = NF >= 9 ? $9 : "" }
-		/^L1SEND/ { printf "BENCH-L1SEND vmm=%s%s rc=%d s=%s\n", vmm, tag, rc, $2 }
+		/^L1SEND/ { printf "BENCH-L1SEND vmm=%s%s work=%s rc=%d s=%s\n", vmm, tag, $2, rc, $3 }
 		/^SNAP BENCH-END_/ { w=substr($2, 11);
 			printf "BENCH-RESULT vmm=%s%s work=%s s=%.4f exits=%d uexits=%d pkts=%d rc=%d\n",
 				vmm, tag, w, gs[w], $4-e[w], $5-u[w], $6-p[w], rc
@@ -406,6 +444,7 @@ run() {
 				printf "BENCH-VCPUS vmm=%s%s work=%s rc=%d%s\n", vmm, tag, w, rc, line
 				delete v0 } }' /tmp/ends /tmp/snaps
 	grep -o 'BENCH-IOPOLL .*' /tmp/out | tr -d '\r' | sed "s/^BENCH-IOPOLL /BENCH-IOPOLL vmm=$vmm$tag rc=$rc /"
+	grep -o 'BENCH-COAL .*' /tmp/out | tr -d '\r' | sed "s/^BENCH-COAL /BENCH-COAL vmm=$vmm$tag rc=$rc /"
 	grep -o 'uringio: .*' /tmp/out | tr -d '\r' | sed "s/^/BENCH-URING vmm=$vmm$tag rc=$rc /"
 	grep -o 'randread: .*' /tmp/out | sed "s/^/BENCH-RAND vmm=$vmm$tag rc=$rc /"
 	echo "BENCH-RUN vmm=$vmm$tag kernel=$KERNEL rc=$rc"
@@ -427,6 +466,7 @@ config() {
 		DISKX=,poll=50,poll-max=10000 NETX=,poll=50,poll-max=10000
 		run warden -pci-pollmax-hp --transport pci --halt-poll-ns 2000000 ;;
 	warden-pci-vhost) NETX=,vhost=on; run warden -pci-vhost --transport pci ;;
+	warden-pci-coal) CL="$NOPCI_CMDLINE bench.coal=$NET_COAL"; run warden -pci-coal --transport pci ;;
 	warden-base-pci-vhost) NETX=,vhost=on WBIN=/extra/warden-base; run warden -base-pci-vhost --transport pci ;;
 	warden-pci-poll-vhost) DISKX=,poll NETX=,vhost=on,poll; run warden -pci-poll-vhost --transport pci ;;
 	qemu-best-iopoll) run qemu-best-iopoll "" ;;
@@ -473,7 +513,7 @@ set -e
 {
     echo "### virtio benchmark ($(date -u +%Y-%m-%dT%H:%MZ), emulated AMD-V tier, guest kernel $(bench_guest_kernel) as $KERNEL under both VMMs)"
     echo
-    echo "Command: \`${L1_APPEND:+L1_APPEND=\"$L1_APPEND\" }PIN_VCPU1=$PIN_VCPU1 IOPOLL_BS=$IOPOLL_BS ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" WORKLOADS=\"$WORKLOADS\" KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
+    echo "Command: \`${L1_APPEND:+L1_APPEND=\"$L1_APPEND\" }PIN_VCPU1=$PIN_VCPU1 IOPOLL_BS=$IOPOLL_BS ROUNDS=$ROUNDS CONFIGS=\"$CONFIGS\" WORKLOADS=\"$WORKLOADS\" KERNEL=$KERNEL BLK_MIB=$BLK_MIB NET_MIB=$NET_MIB NET_COAL=$NET_COAL RAND_READS=$RAND_READS VARIANTS=\"$VARIANTS\" bash bench/virtio.sh\`"
     echo
     bench_facts emu | sed 's/^/    /'
     tr -d '\r' <"$LOG" | grep '^fact: L1' | sed 's/^/    /' || true

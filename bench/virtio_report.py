@@ -36,7 +36,7 @@ nreasons = defaultdict(int)                     # (vmm, work) -> runs with a BEN
 msrs = defaultdict(lambda: defaultdict(list))   # (vmm, work) -> "msr/r|w" -> [count per run]
 nmsrs = defaultdict(int)
 rand = defaultdict(list)
-l1send = defaultdict(list)
+l1send = defaultdict(lambda: defaultdict(list))  # vmm -> rx workload -> [L1's seconds]
 runs = defaultdict(int)
 # The polled workloads (iopoll*): exits by vCPU, and the guest's checks
 # (io_poll, the disk's interrupts before and after).
@@ -46,6 +46,9 @@ iopoll = defaultdict(list)                      # vmm -> [dict of the BENCH-IOPO
 # BENCH-JSON line after "BENCH-JSON vmm=X"): interrupts warden sent (with
 # vhost-net: relayed; those vhost sent straight to KVM are not counted).
 netdev = defaultdict(list)                      # vmm -> [device_work dict per run]
+# The guest's interrupt coalescing as its driver reported it after the set
+# (warden-pci-coal: the BENCH-COAL line of guest/tools/netcoal's output).
+coal = defaultdict(set)                         # vmm -> {setting}
 json_vmm = None
 failed = []
 kernels = defaultdict(set)
@@ -128,16 +131,26 @@ for log in logs:
                 elif iopoll[m.group(1)]:
                     iopoll[m.group(1)][-1].update(words)
             continue
+        m = re.match(r"BENCH-COAL vmm=(\S+) rc=(\d+) (.*)", line)
+        if m:
+            if m.group(2) == "0":
+                coal[m.group(1)].add(m.group(3).strip() or "(netcoal printed nothing)")
+            continue
         m = re.match(r"BENCH-RAND vmm=(\S+) rc=(\d+) randread: .* ([\d.]+) IOPS", line)
         if m:
             if m.group(2) == "0":
                 rand[m.group(1)].append(float(m.group(3)))
             continue
-        m = re.match(r"BENCH-L1SEND vmm=(\S+) rc=(\d+) s=([\d.]+)", line)
+        # (Logs before 2026-12-05 have no work=: their one rx workload, netrx.)
+        m = re.match(r"BENCH-L1SEND vmm=(\S+)(?: work=(\S+))? rc=(\d+) s=([\d.]+)", line)
         if m:
-            if m.group(2) == "0":
-                l1send[m.group(1)].append(float(m.group(3)))
+            if m.group(3) == "0":
+                l1send[m.group(1)][m.group(2) or "netrx"].append(float(m.group(4)))
 
+for v in coal:
+    if len(coal[v]) > 1:
+        sys.exit(f"virtio_report.py: {v} ran with different coalescing in these logs ({'; '.join(sorted(coal[v]))}): "
+                 "they cannot be summed")
 if len(sizes) > 1:
     sys.exit(f"virtio_report.py: the logs have different sizes {sorted(sizes)}: they cannot be summed")
 if sizes:
@@ -165,19 +178,27 @@ units = {
     "randread": ("per 1000 reads", lambda r: RAND_READS / 1000.0),
     "nettx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
     "netrx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
+    "tcptx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
+    "tcprx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
 }
+# TCP, the guest sending (timed by the guest) and receiving (timed by L1,
+# the sender): the piped nettx/netrx of older logs, and from a file.
+NET_TX, NET_RX = ("nettx", "tcptx"), ("netrx", "tcprx")
 # uringio with IOPOLL (bench/virtio.sh): BLK_MIB each, counted in windows.
 IOPOLL_WORKS = ["iopollw1", "iopollr1", "iopollw32", "iopollr32"]
 for w in IOPOLL_WORKS:
     units[w] = ("per 100 MiB", lambda r: blk_mib / 100.0)
-WORKS = ["seqwrite", "seqread", "randread", "nettx", "netrx"] + IOPOLL_WORKS
+WORKS = ["seqwrite", "seqread", "randread", "nettx", "netrx", "tcptx", "tcprx"] + IOPOLL_WORKS
 order = ["qemu", "qemu-best", "warden", "warden-pci", "warden-pci-poll", "warden-pci-pollmax", "warden-pci-vhost",
+         "warden-pci-coal",
          "warden-pci-poll-vhost", "qemu-best-iopoll", "warden-pci-iopoll"]
 vmms = [v for v in order if v in res] + sorted(v for v in res if v not in order)
 print(f"- sizes: {blk_mib} MiB sequential, {RAND_READS} random 4 KiB reads, {net_mib} MiB TCP each way; "
       f"{len(logs)} log(s): {', '.join(os.path.basename(x) for x in logs)}")
 for v in sorted(runs):
     print(f"- {v}: {runs[v]} runs, kernel {', '.join(sorted(kernels[v]))}")
+for v in sorted(coal):
+    print(f"- {v}: the guest's interrupt coalescing after its set: {'; '.join(sorted(coal[v]))}")
 if failed:
     print(f"- failed runs, left out of the medians: {', '.join(failed)}")
 print()
@@ -193,17 +214,18 @@ for vmm in vmms:
         elif work == "randread":
             iops = med(rand[vmm])
             tp = f"{iops:.0f} IOPS ({1e6 / iops:.0f} us per read)" if rand[vmm] else "-"
-        elif work == "nettx":
+        elif work in NET_TX:
             tp = f"{med([net_mib / r['s'] for r in rs if r['s'] > 0]):.1f} MiB/s"
         else:
-            tp = f"{med([net_mib / x for x in l1send[vmm] if x > 0]):.1f} MiB/s" if l1send[vmm] else "-"
+            sent = l1send[vmm][work]
+            tp = f"{med([net_mib / x for x in sent if x > 0]):.1f} MiB/s" if sent else "-"
         label, unit = units[work]
         e = med([r["exits"] for r in rs])
         u = med([r["uexits"] for r in rs])
         pe = per(vmm, work, "exits", unit)
         pu = per(vmm, work, "uexits", unit)
         pk = med([r["pkts"] for r in rs])
-        extra = f", {pk:.0f} packets" if work.startswith("net") else ""
+        extra = f", {pk:.0f} packets" if work in NET_TX + NET_RX else ""
         print(f"| {vmm} | {work} | {tp} | {e:.0f} | {u:.0f} | {pe:.2f} / {pu:.2f} {label}{extra} | {len(rs)} |")
 
 if reasons:
@@ -291,9 +313,9 @@ def tput(vmm, work):
         return med([blk_mib / r["s"] for r in rs if r["s"] > 0]) if rs else float("nan")
     if work == "randread":
         return med(rand[vmm])
-    if work == "nettx":
+    if work in NET_TX:
         return med([net_mib / r["s"] for r in rs if r["s"] > 0]) if rs else float("nan")
-    return med([net_mib / x for x in l1send[vmm] if x > 0])
+    return med([net_mib / x for x in l1send[vmm][work] if x > 0])
 
 
 def verdict(ok):
@@ -320,7 +342,7 @@ if "qemu-best-iopoll" in res and "warden-pci-iopoll" in res:
             lines.append(f"| (d) throughput at least 1.2x QEMU's best | warden-pci-iopoll {w} against qemu-best-iopoll | "
                          f"{me / q:.2f}x | {verdict(me / q >= 1.2)} |")
 for v in ("warden-pci-poll-vhost",):
-    for w in ("nettx", "netrx"):
+    for w in NET_TX + NET_RX:
         if res[v][w]:
             x = per(v, w, "exits", units[w][1])
             lines.append(f"| (b) polling + vhost-net bulk TCP, at most 2 exits per 1000 packets | {v} {w} | "
@@ -331,7 +353,8 @@ for v in ("warden-pci", "warden-pci-vhost"):
         lines.append(f"| (c) interrupt-driven 4 KiB random reads at QD1, at most 3 exits per request | {v} | "
                      f"{x:.2f} per read | {verdict(x <= 3)} |")
 if "qemu-best" in res:
-    for v in ("warden-pci", "warden-pci-vhost", "warden-pci-poll", "warden-pci-pollmax", "warden-pci-poll-vhost"):
+    for v in ("warden-pci", "warden-pci-vhost", "warden-pci-coal", "warden-pci-poll", "warden-pci-pollmax",
+              "warden-pci-poll-vhost"):
         if v not in res:
             continue
         for w in WORKS:
