@@ -241,6 +241,7 @@ IOPOLL_CMDLINE="nohz_full=1 rcu_nocbs=1"
 # warden adds it itself when its devices are not on PCI.
 CL=$NOPCI_CMDLINE NETX= DISKX=
 TAP=btap0
+CR=$(printf '\r')  # QEMU's console ends its lines with CR LF
 dd if=/dev/zero of=/tmp/disk.img bs=1M count=$((BLK_MIB + 16)) 2>/dev/null
 dd if=/dev/zero of=/tmp/l1tx bs=1M count=$NET_MIB 2>/dev/null  # tcprx's
 mkfifo /tmp/hold
@@ -301,7 +302,8 @@ pin() {
 run() {
 	vmm=$1 tag=$2
 	shift 2
-	rm -f /tmp/out /tmp/stats.json
+	rm -f /tmp/out /tmp/stats.json /tmp/con
+	mkfifo /tmp/con
 	if [ $WINDOW = 1 ]; then
 		echo "$WX" >$T/kvm_exit/trigger
 		echo "$WM" >$T/kvm_msr/trigger
@@ -320,7 +322,7 @@ run() {
 			-append "$CMDLINE warden.run=\"$GUEST_CMD\"" \
 			-drive id=d0,file=/tmp/disk.img,format=raw,if=none -device virtio-blk-device,drive=d0 \
 			-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no -device virtio-net-device,netdev=n0 \
-			</dev/null >/tmp/out 2>&1 &
+			</dev/null >/tmp/con 2>&1 &
 		;;
 	qemu-best)
 		setsid qemu-system-x86_64 -enable-kvm -M q35 -cpu host -m 512 -smp 1 \
@@ -329,7 +331,7 @@ run() {
 			-object iothread,id=io0,poll-max-ns=32768 \
 			-drive id=d0,file=/tmp/disk.img,format=raw,if=none,aio=io_uring -device virtio-blk-pci,drive=d0,iothread=io0 \
 			-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on -device virtio-net-pci,netdev=n0,romfile= \
-			</dev/null >/tmp/out 2>&1 &
+			</dev/null >/tmp/con 2>&1 &
 		;;
 	qemu-best-iopoll)
 		setsid qemu-system-x86_64 -enable-kvm -M q35 -cpu host,kvm-hint-dedicated=on -m 512 -smp 2 -name q,debug-threads=on \
@@ -339,17 +341,32 @@ run() {
 			-drive id=d0,file=/tmp/disk.img,format=raw,if=none,aio=io_uring \
 			-device virtio-blk-pci,drive=d0,iothread=io0,num-queues=2 \
 			-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on -device virtio-net-pci,netdev=n0,romfile= \
-			</dev/null >/tmp/out 2>&1 &
+			</dev/null >/tmp/con 2>&1 &
 		;;
 	warden)
 		setsid ${WBIN:-warden} run --kernel $KERNEL --initrd /guest/initrd.cpio.gz \
 			--mem 512 --cpus ${WCPUS:-1} --stats /tmp/stats.json "$@" \
 			--disk /tmp/disk.img$DISKX --net tap=$TAP$NETX \
-			--cmdline "$CL warden.run=\"$GUEST_CMD\"" </dev/null >/tmp/out 2>&1 &
+			--cmdline "$CL warden.run=\"$GUEST_CMD\"" </dev/null >/tmp/con 2>&1 &
 		;;
 	esac
 	pid=$!
-	t0=$EPOCHREALTIME
+	# The watchdog: a VM still running after RUN_TIMEOUT is killed.
+	(
+		trap 'kill $s 2>/dev/null; exit 0' TERM
+		sleep $RUN_TIMEOUT &
+		s=$!
+		wait $s
+		kill -0 $pid 2>/dev/null && echo killed >/tmp/timedout && kill -KILL -$pid
+	) &
+	dog=$!
+	# The console comes through the FIFO, a line at a time, to a loop
+	# that forks nothing but at a workload's markers: polling /tmp/out
+	# with grep every 50 ms (until 2026-12-05) took about 40% of one of
+	# L1's two CPUs away from the VMs (docs/benchmarks.md, one-off "The
+	# bench's own console polling").  (Opening the FIFO waits for the
+	# VMM's end of it.)
+	exec 4</tmp/con
 	pinned=0
 	k=0  # (not i: the round loop below uses it)
 	while [ ! -e /sys/class/net/$TAP ] && [ $k -lt 200 ]; do sleep 0.05; k=$((k + 1)); done
@@ -360,42 +377,45 @@ run() {
 	nc -l -p 5003 </tmp/hold >/dev/null &
 	ncpid="$ncpid $!"
 	seen=""
-	while kill -0 $pid 2>/dev/null; do
-		now=$EPOCHREALTIME
-		if awk -v a=$t0 -v b=$now 'BEGIN{exit !(b-a > '$RUN_TIMEOUT')}'; then
-			echo "BENCH-ERROR $vmm $tag: killed after ${RUN_TIMEOUT}s"; kill -KILL -$pid; break
-		fi
-		# Whole workload names only: the guest's line may be half
-		# written when we look ("BENCH-BEGIN ne" was once taken for a
-		# workload of its own).
+	while IFS= read -r l <&4; do
+		echo "$l" >>/tmp/out
 		if [ $PIN_VCPU1 = 1 ] && [ $pinned = 0 ] && pin $pid; then pinned=1; fi
-		for m in $(grep -oE 'BENCH-(BEGIN|END) (seqwrite|seqread|randread|nettx|netrx|tcptx|tcprx|iopoll[rw](1|32))\b' /tmp/out | tr ' ' '_'); do
-			case " $seen " in *" $m "*) continue ;; esac
-			seen="$seen $m"
-			if [ $WINDOW = 1 ]; then
-				# Paused between windows: a window's start is the last one's end.
-				case $m in
-				BENCH-BEGIN_*) echo "SNAP $m $wlast" >>/tmp/snaps ;;
-				*) wlast=$(snapw); echo "SNAP $m $wlast" >>/tmp/snaps ;;
-				esac
-				continue
-			fi
-			echo "SNAP $m $(snap)" >>/tmp/snaps
+		# BENCH-BEGIN/-END and a workload's whole name, once each.
+		case $l in *BENCH-BEGIN\ * | *BENCH-END\ *) ;; *) continue ;; esac
+		m=${l#*BENCH-} w=${l#*BENCH-* }
+		w=${w%%[ $CR]*}
+		case $w in seqwrite | seqread | randread | nettx | netrx | tcptx | tcprx | iopoll[rw]1 | iopoll[rw]32) ;; *) continue ;; esac
+		m=BENCH-${m%% *}_$w
+		case " $seen " in *" $m "*) continue ;; esac
+		seen="$seen $m"
+		if [ $WINDOW = 1 ]; then
+			# Paused between windows: a window's start is the last one's end.
 			case $m in
-			BENCH-BEGIN_netrx)
-				sleep 1
-				t1=$EPOCHREALTIME
-				dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) 2>/dev/null | nc 10.0.2.15 5002
-				echo "L1SEND netrx $(awk -v a=$t1 -v b=$EPOCHREALTIME 'BEGIN{print b-a}')" >>/tmp/snaps ;;
-			BENCH-BEGIN_tcprx)
-				sleep 1
-				t1=$EPOCHREALTIME
-				nc 10.0.2.15 5004 </tmp/l1tx
-				echo "L1SEND tcprx $(awk -v a=$t1 -v b=$EPOCHREALTIME 'BEGIN{print b-a}')" >>/tmp/snaps ;;
+			BENCH-BEGIN_*) echo "SNAP $m $wlast" >>/tmp/snaps ;;
+			*) wlast=$(snapw); echo "SNAP $m $wlast" >>/tmp/snaps ;;
 			esac
-		done
-		sleep 0.05
+			continue
+		fi
+		echo "SNAP $m $(snap)" >>/tmp/snaps
+		case $m in
+		BENCH-BEGIN_netrx)
+			sleep 1
+			t1=$EPOCHREALTIME
+			dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) 2>/dev/null | nc 10.0.2.15 5002
+			echo "L1SEND netrx $(awk -v a=$t1 -v b=$EPOCHREALTIME 'BEGIN{print b-a}')" >>/tmp/snaps ;;
+		BENCH-BEGIN_tcprx)
+			sleep 1
+			t1=$EPOCHREALTIME
+			nc 10.0.2.15 5004 </tmp/l1tx
+			echo "L1SEND tcprx $(awk -v a=$t1 -v b=$EPOCHREALTIME 'BEGIN{print b-a}')" >>/tmp/snaps ;;
+		esac
 	done
+	exec 4<&-
+	kill $dog 2>/dev/null
+	if [ -e /tmp/timedout ]; then
+		echo "BENCH-ERROR $vmm$tag: killed after ${RUN_TIMEOUT}s"
+		rm -f /tmp/timedout
+	fi
 	wait $pid
 	rc=$?
 	kill $ncpid 2>/dev/null
