@@ -66,9 +66,14 @@
 #                   option as given, or pci (--transport pci), vhost
 #                   (--net ...,vhost=on: L1 loads vhost_net), pci+vhost
 #                   (both)
-#   WORKLOADS="seqwrite seqread randread tcptx tcprx"
+#   WORKLOADS="seqwrite seqread randread randread32 tcptx tcprx"
 #                   the guest's workloads, in this order (a subset keeps a
 #                   run short: WORKLOADS="tcptx tcprx" for the network).
+#                   randread: RAND_READS 4 KiB reads at random offsets,
+#                   one at a time (guest/tools/randread: the rate and the
+#                   reads' p50/p99 latency); randread32: RAND32_READS of
+#                   them 32 at a time (guest/tools/uringio --random
+#                   --qd 32, interrupt-driven).
 #                   tcptx/tcprx: NET_MIB over one TCP connection, guest ->
 #                   L1 and L1 -> guest, each side sending a file in its RAM
 #                   (made before the workload) with busybox nc.
@@ -142,17 +147,21 @@ esac
 VARIANTS=${VARIANTS---no-ioeventfd --no-irqfd --no-event-idx pci vhost pci+vhost}
 BLK_MIB=${BLK_MIB:-256}
 RAND_READS=${RAND_READS:-4000}
+RAND32_READS=${RAND32_READS:-16000}
 NET_MIB=${NET_MIB:-64}
 NET_COAL=${NET_COAL:-200,64,200,64}
 [[ $NET_COAL =~ ^[0-9]+,[0-9]+,[0-9]+,[0-9]+$ ]] ||
     { echo "bench/virtio.sh: NET_COAL must be four numbers with commas between: $NET_COAL" >&2; exit 2; }
-WORKLOADS=${WORKLOADS:-seqwrite seqread randread tcptx tcprx}
+WORKLOADS=${WORKLOADS:-seqwrite seqread randread randread32 tcptx tcprx}
+# (0 when not run: the report then pools the log with older ones of the
+# same other sizes, which had no randread32.)
+case " $WORKLOADS " in *" randread32 "*) ;; *) RAND32_READS=0 ;; esac
 IOPOLL_BS=${IOPOLL_BS:-128K}
 PIN_VCPU1=${PIN_VCPU1:-0}
 WINDOW=0 OTHER=0
 for w in $WORKLOADS; do
     case $w in
-    seqwrite | seqread | randread | nettx | netrx | tcptx | tcprx) OTHER=1 ;;
+    seqwrite | seqread | randread | randread32 | nettx | netrx | tcptx | tcprx) OTHER=1 ;;
     iopollw1 | iopollr1 | iopollw32 | iopollr32) WINDOW=1 ;;
     *) echo "bench/virtio.sh: unknown workload '$w' in WORKLOADS" >&2; exit 2 ;;
     esac
@@ -183,6 +192,7 @@ GUEST_CMD+=' set -f; for a in $(cat /proc/cmdline); do case $a in bench.coal=[0-
 has seqwrite && GUEST_CMD+=" bb seqwrite; dd if=/dev/zero of=/dev/vda bs=1M count=$BLK_MIB oflag=direct; be seqwrite;"
 has seqread && GUEST_CMD+=" bb seqread; dd if=/dev/vda of=/dev/null bs=1M count=$BLK_MIB iflag=direct; be seqread;"
 has randread && GUEST_CMD+=" bb randread; randread /dev/vda $RAND_READS; be randread;"
+has randread32 && GUEST_CMD+=" uringio read /dev/vda --size $((RAND32_READS * 4))K --bs 4K --qd 32 --random --mark randread32;"
 has nettx && GUEST_CMD+=" bb nettx; dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) | nc 10.0.2.1 5001; be nettx;"
 has netrx && GUEST_CMD+=' mkfifo /tmp/h; sleep 300 >/tmp/h & s=$!; bb netrx; nc -l -p 5002 </tmp/h >/dev/null; be netrx; kill $s;'
 # From a file: its own ports (L1 listens on 5003 from the start, and sends
@@ -212,6 +222,7 @@ ROUNDS=$ROUNDS
 CONFIGS='$CONFIGS'
 VARIANTS='$VARIANTS'
 RAND_READS=$RAND_READS
+RAND32_READS=$RAND32_READS
 KERNEL=/guest/$KERNEL
 BLK_MIB=$BLK_MIB
 NET_MIB=$NET_MIB
@@ -225,7 +236,7 @@ EOF
     cat <<'EOF'
 echo 1 >/proc/sys/kernel/printk
 echo "fact: L1 kernel command line: $(cat /proc/cmdline)"
-echo "BENCH-SIZES blk=$BLK_MIB net=$NET_MIB rand=$RAND_READS"
+echo "BENCH-SIZES blk=$BLK_MIB net=$NET_MIB rand=$RAND_READS rand32=$RAND32_READS"
 T=/sys/kernel/debug/tracing/events/kvm
 HIST='hist:keys=common_pid:vals=hitcount'
 # Every exit of the VM, by reason (SVM exit code): the totals and the split.
@@ -255,6 +266,18 @@ pkts() { r=0; t=0; read -r r </sys/class/net/$TAP/statistics/rx_packets; read -r
 msrs() { awk '/^\{.*ecx:/{m=$0; sub(/.*ecx: */, "", m); sub(/[ ,].*/, "", m); w=$0; sub(/.*write: */, "", w); sub(/[ ,}].*/, "", w);
 	printf "%x/%s:%s,", m, (w == 1 ? "w" : "r"), $NF}' $T/kvm_msr/hist 2>/dev/null; }
 snap() { echo "$EPOCHREALTIME $(hits kvm_exit) $(hits kvm_userspace_exit) $(pkts 2>/dev/null || echo 0) $(reasons) $(msrs)"; }
+# L1's CPU ticks (USER_HZ) of the VM so far: its vCPU threads (warden's
+# vcpuN, QEMU's "CPU N/KVM": the guest's own time is theirs), its other
+# threads (device I/O, the main loop), and vhost's workers for it (kernel
+# threads vhost-PID).  A stat's comm may hold spaces: fields are counted
+# after its closing parenthesis (utime and stime are then the 12th and 13th).
+cputicks() {
+	{ cat /proc/$pid/task/*/stat; grep -h "^[0-9]* (vhost-$pid) " /proc/[0-9]*/stat; } 2>/dev/null |
+		awk -v pid=$pid '{ c = $0; sub(/^[0-9]+ \(/, "", c); r = c; sub(/\) [^)]*$/, "", c); sub(/.*\) /, "", r)
+			split(r, f, " "); t = f[12] + f[13]
+			if (c == "vhost-" pid) h += t; else if (c ~ /^(vcpu[0-9]+|CPU [0-9]+\/KVM)$/) v += t; else o += t }
+			END { printf "%d %d %d", v, o, h }'
+}
 
 # The polled workloads' windows (WINDOW=1): paused histograms that the
 # tool's markers switch on and off, so they count exactly the exits in
@@ -325,7 +348,7 @@ run() {
 			</dev/null >/tmp/con 2>&1 &
 		;;
 	qemu-best)
-		setsid qemu-system-x86_64 -enable-kvm -M q35 -cpu host -m 512 -smp 1 \
+		setsid qemu-system-x86_64 -enable-kvm -M q35 -cpu host -m 512 -smp 1 -name q,debug-threads=on \
 			-nodefaults -display none -serial stdio -no-reboot -kernel $KERNEL -initrd /guest/initrd.cpio.gz \
 			-append "$NOPCI_CMDLINE warden.run=\"$GUEST_CMD\"" \
 			-object iothread,id=io0,poll-max-ns=32768 \
@@ -384,7 +407,7 @@ run() {
 		case $l in *BENCH-BEGIN\ * | *BENCH-END\ *) ;; *) continue ;; esac
 		m=${l#*BENCH-} w=${l#*BENCH-* }
 		w=${w%%[ $CR]*}
-		case $w in seqwrite | seqread | randread | nettx | netrx | tcptx | tcprx | iopoll[rw]1 | iopoll[rw]32) ;; *) continue ;; esac
+		case $w in seqwrite | seqread | randread | randread32 | nettx | netrx | tcptx | tcprx | iopoll[rw]1 | iopoll[rw]32) ;; *) continue ;; esac
 		m=BENCH-${m%% *}_$w
 		case " $seen " in *" $m "*) continue ;; esac
 		seen="$seen $m"
@@ -397,6 +420,7 @@ run() {
 			continue
 		fi
 		echo "SNAP $m $(snap)" >>/tmp/snaps
+		echo "CPU $m $(cputicks)" >>/tmp/snaps
 		case $m in
 		BENCH-BEGIN_netrx)
 			sleep 1
@@ -446,6 +470,9 @@ run() {
 			n = split($8, rs, ","); for (k = 1; k <= n; k++) if (split(rs[k], kv, ":") == 2) m0[w, kv[1]] = kv[2]
 			w0[w] = NF >= 9 ? $9 : "" }
 		/^L1SEND/ { printf "BENCH-L1SEND vmm=%s%s work=%s rc=%d s=%s\n", vmm, tag, $2, rc, $3 }
+		/^CPU BENCH-BEGIN_/ { w = substr($2, 13); cv[w] = $3; co[w] = $4; ch[w] = $5 }
+		/^CPU BENCH-END_/ { w = substr($2, 11)
+			printf "BENCH-CPU vmm=%s%s work=%s rc=%d vcpu=%d other=%d vhost=%d\n", vmm, tag, w, rc, $3 - cv[w], $4 - co[w], $5 - ch[w] }
 		/^SNAP BENCH-END_/ { w=substr($2, 11);
 			printf "BENCH-RESULT vmm=%s%s work=%s s=%.4f exits=%d uexits=%d pkts=%d rc=%d\n",
 				vmm, tag, w, gs[w], $4-e[w], $5-u[w], $6-p[w], rc

@@ -36,6 +36,9 @@ nreasons = defaultdict(int)                     # (vmm, work) -> runs with a BEN
 msrs = defaultdict(lambda: defaultdict(list))   # (vmm, work) -> "msr/r|w" -> [count per run]
 nmsrs = defaultdict(int)
 rand = defaultdict(list)
+randlat = defaultdict(list)                     # vmm -> [(p50 us, p99 us) per run]
+# L1's CPU ticks (1/100 s) of the VM's threads between a workload's markers.
+cpu = defaultdict(lambda: defaultdict(list))    # vmm -> work -> [(vcpu, other, vhost) per run]
 l1send = defaultdict(lambda: defaultdict(list))  # vmm -> rx workload -> [L1's seconds]
 runs = defaultdict(int)
 # The polled workloads (iopoll*): exits by vCPU, and the guest's checks
@@ -70,9 +73,14 @@ for log in logs:
         if m:
             json_vmm = m.group(1)
             continue
-        m = re.match(r"BENCH-SIZES blk=(\d+) net=(\d+) rand=(\d+)", line)
+        m = re.match(r"BENCH-SIZES blk=(\d+) net=(\d+) rand=(\d+)(?: rand32=(\d+))?", line)
         if m:
-            sizes.add((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+            sizes.add((int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4) or 0)))
+            continue
+        m = re.match(r"BENCH-CPU vmm=(\S+) work=(\S+) rc=(\d+) vcpu=(-?\d+) other=(-?\d+) vhost=(-?\d+)", line)
+        if m:
+            if m.group(3) == "0":
+                cpu[m.group(1)][m.group(2)].append(tuple(int(m.group(k)) for k in (4, 5, 6)))
             continue
         m = re.match(r"BENCH-RUN vmm=(\S+) kernel=(\S+) rc=(\d+)", line)
         if m:
@@ -140,6 +148,9 @@ for log in logs:
         if m:
             if m.group(2) == "0":
                 rand[m.group(1)].append(float(m.group(3)))
+                lat = re.search(r"latency p50 (\d+) us, p99 (\d+) us", line)
+                if lat:
+                    randlat[m.group(1)].append((int(lat.group(1)), int(lat.group(2))))
             continue
         # (Logs before 2026-12-05 have no work=: their one rx workload, netrx.)
         m = re.match(r"BENCH-L1SEND vmm=(\S+)(?: work=(\S+))? rc=(\d+) s=([\d.]+)", line)
@@ -153,8 +164,9 @@ for v in coal:
                  "they cannot be summed")
 if len(sizes) > 1:
     sys.exit(f"virtio_report.py: the logs have different sizes {sorted(sizes)}: they cannot be summed")
+RAND32_READS = 0
 if sizes:
-    blk_mib, net_mib, RAND_READS = sizes.pop()
+    blk_mib, net_mib, RAND_READS, RAND32_READS = sizes.pop()
 elif {"BLK_MIB", "NET_MIB"} <= given.keys():
     blk_mib, net_mib = int(given["BLK_MIB"]), int(given["NET_MIB"])
     RAND_READS = int(given.get("RAND_READS", 4000))
@@ -176,6 +188,7 @@ units = {
     "seqwrite": ("per 100 MiB", lambda r: blk_mib / 100.0),
     "seqread": ("per 100 MiB", lambda r: blk_mib / 100.0),
     "randread": ("per 1000 reads", lambda r: RAND_READS / 1000.0),
+    "randread32": ("per 1000 reads", lambda r: RAND32_READS / 1000.0),
     "nettx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
     "netrx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
     "tcptx": ("per 1000 packets", lambda r: r["pkts"] / 1000.0),
@@ -188,7 +201,7 @@ NET_TX, NET_RX = ("nettx", "tcptx"), ("netrx", "tcprx")
 IOPOLL_WORKS = ["iopollw1", "iopollr1", "iopollw32", "iopollr32"]
 for w in IOPOLL_WORKS:
     units[w] = ("per 100 MiB", lambda r: blk_mib / 100.0)
-WORKS = ["seqwrite", "seqread", "randread", "nettx", "netrx", "tcptx", "tcprx"] + IOPOLL_WORKS
+WORKS = ["seqwrite", "seqread", "randread", "randread32", "nettx", "netrx", "tcptx", "tcprx"] + IOPOLL_WORKS
 order = ["qemu", "qemu-best", "warden", "warden-pci", "warden-pci-poll", "warden-pci-pollmax", "warden-pci-vhost",
          "warden-pci-coal",
          "warden-pci-poll-vhost", "qemu-best-iopoll", "warden-pci-iopoll"]
@@ -213,7 +226,11 @@ for vmm in vmms:
             tp = f"{med([blk_mib / r['s'] for r in rs if r['s'] > 0]):.1f} MiB/s"
         elif work == "randread":
             iops = med(rand[vmm])
-            tp = f"{iops:.0f} IOPS ({1e6 / iops:.0f} us per read)" if rand[vmm] else "-"
+            lat = (f"; p50 {med([x[0] for x in randlat[vmm]]):.0f}, p99 {med([x[1] for x in randlat[vmm]]):.0f} us"
+                   if randlat[vmm] else "")
+            tp = f"{iops:.0f} IOPS ({1e6 / iops:.0f} us per read{lat})" if rand[vmm] else "-"
+        elif work == "randread32":
+            tp = f"{med([RAND32_READS / r['s'] for r in rs if r['s'] > 0]):.0f} IOPS"
         elif work in NET_TX:
             tp = f"{med([net_mib / r['s'] for r in rs if r['s'] > 0]):.1f} MiB/s"
         else:
@@ -283,6 +300,35 @@ if netdev:
             print(f"| {vmm} | {med([d.get('interrupts', 0) for d in ds]):.0f} | "
                   f"{med([d.get('requests', 0) for d in ds]):.0f} | {len(ds)} |")
 
+# The bytes a workload moves, for host CPU per GiB.
+def work_bytes(work):
+    if work in ("seqwrite", "seqread") or work in IOPOLL_WORKS:
+        return blk_mib << 20
+    if work == "randread":
+        return RAND_READS * 4096
+    if work == "randread32":
+        return RAND32_READS * 4096
+    return net_mib << 20
+
+
+if cpu:
+    print()
+    print("Host CPU per GiB moved: L1's CPU seconds of the VM's threads between the workload's markers (L1's "
+          "/proc ticks, 10 ms each), per GiB; vCPU threads (the guest's own time is theirs), the VMM's other "
+          "threads (its device I/O), vhost's workers; median per run:")
+    print()
+    print("| VMM | workload | all | vCPUs | other threads | vhost | runs |")
+    print("|---|---|---|---|---|---|---|")
+    for vmm in vmms:
+        for work in WORKS:
+            xs = cpu[vmm][work]
+            if not xs:
+                continue
+            g = work_bytes(work) / float(1 << 30)
+            f = [[t[k] / 100.0 / g for t in xs] for k in range(3)]
+            print(f"| {vmm} | {work} | {med([sum(t) / 100.0 / g for t in xs]):.2f} s | {med(f[0]):.2f} | "
+                  f"{med(f[1]):.2f} | {med(f[2]):.2f} | {len(xs)} |")
+
 # Names of the MSRs a Linux guest touches on an I/O path.
 MSR_NAMES = {"6e0": "TSC_DEADLINE", "80b": "x2APIC_EOI", "830": "x2APIC_ICR", "838": "x2APIC_TMICT",
              "48": "SPEC_CTRL", "49": "PRED_CMD", "4b564d03": "KVM_STEAL_TIME", "4b564d02": "KVM_ASYNC_PF",
@@ -313,6 +359,8 @@ def tput(vmm, work):
         return med([blk_mib / r["s"] for r in rs if r["s"] > 0]) if rs else float("nan")
     if work == "randread":
         return med(rand[vmm])
+    if work == "randread32":
+        return med([RAND32_READS / r["s"] for r in rs if r["s"] > 0]) if rs else float("nan")
     if work in NET_TX:
         return med([net_mib / r["s"] for r in rs if r["s"] > 0]) if rs else float("nan")
     return med([net_mib / x for x in l1send[vmm][work] if x > 0])

@@ -1,12 +1,16 @@
-/* uringio: sequential O_DIRECT block I/O through io_uring, for the
- * polling benchmark and test (docs/virtio.md, "The guest's side").
+/* uringio: O_DIRECT block I/O through io_uring, for the polling
+ * benchmark and test (docs/virtio.md, "The guest's side") and the random
+ * reads at queue depth 32 of bench/virtio.sh.
  *
  *   uringio read|write DEVICE [--size BYTES] [--bs BYTES] [--qd N]
- *           [--iopoll] [--cpu N] [--verify] [--mark NAME]
+ *           [--random] [--iopoll] [--cpu N] [--verify] [--mark NAME]
  *
  * Keeps N requests of BS bytes in flight from offset 0 on until SIZE bytes
  * have moved (wrapping round a smaller device), then prints bytes, seconds,
- * MiB/s and the number of completions.  --iopoll sets up the ring with
+ * MiB/s and the number of completions.  --random: each request at a
+ * pseudo-random whole block of the device instead, the same sequence in
+ * every run (so a random read with --verify visits what a random write
+ * wrote).  --iopoll sets up the ring with
  * IORING_SETUP_IOPOLL: the kernel then never waits for an interrupt but
  * polls the device's queue for completions, which only works on a queue
  * that polls (virtio_blk poll_queues=N, /sys/block/X/queue/io_poll = 1);
@@ -50,7 +54,7 @@
 #define MAX_QD 256
 
 struct opts {
-	int write, iopoll, verify, cpu;
+	int write, iopoll, verify, random, cpu;
 	const char *dev, *mark;
 	uint64_t size, bs;
 	unsigned qd;
@@ -66,8 +70,8 @@ struct ring {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: uringio read|write DEVICE [--size BYTES] [--bs BYTES] [--qd N] [--iopoll] "
-			"[--cpu N] [--verify] [--mark NAME]\n"
+	fprintf(stderr, "usage: uringio read|write DEVICE [--size BYTES] [--bs BYTES] [--qd N] [--random] "
+			"[--iopoll] [--cpu N] [--verify] [--mark NAME]\n"
 			"  BYTES may end in K, M or G; defaults: --size 128M --bs 1M --qd 1\n");
 	exit(2);
 }
@@ -110,6 +114,8 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->iopoll = 1;
 		else if (!strcmp(a, "--verify"))
 			o->verify = 1;
+		else if (!strcmp(a, "--random"))
+			o->random = 1;
 		else if (!v)
 			usage();
 		else if (i++, !strcmp(a, "--size"))
@@ -269,6 +275,7 @@ int main(int argc, char **argv)
 	struct ring r;
 	void *buf[MAX_QD];
 	uint64_t dev_size, span, next = 0, done = 0, bad = 0, completions = 0;
+	uint64_t x = 0x9e3779b97f4a7c15ULL; /* --random's xorshift64 state */
 	uint64_t at[MAX_QD];          /* each slot's offset */
 	unsigned free_slot[MAX_QD], nfree, pending = 0;
 	double t0, t1, r0;
@@ -333,7 +340,12 @@ int main(int argc, char **argv)
 		while (nfree > 0 && next < o.size) {
 			unsigned slot = free_slot[--nfree];
 
-			at[slot] = next % span;
+			if (o.random) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				at[slot] = x % (span / o.bs) * o.bs;
+			} else {
+				at[slot] = next % span;
+			}
 			if (o.write && o.verify)
 				fill(buf[slot], at[slot], o.bs);
 			queue(&r, &o, fd, slot, buf[slot], at[slot]);
@@ -370,10 +382,12 @@ int main(int argc, char **argv)
 	t1 = now(CLOCK_MONOTONIC);
 	if (o.mark)
 		printf("BENCH-END %s %.6f %.6f\n", o.mark, r0, r0 + (t1 - t0));
-	printf("uringio: %s %llu bytes in %.3f s: %.2f MiB/s, %llu completions, qd %u, bs %llu, iopoll %d, verify %s\n",
+	printf("uringio: %s %llu bytes in %.3f s: %.2f MiB/s, %llu completions, qd %u, bs %llu, iopoll %d, verify %s, "
+	       "order %s\n",
 	       o.write ? "write" : "read", (unsigned long long)done, t1 - t0,
 	       (double)done / (t1 - t0) / 1048576.0, (unsigned long long)completions, o.qd,
-	       (unsigned long long)o.bs, o.iopoll, !o.verify ? "off" : o.write ? "pattern" : bad ? "BAD" : "ok");
+	       (unsigned long long)o.bs, o.iopoll, !o.verify ? "off" : o.write ? "pattern" : bad ? "BAD" : "ok",
+	       o.random ? "random" : "sequential");
 	if (bad) {
 		fprintf(stderr, "uringio: %llu blocks read back did not hold the pattern\n", (unsigned long long)bad);
 		return 1;

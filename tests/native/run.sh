@@ -310,7 +310,9 @@ thread_name_checks() {
 . tests/native/api_snapshot.sh  # PUT /snapshot/create and /snapshot/load (api.sh calls it)
 . tests/native/api.sh           # the Firecracker-compatible API, --config-file, metrics
 . tests/native/vsock.sh         # virtio-vsock with Firecracker's host side
+. tests/native/guest_tools.sh   # the benchmark's guest tools (randread, uringio) on a file
 thread_name_checks
+guest_tools_checks
 guest_checks $B/warden release
 multiboot_checks $B/warden release
 # virtio-pci (guests/virtio_pci_guest.c): the guest enumerates the bus on
