@@ -80,9 +80,9 @@
 #                   nettx/netrx: the same with the sender's data piped in
 #                   (dd if=/dev/zero bs=64k | nc), the TCP workloads of logs
 #                   before 2026-12-05.  On the emulated guest CPU the pipe
-#                   is what they measure: nc wakes per page dd writes and
-#                   sends 1-3 segments at a time, 5-6x slower than from a
-#                   file (docs/benchmarks.md, "TCP from a file");
+#                   is what they measure: TCP gets the data a little at a
+#                   time and sends 1-3 segments at once, 5-6x slower than
+#                   from a file (docs/benchmarks.md, "TCP from a file");
 #                   or the polled ones, alone: iopollw1 iopollr1 iopollw32
 #                   iopollr32 (guest/tools/uringio: BLK_MIB sequential
 #                   written or read with io_uring IOPOLL, O_DIRECT, blocks
