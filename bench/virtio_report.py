@@ -214,36 +214,43 @@ for v in sorted(coal):
     print(f"- {v}: the guest's interrupt coalescing after its set: {'; '.join(sorted(coal[v]))}")
 if failed:
     print(f"- failed runs, left out of the medians: {', '.join(failed)}")
+
+
+def each(get):
+    """(vmm, work, get(vmm, work)) for every configuration and workload that has something."""
+    for vmm in vmms:
+        for work in WORKS:
+            d = get(vmm, work)
+            if d:
+                yield vmm, work, d
+
+
 print()
 print("| VMM | workload | throughput | all VM exits (median) | exits to the VMM | exits per unit (all / to VMM) | runs |")
 print("|---|---|---|---|---|---|---|")
-for vmm in vmms:
-    for work in WORKS:
-        rs = res[vmm][work]
-        if not rs:
-            continue
-        if work in ("seqwrite", "seqread") or work in IOPOLL_WORKS:
-            tp = f"{med([blk_mib / r['s'] for r in rs if r['s'] > 0]):.1f} MiB/s"
-        elif work == "randread":
-            iops = med(rand[vmm])
-            lat = (f"; p50 {med([x[0] for x in randlat[vmm]]):.0f}, p99 {med([x[1] for x in randlat[vmm]]):.0f} us"
-                   if randlat[vmm] else "")
-            tp = f"{iops:.0f} IOPS ({1e6 / iops:.0f} us per read{lat})" if rand[vmm] else "-"
-        elif work == "randread32":
-            tp = f"{med([RAND32_READS / r['s'] for r in rs if r['s'] > 0]):.0f} IOPS"
-        elif work in NET_TX:
-            tp = f"{med([net_mib / r['s'] for r in rs if r['s'] > 0]):.1f} MiB/s"
-        else:
-            sent = l1send[vmm][work]
-            tp = f"{med([net_mib / x for x in sent if x > 0]):.1f} MiB/s" if sent else "-"
-        label, unit = units[work]
-        e = med([r["exits"] for r in rs])
-        u = med([r["uexits"] for r in rs])
-        pe = per(vmm, work, "exits", unit)
-        pu = per(vmm, work, "uexits", unit)
-        pk = med([r["pkts"] for r in rs])
-        extra = f", {pk:.0f} packets" if work in NET_TX + NET_RX else ""
-        print(f"| {vmm} | {work} | {tp} | {e:.0f} | {u:.0f} | {pe:.2f} / {pu:.2f} {label}{extra} | {len(rs)} |")
+for vmm, work, rs in each(lambda v, w: res[v][w]):
+    if work in ("seqwrite", "seqread") or work in IOPOLL_WORKS:
+        tp = f"{med([blk_mib / r['s'] for r in rs if r['s'] > 0]):.1f} MiB/s"
+    elif work == "randread":
+        iops = med(rand[vmm])
+        lat = (f"; p50 {med([x[0] for x in randlat[vmm]]):.0f}, p99 {med([x[1] for x in randlat[vmm]]):.0f} us"
+               if randlat[vmm] else "")
+        tp = f"{iops:.0f} IOPS ({1e6 / iops:.0f} us per read{lat})" if rand[vmm] else "-"
+    elif work == "randread32":
+        tp = f"{med([RAND32_READS / r['s'] for r in rs if r['s'] > 0]):.0f} IOPS"
+    elif work in NET_TX:
+        tp = f"{med([net_mib / r['s'] for r in rs if r['s'] > 0]):.1f} MiB/s"
+    else:
+        sent = l1send[vmm][work]
+        tp = f"{med([net_mib / x for x in sent if x > 0]):.1f} MiB/s" if sent else "-"
+    label, unit = units[work]
+    e = med([r["exits"] for r in rs])
+    u = med([r["uexits"] for r in rs])
+    pe = per(vmm, work, "exits", unit)
+    pu = per(vmm, work, "uexits", unit)
+    pk = med([r["pkts"] for r in rs])
+    extra = f", {pk:.0f} packets" if work in NET_TX + NET_RX else ""
+    print(f"| {vmm} | {work} | {tp} | {e:.0f} | {u:.0f} | {pe:.2f} / {pu:.2f} {label}{extra} | {len(rs)} |")
 
 if reasons:
     print()
@@ -319,15 +326,11 @@ if cpu:
     print()
     print("| VMM | workload | all | vCPUs | other threads | vhost | runs |")
     print("|---|---|---|---|---|---|---|")
-    for vmm in vmms:
-        for work in WORKS:
-            xs = cpu[vmm][work]
-            if not xs:
-                continue
-            g = work_bytes(work) / float(1 << 30)
-            f = [[t[k] / 100.0 / g for t in xs] for k in range(3)]
-            print(f"| {vmm} | {work} | {med([sum(t) / 100.0 / g for t in xs]):.2f} s | {med(f[0]):.2f} | "
-                  f"{med(f[1]):.2f} | {med(f[2]):.2f} | {len(xs)} |")
+    for vmm, work, xs in each(lambda v, w: cpu[v][w]):
+        g = work_bytes(work) / float(1 << 30)
+        f = [[t[k] / 100.0 / g for t in xs] for k in range(3)]
+        print(f"| {vmm} | {work} | {med([sum(t) / 100.0 / g for t in xs]):.2f} s | {med(f[0]):.2f} | "
+              f"{med(f[1]):.2f} | {med(f[2]):.2f} | {len(xs)} |")
 
 # Names of the MSRs a Linux guest touches on an I/O path.
 MSR_NAMES = {"6e0": "TSC_DEADLINE", "80b": "x2APIC_EOI", "830": "x2APIC_ICR", "838": "x2APIC_TMICT",
