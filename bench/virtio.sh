@@ -321,6 +321,20 @@ pin() {
 	done
 }
 
+# l1send netrx|tcprx: L1's side of an L1 -> guest workload, once the guest
+# has said BENCH-BEGIN: a second for its listener, then NET_MIB piped
+# (netrx, port 5002) or from L1's file (tcprx, port 5004), timed until
+# L1's nc ends (the guest has closed).
+l1send() {
+	sleep 1
+	t1=$EPOCHREALTIME
+	case $1 in
+	netrx) dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) 2>/dev/null | nc 10.0.2.15 5002 ;;
+	tcprx) nc 10.0.2.15 5004 </tmp/l1tx ;;
+	esac
+	echo "L1SEND $1 $(awk -v a=$t1 -v b=$EPOCHREALTIME 'BEGIN{print b-a}')" >>/tmp/snaps
+}
+
 # run VMM TAG [warden options]: one VM with the workload; prints BENCH-RESULT lines.
 run() {
 	vmm=$1 tag=$2
@@ -421,18 +435,7 @@ run() {
 		fi
 		echo "SNAP $m $(snap)" >>/tmp/snaps
 		echo "CPU $m $(cputicks)" >>/tmp/snaps
-		case $m in
-		BENCH-BEGIN_netrx)
-			sleep 1
-			t1=$EPOCHREALTIME
-			dd if=/dev/zero bs=64k count=$((NET_MIB * 16)) 2>/dev/null | nc 10.0.2.15 5002
-			echo "L1SEND netrx $(awk -v a=$t1 -v b=$EPOCHREALTIME 'BEGIN{print b-a}')" >>/tmp/snaps ;;
-		BENCH-BEGIN_tcprx)
-			sleep 1
-			t1=$EPOCHREALTIME
-			nc 10.0.2.15 5004 </tmp/l1tx
-			echo "L1SEND tcprx $(awk -v a=$t1 -v b=$EPOCHREALTIME 'BEGIN{print b-a}')" >>/tmp/snaps ;;
-		esac
+		case $m in BENCH-BEGIN_netrx | BENCH-BEGIN_tcprx) l1send ${m#BENCH-BEGIN_} ;; esac
 	done
 	exec 4<&-
 	kill $dog 2>/dev/null
